@@ -1,0 +1,236 @@
+"""Load a site YAML, validate it, and say exactly where it is wrong: `file:line: field: reason`.
+
+PyYAML's composed node tree gives every key and item its line; pydantic's error location is a path
+into the data; the longest path the YAML knows gives the line. Cross-references (a counter naming a
+missing queue, a duplicate prefix) are checked after the models, with their own paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter as Tally
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .models import SiteConfig
+
+Path_ = tuple[str | int, ...]
+
+
+class ConfigError(Exception):
+    """A config problem with its place. `problems` holds every one found; `str()` is the first."""
+
+    def __init__(self, problems: list[tuple[str, int | None, str, str]]):
+        self.problems = problems
+        super().__init__(self.format_line(problems[0]))
+
+    @staticmethod
+    def format_line(problem: tuple[str, int | None, str, str]) -> str:
+        file, line, field, reason = problem
+        where = f"{file}:{line}" if line else file
+        return f"{where}: {field}: {reason}" if field else f"{where}: {reason}"
+
+    def lines(self) -> list[str]:
+        return [self.format_line(p) for p in self.problems]
+
+
+@dataclass
+class _Located:
+    data: Any
+    lines: dict[Path_, tuple[str, int]]  # path -> (file, line)
+
+
+def _compose(path: Path) -> _Located:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([(str(path), None, "", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([(str(path), None, "", f"cannot be read: {exc}")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise ConfigError([(str(path), line, "", f"not valid YAML: {exc.problem or exc.context}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([(str(path), None, "", f"not valid YAML: {exc}")]) from None
+    lines: dict[Path_, tuple[str, int]] = {}
+    dupes: list[tuple[str, int | None, str, str]] = []
+    if node is not None:
+        _walk(node, (), str(path), lines, dupes)
+    if dupes:
+        raise ConfigError(dupes)
+    return _Located(data if data is not None else {}, lines)
+
+
+def _walk(node: yaml.Node, at: Path_, file: str, lines: dict, dupes: list) -> None:
+    lines.setdefault(at, (file, node.start_mark.line + 1))
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                dupes.append((file, key_node.start_mark.line + 1, dotted((*at, key)), "the key appears twice"))
+            seen.add(key)
+            lines[(*at, key)] = (file, key_node.start_mark.line + 1)
+            _walk(value_node, (*at, key), file, lines, dupes)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[(*at, i)] = (file, item.start_mark.line + 1)
+            _walk(item, (*at, i), file, lines, dupes)
+
+
+def dotted(path: Path_) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _locate(path: Path_, located: _Located, default_file: str) -> tuple[str, int | None]:
+    for n in range(len(path), -1, -1):
+        if path[:n] in located.lines:
+            return located.lines[path[:n]]
+    return default_file, None
+
+
+def _pydantic_problems(exc: ValidationError, located: _Located, file: str) -> list:
+    problems = []
+    for err in exc.errors():
+        loc: Path_ = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        # pydantic adds the union member's name or literal into loc; keep only the data path
+        loc = tuple(p for p in loc if isinstance(p, int) or not p.startswith(("list[", "dict[", "literal[")))
+        where_file, line = _locate(loc, located, file)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            reason = f"unknown key '{loc[-1]}'"
+        elif kind == "missing":
+            reason = "is required but missing"
+        else:
+            reason = err["msg"][0].lower() + err["msg"][1:]
+            if "input" in err and kind not in ("value_error", "assertion_error") and not isinstance(
+                err["input"], dict | list
+            ):
+                reason += f" (got {err['input']!r})"
+        problems.append((where_file, line, dotted(loc), reason))
+    return problems
+
+
+def _cross_reference(cfg: SiteConfig) -> Iterator[tuple[Path_, str]]:
+    queue_ids = {q.id for q in cfg.queues}
+    service_ids = {s.id for s in cfg.services}
+    counter_ids = {c.id for c in cfg.counters}
+
+    def dupes(items: list, attr: str, section: str, what: str) -> Iterator[tuple[Path_, str]]:
+        counts = Tally(getattr(x, attr) for x in items)
+        seen: set = set()
+        for i, x in enumerate(items):
+            v = getattr(x, attr)
+            if counts[v] > 1 and v in seen:
+                yield (section, i, attr), f"{what} {v!r} is used twice"
+            seen.add(v)
+
+    yield from dupes(cfg.queues, "id", "queues", "queue id")
+    yield from dupes(cfg.queues, "prefix", "queues", "ticket prefix")
+    yield from dupes(cfg.counters, "id", "counters", "counter id")
+    yield from dupes(cfg.counters, "number", "counters", "counter number")
+    yield from dupes(cfg.services, "id", "services", "service id")
+    yield from dupes(cfg.bundles, "id", "bundles", "bundle id")
+    yield from dupes(cfg.operators, "id", "operators", "operator id")
+    yield from dupes(cfg.nodes, "id", "nodes", "node id")
+    clash = service_ids & {b.id for b in cfg.bundles}
+    for i, b in enumerate(cfg.bundles):
+        if b.id in clash:
+            yield ("bundles", i, "id"), f"bundle id {b.id!r} is also a service id"
+    for i, c in enumerate(cfg.counters):
+        for field in ("home", "eligible"):
+            for j, q in enumerate(getattr(c, field)):
+                if q not in queue_ids:
+                    yield ("counters", i, field, j), f"counter {c.id} names queue {q!r}, which is not defined"
+    for i, s in enumerate(cfg.services):
+        if s.queue_id not in queue_ids:
+            yield ("services", i, "queue_id"), f"service {s.id} names queue {s.queue_id!r}, which is not defined"
+    for i, b in enumerate(cfg.bundles):
+        if b.queue_id not in queue_ids:
+            yield ("bundles", i, "queue_id"), f"bundle {b.id} names queue {b.queue_id!r}, which is not defined"
+        for j, sid in enumerate(b.service_ids):
+            if sid not in service_ids:
+                yield ("bundles", i, "service_ids", j), f"bundle {b.id} names service {sid!r}, which is not defined"
+    for i, op in enumerate(cfg.operators):
+        if op.counters != "*":
+            for j, cid in enumerate(op.counters):
+                if cid not in counter_ids:
+                    yield ("operators", i, "counters", j), f"operator {op.id} names counter {cid!r}, which is not defined"
+    for j, sid in enumerate(cfg.site.self_service.service_ids):
+        if sid not in service_ids:
+            yield ("site", "self_service", "service_ids", j), f"service {sid!r} is not defined"
+    for qid in cfg.priorities.queue_weights:
+        if qid not in queue_ids:
+            yield ("priorities", "queue_weights", qid), f"queue {qid!r} is not defined"
+    for sid in cfg.appointments.capacity_overrides:
+        if sid not in service_ids:
+            yield ("appointments", "capacity_overrides", sid), f"service {sid!r} is not defined"
+    for i, n in enumerate(cfg.nodes):
+        if n.role == "counter" and n.counter_id is None:
+            yield ("nodes", i, "counter_id"), f"counter node {n.id} must name its counter_id"
+        if n.counter_id is not None and n.counter_id not in counter_ids:
+            yield ("nodes", i, "counter_id"), f"node {n.id} names counter {n.counter_id!r}, which is not defined"
+        for j, d in enumerate(n.devices):
+            if [x.id for x in n.devices].count(d.id) > 1:
+                yield ("nodes", i, "devices", j, "id"), f"device id {d.id!r} is used twice on node {n.id}"
+    for day, periods in cfg.site.opening_hours.items():
+        spans = sorted((p.start, p.end, k) for k, p in enumerate(periods))
+        for (s1, e1, _), (s2, _, k2) in zip(spans, spans[1:], strict=False):
+            if s2 < e1:
+                yield ("site", "opening_hours", day, k2), f"opening period {s2} overlaps the one from {s1}"
+
+
+def load_site_config(path: str | os.PathLike, env: Mapping[str, str] | None = None) -> SiteConfig:
+    """Read, validate and cross-check a site file; apply HALL_MQTT_URL and HALL_DATA_DIR overrides.
+
+    Raises ConfigError naming file, line and field. Relative paths in the file (data_dir,
+    services_file) are taken from the file's folder.
+    """
+    env = os.environ if env is None else env
+    path = Path(path)
+    located = _compose(path)
+    if not isinstance(located.data, dict):
+        raise ConfigError([(str(path), 1, "", "the file must hold a mapping of sections (site, queues, ...)")])
+    services_file = located.data.get("services_file")
+    if isinstance(services_file, str):
+        extra = _compose(path.parent / services_file)
+        if not isinstance(extra.data, dict):
+            raise ConfigError([(str(path.parent / services_file), 1, "", "must hold services: and bundles:")])
+        for key, value in extra.data.items():
+            if key not in ("services", "bundles"):
+                f, line = extra.lines.get((key,), (str(path.parent / services_file), None))
+                raise ConfigError([(f, line, key, f"unknown key '{key}' (a services file holds services and bundles)")])
+            if key in located.data:
+                raise ConfigError([(str(path), located.lines[(key,)][1], key, f"{key} are given here and in {services_file}")])
+            located.data[key] = value
+        located.lines.update({p: v for p, v in extra.lines.items() if p})
+    try:
+        cfg = SiteConfig.model_validate(located.data)
+    except ValidationError as exc:
+        raise ConfigError(_pydantic_problems(exc, located, str(path))) from None
+    problems = []
+    for where, reason in _cross_reference(cfg):
+        file, line = _locate(where, located, str(path))
+        problems.append((file, line, dotted(where), reason))
+    if problems:
+        raise ConfigError(problems)
+    base = path.resolve().parent
+    cfg.data_dir = str((base / cfg.data_dir).resolve()) if not os.path.isabs(cfg.data_dir) else cfg.data_dir
+    if env.get("HALL_MQTT_URL"):
+        cfg.mqtt.url = env["HALL_MQTT_URL"]  # may carry credentials: never printed
+    if env.get("HALL_DATA_DIR"):
+        cfg.data_dir = env["HALL_DATA_DIR"]
+    cfg._source_path = str(path.resolve())
+    return cfg

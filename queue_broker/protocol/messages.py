@@ -1,0 +1,512 @@
+"""Every payload of the hall contract v1, as typed and validated models (pydantic v2).
+
+Received payloads are parsed strictly (no "5" for 5, no 1 for "1") but unknown fields are ignored,
+so a newer client that adds a field still talks to an older broker: the contract grows by adding
+fields, never by changing one. `parse` turns any failure into a `ProtocolError` whose message is a
+sentence a person can read.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from .topics import LEVEL_ID_RE
+
+MAX_PAYLOAD_BYTES = 64 * 1024  # no legitimate request is near this; larger ones are refused unread
+
+LevelId = Annotated[str, StringConstraints(pattern=LEVEL_ID_RE.pattern, max_length=64)]
+RequestId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=2000)]
+Channel = Literal["walk_in", "appointment", "green"]
+TicketStateName = Literal["waiting", "called", "serving", "done", "no_show", "transferred", "cancelled"]
+CounterStatus = Literal["closed", "open", "paused"]
+CounterMode = Literal["fixed", "tidal"]
+DeviceState = Literal["ready", "degraded", "fault", "unknown"]
+Severity = Literal["info", "yellow", "red"]
+
+ERROR_CODES = (
+    "invalid_request",  # not JSON, a missing or wrong field
+    "not_found",  # no such ticket, counter, service, appointment
+    "conflict",  # the state does not allow it now (calling at a closed counter, ...)
+    "forbidden",  # wrong PIN, operator not allowed at this counter
+    "full",  # appointment slot or daily cap reached
+    "closed",  # ticketing is closed for the day
+    "unavailable",  # the store could not commit; nothing was changed
+    "internal",
+)
+
+
+class ProtocolError(ValueError):
+    """A payload that does not fit the contract; `str()` is a readable sentence."""
+
+    code = "invalid_request"
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+def now_iso(at: datetime) -> str:
+    return at.isoformat(timespec="milliseconds")
+
+
+# --- shared parts ---------------------------------------------------------------------------
+
+
+class Holder(Message):
+    """Personal data. Only ever on cmd/ticket/issue and cmd/appointment/book; never stored in clear."""
+
+    id_number: Annotated[str, StringConstraints(min_length=15, max_length=18, pattern=r"^[0-9A-Z]+$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+    def __repr__(self) -> str:  # never let a holder reach a log through repr()
+        return "Holder(<redacted>)"
+
+    __str__ = __repr__
+
+
+class MaskedHolder(Message):
+    id_number: str  # 4113**********1234
+    name: str  # 张*
+
+
+class Ticket(Message):
+    id: str
+    number: str
+    queue_id: str
+    service_id: str
+    channel: Channel
+    issued_at: AwareDatetime
+    waiting_ahead: int
+    estimated_wait_s: int
+    # added in v1 (fields only grow): the honest range, the state, and what a counter needs
+    estimated_wait_range_s: tuple[int, int] | None = None
+    state: TicketStateName | None = None
+    counter_id: str | None = None
+    priority: str | None = None
+    service_name: str | None = None
+    queue_name: str | None = None
+    holder_masked: MaskedHolder | None = None
+    return_of: str | None = None
+    recalls: int | None = None
+
+
+class ErrorBody(Message):
+    code: str
+    message: str
+
+
+class Reply(Message):
+    """`{"ok": true, ...}` or `{"ok": false, "error": {...}}`; other fields ride along."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    ok: bool
+    error: ErrorBody | None = None
+
+
+def ok_reply(**fields: Any) -> dict[str, Any]:
+    return {"ok": True, **fields}
+
+
+def error_reply(code: str, message: str) -> dict[str, Any]:
+    assert code in ERROR_CODES, code
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+class Request(Message):
+    request_id: RequestId
+
+
+class TicketIssue(Request):
+    kiosk_id: LevelId
+    service_id: LevelId  # a service item, or a bundle (一件事一次办) id
+    channel: Channel
+    appointment_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    holder: Holder | None = None
+    language: Literal["zh", "en"] | None = None
+
+
+class TicketStatus(Request):
+    ticket_id: Annotated[str, StringConstraints(max_length=64)]
+
+
+class CounterOpen(Request):
+    operator_id: LevelId
+    pin: Annotated[str, StringConstraints(min_length=4, max_length=12, pattern=r"^[0-9]+$")]
+
+    def __repr__(self) -> str:
+        return f"CounterOpen(request_id={self.request_id!r}, operator_id={self.operator_id!r}, pin=<redacted>)"
+
+
+class CounterAction(Request):
+    """close, pause, resume, call-next, recall, start, no-show: nothing but the request id."""
+
+
+class CounterFinish(Request):
+    outcome: Literal["done", "incomplete"]
+    missing_materials: list[ShortText] | None = Field(default=None, max_length=50)
+    note: LongText | None = None
+
+
+class CounterTransfer(Request):
+    to_queue_id: LevelId
+
+
+class SupervisorLogin(Request):
+    supervisor_id: LevelId
+    pin: Annotated[str, StringConstraints(min_length=4, max_length=12, pattern=r"^[0-9]+$")]
+
+
+class SupervisorAssign(Request):
+    counter_id: LevelId
+    queue_ids: list[LevelId] = Field(min_length=1, max_length=32)
+    mode: CounterMode
+    locked: bool
+
+
+class SupervisorNotice(Request):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    zone: LevelId | None = None
+    until: AwareDatetime | None = None
+
+
+class SupervisorAlertAck(Request):
+    alert_id: Annotated[str, StringConstraints(max_length=64)]
+    note: LongText | None = None
+
+
+class SupervisorRecommendation(Request):
+    recommendation_id: Annotated[str, StringConstraints(max_length=64)]
+    decision: Literal["accept", "reject"]
+
+
+class AppointmentBook(Request):
+    service_id: LevelId
+    slot_start: AwareDatetime
+    holder: Holder | None = None
+
+
+class AppointmentCancel(Request):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+
+class RatingSubmit(Request):
+    ticket_id: Annotated[str, StringConstraints(max_length=64)]
+    level: Annotated[int, Field(ge=1, le=5)]
+    reasons: list[ShortText] | None = Field(default=None, max_length=20)
+    comment: LongText | None = None
+
+
+class Appointment(Message):
+    code: str
+    service_id: str
+    slot_start: AwareDatetime
+    slot_end: AwareDatetime
+
+
+COUNTER_ACTION_MODELS: dict[str, type[Request]] = {
+    "open": CounterOpen,
+    "close": CounterAction,
+    "pause": CounterAction,
+    "resume": CounterAction,
+    "call-next": CounterAction,
+    "recall": CounterAction,
+    "start": CounterAction,
+    "no-show": CounterAction,
+    "finish": CounterFinish,
+    "transfer": CounterTransfer,
+}
+SUPERVISOR_ACTION_MODELS: dict[str, type[Request]] = {
+    "login": SupervisorLogin,
+    "assign": SupervisorAssign,
+    "notice": SupervisorNotice,
+    "alert-ack": SupervisorAlertAck,
+    "recommendation": SupervisorRecommendation,
+}
+APPOINTMENT_ACTION_MODELS: dict[str, type[Request]] = {"book": AppointmentBook, "cancel": AppointmentCancel}
+
+
+# --- published state -------------------------------------------------------------------------
+
+
+class QueueState(Message):
+    id: str
+    prefix: str
+    name: str
+    waiting: int
+    longest_wait_s: int
+    estimated_wait_s: int
+    counter_ids: list[str]
+    estimated_wait_range_s: tuple[int, int] | None = None
+    sla_min: int | None = None
+    serving: int | None = None
+
+
+class QueuesState(Message):
+    at: AwareDatetime
+    queues: list[QueueState]
+
+
+class ServingRef(Message):
+    ticket_id: str
+    number: str
+    state: TicketStateName
+
+
+class CounterState(Message):
+    id: str
+    number: int
+    name: str
+    status: CounterStatus
+    mode: CounterMode
+    locked: bool
+    queue_ids: list[str]
+    serving: ServingRef | None
+    zone: str | None = None
+    kind: str | None = None
+    operator_id: str | None = None
+    eligible_queue_ids: list[str] | None = None
+    pending_queue_ids: list[str] | None = None  # a rebalance waiting for the current citizen to finish
+
+
+class CountersState(Message):
+    at: AwareDatetime
+    counters: list[CounterState]
+
+
+class Material(Message):
+    name: str
+    originals: int = 0  # 原件
+    copies: int = 0  # 复印件
+    form: str = ""  # 纸质 / 电子 / 纸质或电子
+    note: str = ""
+    required: bool = True
+
+
+class Guide(Message):
+    """办事指南 in the one format of seed art. 11."""
+
+    implementing_body: str  # 实施主体
+    legal_basis: list[str]  # 设定依据
+    conditions: list[str]  # 申请条件
+    sample_forms: list[str] = []  # 示范文本
+    common_mistakes: list[str] = []  # 常见错误示例
+    fee: str  # 收费标准
+    fee_basis: str = ""  # 收费依据
+    process: list[str]  # 办理流程
+    time_limit_days: int  # 承诺时限 (working days); 0 = 即办
+    legal_time_limit_days: int | None = None  # 法定时限
+    result: str  # 结果名称
+    result_sample: str = ""  # 结果样本
+    contact: str  # 咨询方式
+    online: bool = False  # can also be applied for online
+    note: str = ""
+
+
+class CatalogQueue(Message):
+    id: str
+    prefix: str
+    name: str
+    sla_min: int | None = None
+
+
+class CatalogService(Message):
+    id: str
+    name: str
+    queue_id: str
+    department: str
+    guide: Guide
+    materials: list[Material]
+    self_service: bool
+    category: str | None = None
+    life_events: list[str] = []
+    keywords: list[str] = []
+    appointment: bool = False
+    usual_service_min: float | None = None
+
+
+class CatalogBundle(Message):
+    id: str
+    name: str
+    queue_id: str
+    service_ids: list[str]
+    description: str = ""
+
+
+class CatalogState(Message):
+    version: str
+    queues: list[CatalogQueue]
+    services: list[CatalogService]
+    bundles: list[CatalogBundle] = []
+    site_name: str | None = None
+    effective_from: str | None = None
+    updated_at: AwareDatetime | None = None
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+class IssuedEvent(Message):
+    at: AwareDatetime
+    ticket_id: str
+    number: str
+    queue_id: str
+    service_id: str
+    channel: Channel
+    waiting_ahead: int | None = None
+    kiosk_id: str | None = None
+
+
+class CalledEvent(Message):
+    at: AwareDatetime
+    ticket_id: str
+    number: str
+    queue_id: str
+    counter_id: str
+    counter_number: int
+    counter_name: str
+    recall: int
+    zone: str | None = None
+
+
+class FinishedEvent(Message):
+    at: AwareDatetime
+    ticket_id: str
+    number: str
+    queue_id: str
+    counter_id: str
+    outcome: Literal["done", "incomplete"]
+    waited_s: int | None = None
+    served_s: int | None = None
+    return_ticket_id: str | None = None
+
+
+class NoShowEvent(Message):
+    at: AwareDatetime
+    ticket_id: str
+    number: str
+    queue_id: str
+    counter_id: str
+
+
+class TransferredEvent(Message):
+    at: AwareDatetime
+    ticket_id: str
+    number: str
+    from_queue_id: str
+    to_queue_id: str
+    counter_id: str | None = None
+
+
+class RebalancedEvent(Message):
+    at: AwareDatetime
+    counter_id: str
+    from_queue_ids: list[str]
+    to_queue_ids: list[str]
+    reason: str
+    counter_number: int | None = None
+    by: str | None = None  # "rebalancer" or a supervisor id
+
+
+class AlertEvent(Message):
+    at: AwareDatetime
+    kind: str
+    severity: Severity
+    message: str
+    id: str | None = None
+    queue_id: str | None = None
+    counter_id: str | None = None
+    node_id: str | None = None
+    recommendation_id: str | None = None
+
+
+class NoticeEvent(Message):
+    at: AwareDatetime
+    text: str
+    zone: str | None = None
+    until: AwareDatetime | None = None
+
+
+EVENT_MODELS: dict[str, type[Message]] = {
+    "issued": IssuedEvent,
+    "called": CalledEvent,
+    "finished": FinishedEvent,
+    "no-show": NoShowEvent,
+    "transferred": TransferredEvent,
+    "rebalanced": RebalancedEvent,
+    "alert": AlertEvent,
+    "notice": NoticeEvent,
+}
+
+
+# --- node and device health -------------------------------------------------------------------
+
+
+class NodeStatus(Message):
+    online: bool
+    role: str
+    version: str
+    at: AwareDatetime
+    zone: str | None = None
+
+
+class DeviceHealth(Message):
+    kind: str
+    ok: bool
+    state: DeviceState
+    message: str
+    at: AwareDatetime
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+M = TypeVar("M", bound=Message)
+
+
+def parse(model: type[M], payload: bytes | str) -> M:
+    """Validate a received payload; any failure becomes a ProtocolError with a readable reason."""
+    if isinstance(payload, str):
+        payload = payload.encode()
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise ProtocolError(f"the message is {len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"the message is not UTF-8 (byte {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ProtocolError(f"the message is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("the message must be a JSON object")
+    try:
+        # JSON mode: strings stand for datetimes, but "5" never stands for 5.
+        return model.model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        raise ProtocolError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """The first problem of a ValidationError as one sentence, e.g. `field 'level': ...`."""
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err["loc"]) or "message"
+        msg = err["msg"]
+        if err["type"] == "missing":
+            parts.append(f"field '{where}' is missing")
+        elif err["type"] == "literal_error":
+            parts.append(f"field '{where}' {msg[0].lower()}{msg[1:]}")
+        else:
+            parts.append(f"field '{where}': {msg}")
+    return "; ".join(parts)

@@ -1,0 +1,163 @@
+"""Every MQTT topic of the hall contract v1 (docs/protocol.md), built and parsed in one place.
+
+No other module writes a topic string: they call `Topics(site)`. Parsing a received topic goes
+through `Topics.parse`, which returns a `TopicMatch` or None for a topic outside the contract.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+PROTOCOL_VERSION = 1
+
+SITE_ID_RE = re.compile(r"^[a-z0-9-]+$")
+# Node, counter, device and queue ids become topic levels: no wildcards, no slashes, no spaces.
+LEVEL_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+COUNTER_ACTIONS = (
+    "open", "close", "pause", "resume", "call-next", "recall", "start", "no-show", "finish", "transfer",
+)
+SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation")
+APPOINTMENT_ACTIONS = ("book", "cancel")
+EVENT_KINDS = ("issued", "called", "finished", "no-show", "transferred", "rebalanced", "alert")
+STATE_KINDS = ("queues", "counters", "catalog")
+
+
+class TopicError(ValueError):
+    """A topic level that the contract does not allow."""
+
+
+def check_level(value: str, what: str) -> str:
+    if not isinstance(value, str) or not LEVEL_ID_RE.match(value):
+        raise TopicError(f"{what} {value!r} is not a valid topic level (letters, digits, _ . - only)")
+    return value
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    """What a received topic names: `family` is cmd, reply, state, event, node or device."""
+
+    family: str
+    kind: str  # e.g. "ticket/issue", "counter", "queues", "called", "status"
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Topics:
+    site: str
+
+    def __post_init__(self) -> None:
+        if not SITE_ID_RE.match(self.site or ""):
+            raise TopicError(f"site id {self.site!r} must match [a-z0-9-]+")
+
+    @property
+    def root(self) -> str:
+        return f"hall/{self.site}"
+
+    # --- requests -------------------------------------------------------------------------
+    def ticket_issue(self) -> str:
+        return f"{self.root}/cmd/ticket/issue"
+
+    def ticket_status(self) -> str:
+        return f"{self.root}/cmd/ticket/status"
+
+    def counter_cmd(self, counter_id: str, action: str) -> str:
+        if action not in COUNTER_ACTIONS:
+            raise TopicError(f"unknown counter action {action!r}")
+        return f"{self.root}/cmd/counter/{check_level(counter_id, 'counter id')}/{action}"
+
+    def supervisor_cmd(self, action: str) -> str:
+        if action not in SUPERVISOR_ACTIONS:
+            raise TopicError(f"unknown supervisor action {action!r}")
+        return f"{self.root}/cmd/supervisor/{action}"
+
+    def rating_submit(self) -> str:
+        return f"{self.root}/cmd/rating/submit"
+
+    def appointment_cmd(self, action: str) -> str:
+        if action not in APPOINTMENT_ACTIONS:
+            raise TopicError(f"unknown appointment action {action!r}")
+        return f"{self.root}/cmd/appointment/{action}"
+
+    def reply(self, node_id: str) -> str:
+        return f"{self.root}/reply/{check_level(node_id, 'node id')}"
+
+    # --- published state and events ---------------------------------------------------------
+    def state(self, kind: str) -> str:
+        if kind not in STATE_KINDS:
+            raise TopicError(f"unknown state {kind!r}")
+        return f"{self.root}/state/{kind}"
+
+    def state_queues(self) -> str:
+        return self.state("queues")
+
+    def state_counters(self) -> str:
+        return self.state("counters")
+
+    def state_catalog(self) -> str:
+        return self.state("catalog")
+
+    def event(self, kind: str) -> str:
+        if kind not in EVENT_KINDS:
+            raise TopicError(f"unknown event kind {kind!r}")
+        return f"{self.root}/event/{kind}"
+
+    def node_status(self, node_id: str) -> str:
+        return f"{self.root}/node/{check_level(node_id, 'node id')}/status"
+
+    def device(self, node_id: str, device_id: str) -> str:
+        return f"{self.root}/node/{check_level(node_id, 'node id')}/device/{check_level(device_id, 'device id')}"
+
+    # --- subscription filters ----------------------------------------------------------------
+    def all_commands(self) -> str:
+        return f"{self.root}/cmd/#"
+
+    def all_state(self) -> str:
+        return f"{self.root}/state/#"
+
+    def all_events(self) -> str:
+        return f"{self.root}/event/#"
+
+    def all_nodes(self) -> str:
+        return f"{self.root}/node/#"
+
+    def everything(self) -> str:
+        return f"{self.root}/#"
+
+    # --- parsing -----------------------------------------------------------------------------
+    def parse(self, topic: str) -> TopicMatch | None:
+        """Name what a topic of this site is, or None when it is outside the contract."""
+        prefix = self.root + "/"
+        if not topic.startswith(prefix):
+            return None
+        parts = topic[len(prefix):].split("/")
+        head, rest = parts[0], parts[1:]
+        if head == "cmd" and rest:
+            return _parse_cmd(rest)
+        if head == "reply" and len(rest) == 1:
+            return TopicMatch("reply", "reply", {"node": rest[0]})
+        if head == "state" and len(rest) == 1 and rest[0] in STATE_KINDS:
+            return TopicMatch("state", rest[0])
+        if head == "event" and len(rest) == 1 and rest[0] in EVENT_KINDS:
+            return TopicMatch("event", rest[0])
+        if head == "node" and len(rest) == 2 and rest[1] == "status":
+            return TopicMatch("node", "status", {"node": rest[0]})
+        if head == "node" and len(rest) == 3 and rest[1] == "device":
+            return TopicMatch("device", "device", {"node": rest[0], "device": rest[2]})
+        return None
+
+
+def _parse_cmd(rest: list[str]) -> TopicMatch | None:
+    group = rest[0]
+    if group == "ticket" and len(rest) == 2 and rest[1] in ("issue", "status"):
+        return TopicMatch("cmd", f"ticket/{rest[1]}")
+    if group == "counter" and len(rest) == 3 and rest[2] in COUNTER_ACTIONS and LEVEL_ID_RE.match(rest[1]):
+        return TopicMatch("cmd", "counter", {"counter": rest[1], "action": rest[2]})
+    if group == "supervisor" and len(rest) == 2 and rest[1] in SUPERVISOR_ACTIONS:
+        return TopicMatch("cmd", "supervisor", {"action": rest[1]})
+    if group == "rating" and rest[1:] == ["submit"]:
+        return TopicMatch("cmd", "rating/submit")
+    if group == "appointment" and len(rest) == 2 and rest[1] in APPOINTMENT_ACTIONS:
+        return TopicMatch("cmd", "appointment", {"action": rest[1]})
+    return TopicMatch("cmd", "unknown", {"path": "/".join(rest)})
