@@ -1,0 +1,44 @@
+"""Shared fixtures: a real Mosquitto for the whole run (no fake broker anywhere), config paths."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from provisioning.mosquitto import MosquittoProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_SITE = ROOT / "examples" / "neixiang" / "site.yaml"
+SHARED = ROOT.parent / "shared"
+
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+os.environ.setdefault("KIVY_NO_FILELOG", "1")
+
+
+@pytest.fixture(scope="session")
+def mosquitto(tmp_path_factory):
+    """One real mosquitto on a free loopback port for the whole test session."""
+    broker = MosquittoProcess(workdir=tmp_path_factory.mktemp("mosquitto"))
+    broker.start()
+    yield broker
+    broker.cleanup()
+
+
+@pytest.fixture
+def own_mosquitto(tmp_path):
+    """A mosquitto of the test's own, for tests that stop or restart it."""
+    broker = MosquittoProcess(workdir=tmp_path / "mosquitto")
+    (tmp_path / "mosquitto").mkdir()
+    broker.start()
+    yield broker
+    broker.cleanup()
+
+
+@pytest.fixture
+def site_id(request) -> str:
+    """A site id of the test's own, so tests sharing the session broker never see each other."""
+    name = request.node.name.lower()
+    return "t-" + "".join(c if c.isalnum() else "-" for c in name)[:40].strip("-")
