@@ -1,0 +1,328 @@
+"""Reading a Linux input device (evdev) for the scanner and the keypads: find, grab, read, reconnect.
+
+A USB scanner or keypad is a HID keyboard. `EvdevSource` runs one reader thread that finds the
+device (by path, or by name and USB vendor/product ids), grabs it so its keystrokes never reach the
+kiosk's UI as typing, and hands every `InputEvent` to a callback. A device that is missing or
+disappears (unplugged: reads fail with ENODEV, an OSError) is looked for again with back-off; the
+thread never dies of it, and every change is reported through `on_state(state, message)`.
+
+Also here: the options every evdev backend shares (`EvdevMatch`), options validation that names the
+device, and `key_tap`, which builds the events a key press makes for the simulators and tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol, TypeVar
+
+from evdev import InputEvent, ecodes
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+log = logging.getLogger(__name__)
+
+StateCallback = Callable[[str, str], None]  # (state, message): 'ready' | 'degraded' | 'fault' | 'unknown'
+
+
+# --- options ---------------------------------------------------------------------------------------
+
+
+class DeviceOptionsError(ValueError):
+    """A device's `options` block does not fit its kind and backend; the message names the device."""
+
+
+class StrictOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_options(cfg: Any, model: type[M]) -> M:
+    """Validate `cfg.options` (a DeviceConfig) with `model`, raising an error that names the device."""
+    try:
+        return model.model_validate(cfg.options or {})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}" for err in exc.errors()
+        )
+        raise DeviceOptionsError(
+            f"device {cfg.id!r} (kind {cfg.kind}, backend {cfg.backend}): invalid options: {problems}"
+        ) from None
+
+
+def _usb_id(value: Any) -> Any:
+    # USB ids are written in hex everywhere (lsusb, udev rules): accept "0x0c2e", "0c2e" and ints.
+    if isinstance(value, str):
+        text = value.lower().removeprefix("0x")
+        try:
+            return int(text, 16)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a hexadecimal USB id") from None
+    return value
+
+
+class EvdevMatch(StrictOptions):
+    """Which input device to open: a fixed path, or the first device matching name and/or USB ids.
+
+    A path under /dev/input/by-id/ is stable across reboots and USB ports; `name` is a
+    case-insensitive part of the device's name as `evtest` shows it.
+    """
+
+    path: str | None = None
+    name: str | None = None
+    vendor: int | None = Field(default=None, ge=0, le=0xFFFF)
+    product: int | None = Field(default=None, ge=0, le=0xFFFF)
+    grab: bool = True  # exclusive: keystrokes go to us only, never to the focused window
+    retry_max_s: float = Field(default=30.0, ge=0.5, le=600)
+
+    @field_validator("vendor", "product", mode="before")
+    @classmethod
+    def _hex(cls, value: Any) -> Any:
+        return _usb_id(value)
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> EvdevMatch:
+        if not (self.path or self.name or self.vendor is not None or self.product is not None):
+            raise ValueError("give path, or name and/or vendor/product, to say which input device to open")
+        return self
+
+    def describe(self) -> str:
+        if self.path:
+            return self.path
+        parts = []
+        if self.name:
+            parts.append(f"name~{self.name!r}")
+        if self.vendor is not None:
+            parts.append(f"vendor={self.vendor:04x}")
+        if self.product is not None:
+            parts.append(f"product={self.product:04x}")
+        return " ".join(parts)
+
+
+# --- finding and reading a device ------------------------------------------------------------------
+
+
+class InputDeviceLike(Protocol):
+    """The part of `evdev.InputDevice` the reader uses (tests substitute a pipe-backed fake)."""
+
+    path: str
+    name: str
+
+    def fileno(self) -> int: ...
+    def read(self) -> Iterator[InputEvent]: ...
+    def grab(self) -> None: ...
+    def ungrab(self) -> None: ...
+    def close(self) -> None: ...
+
+
+Opener = Callable[[EvdevMatch, frozenset[int]], "InputDeviceLike | None"]
+
+
+def _has_keys(device: Any, wanted: frozenset[int]) -> bool:
+    if not wanted:
+        return True
+    keys = device.capabilities().get(ecodes.EV_KEY, [])
+    return bool(wanted.intersection(keys))
+
+
+def open_matching_device(match: EvdevMatch, wanted_keys: frozenset[int] = frozenset()) -> Any:
+    """Open the device `match` names; None when no device matches. A device that exists but cannot
+    be opened (permissions) raises OSError, whose message the health report carries."""
+    from evdev import InputDevice, list_devices  # the real thing only here: tests use fakes
+
+    if match.path:
+        if not os.path.exists(match.path):
+            return None
+        return InputDevice(match.path)
+    # A scanner often has several event nodes with one name (keyboard, consumer keys): take the one
+    # that can send the keys we need.
+    for path in sorted(list_devices()):
+        try:
+            device = InputDevice(path)
+        except OSError:
+            continue
+        info = device.info
+        if (
+            (match.name is None or match.name.lower() in device.name.lower())
+            and (match.vendor is None or info.vendor == match.vendor)
+            and (match.product is None or info.product == match.product)
+            and _has_keys(device, wanted_keys)
+        ):
+            return device
+        device.close()
+    return None
+
+
+class Backoff:
+    """Retry delays 0.5, 1, 2, 4 … up to `maximum` seconds; `reset()` after a success."""
+
+    def __init__(self, initial: float = 0.5, maximum: float = 30.0):
+        self.initial = initial
+        self.maximum = maximum
+        self._next = initial
+
+    def next(self) -> float:
+        delay = self._next
+        self._next = min(self._next * 2, self.maximum)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self.initial
+
+
+class EvdevSource:
+    """One reader thread for one input device; `on_event` gets every event it reads."""
+
+    def __init__(
+        self,
+        match: EvdevMatch,
+        on_event: Callable[[InputEvent], None],
+        on_state: StateCallback,
+        *,
+        wanted_keys: Iterable[int] = (),
+        opener: Opener = open_matching_device,
+        backoff: Backoff | None = None,
+        poll_s: float = 0.25,
+        name: str = "evdev",
+    ):
+        self.match = match
+        self._on_event = on_event
+        self._on_state = on_state
+        self._wanted = frozenset(wanted_keys)
+        self._opener = opener
+        self._backoff = backoff or Backoff(0.5, match.retry_max_s)
+        self._poll_s = poll_s
+        self._name = name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"{self._name}-reader", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _state(self, state: str, message: str) -> None:
+        try:
+            self._on_state(state, message)
+        except Exception:  # a broken health sink must not stop the reader
+            log.exception("%s: health callback failed", self._name)
+
+    def _wait_retry(self) -> None:
+        self._stop.wait(self._backoff.next())
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                device = self._opener(self.match, self._wanted)
+            except OSError as exc:
+                self._state("fault", f"cannot open input device {self.match.describe()}: {exc}; retrying")
+                log.warning("%s: cannot open %s: %s", self._name, self.match.describe(), exc)
+                self._wait_retry()
+                continue
+            if device is None:
+                self._state("fault", f"no input device matches {self.match.describe()}; retrying")
+                self._wait_retry()
+                continue
+            try:
+                self._serve(device)
+            finally:
+                _close_quietly(device, ungrab=self.match.grab)
+
+    def _serve(self, device: InputDeviceLike) -> None:
+        where = f"{device.name!r} at {device.path}"
+        state, message = "ready", f"reading {where}"
+        if self.match.grab:
+            try:
+                device.grab()
+            except OSError as exc:
+                # Still usable, but its keystrokes also reach whatever window has the focus.
+                state, message = "degraded", f"reading {where} without exclusive grab ({exc})"
+                log.warning("%s: %s", self._name, message)
+        self._state(state, message)
+        log.info("%s: %s", self._name, message)
+        self._backoff.reset()
+        fd = device.fileno()
+        while not self._stop.is_set():
+            try:
+                ready, _, _ = select.select([fd], [], [], self._poll_s)
+                if not ready:
+                    continue
+                events = list(device.read())
+            except BlockingIOError:
+                continue
+            except OSError as exc:  # ENODEV when unplugged, EBADF, ...
+                self._state("fault", f"input device {where} lost ({exc}); looking for it again")
+                log.warning("%s: device %s lost: %s", self._name, where, exc)
+                self._wait_retry()
+                return
+            for event in events:
+                try:
+                    self._on_event(event)
+                except Exception:  # the decoder or a user callback; the device is fine
+                    log.exception("%s: event handler failed", self._name)
+
+
+def _close_quietly(device: InputDeviceLike, *, ungrab: bool) -> None:
+    if ungrab:
+        try:
+            device.ungrab()
+        except OSError:
+            pass  # not grabbed, or already gone
+    try:
+        device.close()
+    except OSError:
+        pass
+
+
+# --- building events (simulators and tests) --------------------------------------------------------
+
+KEY_DOWN, KEY_UP, KEY_REPEAT = 1, 0, 2
+
+
+def key_code(name: str) -> int:
+    """`"KEY_F1"` → its code; ValueError for a name evdev does not know."""
+    code = ecodes.ecodes.get(name)
+    if not isinstance(code, int) or not (name.startswith("KEY_") or name.startswith("BTN_")):
+        raise ValueError(f"unknown key name {name!r} (use a Linux name such as KEY_F1 or KEY_KP1)")
+    return code
+
+
+def make_event(t: float, type_: int, code: int, value: int) -> InputEvent:
+    sec = int(t)
+    return InputEvent(sec, int(round((t - sec) * 1_000_000)), type_, code, value)
+
+
+def key_tap(code: int, t: float | None = None, *, shift: bool = False) -> list[InputEvent]:
+    """The events one tap of a key makes, as the kernel sends them: key down, key up, each followed
+    by a SYN_REPORT, with Left Shift held around the key when `shift`."""
+    t = time.time() if t is None else t
+    events: list[InputEvent] = []
+
+    def add(c: int, value: int) -> None:
+        events.append(make_event(t, ecodes.EV_KEY, c, value))
+        events.append(make_event(t, ecodes.EV_SYN, ecodes.SYN_REPORT, 0))
+
+    if shift:
+        add(ecodes.KEY_LEFTSHIFT, KEY_DOWN)
+    add(code, KEY_DOWN)
+    add(code, KEY_UP)
+    if shift:
+        add(ecodes.KEY_LEFTSHIFT, KEY_UP)
+    return events

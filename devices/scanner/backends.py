@@ -1,0 +1,126 @@
+"""Scanner backends: `evdev` (a real USB/HID keyboard-wedge scanner) and `simulator`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from evdev import InputEvent, ecodes
+from pydantic import Field
+
+from ..evdev_source import DeviceOptionsError, EvdevMatch, EvdevSource, StrictOptions, validate_options
+from ..health import HealthReporter
+from .decoder import DEFAULT_CHAR_GAP_S, DEFAULT_MAX_LENGTH, ScanDecoder, text_to_events
+
+log = logging.getLogger(__name__)
+
+KIND = "scanner"
+
+
+class DecoderOptions(StrictOptions):
+    max_length: int = Field(default=DEFAULT_MAX_LENGTH, ge=1, le=65536)
+    char_gap_ms: int | None = Field(default=int(DEFAULT_CHAR_GAP_S * 1000), ge=10)  # None: never expire
+
+    def decoder(self) -> ScanDecoder:
+        gap = None if self.char_gap_ms is None else self.char_gap_ms / 1000
+        return ScanDecoder(self.max_length, gap)
+
+
+class SimulatorScannerOptions(DecoderOptions):
+    pass
+
+
+class EvdevScannerOptions(DecoderOptions, EvdevMatch):
+    pass
+
+
+class Scanner:
+    """What the kiosk holds: `start()`, `stop()`; scans arrive through `on_scan(text)`."""
+
+    def __init__(self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None], decoder: ScanDecoder):
+        self.device_id = device_id
+        self._health = health
+        self._on_scan = on_scan
+        self.decoder = decoder
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def _report(self, state: str, message: str) -> None:
+        self._health.report(self.device_id, KIND, state, message)
+
+    def _handle(self, event: InputEvent) -> None:
+        scan = self.decoder.feed(event)
+        if scan is None:
+            return
+        log.info("scanner %s: scan of %d characters", self.device_id, len(scan))
+        try:
+            self._on_scan(scan)
+        except Exception:  # the kiosk's handler; the scanner itself is fine
+            log.exception("scanner %s: on_scan failed", self.device_id)
+
+
+class EvdevScanner(Scanner):
+    """Reads the scanner's input device on a thread (see `EvdevSource`); `on_scan` runs on it."""
+
+    def __init__(self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None],
+                 options: EvdevScannerOptions, **source_kwargs: Any):
+        super().__init__(device_id, health, on_scan, options.decoder())
+        match = EvdevMatch.model_validate(options.model_dump(include=set(EvdevMatch.model_fields)))
+        self.source = EvdevSource(match, self._handle, self._on_state, wanted_keys={ecodes.KEY_ENTER},
+                                  name=f"scanner-{device_id}", **source_kwargs)
+
+    def _on_state(self, state: str, message: str) -> None:
+        if state != "ready":
+            self.decoder.reset()  # a half-read code from before a disconnect is worthless
+        self._report(state, message)
+
+    def start(self) -> None:
+        self._report("unknown", "starting")
+        self.source.start()
+
+    def stop(self) -> None:
+        self.source.stop()
+        self._report("unknown", "stopped")
+
+
+class SimulatedScanner(Scanner):
+    """No hardware: `type(text)` sends the events a real scanner would through the same decoder.
+    `on_scan` runs on the caller's thread, before `type` returns."""
+
+    def __init__(self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None],
+                 options: SimulatorScannerOptions):
+        super().__init__(device_id, health, on_scan, options.decoder())
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._report("ready", "simulated scanner")
+
+    def stop(self) -> None:
+        self._running = False
+        self._report("unknown", "stopped")
+
+    def type(self, text: str, *, enter: bool = True) -> None:
+        self.feed(text_to_events(text, enter=enter))
+
+    def feed(self, events: list[InputEvent]) -> None:
+        if not self._running:
+            raise RuntimeError(f"scanner {self.device_id} is not started")
+        for event in events:
+            self._handle(event)
+
+
+def open_scanner(cfg: Any, health: HealthReporter, on_scan: Callable[[str], None]) -> Scanner:
+    """Build the scanner a `DeviceConfig` (kind `scanner`) describes; call `.start()` to run it."""
+    if cfg.kind != KIND:
+        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a scanner")
+    if cfg.backend == "evdev":
+        return EvdevScanner(cfg.id, health, on_scan, validate_options(cfg, EvdevScannerOptions))
+    if cfg.backend == "simulator":
+        return SimulatedScanner(cfg.id, health, on_scan, validate_options(cfg, SimulatorScannerOptions))
+    raise DeviceOptionsError(f"device {cfg.id!r}: unknown scanner backend {cfg.backend!r} (use evdev or simulator)")
