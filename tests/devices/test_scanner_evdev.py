@@ -61,6 +61,8 @@ class FakeDevice:
         self.grabbed = False
 
     def close(self) -> None:
+        if self.closed:  # never close a number the OS may have handed to someone else since
+            return
         self.closed = True
         os.close(self._r)
         os.close(self._w)

@@ -1,0 +1,150 @@
+"""Keypad backends (kinds `keypad` and `rating_pad`): `evdev` and `simulator`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from evdev import InputEvent
+from pydantic import Field, field_validator
+
+from ..evdev_source import (
+    DeviceOptionsError,
+    EvdevMatch,
+    EvdevSource,
+    StrictOptions,
+    key_code,
+    key_tap,
+    validate_options,
+)
+from ..health import HealthReporter
+from .decoder import DEFAULT_DEBOUNCE_S, KeypadDecoder
+from .keymaps import ACTIONS_BY_KIND, DEFAULT_KEYS_BY_KIND
+
+log = logging.getLogger(__name__)
+
+
+class KeypadOptions(StrictOptions):
+    keys: dict[str, str] | None = None  # key name → action; None: the kind's default map
+    debounce_ms: int = Field(default=int(DEFAULT_DEBOUNCE_S * 1000), ge=0, le=5000)
+
+    @field_validator("keys")
+    @classmethod
+    def _key_names(cls, keys: dict[str, str] | None) -> dict[str, str] | None:
+        if keys is not None:
+            if not keys:
+                raise ValueError("an empty key map: leave `keys` out to use the default map")
+            for name in keys:
+                key_code(name)  # ValueError names the unknown key
+        return keys
+
+
+class SimulatorKeypadOptions(KeypadOptions):
+    pass
+
+
+class EvdevKeypadOptions(KeypadOptions, EvdevMatch):
+    pass
+
+
+class Keypad:
+    """What the counter terminal holds: `start()`, `stop()`; actions arrive through `on_action`."""
+
+    def __init__(self, device_id: str, kind: str, health: HealthReporter, on_action: Callable[[str], None],
+                 options: KeypadOptions):
+        self.device_id = device_id
+        self.kind = kind
+        self._health = health
+        self._on_action = on_action
+        self.key_names = options.keys or DEFAULT_KEYS_BY_KIND[kind]
+        self.decoder = KeypadDecoder({key_code(k): a for k, a in self.key_names.items()}, options.debounce_ms / 1000)
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def _report(self, state: str, message: str) -> None:
+        self._health.report(self.device_id, self.kind, state, message)
+
+    def _handle(self, event: InputEvent) -> None:
+        action = self.decoder.feed(event)
+        if action is None:
+            return
+        log.info("%s %s: %s", self.kind, self.device_id, action)
+        try:
+            self._on_action(action)
+        except Exception:  # the terminal's handler; the keypad itself is fine
+            log.exception("%s %s: on_action failed", self.kind, self.device_id)
+
+
+class EvdevKeypad(Keypad):
+    """Reads the keypad's input device on a thread (see `EvdevSource`); `on_action` runs on it."""
+
+    def __init__(self, device_id: str, kind: str, health: HealthReporter, on_action: Callable[[str], None],
+                 options: EvdevKeypadOptions, **source_kwargs: Any):
+        super().__init__(device_id, kind, health, on_action, options)
+        match = EvdevMatch.model_validate(options.model_dump(include=set(EvdevMatch.model_fields)))
+        self.source = EvdevSource(match, self._handle, self._report, wanted_keys=self.decoder.keymap.keys(),
+                                  name=f"{kind}-{device_id}", **source_kwargs)
+
+    def start(self) -> None:
+        self._report("unknown", "starting")
+        self.source.start()
+
+    def stop(self) -> None:
+        self.source.stop()
+        self._report("unknown", "stopped")
+
+
+class SimulatedKeypad(Keypad):
+    """No hardware: `press("KEY_F1")` sends a key tap through the same decoder (debounce included).
+    `on_action` runs on the caller's thread, before `press` returns."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._report("ready", f"simulated {self.kind}")
+
+    def stop(self) -> None:
+        self._running = False
+        self._report("unknown", "stopped")
+
+    def press(self, key_name: str, t: float | None = None) -> None:
+        self.feed(key_tap(key_code(key_name), t))
+
+    def feed(self, events: list[InputEvent]) -> None:
+        if not self._running:
+            raise RuntimeError(f"{self.kind} {self.device_id} is not started")
+        for event in events:
+            self._handle(event)
+
+
+def _check_actions(cfg: Any, options: KeypadOptions) -> None:
+    allowed = ACTIONS_BY_KIND[cfg.kind]
+    for key, action in (options.keys or {}).items():
+        if action not in allowed:
+            raise DeviceOptionsError(
+                f"device {cfg.id!r} (kind {cfg.kind}): key {key} has unknown action {action!r}; "
+                f"use one of {', '.join(allowed)}"
+            )
+
+
+def open_keypad(cfg: Any, health: HealthReporter, on_action: Callable[[str], None]) -> Keypad:
+    """Build the keypad a `DeviceConfig` (kind `keypad` or `rating_pad`) describes; then `.start()`."""
+    if cfg.kind not in ACTIONS_BY_KIND:
+        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a keypad or rating_pad")
+    if cfg.backend == "evdev":
+        options: KeypadOptions = validate_options(cfg, EvdevKeypadOptions)
+        _check_actions(cfg, options)
+        return EvdevKeypad(cfg.id, cfg.kind, health, on_action, options)
+    if cfg.backend == "simulator":
+        options = validate_options(cfg, SimulatorKeypadOptions)
+        _check_actions(cfg, options)
+        return SimulatedKeypad(cfg.id, cfg.kind, health, on_action, options)
+    raise DeviceOptionsError(f"device {cfg.id!r}: unknown {cfg.kind} backend {cfg.backend!r} (use evdev or simulator)")
