@@ -1,0 +1,219 @@
+"""The sub-commands of `python -m queue_broker`. Each returns the process exit status."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import UTC, date, datetime
+
+from ..config.loader import ConfigError, load_site_config
+from ..config.models import SiteConfig
+from ..engine.hall import HallEngine
+from ..security.pins import hash_pin
+from ..store import open_store
+
+
+def _load(path: str) -> SiteConfig:
+    try:
+        return load_site_config(path)
+    except ConfigError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _engine(cfg: SiteConfig) -> HallEngine:
+    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"))
+    try:
+        engine = HallEngine(cfg)
+        engine.replay(row.event for row in store.iter_events())
+        return engine
+    finally:
+        store.close()
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    cfg = _load(args.path)
+    tidal = sum(1 for c in cfg.counters if c.tidal)
+    print(f"{cfg.site.name} ({cfg.site.id}): OK")
+    print(f"  queues:   {len(cfg.queues)} ({', '.join(f'{q.id}={q.prefix}' for q in cfg.queues)})")
+    print(f"  counters: {len(cfg.counters)} ({tidal} tidal)")
+    print(f"  items:    {len(cfg.services)} service items, {len(cfg.bundles)} bundles")
+    print(f"  nodes:    {len(cfg.nodes)}")
+    demo = [o.id for o in [*cfg.operators, *cfg.supervisors] if o.demo_only]
+    if demo:
+        print(f"  demo-only credentials: {', '.join(demo)} (refused in production bundles)")
+    return 0
+
+
+def cmd_catalog_diff(args: argparse.Namespace) -> int:
+    from ..service.catalog import build_catalog, diff_catalogs
+
+    old, new = _load(args.old), _load(args.new)
+    now = datetime.now(UTC)
+    print(f"catalog {build_catalog(old, now)['version']} -> {build_catalog(new, now)['version']}")
+    lines = diff_catalogs(old, new)
+    for line in lines:
+        print(line)
+    if not lines:
+        print("no changes")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..service.runner import HallService
+    from ..service.tasks import default_tasks
+
+    logging.basicConfig(level=os.environ.get("HALL_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = _load(args.config)
+    service = HallService(cfg)
+    service.tick_tasks.extend(default_tasks(cfg))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    service.start()
+    logging.getLogger("queue_broker").info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
+    notify = _systemd_notifier()
+    notify("READY=1")
+    while not stop.wait(5):
+        notify("WATCHDOG=1")
+    service.stop()
+    return 0
+
+
+def _systemd_notifier():
+    if not os.environ.get("NOTIFY_SOCKET"):
+        return lambda _msg: None
+    try:
+        import sdnotify
+    except ImportError:
+        return lambda _msg: None
+    n = sdnotify.SystemdNotifier()
+    return n.notify
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    cfg = _load(args.config)
+    engine = _engine(cfg)
+    now = datetime.now(UTC)
+    print(f"{cfg.site.name} at {now.astimezone(engine.tz):%Y-%m-%d %H:%M}")
+    print(f"{'queue':<8}{'name':<14}{'waiting':>8}{'longest':>9}{'estimate':>10}  counters")
+    for q in engine.queues_state(now)["queues"]:
+        print(f"{q['id']:<8}{q['name']:<14}{q['waiting']:>8}{q['longest_wait_s'] // 60:>7}m"
+              f"{q['estimated_wait_s'] // 60:>8}m  {' '.join(q['counter_ids'])}")
+    print()
+    print(f"{'counter':<8}{'no.':>4}  {'status':<8}{'mode':<7}{'queues':<16}serving")
+    for c in engine.counters_state(now)["counters"]:
+        serving = c["serving"]["number"] if c["serving"] else "-"
+        lock = "*" if c["locked"] else ""
+        print(f"{c['id']:<8}{c['number']:>4}  {c['status']:<8}{c['mode'] + lock:<7}{','.join(c['queue_ids']):<16}{serving}")
+    return 0
+
+
+def _day_tickets(engine: HallEngine, day: date):
+    return sorted((t for t in engine.tickets.values() if t.day == day), key=lambda t: (t.issued_at, t.number))
+
+
+def cmd_tickets(args: argparse.Namespace) -> int:
+    cfg = _load(args.config)
+    engine = _engine(cfg)
+    day = engine.local_day(datetime.now(UTC)) if args.today or not args.day else date.fromisoformat(args.day)
+    rows = _day_tickets(engine, day)
+    print(f"{len(rows)} tickets on {day}")
+    for t in rows:
+        issued = t.issued_at.astimezone(engine.tz).strftime("%H:%M:%S")
+        print(f"{t.number:<6}{t.queue_id:<6}{t.service_id:<16}{t.channel:<12}{t.priority:<12}{issued}  "
+              f"{t.state:<12}{t.counter_id or ''}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    cfg = _load(args.config)
+    engine = _engine(cfg)
+    day = date.fromisoformat(args.day)
+    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+    w = csv.writer(out)
+    w.writerow(["ticket_id", "number", "queue_id", "service_id", "channel", "priority", "issued_at", "called_at",
+                "finished_at", "state", "outcome", "counter_id", "wait_s", "service_s", "recalls", "rating",
+                "estimate_s", "holder_masked_id"])
+    for t in _day_tickets(engine, day):
+        wait = int((t.called_at - t.issued_at).total_seconds()) if t.called_at else ""
+        svc = int((t.finished_at - t.called_at).total_seconds()) if t.finished_at and t.called_at else ""
+        w.writerow([t.id, t.number, t.queue_id, t.service_id, t.channel, t.priority, t.issued_at.isoformat(),
+                    t.called_at.isoformat() if t.called_at else "", t.finished_at.isoformat() if t.finished_at else "",
+                    t.state, t.outcome or "", t.counter_id or "", wait, svc, t.recalls,
+                    t.rating if t.rating is not None else "", t.estimate_s,
+                    (t.holder_masked or {}).get("id_number", "")])
+    if args.out:
+        out.close()
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    cfg = _load(args.config)
+    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"))
+    report = store.audit()
+    store.close()
+    if report.ok:
+        print(f"audit OK: {report.events} events, chain head {report.last_hash}")
+        return 0
+    print(f"audit FAILED after {report.events} good events: {report.problem}", file=sys.stderr)
+    return 1
+
+
+def cmd_hash_pin(args: argparse.Namespace) -> int:
+    pin = sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass("PIN: ")
+    if not pin.isdigit() or not 4 <= len(pin) <= 12:
+        print("a PIN is 4 to 12 digits", file=sys.stderr)
+        return 2
+    print(hash_pin(pin))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the queue broker service")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check-config", help="validate a site file")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_check_config)
+
+    p = sub.add_parser("catalog", help="catalog tools")
+    csub = p.add_subparsers(dest="catalog_command", required=True)
+    d = csub.add_parser("diff", help="what changed between two site files' catalogs")
+    d.add_argument("old")
+    d.add_argument("new")
+    d.set_defaults(func=cmd_catalog_diff)
+
+    p = sub.add_parser("status", help="queues and counters now")
+    p.add_argument("--config", required=True)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("tickets", help="the tickets of a day")
+    p.add_argument("--config", required=True)
+    p.add_argument("--today", action="store_true")
+    p.add_argument("--day")
+    p.set_defaults(func=cmd_tickets)
+
+    p = sub.add_parser("audit", help="audit the event log")
+    asub = p.add_subparsers(dest="audit_command", required=True)
+    v = asub.add_parser("verify", help="check the hash chain")
+    v.add_argument("--config", required=True)
+    v.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("export", help="a day's tickets as CSV")
+    p.add_argument("--config", required=True)
+    p.add_argument("--day", required=True)
+    p.add_argument("--out")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("hash-pin", help="hash a PIN for the site file")
+    p.set_defaults(func=cmd_hash_pin)

@@ -1,0 +1,128 @@
+"""Commands the engine understands. They carry no personal data in clear: the service layer turns
+an ID number into a keyed hash, a masked form and an age before the engine sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class HolderInfo:
+    hash: str
+    masked_id: str
+    masked_name: str
+    age: int | None = None
+
+
+@dataclass(frozen=True)
+class IssueTicket:
+    kiosk_id: str
+    service_id: str  # a service or a bundle
+    channel: str  # walk_in | appointment | green
+    holder: HolderInfo | None = None
+    appointment_code: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenCounter:
+    counter_id: str
+    operator_id: str
+    pin: str
+
+
+@dataclass(frozen=True)
+class CounterCommand:
+    """close, pause, resume, call-next, recall, start, no-show."""
+
+    counter_id: str
+    action: str
+
+
+@dataclass(frozen=True)
+class FinishTicket:
+    counter_id: str
+    outcome: str  # done | incomplete
+    missing_materials: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TransferTicket:
+    counter_id: str
+    to_queue_id: str
+
+
+@dataclass(frozen=True)
+class AssignCounter:
+    counter_id: str
+    queue_ids: tuple[str, ...]
+    mode: str
+    locked: bool
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True)
+class RebalanceCounter:
+    """From the rebalancer: takes effect at once when the counter is free, else when its citizen leaves."""
+
+    counter_id: str
+    queue_ids: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class BookAppointment:
+    service_id: str
+    slot_start: datetime
+    code: str  # made by the caller (random): the engine has no randomness of its own
+    holder: HolderInfo | None = None
+
+
+@dataclass(frozen=True)
+class CancelAppointment:
+    code: str
+
+
+@dataclass(frozen=True)
+class SubmitRating:
+    ticket_id: str
+    level: int
+    reasons: tuple[str, ...] = ()
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class PostNotice:
+    text: str
+    zone: str | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RaiseAlert:
+    alert_id: str
+    kind: str
+    severity: str
+    message: str
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AckAlert:
+    alert_id: str
+    note: str = ""
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True)
+class CheckSupervisor:
+    supervisor_id: str
+    pin: str
+
+
+@dataclass(frozen=True)
+class DecideRecommendation:
+    recommendation_id: str
+    decision: str  # accept | reject
+    by: str = "supervisor"

@@ -1,0 +1,48 @@
+"""Domain events: the only thing the store keeps. State is what replaying them through
+`HallEngine.apply` gives, so a restart and a live run go through the same code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_record(self) -> dict[str, Any]:
+        return {"type": self.type, "at": self.at.isoformat(), "data": self.data}
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> Event:
+        return cls(type=rec["type"], at=datetime.fromisoformat(rec["at"]), data=rec["data"])
+
+
+# ticket life
+TICKET_ISSUED = "ticket_issued"
+TICKET_CALLED = "ticket_called"  # also a recall, with recall > 0
+TICKET_STARTED = "ticket_started"
+TICKET_FINISHED = "ticket_finished"
+TICKET_NO_SHOW = "ticket_no_show"
+TICKET_TRANSFERRED = "ticket_transferred"
+TICKET_CANCELLED = "ticket_cancelled"
+# counters
+COUNTER_OPENED = "counter_opened"
+COUNTER_CLOSED = "counter_closed"
+COUNTER_PAUSED = "counter_paused"
+COUNTER_RESUMED = "counter_resumed"
+COUNTER_ASSIGNED = "counter_assigned"  # by a supervisor
+COUNTER_REBALANCE_PLANNED = "counter_rebalance_planned"  # waits for the current citizen
+COUNTER_REBALANCED = "counter_rebalanced"
+# appointments, ratings, supervision
+APPOINTMENT_BOOKED = "appointment_booked"
+APPOINTMENT_CANCELLED = "appointment_cancelled"
+RATING_SUBMITTED = "rating_submitted"
+NOTICE_POSTED = "notice_posted"
+ALERT_RAISED = "alert_raised"
+ALERT_ACKED = "alert_acked"
+RECOMMENDATION_DECIDED = "recommendation_decided"

@@ -1,0 +1,748 @@
+"""The hall's domain engine: tickets, queues, counters, appointments. Pure: no I/O, no clock.
+
+`execute(command, now)` checks a command against the state, turns it into events, applies each
+through `apply` (the same function a restart replays), and returns the events and the reply.
+It raises `Rejected` before changing anything when the command is not allowed. The service layer
+commits the events durably before it sends the reply; if that fails it rebuilds the engine from
+the store, so a half-applied command never survives.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..config.models import SiteConfig, hhmm
+from ..security.pins import check_pin
+from . import events as ev
+from .calling import choose_next
+from .commands import (
+    AckAlert,
+    AssignCounter,
+    BookAppointment,
+    CancelAppointment,
+    CheckSupervisor,
+    CounterCommand,
+    DecideRecommendation,
+    FinishTicket,
+    HolderInfo,
+    IssueTicket,
+    OpenCounter,
+    PostNotice,
+    RaiseAlert,
+    RebalanceCounter,
+    SubmitRating,
+    TransferTicket,
+)
+from .estimate import WaitEstimate, estimate_wait, smooth
+from .events import Event
+from .records import (
+    ACTIVE,
+    APPOINTMENT,
+    CALLED,
+    DONE,
+    ELDERLY,
+    GREEN,
+    NO_SHOW,
+    NORMAL,
+    PRIORITY_RANK,
+    RETURN,
+    SERVING,
+    WAITING,
+    AlertRec,
+    AppointmentRec,
+    CounterRec,
+    QueueStats,
+    TicketRec,
+)
+
+
+class Rejected(Exception):
+    """A command that is not allowed now. `code` is a protocol error code; `str()` a sentence."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Result:
+    events: list[Event]
+    reply: dict[str, Any] = field(default_factory=dict)
+
+
+class HallEngine:
+    def __init__(self, config: SiteConfig):
+        self.config = config
+        self.tz = ZoneInfo(config.site.timezone)
+        self.queues = {q.id: q for q in config.queues}
+        self.services = {s.id: s for s in config.services}
+        self.bundles = {b.id: b for b in config.bundles}
+        self.tickets: dict[str, TicketRec] = {}
+        self.waiting: dict[str, list[str]] = {q: [] for q in self.queues}  # ticket ids, in arrival order
+        self.counters = {c.id: CounterRec(id=c.id, queue_ids=list(c.home), mode="tidal" if c.tidal else "fixed")
+                         for c in config.counters}
+        self.counter_cfg = {c.id: c for c in config.counters}
+        self.sequence: dict[tuple[date, str], int] = defaultdict(int)  # (local day, prefix) -> last number
+        self.per_person: dict[tuple[date, str], int] = defaultdict(int)
+        self.per_person_queue: dict[tuple[date, str, str], int] = defaultdict(int)
+        self.per_queue_day: dict[tuple[date, str], int] = defaultdict(int)
+        self.appointments: dict[str, AppointmentRec] = {}
+        self.slot_bookings: dict[tuple[str, datetime], int] = defaultdict(int)
+        self.stats = {q.id: QueueStats(mean_service_s=q.mean_service_min * 60) for q in config.queues}
+        self.alerts: dict[str, AlertRec] = {}
+        self.notices: list[dict[str, Any]] = []
+        self.ratings: dict[str, dict[str, Any]] = {}
+        self.last_event_at: datetime | None = None
+
+    # ================================================================ time and calendar
+    def local_day(self, now: datetime) -> date:
+        return now.astimezone(self.tz).date()
+
+    def is_ticketing_open(self, now: datetime) -> bool:
+        local = now.astimezone(self.tz)
+        day = local.date()
+        if day in self.config.site.holidays:
+            return False
+        weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
+        periods = self.config.site.opening_hours.get(weekday, [])
+        if day in self.config.site.extra_working_days and not periods:
+            periods = self.config.site.opening_hours.get("mon", [])
+        close_early = timedelta(minutes=self.config.site.ticketing_closes_before_min)
+        for p in periods:
+            start = datetime.combine(day, hhmm(p.start), self.tz)
+            end = datetime.combine(day, hhmm(p.end), self.tz) - (close_early if p is periods[-1] else timedelta(0))
+            if start <= local < end:
+                return True
+        return False
+
+    def next_opening(self, now: datetime) -> datetime | None:
+        local = now.astimezone(self.tz)
+        for offset in range(0, 15):
+            day = local.date() + timedelta(days=offset)
+            if day in self.config.site.holidays:
+                continue
+            weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+            for p in self.config.site.opening_hours.get(weekday, []):
+                start = datetime.combine(day, hhmm(p.start), self.tz)
+                if start > local:
+                    return start
+        return None
+
+    # ================================================================ dispatch
+    def execute(self, cmd: Any, now: datetime) -> Result:
+        handler = getattr(self, "_do_" + type(cmd).__name__, None)
+        if handler is None:
+            raise TypeError(f"unknown command {type(cmd).__name__}")
+        return handler(cmd, now)
+
+    def _emit(self, out: list[Event], type_: str, now: datetime, **data: Any) -> Event:
+        e = Event(type_, now, data)
+        self.apply(e)
+        out.append(e)
+        return e
+
+    # ================================================================ tickets
+    def _do_IssueTicket(self, cmd: IssueTicket, now: datetime) -> Result:
+        if cmd.service_id in self.services:
+            queue_id = self.services[cmd.service_id].queue_id
+        elif cmd.service_id in self.bundles:
+            queue_id = self.bundles[cmd.service_id].queue_id
+        else:
+            raise Rejected("not_found", f"there is no service item {cmd.service_id!r} in this hall")
+        if cmd.channel not in ("walk_in", "appointment", "green"):
+            raise Rejected("invalid_request", f"unknown channel {cmd.channel!r}")
+        day = self.local_day(now)
+        appointment_status = None
+        appt = None
+        if cmd.channel == "appointment":
+            appt, appointment_status = self._find_appointment(cmd, now)
+            if appt is not None:
+                queue_id = self.services[appt.service_id].queue_id if appt.service_id in self.services else queue_id
+        if not self.is_ticketing_open(now) and not (appt is not None and appointment_status == "on_time"):
+            nxt = self.next_opening(now)
+            when = nxt.astimezone(self.tz).strftime("%m月%d日 %H:%M") if nxt else "the next working day"
+            raise Rejected("closed", f"ticketing is closed now; the hall opens again at {when}")
+        queue = self.queues[queue_id]
+        caps = self.config.caps
+        if cmd.holder is not None:
+            if caps.per_person_per_day and self.per_person[(day, cmd.holder.hash)] >= caps.per_person_per_day:
+                raise Rejected("full", f"one person may take at most {caps.per_person_per_day} tickets a day")
+            if (caps.per_person_per_queue_per_day
+                    and self.per_person_queue[(day, cmd.holder.hash, queue_id)] >= caps.per_person_per_queue_per_day):
+                raise Rejected("full", f"one person may take at most {caps.per_person_per_queue_per_day} "
+                                       f"tickets a day for {queue.name}")
+        if queue.daily_cap and self.per_queue_day[(day, queue_id)] >= queue.daily_cap:
+            raise Rejected("full", f"today's {queue.daily_cap} tickets for {queue.name} have all been issued")
+
+        priority = NORMAL
+        if cmd.channel == "green":
+            priority = GREEN
+        elif appt is not None and appointment_status == "on_time":
+            priority = APPOINTMENT
+        elif (cmd.holder and cmd.holder.age is not None and self.config.priorities.elderly_age
+              and cmd.holder.age >= self.config.priorities.elderly_age):
+            priority = ELDERLY
+        out: list[Event] = []
+        ticket = self._issue(out, now, queue_id, cmd.service_id, cmd.channel, priority, cmd.kiosk_id,
+                             holder=cmd.holder, appointment_code=appt.code if appt else None)
+        reply = {"ticket": self.ticket_view(ticket, now)}
+        if appointment_status:
+            reply["appointment_status"] = appointment_status
+        return Result(out, reply)
+
+    def _issue(self, out: list[Event], now: datetime, queue_id: str, service_id: str, channel: str, priority: str,
+               kiosk_id: str, holder: HolderInfo | None = None, appointment_code: str | None = None,
+               return_of: str | None = None) -> TicketRec:
+        day = self.local_day(now)
+        prefix = self.queues[queue_id].prefix
+        seq = self.sequence[(day, prefix)] + 1
+        # past 999 the number simply grows a digit (A1000): never wraps, never reused (docs/engine.md)
+        number = f"{prefix}{seq:03d}"
+        ahead = self._ahead_for_new(queue_id, priority)
+        est = self.estimate_for(queue_id, ahead)
+        self._emit(out, ev.TICKET_ISSUED, now, id=f"{day:%Y%m%d}-{number}", number=number, seq=seq,
+                   day=day.isoformat(), queue_id=queue_id, service_id=service_id, channel=channel,
+                   priority=priority, kiosk_id=kiosk_id, holder_hash=holder.hash if holder else None,
+                   holder_masked={"id_number": holder.masked_id, "name": holder.masked_name} if holder else None,
+                   estimate_s=est.p50_s, estimate_range_s=[est.p50_s, est.p80_s], waiting_ahead=ahead,
+                   appointment_code=appointment_code, return_of=return_of)
+        return self.tickets[f"{day:%Y%m%d}-{number}"]
+
+    def _ahead_for_new(self, queue_id: str, priority: str) -> int:
+        rank = PRIORITY_RANK[priority]
+        return sum(1 for tid in self.waiting[queue_id] if PRIORITY_RANK[self.tickets[tid].priority] <= rank)
+
+    def position(self, ticket: TicketRec) -> int:
+        """How many waiting tickets of the same queue go before this one (by class, then time)."""
+        if ticket.state != WAITING:
+            return 0
+        me = (PRIORITY_RANK[ticket.priority], ticket.issued_at)
+        return sum(1 for tid in self.waiting[ticket.queue_id]
+                   if tid != ticket.id and (PRIORITY_RANK[self.tickets[tid].priority], self.tickets[tid].issued_at) < me)
+
+    # ================================================================ estimates
+    def counters_serving(self, queue_id: str) -> float:
+        """Open (or paused, soon back) counters serving a queue; a counter serving k queues counts 1/k."""
+        total = 0.0
+        for c in self.counters.values():
+            if c.status == "open" and queue_id in c.queue_ids:
+                total += 1.0 / len(c.queue_ids)
+        return total
+
+    def estimate_for(self, queue_id: str, ahead: int) -> WaitEstimate:
+        in_progress = sum(1 for c in self.counters.values()
+                          if c.current and self.tickets[c.current].queue_id == queue_id)
+        return estimate_wait(ahead, self.stats[queue_id].mean_service_s, self.counters_serving(queue_id),
+                             in_progress=in_progress)
+
+    # ================================================================ counters
+    def _counter(self, counter_id: str) -> CounterRec:
+        if counter_id not in self.counters:
+            raise Rejected("not_found", f"there is no counter {counter_id!r} in this hall")
+        return self.counters[counter_id]
+
+    def _do_OpenCounter(self, cmd: OpenCounter, now: datetime) -> Result:
+        c = self._counter(cmd.counter_id)
+        op = next((o for o in self.config.operators if o.id == cmd.operator_id), None)
+        if op is None or not check_pin(cmd.pin, op.pin_hash):
+            raise Rejected("forbidden", "the operator id or PIN is wrong")
+        if op.counters != "*" and cmd.counter_id not in op.counters:
+            raise Rejected("forbidden", f"operator {op.id} may not work at counter {cmd.counter_id}")
+        if c.status != "closed" and c.operator_id not in (None, cmd.operator_id):
+            raise Rejected("conflict", f"counter {cmd.counter_id} is already open for operator {c.operator_id}")
+        out: list[Event] = []
+        self._emit(out, ev.COUNTER_OPENED, now, counter_id=c.id, operator_id=op.id)
+        return Result(out, {"counter": self.counter_view(c)})
+
+    def _do_CounterCommand(self, cmd: CounterCommand, now: datetime) -> Result:
+        c = self._counter(cmd.counter_id)
+        action = cmd.action
+        out: list[Event] = []
+        if action == "close":
+            if c.current:
+                raise Rejected("conflict", "finish or transfer the current citizen before closing the counter")
+            if c.status != "closed":
+                self._emit(out, ev.COUNTER_CLOSED, now, counter_id=c.id)
+            return Result(out, {"counter": self.counter_view(c)})
+        if c.status == "closed":
+            raise Rejected("conflict", f"counter {c.id} is closed; open it first")
+        if action == "pause":
+            if c.status != "paused":
+                self._emit(out, ev.COUNTER_PAUSED, now, counter_id=c.id)
+            return Result(out, {"counter": self.counter_view(c)})
+        if action == "resume":
+            if c.status == "paused":
+                self._emit(out, ev.COUNTER_RESUMED, now, counter_id=c.id)
+            return Result(out, {"counter": self.counter_view(c)})
+        if action == "call-next":
+            return self._call_next(c, now)
+        current = self.tickets[c.current] if c.current else None
+        if current is None:
+            raise Rejected("conflict", f"counter {c.id} has no citizen called now")
+        if action == "recall":
+            if current.state != CALLED:
+                raise Rejected("conflict", f"{current.number} is already being served")
+            if current.recalls >= self.config.recall_limit:
+                self._emit(out, ev.TICKET_NO_SHOW, now, ticket_id=current.id, counter_id=c.id, after_recalls=True)
+                self._settle_counter(out, c, now)
+            else:
+                self._emit(out, ev.TICKET_CALLED, now, ticket_id=current.id, counter_id=c.id,
+                           recall=current.recalls + 1)
+            return Result(out, {"ticket": self.ticket_view(current, now)})
+        if action == "start":
+            if current.state == CALLED:
+                self._emit(out, ev.TICKET_STARTED, now, ticket_id=current.id, counter_id=c.id)
+            return Result(out, {"ticket": self.ticket_view(current, now)})
+        if action == "no-show":
+            if current.state != CALLED:
+                raise Rejected("conflict", f"{current.number} is already being served; finish it instead")
+            self._emit(out, ev.TICKET_NO_SHOW, now, ticket_id=current.id, counter_id=c.id, after_recalls=False)
+            self._settle_counter(out, c, now)
+            return Result(out, {"ticket": self.ticket_view(current, now)})
+        raise Rejected("invalid_request", f"unknown counter action {action!r}")
+
+    def _call_next(self, c: CounterRec, now: datetime) -> Result:
+        if c.status == "paused":
+            raise Rejected("conflict", f"counter {c.id} is paused; resume it first")
+        out: list[Event] = []
+        if c.current:
+            # one key to call the next: the citizen at the counter is finished as done first
+            self._emit(out, ev.TICKET_FINISHED, now, ticket_id=c.current, counter_id=c.id, outcome="done",
+                       missing_materials=[], implicit=True)
+            self._settle_counter(out, c, now)
+        candidates = (self.tickets[tid] for q in c.queue_ids for tid in self.waiting.get(q, []))
+        ticket = choose_next(candidates, now, self.stats, self.config.priorities.walk_in_share,
+                             self.config.priorities.queue_weights)
+        if ticket is None:
+            return Result(out, {"ticket": None})
+        self._emit(out, ev.TICKET_CALLED, now, ticket_id=ticket.id, counter_id=c.id, recall=0)
+        return Result(out, {"ticket": self.ticket_view(ticket, now)})
+
+    def _settle_counter(self, out: list[Event], c: CounterRec, now: datetime) -> None:
+        """The counter is free again: a rebalance that waited for its citizen takes effect now."""
+        if c.pending_queue_ids is not None and c.current is None:
+            self._emit(out, ev.COUNTER_REBALANCED, now, counter_id=c.id, from_queue_ids=list(c.queue_ids),
+                       to_queue_ids=list(c.pending_queue_ids), reason=c.pending_reason)
+
+    def _do_FinishTicket(self, cmd: FinishTicket, now: datetime) -> Result:
+        c = self._counter(cmd.counter_id)
+        if not c.current:
+            raise Rejected("conflict", f"counter {c.id} has no citizen to finish")
+        if cmd.outcome not in ("done", "incomplete"):
+            raise Rejected("invalid_request", "outcome must be done or incomplete")
+        ticket = self.tickets[c.current]
+        if cmd.outcome == "incomplete" and not cmd.missing_materials:
+            raise Rejected("invalid_request", "an incomplete finish must list the missing materials")
+        out: list[Event] = []
+        self._emit(out, ev.TICKET_FINISHED, now, ticket_id=ticket.id, counter_id=c.id, outcome=cmd.outcome,
+                   missing_materials=list(cmd.missing_materials), note=cmd.note, implicit=False)
+        reply: dict[str, Any] = {"ticket": self.ticket_view(ticket, now)}
+        if cmd.outcome == "incomplete":
+            # the one-time notification case (seed art. 17): a return ticket with priority, same day
+            ret = self._issue(out, now, ticket.queue_id, ticket.service_id, "walk_in", RETURN, "counter:" + c.id,
+                              holder=None, return_of=ticket.id)
+            reply["return_ticket"] = self.ticket_view(ret, now)
+        self._settle_counter(out, c, now)
+        return Result(out, reply)
+
+    def _do_TransferTicket(self, cmd: TransferTicket, now: datetime) -> Result:
+        c = self._counter(cmd.counter_id)
+        if not c.current:
+            raise Rejected("conflict", f"counter {c.id} has no citizen to transfer")
+        if cmd.to_queue_id not in self.queues:
+            raise Rejected("not_found", f"there is no queue {cmd.to_queue_id!r}")
+        ticket = self.tickets[c.current]
+        if cmd.to_queue_id == ticket.queue_id:
+            raise Rejected("conflict", f"{ticket.number} is already in queue {cmd.to_queue_id}")
+        out: list[Event] = []
+        self._emit(out, ev.TICKET_TRANSFERRED, now, ticket_id=ticket.id, counter_id=c.id,
+                   from_queue_id=ticket.queue_id, to_queue_id=cmd.to_queue_id)
+        self._settle_counter(out, c, now)
+        return Result(out, {"ticket": self.ticket_view(ticket, now)})
+
+    def _do_AssignCounter(self, cmd: AssignCounter, now: datetime) -> Result:
+        c = self._counter(cmd.counter_id)
+        for q in cmd.queue_ids:
+            if q not in self.queues:
+                raise Rejected("not_found", f"there is no queue {q!r}")
+        if cmd.mode not in ("fixed", "tidal"):
+            raise Rejected("invalid_request", "mode must be fixed or tidal")
+        out: list[Event] = []
+        self._emit(out, ev.COUNTER_ASSIGNED, now, counter_id=c.id, from_queue_ids=list(c.queue_ids),
+                   queue_ids=list(dict.fromkeys(cmd.queue_ids)), mode=cmd.mode, locked=cmd.locked, by=cmd.by)
+        return Result(out, {"counter": self.counter_view(c)})
+
+    def _do_RebalanceCounter(self, cmd: RebalanceCounter, now: datetime) -> Result:
+        c = self._counter(cmd.counter_id)
+        if c.locked or c.mode != "tidal":
+            raise Rejected("conflict", f"counter {c.id} is locked or fixed: the rebalancer may not move it")
+        eligible = self.counter_cfg[c.id].eligible
+        if not cmd.queue_ids or any(q not in eligible for q in cmd.queue_ids):
+            raise Rejected("conflict", f"counter {c.id} may serve only {', '.join(eligible)}")
+        out: list[Event] = []
+        if list(cmd.queue_ids) == c.queue_ids:
+            return Result(out, {"counter": self.counter_view(c)})
+        if c.current:
+            # never interrupt a citizen: the move waits until this ticket ends
+            self._emit(out, ev.COUNTER_REBALANCE_PLANNED, now, counter_id=c.id, to_queue_ids=list(cmd.queue_ids),
+                       reason=cmd.reason)
+        else:
+            self._emit(out, ev.COUNTER_REBALANCED, now, counter_id=c.id, from_queue_ids=list(c.queue_ids),
+                       to_queue_ids=list(cmd.queue_ids), reason=cmd.reason)
+        return Result(out, {"counter": self.counter_view(c)})
+
+    def _do_CheckSupervisor(self, cmd: CheckSupervisor, now: datetime) -> Result:
+        sup = next((s for s in self.config.supervisors if s.id == cmd.supervisor_id), None)
+        if sup is None or not check_pin(cmd.pin, sup.pin_hash):
+            raise Rejected("forbidden", "the supervisor id or PIN is wrong")
+        return Result([], {"supervisor": {"id": sup.id, "name": sup.name}})
+
+    # ================================================================ appointments
+    def _find_appointment(self, cmd: IssueTicket, now: datetime) -> tuple[AppointmentRec | None, str]:
+        appt = None
+        if cmd.appointment_code:
+            appt = self.appointments.get(cmd.appointment_code.strip().upper())
+        elif cmd.holder is not None:
+            today = self.local_day(now)
+            mine = [a for a in self.appointments.values() if a.holder_hash == cmd.holder.hash and a.state == "booked"
+                    and self.local_day(a.slot_start) == today]
+            appt = min(mine, key=lambda a: abs((a.slot_start - now).total_seconds()), default=None)
+        if appt is None or appt.state == "cancelled":
+            return None, "not_found"  # art. 19: still a walk-in ticket, never a refusal
+        if appt.state == "checked_in":
+            return None, "already_checked_in"
+        a = self.config.appointments
+        if now < appt.slot_start - timedelta(minutes=a.grace_before_min):
+            return appt, "early"
+        if now > appt.slot_start + timedelta(minutes=a.grace_after_min):
+            return appt, "late"
+        return appt, "on_time"
+
+    def slot_capacity(self, service_id: str) -> int:
+        a = self.config.appointments
+        total = a.capacity_overrides.get(service_id, a.capacity_per_slot)
+        return int(total * (1 - a.walk_in_share))  # the rest of the hour is kept for walk-ins
+
+    def _do_BookAppointment(self, cmd: BookAppointment, now: datetime) -> Result:
+        svc = self.services.get(cmd.service_id)
+        if svc is None:
+            raise Rejected("not_found", f"there is no service item {cmd.service_id!r}")
+        if not svc.appointment:
+            raise Rejected("conflict", f"{svc.name} cannot be booked; come to the hall and take a ticket")
+        a = self.config.appointments
+        start = cmd.slot_start.astimezone(self.tz)
+        if start.minute % a.slot_minutes or start.second or start.microsecond:
+            raise Rejected("invalid_request", f"slots start every {a.slot_minutes} minutes")
+        if start <= now:
+            raise Rejected("conflict", "that slot has already begun")
+        if start.date() > self.local_day(now) + timedelta(days=a.book_days_ahead):
+            raise Rejected("conflict", f"bookings open {a.book_days_ahead} days ahead")
+        if not self.is_ticketing_open(start):
+            raise Rejected("closed", "the hall is not open at that time")
+        key = (svc.id, start)
+        if self.slot_bookings[key] >= self.slot_capacity(svc.id):
+            raise Rejected("full", "that slot is fully booked; please choose another time")
+        if cmd.code in self.appointments:
+            raise Rejected("conflict", "appointment code clash; try again")
+        out: list[Event] = []
+        end = start + timedelta(minutes=a.slot_minutes)
+        self._emit(out, ev.APPOINTMENT_BOOKED, now, code=cmd.code, service_id=svc.id, slot_start=start.isoformat(),
+                   slot_end=end.isoformat(), holder_hash=cmd.holder.hash if cmd.holder else None)
+        return Result(out, {"appointment": {"code": cmd.code, "service_id": svc.id, "slot_start": start.isoformat(),
+                                            "slot_end": end.isoformat()}})
+
+    def _do_CancelAppointment(self, cmd: CancelAppointment, now: datetime) -> Result:
+        appt = self.appointments.get(cmd.code.strip().upper())
+        if appt is None:
+            raise Rejected("not_found", "no appointment has that code")
+        if appt.state != "booked":
+            raise Rejected("conflict", f"the appointment is {appt.state.replace('_', ' ')}")
+        out: list[Event] = []
+        self._emit(out, ev.APPOINTMENT_CANCELLED, now, code=appt.code)
+        return Result(out, {"appointment": {"code": appt.code, "state": "cancelled"}})
+
+    # ================================================================ ratings, notices, alerts
+    def _do_SubmitRating(self, cmd: SubmitRating, now: datetime) -> Result:
+        t = self.tickets.get(cmd.ticket_id)
+        if t is None:
+            raise Rejected("not_found", "no ticket has that id")
+        if t.state != DONE:
+            raise Rejected("conflict", f"{t.number} has not been served yet")
+        if t.rating is not None:
+            raise Rejected("conflict", f"{t.number} has already been rated")
+        if not 1 <= cmd.level <= 5:
+            raise Rejected("invalid_request", "level must be 1 to 5")
+        if cmd.level <= 2 and not cmd.reasons:
+            raise Rejected("invalid_request", "a bad rating (1 or 2) needs a reason")
+        out: list[Event] = []
+        self._emit(out, ev.RATING_SUBMITTED, now, ticket_id=t.id, level=cmd.level, reasons=list(cmd.reasons),
+                   comment=cmd.comment, counter_id=t.counter_id, queue_id=t.queue_id, service_id=t.service_id)
+        return Result(out, {"rating": {"ticket_id": t.id, "level": cmd.level}})
+
+    def _do_PostNotice(self, cmd: PostNotice, now: datetime) -> Result:
+        out: list[Event] = []
+        self._emit(out, ev.NOTICE_POSTED, now, text=cmd.text, zone=cmd.zone,
+                   until=cmd.until.isoformat() if cmd.until else None)
+        return Result(out, {})
+
+    def _do_RaiseAlert(self, cmd: RaiseAlert, now: datetime) -> Result:
+        out: list[Event] = []
+        self._emit(out, ev.ALERT_RAISED, now, id=cmd.alert_id, kind=cmd.kind, severity=cmd.severity,
+                   message=cmd.message, **{"extra": cmd.data})
+        return Result(out, {"alert_id": cmd.alert_id})
+
+    def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
+        alert = self.alerts.get(cmd.alert_id)
+        if alert is None:
+            raise Rejected("not_found", "no alert has that id")
+        out: list[Event] = []
+        if alert.acked_at is None:
+            self._emit(out, ev.ALERT_ACKED, now, id=alert.id, note=cmd.note, by=cmd.by)
+        return Result(out, {"alert_id": alert.id})
+
+    def _do_DecideRecommendation(self, cmd: DecideRecommendation, now: datetime) -> Result:
+        if cmd.decision not in ("accept", "reject"):
+            raise Rejected("invalid_request", "decision must be accept or reject")
+        alert = next((a for a in self.alerts.values() if a.data.get("recommendation_id") == cmd.recommendation_id), None)
+        if alert is None:
+            raise Rejected("not_found", "no recommendation has that id")
+        out: list[Event] = []
+        self._emit(out, ev.RECOMMENDATION_DECIDED, now, recommendation_id=cmd.recommendation_id,
+                   decision=cmd.decision, by=cmd.by, alert_id=alert.id)
+        return Result(out, {"recommendation_id": cmd.recommendation_id, "decision": cmd.decision})
+
+    # ================================================================ apply (also replay)
+    def apply(self, e: Event) -> None:
+        fn = getattr(self, "_on_" + e.type, None)
+        if fn is None:
+            raise ValueError(f"unknown event type {e.type!r}")
+        fn(e.at, e.data)
+        self.last_event_at = e.at
+
+    def replay(self, events: Iterable[Event]) -> int:
+        n = 0
+        for e in events:
+            self.apply(e)
+            n += 1
+        return n
+
+    def _on_ticket_issued(self, at: datetime, d: dict) -> None:
+        day = date.fromisoformat(d["day"])
+        prefix = self.queues[d["queue_id"]].prefix if d["queue_id"] in self.queues else d["number"][0]
+        self.sequence[(day, prefix)] = max(self.sequence[(day, prefix)], d["seq"])
+        t = TicketRec(id=d["id"], number=d["number"], day=day, queue_id=d["queue_id"], service_id=d["service_id"],
+                      channel=d["channel"], priority=d["priority"], issued_at=at, kiosk_id=d.get("kiosk_id", ""),
+                      holder_hash=d.get("holder_hash"), holder_masked=d.get("holder_masked"),
+                      estimate_s=d.get("estimate_s", 0), estimate_range_s=tuple(d.get("estimate_range_s", (0, 0))),
+                      appointment_code=d.get("appointment_code"), return_of=d.get("return_of"))
+        self.tickets[t.id] = t
+        self.waiting.setdefault(t.queue_id, []).append(t.id)
+        self.per_queue_day[(day, t.queue_id)] += 1
+        if t.holder_hash:
+            self.per_person[(day, t.holder_hash)] += 1
+            self.per_person_queue[(day, t.holder_hash, t.queue_id)] += 1
+        if t.appointment_code and t.appointment_code in self.appointments:
+            appt = self.appointments[t.appointment_code]
+            appt.state, appt.ticket_id = "checked_in", t.id
+
+    def _on_ticket_called(self, at: datetime, d: dict) -> None:
+        t = self.tickets[d["ticket_id"]]
+        c = self.counters[d["counter_id"]]
+        if d.get("recall", 0) == 0:
+            self.waiting[t.queue_id].remove(t.id)
+            t.state, t.counter_id, t.called_at = CALLED, c.id, at
+            c.current, c.idle_since = t.id, None
+            c.calls += 1
+            st = self.stats[t.queue_id]
+            st.recent_calls.append(t.priority)
+            st.called += 1
+        else:
+            t.recalls = d["recall"]
+
+    def _on_ticket_started(self, at: datetime, d: dict) -> None:
+        t = self.tickets[d["ticket_id"]]
+        t.state, t.started_at = SERVING, at
+
+    def _release(self, c: CounterRec, at: datetime) -> None:
+        c.current = None
+        c.idle_since = at
+
+    def _on_ticket_finished(self, at: datetime, d: dict) -> None:
+        t = self.tickets[d["ticket_id"]]
+        c = self.counters[d["counter_id"]]
+        t.state, t.finished_at, t.outcome = DONE, at, d["outcome"]
+        t.missing_materials = list(d.get("missing_materials", []))
+        began = t.called_at or at
+        st = self.stats[t.queue_id]
+        st.mean_service_s = smooth(st.mean_service_s, (at - began).total_seconds())
+        st.served += 1
+        c.no_shows_in_row = 0
+        self._release(c, at)
+
+    def _on_ticket_no_show(self, at: datetime, d: dict) -> None:
+        t = self.tickets[d["ticket_id"]]
+        c = self.counters[d["counter_id"]]
+        t.state, t.finished_at = NO_SHOW, at
+        st = self.stats[t.queue_id]
+        st.mean_service_s = smooth(st.mean_service_s, (at - (t.called_at or at)).total_seconds())
+        st.no_shows += 1
+        c.no_shows_in_row += 1
+        self._release(c, at)
+
+    def _on_ticket_transferred(self, at: datetime, d: dict) -> None:
+        t = self.tickets[d["ticket_id"]]
+        if d.get("counter_id") and self.counters[d["counter_id"]].current == t.id:
+            self._release(self.counters[d["counter_id"]], at)
+        elif t.id in self.waiting.get(t.queue_id, []):
+            self.waiting[t.queue_id].remove(t.id)
+        t.queue_id, t.state, t.counter_id = d["to_queue_id"], WAITING, None
+        t.called_at, t.started_at, t.recalls = None, None, 0
+        t.transfers += 1
+        self.waiting[t.queue_id].append(t.id)  # issued_at unchanged: it keeps its place in time
+
+    def _on_ticket_cancelled(self, at: datetime, d: dict) -> None:
+        t = self.tickets[d["ticket_id"]]
+        if t.id in self.waiting.get(t.queue_id, []):
+            self.waiting[t.queue_id].remove(t.id)
+        t.state = "cancelled"
+
+    def _on_counter_opened(self, at: datetime, d: dict) -> None:
+        c = self.counters[d["counter_id"]]
+        c.status, c.operator_id, c.idle_since = "open", d["operator_id"], at
+        if c.queue_since is None:
+            c.queue_since = at
+
+    def _on_counter_closed(self, at: datetime, d: dict) -> None:
+        c = self.counters[d["counter_id"]]
+        c.status, c.operator_id, c.idle_since = "closed", None, None
+
+    def _on_counter_paused(self, at: datetime, d: dict) -> None:
+        self.counters[d["counter_id"]].status = "paused"
+
+    def _on_counter_resumed(self, at: datetime, d: dict) -> None:
+        c = self.counters[d["counter_id"]]
+        c.status, c.idle_since = "open", at
+
+    def _on_counter_assigned(self, at: datetime, d: dict) -> None:
+        c = self.counters[d["counter_id"]]
+        if c.queue_ids != d["queue_ids"]:
+            c.queue_since = at
+        c.queue_ids, c.mode, c.locked = list(d["queue_ids"]), d["mode"], d["locked"]
+        c.pending_queue_ids, c.pending_reason = None, ""  # the supervisor's word wins
+
+    def _on_counter_rebalance_planned(self, at: datetime, d: dict) -> None:
+        c = self.counters[d["counter_id"]]
+        c.pending_queue_ids, c.pending_reason = list(d["to_queue_ids"]), d["reason"]
+
+    def _on_counter_rebalanced(self, at: datetime, d: dict) -> None:
+        c = self.counters[d["counter_id"]]
+        c.queue_ids, c.queue_since = list(d["to_queue_ids"]), at
+        c.pending_queue_ids, c.pending_reason = None, ""
+
+    def _on_appointment_booked(self, at: datetime, d: dict) -> None:
+        start, end = datetime.fromisoformat(d["slot_start"]), datetime.fromisoformat(d["slot_end"])
+        self.appointments[d["code"]] = AppointmentRec(code=d["code"], service_id=d["service_id"], slot_start=start,
+                                                      slot_end=end, holder_hash=d.get("holder_hash"))
+        self.slot_bookings[(d["service_id"], start)] += 1
+
+    def _on_appointment_cancelled(self, at: datetime, d: dict) -> None:
+        appt = self.appointments[d["code"]]
+        appt.state = "cancelled"
+        self.slot_bookings[(appt.service_id, appt.slot_start)] -= 1
+
+    def _on_rating_submitted(self, at: datetime, d: dict) -> None:
+        self.tickets[d["ticket_id"]].rating = d["level"]
+        self.ratings[d["ticket_id"]] = {**d, "at": at}
+
+    def _on_notice_posted(self, at: datetime, d: dict) -> None:
+        self.notices.append({**d, "at": at})
+        del self.notices[:-20]
+
+    def _on_alert_raised(self, at: datetime, d: dict) -> None:
+        self.alerts[d["id"]] = AlertRec(id=d["id"], kind=d["kind"], severity=d["severity"], message=d["message"],
+                                        at=at, data=d.get("extra", {}))
+
+    def _on_alert_acked(self, at: datetime, d: dict) -> None:
+        a = self.alerts[d["id"]]
+        a.acked_at, a.ack_note = at, d.get("note", "")
+
+    def _on_recommendation_decided(self, at: datetime, d: dict) -> None:
+        alert = self.alerts.get(d["alert_id"])
+        if alert is not None:
+            alert.data = {**alert.data, "decision": d["decision"], "decided_by": d["by"]}
+            if alert.acked_at is None:
+                alert.acked_at, alert.ack_note = at, d["decision"]
+
+    # ================================================================ views (protocol shapes)
+    def ticket_view(self, t: TicketRec, now: datetime, with_holder: bool = False) -> dict[str, Any]:
+        ahead = self.position(t)
+        if t.state == WAITING:
+            est = self.estimate_for(t.queue_id, ahead)
+            estimate_s, rng = est.p50_s, [est.p50_s, est.p80_s]
+        else:
+            estimate_s, rng = 0, [0, 0]
+        svc = self.services.get(t.service_id) or self.bundles.get(t.service_id)
+        view = {
+            "id": t.id, "number": t.number, "queue_id": t.queue_id, "service_id": t.service_id,
+            "channel": t.channel, "issued_at": t.issued_at.isoformat(), "waiting_ahead": ahead,
+            "estimated_wait_s": estimate_s, "estimated_wait_range_s": rng,
+            "state": t.state, "counter_id": t.counter_id, "priority": t.priority,
+            "service_name": svc.name if svc else None, "queue_name": self.queues[t.queue_id].name,
+            "recalls": t.recalls, "return_of": t.return_of,
+        }
+        if with_holder and t.holder_masked:
+            view["holder_masked"] = dict(t.holder_masked)
+        return view
+
+    def counter_view(self, c: CounterRec) -> dict[str, Any]:
+        cfg = self.counter_cfg[c.id]
+        serving = None
+        if c.current:
+            t = self.tickets[c.current]
+            serving = {"ticket_id": t.id, "number": t.number, "state": t.state}
+        return {
+            "id": c.id, "number": cfg.number, "name": cfg.name, "status": c.status, "mode": c.mode,
+            "locked": c.locked, "queue_ids": list(c.queue_ids), "serving": serving, "zone": cfg.zone,
+            "kind": cfg.kind, "operator_id": c.operator_id, "eligible_queue_ids": list(cfg.eligible),
+            "pending_queue_ids": c.pending_queue_ids,
+        }
+
+    def queue_view(self, queue_id: str, now: datetime) -> dict[str, Any]:
+        q = self.queues[queue_id]
+        waiting = self.waiting[queue_id]
+        longest = max(((now - self.tickets[t].issued_at).total_seconds() for t in waiting), default=0)
+        est = self.estimate_for(queue_id, len(waiting))
+        return {
+            "id": q.id, "prefix": q.prefix, "name": q.name, "waiting": len(waiting),
+            "longest_wait_s": int(max(0, longest)), "estimated_wait_s": est.p50_s,
+            "estimated_wait_range_s": [est.p50_s, est.p80_s], "sla_min": q.sla_min,
+            "counter_ids": [c.id for c in self.counters.values() if c.status != "closed" and q.id in c.queue_ids],
+            "serving": sum(1 for c in self.counters.values() if c.current and self.tickets[c.current].queue_id == q.id),
+        }
+
+    def queues_state(self, now: datetime) -> dict[str, Any]:
+        return {"at": now.isoformat(), "queues": [self.queue_view(q, now) for q in self.queues]}
+
+    def counters_state(self, now: datetime) -> dict[str, Any]:
+        return {"at": now.isoformat(), "counters": [self.counter_view(c) for c in self.counters.values()]}
+
+    def called_event(self, ticket_id: str, counter_id: str, recall: int, at: datetime) -> dict[str, Any]:
+        t, cfg = self.tickets[ticket_id], self.counter_cfg[counter_id]
+        return {"at": at.isoformat(), "ticket_id": t.id, "number": t.number, "queue_id": t.queue_id,
+                "counter_id": counter_id, "counter_number": cfg.number, "counter_name": cfg.name,
+                "recall": recall, "zone": cfg.zone}
+
+    def active_ticket_ids(self) -> list[str]:
+        return [t.id for t in self.tickets.values() if t.state in ACTIVE]
+
+    def no_show_tally(self) -> int:
+        return sum(1 for t in self.tickets.values() if t.state == NO_SHOW)
+
+    def serving_count(self) -> int:
+        return sum(1 for t in self.tickets.values() if t.state == SERVING)

@@ -1,0 +1,97 @@
+"""The engine's in-memory state: plain records, no I/O."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+WAITING, CALLED, SERVING, DONE, NO_SHOW, TRANSFERRED, CANCELLED = (
+    "waiting", "called", "serving", "done", "no_show", "transferred", "cancelled",
+)
+ACTIVE = (CALLED, SERVING)
+
+# priority classes, in calling order (see calling.py)
+GREEN, APPOINTMENT, RETURN, ELDERLY, NORMAL = "green", "appointment", "return", "elderly", "normal"
+PRIORITY_RANK = {GREEN: 0, APPOINTMENT: 1, RETURN: 1, ELDERLY: 2, NORMAL: 3}
+
+
+@dataclass
+class TicketRec:
+    id: str
+    number: str
+    day: date
+    queue_id: str
+    service_id: str
+    channel: str
+    priority: str
+    issued_at: datetime  # kept through transfers: the citizen's place in time
+    kiosk_id: str = ""
+    state: str = WAITING
+    counter_id: str | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    recalls: int = 0
+    holder_hash: str | None = None
+    holder_masked: dict[str, str] | None = None
+    estimate_s: int = 0
+    estimate_range_s: tuple[int, int] = (0, 0)
+    return_of: str | None = None
+    outcome: str | None = None
+    missing_materials: list[str] = field(default_factory=list)
+    appointment_code: str | None = None
+    rating: int | None = None
+    transfers: int = 0
+
+
+@dataclass
+class CounterRec:
+    id: str
+    status: str = "closed"  # closed | open | paused
+    mode: str = "fixed"  # fixed | tidal
+    locked: bool = False
+    queue_ids: list[str] = field(default_factory=list)
+    operator_id: str | None = None
+    current: str | None = None  # ticket id called or serving here
+    pending_queue_ids: list[str] | None = None  # a rebalance that waits for the current citizen
+    pending_reason: str = ""
+    queue_since: datetime | None = None  # when its set of queues last changed
+    idle_since: datetime | None = None
+    calls: int = 0
+    no_shows_in_row: int = 0
+
+
+@dataclass
+class AppointmentRec:
+    code: str
+    service_id: str
+    slot_start: datetime
+    slot_end: datetime
+    holder_hash: str | None
+    state: str = "booked"  # booked | cancelled | checked_in
+    ticket_id: str | None = None
+
+
+@dataclass
+class QueueStats:
+    """Smoothed service time and what the estimator learns, per queue."""
+
+    mean_service_s: float
+    recent_calls: deque = field(default_factory=lambda: deque(maxlen=10))  # priority class of recent calls
+    served: int = 0
+    no_shows: int = 0
+    called: int = 0
+
+
+@dataclass
+class AlertRec:
+    id: str
+    kind: str
+    severity: str
+    message: str
+    at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    acked_at: datetime | None = None
+    ack_note: str = ""

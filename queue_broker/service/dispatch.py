@@ -1,0 +1,84 @@
+"""Received requests → engine commands. Personal data stops here: an ID number becomes a keyed
+hash, a masked form and an age; the engine and the store never see it in clear."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..engine import commands as cmd
+from ..protocol import messages as m
+from ..protocol.topics import TopicMatch
+from ..security.identity import (
+    IdentityError,
+    age_on,
+    holder_hash,
+    mask_id_number,
+    mask_name,
+    validate_id_number,
+)
+
+
+class BadRequest(ValueError):
+    pass
+
+
+def request_model(match: TopicMatch) -> type[m.Request] | None:
+    if match.kind == "ticket/issue":
+        return m.TicketIssue
+    if match.kind == "ticket/status":
+        return m.TicketStatus
+    if match.kind == "counter":
+        return m.COUNTER_ACTION_MODELS.get(match.params["action"])
+    if match.kind == "supervisor":
+        return m.SUPERVISOR_ACTION_MODELS.get(match.params["action"])
+    if match.kind == "appointment":
+        return m.APPOINTMENT_ACTION_MODELS.get(match.params["action"])
+    if match.kind == "rating/submit":
+        return m.RatingSubmit
+    return None
+
+
+def holder_info(holder: m.Holder | None, key: bytes, today: date) -> cmd.HolderInfo | None:
+    if holder is None:
+        return None
+    try:
+        number = validate_id_number(holder.id_number)
+    except IdentityError as exc:
+        raise BadRequest(str(exc)) from None
+    return cmd.HolderInfo(hash=holder_hash(key, number), masked_id=mask_id_number(number),
+                          masked_name=mask_name(holder.name), age=age_on(number, today))
+
+
+def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sender: str | None):
+    """The engine command for a request, or None for a read-only request (ticket status)."""
+    if isinstance(req, m.TicketIssue):
+        return cmd.IssueTicket(kiosk_id=req.kiosk_id, service_id=req.service_id, channel=req.channel,
+                               holder=holder_info(req.holder, key, today), appointment_code=req.appointment_code)
+    if isinstance(req, m.TicketStatus):
+        return None
+    if match.kind == "counter":
+        counter_id, action = match.params["counter"], match.params["action"]
+        if isinstance(req, m.CounterOpen):
+            return cmd.OpenCounter(counter_id, req.operator_id, req.pin)
+        if isinstance(req, m.CounterFinish):
+            return cmd.FinishTicket(counter_id, req.outcome, tuple(req.missing_materials or ()), req.note or "")
+        if isinstance(req, m.CounterTransfer):
+            return cmd.TransferTicket(counter_id, req.to_queue_id)
+        return cmd.CounterCommand(counter_id, action)
+    if isinstance(req, m.SupervisorLogin):
+        return cmd.CheckSupervisor(req.supervisor_id, req.pin)
+    if isinstance(req, m.SupervisorAssign):
+        return cmd.AssignCounter(req.counter_id, tuple(req.queue_ids), req.mode, req.locked, by=sender or "supervisor")
+    if isinstance(req, m.SupervisorNotice):
+        return cmd.PostNotice(req.text, req.zone, req.until)
+    if isinstance(req, m.SupervisorAlertAck):
+        return cmd.AckAlert(req.alert_id, req.note or "", by=sender or "supervisor")
+    if isinstance(req, m.SupervisorRecommendation):
+        return cmd.DecideRecommendation(req.recommendation_id, req.decision, by=sender or "supervisor")
+    if isinstance(req, m.AppointmentBook):
+        return ("book", req)  # the runner adds a random code (the engine has no randomness)
+    if isinstance(req, m.AppointmentCancel):
+        return cmd.CancelAppointment(req.code)
+    if isinstance(req, m.RatingSubmit):
+        return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "")
+    raise BadRequest("this request is not understood")

@@ -1,0 +1,31 @@
+"""The key that hashes ID numbers: from the environment, a file, or made once in the data folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+
+log = logging.getLogger(__name__)
+
+
+def load_id_hash_key(data_dir: str, env: Mapping[str, str] = os.environ) -> bytes:
+    if env.get("HALL_ID_HASH_KEY"):
+        return env["HALL_ID_HASH_KEY"].encode()
+    path = env.get("HALL_ID_HASH_KEY_FILE") or os.path.join(data_dir, "id-hash.key")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            key = f.read().strip()
+        if len(key) < 16:
+            raise ValueError(f"the ID hash key in {path} is too short (at least 16 bytes)")
+        return key
+    if env.get("HALL_ID_HASH_KEY_FILE"):
+        raise ValueError(f"HALL_ID_HASH_KEY_FILE names {path}, which does not exist")
+    os.makedirs(data_dir, exist_ok=True)
+    key = secrets.token_hex(32).encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    log.warning("no ID hash key was configured: created %s (mode 0600); back it up with the database", path)
+    return key
