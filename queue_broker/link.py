@@ -118,6 +118,7 @@ class HallLink:
         self._on_connected: list[Callable[[], None]] = []
         self._on_disconnected: list[Callable[[], None]] = []
         self.connected = threading.Event()
+        self._stopping = False
         self.last_connack_failure: str | None = None
         self._keepalive = keepalive
         self._persistent = persistent_session
@@ -161,6 +162,7 @@ class HallLink:
         return self.connected.wait(timeout)
 
     def stop(self) -> None:
+        self._stopping = True
         if self.connected.is_set():
             info = self._client.publish(self.topics.node_status(self.node_id), self._status(False), 1, True)
             try:
@@ -203,7 +205,7 @@ class HallLink:
     def _handle_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         was = self.connected.is_set()
         self.connected.clear()
-        if was:
+        if was and not self._stopping:
             log.warning("lost the MQTT broker %s (%s); reconnecting", self._url, reason_code)
             for cb in list(self._on_disconnected):
                 _safely(cb)

@@ -36,8 +36,8 @@ def choose_next(
         return (now - t.issued_at).total_seconds() * queue_weights.get(t.queue_id, 1.0)
 
     def oldest(pool: list[TicketRec]) -> TicketRec:
-        # ties (same weighted wait) by issue time then id, so the choice never depends on dict order
-        return max(pool, key=lambda t: (weighted_wait(t), -t.issued_at.timestamp(), t.id))
+        # ties (same weighted wait) go to the earlier issue, then the lower number: never to dict order
+        return min(pool, key=lambda t: (-weighted_wait(t), t.issued_at, len(t.number), t.number))
 
     green = [t for t in tickets if t.priority == GREEN]
     if green:
@@ -57,7 +57,8 @@ def _walk_ins_owed(normal: list[TicketRec], stats: Mapping[str, QueueStats], sha
     recent: list[str] = []
     for qid in {t.queue_id for t in normal}:
         if qid in stats:
-            recent.extend(stats[qid].recent_calls)
+            # the green channel stands outside the share: it is never weighed against walk-ins
+            recent.extend(p for p in stats[qid].recent_calls if p != GREEN)
     if not recent:
-        return share > 0
+        return False  # no history yet: the priority class goes first, walk-ins follow by share
     return recent.count(NORMAL) / len(recent) < share

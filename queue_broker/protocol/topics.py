@@ -18,9 +18,9 @@ LEVEL_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 COUNTER_ACTIONS = (
     "open", "close", "pause", "resume", "call-next", "recall", "start", "no-show", "finish", "transfer",
 )
-SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation")
+SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation", "login")
 APPOINTMENT_ACTIONS = ("book", "cancel")
-EVENT_KINDS = ("issued", "called", "finished", "no-show", "transferred", "rebalanced", "alert")
+EVENT_KINDS = ("issued", "called", "finished", "no-show", "transferred", "rebalanced", "alert", "notice")
 STATE_KINDS = ("queues", "counters", "catalog")
 
 

@@ -1,0 +1,161 @@
+"""A real queue broker (HallService in this process, injected clock) on the session's real Mosquitto."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from queue_broker.config.loader import load_site_config
+from queue_broker.link import HallLink
+from queue_broker.service.runner import HallService
+
+MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini-site.yaml"
+TZ = ZoneInfo("Asia/Shanghai")
+_ids = itertools.count()
+
+
+class Clock:
+    def __init__(self, start: datetime):
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def advance(self, **kw) -> None:
+        with self._lock:
+            self.now += timedelta(**kw)
+
+    def set(self, when: datetime) -> None:
+        with self._lock:
+            self.now = when
+
+
+class Node:
+    """A kiosk, counter terminal or supervisor tablet, speaking only MQTT."""
+
+    def __init__(self, url: str, site: str, node_id: str, role: str):
+        self.link = HallLink(url, site, node_id, role).start()
+        assert self.link.wait_connected(5)
+        self.t = self.link.topics
+
+    def send(self, topic: str, timeout: float = 5.0, request_id: str | None = None, **payload) -> dict:
+        payload.setdefault("request_id", request_id or f"req-{next(_ids)}")
+        return self.link.request(topic, payload, timeout)
+
+    def raw(self, topic: str, body: bytes, timeout: float = 5.0) -> dict:
+        return self.link.request(topic, body, timeout)
+
+    def issue(self, service="zh-general", channel="walk_in", **kw) -> dict:
+        return self.send(self.t.ticket_issue(), kiosk_id=self.link.node_id, service_id=service, channel=channel, **kw)
+
+    def counter(self, counter_id: str, action: str, **kw) -> dict:
+        return self.send(self.t.counter_cmd(counter_id, action), **kw)
+
+    def stop(self) -> None:
+        self.link.stop()
+
+
+class Recorder:
+    """Everything published under the site, as (topic, payload) in arrival order."""
+
+    def __init__(self, url: str, site: str):
+        self.messages: list[tuple[str, dict, bool]] = []
+        self._lock = threading.Lock()
+        self.link = HallLink(url, site, f"recorder-{next(_ids)}", "supervisor")
+        self.link.subscribe(self.link.topics.everything(), self._on)
+        self.link.start()
+        assert self.link.wait_connected(5)
+
+    def _on(self, topic, payload, inbound) -> None:
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            body = {"_raw": payload.decode("utf-8", "replace")}
+        with self._lock:
+            self.messages.append((topic, body, inbound.retain))
+
+    def of(self, suffix: str) -> list[dict]:
+        with self._lock:
+            return [b for t, b, _ in self.messages if t.endswith(suffix)]
+
+    def wait_for(self, suffix: str, predicate=lambda b: True, timeout: float = 5.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for b in self.of(suffix):
+                if predicate(b):
+                    return b
+            time.sleep(0.02)
+        raise AssertionError(f"nothing on {suffix} matched within {timeout} s")
+
+    def stop(self) -> None:
+        self.link.stop()
+
+
+class Hall:
+    def __init__(self, url: str, site: str, data_dir: Path, clock: Clock, config_path: Path = MINI):
+        self.url, self.site, self.data_dir, self.clock = url, site, data_dir, clock
+        self.config_path = config_path
+        self.nodes: list[Node] = []
+        self.service: HallService | None = None
+
+    def start(self) -> HallService:
+        cfg = load_site_config(self.config_path, env={"HALL_MQTT_URL": self.url, "HALL_DATA_DIR": str(self.data_dir)})
+        cfg.site.id = self.site
+        self.service = HallService(cfg, clock=self.clock, env={}).start()
+        assert self.service.link.wait_connected(5)
+        return self.service
+
+    def stop_broker(self) -> None:
+        if self.service:
+            self.service.stop()
+            self.service = None
+
+    def node(self, node_id: str, role: str) -> Node:
+        n = Node(self.url, self.site, node_id, role)
+        self.nodes.append(n)
+        return n
+
+    def close(self) -> None:
+        for n in self.nodes:
+            n.stop()
+        self.stop_broker()
+
+
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
+
+
+@pytest.fixture
+def hall(mosquitto, site_id, tmp_path, clock):
+    h = Hall(mosquitto.url, site_id, tmp_path / "data", clock)
+    h.start()
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def kiosk(hall):
+    return hall.node("kiosk-1", "kiosk")
+
+
+@pytest.fixture
+def desk(hall):
+    """A counter terminal (and supervisor) node."""
+    return hall.node("counter-W1", "counter")
+
+
+@pytest.fixture
+def recorder(hall):
+    r = Recorder(hall.url, hall.site)
+    yield r
+    r.stop()
