@@ -235,3 +235,16 @@ def test_restart_restores_exactly_the_acknowledged_state(hall, kiosk, desk):
     assert kiosk.issue()["ticket"]["number"] == "A005"
     nxt = desk.counter("W1", "call-next")["ticket"]["id"]
     assert nxt == issued[1] and nxt != called
+
+
+def test_store_failure_answers_unavailable_and_loses_nothing(hall, kiosk):
+    first = kiosk.issue()["ticket"]
+    hall.service.store._db.execute("PRAGMA query_only = ON")  # as when the disk is full or read-only
+    failed = kiosk.issue(request_id="during-failure")
+    assert failed["ok"] is False and failed["error"]["code"] == "unavailable"
+    assert "try again" in failed["error"]["message"]
+    hall.service.store._db.execute("PRAGMA query_only = OFF")
+    retry = kiosk.issue(request_id="during-failure")
+    assert retry["ok"] and retry["ticket"]["number"] == "A002"  # nothing half-done survived
+    assert hall.service.engine.tickets[first["id"]].number == "A001"
+    assert sorted(t.number for t in hall.service.engine.tickets.values()) == ["A001", "A002"]
