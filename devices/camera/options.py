@@ -52,13 +52,15 @@ class V4l2Options(CameraOptions):
 
 
 class SimulatorOptions(CameraOptions):
-    source: str  # a video file (looped), or a folder of images played in name order
+    # A video file (looped), or a folder of images played in name order; none: a generated empty
+    # hall with sensor noise, in which nothing ever happens (a kiosk demo without camera footage).
+    source: str | None = None
     fps: float = Field(default=10.0, gt=0, le=240)
     loop: bool = True
 
     @model_validator(mode="after")
     def _source_exists(self) -> SimulatorOptions:
-        if not Path(self.source).exists():
+        if self.source is not None and not Path(self.source).exists():
             raise ValueError(f"simulator source {self.source!r} does not exist")
         return self
 

@@ -123,12 +123,32 @@ class ImageFolderSource(_Paced):
         return frame.copy()  # callers may draw on it
 
 
+class StillHallSource(_Paced):
+    """A generated still scene with fresh sensor noise in every frame: the camera runs, sees
+    nobody, and reports no event (noise must never wake the kiosk)."""
+
+    description = "simulator still scene"
+
+    def __init__(self, fps: float, size: tuple[int, int] = (640, 480)):
+        super().__init__(fps)
+        self._rng = np.random.default_rng(0)
+        coarse = self._rng.integers(40, 210, (size[1] // 16, size[0] // 16, 3), dtype=np.uint8)
+        self._scene = cv2.resize(coarse, size, interpolation=cv2.INTER_LINEAR).astype(np.int16)
+
+    def read(self) -> np.ndarray | None:
+        self._pace()
+        noise = self._rng.integers(-6, 7, self._scene.shape, dtype=np.int16)
+        return np.clip(self._scene + noise, 0, 255).astype(np.uint8)
+
+
 def open_source(backend: str, options: CameraOptions) -> FrameSource:
     if backend == "v4l2":
         assert isinstance(options, V4l2Options)
         return V4l2Source(options)
     if backend == "simulator":
         assert isinstance(options, SimulatorOptions)
+        if options.source is None:
+            return StillHallSource(options.fps)
         path = Path(options.source)
         if path.is_dir():
             return ImageFolderSource(path, options.fps, options.loop)

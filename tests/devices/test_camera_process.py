@@ -211,3 +211,12 @@ def test_a_failing_on_event_does_not_stop_the_camera(hall_video):
         assert len(calls) >= 2 and camera.restarts == 0
     finally:
         camera.stop()
+
+
+def test_the_simulator_without_footage_runs_and_stays_quiet():
+    """`options: {}`, as the example site file has it: a generated still scene with sensor noise."""
+    with Harness("simulator", fps=15) as h:
+        h.wait(lambda: "ready" in h.states(), what="ready")
+        assert "simulator still scene 640x480" in h.health[-1][1]
+        time.sleep(1.0)  # 15 frames of noise: nothing must wake the kiosk
+    assert h.events == [] and h.camera.restarts == 0

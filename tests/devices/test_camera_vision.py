@@ -314,7 +314,7 @@ def test_only_png_and_jpeg_are_saved(tmp_path):
 @pytest.mark.parametrize(
     ("backend", "options", "message"),
     [
-        ("simulator", {}, "source: Field required"),
+        ("simulator", {"fps": 0}, "fps"),
         ("simulator", {"source": "/nonexistent/hall.avi"}, "does not exist"),
         ("v4l2", {"device": 0, "zoom": 2}, "zoom: Extra inputs are not permitted"),
         ("v4l2", {"motion_min_area": 0}, "motion_min_area"),
@@ -331,3 +331,14 @@ def test_bad_options_are_refused_naming_the_device(backend, options, message):
 def test_defaults_are_valid_for_v4l2():
     options = parse_options("cam", "v4l2", {"device": "/dev/v4l/by-id/usb-cam-video-index0"})
     assert options.watchdog_s > options.heartbeat_s
+
+
+def test_every_camera_of_the_example_site_opens():
+    from queue_broker.config.loader import load_site_config
+    from tests.conftest import SAMPLE_SITE
+
+    site = load_site_config(SAMPLE_SITE)
+    devices = [d for node in site.nodes for d in node.devices if d.kind == "camera"]
+    assert devices
+    for device in devices:
+        assert open_camera(device, HealthReporter(), print) is not None  # not started: no process

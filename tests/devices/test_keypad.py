@@ -215,3 +215,14 @@ def test_evdev_keypad_reads_through_the_shared_reader():
     os.write(device._w, b"x")
     wait_for(lambda: health[-1] == "fault")
     pad.stop()
+
+
+def test_every_keypad_and_rating_pad_of_the_example_site_opens():
+    from queue_broker.config.loader import load_site_config
+    from tests.conftest import SAMPLE_SITE
+
+    site = load_site_config(SAMPLE_SITE)
+    devices = [d for node in site.nodes for d in node.devices if d.kind in ("keypad", "rating_pad")]
+    assert {d.kind for d in devices} == {"keypad", "rating_pad"}
+    for device in devices:
+        assert open_keypad(device, HealthReporter(), print) is not None

@@ -189,3 +189,14 @@ def test_evdev_options_accept_hex_usb_ids():
     cfg = DeviceConfig(id="s", kind="scanner", backend="evdev", options={"vendor": "0x0C2E", "product": "0b61"})
     scanner = open_scanner(cfg, HealthReporter(), print)
     assert (scanner.source.match.vendor, scanner.source.match.product) == (0x0C2E, 0x0B61)
+
+
+def test_every_scanner_of_the_example_site_opens():
+    from queue_broker.config.loader import load_site_config
+    from tests.conftest import SAMPLE_SITE
+
+    site = load_site_config(SAMPLE_SITE)
+    devices = [d for node in site.nodes for d in node.devices if d.kind == "scanner"]
+    assert devices
+    for device in devices:
+        assert open_scanner(device, HealthReporter(), print) is not None
