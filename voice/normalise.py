@@ -79,7 +79,7 @@ class Normaliser:
         digits = [ch for ch in number if ch.isascii() and ch.isdigit()]
         if not digits:
             return letters
-        return f"{letters}{digits[0]} " + " ".join(digits[1:]) if len(digits) > 1 else f"{letters}{digits[0]}"
+        return " ".join([letters + digits[0], *digits[1:]])
 
     @staticmethod
     def counter_en(number: int) -> str:
