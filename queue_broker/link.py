@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import ssl
 import threading
 import time
@@ -138,6 +139,7 @@ class HallLink:
         client.on_connect = self._handle_connect
         client.on_disconnect = self._handle_disconnect
         client.on_message = self._handle_message
+        client.on_socket_open = _no_delay
         self._client = client
 
     # --- life cycle ----------------------------------------------------------------------------
@@ -314,6 +316,14 @@ class _Pending:
     def wait(self, timeout: float) -> bytes | None:
         self._done.wait(timeout)
         return self._reply
+
+
+def _no_delay(client, userdata, sock) -> None:
+    # paho leaves Nagle on: each small request then waits ~40 ms for the peer's delayed ACK
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        pass
 
 
 def _safely(cb: Callable[[], None]) -> None:
