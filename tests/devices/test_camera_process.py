@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -220,3 +222,46 @@ def test_the_simulator_without_footage_runs_and_stays_quiet():
         assert "simulator still scene 640x480" in h.health[-1][1]
         time.sleep(1.0)  # 15 frames of noise: nothing must wake the kiosk
     assert h.events == [] and h.camera.restarts == 0
+
+
+KIOSK_THAT_DIES = """
+import os, signal, sys, time
+from devices.camera import open_camera
+from devices.health import HealthReporter
+from queue_broker.config.models import DeviceConfig
+states = []
+camera = open_camera(DeviceConfig(id="c", kind="camera", options={"fps": 10}),
+                     HealthReporter(sink=lambda d, h: states.append(h.state)), print)
+camera.start()
+while "ready" not in states:
+    time.sleep(0.05)
+print(camera.child_pid, flush=True)
+os.kill(camera.child_pid, signal.SIGSTOP)  # the camera is stuck in its driver, deaf to its socket
+os.kill(os.getpid(), signal.SIGKILL)  # and the kiosk dies without any clean-up
+"""
+
+# Runs the kiosk above and, as a child subreaper, collects the orphaned camera process.
+REAPER = """
+import ctypes, os, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans come to us, not to init
+kiosk = subprocess.run([sys.executable, "-c", sys.argv[1]], capture_output=True, text=True, timeout=60)
+pid = int(kiosk.stdout.split()[-1])
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        print("signal", os.WTERMSIG(status) if os.WIFSIGNALED(status) else None)
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, 9)
+    print("still running")
+"""
+
+
+def test_the_camera_process_dies_with_the_kiosk_even_when_stuck():
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", REAPER, KIOSK_THAT_DIES], capture_output=True, text=True,
+                         timeout=90, env=env, cwd=root)
+    assert out.stdout.strip() == f"signal {int(signal.SIGKILL)}", out.stdout + out.stderr
