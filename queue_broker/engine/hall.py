@@ -215,6 +215,8 @@ class HallEngine:
         return self.tickets[f"{day:%Y%m%d}-{number}"]
 
     def _ahead_for_new(self, queue_id: str, priority: str) -> int:
+        if priority == NORMAL:  # the common case: everyone waiting goes first
+            return len(self.waiting[queue_id])
         rank = PRIORITY_RANK[priority]
         return sum(1 for tid in self.waiting[queue_id] if PRIORITY_RANK[self.tickets[tid].priority] <= rank)
 

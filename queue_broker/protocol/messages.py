@@ -8,7 +8,6 @@ sentence a person can read.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -481,19 +480,18 @@ def parse(model: type[M], payload: bytes | str) -> M:
     if len(payload) > MAX_PAYLOAD_BYTES:
         raise ProtocolError(f"the message is {len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}")
     try:
-        text = payload.decode("utf-8")
+        payload.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProtocolError(f"the message is not UTF-8 (byte {exc.start})") from None
     try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise ProtocolError(f"the message is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProtocolError("the message must be a JSON object")
-    try:
         # JSON mode: strings stand for datetimes, but "5" never stands for 5.
-        return model.model_validate_json(text, strict=True)
+        return model.model_validate_json(payload, strict=True)
     except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise ProtocolError(f"the message is not JSON: {first['ctx'].get('error', '')}") from None
+        if first["type"] == "model_type" and not first["loc"]:
+            raise ProtocolError("the message must be a JSON object") from None
         raise ProtocolError(describe_validation_error(exc)) from None
 
 

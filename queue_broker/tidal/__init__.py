@@ -1,0 +1,1 @@
+"""Tidal windows (潮汐窗口): the live rebalancer, window recommendations, waiting-time estimates."""

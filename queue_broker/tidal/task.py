@@ -1,0 +1,4 @@
+def rebalancer_task(config):
+    def task(engine, now):
+        return []
+    return task
