@@ -29,6 +29,7 @@ from .analyzer import FrameAnalyzer
 from .events import DocumentNotFound
 from .options import CameraOptions, V4l2Options, parse_options
 from .sources import SourceError, open_source
+from .vision import capture_document
 
 EXIT_OK = 0
 EXIT_CRASH = 1
@@ -50,8 +51,6 @@ def _die_with_parent(parent_pid: int) -> None:
 
 
 def _capture(frame: np.ndarray | None, path: str, options: CameraOptions) -> dict[str, Any]:
-    from .vision import capture_document
-
     if frame is None:
         return {"ok": False, "kind": "no_frame", "message": "the camera has not delivered a frame yet"}
     try:
