@@ -126,3 +126,11 @@ class DecideRecommendation:
     recommendation_id: str
     decision: str  # accept | reject
     by: str = "supervisor"
+
+
+@dataclass(frozen=True)
+class ExpireTickets:
+    """Cancel tickets of earlier local days still waiting or called: yesterday's queue never
+    spills into this morning's calls."""
+
+    before_day: str  # ISO date

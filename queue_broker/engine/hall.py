@@ -28,6 +28,7 @@ from .commands import (
     CheckSupervisor,
     CounterCommand,
     DecideRecommendation,
+    ExpireTickets,
     FinishTicket,
     HolderInfo,
     IssueTicket,
@@ -242,6 +243,17 @@ class HallEngine:
                           if c.current and self.tickets[c.current].queue_id == queue_id)
         return estimate_wait(ahead, self.stats[queue_id].mean_service_s, self.counters_serving(queue_id),
                              in_progress=in_progress)
+
+    def _do_ExpireTickets(self, cmd: ExpireTickets, now: datetime) -> Result:
+        before = date.fromisoformat(cmd.before_day)
+        out: list[Event] = []
+        stale = [t for t in self.tickets.values() if t.day < before and t.state in (WAITING, CALLED)]
+        for t in sorted(stale, key=lambda t: t.id):
+            self._emit(out, ev.TICKET_CANCELLED, now, ticket_id=t.id, reason="day_closed")
+        return Result(out, {"expired": len(stale)})
+
+    def stale_ticket_count(self, today: date) -> int:
+        return sum(1 for t in self.tickets.values() if t.day < today and t.state in (WAITING, CALLED))
 
     # ================================================================ counters
     def _counter(self, counter_id: str) -> CounterRec:
@@ -612,6 +624,8 @@ class HallEngine:
         t = self.tickets[d["ticket_id"]]
         if t.id in self.waiting.get(t.queue_id, []):
             self.waiting[t.queue_id].remove(t.id)
+        if t.counter_id and self.counters[t.counter_id].current == t.id:
+            self._release(self.counters[t.counter_id], at)
         t.state = "cancelled"
 
     def _on_counter_opened(self, at: datetime, d: dict) -> None:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ..config.models import SiteConfig
+from ..engine.commands import ExpireTickets
+from ..engine.hall import HallEngine
 from .runner import TickTask
 
 
+def expire_previous_days(engine: HallEngine, now: datetime) -> list:
+    """At the first tick of a new local day, cancel what is left of earlier days."""
+    today = engine.local_day(now)
+    if engine.stale_ticket_count(today):
+        return [ExpireTickets(today.isoformat())]
+    return []
+
+
 def default_tasks(config: SiteConfig) -> list[TickTask]:
-    tasks: list[TickTask] = []
+    tasks: list[TickTask] = [expire_previous_days]
     try:
         from ..tidal.task import rebalancer_task
     except ImportError:  # the rebalancer lands with the tidal-windows work

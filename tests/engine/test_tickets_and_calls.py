@@ -195,3 +195,21 @@ def test_replay_rebuilds_exactly_the_same_state(drive, config, clock):
     assert twin.queues_state(now) == drive.e.queues_state(now)
     assert twin.counters_state(now) == drive.e.counters_state(now)
     assert {k: vars(v) for k, v in twin.tickets.items()} == {k: vars(v) for k, v in drive.e.tickets.items()}
+
+
+def test_tickets_left_at_day_end_expire_and_free_their_counter(drive, clock):
+    from queue_broker.engine.commands import ExpireTickets
+    from queue_broker.service.tasks import expire_previous_days
+
+    drive.open("W1")
+    left = [drive.issue() for _ in range(3)]
+    drive.act("W1", "call-next")
+    assert expire_previous_days(drive.e, clock()) == []  # same day: nothing to do
+    clock.now = datetime(2026, 11, 28, 8, 30, tzinfo=TZ)
+    cmds = expire_previous_days(drive.e, clock())
+    assert cmds == [ExpireTickets("2026-11-28")]
+    assert drive.run(cmds[0])["expired"] == 3
+    assert all(drive.e.tickets[t["id"]].state == "cancelled" for t in left)
+    assert drive.e.counters["W1"].current is None and drive.e.waiting["ZH"] == []
+    fresh = drive.issue()
+    assert fresh["number"] == "A001" and drive.act("W1", "call-next")["ticket"]["id"] == fresh["id"]
