@@ -124,7 +124,7 @@ class WindowDisplay:
                 port.reset_input_buffer()
                 port.write(frame)
                 reply = self._read_reply(port, time.monotonic() + self.timeout)
-            except (serial.SerialException, OSError, ValueError) as e:
+            except Exception as e:  # SerialException, OSError, termios.error (tcflush is not wrapped)
                 self._lost(e)
                 return False
             if reply is not None and reply.command == p.ACK and reply.data[:1] == bytes([command]):
@@ -199,7 +199,11 @@ class WindowDisplay:
             with self._lock:
                 if self._closed or self._serial is not None or not self._backoff.ready():
                     continue
-                self._connect()
+                try:
+                    self._connect()
+                except Exception:  # the thread must outlive any surprise; the next round retries
+                    log.exception("led %s: reconnect failed", self.device_id)
+                    self._drop_port()
 
     def _report(self, state: str, message: str) -> None:
         try:

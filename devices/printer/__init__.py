@@ -11,7 +11,7 @@ See docs/devices-printer-idcard-led.md.
 
 from .config import PrinterProfile
 from .errors import PrinterError, PrinterNotReady, PrinterUnavailable, PrintIncomplete
-from .model import NoticeMaterial, NoticePrint, TicketPrint
+from .model import NoticeMaterial, NoticePrint, TicketPrint, sample_ticket
 from .printer import TicketPrinter, open_printer, render_notice_bytes, render_ticket_bytes
 from .simulator import PrinterSimulator
 from .status import PrinterStatus
@@ -31,4 +31,5 @@ __all__ = [
     "open_printer",
     "render_notice_bytes",
     "render_ticket_bytes",
+    "sample_ticket",
 ]

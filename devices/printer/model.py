@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 
@@ -53,3 +53,19 @@ class NoticePrint:
     ticket_number: str = ""
     contact: str = ""  # 咨询电话
     footer: str = ""
+
+
+def sample_ticket(issued_at: datetime | None = None) -> TicketPrint:
+    """A made-up ticket for `python -m devices printer sample` and for trying a printer out."""
+    return TicketPrint(
+        hall_name="内乡县政务服务中心",
+        number="A001",
+        queue_name="综合受理",
+        service_name="不动产登记：转移登记",
+        waiting_ahead=5,
+        wait_range_min=(12, 20),
+        issued_at=issued_at or datetime.now(UTC),
+        ticket_id="T-SAMPLE-A001",
+        materials_hint=["身份证原件", "不动产权证书", "完税证明"],
+        footer="过号请重新取号，谢谢配合！",
+    )

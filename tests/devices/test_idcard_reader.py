@@ -145,7 +145,7 @@ def test_injected_fault_gives_its_typed_error_within_the_timeout(sim, reader, si
     start = time.monotonic()
     with pytest.raises(error):
         reader.read_card()
-    assert time.monotonic() - start < TIMEOUT + 0.2
+    assert time.monotonic() - start < TIMEOUT + 0.5  # slack for a loaded machine
     assert sink.last[0] in ("degraded", "fault")
     # the reader recovers on the next call: same card, read cleanly
     sim._answer = original
@@ -161,7 +161,7 @@ def test_silent_reader_times_out_every_command(sim, reader, sink):
         start = time.monotonic()
         with pytest.raises(ReaderTimeout):
             reader.read_card(timeout=0.1)
-        assert time.monotonic() - start < 0.3
+        assert time.monotonic() - start < 0.6
     assert sink.last == ("fault", "读卡器无应答")
 
 
@@ -272,7 +272,7 @@ def test_read_once_for_the_cli(sim):
     start = time.monotonic()
     with pytest.raises(ReaderTimeout):
         read_once(sim.port, timeout=0.3)
-    assert time.monotonic() - start < 0.8
+    assert time.monotonic() - start < 1.2
 
 
 # --- fuzz through the pty: any bytes back from the "reader" give a typed error, in time ---------
@@ -317,7 +317,7 @@ def test_fuzz_replies_through_the_pty(raw_sim, reply):
             r.read_card()
         except IdCardError:
             pass
-        assert time.monotonic() - start < 0.05 * 3 + 0.3  # at most three commands, each bounded
+        assert time.monotonic() - start < 0.05 * 3 + 0.6  # at most three commands, each bounded
     finally:
         r._drop_port()
 

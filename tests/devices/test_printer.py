@@ -93,6 +93,13 @@ def test_ticket_golden_bytes():
     assert all(b < 0x80 for b in outside)
 
 
+def test_sample_ticket_renders():
+    from devices.printer import sample_ticket
+
+    data = render_ticket_bytes(sample_ticket())
+    assert data.startswith(b"\x1b@") and data.endswith(b"\x1dV\x01")
+
+
 def test_full_cut_profile():
     data = render_ticket_bytes(ticket(), PrinterProfile(font_charset="gb18030", cut="full"))
     assert data.endswith(b"\x1dV\x00")
