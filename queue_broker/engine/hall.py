@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,30 +18,22 @@ from zoneinfo import ZoneInfo
 from ..config.models import SiteConfig, hhmm
 from ..security.pins import check_pin
 from . import events as ev
+from .appointments import AppointmentsMixin
 from .calling import choose_next
 from .commands import (
-    AckAlert,
     AssignCounter,
-    BookAppointment,
-    CancelAppointment,
-    CheckSupervisor,
     CounterCommand,
-    DecideRecommendation,
     ExpireTickets,
     FinishTicket,
     HolderInfo,
     IssueTicket,
     OpenCounter,
-    PostNotice,
-    RaiseAlert,
     RebalanceCounter,
-    SubmitRating,
     TransferTicket,
 )
 from .estimate import WaitEstimate, estimate_wait, smooth
 from .events import Event
 from .records import (
-    ACTIVE,
     APPOINTMENT,
     CALLED,
     DONE,
@@ -60,24 +51,12 @@ from .records import (
     QueueStats,
     TicketRec,
 )
+from .rejected import Rejected, Result
+from .supervision import SupervisionMixin
+from .views import ViewsMixin
 
 
-class Rejected(Exception):
-    """A command that is not allowed now. `code` is a protocol error code; `str()` a sentence."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass
-class Result:
-    events: list[Event]
-    reply: dict[str, Any] = field(default_factory=dict)
-
-
-class HallEngine:
+class HallEngine(AppointmentsMixin, SupervisionMixin, ViewsMixin):
     def __init__(self, config: SiteConfig):
         self.config = config
         self.tz = ZoneInfo(config.site.timezone)
@@ -411,126 +390,6 @@ class HallEngine:
                        to_queue_ids=list(cmd.queue_ids), reason=cmd.reason)
         return Result(out, {"counter": self.counter_view(c)})
 
-    def _do_CheckSupervisor(self, cmd: CheckSupervisor, now: datetime) -> Result:
-        sup = next((s for s in self.config.supervisors if s.id == cmd.supervisor_id), None)
-        if sup is None or not check_pin(cmd.pin, sup.pin_hash):
-            raise Rejected("forbidden", "the supervisor id or PIN is wrong")
-        return Result([], {"supervisor": {"id": sup.id, "name": sup.name}})
-
-    # ================================================================ appointments
-    def _find_appointment(self, cmd: IssueTicket, now: datetime) -> tuple[AppointmentRec | None, str]:
-        appt = None
-        if cmd.appointment_code:
-            appt = self.appointments.get(cmd.appointment_code.strip().upper())
-        elif cmd.holder is not None:
-            today = self.local_day(now)
-            mine = [a for a in self.appointments.values() if a.holder_hash == cmd.holder.hash and a.state == "booked"
-                    and self.local_day(a.slot_start) == today]
-            appt = min(mine, key=lambda a: abs((a.slot_start - now).total_seconds()), default=None)
-        if appt is None or appt.state == "cancelled":
-            return None, "not_found"  # art. 19: still a walk-in ticket, never a refusal
-        if appt.state == "checked_in":
-            return None, "already_checked_in"
-        a = self.config.appointments
-        if now < appt.slot_start - timedelta(minutes=a.grace_before_min):
-            return appt, "early"
-        if now > appt.slot_start + timedelta(minutes=a.grace_after_min):
-            return appt, "late"
-        return appt, "on_time"
-
-    def slot_capacity(self, service_id: str) -> int:
-        a = self.config.appointments
-        total = a.capacity_overrides.get(service_id, a.capacity_per_slot)
-        return int(total * (1 - a.walk_in_share))  # the rest of the hour is kept for walk-ins
-
-    def _do_BookAppointment(self, cmd: BookAppointment, now: datetime) -> Result:
-        svc = self.services.get(cmd.service_id)
-        if svc is None:
-            raise Rejected("not_found", f"there is no service item {cmd.service_id!r}")
-        if not svc.appointment:
-            raise Rejected("conflict", f"{svc.name} cannot be booked; come to the hall and take a ticket")
-        a = self.config.appointments
-        start = cmd.slot_start.astimezone(self.tz)
-        if start.minute % a.slot_minutes or start.second or start.microsecond:
-            raise Rejected("invalid_request", f"slots start every {a.slot_minutes} minutes")
-        if start <= now:
-            raise Rejected("conflict", "that slot has already begun")
-        if start.date() > self.local_day(now) + timedelta(days=a.book_days_ahead):
-            raise Rejected("conflict", f"bookings open {a.book_days_ahead} days ahead")
-        if not self.is_ticketing_open(start):
-            raise Rejected("closed", "the hall is not open at that time")
-        key = (svc.id, start)
-        if self.slot_bookings[key] >= self.slot_capacity(svc.id):
-            raise Rejected("full", "that slot is fully booked; please choose another time")
-        if cmd.code in self.appointments:
-            raise Rejected("conflict", "appointment code clash; try again")
-        out: list[Event] = []
-        end = start + timedelta(minutes=a.slot_minutes)
-        self._emit(out, ev.APPOINTMENT_BOOKED, now, code=cmd.code, service_id=svc.id, slot_start=start.isoformat(),
-                   slot_end=end.isoformat(), holder_hash=cmd.holder.hash if cmd.holder else None)
-        return Result(out, {"appointment": {"code": cmd.code, "service_id": svc.id, "slot_start": start.isoformat(),
-                                            "slot_end": end.isoformat()}})
-
-    def _do_CancelAppointment(self, cmd: CancelAppointment, now: datetime) -> Result:
-        appt = self.appointments.get(cmd.code.strip().upper())
-        if appt is None:
-            raise Rejected("not_found", "no appointment has that code")
-        if appt.state != "booked":
-            raise Rejected("conflict", f"the appointment is {appt.state.replace('_', ' ')}")
-        out: list[Event] = []
-        self._emit(out, ev.APPOINTMENT_CANCELLED, now, code=appt.code)
-        return Result(out, {"appointment": {"code": appt.code, "state": "cancelled"}})
-
-    # ================================================================ ratings, notices, alerts
-    def _do_SubmitRating(self, cmd: SubmitRating, now: datetime) -> Result:
-        t = self.tickets.get(cmd.ticket_id)
-        if t is None:
-            raise Rejected("not_found", "no ticket has that id")
-        if t.state != DONE:
-            raise Rejected("conflict", f"{t.number} has not been served yet")
-        if t.rating is not None:
-            raise Rejected("conflict", f"{t.number} has already been rated")
-        if not 1 <= cmd.level <= 5:
-            raise Rejected("invalid_request", "level must be 1 to 5")
-        if cmd.level <= 2 and not cmd.reasons:
-            raise Rejected("invalid_request", "a bad rating (1 or 2) needs a reason")
-        out: list[Event] = []
-        self._emit(out, ev.RATING_SUBMITTED, now, ticket_id=t.id, level=cmd.level, reasons=list(cmd.reasons),
-                   comment=cmd.comment, counter_id=t.counter_id, queue_id=t.queue_id, service_id=t.service_id)
-        return Result(out, {"rating": {"ticket_id": t.id, "level": cmd.level}})
-
-    def _do_PostNotice(self, cmd: PostNotice, now: datetime) -> Result:
-        out: list[Event] = []
-        self._emit(out, ev.NOTICE_POSTED, now, text=cmd.text, zone=cmd.zone,
-                   until=cmd.until.isoformat() if cmd.until else None)
-        return Result(out, {})
-
-    def _do_RaiseAlert(self, cmd: RaiseAlert, now: datetime) -> Result:
-        out: list[Event] = []
-        self._emit(out, ev.ALERT_RAISED, now, id=cmd.alert_id, kind=cmd.kind, severity=cmd.severity,
-                   message=cmd.message, **{"extra": cmd.data})
-        return Result(out, {"alert_id": cmd.alert_id})
-
-    def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
-        alert = self.alerts.get(cmd.alert_id)
-        if alert is None:
-            raise Rejected("not_found", "no alert has that id")
-        out: list[Event] = []
-        if alert.acked_at is None:
-            self._emit(out, ev.ALERT_ACKED, now, id=alert.id, note=cmd.note, by=cmd.by)
-        return Result(out, {"alert_id": alert.id})
-
-    def _do_DecideRecommendation(self, cmd: DecideRecommendation, now: datetime) -> Result:
-        if cmd.decision not in ("accept", "reject"):
-            raise Rejected("invalid_request", "decision must be accept or reject")
-        alert = next((a for a in self.alerts.values() if a.data.get("recommendation_id") == cmd.recommendation_id), None)
-        if alert is None:
-            raise Rejected("not_found", "no recommendation has that id")
-        out: list[Event] = []
-        self._emit(out, ev.RECOMMENDATION_DECIDED, now, recommendation_id=cmd.recommendation_id,
-                   decision=cmd.decision, by=cmd.by, alert_id=alert.id)
-        return Result(out, {"recommendation_id": cmd.recommendation_id, "decision": cmd.decision})
-
     # ================================================================ apply (also replay)
     def apply(self, e: Event) -> None:
         fn = getattr(self, "_on_" + e.type, None)
@@ -660,105 +519,3 @@ class HallEngine:
         c = self.counters[d["counter_id"]]
         c.queue_ids, c.queue_since = list(d["to_queue_ids"]), at
         c.pending_queue_ids, c.pending_reason = None, ""
-
-    def _on_appointment_booked(self, at: datetime, d: dict) -> None:
-        start, end = datetime.fromisoformat(d["slot_start"]), datetime.fromisoformat(d["slot_end"])
-        self.appointments[d["code"]] = AppointmentRec(code=d["code"], service_id=d["service_id"], slot_start=start,
-                                                      slot_end=end, holder_hash=d.get("holder_hash"))
-        self.slot_bookings[(d["service_id"], start)] += 1
-
-    def _on_appointment_cancelled(self, at: datetime, d: dict) -> None:
-        appt = self.appointments[d["code"]]
-        appt.state = "cancelled"
-        self.slot_bookings[(appt.service_id, appt.slot_start)] -= 1
-
-    def _on_rating_submitted(self, at: datetime, d: dict) -> None:
-        self.tickets[d["ticket_id"]].rating = d["level"]
-        self.ratings[d["ticket_id"]] = {**d, "at": at}
-
-    def _on_notice_posted(self, at: datetime, d: dict) -> None:
-        self.notices.append({**d, "at": at})
-        del self.notices[:-20]
-
-    def _on_alert_raised(self, at: datetime, d: dict) -> None:
-        self.alerts[d["id"]] = AlertRec(id=d["id"], kind=d["kind"], severity=d["severity"], message=d["message"],
-                                        at=at, data=d.get("extra", {}))
-
-    def _on_alert_acked(self, at: datetime, d: dict) -> None:
-        a = self.alerts[d["id"]]
-        a.acked_at, a.ack_note = at, d.get("note", "")
-
-    def _on_recommendation_decided(self, at: datetime, d: dict) -> None:
-        alert = self.alerts.get(d["alert_id"])
-        if alert is not None:
-            alert.data = {**alert.data, "decision": d["decision"], "decided_by": d["by"]}
-            if alert.acked_at is None:
-                alert.acked_at, alert.ack_note = at, d["decision"]
-
-    # ================================================================ views (protocol shapes)
-    def ticket_view(self, t: TicketRec, now: datetime, with_holder: bool = False) -> dict[str, Any]:
-        ahead = self.position(t)
-        if t.state == WAITING:
-            est = self.estimate_for(t.queue_id, ahead)
-            estimate_s, rng = est.p50_s, [est.p50_s, est.p80_s]
-        else:
-            estimate_s, rng = 0, [0, 0]
-        svc = self.services.get(t.service_id) or self.bundles.get(t.service_id)
-        view = {
-            "id": t.id, "number": t.number, "queue_id": t.queue_id, "service_id": t.service_id,
-            "channel": t.channel, "issued_at": t.issued_at.isoformat(), "waiting_ahead": ahead,
-            "estimated_wait_s": estimate_s, "estimated_wait_range_s": rng,
-            "state": t.state, "counter_id": t.counter_id, "priority": t.priority,
-            "service_name": svc.name if svc else None, "queue_name": self.queues[t.queue_id].name,
-            "recalls": t.recalls, "return_of": t.return_of,
-        }
-        if with_holder and t.holder_masked:
-            view["holder_masked"] = dict(t.holder_masked)
-        return view
-
-    def counter_view(self, c: CounterRec) -> dict[str, Any]:
-        cfg = self.counter_cfg[c.id]
-        serving = None
-        if c.current:
-            t = self.tickets[c.current]
-            serving = {"ticket_id": t.id, "number": t.number, "state": t.state}
-        return {
-            "id": c.id, "number": cfg.number, "name": cfg.name, "status": c.status, "mode": c.mode,
-            "locked": c.locked, "queue_ids": list(c.queue_ids), "serving": serving, "zone": cfg.zone,
-            "kind": cfg.kind, "operator_id": c.operator_id, "eligible_queue_ids": list(cfg.eligible),
-            "pending_queue_ids": c.pending_queue_ids,
-        }
-
-    def queue_view(self, queue_id: str, now: datetime) -> dict[str, Any]:
-        q = self.queues[queue_id]
-        waiting = self.waiting[queue_id]
-        longest = max(((now - self.tickets[t].issued_at).total_seconds() for t in waiting), default=0)
-        est = self.estimate_for(queue_id, len(waiting))
-        return {
-            "id": q.id, "prefix": q.prefix, "name": q.name, "waiting": len(waiting),
-            "longest_wait_s": int(max(0, longest)), "estimated_wait_s": est.p50_s,
-            "estimated_wait_range_s": [est.p50_s, est.p80_s], "sla_min": q.sla_min,
-            "counter_ids": [c.id for c in self.counters.values() if c.status != "closed" and q.id in c.queue_ids],
-            "serving": sum(1 for c in self.counters.values() if c.current and self.tickets[c.current].queue_id == q.id),
-        }
-
-    def queues_state(self, now: datetime) -> dict[str, Any]:
-        return {"at": now.isoformat(), "queues": [self.queue_view(q, now) for q in self.queues]}
-
-    def counters_state(self, now: datetime) -> dict[str, Any]:
-        return {"at": now.isoformat(), "counters": [self.counter_view(c) for c in self.counters.values()]}
-
-    def called_event(self, ticket_id: str, counter_id: str, recall: int, at: datetime) -> dict[str, Any]:
-        t, cfg = self.tickets[ticket_id], self.counter_cfg[counter_id]
-        return {"at": at.isoformat(), "ticket_id": t.id, "number": t.number, "queue_id": t.queue_id,
-                "counter_id": counter_id, "counter_number": cfg.number, "counter_name": cfg.name,
-                "recall": recall, "zone": cfg.zone}
-
-    def active_ticket_ids(self) -> list[str]:
-        return [t.id for t in self.tickets.values() if t.state in ACTIVE]
-
-    def no_show_tally(self) -> int:
-        return sum(1 for t in self.tickets.values() if t.state == NO_SHOW)
-
-    def serving_count(self) -> int:
-        return sum(1 for t in self.tickets.values() if t.state == SERVING)

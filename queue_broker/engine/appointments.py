@@ -1,0 +1,89 @@
+"""Appointments (预约): slots, capacity kept for walk-ins, check-in windows. A mixin of HallEngine."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from . import events as ev
+from .commands import BookAppointment, CancelAppointment, IssueTicket
+from .events import Event
+from .records import AppointmentRec
+from .rejected import Rejected, Result
+
+
+class AppointmentsMixin:
+    """Uses HallEngine's state (config, tickets, counters, ...); mixed into HallEngine only."""
+
+    def _find_appointment(self, cmd: IssueTicket, now: datetime) -> tuple[AppointmentRec | None, str]:
+        appt = None
+        if cmd.appointment_code:
+            appt = self.appointments.get(cmd.appointment_code.strip().upper())
+        elif cmd.holder is not None:
+            today = self.local_day(now)
+            mine = [a for a in self.appointments.values() if a.holder_hash == cmd.holder.hash and a.state == "booked"
+                    and self.local_day(a.slot_start) == today]
+            appt = min(mine, key=lambda a: abs((a.slot_start - now).total_seconds()), default=None)
+        if appt is None or appt.state == "cancelled":
+            return None, "not_found"  # art. 19: still a walk-in ticket, never a refusal
+        if appt.state == "checked_in":
+            return None, "already_checked_in"
+        a = self.config.appointments
+        if now < appt.slot_start - timedelta(minutes=a.grace_before_min):
+            return appt, "early"
+        if now > appt.slot_start + timedelta(minutes=a.grace_after_min):
+            return appt, "late"
+        return appt, "on_time"
+
+    def slot_capacity(self, service_id: str) -> int:
+        a = self.config.appointments
+        total = a.capacity_overrides.get(service_id, a.capacity_per_slot)
+        return int(total * (1 - a.walk_in_share))  # the rest of the hour is kept for walk-ins
+
+    def _do_BookAppointment(self, cmd: BookAppointment, now: datetime) -> Result:
+        svc = self.services.get(cmd.service_id)
+        if svc is None:
+            raise Rejected("not_found", f"there is no service item {cmd.service_id!r}")
+        if not svc.appointment:
+            raise Rejected("conflict", f"{svc.name} cannot be booked; come to the hall and take a ticket")
+        a = self.config.appointments
+        start = cmd.slot_start.astimezone(self.tz)
+        if start.minute % a.slot_minutes or start.second or start.microsecond:
+            raise Rejected("invalid_request", f"slots start every {a.slot_minutes} minutes")
+        if start <= now:
+            raise Rejected("conflict", "that slot has already begun")
+        if start.date() > self.local_day(now) + timedelta(days=a.book_days_ahead):
+            raise Rejected("conflict", f"bookings open {a.book_days_ahead} days ahead")
+        if not self.is_ticketing_open(start):
+            raise Rejected("closed", "the hall is not open at that time")
+        key = (svc.id, start)
+        if self.slot_bookings[key] >= self.slot_capacity(svc.id):
+            raise Rejected("full", "that slot is fully booked; please choose another time")
+        if cmd.code in self.appointments:
+            raise Rejected("conflict", "appointment code clash; try again")
+        out: list[Event] = []
+        end = start + timedelta(minutes=a.slot_minutes)
+        self._emit(out, ev.APPOINTMENT_BOOKED, now, code=cmd.code, service_id=svc.id, slot_start=start.isoformat(),
+                   slot_end=end.isoformat(), holder_hash=cmd.holder.hash if cmd.holder else None)
+        return Result(out, {"appointment": {"code": cmd.code, "service_id": svc.id, "slot_start": start.isoformat(),
+                                            "slot_end": end.isoformat()}})
+
+    def _do_CancelAppointment(self, cmd: CancelAppointment, now: datetime) -> Result:
+        appt = self.appointments.get(cmd.code.strip().upper())
+        if appt is None:
+            raise Rejected("not_found", "no appointment has that code")
+        if appt.state != "booked":
+            raise Rejected("conflict", f"the appointment is {appt.state.replace('_', ' ')}")
+        out: list[Event] = []
+        self._emit(out, ev.APPOINTMENT_CANCELLED, now, code=appt.code)
+        return Result(out, {"appointment": {"code": appt.code, "state": "cancelled"}})
+
+    def _on_appointment_booked(self, at: datetime, d: dict) -> None:
+        start, end = datetime.fromisoformat(d["slot_start"]), datetime.fromisoformat(d["slot_end"])
+        self.appointments[d["code"]] = AppointmentRec(code=d["code"], service_id=d["service_id"], slot_start=start,
+                                                      slot_end=end, holder_hash=d.get("holder_hash"))
+        self.slot_bookings[(d["service_id"], start)] += 1
+
+    def _on_appointment_cancelled(self, at: datetime, d: dict) -> None:
+        appt = self.appointments[d["code"]]
+        appt.state = "cancelled"
+        self.slot_bookings[(appt.service_id, appt.slot_start)] -= 1

@@ -1,0 +1,94 @@
+"""Ratings (好差评), notices, alerts and recommendations, supervisor login. A mixin of HallEngine."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..security.pins import check_pin
+from . import events as ev
+from .commands import AckAlert, CheckSupervisor, DecideRecommendation, PostNotice, RaiseAlert, SubmitRating
+from .events import Event
+from .records import DONE, AlertRec
+from .rejected import Rejected, Result
+
+
+class SupervisionMixin:
+    """Uses HallEngine's state (config, tickets, counters, ...); mixed into HallEngine only."""
+
+    def _do_CheckSupervisor(self, cmd: CheckSupervisor, now: datetime) -> Result:
+        sup = next((s for s in self.config.supervisors if s.id == cmd.supervisor_id), None)
+        if sup is None or not check_pin(cmd.pin, sup.pin_hash):
+            raise Rejected("forbidden", "the supervisor id or PIN is wrong")
+        return Result([], {"supervisor": {"id": sup.id, "name": sup.name}})
+
+    def _do_SubmitRating(self, cmd: SubmitRating, now: datetime) -> Result:
+        t = self.tickets.get(cmd.ticket_id)
+        if t is None:
+            raise Rejected("not_found", "no ticket has that id")
+        if t.state != DONE:
+            raise Rejected("conflict", f"{t.number} has not been served yet")
+        if t.rating is not None:
+            raise Rejected("conflict", f"{t.number} has already been rated")
+        if not 1 <= cmd.level <= 5:
+            raise Rejected("invalid_request", "level must be 1 to 5")
+        if cmd.level <= 2 and not cmd.reasons:
+            raise Rejected("invalid_request", "a bad rating (1 or 2) needs a reason")
+        out: list[Event] = []
+        self._emit(out, ev.RATING_SUBMITTED, now, ticket_id=t.id, level=cmd.level, reasons=list(cmd.reasons),
+                   comment=cmd.comment, counter_id=t.counter_id, queue_id=t.queue_id, service_id=t.service_id)
+        return Result(out, {"rating": {"ticket_id": t.id, "level": cmd.level}})
+
+    def _do_PostNotice(self, cmd: PostNotice, now: datetime) -> Result:
+        out: list[Event] = []
+        self._emit(out, ev.NOTICE_POSTED, now, text=cmd.text, zone=cmd.zone,
+                   until=cmd.until.isoformat() if cmd.until else None)
+        return Result(out, {})
+
+    def _do_RaiseAlert(self, cmd: RaiseAlert, now: datetime) -> Result:
+        out: list[Event] = []
+        self._emit(out, ev.ALERT_RAISED, now, id=cmd.alert_id, kind=cmd.kind, severity=cmd.severity,
+                   message=cmd.message, **{"extra": cmd.data})
+        return Result(out, {"alert_id": cmd.alert_id})
+
+    def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
+        alert = self.alerts.get(cmd.alert_id)
+        if alert is None:
+            raise Rejected("not_found", "no alert has that id")
+        out: list[Event] = []
+        if alert.acked_at is None:
+            self._emit(out, ev.ALERT_ACKED, now, id=alert.id, note=cmd.note, by=cmd.by)
+        return Result(out, {"alert_id": alert.id})
+
+    def _do_DecideRecommendation(self, cmd: DecideRecommendation, now: datetime) -> Result:
+        if cmd.decision not in ("accept", "reject"):
+            raise Rejected("invalid_request", "decision must be accept or reject")
+        alert = next((a for a in self.alerts.values() if a.data.get("recommendation_id") == cmd.recommendation_id), None)
+        if alert is None:
+            raise Rejected("not_found", "no recommendation has that id")
+        out: list[Event] = []
+        self._emit(out, ev.RECOMMENDATION_DECIDED, now, recommendation_id=cmd.recommendation_id,
+                   decision=cmd.decision, by=cmd.by, alert_id=alert.id)
+        return Result(out, {"recommendation_id": cmd.recommendation_id, "decision": cmd.decision})
+
+    def _on_rating_submitted(self, at: datetime, d: dict) -> None:
+        self.tickets[d["ticket_id"]].rating = d["level"]
+        self.ratings[d["ticket_id"]] = {**d, "at": at}
+
+    def _on_notice_posted(self, at: datetime, d: dict) -> None:
+        self.notices.append({**d, "at": at})
+        del self.notices[:-20]
+
+    def _on_alert_raised(self, at: datetime, d: dict) -> None:
+        self.alerts[d["id"]] = AlertRec(id=d["id"], kind=d["kind"], severity=d["severity"], message=d["message"],
+                                        at=at, data=d.get("extra", {}))
+
+    def _on_alert_acked(self, at: datetime, d: dict) -> None:
+        a = self.alerts[d["id"]]
+        a.acked_at, a.ack_note = at, d.get("note", "")
+
+    def _on_recommendation_decided(self, at: datetime, d: dict) -> None:
+        alert = self.alerts.get(d["alert_id"])
+        if alert is not None:
+            alert.data = {**alert.data, "decision": d["decision"], "decided_by": d["by"]}
+            if alert.acked_at is None:
+                alert.acked_at, alert.ack_note = at, d["decision"]
