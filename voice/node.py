@@ -90,8 +90,7 @@ class VoiceNode:
         if self.cfg.voice.announce_rebalance:
             self.link.subscribe(topics.event("rebalanced"), self._receiver("rebalanced"))
         if self.cfg.voice.announce_notices:
-            # the contract's Topics.event() does not list 'notice' although NoticeEvent exists
-            self.link.subscribe(topics.all_events().removesuffix("#") + "notice", self._receiver("notice"))
+            self.link.subscribe(topics.event("notice"), self._receiver("notice"))
         self._report_player()
         self._threads = [threading.Thread(target=self._intake_loop, name=f"{self.node_id}-intake", daemon=True),
                          threading.Thread(target=self._player_loop, name=f"{self.node_id}-player", daemon=True)]

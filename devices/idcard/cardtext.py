@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from queue_broker.security.identity import FOREIGN15, ID18
+from queue_broker.security.identity import check_digit as id_check_digit
+
 from .card import CardData
 from .errors import CardError
 
@@ -59,19 +62,11 @@ NATIONS = dict(
     )
 ) | {97: "其他", 98: "外国血统中国籍人士"}
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
-ID18 = re.compile(r"^\d{17}[\dX]$")
-FOREIGN_2017_NUMBER = re.compile(r"^[A-Z]{3}\d{12}$")
+FOREIGN_2017_NUMBER = FOREIGN15
 PERMANENT = "长期"
 
 
 # --- GB 11643 ---------------------------------------------------------------------------------
-def id_check_digit(first17: str) -> str:
-    """GB 11643: weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, sum mod 11 indexes '10X98765432'."""
-    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
-
-
 def parse_yyyymmdd(value: str) -> date | None:
     if not re.fullmatch(r"\d{8}", value):
         return None

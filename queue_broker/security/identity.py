@@ -59,15 +59,25 @@ def holder_hash(key: bytes, id_number: str) -> str:
 
 
 def mask_id_number(id_number: str) -> str:
-    if len(id_number) <= 8:
-        return "*" * len(id_number)
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+    """'411325199001011234' -> '4113**********1234'. Eight characters or fewer are masked whole:
+    keeping four and four of them would keep all of them."""
+    s = id_number.strip()
+    if len(s) <= 8:
+        return "*" * len(s)
+    return s[:4] + "*" * (len(s) - 8) + s[-4:]
 
 
 def mask_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        return ""
-    if len(name) == 1:
-        return "*"
-    return name[0] + "*" * (len(name) - 1)
+    """'张三' -> '张*', '欧阳娜娜' -> '欧***'; a single character is masked."""
+    s = name.strip()
+    if len(s) <= 1:
+        return "*" * len(s)
+    return s[0] + "*" * (len(s) - 1)
+
+
+def mask_address(address: str, keep: int = 6) -> str:
+    """'河南省南阳市内乡县城关镇县衙路1号' -> '河南省南阳市****': province and city stay."""
+    s = address.strip()
+    if len(s) <= keep:
+        return s[: max(0, len(s) // 2)] + "*" * (len(s) - len(s) // 2)
+    return s[:keep] + "****"
