@@ -231,6 +231,11 @@ class HallLink:
         if self.connected.is_set():
             self._client.publish(topic, payload, qos=1, retain=True)
 
+    def publish_device_health(self, device_id: str, health: Message) -> None:
+        """A `devices.health.HealthReporter` sink: the device's health, retained on its topic and
+        sent again after every reconnect."""
+        self.set_retained(self.topics.device(self.node_id, device_id), health)
+
     def reply(self, inbound: Inbound, data: dict | Message) -> None:
         if not inbound.response_topic:
             return

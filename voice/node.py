@@ -22,7 +22,7 @@ from devices.health import HealthReporter
 from queue_broker.config.models import SiteConfig
 from queue_broker.link import HallLink, Inbound
 from queue_broker.protocol import ProtocolError, parse
-from queue_broker.protocol.messages import CalledEvent, DeviceHealth, NoticeEvent, RebalancedEvent
+from queue_broker.protocol.messages import CalledEvent, NoticeEvent, RebalancedEvent
 
 from .announce import Announcement, Composer
 from .cache import SegmentCache
@@ -75,7 +75,7 @@ class VoiceNode:
 
         self.link = HallLink(url or cfg.mqtt.url, cfg.site.id, node_id, "voice", VERSION, ca_file=cfg.mqtt.ca_file,
                              zone=self.zone, keepalive=cfg.mqtt.keepalive_s)
-        self.health = HealthReporter(self._publish_health)
+        self.health = HealthReporter(self.link.publish_device_health)
         self._intake: queue.Queue[tuple[str, bytes, float] | None] = queue.Queue()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -120,9 +120,6 @@ class VoiceNode:
             self.health.report(SPEAKER, "speaker", "degraded", "stand-in player: timing only, no sound")
         else:
             self.health.report(SPEAKER, "speaker", "ready", f"playing through {self.player.name}")
-
-    def _publish_health(self, device_id: str, health: DeviceHealth) -> None:
-        self.link.set_retained(self.link.topics.device(self.node_id, device_id), health)
 
     # --- intake --------------------------------------------------------------------------------
     def _receiver(self, kind: str):
