@@ -40,5 +40,26 @@ def own_mosquitto(tmp_path):
 @pytest.fixture
 def site_id(request) -> str:
     """A site id of the test's own, so tests sharing the session broker never see each other."""
+    import hashlib
+
     name = request.node.name.lower()
-    return "t-" + "".join(c if c.isalnum() else "-" for c in name)[:40].strip("-")
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]
+    return "t-" + "".join(c if c.isalnum() else "-" for c in name)[:36].strip("-") + "-" + digest
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A fresh PostgreSQL database for this run (HALL_TEST_PG_URL names the server; .ci/run starts it)."""
+    server = os.environ.get("HALL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        import psycopg
+
+        admin = psycopg.connect(server, autocommit=True, connect_timeout=3)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means: not here
+        pytest.skip(f"PostgreSQL is not reachable at {server} ({exc.__class__.__name__}); .ci/run starts it")
+    name = f"hall_test_{os.getpid()}"
+    admin.execute(f"DROP DATABASE IF EXISTS {name}")
+    admin.execute(f"CREATE DATABASE {name}")
+    yield server.rsplit("/", 1)[0] + "/" + name
+    admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.close()

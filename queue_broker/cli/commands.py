@@ -29,7 +29,7 @@ def _load(path: str) -> SiteConfig:
 
 
 def _engine(cfg: SiteConfig) -> HallEngine:
-    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"))
+    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"), cfg.site.id)
     try:
         engine = HallEngine(cfg)
         engine.replay(row.event for row in store.iter_events())
@@ -158,7 +158,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
-    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"))
+    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"), cfg.site.id)
     report = store.audit()
     store.close()
     if report.ok:

@@ -56,7 +56,7 @@ class HallService:
         self.config = config
         self.clock = clock
         self.topics = Topics(config.site.id)
-        self.store = store or open_store(config.data_dir, env.get("HALL_DB_URL"))
+        self.store = store or open_store(config.data_dir, env.get("HALL_DB_URL"), config.site.id)
         self.key = load_id_hash_key(config.data_dir, env)
         self.engine = self._rebuild()
         self.catalog = build_catalog(config, clock())

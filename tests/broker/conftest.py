@@ -101,8 +101,10 @@ class Recorder:
 
 
 class Hall:
-    def __init__(self, url: str, site: str, data_dir: Path, clock: Clock, config_path: Path = MINI):
+    def __init__(self, url: str, site: str, data_dir: Path, clock: Clock, config_path: Path = MINI,
+                 db_url: str | None = None):
         self.url, self.site, self.data_dir, self.clock = url, site, data_dir, clock
+        self.db_url = db_url
         self.config_path = config_path
         self.nodes: list[Node] = []
         self.service: HallService | None = None
@@ -110,7 +112,8 @@ class Hall:
     def start(self) -> HallService:
         cfg = load_site_config(self.config_path, env={"HALL_MQTT_URL": self.url, "HALL_DATA_DIR": str(self.data_dir)})
         cfg.site.id = self.site
-        self.service = HallService(cfg, clock=self.clock, env={}).start()
+        env = {"HALL_DB_URL": self.db_url} if self.db_url else {}
+        self.service = HallService(cfg, clock=self.clock, env=env).start()
         assert self.service.link.wait_connected(5)
         return self.service
 
@@ -118,6 +121,13 @@ class Hall:
         if self.service:
             self.service.stop()
             self.service = None
+
+    def make_store_read_only(self, on: bool) -> None:
+        db = self.service.store._db
+        if self.db_url:
+            db.execute(f"SET default_transaction_read_only = {'on' if on else 'off'}")
+        else:
+            db.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
 
     def node(self, node_id: str, role: str) -> Node:
         n = Node(self.url, self.site, node_id, role)
@@ -135,9 +145,11 @@ def clock():
     return Clock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
 
 
-@pytest.fixture
-def hall(mosquitto, site_id, tmp_path, clock):
-    h = Hall(mosquitto.url, site_id, tmp_path / "data", clock)
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def hall(request, mosquitto, site_id, tmp_path, clock):
+    """The same tests run with the embedded SQLite store and with the shared PostgreSQL store."""
+    db_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    h = Hall(mosquitto.url, site_id, tmp_path / "data", clock, db_url=db_url)
     h.start()
     yield h
     h.close()

@@ -239,11 +239,11 @@ def test_restart_restores_exactly_the_acknowledged_state(hall, kiosk, desk):
 
 def test_store_failure_answers_unavailable_and_loses_nothing(hall, kiosk):
     first = kiosk.issue()["ticket"]
-    hall.service.store._db.execute("PRAGMA query_only = ON")  # as when the disk is full or read-only
+    hall.make_store_read_only(True)  # as when the disk is full or the file read-only
     failed = kiosk.issue(request_id="during-failure")
     assert failed["ok"] is False and failed["error"]["code"] == "unavailable"
     assert "try again" in failed["error"]["message"]
-    hall.service.store._db.execute("PRAGMA query_only = OFF")
+    hall.make_store_read_only(False)
     retry = kiosk.issue(request_id="during-failure")
     assert retry["ok"] and retry["ticket"]["number"] == "A002"  # nothing half-done survived
     assert hall.service.engine.tickets[first["id"]].number == "A001"
