@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -45,7 +46,8 @@ class MosquittoProcess:
     """A mosquitto child process. `config` is the file's text; `port` the port to wait for."""
 
     def __init__(self, port: int | None = None, config: str | None = None, workdir: str | os.PathLike | None = None,
-                 host: str = "127.0.0.1"):
+                 host: str = "127.0.0.1", *, new_session: bool = True,
+                 preexec_fn: Callable[[], None] | None = None):
         self.binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         self.host = host
         self.port = port or free_port(host)
@@ -58,6 +60,9 @@ class MosquittoProcess:
         self.config_path = self.workdir / "mosquitto.conf"
         self.log_path = self.workdir / "mosquitto.log"
         self.proc: subprocess.Popen | None = None
+        # new_session=False keeps mosquitto in the caller's process group (Ctrl-C reaches it too)
+        self._new_session = new_session
+        self._preexec_fn = preexec_fn
 
     @property
     def url(self) -> str:
@@ -69,7 +74,8 @@ class MosquittoProcess:
         self.config_path.write_text(self.config_text)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([self.binary, "-c", str(self.config_path)], stdout=log, stderr=log,
-                                     start_new_session=True)
+                                     start_new_session=self._new_session, preexec_fn=self._preexec_fn)
+        log.close()  # the child has its own copy
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,0 +1,148 @@
+"""`python -m provisioning COMMAND`: turn a site file into everything the hall's boards need.
+
+    init SITE.yaml --out DIR [--host NAME]... [--mqtt-port 1883] [--mqtts-port 8883] [--bind ADDR]
+                             [--production] [--in-place] [--etc /etc/hall] [--python PATH]
+        Mosquitto configuration, password file, ACL, private CA and server certificate, and one bundle
+        per node in DIR/nodes/<node>/ (node.env, ca.crt, site.yaml, systemd unit, udev rules, install.sh).
+    node add NAME --role ROLE [--counter ID] [--zone ZONE] [--rotate] [--dir DIR] [--reload]
+    node revoke NAME [--dir DIR] [--reload]
+    node list [--dir DIR]
+        Later changes: a new board, a new password, a stolen board. Mosquitto must then re-read its
+        password file and ACL (SIGHUP); the command says how.
+    up [SITE_DIR|SITE.yaml] [--workdir DIR] [--mqtt-port N] [--mqtts-port N]
+        The whole hall on this machine (default: examples/neixiang), until Ctrl-C.
+
+Exit status: 0 done, 2 the input is wrong (the message says what to change), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .generate import DEFAULT_ETC, DEFAULT_PYTHON, Options, Provisioner, ProvisionError
+from .roles import ROLES
+
+
+def _print_report(report, verbose_nodes: bool = True) -> None:
+    for note in report.notes:
+        print(f"- {note}")
+    if verbose_nodes:
+        print(f"{len(report.nodes)} nodes of hall {report.site_id}, bundles in {report.out / 'nodes'}:")
+        for n in report.nodes:
+            extra = f" counter {n.counter_id}" if n.counter_id else ""
+            print(f"  {n.id:<16} {n.role:<11} zone {n.zone}{extra}")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    opts = Options(hosts=args.host or [], mqtt_port=args.mqtt_port, mqtts_port=args.mqtts_port, bind=args.bind,
+                   production=args.production, in_place=args.in_place, etc=args.etc, python=args.python)
+    prov = Provisioner(args.out)
+    report = prov.init(args.site, opts)
+    _print_report(report)
+    s = prov.state
+    print(f"Mosquitto: {s['mqtt_port']} on 127.0.0.1 (the hall server's own processes), {s['mqtts_port']} "
+          f"{'on ' + s['bind'] if s['bind'] else 'on every interface'} (TLS + password); boards connect to "
+          f"mqtts://{s['hosts'][0]}:{s['mqtts_port']}")
+    print("Next: copy each nodes/<node>/ folder to its board and run `sudo sh install.sh` there "
+          "(docs/provisioning.md).")
+    return 0
+
+
+def cmd_node_add(args: argparse.Namespace) -> int:
+    prov = Provisioner(args.dir)
+    report = prov.add_node(args.name, args.role, args.counter, args.zone, rotate=args.rotate)
+    _print_report(report, verbose_nodes=False)
+    if args.reload:
+        print(prov.reload_running())
+    return 0
+
+
+def cmd_node_revoke(args: argparse.Namespace) -> int:
+    prov = Provisioner(args.dir)
+    report = prov.revoke_node(args.name)
+    _print_report(report, verbose_nodes=False)
+    if args.reload:
+        print(prov.reload_running())
+    return 0
+
+
+def cmd_node_list(args: argparse.Namespace) -> int:
+    prov = Provisioner(args.dir).load()
+    for n in prov.nodes():
+        extra = f" counter {n.counter_id}" if n.counter_id else ""
+        print(f"{n.id:<16} {n.role:<11} zone {n.zone}{extra}")
+    for name, when in prov.state["revoked"].items():
+        print(f"{name:<16} revoked {when}")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from .up import run_up
+
+    return run_up(args.site, workdir=args.workdir, mqtt_port=args.mqtt_port, mqtts_port=args.mqtts_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m provisioning", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="generate everything a hall needs from its site file")
+    p.add_argument("site", help="the site file (or the folder holding site.yaml)")
+    p.add_argument("--out", required=True, help="output folder (kept: run init again after editing the site file)")
+    p.add_argument("--host", action="append", help="name or address the boards use for the hall server "
+                   "(repeatable; the first goes into node.env; default: this machine's name)")
+    p.add_argument("--mqtt-port", type=int, default=1883, help="loopback listener (default 1883)")
+    p.add_argument("--mqtts-port", type=int, default=8883, help="LAN listener, TLS (default 8883)")
+    p.add_argument("--bind", help="address of the LAN listener (default: every interface)")
+    p.add_argument("--production", action="store_true", help="refuse demo-only operators and supervisors")
+    p.add_argument("--in-place", action="store_true",
+                   help="paths point into --out itself (run from there, e.g. on one machine) instead of /etc/hall")
+    p.add_argument("--etc", default=DEFAULT_ETC, help=f"where bundles are installed on a board (default {DEFAULT_ETC})")
+    p.add_argument("--python", default=DEFAULT_PYTHON,
+                   help=f"the Python with the hall's code on the boards (default {DEFAULT_PYTHON})")
+    p.set_defaults(func=cmd_init)
+
+    node = sub.add_parser("node", help="add, revoke or list nodes of a provisioned hall")
+    nsub = node.add_subparsers(dest="node_command", required=True)
+    a = nsub.add_parser("add", help="a new node (or, with --rotate, a new password for one)")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=ROLES)
+    a.add_argument("--counter", help="the counter a counter terminal serves (role counter)")
+    a.add_argument("--zone", default="main")
+    a.add_argument("--rotate", action="store_true", help="issue a new password for an existing node")
+    a.add_argument("--dir", default=".", help="the folder init wrote (default: here)")
+    a.add_argument("--reload", action="store_true", help="SIGHUP the Mosquitto that `up` runs from --dir")
+    a.set_defaults(func=cmd_node_add)
+    r = nsub.add_parser("revoke", help="remove a node: its password and rights are gone at the next reload")
+    r.add_argument("name")
+    r.add_argument("--dir", default=".")
+    r.add_argument("--reload", action="store_true")
+    r.set_defaults(func=cmd_node_revoke)
+    lst = nsub.add_parser("list", help="the nodes and revocations")
+    lst.add_argument("--dir", default=".")
+    lst.set_defaults(func=cmd_node_list)
+
+    u = sub.add_parser("up", help="run the whole sample hall on this machine until Ctrl-C")
+    u.add_argument("site", nargs="?", default=str(Path("examples") / "neixiang"),
+                   help="site folder or file (default examples/neixiang)")
+    u.add_argument("--workdir", help="where generated files, data and logs go (default SITE_DIR/var/up)")
+    u.add_argument("--mqtt-port", type=int, help="loopback listener (default 1883 when free, else any free port)")
+    u.add_argument("--mqtts-port", type=int, help="TLS listener (default 8883 when free, else any free port)")
+    u.set_defaults(func=cmd_up)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ProvisionError as exc:
+        print(f"provisioning: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

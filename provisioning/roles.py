@@ -1,0 +1,87 @@
+"""The roles of protocol v1: what each may publish and read, and which program a board of that role runs.
+
+`RIGHTS` is the role table of docs/protocol.md ("Who may do what"), word for word, with topics
+relative to `hall/{site}/`. `{node}` is the node's own id (its MQTT user name and client id) and
+`{counter}` the counter a counter terminal serves. The ACL file is generated from this table and
+nothing else; tests/provisioning checks every cell of it against a running Mosquitto.
+
+`PROGRAMS` says what runs on a board of each role: the systemd unit's command and what
+`python -m provisioning up` starts when the program exists in this checkout.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+ROLES = ("broker", "kiosk", "counter", "display", "voice", "supervisor", "gateway")
+
+
+@dataclass(frozen=True)
+class Rights:
+    publish: tuple[str, ...]
+    read: tuple[str, ...]
+
+
+RIGHTS: dict[str, Rights] = {
+    "broker": Rights(publish=("#",), read=("#",)),
+    "kiosk": Rights(publish=("cmd/ticket/#", "node/{node}/#"),
+                    read=("reply/{node}", "state/#", "event/called")),
+    "counter": Rights(publish=("cmd/counter/{counter}/#", "cmd/rating/submit", "node/{node}/#"),
+                      read=("reply/{node}", "state/#", "event/#")),
+    "display": Rights(publish=("node/{node}/#",), read=("state/#", "event/#")),
+    "voice": Rights(publish=("node/{node}/#",), read=("state/#", "event/#")),
+    "gateway": Rights(publish=("cmd/appointment/#",), read=("reply/{node}",)),
+    "supervisor": Rights(publish=("cmd/supervisor/#", "cmd/counter/+/#", "cmd/appointment/#"),
+                         read=("reply/{node}", "state/#", "event/#", "node/#")),
+}
+
+ROLE_TITLES = {
+    "broker": "the queue broker (hall server)",
+    "kiosk": "self-service kiosk",
+    "counter": "counter terminal",
+    "display": "call screen",
+    "voice": "voice calling",
+    "supervisor": "supervisor tablet",
+    "gateway": "online-booking gateway",
+}
+
+
+@dataclass(frozen=True)
+class Program:
+    """`python -m MODULE ARGS...`; `{config}` and `{node}` are filled in per node."""
+
+    module: str
+    args: tuple[str, ...]
+    graphical: bool = False  # a full-screen window: run inside cage on a locked-down seat
+    notify: bool = False  # sends READY=1 and WATCHDOG=1 over sd_notify: Type=notify with WatchdogSec
+
+    def argv(self, python: str, config: str, node: str) -> list[str]:
+        return [python, "-m", self.module, *(a.format(config=config, node=node) for a in self.args)]
+
+    def present(self) -> bool:
+        """True when `MODULE/__main__.py` exists here (found without importing the package)."""
+        spec = importlib.util.find_spec(self.module)
+        if spec is None or not spec.submodule_search_locations:
+            return False
+        return any((Path(p) / "__main__.py").exists() for p in spec.submodule_search_locations)
+
+
+_NODE_ARGS = ("run", "--config", "{config}", "--node", "{node}")
+
+PROGRAMS: dict[str, Program | None] = {
+    "broker": Program("queue_broker", ("run", "--config", "{config}"), notify=True),
+    "kiosk": Program("kiosk_app", _NODE_ARGS, graphical=True),
+    "counter": Program("counter_app", _NODE_ARGS),
+    "display": Program("display_app", _NODE_ARGS, graphical=True),
+    "voice": Program("voice", _NODE_ARGS),
+    "supervisor": Program("supervisor_app", _NODE_ARGS, graphical=True),
+    "gateway": None,  # the hall's online-booking system, run by someone else: it only gets credentials
+}
+
+
+def expand(topic: str, site: str, node: str, counter: str | None) -> str:
+    if "{counter}" in topic and not counter:
+        raise ValueError(f"node {node} has no counter for {topic}")
+    return f"hall/{site}/" + topic.format(node=node, counter=counter or "")

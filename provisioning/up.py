@@ -1,0 +1,326 @@
+"""`python -m provisioning up [examples/neixiang]`: the whole hall on this one machine, until Ctrl-C.
+
+1. `init --in-place` into the work folder (default SITE_DIR/var/up, kept between runs: the CA, the
+   passwords and the tickets survive a restart), with both listeners on 127.0.0.1;
+2. Mosquitto with that configuration, on 1883/8883 when they are free, else on free ports of its own
+   (another broker already on 1883 is left alone; the ports taken are printed);
+3. the queue broker (`python -m queue_broker run`), told where it may send sd_notify messages: `up`
+   waits for its READY=1 and watches its WATCHDOG=1, as systemd does on a real hall server;
+4. every other node whose program exists in this checkout (voice, kiosk, screens, ...), each with its
+   own bundle's node.env (mqtts://, its own password and the hall's CA) and site file; the programs
+   that do not exist yet are listed as skipped.
+
+Everything runs in `up`'s own process group: Ctrl-C reaches every process at once, and `up` then
+waits for each, ends what is left (SIGTERM, then SIGKILL), and says so. Each child also gets
+PR_SET_PDEATHSIG, so none outlives an `up` that was killed outright.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .generate import Options, Provisioner, ProvisionError, read_node_env
+from .mosquitto import MosquittoProcess, port_open
+from .roles import PROGRAMS
+
+REPO = Path(__file__).resolve().parent.parent
+READY_TIMEOUT_S = 30.0
+WATCHDOG_LATE_S = 30.0
+STOP_GRACE_S = 10.0
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: get SIGTERM when `up` dies, however it dies (Linux)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_port(preferred: int, explicit: int | None, taken: set[int], say) -> int:
+    """`explicit` when given (it must be free), else `preferred` when free, else any free port."""
+    if explicit:
+        if not port_free(explicit) or explicit in taken:
+            raise ProvisionError(f"port {explicit} is in use on 127.0.0.1: choose another")
+        return explicit
+    if preferred not in taken and port_free(preferred):
+        return preferred
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in taken:
+            say(f"port {preferred} is taken on 127.0.0.1 (another MQTT broker?): this hall uses {port} instead "
+                f"and leaves the other one alone")
+            return port
+
+
+@dataclass
+class Child:
+    name: str
+    what: str
+    proc: subprocess.Popen
+    log: Path
+    core: bool = False
+    window: str | None = None
+    ended: bool = field(default=False)
+
+
+class Hall:
+    def __init__(self, site: Path, workdir: Path, say=print):
+        self.site = site
+        self.workdir = workdir
+        self.say = say
+        self.children: list[Child] = []
+        self.mosquitto: MosquittoProcess | None = None
+        self.notify_sock: socket.socket | None = None
+        self.ready = False
+        self.last_watchdog = 0.0
+        self.stopping = False
+
+    # ------------------------------------------------------------------ start
+    def start(self, mqtt_port: int | None, mqtts_port: int | None) -> None:
+        say = self.say
+        taken: set[int] = set()
+        p1 = choose_port(1883, mqtt_port, taken, say)
+        taken.add(p1)
+        p2 = choose_port(8883, mqtts_port, taken, say)
+        prov = Provisioner(self.workdir)
+        report = prov.init(self.site, Options(hosts=["127.0.0.1"], mqtt_port=p1, mqtts_port=p2, bind="127.0.0.1",
+                                              in_place=True, python=sys.executable))
+        for note in report.notes:
+            say(f"  {note}")
+        self.prov = prov
+        (self.workdir / "logs").mkdir(exist_ok=True)
+        run = self.workdir / "run"
+        run.mkdir(exist_ok=True)
+
+        conf = (prov.mosquitto_dir / "mosquitto.conf").read_text()
+        self.mosquitto = MosquittoProcess(port=p1, config=conf, workdir=run, new_session=False,
+                                          preexec_fn=_die_with_parent)
+        self.mosquitto.start()
+        deadline = time.monotonic() + 10
+        while not port_open("127.0.0.1", p2):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Mosquitto did not open its TLS listener {p2}; see {self.mosquitto.log_path}")
+            time.sleep(0.02)
+        (run / "mosquitto.pid").write_text(f"{self.mosquitto.proc.pid}\n")
+        say(f"Mosquitto (pid {self.mosquitto.proc.pid}): 127.0.0.1:{p1} for the hall server's processes, "
+            f"127.0.0.1:{p2} TLS for the nodes; log {self.mosquitto.log_path}")
+
+        # the queue broker, with an sd_notify socket of ours
+        sock_path = run / "notify.sock"
+        sock_path.unlink(missing_ok=True)
+        self.notify_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.notify_sock.bind(str(sock_path))
+        server = prov.server
+        self._spawn(server, "queue broker", PROGRAMS["broker"].argv(sys.executable, self._site_of(server), server),
+                    env_file=prov.node_dir(server) / "node.env", core=True,
+                    extra_env={"NOTIFY_SOCKET": str(sock_path)})
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not self.ready:
+            self._read_notify(0.1)
+            if self.children[-1].proc.poll() is not None:
+                raise RuntimeError(f"the queue broker exited with {self.children[-1].proc.returncode}; "
+                                   f"see {self.children[-1].log}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the queue broker sent no READY=1 within {READY_TIMEOUT_S:g} s; "
+                                   f"see {self.children[-1].log}")
+        say(f"queue broker (pid {self.children[-1].proc.pid}) is ready (sd_notify READY=1); "
+            f"data in {self.workdir / 'var' / server}")
+
+        skipped = []
+        for node in prov.nodes():
+            if node.id == server:
+                continue
+            program = PROGRAMS[node.role]
+            if node.role == "broker":
+                skipped.append(f"{node.id} (a second broker-role user: credentials only)")
+            elif program is None:
+                skipped.append(f"{node.id} ({node.role}: run by a third party; its credentials are in "
+                               f"{prov.node_dir(node.id) / 'node.env'})")
+            elif not program.present():
+                skipped.append(f"{node.id} ({node.role}: no {program.module}/__main__.py in this checkout yet)")
+            else:
+                window = None
+                if program.graphical:
+                    display = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")
+                    window = f"window '{node.id}' on display {display}" if display else \
+                        "no screen here: drawn off screen"
+                self._spawn(node.id, node.role, program.argv(sys.executable, self._site_of(node.id), node.id),
+                            env_file=prov.node_dir(node.id) / "node.env", window=window)
+        self._summary(p1, p2, skipped)
+
+    def _site_of(self, node: str) -> str:
+        return str(self.prov.node_dir(node) / "site.yaml")
+
+    def _spawn(self, name: str, what: str, argv: list[str], env_file: Path, core: bool = False,
+               extra_env: dict[str, str] | None = None, window: str | None = None) -> Child:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HALL_") and k != "NOTIFY_SOCKET"}
+        env.update(read_node_env(env_file))
+        env.update(extra_env or {})
+        env["PYTHONUNBUFFERED"] = "1"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+        env.setdefault("KIVY_NO_ARGS", "1")
+        env.setdefault("KIVY_HOME", str(self.workdir / "var" / name / "kivy"))
+        log_path = self.workdir / "logs" / f"{name}.log"
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env=env, cwd=str(REPO), preexec_fn=_die_with_parent)
+        child = Child(name, what, proc, log_path, core=core, window=window)
+        self.children.append(child)
+        return child
+
+    def _summary(self, p1: int, p2: int, skipped: list[str]) -> None:
+        say = self.say
+        say("")
+        say(f"Hall {self.prov.site_id} ({self.prov.state['site_name']}) is up:")
+        say(f"  {'mosquitto':<16} pid {self.mosquitto.proc.pid:<8} log {self.mosquitto.log_path}")
+        for c in self.children:
+            say(f"  {c.name:<16} pid {c.proc.pid:<8} log {c.log}" + (f"   {c.window}" if c.window else ""))
+        for s in skipped:
+            say(f"  skipped: {s}")
+        say(f"  MQTT: 127.0.0.1:{p1} (loopback, password) and 127.0.0.1:{p2} (TLS, password); each node's "
+            f"credentials are in {self.workdir / 'nodes'}/<node>/node.env")
+        say("Ctrl-C (or SIGTERM) stops the whole hall.")
+
+    # ------------------------------------------------------------------ run
+    def _read_notify(self, timeout: float) -> None:
+        if self.notify_sock is None:
+            time.sleep(timeout)
+            return
+        ready, _, _ = select.select([self.notify_sock], [], [], timeout)
+        while ready:
+            data = self.notify_sock.recv(4096).decode(errors="replace")
+            for line in data.splitlines():
+                if line == "READY=1":
+                    self.ready = True
+                    self.last_watchdog = time.monotonic()
+                elif line == "WATCHDOG=1":
+                    self.last_watchdog = time.monotonic()
+            ready, _, _ = select.select([self.notify_sock], [], [], 0)
+
+    def watch(self) -> int:
+        """Until a signal or a core process's end. Returns the exit status for `up`."""
+        stop = {"signal": None}
+
+        def on_signal(signum, _frame):
+            stop["signal"] = signum
+
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, on_signal)
+        status = 0
+        warned_watchdog = False
+        while stop["signal"] is None:
+            self._read_notify(0.2)
+            if stop["signal"] is not None:
+                break
+            if self.mosquitto.proc.poll() is not None:
+                self.say(f"Mosquitto exited with {self.mosquitto.proc.returncode}; see {self.mosquitto.log_path}")
+                status = 1
+                break
+            core_down = False
+            for c in self.children:
+                if not c.ended and c.proc.poll() is not None:
+                    c.ended = True
+                    self.say(f"{c.name} ({c.what}) exited with {c.proc.returncode}; see {c.log}")
+                    core_down = core_down or c.core
+            if core_down:
+                status = 1
+                break
+            late = time.monotonic() - self.last_watchdog
+            if self.ready and late > WATCHDOG_LATE_S and not warned_watchdog:
+                self.say(f"the queue broker sent no WATCHDOG=1 for {late:.0f} s: it may be hung (systemd would "
+                         f"restart it); see {self.children[0].log}")
+                warned_watchdog = True
+            elif late < WATCHDOG_LATE_S:
+                warned_watchdog = False
+        if stop["signal"] is not None:
+            self.say(f"{signal.Signals(stop['signal']).name}: stopping the hall")
+        return status
+
+    def stop(self) -> None:
+        """Nodes first, then the queue broker, then Mosquitto; nothing is left running."""
+        if self.stopping:
+            return
+        self.stopping = True
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not leave things half stopped
+        nodes = [c for c in self.children if not c.core]
+        core = [c for c in self.children if c.core]
+        for group in (nodes, core):
+            for c in group:
+                if c.proc.poll() is None:
+                    c.proc.terminate()
+            deadline = time.monotonic() + STOP_GRACE_S
+            for c in group:
+                try:
+                    c.proc.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    self.say(f"{c.name} did not stop within {STOP_GRACE_S:g} s: killed")
+                    c.proc.kill()
+                    c.proc.wait(5)
+        if self.mosquitto is not None:
+            self.mosquitto.stop()
+        (self.workdir / "run" / "mosquitto.pid").unlink(missing_ok=True)
+        if self.notify_sock is not None:
+            self.notify_sock.close()
+            (self.workdir / "run" / "notify.sock").unlink(missing_ok=True)
+        left = [c.name for c in self.children if c.proc.poll() is None]
+        if self.mosquitto is not None and self.mosquitto.proc is not None:
+            left.append("mosquitto")
+        self.say("stopped: " + (f"still running: {', '.join(left)}" if left else "no process is left"))
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _interrupt(signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
+def run_up(site: str, workdir: str | None = None, mqtt_port: int | None = None, mqtts_port: int | None = None,
+           say=_say) -> int:
+    site_path = Path(site)
+    if site_path.is_dir():
+        site_path = site_path / "site.yaml"
+    if not site_path.exists():
+        raise ProvisionError(f"no site file at {site_path} (give a hall's folder or its site.yaml)")
+    work = Path(workdir) if workdir else site_path.parent / "var" / "up"
+    work.mkdir(parents=True, exist_ok=True)
+    say(f"Starting hall from {site_path} in {work.resolve()}")
+    hall = Hall(site_path, work.resolve(), say=say)
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # while starting: stop what was started, like Ctrl-C
+        signal.signal(sig, _interrupt)
+    status = 1
+    try:
+        hall.start(mqtt_port, mqtts_port)
+        status = hall.watch()
+    except KeyboardInterrupt:
+        status = 0
+    except (RuntimeError, OSError) as exc:
+        say(f"up: {exc}")
+    finally:
+        hall.stop()
+    return status

@@ -1,0 +1,155 @@
+"""`python -m provisioning up`: the sample hall on this machine serves a ticket end to end through a
+simulated kiosk and counter (HallLink clients with the generated credentials, over TLS), and stops
+with no process left behind. Plus the port choice beside another broker."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from provisioning.generate import read_node_env
+from provisioning.mosquitto import free_port
+from provisioning.up import choose_port
+from queue_broker.link import HallLink
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "neixiang"
+HOLDER = {"id_number": "411325198001010014", "name": "慕容星辰"}
+
+
+def _sample_open_around_the_clock(dest: Path) -> Path:
+    """The sample hall, open at every hour of every day, so the test can run at night and on Sundays."""
+    dest.mkdir()
+    shutil.copy(SAMPLE / "services.yaml", dest / "services.yaml")
+    raw = yaml.safe_load((SAMPLE / "site.yaml").read_text(encoding="utf-8"))
+    raw["site"]["opening_hours"] = {d: [{"start": "00:00", "end": "24:00"}]
+                                    for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    raw["site"]["ticketing_closes_before_min"] = 0
+    raw["site"]["holidays"] = []
+    (dest / "site.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return dest
+
+
+def _link(work: Path, node: str, role: str) -> HallLink:
+    env = read_node_env(work / "nodes" / node / "node.env")
+    assert env["HALL_MQTT_URL"].startswith("mqtts://")
+    link = HallLink(env["HALL_MQTT_URL"], "neixiang", node, role, ca_file=env["HALL_MQTT_CA_FILE"]).start()
+    assert link.wait_connected(10), link.last_connack_failure
+    return link
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(f"{pid}: {cmdline}")
+    return found
+
+
+def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
+    site = _sample_open_around_the_clock(tmp_path / "neixiang")
+    work = tmp_path / "work"
+    p1, p2 = free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "provisioning", "up", str(site), "--workdir", str(work),
+         "--mqtt-port", str(p1), "--mqtts-port", str(p2)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    links: list[HallLink] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not any("Ctrl-C" in line for line in lines):
+            assert proc.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.05)
+        out = "".join(lines)
+        assert f"127.0.0.1:{p1}" in out and f"127.0.0.1:{p2}" in out
+        assert "sd_notify READY=1" in out
+        assert f"log {work / 'logs' / 'broker.log'}" in out
+        assert "skipped: gateway" in out  # what does not run is said
+
+        supervisor = _link(work, "supervisor-1", "supervisor")
+        links.append(supervisor)
+        online = threading.Event()
+        supervisor.subscribe(supervisor.topics.node_status("broker"),
+                             lambda topic, payload, inbound: json.loads(payload)["online"] and online.set())
+        assert online.wait(10), "the queue broker's status never said online"
+        kiosk, counter = _link(work, "kiosk-1", "kiosk"), _link(work, "counter-c01", "counter")
+        links += [kiosk, counter]
+        t = kiosk.topics
+        issued = kiosk.request(t.ticket_issue(), {"request_id": "up-1", "kiosk_id": "kiosk-1",
+                                                  "service_id": "zh-consult", "channel": "walk_in",
+                                                  "holder": HOLDER})
+        assert issued["ok"], issued
+        ticket = issued["ticket"]
+        assert ticket["number"].startswith("Z")
+        assert counter.request(t.counter_cmd("c01", "open"),
+                               {"request_id": "up-2", "operator_id": "demo", "pin": "123456"})["ok"]
+        called = counter.request(t.counter_cmd("c01", "call-next"), {"request_id": "up-3"})
+        assert called["ok"] and called["ticket"]["id"] == ticket["id"], called
+        assert called["ticket"]["holder_masked"]["name"] == "慕***"
+        assert counter.request(t.counter_cmd("c01", "start"), {"request_id": "up-4"})["ok"]
+        assert counter.request(t.counter_cmd("c01", "finish"), {"request_id": "up-5", "outcome": "done"})["ok"]
+        status = kiosk.request(t.ticket_status(), {"request_id": "up-6", "ticket_id": ticket["id"]})
+        assert status["ticket"]["state"] == "done"
+    finally:
+        for link in links:
+            link.stop()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # to `up` alone: it must stop everything it started
+        try:
+            rc = proc.wait(40)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+        reader.join(5)
+    out = "".join(lines)
+    assert rc == 0, out
+    assert "no process is left" in out, out
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # nothing is left in up's process group
+    assert _processes_mentioning(str(work)) == []
+    # no password in what up printed or in any log
+    passwords = [urlsplit(read_node_env(p)["HALL_MQTT_URL"]).password for p in (work / "nodes").glob("*/node.env")]
+    assert len(passwords) >= 12
+    logs = [out] + [p.read_text(errors="replace") for p in [*(work / "logs").glob("*.log"),
+                                                           *(work / "run").glob("*.log")]]
+    assert len(logs) >= 3
+    assert not [pw for pw in passwords for text in logs if pw in text]
+    assert "411325198001010014" not in "".join(logs)
+
+
+def test_up_takes_other_ports_when_the_usual_ones_are_taken():
+    said: list[str] = []
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        port = choose_port(taken, None, set(), said.append)
+        assert port != taken and said and f"port {taken} is taken" in said[0]
+        from provisioning.generate import ProvisionError
+
+        with pytest.raises(ProvisionError, match=f"port {taken} is in use"):
+            choose_port(1883, taken, set(), said.append)
+    free = free_port()
+    assert choose_port(free, None, set(), said.append) == free
