@@ -72,6 +72,7 @@ class HallService:
                              keepalive=config.mqtt.keepalive_s)
         self.commands_done = 0
         self.batches_done = 0
+        self._refusal_log = _LogBudget(per_minute=30)
 
     # ---------------------------------------------------------------- life cycle
     def _rebuild(self) -> HallEngine:
@@ -224,7 +225,8 @@ class HallService:
 
     def _refuse(self, inbound: Inbound, topic: str, reason: str, rid: str | None = None) -> None:
         # never log the payload: cmd/ticket/issue may carry an ID number
-        log.warning("invalid request on %s: %s", topic, reason)
+        if self._refusal_log.allow():
+            log.warning("invalid request on %s: %s", topic, reason)
         if inbound.response_topic:
             reply = m.error_reply("invalid_request", reason)
             if rid:
@@ -271,6 +273,29 @@ class HallService:
     def republish_catalog(self, config: SiteConfig) -> None:
         self.catalog = build_catalog(config, self.clock())
         self.link.set_retained(self.topics.state_catalog(), self.catalog)
+
+
+class _LogBudget:
+    """At most `per_minute` lines a minute, then one line saying how many were left out: a client
+    that sends garbage in a loop must not fill the disk with the broker's log."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._window = 0.0
+        self._count = 0
+        self._dropped = 0
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        if now - self._window >= 60:
+            if self._dropped:
+                log.warning("%d more invalid requests in the last minute were not logged", self._dropped)
+            self._window, self._count, self._dropped = now, 0, 0
+        self._count += 1
+        if self._count <= self.per_minute:
+            return True
+        self._dropped += 1
+        return False
 
 
 class _Pending:
