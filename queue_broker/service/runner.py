@@ -17,13 +17,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .. import __version__
 from ..config.models import SiteConfig
 from ..engine.commands import BookAppointment
 from ..engine.hall import HallEngine, Rejected
+from ..engine.housekeeping import forget_days_before
 from ..link import HallLink, Inbound
 from ..protocol import messages as m
 from ..protocol.topics import Topics
@@ -43,6 +44,7 @@ _TICK = object()
 _STOP = object()
 BATCH_MAX = 64
 STATE_REFRESH_S = 10.0
+RETAIN_DAYS = 8  # finished tickets kept in memory: a week of late ratings and status checks
 
 
 def utcnow() -> datetime:
@@ -78,8 +80,17 @@ class HallService:
     def _rebuild(self) -> HallEngine:
         engine = HallEngine(self.config)
         n = engine.replay(row.event for row in self.store.iter_events())
+        self._forget_old(engine, self.clock())
         log.info("state rebuilt from %d stored events", n)
         return engine
+
+    def _forget_old(self, engine: HallEngine, now: datetime) -> None:
+        """Keep RETAIN_DAYS of finished tickets in memory (ratings and status checks come later)."""
+        today = engine.local_day(now)
+        self._memory_day = today
+        forgotten = forget_days_before(engine, today - timedelta(days=RETAIN_DAYS))
+        if forgotten:
+            log.info("forgot %d finished tickets older than %d days (they stay in the store)", forgotten, RETAIN_DAYS)
 
     def start(self) -> HallService:
         self.link.subscribe(self.topics.all_commands(), self._enqueue)
@@ -155,6 +166,8 @@ class HallService:
             self._publish_state(now)
 
     def _run_ticks(self, now: datetime, pending: _Pending) -> None:
+        if self.engine.local_day(now) != self._memory_day:
+            self._forget_old(self.engine, now)
         for task in self.tick_tasks:
             try:
                 commands = task(self.engine, now)
