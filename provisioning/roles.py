@@ -61,22 +61,23 @@ class Program:
         return [python, "-m", self.module, *(a.format(config=config, node=node) for a in self.args)]
 
     def present(self) -> bool:
-        """True when `MODULE/__main__.py` exists here (found without importing the package)."""
-        spec = importlib.util.find_spec(self.module)
+        """True when `MODULE/__main__.py` exists here (found without importing anything)."""
+        top, *rest = self.module.split(".")
+        spec = importlib.util.find_spec(top)
         if spec is None or not spec.submodule_search_locations:
             return False
-        return any((Path(p) / "__main__.py").exists() for p in spec.submodule_search_locations)
+        return any(Path(p).joinpath(*rest, "__main__.py").exists() for p in spec.submodule_search_locations)
 
 
-_NODE_ARGS = ("run", "--config", "{config}", "--node", "{node}")
+_NODE_ARGS = ("--config", "{config}", "--node", "{node}")
 
 PROGRAMS: dict[str, Program | None] = {
     "broker": Program("queue_broker", ("run", "--config", "{config}"), notify=True),
     "kiosk": Program("kiosk_app", _NODE_ARGS, graphical=True),
-    "counter": Program("counter_app", _NODE_ARGS),
-    "display": Program("display_app", _NODE_ARGS, graphical=True),
-    "voice": Program("voice", _NODE_ARGS),
-    "supervisor": Program("supervisor_app", _NODE_ARGS, graphical=True),
+    "counter": Program("counter_app", ("run", *_NODE_ARGS)),  # not written yet: the name it is expected under
+    "display": Program("kiosk_app.callscreen", _NODE_ARGS, graphical=True),
+    "voice": Program("voice", ("run", *_NODE_ARGS)),
+    "supervisor": Program("supervisor_app", ("run", *_NODE_ARGS), graphical=True),  # not written yet
     "gateway": None,  # the hall's online-booking system, run by someone else: it only gets credentials
 }
 

@@ -182,7 +182,9 @@ class Hall:
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
         env.setdefault("KIVY_NO_ARGS", "1")
-        env.setdefault("KIVY_HOME", str(self.workdir / "var" / name / "kivy"))
+        kivy_home = self.workdir / "var" / name / "kivy"  # not ~/.kivy: each window keeps its own
+        kivy_home.mkdir(parents=True, exist_ok=True)
+        env.setdefault("KIVY_HOME", str(kivy_home))
         log_path = self.workdir / "logs" / f"{name}.log"
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from provisioning.__main__ import main
 from provisioning.generate import read_node_env
 from provisioning.mosquitto import free_port
 from provisioning.up import choose_port
@@ -94,10 +95,15 @@ def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
         supervisor.subscribe(supervisor.topics.node_status("broker"),
                              lambda topic, payload, inbound: json.loads(payload)["online"] and online.set())
         assert online.wait(10), "the queue broker's status never said online"
-        kiosk, counter = _link(work, "kiosk-1", "kiosk"), _link(work, "counter-c01", "counter")
+        # the sample's own kiosks may be running (kiosk_app): a simulated kiosk and counter terminal of
+        # their own are added to the running hall, as IT staff would add a board
+        assert main(["node", "add", "sim-kiosk", "--role", "kiosk", "--dir", str(work), "--reload"]) == 0
+        assert main(["node", "add", "sim-counter", "--role", "counter", "--counter", "c01", "--dir", str(work),
+                     "--reload"]) == 0
+        kiosk, counter = _link(work, "sim-kiosk", "kiosk"), _link(work, "sim-counter", "counter")
         links += [kiosk, counter]
         t = kiosk.topics
-        issued = kiosk.request(t.ticket_issue(), {"request_id": "up-1", "kiosk_id": "kiosk-1",
+        issued = kiosk.request(t.ticket_issue(), {"request_id": "up-1", "kiosk_id": "sim-kiosk",
                                                   "service_id": "zh-consult", "channel": "walk_in",
                                                   "holder": HOLDER})
         assert issued["ok"], issued
