@@ -405,7 +405,6 @@ class Provisioner:
         return {
             "site": s["site_id"], "site_file": s["site_file"], "mqtt_port": s["mqtt_port"],
             "mqtts_port": s["mqtts_port"], "bind": s["bind"], "conf_dir": self._conf_dir(),
-            "persistence_dir": str(self.out / "var" / "mosquitto") if s["in_place"] else "/var/lib/hall-mosquitto",
             # in place, Mosquitto runs as whoever runs it here (as root it would switch to user
             # mosquitto, who cannot read the 0600 files in DIR)
             "run_user": pwd.getpwuid(os.geteuid()).pw_name if s["in_place"] else "mosquitto",

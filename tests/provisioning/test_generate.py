@@ -91,7 +91,7 @@ def test_acl_uses_patterns_for_the_own_reply_and_names_each_counter(hall):
     conf = (hall.out / "nodes/broker/mosquitto/mosquitto.conf").read_text()
     for line in ("allow_anonymous false", "per_listener_settings false", f"listener {hall.mqtt_port} 127.0.0.1",
                  f"listener {hall.mqtts_port} 127.0.0.1", "require_certificate false", "tls_version tlsv1.2",
-                 "use_username_as_clientid true", "set_tcp_nodelay true"):
+                 "use_username_as_clientid true", "set_tcp_nodelay true", "persistence false"):
         assert line in conf
 
 
