@@ -49,13 +49,9 @@ def cmd_printer_sample(args: argparse.Namespace) -> int:
 
 
 def _site(path: str):
-    from queue_broker.config.loader import ConfigError, load_site_config
+    from queue_broker.config.loader import load_or_exit
 
-    try:
-        return load_site_config(path)
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        raise SystemExit(2) from None
+    return load_or_exit(path)
 
 
 OPENERS = {

@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from queue_broker.config.loader import ConfigError, load_site_config
+from queue_broker.config.loader import load_or_exit
 from queue_broker.config.models import SiteConfig, VoiceConfig
 
 from .announce import Composer
@@ -35,12 +35,7 @@ def _settings(args: argparse.Namespace, site_path: Path | None) -> SpeechSetting
 
 
 def _load(path: str) -> SiteConfig:
-    try:
-        return load_site_config(path)
-    except ConfigError as exc:
-        for line in exc.lines():
-            print(line, file=sys.stderr)
-        raise SystemExit(2) from None
+    return load_or_exit(path)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

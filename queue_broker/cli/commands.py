@@ -12,7 +12,7 @@ import sys
 import threading
 from datetime import UTC, date, datetime
 
-from ..config.loader import ConfigError, load_site_config
+from ..config.loader import load_or_exit
 from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
 from ..security.pins import hash_pin
@@ -20,12 +20,7 @@ from ..store import open_store
 
 
 def _load(path: str) -> SiteConfig:
-    try:
-        return load_site_config(path)
-    except ConfigError as exc:
-        for line in exc.lines():
-            print(line, file=sys.stderr)
-        raise SystemExit(2) from None
+    return load_or_exit(path)
 
 
 def _engine(cfg: SiteConfig) -> HallEngine:
@@ -75,6 +70,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
     service = HallService(cfg)
     service.tick_tasks.extend(default_tasks(cfg))
+    from ..supervision import attach  # device-health feed; metrics endpoint when HALL_METRICS_ADDR is set
+
+    attach(service)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -234,3 +234,15 @@ def load_site_config(path: str | os.PathLike, env: Mapping[str, str] | None = No
         cfg.data_dir = env["HALL_DATA_DIR"]
     cfg._source_path = str(path.resolve())
     return cfg
+
+
+def load_or_exit(path: str | os.PathLike) -> SiteConfig:
+    """For command lines: the config, or every problem on stderr (one line each) and exit status 2."""
+    import sys
+
+    try:
+        return load_site_config(path)
+    except ConfigError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        raise SystemExit(2) from None
