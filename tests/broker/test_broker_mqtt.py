@@ -248,3 +248,24 @@ def test_store_failure_answers_unavailable_and_loses_nothing(hall, kiosk):
     assert retry["ok"] and retry["ticket"]["number"] == "A002"  # nothing half-done survived
     assert hall.service.engine.tickets[first["id"]].number == "A001"
     assert sorted(t.number for t in hall.service.engine.tickets.values()) == ["A001", "A002"]
+
+
+def test_a_bug_in_one_request_answers_internal_and_the_broker_keeps_serving(hall, kiosk, monkeypatch):
+    from queue_broker.engine.hall import HallEngine
+
+    real = HallEngine._do_IssueTicket
+
+    def buggy(self, cmd, now):
+        if cmd.service_id == "bdc-transfer":
+            self.per_queue_day.clear()  # a half-done change before the crash ...
+            raise RuntimeError("a bug")
+        return real(self, cmd, now)
+
+    monkeypatch.setattr(HallEngine, "_do_IssueTicket", buggy)
+    first = kiosk.issue()
+    bad = kiosk.issue("bdc-transfer")
+    assert bad["ok"] is False and bad["error"]["code"] == "internal"
+    after = kiosk.issue()
+    assert first["ok"] and after["ok"] and after["ticket"]["number"] == "A002"
+    # ... is gone: the engine was rebuilt from the store
+    assert sum(hall.service.engine.per_queue_day.values()) == 2
