@@ -213,7 +213,52 @@ class AlertThresholds(Strict):
     device_fault_min: int = Field(default=10, ge=1)
     complex_answer_working_days: int = Field(default=2, ge=1)
     bad_rating_case_working_days: int = Field(default=15, ge=1)
-    default_satisfied_after_days: int | None = Field(default=None, ge=1)
+    default_satisfied_after_days: int | None = Field(default=None, ge=1)  # prefer ratings.default_satisfied
+    # added with electronic monitoring (docs/supervision.md): the red level of each rule
+    service_over_usual_red_factor: float = Field(default=3.0, gt=1.0)
+    counter_idle_red_min: int = Field(default=15, ge=1)
+    no_shows_in_row_red: int = Field(default=5, ge=2)
+    device_fault_red_min: int = Field(default=30, ge=1)
+    case_warn_working_days: int = Field(default=1, ge=0)  # yellow when a case enters its last N working days
+
+
+BAD_RATING_REASONS = [
+    "等候时间长", "服务态度差", "办事效率低", "业务不熟练", "材料要求不清或反复要求补正", "未一次性告知",
+    "多次跑动", "超过承诺时限", "系统故障", "环境设施不便", "其他",
+]
+
+
+class DefaultSatisfied(Strict):
+    """A served ticket not rated within `after_days` counts as `level` (满意), where the province's rule
+    says so. Off when `after_days` is null (and `alerts.default_satisfied_after_days` is null)."""
+
+    after_days: int | None = Field(default=None, ge=1)
+    working_days: bool = True
+    level: int = Field(default=4, ge=3, le=5)
+
+
+class Ratings(Strict):
+    """好差评 (seed art. 39): the reasons a bad rating (1 or 2) must pick from, and the default rule."""
+
+    bad_reasons: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
+        default_factory=lambda: list(BAD_RATING_REASONS), min_length=1)
+    default_satisfied: DefaultSatisfied = DefaultSatisfied()
+
+
+class Complaints(Strict):
+    """有诉即办 (seed art. 25): the complaint window's closed loop."""
+
+    deadline_working_days: int = Field(default=5, ge=1)
+    categories: list[str] = ["办不成事", "服务态度", "办事效率", "政策咨询", "其他"]
+
+
+class CalendarConfig(Strict):
+    """Working days: China's official calendar (the chinese-calendar package) with local overrides:
+    `site.holidays`, `site.extra_working_days` and an optional YAML file
+    `{holidays: [dates], working_days: [dates]}` (relative to the site file)."""
+
+    official: bool = True
+    override_file: str | None = None
 
 
 class Rebalancer(Strict):
@@ -272,6 +317,9 @@ class SiteConfig(Strict):
     recall_limit: int = Field(default=2, ge=0, le=10)
     voice: VoiceConfig = VoiceConfig()
     alerts: AlertThresholds = AlertThresholds()
+    ratings: Ratings = Ratings()
+    complaints: Complaints = Complaints()
+    calendar: CalendarConfig = CalendarConfig()
     rebalancer: Rebalancer = Rebalancer()
     nodes: list[NodeEntry] = []
     _source_path: str = PrivateAttr(default="")

@@ -134,3 +134,81 @@ class ExpireTickets:
     spills into this morning's calls."""
 
     before_day: str  # ISO date
+
+
+# --- electronic monitoring and the closed loops (engine/cases.py) -------------------------------
+
+
+@dataclass(frozen=True)
+class EscalateAlert:
+    alert_id: str
+    severity: str  # red
+    message: str
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClearAlert:
+    alert_id: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ApplyDefaultRatings:
+    """Served tickets not rated within the configured days count as the default level."""
+
+    ticket_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OpenComplaint:
+    """有诉即办 (seed art. 25): a complaint accepted at the complaint window."""
+
+    summary: str
+    category: str = ""
+    counter_id: str | None = None
+    service_id: str | None = None
+    ticket_id: str | None = None
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True)
+class OpenComplexQuestion:
+    """Seed art. 17: a complex question from a one-time notification, answered within N working days."""
+
+    counter_id: str
+    ticket_id: str
+    question: str
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """One step of a case's closed loop. `counter_id` is set when a counter terminal sends it (it may
+    only take its own counter's steps); None for a supervisor."""
+
+    case_id: str
+    action: str
+    note: str = ""
+    to: str | None = None  # handover target (complaints)
+    satisfied: bool | None = None  # revisit result
+    counter_id: str | None = None
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True)
+class ViewCases:
+    """Read only: one case with its history, or the open cases."""
+
+    case_id: str | None = None
+    include_closed: bool = False
+
+
+@dataclass(frozen=True)
+class RecordDeviceHealth:
+    node_id: str
+    device_id: str
+    kind: str
+    ok: bool
+    state: str
+    message: str = ""

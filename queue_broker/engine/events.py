@@ -46,3 +46,10 @@ NOTICE_POSTED = "notice_posted"
 ALERT_RAISED = "alert_raised"
 ALERT_ACKED = "alert_acked"
 RECOMMENDATION_DECIDED = "recommendation_decided"
+# electronic monitoring, cases, device health (engine/cases.py, docs/supervision.md)
+ALERT_ESCALATED = "alert_escalated"  # yellow -> red
+ALERT_CLEARED = "alert_cleared"  # the condition ended
+RATING_DEFAULTED = "rating_defaulted"  # not rated in time: counts as the configured level (满意)
+CASE_OPENED = "case_opened"  # bad-rating, complaint or complex-question case
+CASE_STEP = "case_step"  # one transition of a case's closed loop
+DEVICE_HEALTH_RECORDED = "device_health_recorded"  # a device's health changed

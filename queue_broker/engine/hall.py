@@ -20,6 +20,7 @@ from ..security.pins import check_pin
 from . import events as ev
 from .appointments import AppointmentsMixin
 from .calling import choose_next
+from .cases import CasesMixin
 from .commands import (
     AssignCounter,
     CounterCommand,
@@ -56,7 +57,7 @@ from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
 
-class HallEngine(AppointmentsMixin, SupervisionMixin, ViewsMixin):
+class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
     def __init__(self, config: SiteConfig):
         self.config = config
         self.tz = ZoneInfo(config.site.timezone)

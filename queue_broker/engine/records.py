@@ -95,3 +95,5 @@ class AlertRec:
     data: dict[str, Any] = field(default_factory=dict)
     acked_at: datetime | None = None
     ack_note: str = ""
+    escalated_at: datetime | None = None  # monitoring: yellow became red
+    cleared_at: datetime | None = None  # monitoring: the condition ended

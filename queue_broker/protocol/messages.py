@@ -190,6 +190,47 @@ class SupervisorRecommendation(Request):
     decision: Literal["accept", "reject"]
 
 
+class SupervisorComplaint(Request):
+    """有诉即办 (seed art. 25): open a complaint case. No personal data: the citizen's contact stays in
+    the complaint window's own record; link the ticket instead."""
+
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    category: ShortText | None = None
+    counter_id: LevelId | None = None
+    service_id: LevelId | None = None
+    ticket_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+CaseStep = Literal["verify", "appeal", "appeal-accept", "appeal-reject", "rectify", "reply", "revisit", "close",
+                   "handover", "supervise", "feedback", "answer", "view", "list"]
+
+
+class SupervisorCase(Request):
+    """One step of a case (bad rating, complaint, complex question); `view` and `list` only read."""
+
+    action: CaseStep
+    case_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    note: LongText | None = None
+    to: ShortText | None = None
+    satisfied: bool | None = None
+    include_closed: bool | None = None
+
+
+class CounterComplexQuestion(Request):
+    """Seed art. 17: a complex question from a one-time notification, to be answered in N working days."""
+
+    ticket_id: Annotated[str, StringConstraints(max_length=64)]
+    question: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class CounterCase(Request):
+    """A counter's own steps on its cases: answer (complex question), appeal, rectify (bad rating)."""
+
+    case_id: Annotated[str, StringConstraints(max_length=64)]
+    action: Literal["answer", "appeal", "rectify"]
+    note: LongText
+
+
 class AppointmentBook(Request):
     service_id: LevelId
     slot_start: AwareDatetime
@@ -225,6 +266,8 @@ COUNTER_ACTION_MODELS: dict[str, type[Request]] = {
     "no-show": CounterAction,
     "finish": CounterFinish,
     "transfer": CounterTransfer,
+    "complex-question": CounterComplexQuestion,
+    "case": CounterCase,
 }
 SUPERVISOR_ACTION_MODELS: dict[str, type[Request]] = {
     "login": SupervisorLogin,
@@ -232,6 +275,8 @@ SUPERVISOR_ACTION_MODELS: dict[str, type[Request]] = {
     "notice": SupervisorNotice,
     "alert-ack": SupervisorAlertAck,
     "recommendation": SupervisorRecommendation,
+    "complaint": SupervisorComplaint,
+    "case": SupervisorCase,
 }
 APPOINTMENT_ACTION_MODELS: dict[str, type[Request]] = {"book": AppointmentBook, "cancel": AppointmentCancel}
 
@@ -428,6 +473,23 @@ class AlertEvent(Message):
     counter_id: str | None = None
     node_id: str | None = None
     recommendation_id: str | None = None
+    # added with electronic monitoring: the rule, its subject, and raised | escalated | acked | cleared
+    rule: str | None = None
+    subject: str | None = None
+    state: str | None = None
+
+
+class CaseEvent(Message):
+    """A case opened or moved one step (no notes or summaries: those stay with supervisors)."""
+
+    at: AwareDatetime
+    case_id: str
+    kind: Literal["bad_rating", "complaint", "complex_question"]
+    state: str
+    action: str
+    deadline: AwareDatetime | None = None
+    counter_id: str | None = None
+    queue_id: str | None = None
 
 
 class NoticeEvent(Message):
@@ -446,6 +508,7 @@ EVENT_MODELS: dict[str, type[Message]] = {
     "rebalanced": RebalancedEvent,
     "alert": AlertEvent,
     "notice": NoticeEvent,
+    "case": CaseEvent,
 }
 
 

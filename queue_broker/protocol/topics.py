@@ -17,10 +17,11 @@ LEVEL_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 COUNTER_ACTIONS = (
     "open", "close", "pause", "resume", "call-next", "recall", "start", "no-show", "finish", "transfer",
+    "complex-question", "case",
 )
-SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation", "login")
+SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation", "login", "complaint", "case")
 APPOINTMENT_ACTIONS = ("book", "cancel")
-EVENT_KINDS = ("issued", "called", "finished", "no-show", "transferred", "rebalanced", "alert", "notice")
+EVENT_KINDS = ("issued", "called", "finished", "no-show", "transferred", "rebalanced", "alert", "notice", "case")
 STATE_KINDS = ("queues", "counters", "catalog")
 
 

@@ -64,6 +64,11 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
             return cmd.FinishTicket(counter_id, req.outcome, tuple(req.missing_materials or ()), req.note or "")
         if isinstance(req, m.CounterTransfer):
             return cmd.TransferTicket(counter_id, req.to_queue_id)
+        if isinstance(req, m.CounterComplexQuestion):
+            return cmd.OpenComplexQuestion(counter_id, req.ticket_id, req.question, by=sender or f"counter:{counter_id}")
+        if isinstance(req, m.CounterCase):
+            return cmd.CaseAction(req.case_id, req.action, req.note, counter_id=counter_id,
+                                  by=sender or f"counter:{counter_id}")
         return cmd.CounterCommand(counter_id, action)
     if isinstance(req, m.SupervisorLogin):
         return cmd.CheckSupervisor(req.supervisor_id, req.pin)
@@ -75,6 +80,16 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         return cmd.AckAlert(req.alert_id, req.note or "", by=sender or "supervisor")
     if isinstance(req, m.SupervisorRecommendation):
         return cmd.DecideRecommendation(req.recommendation_id, req.decision, by=sender or "supervisor")
+    if isinstance(req, m.SupervisorComplaint):
+        return cmd.OpenComplaint(req.summary, req.category or "", req.counter_id, req.service_id, req.ticket_id,
+                                 by=sender or "supervisor")
+    if isinstance(req, m.SupervisorCase):
+        if req.action in ("view", "list"):
+            return cmd.ViewCases(req.case_id if req.action == "view" else None, bool(req.include_closed))
+        if req.case_id is None:
+            raise BadRequest("field 'case_id' is missing")
+        return cmd.CaseAction(req.case_id, req.action, req.note or "", to=req.to, satisfied=req.satisfied,
+                              by=sender or "supervisor")
     if isinstance(req, m.AppointmentBook):
         return ("book", req)  # the runner adds a random code (the engine has no randomness)
     if isinstance(req, m.AppointmentCancel):

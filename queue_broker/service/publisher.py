@@ -47,6 +47,26 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
         extra = d.get("extra", {})
         return [("alert", {"at": at, "id": d["id"], "kind": d["kind"], "severity": d["severity"],
                            "message": d["message"], **{k: v for k, v in extra.items() if isinstance(v, str | int | float)}})]
+    if e.type in (ev.ALERT_ESCALATED, ev.ALERT_CLEARED, ev.ALERT_ACKED):
+        return _alert_change(engine, e)
+    if e.type in (ev.CASE_OPENED, ev.CASE_STEP):
+        case = engine.cases[d["id"] if e.type == ev.CASE_OPENED else d["case_id"]]
+        return [("case", {"at": at, "case_id": case.id, "kind": case.kind, "state": case.state,
+                          "action": "open" if e.type == ev.CASE_OPENED else d["action"],
+                          "deadline": case.deadline.isoformat(), "counter_id": case.counter_id,
+                          "queue_id": case.queue_id})]
     if e.type == ev.NOTICE_POSTED:
         return [("notice", {"at": at, "text": d["text"], "zone": d.get("zone"), "until": d.get("until")})]
     return []
+
+
+def _alert_change(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any]]]:
+    """A monitoring alert escalated, cleared or acknowledged: the same `event/alert` with `state`."""
+    a = engine.alerts.get(e.data["id"])
+    if a is None or not a.data.get("rule"):  # other alerts (recommendations) keep their v1 behaviour
+        return []
+    state = {ev.ALERT_ESCALATED: "escalated", ev.ALERT_CLEARED: "cleared", ev.ALERT_ACKED: "acked"}[e.type]
+    severity = "info" if state == "cleared" else a.severity
+    scalars = {k: v for k, v in a.data.items() if isinstance(v, str | int | float)}
+    return [("alert", {**scalars, "at": e.at.isoformat(), "id": a.id, "kind": a.kind, "severity": severity,
+                       "message": a.message, "state": state})]
