@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("name")
     a.add_argument("--role", required=True, choices=ROLES)
     a.add_argument("--counter", help="the counter a counter terminal serves (role counter)")
-    a.add_argument("--zone", default="main")
+    a.add_argument("--zone", help="the node's zone (default main; kept by --rotate)")
     a.add_argument("--rotate", action="store_true", help="issue a new password for an existing node")
     a.add_argument("--dir", default=".", help="the folder init wrote (default: here)")
     a.add_argument("--reload", action="store_true", help="SIGHUP the Mosquitto that `up` runs from --dir")

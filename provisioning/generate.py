@@ -27,7 +27,7 @@ import secrets
 import shutil
 import signal
 import socket
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,9 +76,6 @@ class Report:
     nodes: list[NodeSpec]
     notes: list[str] = field(default_factory=list)
 
-    def lines(self) -> list[str]:
-        return self.notes
-
 
 _jinja = Environment(loader=PackageLoader("provisioning", "templates"), undefined=StrictUndefined,
                      keep_trailing_newline=True, trim_blocks=False, autoescape=False)
@@ -88,23 +85,20 @@ def render(template: str, **values: Any) -> str:
     return _jinja.get_template(template).render(**values)
 
 
-def _node_env_password(path: Path) -> str | None:
-    """The password in an existing node.env (from its HALL_MQTT_URL), or None."""
-    if not path.exists():
-        return None
-    for line in path.read_text().splitlines():
-        if line.startswith("HALL_MQTT_URL="):
-            return urlsplit(line.split("=", 1)[1].strip()).password
-    return None
-
-
 def read_node_env(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a node.env, as systemd's EnvironmentFile= reads them (no quoting is used)."""
     env = {}
     for line in Path(path).read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#") and "=" in line:
             key, value = line.split("=", 1)
             env[key.strip()] = value.strip()
     return env
+
+
+def _node_env_password(path: Path) -> str | None:
+    """The password in an existing node.env (from its HALL_MQTT_URL), or None."""
+    url = read_node_env(path).get("HALL_MQTT_URL") if path.exists() else None
+    return urlsplit(url).password if url else None
 
 
 def load_site(path: Path) -> SiteConfig:
@@ -185,10 +179,12 @@ class Provisioner:
     def _conf_dir(self) -> str:
         return str(self.mosquitto_dir) if self.state["in_place"] else f"{self.state['etc']}/mosquitto"
 
-    def mqtt_url(self, node: NodeSpec, password: str) -> str:
+    def mqtt_url(self, node: NodeSpec, password: str | None = None) -> str:
+        """Where `node` connects; with its credentials when `password` is given (node.env only)."""
+        user = f"{node.id}:{password}@" if password is not None else ""
         if node.id == self.server:  # the hall server's own process: the loopback listener
-            return f"mqtt://{node.id}:{password}@127.0.0.1:{self.state['mqtt_port']}"
-        return f"mqtts://{node.id}:{password}@{_url_host(self.state['hosts'][0])}:{self.state['mqtts_port']}"
+            return f"mqtt://{user}127.0.0.1:{self.state['mqtt_port']}"
+        return f"mqtts://{user}{_url_host(self.state['hosts'][0])}:{self.state['mqtts_port']}"
 
     # ------------------------------------------------------------------ init
     def init(self, site_path: str | os.PathLike, opts: Options) -> Report:
@@ -279,14 +275,21 @@ class Provisioner:
         return Report(self.out, cfg.site.id, self.nodes(), notes)
 
     # ------------------------------------------------------------------ node add / revoke
-    def add_node(self, node_id: str, role: str, counter_id: str | None = None, zone: str = "main",
+    def add_node(self, node_id: str, role: str, counter_id: str | None = None, zone: str | None = None,
                  rotate: bool = False) -> Report:
+        """A new node, or with `rotate` a new password for an existing one (its zone and counter kept
+        unless given)."""
         self.load()
         if not LEVEL_ID_RE.match(node_id or ""):
             raise ProvisionError(f"node name {node_id!r} may use only letters, digits, '_', '.' and '-' (1-64)")
         if role not in ROLES:
             raise ProvisionError(f"role {role!r} is not one of {', '.join(ROLES)}")
-        if not LEVEL_ID_RE.match(zone or ""):
+        existing = self.state["nodes"].get(node_id)
+        if existing and rotate:
+            zone = zone or existing.get("zone")
+            counter_id = counter_id or existing.get("counter_id")
+        zone = zone or "main"
+        if not LEVEL_ID_RE.match(zone):
             raise ProvisionError(f"zone {zone!r} may use only letters, digits, '_', '.' and '-'")
         cfg = site_model(read_raw_site(self.site_copy()))
         if role == "counter":
@@ -297,7 +300,6 @@ class Provisioner:
                 raise ProvisionError(f"hall {self.site_id} has no counter {counter_id!r} (it has {', '.join(known)})")
         elif counter_id:
             raise ProvisionError("--counter is only for role counter")
-        existing = self.state["nodes"].get(node_id)
         if existing and not rotate:
             raise ProvisionError(f"node {node_id} exists already ({existing['role']}); --rotate gives it a new "
                                  f"password (the old one stops working at Mosquitto's next reload)")
@@ -439,7 +441,7 @@ class Provisioner:
         # the site file as this board needs it: where its broker is, which CA to trust, no operator PINs
         # except on the server (only the queue broker checks them)
         site = dict(raw)
-        site["mqtt"] = {**(raw.get("mqtt") or {}), "url": _strip_credentials(self.mqtt_url(node, "x"))}
+        site["mqtt"] = {**(raw.get("mqtt") or {}), "url": self.mqtt_url(node)}
         if server:
             site["mqtt"].pop("ca_file", None)
         else:
@@ -519,15 +521,5 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _strip_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
-
-
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def as_dict(report: Report) -> dict[str, Any]:
-    return {"out": str(report.out), "site_id": report.site_id, "nodes": [asdict(n) for n in report.nodes],
-            "notes": report.notes}

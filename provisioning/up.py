@@ -91,6 +91,7 @@ class Hall:
         self.site = site
         self.workdir = workdir
         self.say = say
+        self.prov: Provisioner | None = None
         self.children: list[Child] = []
         self.mosquitto: MosquittoProcess | None = None
         self.notify_sock: socket.socket | None = None
@@ -252,8 +253,9 @@ class Hall:
                 break
             late = time.monotonic() - self.last_watchdog
             if self.ready and late > WATCHDOG_LATE_S and not warned_watchdog:
+                broker_log = next(c.log for c in self.children if c.core)
                 self.say(f"the queue broker sent no WATCHDOG=1 for {late:.0f} s: it may be hung (systemd would "
-                         f"restart it); see {self.children[0].log}")
+                         f"restart it); see {broker_log}")
                 warned_watchdog = True
             elif late < WATCHDOG_LATE_S:
                 warned_watchdog = False
