@@ -24,6 +24,8 @@ from pathlib import Path
 from .generate import DEFAULT_ETC, DEFAULT_PYTHON, Options, Provisioner, ProvisionError
 from .roles import ROLES
 
+SAMPLE_HALL = Path(__file__).resolve().parent.parent / "examples" / "neixiang"
+
 
 def _print_report(report, verbose_nodes: bool = True) -> None:
     for note in report.notes:
@@ -126,8 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(func=cmd_node_list)
 
     u = sub.add_parser("up", help="run the whole sample hall on this machine until Ctrl-C")
-    u.add_argument("site", nargs="?", default=str(Path("examples") / "neixiang"),
-                   help="site folder or file (default examples/neixiang)")
+    u.add_argument("site", nargs="?", default=str(SAMPLE_HALL),
+                   help="site folder or file (default: the sample hall, examples/neixiang)")
     u.add_argument("--workdir", help="where generated files, data and logs go (default SITE_DIR/var/up)")
     u.add_argument("--mqtt-port", type=int, help="loopback listener (default 1883 when free, else any free port)")
     u.add_argument("--mqtts-port", type=int, help="TLS listener (default 8883 when free, else any free port)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -223,3 +224,21 @@ def test_password_file_format_matches_mosquitto_passwd(tmp_path):
     assert not check_password("other", theirs)
     ours = hash_password("s3cret-Pw", salt=bytes(12))
     assert check_password("s3cret-Pw", ours) and ours.split("$")[3] == "AAAAAAAAAAAAAAAA"
+
+
+def test_systemd_accepts_the_units(tmp_path):
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    prov = Provisioner(tmp_path / "out")
+    prov.init(MINI_SITE, Options(hosts=["hall.example"], python=sys.executable))
+    prov.add_node("voice-1", "voice")
+    nodes = tmp_path / "out" / "nodes"
+    units = [nodes / "broker/hall-broker.service", nodes / "broker/hall-mosquitto.service",
+             nodes / "voice-1/hall-voice.service", nodes / "counter-W1/hall-counter.service"]
+    if shutil.which("cage"):
+        units.append(nodes / "kiosk-1/hall-kiosk.service")
+    for unit in units:
+        result = subprocess.run([analyze, "verify", "--man=no", unit.name], cwd=unit.parent, capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode == 0 and not result.stderr.strip(), f"{unit}: {result.stderr}"
