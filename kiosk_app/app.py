@@ -1,0 +1,164 @@
+"""The Kivy application: one window, a header, the screens, a footer that always leads home.
+
+Built from a site config and a kiosk node: the HallClient (broker link), the devices, the speaker
+and the controller are made here and handed to each other; screens reach them as `app.state`,
+`app.ctl` and `app.theme` in their .kv rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import ObjectProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from devices.health import HealthReporter
+from queue_broker.config.models import NodeEntry, SiteConfig
+
+from . import __version__
+from .common.fonts import register_fonts
+from .common.hall_client import HallClient, kivy_ui_call
+from .common.speech import Speaker
+from .common.theme import Theme
+from .common.widgets import load_widgets
+from .controller import KioskController
+from .hardware import KioskHardware
+from .i18n import t
+from .settings import KioskSettings
+from .state import KioskState
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+
+# screen name -> module in kiosk_app.screens (each module loads its own .kv file)
+SCREEN_MODULES = ("home", "browse", "search", "item", "ticket", "idcard", "appointment", "lookup", "help",
+                  "screensaver")
+
+
+class KioskRoot(BoxLayout):
+    sm = ObjectProperty(None)
+
+
+class KioskApp(App):
+    theme = ObjectProperty(None)
+    state = ObjectProperty(None)
+    ctl = ObjectProperty(None)
+
+    def __init__(self, config: SiteConfig, node: NodeEntry, settings: KioskSettings, *,
+                 clock: Callable[[], datetime], started_at: float | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.site_config = config
+        self.node = node
+        self.settings = settings
+        self.clock_fn = clock
+        self.started_at = started_at or time.perf_counter()
+        self.first_frame_at: float | None = None
+        self.title = f"{config.site.name} · {node.id}"
+        self.theme = Theme(px_per_mm=settings.px_per_mm, large=settings.elderly_by_default)
+        self.state = KioskState()
+        self.client: HallClient | None = None
+        self.hardware: KioskHardware | None = None
+        self.speaker: Speaker | None = None
+        self.control = None
+
+    def t(self, key: str, language: str = "zh", **values) -> str:
+        return t(key, language, **values)
+
+    # --- building ---------------------------------------------------------------------------
+    def build(self):
+        register_fonts()
+        load_widgets()
+        Builder.load_file(str(HERE / "root.kv"))
+        self.client = HallClient(self.site_config, self.node.id, "kiosk", version=__version__, zone=self.node.zone,
+                                 reconnect_max_s=self.settings.reconnect_max_s)
+        health = HealthReporter(self.client.publish_health)
+        self.speaker = Speaker(enabled=self.settings.speech,
+                               cache_dir=os.environ.get("KIOSK_SPEECH_CACHE")).start()
+        ctl = KioskController(self.site_config, self.node, self.settings, self.state, client=self.client,
+                              clock=self.clock_fn, ui_call=kivy_ui_call, speaker=self.speaker, health=health)
+        self.ctl = ctl
+        self.hardware = KioskHardware(self.node, health, on_card=ctl.card_read, on_card_error=ctl.card_error,
+                                      on_scan=ctl.scanned, on_presence=ctl.presence,
+                                      card_poll_s=self.settings.card_poll_s,
+                                      printer_check_s=self.settings.printer_check_s)
+        ctl.hardware = self.hardware
+
+        root = KioskRoot()
+        sm: ScreenManager = root.sm
+        sm.transition = NoTransition()
+        for name in SCREEN_MODULES:
+            module = importlib.import_module(f"kiosk_app.screens.{name}")
+            sm.add_widget(module.SCREEN(name=name))
+        sm.current = self.state.screen
+        self.state.bind(screen=lambda _s, name: setattr(sm, "current", name))
+        self.state.bind(elderly=lambda _s, on: setattr(self.theme, "large", on))
+        Window.bind(on_touch_down=self._on_touch_down)
+        Window.bind(on_flip=self._first_flip)
+        self._wrap_swap()
+        ctl.start()
+        Clock.schedule_interval(ctl.tick, 1.0)
+        self.client.start()
+        # devices open off the UI thread: a slow serial port or camera never delays the first frame
+        self.client.run_in_background(self.hardware.start)
+        if os.environ.get("KIOSK_CONTROL"):
+            from .control import ControlServer
+
+            self.control = ControlServer(self, os.environ["KIOSK_CONTROL"]).start()
+        return root
+
+    def _wrap_swap(self) -> None:
+        """Know when a frame is really on the glass: after the buffer swap, not at `on_flip` (which
+        Kivy dispatches before it swaps). Used for tap-to-ticket timing and frame costs."""
+        swap = Window.flip
+        self.after_swap: list[Callable[[], None]] = []
+        self.swap_ms: list[float] = []
+
+        def flip() -> None:
+            t = time.perf_counter()
+            swap()
+            self.swap_ms.append((time.perf_counter() - t) * 1000)
+            del self.swap_ms[:-200]
+            callbacks, self.after_swap[:] = list(self.after_swap), []
+            for cb in callbacks:
+                cb()
+
+        Window.flip = flip
+
+    def on_next_frame(self, callback: Callable[[], None]) -> None:
+        """`callback()` right after the next frame is swapped onto the screen."""
+        self.after_swap.append(callback)
+        Window.canvas.ask_update()
+
+    def _on_touch_down(self, _window, _touch) -> None:
+        self.ctl.touched()  # returns None: the touch goes on to the widgets
+
+    def _first_flip(self, *_args) -> None:
+        if self.first_frame_at is None and self.state.catalog is not None:
+            self.first_frame_at = time.perf_counter()
+            log.info("first frame with the catalog %.0f ms after start", (self.first_frame_at - self.started_at) * 1000)
+            Window.unbind(on_flip=self._first_flip)
+        elif self.first_frame_at is None:
+            Clock.schedule_once(lambda _dt: Window.canvas.ask_update(), 0.02)
+
+    def on_stop(self) -> None:
+        if self.control is not None:
+            self.control.stop()
+        if self.ctl is not None and self.state.help_active:
+            self.ctl.cancel_help()
+        if self.hardware is not None:
+            self.hardware.stop()
+        if self.speaker is not None:
+            self.speaker.stop()
+        if self.client is not None:
+            self.client.stop()

@@ -1,0 +1,223 @@
+"""The kiosk's devices behind one small adapter: printer, ID-card reader, scanner, camera.
+
+Each device is opened from the node's `devices:` list by its package (`devices.printer`,
+`devices.idcard`, `devices.scanner`, `devices.camera`), with the backend the config names (a real
+one, or the simulator that speaks the same bytes). A device that is missing, misconfigured or
+broken never stops the kiosk: it is reported as health (retained on `node/{node}/device/{id}`, the
+supervisor reads it) and the kiosk works without it (no printer: the ticket is shown on screen).
+
+Device callbacks (`on_card`, `on_scan`, `on_presence`) arrive on device threads; the controller
+hands them to the UI thread. Printing blocks and is called from a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from devices.health import HealthReporter
+from queue_broker.config.models import DeviceConfig, NodeEntry
+
+log = logging.getLogger(__name__)
+
+
+class NoPrinter(RuntimeError):
+    """This kiosk has no printer configured, or it could not be opened."""
+
+
+class KioskHardware:
+    def __init__(self, node: NodeEntry, health: HealthReporter, *,
+                 on_card: Callable[[Any], None], on_card_error: Callable[[Exception], None],
+                 on_scan: Callable[[str], None], on_presence: Callable[[], None],
+                 card_poll_s: float = 0.3, printer_check_s: float = 60.0):
+        self.node = node
+        self.health = health
+        self.on_card = on_card
+        self.on_card_error = on_card_error
+        self.on_scan = on_scan
+        self.on_presence = on_presence
+        self.card_poll_s = card_poll_s
+        self.printer_check_s = printer_check_s
+        self.printer = None
+        self.reader = None
+        self.scanner = None
+        self.camera = None
+        self._print_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- life cycle -----------------------------------------------------------------------------
+    def start(self) -> KioskHardware:
+        for cfg in self.node.devices:
+            opener = {"printer": self._open_printer, "idcard": self._open_reader, "scanner": self._open_scanner,
+                      "camera": self._open_camera}.get(cfg.kind)
+            if opener is None:
+                continue
+            try:
+                opener(cfg)
+            except Exception as exc:  # a broken device must not keep the kiosk from serving
+                log.error("device %s (%s) could not be opened: %s", cfg.id, cfg.kind, exc)
+                self.health.report(cfg.id, cfg.kind, "fault", f"无法打开设备：{exc}"[:200])
+        if self.reader is not None:
+            self._thread(self._card_loop, "idcard-poll")
+        if self.printer is not None:
+            self._thread(self._printer_watch, "printer-watch")
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(3)
+        for dev in (self.scanner, self.camera):
+            if dev is not None:
+                try:
+                    dev.stop()
+                except Exception:
+                    log.exception("stopping a device failed")
+        for dev in (self.reader, self.printer):
+            if dev is not None:
+                try:
+                    dev.close()
+                except Exception:
+                    log.exception("closing a device failed")
+        for dev in (self.reader,):
+            sim = getattr(dev, "simulator", None)
+            if sim is not None and hasattr(sim, "stop"):
+                sim.stop()
+
+    def _thread(self, target: Callable[[], None], name: str) -> None:
+        t = threading.Thread(target=target, name=f"kiosk-{name}", daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    # --- opening --------------------------------------------------------------------------------
+    def _open_printer(self, cfg: DeviceConfig) -> None:
+        from devices.printer import open_printer
+
+        self.printer = open_printer(cfg, self.health)
+
+    def _open_reader(self, cfg: DeviceConfig) -> None:
+        from devices.idcard import open_reader
+
+        self.reader = open_reader(cfg, self.health)
+
+    def _open_scanner(self, cfg: DeviceConfig) -> None:
+        from devices.scanner import open_scanner
+
+        self.scanner = open_scanner(cfg, self.health, self.on_scan)
+        self.scanner.start()
+
+    def _open_camera(self, cfg: DeviceConfig) -> None:
+        from devices.camera import open_camera
+
+        def on_event(event: Any) -> None:
+            if event.kind == "presence":
+                self.on_presence()
+            elif event.kind == "qr" and event.text:
+                self.on_scan(event.text)  # the camera reads appointment and ticket codes too
+
+        self.camera = open_camera(cfg, self.health, on_event)
+        self.camera.start()
+
+    # --- the ID-card reader ---------------------------------------------------------------------
+    def _card_loop(self) -> None:
+        from devices.idcard import CardError, IdCardError
+
+        while not self._stop.is_set():
+            pause = self.card_poll_s
+            try:
+                card = self.reader.read_card(timeout=1.0)
+            except CardError as exc:  # the card, not the reader: tell the citizen
+                self.on_card_error(exc)
+                card = None
+            except IdCardError:  # the reader: its health says so; try again a little later
+                card = None
+                pause = max(pause, 1.0)
+            except Exception:
+                log.exception("ID-card polling failed")
+                card, pause = None, 2.0
+            if card is not None:
+                try:
+                    self.on_card(card)
+                finally:
+                    del card  # the reader thread keeps nothing
+            self._stop.wait(pause)
+
+    # --- the printer ----------------------------------------------------------------------------
+    def _printer_watch(self) -> None:
+        """Ask the printer for its status now and then, so its health is current before a citizen
+        needs it (paper out is known to the supervisor before the next ticket)."""
+        while not self._stop.wait(self.printer_check_s):
+            with self._print_lock:
+                try:
+                    self.printer.status()
+                except Exception:
+                    log.exception("printer status check failed")
+
+    @property
+    def has_printer(self) -> bool:
+        return self.printer is not None
+
+    def print_ticket(self, ticket: Any) -> None:
+        """Blocking; raises NoPrinter or devices.printer.PrinterError (str() says why, in Chinese)."""
+        if self.printer is None:
+            raise NoPrinter("本机没有可用的打印机")
+        with self._print_lock:
+            self.printer.print_ticket(ticket)
+
+    def print_materials(self, *, hall_name: str, item_name: str, lines: Sequence[str], where: str,
+                        contact: str, today: date) -> None:
+        """The materials list of a guide on paper (what to bring, how many copies, where to go)."""
+        if self.printer is None:
+            raise NoPrinter("本机没有可用的打印机")
+        with self._print_lock:
+            printer = self.printer
+            if hasattr(printer, "print_guide"):
+                printer.print_guide(hall_name=hall_name, item_name=item_name, lines=list(lines), where=where,
+                                    contact=contact, today=today)
+                return
+            data = render_materials_bytes(printer.profile, hall_name=hall_name, item_name=item_name,
+                                          lines=lines, where=where, contact=contact, today=today)
+            # TicketPrinter has no public "print these bytes" yet: its _print checks status before and
+            # after, and reports health, exactly as for a ticket (see docs/kiosk.md).
+            printer._print(data, "材料清单")
+
+    # --- simulators (tests and demos) ---------------------------------------------------------
+    def simulator(self, kind: str) -> Any:
+        dev = {"printer": self.printer, "idcard": self.reader, "scanner": self.scanner, "camera": self.camera}.get(kind)
+        if dev is None:
+            return None
+        if kind == "scanner":
+            return dev if hasattr(dev, "type") else None
+        return getattr(dev, "simulator", None)
+
+
+def render_materials_bytes(profile: Any, *, hall_name: str, item_name: str, lines: Sequence[str], where: str,
+                           contact: str, today: date) -> bytes:
+    from escpos.printer import Dummy
+
+    from devices.printer.layout import Cut, Each, Rule, Text, render
+    from devices.printer.writer import EscposWriter
+
+    layout = (
+        Text("{hall_name}", align="center", bold=True),
+        Text("办事材料清单", align="center", bold=True, size=2),
+        Rule(),
+        Text("办理事项：{item_name}"),
+        Text("请备齐以下材料："),
+        Each("lines", "{n}. {item}"),
+        Rule(),
+        Text("{where}", when="where"),
+        Text("咨询方式：{contact}", when="contact"),
+        Text("打印日期：{today}"),
+        Text("不预约也可以现场取号办理", align="center"),
+        Cut(),
+    )
+    dummy = Dummy(profile=profile.escpos_profile)
+    context = {"hall_name": hall_name, "item_name": item_name, "lines": list(lines), "where": where,
+               "contact": contact, "today": f"{today.year}年{today.month}月{today.day}日"}
+    render(layout, context, EscposWriter(dummy, profile))
+    return dummy.output

@@ -1,0 +1,79 @@
+"""Home: the hall's most frequent items as large buttons, browse, search, ID card, appointment,
+where is my ticket, help. Every path to a ticket starts here; a walk-in ticket is two taps away."""
+
+from __future__ import annotations
+
+from kivy.factory import Factory
+
+from ..i18n import wait_text
+from .base import KioskScreen, load_kv
+
+load_kv(__file__)
+
+
+def tile_text(screen: KioskScreen, item, small_px: float) -> str:
+    """Item name, and under it the people waiting now (honest: 'no counter open' when none is)."""
+    q = screen.state.queues.get(item.queue_id)
+    if not q:
+        sub = ""
+    elif not q.get("counter_ids") and screen.state.hall_open:
+        sub = screen.tr("no_counter_open")
+    else:
+        sub = screen.tr("waiting_n", n=q["waiting"])
+    name = item.name.replace("[", "［").replace("]", "］")
+    return f"[b]{name}[/b]\n[size={int(small_px)}]{sub}[/size]" if sub else f"[b]{name}[/b]"
+
+
+def fill_tiles(screen: KioskScreen, grid, tid_prefix: str, count: int) -> None:
+    grid.clear_widgets()
+    cat = screen.state.catalog
+    if cat is None:
+        return
+    theme = screen.app.theme
+    for item_id in list(screen.state.frequent)[:count]:
+        item = cat.get(item_id)
+        if item is None:
+            continue
+        button = Factory.KButton(text=tile_text(screen, item, theme.font_small), markup=True, role="plain",
+                                 tid=f"{tid_prefix}.{item.id}", fixed_height=theme.tile)
+        button.bind(on_release=lambda _b, sid=item.id: screen.ctl.open_item(sid))
+        grid.add_widget(button)
+
+
+class HomeScreen(KioskScreen):
+    def on_kv_post(self, _base_widget) -> None:
+        s = self.state
+        for prop in ("frequent", "queues", "language", "elderly", "catalog", "hall_open"):
+            s.bind(**{prop: self.refresh})
+        self.app.theme.bind(tile=self.refresh)
+        self.refresh(force=True)
+
+    def tiles_shown(self) -> int:
+        return 5 if self.state.elderly else 8
+
+    def update(self) -> None:
+        fill_tiles(self, self.ids.tiles, "home.item", self.tiles_shown())
+        self.fill_board()
+
+    def fill_board(self) -> None:
+        """Every queue's people waiting and wait now: the honest picture before choosing."""
+        board = self.ids.board
+        board.clear_widgets()
+        s = self.state
+        cat = s.catalog
+        if cat is None:
+            return
+        lang = s.language
+        for queue_id, name in cat.queue_names.items():
+            q = s.queues.get(queue_id)
+            if not q:
+                continue
+            if not q.get("counter_ids") and s.hall_open:
+                text = self.tr("board_closed", name=name, n=q["waiting"])
+            else:
+                low, high = q.get("estimated_wait_range_s") or (q["estimated_wait_s"],) * 2
+                text = self.tr("board_line", name=name, n=q["waiting"], wait=wait_text(low, high, lang))
+            board.add_widget(Factory.KLabel(text=text, font_role="small", tid=f"home.board.{queue_id}"))
+
+
+SCREEN = HomeScreen

@@ -1,0 +1,100 @@
+"""The kiosk's state: Kivy properties on one object that does no I/O.
+
+Screens bind to these properties in their .kv rules and never talk to the broker or a device; the
+controller changes them. Personal data is kept to the masked name (`holder_name_masked`): the ID
+number and the full name never become a property, so they never reach a widget (see controller).
+"""
+
+from __future__ import annotations
+
+from kivy.event import EventDispatcher
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    OptionProperty,
+    StringProperty,
+)
+
+SCREENS = ("home", "browse", "search", "item", "ticket", "idcard", "appointment", "lookup", "help", "screensaver")
+
+# what a citizen may have put on the screen in a flow; wiped when the flow ends
+PERSONAL_FIELDS = ("holder_name_masked", "ticket", "lookup", "search_query", "search_results")
+
+
+class KioskState(EventDispatcher):
+    screen = OptionProperty("home", options=SCREENS)
+    language = OptionProperty("zh", options=["zh", "en"])
+    elderly = BooleanProperty(False)
+
+    # the hall
+    online = BooleanProperty(False)  # MQTT link up
+    server_ok = BooleanProperty(True)  # the queue broker answers and publishes
+    catalog = ObjectProperty(None, allownone=True)  # CatalogView
+    catalog_version = StringProperty("")
+    queues = DictProperty({})  # queue id -> state/queues entry (dict)
+    counters = DictProperty({})  # counter id -> state/counters entry (dict)
+    hall_open = BooleanProperty(True)  # ticketing open now
+    self_service_open = BooleanProperty(True)
+    next_open_text = StringProperty("")
+    now_text = StringProperty("")
+    site_name = StringProperty("")
+    kiosk_name = StringProperty("")
+
+    # browsing
+    service_id = StringProperty("")  # the item on the item screen
+    guide_tab = StringProperty("conditions")
+    browse_mode = OptionProperty("department", options=["department", "life_event"])
+    browse_group = StringProperty("")
+    search_query = StringProperty("")
+    search_results = ListProperty([])
+    frequent = ListProperty([])  # item ids of the home screen's large buttons
+
+    # taking a ticket
+    card_flow = StringProperty("")  # "", "walk_in", "appointment"
+    card_phase = StringProperty("")  # "", "waiting", "read", "fault"
+    holder_name_masked = StringProperty("")  # 李** : the only trace of an ID card on screen
+    ticket = DictProperty({})  # the protocol's ticket view
+    ticket_phase = StringProperty("")  # "", pending, retrying, shown, failed
+    ticket_note = StringProperty("")
+    ticket_error = StringProperty("")
+    print_phase = StringProperty("")  # "", printing, printed, failed, none
+    print_error = StringProperty("")
+    materials_print = StringProperty("")  # "", printing, printed, failed
+
+    # where is my ticket
+    lookup = DictProperty({})
+    lookup_phase = StringProperty("")  # "", waiting, shown, not_found, failed
+
+    # help (帮办代办)
+    help_active = BooleanProperty(False)
+
+    message = StringProperty("")  # a short note under the header (auto elderly mode, ...)
+    last_spoken = StringProperty("")
+    taps = NumericProperty(0)  # taps since the last time the home screen was shown
+
+    def clear_flow(self) -> None:
+        """Forget everything a citizen's flow put on the screen (end of flow, walk-away, timeout)."""
+        self.holder_name_masked = ""
+        self.ticket = {}
+        self.ticket_phase = ""
+        self.ticket_note = ""
+        self.ticket_error = ""
+        self.print_phase = ""
+        self.print_error = ""
+        self.materials_print = ""
+        self.lookup = {}
+        self.lookup_phase = ""
+        self.search_query = ""
+        self.search_results = []
+        self.service_id = ""
+        self.guide_tab = "conditions"
+        self.browse_group = ""
+        self.card_flow = ""
+        self.card_phase = ""
+        self.message = ""
+
+    def personal_on_screen(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in PERSONAL_FIELDS if getattr(self, name)}
