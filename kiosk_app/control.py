@@ -239,6 +239,21 @@ class ControlServer:
             getattr(sim, action)(*args.get("args", []))
         done({"ok": True})
 
+    def cmd_font_check(self, done: Done) -> None:
+        """Do Chinese characters render as themselves (not as the same empty box)?"""
+        from kivy.core.text import Label as CoreLabel
+
+        from .common.fonts import FONT_NAME
+
+        def pixels(text: str) -> bytes:
+            label = CoreLabel(text=text, font_name=FONT_NAME, font_size=48)
+            label.refresh()
+            return bytes(label.texture.pixels)
+
+        a, b, box = pixels("不动产"), pixels("社保卡"), pixels("\U000e0100\U000e0101\U000e0102")
+        done({"distinct": a != b, "not_tofu": a != box and b != box,
+              "ink": sum(1 for i in range(3, len(a), 4) if a[i] > 128)})
+
     def cmd_set_clock(self, done: Done, iso: str) -> None:
         self.app.clock_fn.set(iso)
         self.app.ctl.tick()

@@ -41,7 +41,7 @@ class KioskSettings(BaseModel):
     fullscreen: bool = False
     display_name: str | None = None  # how staff name this kiosk: 1号自助机
     frequent_service_ids: list[str] = []
-    frequent_count: int = Field(default=6, ge=2, le=12)
+    frequent_count: int = Field(default=8, ge=2, le=12)
     checkin_service_id: str | None = None  # the item an appointment check-in is sent with (see docs/kiosk.md)
     notices: list[str] = []
     idle_timeout_s: float = Field(default=60, gt=0)

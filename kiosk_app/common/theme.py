@@ -39,7 +39,7 @@ SIZES_MM = {
     "gap": (3.0, 4.0),
     "pad": (5.0, 6.0),
     "header": (26.0, 30.0),
-    "qr": (55.0, 60.0),
+    "qr": (70.0, 70.0),
 }
 
 # (standard, large): the large palette is plain black on white with darker buttons (higher contrast)

@@ -49,7 +49,7 @@ class HomeScreen(KioskScreen):
         self.refresh(force=True)
 
     def tiles_shown(self) -> int:
-        return 5 if self.state.elderly else 8
+        return 4 if self.state.elderly else 8
 
     def update(self) -> None:
         fill_tiles(self, self.ids.tiles, "home.item", self.tiles_shown())
@@ -64,10 +64,13 @@ class HomeScreen(KioskScreen):
         if cat is None:
             return
         lang = s.language
+        rows = []
         for queue_id, name in cat.queue_names.items():
             q = s.queues.get(queue_id)
-            if not q:
-                continue
+            if q and (q["waiting"] or q.get("counter_ids")):
+                rows.append((q["waiting"], queue_id, name, q))
+        rows.sort(key=lambda r: -r[0])  # the busiest first; as many as the screen has room for
+        for _waiting, queue_id, name, q in rows[:4 if s.elderly else 8]:
             if not q.get("counter_ids") and s.hall_open:
                 text = self.tr("board_closed", name=name, n=q["waiting"])
             else:

@@ -16,7 +16,20 @@ load_kv(__file__)
 TABS = ("conditions", "materials", "time_fee", "process")
 
 
+NBSP = "\u00a0"  # keeps a bullet or a number on the line of its text: Kivy wraps only at spaces
+
+
 def guide_paragraphs(item, tab: str, lang: str) -> list[str]:
+    out = []
+    for p in _paragraphs(item, tab, lang):
+        head, sep, rest = p.partition(" ")
+        if sep and (head == "•" or head.rstrip(".").isdigit()):
+            p = head + NBSP + rest
+        out.append(p)
+    return out
+
+
+def _paragraphs(item, tab: str, lang: str) -> list[str]:
     g = item.guide
     if tab == "materials":
         lines = [f"{n}. {material_text(m, lang)}" for n, m in enumerate(item.materials, 1)]
@@ -104,7 +117,12 @@ class ItemScreen(KioskScreen):
         ids.self_service.text = self.tr("self_service_item") if self_service else ""
         take = ids.take
         take.disabled = not (s.online and s.hall_open)
-        take.text = self.tr("take_ticket") if s.online else self.tr("stop_issuing")
+        if not s.online:
+            take.text = self.tr("stop_issuing")
+        elif not s.hall_open:
+            take.text = self.tr("closed_take")
+        else:
+            take.text = self.tr("take_ticket")
         # after hours: the self-service items that can be done now, as buttons
         box = ids.now_items
         box.clear_widgets()

@@ -33,6 +33,8 @@ def display():
         yield os.environ["DISPLAY"]
         return
     xvfb = shutil.which("Xvfb")
+    if os.environ.get("KIOSK_TEST_DISPLAY") == "offscreen":  # force SDL's offscreen driver
+        xvfb = None
     if not xvfb:
         yield None
         return

@@ -102,6 +102,8 @@ class KioskProcess:
         }
         if clock_start is not None:
             full_env["KIOSK_CLOCK"] = clock_start.isoformat()
+        if not full_env.get("DISPLAY"):
+            full_env.pop("DISPLAY", None)  # SDL then renders offscreen
         self.started = time.perf_counter()
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(

@@ -1,0 +1,60 @@
+"""24 hours (seed art. 26), with an injected clock: on a Friday night the staffed items say when the
+hall opens next and offer what can be done now (print the guide, the self-service items); inside
+opening hours the same kiosk issues tickets again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from .conftest import TZ, Hall, start_kiosk
+from .harness import Clock, write_site
+
+pytestmark = pytest.mark.ui
+
+HOURS = {
+    "opening_hours": {day: [{"start": "08:30", "end": "12:00"}, {"start": "14:00", "end": "17:30"}]
+                      for day in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
+    "ticketing_closes_before_min": 30,
+    "self_service": {"hours": [{"start": "00:00", "end": "24:00"}], "service_ids": ["sb-print"]},
+}
+FRIDAY_NIGHT = datetime(2026, 11, 27, 22, 0, tzinfo=TZ)
+MONDAY_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=TZ)
+
+
+def test_after_hours_then_open_again(mosquitto, tmp_path, site_id, display):
+    path = write_site(tmp_path, site_id, site_overrides=HOURS,
+                      screen={"width": 720, "height": 1280, "diagonal_in": 14.3})
+    clock = Clock(FRIDAY_NIGHT)
+    hall = Hall(path, mosquitto.url, tmp_path / "data", clock)
+    hall.start()
+    kiosk = start_kiosk(path, mosquitto.url, tmp_path / "kiosk", display, clock_start=FRIDAY_NIGHT)
+    try:
+        st = kiosk.ready()
+        assert st["hall_open"] is False and st["next_open_text"] == "11月30日（周一）08:30"
+        assert any("下次开放：11月30日（周一）08:30" in t for t in kiosk.texts())
+        kiosk.tap("home.item.bdc-transfer")
+        assert not kiosk.can_tap("item.take")  # a staffed item: no ticket at night...
+        texts = kiosk.texts()
+        assert any("窗口已下班，下次开放：11月30日（周一）08:30" in t for t in texts)
+        assert "现在可办的自助事项" in texts  # ...but what can be done now is offered
+        kiosk.tap("item.print")  # the materials list can be printed at any hour
+        kiosk.wait_for(lambda s: s["materials_print"] == "printed")
+        kiosk.tap("item.self.sb-print")
+        kiosk.wait_for(lambda s: s["service_id"] == "sb-print")
+        assert any("24小时自助区" in t for t in kiosk.texts())
+        assert not [t for t in hall.tickets()]  # nothing issued at night
+        # Monday morning: the same kiosk issues tickets
+        clock.now = MONDAY_MORNING
+        kiosk.call("set_clock", iso=MONDAY_MORNING.isoformat())
+        kiosk.tap("nav.home")
+        kiosk.wait_for(lambda s: s["hall_open"])
+        assert not any("下次开放" in t for t in kiosk.texts())
+        kiosk.tap("home.item.bdc-transfer")
+        kiosk.tap("item.take")
+        st = kiosk.wait_for(lambda s: s["ticket_phase"] == "shown")
+        assert st["ticket"]["number"] == "B001"
+    finally:
+        kiosk.close()
+        hall.stop()

@@ -1,0 +1,63 @@
+"""The citizen walks away: the idle timeout returns to the home screen and wipes what the flow held
+(the ID card's holder, the masked name, the ticket on screen); the screensaver follows on an empty
+home screen and wakes on a touch or on the camera seeing someone. Elderly mode waits longer."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .conftest import FRIDAY_9AM, Hall, start_kiosk
+from .harness import Clock, write_site
+
+pytestmark = pytest.mark.ui
+
+QUICK = {"width": 720, "height": 1280, "diagonal_in": 14.3, "idle_timeout_s": 2, "elderly_idle_timeout_s": 4,
+         "ticket_timeout_s": 2, "screensaver_after_s": 2, "notices": ["本周六上午不动产窗口加班办理"]}
+
+
+def test_idle_timeout_wipes_personal_data_and_the_screensaver_wakes(mosquitto, tmp_path, site_id, display):
+    path = write_site(tmp_path, site_id, screen=QUICK)
+    hall = Hall(path, mosquitto.url, tmp_path / "data", Clock(FRIDAY_9AM))
+    hall.start()
+    kiosk = start_kiosk(path, mosquitto.url, tmp_path / "kiosk", display, clock_start=FRIDAY_9AM)
+    try:
+        kiosk.ready()
+        # a card is read, the citizen picks an item... and walks away
+        kiosk.tap("home.card")
+        kiosk.device("idcard", "place", args=["zhang_san"])
+        st = kiosk.wait_for(lambda s: s["holder_name_masked"] == "张*")
+        assert st["has_personal_data"] is True and st["elderly"] is False  # 36 years old: standard mode
+        kiosk.tap("idcard.item.bdc-transfer")
+        assert any("张*" in t for t in kiosk.texts())
+        started = time.monotonic()
+        st = kiosk.wait_for(lambda s: s["screen"] == "home", timeout=6, what="the idle timeout")
+        assert time.monotonic() - started >= 1.0
+        assert st["has_personal_data"] is False and st["holder_name_masked"] == "" and st["service_id"] == ""
+        assert not any("张" in t for t in kiosk.texts())
+        kiosk.device("idcard", "remove")
+        # an empty home screen turns into the screensaver, which shows the hall's notices
+        kiosk.wait_for(lambda s: s["screen"] == "screensaver", timeout=6)
+        assert "轻触屏幕开始办理" in kiosk.texts()
+        kiosk.wait_for(lambda s: True)
+        kiosk.tap("screensaver.touch")
+        kiosk.wait_for(lambda s: s["screen"] == "home")
+        kiosk.wait_for(lambda s: s["screen"] == "screensaver", timeout=6)
+        kiosk.device("camera", "presence")  # what the camera's presence event does
+        kiosk.wait_for(lambda s: s["screen"] == "home")
+        # a ticket left on screen is cleared too
+        kiosk.tap("home.item.zh-general")
+        kiosk.tap("item.take")
+        kiosk.wait_for(lambda s: s["ticket_phase"] == "shown")
+        st = kiosk.wait_for(lambda s: s["screen"] == "home", timeout=6)
+        assert st["ticket"] == {} and st["ticket_phase"] == ""
+        # elderly mode waits longer before it gives up on the citizen
+        kiosk.tap("header.elderly")
+        kiosk.tap("home.item.zh-general")
+        time.sleep(2.6)
+        assert kiosk.state()["screen"] == "item"
+        kiosk.wait_for(lambda s: s["screen"] == "home", timeout=6)
+    finally:
+        kiosk.close()
+        hall.stop()
