@@ -1,0 +1,1 @@
+"""The call screen's one screen (hall.py + hall.kv)."""
