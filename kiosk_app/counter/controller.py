@@ -1,0 +1,616 @@
+"""The counter terminal's I/O: counter commands to the broker, the counter's devices (caller keypad,
+rating pad, printer, LED strip), keyboard shortcuts. Buttons, keys and keypad all end up here, in
+the same methods, on Kivy's UI thread.
+
+Never a double call: one request at a time (every button is disabled and every key ignored while
+one is in flight), and a request that timed out is sent again with the same request_id when the
+operator tries again, so the broker answers it without acting twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.core.window import Keyboard, Window
+
+from devices.health import HealthReporter
+from devices.keypad import rating_level
+from queue_broker.protocol import (
+    CatalogState,
+    CountersState,
+    FinishedEvent,
+    NoShowEvent,
+    QueuesState,
+    TransferredEvent,
+)
+
+from ..common.hall_client import HallClient
+from ..common.hall_text import link_error_text, refusal_text, short_name
+from .state import BAD_RATING_REASONS, CounterState, empty_figures
+
+log = logging.getLogger(__name__)
+
+# keyboard shortcuts: the same actions as the caller keypad's default F-keys (devices/keypad)
+KEYS = {"f1": "call-next", "f2": "recall", "f3": "pause-resume", "f4": "transfer", "f5": "start",
+        "f6": "no-show", "f7": "finish", "f8": "incomplete"}
+KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
+
+
+class CounterController:
+    def __init__(self, config, node, settings, state: CounterState, client: HallClient,
+                 clock: Callable[[], datetime], ui_call: Callable[..., None]):
+        self.config = config
+        self.node = node
+        self.settings = settings
+        self.state = state
+        self.client = client
+        self.clock = clock
+        self.ui = ui_call
+        self.counter = config.counter(node.counter_id)
+        self.topics = client.topics
+        self.queue_names = {q.id: q.name for q in config.queues}
+        self.queues: list[dict] = [{"id": q.id, "name": q.name, "waiting": 0} for q in config.queues]
+        self.catalog: CatalogState | None = None
+        self.health = HealthReporter(self._health_sink)
+        self.devices: dict[str, Any] = {}
+        self.metrics: dict[str, Any] = {"requests": 0, "ignored_busy": 0, "retries": 0, "keypad": 0, "keys": 0}
+        self._retry: dict[str, str] = {}
+        ratings = getattr(config, "ratings", None)  # the reasons the broker accepts for a bad rating
+        self.bad_reasons: list[str] = list(getattr(ratings, "bad_reasons", None) or BAD_RATING_REASONS)
+        self._last_state_mono = time.monotonic()
+        self._events: list = []
+        state.counter_id = self.counter.id
+        state.counter_number = self.counter.number
+        state.counter_name = self.counter.name
+        state.figures = empty_figures()
+
+    # ================================================================== life cycle
+    def start(self) -> None:
+        t = self.topics
+        self.client.on_online(self._online)
+        self.client.watch(t.state_counters(), CountersState, self._counters)
+        self.client.watch(t.state_queues(), QueuesState, self._queues)
+        self.client.watch(t.state_catalog(), CatalogState, self._catalog)
+        self.client.watch(t.event("finished"), FinishedEvent, self._finished)
+        self.client.watch(t.event("no-show"), NoShowEvent, self._no_show)
+        self.client.watch(t.event("transferred"), TransferredEvent, self._transferred)
+        Window.bind(on_key_down=self._key_down)
+        self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
+        self.tick()
+        self.client.run_in_background(self._open_devices)
+
+    def stop(self) -> None:
+        for e in self._events:
+            e.cancel()
+        for dev in self.devices.values():
+            for name in ("stop", "close"):
+                if hasattr(dev, name):
+                    try:
+                        getattr(dev, name)()
+                    except Exception:
+                        log.exception("closing a device failed")
+                    break
+
+    def tick(self) -> None:
+        s = self.state
+        s.now_text = self.clock().strftime("%H:%M:%S")
+        mono = time.monotonic()
+        s.tick_phase(mono)
+        s.server_ok = mono - self._last_state_mono <= self.settings.server_silent_after_s
+
+    def _online(self, online: bool) -> None:
+        self.state.online = online
+        if online:
+            self.health.replay()
+
+    # ================================================================== devices
+    def _open_devices(self) -> None:
+        """Off the UI thread: opening a serial port or asking a printer may block."""
+        for dev in self.node.devices:
+            try:
+                if dev.kind in ("keypad", "rating_pad"):
+                    from devices.keypad import open_keypad
+
+                    pad = open_keypad(dev, self.health, lambda action, d=dev.id: self.ui(self.device_action, d, action))
+                    pad.start()
+                    self.devices[dev.id] = pad
+                elif dev.kind == "printer":
+                    from devices.printer import open_printer
+
+                    self.devices[dev.id] = open_printer(dev, self.health)
+                elif dev.kind == "led":
+                    from devices.led import open_led
+
+                    self.devices[dev.id] = open_led(dev, self.health)
+            except Exception as exc:
+                log.exception("device %s could not be opened", dev.id)
+                self.health.report(dev.id, dev.kind, "fault", f"无法打开：{exc}")
+
+    def _health_sink(self, device_id: str, health) -> None:
+        self.client.publish_health(device_id, health)
+        self.ui(self._show_health, device_id, health.kind, health.state, health.message)
+
+    def _show_health(self, device_id: str, kind: str, state: str, message: str) -> None:
+        self.state.devices = {**self.state.devices, device_id: {"kind": kind, "state": state, "message": message}}
+
+    def _device(self, kind: str):
+        for dev in self.node.devices:
+            if dev.kind == kind and dev.id in self.devices:
+                return self.devices[dev.id]
+        return None
+
+    def _led(self, text: str | None) -> None:
+        led = self._device("led")
+        if led is None:
+            return
+        number = self.counter.number
+        self.client.run_in_background(lambda: led.show(number, text) if text else led.clear())
+
+    def device_action(self, device_id: str, action: str) -> None:
+        """A caller keypad or rating pad key (from the device's thread, moved to the UI thread)."""
+        self.metrics["keypad"] += 1
+        level = rating_level(action)
+        if level is not None:
+            self.rate(level)
+            return
+        self.act(action)
+
+    # ================================================================== keyboard
+    def _key_down(self, _window, key: int, _scancode: int, codepoint: str | None, modifiers: list) -> bool:
+        name = KEY_NAMES.get(key, "")
+        s = self.state
+        if name == "escape" and s.screen in ("transfer", "materials"):
+            self.back()
+            return True
+        if s.screen == "rating" and codepoint and codepoint in "12345" and len(codepoint) == 1:
+            self.metrics["keys"] += 1
+            self.rate(int(codepoint))
+            return True
+        if name in ("enter", "numpadenter") and s.screen == "login":
+            self.login_from_screen()
+            return True
+        action = KEYS.get(name)
+        if action is None:
+            return False
+        self.metrics["keys"] += 1
+        self.act(action)
+        return True
+
+    # ================================================================== requests
+    def _send(self, action: str, topic: str, payload: dict, *, key: str, doing: str,
+              on_ok: Callable[[dict], None], on_refused: Callable[[dict], None] | None = None) -> bool:
+        s = self.state
+        if s.busy:
+            self.metrics["ignored_busy"] += 1
+            return False
+        rid = self._retry.pop(key, None)
+        if rid is not None:
+            self.metrics["retries"] += 1
+        rid = rid or f"{self.node.id}-{uuid.uuid4().hex[:16]}"
+        body = {**payload, "request_id": rid}
+        s.begin(action)
+        self.metrics["requests"] += 1
+
+        def replied(reply: dict) -> None:
+            s.end()
+            if not reply.get("ok"):
+                s.say(refusal_text(reply, doing), "alert")
+                if on_refused:
+                    on_refused(reply)
+                return
+            on_ok(reply)
+
+        def failed(exc: Exception) -> None:
+            s.end()
+            self._retry[key] = rid  # the same request again when the operator retries: never twice
+            s.say(link_error_text(exc, doing), "alert")
+
+        self.client.request(topic, body, timeout=self.settings.request_timeout_s, on_reply=replied, on_error=failed)
+        return True
+
+    def _cmd(self, action: str) -> str:
+        return self.topics.counter_cmd(self.counter.id, action)
+
+    # ================================================================== login, close
+    def login_from_screen(self) -> None:
+        screen = self.state_screen("login")
+        if screen is not None:
+            self.login(screen.ids.operator.text.strip(), screen.ids.pin.text.strip())
+
+    def state_screen(self, name: str):
+        from kivy.app import App
+
+        root = App.get_running_app().root
+        return root.sm.get_screen(name) if root is not None and root.sm.has_screen(name) else None
+
+    def login(self, operator_id: str, pin: str) -> None:
+        s = self.state
+        if not operator_id or not pin:
+            s.login_error = "请输入工号和密码"
+            return
+        s.login_error = ""
+
+        def ok(reply: dict) -> None:
+            op = next((o for o in self.config.operators if o.id == operator_id), None)
+            s.operator_id = operator_id
+            s.operator_name = op.name if op else operator_id
+            s.screen = "desk"
+            s.say(f"{s.operator_name} 已登录 {self.counter.name}", "info")
+            screen = self.state_screen("login")
+            if screen is not None:
+                screen.ids.pin.text = ""
+
+        def refused(reply: dict) -> None:
+            s.login_error = refusal_text(reply, "登录")
+
+        self._send("open", self._cmd("open"), {"operator_id": operator_id, "pin": pin}, key=f"open:{operator_id}",
+                   doing="登录", on_ok=ok, on_refused=refused)
+
+    def close_counter(self) -> None:
+        s = self.state
+
+        def ok(reply: dict) -> None:
+            s.operator_id = ""
+            s.operator_name = ""
+            s.screen = "login"
+            s.clear_ticket()
+            s.say("窗口已关闭", "info")
+            self._led(None)
+
+        self._send("close", self._cmd("close"), {}, key="close", doing="关闭窗口", on_ok=ok)
+
+    # ================================================================== the counter's actions
+    def act(self, action: str) -> None:
+        """One entry for buttons, keyboard shortcuts and the caller keypad."""
+        s = self.state
+        if s.screen == "login" or not s.operator_id:
+            s.say("请先登录", "warn")
+            return
+        if s.screen == "rating" and action != "call-next":
+            s.say("请先完成评价或跳过", "warn")
+            return
+        handler = {
+            "call-next": self.call_next, "recall": self.recall, "start": self.start_service,
+            "no-show": self.no_show, "pause": self.pause, "resume": self.resume,
+            "pause-resume": self.pause_resume, "transfer": self.open_transfer, "finish": self.finish_done,
+            "incomplete": self.open_materials, "close": self.close_counter,
+        }.get(action)
+        if handler is None:
+            log.warning("unknown counter action %r", action)
+            return
+        handler()
+
+    def call_next(self) -> None:
+        s = self.state
+        if s.status == "paused":
+            s.say("窗口已暂停：请先恢复", "warn")
+            return
+        if s.screen == "rating":
+            self.skip_rating()
+        previous = dict(s.ticket) if s.ticket and s.phase else None
+
+        def ok(reply: dict) -> None:
+            if previous:  # finished as done by the broker first: the rating pad may still rate it
+                s.open_rating(previous["id"], previous["number"], show=False)
+            t = reply.get("ticket")
+            if not t:
+                s.clear_ticket()
+                s.say("当前没有等候的群众", "info")
+                self._led(None)
+                return
+            s.ticket_called(t, self.clock(), time.monotonic())
+            s.say(f"已呼叫 {t['number']}", "info")
+            self._led(f"请{t['number']}号")
+
+        self._send("call-next", self._cmd("call-next"), {}, key=f"call-next:{s.ticket.get('id', '')}",
+                   doing="呼叫", on_ok=ok)
+
+    def _need_ticket(self) -> bool:
+        if not self.state.ticket or not self.state.phase:
+            self.state.say("当前没有正在办理的群众", "warn")
+            return False
+        return True
+
+    def recall(self) -> None:
+        s = self.state
+        if not self._need_ticket():
+            return
+
+        def ok(reply: dict) -> None:
+            t = reply.get("ticket") or {}
+            if t.get("state") == "no_show":
+                s.clear_ticket()
+                s.say(f"{t.get('number', '')} 重呼次数已满，按未到场处理", "warn")
+                self._led(None)
+                return
+            s.ticket_recalled(t.get("recalls") or 0, time.monotonic())
+            s.say(f"已重呼 {t.get('number', '')}", "info")
+            self._led(f"请{t.get('number', '')}号")
+
+        self._send("recall", self._cmd("recall"), {}, key=f"recall:{s.ticket['id']}:{s.ticket.get('recalls', 0)}",
+                   doing="重呼", on_ok=ok)
+
+    def start_service(self) -> None:
+        s = self.state
+        if not self._need_ticket():
+            return
+
+        def ok(reply: dict) -> None:
+            s.ticket_started(time.monotonic())
+            s.say(f"开始办理 {s.ticket.get('number', '')}", "info")
+
+        self._send("start", self._cmd("start"), {}, key=f"start:{s.ticket['id']}", doing="开始办理", on_ok=ok)
+
+    def no_show(self) -> None:
+        s = self.state
+        if not self._need_ticket():
+            return
+        number = s.ticket.get("number", "")
+
+        def ok(reply: dict) -> None:
+            s.clear_ticket()
+            s.say(f"{number} 未到场", "info")
+            self._led(None)
+
+        self._send("no-show", self._cmd("no-show"), {}, key=f"no-show:{s.ticket['id']}", doing="未到场", on_ok=ok)
+
+    def pause_resume(self) -> None:
+        (self.resume if self.state.status == "paused" else self.pause)()
+
+    def pause(self) -> None:
+        def ok(reply: dict) -> None:
+            self.state.status = reply.get("counter", {}).get("status", "paused")
+            self.state.say("窗口已暂停叫号", "warn")
+
+        self._send("pause", self._cmd("pause"), {}, key="pause", doing="暂停", on_ok=ok)
+
+    def resume(self) -> None:
+        def ok(reply: dict) -> None:
+            self.state.status = reply.get("counter", {}).get("status", "open")
+            self.state.say("窗口已恢复叫号", "info")
+
+        self._send("resume", self._cmd("resume"), {}, key="resume", doing="恢复", on_ok=ok)
+
+    # ---- transfer
+    def open_transfer(self) -> None:
+        if self._need_ticket():
+            self.state.open_transfer(self.queues)
+
+    def transfer_to(self, queue_id: str) -> None:
+        s = self.state
+        if not self._need_ticket():
+            return
+        number = s.ticket.get("number", "")
+        name = short_name(self.queue_names.get(queue_id, queue_id))
+
+        def ok(reply: dict) -> None:
+            s.clear_ticket()
+            s.screen = "desk"
+            s.say(f"{number} 已转至「{name}」，保留原取号时间", "info")
+            self._led(None)
+
+        self._send("transfer", self._cmd("transfer"), {"to_queue_id": queue_id},
+                   key=f"transfer:{s.ticket['id']}:{queue_id}", doing="转办", on_ok=ok)
+
+    def back(self) -> None:
+        if self.state.screen in ("transfer", "materials"):
+            self.state.screen = "desk"
+
+    # ---- finish
+    def finish_done(self) -> None:
+        s = self.state
+        if not self._need_ticket():
+            return
+        t = dict(s.ticket)
+
+        def ok(reply: dict) -> None:
+            s.clear_ticket()
+            s.say(f"{t['number']} 已办结", "info")
+            self._led(None)
+            s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
+
+        self._send("finish", self._cmd("finish"), {"outcome": "done"}, key=f"finish:{t['id']}", doing="办结",
+                   on_ok=ok)
+
+    def open_materials(self) -> None:
+        if not self._need_ticket():
+            return
+        self.state.open_materials(self.materials_for(self.state.ticket.get("service_id", "")))
+
+    def materials_for(self, service_id: str) -> list[dict]:
+        """The item's catalog list (a bundle: every item's), as the broker publishes it."""
+        if self.catalog is None:
+            return []
+        services = {s.id: s for s in self.catalog.services}
+        ids = [service_id]
+        bundle = next((b for b in self.catalog.bundles if b.id == service_id), None)
+        if bundle is not None:
+            ids = list(bundle.service_ids)
+        out, seen = [], set()
+        for sid in ids:
+            svc = services.get(sid)
+            for m in svc.materials if svc else []:
+                if m.name not in seen:
+                    seen.add(m.name)
+                    out.append(m.model_dump())
+        return out
+
+    def toggle_material(self, index: int) -> None:
+        self.state.toggle_material(index)
+
+    def confirm_incomplete(self) -> None:
+        s = self.state
+        if not self._need_ticket():
+            return
+        missing = s.ticked_materials()
+        if not missing:
+            s.say("请勾选缺少的材料", "warn")
+            return
+        t = dict(s.ticket)
+        rows = [dict(r) for r in s.materials if r["ticked"]]
+
+        def ok(reply: dict) -> None:
+            ret = reply.get("return_ticket") or {}
+            s.clear_ticket()
+            s.last_return_number = ret.get("number", "")
+            s.say(f"{t['number']} 材料不全，已开具一次性告知单；回办号 {s.last_return_number}（当日优先办理）", "info")
+            self._led(None)
+            self.print_notice(t, rows, ret)
+            s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
+
+        self._send("finish", self._cmd("finish"), {"outcome": "incomplete", "missing_materials": missing},
+                   key=f"incomplete:{t['id']}", doing="材料不全办结", on_ok=ok)
+
+    def print_notice(self, ticket: dict, rows: list[dict], return_ticket: dict) -> None:
+        from devices.printer import NoticeMaterial, NoticePrint
+
+        printer = self._device("printer")
+        s = self.state
+        if printer is None:
+            s.notice_phase = "failed"
+            s.say("本窗口没有打印机：请手写一次性告知单", "warn")
+            return
+        catalog_materials = {m["name"]: m for m in self.materials_for(ticket.get("service_id", ""))}
+        materials = []
+        for r in rows:
+            m = catalog_materials.get(r["name"], {})
+            materials.append(NoticeMaterial(name=r["name"], originals=m.get("originals", 0), copies=m.get("copies", 0),
+                                            note=m.get("note", "")))
+        svc = None
+        if self.catalog is not None:
+            svc = next((x for x in self.catalog.services if x.id == ticket.get("service_id")), None)
+        local = self.clock().astimezone(self._tz())
+        notice = NoticePrint(
+            hall_name=self.config.site.name,
+            service_name=ticket.get("service_name", ""),
+            missing_materials=materials,
+            counter_name=self.counter.name,
+            issued_on=local.date(),
+            deadline_note=f"请补齐以上材料后凭回办号 {return_ticket.get('number', '')} 到窗口优先办理（当日有效）",
+            ticket_number=return_ticket.get("number", ""),
+            contact=svc.guide.contact if svc else self.config.site.phone,
+            footer=self.config.site.phone and f"咨询电话：{self.config.site.phone}",
+        )
+        s.notice_phase = "printing"
+
+        def printed(_result) -> None:
+            s.notice_phase = "printed"
+
+        def failed(exc: Exception) -> None:
+            s.notice_phase = "failed"
+            s.say(f"一次性告知单未打印：{exc}", "alert")
+
+        self.client.run_in_background(lambda: printer.print_notice(notice), on_done=printed, on_error=failed)
+
+    def _tz(self):
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.config.site.timezone)
+
+    # ---- rating
+    def rate(self, level: int) -> None:
+        s = self.state
+        if not s.rating_ticket:
+            return
+        if s.rating_phase == "sending":
+            return
+        if s.choose_level(level):
+            self.submit_rating()
+
+    def toggle_reason(self, reason: str) -> None:
+        if reason in self.bad_reasons:
+            self.state.toggle_reason(reason)
+
+    def submit_rating(self) -> None:
+        s = self.state
+        if not s.rating_ticket or not s.rating_level:
+            return
+        if s.rating_level <= 2 and not s.rating_reasons:
+            s.say("差评请选择原因", "warn")
+            return
+        level, ticket = s.rating_level, dict(s.rating_ticket)
+        payload = {"ticket_id": ticket["id"], "level": level}
+        if s.rating_reasons:
+            payload["reasons"] = list(s.rating_reasons)
+        s.rating_phase = "sending"
+
+        def ok(reply: dict) -> None:
+            s.count(rated=1, rating_sum=level, bad=1 if level <= 2 else 0)
+            s.rating_done()
+            if s.screen == "rating":
+                s.screen = "desk"
+            s.say(f"{ticket['number']} 评价已提交，谢谢", "info")
+
+        def refused(reply: dict) -> None:
+            s.rating_done()
+            if s.screen == "rating":
+                s.screen = "desk"
+
+        if not self._send("rate", self.topics.rating_submit(), payload, key=f"rate:{ticket['id']}",
+                          doing="提交评价", on_ok=ok, on_refused=refused):
+            s.rating_phase = "reason" if level <= 2 else "choose"
+
+    def skip_rating(self) -> None:
+        s = self.state
+        s.rating_done()
+        if s.screen == "rating":
+            s.screen = "desk"
+
+    # ================================================================== published state
+    def _counters(self, msg: CountersState, _topic: str) -> None:
+        self._last_state_mono = time.monotonic()
+        me = next((c for c in msg.counters if c.id == self.counter.id), None)
+        if me is not None:
+            self.state.set_counter(me.model_dump(), self.queue_names)
+
+    def _queues(self, msg: QueuesState, _topic: str) -> None:
+        self._last_state_mono = time.monotonic()
+        self.queues = [q.model_dump() for q in msg.queues]
+        self.state.set_queues(self.queues)
+
+    def _catalog(self, msg: CatalogState, _topic: str) -> None:
+        self.catalog = msg
+
+    def _finished(self, ev: FinishedEvent, _topic: str) -> None:
+        if ev.counter_id != self.counter.id:
+            return
+        self.state.count(served=1, incomplete=1 if ev.outcome == "incomplete" else 0,
+                         waited=1 if ev.waited_s is not None else 0, wait_sum=ev.waited_s or 0,
+                         service_sum=ev.served_s or 0)
+
+    def _no_show(self, ev: NoShowEvent, _topic: str) -> None:
+        if ev.counter_id == self.counter.id:
+            self.state.count(no_show=1)
+
+    def _transferred(self, ev: TransferredEvent, _topic: str) -> None:
+        if ev.counter_id == self.counter.id:
+            self.state.count(transferred=1)
+
+    # ================================================================== for tests and demos
+    def press(self, device_id: str, key: str) -> dict:
+        """Press a key on a simulated keypad or rating pad (what a finger on the device does)."""
+        pad = self.devices.get(device_id)
+        if pad is None or not hasattr(pad, "press"):
+            return {"ok": False, "why": f"no simulated keypad {device_id!r}"}
+        pad.press(key)
+        return {"ok": True}
+
+    def simulators(self) -> dict:
+        """What the simulated devices received: the printer's printed bytes (hex), the LED's text."""
+        out: dict[str, Any] = {}
+        printer = self._device("printer")
+        if printer is not None and printer.simulator is not None:
+            out["printer_printed_hex"] = bytes(printer.simulator.printed).hex()
+            out["printer_cuts"] = printer.simulator.cuts
+        led = self._device("led")
+        if led is not None and led.simulator is not None:
+            shown = led.simulator.shown(led.address)
+            out["led"] = {"counter_number": shown.counter_number, "text": shown.text} if shown else None
+        out["devices_open"] = sorted(self.devices)
+        return out

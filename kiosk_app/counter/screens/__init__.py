@@ -1,0 +1,1 @@
+"""The counter terminal's screens: one module and one .kv file each."""

@@ -1,0 +1,244 @@
+"""What the counter terminal shows, as Kivy properties on one object that does no I/O.
+
+The controller changes it from the broker's replies and published state; the .kv rules bind to
+it. Of the citizen it keeps only what the broker's reply to this counter carries: the masked name
+(`张*`); the masked ID number is never put on screen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from kivy.event import EventDispatcher
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    OptionProperty,
+    StringProperty,
+)
+
+from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, wait_text
+
+SCREENS = ("login", "desk", "transfer", "materials", "rating")
+RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
+# the broker's default list (queue_broker.config.models.BAD_RATING_REASONS); a hall's own list comes from its site file
+BAD_RATING_REASONS = ("等候时间长", "服务态度差", "办事效率低", "业务不熟练", "材料要求不清或反复要求补正", "未一次性告知",
+                      "多次跑动", "超过承诺时限", "系统故障", "环境设施不便", "其他")
+OTHER_MATERIAL = "其他材料（窗口当面说明）"
+
+
+class CounterState(EventDispatcher):
+    screen = OptionProperty("login", options=SCREENS)
+    online = BooleanProperty(False)
+    server_ok = BooleanProperty(True)
+    now_text = StringProperty("")
+
+    counter_id = StringProperty("")
+    counter_number = NumericProperty(0)
+    counter_name = StringProperty("")
+    operator_id = StringProperty("")
+    operator_name = StringProperty("")
+    status = StringProperty("closed")  # closed | open | paused (from state/counters)
+    mode = StringProperty("fixed")
+    locked = BooleanProperty(False)
+    queue_ids = ListProperty([])
+    queue_text = StringProperty("")
+    pending_text = StringProperty("")  # a rebalance waiting for the current citizen
+    queue_rows = ListProperty([])  # the queues this counter serves: [{"id","name","waiting","wait"}]
+    waiting_total = NumericProperty(0)
+
+    # the citizen at the counter
+    ticket = DictProperty({})
+    phase = StringProperty("")  # "" | called | serving
+    phase_text = StringProperty("")  # 已呼叫 00:35 / 办理中 05:12
+    called_mono = NumericProperty(0)
+    started_mono = NumericProperty(0)
+
+    busy = BooleanProperty(False)  # a request is in flight: no button sends a second one
+    busy_action = StringProperty("")
+    message = StringProperty("")
+    message_kind = OptionProperty("info", options=["info", "warn", "alert"])
+    login_error = StringProperty("")
+
+    # transfer and one-time notification
+    transfer_choices = ListProperty([])
+    materials = ListProperty([])  # [{"name", "detail", "ticked"}]
+    notice_phase = StringProperty("")  # "" | printing | printed | failed
+    last_return_number = StringProperty("")
+
+    # rating (好差评)
+    rating_ticket = DictProperty({})  # {"id", "number"}: the citizen who may rate now
+    rating_level = NumericProperty(0)
+    rating_reasons = ListProperty([])
+    rating_phase = StringProperty("")  # "" | choose | reason | sending | done
+
+    figures = DictProperty({})
+    devices = DictProperty({})  # device id -> {"kind", "state", "message"}
+
+    # ------------------------------------------------------------------ the counter
+    def set_counter(self, c: dict, queue_names: dict[str, str]) -> None:
+        self.status = c["status"]
+        self.mode = c["mode"]
+        self.locked = bool(c["locked"])
+        self.queue_ids = list(c["queue_ids"])
+        self.queue_text = "、".join(short_name(queue_names.get(q, q)) for q in c["queue_ids"])
+        pending = c.get("pending_queue_ids")
+        self.pending_text = ("本位群众办结后改办：" + "、".join(short_name(queue_names.get(q, q)) for q in pending)
+                             if pending else "")
+        serving = c.get("serving")
+        if serving is None and self.ticket and self.phase:
+            # finished elsewhere (the supervisor, a second terminal, the day closing)
+            self.clear_ticket()
+        elif serving is not None and not self.ticket:
+            # the terminal restarted while a citizen was at the counter: what the state tells
+            self.ticket = {"id": serving["ticket_id"], "number": serving["number"], "service_name": "",
+                           "queue_name": "", "channel_text": "", "waited_text": "", "holder_name": ""}
+            self.phase = "serving" if serving["state"] == "serving" else "called"
+
+    def set_queues(self, queues: list[dict]) -> None:
+        mine = [q for q in queues if q["id"] in self.queue_ids]
+        self.queue_rows = [{"id": q["id"], "name": short_name(q["name"]), "waiting": q["waiting"],
+                            "wait": wait_text(q.get("estimated_wait_s"), q["waiting"])} for q in mine]
+        self.waiting_total = sum(q["waiting"] for q in mine)
+
+    # ------------------------------------------------------------------ requests
+    def begin(self, action: str) -> None:
+        self.busy = True
+        self.busy_action = action
+
+    def end(self) -> None:
+        self.busy = False
+        self.busy_action = ""
+
+    def say(self, text: str, kind: str = "info") -> None:
+        self.message = text
+        self.message_kind = kind
+
+    # ------------------------------------------------------------------ the citizen
+    def ticket_called(self, t: dict, now: datetime, mono: float) -> None:
+        issued = datetime.fromisoformat(t["issued_at"])
+        holder = t.get("holder_masked") or {}
+        channel = CHANNELS.get(t.get("channel", ""), t.get("channel", ""))
+        priority = PRIORITIES.get(t.get("priority") or "normal", "")
+        self.ticket = {
+            "id": t["id"], "number": t["number"], "service_id": t.get("service_id", ""),
+            "service_name": t.get("service_name") or t.get("service_id", ""),
+            "queue_id": t.get("queue_id", ""), "queue_name": short_name(t.get("queue_name") or ""),
+            "channel_text": channel + (f" · {priority}" if priority else ""),
+            "waited_text": duration_text((now - issued).total_seconds()),
+            "holder_name": holder.get("name", ""),  # 张*: the masked name only, never the ID number
+            "recalls": t.get("recalls") or 0,
+        }
+        self.phase = "called"
+        self.called_mono = mono
+        self.started_mono = 0
+        self.tick_phase(mono)
+
+    def ticket_recalled(self, recalls: int, mono: float) -> None:
+        self.ticket = {**self.ticket, "recalls": recalls}
+        self.tick_phase(mono)
+
+    def ticket_started(self, mono: float) -> None:
+        self.phase = "serving"
+        self.started_mono = mono
+        self.tick_phase(mono)
+
+    def clear_ticket(self) -> None:
+        self.ticket = {}
+        self.phase = ""
+        self.phase_text = ""
+
+    def tick_phase(self, mono: float) -> None:
+        if self.phase == "called":
+            recalls = self.ticket.get("recalls") or 0
+            extra = f"（已重呼{recalls}次）" if recalls else ""
+            since = duration_text(mono - self.called_mono) if self.called_mono else ""
+            self.phase_text = f"已呼叫 {since}{extra}"
+        elif self.phase == "serving":
+            since = duration_text(mono - self.started_mono) if self.started_mono else ""
+            self.phase_text = f"办理中 {since}"
+        else:
+            self.phase_text = ""
+
+    # ------------------------------------------------------------------ transfer, materials
+    def open_transfer(self, queues: list[dict]) -> None:
+        here = self.ticket.get("queue_id")
+        self.transfer_choices = [{"id": q["id"], "name": short_name(q["name"]), "waiting": q.get("waiting", 0)}
+                                 for q in queues if q["id"] != here]
+        self.screen = "transfer"
+
+    def open_materials(self, materials: list[dict]) -> None:
+        rows = [{"name": m["name"], "detail": _material_detail(m), "ticked": False} for m in materials]
+        rows.append({"name": OTHER_MATERIAL, "detail": "", "ticked": False})
+        self.materials = rows
+        self.screen = "materials"
+
+    def toggle_material(self, index: int) -> None:
+        rows = [dict(r) for r in self.materials]
+        rows[index]["ticked"] = not rows[index]["ticked"]
+        self.materials = rows
+
+    def ticked_materials(self) -> list[str]:
+        return [r["name"] for r in self.materials if r["ticked"]]
+
+    # ------------------------------------------------------------------ rating
+    def open_rating(self, ticket_id: str, number: str, show: bool) -> None:
+        self.rating_ticket = {"id": ticket_id, "number": number}
+        self.rating_level = 0
+        self.rating_reasons = []
+        self.rating_phase = "choose"
+        if show:
+            self.screen = "rating"
+
+    def choose_level(self, level: int) -> bool:
+        """True when the rating can be sent now (a bad rating first needs a reason)."""
+        self.rating_level = level
+        if level <= 2:
+            self.rating_phase = "reason"
+            self.screen = "rating"
+            return bool(self.rating_reasons)
+        return True
+
+    def toggle_reason(self, reason: str) -> None:
+        reasons = list(self.rating_reasons)
+        if reason in reasons:
+            reasons.remove(reason)
+        else:
+            reasons.append(reason)
+        self.rating_reasons = reasons
+
+    def rating_done(self) -> None:
+        self.rating_ticket = {}
+        self.rating_phase = ""
+        self.rating_level = 0
+        self.rating_reasons = []
+
+    # ------------------------------------------------------------------ today's figures
+    def count(self, **changes: float) -> None:
+        f = dict(self.figures)
+        for key, value in changes.items():
+            f[key] = f.get(key, 0) + value
+        served = f.get("served", 0)
+        f["mean_wait_text"] = duration_text(f["wait_sum"] / f["waited"]) if f.get("waited") else "—"
+        f["mean_service_text"] = duration_text(f["service_sum"] / served) if served and f.get("service_sum") else "—"
+        f["rating_text"] = f"{f['rating_sum'] / f['rated']:.1f}" if f.get("rated") else "—"
+        self.figures = f
+
+
+def _material_detail(m: dict) -> str:
+    parts = []
+    if m.get("originals"):
+        parts.append(f"原件{m['originals']}份")
+    if m.get("copies"):
+        parts.append(f"复印件{m['copies']}份")
+    if m.get("note"):
+        parts.append(m["note"])
+    return "，".join(parts)
+
+
+def empty_figures() -> dict:
+    return {"served": 0, "incomplete": 0, "no_show": 0, "transferred": 0, "waited": 0, "wait_sum": 0.0,
+            "service_sum": 0.0, "rated": 0, "rating_sum": 0, "bad": 0, "mean_wait_text": "—",
+            "mean_service_text": "—", "rating_text": "—"}
