@@ -1,0 +1,349 @@
+"""The supervisor tablet's I/O: what it reads (state, events, node and device health) and what it
+sends (login, assign, alert-ack, recommendation, notice, case list), on Kivy's UI thread."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from kivy.clock import Clock
+
+from queue_broker.protocol import (
+    AlertEvent,
+    CountersState,
+    DeviceHealth,
+    FinishedEvent,
+    NodeStatus,
+    NoticeEvent,
+    QueuesState,
+    RebalancedEvent,
+)
+
+from ..common.hall_client import HallClient
+from ..common.hall_text import link_error_text, refusal_text, short_name
+from .alerts import AlertBook
+from .chart import DayData, render_png
+from .state import SupervisorState
+
+log = logging.getLogger(__name__)
+
+
+class SupervisorController:
+    def __init__(self, config, node, settings, state: SupervisorState, client: HallClient,
+                 clock: Callable[[], datetime]):
+        self.config = config
+        self.node = node
+        self.settings = settings
+        self.state = state
+        self.client = client
+        self.clock = clock
+        self.topics = client.topics
+        from zoneinfo import ZoneInfo
+
+        self.tz = ZoneInfo(config.site.timezone)
+        self.queue_names = {q.id: q.name for q in config.queues}
+        self.counter_names = {c.id: c.name for c in config.counters}
+        node_names = {n.id: node_name(n, self.counter_names) for n in config.nodes}
+        self.book = AlertBook(node_names, self.counter_names)
+        self.day = DayData(self.queue_names)
+        self.metrics: dict[str, Any] = {"requests": 0, "alerts_seen": 0, "charts": 0}
+        self.chart_png: bytes | None = None
+        self._last_state_mono = time.monotonic()
+        self._events: list = []
+        self._alert_events: dict[str, dict] = {}
+        state.site_name = config.site.short_name or config.site.name
+
+    # ================================================================== life cycle
+    def start(self) -> None:
+        t = self.topics
+        c = self.client
+        c.on_online(self._online)
+        c.watch(t.state_queues(), QueuesState, self._queues)
+        c.watch(t.state_counters(), CountersState, self._counters)
+        c.watch(t.event("alert"), AlertEvent, self._alert)
+        c.watch(t.event("case"), None, self._case)
+        c.watch(t.event("rebalanced"), RebalancedEvent, self._rebalanced)
+        c.watch(t.event("finished"), FinishedEvent, self._finished)
+        c.watch(t.event("notice"), NoticeEvent, self._notice)
+        c.watch(f"{t.root}/node/+/status", NodeStatus, self._node_status)
+        c.watch(f"{t.root}/node/+/device/+", DeviceHealth, self._device)
+        self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
+        self.tick()
+
+    def stop(self) -> None:
+        for e in self._events:
+            e.cancel()
+
+    def tick(self) -> None:
+        self.state.now_text = self.clock().astimezone(self.tz).strftime("%H:%M:%S")
+        self.state.server_ok = time.monotonic() - self._last_state_mono <= self.settings.server_silent_after_s
+
+    def _online(self, online: bool) -> None:
+        self.state.online = online
+
+    def _refresh_alerts(self) -> None:
+        self.state.alerts = self.book.rows(self.tz)
+        self.state.open_alerts = self.book.open_count()
+
+    # ================================================================== requests
+    def _send(self, topic: str, payload: dict, doing: str, on_ok: Callable[[dict], None],
+              on_refused: Callable[[dict], None] | None = None) -> None:
+        s = self.state
+        body = {**payload, "request_id": f"{self.node.id}-{uuid.uuid4().hex[:16]}"}
+        s.busy = True
+        self.metrics["requests"] += 1
+
+        def replied(reply: dict) -> None:
+            s.busy = False
+            if not reply.get("ok"):
+                s.say(refusal_text(reply, doing), "alert")
+                if on_refused:
+                    on_refused(reply)
+                return
+            on_ok(reply)
+
+        def failed(exc: Exception) -> None:
+            s.busy = False
+            s.say(link_error_text(exc, doing), "alert")
+
+        self.client.request(topic, body, timeout=self.settings.request_timeout_s, on_reply=replied, on_error=failed)
+
+    # ================================================================== login
+    def login(self, supervisor_id: str, pin: str) -> None:
+        s = self.state
+        if not supervisor_id or not pin:
+            s.login_error = "请输入工号和密码"
+            return
+        s.login_error = ""
+
+        def ok(reply: dict) -> None:
+            sup = reply.get("supervisor") or {}
+            s.supervisor_id = sup.get("id", supervisor_id)
+            s.supervisor_name = sup.get("name", supervisor_id)
+            s.screen = "hall"
+            s.say(f"{s.supervisor_name} 已登录", "info")
+            self.load_cases()
+
+        def refused(reply: dict) -> None:
+            s.login_error = refusal_text(reply, "登录")
+
+        self._send(self.topics.supervisor_cmd("login"), {"supervisor_id": supervisor_id, "pin": pin}, "登录", ok, refused)
+
+    def logout(self) -> None:
+        s = self.state
+        s.supervisor_id = ""
+        s.supervisor_name = ""
+        s.edit = {}
+        s.screen = "login"
+
+    def load_cases(self) -> None:
+        """Open bad-rating cases at login: event/case is not retained."""
+
+        def ok(reply: dict) -> None:
+            now = self.clock()
+            for case in reply.get("cases") or []:
+                self.book.case({"case_id": case["id"], "kind": case["kind"], "state": case["state"],
+                                "counter_id": case.get("counter_id"),
+                                "deadline_text": _local(case.get("deadline"), self.tz)}, now)
+            self._refresh_alerts()
+
+        self._send(self.topics.supervisor_cmd("case"), {"action": "list"}, "读取差评案件", ok)
+
+    # ================================================================== navigation
+    def go(self, screen: str) -> None:
+        if not self.state.supervisor_id:
+            return
+        self.state.screen = screen
+        if screen == "chart":
+            self.draw_chart()
+
+    # ================================================================== adjusting a counter
+    def open_counter(self, counter_id: str) -> None:
+        tile = next((t for t in self.state.counter_tiles if t["id"] == counter_id), None)
+        if tile is None:
+            return
+        self.state.open_edit(tile)
+        self.state.screen = "counter"
+
+    def toggle_queue(self, queue_id: str) -> None:
+        self.state.edit_toggle_queue(queue_id)
+
+    def set_mode(self, mode: str) -> None:
+        self.state.edit_set(mode=mode)
+
+    def set_locked(self, locked: bool) -> None:
+        self.state.edit_set(locked=bool(locked))
+
+    def save_counter(self) -> None:
+        s = self.state
+        e = dict(s.edit)
+        if not e:
+            return
+        if not e["queue_ids"]:
+            s.say("至少选择一个队列", "warn")
+            return
+        names = "、".join(short_name(self.queue_names.get(q, q)) for q in e["queue_ids"])
+
+        def ok(reply: dict) -> None:
+            s.edit = {**s.edit, "dirty": False}
+            lock = "，已锁定（潮汐调度不会移动它）" if e["locked"] else ""
+            s.say(f"{e['name']}：办理 {names}，{'潮汐' if e['mode'] == 'tidal' else '固定'}窗口{lock}", "info")
+            s.screen = "hall"
+
+        self._send(self.topics.supervisor_cmd("assign"),
+                   {"counter_id": e["id"], "queue_ids": list(e["queue_ids"]), "mode": e["mode"], "locked": e["locked"]},
+                   "调整窗口", ok)
+
+    def back(self) -> None:
+        self.state.edit = {}
+        self.state.screen = "hall"
+
+    # ================================================================== alerts
+    def ack(self, key: str) -> None:
+        alert = self.book.alerts.get(key)
+        if alert is None:
+            return
+        if alert.broker_id is None:
+            self.book.ack_local(key)
+            self._refresh_alerts()
+            return
+
+        def ok(reply: dict) -> None:
+            self.book.ack_local(key)
+            self._refresh_alerts()
+
+        self._send(self.topics.supervisor_cmd("alert-ack"), {"alert_id": alert.broker_id, "note": self.state.supervisor_id},
+                   "确认提醒", ok)
+
+    def decide(self, key: str, decision: str) -> None:
+        alert = self.book.alerts.get(key)
+        if alert is None or not alert.recommendation_id:
+            return
+
+        def ok(reply: dict) -> None:
+            self.book.decided(key, decision)
+            self._refresh_alerts()
+            self.state.say(("已接受" if decision == "accept" else "已拒绝") + "开窗建议", "info")
+
+        self._send(self.topics.supervisor_cmd("recommendation"),
+                   {"recommendation_id": alert.recommendation_id, "decision": decision}, "处理开窗建议", ok)
+
+    # ================================================================== notices
+    def send_notice(self, text: str, minutes: int | None) -> None:
+        text = text.strip()
+        if not text:
+            self.state.say("请输入公告内容", "warn")
+            return
+        payload: dict[str, Any] = {"text": text}
+        if minutes:
+            payload["until"] = (self.clock() + timedelta(minutes=minutes)).isoformat()
+
+        def ok(reply: dict) -> None:
+            self.state.say("公告已发布到大厅叫号屏", "info")
+            self.state.screen = "hall"
+
+        self._send(self.topics.supervisor_cmd("notice"), payload, "发布公告", ok)
+
+    # ================================================================== chart
+    def draw_chart(self) -> None:
+        from ..common.fonts import find_cjk_font
+
+        s = self.state
+        s.chart_phase = "drawing"
+        w, h = self.settings.width - 40, int(self.settings.height * 0.72)
+        font = find_cjk_font()
+        title = f"{self.config.site.short_name or self.config.site.name} 今日各队列等候人数与平均等候时间"
+
+        def done(png: bytes) -> None:
+            self.chart_png = png
+            self.metrics["charts"] += 1
+            s.chart_phase = "ready"
+            s.chart_version += 1
+
+        def failed(exc: Exception) -> None:
+            log.exception("the chart could not be drawn", exc_info=exc)
+            s.chart_phase = "failed"
+
+        self.client.run_in_background(lambda: render_png(self.day, self.tz, font, w, h, title), on_done=done,
+                                      on_error=failed)
+
+    # ================================================================== what the hall publishes
+    def _queues(self, msg: QueuesState, _topic: str) -> None:
+        self._last_state_mono = time.monotonic()
+        queues = [q.model_dump() for q in msg.queues]
+        th = self.config.alerts
+        self.state.set_queues(queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla)
+        self.day.sample(msg.at, queues)
+
+    def _counters(self, msg: CountersState, _topic: str) -> None:
+        self._last_state_mono = time.monotonic()
+        self.state.set_counters([c.model_dump() for c in msg.counters], self.queue_names)
+
+    def _alert(self, msg: AlertEvent, _topic: str) -> None:
+        self.metrics["alerts_seen"] += 1
+        self.book.broker_alert(msg.model_dump(), msg.at)
+        self._refresh_alerts()
+
+    def _case(self, payload: bytes, _topic: str) -> None:
+        import json
+
+        try:
+            ev = json.loads(payload)
+        except ValueError:
+            return
+        if not isinstance(ev, dict) or "case_id" not in ev:
+            return
+        ev["deadline_text"] = _local(ev.get("deadline"), self.tz)
+        self.book.case(ev, self.clock())
+        self._refresh_alerts()
+
+    def _device(self, msg: DeviceHealth, topic: str) -> None:
+        parts = topic.split("/")
+        node, device = parts[-3], parts[-1]
+        self.book.device_health(node, device, msg.model_dump(), msg.at)
+        self._refresh_alerts()
+
+    def _node_status(self, msg: NodeStatus, topic: str) -> None:
+        node = topic.split("/")[-2]
+        self.book.node_status(node, msg.online, msg.role, msg.at)
+        self._refresh_alerts()
+
+    def _rebalanced(self, ev: RebalancedEvent, _topic: str) -> None:
+        names = "、".join(short_name(self.queue_names.get(q, q)) for q in ev.to_queue_ids)
+        who = "潮汐调度" if ev.by == "rebalancer" else "主管"
+        line = f"{ev.at.astimezone(self.tz):%H:%M} {ev.counter_number or ''}号窗口 → {names}（{who}）"
+        self.state.rebalances = [line, *self.state.rebalances][:6]
+
+    def _finished(self, ev: FinishedEvent, _topic: str) -> None:
+        self.day.finished(ev.at, ev.queue_id, ev.waited_s)
+
+    def _notice(self, ev: NoticeEvent, _topic: str) -> None:
+        self.state.notices = [{"time": f"{ev.at.astimezone(self.tz):%H:%M}", "text": ev.text}, *self.state.notices][:10]
+
+
+def node_name(node, counter_names: dict[str, str]) -> str:
+    """How staff call a node: its screen's display_name, else 1号自助机 / the counter's name / its id."""
+    import re
+
+    name = (node.screen or {}).get("display_name")
+    if name:
+        return name
+    if node.role == "counter" and node.counter_id in counter_names:
+        return counter_names[node.counter_id]
+    m = re.search(r"(\d+)$", node.id)
+    if node.role == "kiosk" and m:
+        return f"{int(m.group(1))}号自助机"
+    return node.id
+
+
+def _local(iso: str | None, tz) -> str:
+    if not iso:
+        return ""
+    try:
+        return datetime.fromisoformat(iso).astimezone(tz).strftime("%m月%d日")
+    except ValueError:
+        return ""

@@ -1,0 +1,1 @@
+"""The supervisor tablet's screens: one module and one .kv file each."""

@@ -1,0 +1,25 @@
+"""The day's chart: waiting citizens per queue, and the mean wait per queue and half hour."""
+
+from __future__ import annotations
+
+import io
+
+from kivy.clock import Clock
+from kivy.core.image import Image as CoreImage
+
+from .base import SupervisorScreen, load_kv
+
+load_kv(__file__)
+
+
+class ChartScreen(SupervisorScreen):
+    def on_kv_post(self, _base) -> None:
+        Clock.schedule_once(lambda _dt: self.state.bind(chart_version=self._show), 0)
+
+    def _show(self, *_args) -> None:
+        png = self.ctl.chart_png
+        if png:
+            self.ids.image.texture = CoreImage(io.BytesIO(png), ext="png").texture
+
+
+SCREEN = ChartScreen

@@ -1,0 +1,19 @@
+"""Broadcast a notice to the hall's call screens (cmd/supervisor/notice → event/notice)."""
+
+from __future__ import annotations
+
+from .base import SupervisorScreen, load_kv
+
+load_kv(__file__)
+
+DURATIONS = ((30, "30分钟"), (120, "2小时"), (0, "直到撤下"))
+
+
+class NoticeScreen(SupervisorScreen):
+    durations = DURATIONS
+
+    def send(self, minutes: int) -> None:
+        self.ctl.send_notice(self.ids.text.text, minutes or None)
+
+
+SCREEN = NoticeScreen

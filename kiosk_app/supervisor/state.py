@@ -1,0 +1,110 @@
+"""What the supervisor tablet shows, as Kivy properties on one object that does no I/O.
+
+The controller feeds it the broker's state and events; the .kv rules bind to it."""
+
+from __future__ import annotations
+
+from kivy.event import EventDispatcher
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    OptionProperty,
+    StringProperty,
+)
+
+from ..common.hall_text import duration_text, short_name, wait_text
+
+SCREENS = ("login", "hall", "counter", "notice", "chart")
+STATUS = {"open": "服务中", "paused": "暂停", "closed": "未开窗"}
+
+
+def sla_level(longest_wait_s: int, sla_min: int | None, yellow_pct: int, red_pct: int) -> str:
+    """ok / yellow / red: the longest wait against the queue's SLA (the broker's own thresholds)."""
+    if not sla_min:
+        return "ok"
+    pct = 100 * longest_wait_s / (sla_min * 60)
+    if pct >= red_pct:
+        return "red"
+    if pct >= yellow_pct:
+        return "yellow"
+    return "ok"
+
+
+class SupervisorState(EventDispatcher):
+    screen = OptionProperty("login", options=SCREENS)
+    online = BooleanProperty(False)
+    server_ok = BooleanProperty(True)
+    now_text = StringProperty("")
+    site_name = StringProperty("")
+
+    supervisor_id = StringProperty("")
+    supervisor_name = StringProperty("")
+    login_error = StringProperty("")
+
+    queue_rows = ListProperty([])
+    counter_tiles = ListProperty([])
+    alerts = ListProperty([])
+    open_alerts = NumericProperty(0)
+
+    # the counter being adjusted
+    edit = DictProperty({})
+
+    notices = ListProperty([])  # the notices sent or seen today: [{"time", "text"}]
+    chart_version = NumericProperty(0)  # bumped when a new chart image is ready
+    chart_phase = StringProperty("")  # "" | drawing | ready | failed
+
+    busy = BooleanProperty(False)
+    message = StringProperty("")
+    message_kind = OptionProperty("info", options=["info", "warn", "alert"])
+    rebalances = ListProperty([])  # the latest window changes: ["09:12 12号窗口 → 社保（潮汐调度：…）"]
+
+    def say(self, text: str, kind: str = "info") -> None:
+        self.message = text
+        self.message_kind = kind
+
+    # ------------------------------------------------------------------ queues and counters
+    def set_queues(self, queues: list[dict], yellow_pct: int, red_pct: int) -> None:
+        rows = []
+        for q in queues:
+            level = sla_level(q["longest_wait_s"], q.get("sla_min"), yellow_pct, red_pct)
+            rows.append({"id": q["id"], "name": short_name(q["name"]), "waiting": q["waiting"],
+                         "longest": duration_text(q["longest_wait_s"]) if q["waiting"] else "—",
+                         "estimate": wait_text(q.get("estimated_wait_s"), q["waiting"], compact=True),
+                         "counters": len(q.get("counter_ids") or []), "sla": q.get("sla_min") or 0, "level": level})
+        self.queue_rows = rows
+
+    def set_counters(self, counters: list[dict], queue_names: dict[str, str]) -> None:
+        tiles = []
+        for c in counters:
+            serving = c.get("serving") or {}
+            tiles.append({
+                "id": c["id"], "number": c["number"], "name": c["name"], "status": c["status"],
+                "status_text": STATUS.get(c["status"], c["status"]), "operator": c.get("operator_id") or "",
+                "serving": serving.get("number", ""), "mode": c["mode"], "locked": bool(c["locked"]),
+                "queue_ids": list(c["queue_ids"]),
+                "queues_text": "、".join(short_name(queue_names.get(q, q)) for q in c["queue_ids"]),
+                "pending_text": "、".join(short_name(queue_names.get(q, q)) for q in (c.get("pending_queue_ids") or [])),
+                "eligible": list(c.get("eligible_queue_ids") or c["queue_ids"]),
+            })
+        self.counter_tiles = tiles
+        if self.edit and not self.edit.get("dirty"):
+            me = next((t for t in tiles if t["id"] == self.edit["id"]), None)
+            if me is not None:
+                self.open_edit(me)
+
+    # ------------------------------------------------------------------ adjusting one counter
+    def open_edit(self, tile: dict) -> None:
+        self.edit = {**tile, "queue_ids": list(tile["queue_ids"]), "dirty": False}
+
+    def edit_toggle_queue(self, queue_id: str) -> None:
+        qs = list(self.edit["queue_ids"])
+        if queue_id in qs:
+            qs.remove(queue_id)
+        else:
+            qs.append(queue_id)
+        self.edit = {**self.edit, "queue_ids": qs, "dirty": True}
+
+    def edit_set(self, **changes) -> None:
+        self.edit = {**self.edit, **changes, "dirty": True}
