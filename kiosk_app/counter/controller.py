@@ -229,6 +229,13 @@ class CounterController:
         root = App.get_running_app().root
         return root.sm.get_screen(name) if root is not None and root.sm.has_screen(name) else None
 
+    def clear_login_error(self) -> None:
+        """The operator is typing again: the last refusal goes away."""
+        s = self.state
+        s.login_error = ""
+        if s.message_kind == "alert":
+            s.say("", "info")
+
     def login(self, operator_id: str, pin: str) -> None:
         s = self.state
         if not operator_id or not pin:

@@ -113,6 +113,13 @@ class SupervisorController:
         self.client.request(topic, body, timeout=self.settings.request_timeout_s, on_reply=replied, on_error=failed)
 
     # ================================================================== login
+    def clear_login_error(self) -> None:
+        """The operator is typing again: the last refusal goes away."""
+        s = self.state
+        s.login_error = ""
+        if s.message_kind == "alert":
+            s.say("", "info")
+
     def login(self, supervisor_id: str, pin: str) -> None:
         s = self.state
         if not supervisor_id or not pin:
