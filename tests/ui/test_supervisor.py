@@ -1,0 +1,204 @@
+"""The supervisor tablet, a real Kivy app in its own process, against the real queue broker wired as
+in production (electronic monitoring, the tidal rebalancer, the device-health feed) on a real
+Mosquitto. The broker's clock is injected so that an hour of the hall passes in seconds.
+
+The supervisor logs in, sees queues, counters and alerts (waits over SLA from the broker's monitor,
+a kiosk's help request, a device fault, a window recommendation) and handles them, locks a tidal
+counter and assigns it to 社保, and the rebalancer leaves it alone: a probe rebalancer that wants to
+move that counter on every tick is refused by the engine while the lock holds."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from queue_broker.engine.commands import RaiseAlert, RebalanceCounter
+
+from .harness import Broker, Node, ScreenProcess, write_site
+
+pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
+
+TZ = ZoneInfo("Asia/Shanghai")
+T2 = {"id": "T2", "number": 13, "name": "13号窗口 潮汐", "home": ["ZH"], "eligible": ["ZH", "SB", "BDC"], "tidal": True}
+
+
+class FakeClock:
+    def __init__(self, start: datetime):
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def advance(self, **kw) -> None:
+        with self._lock:
+            self.now += timedelta(**kw)
+
+
+class ProbeRebalancer:
+    """A rebalancer that always wants to move the tidal counters: T1 to 不动产, T2 to 社保. The engine
+    must refuse it for a locked counter, whatever it proposes."""
+
+    __name__ = "probe_rebalancer"
+
+    def __init__(self):
+        self.targets = {"T1": ("BDC",), "T2": ("SB",)}
+        self.proposed_while_locked = 0
+
+    def __call__(self, engine, now):
+        commands = []
+        for cid, target in self.targets.items():
+            c = engine.counters[cid]
+            if list(c.queue_ids) != list(target):
+                if c.locked:
+                    self.proposed_while_locked += 1
+                commands.append(RebalanceCounter(cid, target, "探针：总想移动这个窗口"))
+        return commands
+
+
+class Recommender:
+    """Stands in for the rebalancer's open/close recommendations: one, once."""
+
+    __name__ = "recommender"
+
+    def __init__(self):
+        self.armed = False
+        self.sent = False
+
+    def __call__(self, engine, now):
+        if not self.armed or self.sent:
+            return []
+        self.sent = True
+        return [RaiseAlert("rec-open-sb-1", "recommendation", "yellow", "社保等候较长，建议增开 1 个社保窗口（约 15 分钟）",
+                           {"recommendation_id": "rec-open-sb-1", "queue_id": "SB", "action": "open"})]
+
+
+def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_path):
+    clock = FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
+    probe, recommender = ProbeRebalancer(), Recommender()
+    site = write_site(tmp_path, site_id, extra_counters=[T2], rebalancer=True)
+    broker = Broker(site, mosquitto.url, tmp_path / "data", tick_tasks=[probe, recommender], clock=clock,
+                    tick_interval_s=0.25, production_tasks=True)
+    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
+    desk = Node(mosquitto.url, site_id, "counter-x", "counter")
+    watcher = Node(mosquitto.url, site_id, "recorder", "supervisor")
+    watcher.record(watcher.t.all_events())
+    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
+    try:
+        sup.connect()
+        sup.wait_for(lambda s: s["online"] and s["queue_rows"], 30, "the first state")
+
+        # ---- login
+        sup.type("login.supervisor", "super")
+        sup.type("login.pin", "000000")
+        sup.tap("login.submit")
+        sup.wait_for(lambda s: s["login_error"], 10, "a wrong PIN refused")
+        sup.type("login.supervisor", "super")
+        sup.type("login.pin", "123456")
+        sup.screenshot("supervisor-login")
+        sup.tap("login.submit")
+        sup.wait_for(lambda s: s["screen"] == "hall" and s["supervisor_name"] == "演示主管", 10, "logged in")
+
+        # ---- an hour of the hall in seconds: citizens arrive faster than two windows serve them
+        for counter in ("W1", "W2"):
+            assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
+        for step in range(12):
+            for service in ("zh-general", "zh-general", "sb-card", "bdc-transfer") if step % 2 else ("zh-general", "sb-card"):
+                kiosk.issue(service)
+            clock.advance(minutes=5)
+            for counter in ("W1", "W2"):
+                desk.send(desk.t.counter_cmd(counter, "call-next"))
+        # the broker's monitor raises a wait-over-SLA alert; the tablet shows it in red
+        st = sup.wait_for(lambda s: any(a["kind"] == "wait_over_sla" for a in s["alerts"]), 15, "a wait alert")
+        assert any(r["level"] == "red" for r in st["queue_rows"])
+
+        # ---- a kiosk asks for help, a printer fails: both show at once
+        now = clock().isoformat()
+        kiosk.link.set_retained(kiosk.t.device("kiosk-1", "help"),
+                                {"kind": "help", "ok": False, "state": "degraded", "message": "1号自助机需要帮办代办", "at": now})
+        kiosk.link.set_retained(kiosk.t.device("kiosk-1", "printer"),
+                                {"kind": "printer", "ok": False, "state": "fault", "message": "打印机缺纸", "at": now})
+        recommender.armed = True
+        st = sup.wait_for(lambda s: {"help", "device", "recommendation"} <= {a["kind"] for a in s["alerts"]}, 15,
+                          "help, device fault and recommendation alerts")
+        sup.screenshot("supervisor-hall")
+
+        # ---- acknowledge: the help request (on the tablet), a wait alert (on the broker)
+        sup.tap("alert.ack.help:kiosk-1")
+        sup.wait_for(lambda s: next(a for a in s["alerts"] if a["key"] == "help:kiosk-1")["acked"], 10, "help acked")
+        wait = next(a for a in st["alerts"] if a["kind"] == "wait_over_sla")
+        sup.tap(f"alert.ack.{wait['key']}")
+        sup.wait_for(lambda s: next(a for a in s["alerts"] if a["key"] == wait["key"])["acked"], 10, "wait acked")
+        assert broker.engine.alerts[wait["key"].split(":", 1)[1]].acked_at is not None
+
+        # ---- accept the window recommendation
+        sup.tap("alert.accept.broker:rec-open-sb-1")
+        sup.wait_for(lambda s: next(a for a in s["alerts"] if a["key"] == "broker:rec-open-sb-1")["decision"] == "accept",
+                     10, "recommendation accepted")
+        assert broker.engine.alerts["rec-open-sb-1"].data["decision"] == "accept"
+
+        # ---- the probe rebalancer moves the unlocked tidal counters
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and broker.engine.counters["T1"].queue_ids != ["BDC"]:
+            time.sleep(0.1)
+        assert broker.engine.counters["T1"].queue_ids == ["BDC"]
+        moved = [d for _, d in broker.events("rebalanced") if d["counter_id"] == "T1" and d["by"] == "rebalancer"]
+        assert moved
+
+        # ---- lock T1 and assign it to 社保, by touch
+        sup.tap("hall.counter.T1")
+        st = sup.wait_for(lambda s: s["screen"] == "counter" and s["edit"].get("id") == "T1", 10, "the counter screen")
+        for q in ("ZH", "BDC", "SB"):
+            if (q in st["edit"]["queue_ids"]) != (q == "SB"):
+                sup.tap(f"counter.queue.{q}")
+        sup.tap("counter.lock")
+        st = sup.wait_for(lambda s: s["edit"]["queue_ids"] == ["SB"] and s["edit"]["locked"], 5, "the edit")
+        assert st["edit"]["mode"] == "tidal"
+        sup.screenshot("supervisor-counter")
+        sup.tap("counter.save")
+        sup.wait_for(lambda s: s["screen"] == "hall", 10, "saved")
+        t1 = broker.engine.counters["T1"]
+        assert (t1.queue_ids, t1.mode, t1.locked) == (["SB"], "tidal", True)
+
+        # ---- the rebalancers keep running (an hour more of broker time); the lock holds
+        before = probe.proposed_while_locked
+        for _ in range(12):
+            clock.advance(minutes=5)
+            time.sleep(0.3)
+        t1 = broker.engine.counters["T1"]
+        assert (t1.queue_ids, t1.mode, t1.locked) == (["SB"], "tidal", True)
+        assert probe.proposed_while_locked - before >= 5  # refused every time
+        assert broker.engine.counters["T2"].queue_ids != ["ZH"] or any(
+            d["counter_id"] == "T2" for _, d in broker.events("rebalanced"))  # the unlocked one was moved
+        tile = sup.wait_for(lambda s: any(t["id"] == "T1" and t["locked"] for t in s["counter_tiles"]), 5)
+        assert next(t for t in tile["counter_tiles"] if t["id"] == "T1")["queues_text"] == "社保"
+
+        # ---- broadcast a notice
+        sup.tap("nav.notice")
+        sup.wait_for(lambda s: s["screen"] == "notice", 5)
+        sup.type("notice.text", "今日下午不动产登记窗口延时服务至 18:00")
+        sup.screenshot("supervisor-notice")
+        sup.tap("notice.send.120")
+        sup.wait_for(lambda s: s["screen"] == "hall", 10, "sent")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not watcher.of("/event/notice"):
+            time.sleep(0.05)
+        notice = watcher.of("/event/notice")[-1]
+        assert notice["text"] == "今日下午不动产登记窗口延时服务至 18:00" and notice["until"]
+
+        # ---- the day's chart
+        sup.tap("nav.chart")
+        st = sup.wait_for(lambda s: s["chart_phase"] == "ready", 30, "the chart")
+        assert st["metrics"]["charts"] >= 1
+        sup.screenshot("supervisor-chart")
+        assert sup.state()["ui_errors"] == 0
+    finally:
+        sup.close()
+        for node in (kiosk, desk, watcher):
+            node.stop()
+        broker.stop()
