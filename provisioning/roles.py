@@ -74,10 +74,10 @@ _NODE_ARGS = ("--config", "{config}", "--node", "{node}")
 PROGRAMS: dict[str, Program | None] = {
     "broker": Program("queue_broker", ("run", "--config", "{config}"), notify=True),
     "kiosk": Program("kiosk_app", _NODE_ARGS, graphical=True),
-    "counter": Program("counter_app", ("run", *_NODE_ARGS)),  # not written yet: the name it is expected under
+    "counter": Program("kiosk_app.counter", _NODE_ARGS, graphical=True),
     "display": Program("kiosk_app.callscreen", _NODE_ARGS, graphical=True),
     "voice": Program("voice", ("run", *_NODE_ARGS)),
-    "supervisor": Program("supervisor_app", ("run", *_NODE_ARGS), graphical=True),  # not written yet
+    "supervisor": Program("kiosk_app.supervisor", _NODE_ARGS, graphical=True),
     "gateway": None,  # the hall's online-booking system, run by someone else: it only gets credentials
 }
 
