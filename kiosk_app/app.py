@@ -64,6 +64,7 @@ class KioskApp(App):
         self.clock_fn = clock
         self.started_at = started_at or time.perf_counter()
         self.first_frame_at: float | None = None
+        self.first_frame_wall: float | None = None
         self.title = f"{config.site.name} · {node.id}"
         self.theme = Theme(px_per_mm=settings.px_per_mm, large=settings.elderly_by_default)
         self.state = KioskState()
@@ -146,6 +147,7 @@ class KioskApp(App):
     def _first_flip(self, *_args) -> None:
         if self.first_frame_at is None and self.state.catalog is not None:
             self.first_frame_at = time.perf_counter()
+            self.first_frame_wall = time.time()
             log.info("first frame with the catalog %.0f ms after start", (self.first_frame_at - self.started_at) * 1000)
             Window.unbind(on_flip=self._first_flip)
         elif self.first_frame_at is None:

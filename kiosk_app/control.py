@@ -133,6 +133,7 @@ class ControlServer:
         props["has_personal_data"] = app.ctl.has_personal_data()
         props["metrics"] = dict(app.ctl.metrics)
         props["first_frame_ms"] = ((app.first_frame_at - app.started_at) * 1000) if app.first_frame_at else None
+        props["first_frame_wall"] = app.first_frame_wall
         props["px_per_mm"] = app.theme.px_per_mm
         props["target_px"] = app.theme.target
         props["catalog_items"] = len(s.catalog.items) if s.catalog else 0
@@ -209,7 +210,7 @@ class ControlServer:
 
         def on_flip(*_args) -> None:
             flips["n"] += 1
-            if flips["n"] < 3:
+            if flips["n"] < 2:
                 Clock.schedule_once(lambda _dt: Window.canvas.ask_update(), 0)
                 return
             Window.unbind(on_flip=on_flip)
@@ -287,7 +288,15 @@ class ControlServer:
             import ctypes
 
             ctypes.CDLL("libc.so.6").malloc_trim(0)
-        done({"collected": n, **_debug_counts()})
+        import sys
+
+        from kivy.graphics.texture import Texture
+
+        textures = [o for o in gc.get_objects() if isinstance(o, Texture)]
+        done({"collected": n, "py_blocks": sys.getallocatedblocks(), "textures": len(textures),
+              "texture_mb": sum(t.width * t.height * 4 for t in textures) / 2**20,
+              "heavy_modules": sorted(m for m in ("numpy", "cv2", "escpos", "PIL", "pypinyin", "cn2an", "serial", "evdev")
+                                      if m in sys.modules), **_debug_counts()})
 
     def cmd_quit(self, done: Done) -> None:
         done({"ok": True})

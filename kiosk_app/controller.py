@@ -46,7 +46,8 @@ from .state import KioskState
 log = logging.getLogger(__name__)
 
 TICKET_ID_RE = re.compile(r"^\d{8}-[A-Z]{1,2}\d{3,}$")
-APPOINTMENT_RE = re.compile(r"^(?:APPT:|.*[?&]code=)?([A-HJ-NP-Z2-9]{6,12})$")
+# the code alone, APPT:CODE, or a booking URL ending in code=CODE (the broker's alphabet: no 0/O, 1/I)
+APPOINTMENT_RE = re.compile(r"^(?:APPT:|.*[?&]code=)?([A-HJ-NP-Z2-9]{6,12})$", re.IGNORECASE)
 
 UiCall = Callable[..., None]
 PENDING_VIEW_AFTER_S = 0.15
@@ -596,9 +597,9 @@ class KioskController:
         if TICKET_ID_RE.match(code):
             self.lookup(code)
             return
-        m = APPOINTMENT_RE.match(code.upper())
+        m = APPOINTMENT_RE.match(code)
         if m:
-            self.take_ticket(self.checkin_service_id(), "appointment", appointment_code=m.group(1))
+            self.take_ticket(self.checkin_service_id(), "appointment", appointment_code=m.group(1).upper())
             return
         s.message = "无法识别这个二维码，请咨询工作人员" if s.language == "zh" else "This code is not recognised"
 

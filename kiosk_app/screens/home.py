@@ -24,18 +24,28 @@ def tile_text(screen: KioskScreen, item, small_px: float) -> str:
     return f"[b]{name}[/b]\n[size={int(small_px)}]{sub}[/size]" if sub else f"[b]{name}[/b]"
 
 
-def fill_tiles(screen: KioskScreen, grid, tid_prefix: str, count: int) -> None:
+def fill_tiles(screen: KioskScreen, grid, tid_prefix: str, count: int, flexible: bool = False) -> None:
+    """The large item buttons. `flexible`: they share the grid's height (as many rows as fit, none
+    below 80 % of a tile's height), so a smaller panel shows fewer tiles instead of pushing the
+    rest of the screen off the glass."""
     grid.clear_widgets()
     cat = screen.state.catalog
     if cat is None:
         return
     theme = screen.app.theme
+    height = theme.tile
+    if flexible:
+        gap = grid.spacing[1]
+        rows = max(1, int((grid.height + gap) // (theme.tile * 0.8 + gap)))
+        count = min(count, rows * grid.cols, len(screen.state.frequent))
+        used_rows = max(1, -(-count // grid.cols))
+        height = min(theme.tile * 1.5, (grid.height - gap * (used_rows - 1)) / used_rows)
     for item_id in list(screen.state.frequent)[:count]:
         item = cat.get(item_id)
         if item is None:
             continue
         button = Factory.KButton(text=tile_text(screen, item, theme.font_small), markup=True, role="plain",
-                                 tid=f"{tid_prefix}.{item.id}", fixed_height=theme.tile)
+                                 tid=f"{tid_prefix}.{item.id}", fixed_height=max(1, height))
         button.bind(on_release=lambda _b, sid=item.id: screen.ctl.open_item(sid))
         grid.add_widget(button)
 
@@ -46,13 +56,19 @@ class HomeScreen(KioskScreen):
         for prop in ("frequent", "queues", "language", "elderly", "catalog", "hall_open"):
             s.bind(**{prop: self.refresh})
         self.app.theme.bind(tile=self.refresh)
+        self.ids.tiles.bind(height=self._tiles_resized)
         self.refresh(force=True)
+
+    def _tiles_resized(self, grid, height) -> None:
+        if int(height) != getattr(self, "_tiles_height", None):
+            self._tiles_height = int(height)
+            self.refresh()
 
     def tiles_shown(self) -> int:
         return 4 if self.state.elderly else 8
 
     def update(self) -> None:
-        fill_tiles(self, self.ids.tiles, "home.item", self.tiles_shown())
+        fill_tiles(self, self.ids.tiles, "home.item", self.tiles_shown(), flexible=True)
         self.fill_board()
 
     def fill_board(self) -> None:

@@ -19,7 +19,7 @@ class IdCardScreen(KioskScreen):
         self.refresh(force=True)
 
     def update(self) -> None:
-        fill_tiles(self, self.ids.tiles, "idcard.item", 4 if self.state.elderly else 6)
+        fill_tiles(self, self.ids.tiles, "idcard.item", 3 if self.state.elderly else 4)
 
 
 SCREEN = IdCardScreen

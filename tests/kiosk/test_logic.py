@@ -164,6 +164,7 @@ def test_scanned_codes_are_told_apart():
     assert not TICKET_ID_RE.match("A001")
     assert APPOINTMENT_RE.match("K7PQ2MXA").group(1) == "K7PQ2MXA"
     assert APPOINTMENT_RE.match("APPT:K7PQ2MXA").group(1) == "K7PQ2MXA"
+    assert APPOINTMENT_RE.match("https://zwfw.example.gov.cn/appt?code=K7PQ2MXA").group(1) == "K7PQ2MXA"
     assert not APPOINTMENT_RE.match("HELLO WORLD")
 
 
