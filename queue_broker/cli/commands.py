@@ -17,6 +17,7 @@ from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
 from ..security.pins import hash_pin
 from ..store import open_store
+from . import report as report_cli
 
 
 def _load(path: str) -> SiteConfig:
@@ -215,3 +216,5 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("hash-pin", help="hash a PIN for the site file")
     p.set_defaults(func=cmd_hash_pin)
+
+    report_cli.register(sub)  # report --from --to --format csv|html|pdf|md (queue_broker/cli/report.py)

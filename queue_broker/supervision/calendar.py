@@ -45,6 +45,7 @@ class WorkCalendar:
         self.working_days = set(working_days) - self.holidays  # local working days (调休 or extra)
         self.official = official and _official is not None
         self.uncovered_years: set[int] = set()
+        self._known: dict[date, bool] = {}  # the package checks its whole table on every call: remember
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -75,6 +76,12 @@ class WorkCalendar:
 
     # ------------------------------------------------------------------ days
     def is_working_day(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._working(day)
+        return known
+
+    def _working(self, day: date) -> bool:
         if day in self.holidays:
             return False
         if day in self.working_days:
