@@ -21,14 +21,6 @@ def _day(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _open_store(cfg):
-    url = os.environ.get("HALL_DB_URL")
-    try:
-        return open_store(cfg.data_dir, url, cfg.site.id)
-    except TypeError:  # an older open_store without the site argument
-        return open_store(cfg.data_dir, url)
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     from ..reports.model import build_report, load_period
     from ..reports.render import to_csv, write
@@ -37,7 +29,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"--to {args.to} is before --from {args.start}", file=sys.stderr)
         return 2
     cfg = load_or_exit(args.config)
-    store = _open_store(cfg)
+    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"), cfg.site.id)
     try:
         report = build_report(load_period(cfg, store, args.start, args.to))
     finally:

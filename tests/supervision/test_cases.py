@@ -188,3 +188,14 @@ def test_case_ids_are_daily_sequences_and_survive_replay(make_day, config):
     assert {k: (c.state, c.deadline) for k, c in again.cases.items()} == \
            {k: (c.state, c.deadline) for k, c in d.e.cases.items()}
     assert again.execute(OpenComplaint("诉求3"), d.now).reply["case"]["id"] == "TS-20261127-004"
+
+
+@pytest.mark.parametrize(("kind", "opened", "deadline"), [
+    ("complex_question", (2026, 10, 9, 15, 0), "2026-10-13T00:00:00+08:00"),  # Sat 10 Oct worked, then Mon 12
+    ("complaint", (2026, 9, 30, 11, 0), "2026-10-14T00:00:00+08:00"),  # 8, 9, 10 (Sat), 12, 13 Oct
+    ("bad_rating", (2026, 9, 29, 10, 0), "2026-10-27T00:00:00+08:00"),  # 15: 30 Sep, 8–10, 12–16, 19–23, 26 Oct
+])
+def test_each_kind_is_due_across_national_day_and_a_swapped_saturday(make_day, kind, opened, deadline):
+    d = make_day(at(*opened))
+    case = d.e.cases[_open(d, kind)]
+    assert case.deadline.isoformat() == deadline
