@@ -85,15 +85,21 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
     def local_day(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
 
+    def opening_periods(self, day: date) -> list:
+        """Opening periods of a local day: none on a holiday (the official calendar and the site's own),
+        Monday's on a swapped working weekend day (调休), else that weekday's."""
+        kind = self.work_calendar.kind_of(day)
+        if kind == "holiday":
+            return []
+        if kind == "swapped":
+            return self.config.site.opening_hours.get("mon", [])
+        weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+        return self.config.site.opening_hours.get(weekday, [])
+
     def is_ticketing_open(self, now: datetime) -> bool:
         local = now.astimezone(self.tz)
         day = local.date()
-        if day in self.config.site.holidays:
-            return False
-        weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
-        periods = self.config.site.opening_hours.get(weekday, [])
-        if day in self.config.site.extra_working_days and not periods:
-            periods = self.config.site.opening_hours.get("mon", [])
+        periods = self.opening_periods(day)
         close_early = timedelta(minutes=self.config.site.ticketing_closes_before_min)
         for p in periods:
             start = datetime.combine(day, hhmm(p.start), self.tz)
@@ -104,12 +110,9 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
 
     def next_opening(self, now: datetime) -> datetime | None:
         local = now.astimezone(self.tz)
-        for offset in range(0, 15):
+        for offset in range(0, 30):
             day = local.date() + timedelta(days=offset)
-            if day in self.config.site.holidays:
-                continue
-            weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
-            for p in self.config.site.opening_hours.get(weekday, []):
+            for p in self.opening_periods(day):
                 start = datetime.combine(day, hhmm(p.start), self.tz)
                 if start > local:
                     return start
@@ -233,7 +236,12 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
         return Result(out, {"expired": len(stale)})
 
     def stale_ticket_count(self, today: date) -> int:
-        return sum(1 for t in self.tickets.values() if t.day < today and t.state in (WAITING, CALLED))
+        """Tickets of earlier days still waiting or called. Runs every tick, so it looks only at what is
+        waiting and at the counters, never at every ticket ever issued."""
+        waiting = sum(1 for ids in self.waiting.values() for tid in ids if self.tickets[tid].day < today)
+        called = sum(1 for c in self.counters.values()
+                     if c.current and self.tickets[c.current].day < today and self.tickets[c.current].state == CALLED)
+        return waiting + called
 
     # ================================================================ counters
     def _counter(self, counter_id: str) -> CounterRec:
