@@ -32,7 +32,7 @@ from .commands import (
     RebalanceCounter,
     TransferTicket,
 )
-from .estimate import WaitEstimate, estimate_wait, smooth
+from .estimate import WaitEstimate, forecast_wait, smooth
 from .events import Event
 from .records import (
     APPOINTMENT,
@@ -189,7 +189,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
         # past 999 the number simply grows a digit (A1000): never wraps, never reused (docs/engine.md)
         number = f"{prefix}{seq:03d}"
         ahead = self._ahead_for_new(queue_id, priority)
-        est = self.estimate_for(queue_id, ahead)
+        est = self.estimate_for(queue_id, ahead, now)
         self._emit(out, ev.TICKET_ISSUED, now, id=f"{day:%Y%m%d}-{number}", number=number, seq=seq,
                    day=day.isoformat(), queue_id=queue_id, service_id=service_id, channel=channel,
                    priority=priority, kiosk_id=kiosk_id, holder_hash=holder.hash if holder else None,
@@ -221,11 +221,9 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
                 total += 1.0 / len(c.queue_ids)
         return total
 
-    def estimate_for(self, queue_id: str, ahead: int) -> WaitEstimate:
-        in_progress = sum(1 for c in self.counters.values()
-                          if c.current and self.tickets[c.current].queue_id == queue_id)
-        return estimate_wait(ahead, self.stats[queue_id].mean_service_s, self.counters_serving(queue_id),
-                             in_progress=in_progress)
+    def estimate_for(self, queue_id: str, ahead: int, now: datetime | None = None) -> WaitEstimate:
+        """The hall played forward from now (engine/estimate.py); `now` defaults to the last event."""
+        return forecast_wait(self, queue_id, ahead, now)
 
     def _do_ExpireTickets(self, cmd: ExpireTickets, now: datetime) -> Result:
         before = date.fromisoformat(cmd.before_day)

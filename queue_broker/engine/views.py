@@ -12,7 +12,7 @@ class ViewsMixin:
     def ticket_view(self, t: TicketRec, now: datetime, with_holder: bool = False) -> dict[str, Any]:
         ahead = self.position(t)
         if t.state == WAITING:
-            est = self.estimate_for(t.queue_id, ahead)
+            est = self.estimate_for(t.queue_id, ahead, now)
             estimate_s, rng = est.p50_s, [est.p50_s, est.p80_s]
         else:
             estimate_s, rng = 0, [0, 0]
@@ -46,7 +46,7 @@ class ViewsMixin:
         q = self.queues[queue_id]
         waiting = self.waiting[queue_id]
         longest = max(((now - self.tickets[t].issued_at).total_seconds() for t in waiting), default=0)
-        est = self.estimate_for(queue_id, len(waiting))
+        est = self.estimate_for(queue_id, len(waiting), now)
         return {
             "id": q.id, "prefix": q.prefix, "name": q.name, "waiting": len(waiting),
             "longest_wait_s": int(max(0, longest)), "estimated_wait_s": est.p50_s,
