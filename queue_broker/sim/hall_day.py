@@ -46,6 +46,7 @@ class DayResult:
     busy_min: float
     last_finish_min: float
     refused: int = 0
+    recommendations: int = 0
     timeline: list[tuple[float, dict[str, float]]] = field(default_factory=list)
     moves: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
@@ -67,7 +68,7 @@ def run_day(scn: Scenario, policy: str, seed: int = 0, stream: list[Arrival] | N
     cooldown = dict.fromkeys(counter_ids, 0.0)
     idle: dict[str, simpy.Event] = {}  # counters waiting for work, oldest first
     arrival_of: dict[str, Arrival] = {}
-    state = {"switches": 0, "busy": 0.0, "last": 0.0, "arrivals_done": False, "refused": 0}
+    state = {"switches": 0, "busy": 0.0, "last": 0.0, "arrivals_done": False, "refused": 0, "recs": 0}
     moves: list[dict[str, Any]] = []
     alerts: list[dict[str, Any]] = []
     timeline: list[tuple[float, dict[str, float]]] = []
@@ -93,9 +94,11 @@ def run_day(scn: Scenario, policy: str, seed: int = 0, stream: list[Arrival] | N
                         moves.append({"t": env.now, "counter_id": cid, "from": e.data["from_queue_ids"],
                                       "to": e.data["to_queue_ids"], "reason": e.data["reason"]})
                     wake(cid)
-                elif e.type == ev.ALERT_RAISED and record:
-                    alerts.append({"t": env.now, "kind": e.data["kind"], "message": e.data["message"],
-                                   **e.data.get("extra", {})})
+                elif e.type == ev.ALERT_RAISED and e.data["kind"].startswith("recommend_"):
+                    state["recs"] += 1
+                    if record:
+                        alerts.append({"t": env.now, "kind": e.data["kind"], "message": e.data["message"],
+                                       **e.data.get("extra", {})})
         return res
 
     def hall_empty() -> bool:
@@ -183,4 +186,4 @@ def run_day(scn: Scenario, policy: str, seed: int = 0, stream: list[Arrival] | N
             wait = (t.called_at - t.issued_at).total_seconds() / 60.0
         outcomes.append(TicketOutcome(a.queue, a.t, wait, t.estimate_s / 60.0, t.estimate_range_s[1] / 60.0))
     return DayResult(scn.name, policy, seed, len(counter_ids), outcomes, state["switches"], state["busy"],
-                     state["last"], state["refused"], timeline, moves, alerts)
+                     state["last"], state["refused"], state["recs"], timeline, moves, alerts)

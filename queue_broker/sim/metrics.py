@@ -23,6 +23,7 @@ def day_metrics(scn: Scenario, r: DayResult) -> dict[str, Any]:
     est = np.array([t.est_p50_min for t in served]) if served else np.zeros(1)
     p80 = np.array([t.est_p80_min for t in served]) if served else np.zeros(1)
     span = max(r.last_finish_min, scn.close_minute)
+    waited = (waits > 1e-9) | (p80 > 1e-9)
     return {
         "mean_wait_min": float(waits.mean()),
         "p90_wait_min": float(np.percentile(waits, 90)),
@@ -35,6 +36,9 @@ def day_metrics(scn: Scenario, r: DayResult) -> dict[str, Any]:
         "tickets": float(len(r.tickets)),
         "estimate_mae_min": float(np.abs(est - waits).mean()),
         "estimate_p80_coverage": float((waits <= p80 + 1e-9).mean()),
+        # the same among those who were not called at once (a bound of 0 for them is trivially met)
+        "estimate_p80_coverage_waited": float((waits[waited] <= p80[waited] + 1e-9).mean()) if waited.any() else 1.0,
+        "recommendations_per_day": float(r.recommendations),
     }
 
 
