@@ -24,6 +24,7 @@ TEXT: dict[str, tuple[str, str]] = {
                 "The network is down: tickets cannot be issued right now. Reconnecting by itself; please wait or ask the staff."),
     "server_silent": ("大厅服务器暂时没有响应，暂时不能取号。正在自动重试，请稍候。",
                       "The hall server is not answering: tickets cannot be issued right now. Retrying; please wait."),
+    "loading_catalog": ("正在从大厅服务器获取办事指南，请稍候…", "Loading the service guides from the hall server…"),
     "after_hours": ("现在不是窗口办公时间，下次开放：{when}。自助事项现在就可以办理，办事指南可以查看和打印。",
                     "The counters are closed now and open again {when}. Self-service items can be done now; guides can be read and printed."),
     "elderly_auto": ("已为您切换到长者模式（大字、慢速）", "Large-text mode is on for you"),

@@ -54,6 +54,16 @@ def test_printer_out_of_paper_shows_the_ticket_and_tells_the_supervisor(mosquitt
         kiosk.tap("item.take")
         st = kiosk.wait_for(lambda s: s["print_phase"] == "failed")
         assert "离线" in st["print_error"]
+        # the ID-card reader's port vanishes: the supervisor is told, the citizen goes on without it
+        kiosk.tap("ticket.done")
+        kiosk.device("idcard", "vanish")
+        reader_topic = watcher.link.topics.device("kiosk-1", "idcard")
+        watcher.wait_for(reader_topic, lambda b: b["state"] == "fault")
+        kiosk.tap("home.card")
+        kiosk.wait_for(lambda s: s["card_phase"] == "fault")
+        assert any("读卡器暂时不能使用" in t for t in kiosk.texts())
+        kiosk.tap("idcard.without")
+        kiosk.wait_for(lambda s: s["screen"] == "home")
     finally:
         kiosk.close()
         watcher.stop()

@@ -155,6 +155,19 @@ def test_appointment_check_in_by_scanner(env, kiosk):
     st = kiosk.wait_for(lambda s: s["ticket_phase"] == "shown", what="the check-in ticket")
     assert st["ticket"]["priority"] == "appointment" and st["ticket"]["queue_id"] == "BDC"
     assert "预约签到成功" in kiosk.screen_text()
+    # the ID card that booked checks in too
+    booked = watcher.request(watcher.link.topics.appointment_cmd("book"), {
+        "request_id": f"book-{secrets.token_hex(4)}", "service_id": "bdc-transfer",
+        "slot_start": (FRIDAY_9AM + timedelta(minutes=30)).isoformat(),
+        "holder": {"id_number": LI_ID, "name": "李秀英"}})
+    assert booked["ok"], booked
+    kiosk.tap("ticket.done")
+    kiosk.tap("home.appointment")
+    kiosk.device("idcard", "place", args=["li_xiuying"])
+    st = kiosk.wait_for(lambda s: s["ticket_phase"] == "shown" and s["ticket"]["channel"] == "appointment"
+                        and s["ticket"]["priority"] == "appointment", what="the card check-in")
+    assert "预约签到成功" in kiosk.screen_text() and "李秀英" not in kiosk.screen_text()
+    kiosk.device("idcard", "remove")
     # an unknown code still gives a ticket (art. 19): queued as a walk-in, told so
     kiosk.tap("ticket.done")
     kiosk.tap("home.appointment")

@@ -4,6 +4,7 @@ home screen and wakes on a touch or on the camera seeing someone. Elderly mode w
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from .harness import Clock, write_site
 pytestmark = pytest.mark.ui
 
 QUICK = {"width": 720, "height": 1280, "diagonal_in": 14.3, "idle_timeout_s": 1.5, "elderly_idle_timeout_s": 3.5,
-         "ticket_timeout_s": 1.5, "screensaver_after_s": 1.5, "notices": ["本周六上午不动产窗口加班办理"]}
+         "ticket_timeout_s": 1.5, "screensaver_after_s": 1.5, "speech": True, "notices": ["本周六上午不动产窗口加班办理"]}
 
 
 def test_idle_timeout_wipes_personal_data_and_the_screensaver_wakes(mosquitto, tmp_path, site_id, display):
@@ -56,7 +57,13 @@ def test_idle_timeout_wipes_personal_data_and_the_screensaver_wakes(mosquitto, t
         kiosk.tap("header.elderly")
         kiosk.tap("home.item.zh-general")
         time.sleep(2.2)  # past the standard timeout (1.5 s + the 1 s tick), before the elderly one
-        assert kiosk.state()["screen"] == "item"
+        st = kiosk.state()
+        assert st["screen"] == "item"
+        # ...and speaks its guidance, rendered by the voice package's engine (espeak-ng)
+        assert st["last_spoken"].startswith("综合咨询受理。前面等候")
+        if shutil.which("espeak-ng"):
+            wavs = list((tmp_path / "kiosk" / "speech").glob("*.wav"))
+            assert wavs and all(w.stat().st_size > 1000 for w in wavs)
         kiosk.wait_for(lambda s: s["screen"] == "home", timeout=6)
     finally:
         kiosk.close()
