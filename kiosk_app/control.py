@@ -14,6 +14,10 @@ really at that spot, exactly as a finger would.
     screenshot   path=: the next rendered frame as PNG
     device       kind=, action=, args: simulator fault injection (printer, idcard, scanner, camera)
     set_clock    iso=: move the kiosk's clock
+    call         method=, args=: a controller method, as a button's on_release calls it
+    font_check   do Chinese characters render as themselves (not as boxes)?
+    debug        collect=: widget and texture counts, Python blocks, heavy modules loaded
+    prof         on=: cProfile of the UI thread, on and off (the report comes back with off)
     quit
 """
 

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -332,9 +332,6 @@ class KioskController:
 
     def can_issue(self) -> bool:
         return self.state.online and self._issue is None
-
-    def item_can_take(self, item: Item) -> bool:
-        return self.state.hall_open
 
     def checkin_service_id(self) -> str:
         cat = self.state.catalog
@@ -737,9 +734,6 @@ class KioskController:
     def has_personal_data(self) -> bool:
         return self._holder is not None or (self._issue is not None and self._issue.message is not None
                                             and self._issue.message.holder is not None)
-
-    def today(self) -> date:
-        return self.now().date()
 
 
 def _reason(message: str) -> str:

@@ -83,10 +83,9 @@ class KioskHardware:
                     dev.close()
                 except Exception:
                     log.exception("closing a device failed")
-        for dev in (self.reader,):
-            sim = getattr(dev, "simulator", None)
-            if sim is not None and hasattr(sim, "stop"):
-                sim.stop()
+        sim = getattr(self.reader, "simulator", None)  # the ID-card simulator's pty thread
+        if sim is not None and hasattr(sim, "stop"):
+            sim.stop()
 
     def _thread(self, target: Callable[[], None], name: str) -> None:
         t = threading.Thread(target=target, name=f"kiosk-{name}", daemon=True)

@@ -12,16 +12,12 @@ from kivy.properties import (
     BooleanProperty,
     DictProperty,
     ListProperty,
-    NumericProperty,
     ObjectProperty,
     OptionProperty,
     StringProperty,
 )
 
 SCREENS = ("home", "browse", "search", "item", "ticket", "idcard", "appointment", "lookup", "help", "screensaver")
-
-# what a citizen may have put on the screen in a flow; wiped when the flow ends
-PERSONAL_FIELDS = ("holder_name_masked", "ticket", "lookup", "search_query", "search_results")
 
 
 class KioskState(EventDispatcher):
@@ -73,7 +69,6 @@ class KioskState(EventDispatcher):
 
     message = StringProperty("")  # a short note under the header (auto elderly mode, ...)
     last_spoken = StringProperty("")
-    taps = NumericProperty(0)  # taps since the last time the home screen was shown
 
     def clear_flow(self) -> None:
         """Forget everything a citizen's flow put on the screen (end of flow, walk-away, timeout)."""
@@ -95,6 +90,3 @@ class KioskState(EventDispatcher):
         self.card_flow = ""
         self.card_phase = ""
         self.message = ""
-
-    def personal_on_screen(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in PERSONAL_FIELDS if getattr(self, name)}
