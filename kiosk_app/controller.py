@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from devices.health import HealthReporter
 from queue_broker.config.models import NodeEntry, SiteConfig
+from queue_broker.engine.hours import OpeningHours
 from queue_broker.protocol import Topics
 from queue_broker.protocol.messages import (
     CatalogState,
@@ -37,7 +38,7 @@ from queue_broker.protocol.messages import (
 from queue_broker.security.identity import mask_name
 
 from .catalog import CatalogView, Item
-from .common.hall_client import STATE_MAX_BYTES, HallClient
+from .common.hall_client import HallClient
 from .hours import HallHours, opening_text
 from .i18n import material_text, t, wait_text
 from .settings import KioskSettings, default_display_name
@@ -86,6 +87,7 @@ class KioskController:
                  client: HallClient, clock: Callable[[], datetime], ui_call: UiCall, speaker=None,
                  hardware=None, health: HealthReporter | None = None):
         self.config = config
+        self.opening_hours = OpeningHours.from_config(config)  # the broker's own rules
         self.node = node
         self.settings = settings
         self.state = state
@@ -118,7 +120,7 @@ class KioskController:
     def start(self) -> None:
         c = self.client
         c.on_online(self._on_online)
-        c.watch(self.topics.state_catalog(), CatalogState, self._on_catalog, max_bytes=STATE_MAX_BYTES)
+        c.watch(self.topics.state_catalog(), CatalogState, self._on_catalog)
         c.watch(self.topics.state_queues(), QueuesState, self._on_queues)
         c.watch(self.topics.state_counters(), CountersState, self._on_counters)
         self.tick()
@@ -168,7 +170,7 @@ class KioskController:
         now = self.now()
         s = self.state
         s.now_text = now.strftime("%H:%M")
-        hours = HallHours.at(self.config.site, now)
+        hours = HallHours.at(self.opening_hours, now)
         s.hall_open = hours.ticketing_open
         s.self_service_open = hours.self_service_open
         s.next_open_text = opening_text(hours.next_opening, now, s.language)

@@ -1,62 +1,19 @@
-"""Opening hours as the kiosk sees them (seed art. 26): pure functions of the site config and a time.
+"""Opening hours as the kiosk shows them (seed art. 26).
 
-The rules are the queue broker's (`HallEngine.is_ticketing_open` / `next_opening`): ticketing stops
-`ticketing_closes_before_min` before the last period of a day ends; local holidays close the hall;
-a swapped working weekend (调休) uses Monday's hours. The broker stays the judge: when the two
-disagree (a clock off by a minute), its `closed` reply wins and the kiosk says what it said.
+The rules are the queue broker's own (`queue_broker.engine.hours.OpeningHours`: weekly hours on the
+official calendar). The broker stays the judge: when the two disagree (a clock off by a minute), its
+`closed` reply wins and the kiosk says what it said.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from queue_broker.config.models import Period, Site, hhmm
+from queue_broker.engine.hours import OpeningHours
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _periods(site: Site, day) -> list[Period]:
-    if day in site.holidays:
-        return []
-    periods = site.opening_hours.get(WEEKDAYS[day.weekday()], [])
-    if day in site.extra_working_days and not periods:
-        periods = site.opening_hours.get("mon", [])
-    return list(periods)
-
-
-def ticketing_open(site: Site, now: datetime) -> bool:
-    tz = ZoneInfo(site.timezone)
-    local = now.astimezone(tz)
-    periods = _periods(site, local.date())
-    close_early = timedelta(minutes=site.ticketing_closes_before_min)
-    for p in periods:
-        start = datetime.combine(local.date(), hhmm(p.start), tz)
-        end = datetime.combine(local.date(), hhmm(p.end), tz) - (close_early if p is periods[-1] else timedelta(0))
-        if start <= local < end:
-            return True
-    return False
-
-
-def next_opening(site: Site, now: datetime) -> datetime | None:
-    tz = ZoneInfo(site.timezone)
-    local = now.astimezone(tz)
-    for offset in range(0, 15):
-        day = local.date() + timedelta(days=offset)
-        for p in _periods(site, day):
-            start = datetime.combine(day, hhmm(p.start), tz)
-            if start > local:
-                return start
-    return None
-
-
-def self_service_open(site: Site, now: datetime) -> bool:
-    local = now.astimezone(ZoneInfo(site.timezone))
-    t = local.time()
-    return any(hhmm(p.start) <= t < (hhmm(p.end) if p.end != "24:00" else time.max) for p in site.self_service.hours)
 
 
 @dataclass(frozen=True)
@@ -68,8 +25,8 @@ class HallHours:
     next_opening: datetime | None
 
     @classmethod
-    def at(cls, site: Site, now: datetime) -> HallHours:
-        return cls(ticketing_open(site, now), self_service_open(site, now), next_opening(site, now))
+    def at(cls, hours: OpeningHours, now: datetime) -> HallHours:
+        return cls(hours.ticketing_open(now), hours.self_service_open(now), hours.next_opening(now))
 
 
 def opening_text(when: datetime | None, now: datetime, language: str = "zh") -> str:

@@ -21,12 +21,9 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
-
 from queue_broker.config.models import SiteConfig
 from queue_broker.link import HallLink, Inbound, LinkError
 from queue_broker.protocol import DeviceHealth, Message, ProtocolError, Topics, parse
-from queue_broker.protocol.messages import MAX_PAYLOAD_BYTES, describe_validation_error
 
 log = logging.getLogger(__name__)
 
@@ -39,23 +36,6 @@ def kivy_ui_call(fn: Callable[..., Any], *args: Any) -> None:
     from kivy.clock import Clock
 
     Clock.schedule_once(lambda _dt: fn(*args), 0)
-
-
-STATE_MAX_BYTES = 4 * 1024 * 1024  # a retained state message (the catalog) may be this large
-
-
-def parse_large(model: type[M], payload: bytes, max_bytes: int) -> M:
-    """`protocol.parse`, with a larger size limit for published state (same strict validation)."""
-    if len(payload) <= MAX_PAYLOAD_BYTES:
-        return parse(model, payload)
-    if len(payload) > max_bytes:
-        raise ProtocolError(f"the message is {len(payload)} bytes; the limit is {max_bytes}")
-    try:
-        return model.model_validate_json(payload, strict=True)
-    except ValidationError as exc:
-        raise ProtocolError(describe_validation_error(exc)) from None
-    except ValueError as exc:
-        raise ProtocolError(f"the message is not valid JSON: {exc}") from None
 
 
 class HallClient:
@@ -99,19 +79,17 @@ class HallClient:
                 log.exception("online callback failed")
 
     # --- subscriptions --------------------------------------------------------------------------
-    def watch(self, topic_filter: str, model: type[M] | None, callback: Callable[..., None], *,
-              max_bytes: int = MAX_PAYLOAD_BYTES) -> None:
+    def watch(self, topic_filter: str, model: type[M] | None, callback: Callable[..., None]) -> None:
         """Subscribe; each message is parsed (on the network thread) and `callback(parsed, topic)` runs
         on the UI thread. With `model=None` the callback gets the raw bytes. Bad payloads are logged
-        and dropped: nothing a peer publishes can break the screen. `max_bytes`: the published catalog
-        of a real hall (62 items with guides: 112 kB) is larger than `parse`'s request limit (64 kB)."""
+        and dropped: nothing a peer publishes can break the screen."""
 
         def handler(topic: str, payload: bytes, inbound: Inbound) -> None:
             if model is None:
                 self._ui(callback, payload, topic)
                 return
             try:
-                parsed = parse_large(model, payload, max_bytes)
+                parsed = parse(model, payload)
             except ProtocolError as exc:
                 log.warning("dropped a bad message on %s: %s", topic, exc)
                 return

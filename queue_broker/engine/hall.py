@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..config.models import SiteConfig, hhmm
+from ..config.models import SiteConfig
 from ..security.pins import check_pin
 from . import events as ev
 from .appointments import AppointmentsMixin
@@ -34,6 +35,7 @@ from .commands import (
 )
 from .estimate import WaitEstimate, forecast_wait, smooth
 from .events import Event
+from .hours import OpeningHours
 from .records import (
     APPOINTMENT,
     CALLED,
@@ -85,38 +87,15 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
     def local_day(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
 
-    def opening_periods(self, day: date) -> list:
-        """Opening periods of a local day: none on a holiday (the official calendar and the site's own),
-        Monday's on a swapped working weekend day (调休), else that weekday's."""
-        kind = self.work_calendar.kind_of(day)
-        if kind == "holiday":
-            return []
-        if kind == "swapped":
-            return self.config.site.opening_hours.get("mon", [])
-        weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
-        return self.config.site.opening_hours.get(weekday, [])
+    @cached_property
+    def hours(self) -> OpeningHours:
+        return OpeningHours(self.config.site, self.work_calendar)
 
     def is_ticketing_open(self, now: datetime) -> bool:
-        local = now.astimezone(self.tz)
-        day = local.date()
-        periods = self.opening_periods(day)
-        close_early = timedelta(minutes=self.config.site.ticketing_closes_before_min)
-        for p in periods:
-            start = datetime.combine(day, hhmm(p.start), self.tz)
-            end = datetime.combine(day, hhmm(p.end), self.tz) - (close_early if p is periods[-1] else timedelta(0))
-            if start <= local < end:
-                return True
-        return False
+        return self.hours.ticketing_open(now)
 
     def next_opening(self, now: datetime) -> datetime | None:
-        local = now.astimezone(self.tz)
-        for offset in range(0, 30):
-            day = local.date() + timedelta(days=offset)
-            for p in self.opening_periods(day):
-                start = datetime.combine(day, hhmm(p.start), self.tz)
-                if start > local:
-                    return start
-        return None
+        return self.hours.next_opening(now)
 
     # ================================================================ dispatch
     def execute(self, cmd: Any, now: datetime) -> Result:
@@ -141,13 +120,15 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
             raise Rejected("not_found", f"there is no service item {cmd.service_id!r} in this hall")
         if cmd.channel not in ("walk_in", "appointment", "green"):
             raise Rejected("invalid_request", f"unknown channel {cmd.channel!r}")
+        service_id = cmd.service_id
         day = self.local_day(now)
         appointment_status = None
         appt = None
         if cmd.channel == "appointment":
             appt, appointment_status = self._find_appointment(cmd, now)
-            if appt is not None:
-                queue_id = self.services[appt.service_id].queue_id if appt.service_id in self.services else queue_id
+            if appt is not None and appt.service_id in self.services:
+                # the booked item, not whatever the kiosk sent: a kiosk checking in cannot know it
+                service_id, queue_id = appt.service_id, self.services[appt.service_id].queue_id
         if not self.is_ticketing_open(now) and not (appt is not None and appointment_status == "on_time"):
             nxt = self.next_opening(now)
             when = nxt.astimezone(self.tz).strftime("%m月%d日 %H:%M") if nxt else "the next working day"
@@ -173,7 +154,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
               and cmd.holder.age >= self.config.priorities.elderly_age):
             priority = ELDERLY
         out: list[Event] = []
-        ticket = self._issue(out, now, queue_id, cmd.service_id, cmd.channel, priority, cmd.kiosk_id,
+        ticket = self._issue(out, now, queue_id, service_id, cmd.channel, priority, cmd.kiosk_id,
                              holder=cmd.holder, appointment_code=appt.code if appt else None)
         reply = {"ticket": self.ticket_view(ticket, now)}
         if appointment_status:

@@ -9,13 +9,14 @@ sentence a person can read.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .topics import LEVEL_ID_RE
 
 MAX_PAYLOAD_BYTES = 64 * 1024  # no legitimate request is near this; larger ones are refused unread
+STATE_MAX_BYTES = 4 * 1024 * 1024  # published state: a real hall's catalog with its guides is ~110 kB
 
 LevelId = Annotated[str, StringConstraints(pattern=LEVEL_ID_RE.pattern, max_length=64)]
 RequestId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
@@ -48,6 +49,7 @@ class ProtocolError(ValueError):
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
+    max_bytes: ClassVar[int] = MAX_PAYLOAD_BYTES  # what `parse` reads of this kind of message
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
@@ -298,6 +300,7 @@ class QueueState(Message):
 
 
 class QueuesState(Message):
+    max_bytes: ClassVar[int] = STATE_MAX_BYTES
     at: AwareDatetime
     queues: list[QueueState]
 
@@ -325,6 +328,7 @@ class CounterState(Message):
 
 
 class CountersState(Message):
+    max_bytes: ClassVar[int] = STATE_MAX_BYTES
     at: AwareDatetime
     counters: list[CounterState]
 
@@ -389,6 +393,7 @@ class CatalogBundle(Message):
 
 
 class CatalogState(Message):
+    max_bytes: ClassVar[int] = STATE_MAX_BYTES
     version: str
     queues: list[CatalogQueue]
     services: list[CatalogService]
@@ -540,8 +545,8 @@ def parse(model: type[M], payload: bytes | str) -> M:
     """Validate a received payload; any failure becomes a ProtocolError with a readable reason."""
     if isinstance(payload, str):
         payload = payload.encode()
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise ProtocolError(f"the message is {len(payload)} bytes; the limit is {MAX_PAYLOAD_BYTES}")
+    if len(payload) > model.max_bytes:
+        raise ProtocolError(f"the message is {len(payload)} bytes; the limit is {model.max_bytes}")
     try:
         payload.decode("utf-8")
     except UnicodeDecodeError as exc:

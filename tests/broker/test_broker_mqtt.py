@@ -104,7 +104,9 @@ def test_green_channel_and_walk_in_share_with_appointments(hall, kiosk, desk, cl
     assert full["error"]["code"] == "full"  # capacity 4, half kept for walk-ins
     clock.set(slot - timedelta(minutes=10))
     walk = [kiosk.issue()["ticket"] for _ in range(3)]
-    appts = [kiosk.issue(channel="appointment", appointment_code=c) for c in codes]
+    # a kiosk checking in sends any item: the ticket is for the item that was booked
+    appts = [kiosk.issue("sb-print", channel="appointment", appointment_code=c) for c in codes]
+    assert all(a["ticket"]["service_id"] == "zh-general" and a["ticket"]["queue_id"] == "ZH" for a in appts)
     assert all(a["appointment_status"] == "on_time" and a["ticket"]["priority"] == "appointment" for a in appts)
     green = kiosk.issue(channel="green")["ticket"]
     desk.counter("W1", "open", operator_id="demo", pin="123456")

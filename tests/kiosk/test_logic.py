@@ -10,16 +10,23 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk_app.catalog import BUNDLE_GROUP, CatalogView
-from kiosk_app.common.hall_client import STATE_MAX_BYTES, parse_large
 from kiosk_app.controller import APPOINTMENT_RE, TICKET_ID_RE
-from kiosk_app.hours import HallHours, next_opening, opening_text, ticketing_open
+from kiosk_app.hours import HallHours, opening_text
 from kiosk_app.i18n import material_text, time_limit_text, wait_text
 from kiosk_app.search import SearchIndex, initials
 from kiosk_app.settings import KioskSettingsError, default_display_name, kiosk_settings
 from queue_broker.config.loader import load_site_config
 from queue_broker.config.models import NodeEntry
 from queue_broker.engine.hall import HallEngine
-from queue_broker.protocol.messages import MAX_PAYLOAD_BYTES, CatalogState, Material, ProtocolError, parse
+from queue_broker.engine.hours import OpeningHours
+from queue_broker.protocol.messages import (
+    MAX_PAYLOAD_BYTES,
+    STATE_MAX_BYTES,
+    CatalogState,
+    Material,
+    ProtocolError,
+    parse,
+)
 from queue_broker.service.catalog import build_catalog
 
 from .harness import MINI, ROOT
@@ -36,20 +43,18 @@ def neixiang():
 @pytest.fixture(scope="module")
 def catalog(neixiang) -> CatalogView:
     payload = json.dumps(build_catalog(neixiang, datetime.now(UTC)), ensure_ascii=False).encode()
-    state = parse_large(CatalogState, payload, STATE_MAX_BYTES)
+    state = parse(CatalogState, payload)
     return CatalogView.from_state(state, neixiang.site.self_service.service_ids)
 
 
 # --- the catalog as the broker publishes it -------------------------------------------------------
 def test_the_sample_halls_catalog_is_larger_than_a_request_and_is_still_read(neixiang):
     payload = json.dumps(build_catalog(neixiang, datetime.now(UTC)), ensure_ascii=False).encode()
-    assert len(payload) > MAX_PAYLOAD_BYTES  # protocol.parse would refuse it
-    with pytest.raises(ProtocolError):
-        parse(CatalogState, payload)
-    state = parse_large(CatalogState, payload, STATE_MAX_BYTES)
+    assert len(payload) > MAX_PAYLOAD_BYTES  # a request this large would be refused unread ...
+    state = parse(CatalogState, payload)  # ... published state has a limit of its own
     assert len(state.services) == 62
     with pytest.raises(ProtocolError):
-        parse_large(CatalogState, b'{"version": 1}' + b" " * MAX_PAYLOAD_BYTES, STATE_MAX_BYTES)
+        parse(CatalogState, b'{"version": 1}' + b" " * STATE_MAX_BYTES)
 
 
 def test_catalog_groups_by_department_and_life_event_with_bundles_first(catalog):
@@ -113,24 +118,26 @@ def test_the_name_ranks_before_a_keyword_before_the_department():
 # --- opening hours: the broker's rules, seen from the kiosk -----------------------------------------
 def test_opening_hours_agree_with_the_broker_engine(neixiang):
     engine = HallEngine(neixiang)
-    start = datetime(2026, 11, 27, 0, 0, tzinfo=TZ)  # a Friday; the sweep crosses the weekend
-    for step in range(0, 4 * 24 * 60, 17):
+    kiosk = OpeningHours.from_config(neixiang)  # what a kiosk builds from its own copy of the site file
+    start = datetime(2026, 9, 30, 0, 0, tzinfo=TZ)  # the sweep crosses National Day and its swapped days
+    for step in range(0, 14 * 24 * 60, 17):
         now = start + timedelta(minutes=step)
-        assert ticketing_open(neixiang.site, now) == engine.is_ticketing_open(now), now
-        assert next_opening(neixiang.site, now) == engine.next_opening(now), now
+        assert kiosk.ticketing_open(now) == engine.is_ticketing_open(now), now
+        assert kiosk.next_opening(now) == engine.next_opening(now), now
 
 
 def test_after_hours_on_friday_night_the_hall_opens_on_monday(neixiang):
     now = datetime(2026, 11, 27, 22, 0, tzinfo=TZ)
-    hours = HallHours.at(neixiang.site, now)
+    opening = OpeningHours.from_config(neixiang)
+    hours = HallHours.at(opening, now)
     assert not hours.ticketing_open and hours.self_service_open
     assert opening_text(hours.next_opening, now) == "11月30日（周一）08:30"
     assert opening_text(hours.next_opening, now, "en") == "Mon 30/11 at 08:30"
     noon = datetime(2026, 11, 30, 12, 30, tzinfo=TZ)
-    assert opening_text(next_opening(neixiang.site, noon), noon) == "今天 14:00"
+    assert opening_text(opening.next_opening(noon), noon) == "今天 14:00"
     # ticketing stops 30 minutes before the last period ends
-    assert ticketing_open(neixiang.site, datetime(2026, 11, 30, 17, 1, tzinfo=TZ)) is False
-    assert ticketing_open(neixiang.site, datetime(2026, 11, 30, 16, 59, tzinfo=TZ)) is True
+    assert opening.ticketing_open(datetime(2026, 11, 30, 17, 1, tzinfo=TZ)) is False
+    assert opening.ticketing_open(datetime(2026, 11, 30, 16, 59, tzinfo=TZ)) is True
 
 
 # --- words ----------------------------------------------------------------------------------------------
