@@ -89,7 +89,8 @@ def run_day(scn: Scenario, policy: str, seed: int = 0, stream: list[Arrival] | N
                 if e.type == ev.COUNTER_REBALANCED:
                     cid = e.data["counter_id"]
                     state["switches"] += 1
-                    cooldown[cid] = env.now + switch_cost
+                    if engine.counters[cid].status != "closed":  # a closed counter loses nothing
+                        cooldown[cid] = env.now + switch_cost
                     if record:
                         moves.append({"t": env.now, "counter_id": cid, "from": e.data["from_queue_ids"],
                                       "to": e.data["to_queue_ids"], "reason": e.data["reason"]})
@@ -155,16 +156,28 @@ def run_day(scn: Scenario, policy: str, seed: int = 0, stream: list[Arrival] | N
                     pass
 
     def sampler():
+        # where the counters' time goes: each counter counts for the queue of the citizen it serves,
+        # an idle one for "idle", one changing over for "switching"
         while not hall_empty():
-            cap = dict.fromkeys(engine.queues, 0.0)
-            for c in engine.counters.values():
-                if c.status != "closed" and c.queue_ids:
-                    share = 1.0 / len(c.queue_ids)
-                    for q in c.queue_ids:
-                        cap[q] += share
+            cap = dict.fromkeys([*engine.queues, "idle", "switching"], 0.0)
+            for cid, c in engine.counters.items():
+                if c.status == "closed":
+                    continue
+                if c.current:
+                    cap[engine.tickets[c.current].queue_id] += 1
+                elif cooldown[cid] > env.now:
+                    cap["switching"] += 1
+                else:
+                    cap["idle"] += 1
             timeline.append((env.now, cap))
             yield env.timeout(SAMPLE_MIN)
 
+    # the broker's tasks already run before the staff log in at opening time
+    for cmd in pol.task(engine, now()):
+        try:
+            run(cmd)
+        except Rejected:
+            pass
     for cid in counter_ids:
         run(OpenCounter(cid, SIM_OPERATOR, SIM_PIN))
     for cmd in pol.setup(engine, now()):

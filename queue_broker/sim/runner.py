@@ -49,7 +49,7 @@ def _extras(scn: Scenario, r: DayResult) -> dict[str, Any]:
             sums[i] += t.wait_min
             counts[i] += 1
     steps = int(np.ceil((scn.close_minute + 180) / SAMPLE_MIN))
-    tl = {q.id: np.zeros(steps) for q in scn.queues}
+    tl = {k: np.zeros(steps) for k in [*(q.id for q in scn.queues), "idle", "switching"]}
     tn = np.zeros(steps)
     for t, cap in r.timeline:
         i = int(round(t / SAMPLE_MIN))

@@ -17,7 +17,9 @@ Rules that hold whatever the prices say:
   supervisor's assignment);
 - a counter is reconsidered when it is idle (the cheapest moment to change), when its citizen should
   be done within two reviews, and otherwise every switch-cost minutes;
-- moves out to the widest set are made together; narrowing moves one per review.
+- moves out to the widest set are made together; narrowing moves one per review;
+- a closed tidal counter is set to its widest set at once (no citizen, no clerk: nothing is lost), so
+  it opens on it.
 
 Parameters (docs/tidal.md says how each was chosen; none is fitted to a scenario):
 - switch cost `sc`: the site's `rebalancer.switch_cost_min`; the moved counter serves nobody for `sc`
@@ -28,8 +30,8 @@ Parameters (docs/tidal.md says how each was chosen; none is fitted to a scenario
   in that time is judged against the SLA;
 - hysteresis (margin): a move must save more than sc x everyone it affects, i.e. be worth the switch
   even if everyone concerned paid the switch time again: the citizens waiting in the counter's
-  eligible queues (plus one), and for a narrowing also those expected in the dropped queues during
-  the dwell (they lose the counter for that long);
+  eligible queues (plus one), and for a narrowing also those expected in them during the dwell (the
+  narrowing commits the counter for that long);
 - robustness of a narrowing: over SAMPLES sampled futures the paired saving minus two standard errors
   must still clear the margin (a one-sided test at about 97.5 %).
 """
@@ -137,11 +139,33 @@ class Rebalancer:
         return out
 
     # ------------------------------------------------------------------ the review
+    def closed_moves(self, engine: HallEngine, now: datetime) -> list[Move]:
+        """A closed tidal counter has no citizen and no clerk: it is set to its widest set for free,
+        so it starts on it when it opens (the broker runs before the staff log in)."""
+        out = []
+        for c in engine.counters.values():
+            widest = self.eligible.get(c.id, [])
+            if (c.status != "closed" or c.mode != "tidal" or c.locked or c.pending_queue_ids is not None
+                    or len(widest) < 2 or set(c.queue_ids) == set(widest)):
+                continue
+            since = self.settled_since(c)
+            if since is not None and (now - since).total_seconds() < self.dwell * 60 - 1e-6:
+                continue
+            num = f"{self.numbers.get(c.id, c.id)}号窗口"
+            names = "、".join(self.names[q] for q in widest)
+            out.append(Move(c.id, tuple(c.queue_ids), tuple(widest), 0.0, 0.0,
+                            f"{num}尚未开窗：开窗后同时办理{names}，按最长等候优先叫号"))
+        return out
+
     def review(self, engine: HallEngine, now: datetime) -> list[Move]:
         self.rates.update(engine, now)
+        closed = self.closed_moves(engine, now)
+        for m in closed:
+            self.changed.add(m.counter_id)
         movable = self.movable(engine, now)
         if not movable:
-            return []
+            self.last = Decision(now, closed, 0.0, 0)
+            return closed
         rates = self.rates.rates(engine, now)
         b = board(engine, now, self.switch_cost)
         om = open_minutes(engine, now, self.horizon, self.rates.clock)
@@ -169,6 +193,12 @@ class Rebalancer:
             k = p.counter_ids.index(cid)
             current = frozenset(p.sets[k])
             full = frozenset(p.index[q] for q in self.eligible[cid])
+            if not any(p.waiting[q] for q in full):
+                # nobody waits for this counter: nothing to narrow for; back to the widest set if not on it
+                if current != full:
+                    widen.append(Move(cid, tuple(p.queue_ids[q] for q in p.sets[k]), tuple(self.eligible[cid]),
+                                      0.0, self.switch_cost, ""))
+                continue
             cost = {current: base}
             for cand in candidate_sets(self.eligible[cid]):
                 key = frozenset(p.index[q] for q in cand)
@@ -177,9 +207,10 @@ class Rebalancer:
             margin = self.switch_cost * (1 + sum(p.waiting[q] for q in full))
             target = full
             narrow_cost, narrow = min((c, tuple(sorted(key))) for key, c in cost.items() if key != full)
-            dropped = full - set(narrow)
+            # a narrowing commits the counter for the dwell: everyone expected in its queues meanwhile
+            # is affected too
             narrow_margin = margin + self.switch_cost * self.dwell * sum(rates.get(p.queue_ids[q], 0.0)
-                                                                         for q in dropped)
+                                                                         for q in full)
             if cost[full] - narrow_cost > narrow_margin:
                 if not futures:
                     rng = random.Random(int(now.timestamp()))
@@ -208,6 +239,7 @@ class Rebalancer:
         for m in moves:
             self.changed.add(m.counter_id)
             m.reason = self.explain(engine, now, m.counter_id, m.from_queue_ids, m.to_queue_ids, m.saving)
+        moves = closed + moves
         self.last = Decision(now, moves, base, replays)
         return moves
 
