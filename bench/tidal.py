@@ -1,0 +1,269 @@
+"""Tidal windows benchmark: the standard and surge days, five policies, 100 seeds each.
+
+    .venv/bin/python bench/tidal.py                  # the two days (2 scenarios x 5 policies x 100 seeds)
+    .venv/bin/python bench/tidal.py --others 40      # also the project's other scenarios, 40 seeds
+    .venv/bin/python bench/tidal.py --bounds 100     # also what more flexibility would give (see doc)
+
+Every day drives the production engine; `tidal` is the broker's own rebalancer task. Writes the
+results section of docs/tidal.md (between the `results` markers), docs/img/tidal-*.png, and prints
+the README's JSON objects. Two worker processes by default (the days are independent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from queue_broker.engine.commands import AssignCounter  # noqa: E402
+from queue_broker.sim import policies as P  # noqa: E402
+from queue_broker.sim.hall_day import SAMPLE_MIN  # noqa: E402
+from queue_broker.sim.runner import simulate, summary  # noqa: E402
+from queue_broker.sim.scenario import Scenario, load_scenario  # noqa: E402
+
+SCEN = ROOT / "examples" / "scenarios"
+DAYS = {"standard": SCEN / "standard-day.yaml", "surge": SCEN / "standard-day-surge.yaml"}
+OTHERS = {"township": SCEN / "township-hall.yaml", "skills-mix": SCEN / "skills-mix.yaml",
+          "afternoon-surge": SCEN / "afternoon-surge.yaml"}
+DOC = ROOT / "docs" / "tidal.md"
+IMG = ROOT / "docs" / "img"
+COLORS = {"static": "#888888", "skills": "#1f77b4", "threshold": "#ff7f0e", "tidal": "#d62728",
+          "pooled": "#2ca02c"}
+
+
+# ---------------------------------------------------------------------------------- flexibility bounds
+class TidalAnyQueue(P.Policy):
+    """Not a policy the hall can run: each tidal counter serves EVERY queue (beyond its eligibility),
+    longest wait first, no switch cost. How far six flexible counters could go at most."""
+
+    name = "bound-any-queue"
+
+    def setup(self, engine, now):
+        everything = tuple(q.id for q in self.config.queues)
+        return [AssignCounter(c.id, everything, "fixed", False, by="bench")
+                for c in self.config.counters if len(c.eligible) > 1]
+
+
+def _gcmu_calling():
+    """Bound 2: skills, but a counter serving several queues calls by waiting time / mean service
+    time (the generalised c-mu rule) instead of the longest wait, at no switch cost."""
+    import queue_broker.engine.hall as hall
+
+    plain = hall.choose_next
+
+    def choose(waiting, now, stats, share, weights):
+        tickets = list(waiting)
+        if len({t.queue_id for t in tickets}) < 2:
+            return plain(tickets, now, stats, share, weights)
+        return max(tickets, key=lambda t: ((now - t.issued_at).total_seconds() / stats[t.queue_id].mean_service_s,
+                                           -t.issued_at.timestamp()))
+
+    hall.choose_next = choose
+
+    def restore() -> None:
+        hall.choose_next = plain
+
+    return restore
+
+
+P._CLASSES[TidalAnyQueue.name] = TidalAnyQueue
+
+
+# ---------------------------------------------------------------------------------- output
+def machine() -> dict[str, str]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": str(os.cpu_count()), "cpu": model, "python": platform.python_version(),
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def fmt(x: float, d: int = 2) -> str:
+    return f"{x:.{d}f}"
+
+
+def table(res: dict, with_est: bool = True) -> str:
+    pols = res["policies"]
+    qids = list(next(iter(pols.values()))["per_queue_mean_wait_min"])
+    head = ["policy", "mean", "p90", "max", ">20 min", "worst queue", "switches", "util.", "last"]
+    if with_est:
+        head += ["MAE", "p80 cover", "p80 cover (waited)"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for p, m in pols.items():
+        worst = max(qids, key=lambda q: m["per_queue_mean_wait_min"][q])
+        row = [p, fmt(m["mean_wait_min"]), fmt(m["p90_wait_min"], 1), fmt(m["max_wait_min"], 1),
+               f"{m['share_over_20_min']:.1%}", f"{worst} {m['per_queue_mean_wait_min'][worst]:.1f}",
+               fmt(m["switches_per_day"], 1), f"{m['utilisation']:.0%}", m["last_finish"]]
+        if with_est:
+            row += [fmt(m["estimate_mae_min"]), f"{m['estimate_p80_coverage']:.0%}",
+                    f"{m['estimate_p80_coverage_waited']:.0%}"]
+        rows.append("| " + " | ".join(row) + " |")
+    gap = res.get("gap_closed")
+    if gap is not None:
+        rows.append("")
+        rows.append(f"gap closed by tidal (static→pooled): **{gap:.1%}**")
+    return "\n".join(rows)
+
+
+def per_queue(res: dict) -> str:
+    pols = res["policies"]
+    qids = list(next(iter(pols.values()))["per_queue_mean_wait_min"])
+    rows = ["| policy | " + " | ".join(qids) + " |", "|---|" + "---|" * len(qids)]
+    for p, m in pols.items():
+        rows.append(f"| {p} | " + " | ".join(fmt(m["per_queue_mean_wait_min"][q], 1) for q in qids) + " |")
+    return "\n".join(rows)
+
+
+def plots(name: str, scn: Scenario, runs: dict) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = []
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    for p, run in runs.items():
+        if run.half_hour_n is None:
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.where(run.half_hour_n > 0, run.half_hour_sum / np.maximum(run.half_hour_n, 1), np.nan)
+        x = np.arange(len(y)) * 30 + 15
+        ax.plot(x, y, marker="o", ms=3, label=p, color=COLORS.get(p))
+    ticks = np.arange(0, len(y) * 30 + 1, 60)
+    ax.set_xticks(ticks, [scn.clock(t) for t in ticks])
+    ax.set_xlabel("half hour in which the ticket was taken")
+    ax.set_ylabel("mean wait of served citizens (min)")
+    ax.set_title(f"{scn.name}: mean wait per half hour by policy ({len(runs['static'].days)} seeds)")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path = IMG / f"tidal-halfhour-{name}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    out.append(path.name)
+
+    run = runs.get("tidal")
+    if run is not None and run.timeline is not None:
+        n = np.maximum(run.timeline_n, 1)
+        keep = run.timeline_n > 0
+        x = np.arange(len(n))[keep] * SAMPLE_MIN
+        keys = [q.id for q in scn.queues] + ["switching", "idle"]
+        ys = [run.timeline[k][keep] / n[keep] for k in keys]
+        fig, ax = plt.subplots(figsize=(9, 4.6))
+        cmap = plt.get_cmap("tab10")
+        colors = [cmap(i) for i in range(len(scn.queues))] + ["#444444", "#dddddd"]
+        labels = [f"{q.id} {q.name}" for q in scn.queues] + ["switching", "idle"]
+        ax.stackplot(x, ys, labels=labels, colors=colors, alpha=0.9)
+        ticks = np.arange(0, x.max() + 1, 60)
+        ax.set_xticks(ticks, [scn.clock(t) for t in ticks])
+        ax.set_ylabel("counters (mean over seeds)")
+        ax.set_title(f"{scn.name}, tidal: what the {len(scn.counters)} counters are doing over the day")
+        ax.legend(loc="upper right", fontsize=7, ncol=3)
+        ax.set_xlim(0, x.max())
+        fig.tight_layout()
+        path = IMG / f"tidal-counters-{name}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        out.append(path.name)
+    return out
+
+
+def write_doc(section: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "<!-- results:begin -->\n<!-- results:end -->\n"
+    new = re.sub(r"<!-- results:begin -->.*<!-- results:end -->",
+                 lambda _: f"<!-- results:begin -->\n{section}\n<!-- results:end -->", text, flags=re.S)
+    DOC.write_text(new, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=100)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--others", type=int, default=0, help="also the other scenarios, with this many seeds")
+    ap.add_argument("--bounds", type=int, default=0, help="also the flexibility bounds, with this many seeds")
+    ap.add_argument("--no-doc", action="store_true", help="print only; do not touch docs/")
+    args = ap.parse_args(argv)
+    IMG.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    parts: list[str] = []
+    results: dict[str, dict] = {}
+    t_all = time.monotonic()
+    for name, path in DAYS.items():
+        scn = load_scenario(path)
+        t0 = time.monotonic()
+        runs = simulate(scn, P.POLICIES, args.seeds, workers=args.workers, collect=True)
+        took = time.monotonic() - t0
+        res = summary(scn, runs, args.seeds)
+        results[name] = res
+        print(json.dumps(res, ensure_ascii=False))
+        imgs = [] if args.no_doc else plots(name, scn, runs)
+        moves = runs["tidal"].moves
+        parts.append(f"### {scn.name} ({args.seeds} seeds, {took:.0f} s)\n\n{table(res)}\n\n"
+                     f"Mean wait per queue (min):\n\n{per_queue(res)}\n\n"
+                     + "".join(f"![{i}](img/{i})\n\n" for i in imgs)
+                     + (f"Seed 0 under tidal, every move with its reason ({len(moves)}):\n\n"
+                        + "\n".join(f"- {scn.clock(m['t'])} {m['counter_id']}: {m['reason']}" for m in moves)
+                        + "\n" if moves else ""))
+        alerts = runs["tidal"].alerts
+        if alerts:
+            opens = [a for a in alerts if a["kind"] == "recommend_open"][:4]
+            closes = [a for a in alerts if a["kind"] == "recommend_close"][:2]
+            parts.append(f"Window recommendations on seed 0: {len(alerts)} "
+                         f"({sum(a['kind'] == 'recommend_open' for a in alerts)} open, "
+                         f"{sum(a['kind'] == 'recommend_close' for a in alerts)} close); for example:\n\n"
+                         + "\n".join(f"- {scn.clock(a['t'])} `{a['kind']}`: {a['message']}" for a in opens + closes)
+                         + "\n")
+    main_took = time.monotonic() - t_all
+    if args.others:
+        rows = []
+        for name, path in OTHERS.items():
+            scn = load_scenario(path)
+            t0 = time.monotonic()
+            res = summary(scn, simulate(scn, P.POLICIES, args.others, workers=args.workers), args.others)
+            results[name] = res
+            print(json.dumps(res, ensure_ascii=False))
+            rows.append(f"### {scn.name} ({args.others} seeds, {time.monotonic() - t0:.0f} s)\n\n{table(res)}\n")
+        parts.append("## Other scenarios\n\n" + "\n".join(rows))
+    if args.bounds:
+        rows = []
+        for path in DAYS.values():
+            scn = load_scenario(path)
+            any_q = summary(scn, simulate(scn, [TidalAnyQueue.name], args.bounds, workers=args.workers), args.bounds)
+            restore = _gcmu_calling()  # in this process and the workers it forks for this run
+            try:
+                gcmu = summary(scn, simulate(scn, ["skills"], args.bounds, workers=args.workers), args.bounds)
+            finally:
+                restore()
+            merged = {"scenario": scn.name, "policies": {**any_q["policies"],
+                                                         "bound-gcmu-calling": gcmu["policies"]["skills"]}}
+            rows.append(f"### {scn.name} ({args.bounds} seeds)\n\n{table(merged, with_est=False)}\n\n"
+                        f"{per_queue(merged)}\n")
+        parts.append("## Flexibility bounds (not policies the hall can run)\n\n" + "\n".join(rows))
+    head = (f"Measured by `bench/tidal.py` on {info['date']}: {info['nproc']} CPUs ({info['cpu']}), "
+            f"Python {info['python']}, {args.workers} worker processes. The two days "
+            f"(2 scenarios × 5 policies × {args.seeds} seeds) took {main_took:.0f} s.\n")
+    if not args.no_doc:
+        write_doc(head + "\n" + "\n".join(parts))
+    print(f"done in {time.monotonic() - t_all:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
