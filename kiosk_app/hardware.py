@@ -172,17 +172,11 @@ class KioskHardware:
         """The materials list of a guide on paper (what to bring, how many copies, where to go)."""
         if self.printer is None:
             raise NoPrinter("本机没有可用的打印机")
+        from devices.printer import GuidePrint
+
         with self._print_lock:
-            printer = self.printer
-            if hasattr(printer, "print_guide"):
-                printer.print_guide(hall_name=hall_name, item_name=item_name, lines=list(lines), where=where,
-                                    contact=contact, today=today)
-                return
-            data = render_materials_bytes(printer.profile, hall_name=hall_name, item_name=item_name,
-                                          lines=lines, where=where, contact=contact, today=today)
-            # TicketPrinter has no public "print these bytes" yet: its _print checks status before and
-            # after, and reports health, exactly as for a ticket (see docs/kiosk.md).
-            printer._print(data, "材料清单")
+            self.printer.print_guide(GuidePrint(hall_name=hall_name, item_name=item_name, lines=list(lines),
+                                                printed_on=today, where=where, contact=contact))
 
     # --- simulators (tests and demos) ---------------------------------------------------------
     def simulator(self, kind: str) -> Any:
@@ -192,31 +186,3 @@ class KioskHardware:
         if kind == "scanner":
             return dev if hasattr(dev, "type") else None
         return getattr(dev, "simulator", None)
-
-
-def render_materials_bytes(profile: Any, *, hall_name: str, item_name: str, lines: Sequence[str], where: str,
-                           contact: str, today: date) -> bytes:
-    from escpos.printer import Dummy
-
-    from devices.printer.layout import Cut, Each, Rule, Text, render
-    from devices.printer.writer import EscposWriter
-
-    layout = (
-        Text("{hall_name}", align="center", bold=True),
-        Text("办事材料清单", align="center", bold=True, size=2),
-        Rule(),
-        Text("办理事项：{item_name}"),
-        Text("请备齐以下材料："),
-        Each("lines", "{n}. {item}"),
-        Rule(),
-        Text("{where}", when="where"),
-        Text("咨询方式：{contact}", when="contact"),
-        Text("打印日期：{today}"),
-        Text("不预约也可以现场取号办理", align="center"),
-        Cut(),
-    )
-    dummy = Dummy(profile=profile.escpos_profile)
-    context = {"hall_name": hall_name, "item_name": item_name, "lines": list(lines), "where": where,
-               "contact": contact, "today": f"{today.year}年{today.month}月{today.day}日"}
-    render(layout, context, EscposWriter(dummy, profile))
-    return dummy.output

@@ -11,12 +11,14 @@ See docs/devices-printer-idcard-led.md.
 
 from .config import PrinterProfile
 from .errors import PrinterError, PrinterNotReady, PrinterUnavailable, PrintIncomplete
-from .model import NoticeMaterial, NoticePrint, TicketPrint, sample_ticket
-from .printer import TicketPrinter, open_printer, render_notice_bytes, render_ticket_bytes
+from .model import GuidePrint, NoticeMaterial, NoticePrint, TicketPrint, sample_ticket
+from .printer import TicketPrinter, open_printer, render_guide_bytes, render_notice_bytes, render_ticket_bytes
 from .simulator import PrinterSimulator
 from .status import PrinterStatus
 
 __all__ = [
+    "GuidePrint",
+    "render_guide_bytes",
     "NoticeMaterial",
     "NoticePrint",
     "PrintIncomplete",

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .config import PrinterProfile
-from .model import NoticePrint, TicketPrint
+from .model import GuidePrint, NoticePrint, TicketPrint
 from .writer import EscposWriter
 
 
@@ -146,6 +146,27 @@ def notice_context(n: NoticePrint, profile: PrinterProfile) -> dict[str, Any]:
         "contact": n.contact,
         "footer": n.footer,
     }
+
+
+GUIDE_LAYOUT: tuple[Block, ...] = (
+    Text("{hall_name}", align="center", bold=True),
+    Text("办事材料清单", align="center", bold=True, size=2),
+    Rule(),
+    Text("办理事项：{item_name}"),
+    Text("请备齐以下材料："),
+    Each("lines", "{n}. {item}"),
+    Rule(),
+    Text("{where}", when="where"),
+    Text("咨询方式：{contact}", when="contact"),
+    Text("打印日期：{printed_date}"),
+    Text("不预约也可以现场取号办理", align="center"),
+    Cut(),
+)
+
+
+def guide_context(g: GuidePrint) -> dict[str, Any]:
+    return {"hall_name": g.hall_name, "item_name": g.item_name, "lines": list(g.lines), "where": g.where,
+            "contact": g.contact, "printed_date": f"{g.printed_on.year}年{g.printed_on.month}月{g.printed_on.day}日"}
 
 
 def render(layout: Sequence[Block], context: Mapping[str, Any], writer: EscposWriter) -> None:

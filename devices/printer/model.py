@@ -55,6 +55,18 @@ class NoticePrint:
     footer: str = ""
 
 
+@dataclass(frozen=True)
+class GuidePrint:
+    """办事材料清单: what to bring for an item, printed from its guide at the kiosk."""
+
+    hall_name: str
+    item_name: str
+    lines: list[str]  # one material a line, with originals, copies and form
+    printed_on: date
+    where: str = ""  # which windows, which floor
+    contact: str = ""
+
+
 def sample_ticket(issued_at: datetime | None = None) -> TicketPrint:
     """A made-up ticket for `python -m devices printer sample` and for trying a printer out."""
     return TicketPrint(

@@ -18,9 +18,17 @@ from ..serialport import Backoff
 from . import status as st
 from .config import PrinterProfile, SimulatorOptions, printer_options
 from .errors import PrinterError, PrinterNotReady, PrinterUnavailable, PrintIncomplete
-from .layout import NOTICE_LAYOUT, TICKET_LAYOUT, notice_context, render, ticket_context
+from .layout import (
+    GUIDE_LAYOUT,
+    NOTICE_LAYOUT,
+    TICKET_LAYOUT,
+    guide_context,
+    notice_context,
+    render,
+    ticket_context,
+)
 from .links import Link, LinkLost, connect
-from .model import NoticePrint, TicketPrint
+from .model import GuidePrint, NoticePrint, TicketPrint
 from .simulator import PrinterSimulator
 from .status import PrinterStatus
 from .writer import EscposWriter
@@ -44,6 +52,11 @@ def render_ticket_bytes(ticket: TicketPrint, profile: PrinterProfile | None = No
 def render_notice_bytes(notice: NoticePrint, profile: PrinterProfile | None = None) -> bytes:
     profile = profile or PrinterProfile()
     return _render(NOTICE_LAYOUT, notice_context(notice, profile), profile)
+
+
+def render_guide_bytes(guide: GuidePrint, profile: PrinterProfile | None = None) -> bytes:
+    profile = profile or PrinterProfile()
+    return _render(GUIDE_LAYOUT, guide_context(guide), profile)
 
 
 class TicketPrinter:
@@ -73,6 +86,9 @@ class TicketPrinter:
 
     def print_notice(self, notice: NoticePrint) -> None:
         self._print(render_notice_bytes(notice, self.profile), "一次性告知单")
+
+    def print_guide(self, guide: GuidePrint) -> None:
+        self._print(render_guide_bytes(guide, self.profile), "材料清单")
 
     def status(self) -> PrinterStatus:
         """Ask the printer (DLE EOT 1..4) and report the result as health. Never raises."""

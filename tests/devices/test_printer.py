@@ -424,3 +424,18 @@ def test_usb_ids_accept_hex_strings():
     )
     opts = printer_options(cfg)
     assert (opts.vendor_id, opts.product_id) == (0x0416, 0x5011)
+
+
+def test_guide_materials_list_golden_bytes():
+    from datetime import date
+
+    from devices.printer import GuidePrint, render_guide_bytes
+
+    data = render_guide_bytes(GuidePrint(hall_name="内乡县行政审批服务中心", item_name="不动产转移登记",
+                                         lines=["不动产权证书 原件1份", "身份证 原件1份、复印件1份"],
+                                         printed_on=date(2026, 11, 27), where="二楼 17–19号窗口"))
+    assert data.startswith(b"\x1b\x40")  # initialise
+    for text in ("办事材料清单", "不动产转移登记", "1. 不动产权证书 原件1份", "2026年11月27日"):
+        assert text.encode("gb18030") in data, text
+    assert data.count(b"\x1c\x26") == data.count(b"\x1c\x2e") >= 4  # every Chinese line inside Chinese mode
+    assert data.rstrip(b"\x00").endswith(b"\x1d\x56\x00") or b"\x1d\x56" in data[-8:]  # the cut
