@@ -32,6 +32,11 @@ class Item:
     appointment: bool = False
     bundle_of: tuple[str, ...] = ()  # for a bundle: the names of its items
     description: str = ""
+    name_en: str = ""
+
+    def title(self, language: str) -> str:
+        """The name to show: English in English mode where the catalog has it, else the Chinese."""
+        return self.name_en if language == "en" and self.name_en else self.name
 
     @property
     def is_bundle(self) -> bool:
@@ -57,6 +62,7 @@ class CatalogView:
                 id=s.id, name=s.name, queue_id=s.queue_id, department=s.department, guide=s.guide,
                 materials=tuple(s.materials), self_service=s.self_service, category=s.category or "",
                 life_events=tuple(s.life_events), keywords=tuple(s.keywords), appointment=s.appointment,
+                name_en=s.name_en or "",
             )
         for b in state.bundles:
             parts = [by_id[sid] for sid in b.service_ids if sid in by_id]

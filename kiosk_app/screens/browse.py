@@ -32,7 +32,8 @@ class BrowseScreen(KioskScreen):
             pager.entries = [{"key": name, "text": f"{name}（{self.tr('items_n', n=len(ids))}）"} for name, ids in groups]
         else:
             pager.tid_prefix = "browse.item"
-            pager.entries = [{"key": i, "text": cat.items[i].name} for i in cat.group(s.browse_mode, s.browse_group)]
+            pager.entries = [{"key": i, "text": cat.items[i].title(s.language)}
+                             for i in cat.group(s.browse_mode, s.browse_group)]
         self.ids.title.text = self.title()
 
     def select(self, key: str) -> None:

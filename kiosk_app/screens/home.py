@@ -20,7 +20,7 @@ def tile_text(screen: KioskScreen, item, small_px: float) -> str:
         sub = screen.tr("no_counter_open")
     else:
         sub = screen.tr("waiting_n", n=q["waiting"])
-    name = item.name.replace("[", "［").replace("]", "］")
+    name = item.title(screen.state.language).replace("[", "［").replace("]", "］")
     return f"[b]{name}[/b]\n[size={int(small_px)}]{sub}[/size]" if sub else f"[b]{name}[/b]"
 
 

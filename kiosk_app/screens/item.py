@@ -96,7 +96,7 @@ class ItemScreen(KioskScreen):
         if item is None:
             return
         lang = s.language
-        ids.name.text = item.name
+        ids.name.text = item.title(lang)
         ids.department.text = item.department
         ids.queue_line.text = self.ctl.queue_line(item)
         ids.where_line.text = self.ctl.where_line(item)
@@ -130,7 +130,7 @@ class ItemScreen(KioskScreen):
             for other in s.catalog.self_service_items()[:3 if s.elderly else 4]:
                 if other.id == item.id:
                     continue
-                b = Factory.KButton(text=other.name, tid=f"item.self.{other.id}", role="plain", font_role="small")
+                b = Factory.KButton(text=other.title(s.language), tid=f"item.self.{other.id}", role="plain", font_role="small")
                 b.bind(on_release=lambda _b, sid=other.id: self.ctl.open_item(sid))
                 box.add_widget(b)
         ids.now_title.text = self.tr("self_service_list") if box.children else ""

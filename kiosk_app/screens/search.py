@@ -42,7 +42,8 @@ class SearchScreen(KioskScreen):
         cat = s.catalog
         pager = self.ids.results
         pager.per_page = 3 if s.elderly else 5
-        pager.entries = [{"key": i, "text": cat.items[i].name} for i in s.search_results if cat and i in cat.items]
+        pager.entries = [{"key": i, "text": cat.items[i].title(s.language)}
+                         for i in s.search_results if cat and i in cat.items]
         for b in self.ids.keypad.children:
             if getattr(b, "text_key", None):
                 b.text = self.tr(b.text_key)

@@ -367,6 +367,7 @@ class CatalogQueue(Message):
     prefix: str
     name: str
     sla_min: int | None = None
+    name_en: str | None = None
 
 
 class CatalogService(Message):
@@ -382,6 +383,7 @@ class CatalogService(Message):
     keywords: list[str] = []
     appointment: bool = False
     usual_service_min: float | None = None
+    name_en: str | None = None
 
 
 class CatalogBundle(Message):

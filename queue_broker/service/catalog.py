@@ -12,13 +12,15 @@ from ..config.models import SiteConfig
 
 def catalog_content(config: SiteConfig) -> dict[str, Any]:
     return {
-        "queues": [{"id": q.id, "prefix": q.prefix, "name": q.name, "sla_min": q.sla_min} for q in config.queues],
+        "queues": [{"id": q.id, "prefix": q.prefix, "name": q.name, "name_en": q.name_en or None, "sla_min": q.sla_min}
+                   for q in config.queues],
         "services": [
             {
                 "id": s.id, "name": s.name, "queue_id": s.queue_id, "department": s.department,
                 "guide": s.guide.model_dump(), "materials": [mat.model_dump() for mat in s.materials],
                 "self_service": s.self_service, "category": s.category or None, "life_events": s.life_events,
                 "keywords": s.keywords, "appointment": s.appointment, "usual_service_min": s.usual_service_min,
+                "name_en": s.name_en or None,
             }
             for s in config.services
         ],

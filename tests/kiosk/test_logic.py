@@ -178,3 +178,10 @@ def test_scanned_codes_are_told_apart():
 def test_mini_site_loads_for_the_ui_tests():
     cfg = load_site_config(MINI)
     assert {s.id for s in cfg.services} >= {"zh-general", "bdc-transfer", "sb-card", "sb-print"}
+
+
+def test_english_mode_shows_the_catalogs_english_names(catalog):
+    item = catalog.get("bdc-transfer-resale")
+    assert item.title("zh") == item.name and item.title("en") == item.name_en and item.name_en
+    bundle = next(i for i in catalog.items.values() if i.is_bundle)
+    assert bundle.title("en") == bundle.name  # no English name published: the Chinese one, never blank
