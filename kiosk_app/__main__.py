@@ -3,7 +3,7 @@
 Runs the citizen kiosk of one node of a site file. Environment:
   HALL_MQTT_URL      the hall's MQTT broker (may carry the node's credentials; never printed)
   KIOSK_CLOCK        start the kiosk's clock at this ISO time (demos and tests: "show it at 22:00")
-  KIOSK_CONTROL      a Unix socket path: accept test/automation commands there (see kiosk_app/control.py)
+  HALL_SCREEN_CONTROL  a Unix socket path: accept test/automation commands (kiosk_app/common/remote.py)
   HALL_CJK_FONT      another Chinese font file
 """
 

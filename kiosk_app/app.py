@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -71,7 +72,7 @@ class KioskApp(App):
         self.client: HallClient | None = None
         self.hardware: KioskHardware | None = None
         self.speaker: Speaker | None = None
-        self.control = None
+        self.remote = None  # the test/automation control socket, only with HALL_SCREEN_CONTROL
 
     def t(self, key: str, language: str = "zh", **values) -> str:
         return t(key, language, **values)
@@ -112,10 +113,11 @@ class KioskApp(App):
         self.client.start()
         # devices open off the UI thread: a slow serial port or camera never delays the first frame
         self.client.run_in_background(self.hardware.start)
-        if os.environ.get("KIOSK_CONTROL"):
-            from .control import ControlServer
+        if os.environ.get("HALL_SCREEN_CONTROL"):  # tests and demos only, see kiosk_app/common/remote.py
+            from .common.remote import RemoteControl
+            from .control import KIOSK_COMMANDS
 
-            self.control = ControlServer(self, os.environ["KIOSK_CONTROL"]).start()
+            self.remote = RemoteControl.from_env(self, KIOSK_COMMANDS)
         return root
 
     def _wrap_swap(self) -> None:
@@ -154,8 +156,8 @@ class KioskApp(App):
             Clock.schedule_once(lambda _dt: Window.canvas.ask_update(), 0.02)
 
     def on_stop(self) -> None:
-        if self.control is not None:
-            self.control.stop()
+        if self.remote is not None:
+            self.remote.stop()
         if self.ctl is not None and self.state.help_active:
             self.ctl.cancel_help()
         if self.hardware is not None:
@@ -164,3 +166,31 @@ class KioskApp(App):
             self.speaker.stop()
         if self.client is not None:
             self.client.stop()
+
+    # --- remote control (tests, demos) ----------------------------------------------------------
+    def remote_state(self) -> dict[str, Any]:
+        s = self.state
+        props = {name: getattr(s, name) for name in s.properties() if name not in ("catalog",)}
+        for k, v in list(props.items()):
+            if hasattr(v, "items"):
+                props[k] = dict(v)
+            elif isinstance(v, list):
+                props[k] = list(v)
+        props["has_personal_data"] = self.ctl.has_personal_data()
+        props["metrics"] = dict(self.ctl.metrics)
+        props["first_frame_ms"] = ((self.first_frame_at - self.started_at) * 1000) if self.first_frame_at else None
+        props["first_frame_wall"] = self.first_frame_wall
+        props["px_per_mm"] = self.theme.px_per_mm
+        props["target_px"] = self.theme.target
+        props["catalog_items"] = len(s.catalog.items) if s.catalog else 0
+        props["catalog_names"] = {i.id: i.name for i in s.catalog.items.values()} if s.catalog else {}
+        props["devices"] = {k: v.model_dump(mode="json") for k, v in self.ctl.health.latest().items()}
+        props["pid"] = os.getpid()
+        swaps = sorted(self.swap_ms[-50:])
+        props["swap_ms_median"] = swaps[len(swaps) // 2] if swaps else None
+        return props
+
+    def remote_call(self, method: str, *args: Any) -> dict:
+        """A controller method by name (what a button's on_release calls)."""
+        getattr(self.ctl, method)(*args)
+        return {"ok": True}

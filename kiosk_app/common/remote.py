@@ -1,11 +1,15 @@
-"""Remote control of a running hall screen (call screen, counter terminal, supervisor tablet) for
-tests, benchmarks and demos. Never needed in service, and off unless asked for.
+"""Remote control of a running hall app (the citizen kiosk, the call screen, the counter terminal,
+the supervisor tablet) for tests, benchmarks and demos. Never needed in service, and off unless
+asked for: production units never set these variables (provisioning does not).
 
 Enabled only when `HALL_SCREEN_CONTROL` names a Unix socket path; `HALL_SCREEN_CONTROL_KEY` (hex)
 is the shared secret of `multiprocessing.connection`. Each request is `(command, kwargs)` and gets
 `{"result": ...}` or `{"error": "..."}`. Commands run on Kivy's UI thread. Touches are real
 `UnitTestTouch` events through the window's input pipeline and keys go through the window's
 `on_key_down`, so they reach whatever a finger or a keyboard would reach.
+
+Every app answers these; an app adds its own with `RemoteControl.from_env(app, commands)` (the
+kiosk's are in kiosk_app/control.py):
 
     ping                     "pong"
     state                    app.remote_state(): the app's state object and metrics, as plain data
@@ -26,7 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from multiprocessing.connection import Listener
 from typing import Any
 
@@ -39,6 +43,8 @@ from kivy.uix.textinput import TextInput
 log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
+# an app's own command: handler(remote, done, **kwargs), run on the UI thread; it calls done(result)
+Command = Callable[..., None]
 ENV_SOCKET = "HALL_SCREEN_CONTROL"
 ENV_KEY = "HALL_SCREEN_CONTROL_KEY"
 
@@ -72,26 +78,35 @@ def visible_texts() -> list[str]:
 
 
 class RemoteControl:
-    def __init__(self, app, address: str, key: bytes):
+    def __init__(self, app, address: str, key: bytes, commands: Mapping[str, Command] | None = None):
         self.app = app
         self.address = address
         self.key = key
         self._listener: Listener | None = None
         self._stopping = False
+        self.commands: dict[str, Callable[..., None]] = {
+            name[4:]: getattr(self, name) for name in dir(self) if name.startswith("cmd_")}
+        for name, handler in (commands or {}).items():
+            self.register(name, handler)
 
     @classmethod
-    def from_env(cls, app) -> RemoteControl | None:
+    def from_env(cls, app, commands: Mapping[str, Command] | None = None) -> RemoteControl | None:
+        """Listening at $HALL_SCREEN_CONTROL, or None (the normal case: no socket at all)."""
         address = os.environ.get(ENV_SOCKET)
         if not address:
             return None
         key = bytes.fromhex(os.environ.get(ENV_KEY, "")) or b"hall-screen"
-        return cls(app, address, key).start()
+        return cls(app, address, key, commands).start()
+
+    def register(self, name: str, handler: Command) -> None:
+        """An app's own command: `handler(remote, done, **kwargs)`."""
+        self.commands[name] = lambda done, **kwargs: handler(self, done, **kwargs)
 
     def start(self) -> RemoteControl:
         if os.path.exists(self.address):
             os.unlink(self.address)
         self._listener = Listener(self.address, family="AF_UNIX", authkey=self.key)
-        threading.Thread(target=self._serve, name="screen-remote", daemon=True).start()
+        threading.Thread(target=self._serve, name="hall-remote", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -123,7 +138,7 @@ class RemoteControl:
                         break
 
     def _run(self, command: str, kwargs: dict) -> dict:
-        handler = getattr(self, f"cmd_{command}", None)
+        handler = self.commands.get(command)
         if handler is None:
             return {"error": f"unknown command {command!r}"}
         box: dict = {}

@@ -2,31 +2,27 @@
 
 Kivy's window is a process singleton, so each kiosk runs in a child process with a real window
 (SDL's offscreen driver when there is no DISPLAY, X11 under xvfb-run); the test talks to it through
-the kiosk's control socket (kiosk_app/control.py): taps are real touch events, device faults are set
-on the simulators inside the kiosk, screenshots are its rendered frames. The queue broker
-(HallService) and Mosquitto are real and run in the test process.
+the kiosk's remote-control socket (kiosk_app/common/remote.py, plus the kiosk's own commands in
+kiosk_app/control.py): taps are real touch events, device faults are set on the simulators inside
+the kiosk, screenshots are its rendered frames (tests/remote_app.py: where they go). The queue
+broker (HallService) and Mosquitto are real and run in the test process.
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
-import os
-import secrets
-import subprocess
-import sys
 import threading
-import time
 from datetime import datetime, timedelta
-from multiprocessing.connection import Client
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.remote_app import ROOT, SCREENSHOTS, RemoteApp, RemoteAppError
+
+__all__ = ["ROOT", "SCREENSHOTS", "SCREEN", "SIM_DEVICES", "Clock", "KioskError", "KioskProcess", "write_site"]
+
 MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 SIM_DEVICES = [
     {"id": "printer", "kind": "printer", "backend": "simulator", "options": {}},
@@ -76,124 +72,28 @@ def write_site(tmp: Path, site_id: str, *, screen: dict | None = None, devices: 
     return path
 
 
-class KioskError(AssertionError):
+class KioskError(RemoteAppError):
     pass
 
 
-class KioskProcess:
+class KioskProcess(RemoteApp):
+    """A kiosk in a child process: its node's simulated devices, its clock, its own state summary."""
+
+    error = KioskError
+    connect_timeout = 30.0
+    state_keys = ("screen", "online", "server_ok", "ticket_phase", "print_phase", "ticket", "catalog_version")
+    shot_prefix = "kiosk-"
+
     def __init__(self, site_path: Path, mqtt_url: str, workdir: Path, *, node: str = "kiosk-1",
                  clock_start: datetime | None = None, env: dict | None = None):
-        self.workdir = workdir
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.socket = str(workdir / f"control-{os.getpid()}-{next(_n)}.sock")
-        self.key = secrets.token_bytes(16)
-        self.log_path = workdir / "kiosk.log"
-        full_env = {
-            **os.environ,
-            "HALL_MQTT_URL": mqtt_url,
-            "KIOSK_CONTROL": self.socket,
-            "KIOSK_CONTROL_KEY": self.key.hex(),
-            "KIVY_HOME": str(workdir / "kivy-home"),
-            "KIVY_NO_ARGS": "1",
-            "KIVY_NO_CONSOLELOG": "1",
-            "KIVY_NO_FILELOG": "1",
-            "KIOSK_SPEECH_CACHE": str(workdir / "speech"),
-            **(env or {}),
-        }
+        kiosk_env = {"KIOSK_SPEECH_CACHE": str(workdir / "speech"), **(env or {})}
         if clock_start is not None:
-            full_env["KIOSK_CLOCK"] = clock_start.isoformat()
-        if not full_env.get("DISPLAY"):
-            full_env.pop("DISPLAY", None)  # SDL then renders offscreen
-        self.started = time.perf_counter()
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kiosk_app", "--config", str(site_path), "--node", node],
-            cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-        self.conn = None
-        self.taps = 0
-
-    # --- connection -----------------------------------------------------------------------------
-    def connect(self, timeout: float = 30.0) -> KioskProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise KioskError(f"the kiosk exited with {self.proc.returncode}:\n{self.log()}")
-            if os.path.exists(self.socket):
-                try:
-                    self.conn = Client(self.socket, family="AF_UNIX", authkey=self.key)
-                    return self
-                except (ConnectionRefusedError, FileNotFoundError):
-                    pass
-            time.sleep(0.05)
-        raise KioskError(f"the kiosk's control socket did not appear in {timeout} s:\n{self.log()}")
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-6000:]
-        except OSError:
-            return ""
-
-    def call(self, command: str, **kwargs) -> Any:
-        self.conn.send((command, kwargs))
-        reply = self.conn.recv()
-        if "error" in reply:
-            raise KioskError(f"{command}: {reply['error']}\n{self.log()}")
-        return reply["result"]
-
-    def close(self) -> None:
-        try:
-            if self.conn is not None and self.proc.poll() is None:
-                self.call("quit")
-                self.proc.wait(10)
-        except Exception:
-            pass
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._log.close()
-
-    # --- what a test does -----------------------------------------------------------------------
-    def state(self) -> dict:
-        return self.call("state")
-
-    def wait_for(self, predicate, timeout: float = 10.0, what: str = "condition") -> dict:
-        deadline = time.monotonic() + timeout
-        st = {}
-        while time.monotonic() < deadline:
-            st = self.state()
-            if predicate(st):
-                return st
-            time.sleep(0.05)
-        keys = ("screen", "online", "server_ok", "ticket_phase", "print_phase", "ticket", "catalog_version")
-        raise KioskError(f"timed out waiting for {what}; state: { {k: st.get(k) for k in keys} }\n{self.log()}")
+            kiosk_env["KIOSK_CLOCK"] = clock_start.isoformat()
+        super().__init__("kiosk", "kiosk_app", ["--config", str(site_path), "--node", node], mqtt_url, workdir,
+                         env=kiosk_env)
 
     def ready(self, timeout: float = 30.0) -> dict:
         return self.wait_for(lambda s: s["online"] and s["catalog_items"] > 0 and s["queues"], timeout, "catalog")
-
-    def tap(self, tid: str | None = None, text: str | None = None) -> None:
-        result = self.call("tap", tid=tid, text=text)
-        if not result["tapped"]:
-            raise KioskError(f"could not tap: {result['why']}; visible texts: {self.texts()[:40]}")
-        self.taps += 1
-
-    def can_tap(self, tid: str) -> bool:
-        return any(t["tid"] == tid for t in self.call("targets"))
-
-    def texts(self) -> list[str]:
-        return self.call("texts")
-
-    def screen_text(self) -> str:
-        return "\n".join(self.texts())
-
-    def screenshot(self, name: str) -> Path:
-        path = SCREENSHOTS / f"kiosk-{name}.png"
-        self.call("screenshot", path=str(path))
-        return path
 
     def device(self, kind: str, action: str, **args) -> None:
         result = self.call("device", kind=kind, action=action, args=args)

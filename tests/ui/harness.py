@@ -3,9 +3,10 @@ each in its own process, and drive them like a person would.
 
 Kivy's window is a process singleton, so every screen runs in a child process with a real window
 (SDL's offscreen driver without DISPLAY, X11 under xvfb-run); the test talks to it through the
-screen's remote control socket (kiosk_app/common/remote.py): taps are real touch events, keys go
-through the window's key handler, screenshots are rendered frames. The queue broker (HallService)
-and Mosquitto are real and run in (or from) the test process.
+screen's remote control socket (kiosk_app/common/remote.py; the process side is tests/remote_app.py):
+taps are real touch events, keys go through the window's key handler, screenshots are rendered frames
+(tests/remote_app.py: where they go). The queue broker (HallService) and Mosquitto are real and run in
+(or from) the test process.
 """
 
 from __future__ import annotations
@@ -14,12 +15,8 @@ import copy
 import itertools
 import json
 import os
-import secrets
-import subprocess
-import sys
 import threading
 import time
-from multiprocessing.connection import Client
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +25,9 @@ import yaml
 from queue_broker.config.loader import load_site_config
 from queue_broker.link import HallLink
 from queue_broker.service.runner import HallService
+from tests.remote_app import ROOT, RemoteApp, RemoteAppError
 
-ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 COUNTER_DEVICES = [
     {"id": "keypad", "kind": "keypad", "backend": "simulator", "options": {}},
@@ -154,102 +150,21 @@ class Node:
         self.link.stop()
 
 
-class ScreenError(AssertionError):
+class ScreenError(RemoteAppError):
     pass
 
 
-class ScreenProcess:
-    """One screen app in a child process, with its remote control."""
+class ScreenProcess(RemoteApp):
+    """One screen app (`app`: callscreen, counter, supervisor) in a child process, with its remote control."""
+
+    error = ScreenError
+    connect_timeout = 40.0
 
     def __init__(self, app: str, site_path: Path, node: str, mqtt_url: str, workdir: Path, *,
                  window: str | None = None, env: dict | None = None):
         self.app = app
-        self.workdir = workdir
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.socket = str(workdir / f"remote-{app}-{os.getpid()}-{next(_n)}.sock")
-        self.authkey = secrets.token_bytes(16)
-        self.log_path = workdir / f"{app}.log"
-        full_env = {
-            **os.environ,
-            "HALL_MQTT_URL": mqtt_url,
-            "HALL_SCREEN_CONTROL": self.socket,
-            "HALL_SCREEN_CONTROL_KEY": self.authkey.hex(),
-            "KIVY_HOME": str(workdir / "kivy-home"),
-            "KIVY_NO_ARGS": "1",
-            "KIVY_NO_CONSOLELOG": "1",
-            "KIVY_NO_FILELOG": "1",
-            **(env or {}),
-        }
-        cmd = [sys.executable, "-m", f"kiosk_app.{app}", "--config", str(site_path), "--node", node, "--windowed"]
-        if window:
-            cmd += ["--window", window]
-        self.started = time.perf_counter()
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
-        self.conn = None
-
-    def connect(self, timeout: float = 40.0) -> ScreenProcess:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise ScreenError(f"{self.app} exited with {self.proc.returncode}:\n{self.log()}")
-            if os.path.exists(self.socket):
-                try:
-                    self.conn = Client(self.socket, family="AF_UNIX", authkey=self.authkey)
-                    return self
-                except (ConnectionRefusedError, FileNotFoundError):
-                    pass
-            time.sleep(0.05)
-        raise ScreenError(f"{self.app}'s remote control did not appear in {timeout} s:\n{self.log()}")
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-6000:]
-        except OSError:
-            return ""
-
-    def call(self, command: str, **kwargs) -> Any:
-        self.conn.send((command, kwargs))
-        reply = self.conn.recv()
-        if "error" in reply:
-            raise ScreenError(f"{command}: {reply['error']}\n{self.log()}")
-        return reply["result"]
-
-    def close(self) -> None:
-        try:
-            if self.conn is not None and self.proc.poll() is None:
-                self.call("quit")
-                self.proc.wait(10)
-        except Exception:
-            pass
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._log.close()
-
-    # --- what a test does ---------------------------------------------------------------------------
-    def state(self) -> dict:
-        return self.call("state")
-
-    def wait_for(self, predicate, timeout: float = 10.0, what: str = "condition", keys: tuple = ()) -> dict:
-        deadline = time.monotonic() + timeout
-        st: dict = {}
-        while time.monotonic() < deadline:
-            st = self.state()
-            if predicate(st):
-                return st
-            time.sleep(0.05)
-        shown = {k: st.get(k) for k in keys} if keys else {k: v for k, v in st.items() if k != "metrics"}
-        raise ScreenError(f"{self.app}: timed out waiting for {what}; state: {shown}\n{self.log()}")
-
-    def tap(self, tid: str | None = None, text: str | None = None) -> None:
-        result = self.call("tap", tid=tid, text=text)
-        if not result["tapped"]:
-            raise ScreenError(f"{self.app}: could not tap: {result['why']}; visible: {self.texts()[:60]}")
+        args = ["--config", str(site_path), "--node", node, "--windowed"] + (["--window", window] if window else [])
+        super().__init__(app, f"kiosk_app.{app}", args, mqtt_url, workdir, env=env)
 
     def type(self, tid: str, text: str) -> None:
         result = self.call("type", tid=tid, text=text)
@@ -260,30 +175,6 @@ class ScreenProcess:
         result = self.call("key", name=name)
         if not result["pressed"]:
             raise ScreenError(f"{self.app}: {result['why']}")
-
-    def texts(self) -> list[str]:
-        return self.call("texts")
-
-    def screen_text(self) -> str:
-        return "\n".join(self.texts())
-
-    def wait_text(self, needle: str, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
-        text = ""
-        while time.monotonic() < deadline:
-            text = self.screen_text()
-            if needle in text:
-                return text
-            time.sleep(0.05)
-        raise ScreenError(f"{self.app}: {needle!r} not on screen within {timeout} s; screen:\n{text}\n{self.log()}")
-
-    def can_tap(self, tid: str) -> bool:
-        return any(t["tid"] == tid for t in self.call("targets"))
-
-    def screenshot(self, name: str) -> Path:
-        path = Path(name + ".png") if name.startswith("/") else SCREENSHOTS / f"{name}.png"
-        self.call("screenshot", path=str(path))
-        return path
 
     def resize(self, width: int, height: int) -> None:
         self.call("resize", width=width, height=height)
