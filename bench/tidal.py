@@ -136,6 +136,13 @@ def plots(name: str, scn: Scenario, runs: dict) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    try:  # the reports' CJK font (WenQuanYi), for the queue names
+        from queue_broker.reports.charts import use_cjk_font
+
+        use_cjk_font()
+    except ImportError:
+        pass
+
     out = []
     fig, ax = plt.subplots(figsize=(9, 4.2))
     for p, run in runs.items():
@@ -215,19 +222,31 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(res, ensure_ascii=False))
         imgs = [] if args.no_doc else plots(name, scn, runs)
         moves = runs["tidal"].moves
-        parts.append(f"### {scn.name} ({args.seeds} seeds, {took:.0f} s)\n\n{table(res)}\n\n"
-                     f"Mean wait per queue (min):\n\n{per_queue(res)}\n\n"
-                     + "".join(f"![{i}](img/{i})\n\n" for i in imgs)
-                     + (f"Seed 0 under tidal, every move with its reason ({len(moves)}):\n\n"
-                        + "\n".join(f"- {scn.clock(m['t'])} {m['counter_id']}: {m['reason']}" for m in moves)
-                        + "\n" if moves else ""))
-        alerts = runs["tidal"].alerts
+        first = [m for m in moves if m["seed"] == 0]
+        narrowing = [m for m in moves if set(m["to"]) < set(m["from"])]
+        widening = [m for m in moves if set(m["to"]) > set(m["from"]) and m["t"] > 0]
+        per_day = len(moves) / args.seeds
+        text = (f"### {scn.name} ({args.seeds} seeds, {took:.0f} s)\n\n{table(res)}\n\n"
+                f"Mean wait per queue (min):\n\n{per_queue(res)}\n\n"
+                + "".join(f"![{i}](img/{i})\n\n" for i in imgs)
+                + f"Moves under tidal: {per_day:.1f} a day, of which {len(narrowing) / args.seeds:.2f} narrowings "
+                  f"and {len(widening) / args.seeds:.2f} returns to the widest set after opening; the rest set "
+                  f"closed counters before opening. Seed 0:\n\n"
+                + "\n".join(f"- {scn.clock(m['t'])} {m['counter_id']}: {m['reason']}" for m in first) + "\n")
+        if narrowing:
+            text += ("\nNarrowings (the first three of all seeds):\n\n"
+                     + "\n".join(f"- seed {m['seed']}, {scn.clock(m['t'])} {m['counter_id']} "
+                                  f"{'+'.join(m['from'])} → {'+'.join(m['to'])}: {m['reason']}" for m in narrowing[:3])
+                     + "\n")
+        parts.append(text)
+        alerts = [a for a in runs["tidal"].alerts if a["seed"] == 0]
         if alerts:
             opens = [a for a in alerts if a["kind"] == "recommend_open"][:4]
             closes = [a for a in alerts if a["kind"] == "recommend_close"][:2]
-            parts.append(f"Window recommendations on seed 0: {len(alerts)} "
+            parts.append(f"Window recommendations: {res['policies']['tidal']['recommendations_per_day']:.1f} a day "
+                         f"on average; seed 0 had {len(alerts)} "
                          f"({sum(a['kind'] == 'recommend_open' for a in alerts)} open, "
-                         f"{sum(a['kind'] == 'recommend_close' for a in alerts)} close); for example:\n\n"
+                         f"{sum(a['kind'] == 'recommend_close' for a in alerts)} close), for example:\n\n"
                          + "\n".join(f"- {scn.clock(a['t'])} `{a['kind']}`: {a['message']}" for a in opens + closes)
                          + "\n")
     main_took = time.monotonic() - t_all

@@ -24,7 +24,7 @@ class PolicyRun:
     half_hour_n: np.ndarray | None = None
     timeline: dict[str, np.ndarray] | None = None  # queue -> counters serving it per SAMPLE_MIN, summed
     timeline_n: np.ndarray | None = None
-    moves: list[dict[str, Any]] = field(default_factory=list)  # the first seed's, for the doc
+    moves: list[dict[str, Any]] = field(default_factory=list)  # every seed's, with "seed"
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -71,15 +71,16 @@ def simulate(scn: Scenario, policies: list[str] | tuple[str, ...] = POLICIES, se
             results = list(pool.map(_one, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
     else:
         results = [_one(j) for j in jobs]
-    for policy, _seed, metrics, extra in sorted(results, key=lambda r: (r[0], r[1])):
+    for policy, seed, metrics, extra in sorted(results, key=lambda r: (r[0], r[1])):
         run = runs[policy]
         run.days.append(metrics)
         if extra:
+            run.moves += [{**m, "seed": seed} for m in extra["moves"]]
+            run.alerts += [{**a, "seed": seed} for a in extra["alerts"]]
             if run.half_hour_sum is None:
                 run.half_hour_sum, run.half_hour_n = extra["sums"].copy(), extra["counts"].copy()
                 run.timeline = {q: v.copy() for q, v in extra["timeline"].items()}
                 run.timeline_n = extra["timeline_n"].copy()
-                run.moves, run.alerts = extra["moves"], extra["alerts"]
             else:
                 run.half_hour_sum += extra["sums"]
                 run.half_hour_n += extra["counts"]

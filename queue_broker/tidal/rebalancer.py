@@ -256,19 +256,25 @@ class Rebalancer:
 
         gained = [q for q in to if q not in frm]
         dropped = [q for q in frm if q not in to]
+        kept = [q for q in to if q in frm]
         num = f"{self.numbers.get(cid, cid)}号窗口"
         parts = []
+        before = {d: state(d) for d in dropped}
+        mentioned: set[str] = set()
         for q in gained:
             n, w = state(q)
-            parts.append(f"{self.names[q]}等候{n}人、预计{w}分钟")
-        if dropped:
-            dropped_state = [state(q) for q in dropped]
-            low = "、".join(f"{self.names[q]}的{w}分钟" for q, (_, w) in zip(dropped, dropped_state, strict=True))
-            if parts:
-                parts[-1] += f"，高于{low}"
-            else:
-                kept = [q for q in to if q in frm]
-                parts.append(f"{names(dropped)}预计只需等{low.replace('的', '')}，{names(kept)}更需要人手")
+            lower = [d for d in dropped if before[d][1] < w]
+            mentioned.update(lower)
+            parts.append(f"{self.names[q]}等候{n}人、预计{w}分钟"
+                         + ("，高于" + "、".join(f"{self.names[d]}的{before[d][1]}分钟" for d in lower) if lower else ""))
+        if not gained:
+            for q in kept:
+                n, w = state(q)
+                parts.append(f"{self.names[q]}等候{n}人、预计{w}分钟")
+        for q in dropped:
+            if q not in mentioned:
+                n, w = before[q]
+                parts.append(f"{self.names[q]}等候{n}人、预计{w}分钟，由其他窗口继续办理")
         if gained and not dropped:
             what = f"{num}增办{names(gained)}（同时办理{names(to)}）"
         elif gained:
