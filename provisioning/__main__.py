@@ -11,6 +11,10 @@
         password file and ACL (SIGHUP); the command says how.
     up [SITE_DIR|SITE.yaml] [--workdir DIR] [--mqtt-port N] [--mqtts-port N]
         The whole hall on this machine (default: examples/neixiang), until Ctrl-C.
+    bridge HALL_DIR --county COUNTY_DIR [--county-host HOST] [--county-port N] [--rotate] [--remove]
+        The hall's Mosquitto forwards its state, events and node status (never commands or replies) to
+        the county's broker over TLS; the county gets a user for it that may publish only those
+        (docs/county.md). HALL_DIR and COUNTY_DIR are folders written by init.
 
 Exit status: 0 done, 2 the input is wrong (the message says what to change), 1 anything else.
 """
@@ -86,6 +90,21 @@ def cmd_up(args: argparse.Namespace) -> int:
     return run_up(args.site, workdir=args.workdir, mqtt_port=args.mqtt_port, mqtts_port=args.mqtts_port)
 
 
+def cmd_bridge(args: argparse.Namespace) -> int:
+    from . import bridge
+
+    if args.remove:
+        notes = bridge.unlink(args.hall, args.county)
+    else:
+        notes = bridge.link(args.hall, args.county, bridge.BridgeOptions(
+            host=args.county_host, port=args.county_port, restart_timeout=args.restart_timeout,
+            keepalive=args.keepalive, queue_limit=args.queue_limit, queue_bytes=args.queue_bytes,
+            rotate=args.rotate))
+    for note in notes:
+        print(f"- {note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m provisioning", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -134,6 +153,29 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--mqtt-port", type=int, help="loopback listener (default 1883 when free, else any free port)")
     u.add_argument("--mqtts-port", type=int, help="TLS listener (default 8883 when free, else any free port)")
     u.set_defaults(func=cmd_up)
+
+    from . import bridge
+
+    b = sub.add_parser("bridge", help="bridge a hall's Mosquitto to its county's broker (docs/county.md)")
+    b.add_argument("hall", help="the hall's folder (written by init)")
+    b.add_argument("--county", "--upstream", required=True, help="the county's folder (written by init); in a "
+                   "chain, the next level up (a city)")
+    b.add_argument("--county-host", "--upstream-host", help="the name or address the hall uses for the county's "
+                   "broker; it must be in the county's server certificate (default: the county's first --host)")
+    b.add_argument("--county-port", "--upstream-port", type=int,
+                   help="the county's TLS listener (default: its --mqtts-port)")
+    b.add_argument("--restart-timeout", default=bridge.DEFAULT_RESTART,
+                   help=f"reconnect delay: 'BASE CAP' seconds (jittered back-off) or one constant "
+                   f"(default '{bridge.DEFAULT_RESTART}')")
+    b.add_argument("--keepalive", type=int, default=bridge.DEFAULT_KEEPALIVE,
+                   help=f"seconds (default {bridge.DEFAULT_KEEPALIVE})")
+    b.add_argument("--queue-limit", type=int, default=bridge.DEFAULT_QUEUE_LIMIT,
+                   help=f"messages held in memory while the link is down (default {bridge.DEFAULT_QUEUE_LIMIT})")
+    b.add_argument("--queue-bytes", type=int, default=bridge.DEFAULT_QUEUE_BYTES,
+                   help=f"and bytes, whichever comes first (default {bridge.DEFAULT_QUEUE_BYTES})")
+    b.add_argument("--rotate", action="store_true", help="a new password for the bridge")
+    b.add_argument("--remove", action="store_true", help="remove the bridge on both sides")
+    b.set_defaults(func=cmd_bridge)
     return parser
 
 

@@ -259,6 +259,8 @@ class Provisioner:
             "server_node": server,
             "nodes": nodes,
             "revoked": revoked,
+            # bridges (provisioning/bridge.py): this hall's to its county, and other halls' into this one
+            **{k: old[k] for k in ("upstream", "bridges") if k in old},
             "generated_at": _now(),
         }
         for stale in sorted(set(old.get("nodes", {})) - set(nodes)):
@@ -384,8 +386,11 @@ class Provisioner:
             passwords[node.id] = pw
             same = node.id in old_hashes and check_password(pw, old_hashes[node.id])
             hashes[node.id] = old_hashes[node.id] if same else hash_password(pw)
+        from . import bridge  # bridges to a county and from other halls (docs/county.md)
+
+        hashes.update(bridge.user_hashes(self, old_hashes, notes))
         write_passwd(mq / "passwd", hashes)
-        write_public(mq / "acl", render_acl(site, nodes))
+        write_public(mq / "acl", render_acl(site, nodes) + bridge.acl_blocks(self))
 
         key_path = self.node_dir(self.server) / "id-hash.key"
         if not key_path.exists():
@@ -393,13 +398,14 @@ class Provisioner:
             notes.append(f"made the key that hashes ID numbers: {key_path} (back it up with the database)")
 
         common = self._values()
-        write_public(mq / "mosquitto.conf", render("mosquitto.conf.j2", **common))
+        write_public(mq / "mosquitto.conf", render("mosquitto.conf.j2", **common) + bridge.hall_side(self, notes))
         server_dir = self.node_dir(self.server)
         write_public(server_dir / "hall-mosquitto.service", render("hall-mosquitto.service.j2", **common))
         write_public(server_dir / "update-access.sh", render("update-access.sh.j2", **common), executable=True)
         for node in nodes:
             if node.id in passwords:
                 self._bundle(node, passwords[node.id], raw, cfg, ca.cert_pem, common)
+        bridge.patch_install(self)
         return notes
 
     def _values(self) -> dict[str, Any]:

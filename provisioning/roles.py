@@ -35,6 +35,11 @@ RIGHTS: dict[str, Rights] = {
     "gateway": Rights(publish=("cmd/appointment/#",), read=("reply/{node}",)),
     "supervisor": Rights(publish=("cmd/supervisor/#", "cmd/counter/+/#", "cmd/appointment/#"),
                          read=("reply/{node}", "state/#", "event/#", "node/#")),
+    # Additive, and not a node role of a hall (not in ROLES): a township hall's Mosquitto bridge as a
+    # user of its county's broker (provisioning/bridge.py, docs/county.md). Here `{site}` is the
+    # bridged hall's site, not the county's: it may publish what a county needs of that hall and
+    # read nothing. The same three filters are the bridge's `out` topics on the township side.
+    "bridge": Rights(publish=("state/#", "event/#", "node/#"), read=()),
 }
 
 ROLE_TITLES = {
@@ -45,6 +50,7 @@ ROLE_TITLES = {
     "voice": "voice calling",
     "supervisor": "supervisor tablet",
     "gateway": "online-booking gateway",
+    "bridge": "a hall's bridge to its county",
 }
 
 

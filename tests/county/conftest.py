@@ -1,0 +1,142 @@
+"""Halls of one county on this machine: each hall provisioned by `init` from the mini site under its own
+site id, bridged by `python -m provisioning bridge`, with real Mosquittos running the generated files."""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from provisioning.generate import Options, Provisioner, read_node_env
+from provisioning.mosquitto import MosquittoProcess, free_port, port_open
+from provisioning.passwd import hash_password, read_passwd, write_passwd
+from queue_broker.security.identity import check_digit
+
+ROOT = Path(__file__).resolve().parents[2]
+MINI_SITE = ROOT / "tests" / "fixtures" / "mini-site.yaml"
+TZ = ZoneInfo("Asia/Shanghai")
+NAMES = {"county": "测试县政务服务中心", "city": "测试市政务服务中心"}
+
+
+class Clock:
+    def __init__(self, start: datetime):
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def advance(self, **kw) -> None:
+        with self._lock:
+            self.now += timedelta(**kw)
+
+
+class HallDir:
+    """One provisioned hall: its folder, ports, and its Mosquitto once started."""
+
+    def __init__(self, root: Path, site: str):
+        self.site = site
+        self.mqtt_port, self.mqtts_port = free_port(), free_port()
+        while self.mqtts_port == self.mqtt_port:
+            self.mqtts_port = free_port()
+        raw = yaml.safe_load(MINI_SITE.read_text(encoding="utf-8"))
+        raw["site"] = {**raw["site"], "id": site, "name": NAMES.get(site, f"测试镇便民服务中心 {site}")}
+        site_file = root / f"{site}.yaml"
+        site_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        self.out = root / site
+        self.prov = Provisioner(self.out)
+        self.prov.init(site_file, Options(hosts=["127.0.0.1"], mqtt_port=self.mqtt_port,
+                                          mqtts_port=self.mqtts_port, bind="127.0.0.1", in_place=True))
+        self.mosquitto: MosquittoProcess | None = None
+
+    @property
+    def mq(self) -> Path:
+        return self.prov.mosquitto_dir
+
+    @property
+    def ca_file(self) -> str:
+        return str(self.out / "ca" / "ca.crt")
+
+    def env(self, node: str) -> dict[str, str]:
+        return read_node_env(self.out / "nodes" / node / "node.env")
+
+    def password(self, node: str) -> str:
+        return urlsplit(self.env(node)["HALL_MQTT_URL"]).password
+
+    def add_reader(self, user: str, password: str, filters: tuple[str, ...] = ("#",)) -> None:
+        """A user of the test's own that reads `filters` (what a county overview would read): appended to
+        the generated password file and ACL, after every provisioning command."""
+        hashes = read_passwd(self.mq / "passwd")
+        hashes[user] = hash_password(password)
+        write_passwd(self.mq / "passwd", hashes)
+        with open(self.mq / "acl", "a") as f:
+            f.write(f"\n# test only\nuser {user}\n" + "".join(f"topic read {t}\n" for t in filters))
+
+    def start(self) -> MosquittoProcess:
+        run = self.out / "run"
+        run.mkdir(exist_ok=True)
+        self.mosquitto = MosquittoProcess(port=self.mqtt_port, config=(self.mq / "mosquitto.conf").read_text(),
+                                          workdir=run)
+        self.mosquitto.start()
+        wait_until(lambda: port_open("127.0.0.1", self.mqtts_port), 10, "the TLS listener did not open")
+        return self.mosquitto
+
+    def stop(self) -> None:
+        if self.mosquitto:
+            self.mosquitto.stop()
+
+
+def wait_until(predicate, timeout: float, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s: {what}")
+        time.sleep(0.05)
+
+
+# ------------------------------------------------------------------------------------ personal data
+SURNAMES = "欧阳 司马 上官 诸葛 皇甫 令狐 慕容 东方".split()
+GIVEN = "子涵 思远 若曦 梓萱 浩然 雨桐 俊熙 语嫣".split()
+
+
+def citizens(n: int, seed: int = 11643) -> list[dict[str, str]]:
+    """`n` people with valid 18-digit resident ID numbers (GB 11643 check digit) and rare names."""
+    rng = random.Random(seed)
+    people, names = [], set()
+    while len(people) < n:
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        if name in names:
+            continue
+        names.add(name)
+        born = datetime(rng.randint(1940, 2004), rng.randint(1, 12), rng.randint(1, 28))
+        first17 = f"411325{born:%Y%m%d}{rng.randint(0, 999):03d}"
+        people.append({"id_number": first17 + check_digit(first17), "name": name})
+    return people
+
+
+def id_numbers_in(text: str) -> set[str]:
+    """Every 18-character window of digits (and a final X) whose GB 11643 check digit is right."""
+    found = set()
+    for run in re.finditer(r"\d{17,}[\dXx]?", text):
+        s = run.group().upper()
+        for i in range(len(s) - 17):
+            cand = s[i:i + 18]
+            if cand[:17].isdigit() and check_digit(cand[:17]) == cand[17]:
+                found.add(cand)
+    return found
+
+
+def json_escaped(text: str) -> str:
+    """`text` as json.dumps writes it by default (\\uXXXX), the other way a name could appear."""
+    return "".join(f"\\u{ord(c):04x}" if ord(c) > 127 else c for c in text)
