@@ -210,6 +210,18 @@ def board(engine: HallEngine, now: datetime, switch_cost_min: float | None = Non
     return Board(now, svc, waiting, weights, slots, sc)
 
 
+def cached_board(engine: HallEngine, when: datetime) -> Board:
+    """The board for this state and time, built once: a batch of requests and the state it publishes
+    ask for many estimates of the same state (one per ticket, one per queue)."""
+    key = (engine.events_applied, when)
+    cached = getattr(engine, "_board_cache", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    b = board(engine, when)
+    engine._board_cache = (key, b)
+    return b
+
+
 def spread_releases(slots: list[Slot], cv2: dict[str, float]) -> list[float]:
     """When each of these counters is expected to come free, taking into account that of several
     busy counters one comes free first: with exponential residuals of means r_i the k-th release is
@@ -398,7 +410,7 @@ def forecast_wait(engine: HallEngine, queue_id: str, ahead: int, now: datetime |
     if when is None:
         st = engine.stats[queue_id]
         return estimate_wait(ahead, st.mean_service_s, engine.counters_serving(queue_id))
-    b = b or board(engine, when)
+    b = b or cached_board(engine, when)
     fc = call_forecast(b, queue_id, ahead)
     if fc is None:
         st = engine.stats[queue_id]

@@ -82,6 +82,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
         self.notices: list[dict[str, Any]] = []
         self.ratings: dict[str, dict[str, Any]] = {}
         self.last_event_at: datetime | None = None
+        self.events_applied = 0
 
     # ================================================================ time and calendar
     def local_day(self, now: datetime) -> date:
@@ -385,6 +386,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
             raise ValueError(f"unknown event type {e.type!r}")
         fn(e.at, e.data)
         self.last_event_at = e.at
+        self.events_applied += 1  # a version of the state: derived views are cached against it
 
     def replay(self, events: Iterable[Event]) -> int:
         n = 0

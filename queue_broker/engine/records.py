@@ -17,7 +17,7 @@ GREEN, APPOINTMENT, RETURN, ELDERLY, NORMAL = "green", "appointment", "return", 
 PRIORITY_RANK = {GREEN: 0, APPOINTMENT: 1, RETURN: 1, ELDERLY: 2, NORMAL: 3}
 
 
-@dataclass
+@dataclass(slots=True)  # a busy day keeps thousands in memory: no per-instance __dict__
 class TicketRec:
     id: str
     number: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 import pytest
@@ -194,7 +195,7 @@ def test_replay_rebuilds_exactly_the_same_state(drive, config, clock):
     now = clock() + timedelta(minutes=1)
     assert twin.queues_state(now) == drive.e.queues_state(now)
     assert twin.counters_state(now) == drive.e.counters_state(now)
-    assert {k: vars(v) for k, v in twin.tickets.items()} == {k: vars(v) for k, v in drive.e.tickets.items()}
+    assert {k: asdict(v) for k, v in twin.tickets.items()} == {k: asdict(v) for k, v in drive.e.tickets.items()}
 
 
 def test_tickets_left_at_day_end_expire_and_free_their_counter(drive, clock):
