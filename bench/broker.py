@@ -12,6 +12,7 @@ The broker runs as `python -m queue_broker run` in its own process, as in produc
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -59,7 +60,7 @@ def latency(url: str, rate: float, seconds: float) -> dict[str, list[float]]:
     kiosk.wait_connected(5)
     desk.wait_connected(5)
     wait_ready(kiosk)
-    for c in ("W1", "T1"):
+    for c in ("W1", "W2", "W3", "T1"):
         desk.request(desk.topics.counter_cmd(c, "open"), {"request_id": uuid.uuid4().hex, "operator_id": "demo",
                                                           "pin": "123456"})
     times: dict[str, list[float]] = {"issue": [], "call-next": []}
@@ -85,22 +86,37 @@ def latency(url: str, rate: float, seconds: float) -> dict[str, list[float]]:
     return times
 
 
-def throughput(url: str, clients: int, inflight: int, seconds: float) -> tuple[int, float]:
+def throughput(url: str, clients: int, inflight: int, seconds: float, mixed: bool) -> tuple[int, float]:
+    """Acknowledged commands per second. `mixed`: half the clients are counters calling the next
+    citizen while the other half issue tickets, so the line stays as long as a hall's; otherwise
+    every client issues, and the line grows by thousands (no hall's)."""
     done = [0] * clients
     stop = threading.Event()
+    counters = ("W1", "W2", "W3", "T1")
 
     def run(i: int) -> None:
-        link = HallLink(url, "mini", f"bench-tp-{i}", "kiosk").start()
+        calling = mixed and i % 2 == 1
+        link = HallLink(url, "mini", f"bench-tp-{i}", "counter" if calling else "kiosk").start()
         link.wait_connected(5)
         window = []
+        n = 0
         while not stop.is_set():
             while len(window) < inflight:
-                body = {"request_id": uuid.uuid4().hex, "kiosk_id": f"bench-tp-{i}", "service_id": "zh-general",
+                n += 1
+                if calling:
+                    topic = link.topics.counter_cmd(counters[(i // 2 + n) % len(counters)], "call-next")
+                    window.append(link.request_async(topic, {"request_id": uuid.uuid4().hex}))
+                    continue
+                body = {"request_id": uuid.uuid4().hex, "kiosk_id": f"bench-tp-{i}",
+                        "service_id": ("zh-general", "bdc-transfer")[n % 2] if mixed else "zh-general",
                         "channel": "walk_in"}
                 window.append(link.request_async(link.topics.ticket_issue(), body))
-            p = window.pop(0)
-            if p.wait(10) is not None:
-                done[i] += 1
+            reply = window.pop(0).wait(10)
+            # count what was committed: an ok that changed something (a ticket issued or called)
+            if reply is not None:
+                body = json.loads(reply)
+                if body.get("ok") and body.get("ticket"):
+                    done[i] += 1
         link.stop()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
@@ -135,9 +151,11 @@ def main() -> None:
             for kind, values in times.items():
                 print(f"{kind:<10} n={len(values):5d}  p50={statistics.median(values):6.2f} ms  "
                       f"p99={pct(values, 99):6.2f} ms  max={max(values):6.2f} ms  (at {args.rate:g} req/s)")
-            count, elapsed = throughput(mq.url, args.clients, args.inflight, args.seconds)
-            print(f"durable commands: {count} in {elapsed:.1f} s = {count / elapsed:.0f} per second "
-                  f"({args.clients} clients x {args.inflight} in flight)")
+            for mixed in (True, False):
+                count, elapsed = throughput(mq.url, args.clients, args.inflight, args.seconds, mixed)
+                what = "issue and call-next, the line bounded" if mixed else "issue only, the line growing"
+                print(f"durable commands ({what}): {count} in {elapsed:.1f} s = {count / elapsed:.0f} per second "
+                      f"({args.clients} clients x {args.inflight} in flight)")
         finally:
             broker.terminate()
             broker.wait(10)
