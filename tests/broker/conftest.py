@@ -6,7 +6,7 @@ import itertools
 import json
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,27 +16,12 @@ from queue_broker.config.loader import load_site_config
 from queue_broker.link import HallLink
 from queue_broker.service.runner import HallService
 
+from ..clock import Clock  # noqa: F401 - re-exported for the broker tests
+
 MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini-site.yaml"
 TZ = ZoneInfo("Asia/Shanghai")
 _ids = itertools.count()
 
-
-class Clock:
-    def __init__(self, start: datetime):
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self.now
-
-    def advance(self, **kw) -> None:
-        with self._lock:
-            self.now += timedelta(**kw)
-
-    def set(self, when: datetime) -> None:
-        with self._lock:
-            self.now = when
 
 
 class Node:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import copy
 import itertools
-import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 
 from tests.remote_app import ROOT, SCREENSHOTS, RemoteApp, RemoteAppError
+
+from ..clock import Clock  # noqa: F401 - re-exported for the kiosk tests
 
 __all__ = ["ROOT", "SCREENSHOTS", "SCREEN", "SIM_DEVICES", "Clock", "KioskError", "KioskProcess", "write_site"]
 
@@ -36,21 +37,6 @@ SCREEN = {"width": 1080, "height": 1920, "diagonal_in": 21.5, "display_name": "1
 
 _n = itertools.count()
 
-
-class Clock:
-    """The broker's injected clock (and what the kiosk's KIOSK_CLOCK starts from)."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self.now
-
-    def advance(self, **kw) -> None:
-        with self._lock:
-            self.now += timedelta(**kw)
 
 
 def write_site(tmp: Path, site_id: str, *, screen: dict | None = None, devices: list | None = None,

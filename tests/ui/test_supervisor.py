@@ -9,15 +9,15 @@ move that counter on every tick is refused by the engine while the lock holds.""
 
 from __future__ import annotations
 
-import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from queue_broker.engine.commands import RaiseAlert, RebalanceCounter
 
+from ..clock import Clock as FakeClock
 from .harness import Broker, Node, ScreenProcess, write_site
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
@@ -25,19 +25,6 @@ pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 TZ = ZoneInfo("Asia/Shanghai")
 T2 = {"id": "T2", "number": 13, "name": "13号窗口 潮汐", "home": ["ZH"], "eligible": ["ZH", "SB", "BDC"], "tidal": True}
 
-
-class FakeClock:
-    def __init__(self, start: datetime):
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self.now
-
-    def advance(self, **kw) -> None:
-        with self._lock:
-            self.now += timedelta(**kw)
 
 
 class ProbeRebalancer:
