@@ -11,10 +11,12 @@
         password file and ACL (SIGHUP); the command says how.
     up [SITE_DIR|SITE.yaml] [--workdir DIR] [--mqtt-port N] [--mqtts-port N]
         The whole hall on this machine (default: examples/neixiang), until Ctrl-C.
-    bridge HALL_DIR --county COUNTY_DIR [--county-host HOST] [--county-port N] [--rotate] [--remove]
-        The hall's Mosquitto forwards its state, events and node status (never commands or replies) to
-        the county's broker over TLS; the county gets a user for it that may publish only those
-        (docs/county.md). HALL_DIR and COUNTY_DIR are folders written by init.
+    bridge HALL_DIR --county COUNTY_DIR [--county-host HOST] [--county-port N] [--link-port N]
+                    [--rotate] [--remove]
+        The hall's state, events and node status (never commands or replies) go to the county's broker
+        over TLS, through a Mosquitto bridge of its own on the hall server (the county link); the county
+        gets a user for the hall that may publish only those (docs/county.md). HALL_DIR and COUNTY_DIR
+        are folders written by init.
 
 Exit status: 0 done, 2 the input is wrong (the message says what to change), 1 anything else.
 """
@@ -99,7 +101,7 @@ def cmd_bridge(args: argparse.Namespace) -> int:
         notes = bridge.link(args.hall, args.county, bridge.BridgeOptions(
             host=args.county_host, port=args.county_port, restart_timeout=args.restart_timeout,
             keepalive=args.keepalive, queue_limit=args.queue_limit, queue_bytes=args.queue_bytes,
-            rotate=args.rotate))
+            link_port=args.link_port, rotate=args.rotate))
     for note in notes:
         print(f"- {note}")
     return 0
@@ -156,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from . import bridge
 
-    b = sub.add_parser("bridge", help="bridge a hall's Mosquitto to its county's broker (docs/county.md)")
+    b = sub.add_parser("bridge", help="link a hall to its county's broker (docs/county.md)")
     b.add_argument("hall", help="the hall's folder (written by init)")
     b.add_argument("--county", "--upstream", required=True, help="the county's folder (written by init); in a "
                    "chain, the next level up (a city)")
@@ -173,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"messages held in memory while the link is down (default {bridge.DEFAULT_QUEUE_LIMIT})")
     b.add_argument("--queue-bytes", type=int, default=bridge.DEFAULT_QUEUE_BYTES,
                    help=f"and bytes, whichever comes first (default {bridge.DEFAULT_QUEUE_BYTES})")
-    b.add_argument("--rotate", action="store_true", help="a new password for the bridge")
+    b.add_argument("--link-port", type=int, help=f"the link's own loopback listener, for its health probe "
+                   f"(default {bridge.DEFAULT_LINK_PORT})")
+    b.add_argument("--rotate", action="store_true", help="new passwords for the link")
     b.add_argument("--remove", action="store_true", help="remove the bridge on both sides")
     b.set_defaults(func=cmd_bridge)
     return parser

@@ -1,36 +1,48 @@
-"""`bridge`: a hall's Mosquitto forwards what its county needs to the county's broker (docs/county.md).
+"""`bridge`: a hall sends what its county needs to the county's broker (docs/county.md).
 
     python -m provisioning bridge HALL_DIR --county COUNTY_DIR [--county-host HOST] [--county-port PORT]
     python -m provisioning bridge HALL_DIR --county COUNTY_DIR --remove
 
 HALL_DIR and COUNTY_DIR are two folders written by `init` (the township hall's and the county hall's).
 Each hall keeps its own Mosquitto and queue broker: tickets, calls and voice never depend on the WAN.
-The bridge only copies, out of the hall, `hall/{site}/state/#`, `event/#` and `node/#` at QoS 1; no
-`cmd/` and no `reply/` topic ever leaves it (the only topics that carry ID numbers and names are
-commands).
+Only `hall/{site}/state/#`, `event/#` and `node/#` go out, at QoS 1; no `cmd/` and no `reply/` topic
+ever leaves the hall (the only topics that carry ID numbers and names are commands).
 
-On the hall's side (HALL_DIR/nodes/<server>/mosquitto/):
-    bridge/to-<county>.conf   (0600) the bridge: address, the county's CA, this hall's user and password on
-                              the county's broker, the topics; mosquitto.conf includes the folder
-                              (`include_dir`, its last line)
-    bridge/<county>-ca.crt    the county's CA, to check the county broker's certificate
-    install.sh installs both (and Mosquitto must restart: bridges are read only at start).
+The bridge does not run inside the hall's Mosquitto but in a Mosquitto of its own, the *county link*,
+on the hall server, and TLS to the county is stunnel's, not Mosquitto's: Mosquitto 2.0.11 spins at 100%
+CPU for good when the far end of a TLS bridge closes during the handshake (reproduced in
+docs/county.md: a WAN cut or a county restart behind a load balancer does it), and inside the hall's
+broker that would stop every kiosk and counter. The link takes the topics from the hall's Mosquitto (a
+bridge `in` over its loopback listener, as the user `county-link`, which may only read them) and sends
+them to the county (a bridge `out` in plain MQTT to stunnel on the loopback, which carries it over TLS
+with the county's CA, as the hall's own user there). Its wrapper script restarts it all when its
+Mosquitto stops answering or either process ends.
+
+On the hall's side (HALL_DIR/nodes/<server>/):
+    county-link/county-link.conf     (0600) the link's Mosquitto: both bridges and both passwords
+    county-link/county-link.stunnel  stunnel: TLS to the county, checks the county's certificate
+    county-link/<county>-ca.crt      the county's CA
+    county-link/county-link.sh       runs both, probes Mosquitto, restarts (see the script)
+    county-link/hall-county-link.service   its systemd unit; install.sh installs and starts it all
+    mosquitto/passwd, acl            the user `county-link` (role `link`: reads state, events, node status)
 
 On the county's side (COUNTY_DIR): a user `bridge-<hall site>` in the password file and, in the ACL,
-the additive role `bridge` of provisioning/roles.py: it may publish the carried halls' `state/#`,
-`event/#` and `node/#` and read nothing. Its password exists in clear only in the hall's bridge file.
+the role `bridge`: it may publish the carried halls' `state/#`, `event/#` and `node/#` and read nothing.
 `update-access.sh` on the county server installs the new password file and ACL (a reload is enough).
 
 A chain (township -> county -> city): run `bridge COUNTY_DIR --county CITY_DIR` after the townships'
-bridges into the county; the county's bridge then carries its own site and every site bridged into it
-(`--upstream` is a synonym of `--county` for this). Run it again when a township is added.
+bridges into the county; the county's link then carries its own site and every site bridged into it
+(`--upstream` is a synonym of `--county`). Run it again when a township is added.
 
 provision.json records the bridge on both sides (no secret), so `init` run again on either folder
-keeps it; `Provisioner._generate` calls `user_hashes`, `acl_blocks`, `hall_side` and `patch_install`.
+keeps it: `Provisioner._generate` calls `user_hashes`, `acl_blocks` and `hall_side`.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import pwd
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,13 +58,15 @@ from .roles import RIGHTS, ROLE_TITLES, expand
 if TYPE_CHECKING:
     from .generate import Provisioner
 
-BRIDGE_DIR = "bridge"  # under the hall server's mosquitto/ folder
-ROLE = "bridge"
+LINK_DIR = "county-link"  # in the hall server's bundle
+LINK_USER = "county-link"  # the link's user on the hall's own Mosquitto
+LINK_UNIT = "hall-county-link.service"
 STATE_REFRESH_S = 10  # queue_broker.service.runner.STATE_REFRESH_S: retained state is re-sent this often
 DEFAULT_RESTART = "5 60"
 DEFAULT_KEEPALIVE = 30
 DEFAULT_QUEUE_LIMIT = 50_000
 DEFAULT_QUEUE_BYTES = 64 * 1024 * 1024
+DEFAULT_LINK_PORT = 1884
 
 
 @dataclass
@@ -61,27 +75,26 @@ class BridgeOptions:
     port: int | None = None  # default: the county's TLS listener (--mqtts-port)
     restart_timeout: str = DEFAULT_RESTART  # "base cap" (seconds, jittered back-off) or one constant
     keepalive: int = DEFAULT_KEEPALIVE
-    queue_limit: int = DEFAULT_QUEUE_LIMIT  # messages held while the link is down (max_queued_messages)
-    queue_bytes: int = DEFAULT_QUEUE_BYTES  # and bytes (max_queued_bytes), whichever comes first
-    rotate: bool = False  # a new password for the bridge user
+    queue_limit: int = DEFAULT_QUEUE_LIMIT  # messages held while the county is out of reach
+    queue_bytes: int = DEFAULT_QUEUE_BYTES  # and bytes, whichever comes first
+    link_port: int | None = None  # the link's loopback listener (health probe), and stunnel's on the next
+    # port; default 1884 (and 1885) or as before
+    rotate: bool = False  # new passwords for the link
 
 
 def bridge_user(site: str) -> str:
-    """The bridge's MQTT user name (and client id) on the county's broker."""
+    """The hall's MQTT user name (and client id) on the county's broker."""
     return f"bridge-{site}"
-
-
-def conf_name(county_site: str) -> str:
-    return f"to-{county_site}.conf"
 
 
 def ca_name(county_site: str) -> str:
     return f"{county_site}-ca.crt"
 
 
-def bridged_topics(sites: list[str]) -> list[str]:
-    """The topic filters the bridge sends out, which are exactly what the county's ACL lets it publish."""
-    return [expand(t, site, "", None) for site in sites for t in RIGHTS[ROLE].publish]
+def bridged_topics(sites: list[str], filters: tuple[str, ...] = RIGHTS["bridge"].publish) -> list[str]:
+    """The topic filters the link carries: what the county's ACL lets the hall's user publish (role
+    `bridge`), and what the link's user may read on the hall's Mosquitto (role `link`: the same)."""
+    return [expand(t, site, "", None) for site in sites for t in filters]
 
 
 def carried_sites(prov: Provisioner) -> list[str]:
@@ -90,6 +103,14 @@ def carried_sites(prov: Provisioner) -> list[str]:
     for entry in prov.state.get("bridges", {}).values():
         sites += [s for s in entry["sites"] if s not in sites]
     return sites
+
+
+def link_dir(prov: Provisioner) -> Path:
+    return prov.node_dir(prov.server) / LINK_DIR
+
+
+def _link_dir_on_server(prov: Provisioner) -> str:
+    return str(link_dir(prov)) if prov.state["in_place"] else f"{prov.state['etc']}/{LINK_DIR}"
 
 
 def _error(message: str) -> Exception:
@@ -104,13 +125,17 @@ def _now() -> str:
     return now()
 
 
-def _stored_password(conf: Path) -> str | None:
+def stored_passwords(conf: Path) -> dict[str, str]:
+    """remote_username -> remote_password of each connection in an existing county-link.conf."""
     if not conf.exists():
-        return None
+        return {}
+    found, user = {}, None
     for line in conf.read_text().splitlines():
-        if line.startswith("remote_password "):
-            return line.split(None, 1)[1].strip()
-    return None
+        if line.startswith("remote_username "):
+            user = line.split(None, 1)[1].strip()
+        elif line.startswith("remote_password ") and user:
+            found[user] = line.split(None, 1)[1].strip()
+    return found
 
 
 # ---------------------------------------------------------------------------------------- the command
@@ -124,71 +149,75 @@ def link(hall_dir: str | Path, county_dir: str | Path, opts: BridgeOptions | Non
         raise _error(f"a hall cannot bridge to itself ({hall.site_id}): give the county's folder with --county")
     user = bridge_user(hall.site_id)
     if user in county.state["nodes"]:
-        raise _error(f"the county hall {county.site_id} has a node named {user}, the name of this hall's bridge "
-                     f"user there: rename that node (or the hall)")
+        raise _error(f"the county hall {county.site_id} has a node named {user}, the name of this hall's user "
+                     f"there: rename that node")
+    if LINK_USER in hall.state["nodes"]:
+        raise _error(f"hall {hall.site_id} has a node named {LINK_USER}, the name of the link's user: rename it")
     sites = carried_sites(hall)
     if county.site_id in sites:
         raise _error(f"hall {county.site_id} bridges into {hall.site_id} already: bridging back would be a loop")
-    if not 1 <= opts.keepalive <= 65535 or opts.keepalive < 5:
-        raise _error("--keepalive is 5 s or more (Mosquitto's minimum)")
+    if opts.keepalive < 5 or opts.keepalive > 65535:
+        raise _error("--keepalive is 5 s (Mosquitto's minimum) or more")
     parts = opts.restart_timeout.split()
     if not 1 <= len(parts) <= 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
         raise _error(f"--restart-timeout is one number of seconds or two (base and cap), not {opts.restart_timeout!r}")
     if opts.queue_limit < 0 or opts.queue_bytes < 0:
         raise _error("queue limits are 0 (no limit) or more")
-
+    old = hall.state.get("upstream") or {}
+    link_port = opts.link_port or old.get("link_port") or DEFAULT_LINK_PORT
     host = opts.host or county.state["hosts"][0]
     port = opts.port or county.state["mqtts_port"]
-    if not 1 <= port <= 65535:
-        raise _error(f"port {port} is not a TCP port")
-    cert_path = county.mosquitto_dir / "server.crt"
-    names = server_hosts(x509.load_pem_x509_certificate(cert_path.read_bytes()))
+    for p in (port, link_port, link_port + 1):
+        if not 1 <= p <= 65535:
+            raise _error(f"port {p} is not a TCP port")
+    if {link_port, link_port + 1} & {hall.state["mqtt_port"], hall.state["mqtts_port"]}:
+        raise _error(f"--link-port {link_port} (and {link_port + 1}, stunnel's) would take a port of the hall's "
+                     f"own Mosquitto: give another")
+    names = server_hosts(x509.load_pem_x509_certificate((county.mosquitto_dir / "server.crt").read_bytes()))
     if host not in names:
-        raise _error(f"the county's server certificate names {', '.join(sorted(names))}, not {host}: the bridge "
+        raise _error(f"the county's server certificate names {', '.join(sorted(names))}, not {host}: the link "
                      f"checks the name. Give one of those with --county-host, or run init on the county folder "
                      f"again with --host {host} (it keeps the CA and every password) and install it there")
 
     notes: list[str] = []
-    old = hall.state.get("upstream")
-    bridge_dir = hall.mosquitto_dir / BRIDGE_DIR
-    password = None
-    if old and old["county_site"] == county.site_id and not opts.rotate:
-        password = _stored_password(bridge_dir / conf_name(county.site_id))
+    ldir = link_dir(hall)
+    stored = {} if opts.rotate else stored_passwords(ldir / "county-link.conf")
     if old and old["county_site"] != county.site_id:
-        notes.append(f"this hall bridged to {old['county_site']} until now: that bridge is replaced. Remove its "
-                     f"user there: `python -m provisioning bridge {hall.out} --county <that county's folder> --remove`")
-        shutil.rmtree(bridge_dir, ignore_errors=True)
-    password = password or new_password()
+        notes.append(f"this hall was bridged to {old['county_site']} until now: that bridge is replaced. Remove "
+                     f"its user there: `python -m provisioning bridge {hall.out} --county <that county's folder> "
+                     f"--remove`")
+        stored.pop(old.get("user"), None)
+        shutil.rmtree(ldir, ignore_errors=True)
+    password = stored.get(user) or new_password()
+    link_password = stored.get(LINK_USER) or new_password()
 
     # the county's side: the user, its hash, its ACL block
     county.state.setdefault("bridges", {})[user] = {"site": hall.site_id, "sites": sites, "added": _now()}
-    passwd_path = county.mosquitto_dir / "passwd"
-    hashes = read_passwd(passwd_path)
-    if not (user in hashes and check_password(password, hashes[user])):
-        hashes[user] = hash_password(password)
-        write_passwd(passwd_path, hashes)
-    county_notes = county._generate()
+    _set_hash(county.mosquitto_dir / "passwd", user, password)
+    notes += [f"county {county.site_id}: {n}" for n in county._generate()]
     county._save()
-    notes += [f"county {county.site_id}: {n}" for n in county_notes]
 
-    # the hall's side: the bridge file and the county's CA
+    # the hall's side: the link's user on the hall's Mosquitto, the link's files
     hall.state["upstream"] = {
         "county_site": county.site_id, "county_name": county.state.get("site_name", county.site_id),
         "county_dir": str(county.out), "host": host, "port": port, "user": user, "sites": sites,
         "restart_timeout": " ".join(parts), "keepalive": opts.keepalive, "queue_limit": opts.queue_limit,
-        "queue_bytes": opts.queue_bytes, "linked_at": _now(),
+        "queue_bytes": opts.queue_bytes, "link_port": link_port, "tunnel_port": link_port + 1,
+        "linked_at": _now(),
     }
-    write_public(bridge_dir / ca_name(county.site_id), (county.out / "ca" / "ca.crt").read_bytes())
-    write_bridge_conf(hall, password)
+    _set_hash(hall.mosquitto_dir / "passwd", LINK_USER, link_password)
+    write_public(ldir / ca_name(county.site_id), (county.out / "ca" / "ca.crt").read_bytes())
+    write_link_conf(hall, password, link_password)
     notes += hall._generate()
     hall._save()
     notes += [
-        f"hall {hall.site_id} bridges to {county.site_id} at {host}:{port} as {user}, carrying "
-        f"{', '.join(sites)}: state/#, event/#, node/# out, nothing in",
+        f"hall {hall.site_id} is linked to {county.site_id} at {host}:{port} as {user}, carrying "
+        f"{', '.join(sites)}: state/#, event/#, node/# out, nothing in; the link runs in its own Mosquitto "
+        f"({LINK_UNIT}, loopback port {link_port})",
         f"county server: copy {county.node_dir(county.server)} there and run `sudo sh update-access.sh` "
         f"(a reload: the new user and ACL apply at once)",
-        f"hall server: copy {hall.node_dir(hall.server)} there and run `sudo sh install.sh` (it restarts "
-        f"Mosquitto, which reads bridges only at start: do it outside opening hours)",
+        f"hall server: copy {hall.node_dir(hall.server)} there and run `sudo sh install.sh` (it also restarts "
+        f"the hall's Mosquitto: do it outside opening hours)",
     ]
     if hall.state.get("bridges"):
         notes.append(f"halls bridged into {hall.site_id} are carried on; after bridging another one into it, "
@@ -204,104 +233,137 @@ def unlink(hall_dir: str | Path, county_dir: str | Path) -> list[str]:
     user = bridge_user(hall.site_id)
     notes = []
     if county.state.get("bridges", {}).pop(user, None) is not None:
-        hashes = read_passwd(county.mosquitto_dir / "passwd")
-        hashes.pop(user, None)
-        write_passwd(county.mosquitto_dir / "passwd", hashes)
+        _drop_hash(county.mosquitto_dir / "passwd", user)
         county._generate()
         county._save()
         notes.append(f"county {county.site_id}: user {user} removed from the password file and the ACL "
-                     f"(run update-access.sh on the county server: the bridge is disconnected at the reload)")
+                     f"(run update-access.sh on the county server: the link is disconnected at the reload)")
     up = hall.state.get("upstream")
     if up and up["county_site"] == county.site_id:
         del hall.state["upstream"]
-        shutil.rmtree(hall.mosquitto_dir / BRIDGE_DIR, ignore_errors=True)
+        _drop_hash(hall.mosquitto_dir / "passwd", LINK_USER)
+        shutil.rmtree(link_dir(hall), ignore_errors=True)
         hall._generate()
         hall._save()
-        notes.append(f"hall {hall.site_id}: the bridge is gone from its Mosquitto configuration (run install.sh "
-                     f"on the hall server: Mosquitto restarts)")
+        notes.append(f"hall {hall.site_id}: the link is gone from its bundle; on the hall server: "
+                     f"`systemctl disable --now {LINK_UNIT}`, then run update-access.sh")
     if not notes:
         raise _error(f"hall {hall.site_id} has no bridge to {county.site_id}")
     return notes
 
 
-def write_bridge_conf(hall: Provisioner, password: str) -> Path:
+def _set_hash(path: Path, user: str, password: str) -> None:
+    hashes = read_passwd(path)
+    if not (user in hashes and check_password(password, hashes[user])):
+        hashes[user] = hash_password(password)
+        write_passwd(path, hashes)
+
+
+def _drop_hash(path: Path, user: str) -> None:
+    hashes = read_passwd(path)
+    if hashes.pop(user, None) is not None:
+        write_passwd(path, hashes)
+
+
+def _values(hall: Provisioner) -> dict:
     up = hall.state["upstream"]
-    path = hall.mosquitto_dir / BRIDGE_DIR / conf_name(up["county_site"])
+    return {"site": hall.site_id, "county_site": up["county_site"], "county_name": up["county_name"],
+            "link_dir": _link_dir_on_server(hall), "link_port": up["link_port"], "sites": up["sites"],
+            "tunnel_port": up["tunnel_port"], "host": up["host"], "port": up["port"],
+            "ca_name": ca_name(up["county_site"])}
+
+
+def write_link_conf(hall: Provisioner, password: str, link_password: str) -> Path:
     from .generate import render
 
-    text = render("bridge.conf.j2", site=hall.site_id, county_site=up["county_site"],
-                  county_name=up["county_name"], connection=f"{hall.site_id}-to-{up['county_site']}",
-                  host=up["host"], port=up["port"], user=up["user"], password=password,
-                  local_clientid=f"local.{up['user']}", keepalive=up["keepalive"],
-                  restart_timeout=up["restart_timeout"], queue_limit=up["queue_limit"],
-                  queue_bytes=up["queue_bytes"], state_refresh_s=STATE_REFRESH_S,
-                  conf_dir=hall._conf_dir(), ca_name=ca_name(up["county_site"]),
-                  sites=up["sites"], topics=bridged_topics(up["sites"]))
-    return write_secret(path, text)
+    up = hall.state["upstream"]
+    run_user = pwd.getpwuid(os.geteuid()).pw_name if hall.state["in_place"] else None  # the unit sets User=
+    text = render("county-link.conf.j2", **_values(hall), user=up["user"], password=password,
+                  link_user=LINK_USER, link_password=link_password, hall_port=hall.state["mqtt_port"],
+                  keepalive=up["keepalive"], restart_timeout=up["restart_timeout"], queue_limit=up["queue_limit"],
+                  queue_bytes=up["queue_bytes"], state_refresh_s=STATE_REFRESH_S, run_user=run_user,
+                  topics=bridged_topics(up["sites"]))
+    return write_secret(link_dir(hall) / "county-link.conf", text)
 
 
 # ---------------------------------------------------------------------------------------- hooks of _generate
 def user_hashes(prov: Provisioner, old_hashes: dict[str, str], notes: list[str]) -> dict[str, str]:
-    """The county's side: the bridge users' hashes are kept (their passwords live in the halls' files)."""
+    """Hashes kept across a regeneration: the bridge users of halls bridged into this one (their passwords
+    live in those halls' files) and this hall's own link user (its password lives in county-link.conf)."""
+    users = list(prov.state.get("bridges", {}))
+    if prov.state.get("upstream"):
+        users.append(LINK_USER)
     kept = {}
-    for user in prov.state.get("bridges", {}):
+    for user in users:
         if user in old_hashes:
             kept[user] = old_hashes[user]
         else:
-            notes.append(f"bridge user {user} has no password here: run `bridge` for that hall again")
+            notes.append(f"user {user} has no password here: run `bridge` again")
     return kept
 
 
 def acl_blocks(prov: Provisioner) -> str:
-    bridges = prov.state.get("bridges", {})
-    if not bridges:
-        return ""
     site = prov.site_id
-    out = ["", "# Bridges of other halls into this one (python -m provisioning bridge, role `bridge`): each may",
-           "# publish the state, events and node status of the halls it carries, and read nothing."]
-    for user, entry in sorted(bridges.items()):
-        out += ["", f"# {user}: {ROLE_TITLES[ROLE]} (hall {entry['site']}, carries {', '.join(entry['sites'])})",
-                f"user {user}", f"topic deny hall/{site}/reply/#"]
-        out += [f"topic write {t}" for t in bridged_topics(entry["sites"])]
-    return "\n".join(out) + "\n"
+    out = []
+    bridges = prov.state.get("bridges", {})
+    if bridges:
+        out += ["", "# Halls bridged into this one (python -m provisioning bridge, role `bridge`): each may",
+                "# publish the state, events and node status of the halls it carries, and read nothing."]
+        for user, entry in sorted(bridges.items()):
+            out += ["", f"# {user}: {ROLE_TITLES['bridge']} (hall {entry['site']}, carries {', '.join(entry['sites'])})",
+                    f"user {user}", f"topic deny hall/{site}/reply/#"]
+            out += [f"topic write {t}" for t in bridged_topics(entry["sites"])]
+    up = prov.state.get("upstream")
+    if up:
+        out += ["", f"# {LINK_USER}: {ROLE_TITLES['link']} {up['county_site']} (python -m provisioning bridge, role",
+                "# `link`): reads the state, events and node status it carries, publishes nothing",
+                f"user {LINK_USER}", f"topic deny hall/{site}/reply/#"]
+        out += [f"topic read {t}" for t in bridged_topics(up["sites"], RIGHTS["link"].read)]
+    return "\n".join(out) + "\n" if out else ""
 
 
-def hall_side(prov: Provisioner, notes: list[str]) -> str:
-    """The hall's side: (re)write the bridge file with the stored password; the line that includes it."""
+def hall_side(prov: Provisioner, notes: list[str]) -> None:
+    """The hall's side after every regeneration: the link's files with the stored passwords, and the
+    lines of install.sh that install and start the link."""
     up = prov.state.get("upstream")
     if not up:
-        return ""
-    conf = prov.mosquitto_dir / BRIDGE_DIR / conf_name(up["county_site"])
-    password = _stored_password(conf)
-    if password is None:
-        notes.append(f"the bridge to {up['county_site']} has no file {conf} (copied away?): Mosquitto is "
-                     f"configured without it; run `bridge` again to make it")
-        return ""
-    write_bridge_conf(prov, password)
-    return (f"\n# --- the bridge to {up['county_site']} (python -m provisioning bridge; docs/county.md)\n"
-            f"include_dir {prov._conf_dir()}/{BRIDGE_DIR}\n")
-
-
-INSTALL_ANCHOR = "install -m 0600 -o mosquitto -g mosquitto mosquitto/passwd mosquitto/server.key"
-
-
-def patch_install(prov: Provisioner) -> None:
-    """Add the bridge's files to the hall server's install.sh (when it has a bridge)."""
-    up = prov.state.get("upstream")
-    script = prov.node_dir(prov.server) / "install.sh"
-    if not up or not script.exists() or not (prov.mosquitto_dir / BRIDGE_DIR / conf_name(up["county_site"])).exists():
         return
-    text = script.read_text()
-    lines = text.splitlines(keepends=True)
-    at = next((i for i, line in enumerate(lines) if line.startswith(INSTALL_ANCHOR)), None)
-    if at is None:
-        raise RuntimeError(f"install.sh has no line starting {INSTALL_ANCHOR!r}: update provisioning/bridge.py")
-    conf = prov._conf_dir()
-    lines[at + 1:at + 1] = [
-        f"# the bridge to {up['county_site']} (python -m provisioning bridge): its file holds a password\n",
-        f"install -d -m 0750 -o root -g mosquitto {conf}/{BRIDGE_DIR}\n",
-        f"rm -f {conf}/{BRIDGE_DIR}/*.conf\n",
-        f"install -m 0600 -o mosquitto -g mosquitto mosquitto/{BRIDGE_DIR}/*.conf {conf}/{BRIDGE_DIR}/\n",
-        f"install -m 0640 -o root -g mosquitto mosquitto/{BRIDGE_DIR}/*.crt {conf}/{BRIDGE_DIR}/\n",
-    ]
-    write_public(script, "".join(lines), executable=True)
+    ldir = link_dir(prov)
+    stored = stored_passwords(ldir / "county-link.conf")
+    if up["user"] not in stored or LINK_USER not in stored:
+        notes.append(f"the link to {up['county_site']} has no {ldir / 'county-link.conf'} (copied away?): run "
+                     f"`bridge` again to make it")
+        return
+    write_link_conf(prov, stored[up["user"]], stored[LINK_USER])
+    from .generate import render
+
+    values = _values(prov)
+    write_public(ldir / "county-link.stunnel", render("county-link.stunnel.j2", **values,
+                                                      host_is_ip=_is_ip(values["host"])))
+    write_public(ldir / "county-link.sh", render("county-link.sh.j2", **values), executable=True)
+    write_public(ldir / LINK_UNIT, render("county-link.service.j2", **values))
+    script = prov.node_dir(prov.server) / "install.sh"
+    if script.exists():
+        d = values["link_dir"]
+        text = script.read_text().rstrip("\n") + "\n" + "\n".join([
+            "",
+            f"# --- the link to {up['county_site']} (python -m provisioning bridge): a Mosquitto of its own, stunnel",
+            "command -v stunnel4 >/dev/null || apt-get install -y stunnel4",
+            f"install -d -m 0750 -o root -g mosquitto {d}",
+            f"install -m 0600 -o mosquitto -g mosquitto {LINK_DIR}/county-link.conf {d}/",
+            f"install -m 0644 -o root -g root {LINK_DIR}/{ca_name(up['county_site'])} {LINK_DIR}/county-link.sh "
+            f"{LINK_DIR}/county-link.stunnel {d}/",
+            f"install -m 0644 {LINK_DIR}/{LINK_UNIT} /etc/systemd/system/",
+            "systemctl daemon-reload",
+            f"systemctl enable {LINK_UNIT} && systemctl restart {LINK_UNIT}",
+            f'echo "{LINK_UNIT} started; journalctl -u {LINK_UNIT} shows its log"',
+        ]) + "\n"
+        write_public(script, text, executable=True)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False

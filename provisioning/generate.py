@@ -398,14 +398,14 @@ class Provisioner:
             notes.append(f"made the key that hashes ID numbers: {key_path} (back it up with the database)")
 
         common = self._values()
-        write_public(mq / "mosquitto.conf", render("mosquitto.conf.j2", **common) + bridge.hall_side(self, notes))
+        write_public(mq / "mosquitto.conf", render("mosquitto.conf.j2", **common))
         server_dir = self.node_dir(self.server)
         write_public(server_dir / "hall-mosquitto.service", render("hall-mosquitto.service.j2", **common))
         write_public(server_dir / "update-access.sh", render("update-access.sh.j2", **common), executable=True)
         for node in nodes:
             if node.id in passwords:
                 self._bundle(node, passwords[node.id], raw, cfg, ca.cert_pem, common)
-        bridge.patch_install(self)
+        bridge.hall_side(self, notes)  # the link to the county: its files, and its lines in install.sh
         return notes
 
     def _values(self) -> dict[str, Any]:

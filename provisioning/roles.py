@@ -40,6 +40,10 @@ RIGHTS: dict[str, Rights] = {
     # bridged hall's site, not the county's: it may publish what a county needs of that hall and
     # read nothing. The same three filters are the bridge's `out` topics on the township side.
     "bridge": Rights(publish=("state/#", "event/#", "node/#"), read=()),
+    # Additive, not a node role either: the county link's user on its own hall's Mosquitto (the link is a
+    # Mosquitto of its own that forwards these topics to the county): it reads them and publishes nothing.
+    # A county's link reads them for every hall bridged into it as well (a chain to a city).
+    "link": Rights(publish=(), read=("state/#", "event/#", "node/#")),
 }
 
 ROLE_TITLES = {
@@ -51,6 +55,7 @@ ROLE_TITLES = {
     "supervisor": "supervisor tablet",
     "gateway": "online-booking gateway",
     "bridge": "a hall's bridge to its county",
+    "link": "the hall's link to",
 }
 
 

@@ -3,8 +3,13 @@ site id, bridged by `python -m provisioning bridge`, with real Mosquittos runnin
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import shutil
+import signal
+import socket
+import subprocess
 import threading
 import time
 from datetime import datetime, timedelta
@@ -44,9 +49,9 @@ class HallDir:
 
     def __init__(self, root: Path, site: str):
         self.site = site
-        self.mqtt_port, self.mqtts_port = free_port(), free_port()
-        while self.mqtts_port == self.mqtt_port:
-            self.mqtts_port = free_port()
+        self.mqtt_port = free_port()
+        self.mqtts_port = free_port()
+        self.link_port = free_pair()  # the link's listener and, on the next port, its stunnel
         raw = yaml.safe_load(MINI_SITE.read_text(encoding="utf-8"))
         raw["site"] = {**raw["site"], "id": site, "name": NAMES.get(site, f"测试镇便民服务中心 {site}")}
         site_file = root / f"{site}.yaml"
@@ -56,6 +61,7 @@ class HallDir:
         self.prov.init(site_file, Options(hosts=["127.0.0.1"], mqtt_port=self.mqtt_port,
                                           mqtts_port=self.mqtts_port, bind="127.0.0.1", in_place=True))
         self.mosquitto: MosquittoProcess | None = None
+        self.link: subprocess.Popen | None = None
 
     @property
     def mq(self) -> Path:
@@ -90,8 +96,48 @@ class HallDir:
         return self.mosquitto
 
     def stop(self) -> None:
+        self.stop_link()
         if self.mosquitto:
-            self.mosquitto.stop()
+            self.mosquitto.cleanup()
+
+    def start_link(self, probe_s: float = 1.0) -> subprocess.Popen:
+        """The county link as the unit runs it: the generated county-link.sh, with its own Mosquitto and
+        stunnel (`apt-get install stunnel4`)."""
+        d = self.prov.node_dir(self.prov.server) / "county-link"
+        env = {**os.environ, "HALL_LINK_PROBE_S": str(probe_s), "MOSQUITTO": shutil.which("mosquitto"),
+               "STUNNEL": shutil.which("stunnel4") or "stunnel4"}
+        log = open(self.out / "run" / "county-link.log", "ab")
+        self.link = subprocess.Popen(["bash", str(d / "county-link.sh"), str(d / "county-link.conf"),
+                                      str(d / "county-link.stunnel")], env=env, stdout=log, stderr=log,
+                                     start_new_session=True)
+        log.close()
+        wait_until(lambda: port_open("127.0.0.1", self.link_port), 10, "the county link did not start")
+        return self.link
+
+    def stop_link(self) -> None:
+        if self.link and self.link.poll() is None:
+            self.link.terminate()  # the script's trap stops its Mosquitto
+            try:
+                self.link.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.link.pid, signal.SIGKILL)
+                self.link.wait(5)
+        self.link = None
+
+    def link_log(self) -> str:
+        return (self.out / "run" / "county-link.log").read_text(errors="replace")
+
+
+def free_pair() -> int:
+    """A free loopback port whose next port is free as well."""
+    while True:
+        port = free_port()
+        try:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", port + 1))
+            return port
+        except OSError:
+            continue
 
 
 def wait_until(predicate, timeout: float, what: str = "condition"):

@@ -1,6 +1,7 @@
-"""What `python -m provisioning bridge` writes on both sides, without running anything: the hall's bridge
-file (secret, topics out only, the county's CA), the county's user and ACL block, and that `init` run
-again on either folder keeps the bridge."""
+"""What `python -m provisioning bridge` writes on both sides, without running anything: the hall's county
+link (its own Mosquitto: a bridge in from the hall, a bridge out to the county, secret, the county's CA),
+the link's read-only user on the hall's Mosquitto, the county's user and ACL block, and that `init` run
+again on either folder keeps it all."""
 
 from __future__ import annotations
 
@@ -16,82 +17,134 @@ from provisioning.roles import RIGHTS, ROLES
 
 from .conftest import HallDir
 
-BRIDGE = "nodes/broker/mosquitto/bridge"
+LINK = "nodes/broker/county-link"
 
 
 @pytest.fixture
 def pair(tmp_path):
     county, town = HallDir(tmp_path, "county"), HallDir(tmp_path, "township-a")
-    assert main(["bridge", str(town.out), "--county", str(county.out), "--county-host", "127.0.0.1"]) == 0
+    assert main(["bridge", str(town.out), "--county", str(county.out), "--county-host", "127.0.0.1",
+                 "--link-port", str(town.link_port)]) == 0
     return county, town
 
 
-def bridge_password(town: HallDir, county_site: str = "county") -> str:
-    text = (town.out / BRIDGE / f"to-{county_site}.conf").read_text()
-    return next(line.split()[1] for line in text.splitlines() if line.startswith("remote_password "))
+def connections(hall: HallDir) -> dict[str, dict]:
+    """The link's bridges: connection name -> {"options": {...}, "topics": [...]}; plus "" for the globals."""
+    blocks: dict[str, dict] = {"": {"options": {}, "topics": []}}
+    current = blocks[""]
+    for line in (hall.out / LINK / "county-link.conf").read_text().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.partition(" ")
+        if key == "connection":
+            current = blocks.setdefault(value, {"options": {}, "topics": []})
+        elif key == "topic":
+            current["topics"].append(value)
+        else:
+            current["options"][key] = value
+    return blocks
+
+
+def bridge_password(town: HallDir) -> str:
+    """The hall's password on its county's broker."""
+    county = json.loads((town.out / "provision.json").read_text())["upstream"]["county_site"]
+    return connections(town)[f"{town.site}-to-{county}"]["options"]["remote_password"]
+
+
+def link_password(hall: HallDir) -> str:
+    """The link's password on its own hall's Mosquitto."""
+    return connections(hall)[f"{hall.site}-hall"]["options"]["remote_password"]
 
 
 def test_the_hall_side(pair):
     county, town = pair
-    conf = town.out / BRIDGE / "to-county.conf"
+    conf = town.out / LINK / "county-link.conf"
     assert stat.S_IMODE(conf.stat().st_mode) == 0o600
-    lines = [line for line in conf.read_text().splitlines() if line and not line.startswith("#")]
-    options = dict(line.split(None, 1) for line in lines if not line.startswith("topic "))
-    # out only, QoS 1, exactly the three families of this hall; never cmd/ or reply/
-    assert [line for line in lines if line.startswith("topic ")] == [
-        "topic hall/township-a/state/# out 1", "topic hall/township-a/event/# out 1",
-        "topic hall/township-a/node/# out 1"]
-    assert options["address"] == f"127.0.0.1:{county.mqtts_port}"  # the county's TLS listener
-    assert options["remote_username"] == options["remote_clientid"] == "bridge-township-a"
-    assert options["cleansession"] == "false" and options["local_cleansession"] == "false"
-    assert options["bridge_insecure"] == "false" and options["notifications_local_only"] == "true"
-    ca = town.out / BRIDGE / "county-ca.crt"
-    assert options["bridge_cafile"] == str(ca)
+    blocks = connections(town)
+    assert set(blocks) == {"", "township-a-hall", "township-a-to-county"}
+    families = ["hall/township-a/state/#", "hall/township-a/event/#", "hall/township-a/node/#"]
+    # in from the hall's own Mosquitto (loopback, its user county-link), out to the county: QoS 1, exactly
+    # the three families of this hall; never cmd/ or reply/
+    hall_in, out = blocks["township-a-hall"], blocks["township-a-to-county"]
+    assert hall_in["topics"] == [f"{t} in 1" for t in families]
+    assert out["topics"] == [f"{t} out 1" for t in families]
+    assert hall_in["options"]["address"] == f"127.0.0.1:{town.mqtt_port}"
+    assert hall_in["options"]["remote_username"] == "county-link"
+    o = out["options"]
+    assert o["address"] == f"127.0.0.1:{town.link_port + 1}"  # stunnel on the loopback: Mosquitto does no TLS
+    assert not {"bridge_cafile", "bridge_capath", "bridge_certfile", "bridge_insecure"} & set(o)
+    assert o["remote_username"] == o["remote_clientid"] == "bridge-township-a"
+    assert o["cleansession"] == "false" == hall_in["options"]["cleansession"]
+    assert o["notifications_local_only"] == "true"
+    # stunnel: TLS to the county's listener, the county's CA, the name checked
+    tunnel = dict(line.split(" = ", 1) for line in (town.out / LINK / "county-link.stunnel").read_text().splitlines()
+                  if " = " in line and not line.startswith(";"))
+    ca = town.out / LINK / "county-ca.crt"
+    assert tunnel["client"] == "yes" and tunnel["accept"] == f"127.0.0.1:{town.link_port + 1}"
+    assert tunnel["connect"] == f"127.0.0.1:{county.mqtts_port}"  # the county's TLS listener
+    assert tunnel["CAfile"] == str(ca) and tunnel["verifyChain"] == "yes" and tunnel["checkIP"] == "127.0.0.1"
+    assert tunnel["sslVersionMin"] == "TLSv1.2"
     assert ca.read_bytes() == (county.out / "ca" / "ca.crt").read_bytes()
-    assert int(options["max_queued_messages"]) > 0 and int(options["max_queued_bytes"]) > 0
-    # mosquitto.conf includes the folder, last; it and provision.json hold no password
+    g = blocks[""]["options"]
+    assert g["listener"] == f"{town.link_port} 127.0.0.1" and g["allow_anonymous"] == "false"
+    assert g["persistence"] == "false" and "password_file" not in g  # nobody logs in to the link
+    assert int(g["max_queued_messages"]) > 0 and int(g["max_queued_bytes"]) > 0
+    # the hall's own Mosquitto has no bridge; its ACL lets the link read those families and nothing else
     main_conf = (town.mq / "mosquitto.conf").read_text()
-    assert main_conf.rstrip().splitlines()[-1] == f"include_dir {town.mq / 'bridge'}"
-    password = bridge_password(town)
-    for path in (town.mq / "mosquitto.conf", town.out / "provision.json", county.out / "provision.json",
-                 county.mq / "acl", town.out / "nodes/broker/install.sh"):
-        assert password not in path.read_text(), path
+    assert "\nconnection " not in main_conf and "include_dir" not in main_conf
+    acl = (town.mq / "acl").read_text()
+    assert block_of(acl, "county-link") == ["user county-link", "topic deny hall/township-a/reply/#",
+                                            *[f"topic read {t}" for t in families]]
+    assert check_password(link_password(town), read_passwd(town.mq / "passwd")["county-link"])
+    # no password outside county-link.conf (and the hashes in the password files)
+    for secret in (bridge_password(town), link_password(town)):
+        for path in [p for p in town.out.rglob("*") if p.is_file()] + [county.out / "provision.json", county.mq / "acl"]:
+            if path != conf:
+                assert secret not in path.read_text(errors="replace"), path
     up = json.loads((town.out / "provision.json").read_text())["upstream"]
     assert up["county_site"] == "county" and up["sites"] == ["township-a"]
-    # install.sh puts the bridge in place before Mosquitto restarts, and is valid shell
+    # install.sh installs and starts the link; the scripts are valid shell; the unit runs the script
     script = (town.out / "nodes/broker/install.sh").read_text()
-    assert script.index("mosquitto/bridge/*.conf") < script.index("systemctl enable hall-mosquitto.service")
+    assert "county-link/county-link.conf" in script and "systemctl enable hall-county-link.service" in script
     subprocess.run(["sh", "-n", str(town.out / "nodes/broker/install.sh")], check=True)
+    subprocess.run(["bash", "-n", str(town.out / LINK / "county-link.sh")], check=True)
+    unit = (town.out / LINK / "hall-county-link.service").read_text()
+    assert f"ExecStart=/bin/bash {town.out / LINK}/county-link.sh" in unit and "Restart=always" in unit
+    assert "county-link.stunnel" in unit and "apt-get install -y stunnel4" in script
+
+
+def block_of(acl: str, user: str) -> list[str]:
+    return acl[acl.index(f"user {user}\n"):].split("\n\n")[0].strip().splitlines()
 
 
 def test_the_county_side(pair):
     county, town = pair
     hashes = read_passwd(county.mq / "passwd")
     assert check_password(bridge_password(town), hashes["bridge-township-a"])
-    acl = (county.mq / "acl").read_text()
-    block = acl[acl.index("user bridge-township-a"):].split("\n\n")[0].splitlines()
     # written out from docs/county.md by hand: publish the hall's state, events, node status; read nothing
-    assert block == ["user bridge-township-a", "topic deny hall/county/reply/#",
+    assert block_of((county.mq / "acl").read_text(), "bridge-township-a") == ["user bridge-township-a", "topic deny hall/county/reply/#",
                      "topic write hall/township-a/state/#", "topic write hall/township-a/event/#",
                      "topic write hall/township-a/node/#"]
-    assert "bridge" not in ROLES  # not a node role: `node add --role bridge` is refused
-    assert RIGHTS["bridge"].read == ()
+    assert "bridge" not in ROLES and "link" not in ROLES  # not node roles: `node add --role bridge` is refused
+    assert RIGHTS["bridge"].read == () and RIGHTS["link"].publish == ()
 
 
 def test_init_again_keeps_the_bridge_on_both_sides(pair):
     county, town = pair
-    password = bridge_password(town)
+    password, own = bridge_password(town), link_password(town)
     county_hash = read_passwd(county.mq / "passwd")["bridge-township-a"]
+    link_hash = read_passwd(town.mq / "passwd")["county-link"]
     for hall in (county, town):
         site_file = json.loads((hall.out / "provision.json").read_text())["source"]
         assert main(["init", site_file, "--out", str(hall.out), "--host", "127.0.0.1",
                      "--mqtt-port", str(hall.mqtt_port), "--mqtts-port", str(hall.mqtts_port),
                      "--bind", "127.0.0.1", "--in-place"]) == 0
-    assert bridge_password(town) == password
+    assert bridge_password(town) == password and link_password(town) == own
     assert read_passwd(county.mq / "passwd")["bridge-township-a"] == county_hash
+    assert read_passwd(town.mq / "passwd")["county-link"] == link_hash
     assert "user bridge-township-a" in (county.mq / "acl").read_text()
-    assert "include_dir" in (town.mq / "mosquitto.conf").read_text()
-    assert "mosquitto/bridge/*.conf" in (town.out / "nodes/broker/install.sh").read_text()
+    assert "user county-link" in (town.mq / "acl").read_text()
+    assert (town.out / "nodes/broker/install.sh").read_text().count("hall-county-link.service") >= 2
     # a node added or revoked on the county keeps the bridge user too
     assert main(["node", "add", "kiosk-7", "--role", "kiosk", "--dir", str(county.out)]) == 0
     assert main(["node", "revoke", "kiosk-7", "--dir", str(county.out)]) == 0
@@ -100,16 +153,18 @@ def test_init_again_keeps_the_bridge_on_both_sides(pair):
 
 def test_rotate_and_remove(pair):
     county, town = pair
-    old = bridge_password(town)
+    old, old_own = bridge_password(town), link_password(town)
     assert main(["bridge", str(town.out), "--county", str(county.out), "--rotate"]) == 0
-    new = bridge_password(town)
+    new, new_own = bridge_password(town), link_password(town)
     assert new != old and check_password(new, read_passwd(county.mq / "passwd")["bridge-township-a"])
+    assert new_own != old_own and check_password(new_own, read_passwd(town.mq / "passwd")["county-link"])
+    assert json.loads((town.out / "provision.json").read_text())["upstream"]["link_port"] == town.link_port
     assert main(["bridge", str(town.out), "--county", str(county.out), "--remove"]) == 0
     assert "bridge-township-a" not in read_passwd(county.mq / "passwd")
     assert "bridge-township-a" not in (county.mq / "acl").read_text()
-    assert not (town.out / BRIDGE).exists()
-    assert "include_dir" not in (town.mq / "mosquitto.conf").read_text()
-    assert "bridge" not in (town.out / "nodes/broker/install.sh").read_text()
+    assert "county-link" not in read_passwd(town.mq / "passwd") and "county-link" not in (town.mq / "acl").read_text()
+    assert not (town.out / LINK).exists()
+    assert "county-link" not in (town.out / "nodes/broker/install.sh").read_text()
 
 
 def test_a_chain_carries_the_halls_bridged_below(tmp_path):
@@ -118,12 +173,11 @@ def test_a_chain_carries_the_halls_bridged_below(tmp_path):
     for town in towns:
         assert main(["bridge", str(town.out), "--county", str(county.out)]) == 0
     assert main(["bridge", str(county.out), "--upstream", str(city.out)]) == 0
-    topics = [line for line in (county.out / BRIDGE / "to-city.conf").read_text().splitlines()
-              if line.startswith("topic ")]
-    assert topics == [f"topic hall/{s}/{f}/# out 1" for s in ("county", "township-a", "township-b")
-                      for f in ("state", "event", "node")]
-    acl = (city.mq / "acl").read_text()
-    assert "topic write hall/township-b/event/#" in acl[acl.index("user bridge-county"):]
+    carried = [f"hall/{s}/{f}/#" for s in ("county", "township-a", "township-b") for f in ("state", "event", "node")]
+    assert connections(county)["county-to-city"]["topics"] == [f"{t} out 1" for t in carried]
+    assert connections(county)["county-hall"]["topics"] == [f"{t} in 1" for t in carried]
+    assert block_of((county.mq / "acl").read_text(), "county-link")[2:] == [f"topic read {t}" for t in carried]
+    assert block_of((city.mq / "acl").read_text(), "bridge-county")[2:] == [f"topic write {t}" for t in carried]
     # a township cannot bridge to a hall below it: a loop
     with pytest.raises(Exception, match="loop"):
         from provisioning.bridge import link
@@ -135,9 +189,11 @@ def test_a_chain_carries_the_halls_bridged_below(tmp_path):
     (["--county-host", "county.example.org"], "certificate names"),
     (["--restart-timeout", "soon"], "restart-timeout"),
     (["--keepalive", "2"], "keepalive"),
+    (["--link-port", "MQTT_PORT"], "port of the hall's own Mosquitto"),
 ])
 def test_mistakes_are_refused_with_a_reason(tmp_path, capsys, args, message):
     county, town = HallDir(tmp_path, "county"), HallDir(tmp_path, "township-a")
+    args = [str(town.mqtt_port) if a == "MQTT_PORT" else a for a in args]
     assert main(["bridge", str(town.out), "--county", str(county.out), *args]) == 2
     assert message in capsys.readouterr().err
     assert main(["bridge", str(town.out), "--county", str(town.out)]) == 2  # to itself

@@ -1,27 +1,31 @@
 """A county on this machine: a township hall and the county's own hall, each with its own Mosquitto (the
-generated configuration) and its own queue broker (HallService), the township's Mosquitto bridged to the
-county's TLS listener through a TCP proxy the test can cut; and the county's Mosquitto bridged on to a
-city's (a two-level chain). Read-only users of the test's own on the county's and the city's brokers
-record everything those brokers deliver.
+generated configuration) and its own queue broker (HallService); the township's county link (a Mosquitto
+of its own, with stunnel for TLS, run by the generated county-link.sh) bridges it to the county's TLS
+listener through a TCP proxy the test can cut; the county's link bridges the county on to a city (a two-level chain).
+Read-only users of the test's own on the county's and the city's brokers record everything those
+brokers deliver.
 
 Proved here: the county sees the township's state, events and alerts; with the link cut both halls
 issue and call tickets as before; when it is restored, what the township published during the cut
 reaches the county (and the city) in order; no ID number, no name and no cmd/ or reply/ topic of the
 township ever reaches the county; the county's ACL lets a bridge publish only its hall's state, events
-and node status, and read nothing."""
+and node status, and read nothing; a link whose Mosquitto stops answering is restarted by its script,
+and what the hall published meanwhile still reaches the county."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from provisioning.__main__ import main
-from provisioning.mosquitto import MosquittoProcess
 from queue_broker.config.loader import load_site_config
 from queue_broker.link import HallLink
 from queue_broker.service.runner import HallService
@@ -33,6 +37,7 @@ from .conftest import TZ, Clock, HallDir, citizens, id_numbers_in, json_escaped,
 from .test_bridge_files import bridge_password
 
 READER = ("overview", "overview-test-password")
+LATE_READER = ("overview-2", "overview-2-test-password")  # its own user: one user is one client id here
 _ids = itertools.count()
 
 
@@ -45,15 +50,17 @@ class County:
     proxy: CuttableProxy
     clocks: dict[str, Clock]
     services: dict[str, HallService] = field(default_factory=dict)
-    links: list[HallLink] = field(default_factory=list)
+    links: dict[tuple[str, str], HallLink] = field(default_factory=dict)
     taps: dict[str, Client] = field(default_factory=dict)
 
     def link(self, hall: HallDir, node: str, role: str) -> HallLink:
-        env = hall.env(node)
-        link = HallLink(env["HALL_MQTT_URL"], hall.site, node, role, ca_file=env["HALL_MQTT_CA_FILE"]).start()
-        assert link.wait_connected(10), link.last_connack_failure
-        self.links.append(link)
-        return link
+        """The node's link, made once (a second one with the same id would push the first off)."""
+        if (hall.site, node) not in self.links:
+            env = hall.env(node)
+            link = HallLink(env["HALL_MQTT_URL"], hall.site, node, role, ca_file=env["HALL_MQTT_CA_FILE"]).start()
+            assert link.wait_connected(10), link.last_connack_failure
+            self.links[(hall.site, node)] = link
+        return self.links[(hall.site, node)]
 
 
 def _service(hall: HallDir, clock: Clock, data) -> HallService:
@@ -80,19 +87,23 @@ def net(tmp_path_factory):
     town, town_b = HallDir(root, "township-a"), HallDir(root, "township-b")
     proxy = CuttableProxy("127.0.0.1", county.mqtts_port)  # the WAN between the township and the county
     fast = ["--restart-timeout", "1", "--keepalive", "5"]
-    assert main(["bridge", str(town.out), "--county", str(county.out), "--county-port", str(proxy.port), *fast]) == 0
+    assert main(["bridge", str(town.out), "--county", str(county.out), "--county-port", str(proxy.port),
+                 "--link-port", str(town.link_port), *fast]) == 0
     assert main(["bridge", str(town_b.out), "--county", str(county.out), *fast]) == 0
-    assert main(["bridge", str(county.out), "--upstream", str(city.out), *fast]) == 0  # after the townships'
+    assert main(["bridge", str(county.out), "--upstream", str(city.out), "--link-port", str(county.link_port),
+                 *fast]) == 0  # after the townships'
     town.prov.add_node("tap", "broker")  # the township's own recorder: reads hall/township-a/#
     county.prov.add_node("prober", "broker")  # publishes on the county's own topics in the ACL test
     county.add_reader(*READER)
+    county.add_reader(*LATE_READER)
     city.add_reader(*READER)
     start = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday morning
     n = County(city, county, town, town_b, proxy, {"county": Clock(start), "township-a": Clock(start)})
-    mosquittos: list[MosquittoProcess] = []
     try:
         for hall in (city, county, town):
-            mosquittos.append(hall.start())
+            hall.start()
+        town.start_link()
+        county.start_link()
         n.taps["county"] = _tap(county, *READER)
         n.taps["city"] = _tap(city, *READER)
         n.taps["town"] = _tap(town, "tap", town.password("tap"), "hall/township-a/#")
@@ -100,14 +111,14 @@ def net(tmp_path_factory):
             n.services[hall.site] = _service(hall, n.clocks[hall.site], root / f"data-{hall.site}")
         yield n
     finally:
-        for link in n.links:
+        for link in n.links.values():
             link.stop()
         for service in n.services.values():
             service.stop()
         for tap in n.taps.values():
             tap.stop()
-        for m in reversed(mosquittos):
-            m.cleanup()
+        for hall in (town, county, city):
+            hall.stop()
         proxy.close()
 
 
@@ -234,7 +245,7 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
         for person in people:
             assert person["name"] not in text and json_escaped(person["name"]) not in text, name
     # a county overview that connects now gets the township's state at once (retained across the bridge)
-    late = _tap(county, *READER, topic="hall/township-a/state/#")
+    late = _tap(county, *LATE_READER, topic="hall/township-a/state/#")
     try:
         wait_until(lambda: {t for t, _ in received(late)} >= {f"hall/township-a/state/{k}" for k in
                                                                ("queues", "counters", "catalog")}, 5,
@@ -244,3 +255,32 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
     # the bridge came in over the county's TLS listener, as its own user
     log = county.mosquitto.log_path.read_text()
     assert f"on port {county.mqtts_port}" in log and "as bridge-township-a" in log
+
+
+def test_a_link_that_stops_answering_is_restarted_and_the_hall_loses_nothing(net):
+    town, ctap = net.town, net.taps["county"]
+    kiosk = net.link(town, "kiosk-1", "kiosk")
+    script = town.link
+    children = Path(f"/proc/{script.pid}/task/{script.pid}/children").read_text().split()
+    link_mosquitto = next(int(c) for c in children if b"mosquitto" in Path(f"/proc/{c}/cmdline").read_bytes())
+    os.kill(link_mosquitto, signal.SIGSTOP)  # as frozen as a Mosquitto spinning in its main loop
+    try:
+        ticket = issue_plain(kiosk)  # the hall does not notice: its own Mosquitto answers
+        assert script.wait(15) == 1, "county-link.sh did not give up on a Mosquitto that does not answer"
+        assert "does not answer" in town.link_log()
+    finally:
+        try:
+            os.kill(link_mosquitto, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    town.start_link()  # what systemd does (Restart=always)
+    wait_until(lambda: any(json.loads(p).get("ticket_id") == ticket["id"]
+                           for _, p in received(ctap, "hall/township-a/event/issued")), 20,
+               "the ticket issued while the link was frozen, at the county")
+    wait_until(lambda: events(ctap, "township-a") == events(net.taps["town"], "township-a"), 20,
+               "every township event at the county, in order")
+
+
+def issue_plain(kiosk: HallLink) -> dict:
+    return ask(kiosk, kiosk.topics.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general",
+               channel="walk_in")["ticket"]
