@@ -104,8 +104,10 @@ class HallDir:
         """The county link as the unit runs it: the generated county-link.sh, with its own Mosquitto and
         stunnel (`apt-get install stunnel4`)."""
         d = self.prov.node_dir(self.prov.server) / "county-link"
+        if not shutil.which("stunnel4"):
+            raise RuntimeError("stunnel4 is not installed (apt-get install stunnel4): the county link needs it")
         env = {**os.environ, "HALL_LINK_PROBE_S": str(probe_s), "MOSQUITTO": shutil.which("mosquitto"),
-               "STUNNEL": shutil.which("stunnel4") or "stunnel4"}
+               "STUNNEL": shutil.which("stunnel4")}
         log = open(self.out / "run" / "county-link.log", "ab")
         self.link = subprocess.Popen(["bash", str(d / "county-link.sh"), str(d / "county-link.conf"),
                                       str(d / "county-link.stunnel")], env=env, stdout=log, stderr=log,
