@@ -212,3 +212,36 @@ class RecordDeviceHealth:
     ok: bool
     state: str
     message: str = ""
+
+
+# --- hand-overs between halls (同城通办, engine/handover.py, docs/county.md) ----------------------
+
+
+@dataclass(frozen=True)
+class HandOverTicket:
+    """Hand a ticket to another hall's queue. `counter_id` hands over that counter's citizen; a supervisor
+    names `ticket_id`. `handover_id` is the request's id: the same id twice is one hand-over."""
+
+    handover_id: str
+    to_site: str
+    to_queue_id: str | None = None
+    counter_id: str | None = None
+    ticket_id: str | None = None
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class ReceiveHandover:
+    """Another hall's hand-over request arrived (the service checked it against protocol.HandoverRequest
+    and that `from_site` is the hall whose topic it came on)."""
+
+    from_site: str
+    request: dict
+
+
+@dataclass(frozen=True)
+class SettleHandover:
+    """The other hall's answer to one of this hall's hand-overs (a protocol.HandoverReply)."""
+
+    from_site: str
+    reply: dict

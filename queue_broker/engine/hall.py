@@ -35,6 +35,7 @@ from .commands import (
 )
 from .estimate import WaitEstimate, forecast_wait, smooth
 from .events import Event
+from .handover import HandoverMixin
 from .hours import OpeningHours
 from .records import (
     APPOINTMENT,
@@ -59,7 +60,7 @@ from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
 
-class HallEngine(AppointmentsMixin, CasesMixin, SupervisionMixin, ViewsMixin):
+class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin):
     def __init__(self, config: SiteConfig):
         self.config = config
         self.tz = ZoneInfo(config.site.timezone)

@@ -13,17 +13,19 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from .topics import LEVEL_ID_RE
+from .topics import LEVEL_ID_RE, SITE_ID_RE
 
 MAX_PAYLOAD_BYTES = 64 * 1024  # no legitimate request is near this; larger ones are refused unread
 STATE_MAX_BYTES = 4 * 1024 * 1024  # published state: a real hall's catalog with its guides is ~110 kB
 
 LevelId = Annotated[str, StringConstraints(pattern=LEVEL_ID_RE.pattern, max_length=64)]
 RequestId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+SiteId = Annotated[str, StringConstraints(pattern=SITE_ID_RE.pattern, max_length=64)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=2000)]
 Channel = Literal["walk_in", "appointment", "green"]
-TicketStateName = Literal["waiting", "called", "serving", "done", "no_show", "transferred", "cancelled"]
+TicketStateName = Literal["waiting", "called", "serving", "done", "no_show", "transferred", "cancelled",
+                          "handed_over"]  # added: handed to another hall's queue (同城通办)
 CounterStatus = Literal["closed", "open", "paused"]
 CounterMode = Literal["fixed", "tidal"]
 DeviceState = Literal["ready", "degraded", "fault", "unknown"]
@@ -250,6 +252,21 @@ class RatingSubmit(Request):
     comment: LongText | None = None
 
 
+class CounterHandover(Request):
+    """Hand the citizen at this counter to another hall's queue for the next step (同城通办)."""
+
+    to_site: SiteId
+    to_queue_id: LevelId | None = None  # default: the queue of the same service item at that hall
+
+
+class SupervisorHandover(Request):
+    """Hand any ticket of this hall (waiting, at a counter or done) to another hall's queue."""
+
+    ticket_id: Annotated[str, StringConstraints(max_length=64)]
+    to_site: SiteId
+    to_queue_id: LevelId | None = None
+
+
 class Appointment(Message):
     code: str
     service_id: str
@@ -270,6 +287,7 @@ COUNTER_ACTION_MODELS: dict[str, type[Request]] = {
     "transfer": CounterTransfer,
     "complex-question": CounterComplexQuestion,
     "case": CounterCase,
+    "handover": CounterHandover,
 }
 SUPERVISOR_ACTION_MODELS: dict[str, type[Request]] = {
     "login": SupervisorLogin,
@@ -279,6 +297,7 @@ SUPERVISOR_ACTION_MODELS: dict[str, type[Request]] = {
     "recommendation": SupervisorRecommendation,
     "complaint": SupervisorComplaint,
     "case": SupervisorCase,
+    "handover": SupervisorHandover,
 }
 APPOINTMENT_ACTION_MODELS: dict[str, type[Request]] = {"book": AppointmentBook, "cancel": AppointmentCancel}
 
@@ -506,6 +525,25 @@ class NoticeEvent(Message):
     until: AwareDatetime | None = None
 
 
+class HandoverEvent(Message):
+    """A hand-over between halls changed: `sent` and then `accepted` or `refused` at the hall that hands
+    over, `received` or `refused` at the hall that takes it. No personal data."""
+
+    at: AwareDatetime
+    handover_id: str
+    state: Literal["sent", "accepted", "refused", "received"]
+    from_site: str
+    to_site: str
+    ticket_id: str  # this hall's ticket
+    number: str
+    queue_id: str | None = None
+    origin_ticket_id: str | None = None  # at the receiving hall: the ticket it came from
+    origin_number: str | None = None
+    remote_ticket_id: str | None = None  # at the handing hall, once accepted
+    remote_number: str | None = None
+    code: str | None = None  # refused: the error code
+
+
 EVENT_MODELS: dict[str, type[Message]] = {
     "issued": IssuedEvent,
     "called": CalledEvent,
@@ -516,7 +554,77 @@ EVENT_MODELS: dict[str, type[Message]] = {
     "alert": AlertEvent,
     "notice": NoticeEvent,
     "case": CaseEvent,
+    "handover": HandoverEvent,
 }
+
+
+# --- between halls: hand-overs over the county link (docs/county.md) ---------------------------
+
+
+class HandoverStep(Message):
+    """One step of the ticket's life at the hall that hands it over."""
+
+    at: AwareDatetime
+    step: Literal["issued", "called", "started", "finished", "handed_over"]
+    queue_id: str | None = None
+    counter_id: str | None = None
+    outcome: str | None = None
+    missing_materials: list[ShortText] | None = Field(default=None, max_length=50)
+    to_site: str | None = None
+
+
+class HandoverTicket(Message):
+    """The original ticket, as the receiving hall keeps it. `holder_masked` is the masked form only: the
+    keyed hash is the handing hall's (another key) and the clear ID number never leaves the kiosk's request."""
+
+    id: str
+    number: str
+    queue_id: str
+    service_id: LevelId
+    channel: str
+    priority: str
+    issued_at: AwareDatetime
+    queue_name: str | None = None
+    service_name: str | None = None
+    holder_masked: MaskedHolder | None = None
+    transfers: int = 0  # moves between queues of the handing hall (the engine keeps the count, not each move)
+
+
+class HandoverCaseRef(Message):
+    id: str
+    kind: str
+    state: str
+
+
+class HandoverRequest(Message):
+    """hall/{from}/handover/{to}/request, QoS 1; sent again until a reply comes (same `handover_id`)."""
+
+    handover_id: RequestId
+    from_site: SiteId
+    to_site: SiteId
+    to_queue_id: LevelId | None = None
+    handed_over_at: AwareDatetime
+    ticket: HandoverTicket
+    history: list[HandoverStep] = Field(default_factory=list, max_length=100)
+    cases: list[HandoverCaseRef] = Field(default_factory=list, max_length=50)
+    from_site_name: ShortText | None = None
+    by: ShortText | None = None  # the counter or supervisor node that handed it over
+
+
+class HandoverTicketRef(Message):
+    id: str
+    number: str
+    queue_id: str
+
+
+class HandoverReply(Message):
+    """hall/{to}/handover/{from}/reply, QoS 1: the same answer every time the same request arrives."""
+
+    handover_id: RequestId
+    state: Literal["accepted", "refused"]
+    at: AwareDatetime
+    ticket: HandoverTicketRef | None = None  # accepted: the ticket at the receiving hall
+    error: ErrorBody | None = None  # refused: why (not_found, closed, full, invalid_request)
 
 
 # --- node and device health -------------------------------------------------------------------

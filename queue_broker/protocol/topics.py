@@ -17,11 +17,15 @@ LEVEL_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 COUNTER_ACTIONS = (
     "open", "close", "pause", "resume", "call-next", "recall", "start", "no-show", "finish", "transfer",
-    "complex-question", "case",
+    "complex-question", "case", "handover",
 )
-SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation", "login", "complaint", "case")
+SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation", "login", "complaint", "case", "handover")
 APPOINTMENT_ACTIONS = ("book", "cancel")
-EVENT_KINDS = ("issued", "called", "finished", "no-show", "transferred", "rebalanced", "alert", "notice", "case")
+EVENT_KINDS = ("issued", "called", "finished", "no-show", "transferred", "rebalanced", "alert", "notice", "case",
+               "handover")
+# Hand-overs between halls (同城通办, docs/county.md): hall/{from}/handover/{to}/request goes up the county
+# link, hall/{to}/handover/{from}/reply comes back. Each hall publishes only under its own prefix.
+HANDOVER_KINDS = ("request", "reply")
 STATE_KINDS = ("queues", "counters", "catalog")
 
 
@@ -110,6 +114,19 @@ class Topics:
     def device(self, node_id: str, device_id: str) -> str:
         return f"{self.root}/node/{check_level(node_id, 'node id')}/device/{check_level(device_id, 'device id')}"
 
+    def handover(self, other_site: str, kind: str) -> str:
+        """A hand-over between this hall and `other_site`: `request` (this hall hands a ticket to the
+        other) or `reply` (this hall answers the other's request)."""
+        if kind not in HANDOVER_KINDS:
+            raise TopicError(f"unknown hand-over message {kind!r}")
+        if not SITE_ID_RE.match(other_site or "") or other_site == self.site:
+            raise TopicError(f"site id {other_site!r} is not another hall")
+        return f"{self.root}/handover/{other_site}/{kind}"
+
+    def handovers_to_me(self, kind: str) -> str:
+        """What other halls send this one: their requests to it, their replies to its requests."""
+        return f"hall/+/handover/{self.site}/{kind}"
+
     # --- subscription filters ----------------------------------------------------------------
     def all_commands(self) -> str:
         return f"{self.root}/cmd/#"
@@ -147,6 +164,16 @@ class Topics:
         if head == "node" and len(rest) == 3 and rest[1] == "device":
             return TopicMatch("device", "device", {"node": rest[0], "device": rest[2]})
         return None
+
+
+def parse_handover(topic: str, me: str) -> TopicMatch | None:
+    """`hall/{from}/handover/{me}/{kind}` as ("handover", kind, {"from": site}), else None. The publishing
+    hall is the topic's first level, which only that hall's bridge user may publish under."""
+    parts = topic.split("/")
+    if (len(parts) == 5 and parts[0] == "hall" and parts[2] == "handover" and parts[3] == me
+            and parts[4] in HANDOVER_KINDS and SITE_ID_RE.match(parts[1]) and parts[1] != me):
+        return TopicMatch("handover", parts[4], {"from": parts[1]})
+    return None
 
 
 def _parse_cmd(rest: list[str]) -> TopicMatch | None:
