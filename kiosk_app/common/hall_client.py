@@ -41,12 +41,13 @@ def kivy_ui_call(fn: Callable[..., Any], *args: Any) -> None:
 class HallClient:
     def __init__(self, config: SiteConfig, node_id: str, role: str, *, version: str = "0.1.0",
                  zone: str | None = None, reconnect_max_s: int = 10, ui_call: UiCall | None = None,
-                 workers: int = 3):
+                 workers: int = 3, url: str | None = None, ca_file: str | None = None):
+        # `url`/`ca_file`: another broker than the hall's (the supervisor's county overview reads the county's)
         self.config = config
         self.node_id = node_id
-        self.link = HallLink(config.mqtt.url, config.site.id, node_id, role, version,
-                             ca_file=config.mqtt.ca_file, zone=zone, keepalive=config.mqtt.keepalive_s,
-                             reconnect_max_s=reconnect_max_s)
+        self.link = HallLink(url or config.mqtt.url, config.site.id, node_id, role, version,
+                             ca_file=ca_file if url else config.mqtt.ca_file, zone=zone,
+                             keepalive=config.mqtt.keepalive_s, reconnect_max_s=reconnect_max_s)
         self.topics: Topics = self.link.topics
         self._ui = ui_call or kivy_ui_call
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{node_id}-io")

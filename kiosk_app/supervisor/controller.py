@@ -1,9 +1,13 @@
 """The supervisor tablet's I/O: what it reads (state, events, node and device health) and what it
-sends (login, assign, alert-ack, recommendation, notice, case list), on Kivy's UI thread."""
+sends (login, assign, alert-ack, recommendation, notice, case list), on Kivy's UI thread.
+
+With `county:` in its settings it also reads the county's broker (county_feed.py): the overview of
+every hall, and any other hall's views read-only (nothing is ever sent to the county)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -27,6 +31,8 @@ from ..common.hall_client import HallClient
 from ..common.hall_text import link_error_text, refusal_text, short_name
 from .alerts import AlertBook
 from .chart import DayData, render_png
+from .county import CountyModel, row_dict
+from .county_feed import CountyFeed
 from .state import SupervisorState
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,17 @@ class SupervisorController:
         self._events: list = []
         self._alert_events: dict[str, dict] = {}
         state.site_name = config.site.short_name or config.site.name
+        # the own hall's latest state, kept apart: the hall screen may be showing another hall
+        self._own_queues: list[dict] = []
+        self._own_counters: list[dict] = []
+        self._own_rebalances: list[str] = []
+        self.county: CountyModel | None = None
+        self.county_feed: CountyFeed | None = None
+        county = getattr(settings, "county", None)
+        if county is not None:
+            self.county = CountyModel(self.tz, county.halls, county.stale_after_s,
+                                      names={config.site.id: state.site_name})
+            state.county_enabled = True
 
     # ================================================================== life cycle
     def start(self) -> None:
@@ -72,22 +89,48 @@ class SupervisorController:
         c.watch(f"{t.root}/node/+/status", NodeStatus, self._node_status)
         c.watch(f"{t.root}/node/+/device/+", DeviceHealth, self._device)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
+        self._start_county()
         self.tick()
+
+    def _start_county(self) -> None:
+        county = getattr(self.settings, "county", None)
+        if self.county is None or county is None:
+            return
+        url = os.environ.get("HALL_COUNTY_MQTT_URL") or county.url
+        if not url:
+            self.state.say("未配置县平台地址（HALL_COUNTY_MQTT_URL）：全县概览不可用", "warn")
+            return
+        client = HallClient(self.config, f"{self.node.id}-county", "supervisor", url=url, ca_file=county.ca_file,
+                            reconnect_max_s=self.settings.reconnect_max_s)
+        client.on_online(self._county_online)
+        self.county_feed = CountyFeed(client, self.county, county.halls, self._county_changed)
+        self.county_feed.start()
 
     def stop(self) -> None:
         for e in self._events:
             e.cancel()
+        if self.county_feed is not None:
+            self.county_feed.stop()
 
     def tick(self) -> None:
         self.state.now_text = self.clock().astimezone(self.tz).strftime("%H:%M:%S")
         self.state.server_ok = time.monotonic() - self._last_state_mono <= self.settings.server_silent_after_s
+        if self.county is not None:
+            self._refresh_county()  # a hall turns stale by time alone
 
     def _online(self, online: bool) -> None:
         self.state.online = online
 
     def _refresh_alerts(self) -> None:
-        self.state.alerts = self.book.rows(self.tz)
-        self.state.open_alerts = self.book.open_count()
+        book = self.book if not self.state.viewing else self.county.halls[self.state.viewing].book
+        self.state.alerts = book.rows(self.tz)
+        self.state.open_alerts = book.open_count()
+
+    def _read_only(self, doing: str) -> bool:
+        """True (and says so) when the hall screen shows another hall: it is only read from the county."""
+        if self.state.read_only:
+            self.state.say(f"{self.state.viewing_name} 的数据来自县平台，只能查看，不能{doing}", "warn")
+        return self.state.read_only
 
     # ================================================================== requests
     def _send(self, topic: str, payload: dict, doing: str, on_ok: Callable[[dict], None],
@@ -110,6 +153,9 @@ class SupervisorController:
             s.busy = False
             s.say(link_error_text(exc, doing), "alert")
 
+        if self._read_only(doing):
+            s.busy = False
+            return
         self.client.request(topic, body, timeout=self.settings.request_timeout_s, on_reply=replied, on_error=failed)
 
     # ================================================================== login
@@ -142,6 +188,8 @@ class SupervisorController:
 
     def logout(self) -> None:
         s = self.state
+        if s.viewing:
+            self.show_hall("")  # the next supervisor starts at their own hall
         s.supervisor_id = ""
         s.supervisor_name = ""
         s.edit = {}
@@ -164,12 +212,70 @@ class SupervisorController:
     def go(self, screen: str) -> None:
         if not self.state.supervisor_id:
             return
+        if screen in ("chart", "notice") and self._read_only("发布公告" if screen == "notice" else "查看本厅趋势图"):
+            return
+        if screen == "county" and self.county is None:
+            return
         self.state.screen = screen
         if screen == "chart":
             self.draw_chart()
+        if screen == "county":
+            self._refresh_county()
+
+    # ================================================================== the county overview
+    def _county_online(self, online: bool) -> None:
+        self.state.county_online = online
+
+    def _county_changed(self, site: str) -> None:
+        self._refresh_county()
+        if site == self.state.viewing:
+            self._show_remote(site)
+
+    def _refresh_county(self) -> None:
+        rows = [row_dict(r) for r in self.county.rows(self.clock())]
+        if rows != list(self.state.county_rows):
+            self.state.county_rows = rows
+        me = next((r for r in rows if r["site"] == self.state.viewing), None)
+        if me is not None:
+            self.state.viewing_link = me["link_text"]
+
+    def show_hall(self, site: str) -> None:
+        """The hall screen for `site`: this tablet's own hall as usual, any other read-only from the county."""
+        s = self.state
+        if not s.supervisor_id:
+            return
+        s.edit = {}
+        if not site or site == self.config.site.id:
+            s.viewing, s.viewing_name, s.viewing_link, s.read_only = "", "", "", False
+            th = self.config.alerts
+            s.set_queues(self._own_queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla)
+            s.set_counters(self._own_counters, self.queue_names)
+            s.rebalances = list(self._own_rebalances)
+            self._refresh_alerts()
+        elif self.county is not None and site in self.county.halls:
+            s.viewing, s.read_only = site, True
+            self._show_remote(site)
+            self._refresh_county()
+        else:
+            return
+        s.screen = "hall"
+
+    def _show_remote(self, site: str) -> None:
+        s = self.state
+        hall = self.county.halls[site]
+        s.viewing_name = hall.name or site
+        th = self.config.alerts  # the county's thresholds: a township's own are not bridged
+        s.set_queues(hall.queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla)
+        s.set_counters(hall.counters, {q["id"]: q["name"] for q in hall.queues})
+        s.rebalances = [f"{at.astimezone(self.tz):%H:%M} {ev.get('counter_number') or ''}号窗口 → "
+                        + "、".join(short_name(q) for q in ev["to_queue_ids"])
+                        for at, _k, ev in self.county.recent(site, "rebalanced", 6)]
+        self._refresh_alerts()
 
     # ================================================================== adjusting a counter
     def open_counter(self, counter_id: str) -> None:
+        if self._read_only("调整窗口"):
+            return
         tile = next((t for t in self.state.counter_tiles if t["id"] == counter_id), None)
         if tile is None:
             return
@@ -211,6 +317,8 @@ class SupervisorController:
 
     # ================================================================== alerts
     def ack(self, key: str) -> None:
+        if self._read_only("确认提醒"):
+            return
         alert = self.book.alerts.get(key)
         if alert is None:
             return
@@ -227,6 +335,8 @@ class SupervisorController:
                    "确认提醒", ok)
 
     def decide(self, key: str, decision: str) -> None:
+        if self._read_only("处理开窗建议"):
+            return
         alert = self.book.alerts.get(key)
         if alert is None or not alert.recommendation_id:
             return
@@ -282,13 +392,17 @@ class SupervisorController:
     def _queues(self, msg: QueuesState, _topic: str) -> None:
         self._last_state_mono = time.monotonic()
         queues = [q.model_dump() for q in msg.queues]
+        self._own_queues = queues
         th = self.config.alerts
-        self.state.set_queues(queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla)
+        if not self.state.viewing:
+            self.state.set_queues(queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla)
         self.day.sample(msg.at, queues)
 
     def _counters(self, msg: CountersState, _topic: str) -> None:
         self._last_state_mono = time.monotonic()
-        self.state.set_counters([c.model_dump() for c in msg.counters], self.queue_names)
+        self._own_counters = [c.model_dump() for c in msg.counters]
+        if not self.state.viewing:
+            self.state.set_counters(self._own_counters, self.queue_names)
 
     def _alert(self, msg: AlertEvent, _topic: str) -> None:
         self.metrics["alerts_seen"] += 1
@@ -323,7 +437,9 @@ class SupervisorController:
         names = "、".join(short_name(self.queue_names.get(q, q)) for q in ev.to_queue_ids)
         who = "潮汐调度" if ev.by == "rebalancer" else "主管"
         line = f"{ev.at.astimezone(self.tz):%H:%M} {ev.counter_number or ''}号窗口 → {names}（{who}）"
-        self.state.rebalances = [line, *self.state.rebalances][:6]
+        self._own_rebalances = [line, *self._own_rebalances][:6]
+        if not self.state.viewing:
+            self.state.rebalances = list(self._own_rebalances)
 
     def _finished(self, ev: FinishedEvent, _topic: str) -> None:
         self.day.finished(ev.at, ev.queue_id, ev.waited_s)

@@ -16,7 +16,7 @@ from kivy.properties import (
 
 from ..common.hall_text import duration_text, short_name, wait_text
 
-SCREENS = ("login", "hall", "counter", "notice", "chart")
+SCREENS = ("login", "hall", "counter", "notice", "chart", "county")
 STATUS = {"open": "服务中", "paused": "暂停", "closed": "未开窗"}
 
 
@@ -59,6 +59,17 @@ class SupervisorState(EventDispatcher):
     message = StringProperty("")
     message_kind = OptionProperty("info", options=["info", "warn", "alert"])
     rebalances = ListProperty([])  # the latest window changes: ["09:12 12号窗口 → 社保（潮汐调度：…）"]
+
+    # the county overview (settings `county:`): one row per hall, worst first (county.row_dict)
+    county_enabled = BooleanProperty(False)
+    county_online = BooleanProperty(False)
+    county_rows = ListProperty([])
+    # the hall on the hall screen: "" is this tablet's own hall (its broker, every action); another
+    # site id is shown read-only from the county's broker
+    viewing = StringProperty("")
+    viewing_name = StringProperty("")
+    viewing_link = StringProperty("")  # that hall's link_text in the overview
+    read_only = BooleanProperty(False)
 
     def say(self, text: str, kind: str = "info") -> None:
         self.message = text

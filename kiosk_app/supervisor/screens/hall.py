@@ -35,7 +35,8 @@ class HallScreen(SupervisorScreen):
 
     def _setup(self, _dt) -> None:
         st = self.state
-        st.bind(queue_rows=self._queues, counter_tiles=self._counters, alerts=self._alerts)
+        st.bind(queue_rows=self._queues, counter_tiles=self._counters, alerts=self._alerts,
+                read_only=lambda st, _v: self._counters(st, st.counter_tiles))
         self._queues(st, st.queue_rows)
         self._counters(st, st.counter_tiles)
         self._alerts(st, st.alerts)
@@ -55,7 +56,7 @@ class HallScreen(SupervisorScreen):
                      (("→ " + t["pending_text"]) if t["pending_text"] else t["queues_text"]), flags]
             role = {"open": "primary", "paused": "accent"}.get(t["status"], "plain")
             tile = CounterTile(counter_id=t["id"], tid=f"hall.counter.{t['id']}", text="\n".join(lines), role=role,
-                               font_role="small")
+                               font_role="small", disabled=self.state.read_only)  # another hall: read only
             tile.bind(on_release=lambda b: self.ctl.open_counter(b.counter_id))
             grid.add_widget(tile)
 
