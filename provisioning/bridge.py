@@ -50,6 +50,8 @@ from typing import TYPE_CHECKING
 
 from cryptography import x509
 
+from queue_broker.protocol.topics import Topics
+
 from .files import new_password, write_public, write_secret
 from .passwd import check_password, hash_password, read_passwd, write_passwd
 from .pki import server_hosts
@@ -95,6 +97,16 @@ def bridged_topics(sites: list[str], filters: tuple[str, ...] = RIGHTS["bridge"]
     """The topic filters the link carries: what the county's ACL lets the hall's user publish (role
     `bridge`), and what the link's user may read on the hall's Mosquitto (role `link`: the same)."""
     return [expand(t, site, "", None) for site in sites for t in filters]
+
+
+def handover_topics(site: str, upstream: str) -> tuple[str, str]:
+    """(request, reply): the hall's hand-overs of tickets to the hall it links to, and that hall's answers
+    (同城通办, docs/county.md). Only between the two ends of one link: a chain does not pass them on."""
+    return Topics(site).handover(upstream, "request"), Topics(upstream).handover(site, "reply")
+
+
+def broker_users(prov: Provisioner) -> list[str]:
+    return sorted(n for n, spec in prov.state["nodes"].items() if spec["role"] == "broker")
 
 
 def carried_sites(prov: Provisioner) -> list[str]:
@@ -212,7 +224,8 @@ def link(hall_dir: str | Path, county_dir: str | Path, opts: BridgeOptions | Non
     hall._save()
     notes += [
         f"hall {hall.site_id} is linked to {county.site_id} at {host}:{port} as {user}, carrying "
-        f"{', '.join(sites)}: state/#, event/#, node/# out, nothing in; the link runs in its own Mosquitto "
+        f"{', '.join(sites)}: state/#, event/#, node/# and its hand-overs out, the answers to those in; the "
+        f"link runs in its own Mosquitto "
         f"({LINK_UNIT}, loopback port {link_port})",
         f"county server: copy {county.node_dir(county.server)} there and run `sudo sh update-access.sh` "
         f"(a reload: the new user and ACL apply at once)",
@@ -282,7 +295,7 @@ def write_link_conf(hall: Provisioner, password: str, link_password: str) -> Pat
                   link_user=LINK_USER, link_password=link_password, hall_port=hall.state["mqtt_port"],
                   keepalive=up["keepalive"], restart_timeout=up["restart_timeout"], queue_limit=up["queue_limit"],
                   queue_bytes=up["queue_bytes"], state_refresh_s=STATE_REFRESH_S, run_user=run_user,
-                  topics=bridged_topics(up["sites"]))
+                  topics=bridged_topics(up["sites"]), handover=handover_topics(hall.site_id, up["county_site"]))
     return write_secret(link_dir(hall) / "county-link.conf", text)
 
 
@@ -308,17 +321,31 @@ def acl_blocks(prov: Provisioner) -> str:
     bridges = prov.state.get("bridges", {})
     if bridges:
         out += ["", "# Halls bridged into this one (python -m provisioning bridge, role `bridge`): each may",
-                "# publish the state, events and node status of the halls it carries, and read nothing."]
+                "# publish the state, events and node status of the halls it carries and its own hall's hand-overs",
+                "# to this one, and read nothing but this hall's answers to those."]
         for user, entry in sorted(bridges.items()):
             out += ["", f"# {user}: {ROLE_TITLES['bridge']} (hall {entry['site']}, carries {', '.join(entry['sites'])})",
                     f"user {user}", f"topic deny hall/{site}/reply/#"]
             out += [f"topic write {t}" for t in bridged_topics(entry["sites"])]
+            request, reply = handover_topics(entry["site"], site)
+            out += [f"topic write {request}", f"topic read {reply}"]  # hand-overs to this hall, answers back
+        # this hall's queue broker takes the hand-overs (a second block of the same user adds to its rights)
+        for user in broker_users(prov):
+            out += ["", f"# {user}: also reads the hand-overs of tickets from the halls bridged into this one",
+                    f"user {user}"]
+            out += [f"topic read {handover_topics(entry['site'], site)[0]}" for entry in bridges.values()]
     up = prov.state.get("upstream")
     if up:
         out += ["", f"# {LINK_USER}: {ROLE_TITLES['link']} {up['county_site']} (python -m provisioning bridge, role",
-                "# `link`): reads the state, events and node status it carries, publishes nothing",
+                "# `link`): reads the state, events and node status it carries and the hall's hand-overs; publishes",
+                "# nothing but the county's answers to those",
                 f"user {LINK_USER}", f"topic deny hall/{site}/reply/#"]
         out += [f"topic read {t}" for t in bridged_topics(up["sites"], RIGHTS["link"].read)]
+        request, reply = handover_topics(site, up["county_site"])
+        out += [f"topic read {request}", f"topic write {reply}"]  # hand-overs up, the answers down into the hall
+        for user in broker_users(prov):
+            out += ["", f"# {user}: also reads the answers of {up['county_site']} to this hall's hand-overs",
+                    f"user {user}", f"topic read {reply}"]
     return "\n".join(out) + "\n" if out else ""
 
 

@@ -441,6 +441,8 @@ class Provisioner:
         ]
         if server and self.state["in_place"]:
             env.append(f"HALL_ID_HASH_KEY_FILE={etc}/id-hash.key")  # the unit uses LoadCredential instead
+        if node.role == "broker" and self.state.get("upstream"):
+            env.append(f"HALL_HANDOVER_SITES={self.state['upstream']['county_site']}")  # 同城通办 (docs/county.md)
         write_secret(d / "node.env", "\n".join(env) + "\n")
         write_public(d / "ca.crt", ca_pem)
 

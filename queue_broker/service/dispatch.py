@@ -66,6 +66,9 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
             return cmd.TransferTicket(counter_id, req.to_queue_id)
         if isinstance(req, m.CounterComplexQuestion):
             return cmd.OpenComplexQuestion(counter_id, req.ticket_id, req.question, by=sender or f"counter:{counter_id}")
+        if isinstance(req, m.CounterHandover):
+            return cmd.HandOverTicket(req.request_id, req.to_site, req.to_queue_id, counter_id=counter_id,
+                                      by=sender or f"counter:{counter_id}")
         if isinstance(req, m.CounterCase):
             return cmd.CaseAction(req.case_id, req.action, req.note, counter_id=counter_id,
                                   by=sender or f"counter:{counter_id}")
@@ -90,6 +93,9 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
             raise BadRequest("field 'case_id' is missing")
         return cmd.CaseAction(req.case_id, req.action, req.note or "", to=req.to, satisfied=req.satisfied,
                               by=sender or "supervisor")
+    if isinstance(req, m.SupervisorHandover):
+        return cmd.HandOverTicket(req.request_id, req.to_site, req.to_queue_id, ticket_id=req.ticket_id,
+                                  by=sender or "supervisor")
     if isinstance(req, m.AppointmentBook):
         return ("book", req)  # the runner adds a random code (the engine has no randomness)
     if isinstance(req, m.AppointmentCancel):

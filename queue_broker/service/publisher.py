@@ -7,6 +7,7 @@ from typing import Any
 from ..engine import events as ev
 from ..engine.events import Event
 from ..engine.hall import HallEngine
+from .handover import protocol_event as handover_event
 
 
 def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any]]]:
@@ -57,7 +58,7 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
                           "queue_id": case.queue_id})]
     if e.type == ev.NOTICE_POSTED:
         return [("notice", {"at": at, "text": d["text"], "zone": d.get("zone"), "until": d.get("until")})]
-    return []
+    return handover_event(engine, e)
 
 
 def _alert_change(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any]]]:

@@ -22,15 +22,16 @@ from typing import Any
 
 from .. import __version__
 from ..config.models import SiteConfig
-from ..engine.commands import BookAppointment
+from ..engine.commands import BookAppointment, HandOverTicket
 from ..engine.hall import HallEngine, Rejected
 from ..engine.housekeeping import forget_days_before
 from ..link import HallLink, Inbound
 from ..protocol import messages as m
-from ..protocol.topics import Topics
+from ..protocol.topics import Topics, parse_handover
 from ..store import EventStore, StoreError, open_store
 from .catalog import build_catalog
 from .dispatch import BadRequest, holder_info, request_model, to_command
+from .handover import Outbox, handover_sites, inbound_command
 from .keys import load_id_hash_key
 from .publisher import protocol_events
 
@@ -74,6 +75,8 @@ class HallService:
                              keepalive=config.mqtt.keepalive_s)
         self.commands_done = 0
         self.batches_done = 0
+        self.handover_sites = handover_sites(env)  # the halls this one may hand tickets to (its county)
+        self.outbox = Outbox(self.link, self.topics)
         self._refusal_log = _LogBudget(per_minute=30)
 
     # ---------------------------------------------------------------- life cycle
@@ -94,6 +97,8 @@ class HallService:
 
     def start(self) -> HallService:
         self.link.subscribe(self.topics.all_commands(), self._enqueue)
+        for kind in ("request", "reply"):  # other halls' hand-overs to this one, their answers to ours
+            self.link.subscribe(self.topics.handovers_to_me(kind), self._enqueue)
         self.link.set_retained(self.topics.state_catalog(), self.catalog)
         self._publish_state(self.clock())
         for target, name in ((self._worker, "engine"), (self._ticker, "ticker")):
@@ -168,6 +173,7 @@ class HallService:
     def _run_ticks(self, now: datetime, pending: _Pending) -> None:
         if self.engine.local_day(now) != self._memory_day:
             self._forget_old(self.engine, now)
+        self.outbox.resend_due(self.engine)
         for task in self.tick_tasks:
             try:
                 commands = task(self.engine, now)
@@ -183,6 +189,10 @@ class HallService:
                 pending.events.extend(result.events)
 
     def _handle(self, topic: str, payload: bytes, inbound: Inbound, now: datetime, pending: _Pending) -> None:
+        handover = parse_handover(topic, self.config.site.id)
+        if handover is not None:
+            self._handle_handover(handover, payload, now, pending)
+            return
         match = self.topics.parse(topic)
         model = request_model(match) if match else None
         if model is None:
@@ -209,6 +219,10 @@ class HallService:
                 _, book = command
                 command = BookAppointment(book.service_id, book.slot_start, _appointment_code(),
                                           holder_info(book.holder, self.key, self.engine.local_day(now)))
+            if isinstance(command, HandOverTicket) and command.to_site not in self.handover_sites:
+                raise Rejected("not_found", f"this hall has no link to a hall named {command.to_site!r}"
+                                            + (f"; it can hand over to {', '.join(sorted(self.handover_sites))}"
+                                               if self.handover_sites else ""))
             result = self.engine.execute(command, now)
         except BadRequest as exc:
             self._refuse(inbound, topic, str(exc), rid)
@@ -222,6 +236,9 @@ class HallService:
             t = self.engine.tickets.get(reply["ticket"]["id"])
             if t and t.holder_masked:
                 reply["ticket"]["holder_masked"] = dict(t.holder_masked)  # the counter sees the masked name
+            origin = self.engine.handover_origin_view(reply["ticket"]["id"])
+            if origin is not None:  # handed over from another hall: where it comes from, its steps there
+                reply["ticket"]["handed_over_from"] = origin
         pending.events.extend(result.events)
         if result.events:
             pending.replies[rid] = reply
@@ -234,7 +251,31 @@ class HallService:
         t = self.engine.tickets.get(req.ticket_id)
         if t is None:
             return m.error_reply("not_found", "no ticket has that id")
-        return m.ok_reply(ticket=self.engine.ticket_view(t, self.clock()))
+        now = self.clock()
+        if t.id in self.engine.ticket_handover:  # handed to another hall: sent, accepted there, or refused
+            return m.ok_reply(**self.engine.handover_reply_view(
+                self.engine.handovers_out[self.engine.ticket_handover[t.id]], now))
+        return m.ok_reply(ticket=self.engine.ticket_view(t, now))
+
+    def _handle_handover(self, match, payload: bytes, now: datetime, pending: _Pending) -> None:
+        """Another hall's hand-over request, or its answer to one of ours. No response topic: the answer
+        to a request goes on this hall's reply topic to that hall, after the commit, every time."""
+        try:
+            command = inbound_command(match, payload)
+            result = self.engine.execute(command, now)
+        except m.ProtocolError as exc:
+            log.warning("hand-over %s from %s refused: %s", match.kind, match.params["from"], exc)
+            return
+        except Rejected as exc:
+            log.warning("hand-over %s from %s: %s", match.kind, match.params["from"], exc.message)
+            return
+        pending.events.extend(result.events)
+        if match.kind == "request":
+            to = Inbound(self.topics.handover(match.params["from"], "reply"), None, False)
+            if result.events:
+                pending.sends.append((to, result.reply, f"handover:{match.params['from']}:{result.reply['handover_id']}"))
+            else:
+                self.link.reply(to, result.reply)
 
     def _refuse(self, inbound: Inbound, topic: str, reason: str, rid: str | None = None) -> None:
         # never log the payload: cmd/ticket/issue may carry an ID number
@@ -265,6 +306,7 @@ class HallService:
         for e in pending.events:
             for kind, payload in protocol_events(self.engine, e):
                 self.link.publish(self.topics.event(kind), payload)
+            self.outbox.after_commit(self.engine, e)
         self.commands_done += len(pending.sends)
         self.batches_done += 1
         pending.clear()

@@ -66,8 +66,10 @@ def test_the_hall_side(pair):
     # in from the hall's own Mosquitto (loopback, its user county-link), out to the county: QoS 1, exactly
     # the three families of this hall; never cmd/ or reply/
     hall_in, out = blocks["township-a-hall"], blocks["township-a-to-county"]
-    assert hall_in["topics"] == [f"{t} in 1" for t in families]
-    assert out["topics"] == [f"{t} out 1" for t in families]
+    # and the hall's hand-overs to the county (同城通办) up, the county's answers to them down
+    request, reply = "hall/township-a/handover/county/request", "hall/county/handover/township-a/reply"
+    assert hall_in["topics"] == [f"{t} in 1" for t in families] + [f"{request} in 1", f"{reply} out 1"]
+    assert out["topics"] == [f"{t} out 1" for t in families] + [f"{request} out 1", f"{reply} in 1"]
     assert hall_in["options"]["address"] == f"127.0.0.1:{town.mqtt_port}"
     assert hall_in["options"]["remote_username"] == "county-link"
     o = out["options"]
@@ -94,7 +96,11 @@ def test_the_hall_side(pair):
     assert "\nconnection " not in main_conf and "include_dir" not in main_conf
     acl = (town.mq / "acl").read_text()
     assert block_of(acl, "county-link") == ["user county-link", "topic deny hall/township-a/reply/#",
-                                            *[f"topic read {t}" for t in families]]
+                                            *[f"topic read {t}" for t in families], f"topic read {request}",
+                                            f"topic write {reply}"]
+    # the queue broker reads the county's answers (a second block of its user) and knows where it may hand over
+    assert acl[acl.rindex("user broker\n"):].split("\n\n")[0].splitlines() == ["user broker", f"topic read {reply}"]
+    assert "HALL_HANDOVER_SITES=county" in (town.out / "nodes/broker/node.env").read_text().splitlines()
     assert check_password(link_password(town), read_passwd(town.mq / "passwd")["county-link"])
     # no password outside county-link.conf (and the hashes in the password files)
     for secret in (bridge_password(town), link_password(town)):
@@ -124,7 +130,13 @@ def test_the_county_side(pair):
     # written out from docs/county.md by hand: publish the hall's state, events, node status; read nothing
     assert block_of((county.mq / "acl").read_text(), "bridge-township-a") == ["user bridge-township-a", "topic deny hall/county/reply/#",
                      "topic write hall/township-a/state/#", "topic write hall/township-a/event/#",
-                     "topic write hall/township-a/node/#"]
+                     "topic write hall/township-a/node/#", "topic write hall/township-a/handover/county/request",
+                     "topic read hall/county/handover/township-a/reply"]
+    # the county's queue broker reads the hand-overs to it
+    acl = (county.mq / "acl").read_text()
+    assert acl[acl.rindex("user broker\n"):].split("\n\n")[0].splitlines() == [
+        "user broker", "topic read hall/township-a/handover/county/request"]
+    assert "HALL_HANDOVER_SITES" not in (county.out / "nodes/broker/node.env").read_text()
     assert "bridge" not in ROLES and "link" not in ROLES  # not node roles: `node add --role bridge` is refused
     assert RIGHTS["bridge"].read == () and RIGHTS["link"].publish == ()
 
@@ -174,10 +186,16 @@ def test_a_chain_carries_the_halls_bridged_below(tmp_path):
         assert main(["bridge", str(town.out), "--county", str(county.out)]) == 0
     assert main(["bridge", str(county.out), "--upstream", str(city.out)]) == 0
     carried = [f"hall/{s}/{f}/#" for s in ("county", "township-a", "township-b") for f in ("state", "event", "node")]
-    assert connections(county)["county-to-city"]["topics"] == [f"{t} out 1" for t in carried]
-    assert connections(county)["county-hall"]["topics"] == [f"{t} in 1" for t in carried]
-    assert block_of((county.mq / "acl").read_text(), "county-link")[2:] == [f"topic read {t}" for t in carried]
-    assert block_of((city.mq / "acl").read_text(), "bridge-county")[2:] == [f"topic write {t}" for t in carried]
+    # hand-overs only between the two ends of a link: the county's own to the city, not the townships'
+    request, reply = "hall/county/handover/city/request", "hall/city/handover/county/reply"
+    assert connections(county)["county-to-city"]["topics"] == [f"{t} out 1" for t in carried] + [
+        f"{request} out 1", f"{reply} in 1"]
+    assert connections(county)["county-hall"]["topics"] == [f"{t} in 1" for t in carried] + [
+        f"{request} in 1", f"{reply} out 1"]
+    assert block_of((county.mq / "acl").read_text(), "county-link")[2:] == [f"topic read {t}" for t in carried] + [
+        f"topic read {request}", f"topic write {reply}"]
+    assert block_of((city.mq / "acl").read_text(), "bridge-county")[2:] == [f"topic write {t}" for t in carried] + [
+        f"topic write {request}", f"topic read {reply}"]
     # a township cannot bridge to a hall below it: a loop
     with pytest.raises(Exception, match="loop"):
         from provisioning.bridge import link
