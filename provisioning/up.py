@@ -8,7 +8,10 @@
    waits for its READY=1 and watches its WATCHDOG=1, as systemd does on a real hall server;
 4. every other node whose program exists in this checkout (voice, kiosk, screens, ...), each with its
    own bundle's node.env (mqtts://, its own password and the hall's CA) and site file; the programs
-   that do not exist yet are listed as skipped.
+   that do not exist yet are listed as skipped;
+5. the county link, when the work folder was bridged to a county (`bridge WORKDIR --county DIR`,
+   docs/county.md): the generated county-link.sh, as hall-county-link.service runs it, started again
+   5 s after it ends (the unit's Restart=always), and stopped with the hall.
 
 Everything runs in `up`'s own process group: Ctrl-C reaches every process at once, and `up` then
 waits for each, ends what is left (SIGTERM, then SIGKILL), and says so. Each child also gets
@@ -20,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bridge import LINK_DIR
 from .generate import Options, Provisioner, ProvisionError, read_node_env
 from .mosquitto import MosquittoProcess, port_open
 from .roles import PROGRAMS
@@ -36,6 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 30.0
 WATCHDOG_LATE_S = 30.0
 STOP_GRACE_S = 10.0
+LINK_RESTART_S = 5.0  # hall-county-link.service's RestartSec
 
 _PR_SET_PDEATHSIG = 1
 
@@ -84,6 +90,9 @@ class Child:
     core: bool = False
     window: str | None = None
     ended: bool = field(default=False)
+    restart_at: float | None = None  # the county link: started again then, as systemd would
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
 
 class Hall:
@@ -170,15 +179,35 @@ class Hall:
                         "no screen here: drawn off screen"
                 self._spawn(node.id, node.role, program.argv(sys.executable, self._site_of(node.id), node.id),
                             env_file=prov.node_dir(node.id) / "node.env", window=window)
+        link_skipped = self._start_county_link()
+        if link_skipped:
+            skipped.append(link_skipped)
         self._summary(p1, p2, skipped)
+
+    def _start_county_link(self) -> str | None:
+        """The link to the county when this hall has one; a sentence saying why not when it cannot run."""
+        up = self.prov.state.get("upstream")
+        if not up:
+            return None
+        d = self.prov.node_dir(self.prov.server) / LINK_DIR
+        tools = {"MOSQUITTO": shutil.which("mosquitto"), "STUNNEL": shutil.which("stunnel4")}
+        if not tools["STUNNEL"] or not tools["MOSQUITTO"]:
+            return f"county-link (to {up['county_site']}: stunnel4 or mosquitto is not installed here)"
+        if not (d / "county-link.conf").exists():
+            return f"county-link (to {up['county_site']}: no {d / 'county-link.conf'}; run `bridge` again)"
+        self._spawn("county-link", f"link to {up['county_site']}",
+                    ["bash", str(d / "county-link.sh"), str(d / "county-link.conf"), str(d / "county-link.stunnel")],
+                    env_file=None, extra_env=tools)
+        self.children[-1].restart_at = 0.0  # restarted when it ends (see watch)
+        return None
 
     def _site_of(self, node: str) -> str:
         return str(self.prov.node_dir(node) / "site.yaml")
 
-    def _spawn(self, name: str, what: str, argv: list[str], env_file: Path, core: bool = False,
+    def _spawn(self, name: str, what: str, argv: list[str], env_file: Path | None, core: bool = False,
                extra_env: dict[str, str] | None = None, window: str | None = None) -> Child:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HALL_") and k != "NOTIFY_SOCKET"}
-        env.update(read_node_env(env_file))
+        env.update(read_node_env(env_file) if env_file else {})
         env.update(extra_env or {})
         env["PYTHONUNBUFFERED"] = "1"
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
@@ -190,9 +219,20 @@ class Hall:
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     env=env, cwd=str(REPO), preexec_fn=_die_with_parent)
-        child = Child(name, what, proc, log_path, core=core, window=window)
+        child = Child(name, what, proc, log_path, core=core, window=window, argv=argv, env=env)
         self.children.append(child)
         return child
+
+    def _restart_links(self) -> None:
+        """A county link that ended is started again after LINK_RESTART_S, as its unit's Restart=always."""
+        now = time.monotonic()
+        for c in self.children:
+            if c.ended and c.restart_at is not None and now >= c.restart_at:
+                with open(c.log, "ab") as log:
+                    c.proc = subprocess.Popen(c.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                              env=c.env, cwd=str(REPO), preexec_fn=_die_with_parent)
+                c.ended = False
+                self.say(f"{c.name} started again (pid {c.proc.pid})")
 
     def _summary(self, p1: int, p2: int, skipped: list[str]) -> None:
         say = self.say
@@ -248,9 +288,12 @@ class Hall:
                     c.ended = True
                     self.say(f"{c.name} ({c.what}) exited with {c.proc.returncode}; see {c.log}")
                     core_down = core_down or c.core
+                    if c.restart_at is not None:
+                        c.restart_at = time.monotonic() + LINK_RESTART_S
             if core_down:
                 status = 1
                 break
+            self._restart_links()
             late = time.monotonic() - self.last_watchdog
             if self.ready and late > WATCHDOG_LATE_S and not warned_watchdog:
                 broker_log = next(c.log for c in self.children if c.core)

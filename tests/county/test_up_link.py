@@ -1,0 +1,75 @@
+"""`python -m provisioning up` starts the county link of a hall that was bridged to its county, and stops it.
+
+A township (the mini site with no node but its server, so nothing graphical starts) is provisioned into
+a work folder as `up` does it, bridged to a county whose generated Mosquitto runs here; then `up` runs on
+that folder as a subprocess. The county's broker getting the township's state proves the link runs;
+after SIGTERM to `up`, nothing of it is left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import yaml
+
+from provisioning.__main__ import main
+from provisioning.generate import Options, Provisioner
+from provisioning.mosquitto import free_port, port_open
+
+from ..provisioning.test_up import _processes_mentioning
+from .conftest import MINI_SITE, ROOT, HallDir, free_pair, wait_until
+from .test_two_halls import _tap, received
+
+READER = ("overview", "overview-test-password")
+
+
+def test_up_starts_the_county_link_and_stops_it(tmp_path):
+    county = HallDir(tmp_path, "county")
+    raw = yaml.safe_load(MINI_SITE.read_text(encoding="utf-8"))
+    raw["site"] = {**raw["site"], "id": "township-a", "name": "测试镇便民服务中心"}
+    raw["nodes"] = []
+    site = tmp_path / "township-a.yaml"
+    site.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    work, p1, p2, link_port = tmp_path / "work", free_port(), free_port(), free_pair()
+    Provisioner(work).init(site, Options(hosts=["127.0.0.1"], mqtt_port=p1, mqtts_port=p2, bind="127.0.0.1",
+                                         in_place=True, python=sys.executable))
+    assert main(["bridge", str(work), "--county", str(county.out), "--link-port", str(link_port),
+                 "--restart-timeout", "1", "--keepalive", "5"]) == 0
+    county.add_reader(*READER)  # after the last provisioning command, which rewrites the ACL
+    county.start()
+    tap = _tap(county, *READER, topic="hall/township-a/#")
+    proc = subprocess.Popen([sys.executable, "-m", "provisioning", "up", str(site), "--workdir", str(work),
+                             "--mqtt-port", str(p1), "--mqtts-port", str(p2)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        wait_until(lambda: any("Ctrl-C" in line for line in lines) or proc.poll() is not None, 60, "up to start")
+        out = "".join(lines)
+        assert proc.poll() is None, out
+        assert "county-link" in out and "skipped: county-link" not in out, out
+        wait_until(lambda: port_open("127.0.0.1", link_port), 10, "the link's listener")
+        wait_until(lambda: received(tap, "hall/township-a/state/queues"), 20,
+                   "the township's state at the county, through the link up started")
+    finally:
+        tap.stop()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(40)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+        reader.join(5)
+        county.stop()
+    out = "".join(lines)
+    assert rc == 0 and "no process is left" in out, out
+    time.sleep(0.5)
+    assert not port_open("127.0.0.1", link_port)  # the link's Mosquitto is gone
+    assert _processes_mentioning(str(work)) == []  # and its stunnel, and the script
