@@ -20,7 +20,7 @@ from queue_broker.engine.events import Event
 from queue_broker.engine.hall import HallEngine, Rejected
 from queue_broker.protocol import messages as m
 
-from .conftest import TZ, Clock, Driver, holder
+from .conftest import TZ, Driver, holder
 
 
 def site(config, site_id: str, name: str, **update):
