@@ -137,8 +137,14 @@ class Report:
 
 
 def _fill(row: Row, tickets: list[TicketRec], engine: HallEngine) -> Row:
+    return fill_parts(row, [(tickets, engine)])
+
+
+def fill_parts(row: Row, parts: list[tuple[list[TicketRec], HallEngine]]) -> Row:
+    """`row` from tickets of one or several halls (each with its own engine: its SLAs and ratings), so
+    the means and the 90th percentile of several halls come from every wait, not from each hall's figure."""
     waits, services, within = [], [], 0
-    for t in tickets:
+    for t, engine in ((t, engine) for tickets, engine in parts for t in tickets):
         row.tickets += 1
         if t.state == DONE:
             row.served += 1
