@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .day_ratings import day_ratings
 from .records import ACTIVE, NO_SHOW, SERVING, WAITING, CounterRec, TicketRec
 
 
@@ -56,7 +57,9 @@ class ViewsMixin:
         }
 
     def queues_state(self, now: datetime) -> dict[str, Any]:
-        return {"at": now.isoformat(), "queues": [self.queue_view(q, now) for q in self.queues]}
+        # `ratings` is additive: the day's 好差评 counts, which the county link carries (docs/protocol.md)
+        return {"at": now.isoformat(), "queues": [self.queue_view(q, now) for q in self.queues],
+                "ratings": day_ratings(self, now)}
 
     def counters_state(self, now: datetime) -> dict[str, Any]:
         return {"at": now.isoformat(), "counters": [self.counter_view(c) for c in self.counters.values()]}

@@ -8,7 +8,7 @@ sentence a person can read.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -318,10 +318,22 @@ class QueueState(Message):
     serving: int | None = None
 
 
+class DayRatings(Message):
+    """Additive: the day's 好差评 counts (good = levels 3-5, bad = 1-2, annulled ones left out), for the
+    county overview's satisfaction rate; nothing personal."""
+
+    day: date
+    good: int
+    bad: int
+    rated: int
+    finished: int
+
+
 class QueuesState(Message):
     max_bytes: ClassVar[int] = STATE_MAX_BYTES
     at: AwareDatetime
     queues: list[QueueState]
+    ratings: DayRatings | None = None  # absent from halls older than this field
 
 
 class ServingRef(Message):
