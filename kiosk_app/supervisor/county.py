@@ -15,9 +15,12 @@ Rules, from docs/county.md's notes:
   re-publishes it every 10 s), *offline* when its queue broker's `node/broker/status` says offline
   (its Last Will, or a clean stop, bridged), else *online*; *waiting* before any state came.
 
-What the bridge does not carry is not guessed: protocol v1 publishes no rating event, only the
-bad-rating case a 差评 opens (`event/case`, kind `bad_rating`), so the rating figure is the day's
-bad ratings against the day's finished tickets, both counted from the events seen.
+Ratings: a hall of this version adds the day's 好差评 counts to its `state/queues` (`ratings`:
+good, bad, rated, finished; docs/protocol.md), which gives the satisfaction rate (good of rated, as in
+the reports) for the whole day. Protocol v1 itself has no rating event, so for a hall whose state
+lacks the field (an older hall), or whose newest counts are of another day, the figure falls back to
+the day's bad-rating cases (`event/case`, kind `bad_rating`) against the day's finished tickets, both
+counted from the events seen since the tablet started. Nothing is guessed.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class HallFeed:
     name: str = ""
     queues: list[dict] = field(default_factory=list)
     queues_at: datetime | None = None
+    ratings: dict | None = None  # the day's counts of the newest state/queues, when the hall sends them
     counters: list[dict] = field(default_factory=list)
     counters_at: datetime | None = None
     broker: dict | None = None  # the latest node/broker/status
@@ -71,6 +75,8 @@ class HallRow:
     device_faults: int  # devices in fault + nodes offline (tablets aside)
     finished_today: int
     bad_ratings_today: int
+    rated_today: int | None = None  # None: the hall sends no counts for today (older hall): see bad_share
+    good_today: int | None = None
 
     @property
     def link_text(self) -> str:
@@ -80,6 +86,11 @@ class HallRow:
     def bad_share(self) -> float | None:
         """Bad ratings per finished ticket today (the bridge carries no count of all ratings)."""
         return self.bad_ratings_today / self.finished_today if self.finished_today else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        """Good (levels 3-5) of all ratings today, from the hall's own counts; None without them."""
+        return self.good_today / self.rated_today if self.rated_today and self.good_today is not None else None
 
     def sort_key(self) -> tuple:
         return (LINK_RANK[self.link], -self.red_alerts, -self.open_alerts, -self.device_faults,
@@ -114,6 +125,7 @@ class CountyModel:
         if h is None or (h.queues_at is not None and msg["at"] < h.queues_at):
             return False
         h.queues, h.queues_at = list(msg["queues"]), msg["at"]
+        h.ratings = msg.get("ratings")
         return True
 
     def counters(self, site: str, msg: dict) -> bool:
@@ -213,13 +225,17 @@ class CountyModel:
         offline = sum(1 for n, s in h.nodes.items()
                       if n != BROKER_NODE and not s["online"] and s.get("role") not in NOT_DEVICES)
         today = now.astimezone(self.tz).date()
+        finished, bad = len(h.finished.get(today, ())), len(h.bad_ratings.get(today, ()))
+        counts = h.ratings if h.ratings is not None and h.ratings["day"] == today else None
+        if counts is not None:  # the hall's own figures for the whole day beat what the tablet saw
+            finished, bad = counts["finished"], counts["bad"]
         return HallRow(
             site=site, name=h.name or site, link=link, age_s=age,
             waiting=sum(q["waiting"] for q in h.queues),
             longest_wait_s=max((q["longest_wait_s"] for q in h.queues if q["waiting"]), default=0),
             open_alerts=len(open_alerts), red_alerts=sum(1 for a in open_alerts if a["severity"] == "red"),
-            device_faults=faults + offline, finished_today=len(h.finished.get(today, ())),
-            bad_ratings_today=len(h.bad_ratings.get(today, ())),
+            device_faults=faults + offline, finished_today=finished, bad_ratings_today=bad,
+            rated_today=counts["rated"] if counts else None, good_today=counts["good"] if counts else None,
         )
 
     def rows(self, now: datetime) -> list[HallRow]:
@@ -246,15 +262,24 @@ def row_dict(row: HallRow, tz=None) -> dict[str, Any]:
         link_text = f"数据过时 {duration_text(row.age_s)}"
     else:
         link_text = row.link_text
-    share = row.bad_share
     return {
         "site": row.site, "name": row.name, "link": row.link, "link_text": link_text,
         "age_s": None if row.age_s is None else round(row.age_s, 1), "waiting": row.waiting,
         "longest_wait_s": row.longest_wait_s, "longest": duration_text(row.longest_wait_s) if row.waiting else "—",
         "open_alerts": row.open_alerts, "red_alerts": row.red_alerts, "device_faults": row.device_faults,
         "finished_today": row.finished_today, "bad_ratings_today": row.bad_ratings_today,
-        "rating_text": (f"差评 {row.bad_ratings_today} / 办结 {row.finished_today}"
-                        + ("" if share is None else f"（{100 * share:.0f}%）")),
+        "rated_today": row.rated_today, "good_today": row.good_today,
+        "satisfaction_pct": None if row.satisfaction is None else round(100 * row.satisfaction, 1),
+        "rating_text": rating_text(row),
         "level": ("red" if row.link in ("offline", "stale") or row.red_alerts
                   else "yellow" if row.open_alerts or row.device_faults or row.link == "waiting" else "ok"),
     }
+
+
+def rating_text(row: HallRow) -> str:
+    """满意率 from the hall's day counts; for an older hall, its bad ratings against finished tickets."""
+    if row.rated_today is not None:
+        rate = "—" if row.satisfaction is None else f"{100 * row.satisfaction:.0f}%"
+        return f"满意率 {rate}（评价 {row.rated_today}，差评 {row.bad_ratings_today} / 办结 {row.finished_today}）"
+    share = row.bad_share
+    return f"差评 {row.bad_ratings_today} / 办结 {row.finished_today}" + ("" if share is None else f"（{100 * share:.0f}%）")

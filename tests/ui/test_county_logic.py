@@ -3,6 +3,7 @@ without a window or a broker: folding two halls' bridged state and events into r
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,7 @@ import pytest
 
 from kiosk_app.common.screen_app import SettingsError, load_settings
 from kiosk_app.supervisor.county import CountyModel, row_dict
-from kiosk_app.supervisor.county_feed import site_filters
+from kiosk_app.supervisor.county_feed import CountyFeed, site_filters
 from kiosk_app.supervisor.settings import SupervisorSettings
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -117,6 +118,35 @@ def test_bad_ratings_annulled_and_counted_per_local_day():
     assert m.row("a", T0 + timedelta(minutes=6)).bad_ratings_today == 1
     assert m.row("a", T0 + timedelta(days=1)).bad_ratings_today == 0  # a new day
     assert row_dict(m.row("a", T0)).get("rating_text") == "差评 1 / 办结 0"
+
+
+def test_satisfaction_rate_from_the_hall_s_day_counts_and_the_fallback_for_older_halls():
+    feed = CountyFeed(None, CountyModel(TZ), [], lambda site: None)  # its parsing, without a broker
+    m = feed.model
+    day = {"day": T0.date().isoformat(), "good": 23, "bad": 2, "rated": 25, "finished": 30}
+    for site, extra in (("new", {"ratings": day}), ("old", {})):
+        state = {**queues(T0.isoformat(), ("ZH", 1, 60)), **extra}
+        feed._message(json.dumps(state).encode(), f"hall/{site}/state/queues")
+        # what the tablet saw since it started: one finished ticket and one bad-rating case
+        feed._message(json.dumps({"at": T0.isoformat(), "ticket_id": "t1", "number": "A1", "queue_id": "ZH",
+                                  "counter_id": "C1", "outcome": "done"}).encode(), f"hall/{site}/event/finished")
+        feed._message(json.dumps({"at": T0.isoformat(), "case_id": "CP-1", "kind": "bad_rating", "state": "opened",
+                                  "action": "open"}).encode(), f"hall/{site}/event/case")
+    new, old = m.row("new", T0), m.row("old", T0)
+    # the hall's own counts of the whole day beat the events seen since the tablet started
+    assert (new.rated_today, new.good_today, new.bad_ratings_today, new.finished_today) == (25, 23, 2, 30)
+    assert new.satisfaction == 0.92
+    assert row_dict(new)["rating_text"] == "满意率 92%（评价 25，差评 2 / 办结 30）"
+    assert row_dict(new)["satisfaction_pct"] == 92.0
+    # an older hall sends no counts: bad-rating cases against finished tickets, as before
+    assert old.rated_today is None and old.satisfaction is None
+    assert row_dict(old)["rating_text"] == "差评 1 / 办结 1（100%）"
+    # counts of another day (a hall silent since yesterday) are not today's: the fallback again
+    assert m.row("new", T0 + timedelta(days=1)).rated_today is None
+    # nobody rated yet today: no rate, and no division by zero
+    m.queues("new", {**queues(T0 + timedelta(seconds=1), ("ZH", 0, 0)),
+                     "ratings": {**day, "day": T0.date(), "good": 0, "bad": 0, "rated": 0}})
+    assert row_dict(m.row("new", T0))["rating_text"] == "满意率 —（评价 0，差评 0 / 办结 30）"
 
 
 def test_only_the_named_halls_are_kept_and_subscribed():
