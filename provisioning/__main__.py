@@ -17,6 +17,11 @@
         over TLS, through a Mosquitto bridge of its own on the hall server (the county link); the county
         gets a user for the hall that may publish only those (docs/county.md). HALL_DIR and COUNTY_DIR
         are folders written by init.
+    reader NAME --dir COUNTY_DIR [--node NODE] [--rotate] [--remove]
+        A read-only user of the county's broker for the supervisor tablet's county overview (role
+        county-reader: the state, events and node status of the county's hall and the halls bridged in;
+        nothing else). Its URL with the password goes to COUNTY_DIR/readers/NAME/county.env (0600) and,
+        with --node, into that node's node.env (docs/county.md).
 
 Exit status: 0 done, 2 the input is wrong (the message says what to change), 1 anything else.
 """
@@ -107,6 +112,18 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reader(args: argparse.Namespace) -> int:
+    from . import readers
+
+    if args.remove:
+        notes = readers.remove(args.dir, args.name)
+    else:
+        notes = readers.add(args.dir, args.name, node=args.node, rotate=args.rotate)
+    for note in notes:
+        print(f"- {note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m provisioning", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -180,6 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--rotate", action="store_true", help="new passwords for the link")
     b.add_argument("--remove", action="store_true", help="remove the bridge on both sides")
     b.set_defaults(func=cmd_bridge)
+
+    rd = sub.add_parser("reader", help="a read-only user of a county's broker for the county overview")
+    rd.add_argument("name", help="its MQTT user name (one per tablet: the user name is the client id)")
+    rd.add_argument("--dir", default=".", help="the county's folder (written by init; default: here)")
+    rd.add_argument("--node", help="a node of this hall (its supervisor tablet) whose node.env gets the URL")
+    rd.add_argument("--rotate", action="store_true", help="a new password for an existing reader")
+    rd.add_argument("--remove", action="store_true", help="remove the reader")
+    rd.set_defaults(func=cmd_reader)
     return parser
 
 

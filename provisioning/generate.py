@@ -261,6 +261,7 @@ class Provisioner:
             "revoked": revoked,
             # bridges (provisioning/bridge.py): this hall's to its county, and other halls' into this one
             **{k: old[k] for k in ("upstream", "bridges") if k in old},
+            **({"readers": old["readers"]} if "readers" in old else {}),  # provisioning/readers.py
             "generated_at": _now(),
         }
         for stale in sorted(set(old.get("nodes", {})) - set(nodes)):
@@ -287,6 +288,8 @@ class Provisioner:
         if role not in ROLES:
             raise ProvisionError(f"role {role!r} is not one of {', '.join(ROLES)}")
         existing = self.state["nodes"].get(node_id)
+        if node_id in self.state.get("readers", {}):
+            raise ProvisionError(f"{node_id} is the name of a county reader of this hall: give the node another name")
         if existing and rotate:
             zone = zone or existing.get("zone")
             counter_id = counter_id or existing.get("counter_id")
@@ -386,11 +389,12 @@ class Provisioner:
             passwords[node.id] = pw
             same = node.id in old_hashes and check_password(pw, old_hashes[node.id])
             hashes[node.id] = old_hashes[node.id] if same else hash_password(pw)
-        from . import bridge  # bridges to a county and from other halls (docs/county.md)
+        from . import bridge, readers  # links, bridged halls and readers (docs/county.md)
 
         hashes.update(bridge.user_hashes(self, old_hashes, notes))
+        hashes.update(readers.keep(self, old_hashes, notes))
         write_passwd(mq / "passwd", hashes)
-        write_public(mq / "acl", render_acl(site, nodes) + bridge.acl_blocks(self))
+        write_public(mq / "acl", render_acl(site, nodes) + bridge.acl_blocks(self) + readers.acl_blocks(self))
 
         key_path = self.node_dir(self.server) / "id-hash.key"
         if not key_path.exists():
@@ -443,6 +447,9 @@ class Provisioner:
             env.append(f"HALL_ID_HASH_KEY_FILE={etc}/id-hash.key")  # the unit uses LoadCredential instead
         if node.role == "broker" and self.state.get("upstream"):
             env.append(f"HALL_HANDOVER_SITES={self.state['upstream']['county_site']}")  # 同城通办 (docs/county.md)
+        from .readers import node_env_lines
+
+        env += node_env_lines(self, node.id)  # a county reader given to this node (its overview)
         write_secret(d / "node.env", "\n".join(env) + "\n")
         write_public(d / "ca.crt", ca_pem)
 

@@ -44,6 +44,10 @@ RIGHTS: dict[str, Rights] = {
     # Mosquitto of its own that forwards these topics to the county): it reads them and publishes nothing.
     # A county's link reads them for every hall bridged into it as well (a chain to a city).
     "link": Rights(publish=(), read=("state/#", "event/#", "node/#")),
+    # Additive, not a node role either: the county overview's user on a county's broker
+    # (provisioning/readers.py): it reads these of the county's own hall and of every hall bridged into
+    # it, and publishes nothing.
+    "county-reader": Rights(publish=(), read=("state/#", "event/#", "node/#")),
 }
 
 ROLE_TITLES = {
@@ -56,6 +60,7 @@ ROLE_TITLES = {
     "gateway": "online-booking gateway",
     "bridge": "a hall's bridge to its county",
     "link": "the hall's link to",
+    "county-reader": "the county overview's reader",
 }
 
 

@@ -77,9 +77,20 @@ class HallDir:
     def password(self, node: str) -> str:
         return urlsplit(self.env(node)["HALL_MQTT_URL"]).password
 
+    def county_reader(self, name: str, node: str | None = None) -> tuple[str, str]:
+        """A reader made by `python -m provisioning reader` (role county-reader); its user and password, as
+        the tablet gets them (the URL in readers/<name>/county.env)."""
+        from provisioning.__main__ import main
+
+        args = ["reader", name, "--dir", str(self.out), *(["--node", node] if node else [])]
+        assert main(args) == 0
+        env = read_node_env(self.out / "readers" / name / "county.env")
+        return name, urlsplit(env["HALL_COUNTY_MQTT_URL"]).password
+
     def add_reader(self, user: str, password: str, filters: tuple[str, ...] = ("#",)) -> None:
-        """A user of the test's own that reads `filters` (what a county overview would read): appended to
-        the generated password file and ACL, after every provisioning command."""
+        """A recorder of the test's own that reads `filters` (default everything): appended to the
+        generated password file and ACL, after every provisioning command. Kept for the privacy checks,
+        which must see any topic that crossed, not only what the county-reader role may read."""
         hashes = read_passwd(self.mq / "passwd")
         hashes[user] = hash_password(password)
         write_passwd(self.mq / "passwd", hashes)
