@@ -24,8 +24,6 @@ from ..provisioning.test_up import _processes_mentioning
 from .conftest import MINI_SITE, ROOT, HallDir, free_pair, wait_until
 from .test_two_halls import _tap, received
 
-READER = ("overview", "overview-test-password")
-
 
 def test_up_starts_the_county_link_and_stops_it(tmp_path):
     county = HallDir(tmp_path, "county")
@@ -39,9 +37,9 @@ def test_up_starts_the_county_link_and_stops_it(tmp_path):
                                          in_place=True, python=sys.executable))
     assert main(["bridge", str(work), "--county", str(county.out), "--link-port", str(link_port),
                  "--restart-timeout", "1", "--keepalive", "5"]) == 0
-    county.add_reader(*READER)  # after the last provisioning command, which rewrites the ACL
+    reader = county.county_reader("overview")  # what a county overview reads with (role county-reader)
     county.start()
-    tap = _tap(county, *READER, topic="hall/township-a/#")
+    tap = _tap(county, *reader, topic="hall/township-a/#")
     proc = subprocess.Popen([sys.executable, "-m", "provisioning", "up", str(site), "--workdir", str(work),
                              "--mqtt-port", str(p1), "--mqtts-port", str(p2)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -6,10 +6,12 @@ broker), township A (its Mosquitto, a real queue broker, and its county link: Mo
 the generated county-link.sh), and township B, whose link is stood in for by publishing what a link
 carries with B's own bridge user on the county's TLS listener (the county's ACL lets that user publish
 exactly B's state, events and node topics). The tablet logs in on its own hall and reads the county's
-broker as a read-only user of the test's own (the county fixtures' `add_reader`).
+broker as the reader that `python -m provisioning reader --node supervisor-1` generated (role
+county-reader), with the URL its node.env got.
 
 Proved: the overview lists the three halls with their figures (waiting, longest wait, open alerts,
-device faults, bad ratings against finished tickets), the worst first; township B, silent, turns stale
+device faults, the satisfaction rate from A's day counts and, for B, whose state lacks them like an older
+hall's, bad ratings against finished tickets), the worst first; township B, silent, turns stale
 and is marked; tapping township A shows A's queues and counters read-only (nothing can be sent); back at
 its own hall the tablet acts normally; township A's queue broker stopping (its offline status, bridged)
 marks A offline; no ID number or name issued at township A reaches the tablet."""
@@ -35,7 +37,6 @@ from .harness import SUPERVISOR_SCREEN, ScreenProcess
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
-READER = ("county-overview", "county-overview-test-password")
 STALE_S = 14  # the queue broker re-publishes state/queues every 10 s
 
 
@@ -69,7 +70,7 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
                          "--restart-timeout", "1", "--keepalive", "5"]) == 0
     assert provisioning(["bridge", str(town_b.out), "--county", str(county.out)]) == 0
     county.prov.add_node("supervisor-1", "supervisor")
-    county.add_reader(*READER)  # after every provisioning command: they rewrite the ACL
+    county.county_reader("county-overview", node="supervisor-1")  # kept by every later provisioning command
     services, links, sup, b_link = {}, [], None, None
     try:
         county.start()
@@ -115,7 +116,7 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         sup = ScreenProcess("supervisor", _tablet_site(root, county), "supervisor-1",
                             f"mqtt://supervisor-1:{county.password('supervisor-1')}@127.0.0.1:{county.mqtt_port}",
                             root / "sup", env={"HALL_COUNTY_MQTT_URL":
-                                               f"mqtts://{READER[0]}:{READER[1]}@127.0.0.1:{county.mqtts_port}"})
+                                               county.env("supervisor-1")["HALL_COUNTY_MQTT_URL"]})
         sup.connect()
         sup.wait_for(lambda s: s["online"] and s["county_online"], 30, "both brokers")
         sup.type("login.supervisor", "super")
@@ -124,6 +125,8 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         sup.wait_for(lambda s: s["screen"] == "hall" and s["supervisor_id"] == "super", 10, "logged in")
         # events are not retained: A's finish and B's events count once the tablet listens
         assert desk.request(t.counter_cmd("W1", "finish"), {"request_id": "d3", "outcome": "done"}, 10)["ok"]
+        finished = next(tk for tk in services["township-a"].engine.tickets.values() if tk.outcome)
+        assert desk.request(t.rating_submit(), {"request_id": "d4", "ticket_id": finished.id, "level": 5}, 10)["ok"]
         later = datetime.now(UTC)
         pub(tb.event("alert"), AlertEvent(at=later, id="AL-B-1", kind="wait_over_sla", severity="red",
                                            message="综合受理 最长等候 25 分钟，超过时限", rule="wait_over_sla",
@@ -136,7 +139,7 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         sup.tap("nav.county")
         expected_a = services["township-a"].engine
         st = sup.wait_for(lambda s: s["screen"] == "county" and len(s["county_rows"]) == 3
-                          and _row(s, "township-a").get("waiting") == 3 and _row(s, "township-a").get("finished_today")
+                          and _row(s, "township-a").get("waiting") == 3 and _row(s, "township-a").get("rated_today")
                           and _row(s, "township-b").get("open_alerts")
                           and _row(s, "township-b").get("finished_today") == 2, 30, "three halls with figures",
                           keys=("county_rows",))
@@ -150,6 +153,9 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         assert (c["waiting"], c["name"]) == (0, "测试县政务服务中心")
         waiting_a = [tk for tk in expected_a.tickets.values() if tk.state == "waiting"]
         assert len(waiting_a) == 3 and a["finished_today"] == 1
+        # A's satisfaction rate from its day counts in state/queues (B, without them, falls back above)
+        assert (a["rated_today"], a["good_today"], a["satisfaction_pct"]) == (1, 1, 100.0)
+        assert a["rating_text"] == "满意率 100%（评价 1，差评 0 / 办结 1）"
         # the longest wait as A's broker published it (whole seconds, a moment ago)
         assert 0 <= a["longest_wait_s"] <= max(
             (datetime.now(UTC) - tk.issued_at).total_seconds() for tk in waiting_a)
