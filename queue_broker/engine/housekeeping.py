@@ -2,16 +2,18 @@
 
 Finished tickets of days before `cutoff`, their per-person and per-queue tallies, past sequences and
 past appointments leave memory; they stay in the event log, where reports and exports read them.
-Only the service calls this (at start and when the local day changes), never `apply`, so replaying
-the log for a report still sees every day.
+Tickets that have ended are kept until then as compact PastTickets (`CompactEnded`). Only the
+service calls these (at start, on its ticks, when the local day changes), never `apply`, so
+replaying the log for a report still sees every day in full.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import sys
+from datetime import date, datetime
 
 from .hall import HallEngine
-from .records import CALLED, WAITING
+from .records import CALLED, ENDED, WAITING, PastTicket, TicketRec
 
 
 def forget_days_before(engine: HallEngine, cutoff: date) -> int:
@@ -26,3 +28,54 @@ def forget_days_before(engine: HallEngine, cutoff: date) -> int:
         appt = engine.appointments.pop(code)
         engine.slot_bookings.pop((appt.service_id, appt.slot_start), None)
     return len(old)
+
+
+_days: dict[date, date] = {}  # one date object per day for all its tickets (dates are immutable)
+
+
+def _shared(s: str | None) -> str | None:
+    # ids, queues, channels arrive as new strings with every request or replayed event
+    return sys.intern(s) if s is not None else None
+
+
+def compact(t: TicketRec) -> PastTicket:
+    """The ended ticket `t` as a PastTicket: the same answers, about half the memory."""
+    if len(_days) > 64:
+        _days.clear()
+    number = t.number
+    return PastTicket(
+        id=t.id, day=_days.setdefault(t.day, t.day), queue_id=_shared(t.queue_id), service_id=_shared(t.service_id),
+        channel=_shared(t.channel), priority=_shared(t.priority), issued_at=t.issued_at, kiosk_id=_shared(t.kiosk_id),
+        state=_shared(t.state), counter_id=_shared(t.counter_id), called_at=t.called_at, started_at=t.started_at,
+        finished_at=t.finished_at, recalls=t.recalls, estimate_s=t.estimate_s, estimate_p80_s=t.estimate_range_s[1],
+        return_of=t.return_of, outcome=_shared(t.outcome), missing_materials=tuple(t.missing_materials),
+        appointment_code=t.appointment_code, rating=t.rating, transfers=t.transfers,
+        odd_number=None if t.id == f"{t.day:%Y%m%d}-{number}" else number,
+    )
+
+
+class CompactEnded:
+    """A tick task: tickets that ended (done, no-show, cancelled) since the last tick become
+    PastTickets. It follows the tickets still in the hall, so a tick costs what is waiting, not the
+    day; new tickets are the newest keys of `engine.tickets` (a dict keeps insertion order)."""
+
+    def __init__(self) -> None:
+        self._engine: HallEngine | None = None
+        self._newest: str | None = None
+        self._live: set[str] = set()  # ids of tickets not ended: bounded by who is in the hall
+
+    def __call__(self, engine: HallEngine, now: datetime) -> list:
+        if engine is not self._engine:  # first tick, or the service rebuilt its engine from the store
+            self._engine, self._newest, self._live = engine, None, set()
+        tickets = engine.tickets
+        for tid in reversed(tickets):
+            if tid == self._newest:
+                break
+            self._live.add(tid)
+        self._newest = next(reversed(tickets), None)
+        for tid in [tid for tid in self._live if tid not in tickets or tickets[tid].state in ENDED]:
+            self._live.discard(tid)
+            t = tickets.get(tid)
+            if isinstance(t, TicketRec):
+                tickets[tid] = compact(t)
+        return []  # no commands: this changes how the state is held, not what it says

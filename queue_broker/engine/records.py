@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 WAITING, CALLED, SERVING, DONE, NO_SHOW, TRANSFERRED, CANCELLED = (
     "waiting", "called", "serving", "done", "no_show", "transferred", "cancelled",
@@ -44,6 +44,55 @@ class TicketRec:
     appointment_code: str | None = None
     rating: int | None = None
     transfers: int = 0
+
+
+ENDED = (DONE, NO_SHOW, CANCELLED)  # nothing more happens to the ticket at a counter
+
+
+@dataclass(slots=True)
+class PastTicket:
+    """An ended ticket as the live hall keeps it until housekeeping forgets its day (RETAIN_DAYS).
+
+    It has every field of TicketRec that status checks, late and default ratings, cases, today's
+    metrics and the estimator read, in about half the memory (strings shared, the number derived
+    from the id): a busy day keeps thousands of these. The holder's hash and masked ID and name are
+    not kept: caps count them elsewhere, and only the counter serving the citizen shows them. The
+    event log keeps everything, and reports and exports replay it into full TicketRecs."""
+
+    id: str
+    day: date
+    queue_id: str
+    service_id: str
+    channel: str
+    priority: str
+    issued_at: datetime
+    kiosk_id: str
+    state: str
+    counter_id: str | None
+    called_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    recalls: int
+    estimate_s: int  # the p50 shown on the ticket
+    estimate_p80_s: int
+    return_of: str | None
+    outcome: str | None
+    missing_materials: tuple[str, ...]
+    appointment_code: str | None
+    rating: int | None
+    transfers: int
+    odd_number: str | None = None  # only when the id is not "YYYYMMDD-<number>"
+
+    holder_hash: ClassVar[None] = None
+    holder_masked: ClassVar[None] = None
+
+    @property
+    def number(self) -> str:
+        return self.odd_number or self.id[9:]
+
+    @property
+    def estimate_range_s(self) -> tuple[int, int]:
+        return self.estimate_s, self.estimate_p80_s  # the issue event always pairs p50 with p80
 
 
 @dataclass

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from queue_broker.engine.commands import FinishTicket
-from queue_broker.engine.hall import HallEngine
-from queue_broker.engine.housekeeping import forget_days_before
+import pytest
+
+from queue_broker.engine.commands import FinishTicket, SubmitRating
+from queue_broker.engine.hall import HallEngine, Rejected
+from queue_broker.engine.housekeeping import CompactEnded, forget_days_before
+from queue_broker.engine.records import ENDED, PastTicket, TicketRec
 
 from .conftest import TZ, holder
 
@@ -32,3 +35,60 @@ def test_old_finished_tickets_are_forgotten_and_live_ones_kept(drive, clock, con
     full = HallEngine(config)
     full.replay(drive.events)
     assert len({t.day for t in full.tickets.values()}) == 10
+
+
+# ---------------------------------------------------------------- ended tickets kept compact
+def _served_day(drive, n: int = 6) -> list[dict]:
+    drive.open("W1")
+    issued = [drive.issue(holder=holder(f"p{k}")) for k in range(n)]
+    for _ in range(n - 2):  # the last two wait: they stay full records
+        drive.act("W1", "call-next", minutes=3)
+    drive.act("W1", "no-show", minutes=1)  # the fourth: a no-show; the first three: served
+    return issued
+
+
+def test_an_ended_ticket_kept_compact_answers_status_late_rating_and_estimates(drive, clock, config):
+    issued = _served_day(drive)
+    served, waiting = issued[0]["id"], issued[-1]["id"]
+    now = clock()
+    views = {t["id"]: drive.e.ticket_view(drive.e.tickets[t["id"]], now) for t in issued}
+    assert drive.e.tickets[served].holder_masked is not None  # before: the full record
+
+    assert CompactEnded()(drive.e, now) == []
+    assert isinstance(drive.e.tickets[served], PastTicket)
+    assert isinstance(drive.e.tickets[issued[3]["id"]], PastTicket)  # the no-show too
+    assert isinstance(drive.e.tickets[waiting], TicketRec)  # still in the hall: untouched
+    # the citizen's status check sees exactly what it saw before
+    assert {t["id"]: drive.e.ticket_view(drive.e.tickets[t["id"]], now) for t in issued} == views
+    past = drive.e.tickets[served]
+    assert past.number == issued[0]["number"] and past.holder_masked is None and past.holder_hash is None
+    # a late rating, and one refused for the no-show, as for a full record
+    assert drive.run(SubmitRating(served, 5), minutes=30) == {"rating": {"ticket_id": served, "level": 5}}
+    assert drive.e.tickets[served].rating == 5
+    with pytest.raises(Rejected) as err:
+        drive.run(SubmitRating(issued[3]["id"], 4))
+    assert err.value.code == "conflict"
+    # the estimator reads compact and full records alike: the same forecast as a hall that never compacted
+    full, compacted = HallEngine(config), HallEngine(config)
+    full.replay(drive.events)
+    compacted.replay(drive.events)
+    CompactEnded()(compacted, clock())
+    assert full.queues_state(clock()) == compacted.queues_state(clock())
+    # the log keeps everything: a replay for a report or export has the masked holder again
+    assert isinstance(full.tickets[served], TicketRec) and full.tickets[served].holder_masked is not None
+
+
+def test_compaction_follows_only_the_tickets_still_in_the_hall(drive, clock):
+    task = CompactEnded()
+    drive.open("W1")
+    for day in range(3):
+        clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=TZ) + timedelta(days=day)
+        for _ in range(20):
+            drive.issue(minutes=1)
+            drive.act("W1", "call-next", minutes=1)
+            task(drive.e, clock())
+        forget_days_before(drive.e, clock().date())  # earlier days leave: new tickets must still be seen
+    tickets = drive.e.tickets.values()
+    assert sum(isinstance(t, TicketRec) for t in tickets) == 1  # only the citizen at the counter now
+    assert len(task._live) == 1  # what it follows is who is in the hall, not the day's tickets
+    assert all(t.state in ENDED for t in tickets if isinstance(t, PastTicket))
