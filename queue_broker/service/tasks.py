@@ -7,6 +7,7 @@ from datetime import datetime
 from ..config.models import SiteConfig
 from ..engine.commands import ExpireTickets
 from ..engine.hall import HallEngine
+from ..engine.housekeeping import CompactEnded
 from ..supervision import supervision_tasks
 from .runner import TickTask
 
@@ -20,7 +21,7 @@ def expire_previous_days(engine: HallEngine, now: datetime) -> list:
 
 
 def default_tasks(config: SiteConfig) -> list[TickTask]:
-    tasks: list[TickTask] = [expire_previous_days]
+    tasks: list[TickTask] = [expire_previous_days, CompactEnded()]  # ended tickets kept compact: flat memory
     tasks.extend(supervision_tasks(config))  # monitoring rules, default-satisfied ratings
     try:
         from ..tidal.task import rebalancer_task
