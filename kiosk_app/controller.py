@@ -41,6 +41,7 @@ from .catalog import CatalogView, Item
 from .common.hall_client import HallClient
 from .hours import HallHours, opening_text
 from .i18n import material_text, t, wait_text
+from .memory import release_memory
 from .settings import KioskSettings, default_display_name
 from .state import KioskState
 
@@ -53,22 +54,6 @@ APPOINTMENT_RE = re.compile(r"^(?:APPT:|.*[?&]code=)?([A-HJ-NP-Z2-9]{6,12})$", r
 UiCall = Callable[..., None]
 PENDING_VIEW_AFTER_S = 0.15
 HOUSEKEEPING_IDLE_S = 5.0
-
-
-def release_memory() -> None:
-    """After a citizen's flow, on an idle home screen: collect garbage and hand freed heap back to the
-    system. glibc keeps freed memory inside its heap otherwise (about 50 MB here after a few
-    tickets, mostly from the software renderer and the printer's rendering). Takes tens of ms: only
-    when nobody is touching the screen."""
-    import gc
-
-    gc.collect()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 @dataclass
@@ -110,6 +95,7 @@ class KioskController:
         self._help_since: float | None = None
         self.metrics: dict[str, float] = {}
         self._dirty = True  # start-up garbage (the site file, the first catalog) goes at the first idle moment
+        self.housekeeping: Callable[[], None] = release_memory  # the app adds dropping unused screens
         self._awaiting_flip = False
         state.kiosk_name = self.display_name
         state.site_name = config.site.name
@@ -182,7 +168,7 @@ class KioskController:
             self.cancel_help()
         if s.screen in ("home", "screensaver") and idle > HOUSEKEEPING_IDLE_S and self._dirty:
             self._dirty = False
-            release_memory()
+            self.housekeeping()
         if s.screen == "home":
             if idle > self.settings.screensaver_after_s:
                 self._go("screensaver")
