@@ -4,9 +4,9 @@ asked for: production units never set these variables (provisioning does not).
 
 Enabled only when `HALL_SCREEN_CONTROL` names a Unix socket path; `HALL_SCREEN_CONTROL_KEY` (hex)
 is the shared secret of `multiprocessing.connection`. Each request is `(command, kwargs)` and gets
-`{"result": ...}` or `{"error": "..."}`. Commands run on Kivy's UI thread. Touches are real
-`UnitTestTouch` events through the window's input pipeline and keys go through the window's
-`on_key_down`, so they reach whatever a finger or a keyboard would reach.
+`{"result": ...}` or `{"error": "..."}`. Commands run on Kivy's UI thread. Touches are real touch
+events (as Kivy's `UnitTestTouch`) through the window's input pipeline and keys go through the
+window's `on_key_down`, so they reach whatever a finger or a keyboard would reach.
 
 Every app answers these; an app adds its own with `RemoteControl.from_env(app, commands)` (the
 kiosk's are in kiosk_app/control.py):
@@ -34,8 +34,10 @@ from collections.abc import Callable, Mapping
 from multiprocessing.connection import Listener
 from typing import Any
 
+from kivy.base import EventLoop
 from kivy.clock import Clock
 from kivy.core.window import Keyboard, Window
+from kivy.input.motionevent import MotionEvent
 from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.textinput import TextInput
@@ -180,8 +182,6 @@ class RemoteControl:
         return found
 
     def cmd_tap(self, done: Done, tid: str | None = None, text: str | None = None) -> None:
-        from kivy.tests.common import UnitTestTouch
-
         found = self._find(tid, text)
         if not found:
             done({"tapped": False, "why": f"no visible widget {tid or text!r}"})
@@ -191,7 +191,7 @@ class RemoteControl:
             done({"tapped": False, "why": f"{tid or text!r} is disabled"})
             return
         x, y = w.to_window(*w.center)
-        touch = UnitTestTouch(x, y)
+        touch = Touch(x, y)
         touch.touch_down()
 
         def up(_dt) -> None:
@@ -283,6 +283,27 @@ class RemoteControl:
     def cmd_quit(self, done: Done) -> None:
         done({"ok": True})
         Clock.schedule_once(lambda _dt: self.app.stop(), 0.05)
+
+
+class Touch(MotionEvent):
+    """A finger at window pixel (x, y), through the window's input pipeline. What Kivy's own
+    `kivy.tests.common.UnitTestTouch` does; that module imports pytest and unittest into the app
+    (about 7 MB), which a benchmark of the app's memory should not count."""
+
+    def __init__(self, x: float, y: float):
+        super().__init__("UnitTestTouch", 99, {"x": x / (Window.width - 1.0), "y": y / (Window.height - 1.0)},
+                         is_touch=True, type_id="touch")
+        self.profile = ["pos"]
+
+    def depack(self, args) -> None:
+        self.sx, self.sy = args["x"], args["y"]
+        super().depack(args)
+
+    def touch_down(self) -> None:
+        EventLoop.post_dispatch_input("begin", self)
+
+    def touch_up(self) -> None:
+        EventLoop.post_dispatch_input("end", self)
 
 
 def save_frame(path: str) -> None:

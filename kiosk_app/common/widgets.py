@@ -6,11 +6,10 @@ Load with `load_widgets()` after `register_fonts()`; the kv rules expect `app.th
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from kivy.core.image import Image as CoreImage
 from kivy.factory import Factory
+from kivy.graphics.texture import Texture
 from kivy.lang import Builder
 from kivy.properties import (
     BooleanProperty,
@@ -87,7 +86,10 @@ class Banner(KLabel):
 
 
 class QRCode(Image):
-    """A QR code of `data`, drawn crisp (nearest-neighbour scaling)."""
+    """A QR code of `data`, drawn crisp (nearest-neighbour scaling).
+
+    The texture is the code's matrix itself, one texel a module with its quiet zone: no picture is
+    drawn, encoded or decoded (which would load Pillow's image plugins into the kiosk for good)."""
 
     data = StringProperty("")
 
@@ -97,14 +99,16 @@ class QRCode(Image):
             return
         import qrcode
 
-        qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8)
+        qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
         qr.add_data(value)
         qr.make(fit=True)
-        img = qr.make_image(fill_color="black", back_color="white").convert("RGB")
-        buf = io.BytesIO()
-        img.save(buf, format="png")
-        buf.seek(0)
-        texture = CoreImage(buf, ext="png").texture
+        rows = qr.get_matrix()  # with the border; True = dark module
+        size = len(rows)
+        # rows bottom-up (GL's origin is the bottom left), RGBA so no row needs alignment padding
+        pixels = b"".join(b"\x00\x00\x00\xff" if dark else b"\xff\xff\xff\xff"
+                          for row in reversed(rows) for dark in row)
+        texture = Texture.create(size=(size, size), colorfmt="rgba")
+        texture.blit_buffer(pixels, colorfmt="rgba", bufferfmt="ubyte")
         texture.mag_filter = "nearest"
         texture.min_filter = "nearest"
         self.texture = texture
