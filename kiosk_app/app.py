@@ -7,6 +7,7 @@ and the controller are made here and handed to each other; screens reach them as
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -36,6 +37,7 @@ from .common.widgets import load_widgets
 from .controller import KioskController
 from .hardware import KioskHardware
 from .i18n import t
+from .memory import release_memory
 from .settings import KioskSettings
 from .state import KioskState
 
@@ -45,6 +47,9 @@ HERE = Path(__file__).resolve().parent
 # screen name -> module in kiosk_app.screens (each module loads its own .kv file)
 SCREEN_MODULES = ("home", "browse", "search", "item", "ticket", "idcard", "appointment", "lookup", "help",
                   "screensaver")
+# built at start and kept: the walk-in path (a tap on 取号 must find the ticket screen ready). The
+# others are built when first shown and dropped again when the kiosk is idle (issue 7: memory).
+KEPT_SCREENS = ("home", "item", "ticket")
 
 
 class KioskRoot(BoxLayout):
@@ -96,18 +101,18 @@ class KioskApp(App):
                                       printer_check_s=self.settings.printer_check_s)
         ctl.hardware = self.hardware
 
+        self._wrap_swap()
         root = KioskRoot()
-        sm: ScreenManager = root.sm
-        sm.transition = NoTransition()
-        for name in SCREEN_MODULES:
-            module = importlib.import_module(f"kiosk_app.screens.{name}")
-            sm.add_widget(module.SCREEN(name=name))
-        sm.current = self.state.screen
-        self.state.bind(screen=lambda _s, name: setattr(sm, "current", name))
+        self.sm: ScreenManager = root.sm
+        self.sm.transition = NoTransition()
+        for name in KEPT_SCREENS:
+            self.screen(name)
+        self._show(self.state, self.state.screen)
+        self.state.bind(screen=self._show)
+        ctl.housekeeping = self.housekeeping
         self.state.bind(elderly=lambda _s, on: setattr(self.theme, "large", on))
         Window.bind(on_touch_down=self._on_touch_down)
         Window.bind(on_flip=self._first_flip)
-        self._wrap_swap()
         ctl.start()
         Clock.schedule_interval(ctl.tick, 1.0)
         self.client.start()
@@ -119,6 +124,29 @@ class KioskApp(App):
 
             self.remote = RemoteControl.from_env(self, KIOSK_COMMANDS)
         return root
+
+    def screen(self, name: str):
+        """The screen called `name`, built now if it is not there yet."""
+        if not self.sm.has_screen(name):
+            module = importlib.import_module(f"kiosk_app.screens.{name}")
+            self.sm.add_widget(module.SCREEN(name=name))
+        return self.sm.get_screen(name)
+
+    def _show(self, _state, name: str) -> None:
+        self.screen(name)
+        self.sm.current = name
+        # the screen left behind dropped widgets and their textures, which are in reference cycles:
+        # collect them now (15-30 ms), after the new screen is on the glass, rather than let a few
+        # flows of them pile up (about 30 MB) until Python's next full collection
+        self.on_next_frame(gc.collect)
+
+    def housekeeping(self) -> None:
+        """Idle on the home screen after a flow: drop the screens built on demand, give memory back."""
+        for screen in list(self.sm.screens):
+            if screen.name not in KEPT_SCREENS and screen.name != self.sm.current:
+                self.sm.remove_widget(screen)
+        self.sm.transition = NoTransition()  # the old one keeps the last screen left (screen_out)
+        release_memory()
 
     def _wrap_swap(self) -> None:
         """Know when a frame is really on the glass: after the buffer swap, not at `on_flip` (which

@@ -5,9 +5,10 @@ kiosk_app/common/remote.py; these are added to them:
 
     device       kind=, action=, args: simulator fault injection (printer, idcard, scanner, camera)
     set_clock    iso=: move the kiosk's clock
-    classes      class names of every widget of every screen
+    classes      class names of every widget of every screen (building those not built yet)
     font_check   do Chinese characters render as themselves (not as boxes)?
-    debug        collect=: widget and texture counts, Python blocks, heavy modules loaded
+    debug        collect=: widget and texture counts, screens built and alive, Python blocks, heavy
+                 modules loaded
     prof         on=: cProfile of the UI thread, on and off (the report comes back with off)
 
 Each is `command(remote, done, **kwargs)`, run on Kivy's UI thread; `remote.app` is the KioskApp.
@@ -19,6 +20,7 @@ import threading
 
 from kivy.core.window import Window
 
+from .app import SCREEN_MODULES
 from .common.remote import Command, Done, RemoteControl
 
 
@@ -59,8 +61,8 @@ def cmd_classes(remote: RemoteControl, done: Done) -> None:
             walk(c)
 
     walk(Window)
-    for screen in remote.app.root.sm.screens:
-        walk(screen)
+    for name in SCREEN_MODULES:  # every screen, also those built only when shown
+        walk(remote.app.screen(name))
     done(sorted(names))
 
 
@@ -98,29 +100,26 @@ def cmd_prof(remote: RemoteControl, done: Done, on: bool) -> None:
 
 def cmd_debug(remote: RemoteControl, done: Done, collect: bool = False) -> None:
     import gc
-
-    n = gc.collect() if collect else None
-    if collect:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
     import sys
+    from collections import Counter
 
     from kivy.graphics.texture import Texture
 
-    textures = [o for o in gc.get_objects() if isinstance(o, Texture)]
-    done({"collected": n, "py_blocks": sys.getallocatedblocks(), "textures": len(textures),
+    from .memory import release_memory
+
+    if collect:
+        release_memory()
+    # type(), not isinstance(): a dead weak proxy among the objects raises on isinstance
+    objects = gc.get_objects()
+    textures = [o for o in objects if issubclass(type(o), Texture)]
+    tally = Counter(type(o).__name__ for o in objects
+                    if str(getattr(type(o), "__module__", "")).startswith(("kiosk_app", "kivy.uix")))
+    done({"py_blocks": sys.getallocatedblocks(), "textures": len(textures),
           "texture_mb": sum(t.width * t.height * 4 for t in textures) / 2**20,
+          "screens_built": [s.name for s in remote.app.sm.screens],
+          "screen_objects": sum(n for name, n in tally.items() if name.endswith("Screen")),
           "heavy_modules": sorted(m for m in ("numpy", "cv2", "escpos", "PIL", "pypinyin", "cn2an", "serial", "evdev")
-                                  if m in sys.modules), **_debug_counts()})
-
-
-def _debug_counts() -> dict:
-    import gc
-    from collections import Counter
-
-    tally = Counter(type(o).__name__ for o in gc.get_objects() if str(getattr(type(o), "__module__", "")).startswith(("kiosk_app", "kivy.uix")))
-    return dict(tally.most_common(12))
+                                  if m in sys.modules), **dict(tally.most_common(12))})
 
 
 KIOSK_COMMANDS: dict[str, Command] = {

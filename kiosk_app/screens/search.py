@@ -30,12 +30,17 @@ class SearchScreen(KioskScreen):
             keys.add_widget(b)
         for prop in ("search_results", "catalog", "language", "elderly"):
             self.state.bind(**{prop: self.refresh})
+        # a bound method, which Kivy holds weakly: the app's theme outlives this screen (it is dropped
+        # when the kiosk is idle), and a lambda holding a key would keep the whole screen alive
+        self.app.theme.bind(key=self._resize_keys)
         self.refresh(force=True)
 
     def _size_key(self, button) -> None:
-        theme = self.app.theme
-        button.fixed_height = theme.key
-        theme.bind(key=lambda _t, v: setattr(button, "fixed_height", v))
+        button.fixed_height = self.app.theme.key
+
+    def _resize_keys(self, _theme, height: float) -> None:
+        for button in self.ids.keypad.children:
+            button.fixed_height = height
 
     def update(self) -> None:
         s = self.state
