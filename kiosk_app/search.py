@@ -7,20 +7,24 @@ reading the phrase would not use, never miss the right one. Each item is indexed
 keywords and categories, and its department, with falling weight; a query of Latin letters is
 matched against the initials and the full pinyin, a query with Chinese characters against the text.
 Pure and fast: 70 items are indexed in a few milliseconds.
+
+pypinyin is needed only while an index is built (at the first search of a catalog version), so it is
+imported then and unloaded again: its character table is 10 MB of a kiosk's memory otherwise, for
+the whole day. Importing it again takes about 0.1 s, once per catalog version.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")  # read when pypinyin is imported
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
-
-from pypinyin import Style, pinyin  # noqa: E402  (after the memory settings above)
 
 LATIN = re.compile(r"^[a-z]+$")
 
@@ -29,8 +33,23 @@ def _keep_alnum(chars: str) -> list[str]:
     return [c.lower() for c in chars if c.isalnum()]
 
 
+@contextmanager
+def pypinyin_loaded() -> Iterator[None]:
+    """pypinyin for the time of the block; unloaded after it unless it was loaded before (its
+    modules refer to each other: the next garbage collection frees them)."""
+    before = "pypinyin" in sys.modules
+    try:
+        yield
+    finally:
+        if not before:
+            for name in [m for m in sys.modules if m == "pypinyin" or m.startswith("pypinyin.")]:
+                del sys.modules[name]
+
+
 def readings(text: str) -> list[tuple[str, ...]]:
     """Every reading of every character (Latin letters and digits stand for themselves)."""
+    from pypinyin import Style, pinyin
+
     out = []
     for options in pinyin(text, style=Style.NORMAL, heteronym=True, errors=_keep_alnum):
         out.append(tuple(dict.fromkeys(o.lower() for o in options if o)))
@@ -72,11 +91,12 @@ class SearchIndex:
 
     def __init__(self, entries: Iterable[tuple[str, str, Iterable[str], Iterable[str]]]):
         self._rows: list[tuple[str, list[_Field]]] = []
-        for item_id, name, middle, low in entries:
-            fields = [self._field(name, 3)]
-            fields += [self._field(t, 2) for t in middle if t]
-            fields += [self._field(t, 1) for t in low if t]
-            self._rows.append((item_id, fields))
+        with pypinyin_loaded():
+            for item_id, name, middle, low in entries:
+                fields = [self._field(name, 3)]
+                fields += [self._field(t, 2) for t in middle if t]
+                fields += [self._field(t, 1) for t in low if t]
+                self._rows.append((item_id, fields))
 
     @staticmethod
     def _field(text: str, weight: int) -> _Field:
