@@ -105,6 +105,32 @@ def test_search_by_pinyin_initials(kiosk):
     assert any("没有找到" in t for t in kiosk.texts())
 
 
+def test_screens_built_when_shown_are_dropped_when_idle_and_built_again(kiosk):
+    """Memory (docs/kiosk.md, benchmark): home, item and ticket stay built; another screen is built
+    when shown, dropped and really freed once the kiosk is idle after the flow (5 s), and works when
+    it is shown again. pypinyin, needed only to build the search index, is unloaded after it."""
+    kiosk.tap("home.search")
+    for letter in "bdc":
+        kiosk.tap(f"key.{letter}")
+    kiosk.wait_for(lambda s: s["search_results"], what="results")
+    assert "search" in kiosk.call("debug")["screens_built"]
+    kiosk.tap("nav.home")
+    kiosk.wait_for(lambda s: s["screen"] == "home")
+    deadline = time.monotonic() + 20
+    while True:
+        info = kiosk.call("debug", collect=True)
+        if info["screens_built"] == ["home", "item", "ticket"] and info["screen_objects"] == 3:
+            break
+        assert time.monotonic() < deadline, f"screens not dropped or not freed: {info}"
+        time.sleep(0.5)
+    assert "pypinyin" not in info["heavy_modules"]
+    kiosk.tap("home.search")
+    for letter in "bdc":
+        kiosk.tap(f"key.{letter}")
+    st = kiosk.wait_for(lambda s: s["search_results"], what="results")
+    assert st["search_results"][0] == "bdc-transfer" and "BDC_" in kiosk.texts()
+
+
 def test_id_card_ticket_gets_elderly_priority_and_shows_only_the_masked_name(env, kiosk):
     hall, _, watcher = env
     # someone is already waiting in the social-security queue as a walk-in
