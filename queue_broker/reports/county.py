@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from ..supervision.monitor import RULE_NAMES, RULES
-from .model import CASE_KINDS, PeriodData, Report, Row, build_report, fill_parts, mean
+from .model import CASE_KINDS, PeriodData, Report, Row, alert_summary, build_report, fill_parts
 
 
 @dataclass
@@ -70,11 +69,4 @@ def build_county_report(periods: list[PeriodData]) -> CountyReport:
                                 "finished_late")}
              for kind in CASE_KINDS}
     every = [a for r in reports for a in r.alert_rows]
-    alerts = []
-    for rule in [*RULES, *sorted({a["rule"] for a in every} - set(RULES))]:
-        mine = [a for a in every if a["rule"] == rule]
-        acked = [a["ack_min"] for a in mine if a["ack_min"] is not None]
-        alerts.append({"rule": rule, "name": RULE_NAMES.get(rule, rule), "raised": len(mine),
-                       "red": sum(1 for a in mine if a["severity"] == "red"), "acked": len(acked),
-                       "mean_ack_min": mean(acked), "cleared": sum(1 for a in mine if a["cleared_at"] is not None)})
-    return CountyReport(start, end, reports, total, daily, cases, alerts)
+    return CountyReport(start, end, reports, total, daily, cases, alert_summary(every))

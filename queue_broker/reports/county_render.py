@@ -9,7 +9,7 @@ from typing import Any
 
 from .county import CountyReport
 from .model import GROUPS
-from .render import ALERT_FIELDS, CASE_FIELDS, ROW_FIELDS, _csv, _env, row_record
+from .render import ALERT_FIELDS, CASE_FIELDS, ROW_FIELDS, _csv, _env, row_record, write_csv
 
 SITE_FIELDS = ["site", "site_name"]
 
@@ -43,12 +43,7 @@ def to_html(report: CountyReport) -> str:
 def write(report: CountyReport, fmt: str, out: Path) -> list[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        files = []
-        for name, text in to_csv(report).items():
-            path = out if name == "report.csv" else out.with_name(out.stem + name[len("report"):])
-            path.write_text(text, encoding="utf-8")
-            files.append(path)
-        return files
+        return write_csv(to_csv(report), out)
     if fmt in ("html", "md"):
         out.write_text(to_html(report) if fmt == "html" else to_markdown(report), encoding="utf-8")
         return [out]

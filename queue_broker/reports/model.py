@@ -289,13 +289,7 @@ def build_report(data: PeriodData) -> Report:
             "cleared_at": a.cleared_at.astimezone(e.tz) if a.cleared_at else None,
             "message": a.message,
         })
-    alerts = []
-    for rule in [*RULES, *sorted({r["rule"] for r in alert_rows} - set(RULES))]:
-        mine = [r for r in alert_rows if r["rule"] == rule]
-        acked = [r["ack_min"] for r in mine if r["ack_min"] is not None]
-        alerts.append({"rule": rule, "name": RULE_NAMES.get(rule, rule), "raised": len(mine),
-                       "red": sum(1 for r in mine if r["severity"] == "red"), "acked": len(acked),
-                       "mean_ack_min": mean(acked), "cleared": sum(1 for r in mine if r["cleared_at"] is not None)})
+    alerts = alert_summary(alert_rows)
 
     cal = e.work_calendar
     days = [data.start + timedelta(days=i) for i in range((data.end - data.start).days + 1)]
@@ -311,6 +305,19 @@ STATE_ORDER = {
     "complaint": ["accepted", "handed_over", "supervised", "fed_back", "revisited", "rectified", "closed"],
     "complex_question": ["opened", "answered"],
 }
+
+
+def alert_summary(alert_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per monitoring rule (the known ones first, in their order): raised, red, acknowledged, mean
+    minutes to acknowledge, cleared."""
+    alerts = []
+    for rule in [*RULES, *sorted({r["rule"] for r in alert_rows} - set(RULES))]:
+        mine = [r for r in alert_rows if r["rule"] == rule]
+        acked = [r["ack_min"] for r in mine if r["ack_min"] is not None]
+        alerts.append({"rule": rule, "name": RULE_NAMES.get(rule, rule), "raised": len(mine),
+                       "red": sum(1 for r in mine if r["severity"] == "red"), "acked": len(acked),
+                       "mean_ack_min": mean(acked), "cleared": sum(1 for r in mine if r["cleared_at"] is not None)})
+    return alerts
 
 
 def _states(kind: str) -> list[str]:

@@ -110,17 +110,22 @@ def to_markdown(report: Report, charts_href: str = "charts") -> str:
     return _env().get_template("report.md.j2").render(**context(report), charts=charts_href)
 
 
+def write_csv(tables: dict[str, str], out: Path) -> list[Path]:
+    """`report.csv` at `out`, the others (`report-cases.csv`...) beside it with the same stem."""
+    files = []
+    for name, text in tables.items():
+        path = out if name == "report.csv" else out.with_name(out.stem + name[len("report"):])
+        path.write_text(text, encoding="utf-8")
+        files.append(path)
+    return files
+
+
 def write(report: Report, fmt: str, out: Path) -> list[Path]:
     """Write the report in `fmt` at `out` (a file; HTML and Markdown put their charts in `charts/` beside
     it, CSV writes its cases and alerts files beside it). Returns the files written."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        files = []
-        for name, text in to_csv(report).items():
-            path = out if name == "report.csv" else out.with_name(out.stem + name[len("report"):])
-            path.write_text(text, encoding="utf-8")
-            files.append(path)
-        return files
+        return write_csv(to_csv(report), out)
     if fmt in ("html", "md"):
         charts = render_charts(report, out.parent / "charts")
         text = to_html(report) if fmt == "html" else to_markdown(report)
