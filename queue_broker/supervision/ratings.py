@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import heapq
 from datetime import datetime
-from itertools import islice
+from itertools import takewhile
 from typing import Any
 
 from ..engine.commands import ApplyDefaultRatings
@@ -26,7 +26,7 @@ class DefaultSatisfiedTask:
         self._engine: Any = None
 
     def _reset(self, engine: Any) -> None:
-        self._engine, self._cursor = engine, 0
+        self._engine, self._newest = engine, None
         self._in_hall: set[str] = set()  # issued, not yet served, no-show or cancelled
         self._due: list[tuple[datetime, str]] = []  # (when it falls due, ticket id) of served, unrated tickets
 
@@ -36,9 +36,10 @@ class DefaultSatisfiedTask:
         if engine is not self._engine:  # first run, or the broker rebuilt its engine from the store
             self._reset(engine)
         tickets = engine.tickets
-        if len(tickets) > self._cursor:
-            self._in_hall.update(islice(tickets, self._cursor, None))
-            self._cursor = len(tickets)
+        # new tickets are the newest keys (a dict keeps insertion order); not a count, which drops
+        # when housekeeping forgets old days and would then skip as many new tickets
+        self._in_hall.update(takewhile(lambda tid: tid != self._newest, reversed(tickets)))
+        self._newest = next(reversed(tickets), None)
         for tid in list(self._in_hall):
             t = tickets[tid]
             if t.state == DONE and t.finished_at is not None:
@@ -50,6 +51,7 @@ class DefaultSatisfiedTask:
         due = []
         while self._due and self._due[0][0] <= now:
             _, tid = heapq.heappop(self._due)
-            if tickets[tid].rating is None:
+            t = tickets.get(tid)  # None: its day was forgotten before it fell due (a long holiday)
+            if t is not None and t.rating is None:
                 due.append(tid)
         return [ApplyDefaultRatings(tuple(due))] if due else []
