@@ -49,7 +49,7 @@ def compact(t: TicketRec) -> PastTicket:
         state=_shared(t.state), counter_id=_shared(t.counter_id), called_at=t.called_at, started_at=t.started_at,
         finished_at=t.finished_at, recalls=t.recalls, estimate_s=t.estimate_s, estimate_p80_s=t.estimate_range_s[1],
         return_of=t.return_of, outcome=_shared(t.outcome), missing_materials=tuple(t.missing_materials),
-        appointment_code=t.appointment_code, rating=t.rating, transfers=t.transfers,
+        appointment_code=t.appointment_code, rating=t.rating, transfers=t.transfers, holder_masked=t.holder_masked,
         odd_number=None if t.id == f"{t.day:%Y%m%d}-{number}" else number,
     )
 

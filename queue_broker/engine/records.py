@@ -54,10 +54,10 @@ class PastTicket:
     """An ended ticket as the live hall keeps it until housekeeping forgets its day (RETAIN_DAYS).
 
     It has every field of TicketRec that status checks, late and default ratings, cases, today's
-    metrics and the estimator read, in about half the memory (strings shared, the number derived
-    from the id): a busy day keeps thousands of these. The holder's hash and masked ID and name are
-    not kept: caps count them elsewhere, and only the counter serving the citizen shows them. The
-    event log keeps everything, and reports and exports replay it into full TicketRecs."""
+    metrics, the estimator and a later hand-over to another hall read, in about half the memory
+    (strings shared, the number derived from the id): a busy day keeps thousands of these. The
+    holder's keyed hash is not kept (the day's caps count it elsewhere). The event log keeps
+    everything, and reports and exports replay it into full TicketRecs."""
 
     id: str
     day: date
@@ -81,10 +81,10 @@ class PastTicket:
     appointment_code: str | None
     rating: int | None
     transfers: int
+    holder_masked: dict[str, str] | None
     odd_number: str | None = None  # only when the id is not "YYYYMMDD-<number>"
 
     holder_hash: ClassVar[None] = None
-    holder_masked: ClassVar[None] = None
 
     @property
     def number(self) -> str:

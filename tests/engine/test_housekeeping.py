@@ -61,7 +61,8 @@ def test_an_ended_ticket_kept_compact_answers_status_late_rating_and_estimates(d
     # the citizen's status check sees exactly what it saw before
     assert {t["id"]: drive.e.ticket_view(drive.e.tickets[t["id"]], now) for t in issued} == views
     past = drive.e.tickets[served]
-    assert past.number == issued[0]["number"] and past.holder_masked is None and past.holder_hash is None
+    assert past.number == issued[0]["number"] and past.holder_hash is None  # the keyed hash leaves memory
+    assert past.holder_masked == {"id_number": "1101**********002X", "name": "张*"}  # a hand-over still sends it
     # a late rating, and one refused for the no-show, as for a full record
     assert drive.run(SubmitRating(served, 5), minutes=30) == {"rating": {"ticket_id": served, "level": 5}}
     assert drive.e.tickets[served].rating == 5
