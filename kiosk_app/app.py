@@ -48,7 +48,7 @@ HERE = Path(__file__).resolve().parent
 SCREEN_MODULES = ("home", "browse", "search", "item", "ticket", "idcard", "appointment", "lookup", "help",
                   "screensaver")
 # built at start and kept: the walk-in path (a tap on 取号 must find the ticket screen ready). The
-# others are built when first shown and dropped again when the kiosk is idle (issue 7: memory).
+# others are built when shown and dropped when the kiosk is back on its home screen (issue 7: memory).
 KEPT_SCREENS = ("home", "item", "ticket")
 
 
@@ -111,7 +111,7 @@ class KioskApp(App):
         self.state.bind(screen=self._show)
         ctl.housekeeping = self.housekeeping
         self.state.bind(elderly=lambda _s, on: setattr(self.theme, "large", on))
-        Window.bind(on_touch_down=self._on_touch_down)
+        Window.bind(on_touch_down=self._on_touch_down, on_touch_up=self._collect_soon)
         Window.bind(on_flip=self._first_flip)
         ctl.start()
         Clock.schedule_interval(ctl.tick, 1.0)
@@ -128,25 +128,43 @@ class KioskApp(App):
     def screen(self, name: str):
         """The screen called `name`, built now if it is not there yet."""
         if not self.sm.has_screen(name):
+            started = time.perf_counter()
             module = importlib.import_module(f"kiosk_app.screens.{name}")
             self.sm.add_widget(module.SCREEN(name=name))
+            log.debug("screen %s built in %.0f ms", name, (time.perf_counter() - started) * 1000)
         return self.sm.get_screen(name)
 
     def _show(self, _state, name: str) -> None:
         self.screen(name)
         self.sm.current = name
-        # the screen left behind dropped widgets and their textures, which are in reference cycles:
-        # collect them now (15-30 ms), after the new screen is on the glass, rather than let a few
-        # flows of them pile up (about 30 MB) until Python's next full collection
-        self.on_next_frame(gc.collect)
+        if name == "home":  # a flow has ended: its screens go, built again (5-50 ms) when next shown
+            self.after_swap.append(self._drop_screens)
+        self._collect_soon()
 
-    def housekeeping(self) -> None:
-        """Idle on the home screen after a flow: drop the screens built on demand, give memory back."""
+    def _drop_screens(self) -> None:
         for screen in list(self.sm.screens):
             if screen.name not in KEPT_SCREENS and screen.name != self.sm.current:
                 self.sm.remove_widget(screen)
         self.sm.transition = NoTransition()  # the old one keeps the last screen left (screen_out)
-        release_memory()
+
+    def _collect_soon(self, *_args) -> None:
+        """A tap or a new screen drops widgets and their textures, which are in reference cycles:
+        collect them (15-30 ms) right after the next frame is on the glass, rather than let a few
+        flows of them pile up (about 30 MB) until Python's next full collection."""
+        if gc.collect not in self.after_swap:
+            self.after_swap.append(gc.collect)  # no frame asked for: a tap or a new screen draws one
+
+    def housekeeping(self) -> None:
+        """Idle on the home screen after a flow (or the start): build the search index of a new
+        catalog (pypinyin is loaded for it, then unloaded), give memory back. Here, on a quiet
+        kiosk, rather than at a citizen's first search on a busy one."""
+        if self.state.catalog is not None:
+            self.state.catalog.search_index()
+        self._drop_screens()  # the screensaver, once it is left
+        gc.collect()
+        # Kivy deletes the GL textures of freed widgets when it draws the next frame: only then is
+        # their memory free to give back
+        self.on_next_frame(release_memory)
 
     def _wrap_swap(self) -> None:
         """Know when a frame is really on the glass: after the buffer swap, not at `on_flip` (which

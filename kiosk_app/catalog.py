@@ -142,13 +142,17 @@ class CatalogView:
                 tally[item.category] = tally.get(item.category, 0) + 1
         return [w for w, _ in sorted(tally.items(), key=lambda kv: -kv[1])][:count]
 
-    def search(self, query: str, limit: int = 40) -> list[str]:
+    def search_index(self) -> SearchIndex:
+        """Built once per catalog version; the kiosk builds it while idle, before anyone searches."""
         if self._index is None:
             self._index = SearchIndex(
                 (i.id, i.name, (*i.keywords, i.category, *i.life_events), (i.department,))
                 for i in self.items.values()
             )
-        return self._index.search(query, limit)
+        return self._index
+
+    def search(self, query: str, limit: int = 40) -> list[str]:
+        return self.search_index().search(query, limit)
 
 
 def _bundle_guide(description: str, parts: list[CatalogService]) -> Guide | None:

@@ -136,6 +136,7 @@ class KioskController:
         self.state.catalog = view
         self.state.catalog_version = view.version
         self.state.frequent = view.frequent(self.settings.frequent_service_ids, self.settings.frequent_count)
+        self._dirty = True  # when idle: the old catalog's memory back, the new one's search index built
         if self.state.service_id and view.get(self.state.service_id) is None and self.state.screen == "item":
             self.go_home()  # the item was withdrawn from the catalog while on screen
         log.info("catalog %s: %d items", view.version, len(view.items))

@@ -28,9 +28,9 @@ def fill_tiles(screen: KioskScreen, grid, tid_prefix: str, count: int, flexible:
     """The large item buttons. `flexible`: they share the grid's height (as many rows as fit, none
     below 80 % of a tile's height), so a smaller panel shows fewer tiles instead of pushing the
     rest of the screen off the glass."""
-    grid.clear_widgets()
     cat = screen.state.catalog
     if cat is None:
+        grid.clear_widgets()
         return
     theme = screen.app.theme
     height = theme.tile
@@ -40,14 +40,36 @@ def fill_tiles(screen: KioskScreen, grid, tid_prefix: str, count: int, flexible:
         count = min(count, rows * grid.cols, len(screen.state.frequent))
         used_rows = max(1, -(-count // grid.cols))
         height = min(theme.tile * 1.5, (grid.height - gap * (used_rows - 1)) / used_rows)
+    wanted = []
     for item_id in list(screen.state.frequent)[:count]:
         item = cat.get(item_id)
-        if item is None:
-            continue
-        button = Factory.KButton(text=tile_text(screen, item, theme.font_small), markup=True, role="plain",
-                                 tid=f"{tid_prefix}.{item.id}", fixed_height=max(1, height))
-        button.bind(on_release=lambda _b, sid=item.id: screen.ctl.open_item(sid))
-        grid.add_widget(button)
+        if item is not None:
+            wanted.append((f"{tid_prefix}.{item.id}", {"text": tile_text(screen, item, theme.font_small),
+                                                        "fixed_height": max(1, height)}))
+
+    def tile(tid: str, **props):
+        button = Factory.KButton(markup=True, role="plain", tid=tid, **props)
+        sid = tid[len(tid_prefix) + 1:]
+        button.bind(on_release=lambda _b: screen.ctl.open_item(sid))
+        return button
+
+    sync_children(grid, wanted, tile)
+
+
+def sync_children(grid, wanted: list[tuple[str, dict]], make) -> None:
+    """Make `grid`'s children the widgets `wanted` ((tid, properties), in order). When the same tids
+    are there already, only changed properties are set: a refresh (every queue update) re-renders
+    only the texts that changed, instead of dropping and drawing every widget again (memory churn)."""
+    children = grid.children[::-1]  # Kivy lists the last added first
+    if [getattr(w, "tid", None) for w in children] != [tid for tid, _ in wanted]:
+        grid.clear_widgets()
+        for tid, props in wanted:
+            grid.add_widget(make(tid, **props))
+        return
+    for widget, (_tid, props) in zip(children, wanted, strict=True):
+        for key, value in props.items():
+            if getattr(widget, key) != value:
+                setattr(widget, key, value)
 
 
 class HomeScreen(KioskScreen):
@@ -74,10 +96,10 @@ class HomeScreen(KioskScreen):
     def fill_board(self) -> None:
         """Every queue's people waiting and wait now: the honest picture before choosing."""
         board = self.ids.board
-        board.clear_widgets()
         s = self.state
         cat = s.catalog
         if cat is None:
+            board.clear_widgets()
             return
         lang = s.language
         rows = []
@@ -86,13 +108,15 @@ class HomeScreen(KioskScreen):
             if q and (q["waiting"] or q.get("counter_ids")):
                 rows.append((q["waiting"], queue_id, name, q))
         rows.sort(key=lambda r: -r[0])  # the busiest first; as many as the screen has room for
+        wanted = []
         for _waiting, queue_id, name, q in rows[:4 if s.elderly else 8]:
             if not q.get("counter_ids") and s.hall_open:
                 text = self.tr("board_closed", name=name, n=q["waiting"])
             else:
                 low, high = q.get("estimated_wait_range_s") or (q["estimated_wait_s"],) * 2
                 text = self.tr("board_line", name=name, n=q["waiting"], wait=wait_text(low, high, lang))
-            board.add_widget(Factory.KLabel(text=text, font_role="small", tid=f"home.board.{queue_id}"))
+            wanted.append((f"home.board.{queue_id}", {"text": text}))
+        sync_children(board, wanted, lambda tid, **props: Factory.KLabel(font_role="small", tid=tid, **props))
 
 
 SCREEN = HomeScreen

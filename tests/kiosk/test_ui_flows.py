@@ -107,7 +107,7 @@ def test_search_by_pinyin_initials(kiosk):
 
 def test_screens_built_when_shown_are_dropped_when_idle_and_built_again(kiosk):
     """Memory (docs/kiosk.md, benchmark): home, item and ticket stay built; another screen is built
-    when shown, dropped and really freed once the kiosk is idle after the flow (5 s), and works when
+    when shown, dropped and really freed once the kiosk is back on its home screen, and works when
     it is shown again. pypinyin, needed only to build the search index, is unloaded after it."""
     kiosk.tap("home.search")
     for letter in "bdc":
