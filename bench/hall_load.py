@@ -7,7 +7,9 @@
 terminals call, serve (lognormal service times, scaled by --speed) and call again, 10 call screens and
 voice nodes subscribe to state/# and event/#. Measured: command latency (p50, p99), the broker
 process's CPU and resident memory (from /proc), messages per second at the screens. With --soak,
-resident memory is sampled through the run and the growth after warm-up is reported.
+resident memory is sampled through the run and the growth after warm-up is reported. With
+--trace-memory, the broker runs under tracemalloc (bench/traced_broker.py; slower) and the lines whose
+allocations grew most between the end of warm-up and the end are printed.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import argparse
 import math
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -87,6 +91,7 @@ def main() -> None:
     ap.add_argument("--speed", type=float, default=10)
     ap.add_argument("--load", type=float, default=0.9, help="offered load per counter (arrivals x service / counters)")
     ap.add_argument("--soak", action="store_true", help="sample the broker's memory through the run")
+    ap.add_argument("--trace-memory", action="store_true", help="what grows, by allocating line (tracemalloc)")
     args = ap.parse_args()
     real_s = args.hall_minutes * 60 / args.speed
     mean_service_min = statistics.mean(m for *_, m in QUEUES)
@@ -100,7 +105,11 @@ def main() -> None:
         cfg.write_text(site_yaml(args.counters), encoding="utf-8")
         env = {**os.environ, "HALL_MQTT_URL": mq.url, "HALL_DATA_DIR": str(Path(tmp) / "data"),
                "HALL_LOG_LEVEL": "WARNING"}
-        broker = subprocess.Popen([sys.executable, "-m", "queue_broker", "run", "--config", str(cfg)], env=env)
+        cmd = [sys.executable, "-m", "queue_broker"]
+        if args.trace_memory:
+            env["HALL_TRACE_DIR"] = tmp
+            cmd = [sys.executable, str(ROOT / "bench" / "traced_broker.py")]
+        broker = subprocess.Popen([*cmd, "run", "--config", str(cfg)], env=env)
         stat = ProcStat(broker.pid)
         lat: dict[str, list[float]] = {"issue": [], "call-next": []}
         lock, stop = threading.Lock(), threading.Event()
@@ -180,9 +189,15 @@ def main() -> None:
             t.start()
         t0, cpu0 = time.monotonic(), stat.cpu_s()
         samples: list[tuple[float, float]] = []
+        snaps: list[Path] = []
         while time.monotonic() - t0 < real_s:
             time.sleep(min(5.0, real_s / 40))
             samples.append((time.monotonic() - t0, stat.rss_mb()))
+            if args.trace_memory and not snaps and samples[-1][0] >= 0.1 * real_s:
+                snaps.append(snapshot(broker, tmp, 0))
+        if args.trace_memory:
+            snaps.append(snapshot(broker, tmp, 1))
+            growth = top_growth(*snaps)
         elapsed, cpu_used = time.monotonic() - t0, stat.cpu_s() - cpu0
         stop.set()
         for t in threads:
@@ -199,12 +214,31 @@ def main() -> None:
     print(f"broker CPU {100 * cpu_used / elapsed:.0f}% of one core; resident memory {samples[-1][1]:.1f} MB "
           f"(peak {max(m for _, m in samples):.1f} MB)")
     print(f"screens and voice: {counts['screen_msgs'] / elapsed / max(1, args.screens):.1f} messages/s each")
+    if args.trace_memory:
+        print("grew most between the end of warm-up and the end (tracemalloc, Python allocations only):")
+        for line in growth:
+            print("  " + line)
     if args.soak:
         warm = [m for t, m in samples if t >= 0.1 * elapsed]
         growth = 100 * (warm[-1] - warm[0]) / warm[0]
         print(f"memory after warm-up: {warm[0]:.1f} MB -> {warm[-1]:.1f} MB ({growth:+.1f}%), max {max(warm):.1f} MB")
         for t, m in samples[:: max(1, len(samples) // 12)]:
             print(f"  t={t:6.0f} s  hall {t * args.speed / 3600:5.1f} h  rss {m:6.1f} MB")
+
+
+def snapshot(broker: subprocess.Popen, tmp: str, n: int) -> Path:
+    broker.send_signal(signal.SIGUSR1)
+    done = Path(tmp) / f"snap{n:02d}.done"
+    while not done.exists():
+        time.sleep(0.2)
+    return Path(tmp) / f"snap{n:02d}.dump"
+
+
+def top_growth(first: Path, last: Path, n: int = 12) -> list[str]:
+    diff = tracemalloc.Snapshot.load(str(last)).compare_to(tracemalloc.Snapshot.load(str(first)), "lineno")
+    lines = [f"total {sum(d.size_diff for d in diff) / 1024:+.0f} KB"]
+    lines += [f"{d.size_diff / 1024:+8.0f} KB {d.count_diff:+7d} objects  {d.traceback}" for d in diff[:n]]
+    return lines
 
 
 if __name__ == "__main__":
