@@ -12,8 +12,11 @@ loopback, the kiosk as `python -m kiosk_app` with simulated printer, ID-card rea
 - tap to ticket: from the release of the finger on 取号 (a real touch event through the window) to the
   buffer swap of the first frame that shows the ticket, measured inside the kiosk; also from the
   benchmark's own side (command sent to ticket seen, which adds the control round trip);
-- memory: the kiosk's resident set after the tickets (VmRSS, of which anonymous and file-backed), its
-  peak (VmHWM), and a bare Kivy window of the same size for comparison.
+- memory: the kiosk's resident set right after the tickets and idle on the home screen after them
+  (VmRSS, of which anonymous and file-backed, and by mapping: libLLVM, the software renderer, the heap
+  and anonymous memory...), then idle again after a visit to every other screen (search typed in,
+  departments, ID card, appointment, where is my ticket), its peak (VmHWM), and a bare Kivy window of
+  the same size for comparison (Kivy's default settings, and the kiosk's: no multisampling).
 
 Display: `auto` uses Xvfb (a real X server, as a kiosk's display) when there is no DISPLAY. Without a
 GPU, Mesa's llvmpipe renders every frame in software on the CPU: that is what these figures measure.
@@ -22,6 +25,7 @@ GPU, Mesa's llvmpipe renders every frame in software on the CPU: that is what th
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import platform
 import secrets
@@ -97,10 +101,29 @@ def memory(pid: int) -> dict[str, float]:
     return out
 
 
+def by_mapping(pid: int) -> list[tuple[str, float]]:
+    """Resident MB by what is mapped: a library's file name, [heap], [anon], the X shared image..."""
+    groups: collections.Counter[str] = collections.Counter()
+    name = ""
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        parts = line.split()
+        if parts and not parts[0].endswith(":"):  # a mapping's header line: address perms offset dev inode [path]
+            name = os.path.basename(parts[5]) if len(parts) > 5 and parts[5].startswith("/") else (
+                parts[5] if len(parts) > 5 else "[anon]")
+            name = "SYSV shared memory (X image)" if name.startswith("SYSV") else name
+        elif parts and parts[0] == "Rss:":
+            groups[name] += int(parts[1]) / 1024
+    return groups.most_common()
+
+
+VISITS = (("home.search", ("key.b", "key.d", "key.c")), ("home.by_department", ()), ("home.card", ()),
+          ("home.appointment", ()), ("home.lookup", ()))
+
 BARE = """
 import os, time, sys
 from kivy.config import Config
 Config.set('graphics', 'width', '1080'); Config.set('graphics', 'height', '1920')
+Config.set('graphics', 'multisamples', os.environ.get('BARE_MULTISAMPLES', '2'))
 from kivy.app import App
 from kivy.uix.label import Label
 from kivy.clock import Clock
@@ -200,8 +223,21 @@ def main() -> int:
         busy_mem = memory(kiosk.proc.pid)
         time.sleep(8)  # the kiosk idle on its home screen (it gives freed memory back after 5 s)
         mem = memory(kiosk.proc.pid)
+        parts = by_mapping(kiosk.proc.pid)
+        debug = kiosk.call("debug")
         st = kiosk.state()
         swap = st["swap_ms_median"]
+        visited_mem = 0.0
+        for screen, taps in VISITS:
+            kiosk.tap(screen)
+            kiosk.wait_for(lambda s: s["screen"] != "home")
+            for tid in taps:
+                kiosk.tap(tid)
+            visited_mem = max(visited_mem, memory(kiosk.proc.pid)["VmRSS"])
+            kiosk.tap("nav.home")
+            kiosk.wait_for(lambda s: s["screen"] == "home")
+        time.sleep(8)
+        after_visits = memory(kiosk.proc.pid)
     finally:
         if kiosk is not None:
             kiosk.close()
@@ -210,6 +246,7 @@ def main() -> int:
         broker.wait(10)
         mosquitto.cleanup()
     bare = bare_window({**os.environ, **env}, tmp)
+    bare0 = bare_window({**os.environ, **env, "BARE_MULTISAMPLES": "0"}, tmp)
     if xvfb is not None:
         xvfb.terminate()
     load = os.getloadavg()
@@ -231,10 +268,17 @@ def main() -> int:
     print(f"| one frame (buffer swap, ms, median) | {swap:.0f} | | | |")
     print(f"\nkiosk memory after {args.tickets} tickets, idle on the home screen: VmRSS {mem['VmRSS']:.0f} MB "
           f"(anonymous {mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}); right after the last ticket "
-          f"{busy_mem['VmRSS']:.0f} MB; peak {mem['VmHWM']:.0f} MB; target < 250 MB")
-    if bare:
-        print(f"a bare Kivy window of the same size: VmRSS {bare.get('VmRSS', 0):.0f} MB (anonymous "
-              f"{bare.get('RssAnon', 0):.0f}, file-backed {bare.get('RssFile', 0):.0f})")
+          f"{busy_mem['VmRSS']:.0f} MB; target < 250 MB")
+    print(f"then every other screen visited (at most {visited_mem:.0f} MB on them) and idle again: VmRSS "
+          f"{after_visits['VmRSS']:.0f} MB (anonymous {after_visits['RssAnon']:.0f}, file-backed "
+          f"{after_visits['RssFile']:.0f}); peak of the whole run (VmHWM) {after_visits['VmHWM']:.0f} MB")
+    print("idle after the tickets, by mapping (MB): " + ", ".join(f"{k} {v:.1f}" for k, v in parts[:8]))
+    print(f"of which label and QR textures {debug['texture_mb']:.1f} MB ({debug['textures']}), "
+          f"screens built: {', '.join(debug['screens_built'])}")
+    for label, b in (("Kivy's defaults (2x multisampling)", bare), ("no multisampling, as the kiosk", bare0)):
+        if b:
+            print(f"a bare Kivy window of the same size, {label}: VmRSS {b.get('VmRSS', 0):.0f} MB (anonymous "
+                  f"{b.get('RssAnon', 0):.0f}, file-backed {b.get('RssFile', 0):.0f})")
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
