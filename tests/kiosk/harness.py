@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -82,9 +83,15 @@ class KioskProcess(RemoteApp):
         return self.wait_for(lambda s: s["online"] and s["catalog_items"] > 0 and s["queues"], timeout, "catalog")
 
     def device(self, kind: str, action: str, **args) -> None:
-        result = self.call("device", kind=kind, action=action, args=args)
-        if not result.get("ok"):
-            raise KioskError(result.get("why"))
+        # devices open in the background after the first frame: right after start, wait for them
+        deadline = time.monotonic() + 10
+        while True:
+            result = self.call("device", kind=kind, action=action, args=args)
+            if result.get("ok"):
+                return
+            if not str(result.get("why")).startswith("no simulated") or time.monotonic() > deadline:
+                raise KioskError(result.get("why"))
+            time.sleep(0.05)
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
