@@ -22,6 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..memory import tune_malloc
+
 log = logging.getLogger(__name__)
 
 
@@ -66,8 +68,11 @@ def screen_main(argv: list[str] | None, *, prog: str, role: str, description: st
                 settings_model: type[ScreenSettings], app_factory: str) -> int:
     """Parse the command line, load the site file, configure Kivy and run the app.
 
-    `app_factory` is "module:Class" of the App, imported only after Kivy is configured."""
+    `app_factory` is "module:Class" of the App, imported only after Kivy is configured. Memory is set
+    here, by the program itself, as for the kiosk (kiosk_app/memory.py, docs/kiosk.md "Memory"): glibc's
+    mmap threshold fixed, and no multisampling."""
     t0 = time.perf_counter()
+    tune_malloc()  # before anything large is allocated (kiosk_app/memory.py)
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # else Kivy takes our options as its own (exit 2)
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel/xclip, absent on hall boards
@@ -118,6 +123,10 @@ def screen_main(argv: list[str] | None, *, prog: str, role: str, description: st
     Config.set("graphics", "fullscreen", "auto" if settings.fullscreen and not args.windowed else "0")
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
+    # no multisample anti-aliasing (Kivy asks for 2x), as the kiosk: text is textures and the screens
+    # are rectangles, while 2x MSAA doubles the frame and depth buffers (66 MB of a 1080x1920 window in
+    # software GL)
+    Config.set("graphics", "multisamples", "0")
 
     module_name, class_name = app_factory.split(":")
     app_class = getattr(importlib.import_module(module_name), class_name)
