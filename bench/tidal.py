@@ -62,10 +62,10 @@ def _gcmu_calling():
 
     plain = hall.choose_next
 
-    def choose(waiting, now, stats, share, weights):
+    def choose(waiting, now, stats, share, weights, loads=None):
         tickets = list(waiting)
         if len({t.queue_id for t in tickets}) < 2:
-            return plain(tickets, now, stats, share, weights)
+            return plain(tickets, now, stats, share, weights, loads)
         return max(tickets, key=lambda t: ((now - t.issued_at).total_seconds() / stats[t.queue_id].mean_service_s,
                                            -t.issued_at.timestamp()))
 

@@ -9,16 +9,32 @@ The rule (docs/engine.md):
 3. Within the chosen class, across every queue the counter serves, the ticket with the largest
    weighted waiting time goes first: `(now - issued_at) * weight(queue)`. A transferred ticket keeps
    its original issue time, so it keeps its place in time.
+4. A tidal counter (潮汐窗口) serving several queues keeps rule 3 within each queue but chooses
+   between queues by need (`QueueLoad`): first any citizen at risk of passing their queue's SLA
+   (the longest such wait); otherwise the queue where one service moves the most people forward per
+   counter serving it, plus how close its first citizen would come to the SLA if this counter left
+   them to the others. The longest wait alone sends a flexible counter to a queue that its own
+   counters are about to reach anyway (docs/tidal.md, "How a tidal counter calls").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from .records import GREEN, NORMAL, PRIORITY_RANK, QueueStats, TicketRec
 
 ChooseNext = Callable[..., TicketRec | None]
+
+
+@dataclass(frozen=True)
+class QueueLoad:
+    """What a tidal counter weighs about one of its queues when it calls (rule 4)."""
+
+    others: float  # other open counters serving the queue; one serving k queues counts 1/k
+    mean_service_s: float
+    sla_s: float
 
 
 def choose_next(
@@ -27,7 +43,9 @@ def choose_next(
     stats: Mapping[str, QueueStats],
     walk_in_share: float,
     queue_weights: Mapping[str, float],
+    loads: Mapping[str, QueueLoad] | None = None,
 ) -> TicketRec | None:
+    """The next ticket for a counter; `loads` (every queue it serves) makes it a tidal counter's call."""
     tickets = list(waiting)
     if not tickets:
         return None
@@ -35,9 +53,24 @@ def choose_next(
     def weighted_wait(t: TicketRec) -> float:
         return (now - t.issued_at).total_seconds() * queue_weights.get(t.queue_id, 1.0)
 
-    def oldest(pool: list[TicketRec]) -> TicketRec:
+    def first(pool: list[TicketRec]) -> TicketRec:
         # ties (same weighted wait) go to the earlier issue, then the lower number: never to dict order
         return min(pool, key=lambda t: (-weighted_wait(t), t.issued_at, len(t.number), t.number))
+
+    def oldest(pool: list[TicketRec]) -> TicketRec:
+        if not loads:
+            return first(pool)
+        by_queue: dict[str, list[TicketRec]] = {}
+        for t in pool:
+            by_queue.setdefault(t.queue_id, []).append(t)
+        if len(by_queue) < 2:
+            return first(pool)
+        heads = [first(ts) for ts in by_queue.values()]
+        at_risk = [h for h in heads if _at_risk(weighted_wait(h), loads[h.queue_id])]
+        if at_risk:
+            return first(at_risk)
+        return max(heads, key=lambda h: (_need(len(by_queue[h.queue_id]), weighted_wait(h), loads[h.queue_id]),
+                                         weighted_wait(h)))
 
     green = [t for t in tickets if t.priority == GREEN]
     if green:
@@ -50,6 +83,22 @@ def choose_next(
         return oldest(normal)
     best_rank = min(PRIORITY_RANK[t.priority] for t in priority)
     return oldest([t for t in priority if PRIORITY_RANK[t.priority] == best_rank])
+
+
+def _at_risk(head_wait_s: float, load: QueueLoad) -> bool:
+    """Within one call interval of the queue (its mean service over the counters serving it, this
+    one included) of passing the SLA: skipped now, they would most likely pass it."""
+    return head_wait_s + load.mean_service_s / (load.others + 1) >= load.sla_s
+
+
+def _need(waiting: int, head_wait_s: float, load: QueueLoad) -> float:
+    """How much a queue needs this counter's next service (rule 4), without units: the citizens
+    behind the first, per counter serving them with this one (how many people one service here moves
+    forward), plus the first citizen's wait by the time another counter of the queue would reach them,
+    as a fraction of the SLA. With nobody else serving the queue that is taken as two of its services
+    (this counter's next elsewhere, then theirs): finite, and larger than with any other counter."""
+    left_to_others = load.mean_service_s / max(load.others, 0.5)
+    return (waiting - 1) / (load.others + 1) + (head_wait_s + left_to_others) / load.sla_s
 
 
 def _walk_ins_owed(normal: list[TicketRec], stats: Mapping[str, QueueStats], share: float) -> bool:

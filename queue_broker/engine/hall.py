@@ -20,7 +20,7 @@ from ..config.models import SiteConfig
 from ..security.pins import check_pin
 from . import events as ev
 from .appointments import AppointmentsMixin
-from .calling import choose_next
+from .calling import QueueLoad, choose_next
 from .cases import CasesMixin
 from .commands import (
     AssignCounter,
@@ -301,11 +301,25 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             self._settle_counter(out, c, now)
         candidates = (self.tickets[tid] for q in c.queue_ids for tid in self.waiting.get(q, []))
         ticket = choose_next(candidates, now, self.stats, self.config.priorities.walk_in_share,
-                             self.config.priorities.queue_weights)
+                             self.config.priorities.queue_weights, self._tidal_loads(c))
         if ticket is None:
             return Result(out, {"ticket": None})
         self._emit(out, ev.TICKET_CALLED, now, ticket_id=ticket.id, counter_id=c.id, recall=0)
         return Result(out, {"ticket": self.ticket_view(ticket, now)})
+
+    def _tidal_loads(self, c: CounterRec) -> dict[str, QueueLoad] | None:
+        """For a tidal counter serving several queues: who else serves each (calling rule 4)."""
+        if c.mode != "tidal" or len(c.queue_ids) < 2:
+            return None
+        others = dict.fromkeys(c.queue_ids, 0.0)
+        for o in self.counters.values():
+            if o is c or o.status != "open":
+                continue
+            for q in o.queue_ids:
+                if q in others:
+                    others[q] += 1.0 / len(o.queue_ids)
+        return {q: QueueLoad(n, self.stats[q].mean_service_s, self.queues[q].sla_min * 60.0)
+                for q, n in others.items()}
 
     def _settle_counter(self, out: list[Event], c: CounterRec, now: datetime) -> None:
         """The counter is free again: a rebalance that waited for its citizen takes effect now."""
