@@ -1,7 +1,8 @@
 """One report over two halls: two township halls' SQLite event stores filled by the real engine, read by
-`python -m queue_broker report --config A --config B` (and with `--db`): each hall's figures are the
-ones its own single-hall report gives, and the totals are computed again here from the tickets as
-they were played (waits, SLA, ratings), not from the halls' figures."""
+`python -m queue_broker report --config A --config B` (and with `--db`), and the same two halls in ONE
+PostgreSQL database (HALL_DB_URL, rows keyed by site id): each hall's figures are the ones its own
+single-hall report gives, and the totals are computed again here from the tickets as they were played
+(waits, SLA, ratings), not from the halls' figures."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from queue_broker.__main__ import main
 from queue_broker.config.loader import load_site_config
 from queue_broker.engine.commands import CounterCommand, FinishTicket, IssueTicket, OpenCounter, SubmitRating
 from queue_broker.engine.hall import HallEngine
-from queue_broker.store import SqliteEventStore
+from queue_broker.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("Asia/Shanghai")
@@ -44,11 +45,13 @@ def _site(tmp, site: str):
     return path
 
 
-def _play(site_file, play: dict) -> dict:
-    """Run the hall's morning through the engine into its SQLite store; the waits as they were played."""
+def _play(site_file, play: dict, db_url: str | None = None) -> dict:
+    """Run the hall's morning through the engine into its store (SQLite in its data folder, or with
+    `db_url` the shared PostgreSQL database under its site id); the waits as they were played."""
     cfg = load_site_config(site_file, env={})
-    Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
-    store = SqliteEventStore(f"{cfg.data_dir}/hall.db")
+    if db_url is None:
+        Path(cfg.data_dir).mkdir(parents=True, exist_ok=True)
+    store = open_store(cfg.data_dir, db_url, cfg.site.id)
     engine = HallEngine(cfg)
     at = lambda minute: DAY.replace(hour=9) + timedelta(minutes=minute)  # noqa: E731
 
@@ -78,20 +81,27 @@ def _play(site_file, play: dict) -> dict:
             "db": f"{cfg.data_dir}/hall.db"}
 
 
-@pytest.fixture
-def halls(tmp_path):
-    sites = {site: _site(tmp_path, site) for site in PLAY}
-    played = {site: _play(path, PLAY[site]) for site, path in sites.items()}
+def _fill(tmp, ids: dict[str, str], db_url: str | None = None) -> tuple[dict[str, Path], dict[str, dict]]:
+    """Each hall of PLAY under its site id `ids[hall]`: its site file and what was played, by site id."""
+    sites = {ids[hall]: _site(tmp, ids[hall]) for hall in PLAY}
+    played = {ids[hall]: _play(sites[ids[hall]], PLAY[hall], db_url) for hall in PLAY}
     return sites, played
+
+
+@pytest.fixture
+def halls(tmp_path, monkeypatch):
+    monkeypatch.delenv("HALL_DB_URL", raising=False)  # their data folders, whatever the shell has
+    return _fill(tmp_path, {hall: hall for hall in PLAY})
 
 
 def _rows(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_two_halls_one_report_with_each_hall_and_the_totals(halls, capsys):
-    sites, played = halls
-    a, b = (str(sites[s]) for s in PLAY)
+def _check_county(sites: dict[str, Path], played: dict[str, dict], capsys) -> list[dict]:
+    """Each hall's single-hall report, then the report over both: each hall's line equals its own
+    report, and the totals are recomputed from the play. The county CSV rows."""
+    a, b = (str(path) for path in sites.values())
     singles = {}
     for site, path in sites.items():
         assert main(["report", "--config", str(path), *PERIOD, "--format", "csv"]) == 0
@@ -99,7 +109,7 @@ def test_two_halls_one_report_with_each_hall_and_the_totals(halls, capsys):
     assert main(["report", "--config", a, "--config", b, *PERIOD, "--format", "csv"]) == 0
     rows = _rows(capsys.readouterr().out)
     # each hall's rows as its own report gives them, under its site id
-    for site in PLAY:
+    for site in sites:
         hall = next(r for r in rows if r["site"] == site and r["group"] == "hall")
         assert {k: v for k, v in hall.items() if k not in ("site", "site_name")} == singles[site]
         assert hall["site_name"] == f"测试镇便民服务中心 {site}"
@@ -119,7 +129,32 @@ def test_two_halls_one_report_with_each_hall_and_the_totals(halls, capsys):
     assert float(total["satisfaction_pct"]) == pytest.approx(100 * sum(lv >= 3 for lv in ratings) / len(ratings), abs=0.05)
     assert int(total["bad_rating_cases"]) == 1  # the 1 at township A opened its rectification case
     # a 90th percentile of two halls is not one of theirs: here it is B's 46-minute wait
-    assert float(total["p90_wait_min"]) != float(singles["township-a"]["p90_wait_min"])
+    assert float(total["p90_wait_min"]) != float(singles[next(iter(sites))]["p90_wait_min"])
+    return rows
+
+
+def test_two_halls_one_report_with_each_hall_and_the_totals(halls, capsys):
+    _check_county(*halls, capsys)
+
+
+def test_two_halls_in_one_postgresql_database(tmp_path, pg_url, site_id, monkeypatch, capsys):
+    """Both halls written by the real engine into the same PostgreSQL database (the session's, so the
+    site ids are this test's own), then read back per site id as a user would: HALL_DB_URL set."""
+    ids = {hall: f"{site_id}-{hall}" for hall in PLAY}
+    sites, played = _fill(tmp_path, ids, pg_url)
+    import psycopg
+
+    with psycopg.connect(pg_url) as db:  # one database, each hall's rows under its own site id
+        counts = dict(db.execute("SELECT site, count(*) FROM hall_events WHERE site = ANY(%s) GROUP BY site",
+                                 (list(ids.values()),)).fetchall())
+    assert set(counts) == set(ids.values()) and all(n > 0 for n in counts.values())
+    monkeypatch.setenv("HALL_DB_URL", pg_url)
+    rows = _check_county(sites, played, capsys)
+    # no hall's tickets in the other's line: each line has the tickets its own hall played
+    for site, p in played.items():
+        hall = next(r for r in rows if r["site"] == site and r["group"] == "hall")
+        assert (int(hall["tickets"]), int(hall["served"])) == (p["tickets"], p["served"])
+    assert not any((tmp_path / site).exists() for site in sites)  # nothing from a data folder
 
 
 def test_copied_databases_every_format_and_refusals(halls, tmp_path, capsys):
