@@ -9,58 +9,32 @@ Runs the citizen kiosk of one node of a site file. Environment:
 
 from __future__ import annotations
 
-import argparse
-import logging
 import os
 import sys
 import time
-
-from .memory import tune_malloc
 
 T0 = time.perf_counter()
 
 
 def main(argv: list[str] | None = None) -> int:
-    tune_malloc()  # before anything large is allocated (kiosk_app/memory.py)
-    os.environ.setdefault("KIVY_NO_ARGS", "1")  # else Kivy takes our options as its own (exit 2)
-    os.environ.setdefault("KIVY_NO_FILELOG", "1")
-    parser = argparse.ArgumentParser(prog="python -m kiosk_app", description="the citizen kiosk of a hall")
-    parser.add_argument("--config", required=True, help="the site YAML")
-    parser.add_argument("--node", required=True, help="this kiosk's node id in the site file")
-    parser.add_argument("--window", help="WIDTHxHEIGHT in pixels, instead of the node's screen size")
-    parser.add_argument("--windowed", action="store_true", help="never full screen (development)")
-    parser.add_argument("--log-level", default="INFO")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.log_level.upper() != "DEBUG":
-        os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    from .common.screen_app import node_from_command_line
 
-    from queue_broker.config.loader import ConfigError, load_site_config
+    parsed = node_from_command_line(argv, prog="python -m kiosk_app", role="kiosk",
+                                    description="the citizen kiosk of a hall")
+    if isinstance(parsed, int):
+        return parsed
+    args, cfg, node, size = parsed
 
     from .clock import KioskClock
     from .settings import KioskSettingsError, kiosk_settings
 
-    try:
-        cfg = load_site_config(args.config)
-    except ConfigError as exc:
-        for line in exc.lines():
-            print(line, file=sys.stderr)
-        return 2
-    node = next((n for n in cfg.nodes if n.id == args.node), None)
-    if node is None or node.role != "kiosk":
-        kiosks = ", ".join(n.id for n in cfg.nodes if n.role == "kiosk") or "none"
-        print(f"{args.config}: no kiosk node {args.node!r} (kiosk nodes: {kiosks})", file=sys.stderr)
-        return 2
     try:
         settings = kiosk_settings(node)
         clock = KioskClock(os.environ.get("KIOSK_CLOCK") or None)
     except (KioskSettingsError, ValueError) as exc:
         print(f"{args.config}: {exc}", file=sys.stderr)
         return 2
-    width, height = settings.width, settings.height
-    if args.window:
-        width, height = (int(v) for v in args.window.lower().split("x"))
+    width, height = size or (settings.width, settings.height)
 
     from kivy.config import Config
 

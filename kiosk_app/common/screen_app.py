@@ -64,14 +64,10 @@ def load_settings(model: type[ScreenSettings], node, size: tuple[int, int] | Non
     return settings
 
 
-def screen_main(argv: list[str] | None, *, prog: str, role: str, description: str,
-                settings_model: type[ScreenSettings], app_factory: str) -> int:
-    """Parse the command line, load the site file, configure Kivy and run the app.
-
-    `app_factory` is "module:Class" of the App, imported only after Kivy is configured. Memory is set
-    here, by the program itself, as for the kiosk (kiosk_app/memory.py, docs/kiosk.md "Memory"): glibc's
-    mmap threshold fixed, and no multisampling."""
-    t0 = time.perf_counter()
+def node_from_command_line(argv: list[str] | None, *, prog: str, role: str, description: str):
+    """What every hall screen starts with (the kiosk too): memory settings, Kivy kept off our options,
+    `--config --node [--window] [--windowed] [--log-level]`, logging, the site file and this node.
+    Returns (args, config, node, size or None), or an exit code after saying why on stderr."""
     tune_malloc()  # before anything large is allocated (kiosk_app/memory.py)
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # else Kivy takes our options as its own (exit 2)
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
@@ -109,6 +105,21 @@ def screen_main(argv: list[str] | None, *, prog: str, role: str, description: st
         except (ValueError, AssertionError):
             print(f"--window {args.window!r}: use WIDTHxHEIGHT, e.g. 1920x1080", file=sys.stderr)
             return 2
+    return args, cfg, node, size
+
+
+def screen_main(argv: list[str] | None, *, prog: str, role: str, description: str,
+                settings_model: type[ScreenSettings], app_factory: str) -> int:
+    """Parse the command line, load the site file, configure Kivy and run the app.
+
+    `app_factory` is "module:Class" of the App, imported only after Kivy is configured. Memory is set
+    here, by the program itself, as for the kiosk (kiosk_app/memory.py, docs/kiosk.md "Memory"): glibc's
+    mmap threshold fixed, and no multisampling."""
+    t0 = time.perf_counter()
+    parsed = node_from_command_line(argv, prog=prog, role=role, description=description)
+    if isinstance(parsed, int):
+        return parsed
+    args, cfg, node, size = parsed
     try:
         settings = load_settings(settings_model, node, size)
     except SettingsError as exc:
