@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 KEYS = {"f1": "call-next", "f2": "recall", "f3": "pause-resume", "f4": "transfer", "f5": "start",
         "f6": "no-show", "f7": "finish", "f8": "incomplete"}
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
+# the reply's `handover.state`: `sent` is the usual answer (committed here, to be delivered); the others
+# come back when a timed-out request is retried after the other hall answered
+HANDOVER_STATES = {"sent": "已发出，等待对方受理", "accepted": "对方已受理", "refused": "对方未受理"}
 
 
 class CounterController:
@@ -69,6 +72,7 @@ class CounterController:
         state.counter_number = self.counter.number
         state.counter_name = self.counter.name
         state.figures = empty_figures()
+        state.set_handover_targets([t.model_dump() for t in getattr(settings, "handover_sites", [])])
 
     # ================================================================== life cycle
     def start(self) -> None:
@@ -165,7 +169,7 @@ class CounterController:
     def _key_down(self, _window, key: int, _scancode: int, codepoint: str | None, modifiers: list) -> bool:
         name = KEY_NAMES.get(key, "")
         s = self.state
-        if name == "escape" and s.screen in ("transfer", "materials"):
+        if name == "escape" and s.screen in ("transfer", "materials", "handover"):
             self.back()
             return True
         if s.screen == "rating" and codepoint and codepoint in "12345" and len(codepoint) == 1:
@@ -286,7 +290,7 @@ class CounterController:
             "call-next": self.call_next, "recall": self.recall, "start": self.start_service,
             "no-show": self.no_show, "pause": self.pause, "resume": self.resume,
             "pause-resume": self.pause_resume, "transfer": self.open_transfer, "finish": self.finish_done,
-            "incomplete": self.open_materials, "close": self.close_counter,
+            "incomplete": self.open_materials, "close": self.close_counter, "handover": self.open_handover,
         }.get(action)
         if handler is None:
             log.warning("unknown counter action %r", action)
@@ -405,8 +409,53 @@ class CounterController:
         self._send("transfer", self._cmd("transfer"), {"to_queue_id": queue_id},
                    key=f"transfer:{s.ticket['id']}:{queue_id}", doing="转办", on_ok=ok)
 
+    # ---- hand-over to another hall (同城通办, docs/county.md)
+    def open_handover(self) -> None:
+        s = self.state
+        if not s.handover_targets:  # a keypad or key cannot reach what the settings do not offer
+            s.say("本窗口未配置可转交的办事大厅", "warn")
+            return
+        if self._need_ticket():
+            s.open_handover()
+
+    def choose_handover(self, index: int) -> None:
+        s = self.state
+        s.choose_handover(index)
+        if s.message_kind == "alert":  # the refusal was about the hall chosen before: not this one
+            s.say("", "info")
+
+    def confirm_handover(self) -> None:
+        """Send `handover`; the broker commits it here and frees the counter, whether or not the other
+        hall can be reached now (its outbox sends it when the link is up)."""
+        s = self.state
+        if not self._need_ticket():
+            s.screen = "desk"  # the citizen left the counter meanwhile (finished elsewhere)
+            return
+        target = s.handover_target()
+        if target is None:
+            s.say("请选择转交的办事大厅", "warn")
+            return
+        number = s.ticket.get("number", "")
+        payload = {"to_site": target["site"]}
+        if target.get("queue_id"):
+            payload["to_queue_id"] = target["queue_id"]
+
+        def ok(reply: dict) -> None:
+            h = reply.get("handover") or {}
+            s.clear_ticket()
+            s.screen = "desk"
+            s.say(f"{number} 已转交{target['name']}：{HANDOVER_STATES.get(h.get('state', ''), h.get('state', ''))}"
+                  "；本窗口已空闲", "info")
+            self._led(None)
+
+        # refused (no link to that hall, handed over already...): the reason is on the message line and
+        # the operator stays here, to pick another hall or go back; the citizen is still at the counter
+        self._send("handover", self._cmd("handover"), payload,
+                   key=f"handover:{s.ticket['id']}:{target['site']}:{target.get('queue_id') or ''}",
+                   doing="转交", on_ok=ok)
+
     def back(self) -> None:
-        if self.state.screen in ("transfer", "materials"):
+        if self.state.screen in ("transfer", "materials", "handover"):
             self.state.screen = "desk"
 
     # ---- finish

@@ -21,7 +21,7 @@ from kivy.properties import (
 
 from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, wait_text
 
-SCREENS = ("login", "desk", "transfer", "materials", "rating")
+SCREENS = ("login", "desk", "transfer", "materials", "rating", "handover")
 RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
 # the broker's default list (queue_broker.config.models.BAD_RATING_REASONS); a hall's own list comes from its site file
 BAD_RATING_REASONS = ("等候时间长", "服务态度差", "办事效率低", "业务不熟练", "材料要求不清或反复要求补正", "未一次性告知",
@@ -67,6 +67,10 @@ class CounterState(EventDispatcher):
     materials = ListProperty([])  # [{"name", "detail", "ticked"}]
     notice_phase = StringProperty("")  # "" | printing | printed | failed
     last_return_number = StringProperty("")
+
+    # hand-over to another hall (同城通办): the targets come from the counter's settings, none = no action
+    handover_targets = ListProperty([])  # [{"site", "name", "queue_id", "text"}]
+    handover_choice = NumericProperty(-1)  # index into handover_targets; -1: none chosen yet
 
     # rating (好差评)
     rating_ticket = DictProperty({})  # {"id", "number"}: the citizen who may rate now
@@ -168,6 +172,28 @@ class CounterState(EventDispatcher):
         self.transfer_choices = [{"id": q["id"], "name": short_name(q["name"]), "waiting": q.get("waiting", 0)}
                                  for q in queues if q["id"] != here]
         self.screen = "transfer"
+
+    def set_handover_targets(self, targets: list[dict]) -> None:
+        """From the settings' `handover_sites`: each with the line the operator reads."""
+        self.handover_targets = [
+            {"site": t["site"], "name": t["name"], "queue_id": t.get("queue_id"),
+             "text": t["name"] + "　" + (f"队列：{t.get('queue_name') or t['queue_id']}" if t.get("queue_id")
+                                         else "同一事项的队列")}
+            for t in targets]
+
+    def open_handover(self) -> None:
+        # one target: already chosen, the operator only confirms; several: the operator picks one first
+        self.handover_choice = 0 if len(self.handover_targets) == 1 else -1
+        self.screen = "handover"
+
+    def choose_handover(self, index: int) -> None:
+        if 0 <= index < len(self.handover_targets):
+            self.handover_choice = index
+
+    def handover_target(self) -> dict | None:
+        if 0 <= self.handover_choice < len(self.handover_targets):
+            return dict(self.handover_targets[self.handover_choice])
+        return None
 
     def open_materials(self, materials: list[dict]) -> None:
         rows = [{"name": m["name"], "detail": _material_detail(m), "ticked": False} for m in materials]

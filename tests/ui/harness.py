@@ -76,11 +76,13 @@ class Broker:
     """The real queue broker in this process. `published` notes when each event left it (wall time)."""
 
     def __init__(self, site_path: Path, url: str, data_dir: Path, tick_tasks: list | None = None,
-                 tick_interval_s: float = 1.0, clock=None, production_tasks: bool = False):
+                 tick_interval_s: float = 1.0, clock=None, production_tasks: bool = False,
+                 env: dict[str, str] | None = None):
         cfg = load_site_config(site_path, env={"HALL_MQTT_URL": url, "HALL_DATA_DIR": str(data_dir)})
         self.config = cfg
         kwargs = {"clock": clock} if clock is not None else {}
-        self.service = HallService(cfg, env={}, tick_interval_s=tick_interval_s, **kwargs)
+        # env: the broker's node.env as `queue_broker run` reads it (e.g. HALL_HANDOVER_SITES)
+        self.service = HallService(cfg, env=dict(env or {}), tick_interval_s=tick_interval_s, **kwargs)
         if production_tasks:  # as `queue_broker run` wires it: monitoring, rebalancer, device-health feed
             from queue_broker.service.tasks import default_tasks
             from queue_broker.supervision import attach

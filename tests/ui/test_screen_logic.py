@@ -13,6 +13,7 @@ from kiosk_app.callscreen.settings import CallScreenSettings
 from kiosk_app.callscreen.state import CallScreenState
 from kiosk_app.common.hall_text import duration_text, refusal_text, short_name, wait_text
 from kiosk_app.common.screen_app import SettingsError, load_settings, screen_main
+from kiosk_app.counter.settings import CounterSettings
 from kiosk_app.counter.state import OTHER_MATERIAL, CounterState
 from kiosk_app.supervisor.alerts import AlertBook
 from kiosk_app.supervisor.chart import DayData, render_png
@@ -152,3 +153,28 @@ def test_settings_and_command_line(capsys):
     assert screen_main(["--config", site, "--node", "kiosk-1"], prog="x", role="display", description="",
                        settings_model=CallScreenSettings, app_factory="x:y") == 2
     assert "display nodes: display-1" in capsys.readouterr().err
+
+
+def test_counter_handover_sites_are_validated():
+    node = SimpleNamespace(id="counter-c01", screen={"handover_sites": [
+        {"site": "county-centre", "name": "县政务服务中心"},
+        {"site": "county-centre", "name": "县政务服务中心", "queue_id": "BDC", "queue_name": "不动产登记"}]})
+    s = load_settings(CounterSettings, node)
+    assert [(t.site, t.queue_id) for t in s.handover_sites] == [("county-centre", None), ("county-centre", "BDC")]
+    assert load_settings(CounterSettings, SimpleNamespace(id="c", screen={})).handover_sites == []
+    for bad, why in (({"site": "county-centre", "name": "县中心", "queue": "BDC"}, "queue"),  # unknown key
+                     ({"site": "County Centre", "name": "县中心"}, "site"),  # not a site id of the protocol
+                     ({"site": "county-centre"}, "name"),
+                     ({"site": "county-centre", "name": "县中心", "queue_name": "不动产"}, "queue_name without")):
+        with pytest.raises(SettingsError, match=why):
+            load_settings(CounterSettings, SimpleNamespace(id="c", screen={"handover_sites": [bad]}))
+    twice = [{"site": "county-centre", "name": "县中心"}] * 2
+    with pytest.raises(SettingsError, match="twice"):
+        load_settings(CounterSettings, SimpleNamespace(id="c", screen={"handover_sites": twice}))
+    state = CounterState()
+    state.set_handover_targets([t.model_dump() for t in s.handover_sites])
+    assert [t["text"] for t in state.handover_targets] == ["县政务服务中心　同一事项的队列", "县政务服务中心　队列：不动产登记"]
+    state.open_handover()
+    assert state.screen == "handover" and state.handover_target() is None  # two: the operator picks one
+    state.choose_handover(1)
+    assert state.handover_target()["queue_id"] == "BDC"

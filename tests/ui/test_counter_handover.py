@@ -1,0 +1,115 @@
+"""The counter terminal hands its citizen over to another hall (同城通办, docs/county.md): a real Kivy app in
+its own process (under Xvfb with xvfb-run), the real queue broker and a real Mosquitto, driven by
+simulated touches.
+
+No county broker and no county link run here, on purpose: the township's broker commits the hand-over in
+its own event log and frees the counter whether or not the county can be reached, and the request waits
+in the township's outbox (sent again until answered). What the county then does is
+tests/county/test_handover.py's. The broker is started as `queue_broker run` would be with
+`HALL_HANDOVER_SITES=county-centre` in its node.env, so it accepts hand-overs to that hall only."""
+
+from __future__ import annotations
+
+import pytest
+
+from .harness import HOLDER, Broker, Node, ScreenProcess, write_site
+
+pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
+
+COUNTY = {"site": "county-centre", "name": "县政务服务中心"}
+# a second target the broker has no link to: its refusal must reach the operator with the reason
+CITY = {"site": "city", "name": "市民中心", "queue_id": "ZH", "queue_name": "综合受理"}
+
+
+def _hall(tmp_path, site_id: str, mqtt_url: str, counter: dict | None, env: dict | None):
+    site = write_site(tmp_path, site_id, counter=counter)
+    broker = Broker(site, mqtt_url, tmp_path / "data", env=env)
+    kiosk = Node(mqtt_url, site_id, "kiosk-1", "kiosk")
+    return site, broker, kiosk
+
+
+def _login_and_call(ct: ScreenProcess) -> dict:
+    ct.wait_for(lambda s: s["online"], 30, "the counter terminal online")
+    ct.type("login.operator", "demo")
+    for d in "123456":
+        ct.tap(f"login.key.{d}")
+    ct.tap("login.submit")
+    ct.wait_for(lambda s: s["screen"] == "desk" and s["status"] == "open", 10, "logged in, counter open")
+    ct.tap("desk.call-next")
+    return ct.wait_for(lambda s: s["phase"] == "called", 10, "a citizen called")
+
+
+def test_counter_hands_the_citizen_over_and_is_free(mosquitto, site_id, tmp_path):
+    site, broker, kiosk = _hall(tmp_path, site_id, mosquitto.url, {"handover_sites": [COUNTY, CITY]},
+                                {"HALL_HANDOVER_SITES": COUNTY["site"]})
+    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "ct")
+    try:
+        a001 = kiosk.issue("zh-general", holder=HOLDER)
+        ct.connect()
+        st = _login_and_call(ct)
+        assert st["ticket"]["number"] == "A001"
+        assert st["handover_targets"][0]["site"] == COUNTY["site"]
+
+        # ---- two targets configured: the operator must pick one before confirming
+        ct.tap("desk.handover")
+        st = ct.wait_for(lambda s: s["screen"] == "handover", 5, "the hand-over screen")
+        assert st["handover_choice"] == -1 and not ct.can_tap("handover.confirm")
+        text = ct.screen_text()
+        assert "县政务服务中心　同一事项的队列" in text and "市民中心　队列：综合受理" in text
+        assert HOLDER["name"] not in text and HOLDER["id_number"][-4:] not in text
+
+        # ---- a hall the broker has no link to: refused with the broker's reason, nothing changed
+        ct.tap("handover.target.1")
+        ct.tap("handover.confirm")
+        st = ct.wait_for(lambda s: s["message_kind"] == "alert", 10, "the refusal")
+        assert st["message"].startswith("转交失败：找不到对象（") and "city" in st["message"], st["message"]
+        assert st["screen"] == "handover" and st["ticket"]["number"] == "A001"
+        assert broker.engine.tickets[a001["id"]].state == "called"
+        assert not broker.events("handover")
+
+        # ---- the county: confirmed, committed, the counter is free
+        ct.tap("handover.target.0")
+        assert ct.state()["message"] == ""  # the refusal was about the other hall
+        ct.screenshot("counter-handover")
+        ct.tap("handover.confirm")
+        st = ct.wait_for(lambda s: s["screen"] == "desk" and not s["ticket"], 10, "handed over")
+        assert st["message"] == "A001 已转交县政务服务中心：已发出，等待对方受理；本窗口已空闲", st["message"]
+        status = kiosk.send(kiosk.t.ticket_status(), ticket_id=a001["id"])
+        assert status["ok"] and status["ticket"]["state"] == "handed_over", status
+        assert (status["handover"]["state"], status["handover"]["to_site"]) == ("sent", COUNTY["site"])
+        assert status["handover"]["to_queue_id"] is None  # the county's queue of the same item
+        sent = [d for _, d in broker.events("handover")]
+        assert [(d["state"], d["ticket_id"], d["to_site"]) for d in sent] == [("sent", a001["id"], COUNTY["site"])]
+        assert broker.engine.counters["W1"].current is None
+        # no county here: the request waits in this hall's outbox, to be sent again until answered
+        assert [h.ticket_id for h in broker.engine.pending_handovers()] == [a001["id"]]
+
+        # ---- free indeed: the next citizen is called at this counter
+        kiosk.issue("zh-general")
+        ct.tap("desk.call-next")
+        st = ct.wait_for(lambda s: s["phase"] == "called", 10, "the next citizen called")
+        assert st["ticket"]["number"] == "A002"
+        assert ct.state()["ui_errors"] == 0
+    finally:
+        ct.close()
+        kiosk.stop()
+        broker.stop()
+
+
+def test_without_handover_sites_the_action_is_not_shown(mosquitto, site_id, tmp_path):
+    site, broker, kiosk = _hall(tmp_path, site_id, mosquitto.url, None, None)
+    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "ct")
+    try:
+        kiosk.issue("zh-general")
+        ct.connect()
+        _login_and_call(ct)
+        assert ct.can_tap("desk.transfer")  # its neighbour is there: the check below can fail
+        assert not ct.can_tap("desk.handover") and "转交县级中心办理" not in ct.screen_text()
+        ct.do("act", "handover")  # what a key or keypad action would reach: refused on the terminal
+        st = ct.wait_for(lambda s: s["message"] == "本窗口未配置可转交的办事大厅", 5, "the warning")
+        assert st["screen"] == "desk" and st["phase"] == "called"
+        assert ct.state()["ui_errors"] == 0
+    finally:
+        ct.close()
+        kiosk.stop()
+        broker.stop()
