@@ -10,9 +10,8 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -28,20 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 MINI_SITE = ROOT / "tests" / "fixtures" / "mini-site.yaml"
 TZ = ZoneInfo("Asia/Shanghai")
 NAMES = {"county": "测试县政务服务中心", "city": "测试市政务服务中心"}
-
-
-class Clock:
-    def __init__(self, start: datetime):
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self.now
-
-    def advance(self, **kw) -> None:
-        with self._lock:
-            self.now += timedelta(**kw)
 
 
 class HallDir:

@@ -17,8 +17,9 @@ import pytest
 
 from provisioning.__main__ import main
 
+from ..clock import Clock
 from ..faults.proxy import CuttableProxy
-from .conftest import TZ, Clock, HallDir, citizens, id_numbers_in, json_escaped, wait_until
+from .conftest import TZ, HallDir, citizens, id_numbers_in, json_escaped, wait_until
 from .test_two_halls import _service, _tap, ask, received
 
 READER = ("overview", "overview-test-password")

@@ -31,9 +31,10 @@ from queue_broker.link import HallLink
 from queue_broker.service.runner import HallService
 from queue_broker.service.tasks import default_tasks
 
+from ..clock import Clock
 from ..faults.proxy import CuttableProxy
 from ..provisioning.conftest import Client, connect, try_connect
-from .conftest import TZ, Clock, HallDir, citizens, id_numbers_in, json_escaped, wait_until
+from .conftest import TZ, HallDir, citizens, id_numbers_in, json_escaped, wait_until
 from .test_bridge_files import bridge_password
 
 READER = ("overview", "overview-test-password")
