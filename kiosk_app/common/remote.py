@@ -13,7 +13,8 @@ kiosk's are in kiosk_app/control.py):
 
     ping                     "pong"
     state                    app.remote_state(): the app's state object and metrics, as plain data
-    tap        tid=|text=    touch the centre of that visible widget (down, next frame up)
+    tap        tid=|text=    touch the centre of that visible widget (down, next frame up); one out of
+                             view in a scrolling list is scrolled into view first, as a person would
     texts                    every visible text on screen
     widgets                  every visible widget with a tid: text, rectangle, whether its text was cut
     targets                  every visible, enabled button: tid, text, size in px and mm
@@ -40,6 +41,7 @@ from kivy.core.window import Keyboard, Window
 from kivy.input.motionevent import MotionEvent
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,12 @@ def walk_visible(widget, opacity: float = 1.0):
     yield widget
     for child in reversed(widget.children):
         yield from walk_visible(child, op)
+
+
+def _ancestors(widget):
+    while widget.parent is not None and widget.parent is not widget:
+        widget = widget.parent
+        yield widget
 
 
 def shown(widget) -> bool:
@@ -170,10 +178,10 @@ class RemoteControl:
     def cmd_state(self, done: Done) -> None:
         done(self.app.remote_state())
 
-    def _find(self, tid: str | None, text: str | None) -> list:
+    def _find(self, tid: str | None, text: str | None, offscreen: bool = False) -> list:
         found = []
         for w in walk_visible(Window):
-            if not shown(w):
+            if not offscreen and not shown(w):
                 continue
             if tid is not None and getattr(w, "tid", None) == tid:
                 found.append(w)
@@ -181,10 +189,17 @@ class RemoteControl:
                 found.append(w)
         return found
 
-    def cmd_tap(self, done: Done, tid: str | None = None, text: str | None = None) -> None:
+    def cmd_tap(self, done: Done, tid: str | None = None, text: str | None = None, scrolled: bool = False) -> None:
         found = self._find(tid, text)
         if not found:
-            done({"tapped": False, "why": f"no visible widget {tid or text!r}"})
+            # as a person would: scroll the list it sits in until it is in view, then tap it
+            hidden = [] if scrolled else self._find(tid, text, offscreen=True)
+            view = next((p for p in _ancestors(hidden[0]) if isinstance(p, ScrollView)), None) if hidden else None
+            if view is None:
+                done({"tapped": False, "why": f"no visible widget {tid or text!r}"})
+                return
+            view.scroll_to(hidden[0], animate=False)
+            Clock.schedule_once(lambda _dt: self.cmd_tap(done, tid, text, scrolled=True), 0.1)
             return
         w = found[0]
         if w.disabled:

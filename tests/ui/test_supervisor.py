@@ -189,3 +189,37 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
         for node in (kiosk, desk, watcher):
             node.stop()
         broker.stop()
+
+
+def test_an_alert_below_the_fold_is_scrolled_to_and_acknowledged(mosquitto, site_id, tmp_path):
+    """More alerts than the list shows: the supervisor scrolls to the oldest and acknowledges it (the
+    remote control's tap scrolls a list as a person would; it must reach a row out of view)."""
+    clock = FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
+    site = write_site(tmp_path, site_id)
+    broker = Broker(site, mosquitto.url, tmp_path / "data", clock=clock, tick_interval_s=0.25)
+    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
+    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
+    try:
+        sup.connect()
+        sup.wait_for(lambda s: s["online"] and s["queue_rows"], 30, "the first state")
+        sup.type("login.supervisor", "super")
+        sup.type("login.pin", "123456")
+        sup.tap("login.submit")
+        sup.wait_for(lambda s: s["screen"] == "hall", 10, "logged in")
+        kinds = ["printer", "idcard", "scanner", "camera", "keypad", "led"]
+        for i, kind in enumerate(kinds):
+            clock.advance(minutes=1)
+            kiosk.link.set_retained(kiosk.t.device("kiosk-1", kind),
+                                    {"kind": kind, "ok": False, "state": "fault", "message": f"故障{i}",
+                                     "at": clock().isoformat()})
+        st = sup.wait_for(lambda s: len(s["alerts"]) >= len(kinds), 15, "every fault listed")
+        oldest = st["alerts"][-1]
+        assert f"alert.ack.{oldest['key']}" not in {w["tid"] for w in sup.call("widgets")}, \
+            "the list should overflow: its oldest row out of view"
+        sup.tap(f"alert.ack.{oldest['key']}")
+        sup.wait_for(lambda s: next(a for a in s["alerts"] if a["key"] == oldest["key"])["acked"], 10,
+                     "the oldest acknowledged")
+    finally:
+        sup.close()
+        kiosk.stop()
+        broker.stop()
