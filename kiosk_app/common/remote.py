@@ -71,10 +71,19 @@ def _ancestors(widget):
 
 
 def shown(widget) -> bool:
+    """Its centre is in the window and inside every scrolling list it sits in (a row scrolled out of
+    a list is hidden even where the list does not reach the window's edge)."""
     if widget.width <= 1 or widget.height <= 1:
         return False
     x, y = widget.to_window(*widget.center)
-    return 0 <= x <= Window.width and 0 <= y <= Window.height
+    if not (0 <= x <= Window.width and 0 <= y <= Window.height):
+        return False
+    for view in _ancestors(widget):
+        if isinstance(view, ScrollView):
+            left, bottom = view.to_window(view.x, view.y)
+            if not (left <= x <= left + view.width and bottom <= y <= bottom + view.height):
+                return False
+    return True
 
 
 def visible_texts() -> list[str]:
@@ -189,17 +198,20 @@ class RemoteControl:
                 found.append(w)
         return found
 
-    def cmd_tap(self, done: Done, tid: str | None = None, text: str | None = None, scrolled: bool = False) -> None:
+    def cmd_tap(self, done: Done, tid: str | None = None, text: str | None = None, frames_left: int = -1) -> None:
         found = self._find(tid, text)
+        if not found and frames_left > 0:  # scrolled: the list moves its rows on a coming frame
+            Clock.schedule_once(lambda _dt: self.cmd_tap(done, tid, text, frames_left - 1), 0)
+            return
         if not found:
             # as a person would: scroll the list it sits in until it is in view, then tap it
-            hidden = [] if scrolled else self._find(tid, text, offscreen=True)
+            hidden = self._find(tid, text, offscreen=True) if frames_left < 0 else []
             view = next((p for p in _ancestors(hidden[0]) if isinstance(p, ScrollView)), None) if hidden else None
             if view is None:
                 done({"tapped": False, "why": f"no visible widget {tid or text!r}"})
                 return
             view.scroll_to(hidden[0], animate=False)
-            Clock.schedule_once(lambda _dt: self.cmd_tap(done, tid, text, scrolled=True), 0.1)
+            Clock.schedule_once(lambda _dt: self.cmd_tap(done, tid, text, 30), 0)
             return
         w = found[0]
         if w.disabled:
