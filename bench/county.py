@@ -36,7 +36,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from provisioning import bridge  # noqa: E402
 from provisioning.generate import Options, Provisioner, read_node_env  # noqa: E402
-from provisioning.mosquitto import MosquittoProcess, free_port, port_open  # noqa: E402
+from provisioning.mosquitto import MosquittoProcess, free_pair, free_port, port_open  # noqa: E402
 from provisioning.passwd import hash_password, read_passwd, write_passwd  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
 
@@ -272,18 +271,6 @@ def add_reader(county: Provisioner) -> None:
     with open(county.mosquitto_dir / "acl", "a") as f:
         f.write(f"\nuser {READER[0]}\ntopic read hall/+/state/#\ntopic read hall/+/event/#\n"
                 f"topic write hall/county/node/{READER[0]}/#\n")
-
-
-def free_pair() -> int:
-    """A free loopback port whose next port is free as well (the link's listener, then its stunnel)."""
-    while True:
-        port = free_port()
-        try:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
 
 
 def start(p: Provisioner) -> MosquittoProcess:

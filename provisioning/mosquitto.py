@@ -19,6 +19,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def free_pair(host: str = "127.0.0.1") -> int:
+    """A free port whose next port is free as well (a county link's listener, then its stunnel)."""
+    while True:
+        port = free_port(host)
+        try:
+            with socket.socket() as s:
+                s.bind((host, port + 1))
+            return port
+        except OSError:
+            continue
+
+
 def port_open(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.2):

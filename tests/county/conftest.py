@@ -4,14 +4,10 @@ site id, bridged by `python -m provisioning bridge`, with real Mosquittos runnin
 from __future__ import annotations
 
 import os
-import random
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -19,9 +15,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from provisioning.generate import Options, Provisioner, read_node_env
-from provisioning.mosquitto import MosquittoProcess, free_port, port_open
+from provisioning.mosquitto import MosquittoProcess, free_pair, free_port, port_open
 from provisioning.passwd import hash_password, read_passwd, write_passwd
-from queue_broker.security.identity import check_digit
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI_SITE = ROOT / "tests" / "fixtures" / "mini-site.yaml"
@@ -126,18 +121,6 @@ class HallDir:
         return (self.out / "run" / "county-link.log").read_text(errors="replace")
 
 
-def free_pair() -> int:
-    """A free loopback port whose next port is free as well."""
-    while True:
-        port = free_port()
-        try:
-            with socket.socket() as s:
-                s.bind(("127.0.0.1", port + 1))
-            return port
-        except OSError:
-            continue
-
-
 def wait_until(predicate, timeout: float, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:
@@ -149,38 +132,3 @@ def wait_until(predicate, timeout: float, what: str = "condition"):
         time.sleep(0.05)
 
 
-# ------------------------------------------------------------------------------------ personal data
-SURNAMES = "欧阳 司马 上官 诸葛 皇甫 令狐 慕容 东方".split()
-GIVEN = "子涵 思远 若曦 梓萱 浩然 雨桐 俊熙 语嫣".split()
-
-
-def citizens(n: int, seed: int = 11643) -> list[dict[str, str]]:
-    """`n` people with valid 18-digit resident ID numbers (GB 11643 check digit) and rare names."""
-    rng = random.Random(seed)
-    people, names = [], set()
-    while len(people) < n:
-        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        if name in names:
-            continue
-        names.add(name)
-        born = datetime(rng.randint(1940, 2004), rng.randint(1, 12), rng.randint(1, 28))
-        first17 = f"411325{born:%Y%m%d}{rng.randint(0, 999):03d}"
-        people.append({"id_number": first17 + check_digit(first17), "name": name})
-    return people
-
-
-def id_numbers_in(text: str) -> set[str]:
-    """Every 18-character window of digits (and a final X) whose GB 11643 check digit is right."""
-    found = set()
-    for run in re.finditer(r"\d{17,}[\dXx]?", text):
-        s = run.group().upper()
-        for i in range(len(s) - 17):
-            cand = s[i:i + 18]
-            if cand[:17].isdigit() and check_digit(cand[:17]) == cand[17]:
-                found.add(cand)
-    return found
-
-
-def json_escaped(text: str) -> str:
-    """`text` as json.dumps writes it by default (\\uXXXX), the other way a name could appear."""
-    return "".join(f"\\u{ord(c):04x}" if ord(c) > 127 else c for c in text)

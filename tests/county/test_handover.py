@@ -19,7 +19,8 @@ from provisioning.__main__ import main
 
 from ..clock import Clock
 from ..faults.proxy import CuttableProxy
-from .conftest import TZ, HallDir, citizens, id_numbers_in, json_escaped, wait_until
+from ..people import citizens, id_numbers_in, json_escaped
+from .conftest import TZ, HallDir, wait_until
 from .test_two_halls import _service, _tap, ask, received
 
 READER = ("overview", "overview-test-password")
@@ -78,7 +79,7 @@ def status(kiosk, ticket_id: str) -> dict:
 
 def test_a_township_hands_a_citizen_to_the_county_which_calls_it_with_its_history(pair):
     town, county, ctap = pair["town"], pair["county"], pair["tap"]
-    person = citizens(1, seed=41)[0]
+    person = citizens(1, 41)[0]
     t_kiosk, t_desk = node(pair, town, "kiosk-1", "kiosk"), node(pair, town, "counter-W1", "counter")
     c_desk = node(pair, county, "counter-W1", "counter")
     tt, ct = t_kiosk.topics, c_desk.topics

@@ -33,8 +33,9 @@ from queue_broker.service.tasks import default_tasks
 
 from ..clock import Clock
 from ..faults.proxy import CuttableProxy
+from ..people import citizens, id_numbers_in, json_escaped
 from ..provisioning.conftest import Client, connect, try_connect
-from .conftest import TZ, HallDir, citizens, id_numbers_in, json_escaped, wait_until
+from .conftest import TZ, HallDir, wait_until
 from .test_bridge_files import bridge_password
 
 READER = ("overview", "overview-test-password")

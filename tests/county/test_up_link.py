@@ -18,10 +18,10 @@ import yaml
 
 from provisioning.__main__ import main
 from provisioning.generate import Options, Provisioner
-from provisioning.mosquitto import free_port, port_open
+from provisioning.mosquitto import free_pair, free_port, port_open
 
 from ..provisioning.test_up import _processes_mentioning
-from .conftest import MINI_SITE, ROOT, HallDir, free_pair, wait_until
+from .conftest import MINI_SITE, ROOT, HallDir, wait_until
 from .test_two_halls import _tap, received
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,55 +20,14 @@ from queue_broker.config.loader import load_site_config
 from queue_broker.link import HallLink
 from queue_broker.service.runner import HallService
 
+from ..clock import Clock
+from ..people import citizens, id_numbers_in
 from .conftest import node_client
 
 SITE = "hall/mini"
 TZ = ZoneInfo("Asia/Shanghai")
 CLEAR_TOPICS = {f"{SITE}/cmd/ticket/issue", f"{SITE}/cmd/appointment/book"}
 
-# GB 11643-1999: weights 2^(17-i) mod 11, check characters "10X98765432"
-_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
-
-
-def gb11643_check(first17: str) -> str:
-    return "10X98765432"[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
-
-
-def id_numbers_in(text: str) -> set[str]:
-    """Every 18-character window of digits (and a final X) whose GB 11643 check digit is right."""
-    found = set()
-    for run in re.finditer(r"\d{17,}[\dXx]?", text):
-        s = run.group().upper()
-        for i in range(len(s) - 17):
-            cand = s[i:i + 18]
-            if cand[:17].isdigit() and gb11643_check(cand[:17]) == cand[17]:
-                found.add(cand)
-    return found
-
-
-SURNAMES = "欧阳 司马 上官 诸葛 皇甫 令狐 慕容 东方 尉迟 公孙".split()
-GIVEN = "子涵 思远 若曦 梓萱 浩然 雨桐 俊熙 语嫣 星辰 嘉懿 沐阳 清越".split()
-
-
-def citizens(n: int, rng: random.Random) -> list[dict[str, str]]:
-    people, names = [], set()
-    while len(people) < n:
-        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        if name in names:
-            continue
-        names.add(name)
-        born = datetime(rng.randint(1938, 2004), rng.randint(1, 12), rng.randint(1, 28))
-        first17 = f"411325{born:%Y%m%d}{rng.randint(0, 999):03d}"
-        people.append({"id_number": first17 + gb11643_check(first17), "name": name})
-    return people
-
-
-class Clock:
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _link(hall, node: str, role: str) -> HallLink:

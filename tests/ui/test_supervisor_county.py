@@ -30,8 +30,9 @@ from queue_broker.link import HallLink
 from queue_broker.protocol import AlertEvent, CaseEvent, FinishedEvent, NodeStatus, QueuesState, Topics
 from queue_broker.service.runner import HallService
 
-from ..county.conftest import HallDir, citizens, id_numbers_in, json_escaped
+from ..county.conftest import HallDir
 from ..county.test_bridge_files import bridge_password
+from ..people import citizens, id_numbers_in, json_escaped
 from ..provisioning.conftest import connect
 from .harness import SUPERVISOR_SCREEN, ScreenProcess
 
@@ -86,7 +87,7 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
                         ca_file=town_a.env("counter-W1")["HALL_MQTT_CA_FILE"]).start()
         links += [kiosk, desk]
         assert kiosk.wait_connected(10) and desk.wait_connected(10)
-        person = citizens(1, seed=20261)[0]
+        person = citizens(1, 20261)[0]
         t = kiosk.topics
         for i in range(4):
             body = {"request_id": f"k{i}", "kiosk_id": "kiosk-1", "service_id": "zh-general", "channel": "walk_in"}
