@@ -66,9 +66,9 @@ def choose_next(
         if len(by_queue) < 2:
             return first(pool)
         heads = [first(ts) for ts in by_queue.values()]
-        at_risk = [h for h in heads if _at_risk(weighted_wait(h), loads[h.queue_id])]
-        if at_risk:
-            return first(at_risk)
+        risky = [h for h in heads if _at_risk(weighted_wait(h), loads[h.queue_id])]
+        if risky:
+            return first(risky)
         return max(heads, key=lambda h: (_need(len(by_queue[h.queue_id]), weighted_wait(h), loads[h.queue_id]),
                                          weighted_wait(h)))
 
@@ -86,19 +86,28 @@ def choose_next(
 
 
 def _at_risk(head_wait_s: float, load: QueueLoad) -> bool:
-    """Within one call interval of the queue (its mean service over the counters serving it, this
-    one included) of passing the SLA: skipped now, they would most likely pass it."""
-    return head_wait_s + load.mean_service_s / (load.others + 1) >= load.sla_s
+    return at_risk(head_wait_s, load.mean_service_s, load.others, load.sla_s)
 
 
 def _need(waiting: int, head_wait_s: float, load: QueueLoad) -> float:
+    return need(waiting, head_wait_s, load.mean_service_s, load.others, load.sla_s)
+
+
+# The two tests of rule 4 on plain numbers, in any one unit of time: the engine calls them in seconds,
+# the rebalancer's lookahead (tidal/lookahead.py) in minutes when it plays tidal counters forward.
+def at_risk(head_wait: float, mean_service: float, others: float, sla: float) -> bool:
+    """Within one call interval of the queue (its mean service over the counters serving it, this
+    one included) of passing the SLA: skipped now, they would most likely pass it."""
+    return head_wait + mean_service / (others + 1) >= sla
+
+
+def need(waiting: int, head_wait: float, mean_service: float, others: float, sla: float) -> float:
     """How much a queue needs this counter's next service (rule 4), without units: the citizens
     behind the first, per counter serving them with this one (how many people one service here moves
     forward), plus the first citizen's wait by the time another counter of the queue would reach them,
     as a fraction of the SLA. With nobody else serving the queue that is taken as two of its services
     (this counter's next elsewhere, then theirs): finite, and larger than with any other counter."""
-    left_to_others = load.mean_service_s / max(load.others, 0.5)
-    return (waiting - 1) / (load.others + 1) + (head_wait_s + left_to_others) / load.sla_s
+    return (waiting - 1) / (others + 1) + (head_wait + mean_service / max(others, 0.5)) / sla
 
 
 def _walk_ins_owed(normal: list[TicketRec], stats: Mapping[str, QueueStats], share: float) -> bool:

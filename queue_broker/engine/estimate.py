@@ -154,6 +154,7 @@ class Slot:
     free_var: float = 0.0  # variance of free_at (the current citizen's remaining time)
     busy_queue: str | None = None  # queue of the citizen at the counter now
     later: float = 0.0  # part of free_at that is a switch still to come (not a residual service)
+    by_need: bool = False  # a tidal counter: between its queues it calls by need (engine/calling.py rule 4)
 
 
 @dataclass
@@ -205,7 +206,7 @@ def board(engine: HallEngine, now: datetime, switch_cost_min: float | None = Non
             if 0 <= since < sc:
                 later = sc - since  # still changing over to its new queues
         if queues:
-            slots.append(Slot(c.id, queues, free_at + later, var, busy_q, later))
+            slots.append(Slot(c.id, queues, free_at + later, var, busy_q, later, by_need=c.mode == "tidal"))
     weights = dict(engine.config.priorities.queue_weights)
     return Board(now, svc, waiting, weights, slots, sc)
 

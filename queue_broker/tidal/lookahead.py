@@ -1,8 +1,10 @@
 """Play the hall forward for a while under a plan (which queues each counter serves) and price it.
 
 The same picture as the ticket estimate (queue_broker.engine.estimate): counters come free after the
-expected rest of their current service, then call by the engine's rule (the longest-waiting ticket of
-the queues they serve), each service taking the queue's mean counter time. Unlike the ticket estimate
+expected rest of their current service, then call by the engine's rule, each service taking the
+queue's mean counter time. The rule is the longest-waiting ticket of the queues a counter serves,
+except that a tidal counter serving several queues chooses between them by need (engine/calling.py
+rule 4, the same functions): a plan is priced as the counters would really work it. Unlike the ticket estimate
 it also lets the citizens expected in the next minutes arrive, evenly at each queue's recent rate
 while ticketing is open, because a plan must be good for them too.
 
@@ -15,8 +17,10 @@ time the counters then serving their queue need to reach them.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from ..engine.calling import at_risk, need
 from ..engine.estimate import Board, spread_releases
 
 INF = float("inf")
@@ -37,6 +41,7 @@ class Picture:
     residual: list[float] = field(default_factory=list)  # free_at without a switch still to come
     waiting: list[int] = field(default_factory=list)
     services: list[list[float]] | None = None  # per ticket (a sampled future), else the queue's mean
+    by_need: list[bool] = field(default_factory=list)  # per counter: calls by need between its queues
 
 
 def sampled(p: Picture, b: Board, rates: dict[str, float], open_minutes: list[float], horizon: float,
@@ -77,7 +82,7 @@ def sampled(p: Picture, b: Board, rates: dict[str, float], open_minutes: list[fl
         free.append((rng.expovariate(1.0 / r) if r > 1e-9 else 0.0) + extra)
     return Picture(p.queue_ids, p.index, p.service, p.sla, tickets, p.counter_ids, p.sets, free,
                    [f - (pf - pr) for f, pf, pr in zip(free, p.free_at, p.residual, strict=True)],
-                   p.waiting, services)
+                   p.waiting, services, p.by_need)
 
 
 def picture(b: Board, sla_min: dict[str, float], rates: dict[str, float], open_minutes: list[float],
@@ -115,7 +120,7 @@ def picture(b: Board, sla_min: dict[str, float], rates: dict[str, float], open_m
                    [s.counter_id for s in b.slots],
                    [tuple(index[q] for q in s.queues if q in index) for s in b.slots], free,
                    [f - s.later for f, s in zip(free, b.slots, strict=True)],
-                   [len(b.waiting[q]) for q in qids])
+                   [len(b.waiting[q]) for q in qids], None, [s.by_need for s in b.slots])
 
 
 def replay(p: Picture, sets: list[tuple[int, ...]], free_at: list[float], horizon: float,
@@ -125,17 +130,26 @@ def replay(p: Picture, sets: list[tuple[int, ...]], free_at: list[float], horizo
     ptr = [0] * len(tickets)
     heap = [(f, k) for k, f in enumerate(free_at) if f < horizon and sets[k]]
     heapq.heapify(heap)
+    by_need = p.by_need or [False] * len(sets)
+    # counters serving each queue under this plan, one serving k queues counting 1/k (the engine's
+    # `others` for a tidal counter's call is this less its own share)
+    share = [0.0] * len(tickets)
+    for s in sets:
+        for q in s:
+            share[q] += 1.0 / len(s)
     cost = 0.0
     pop, push = heapq.heappop, heapq.heappush
     while heap:
         t, k = pop(heap)
         best, best_issue, nxt = -1, INF, INF
+        heads = 0
         for q in sets[k]:
             i = ptr[q]
             lst = tickets[q]
             if i < len(lst):
                 issue = lst[i]
                 if issue <= t:
+                    heads += 1
                     if issue < best_issue:
                         best, best_issue = q, issue
                 elif issue < nxt:
@@ -144,6 +158,9 @@ def replay(p: Picture, sets: list[tuple[int, ...]], free_at: list[float], horizo
             if nxt < horizon:
                 push(heap, (nxt, k))
             continue
+        if heads > 1 and by_need[k]:
+            best = _by_need(t, sets[k], tickets, ptr, service, sla, share)
+            best_issue = tickets[best][ptr[best]]
         w = t - best_issue
         cost += w
         if w > sla[best]:
@@ -184,3 +201,25 @@ def replay(p: Picture, sets: list[tuple[int, ...]], free_at: list[float], horizo
             if w > sla[q]:
                 cost += sla_weight * (w - sla[q])
     return cost
+
+
+def _by_need(t: float, served: tuple[int, ...], tickets: list[list[float]], ptr: list[int],
+             service: list[float], sla: list[float], share: list[float]) -> int:
+    """The queue a tidal counter calls from at `t` (engine/calling.py rule 4): a first citizen at risk
+    of passing the SLA, the longest such wait; otherwise the largest need."""
+    own = 1.0 / len(served)
+    risky, risky_wait, best, best_key = -1, -INF, -1, (-INF, -INF)
+    for q in served:
+        i = ptr[q]
+        lst = tickets[q]
+        if i >= len(lst) or lst[i] > t:
+            continue
+        wait, others = t - lst[i], share[q] - own
+        if at_risk(wait, service[q], others, sla[q]):
+            if wait > risky_wait:
+                risky, risky_wait = q, wait
+        elif risky < 0:
+            key = (need(bisect_right(lst, t, i) - i, wait, service[q], others, sla[q]), wait)
+            if key > best_key:
+                best, best_key = q, key
+    return risky if risky >= 0 else best
