@@ -265,6 +265,10 @@ class Rebalancer(Strict):
     enabled: bool = True
     review_every_s: int = Field(default=60, ge=5)
     switch_cost_min: float = Field(default=3.0, ge=0)
+    # Narrow a tidal counter to some of its eligible queues when the lookahead says it clearly pays.
+    # Off by default: on every hall day measured, a counter on all its eligible queues that calls by
+    # need (engine/calling.py rule 4) did at least as well (docs/tidal.md, "Narrowing").
+    narrow_sets: bool = False
 
 
 class DeviceConfig(Strict):

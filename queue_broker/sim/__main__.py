@@ -12,7 +12,7 @@ import json
 import sys
 import time
 
-from .policies import POLICIES
+from .policies import EXTRA_POLICIES, POLICIES
 from .runner import run_file
 
 
@@ -22,14 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=10, help="days simulated per policy (seeds 0..N-1)")
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--policies", default=",".join(POLICIES),
-                    help=f"comma-separated, from {', '.join(POLICIES)}")
+                    help=f"comma-separated, from {', '.join(POLICIES)} (and {', '.join(EXTRA_POLICIES)})")
     ap.add_argument("--workers", type=int, default=1, help="processes (the days are independent)")
     ap.add_argument("--json", action="store_true", help="print the README's JSON object")
     args = ap.parse_args(argv)
     policies = [p.strip() for p in args.policies.split(",") if p.strip()]
-    unknown = [p for p in policies if p not in POLICIES]
+    unknown = [p for p in policies if p not in POLICIES + EXTRA_POLICIES]
     if unknown:
-        ap.error(f"unknown policy {', '.join(unknown)}; choose from {', '.join(POLICIES)}")
+        ap.error(f"unknown policy {', '.join(unknown)}; choose from {', '.join(POLICIES + EXTRA_POLICIES)}")
     if args.seeds < 1:
         ap.error("--seeds must be at least 1")
     t0 = time.monotonic()

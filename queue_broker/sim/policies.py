@@ -15,6 +15,7 @@ from ..engine.commands import AssignCounter, RebalanceCounter
 from ..engine.hall import HallEngine
 
 POLICIES = ("static", "skills", "threshold", "tidal", "pooled")
+EXTRA_POLICIES = ("tidal-narrowing",)  # not in the README's comparison: variants to measure a setting
 
 
 class Policy:
@@ -143,14 +144,24 @@ class Tidal(Policy):
         return self._task(engine, now)
 
 
-_CLASSES = {p.name: p for p in (Static, Skills, Threshold, Tidal, Pooled)}
+class TidalNarrowing(Tidal):
+    """`tidal` with the site's `rebalancer.narrow_sets` on: what narrowing a counter's set would give."""
+
+    name = "tidal-narrowing"
+
+    def __init__(self, config: SiteConfig):
+        config.rebalancer.narrow_sets = True
+        super().__init__(config)
+
+
+_CLASSES = {p.name: p for p in (Static, Skills, Threshold, Tidal, Pooled, TidalNarrowing)}
 
 
 def make_policy(name: str, config: SiteConfig) -> Policy:
     try:
         return _CLASSES[name](config)
     except KeyError:
-        raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}") from None
+        raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICIES + EXTRA_POLICIES)}") from None
 
 
 def tidal_config_for(name: str) -> bool:

@@ -1,11 +1,14 @@
 """The tidal rebalancer: which of its eligible queues each tidal counter serves now.
 
-A tidal counter serves a SET of queues; the engine then calls the longest-waiting ticket among them.
-The rebalancer's default for every tidal counter is its widest set (all its eligible queues): with
-that set the counter goes wherever the longest wait is, at no switch cost. It narrows a counter's set
-only when playing the hall forward (lookahead.py) shows that the narrower set saves clearly more
-waiting than it costs, both in the expected picture and, paired, over sampled futures; a narrowed
-counter goes back to its widest set as soon as that is no longer so.
+A tidal counter serves a SET of queues; the engine then decides at every call which of them it takes
+(engine/calling.py rule 4: a citizen about to pass the SLA first, otherwise the queue that needs the
+counter most). The rebalancer's default for every tidal counter is its widest set (all its eligible
+queues): with it the counter goes, call by call, where it is needed, at no switch cost. With the
+site's `rebalancer.narrow_sets` it also narrows a counter's set when playing the hall forward
+(lookahead.py) shows that the narrower set saves clearly more waiting than it costs, both in the
+expected picture and, paired, over sampled futures; a narrowed counter goes back to its widest set as
+soon as that is no longer so. Narrowing is off by default: on every hall day measured it did not pay
+(docs/tidal.md, "Narrowing").
 
 Rules that hold whatever the prices say:
 - only counters in `tidal` mode that no supervisor has locked are moved; a supervisor's assignment
@@ -54,6 +57,7 @@ DECIDE_WITHIN = 2.0  # reviews: a busy counter is reconsidered when its citizen 
 SAMPLES = 8  # sampled futures a narrowing must hold up in
 STANDARD_ERRORS = 2.0
 SLA_WEIGHT = 1.0  # a minute beyond the SLA costs this much more than a minute within it
+BY_NEED = "哪项业务更需要人手就叫哪项，将超时的群众优先"  # how a tidal counter calls (engine rule 4)
 MAX_SET_SIZE = 4  # beyond this many eligible queues, only sets of up to 3 and the full set are tried
 
 
@@ -98,6 +102,7 @@ class Rebalancer:
         self.eligible = {c.id: list(c.eligible) for c in config.counters}
         self.home = {c.id: tuple(c.home) for c in config.counters}
         self.horizon = self.dwell + max(self.sla.values(), default=20.0)
+        self.narrow = config.rebalancer.narrow_sets
         self.rates = ArrivalRates()
         self.considered: dict[str, datetime] = {}  # counter -> when it was last priced
         self.changed: set[str] = set()  # counters seen off their home queues at least once
@@ -154,7 +159,7 @@ class Rebalancer:
             num = f"{self.numbers.get(c.id, c.id)}号窗口"
             names = "、".join(self.names[q] for q in widest)
             out.append(Move(c.id, tuple(c.queue_ids), tuple(widest), 0.0, 0.0,
-                            f"{num}尚未开窗：开窗后同时办理{names}，按最长等候优先叫号"))
+                            f"{num}尚未开窗：开窗后同时办理{names}，{BY_NEED}"))
         return out
 
     def review(self, engine: HallEngine, now: datetime) -> list[Move]:
@@ -198,6 +203,12 @@ class Rebalancer:
                 if current != full:
                     widen.append(Move(cid, tuple(p.queue_ids[q] for q in p.sets[k]), tuple(self.eligible[cid]),
                                       0.0, self.switch_cost, ""))
+                continue
+            if not self.narrow:
+                if current != full:  # back to (or out to) the widest set; its saving for the reason
+                    full_t = tuple(sorted(full))
+                    widen.append(Move(cid, tuple(p.queue_ids[q] for q in p.sets[k]), tuple(self.eligible[cid]),
+                                      base - price(p, k, full_t), 0.0, ""))
                 continue
             cost = {current: base}
             for cand in candidate_sets(self.eligible[cid]):
@@ -282,5 +293,5 @@ class Rebalancer:
         else:
             what = f"{num}停办{names(dropped)}，专办{names(to)}"
         gain = (f"预计{int(round(self.horizon))}分钟内全厅少等约{int(round(saving))}人·分钟" if saving > 0
-                else "按最长等候优先叫号，不再限定业务")
+                else f"不再限定业务，{BY_NEED}")
         return f"{'；'.join(parts)}；{what}。{gain}"

@@ -46,8 +46,9 @@ def scenario(*, slow_c: bool = False, switch_cost: float = 3.0) -> Scenario:
 
 
 class Hall:
-    def __init__(self, scn: Scenario):
+    def __init__(self, scn: Scenario, *, narrow: bool = False):
         self.config = site_config(scn)
+        self.config.rebalancer.narrow_sets = narrow  # the site's setting; off unless a test turns it on
         self.engine = HallEngine(self.config)
         self.events: list[ev.Event] = []
         for c in self.config.counters:
@@ -130,8 +131,9 @@ def test_locked_and_fixed_counters_are_never_moved():
 
 
 def test_no_flapping_in_a_calm_hall():
-    """Hysteresis: on its widest set with small, balanced queues, a counter is left alone."""
-    h = Hall(scenario())
+    """Hysteresis: on its widest set with small, balanced queues, a counter is left alone (narrowing
+    allowed, so the margin is what holds it)."""
+    h = Hall(scenario(), narrow=True)
     reb = Rebalancer(h.config)
     h.issue("B", T0 + timedelta(minutes=1), 2)
     h.apply(reb.review(h.engine, T0 + timedelta(minutes=2)), T0 + timedelta(minutes=2))
@@ -150,19 +152,44 @@ def test_no_flapping_in_a_calm_hall():
     assert moves == []
 
 
-def test_narrows_only_when_clearly_better_and_explains():
+def _slow_queue_beside_a_long_one(narrow: bool) -> tuple[Hall, Rebalancer, datetime]:
     """T1 may serve A (5 min) and C (30 min). Two old C tickets would take T1 an hour while twenty
-    citizens of A wait with one counter: the rebalancer keeps T1 on A alone, and says so."""
-    h = Hall(scenario(slow_c=True))
+    citizens of A wait with one other counter."""
+    h = Hall(scenario(slow_c=True), narrow=narrow)
     h.issue("C", T0, 3)
     assert h.call("C1", T0)["queue_id"] == "C"  # C1 busy for 30 minutes, two C tickets still waiting
     h.issue("A", T0 + timedelta(minutes=2), 20)
     h.run(RebalanceCounter("T1", ("A", "C"), "start"), T0 + timedelta(minutes=2))
     reb = Rebalancer(h.config)
-    at = T0 + timedelta(minutes=2) + timedelta(minutes=reb.dwell)
+    return h, reb, T0 + timedelta(minutes=2) + timedelta(minutes=reb.dwell)
+
+
+def test_narrows_only_when_clearly_better_and_explains():
+    """With the site's `narrow_sets`: the rebalancer keeps T1 on A alone, and says so."""
+    h, reb, at = _slow_queue_beside_a_long_one(narrow=True)
     moves = reb.review(h.engine, at)
     assert [(m.counter_id, m.to_queue_ids) for m in moves] == [("T1", ("A",))]
     assert "停办企业开办" in moves[0].reason and moves[0].saving > moves[0].margin
+
+
+def test_without_narrowing_a_tidal_counter_keeps_its_widest_set():
+    """The default: the same hall, and T1 stays on A and C; the engine's call decides between them."""
+    h, reb, at = _slow_queue_beside_a_long_one(narrow=False)
+    for minute in range(0, 30, 3):
+        assert reb.review(h.engine, at + timedelta(minutes=minute)) == []
+    assert h.sets("T1") == ["A", "C"]
+
+
+def test_without_narrowing_a_narrowed_counter_goes_back_to_its_widest_set():
+    """A supervisor's unlocked assignment to one queue stands for the dwell; then the widest set."""
+    h = Hall(scenario())
+    reb = Rebalancer(h.config)
+    h.run(AssignCounter("T1", ("B",), "tidal", False, by="sup"), T0)
+    h.issue("A", T0, 4)
+    assert reb.review(h.engine, T0 + timedelta(minutes=1)) == []
+    moves = reb.review(h.engine, T0 + timedelta(minutes=reb.dwell))
+    assert [(m.counter_id, m.to_queue_ids) for m in moves] == [("T1", ("A", "B"))]
+    assert "综合受理等候4人" in moves[0].reason and "增办综合受理" in moves[0].reason
 
 
 def test_task_reviews_at_the_configured_pace():
