@@ -48,6 +48,10 @@ def _score(rule: str, n: int, w: float, s: float, others: float, sla: float):
         return (1, w) if skip >= sla else (0, blend)
     if rule == "blend-rescue-next":  # as blend-rescue-by-wait, the rescue judged at the queue's next free counter
         return (1, w) if w + s / (others + 1) >= sla else (0, blend)
+    if rule == "blend-save-first":  # heads who can still make the SLA if called now, before those past it
+        if w < sla <= w + s / (others + 1):
+            return (2, w)
+        return (1, w) if w >= sla else (0, blend)
     if rule == "drain":  # waiting work per server: where a newcomer would wait longest (like one line)
         return n * s / (others + 1)
     if rule == "drain+wait":
@@ -57,7 +61,7 @@ def _score(rule: str, n: int, w: float, s: float, others: float, sla: float):
     raise ValueError(f"unknown rule {rule!r}")
 
 
-RULES = ["longest-wait", "blend", "blend-late-first", "blend-rescue", "blend-rescue-by-wait", "blend-rescue-next", "drain",
+RULES = ["longest-wait", "blend", "blend-late-first", "blend-rescue", "blend-rescue-by-wait", "blend-rescue-next", "blend-save-first", "drain",
          "drain+wait", "gcmu"]
 
 
