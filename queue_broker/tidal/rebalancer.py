@@ -168,6 +168,8 @@ class Rebalancer:
         for m in closed:
             self.changed.add(m.counter_id)
         movable = self.movable(engine, now)
+        if not self.narrow:  # without narrowing only a counter off its widest set has anything to decide
+            movable = [cid for cid in movable if set(engine.counters[cid].queue_ids) != set(self.eligible[cid])]
         if not movable:
             self.last = Decision(now, closed, 0.0, 0)
             return closed
