@@ -25,6 +25,7 @@ from queue_broker.protocol import (
     CatalogState,
     CountersState,
     FinishedEvent,
+    HandoverEvent,
     NoShowEvent,
     QueuesState,
     TransferredEvent,
@@ -84,6 +85,7 @@ class CounterController:
         self.client.watch(t.event("finished"), FinishedEvent, self._finished)
         self.client.watch(t.event("no-show"), NoShowEvent, self._no_show)
         self.client.watch(t.event("transferred"), TransferredEvent, self._transferred)
+        self.client.watch(t.event("handover"), HandoverEvent, self._handover_answered)
         Window.bind(on_key_down=self._key_down)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
         self.tick()
@@ -647,6 +649,12 @@ class CounterController:
     def _transferred(self, ev: TransferredEvent, _topic: str) -> None:
         if ev.counter_id == self.counter.id:
             self.state.count(transferred=1)
+
+    def _handover_answered(self, ev: HandoverEvent, _topic: str) -> None:
+        """The other hall answered a hand-over made from this counter (it may be hours later, after a WAN
+        cut): tell the operator."""
+        if ev.counter_id == self.counter.id and ev.from_site == self.config.site.id:
+            self.state.handover_answered(ev.number, ev.to_site, ev.state, ev.remote_number, ev.code)
 
     # ================================================================== for tests and demos
     def press(self, device_id: str, key: str) -> dict:

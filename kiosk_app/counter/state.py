@@ -21,6 +21,9 @@ from kivy.properties import (
 
 from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, wait_text
 
+# the other hall's refusal codes (docs/county.md, "hand-overs"), for the operator
+HANDOVER_REFUSALS = {"not_found": "对方没有该事项或队列", "closed": "对方今日已停止取号",
+                     "full": "对方该队列今日已满"}
 SCREENS = ("login", "desk", "transfer", "materials", "rating", "handover")
 RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
 # the broker's default list (queue_broker.config.models.BAD_RATING_REASONS); a hall's own list comes from its site file
@@ -189,6 +192,19 @@ class CounterState(EventDispatcher):
     def choose_handover(self, index: int) -> None:
         if 0 <= index < len(self.handover_targets):
             self.handover_choice = index
+
+    def handover_answered(self, number: str, to_site: str, answer: str, remote_number: str | None,
+                          code: str | None) -> None:
+        """The other hall's answer to a hand-over from this counter, on the message line: accepted with
+        its number there, or refused with the reason (the operator may then tell the citizen, who can be
+        handed over again or served here)."""
+        hall = next((t["name"] for t in self.handover_targets if t["site"] == to_site), to_site)
+        if answer == "accepted":
+            there = f"，对方号码{remote_number}" if remote_number else ""
+            self.say(f"{number} 已由{hall}受理{there}", "info")
+        elif answer == "refused":
+            why = HANDOVER_REFUSALS.get(code or "", code or "未说明原因")
+            self.say(f"{number} 未被{hall}受理：{why}；可重新转交或在本厅办理", "alert")
 
     def handover_target(self) -> dict | None:
         if 0 <= self.handover_choice < len(self.handover_targets):

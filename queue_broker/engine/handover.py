@@ -49,6 +49,7 @@ class HandoverOut:
     state: str = SENT
     remote_ticket: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    counter_id: str | None = None  # the counter the citizen was handed over from, if any
 
 
 class HandoverMixin:
@@ -163,7 +164,7 @@ class HandoverMixin:
         if t.finished_at is None:
             t.finished_at = at
         self.handovers_out[d["handover_id"]] = HandoverOut(id=d["handover_id"], ticket_id=t.id, to_site=d["to_site"],
-                                                           request=d["request"], at=at)
+                                                           request=d["request"], at=at, counter_id=d.get("counter_id"))
         self.ticket_handover[t.id] = d["handover_id"]
 
     def _on_handover_settled(self, at: datetime, d: dict) -> None:

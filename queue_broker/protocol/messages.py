@@ -556,6 +556,7 @@ class HandoverEvent(Message):
     origin_number: str | None = None
     remote_ticket_id: str | None = None  # at the handing hall, once accepted
     remote_number: str | None = None
+    counter_id: str | None = None  # at the handing hall: the counter the citizen was handed over from
     code: str | None = None  # refused: the error code
 
 

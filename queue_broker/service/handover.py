@@ -94,14 +94,15 @@ def protocol_event(engine: HallEngine, e: Event) -> list[tuple[str, dict]]:
         return [("handover", {"at": at, "handover_id": d["handover_id"], "state": "sent", "from_site": me,
                               "to_site": d["to_site"], "ticket_id": d["ticket_id"],
                               "number": t.number if t else d["request"]["ticket"]["number"],
-                              "queue_id": d["request"].get("to_queue_id")})]
+                              "queue_id": d["request"].get("to_queue_id"), "counter_id": d.get("counter_id")})]
     if e.type == ev.HANDOVER_SETTLED:
         rec = engine.handovers_out[d["handover_id"]]
         remote = d.get("remote_ticket") or {}
         return [("handover", {"at": at, "handover_id": rec.id, "state": d["state"], "from_site": me,
                               "to_site": rec.to_site, "ticket_id": rec.ticket_id,
                               "number": rec.request["ticket"]["number"], "remote_ticket_id": remote.get("id"),
-                              "remote_number": remote.get("number"), "code": (d.get("error") or {}).get("code")})]
+                              "remote_number": remote.get("number"), "code": (d.get("error") or {}).get("code"),
+                              "counter_id": rec.counter_id})]
     if e.type == ev.HANDOVER_RECEIVED:
         t, origin = engine.tickets[d["ticket_id"]], d["origin"]["ticket"]
         return [("handover", {"at": at, "handover_id": d["handover_id"], "state": "received",
