@@ -130,13 +130,8 @@ def replay(p: Picture, sets: list[tuple[int, ...]], free_at: list[float], horizo
     ptr = [0] * len(tickets)
     heap = [(f, k) for k, f in enumerate(free_at) if f < horizon and sets[k]]
     heapq.heapify(heap)
-    by_need = p.by_need or [False] * len(sets)
-    # counters serving each queue under this plan, one serving k queues counting 1/k (the engine's
-    # `others` for a tidal counter's call is this less its own share)
-    share = [0.0] * len(tickets)
-    for s in sets:
-        for q in s:
-            share[q] += 1.0 / len(s)
+    calls_by_need = p.by_need or [False] * len(sets)
+    share = shares(sets, len(tickets))
     cost = 0.0
     pop, push = heapq.heappop, heapq.heappush
     while heap:
@@ -158,8 +153,8 @@ def replay(p: Picture, sets: list[tuple[int, ...]], free_at: list[float], horizo
             if nxt < horizon:
                 push(heap, (nxt, k))
             continue
-        if heads > 1 and by_need[k]:
-            best = _by_need(t, sets[k], tickets, ptr, service, sla, share)
+        if heads > 1 and calls_by_need[k]:
+            best = by_need(t, sets[k], tickets, ptr, service, sla, share)
             best_issue = tickets[best][ptr[best]]
         w = t - best_issue
         cost += w
@@ -203,7 +198,17 @@ def replay(p: Picture, sets: list[tuple[int, ...]], free_at: list[float], horizo
     return cost
 
 
-def _by_need(t: float, served: tuple[int, ...], tickets: list[list[float]], ptr: list[int],
+def shares(sets: list[tuple[int, ...]], queues: int) -> list[float]:
+    """Counters serving each queue under a plan, one serving k queues counting 1/k (the engine's
+    `others` for a tidal counter's call is this less its own share)."""
+    share = [0.0] * queues
+    for s in sets:
+        for q in s:
+            share[q] += 1.0 / len(s)
+    return share
+
+
+def by_need(t: float, served: tuple[int, ...], tickets: list[list[float]], ptr: list[int],
              service: list[float], sla: list[float], share: list[float]) -> int:
     """The queue a tidal counter calls from at `t` (engine/calling.py rule 4): a first citizen at risk
     of passing the SLA, the longest such wait; otherwise the largest need."""

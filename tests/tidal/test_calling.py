@@ -79,3 +79,28 @@ def test_in_the_engine_only_tidal_counters_call_by_need():
     hall.run(CounterCommand("T1", "no-show"), at)
     ticket = hall.run(CounterCommand("T1", "call-next"), t0 + timedelta(minutes=21)).reply["ticket"]
     assert ticket["queue_id"] == "B"
+
+
+def test_the_rebalancers_lookahead_plays_a_tidal_counter_by_the_same_rule():
+    """The lookahead (tidal/lookahead.py) prices a plan by playing counters forward; a tidal counter
+    must choose there as the engine does, or plans are priced for a hall that does not exist."""
+    from queue_broker.engine.estimate import board
+    from queue_broker.tidal.lookahead import by_need, picture, shares
+
+    hall = Hall(scenario())  # as in the test above: the need sends T1 to A; once B's citizen is near
+    hall.run(RebalanceCounter("T1", ("A", "B"), "测试"), T0)  # the SLA, to B
+    hall.issue("A", T0)
+    hall.issue("B", T0, 2)
+    hall.call("A1", T0)
+    hall.call("B1", T0)
+    hall.issue("A", T0 + timedelta(minutes=1), 8)
+    for minutes, expected in ((3, "A"), (19, "B")):
+        at = T0 + timedelta(minutes=minutes)
+        p = picture(board(hall.engine, at), {"A": 20.0, "B": 20.0}, {}, [], 35.0)
+        k = p.counter_ids.index("T1")
+        assert p.by_need[k] and not p.by_need[p.counter_ids.index("A1")]
+        chosen = by_need(0.0, p.sets[k], p.tickets, [0] * len(p.tickets), p.service, p.sla,
+                         shares(p.sets, len(p.tickets)))
+        assert p.queue_ids[chosen] == expected
+        ticket = hall.run(CounterCommand("T1", "call-next"), at).reply["ticket"]
+        assert ticket["queue_id"] == expected
