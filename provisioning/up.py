@@ -47,7 +47,10 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """In the child, before exec: get SIGTERM when `up` dies, however it dies (Linux)."""
+    """In the child, before exec: get SIGTERM when `up` dies, however it dies (Linux); and ignore
+    SIGINT, which a Ctrl-C in the terminal sends to every process of the foreground group: `up` alone
+    answers it, stopping the hall in order (a Python child started with SIGINT ignored keeps it so)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):
@@ -126,7 +129,7 @@ class Hall:
         run.mkdir(exist_ok=True)
 
         conf = (prov.mosquitto_dir / "mosquitto.conf").read_text()
-        self.mosquitto = MosquittoProcess(port=p1, config=conf, workdir=run, new_session=False,
+        self.mosquitto = MosquittoProcess(port=p1, config=conf, workdir=run, new_session=True,
                                           preexec_fn=_die_with_parent)
         self.mosquitto.start()
         deadline = time.monotonic() + 10

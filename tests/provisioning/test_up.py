@@ -122,7 +122,9 @@ def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
         for link in links:
             link.stop()
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)  # to `up` alone: it must stop everything it started
+            # Ctrl-C as a terminal sends it: SIGINT to every process of up's foreground group. Only `up`
+            # may act on it, stopping the nodes, then the broker, then Mosquitto
+            os.killpg(proc.pid, signal.SIGINT)
         try:
             rc = proc.wait(40)
         except subprocess.TimeoutExpired:
@@ -143,6 +145,10 @@ def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
     assert len(logs) >= 3
     assert not [pw for pw in passwords for text in logs if pw in text]
     assert "411325198001010014" not in "".join(logs)
+    # stopped in order: no node died of the Ctrl-C itself, none lost Mosquitto before it was stopped
+    node_logs = {p.name: p.read_text(errors="replace") for p in (work / "logs").glob("*.log")}
+    assert not [name for name, text in node_logs.items() if "KeyboardInterrupt" in text or "Traceback" in text]
+    assert not [name for name, text in node_logs.items() if "lost the MQTT broker" in text]
 
 
 def test_up_takes_other_ports_when_the_usual_ones_are_taken():
