@@ -98,6 +98,7 @@ class SupervisorState(EventDispatcher):
                 "queues_text": "、".join(short_name(queue_names.get(q, q)) for q in c["queue_ids"]),
                 "pending_text": "、".join(short_name(queue_names.get(q, q)) for q in (c.get("pending_queue_ids") or [])),
                 "eligible": list(c.get("eligible_queue_ids") or c["queue_ids"]),
+                "call_reason": c.get("call_reason") or "",  # a tidal counter's choice between its queues
             })
         self.counter_tiles = tiles
         if self.edit and not self.edit.get("dirty"):

@@ -44,8 +44,11 @@ def choose_next(
     walk_in_share: float,
     queue_weights: Mapping[str, float],
     loads: Mapping[str, QueueLoad] | None = None,
+    why: list[dict] | None = None,
 ) -> TicketRec | None:
-    """The next ticket for a counter; `loads` (every queue it serves) makes it a tidal counter's call."""
+    """The next ticket for a counter; `loads` (every queue it serves) makes it a tidal counter's call.
+    For such a call between several queues, `why` gets what decided it: `{"rule": "at_risk", "queue_id",
+    "wait_s"}` or `{"rule": "need", "queue_id", "waiting", "others"}` (for the supervisor)."""
     tickets = list(waiting)
     if not tickets:
         return None
@@ -68,9 +71,17 @@ def choose_next(
         heads = [first(ts) for ts in by_queue.values()]
         risky = [h for h in heads if _at_risk(weighted_wait(h), loads[h.queue_id])]
         if risky:
-            return first(risky)
-        return max(heads, key=lambda h: (_need(len(by_queue[h.queue_id]), weighted_wait(h), loads[h.queue_id]),
-                                         weighted_wait(h)))
+            chosen = first(risky)
+            reason = {"rule": "at_risk", "queue_id": chosen.queue_id,
+                      "wait_s": round((now - chosen.issued_at).total_seconds())}
+        else:
+            chosen = max(heads, key=lambda h: (_need(len(by_queue[h.queue_id]), weighted_wait(h), loads[h.queue_id]),
+                                               weighted_wait(h)))
+            reason = {"rule": "need", "queue_id": chosen.queue_id, "waiting": len(by_queue[chosen.queue_id]),
+                      "others": round(loads[chosen.queue_id].others, 2)}
+        if why is not None:
+            why.append(reason)
+        return chosen
 
     green = [t for t in tickets if t.priority == GREEN]
     if green:

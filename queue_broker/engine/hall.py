@@ -300,11 +300,13 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
                        missing_materials=[], implicit=True)
             self._settle_counter(out, c, now)
         candidates = (self.tickets[tid] for q in c.queue_ids for tid in self.waiting.get(q, []))
+        why: list[dict] = []
         ticket = choose_next(candidates, now, self.stats, self.config.priorities.walk_in_share,
-                             self.config.priorities.queue_weights, self._tidal_loads(c))
+                             self.config.priorities.queue_weights, self._tidal_loads(c), why)
         if ticket is None:
             return Result(out, {"ticket": None})
-        self._emit(out, ev.TICKET_CALLED, now, ticket_id=ticket.id, counter_id=c.id, recall=0)
+        extra = {"why": why[0]} if why else {}  # a tidal counter's choice between its queues
+        self._emit(out, ev.TICKET_CALLED, now, ticket_id=ticket.id, counter_id=c.id, recall=0, **extra)
         return Result(out, {"ticket": self.ticket_view(ticket, now)})
 
     def _tidal_loads(self, c: CounterRec) -> dict[str, QueueLoad] | None:
@@ -436,6 +438,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             self.waiting[t.queue_id].remove(t.id)
             t.state, t.counter_id, t.called_at = CALLED, c.id, at
             c.current, c.idle_since = t.id, None
+            c.call_why = d.get("why")
             c.calls += 1
             st = self.stats[t.queue_id]
             st.recent_calls.append(t.priority)

@@ -110,6 +110,7 @@ class CounterRec:
     idle_since: datetime | None = None
     calls: int = 0
     no_shows_in_row: int = 0
+    call_why: dict | None = None  # what made a tidal counter call its current citizen from that queue
 
 
 @dataclass

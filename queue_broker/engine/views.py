@@ -41,7 +41,22 @@ class ViewsMixin:
             "locked": c.locked, "queue_ids": list(c.queue_ids), "serving": serving, "zone": cfg.zone,
             "kind": cfg.kind, "operator_id": c.operator_id, "eligible_queue_ids": list(cfg.eligible),
             "pending_queue_ids": c.pending_queue_ids,
+            "call_reason": self.call_reason(c) if c.current else None,
         }
+
+    def call_reason(self, c: CounterRec) -> str | None:
+        """Why a tidal counter called its citizen from that queue (calling rule 4), for the supervisor."""
+        why = c.call_why
+        q = self.queues.get((why or {}).get("queue_id", ""))
+        if not why or q is None:
+            return None
+        if why["rule"] == "at_risk":
+            waited = round(why["wait_s"] / 60)
+            near = "已超过" if why["wait_s"] >= q.sla_min * 60 else "将超过"
+            return f"按需叫号：{q.name}该号已等{waited}分钟，{near}{q.sla_min}分钟时限，优先叫"
+        others = why["others"]
+        helpers = "仅本窗口办理" if others <= 0 else f"另有约{others:g}个窗口办理"
+        return f"按需叫号：{q.name}等候{why['waiting']}人、{helpers}，最需要人手"
 
     def queue_view(self, queue_id: str, now: datetime) -> dict[str, Any]:
         q = self.queues[queue_id]

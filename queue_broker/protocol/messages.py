@@ -359,6 +359,7 @@ class CounterState(Message):
     operator_id: str | None = None
     eligible_queue_ids: list[str] | None = None
     pending_queue_ids: list[str] | None = None  # a rebalance waiting for the current citizen to finish
+    call_reason: str | None = None  # a tidal counter: why it called its citizen from that queue (rule 4)
 
 
 class CountersState(Message):

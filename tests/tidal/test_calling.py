@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -104,3 +105,34 @@ def test_the_rebalancers_lookahead_plays_a_tidal_counter_by_the_same_rule():
         assert p.queue_ids[chosen] == expected
         ticket = hall.run(CounterCommand("T1", "call-next"), at).reply["ticket"]
         assert ticket["queue_id"] == expected
+
+
+def test_the_supervisor_is_told_why_a_tidal_counter_called_from_that_queue():
+    """state/counters' `call_reason`: a tidal counter's choice between its queues, in words; nothing for
+    a counter that simply calls the longest wait, and nothing once its citizen has left."""
+    from queue_broker.engine.commands import FinishTicket
+    from queue_broker.protocol import CountersState, parse
+
+    hall = Hall(scenario())  # A1 serves A (综合受理), B1 serves B (社保), T1 is tidal over both
+    hall.run(RebalanceCounter("T1", ("A", "B"), "测试"), T0)
+    hall.issue("A", T0)
+    hall.issue("B", T0, 2)
+    hall.call("A1", T0)
+    hall.call("B1", T0)
+    hall.issue("A", T0 + timedelta(minutes=1), 8)
+    at = T0 + timedelta(minutes=3)
+    hall.run(CounterCommand("T1", "call-next"), at)
+    views = {c: hall.engine.counter_view(hall.engine.counters[c]) for c in ("A1", "T1")}
+    assert views["A1"]["call_reason"] is None  # a fixed counter
+    assert views["T1"]["call_reason"] == "按需叫号：综合受理等候8人、另有约1个窗口办理，最需要人手"
+    hall.run(CounterCommand("T1", "no-show"), at)
+    assert hall.engine.counter_view(hall.engine.counters["T1"])["call_reason"] is None  # nobody there
+    hall.run(CounterCommand("T1", "call-next"), T0 + timedelta(minutes=21))
+    reason = hall.engine.counter_view(hall.engine.counters["T1"])["call_reason"]
+    assert reason == "按需叫号：社保该号已等21分钟，已超过20分钟时限，优先叫"
+    # the field is part of the published state, and a reader of the contract parses it
+    body = json.dumps({"at": T0.isoformat(), "counters": [hall.engine.counter_view(hall.engine.counters[c])
+                                                          for c in ("A1", "T1")]}, ensure_ascii=False)
+    assert [c.call_reason for c in parse(CountersState, body.encode()).counters] == [None, reason]
+    hall.run(FinishTicket("T1", "done"), T0 + timedelta(minutes=25))
+    assert hall.engine.counter_view(hall.engine.counters["T1"])["call_reason"] is None

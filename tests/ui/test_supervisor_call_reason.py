@@ -1,0 +1,68 @@
+"""The supervisor tablet says why a tidal counter called its citizen from that queue (calling rule 4,
+`state/counters` `call_reason`): a real Kivy app in its own process (under Xvfb), the real queue broker
+and a real Mosquitto; the broker's clock is injected so the hall is open."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ..clock import Clock as FakeClock
+from .harness import Broker, Node, ScreenProcess, write_site
+
+pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
+
+TZ = ZoneInfo("Asia/Shanghai")
+REASON = "按需叫号：社保等候3人、仅本窗口办理，最需要人手"
+
+
+def test_the_tablet_shows_why_a_tidal_counter_called_from_that_queue(mosquitto, site_id, tmp_path):
+    clock = FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
+    site = write_site(tmp_path, site_id)  # T1: tidal, eligible 综合受理, 社保, 不动产
+    broker = Broker(site, mosquitto.url, tmp_path / "data", clock=clock, tick_interval_s=0.25)
+    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
+    desk = Node(mosquitto.url, site_id, "counter-x", "counter")
+    boss = Node(mosquitto.url, site_id, "supervisor-2", "supervisor")
+    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
+    try:
+        assert boss.send(boss.t.supervisor_cmd("assign"), counter_id="T1", queue_ids=["ZH", "SB"], mode="tidal",
+                         locked=False)["ok"]
+        for counter in ("W1", "T1"):
+            assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
+        kiosk.issue("zh-general")
+        assert desk.send(desk.t.counter_cmd("W1", "call-next"))["ticket"]["queue_id"] == "ZH"
+        for service in ("sb-card", "sb-card", "sb-card", "zh-general"):
+            kiosk.issue(service)
+        clock.advance(minutes=1)
+        # 综合受理 has W1 as well; 社保 has nobody else open: T1 goes to 社保 though 综合受理's citizen is as old
+        called = desk.send(desk.t.counter_cmd("T1", "call-next"))["ticket"]
+        assert called["queue_id"] == "SB"
+
+        sup.connect()
+        sup.wait_for(lambda s: s["online"] and s["counter_tiles"], 30, "the first state")
+        sup.type("login.supervisor", "super")
+        sup.type("login.pin", "123456")
+        sup.tap("login.submit")
+        sup.wait_for(lambda s: s["screen"] == "hall", 10, "logged in")
+        st = sup.wait_for(lambda s: any(t["id"] == "T1" and t["call_reason"] for t in s["counter_tiles"]), 10,
+                          "T1's call reason in the counters' state")
+        assert next(t for t in st["counter_tiles"] if t["id"] == "T1")["call_reason"] == REASON
+        assert next(t for t in st["counter_tiles"] if t["id"] == "W1")["call_reason"] == ""  # a fixed counter
+        sup.tap("hall.counter.T1")
+        sup.wait_for(lambda s: s["screen"] == "counter", 5, "T1's screen")
+        assert REASON in sup.screen_text()
+        sup.screenshot("supervisor-call-reason")
+
+        # the citizen leaves: no reason is left standing on the tablet
+        assert desk.send(desk.t.counter_cmd("T1", "finish"), outcome="done")["ok"]
+        sup.wait_for(lambda s: not next(t for t in s["counter_tiles"] if t["id"] == "T1")["call_reason"], 10,
+                     "the reason gone with the citizen")
+        assert REASON not in sup.screen_text()
+        assert sup.state()["ui_errors"] == 0
+    finally:
+        sup.close()
+        for node in (kiosk, desk, boss):
+            node.stop()
+        broker.stop()
