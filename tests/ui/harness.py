@@ -183,3 +183,13 @@ class ScreenProcess(RemoteApp):
 
     def do(self, method: str, *args) -> Any:
         return self.call("call", method=method, args=list(args))
+
+
+def log_in_supervisor(sup: ScreenProcess, supervisor: str = "super", pin: str = "123456") -> dict:
+    """The login screen of a connected supervisor tablet, as a supervisor fills it in; the state once the
+    hall screen shows."""
+    sup.type("login.supervisor", supervisor)
+    sup.type("login.pin", pin)
+    sup.tap("login.submit")
+    return sup.wait_for(lambda s: s["screen"] == "hall", 10, "logged in")
+

@@ -18,7 +18,7 @@ import pytest
 from queue_broker.engine.commands import RaiseAlert, RebalanceCounter
 
 from ..clock import Clock as FakeClock
-from .harness import Broker, Node, ScreenProcess, write_site
+from .harness import Broker, Node, ScreenProcess, log_in_supervisor, write_site
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
@@ -202,10 +202,7 @@ def test_an_alert_below_the_fold_is_scrolled_to_and_acknowledged(mosquitto, site
     try:
         sup.connect()
         sup.wait_for(lambda s: s["online"] and s["queue_rows"], 30, "the first state")
-        sup.type("login.supervisor", "super")
-        sup.type("login.pin", "123456")
-        sup.tap("login.submit")
-        sup.wait_for(lambda s: s["screen"] == "hall", 10, "logged in")
+        log_in_supervisor(sup)
         kinds = ["printer", "idcard", "scanner", "camera", "keypad", "led"]
         for i, kind in enumerate(kinds):
             clock.advance(minutes=1)

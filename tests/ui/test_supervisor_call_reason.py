@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ..clock import Clock as FakeClock
-from .harness import Broker, Node, ScreenProcess, write_site
+from .harness import Broker, Node, ScreenProcess, log_in_supervisor, write_site
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
 
@@ -42,10 +42,7 @@ def test_the_tablet_shows_why_a_tidal_counter_called_from_that_queue(mosquitto, 
 
         sup.connect()
         sup.wait_for(lambda s: s["online"] and s["counter_tiles"], 30, "the first state")
-        sup.type("login.supervisor", "super")
-        sup.type("login.pin", "123456")
-        sup.tap("login.submit")
-        sup.wait_for(lambda s: s["screen"] == "hall", 10, "logged in")
+        log_in_supervisor(sup)
         st = sup.wait_for(lambda s: any(t["id"] == "T1" and t["call_reason"] for t in s["counter_tiles"]), 10,
                           "T1's call reason in the counters' state")
         assert next(t for t in st["counter_tiles"] if t["id"] == "T1")["call_reason"] == REASON

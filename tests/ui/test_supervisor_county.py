@@ -34,7 +34,7 @@ from ..county.conftest import HallDir
 from ..county.test_bridge_files import bridge_password
 from ..people import citizens, id_numbers_in, json_escaped
 from ..provisioning.conftest import connect
-from .harness import SUPERVISOR_SCREEN, ScreenProcess
+from .harness import SUPERVISOR_SCREEN, ScreenProcess, log_in_supervisor
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
@@ -120,10 +120,7 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
                                                county.env("supervisor-1")["HALL_COUNTY_MQTT_URL"]})
         sup.connect()
         sup.wait_for(lambda s: s["online"] and s["county_online"], 30, "both brokers")
-        sup.type("login.supervisor", "super")
-        sup.type("login.pin", "123456")
-        sup.tap("login.submit")
-        sup.wait_for(lambda s: s["screen"] == "hall" and s["supervisor_id"] == "super", 10, "logged in")
+        assert log_in_supervisor(sup)["supervisor_id"] == "super"
         # events are not retained: A's finish and B's events count once the tablet listens
         assert desk.request(t.counter_cmd("W1", "finish"), {"request_id": "d3", "outcome": "done"}, 10)["ok"]
         finished = next(tk for tk in services["township-a"].engine.tickets.values() if tk.outcome)
