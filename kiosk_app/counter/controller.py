@@ -33,6 +33,7 @@ from queue_broker.protocol import (
 
 from ..common.hall_client import HallClient
 from ..common.hall_text import link_error_text, refusal_text, short_name
+from ..common.handover_targets import sent_text
 from .state import BAD_RATING_REASONS, CounterState, empty_figures
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,6 @@ log = logging.getLogger(__name__)
 KEYS = {"f1": "call-next", "f2": "recall", "f3": "pause-resume", "f4": "transfer", "f5": "start",
         "f6": "no-show", "f7": "finish", "f8": "incomplete"}
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
-# the reply's `handover.state`: `sent` is the usual answer (committed here, to be delivered); the others
-# come back when a timed-out request is retried after the other hall answered
-HANDOVER_STATES = {"sent": "已发出，等待对方受理", "accepted": "对方已受理", "refused": "对方未受理"}
 
 
 class CounterController:
@@ -443,11 +441,9 @@ class CounterController:
             payload["to_queue_id"] = target["queue_id"]
 
         def ok(reply: dict) -> None:
-            h = reply.get("handover") or {}
             s.clear_ticket()
             s.screen = "desk"
-            s.say(f"{number} 已转交{target['name']}：{HANDOVER_STATES.get(h.get('state', ''), h.get('state', ''))}"
-                  "；本窗口已空闲", "info")
+            s.say(sent_text(number, target["name"], reply) + "；本窗口已空闲", "info")
             self._led(None)
 
         # refused (no link to that hall, handed over already...): the reason is on the message line and

@@ -16,33 +16,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import Field, model_validator
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-
-from queue_broker.protocol.messages import LevelId, SiteId
-
+from ..common.handover_targets import HandoverSite, check_unique
 from ..common.screen_app import ScreenSettings
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-
-
-class HandoverSite(BaseModel):
-    """One hall (and optionally one of its queues) the counter offers as a hand-over target. The ids use
-    the protocol's own types, so a target the broker would refuse as malformed is refused here, at start."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    site: SiteId
-    name: Name  # what the operator reads: the hall's name, not its id
-    queue_id: LevelId | None = None  # none: the other hall's queue of the same service item
-    queue_name: Name | None = None
-
-    @model_validator(mode="after")
-    def _queue_name_needs_queue(self) -> HandoverSite:
-        if self.queue_name is not None and self.queue_id is None:
-            raise ValueError("queue_name without queue_id")
-        return self
 
 
 class CounterSettings(ScreenSettings):
@@ -53,7 +30,5 @@ class CounterSettings(ScreenSettings):
 
     @model_validator(mode="after")
     def _targets_unique(self) -> CounterSettings:
-        keys = [(t.site, t.queue_id) for t in self.handover_sites]
-        if len(keys) != len(set(keys)):
-            raise ValueError("handover_sites: the same site and queue twice")
+        check_unique(self.handover_sites)
         return self

@@ -20,6 +20,7 @@ from kivy.properties import (
 )
 
 from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, wait_text
+from ..common.handover_targets import target_rows
 
 # the other hall's refusal codes (docs/county.md, "hand-overs"), for the operator
 HANDOVER_REFUSALS = {"not_found": "对方没有该事项或队列", "closed": "对方今日已停止取号",
@@ -178,11 +179,7 @@ class CounterState(EventDispatcher):
 
     def set_handover_targets(self, targets: list[dict]) -> None:
         """From the settings' `handover_sites`: each with the line the operator reads."""
-        self.handover_targets = [
-            {"site": t["site"], "name": t["name"], "queue_id": t.get("queue_id"),
-             "text": t["name"] + "　" + (f"队列：{t.get('queue_name') or t['queue_id']}" if t.get("queue_id")
-                                         else "同一事项的队列")}
-            for t in targets]
+        self.handover_targets = target_rows(targets)
 
     def open_handover(self) -> None:
         # one target: already chosen, the operator only confirms; several: the operator picks one first

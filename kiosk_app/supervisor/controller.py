@@ -29,6 +29,7 @@ from queue_broker.protocol import (
 
 from ..common.hall_client import HallClient
 from ..common.hall_text import link_error_text, refusal_text, short_name
+from ..common.handover_targets import sent_text, target_rows
 from .alerts import AlertBook
 from .chart import DayData, render_png
 from .county import CountyModel, row_dict
@@ -73,6 +74,7 @@ class SupervisorController:
             self.county = CountyModel(self.tz, county.halls, county.stale_after_s,
                                       names={config.site.id: state.site_name})
             state.county_enabled = True
+        state.handover_targets = target_rows([t.model_dump() for t in getattr(settings, "handover_sites", [])])
 
     # ================================================================== life cycle
     def start(self) -> None:
@@ -311,7 +313,35 @@ class SupervisorController:
                    {"counter_id": e["id"], "queue_ids": list(e["queue_ids"]), "mode": e["mode"], "locked": e["locked"]},
                    "调整窗口", ok)
 
+    def hand_over(self, index: int) -> None:
+        """Hand the citizen at the counter being looked at over to another hall (`cmd/supervisor/handover`,
+        同城通办). A hand-over cannot be taken back here, so the first tap only asks, the second sends."""
+        s = self.state
+        e = dict(s.edit)
+        if not e.get("serving_ticket_id"):
+            s.say("该窗口没有正在办理的群众", "warn")
+            return
+        if not 0 <= index < len(s.handover_targets):
+            return
+        target = s.handover_targets[index]
+        if s.handover_armed != index:
+            s.handover_armed = index
+            s.say(f"将 {e['serving']} 转交{target['name']}？再点一次确认", "warn")
+            return
+        s.handover_armed = -1
+        payload = {"ticket_id": e["serving_ticket_id"], "to_site": target["site"]}
+        if target.get("queue_id"):
+            payload["to_queue_id"] = target["queue_id"]
+
+        def ok(reply: dict) -> None:
+            s.say(sent_text(e["serving"], target["name"], reply) + f"；{e['name']}已空闲", "info")
+            s.edit = {}
+            s.screen = "hall"
+
+        self._send(self.topics.supervisor_cmd("handover"), payload, "转交", ok)
+
     def back(self) -> None:
+        self.state.handover_armed = -1
         self.state.edit = {}
         self.state.screen = "hall"
 

@@ -11,6 +11,8 @@
           ca_file: /etc/hall/county-ca.crt       # and carries the reader's credentials
           halls: [county, township-a]          # the halls to show; empty: every hall bridged in
           stale_after_s: 30                    # a hall whose state/queues is older is marked stale
+        handover_sites:                        # optional: halls the supervisor may hand a citizen at a
+          - {site: county-centre, name: 县政务服务中心}  # counter over to (同城通办), as on a counter
 
 Every key is checked at start; an unknown one stops the app with its name.
 """
@@ -19,8 +21,9 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..common.handover_targets import HandoverSite, check_unique
 from ..common.screen_app import ScreenSettings
 
 SITE_ID = re.compile(r"^[a-z0-9-]+$")  # the protocol's site ids (queue_broker/protocol/topics.py)
@@ -54,3 +57,10 @@ class CountySettings(BaseModel):
 
 class SupervisorSettings(ScreenSettings):
     county: CountySettings | None = None
+    # empty: no hand-over on the tablet (the broker's HALL_HANDOVER_SITES must name these sites too)
+    handover_sites: list[HandoverSite] = Field(default_factory=list, max_length=8)
+
+    @model_validator(mode="after")
+    def _targets_unique(self) -> SupervisorSettings:
+        check_unique(self.handover_sites)
+        return self

@@ -50,6 +50,8 @@ class SupervisorState(EventDispatcher):
 
     # the counter being adjusted
     edit = DictProperty({})
+    handover_targets = ListProperty([])  # [{"site", "name", "queue_id", "text"}], from the settings
+    handover_armed = NumericProperty(-1)  # the target tapped once: a second tap sends the hand-over
 
     notices = ListProperty([])  # the notices sent or seen today: [{"time", "text"}]
     chart_version = NumericProperty(0)  # bumped when a new chart image is ready
@@ -99,6 +101,7 @@ class SupervisorState(EventDispatcher):
                 "pending_text": "、".join(short_name(queue_names.get(q, q)) for q in (c.get("pending_queue_ids") or [])),
                 "eligible": list(c.get("eligible_queue_ids") or c["queue_ids"]),
                 "call_reason": c.get("call_reason") or "",  # a tidal counter's choice between its queues
+                "serving_ticket_id": serving.get("ticket_id", ""),
             })
         self.counter_tiles = tiles
         if self.edit and not self.edit.get("dirty"):
@@ -108,6 +111,9 @@ class SupervisorState(EventDispatcher):
 
     # ------------------------------------------------------------------ adjusting one counter
     def open_edit(self, tile: dict) -> None:
+        before = self.edit or {}
+        if (before.get("id"), before.get("serving_ticket_id")) != (tile["id"], tile.get("serving_ticket_id")):
+            self.handover_armed = -1  # a hand-over is confirmed for the citizen it was asked for, only
         self.edit = {**tile, "queue_ids": list(tile["queue_ids"]), "dirty": False}
 
     def edit_toggle_queue(self, queue_id: str) -> None:
