@@ -17,6 +17,7 @@ from kiosk_app.counter.settings import CounterSettings
 from kiosk_app.counter.state import OTHER_MATERIAL, CounterState
 from kiosk_app.supervisor.alerts import AlertBook
 from kiosk_app.supervisor.chart import DayData, render_png
+from kiosk_app.supervisor.settings import SupervisorSettings
 from kiosk_app.supervisor.state import sla_level
 
 from .harness import ROOT
@@ -153,6 +154,17 @@ def test_settings_and_command_line(capsys):
     assert screen_main(["--config", site, "--node", "kiosk-1"], prog="x", role="display", description="",
                        settings_model=CallScreenSettings, app_factory="x:y") == 2
     assert "display nodes: display-1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model", [CounterSettings, SupervisorSettings])
+def test_both_screens_check_handover_sites_alike(model):
+    """The supervisor tablet takes the counter terminal's setting, checked the same way."""
+    good = [{"site": "county-centre", "name": "县政务服务中心", "queue_id": "BDC"}]
+    assert load_settings(model, SimpleNamespace(id="n", screen={"handover_sites": good})).handover_sites[0].queue_id == "BDC"
+    with pytest.raises(SettingsError, match="queue"):
+        load_settings(model, SimpleNamespace(id="n", screen={"handover_sites": [{**good[0], "queue": "x"}]}))
+    with pytest.raises(SettingsError, match="twice"):
+        load_settings(model, SimpleNamespace(id="n", screen={"handover_sites": good * 2}))
 
 
 def test_counter_handover_sites_are_validated():
