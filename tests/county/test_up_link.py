@@ -7,11 +7,7 @@ after SIGTERM to `up`, nothing of it is left."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
-import threading
 import time
 
 import yaml
@@ -20,8 +16,8 @@ from provisioning.__main__ import main
 from provisioning.generate import Options, Provisioner
 from provisioning.mosquitto import free_pair, free_port, port_open
 
-from ..provisioning.test_up import _processes_mentioning
-from .conftest import MINI_SITE, ROOT, HallDir, wait_until
+from ..provisioning.test_up import UpRun, _processes_mentioning
+from .conftest import MINI_SITE, HallDir, wait_until
 from .test_two_halls import _tap, received
 
 
@@ -40,33 +36,20 @@ def test_up_starts_the_county_link_and_stops_it(tmp_path):
     reader = county.county_reader("overview")  # what a county overview reads with (role county-reader)
     county.start()
     tap = _tap(county, *reader, topic="hall/township-a/#")
-    proc = subprocess.Popen([sys.executable, "-m", "provisioning", "up", str(site), "--workdir", str(work),
-                             "--mqtt-port", str(p1), "--mqtts-port", str(p2)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
-    reader.start()
+    up = UpRun(site, work, p1, p2)
     try:
-        wait_until(lambda: any("Ctrl-C" in line for line in lines) or proc.poll() is not None, 60, "up to start")
-        out = "".join(lines)
-        assert proc.poll() is None, out
+        wait_until(lambda: up.started() or up.proc.poll() is not None, 60, "up to start")
+        out = up.out
+        assert up.proc.poll() is None, out
         assert "county-link" in out and "skipped: county-link" not in out, out
         wait_until(lambda: port_open("127.0.0.1", link_port), 10, "the link's listener")
         wait_until(lambda: received(tap, "hall/township-a/state/queues"), 20,
                    "the township's state at the county, through the link up started")
     finally:
         tap.stop()
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(40)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
-        reader.join(5)
+        rc = up.stop(ctrl_c=False)  # SIGTERM to `up` alone, as systemd or a script would stop it
         county.stop()
-    out = "".join(lines)
+    out = up.out
     assert rc == 0 and "no process is left" in out, out
     time.sleep(0.5)
     assert not port_open("127.0.0.1", link_port)  # the link's Mosquitto is gone

@@ -51,6 +51,62 @@ def _link(work: Path, node: str, role: str) -> HallLink:
     return link
 
 
+class UpRun:
+    """`python -m provisioning up SITE` as a subprocess in a session of its own, its output collected."""
+
+    def __init__(self, site: Path, work: Path, mqtt_port: int, mqtts_port: int):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "provisioning", "up", str(site), "--workdir", str(work),
+             "--mqtt-port", str(mqtt_port), "--mqtts-port", str(mqtts_port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")),
+                                        daemon=True)
+        self._reader.start()
+
+    @property
+    def out(self) -> str:
+        return "".join(self.lines)
+
+    def started(self) -> bool:
+        """The hall is up: `up` printed how to stop it."""
+        return any("Ctrl-C" in line for line in self.lines)
+
+    def stop(self, *, ctrl_c: bool) -> int:
+        """SIGTERM to `up` alone, or with `ctrl_c` SIGINT to its whole process group as a terminal's Ctrl-C
+        does: either way `up` must stop everything it started. Its exit status."""
+        if self.proc.poll() is None:
+            if ctrl_c:
+                os.killpg(self.proc.pid, signal.SIGINT)
+            else:
+                self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(40)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            raise
+        self._reader.join(5)
+        return rc
+
+
+def _live_in_group(pgid: int) -> list[str]:
+    """Processes of a process group that still run. Not zombies: a grandchild that ends after its parent
+    is adopted by PID 1, which on this machine (a sandbox's process_api, not an init) may never reap it;
+    under systemd it is reaped at once."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state ppid pgrp ...
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(stat[:80])
+    return found
+
+
 def _processes_mentioning(text: str) -> list[str]:
     found = []
     for pid in os.listdir("/proc"):
@@ -69,21 +125,16 @@ def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
     site = _sample_open_around_the_clock(tmp_path / "neixiang")
     work = tmp_path / "work"
     p1, p2 = free_port(), free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "provisioning", "up", str(site), "--workdir", str(work),
-         "--mqtt-port", str(p1), "--mqtts-port", str(p2)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
-    reader.start()
+    up = UpRun(site, work, p1, p2)
+    proc = up.proc
     links: list[HallLink] = []
     try:
         deadline = time.monotonic() + 60
-        while not any("Ctrl-C" in line for line in lines):
-            assert proc.poll() is None, "".join(lines)
-            assert time.monotonic() < deadline, "".join(lines)
+        while not up.started():
+            assert proc.poll() is None, up.out
+            assert time.monotonic() < deadline, up.out
             time.sleep(0.05)
-        out = "".join(lines)
+        out = up.out
         assert f"127.0.0.1:{p1}" in out and f"127.0.0.1:{p2}" in out
         assert "sd_notify READY=1" in out
         assert f"log {work / 'logs' / 'broker.log'}" in out
@@ -121,21 +172,13 @@ def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
     finally:
         for link in links:
             link.stop()
-        if proc.poll() is None:
-            # Ctrl-C as a terminal sends it: SIGINT to every process of up's foreground group. Only `up`
-            # may act on it, stopping the nodes, then the broker, then Mosquitto
-            os.killpg(proc.pid, signal.SIGINT)
-        try:
-            rc = proc.wait(40)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise
-        reader.join(5)
-    out = "".join(lines)
+        # Ctrl-C as a terminal sends it: SIGINT to every process of up's foreground group. Only `up` may
+        # act on it, stopping the nodes, then the broker, then Mosquitto
+        rc = up.stop(ctrl_c=True)
+    out = up.out
     assert rc == 0, out
     assert "no process is left" in out, out
-    with pytest.raises(ProcessLookupError):
-        os.killpg(proc.pid, 0)  # nothing is left in up's process group
+    assert _live_in_group(proc.pid) == []  # nothing is left running in up's process group
     assert _processes_mentioning(str(work)) == []
     # no password in what up printed or in any log
     passwords = [urlsplit(read_node_env(p)["HALL_MQTT_URL"]).password for p in (work / "nodes").glob("*/node.env")]
