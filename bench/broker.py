@@ -27,15 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from procfs import pct  # noqa: E402  (bench/, on sys.path when run as a script)
+
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
 
 CONFIG = ROOT / "tests" / "fixtures" / "mini-site.yaml"
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
 
 
 def start_broker(url: str, data: str) -> subprocess.Popen:

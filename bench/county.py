@@ -49,6 +49,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from procfs import ProcStat, pct  # noqa: E402  (bench/, on sys.path when run as a script)
+
 from provisioning import bridge  # noqa: E402
 from provisioning.generate import Options, Provisioner, read_node_env  # noqa: E402
 from provisioning.mosquitto import MosquittoProcess, free_pair, free_port, port_open  # noqa: E402
@@ -65,25 +67,10 @@ STATE_REFRESH_S = 10.0
 ALERT_EVERY = 40  # one alert per this many ticket events
 
 
-class ProcStat:
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.tick = os.sysconf("SC_CLK_TCK")
-
-    def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.tick
-
-    def mem_mb(self, key: str = "VmRSS") -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-        return 0.0
 
 
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] if s else float("nan")
+
+
 
 
 # ------------------------------------------------------------------------------ the county's subscriber

@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from procfs import ProcStat, pct  # noqa: E402  (bench/, on sys.path when run as a script)
+
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink, LinkTimeout  # noqa: E402
 
@@ -59,27 +61,10 @@ def site_yaml(counters: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-class ProcStat:
-    """CPU seconds and resident memory of one process, from /proc."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.tick = os.sysconf("SC_CLK_TCK")
-
-    def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / self.tick
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
 
 
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] if s else float("nan")
+
+
 
 
 def main() -> None:
@@ -192,7 +177,7 @@ def main() -> None:
         snaps: list[Path] = []
         while time.monotonic() - t0 < real_s:
             time.sleep(min(5.0, real_s / 40))
-            samples.append((time.monotonic() - t0, stat.rss_mb()))
+            samples.append((time.monotonic() - t0, stat.mem_mb()))
             if args.trace_memory and not snaps and samples[-1][0] >= 0.1 * real_s:
                 snaps.append(snapshot(broker, tmp, 0))
         if args.trace_memory:

@@ -42,6 +42,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from procfs import pct  # noqa: E402  (bench/, on sys.path when run as a script)
+
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
 from tests.kiosk.harness import SCREEN, SIM_DEVICES, KioskProcess  # noqa: E402
@@ -51,9 +53,7 @@ FREQUENT = ["sb-card-apply", "bdc-transfer-resale", "yb-resident-enroll", "hj-id
             "sb-record-print", "zh-consult", "sw-iit-annual"]
 
 
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
 
 
 def site_file(tmp: Path, site_id: str) -> Path:
