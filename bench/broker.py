@@ -35,9 +35,6 @@ from queue_broker.link import HallLink  # noqa: E402
 CONFIG = ROOT / "tests" / "fixtures" / "mini-site.yaml"
 
 
-
-
-
 def start_broker(url: str, data: str) -> subprocess.Popen:
     env = {**os.environ, "HALL_MQTT_URL": url, "HALL_DATA_DIR": data, "HALL_LOG_LEVEL": "WARNING"}
     return subprocess.Popen([sys.executable, "-m", "queue_broker", "run", "--config", str(CONFIG)], env=env)
@@ -61,8 +58,9 @@ def latency(url: str, rate: float, seconds: float) -> dict[str, list[float]]:
     desk.wait_connected(5)
     wait_ready(kiosk)
     for c in ("W1", "W2", "W3", "T1"):
-        desk.request(desk.topics.counter_cmd(c, "open"), {"request_id": uuid.uuid4().hex, "operator_id": "demo",
-                                                          "pin": "123456"})
+        desk.request(
+            desk.topics.counter_cmd(c, "open"), {"request_id": uuid.uuid4().hex, "operator_id": "demo", "pin": "123456"}
+        )
     times: dict[str, list[float]] = {"issue": [], "call-next": []}
     interval = 1.0 / rate
     end = time.monotonic() + seconds
@@ -71,8 +69,12 @@ def latency(url: str, rate: float, seconds: float) -> dict[str, list[float]]:
         t0 = time.monotonic()
         if n % 2 == 0:
             kind, link, topic = "issue", kiosk, kiosk.topics.ticket_issue()
-            body = {"request_id": uuid.uuid4().hex, "kiosk_id": "bench-kiosk", "service_id": "zh-general",
-                    "channel": "walk_in"}
+            body = {
+                "request_id": uuid.uuid4().hex,
+                "kiosk_id": "bench-kiosk",
+                "service_id": "zh-general",
+                "channel": "walk_in",
+            }
         else:
             kind, link, topic = "call-next", desk, desk.topics.counter_cmd(("W1", "T1")[n % 4 // 2], "call-next")
             body = {"request_id": uuid.uuid4().hex}
@@ -107,9 +109,12 @@ def throughput(url: str, clients: int, inflight: int, seconds: float, mixed: boo
                     topic = link.topics.counter_cmd(counters[(i // 2 + n) % len(counters)], "call-next")
                     window.append(link.request_async(topic, {"request_id": uuid.uuid4().hex}))
                     continue
-                body = {"request_id": uuid.uuid4().hex, "kiosk_id": f"bench-tp-{i}",
-                        "service_id": ("zh-general", "bdc-transfer")[n % 2] if mixed else "zh-general",
-                        "channel": "walk_in"}
+                body = {
+                    "request_id": uuid.uuid4().hex,
+                    "kiosk_id": f"bench-tp-{i}",
+                    "service_id": ("zh-general", "bdc-transfer")[n % 2] if mixed else "zh-general",
+                    "channel": "walk_in",
+                }
                 window.append(link.request_async(link.topics.ticket_issue(), body))
             reply = window.pop(0).wait(10)
             # count what was committed: an ok that changed something (a ticket issued or called)
@@ -149,13 +154,17 @@ def main() -> None:
         try:
             times = latency(mq.url, args.rate, args.seconds)
             for kind, values in times.items():
-                print(f"{kind:<10} n={len(values):5d}  p50={statistics.median(values):6.2f} ms  "
-                      f"p99={pct(values, 99):6.2f} ms  max={max(values):6.2f} ms  (at {args.rate:g} req/s)")
+                print(
+                    f"{kind:<10} n={len(values):5d}  p50={statistics.median(values):6.2f} ms  "
+                    f"p99={pct(values, 99):6.2f} ms  max={max(values):6.2f} ms  (at {args.rate:g} req/s)"
+                )
             for mixed in (True, False):
                 count, elapsed = throughput(mq.url, args.clients, args.inflight, args.seconds, mixed)
                 what = "issue and call-next, the line bounded" if mixed else "issue only, the line growing"
-                print(f"durable commands ({what}): {count} in {elapsed:.1f} s = {count / elapsed:.0f} per second "
-                      f"({args.clients} clients x {args.inflight} in flight)")
+                print(
+                    f"durable commands ({what}): {count} in {elapsed:.1f} s = {count / elapsed:.0f} per second "
+                    f"({args.clients} clients x {args.inflight} in flight)"
+                )
         finally:
             broker.terminate()
             broker.wait(10)

@@ -59,18 +59,18 @@ from queue_broker.link import HallLink  # noqa: E402
 
 MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
 READER = ("county-bench", "county-bench-reader-password")
-QUEUES = [("ZH", "A", "综合受理"), ("SB", "C", "社保医保"), ("HJ", "F", "户籍"), ("BDC", "B", "不动产登记"),
-          ("SW", "E", "税务"), ("MZ", "G", "民政残联")]
+QUEUES = [
+    ("ZH", "A", "综合受理"),
+    ("SB", "C", "社保医保"),
+    ("HJ", "F", "户籍"),
+    ("BDC", "B", "不动产登记"),
+    ("SW", "E", "税务"),
+    ("MZ", "G", "民政残联"),
+]
 COUNTERS = 10
 BASE_ACTIONS_PER_S = 12 / 60  # 1x: 4 tickets a minute -> issued, called, finished
 STATE_REFRESH_S = 10.0
 ALERT_EVERY = 40  # one alert per this many ticket events
-
-
-
-
-
-
 
 
 # ------------------------------------------------------------------------------ the county's subscriber
@@ -88,8 +88,9 @@ def subscriber(url: str, ca_file: str, conn) -> None:
         except (ValueError, KeyError, TypeError):
             return
         with lock:
-            s = seen.setdefault(b["phase"], {"lat": [], "seqs": set(), "first": now, "last": now, "bytes": 0,
-                                             "order": []})
+            s = seen.setdefault(
+                b["phase"], {"lat": [], "seqs": set(), "first": now, "last": now, "bytes": 0, "order": []}
+            )
             s["lat"].append((now - b["sent"]) * 1000)
             s["seqs"].add((b["hall"], b["seq"]))
             s["order"].append((b["hall"], b["seq"]))
@@ -114,8 +115,16 @@ def subscriber(url: str, ca_file: str, conn) -> None:
         phase = cmd
         with lock:
             s = seen.get(phase, {"lat": [], "seqs": set(), "first": 0, "last": 0, "bytes": 0, "order": []})
-            conn.send({"lat": list(s["lat"]), "seqs": sorted(s["seqs"]), "first": s["first"], "last": s["last"],
-                       "bytes": s["bytes"], "order": list(s["order"])})
+            conn.send(
+                {
+                    "lat": list(s["lat"]),
+                    "seqs": sorted(s["seqs"]),
+                    "first": s["first"],
+                    "last": s["last"],
+                    "bytes": s["bytes"],
+                    "order": list(s["order"]),
+                }
+            )
     link.stop()
 
 
@@ -156,19 +165,37 @@ class Hall:
 
     def publish_state(self, phase: str) -> None:
         at = datetime.now(UTC).isoformat()
-        queues = [{"id": q, "prefix": p, "name": n, "waiting": self.waiting[q],
-                   "longest_wait_s": self.rng.randint(0, 1800) if self.waiting[q] else 0,
-                   "estimated_wait_s": 300 * self.waiting[q],
-                   "counter_ids": [c for i, c in enumerate(self.serving) if i % len(QUEUES) == k]}
-                  for k, (q, p, n) in enumerate(QUEUES)]
-        counters = [{"id": c, "number": i + 1, "name": f"{i + 1}号窗口 {QUEUES[i % len(QUEUES)][2]}",
-                     "status": "open", "mode": "fixed", "locked": False, "queue_ids": [QUEUES[i % len(QUEUES)][0]],
-                     "serving": {"ticket_id": t, "number": t.split("-")[1], "state": "serving"} if t else None}
-                    for i, (c, t) in enumerate(self.serving.items())]
-        self.link.publish(self.link.topics.state_queues(), self._stamp({"at": at, "queues": queues}, phase),
-                          retain=True)
-        self.link.publish(self.link.topics.state_counters(), self._stamp({"at": at, "counters": counters}, phase),
-                          retain=True)
+        queues = [
+            {
+                "id": q,
+                "prefix": p,
+                "name": n,
+                "waiting": self.waiting[q],
+                "longest_wait_s": self.rng.randint(0, 1800) if self.waiting[q] else 0,
+                "estimated_wait_s": 300 * self.waiting[q],
+                "counter_ids": [c for i, c in enumerate(self.serving) if i % len(QUEUES) == k],
+            }
+            for k, (q, p, n) in enumerate(QUEUES)
+        ]
+        counters = [
+            {
+                "id": c,
+                "number": i + 1,
+                "name": f"{i + 1}号窗口 {QUEUES[i % len(QUEUES)][2]}",
+                "status": "open",
+                "mode": "fixed",
+                "locked": False,
+                "queue_ids": [QUEUES[i % len(QUEUES)][0]],
+                "serving": {"ticket_id": t, "number": t.split("-")[1], "state": "serving"} if t else None,
+            }
+            for i, (c, t) in enumerate(self.serving.items())
+        ]
+        self.link.publish(
+            self.link.topics.state_queues(), self._stamp({"at": at, "queues": queues}, phase), retain=True
+        )
+        self.link.publish(
+            self.link.topics.state_counters(), self._stamp({"at": at, "counters": counters}, phase), retain=True
+        )
 
     def action(self, phase: str) -> None:
         """One ticket event (issued, called or finished), then the state it changed."""
@@ -180,23 +207,59 @@ class Hall:
         counter = self.rng.choice(list(self.serving))
         if kind == "issued":
             self.waiting[q] += 1
-            body = {"at": at, "ticket_id": ticket, "number": ticket[-4:], "queue_id": q, "service_id": f"s-{q.lower()}",
-                    "channel": "walk_in", "waiting_ahead": self.waiting[q] - 1, "kiosk_id": "kiosk-1"}
+            body = {
+                "at": at,
+                "ticket_id": ticket,
+                "number": ticket[-4:],
+                "queue_id": q,
+                "service_id": f"s-{q.lower()}",
+                "channel": "walk_in",
+                "waiting_ahead": self.waiting[q] - 1,
+                "kiosk_id": "kiosk-1",
+            }
         elif kind == "called":
             self.waiting[q] = max(0, self.waiting[q] - 1)
             self.serving[counter] = ticket
-            body = {"at": at, "ticket_id": ticket, "number": ticket[-4:], "queue_id": q, "counter_id": counter,
-                    "counter_number": int(counter[1:]), "counter_name": f"{counter[1:]}号窗口", "recall": 0}
+            body = {
+                "at": at,
+                "ticket_id": ticket,
+                "number": ticket[-4:],
+                "queue_id": q,
+                "counter_id": counter,
+                "counter_number": int(counter[1:]),
+                "counter_name": f"{counter[1:]}号窗口",
+                "recall": 0,
+            }
         else:
             self.serving[counter] = None
-            body = {"at": at, "ticket_id": ticket, "number": ticket[-4:], "queue_id": q, "counter_id": counter,
-                    "outcome": "done", "waited_s": self.rng.randint(60, 1800), "served_s": self.rng.randint(60, 900)}
+            body = {
+                "at": at,
+                "ticket_id": ticket,
+                "number": ticket[-4:],
+                "queue_id": q,
+                "counter_id": counter,
+                "outcome": "done",
+                "waited_s": self.rng.randint(60, 1800),
+                "served_s": self.rng.randint(60, 900),
+            }
         self.link.publish(self.link.topics.event(kind), self._stamp(body, phase))
         self.events += 1
         if self.events % ALERT_EVERY == 0:
-            self.link.publish(self.link.topics.event("alert"), self._stamp(
-                {"at": at, "id": f"al-{self.seq}", "kind": "wait_over_sla", "severity": "yellow",
-                 "message": f"{q} 等候超过时限的80%", "rule": "wait_over_sla", "subject": q}, phase))
+            self.link.publish(
+                self.link.topics.event("alert"),
+                self._stamp(
+                    {
+                        "at": at,
+                        "id": f"al-{self.seq}",
+                        "kind": "wait_over_sla",
+                        "severity": "yellow",
+                        "message": f"{q} 等候超过时限的80%",
+                        "rule": "wait_over_sla",
+                        "subject": q,
+                    },
+                    phase,
+                ),
+            )
         self.publish_state(phase)
 
 
@@ -237,8 +300,12 @@ def provision(root: Path, n: int) -> tuple[Provisioner, list[Provisioner]]:
         f = root / f"{site}.yaml"
         f.write_text(yaml.safe_dump(r, allow_unicode=True), encoding="utf-8")
         p = Provisioner(root / site)
-        p.init(f, Options(hosts=["127.0.0.1"], mqtt_port=free_port(), mqtts_port=free_port(), bind="127.0.0.1",
-                          in_place=True))
+        p.init(
+            f,
+            Options(
+                hosts=["127.0.0.1"], mqtt_port=free_port(), mqtts_port=free_port(), bind="127.0.0.1", in_place=True
+            ),
+        )
         return p
 
     county = init("county")
@@ -256,15 +323,18 @@ def add_reader(county: Provisioner) -> None:
     hashes[READER[0]] = hash_password(READER[1])
     write_passwd(county.mosquitto_dir / "passwd", hashes)
     with open(county.mosquitto_dir / "acl", "a") as f:
-        f.write(f"\nuser {READER[0]}\ntopic read hall/+/state/#\ntopic read hall/+/event/#\n"
-                f"topic write hall/county/node/{READER[0]}/#\n")
+        f.write(
+            f"\nuser {READER[0]}\ntopic read hall/+/state/#\ntopic read hall/+/event/#\n"
+            f"topic write hall/county/node/{READER[0]}/#\n"
+        )
 
 
 def start(p: Provisioner) -> MosquittoProcess:
     run = p.out / "run"
     run.mkdir(exist_ok=True)
-    m = MosquittoProcess(port=p.state["mqtt_port"], config=(p.mosquitto_dir / "mosquitto.conf").read_text(),
-                         workdir=run)
+    m = MosquittoProcess(
+        port=p.state["mqtt_port"], config=(p.mosquitto_dir / "mosquitto.conf").read_text(), workdir=run
+    )
     m.start()
     deadline = time.monotonic() + 10
     while not port_open("127.0.0.1", p.state["mqtts_port"]):
@@ -284,12 +354,24 @@ class Link:
         self.restarts = 0
 
     def start(self) -> Link:
-        env = {**os.environ, "MOSQUITTO": shutil.which("mosquitto") or "/usr/sbin/mosquitto",
-               "STUNNEL": shutil.which("stunnel4") or "/usr/bin/stunnel4"}
+        env = {
+            **os.environ,
+            "MOSQUITTO": shutil.which("mosquitto") or "/usr/sbin/mosquitto",
+            "STUNNEL": shutil.which("stunnel4") or "/usr/bin/stunnel4",
+        }
         log = open(self.p.out / "run" / "county-link.log", "ab")
-        self.proc = subprocess.Popen(["bash", str(self.dir / "county-link.sh"), str(self.dir / "county-link.conf"),
-                                      str(self.dir / "county-link.stunnel")],
-                                     env=env, stdout=log, stderr=log, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [
+                "bash",
+                str(self.dir / "county-link.sh"),
+                str(self.dir / "county-link.conf"),
+                str(self.dir / "county-link.stunnel"),
+            ],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + 10
         while not port_open("127.0.0.1", self.p.state["upstream"]["link_port"]):
@@ -331,8 +413,10 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the work folder (logs) and print where it is")
     args = ap.parse_args()
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
-    print(f"machine: {os.cpu_count()} cores, {cpu}, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') >> 30} GB; "
-          f"load average {os.getloadavg()[0]:.2f} at start; {time.strftime('%Y-%m-%d %H:%M')}")
+    print(
+        f"machine: {os.cpu_count()} cores, {cpu}, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') >> 30} GB; "
+        f"load average {os.getloadavg()[0]:.2f} at start; {time.strftime('%Y-%m-%d %H:%M')}"
+    )
     root = Path(tempfile.mkdtemp(prefix="county-bench-"))
     procs: list[MosquittoProcess] = []
     links: list[Link] = []
@@ -347,8 +431,10 @@ def main() -> None:
         for p in towns:
             procs.append(start(p))
         links = [Link(p).start() for p in towns]
-        print(f"provisioned and started 1 county + {len(towns)} township Mosquittos and their {len(links)} county "
-              f"links in {time.monotonic() - t:.1f} s")
+        print(
+            f"provisioned and started 1 county + {len(towns)} township Mosquittos and their {len(links)} county "
+            f"links in {time.monotonic() - t:.1f} s"
+        )
 
         def supervise() -> None:  # systemd's Restart=always for the links
             while not supervisor_stop.wait(1):
@@ -358,8 +444,15 @@ def main() -> None:
         threading.Thread(target=supervise, daemon=True).start()
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe()
-        sub = ctx.Process(target=subscriber, args=(f"mqtts://{READER[0]}:{READER[1]}@127.0.0.1:{county.state['mqtts_port']}",
-                                                   str(county.out / "ca" / "ca.crt"), child), daemon=True)
+        sub = ctx.Process(
+            target=subscriber,
+            args=(
+                f"mqtts://{READER[0]}:{READER[1]}@127.0.0.1:{county.state['mqtts_port']}",
+                str(county.out / "ca" / "ca.crt"),
+                child,
+            ),
+            daemon=True,
+        )
         sub.start()
         assert parent.poll(20) and parent.recv() == "ready"
         rng = random.Random(20)
@@ -390,21 +483,35 @@ def main() -> None:
             sent = sum(h.published.get(name, 0) for h in halls)
             lat = got["lat"]
             span = max(got["last"] - got["first"], 1e-9)
-            r = {"sent": sent, "received": len(got["seqs"]), "lost": sent - len(got["seqs"]), "offered_per_s": rate,
-                 "county_per_s": len(lat) / max(span, seconds), "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "max_ms": max(lat),
-                 "county_cpu_pct": cpu_pct, "county_rss_mb": stat.mem_mb(), "county_hwm_mb": stat.mem_mb("VmHWM"),
-                 "townships_cpu_pct": towns_pct, "kb_per_s": got["bytes"] / span / 1024}
+            r = {
+                "sent": sent,
+                "received": len(got["seqs"]),
+                "lost": sent - len(got["seqs"]),
+                "offered_per_s": rate,
+                "county_per_s": len(lat) / max(span, seconds),
+                "p50_ms": pct(lat, 50),
+                "p99_ms": pct(lat, 99),
+                "max_ms": max(lat),
+                "county_cpu_pct": cpu_pct,
+                "county_rss_mb": stat.mem_mb(),
+                "county_hwm_mb": stat.mem_mb("VmHWM"),
+                "townships_cpu_pct": towns_pct,
+                "kb_per_s": got["bytes"] / span / 1024,
+            }
             results[name] = r
-            print(f"{name:>6}: {r['county_per_s']:7.1f} msg/s at the county ({r['kb_per_s']:.0f} kB/s), latency p50 "
-                  f"{r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms max {r['max_ms']:.0f} ms, lost {r['lost']}/{sent}; "
-                  f"county Mosquitto {cpu_pct:.1f}% CPU, RSS {r['county_rss_mb']:.1f} MB (peak {r['county_hwm_mb']:.1f}); "
-                  f"{len(towns)} township Mosquittos and their links together {towns_pct:.1f}% CPU")
+            print(
+                f"{name:>6}: {r['county_per_s']:7.1f} msg/s at the county ({r['kb_per_s']:.0f} kB/s), latency p50 "
+                f"{r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms max {r['max_ms']:.0f} ms, lost {r['lost']}/{sent}; "
+                f"county Mosquitto {cpu_pct:.1f}% CPU, RSS {r['county_rss_mb']:.1f} MB (peak {r['county_hwm_mb']:.1f}); "
+                f"{len(towns)} township Mosquittos and their links together {towns_pct:.1f}% CPU"
+            )
 
         lengths = {"1x": args.seconds, "10x": args.seconds * 3 / 4}
         for name in filter(None, args.phases.split(",")):
             phase(name, float(name.rstrip("x")), lengths.get(name, args.seconds / 2))
 
         if args.outage > 0:
+
             def log_len() -> int:
                 return len(county_mq.log_path.read_text())
 
@@ -442,37 +549,61 @@ def main() -> None:
                         break
                     time.sleep(0.5)
                 have = {tuple(x) for x in got["seqs"]}
-                missing = [(h.site, q, h.sent_at[q]) for h in halls for q in h.phase_seqs.get(name, [])
-                           if (h.site, q) not in have]
-                where = {"before the cut": 0, "while down": 0, "after, before the subscriber was back": 0,
-                         "after the subscriber was back": 0}
+                missing = [
+                    (h.site, q, h.sent_at[q])
+                    for h in halls
+                    for q in h.phase_seqs.get(name, [])
+                    if (h.site, q) not in have
+                ]
+                where = {
+                    "before the cut": 0,
+                    "while down": 0,
+                    "after, before the subscriber was back": 0,
+                    "after the subscriber was back": 0,
+                }
                 for _site, _q, at in missing:
-                    where["before the cut" if at < down_wall else "while down" if at < up_wall else
-                          "after, before the subscriber was back" if at < sub_back else
-                          "after the subscriber was back"] += 1
+                    where[
+                        "before the cut"
+                        if at < down_wall
+                        else "while down"
+                        if at < up_wall
+                        else "after, before the subscriber was back"
+                        if at < sub_back
+                        else "after the subscriber was back"
+                    ] += 1
                 restarted = county_mq.log_path.read_text()[mark:].splitlines()
                 order = [ln.split(" as ")[-1].split()[0] for ln in restarted if "connected from" in ln and " as " in ln]
-                early = order[:order.index(READER[0])] if READER[0] in order else []
+                early = order[: order.index(READER[0])] if READER[0] in order else []
                 by_hall: dict[str, list[int]] = {}
                 for hall, q in dict.fromkeys(tuple(x) for x in got["order"]):
                     by_hall.setdefault(hall, []).append(q)
                 out_of_order = [h for h, qs in by_hall.items() if qs != sorted(qs)]
                 # how many arrived after a later one of the same hall (at-least-once redelivery after a reconnect)
                 late = sum(sum(1 for i, q in enumerate(qs) if q < max(qs[:i], default=0)) for qs in by_hall.values())
-                r = {"down_s": args.outage, "published_while_down": queued, "sent": sent,
-                     "received": len(got["seqs"]), "lost": sent - len(got["seqs"]), "missing_by_send_time": where,
-                     "bridges_back_before_the_subscriber": early, "halls_out_of_order": out_of_order,
-                     "messages_after_a_later_one": late,
-                     "last_bridge_back_s": last_bridge_s, "all_delivered_after_restore_s": got["last"] - up_wall,
-                     "max_latency_s": max(got["lat"]) / 1000,
-                     "link_restarts_so_far": sum(lk.restarts for lk in links)}
-                print(f"{name}: down {args.outage:.0f} s under 1x load, {queued} messages published meanwhile; last "
-                      f"bridge back {last_bridge_s:.1f} s after the restore; everything delivered "
-                      f"{r['all_delivered_after_restore_s']:.1f} s after it; lost {r['lost']}/{sent} {where}; "
-                      f"halls out of order: {out_of_order or 'none'} ({late} messages arrived after a later one of "
-                      f"their hall); worst latency {r['max_latency_s']:.1f} s"
-                      + (f"; bridges back before the county's subscriber: {early}" if early else "")
-                      + f"; county links restarted by their watchdog so far: {r['link_restarts_so_far']}")
+                r = {
+                    "down_s": args.outage,
+                    "published_while_down": queued,
+                    "sent": sent,
+                    "received": len(got["seqs"]),
+                    "lost": sent - len(got["seqs"]),
+                    "missing_by_send_time": where,
+                    "bridges_back_before_the_subscriber": early,
+                    "halls_out_of_order": out_of_order,
+                    "messages_after_a_later_one": late,
+                    "last_bridge_back_s": last_bridge_s,
+                    "all_delivered_after_restore_s": got["last"] - up_wall,
+                    "max_latency_s": max(got["lat"]) / 1000,
+                    "link_restarts_so_far": sum(lk.restarts for lk in links),
+                }
+                print(
+                    f"{name}: down {args.outage:.0f} s under 1x load, {queued} messages published meanwhile; last "
+                    f"bridge back {last_bridge_s:.1f} s after the restore; everything delivered "
+                    f"{r['all_delivered_after_restore_s']:.1f} s after it; lost {r['lost']}/{sent} {where}; "
+                    f"halls out of order: {out_of_order or 'none'} ({late} messages arrived after a later one of "
+                    f"their hall); worst latency {r['max_latency_s']:.1f} s"
+                    + (f"; bridges back before the county's subscriber: {early}" if early else "")
+                    + f"; county links restarted by their watchdog so far: {r['link_restarts_so_far']}"
+                )
                 return r
 
             # 1. the WAN between the townships and the county is cut: the bridges go through a TCP proxy of the
@@ -497,6 +628,7 @@ def main() -> None:
                 return lambda: (pparent.send(what), pparent.recv())
 
             results["wan-cut"] = outage("wan-cut", command("cut"), command("restore"))
+
             # 2. the county's Mosquitto stops and starts again (a county server restart); the links are held
             # out until the bench's subscriber is back, or what they deliver before it resubscribes would be
             # counted as lost (a restarted Mosquitto without persistence keeps no session for it)

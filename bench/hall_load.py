@@ -37,34 +37,53 @@ from procfs import ProcStat, pct  # noqa: E402  (bench/, on sys.path when run as
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink, LinkTimeout  # noqa: E402
 
-QUEUES = [("ZH", "A", "综合受理", 8.0), ("BDC", "B", "不动产", 15.0), ("SB", "C", "社保", 7.0),
-          ("YB", "D", "医保", 6.0), ("SW", "E", "税务", 10.0), ("HJ", "F", "户籍", 5.0)]
+QUEUES = [
+    ("ZH", "A", "综合受理", 8.0),
+    ("BDC", "B", "不动产", 15.0),
+    ("SB", "C", "社保", 7.0),
+    ("YB", "D", "医保", 6.0),
+    ("SW", "E", "税务", 10.0),
+    ("HJ", "F", "户籍", 5.0),
+]
 PIN_HASH = "pbkdf2_sha256$200000$CSfO5gqpjK67jlx3b07K0w==$SvnJWWuAD+HzY0w6Dq74Hd4lyKaWfpcCCor+qBYQfVY="  # 123456
 
 
 def site_yaml(counters: int) -> str:
-    days = "\n".join(f"    {d}: [{{start: '00:00', end: '24:00'}}]" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
-    lines = ["site:", "  id: load", "  name: 负载测试大厅", "  timezone: Asia/Shanghai", "  opening_hours:", days,
-             "  ticketing_closes_before_min: 0", "caps: {per_person_per_day: null, per_person_per_queue_per_day: null}",
-             "queues:"]
+    days = "\n".join(
+        f"    {d}: [{{start: '00:00', end: '24:00'}}]" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    )
+    lines = [
+        "site:",
+        "  id: load",
+        "  name: 负载测试大厅",
+        "  timezone: Asia/Shanghai",
+        "  opening_hours:",
+        days,
+        "  ticketing_closes_before_min: 0",
+        "caps: {per_person_per_day: null, per_person_per_queue_per_day: null}",
+        "queues:",
+    ]
     lines += [f"  - {{id: {q}, prefix: {p}, name: {n}, mean_service_min: {m}}}" for q, p, n, m in QUEUES]
     lines.append("counters:")
     for i in range(counters):
         q = QUEUES[i % len(QUEUES)][0]
         lines.append(f"  - {{id: C{i + 1:02d}, number: {i + 1}, name: {i + 1}号窗口, home: [{q}]}}")
-    lines += ["operators:", f"  - {{id: demo, name: 演示, pin_hash: \"{PIN_HASH}\", counters: \"*\", demo_only: true}}",
-              "services:"]
+    lines += [
+        "operators:",
+        f'  - {{id: demo, name: 演示, pin_hash: "{PIN_HASH}", counters: "*", demo_only: true}}',
+        "services:",
+    ]
     for q, _p, n, _m in QUEUES:
-        lines += [f"  - id: s-{q.lower()}", f"    name: {n}事项", f"    queue_id: {q}", "    department: 测试",
-                  "    guide: {implementing_body: 测试, legal_basis: [], conditions: [], fee: 不收费, process: [],",
-                  "            time_limit_days: 0, result: 办结, contact: 无}", "    materials: []"]
+        lines += [
+            f"  - id: s-{q.lower()}",
+            f"    name: {n}事项",
+            f"    queue_id: {q}",
+            "    department: 测试",
+            "    guide: {implementing_body: 测试, legal_basis: [], conditions: [], fee: 不收费, process: [],",
+            "            time_limit_days: 0, result: 办结, contact: 无}",
+            "    materials: []",
+        ]
     return "\n".join(lines) + "\n"
-
-
-
-
-
-
 
 
 def main() -> None:
@@ -83,13 +102,19 @@ def main() -> None:
     arrivals_per_hall_min = args.load * args.counters / mean_service_min
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
     print(f"machine: {os.cpu_count()} cores, {cpu}; {time.strftime('%Y-%m-%d %H:%M')}")
-    print(f"{args.kiosks} kiosks, {args.counters} counters, {args.screens} screens; {args.hall_minutes:g} hall minutes "
-          f"at {args.speed:g}x = {real_s:.0f} s; {arrivals_per_hall_min * 60:.0f} tickets per hall hour")
+    print(
+        f"{args.kiosks} kiosks, {args.counters} counters, {args.screens} screens; {args.hall_minutes:g} hall minutes "
+        f"at {args.speed:g}x = {real_s:.0f} s; {arrivals_per_hall_min * 60:.0f} tickets per hall hour"
+    )
     with tempfile.TemporaryDirectory() as tmp, MosquittoProcess(workdir=tmp) as mq:
         cfg = Path(tmp) / "site.yaml"
         cfg.write_text(site_yaml(args.counters), encoding="utf-8")
-        env = {**os.environ, "HALL_MQTT_URL": mq.url, "HALL_DATA_DIR": str(Path(tmp) / "data"),
-               "HALL_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "HALL_MQTT_URL": mq.url,
+            "HALL_DATA_DIR": str(Path(tmp) / "data"),
+            "HALL_LOG_LEVEL": "WARNING",
+        }
         cmd = [sys.executable, "-m", "queue_broker"]
         if args.trace_memory:
             env["HALL_TRACE_DIR"] = tmp
@@ -119,8 +144,17 @@ def main() -> None:
             rate = arrivals_per_hall_min / args.kiosks / 60 * args.speed  # per real second
             while not stop.wait(rng.expovariate(rate)):
                 q = rng.choices(QUEUES, weights=[1.0] * len(QUEUES))[0][0]
-                r = timed(link, "issue", link.topics.ticket_issue(), {"request_id": uuid.uuid4().hex,
-                          "kiosk_id": f"kiosk-{k}", "service_id": f"s-{q.lower()}", "channel": "walk_in"})
+                r = timed(
+                    link,
+                    "issue",
+                    link.topics.ticket_issue(),
+                    {
+                        "request_id": uuid.uuid4().hex,
+                        "kiosk_id": f"kiosk-{k}",
+                        "service_id": f"s-{q.lower()}",
+                        "channel": "walk_in",
+                    },
+                )
                 if r and r.get("ok"):
                     with lock:
                         counts["issued"] += 1
@@ -130,17 +164,22 @@ def main() -> None:
             rng = random.Random(1000 + c)
             cid = f"C{c + 1:02d}"
             mean = QUEUES[c % len(QUEUES)][3] * 60 / args.speed
-            sigma = math.sqrt(math.log(1 + 0.8 ** 2))
+            sigma = math.sqrt(math.log(1 + 0.8**2))
             link = HallLink(mq.url, "load", f"counter-{cid}", "counter").start()
             link.wait_connected(10)
-            link.request(link.topics.counter_cmd(cid, "open"), {"request_id": uuid.uuid4().hex, "operator_id": "demo",
-                                                                "pin": "123456"}, 30)
+            link.request(
+                link.topics.counter_cmd(cid, "open"),
+                {"request_id": uuid.uuid4().hex, "operator_id": "demo", "pin": "123456"},
+                30,
+            )
             while not stop.is_set():
-                r = timed(link, "call-next", link.topics.counter_cmd(cid, "call-next"), {"request_id": uuid.uuid4().hex})
+                r = timed(
+                    link, "call-next", link.topics.counter_cmd(cid, "call-next"), {"request_id": uuid.uuid4().hex}
+                )
                 if r and r.get("ticket"):
                     with lock:
                         counts["served"] += 1
-                    stop.wait(rng.lognormvariate(math.log(mean) - sigma ** 2 / 2, sigma))
+                    stop.wait(rng.lognormvariate(math.log(mean) - sigma**2 / 2, sigma))
                 else:
                     stop.wait(20 / args.speed)  # nobody waiting: look again in 20 hall seconds
             link.stop()
@@ -190,14 +229,20 @@ def main() -> None:
         broker.terminate()
         broker.wait(10)
     all_lat = lat["issue"] + lat["call-next"]
-    print(f"commands: {len(all_lat)} ({len(all_lat) / elapsed:.1f}/s), timeouts {counts['timeouts']}; "
-          f"tickets issued {counts['issued']}, called {counts['served']}")
+    print(
+        f"commands: {len(all_lat)} ({len(all_lat) / elapsed:.1f}/s), timeouts {counts['timeouts']}; "
+        f"tickets issued {counts['issued']}, called {counts['served']}"
+    )
     for kind, values in lat.items():
-        print(f"  {kind:<10} p50 {statistics.median(values):6.2f} ms  p99 {pct(values, 99):6.2f} ms  "
-              f"max {max(values):7.2f} ms")
+        print(
+            f"  {kind:<10} p50 {statistics.median(values):6.2f} ms  p99 {pct(values, 99):6.2f} ms  "
+            f"max {max(values):7.2f} ms"
+        )
     print(f"  all        p50 {statistics.median(all_lat):6.2f} ms  p99 {pct(all_lat, 99):6.2f} ms")
-    print(f"broker CPU {100 * cpu_used / elapsed:.0f}% of one core; resident memory {samples[-1][1]:.1f} MB "
-          f"(peak {max(m for _, m in samples):.1f} MB)")
+    print(
+        f"broker CPU {100 * cpu_used / elapsed:.0f}% of one core; resident memory {samples[-1][1]:.1f} MB "
+        f"(peak {max(m for _, m in samples):.1f} MB)"
+    )
     print(f"screens and voice: {counts['screen_msgs'] / elapsed / max(1, args.screens):.1f} messages/s each")
     if args.trace_memory:
         print("grew most between the end of warm-up and the end (tracemalloc, Python allocations only):")

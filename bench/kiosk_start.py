@@ -49,11 +49,16 @@ from queue_broker.link import HallLink  # noqa: E402
 from tests.kiosk.harness import SCREEN, SIM_DEVICES, KioskProcess  # noqa: E402
 
 NEIXIANG = ROOT / "examples" / "neixiang"
-FREQUENT = ["sb-card-apply", "bdc-transfer-resale", "yb-resident-enroll", "hj-idcard-renew", "gjj-withdrawal",
-            "sb-record-print", "zh-consult", "sw-iit-annual"]
-
-
-
+FREQUENT = [
+    "sb-card-apply",
+    "bdc-transfer-resale",
+    "yb-resident-enroll",
+    "hj-idcard-renew",
+    "gjj-withdrawal",
+    "sb-record-print",
+    "zh-consult",
+    "sw-iit-annual",
+]
 
 
 def site_file(tmp: Path, site_id: str) -> Path:
@@ -79,8 +84,12 @@ def site_file(tmp: Path, site_id: str) -> Path:
 
 def start_xvfb() -> tuple[subprocess.Popen, str]:
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1080x1920x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1080x1920x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     number = b""
     while not number.endswith(b"\n"):
@@ -108,16 +117,24 @@ def by_mapping(pid: int) -> list[tuple[str, float]]:
     for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
         parts = line.split()
         if parts and not parts[0].endswith(":"):  # a mapping's header line: address perms offset dev inode [path]
-            name = os.path.basename(parts[5]) if len(parts) > 5 and parts[5].startswith("/") else (
-                parts[5] if len(parts) > 5 else "[anon]")
+            name = (
+                os.path.basename(parts[5])
+                if len(parts) > 5 and parts[5].startswith("/")
+                else (parts[5] if len(parts) > 5 else "[anon]")
+            )
             name = "SYSV shared memory (X image)" if name.startswith("SYSV") else name
         elif parts and parts[0] == "Rss:":
             groups[name] += int(parts[1]) / 1024
     return groups.most_common()
 
 
-VISITS = (("home.search", ("key.b", "key.d", "key.c")), ("home.by_department", ()), ("home.card", ()),
-          ("home.appointment", ()), ("home.lookup", ()))
+VISITS = (
+    ("home.search", ("key.b", "key.d", "key.c")),
+    ("home.by_department", ()),
+    ("home.card", ()),
+    ("home.appointment", ()),
+    ("home.lookup", ()),
+)
 
 BARE = """
 import os, time, sys
@@ -171,9 +188,11 @@ def main() -> int:
     mosquitto = MosquittoProcess(workdir=tmp / "mosquitto")
     (tmp / "mosquitto").mkdir()
     mosquitto.start()
-    broker = subprocess.Popen([sys.executable, "-m", "queue_broker", "run", "--config", str(path)],
-                              env={**os.environ, "HALL_MQTT_URL": mosquitto.url, "HALL_LOG_LEVEL": "WARNING"},
-                              cwd=ROOT)
+    broker = subprocess.Popen(
+        [sys.executable, "-m", "queue_broker", "run", "--config", str(path)],
+        env={**os.environ, "HALL_MQTT_URL": mosquitto.url, "HALL_LOG_LEVEL": "WARNING"},
+        cwd=ROOT,
+    )
     staff = HallLink(mosquitto.url, site_id, "bench-desk", "counter").start()
     staff.wait_connected(10)
     kiosk = None
@@ -187,8 +206,11 @@ def main() -> int:
                 if time.monotonic() > deadline:
                     raise SystemExit("the queue broker did not start") from None
         for counter in ("c01", "c07", "c09", "c17"):
-            staff.request(staff.topics.counter_cmd(counter, "open"),
-                          {"request_id": secrets.token_hex(8), "operator_id": "demo", "pin": "123456"}, 10)
+            staff.request(
+                staff.topics.counter_cmd(counter, "open"),
+                {"request_id": secrets.token_hex(8), "operator_id": "demo", "pin": "123456"},
+                10,
+            )
 
         starts: list[float] = []
         inner: list[float] = []
@@ -213,8 +235,9 @@ def main() -> int:
             kiosk.wait_for(lambda s: s["screen"] == "item")
             t0 = time.perf_counter()
             kiosk.tap("item.take")
-            st = kiosk.wait_for(lambda s: s["ticket_phase"] == "shown" and "tap_to_ticket_ms" in s["metrics"], 10,
-                                "the ticket")
+            st = kiosk.wait_for(
+                lambda s: s["ticket_phase"] == "shown" and "tap_to_ticket_ms" in s["metrics"], 10, "the ticket"
+            )
             outside.append((time.perf_counter() - t0) * 1000)
             inside.append(st["metrics"]["tap_to_ticket_ms"])
             kiosk.wait_for(lambda s: s["print_phase"] in ("printed", "failed", "none"), 10)
@@ -251,34 +274,54 @@ def main() -> int:
         xvfb.terminate()
     load = os.getloadavg()
 
-    print(f"# Kiosk benchmark — {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"display: {mode}, load average before/after: {load[2]:.1f}/{load[0]:.1f}")
-    print(f"catalog: 内乡县 sample (62 items + 5 bundles), window 1080x1920, {args.starts} cold starts, "
-          f"{args.tickets} tickets\n")
+    print(
+        f"# Kiosk benchmark — {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"display: {mode}, load average before/after: {load[2]:.1f}/{load[0]:.1f}"
+    )
+    print(
+        f"catalog: 内乡县 sample (62 items + 5 bundles), window 1080x1920, {args.starts} cold starts, "
+        f"{args.tickets} tickets\n"
+    )
     print("| measure | median | p90 | max | target |")
     print("|---|---|---|---|---|")
-    print(f"| cold start to first frame with the catalog (ms, wall clock) | {statistics.median(starts):.0f} | "
-          f"{pct(starts, 90):.0f} | {max(starts):.0f} | < 4000 |")
-    print(f"| of which after the interpreter started (ms) | {statistics.median(inner):.0f} | {pct(inner, 90):.0f} | "
-          f"{max(inner):.0f} | |")
-    print(f"| tap on 取号 to ticket on the glass (ms, in the kiosk) | {statistics.median(inside):.0f} | "
-          f"{pct(inside, 90):.0f} | {max(inside):.0f} | < 500 |")
-    print(f"| same, seen from the benchmark (ms, + control round trip) | {statistics.median(outside):.0f} | "
-          f"{pct(outside, 90):.0f} | {max(outside):.0f} | |")
+    print(
+        f"| cold start to first frame with the catalog (ms, wall clock) | {statistics.median(starts):.0f} | "
+        f"{pct(starts, 90):.0f} | {max(starts):.0f} | < 4000 |"
+    )
+    print(
+        f"| of which after the interpreter started (ms) | {statistics.median(inner):.0f} | {pct(inner, 90):.0f} | "
+        f"{max(inner):.0f} | |"
+    )
+    print(
+        f"| tap on 取号 to ticket on the glass (ms, in the kiosk) | {statistics.median(inside):.0f} | "
+        f"{pct(inside, 90):.0f} | {max(inside):.0f} | < 500 |"
+    )
+    print(
+        f"| same, seen from the benchmark (ms, + control round trip) | {statistics.median(outside):.0f} | "
+        f"{pct(outside, 90):.0f} | {max(outside):.0f} | |"
+    )
     print(f"| one frame (buffer swap, ms, median) | {swap:.0f} | | | |")
-    print(f"\nkiosk memory after {args.tickets} tickets, idle on the home screen: VmRSS {mem['VmRSS']:.0f} MB "
-          f"(anonymous {mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}); right after the last ticket "
-          f"{busy_mem['VmRSS']:.0f} MB; target < 250 MB")
-    print(f"then every other screen visited (at most {visited_mem:.0f} MB on them) and idle again: VmRSS "
-          f"{after_visits['VmRSS']:.0f} MB (anonymous {after_visits['RssAnon']:.0f}, file-backed "
-          f"{after_visits['RssFile']:.0f}); peak of the whole run (VmHWM) {after_visits['VmHWM']:.0f} MB")
+    print(
+        f"\nkiosk memory after {args.tickets} tickets, idle on the home screen: VmRSS {mem['VmRSS']:.0f} MB "
+        f"(anonymous {mem['RssAnon']:.0f}, file-backed {mem['RssFile']:.0f}); right after the last ticket "
+        f"{busy_mem['VmRSS']:.0f} MB; target < 250 MB"
+    )
+    print(
+        f"then every other screen visited (at most {visited_mem:.0f} MB on them) and idle again: VmRSS "
+        f"{after_visits['VmRSS']:.0f} MB (anonymous {after_visits['RssAnon']:.0f}, file-backed "
+        f"{after_visits['RssFile']:.0f}); peak of the whole run (VmHWM) {after_visits['VmHWM']:.0f} MB"
+    )
     print("idle after the tickets, by mapping (MB): " + ", ".join(f"{k} {v:.1f}" for k, v in parts[:8]))
-    print(f"of which label and QR textures {debug['texture_mb']:.1f} MB ({debug['textures']}), "
-          f"screens built: {', '.join(debug['screens_built'])}")
+    print(
+        f"of which label and QR textures {debug['texture_mb']:.1f} MB ({debug['textures']}), "
+        f"screens built: {', '.join(debug['screens_built'])}"
+    )
     for label, b in (("Kivy's defaults (2x multisampling)", bare), ("no multisampling, as the kiosk", bare0)):
         if b:
-            print(f"a bare Kivy window of the same size, {label}: VmRSS {b.get('VmRSS', 0):.0f} MB (anonymous "
-                  f"{b.get('RssAnon', 0):.0f}, file-backed {b.get('RssFile', 0):.0f})")
+            print(
+                f"a bare Kivy window of the same size, {label}: VmRSS {b.get('VmRSS', 0):.0f} MB (anonymous "
+                f"{b.get('RssAnon', 0):.0f}, file-backed {b.get('RssFile', 0):.0f})"
+            )
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

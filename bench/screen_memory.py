@@ -62,12 +62,14 @@ def main() -> int:
             for service in ("zh-general", "zh-general", "sb-card"):
                 kiosk.issue(service)
             for run in range(args.runs):
-                app = ScreenProcess(args.app, site, NODES[args.app], mosquitto.url, tmp / f"{args.app}-{run}",
-                                    window=args.window)
+                app = ScreenProcess(
+                    args.app, site, NODES[args.app], mosquitto.url, tmp / f"{args.app}-{run}", window=args.window
+                )
                 try:
                     app.connect()
-                    st = app.wait_for(lambda s: s.get("online") and s.get("first_frame_ms"), 40,
-                                      "online and the first frame")
+                    st = app.wait_for(
+                        lambda s: s.get("online") and s.get("first_frame_ms"), 40, "online and the first frame"
+                    )
                     time.sleep(args.settle)
                     rows.append(memory(st["pid"]))
                 finally:
@@ -77,8 +79,10 @@ def main() -> int:
             kiosk.stop()
             broker.stop()
             mosquitto.cleanup()
-    print(f"{args.app} {args.window}, median of {len(rows)}: "
-          + ", ".join(f"{k} {statistics.median(r[k] for r in rows):.0f} MB" for k in FIELDS))
+    print(
+        f"{args.app} {args.window}, median of {len(rows)}: "
+        + ", ".join(f"{k} {statistics.median(r[k] for r in rows):.0f} MB" for k in FIELDS)
+    )
     return 0
 
 

@@ -37,14 +37,24 @@ from queue_broker.sim.scenario import Scenario, load_scenario  # noqa: E402
 
 SCEN = ROOT / "examples" / "scenarios"
 DAYS = {"standard": SCEN / "standard-day.yaml", "surge": SCEN / "standard-day-surge.yaml"}
-OTHERS = {"township": SCEN / "township-hall.yaml", "skills-mix": SCEN / "skills-mix.yaml",
-          "afternoon-surge": SCEN / "afternoon-surge.yaml", "small-township": SCEN / "small-township.yaml",
-          "city-hall": SCEN / "city-hall.yaml", "all-flexible": SCEN / "all-flexible.yaml"}
+OTHERS = {
+    "township": SCEN / "township-hall.yaml",
+    "skills-mix": SCEN / "skills-mix.yaml",
+    "afternoon-surge": SCEN / "afternoon-surge.yaml",
+    "small-township": SCEN / "small-township.yaml",
+    "city-hall": SCEN / "city-hall.yaml",
+    "all-flexible": SCEN / "all-flexible.yaml",
+}
 RUN = (*P.POLICIES, "tidal-narrowing")
 DOC = ROOT / "docs" / "tidal.md"
 IMG = ROOT / "docs" / "img"
-COLORS = {"static": "#888888", "skills": "#1f77b4", "threshold": "#ff7f0e", "tidal": "#d62728",
-          "pooled": "#2ca02c"}  # the plots show the README's five policies
+COLORS = {
+    "static": "#888888",
+    "skills": "#1f77b4",
+    "threshold": "#ff7f0e",
+    "tidal": "#d62728",
+    "pooled": "#2ca02c",
+}  # the plots show the README's five policies
 
 
 # ---------------------------------------------------------------------------------- flexibility bounds
@@ -56,8 +66,11 @@ class TidalAnyQueue(P.Policy):
 
     def setup(self, engine, now):
         everything = tuple(q.id for q in self.config.queues)
-        return [AssignCounter(c.id, everything, "fixed", False, by="bench")
-                for c in self.config.counters if len(c.eligible) > 1]
+        return [
+            AssignCounter(c.id, everything, "fixed", False, by="bench")
+            for c in self.config.counters
+            if len(c.eligible) > 1
+        ]
 
 
 def _replace_calling(rule):
@@ -83,8 +96,13 @@ def _replace_calling(rule):
 
 def gcmu(tickets, now, stats):
     """Bound 2 (with `skills`): the generalised c-mu rule, waiting time / mean service time."""
-    return max(tickets, key=lambda t: ((now - t.issued_at).total_seconds() / stats[t.queue_id].mean_service_s,
-                                       -t.issued_at.timestamp()))
+    return max(
+        tickets,
+        key=lambda t: (
+            (now - t.issued_at).total_seconds() / stats[t.queue_id].mean_service_s,
+            -t.issued_at.timestamp(),
+        ),
+    )
 
 
 def save_first(tickets, now, stats, sla_s: float = 20 * 60.0):
@@ -113,8 +131,12 @@ def machine() -> dict[str, str]:
                 break
     except OSError:
         pass
-    return {"nproc": str(os.cpu_count()), "cpu": model, "python": platform.python_version(),
-            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": model,
+        "python": platform.python_version(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def fmt(x: float, d: int = 2) -> str:
@@ -130,12 +152,23 @@ def table(res: dict, with_est: bool = True) -> str:
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for p, m in pols.items():
         worst = max(qids, key=lambda q: m["per_queue_mean_wait_min"][q])
-        row = [p, fmt(m["mean_wait_min"]), fmt(m["p90_wait_min"], 1), fmt(m["max_wait_min"], 1),
-               f"{m['share_over_20_min']:.1%}", f"{worst} {m['per_queue_mean_wait_min'][worst]:.1f}",
-               fmt(m["switches_per_day"], 1), f"{m['utilisation']:.0%}", m["last_finish"]]
+        row = [
+            p,
+            fmt(m["mean_wait_min"]),
+            fmt(m["p90_wait_min"], 1),
+            fmt(m["max_wait_min"], 1),
+            f"{m['share_over_20_min']:.1%}",
+            f"{worst} {m['per_queue_mean_wait_min'][worst]:.1f}",
+            fmt(m["switches_per_day"], 1),
+            f"{m['utilisation']:.0%}",
+            m["last_finish"],
+        ]
         if with_est:
-            row += [fmt(m["estimate_mae_min"]), f"{m['estimate_p80_coverage']:.0%}",
-                    f"{m['estimate_p80_coverage_waited']:.0%}"]
+            row += [
+                fmt(m["estimate_mae_min"]),
+                f"{m['estimate_p80_coverage']:.0%}",
+                f"{m['estimate_p80_coverage_waited']:.0%}",
+            ]
         rows.append("| " + " | ".join(row) + " |")
     gap = res.get("gap_closed")
     if gap is not None:
@@ -217,8 +250,10 @@ def plots(name: str, scn: Scenario, runs: dict) -> list[str]:
 def verdicts(results: dict[str, dict]) -> str:
     """One line per scenario: tidal against the better of skills and threshold (the issue's test on
     halls the rebalancer was not tuned on), and against itself with narrowing."""
-    rows = ["| scenario | tidal mean / p90 / >20 min | better of skills, threshold | tidal-narrowing | tidal ≤ both? |",
-            "|---|---|---|---|---|"]
+    rows = [
+        "| scenario | tidal mean / p90 / >20 min | better of skills, threshold | tidal-narrowing | tidal ≤ both? |",
+        "|---|---|---|---|---|",
+    ]
     for res in results.values():
         pols = res["policies"]
         t, n = pols["tidal"], pols["tidal-narrowing"]
@@ -227,14 +262,19 @@ def verdicts(results: dict[str, dict]) -> str:
 
         def f(m):
             return f"{m['mean_wait_min']:.2f} / {m['p90_wait_min']:.1f} / {m['share_over_20_min']:.1%}"
+
         rows.append(f"| {res['scenario']} | {f(t)} | {f(ref)} | {f(n)} | {'yes' if ok else 'no'} |")
     return "\n".join(rows)
 
 
 def write_doc(section: str) -> None:
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "<!-- results:begin -->\n<!-- results:end -->\n"
-    new = re.sub(r"<!-- results:begin -->.*<!-- results:end -->",
-                 lambda _: f"<!-- results:begin -->\n{section}\n<!-- results:end -->", text, flags=re.S)
+    new = re.sub(
+        r"<!-- results:begin -->.*<!-- results:end -->",
+        lambda _: f"<!-- results:begin -->\n{section}\n<!-- results:end -->",
+        text,
+        flags=re.S,
+    )
     DOC.write_text(new, encoding="utf-8")
 
 
@@ -266,29 +306,39 @@ def main(argv: list[str] | None = None) -> int:
         narrowing = [m for m in runs["tidal-narrowing"].moves if set(m["to"]) < set(m["from"])]
         widening = [m for m in moves if set(m["to"]) > set(m["from"]) and m["t"] > 0]
         per_day = len(moves) / args.seeds
-        text = (f"### {scn.name} ({args.seeds} seeds, {took:.0f} s)\n\n{table(res)}\n\n"
-                f"Mean wait per queue (min):\n\n{per_queue(res)}\n\n"
-                + "".join(f"![{i}](img/{i})\n\n" for i in imgs)
-                + f"Moves under tidal: {per_day:.1f} a day, of which {len(widening) / args.seeds:.2f} after "
-                  f"opening; the rest set closed counters before opening. Seed 0:\n\n"
-                + "\n".join(f"- {scn.clock(m['t'])} {m['counter_id']}: {m['reason']}" for m in first) + "\n")
+        text = (
+            f"### {scn.name} ({args.seeds} seeds, {took:.0f} s)\n\n{table(res)}\n\n"
+            f"Mean wait per queue (min):\n\n{per_queue(res)}\n\n"
+            + "".join(f"![{i}](img/{i})\n\n" for i in imgs)
+            + f"Moves under tidal: {per_day:.1f} a day, of which {len(widening) / args.seeds:.2f} after "
+            f"opening; the rest set closed counters before opening. Seed 0:\n\n"
+            + "\n".join(f"- {scn.clock(m['t'])} {m['counter_id']}: {m['reason']}" for m in first)
+            + "\n"
+        )
         if narrowing:
-            text += (f"\nUnder `tidal-narrowing` {len(narrowing) / args.seeds:.2f} narrowings a day; "
-                     "the first three of all seeds:\n\n"
-                     + "\n".join(f"- seed {m['seed']}, {scn.clock(m['t'])} {m['counter_id']} "
-                                  f"{'+'.join(m['from'])} → {'+'.join(m['to'])}: {m['reason']}" for m in narrowing[:3])
-                     + "\n")
+            text += (
+                f"\nUnder `tidal-narrowing` {len(narrowing) / args.seeds:.2f} narrowings a day; "
+                "the first three of all seeds:\n\n"
+                + "\n".join(
+                    f"- seed {m['seed']}, {scn.clock(m['t'])} {m['counter_id']} "
+                    f"{'+'.join(m['from'])} → {'+'.join(m['to'])}: {m['reason']}"
+                    for m in narrowing[:3]
+                )
+                + "\n"
+            )
         parts.append(text)
         alerts = [a for a in runs["tidal"].alerts if a["seed"] == 0]
         if alerts:
             opens = [a for a in alerts if a["kind"] == "recommend_open"][:4]
             closes = [a for a in alerts if a["kind"] == "recommend_close"][:2]
-            parts.append(f"Window recommendations: {res['policies']['tidal']['recommendations_per_day']:.1f} a day "
-                         f"on average; seed 0 had {len(alerts)} "
-                         f"({sum(a['kind'] == 'recommend_open' for a in alerts)} open, "
-                         f"{sum(a['kind'] == 'recommend_close' for a in alerts)} close), for example:\n\n"
-                         + "\n".join(f"- {scn.clock(a['t'])} `{a['kind']}`: {a['message']}" for a in opens + closes)
-                         + "\n")
+            parts.append(
+                f"Window recommendations: {res['policies']['tidal']['recommendations_per_day']:.1f} a day "
+                f"on average; seed 0 had {len(alerts)} "
+                f"({sum(a['kind'] == 'recommend_open' for a in alerts)} open, "
+                f"{sum(a['kind'] == 'recommend_close' for a in alerts)} close), for example:\n\n"
+                + "\n".join(f"- {scn.clock(a['t'])} `{a['kind']}`: {a['message']}" for a in opens + closes)
+                + "\n"
+            )
     main_took = time.monotonic() - t_all
     if args.others:
         rows = []
@@ -312,19 +362,28 @@ def main(argv: list[str] | None = None) -> int:
                 restore()
             restore = _replace_calling(save_first)
             try:
-                saving = summary(scn, simulate(scn, [TidalAnyQueue.name], args.bounds, workers=args.workers),
-                                 args.bounds)
+                saving = summary(
+                    scn, simulate(scn, [TidalAnyQueue.name], args.bounds, workers=args.workers), args.bounds
+                )
             finally:
                 restore()
-            merged = {"scenario": scn.name, "policies": {
-                **any_q["policies"], "bound-gcmu-calling": by_gcmu["policies"]["skills"],
-                "bound-any-queue-save-first": saving["policies"][TidalAnyQueue.name]}}
-            rows.append(f"### {scn.name} ({args.bounds} seeds)\n\n{table(merged, with_est=False)}\n\n"
-                        f"{per_queue(merged)}\n")
+            merged = {
+                "scenario": scn.name,
+                "policies": {
+                    **any_q["policies"],
+                    "bound-gcmu-calling": by_gcmu["policies"]["skills"],
+                    "bound-any-queue-save-first": saving["policies"][TidalAnyQueue.name],
+                },
+            }
+            rows.append(
+                f"### {scn.name} ({args.bounds} seeds)\n\n{table(merged, with_est=False)}\n\n{per_queue(merged)}\n"
+            )
         parts.append("## Flexibility bounds (not policies the hall can run)\n\n" + "\n".join(rows))
-    head = (f"Measured by `bench/tidal.py` on {info['date']}: {info['nproc']} CPUs ({info['cpu']}), "
-            f"Python {info['python']}, {args.workers} worker processes. The two days "
-            f"(2 scenarios × {len(RUN)} policies × {args.seeds} seeds) took {main_took:.0f} s.\n")
+    head = (
+        f"Measured by `bench/tidal.py` on {info['date']}: {info['nproc']} CPUs ({info['cpu']}), "
+        f"Python {info['python']}, {args.workers} worker processes. The two days "
+        f"(2 scenarios × {len(RUN)} policies × {args.seeds} seeds) took {main_took:.0f} s.\n"
+    )
     if not args.no_doc:
         write_doc(head + "\n" + "\n".join(parts))
     print(f"done in {time.monotonic() - t_all:.0f} s", file=sys.stderr)

@@ -61,8 +61,18 @@ def _score(rule: str, n: int, w: float, s: float, others: float, sla: float):
     raise ValueError(f"unknown rule {rule!r}")
 
 
-RULES = ["longest-wait", "blend", "blend-late-first", "blend-rescue", "blend-rescue-by-wait", "blend-rescue-next", "blend-save-first", "drain",
-         "drain+wait", "gcmu"]
+RULES = [
+    "longest-wait",
+    "blend",
+    "blend-late-first",
+    "blend-rescue",
+    "blend-rescue-by-wait",
+    "blend-rescue-next",
+    "blend-save-first",
+    "drain",
+    "drain+wait",
+    "gcmu",
+]
 
 
 def install(rule: str) -> None:
@@ -80,16 +90,33 @@ def install(rule: str) -> None:
         best = None
         for q, ts in queues.items():
             head = min(ts, key=lambda t: t.issued_at)
-            others = sum(1.0 / len(o.queue_ids) for o in self.counters.values()
-                         if o is not c and o.status == "open" and q in o.queue_ids)
-            key = _score(rule, len(ts), (now - head.issued_at).total_seconds() / 60.0,
-                         self.stats[q].mean_service_s / 60.0, others, float(self.queues[q].sla_min))
+            others = sum(
+                1.0 / len(o.queue_ids)
+                for o in self.counters.values()
+                if o is not c and o.status == "open" and q in o.queue_ids
+            )
+            key = _score(
+                rule,
+                len(ts),
+                (now - head.issued_at).total_seconds() / 60.0,
+                self.stats[q].mean_service_s / 60.0,
+                others,
+                float(self.queues[q].sla_min),
+            )
             if best is None or key > best[0]:
                 best = (key, head)
         out: list = []
         if c.current:
-            self._emit(out, ev.TICKET_FINISHED, now, ticket_id=c.current, counter_id=c.id, outcome="done",
-                       missing_materials=[], implicit=True)
+            self._emit(
+                out,
+                ev.TICKET_FINISHED,
+                now,
+                ticket_id=c.current,
+                counter_id=c.id,
+                outcome="done",
+                missing_materials=[],
+                implicit=True,
+            )
             self._settle_counter(out, c, now)
         self._emit(out, ev.TICKET_CALLED, now, ticket_id=best[1].id, counter_id=c.id, recall=0)
         return hall.Result(out, {"ticket": self.ticket_view(best[1], now)})
@@ -115,9 +142,11 @@ def main() -> None:
             m = summary(scn, simulate(scn, ["tidal"], args.seeds, workers=args.workers), args.seeds)
             t = m["policies"]["tidal"]
             q, worst = max(t["per_queue_mean_wait_min"].items(), key=lambda kv: kv[1])
-            print(f"| {scn.name} | {rule} | {t['mean_wait_min']:.2f} | {t['p90_wait_min']:.1f} | "
-                  f"{100 * t['share_over_20_min']:.1f}% | {q} {worst:.1f} | {t['switches_per_day']:.1f} |",
-                  flush=True)
+            print(
+                f"| {scn.name} | {rule} | {t['mean_wait_min']:.2f} | {t['p90_wait_min']:.1f} | "
+                f"{100 * t['share_over_20_min']:.1f}% | {q} {worst:.1f} | {t['switches_per_day']:.1f} |",
+                flush=True,
+            )
     hall.HallEngine._call_next = plain
 
 

@@ -58,8 +58,9 @@ def write_site(folder: Path, url: str) -> Path:
         "mqtt": {"url": url},
         "data_dir": str(folder / "var"),
         "queues": [{"id": "ZH", "prefix": "A", "name": "综合受理"}],
-        "counters": [{"id": f"c{n:02d}", "number": n, "name": f"{n}号窗口", "zone": "main", "home": ["ZH"]}
-                     for n in COUNTERS],
+        "counters": [
+            {"id": f"c{n:02d}", "number": n, "name": f"{n}号窗口", "zone": "main", "home": ["ZH"]} for n in COUNTERS
+        ],
         "nodes": [{"id": "broker", "role": "broker"}, {"id": NODE, "role": "voice"}],
     }
     path = folder / "site.yaml"
@@ -72,9 +73,26 @@ class Node:
 
     def __init__(self, site: Path, folder: Path, engine: str, prewarm: bool, broker: HallLink):
         self.log = folder / "play.jsonl"
-        argv = [sys.executable, "-m", "voice", "--log-level", "WARNING", "run", "--config", str(site), "--node", NODE,
-                "--player", "none", "--engine", engine, "--playback-log", str(self.log),
-                "--cache-dir", str(folder / "cache")]
+        argv = [
+            sys.executable,
+            "-m",
+            "voice",
+            "--log-level",
+            "WARNING",
+            "run",
+            "--config",
+            str(site),
+            "--node",
+            NODE,
+            "--player",
+            "none",
+            "--engine",
+            engine,
+            "--playback-log",
+            str(self.log),
+            "--cache-dir",
+            str(folder / "cache"),
+        ]
         if not prewarm:
             argv.append("--no-prewarm")
         online = threading.Event()
@@ -99,9 +117,16 @@ class Node:
         return [json.loads(x) for x in self.log.read_text(encoding="utf-8").splitlines() if x.strip()]
 
     def call(self, broker: HallLink, number: str, counter: int, ticket_id: str, timeout: float = 30) -> dict:
-        event = CalledEvent(at=datetime.now(UTC), ticket_id=ticket_id, number=number, queue_id="ZH",
-                            counter_id=f"c{counter:02d}", counter_number=counter, counter_name=f"{counter}号窗口",
-                            recall=0)
+        event = CalledEvent(
+            at=datetime.now(UTC),
+            ticket_id=ticket_id,
+            number=number,
+            queue_id="ZH",
+            counter_id=f"c{counter:02d}",
+            counter_number=counter,
+            counter_name=f"{counter}号窗口",
+            recall=0,
+        )
         sent = time.monotonic()
         broker.publish(broker.topics.event("called"), event)
         deadline = sent + timeout
@@ -110,8 +135,11 @@ class Node:
             if len(entries) > self.seen:
                 self.seen = len(entries)
                 entry = entries[-1]
-                return {"total_ms": (entry["start_mono"] - sent) * 1000,
-                        "network_ms": (entry["received_mono"] - sent) * 1000, "ticket": entry["ticket"]}
+                return {
+                    "total_ms": (entry["start_mono"] - sent) * 1000,
+                    "network_ms": (entry["received_mono"] - sent) * 1000,
+                    "ticket": entry["ticket"],
+                }
             time.sleep(0.002)
         raise RuntimeError(f"no playback of {number} within {timeout} s")
 
@@ -153,8 +181,11 @@ def run_engine(engine: str, url: str, broker: HallLink, warm_n: int, cold_n: int
                 results["cold"].append(node.call(broker, f"B{i + 1:03d}", COUNTERS[i % len(COUNTERS)], f"c{i}"))
             finally:
                 node.stop()
-    return {kind: {"total": summary([r["total_ms"] for r in rows]), "network": summary([r["network_ms"] for r in rows])}
-            for kind, rows in results.items() if rows}
+    return {
+        kind: {"total": summary([r["total_ms"] for r in rows]), "network": summary([r["network_ms"] for r in rows])}
+        for kind, rows in results.items()
+        if rows
+    }
 
 
 def loadavg() -> str:
@@ -200,8 +231,10 @@ def markdown(info: dict[str, str], figures: dict[str, dict[str, dict]], warm_n: 
         for case in ("warm", "cached", "cold"):
             if case in cases:
                 t, n = cases[case]["total"], cases[case]["network"]
-                lines.append(f"| {engine} | {case} | {t['n']} | {t['p50']:.1f} | {t['p95']:.1f} | {t['max']:.1f} "
-                             f"| {n['p50']:.2f} |")
+                lines.append(
+                    f"| {engine} | {case} | {t['n']} | {t['p50']:.1f} | {t['p95']:.1f} | {t['max']:.1f} "
+                    f"| {n['p50']:.2f} |"
+                )
     return "\n".join(lines)
 
 
@@ -233,8 +266,10 @@ def main() -> int:
                 figures[engine] = run_engine(engine, mosquitto.url, broker, args.warm, args.cold)
                 for case, values in figures[engine].items():
                     t = values["total"]
-                    print(f"{engine:10} {case:7} n={t['n']:3d}  p50 {t['p50']:6.1f} ms  p95 {t['p95']:6.1f} ms  "
-                          f"max {t['max']:6.1f} ms  (MQTT p50 {values['network']['p50']:.2f} ms)")
+                    print(
+                        f"{engine:10} {case:7} n={t['n']:3d}  p50 {t['p50']:6.1f} ms  p95 {t['p95']:6.1f} ms  "
+                        f"max {t['max']:6.1f} ms  (MQTT p50 {values['network']['p50']:.2f} ms)"
+                    )
         finally:
             broker.stop()
     info = {**machine(), "load_before": load_before, "load_after": loadavg()}

@@ -1,8 +1,8 @@
 """`python -m devices …`: tools for hall technicians.
 
-    idcard read --port PATH [--timeout S] [--unmasked]   read one card, print its fields as JSON
-    printer sample --out FILE [--config SITE.yaml]        write the bytes of a sample ticket
-    list --config SITE.yaml [--node ID]                   open the configured devices, show their health
+idcard read --port PATH [--timeout S] [--unmasked]   read one card, print its fields as JSON
+printer sample --out FILE [--config SITE.yaml]        write the bytes of a sample ticket
+list --config SITE.yaml [--node ID]                   open the configured devices, show their health
 """
 
 from __future__ import annotations
@@ -38,9 +38,13 @@ def cmd_printer_sample(args: argparse.Namespace) -> int:
         queue = cfg.queues[0]
         service = next((s for s in cfg.services if s.queue_id == queue.id), None)
         ticket = dataclasses.replace(
-            ticket, hall_name=cfg.site.name, number=f"{queue.prefix}001", queue_name=queue.name,
+            ticket,
+            hall_name=cfg.site.name,
+            number=f"{queue.prefix}001",
+            queue_name=queue.name,
             service_name=service.name if service else queue.name,
-            materials_hint=[m.name for m in service.materials[:3]] if service else ticket.materials_hint)
+            materials_hint=[m.name for m in service.materials[:3]] if service else ticket.materials_hint,
+        )
     data = render_ticket_bytes(ticket)
     with open(args.out, "wb") as f:
         f.write(data)
@@ -111,8 +115,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devices", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m devices", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="group", required=True)
     idc = sub.add_parser("idcard").add_subparsers(dest="action", required=True)
     read = idc.add_parser("read", help="read one card")

@@ -19,8 +19,9 @@ T0 = time.perf_counter()
 def main(argv: list[str] | None = None) -> int:
     from .common.screen_app import node_from_command_line
 
-    parsed = node_from_command_line(argv, prog="python -m kiosk_app", role="kiosk",
-                                    description="the citizen kiosk of a hall")
+    parsed = node_from_command_line(
+        argv, prog="python -m kiosk_app", role="kiosk", description="the citizen kiosk of a hall"
+    )
     if isinstance(parsed, int):
         return parsed
     args, cfg, node, size = parsed

@@ -45,8 +45,18 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
 # screen name -> module in kiosk_app.screens (each module loads its own .kv file)
-SCREEN_MODULES = ("home", "browse", "search", "item", "ticket", "idcard", "appointment", "lookup", "help",
-                  "screensaver")
+SCREEN_MODULES = (
+    "home",
+    "browse",
+    "search",
+    "item",
+    "ticket",
+    "idcard",
+    "appointment",
+    "lookup",
+    "help",
+    "screensaver",
+)
 # built at start and kept: the walk-in path (a tap on 取号 must find the ticket screen ready). The
 # others are built when shown and dropped when the kiosk is back on its home screen (issue 7: memory).
 KEPT_SCREENS = ("home", "item", "ticket")
@@ -61,8 +71,16 @@ class KioskApp(App):
     state = ObjectProperty(None)
     ctl = ObjectProperty(None)
 
-    def __init__(self, config: SiteConfig, node: NodeEntry, settings: KioskSettings, *,
-                 clock: Callable[[], datetime], started_at: float | None = None, **kwargs):
+    def __init__(
+        self,
+        config: SiteConfig,
+        node: NodeEntry,
+        settings: KioskSettings,
+        *,
+        clock: Callable[[], datetime],
+        started_at: float | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.site_config = config
         self.node = node
@@ -87,18 +105,38 @@ class KioskApp(App):
         register_fonts()
         load_widgets()
         Builder.load_file(str(HERE / "root.kv"))
-        self.client = HallClient(self.site_config, self.node.id, "kiosk", version=__version__, zone=self.node.zone,
-                                 reconnect_max_s=self.settings.reconnect_max_s)
+        self.client = HallClient(
+            self.site_config,
+            self.node.id,
+            "kiosk",
+            version=__version__,
+            zone=self.node.zone,
+            reconnect_max_s=self.settings.reconnect_max_s,
+        )
         health = HealthReporter(self.client.publish_health)
-        self.speaker = Speaker(enabled=self.settings.speech,
-                               cache_dir=os.environ.get("KIOSK_SPEECH_CACHE")).start()
-        ctl = KioskController(self.site_config, self.node, self.settings, self.state, client=self.client,
-                              clock=self.clock_fn, ui_call=kivy_ui_call, speaker=self.speaker, health=health)
+        self.speaker = Speaker(enabled=self.settings.speech, cache_dir=os.environ.get("KIOSK_SPEECH_CACHE")).start()
+        ctl = KioskController(
+            self.site_config,
+            self.node,
+            self.settings,
+            self.state,
+            client=self.client,
+            clock=self.clock_fn,
+            ui_call=kivy_ui_call,
+            speaker=self.speaker,
+            health=health,
+        )
         self.ctl = ctl
-        self.hardware = KioskHardware(self.node, health, on_card=ctl.card_read, on_card_error=ctl.card_error,
-                                      on_scan=ctl.scanned, on_presence=ctl.presence,
-                                      card_poll_s=self.settings.card_poll_s,
-                                      printer_check_s=self.settings.printer_check_s)
+        self.hardware = KioskHardware(
+            self.node,
+            health,
+            on_card=ctl.card_read,
+            on_card_error=ctl.card_error,
+            on_scan=ctl.scanned,
+            on_presence=ctl.presence,
+            card_poll_s=self.settings.card_poll_s,
+            printer_check_s=self.settings.printer_check_s,
+        )
         ctl.hardware = self.hardware
 
         self._wrap_swap()

@@ -59,24 +59,39 @@ class CatalogView:
         by_id: dict[str, CatalogService] = {s.id: s for s in state.services}
         for s in state.services:
             items[s.id] = Item(
-                id=s.id, name=s.name, queue_id=s.queue_id, department=s.department, guide=s.guide,
-                materials=tuple(s.materials), self_service=s.self_service, category=s.category or "",
-                life_events=tuple(s.life_events), keywords=tuple(s.keywords), appointment=s.appointment,
+                id=s.id,
+                name=s.name,
+                queue_id=s.queue_id,
+                department=s.department,
+                guide=s.guide,
+                materials=tuple(s.materials),
+                self_service=s.self_service,
+                category=s.category or "",
+                life_events=tuple(s.life_events),
+                keywords=tuple(s.keywords),
+                appointment=s.appointment,
                 name_en=s.name_en or "",
             )
         for b in state.bundles:
             parts = [by_id[sid] for sid in b.service_ids if sid in by_id]
             items[b.id] = Item(
-                id=b.id, name=b.name, queue_id=b.queue_id,
+                id=b.id,
+                name=b.name,
+                queue_id=b.queue_id,
                 department="、".join(dict.fromkeys(p.department for p in parts)),
-                guide=_bundle_guide(b.description, parts), materials=_bundle_materials(parts),
-                category=BUNDLE_GROUP, life_events=(BUNDLE_GROUP,),
+                guide=_bundle_guide(b.description, parts),
+                materials=_bundle_materials(parts),
+                category=BUNDLE_GROUP,
+                life_events=(BUNDLE_GROUP,),
                 keywords=tuple(k for p in parts for k in (p.name, *p.keywords)),
-                bundle_of=tuple(p.name for p in parts), description=b.description,
+                bundle_of=tuple(p.name for p in parts),
+                description=b.description,
             )
         return cls(
-            version=state.version, site_name=state.site_name or "",
-            items=items, queue_names={q.id: q.name for q in state.queues},
+            version=state.version,
+            site_name=state.site_name or "",
+            items=items,
+            queue_names={q.id: q.name for q in state.queues},
             queue_prefixes={q.id: q.prefix for q in state.queues},
             self_service_ids=frozenset(self_service_ids),
         )
@@ -146,8 +161,7 @@ class CatalogView:
         """Built once per catalog version; the kiosk builds it while idle, before anyone searches."""
         if self._index is None:
             self._index = SearchIndex(
-                (i.id, i.name, (*i.keywords, i.category, *i.life_events), (i.department,))
-                for i in self.items.values()
+                (i.id, i.name, (*i.keywords, i.category, *i.life_events), (i.department,)) for i in self.items.values()
             )
         return self._index
 
@@ -164,7 +178,14 @@ def _bundle_guide(description: str, parts: list[CatalogService]) -> Guide | None
         legal_basis=[b for p in parts for b in p.guide.legal_basis],
         conditions=([description] if description else []) + [f"一次取号、一窗受理：{p.name}" for p in parts],
         fee="；".join(fees),
-        process=["取一个号", "在一个窗口提交一套材料", *[f"{p.name}：{'即办' if p.guide.time_limit_days == 0 else str(p.guide.time_limit_days) + '个工作日'}" for p in parts]],
+        process=[
+            "取一个号",
+            "在一个窗口提交一套材料",
+            *[
+                f"{p.name}：{'即办' if p.guide.time_limit_days == 0 else str(p.guide.time_limit_days) + '个工作日'}"
+                for p in parts
+            ],
+        ],
         time_limit_days=max(p.guide.time_limit_days for p in parts),
         result="；".join(p.guide.result for p in parts),
         contact=parts[0].guide.contact,
@@ -179,6 +200,7 @@ def _bundle_materials(parts: list[CatalogService]) -> tuple[Material, ...]:
                 seen[m.name] = m
             else:  # the same paper for two items: the larger count, handed in once
                 old = seen[m.name]
-                seen[m.name] = old.model_copy(update={"originals": max(old.originals, m.originals),
-                                                      "copies": max(old.copies, m.copies)})
+                seen[m.name] = old.model_copy(
+                    update={"originals": max(old.originals, m.originals), "copies": max(old.copies, m.copies)}
+                )
     return tuple(seen.values())

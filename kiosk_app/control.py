@@ -78,8 +78,13 @@ def cmd_font_check(remote: RemoteControl, done: Done) -> None:
         return bytes(label.texture.pixels)
 
     a, b, box = pixels("不动产"), pixels("社保卡"), pixels("\U000e0100\U000e0101\U000e0102")
-    done({"distinct": a != b, "not_tofu": a != box and b != box,
-          "ink": sum(1 for i in range(3, len(a), 4) if a[i] > 128)})
+    done(
+        {
+            "distinct": a != b,
+            "not_tofu": a != box and b != box,
+            "ink": sum(1 for i in range(3, len(a), 4) if a[i] > 128),
+        }
+    )
 
 
 def cmd_prof(remote: RemoteControl, done: Done, on: bool) -> None:
@@ -112,14 +117,24 @@ def cmd_debug(remote: RemoteControl, done: Done, collect: bool = False) -> None:
     # type(), not isinstance(): a dead weak proxy among the objects raises on isinstance
     objects = gc.get_objects()
     textures = [o for o in objects if issubclass(type(o), Texture)]
-    tally = Counter(type(o).__name__ for o in objects
-                    if str(getattr(type(o), "__module__", "")).startswith(("kiosk_app", "kivy.uix")))
-    done({"py_blocks": sys.getallocatedblocks(), "textures": len(textures),
-          "texture_mb": sum(t.width * t.height * 4 for t in textures) / 2**20,
-          "screens_built": [s.name for s in remote.app.sm.screens],
-          "screen_objects": sum(n for name, n in tally.items() if name.endswith("Screen")),
-          "heavy_modules": sorted(m for m in ("numpy", "cv2", "escpos", "PIL", "pypinyin", "cn2an", "serial", "evdev")
-                                  if m in sys.modules), **dict(tally.most_common(12))})
+    tally = Counter(
+        type(o).__name__
+        for o in objects
+        if str(getattr(type(o), "__module__", "")).startswith(("kiosk_app", "kivy.uix"))
+    )
+    done(
+        {
+            "py_blocks": sys.getallocatedblocks(),
+            "textures": len(textures),
+            "texture_mb": sum(t.width * t.height * 4 for t in textures) / 2**20,
+            "screens_built": [s.name for s in remote.app.sm.screens],
+            "screen_objects": sum(n for name, n in tally.items() if name.endswith("Screen")),
+            "heavy_modules": sorted(
+                m for m in ("numpy", "cv2", "escpos", "PIL", "pypinyin", "cn2an", "serial", "evdev") if m in sys.modules
+            ),
+            **dict(tally.most_common(12)),
+        }
+    )
 
 
 KIOSK_COMMANDS: dict[str, Command] = {

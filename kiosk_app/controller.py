@@ -68,9 +68,20 @@ class _Issue:
 
 
 class KioskController:
-    def __init__(self, config: SiteConfig, node: NodeEntry, settings: KioskSettings, state: KioskState, *,
-                 client: HallClient, clock: Callable[[], datetime], ui_call: UiCall, speaker=None,
-                 hardware=None, health: HealthReporter | None = None):
+    def __init__(
+        self,
+        config: SiteConfig,
+        node: NodeEntry,
+        settings: KioskSettings,
+        state: KioskState,
+        *,
+        client: HallClient,
+        clock: Callable[[], datetime],
+        ui_call: UiCall,
+        speaker=None,
+        hardware=None,
+        health: HealthReporter | None = None,
+    ):
         self.config = config
         self.opening_hours = OpeningHours.from_config(config)  # the broker's own rules
         self.node = node
@@ -305,7 +316,11 @@ class KioskController:
         cat = self.state.catalog
         queue_name = cat.queue_names.get(item.queue_id, item.queue_id) if cat else item.queue_id
         counters = sorted(
-            (c for c in self.state.counters.values() if item.queue_id in c.get("queue_ids", []) and c.get("status") == "open"),
+            (
+                c
+                for c in self.state.counters.values()
+                if item.queue_id in c.get("queue_ids", []) and c.get("status") == "open"
+            ),
             key=lambda c: c["number"],
         )
         where = queue_name
@@ -345,8 +360,13 @@ class KioskController:
             return
         try:
             message = TicketIssue(
-                request_id=f"{self.node.id}-{uuid.uuid4().hex[:20]}", kiosk_id=self.node.id, service_id=service_id,
-                channel=channel, appointment_code=appointment_code, holder=self._holder, language=s.language,
+                request_id=f"{self.node.id}-{uuid.uuid4().hex[:20]}",
+                kiosk_id=self.node.id,
+                service_id=service_id,
+                channel=channel,
+                appointment_code=appointment_code,
+                holder=self._holder,
+                language=s.language,
             )
         except ValidationError:
             s.ticket_phase, s.ticket_error = "failed", t("err_card", s.language)
@@ -374,9 +394,13 @@ class KioskController:
     def _send_issue(self, issue: _Issue) -> None:
         if issue is not self._issue or issue.message is None:
             return
-        self.client.request(self.topics.ticket_issue(), issue.message, timeout=self.settings.request_timeout_s,
-                            on_reply=lambda reply: self._issue_reply(issue, reply),
-                            on_error=lambda exc: self._issue_failed(issue, exc))
+        self.client.request(
+            self.topics.ticket_issue(),
+            issue.message,
+            timeout=self.settings.request_timeout_s,
+            on_reply=lambda reply: self._issue_reply(issue, reply),
+            on_error=lambda exc: self._issue_failed(issue, exc),
+        )
 
     def _issue_failed(self, issue: _Issue, exc: Exception) -> None:
         if issue is not self._issue:
@@ -386,9 +410,14 @@ class KioskController:
         self.go("ticket")
         if self.state.online:
             self.state.server_ok = False
-        delay = min(self.settings.retry_max_s, 0.5 * 2 ** issue.attempts)
-        log.warning("ticket request %s: %s; retry %d in %.1f s with the same request_id",
-                    issue.message.request_id if issue.message else "?", exc, issue.attempts, delay)
+        delay = min(self.settings.retry_max_s, 0.5 * 2**issue.attempts)
+        log.warning(
+            "ticket request %s: %s; retry %d in %.1f s with the same request_id",
+            issue.message.request_id if issue.message else "?",
+            exc,
+            issue.attempts,
+            delay,
+        )
         from kivy.clock import Clock
 
         Clock.schedule_once(lambda _dt: self._send_issue(issue), delay)
@@ -444,8 +473,12 @@ class KioskController:
         if appointment_status == "on_time" or ticket.get("priority") == "appointment":
             notes.append(t("priority_appointment", lang))
         elif appointment_status in ("early", "late", "not_found", "already_checked_in"):
-            key = {"early": "appt_early", "late": "appt_late", "not_found": "appt_not_found",
-                   "already_checked_in": "appt_already"}[appointment_status]
+            key = {
+                "early": "appt_early",
+                "late": "appt_late",
+                "not_found": "appt_not_found",
+                "already_checked_in": "appt_already",
+            }[appointment_status]
             notes.append(t(key, lang))
         if ticket.get("priority") == "elderly":
             notes.append(t("priority_elderly", lang))
@@ -486,10 +519,14 @@ class KioskController:
         item = self.item(ticket.get("service_id", ""))
         low, high = ticket.get("estimated_wait_range_s") or (ticket["estimated_wait_s"], ticket["estimated_wait_s"])
         job = TicketPrint(
-            hall_name=self._hall_name(), number=ticket["number"], queue_name=ticket.get("queue_name") or "",
-            service_name=self._ticket_service_name(ticket), waiting_ahead=int(ticket.get("waiting_ahead", 0)),
+            hall_name=self._hall_name(),
+            number=ticket["number"],
+            queue_name=ticket.get("queue_name") or "",
+            service_name=self._ticket_service_name(ticket),
+            waiting_ahead=int(ticket.get("waiting_ahead", 0)),
             wait_range_min=(round(low / 60), round(high / 60)),
-            issued_at=datetime.fromisoformat(ticket["issued_at"]), ticket_id=ticket["id"],
+            issued_at=datetime.fromisoformat(ticket["issued_at"]),
+            ticket_id=ticket["id"],
             materials_hint=[m.name for m in item.materials if m.required][:6] if item else [],
             footer="请留意叫号  不预约也可现场办理",
         )
@@ -537,8 +574,14 @@ class KioskController:
             return
         s.materials_print = "printing"
         lines = [material_text(m) for m in item.materials] or ["无需提交材料"]
-        kwargs = dict(hall_name=self._hall_name(), item_name=item.name, lines=lines, where=self.where_line(item),
-                      contact=item.guide.contact if item.guide else "", today=self.now().date())
+        kwargs = dict(
+            hall_name=self._hall_name(),
+            item_name=item.name,
+            lines=lines,
+            where=self.where_line(item),
+            contact=item.guide.contact if item.guide else "",
+            today=self.now().date(),
+        )
         sid = item.id
 
         def done(_r) -> None:
@@ -650,8 +693,9 @@ class KioskController:
             if self._lookup_id == ticket_id:
                 s.lookup_phase = "failed"
 
-        self.client.request(self.topics.ticket_status(), req, timeout=self.settings.request_timeout_s,
-                            on_reply=reply, on_error=failed)
+        self.client.request(
+            self.topics.ticket_status(), req, timeout=self.settings.request_timeout_s, on_reply=reply, on_error=failed
+        )
 
     def lookup_state_line(self) -> str:
         tk, lang = self.state.lookup, self.state.language
@@ -660,8 +704,13 @@ class KioskController:
             return t("state_called", lang, counter=self.counter_label(tk.get("counter_id")))
         if st == "serving":
             return t("state_serving", lang, counter=self.counter_label(tk.get("counter_id")))
-        key = {"waiting": "state_waiting", "done": "state_done", "no_show": "state_no_show",
-               "transferred": "state_transferred", "cancelled": "state_cancelled"}.get(st)
+        key = {
+            "waiting": "state_waiting",
+            "done": "state_done",
+            "no_show": "state_no_show",
+            "transferred": "state_transferred",
+            "cancelled": "state_cancelled",
+        }.get(st)
         return t(key, lang) if key else st
 
     # ================================================================ help (帮办代办)
@@ -721,8 +770,9 @@ class KioskController:
 
     # ================================================================ for tests and the benchmark
     def has_personal_data(self) -> bool:
-        return self._holder is not None or (self._issue is not None and self._issue.message is not None
-                                            and self._issue.message.holder is not None)
+        return self._holder is not None or (
+            self._issue is not None and self._issue.message is not None and self._issue.message.holder is not None
+        )
 
 
 def _reason(message: str) -> str:

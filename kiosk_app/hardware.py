@@ -29,10 +29,18 @@ class NoPrinter(RuntimeError):
 
 
 class KioskHardware:
-    def __init__(self, node: NodeEntry, health: HealthReporter, *,
-                 on_card: Callable[[Any], None], on_card_error: Callable[[Exception], None],
-                 on_scan: Callable[[str], None], on_presence: Callable[[], None],
-                 card_poll_s: float = 0.3, printer_check_s: float = 60.0):
+    def __init__(
+        self,
+        node: NodeEntry,
+        health: HealthReporter,
+        *,
+        on_card: Callable[[Any], None],
+        on_card_error: Callable[[Exception], None],
+        on_scan: Callable[[str], None],
+        on_presence: Callable[[], None],
+        card_poll_s: float = 0.3,
+        printer_check_s: float = 60.0,
+    ):
         self.node = node
         self.health = health
         self.on_card = on_card
@@ -52,8 +60,12 @@ class KioskHardware:
     # --- life cycle -----------------------------------------------------------------------------
     def start(self) -> KioskHardware:
         for cfg in self.node.devices:
-            opener = {"printer": self._open_printer, "idcard": self._open_reader, "scanner": self._open_scanner,
-                      "camera": self._open_camera}.get(cfg.kind)
+            opener = {
+                "printer": self._open_printer,
+                "idcard": self._open_reader,
+                "scanner": self._open_scanner,
+                "camera": self._open_camera,
+            }.get(cfg.kind)
             if opener is None:
                 continue
             try:
@@ -167,16 +179,25 @@ class KioskHardware:
         with self._print_lock:
             self.printer.print_ticket(ticket)
 
-    def print_materials(self, *, hall_name: str, item_name: str, lines: Sequence[str], where: str,
-                        contact: str, today: date) -> None:
+    def print_materials(
+        self, *, hall_name: str, item_name: str, lines: Sequence[str], where: str, contact: str, today: date
+    ) -> None:
         """The materials list of a guide on paper (what to bring, how many copies, where to go)."""
         if self.printer is None:
             raise NoPrinter("本机没有可用的打印机")
         from devices.printer import GuidePrint
 
         with self._print_lock:
-            self.printer.print_guide(GuidePrint(hall_name=hall_name, item_name=item_name, lines=list(lines),
-                                                printed_on=today, where=where, contact=contact))
+            self.printer.print_guide(
+                GuidePrint(
+                    hall_name=hall_name,
+                    item_name=item_name,
+                    lines=list(lines),
+                    printed_on=today,
+                    where=where,
+                    contact=contact,
+                )
+            )
 
     # --- simulators (tests and demos) ---------------------------------------------------------
     def simulator(self, kind: str) -> Any:

@@ -101,8 +101,12 @@ class SearchIndex:
     @staticmethod
     def _field(text: str, weight: int) -> _Field:
         rs = readings(text)
-        return _Field(text.lower(), tuple(frozenset(r[0] for r in options) for options in rs),
-                      "".join(options[0] for options in rs), weight)
+        return _Field(
+            text.lower(),
+            tuple(frozenset(r[0] for r in options) for options in rs),
+            "".join(options[0] for options in rs),
+            weight,
+        )
 
     def search(self, query: str, limit: int = 40) -> list[str]:
         q = normalise_query(query)

@@ -68,9 +68,7 @@ def kiosk_settings(node: NodeEntry) -> KioskSettings:
     try:
         return KioskSettings.model_validate(node.screen or {})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'screen'}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'screen'}: {e['msg']}" for e in exc.errors())
         raise KioskSettingsError(f"node {node.id}: screen: {problems}") from None
 
 

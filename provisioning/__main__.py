@@ -49,17 +49,28 @@ def _print_report(report, verbose_nodes: bool = True) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    opts = Options(hosts=args.host or [], mqtt_port=args.mqtt_port, mqtts_port=args.mqtts_port, bind=args.bind,
-                   production=args.production, in_place=args.in_place, etc=args.etc, python=args.python)
+    opts = Options(
+        hosts=args.host or [],
+        mqtt_port=args.mqtt_port,
+        mqtts_port=args.mqtts_port,
+        bind=args.bind,
+        production=args.production,
+        in_place=args.in_place,
+        etc=args.etc,
+        python=args.python,
+    )
     prov = Provisioner(args.out)
     report = prov.init(args.site, opts)
     _print_report(report)
     s = prov.state
-    print(f"Mosquitto: {s['mqtt_port']} on 127.0.0.1 (the hall server's own processes), {s['mqtts_port']} "
-          f"{'on ' + s['bind'] if s['bind'] else 'on every interface'} (TLS + password); boards connect to "
-          f"mqtts://{s['hosts'][0]}:{s['mqtts_port']}")
-    print("Next: copy each nodes/<node>/ folder to its board and run `sudo sh install.sh` there "
-          "(docs/provisioning.md).")
+    print(
+        f"Mosquitto: {s['mqtt_port']} on 127.0.0.1 (the hall server's own processes), {s['mqtts_port']} "
+        f"{'on ' + s['bind'] if s['bind'] else 'on every interface'} (TLS + password); boards connect to "
+        f"mqtts://{s['hosts'][0]}:{s['mqtts_port']}"
+    )
+    print(
+        "Next: copy each nodes/<node>/ folder to its board and run `sudo sh install.sh` there (docs/provisioning.md)."
+    )
     return 0
 
 
@@ -103,10 +114,20 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     if args.remove:
         notes = bridge.unlink(args.hall, args.county)
     else:
-        notes = bridge.link(args.hall, args.county, bridge.BridgeOptions(
-            host=args.county_host, port=args.county_port, restart_timeout=args.restart_timeout,
-            keepalive=args.keepalive, queue_limit=args.queue_limit, queue_bytes=args.queue_bytes,
-            link_port=args.link_port, rotate=args.rotate))
+        notes = bridge.link(
+            args.hall,
+            args.county,
+            bridge.BridgeOptions(
+                host=args.county_host,
+                port=args.county_port,
+                restart_timeout=args.restart_timeout,
+                keepalive=args.keepalive,
+                queue_limit=args.queue_limit,
+                queue_bytes=args.queue_bytes,
+                link_port=args.link_port,
+                rotate=args.rotate,
+            ),
+        )
     for note in notes:
         print(f"- {note}")
     return 0
@@ -125,24 +146,35 @@ def cmd_reader(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m provisioning", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m provisioning", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="generate everything a hall needs from its site file")
     p.add_argument("site", help="the site file (or the folder holding site.yaml)")
     p.add_argument("--out", required=True, help="output folder (kept: run init again after editing the site file)")
-    p.add_argument("--host", action="append", help="name or address the boards use for the hall server "
-                   "(repeatable; the first goes into node.env; default: this machine's name)")
+    p.add_argument(
+        "--host",
+        action="append",
+        help="name or address the boards use for the hall server "
+        "(repeatable; the first goes into node.env; default: this machine's name)",
+    )
     p.add_argument("--mqtt-port", type=int, default=1883, help="loopback listener (default 1883)")
     p.add_argument("--mqtts-port", type=int, default=8883, help="LAN listener, TLS (default 8883)")
     p.add_argument("--bind", help="address of the LAN listener (default: every interface)")
     p.add_argument("--production", action="store_true", help="refuse demo-only operators and supervisors")
-    p.add_argument("--in-place", action="store_true",
-                   help="paths point into --out itself (run from there, e.g. on one machine) instead of /etc/hall")
+    p.add_argument(
+        "--in-place",
+        action="store_true",
+        help="paths point into --out itself (run from there, e.g. on one machine) instead of /etc/hall",
+    )
     p.add_argument("--etc", default=DEFAULT_ETC, help=f"where bundles are installed on a board (default {DEFAULT_ETC})")
-    p.add_argument("--python", default=DEFAULT_PYTHON,
-                   help=f"the Python with the hall's code on the boards (default {DEFAULT_PYTHON})")
+    p.add_argument(
+        "--python",
+        default=DEFAULT_PYTHON,
+        help=f"the Python with the hall's code on the boards (default {DEFAULT_PYTHON})",
+    )
     p.set_defaults(func=cmd_init)
 
     node = sub.add_parser("node", help="add, revoke or list nodes of a provisioned hall")
@@ -166,8 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(func=cmd_node_list)
 
     u = sub.add_parser("up", help="run the whole sample hall on this machine until Ctrl-C")
-    u.add_argument("site", nargs="?", default=str(SAMPLE_HALL),
-                   help="site folder or file (default: the sample hall, examples/neixiang)")
+    u.add_argument(
+        "site",
+        nargs="?",
+        default=str(SAMPLE_HALL),
+        help="site folder or file (default: the sample hall, examples/neixiang)",
+    )
     u.add_argument("--workdir", help="where generated files, data and logs go (default SITE_DIR/var/up)")
     u.add_argument("--mqtt-port", type=int, help="loopback listener (default 1883 when free, else any free port)")
     u.add_argument("--mqtts-port", type=int, help="TLS listener (default 8883 when free, else any free port)")
@@ -177,23 +213,47 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bridge", help="link a hall to its county's broker (docs/county.md)")
     b.add_argument("hall", help="the hall's folder (written by init)")
-    b.add_argument("--county", "--upstream", required=True, help="the county's folder (written by init); in a "
-                   "chain, the next level up (a city)")
-    b.add_argument("--county-host", "--upstream-host", help="the name or address the hall uses for the county's "
-                   "broker; it must be in the county's server certificate (default: the county's first --host)")
-    b.add_argument("--county-port", "--upstream-port", type=int,
-                   help="the county's TLS listener (default: its --mqtts-port)")
-    b.add_argument("--restart-timeout", default=bridge.DEFAULT_RESTART,
-                   help=f"reconnect delay: 'BASE CAP' seconds (jittered back-off) or one constant "
-                   f"(default '{bridge.DEFAULT_RESTART}')")
-    b.add_argument("--keepalive", type=int, default=bridge.DEFAULT_KEEPALIVE,
-                   help=f"seconds (default {bridge.DEFAULT_KEEPALIVE})")
-    b.add_argument("--queue-limit", type=int, default=bridge.DEFAULT_QUEUE_LIMIT,
-                   help=f"messages held in memory while the link is down (default {bridge.DEFAULT_QUEUE_LIMIT})")
-    b.add_argument("--queue-bytes", type=int, default=bridge.DEFAULT_QUEUE_BYTES,
-                   help=f"and bytes, whichever comes first (default {bridge.DEFAULT_QUEUE_BYTES})")
-    b.add_argument("--link-port", type=int, help=f"the link's own loopback listener, for its health probe "
-                   f"(default {bridge.DEFAULT_LINK_PORT})")
+    b.add_argument(
+        "--county",
+        "--upstream",
+        required=True,
+        help="the county's folder (written by init); in a chain, the next level up (a city)",
+    )
+    b.add_argument(
+        "--county-host",
+        "--upstream-host",
+        help="the name or address the hall uses for the county's "
+        "broker; it must be in the county's server certificate (default: the county's first --host)",
+    )
+    b.add_argument(
+        "--county-port", "--upstream-port", type=int, help="the county's TLS listener (default: its --mqtts-port)"
+    )
+    b.add_argument(
+        "--restart-timeout",
+        default=bridge.DEFAULT_RESTART,
+        help=f"reconnect delay: 'BASE CAP' seconds (jittered back-off) or one constant "
+        f"(default '{bridge.DEFAULT_RESTART}')",
+    )
+    b.add_argument(
+        "--keepalive", type=int, default=bridge.DEFAULT_KEEPALIVE, help=f"seconds (default {bridge.DEFAULT_KEEPALIVE})"
+    )
+    b.add_argument(
+        "--queue-limit",
+        type=int,
+        default=bridge.DEFAULT_QUEUE_LIMIT,
+        help=f"messages held in memory while the link is down (default {bridge.DEFAULT_QUEUE_LIMIT})",
+    )
+    b.add_argument(
+        "--queue-bytes",
+        type=int,
+        default=bridge.DEFAULT_QUEUE_BYTES,
+        help=f"and bytes, whichever comes first (default {bridge.DEFAULT_QUEUE_BYTES})",
+    )
+    b.add_argument(
+        "--link-port",
+        type=int,
+        help=f"the link's own loopback listener, for its health probe (default {bridge.DEFAULT_LINK_PORT})",
+    )
     b.add_argument("--rotate", action="store_true", help="new passwords for the link")
     b.add_argument("--remove", action="store_true", help="remove the bridge on both sides")
     b.set_defaults(func=cmd_bridge)

@@ -161,8 +161,10 @@ def link(hall_dir: str | Path, county_dir: str | Path, opts: BridgeOptions | Non
         raise _error(f"a hall cannot bridge to itself ({hall.site_id}): give the county's folder with --county")
     user = bridge_user(hall.site_id)
     if user in county.state["nodes"]:
-        raise _error(f"the county hall {county.site_id} has a node named {user}, the name of this hall's user "
-                     f"there: rename that node")
+        raise _error(
+            f"the county hall {county.site_id} has a node named {user}, the name of this hall's user "
+            f"there: rename that node"
+        )
     if LINK_USER in hall.state["nodes"]:
         raise _error(f"hall {hall.site_id} has a node named {LINK_USER}, the name of the link's user: rename it")
     sites = carried_sites(hall)
@@ -183,21 +185,27 @@ def link(hall_dir: str | Path, county_dir: str | Path, opts: BridgeOptions | Non
         if not 1 <= p <= 65535:
             raise _error(f"port {p} is not a TCP port")
     if {link_port, link_port + 1} & {hall.state["mqtt_port"], hall.state["mqtts_port"]}:
-        raise _error(f"--link-port {link_port} (and {link_port + 1}, stunnel's) would take a port of the hall's "
-                     f"own Mosquitto: give another")
+        raise _error(
+            f"--link-port {link_port} (and {link_port + 1}, stunnel's) would take a port of the hall's "
+            f"own Mosquitto: give another"
+        )
     names = server_hosts(x509.load_pem_x509_certificate((county.mosquitto_dir / "server.crt").read_bytes()))
     if host not in names:
-        raise _error(f"the county's server certificate names {', '.join(sorted(names))}, not {host}: the link "
-                     f"checks the name. Give one of those with --county-host, or run init on the county folder "
-                     f"again with --host {host} (it keeps the CA and every password) and install it there")
+        raise _error(
+            f"the county's server certificate names {', '.join(sorted(names))}, not {host}: the link "
+            f"checks the name. Give one of those with --county-host, or run init on the county folder "
+            f"again with --host {host} (it keeps the CA and every password) and install it there"
+        )
 
     notes: list[str] = []
     ldir = link_dir(hall)
     stored = {} if opts.rotate else stored_passwords(ldir / "county-link.conf")
     if old and old["county_site"] != county.site_id:
-        notes.append(f"this hall was bridged to {old['county_site']} until now: that bridge is replaced. Remove "
-                     f"its user there: `python -m provisioning bridge {hall.out} --county <that county's folder> "
-                     f"--remove`")
+        notes.append(
+            f"this hall was bridged to {old['county_site']} until now: that bridge is replaced. Remove "
+            f"its user there: `python -m provisioning bridge {hall.out} --county <that county's folder> "
+            f"--remove`"
+        )
         stored.pop(old.get("user"), None)
         shutil.rmtree(ldir, ignore_errors=True)
     password = stored.get(user) or new_password()
@@ -211,10 +219,19 @@ def link(hall_dir: str | Path, county_dir: str | Path, opts: BridgeOptions | Non
 
     # the hall's side: the link's user on the hall's Mosquitto, the link's files
     hall.state["upstream"] = {
-        "county_site": county.site_id, "county_name": county.state.get("site_name", county.site_id),
-        "county_dir": str(county.out), "host": host, "port": port, "user": user, "sites": sites,
-        "restart_timeout": " ".join(parts), "keepalive": opts.keepalive, "queue_limit": opts.queue_limit,
-        "queue_bytes": opts.queue_bytes, "link_port": link_port, "tunnel_port": link_port + 1,
+        "county_site": county.site_id,
+        "county_name": county.state.get("site_name", county.site_id),
+        "county_dir": str(county.out),
+        "host": host,
+        "port": port,
+        "user": user,
+        "sites": sites,
+        "restart_timeout": " ".join(parts),
+        "keepalive": opts.keepalive,
+        "queue_limit": opts.queue_limit,
+        "queue_bytes": opts.queue_bytes,
+        "link_port": link_port,
+        "tunnel_port": link_port + 1,
         "linked_at": _now(),
     }
     _set_hash(hall.mosquitto_dir / "passwd", LINK_USER, link_password)
@@ -233,8 +250,10 @@ def link(hall_dir: str | Path, county_dir: str | Path, opts: BridgeOptions | Non
         f"the hall's Mosquitto: do it outside opening hours)",
     ]
     if hall.state.get("bridges"):
-        notes.append(f"halls bridged into {hall.site_id} are carried on; after bridging another one into it, "
-                     f"run this command again")
+        notes.append(
+            f"halls bridged into {hall.site_id} are carried on; after bridging another one into it, "
+            f"run this command again"
+        )
     return notes
 
 
@@ -249,8 +268,10 @@ def unlink(hall_dir: str | Path, county_dir: str | Path) -> list[str]:
         _drop_hash(county.mosquitto_dir / "passwd", user)
         county._generate()
         county._save()
-        notes.append(f"county {county.site_id}: user {user} removed from the password file and the ACL "
-                     f"(run update-access.sh on the county server: the link is disconnected at the reload)")
+        notes.append(
+            f"county {county.site_id}: user {user} removed from the password file and the ACL "
+            f"(run update-access.sh on the county server: the link is disconnected at the reload)"
+        )
     up = hall.state.get("upstream")
     if up and up["county_site"] == county.site_id:
         del hall.state["upstream"]
@@ -258,8 +279,10 @@ def unlink(hall_dir: str | Path, county_dir: str | Path) -> list[str]:
         shutil.rmtree(link_dir(hall), ignore_errors=True)
         hall._generate()
         hall._save()
-        notes.append(f"hall {hall.site_id}: the link is gone from its bundle; on the hall server: "
-                     f"`systemctl disable --now {LINK_UNIT}`, then run update-access.sh")
+        notes.append(
+            f"hall {hall.site_id}: the link is gone from its bundle; on the hall server: "
+            f"`systemctl disable --now {LINK_UNIT}`, then run update-access.sh"
+        )
     if not notes:
         raise _error(f"hall {hall.site_id} has no bridge to {county.site_id}")
     return notes
@@ -280,10 +303,18 @@ def _drop_hash(path: Path, user: str) -> None:
 
 def _values(hall: Provisioner) -> dict:
     up = hall.state["upstream"]
-    return {"site": hall.site_id, "county_site": up["county_site"], "county_name": up["county_name"],
-            "link_dir": _link_dir_on_server(hall), "link_port": up["link_port"], "sites": up["sites"],
-            "tunnel_port": up["tunnel_port"], "host": up["host"], "port": up["port"],
-            "ca_name": ca_name(up["county_site"])}
+    return {
+        "site": hall.site_id,
+        "county_site": up["county_site"],
+        "county_name": up["county_name"],
+        "link_dir": _link_dir_on_server(hall),
+        "link_port": up["link_port"],
+        "sites": up["sites"],
+        "tunnel_port": up["tunnel_port"],
+        "host": up["host"],
+        "port": up["port"],
+        "ca_name": ca_name(up["county_site"]),
+    }
 
 
 def write_link_conf(hall: Provisioner, password: str, link_password: str) -> Path:
@@ -291,11 +322,23 @@ def write_link_conf(hall: Provisioner, password: str, link_password: str) -> Pat
 
     up = hall.state["upstream"]
     run_user = pwd.getpwuid(os.geteuid()).pw_name if hall.state["in_place"] else None  # the unit sets User=
-    text = render("county-link.conf.j2", **_values(hall), user=up["user"], password=password,
-                  link_user=LINK_USER, link_password=link_password, hall_port=hall.state["mqtt_port"],
-                  keepalive=up["keepalive"], restart_timeout=up["restart_timeout"], queue_limit=up["queue_limit"],
-                  queue_bytes=up["queue_bytes"], state_refresh_s=STATE_REFRESH_S, run_user=run_user,
-                  topics=bridged_topics(up["sites"]), handover=handover_topics(hall.site_id, up["county_site"]))
+    text = render(
+        "county-link.conf.j2",
+        **_values(hall),
+        user=up["user"],
+        password=password,
+        link_user=LINK_USER,
+        link_password=link_password,
+        hall_port=hall.state["mqtt_port"],
+        keepalive=up["keepalive"],
+        restart_timeout=up["restart_timeout"],
+        queue_limit=up["queue_limit"],
+        queue_bytes=up["queue_bytes"],
+        state_refresh_s=STATE_REFRESH_S,
+        run_user=run_user,
+        topics=bridged_topics(up["sites"]),
+        handover=handover_topics(hall.site_id, up["county_site"]),
+    )
     return write_secret(link_dir(hall) / "county-link.conf", text)
 
 
@@ -320,32 +363,50 @@ def acl_blocks(prov: Provisioner) -> str:
     out = []
     bridges = prov.state.get("bridges", {})
     if bridges:
-        out += ["", "# Halls bridged into this one (python -m provisioning bridge, role `bridge`): each may",
-                "# publish the state, events and node status of the halls it carries and its own hall's hand-overs",
-                "# to this one, and read nothing but this hall's answers to those."]
+        out += [
+            "",
+            "# Halls bridged into this one (python -m provisioning bridge, role `bridge`): each may",
+            "# publish the state, events and node status of the halls it carries and its own hall's hand-overs",
+            "# to this one, and read nothing but this hall's answers to those.",
+        ]
         for user, entry in sorted(bridges.items()):
-            out += ["", f"# {user}: {ROLE_TITLES['bridge']} (hall {entry['site']}, carries {', '.join(entry['sites'])})",
-                    f"user {user}", f"topic deny hall/{site}/reply/#"]
+            out += [
+                "",
+                f"# {user}: {ROLE_TITLES['bridge']} (hall {entry['site']}, carries {', '.join(entry['sites'])})",
+                f"user {user}",
+                f"topic deny hall/{site}/reply/#",
+            ]
             out += [f"topic write {t}" for t in bridged_topics(entry["sites"])]
             request, reply = handover_topics(entry["site"], site)
             out += [f"topic write {request}", f"topic read {reply}"]  # hand-overs to this hall, answers back
         # this hall's queue broker takes the hand-overs (a second block of the same user adds to its rights)
         for user in broker_users(prov):
-            out += ["", f"# {user}: also reads the hand-overs of tickets from the halls bridged into this one",
-                    f"user {user}"]
+            out += [
+                "",
+                f"# {user}: also reads the hand-overs of tickets from the halls bridged into this one",
+                f"user {user}",
+            ]
             out += [f"topic read {handover_topics(entry['site'], site)[0]}" for entry in bridges.values()]
     up = prov.state.get("upstream")
     if up:
-        out += ["", f"# {LINK_USER}: {ROLE_TITLES['link']} {up['county_site']} (python -m provisioning bridge, role",
-                "# `link`): reads the state, events and node status it carries and the hall's hand-overs; publishes",
-                "# nothing but the county's answers to those",
-                f"user {LINK_USER}", f"topic deny hall/{site}/reply/#"]
+        out += [
+            "",
+            f"# {LINK_USER}: {ROLE_TITLES['link']} {up['county_site']} (python -m provisioning bridge, role",
+            "# `link`): reads the state, events and node status it carries and the hall's hand-overs; publishes",
+            "# nothing but the county's answers to those",
+            f"user {LINK_USER}",
+            f"topic deny hall/{site}/reply/#",
+        ]
         out += [f"topic read {t}" for t in bridged_topics(up["sites"], RIGHTS["link"].read)]
         request, reply = handover_topics(site, up["county_site"])
         out += [f"topic read {request}", f"topic write {reply}"]  # hand-overs up, the answers down into the hall
         for user in broker_users(prov):
-            out += ["", f"# {user}: also reads the answers of {up['county_site']} to this hall's hand-overs",
-                    f"user {user}", f"topic read {reply}"]
+            out += [
+                "",
+                f"# {user}: also reads the answers of {up['county_site']} to this hall's hand-overs",
+                f"user {user}",
+                f"topic read {reply}",
+            ]
     return "\n".join(out) + "\n" if out else ""
 
 
@@ -358,33 +419,43 @@ def hall_side(prov: Provisioner, notes: list[str]) -> None:
     ldir = link_dir(prov)
     stored = stored_passwords(ldir / "county-link.conf")
     if up["user"] not in stored or LINK_USER not in stored:
-        notes.append(f"the link to {up['county_site']} has no {ldir / 'county-link.conf'} (copied away?): run "
-                     f"`bridge` again to make it")
+        notes.append(
+            f"the link to {up['county_site']} has no {ldir / 'county-link.conf'} (copied away?): run "
+            f"`bridge` again to make it"
+        )
         return
     write_link_conf(prov, stored[up["user"]], stored[LINK_USER])
     from .generate import render
 
     values = _values(prov)
-    write_public(ldir / "county-link.stunnel", render("county-link.stunnel.j2", **values,
-                                                      host_is_ip=_is_ip(values["host"])))
+    write_public(
+        ldir / "county-link.stunnel", render("county-link.stunnel.j2", **values, host_is_ip=_is_ip(values["host"]))
+    )
     write_public(ldir / "county-link.sh", render("county-link.sh.j2", **values), executable=True)
     write_public(ldir / LINK_UNIT, render("county-link.service.j2", **values))
     script = prov.node_dir(prov.server) / "install.sh"
     if script.exists():
         d = values["link_dir"]
-        text = script.read_text().rstrip("\n") + "\n" + "\n".join([
-            "",
-            f"# --- the link to {up['county_site']} (python -m provisioning bridge): a Mosquitto of its own, stunnel",
-            "command -v stunnel4 >/dev/null || apt-get install -y stunnel4",
-            f"install -d -m 0750 -o root -g mosquitto {d}",
-            f"install -m 0600 -o mosquitto -g mosquitto {LINK_DIR}/county-link.conf {d}/",
-            f"install -m 0644 -o root -g root {LINK_DIR}/{ca_name(up['county_site'])} {LINK_DIR}/county-link.sh "
-            f"{LINK_DIR}/county-link.stunnel {d}/",
-            f"install -m 0644 {LINK_DIR}/{LINK_UNIT} /etc/systemd/system/",
-            "systemctl daemon-reload",
-            f"systemctl enable {LINK_UNIT} && systemctl restart {LINK_UNIT}",
-            f'echo "{LINK_UNIT} started; journalctl -u {LINK_UNIT} shows its log"',
-        ]) + "\n"
+        text = (
+            script.read_text().rstrip("\n")
+            + "\n"
+            + "\n".join(
+                [
+                    "",
+                    f"# --- the link to {up['county_site']} (python -m provisioning bridge): a Mosquitto of its own, stunnel",
+                    "command -v stunnel4 >/dev/null || apt-get install -y stunnel4",
+                    f"install -d -m 0750 -o root -g mosquitto {d}",
+                    f"install -m 0600 -o mosquitto -g mosquitto {LINK_DIR}/county-link.conf {d}/",
+                    f"install -m 0644 -o root -g root {LINK_DIR}/{ca_name(up['county_site'])} {LINK_DIR}/county-link.sh "
+                    f"{LINK_DIR}/county-link.stunnel {d}/",
+                    f"install -m 0644 {LINK_DIR}/{LINK_UNIT} /etc/systemd/system/",
+                    "systemctl daemon-reload",
+                    f"systemctl enable {LINK_UNIT} && systemctl restart {LINK_UNIT}",
+                    f'echo "{LINK_UNIT} started; journalctl -u {LINK_UNIT} shows its log"',
+                ]
+            )
+            + "\n"
+        )
         write_public(script, text, executable=True)
 
 

@@ -77,8 +77,13 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-_jinja = Environment(loader=PackageLoader("provisioning", "templates"), undefined=StrictUndefined,
-                     keep_trailing_newline=True, trim_blocks=False, autoescape=False)
+_jinja = Environment(
+    loader=PackageLoader("provisioning", "templates"),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=False,
+    autoescape=False,
+)
 
 
 def render(template: str, **values: Any) -> str:
@@ -139,8 +144,10 @@ class Provisioner:
 
     def load(self) -> Provisioner:
         if not self.state_path.exists():
-            raise ProvisionError(f"{self.out} holds no provisioned hall (no {STATE_FILE}): run "
-                                 f"`python -m provisioning init SITE.yaml --out {self.out}` first")
+            raise ProvisionError(
+                f"{self.out} holds no provisioned hall (no {STATE_FILE}): run "
+                f"`python -m provisioning init SITE.yaml --out {self.out}` first"
+            )
         self.state = json.loads(self.state_path.read_text())
         return self
 
@@ -156,8 +163,10 @@ class Provisioner:
         return self.state["server_node"]
 
     def nodes(self) -> list[NodeSpec]:
-        return [NodeSpec(id=i, role=n["role"], zone=n.get("zone", "main"), counter_id=n.get("counter_id"))
-                for i, n in self.state["nodes"].items()]
+        return [
+            NodeSpec(id=i, role=n["role"], zone=n.get("zone", "main"), counter_id=n.get("counter_id"))
+            for i, n in self.state["nodes"].items()
+        ]
 
     def node_dir(self, node: str) -> Path:
         return self.out / "nodes" / node
@@ -200,13 +209,16 @@ class Provisioner:
                     f"refusing to provision a production hall: {site_path} has demo-only credentials "
                     f"({', '.join(demo)}). Their PINs are published with the sample; remove them (or give "
                     f"each person their own entry and PIN hash from `python -m queue_broker hash-pin`) "
-                    f"and run init again, or leave out --production for a demonstration hall.")
+                    f"and run init again, or leave out --production for a demonstration hall."
+                )
         old: dict[str, Any] = {}
         if self.state_path.exists():
             old = json.loads(self.state_path.read_text())
             if old.get("site_id") != cfg.site.id:
-                raise ProvisionError(f"{self.out} was provisioned for hall {old.get('site_id')!r}, not "
-                                     f"{cfg.site.id!r}: use another --out folder")
+                raise ProvisionError(
+                    f"{self.out} was provisioned for hall {old.get('site_id')!r}, not "
+                    f"{cfg.site.id!r}: use another --out folder"
+                )
         hosts = list(dict.fromkeys(opts.hosts)) or [socket.getfqdn() or "hall-server"]
         for port in (opts.mqtt_port, opts.mqtts_port):
             if not 1 <= port <= 65535:
@@ -219,8 +231,10 @@ class Provisioner:
         notes: list[str] = []
         for n in cfg.nodes:
             if n.id in revoked:
-                notes.append(f"node {n.id} is in the site file but was revoked on {revoked[n.id]}: no bundle "
-                             f"(`node add {n.id} --role {n.role}` admits it again)")
+                notes.append(
+                    f"node {n.id} is in the site file but was revoked on {revoked[n.id]}: no bundle "
+                    f"(`node add {n.id} --role {n.role}` admits it again)"
+                )
                 continue
             nodes[n.id] = {"role": n.role, "zone": n.zone, "counter_id": n.counter_id, "source": "site"}
         for node_id, n in old.get("nodes", {}).items():  # what `node add` (or init itself) added earlier
@@ -228,11 +242,15 @@ class Provisioner:
                 nodes[node_id] = n
         brokers = [i for i, n in nodes.items() if n["role"] == "broker"]
         if not brokers:  # the site file lists no queue broker: it still has one, as node "broker"
-            nodes = {"broker": {"role": "broker", "zone": "main", "counter_id": None, "source": "implicit"},
-                     **nodes}
+            nodes = {"broker": {"role": "broker", "zone": "main", "counter_id": None, "source": "implicit"}, **nodes}
             brokers = ["broker"]
-        server = old.get("server_node") if old.get("server_node") in brokers else \
-            "broker" if "broker" in brokers else brokers[0]
+        server = (
+            old.get("server_node")
+            if old.get("server_node") in brokers
+            else "broker"
+            if "broker" in brokers
+            else brokers[0]
+        )
         nodes = {server: nodes[server], **{k: v for k, v in nodes.items() if k != server}}
 
         # the site file is copied into DIR, so DIR alone is enough for node add / revoke later
@@ -272,14 +290,17 @@ class Provisioner:
         if not opts.production:
             demo = [o.id for o in [*cfg.operators, *cfg.supervisors] if o.demo_only]
             if demo:
-                notes.append(f"demo-only credentials present ({', '.join(demo)}): fine for a demonstration; "
-                             f"--production refuses them")
+                notes.append(
+                    f"demo-only credentials present ({', '.join(demo)}): fine for a demonstration; "
+                    f"--production refuses them"
+                )
         self._save()
         return Report(self.out, cfg.site.id, self.nodes(), notes)
 
     # ------------------------------------------------------------------ node add / revoke
-    def add_node(self, node_id: str, role: str, counter_id: str | None = None, zone: str | None = None,
-                 rotate: bool = False) -> Report:
+    def add_node(
+        self, node_id: str, role: str, counter_id: str | None = None, zone: str | None = None, rotate: bool = False
+    ) -> Report:
         """A new node, or with `rotate` a new password for an existing one (its zone and counter kept
         unless given)."""
         self.load()
@@ -300,19 +321,27 @@ class Provisioner:
         if role == "counter":
             known = [c.id for c in cfg.counters]
             if not counter_id:
-                raise ProvisionError(f"a counter terminal serves one counter: give --counter (one of {', '.join(known)})")
+                raise ProvisionError(
+                    f"a counter terminal serves one counter: give --counter (one of {', '.join(known)})"
+                )
             if counter_id not in known:
                 raise ProvisionError(f"hall {self.site_id} has no counter {counter_id!r} (it has {', '.join(known)})")
         elif counter_id:
             raise ProvisionError("--counter is only for role counter")
         if existing and not rotate:
-            raise ProvisionError(f"node {node_id} exists already ({existing['role']}); --rotate gives it a new "
-                                 f"password (the old one stops working at Mosquitto's next reload)")
+            raise ProvisionError(
+                f"node {node_id} exists already ({existing['role']}); --rotate gives it a new "
+                f"password (the old one stops working at Mosquitto's next reload)"
+            )
         if existing and existing["role"] != role:
             raise ProvisionError(f"node {node_id} is a {existing['role']}; revoke it before re-adding it as {role}")
         self.state["revoked"].pop(node_id, None)
-        self.state["nodes"][node_id] = {"role": role, "zone": zone, "counter_id": counter_id,
-                                        "source": existing["source"] if existing else "added"}
+        self.state["nodes"][node_id] = {
+            "role": role,
+            "zone": zone,
+            "counter_id": counter_id,
+            "source": existing["source"] if existing else "added",
+        }
         notes = self._generate(new_passwords={node_id})
         self._save()
         verb = "has a new password" if existing else "added"
@@ -331,16 +360,27 @@ class Provisioner:
             shutil.rmtree(self.node_dir(node_id))  # it held the password
         notes = self._generate()
         self._save()
-        return Report(self.out, self.site_id, self.nodes(),
-                      [f"node {node_id} revoked: removed from the password file and the ACL, bundle deleted",
-                       *notes, *self.reload_hint()])
+        return Report(
+            self.out,
+            self.site_id,
+            self.nodes(),
+            [
+                f"node {node_id} revoked: removed from the password file and the ACL, bundle deleted",
+                *notes,
+                *self.reload_hint(),
+            ],
+        )
 
     def reload_hint(self) -> list[str]:
         if self.state["in_place"]:
-            return [f"Mosquitto must re-read {self.mosquitto_dir}/passwd and acl: send it SIGHUP "
-                    f"(`kill -HUP <pid>`; --reload does it when `up` runs this hall)"]
-        return [f"On the hall server: copy {self.node_dir(self.server)} there and run `sudo sh update-access.sh` "
-                f"(installs passwd and acl, then `systemctl reload hall-mosquitto`, i.e. SIGHUP)"]
+            return [
+                f"Mosquitto must re-read {self.mosquitto_dir}/passwd and acl: send it SIGHUP "
+                f"(`kill -HUP <pid>`; --reload does it when `up` runs this hall)"
+            ]
+        return [
+            f"On the hall server: copy {self.node_dir(self.server)} there and run `sudo sh update-access.sh` "
+            f"(installs passwd and acl, then `systemctl reload hall-mosquitto`, i.e. SIGHUP)"
+        ]
 
     def reload_running(self) -> str:
         """SIGHUP the Mosquitto that `up` runs from this folder (its pid file), if it is running."""
@@ -382,8 +422,10 @@ class Provisioner:
             pw = None if node.id in new_passwords else _node_env_password(self.node_dir(node.id) / "node.env")
             if pw is None and node.id in old_hashes and node.id not in new_passwords:
                 hashes[node.id] = old_hashes[node.id]
-                notes.append(f"{node.id}: its bundle has no node.env (copied away?); its password is kept, but "
-                             f"no new bundle is written (`node add {node.id} --role {node.role} --rotate` makes one)")
+                notes.append(
+                    f"{node.id}: its bundle has no node.env (copied away?); its password is kept, but "
+                    f"no new bundle is written (`node add {node.id} --role {node.role} --rotate` makes one)"
+                )
                 continue
             pw = pw or new_password()
             passwords[node.id] = pw
@@ -415,15 +457,20 @@ class Provisioner:
     def _values(self) -> dict[str, Any]:
         s = self.state
         return {
-            "site": s["site_id"], "site_file": s["site_file"], "mqtt_port": s["mqtt_port"],
-            "mqtts_port": s["mqtts_port"], "bind": s["bind"], "conf_dir": self._conf_dir(),
+            "site": s["site_id"],
+            "site_file": s["site_file"],
+            "mqtt_port": s["mqtt_port"],
+            "mqtts_port": s["mqtts_port"],
+            "bind": s["bind"],
+            "conf_dir": self._conf_dir(),
             # in place, Mosquitto runs as whoever runs it here (as root it would switch to user
             # mosquitto, who cannot read the 0600 files in DIR)
             "run_user": pwd.getpwuid(os.geteuid()).pw_name if s["in_place"] else "mosquitto",
         }
 
-    def _bundle(self, node: NodeSpec, password: str, raw: dict, cfg: SiteConfig, ca_pem: bytes,
-                common: dict[str, Any]) -> None:
+    def _bundle(
+        self, node: NodeSpec, password: str, raw: dict, cfg: SiteConfig, ca_pem: bytes, common: dict[str, Any]
+    ) -> None:
         d = self.node_dir(node.id)
         etc, data = self._etc(node.id), self._data(node.id)
         server = node.id == self.server
@@ -467,12 +514,20 @@ class Provisioner:
             site.pop("supervisors", None)
         listed = {n.get("id") for n in raw.get("nodes") or []}
         site["nodes"] = [n for n in raw.get("nodes") or [] if n.get("id") in self.state["nodes"]]
-        site["nodes"] += [{k: v for k, v in {"id": n.id, "role": n.role, "zone": n.zone,
-                                             "counter_id": n.counter_id}.items() if v is not None}
-                          for n in self.nodes() if n.id not in listed]
+        site["nodes"] += [
+            {
+                k: v
+                for k, v in {"id": n.id, "role": n.role, "zone": n.zone, "counter_id": n.counter_id}.items()
+                if v is not None
+            }
+            for n in self.nodes()
+            if n.id not in listed
+        ]
         site_model(site)
-        header = (f"# Site file of hall {self.site_id} for board {node.id} ({node.role}), generated by\n"
-                  f"# python -m provisioning from {self.state['site_file']}: edit that file and run init again.\n")
+        header = (
+            f"# Site file of hall {self.site_id} for board {node.id} ({node.role}), generated by\n"
+            f"# python -m provisioning from {self.state['site_file']}: edit that file and run init again.\n"
+        )
         write_public(d / "site.yaml", header + yaml.safe_dump(site, allow_unicode=True, sort_keys=False, width=110))
         services_file = raw.get("services_file")
         if services_file:
@@ -482,18 +537,31 @@ class Provisioner:
         program = PROGRAMS[node.role]
         unit = f"hall-{node.role}.service" if program else None
         python = self.state["python"]
-        values = {**common, "node": node.id, "role": node.role, "title": ROLE_TITLES[node.role], "etc": etc,
-                  "server": server, "graphical": bool(program and program.graphical),
-                  "services_file": services_file, "unit": unit, "python_dir": str(Path(python).parent.parent),
-                  "rules": node.role != "gateway"}
+        values = {
+            **common,
+            "node": node.id,
+            "role": node.role,
+            "title": ROLE_TITLES[node.role],
+            "etc": etc,
+            "server": server,
+            "graphical": bool(program and program.graphical),
+            "services_file": services_file,
+            "unit": unit,
+            "python_dir": str(Path(python).parent.parent),
+            "rules": node.role != "gateway",
+        }
         for stale in d.glob("hall-*.service"):
             if stale.name not in (unit, "hall-mosquitto.service"):
                 stale.unlink()
         if program:
             command = " ".join(program.argv(python, f"{etc}/site.yaml", node.id))
             template = "graphical.service.j2" if program.graphical else "node.service.j2"
-            write_public(d / unit, render(template, **values, command=command, notify=program.notify,
-                                          groups=ROLE_GROUPS.get(node.role, "")))
+            write_public(
+                d / unit,
+                render(
+                    template, **values, command=command, notify=program.notify, groups=ROLE_GROUPS.get(node.role, "")
+                ),
+            )
         if program and program.graphical:
             write_public(d / "lockdown.sh", render("lockdown.sh.j2", **values), executable=True)
             write_public(d / "hall-session.pam", render("hall-session.pam.j2", **values))
@@ -516,12 +584,16 @@ def device_rules(devices) -> list[dict[str, str]]:
             continue
         v, p = _usb_id(vendor), _usb_id(product)
         if d.kind == "printer":
-            rule = (f'SUBSYSTEM=="usb", ENV{{DEVTYPE}}=="usb_device", ATTR{{idVendor}}=="{v}", '
-                    f'ATTR{{idProduct}}=="{p}", GROUP="hall", MODE="0660", SYMLINK+="hall/{d.id}"')
+            rule = (
+                f'SUBSYSTEM=="usb", ENV{{DEVTYPE}}=="usb_device", ATTR{{idVendor}}=="{v}", '
+                f'ATTR{{idProduct}}=="{p}", GROUP="hall", MODE="0660", SYMLINK+="hall/{d.id}"'
+            )
         else:
             # an input device (scanner, keypad, rating pad): also kept away from the screen's compositor
-            rule = (f'SUBSYSTEM=="input", KERNEL=="event[0-9]*", ATTRS{{idVendor}}=="{v}", ATTRS{{idProduct}}=="{p}", '
-                    f'GROUP="hall", MODE="0660", SYMLINK+="hall/{d.id}", ENV{{LIBINPUT_IGNORE_DEVICE}}="1"')
+            rule = (
+                f'SUBSYSTEM=="input", KERNEL=="event[0-9]*", ATTRS{{idVendor}}=="{v}", ATTRS{{idProduct}}=="{p}", '
+                f'GROUP="hall", MODE="0660", SYMLINK+="hall/{d.id}", ENV{{LIBINPUT_IGNORE_DEVICE}}="1"'
+            )
         out.append({"id": d.id, "kind": d.kind, "backend": d.backend, "rule": rule})
     return out
 

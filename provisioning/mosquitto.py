@@ -57,9 +57,16 @@ def basic_config(port: int, host: str = "127.0.0.1") -> str:
 class MosquittoProcess:
     """A mosquitto child process. `config` is the file's text; `port` the port to wait for."""
 
-    def __init__(self, port: int | None = None, config: str | None = None, workdir: str | os.PathLike | None = None,
-                 host: str = "127.0.0.1", *, new_session: bool = True,
-                 preexec_fn: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        port: int | None = None,
+        config: str | None = None,
+        workdir: str | os.PathLike | None = None,
+        host: str = "127.0.0.1",
+        *,
+        new_session: bool = True,
+        preexec_fn: Callable[[], None] | None = None,
+    ):
         self.binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         self.host = host
         self.port = port or free_port(host)
@@ -85,8 +92,13 @@ class MosquittoProcess:
             raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
         self.config_path.write_text(self.config_text)
         log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([self.binary, "-c", str(self.config_path)], stdout=log, stderr=log,
-                                     start_new_session=self._new_session, preexec_fn=self._preexec_fn)
+        self.proc = subprocess.Popen(
+            [self.binary, "-c", str(self.config_path)],
+            stdout=log,
+            stderr=log,
+            start_new_session=self._new_session,
+            preexec_fn=self._preexec_fn,
+        )
         log.close()  # the child has its own copy
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

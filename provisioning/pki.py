@@ -36,15 +36,18 @@ class Authority:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _name(common_name: str, site_id: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"hall {site_id}"),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"hall {site_id}"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
 
 
 def make_ca(site_id: str, now: datetime | None = None) -> Authority:
@@ -60,9 +63,20 @@ def make_ca(site_id: str, now: datetime | None = None) -> Authority:
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=CA_DAYS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
@@ -99,16 +113,20 @@ def server_hosts(cert: x509.Certificate) -> set[str]:
     return {str(v) for v in san.get_values_for_type(x509.IPAddress)} | set(san.get_values_for_type(x509.DNSName))
 
 
-def issue_server_cert(ca: Authority, site_id: str, hosts: list[str], cert_path: Path, key_path: Path,
-                      now: datetime | None = None) -> bool:
+def issue_server_cert(
+    ca: Authority, site_id: str, hosts: list[str], cert_path: Path, key_path: Path, now: datetime | None = None
+) -> bool:
     """Write the MQTT server's key and certificate unless the present ones still fit (same CA, the same
     hosts, more than 30 days left). Returns True when a new certificate was issued."""
     now = now or datetime.now(UTC)
     wanted = set(dict.fromkeys([*hosts, *LOOPBACK_NAMES]))
     if cert_path.exists() and key_path.exists():
         old = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        if (old.issuer == ca.cert.subject and server_hosts(old) == wanted
-                and old.not_valid_after_utc - now > timedelta(days=30)):
+        if (
+            old.issuer == ca.cert.subject
+            and server_hosts(old) == wanted
+            and old.not_valid_after_utc - now > timedelta(days=30)
+        ):
             try:
                 old.verify_directly_issued_by(ca.cert)
                 return False
@@ -124,9 +142,20 @@ def issue_server_cert(ca: Authority, site_id: str, hosts: list[str], cert_path: 
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + timedelta(days=SERVER_DAYS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=True, key_cert_sign=False,
-                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=True,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(_san(hosts), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)

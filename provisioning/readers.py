@@ -79,8 +79,11 @@ def add(county_dir: str | Path, name: str, node: str | None = None, rotate: bool
     prov = Provisioner(county_dir).load()
     if not LEVEL_ID_RE.match(name or ""):
         raise _error(f"reader name {name!r} may use only letters, digits, '_', '.' and '-' (1-64)")
-    taken = {**{n: "a node" for n in prov.state["nodes"]}, **{u: "a hall's bridge" for u in prov.state.get("bridges", {})},
-             bridge.LINK_USER: "the county link"}
+    taken = {
+        **{n: "a node" for n in prov.state["nodes"]},
+        **{u: "a hall's bridge" for u in prov.state.get("bridges", {})},
+        bridge.LINK_USER: "the county link",
+    }
     if name in taken:
         raise _error(f"{name} is the user name of {taken[name]} of hall {prov.site_id}: give the reader another name")
     old = readers(prov).get(name)
@@ -126,11 +129,17 @@ def remove(county_dir: str | Path, name: str) -> list[str]:
 
 def _write_files(prov: Provisioner, name: str, password: str) -> None:
     d = reader_dir(prov, name)
-    write_secret(d / "county.env", "\n".join([
-        f"# County reader {name} of hall {prov.site_id} (role {ROLE}). SECRET, mode 0600: the reader's password.",
-        "# Put this line in the supervisor tablet's environment (its node.env); never in a site file.",
-        f"{ENV_VAR}={url(prov, name, password)}",
-    ]) + "\n")
+    write_secret(
+        d / "county.env",
+        "\n".join(
+            [
+                f"# County reader {name} of hall {prov.site_id} (role {ROLE}). SECRET, mode 0600: the reader's password.",
+                "# Put this line in the supervisor tablet's environment (its node.env); never in a site file.",
+                f"{ENV_VAR}={url(prov, name, password)}",
+            ]
+        )
+        + "\n",
+    )
     write_public(d / "ca.crt", (prov.out / "ca" / "ca.crt").read_bytes())
 
 
@@ -148,8 +157,9 @@ def keep(prov: Provisioner, old_hashes: dict[str, str], notes: list[str]) -> dic
     for name in readers(prov):
         password = stored_password(prov, name)
         if name not in old_hashes or password is None:
-            notes.append(f"reader {name} has no password here (readers/{name}/ copied away?): run "
-                         f"`reader {name} --rotate`")
+            notes.append(
+                f"reader {name} has no password here (readers/{name}/ copied away?): run `reader {name} --rotate`"
+            )
             continue
         kept[name] = old_hashes[name]
         _write_files(prov, name, password)
@@ -159,9 +169,13 @@ def keep(prov: Provisioner, old_hashes: dict[str, str], notes: list[str]) -> dic
 def acl_blocks(prov: Provisioner) -> str:
     site, out = prov.site_id, []
     for name in sorted(readers(prov)):
-        out += ["", f"# {name}: {ROLE_TITLES[ROLE]} (python -m provisioning reader, role `{ROLE}`): reads the",
-                "# state, events and node status of this hall and of the halls bridged into it; publishes nothing",
-                f"user {name}", f"topic deny hall/{site}/reply/#"]
+        out += [
+            "",
+            f"# {name}: {ROLE_TITLES[ROLE]} (python -m provisioning reader, role `{ROLE}`): reads the",
+            "# state, events and node status of this hall and of the halls bridged into it; publishes nothing",
+            f"user {name}",
+            f"topic deny hall/{site}/reply/#",
+        ]
         out += [f"topic read {expand(t, s, name, None)}" for s in _sites(prov) for t in RIGHTS[ROLE].read]
     return "\n".join(out) + "\n" if out else ""
 

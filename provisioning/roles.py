@@ -26,15 +26,18 @@ class Rights:
 
 RIGHTS: dict[str, Rights] = {
     "broker": Rights(publish=("#",), read=("#",)),
-    "kiosk": Rights(publish=("cmd/ticket/#", "node/{node}/#"),
-                    read=("reply/{node}", "state/#", "event/called")),
-    "counter": Rights(publish=("cmd/counter/{counter}/#", "cmd/rating/submit", "node/{node}/#"),
-                      read=("reply/{node}", "state/#", "event/#")),
+    "kiosk": Rights(publish=("cmd/ticket/#", "node/{node}/#"), read=("reply/{node}", "state/#", "event/called")),
+    "counter": Rights(
+        publish=("cmd/counter/{counter}/#", "cmd/rating/submit", "node/{node}/#"),
+        read=("reply/{node}", "state/#", "event/#"),
+    ),
     "display": Rights(publish=("node/{node}/#",), read=("state/#", "event/#")),
     "voice": Rights(publish=("node/{node}/#",), read=("state/#", "event/#")),
     "gateway": Rights(publish=("cmd/appointment/#",), read=("reply/{node}",)),
-    "supervisor": Rights(publish=("cmd/supervisor/#", "cmd/counter/+/#", "cmd/appointment/#"),
-                         read=("reply/{node}", "state/#", "event/#", "node/#")),
+    "supervisor": Rights(
+        publish=("cmd/supervisor/#", "cmd/counter/+/#", "cmd/appointment/#"),
+        read=("reply/{node}", "state/#", "event/#", "node/#"),
+    ),
     # Additive, and not a node role of a hall (not in ROLES): a township hall's Mosquitto bridge as a
     # user of its county's broker (provisioning/bridge.py, docs/county.md). Here `{site}` is the
     # bridged hall's site, not the county's: it may publish what a county needs of that hall and

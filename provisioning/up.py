@@ -79,8 +79,10 @@ def choose_port(preferred: int, explicit: int | None, taken: set[int], say) -> i
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         if port not in taken:
-            say(f"port {preferred} is taken on 127.0.0.1 (another MQTT broker?): this hall uses {port} instead "
-                f"and leaves the other one alone")
+            say(
+                f"port {preferred} is taken on 127.0.0.1 (another MQTT broker?): this hall uses {port} instead "
+                f"and leaves the other one alone"
+            )
             return port
 
 
@@ -119,8 +121,12 @@ class Hall:
         taken.add(p1)
         p2 = choose_port(8883, mqtts_port, taken, say)
         prov = Provisioner(self.workdir)
-        report = prov.init(self.site, Options(hosts=["127.0.0.1"], mqtt_port=p1, mqtts_port=p2, bind="127.0.0.1",
-                                              in_place=True, python=sys.executable))
+        report = prov.init(
+            self.site,
+            Options(
+                hosts=["127.0.0.1"], mqtt_port=p1, mqtts_port=p2, bind="127.0.0.1", in_place=True, python=sys.executable
+            ),
+        )
         for note in report.notes:
             say(f"  {note}")
         self.prov = prov
@@ -129,8 +135,9 @@ class Hall:
         run.mkdir(exist_ok=True)
 
         conf = (prov.mosquitto_dir / "mosquitto.conf").read_text()
-        self.mosquitto = MosquittoProcess(port=p1, config=conf, workdir=run, new_session=True,
-                                          preexec_fn=_die_with_parent)
+        self.mosquitto = MosquittoProcess(
+            port=p1, config=conf, workdir=run, new_session=True, preexec_fn=_die_with_parent
+        )
         self.mosquitto.start()
         deadline = time.monotonic() + 10
         while not port_open("127.0.0.1", p2):
@@ -138,8 +145,10 @@ class Hall:
                 raise RuntimeError(f"Mosquitto did not open its TLS listener {p2}; see {self.mosquitto.log_path}")
             time.sleep(0.02)
         (run / "mosquitto.pid").write_text(f"{self.mosquitto.proc.pid}\n")
-        say(f"Mosquitto (pid {self.mosquitto.proc.pid}): 127.0.0.1:{p1} for the hall server's processes, "
-            f"127.0.0.1:{p2} TLS for the nodes; log {self.mosquitto.log_path}")
+        say(
+            f"Mosquitto (pid {self.mosquitto.proc.pid}): 127.0.0.1:{p1} for the hall server's processes, "
+            f"127.0.0.1:{p2} TLS for the nodes; log {self.mosquitto.log_path}"
+        )
 
         # the queue broker, with an sd_notify socket of ours
         sock_path = run / "notify.sock"
@@ -147,20 +156,29 @@ class Hall:
         self.notify_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify_sock.bind(str(sock_path))
         server = prov.server
-        self._spawn(server, "queue broker", PROGRAMS["broker"].argv(sys.executable, self._site_of(server), server),
-                    env_file=prov.node_dir(server) / "node.env", core=True,
-                    extra_env={"NOTIFY_SOCKET": str(sock_path)})
+        self._spawn(
+            server,
+            "queue broker",
+            PROGRAMS["broker"].argv(sys.executable, self._site_of(server), server),
+            env_file=prov.node_dir(server) / "node.env",
+            core=True,
+            extra_env={"NOTIFY_SOCKET": str(sock_path)},
+        )
         deadline = time.monotonic() + READY_TIMEOUT_S
         while not self.ready:
             self._read_notify(0.1)
             if self.children[-1].proc.poll() is not None:
-                raise RuntimeError(f"the queue broker exited with {self.children[-1].proc.returncode}; "
-                                   f"see {self.children[-1].log}")
+                raise RuntimeError(
+                    f"the queue broker exited with {self.children[-1].proc.returncode}; see {self.children[-1].log}"
+                )
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the queue broker sent no READY=1 within {READY_TIMEOUT_S:g} s; "
-                                   f"see {self.children[-1].log}")
-        say(f"queue broker (pid {self.children[-1].proc.pid}) is ready (sd_notify READY=1); "
-            f"data in {self.workdir / 'var' / server}")
+                raise RuntimeError(
+                    f"the queue broker sent no READY=1 within {READY_TIMEOUT_S:g} s; see {self.children[-1].log}"
+                )
+        say(
+            f"queue broker (pid {self.children[-1].proc.pid}) is ready (sd_notify READY=1); "
+            f"data in {self.workdir / 'var' / server}"
+        )
 
         skipped = []
         for node in prov.nodes():
@@ -170,18 +188,26 @@ class Hall:
             if node.role == "broker":
                 skipped.append(f"{node.id} (a second broker-role user: credentials only)")
             elif program is None:
-                skipped.append(f"{node.id} ({node.role}: run by a third party; its credentials are in "
-                               f"{prov.node_dir(node.id) / 'node.env'})")
+                skipped.append(
+                    f"{node.id} ({node.role}: run by a third party; its credentials are in "
+                    f"{prov.node_dir(node.id) / 'node.env'})"
+                )
             elif not program.present():
                 skipped.append(f"{node.id} ({node.role}: no {program.module}/__main__.py in this checkout yet)")
             else:
                 window = None
                 if program.graphical:
                     display = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")
-                    window = f"window '{node.id}' on display {display}" if display else \
-                        "no screen here: drawn off screen"
-                self._spawn(node.id, node.role, program.argv(sys.executable, self._site_of(node.id), node.id),
-                            env_file=prov.node_dir(node.id) / "node.env", window=window)
+                    window = (
+                        f"window '{node.id}' on display {display}" if display else "no screen here: drawn off screen"
+                    )
+                self._spawn(
+                    node.id,
+                    node.role,
+                    program.argv(sys.executable, self._site_of(node.id), node.id),
+                    env_file=prov.node_dir(node.id) / "node.env",
+                    window=window,
+                )
         link_skipped = self._start_county_link()
         if link_skipped:
             skipped.append(link_skipped)
@@ -198,17 +224,29 @@ class Hall:
             return f"county-link (to {up['county_site']}: stunnel4 or mosquitto is not installed here)"
         if not (d / "county-link.conf").exists():
             return f"county-link (to {up['county_site']}: no {d / 'county-link.conf'}; run `bridge` again)"
-        self._spawn("county-link", f"link to {up['county_site']}",
-                    ["bash", str(d / "county-link.sh"), str(d / "county-link.conf"), str(d / "county-link.stunnel")],
-                    env_file=None, extra_env=tools)
+        self._spawn(
+            "county-link",
+            f"link to {up['county_site']}",
+            ["bash", str(d / "county-link.sh"), str(d / "county-link.conf"), str(d / "county-link.stunnel")],
+            env_file=None,
+            extra_env=tools,
+        )
         self.children[-1].restart_at = 0.0  # restarted when it ends (see watch)
         return None
 
     def _site_of(self, node: str) -> str:
         return str(self.prov.node_dir(node) / "site.yaml")
 
-    def _spawn(self, name: str, what: str, argv: list[str], env_file: Path | None, core: bool = False,
-               extra_env: dict[str, str] | None = None, window: str | None = None) -> Child:
+    def _spawn(
+        self,
+        name: str,
+        what: str,
+        argv: list[str],
+        env_file: Path | None,
+        core: bool = False,
+        extra_env: dict[str, str] | None = None,
+        window: str | None = None,
+    ) -> Child:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HALL_") and k != "NOTIFY_SOCKET"}
         env.update(read_node_env(env_file) if env_file else {})
         env.update(extra_env or {})
@@ -220,8 +258,15 @@ class Hall:
         env.setdefault("KIVY_HOME", str(kivy_home))
         log_path = self.workdir / "logs" / f"{name}.log"
         with open(log_path, "ab") as log:
-            proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    env=env, cwd=str(REPO), preexec_fn=_die_with_parent)
+            proc = subprocess.Popen(
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=str(REPO),
+                preexec_fn=_die_with_parent,
+            )
         child = Child(name, what, proc, log_path, core=core, window=window, argv=argv, env=env)
         self.children.append(child)
         return child
@@ -232,8 +277,15 @@ class Hall:
         for c in self.children:
             if c.ended and c.restart_at is not None and now >= c.restart_at:
                 with open(c.log, "ab") as log:
-                    c.proc = subprocess.Popen(c.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                              env=c.env, cwd=str(REPO), preexec_fn=_die_with_parent)
+                    c.proc = subprocess.Popen(
+                        c.argv,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                        env=c.env,
+                        cwd=str(REPO),
+                        preexec_fn=_die_with_parent,
+                    )
                 c.ended = False
                 self.say(f"{c.name} started again (pid {c.proc.pid})")
 
@@ -246,8 +298,10 @@ class Hall:
             say(f"  {c.name:<16} pid {c.proc.pid:<8} log {c.log}" + (f"   {c.window}" if c.window else ""))
         for s in skipped:
             say(f"  skipped: {s}")
-        say(f"  MQTT: 127.0.0.1:{p1} (loopback, password) and 127.0.0.1:{p2} (TLS, password); each node's "
-            f"credentials are in {self.workdir / 'nodes'}/<node>/node.env")
+        say(
+            f"  MQTT: 127.0.0.1:{p1} (loopback, password) and 127.0.0.1:{p2} (TLS, password); each node's "
+            f"credentials are in {self.workdir / 'nodes'}/<node>/node.env"
+        )
         say("Ctrl-C (or SIGTERM) stops the whole hall.")
 
     # ------------------------------------------------------------------ run
@@ -300,8 +354,10 @@ class Hall:
             late = time.monotonic() - self.last_watchdog
             if self.ready and late > WATCHDOG_LATE_S and not warned_watchdog:
                 broker_log = next(c.log for c in self.children if c.core)
-                self.say(f"the queue broker sent no WATCHDOG=1 for {late:.0f} s: it may be hung (systemd would "
-                         f"restart it); see {broker_log}")
+                self.say(
+                    f"the queue broker sent no WATCHDOG=1 for {late:.0f} s: it may be hung (systemd would "
+                    f"restart it); see {broker_log}"
+                )
                 warned_watchdog = True
             elif late < WATCHDOG_LATE_S:
                 warned_watchdog = False
@@ -350,8 +406,9 @@ def _interrupt(signum, _frame) -> None:
     raise KeyboardInterrupt
 
 
-def run_up(site: str, workdir: str | None = None, mqtt_port: int | None = None, mqtts_port: int | None = None,
-           say=_say) -> int:
+def run_up(
+    site: str, workdir: str | None = None, mqtt_port: int | None = None, mqtts_port: int | None = None, say=_say
+) -> int:
     site_path = Path(site)
     if site_path.is_dir():
         site_path = site_path / "site.yaml"

@@ -219,8 +219,14 @@ class HallLink:
         if self.connected.is_set():
             self._client.subscribe(topic_filter, qos)
 
-    def publish(self, topic: str, data: Message | dict | bytes | str, qos: int = 1, retain: bool = False,
-                properties: Properties | None = None) -> mqtt.MQTTMessageInfo:
+    def publish(
+        self,
+        topic: str,
+        data: Message | dict | bytes | str,
+        qos: int = 1,
+        retain: bool = False,
+        properties: Properties | None = None,
+    ) -> mqtt.MQTTMessageInfo:
         return self._client.publish(topic, _payload(data), qos=qos, retain=retain, properties=properties)
 
     def set_retained(self, topic: str, data: Message | dict | bytes | str) -> None:
@@ -281,7 +287,9 @@ class HallLink:
                 self._pending.pop(pending.correlation, None)
         if payload is None:
             state = "offline" if not self.connected.is_set() else "no reply"
-            raise LinkTimeout(f"{state}: the hall server did not answer {topic.rsplit('/', 2)[-2:]} within {timeout:g} s")
+            raise LinkTimeout(
+                f"{state}: the hall server did not answer {topic.rsplit('/', 2)[-2:]} within {timeout:g} s"
+            )
         try:
             reply = json.loads(payload)
         except json.JSONDecodeError:

@@ -47,12 +47,19 @@ class LinkTap:
 
     def __init__(self, service: Any, registry: CollectorRegistry):
         self.topics = service.topics
-        self.received = Counter("hall_mqtt_messages_received", "MQTT messages received by the broker",
-                                ["family"], registry=registry)
-        self.published = Counter("hall_mqtt_messages_published", "MQTT messages published by the broker",
-                                 ["family"], registry=registry)
-        self.latency = Histogram("hall_command_latency_seconds", "From a request's arrival to its reply",
-                                 ["kind"], buckets=LATENCY_BUCKETS, registry=registry)
+        self.received = Counter(
+            "hall_mqtt_messages_received", "MQTT messages received by the broker", ["family"], registry=registry
+        )
+        self.published = Counter(
+            "hall_mqtt_messages_published", "MQTT messages published by the broker", ["family"], registry=registry
+        )
+        self.latency = Histogram(
+            "hall_command_latency_seconds",
+            "From a request's arrival to its reply",
+            ["kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
         self._arrivals: OrderedDict[tuple[str | None, bytes], tuple[float, str]] = OrderedDict()
         self._lock = threading.Lock()
         link = service.link
@@ -122,8 +129,7 @@ class HallCollector:
 
         waiting = GaugeMetricFamily("hall_queue_waiting", "Citizens waiting now", labels=["queue"])
         longest = GaugeMetricFamily("hall_queue_longest_wait_seconds", "The longest wait now", labels=["queue"])
-        estimate = GaugeMetricFamily("hall_queue_estimated_wait_seconds", "Estimate for a new ticket",
-                                     labels=["queue"])
+        estimate = GaugeMetricFamily("hall_queue_estimated_wait_seconds", "Estimate for a new ticket", labels=["queue"])
         for qid in list(engine.queues):
             view = engine.queue_view(qid, now)
             waiting.add_metric([qid], view["waiting"])
@@ -157,8 +163,9 @@ class HallCollector:
             counters.add_metric([status], n)
         out += [counters, open_]
 
-        alerts_open = GaugeMetricFamily("hall_alerts_open", "Alerts neither acknowledged nor cleared",
-                                        labels=["kind", "severity"])
+        alerts_open = GaugeMetricFamily(
+            "hall_alerts_open", "Alerts neither acknowledged nor cleared", labels=["kind", "severity"]
+        )
         alerts_active = GaugeMetricFamily("hall_alerts_active", "Alerts not cleared", labels=["kind", "severity"])
         open_n: dict[tuple[str, str], int] = {}
         active_n: dict[tuple[str, str], int] = {}
@@ -203,8 +210,11 @@ class HallCollector:
             ratings.add_metric([level], n)
         out.append(ratings)
 
-        out.append(CounterMetricFamily("hall_commands", "Requests that changed something",
-                                       value=getattr(svc, "commands_done", 0)))
+        out.append(
+            CounterMetricFamily(
+                "hall_commands", "Requests that changed something", value=getattr(svc, "commands_done", 0)
+            )
+        )
         out.append(CounterMetricFamily("hall_batches", "Committed batches", value=getattr(svc, "batches_done", 0)))
         return out
 

@@ -34,7 +34,7 @@ def id_numbers_in(text: str) -> set[str]:
     for run in re.finditer(r"\d{17,}[\dXx]?", text):
         s = run.group().upper()
         for i in range(len(s) - 17):
-            cand = s[i:i + 18]
+            cand = s[i : i + 18]
             if cand[:17].isdigit() and check_digit(cand[:17]) == cand[17]:
                 found.add(cand)
     return found

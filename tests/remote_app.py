@@ -55,8 +55,9 @@ class RemoteApp:
     state_keys: tuple[str, ...] = ()
     shot_prefix = ""
 
-    def __init__(self, name: str, module: str, args: list[str], mqtt_url: str, workdir: Path, *,
-                 env: dict | None = None):
+    def __init__(
+        self, name: str, module: str, args: list[str], mqtt_url: str, workdir: Path, *, env: dict | None = None
+    ):
         self.name = name
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -78,8 +79,9 @@ class RemoteApp:
             full_env.pop("DISPLAY", None)  # SDL then renders offscreen
         self.started = time.perf_counter()
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, env=full_env,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module, *args], cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT
+        )
         self.conn = None
         self.taps = 0
 

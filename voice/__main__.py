@@ -24,8 +24,11 @@ def _settings(args: argparse.Namespace, site_path: Path | None) -> SpeechSetting
     if path is None and site_path is not None and (site_path.parent / "voice.yaml").exists():
         path = site_path.parent / "voice.yaml"
     settings = load_settings(path)
-    overrides = {k: getattr(args, k) for k in ("engine", "player", "output_dir", "cache_dir", "playback_log")
-                 if getattr(args, k, None) is not None}
+    overrides = {
+        k: getattr(args, k)
+        for k in ("engine", "player", "output_dir", "cache_dir", "playback_log")
+        if getattr(args, k, None) is not None
+    }
     if getattr(args, "player_command", None):
         overrides["player_command"] = args.player_command.split()
         overrides.setdefault("player", "command")
@@ -52,8 +55,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
     node.start()
-    logging.getLogger("voice").info("voice node %s (zone %s) running; log %s", node.node_id, node.zone,
-                                    node.playlog.path)
+    logging.getLogger("voice").info(
+        "voice node %s (zone %s) running; log %s", node.node_id, node.zone, node.playlog.path
+    )
     done.wait()
     node.stop()
     return 0
@@ -76,8 +80,16 @@ def cmd_render(args: argparse.Namespace) -> int:
         composer = Composer(voice, settings, SegmentCache(settings.cache_dir or cache_default, engine))
         from datetime import UTC, datetime
 
-        event = CalledEvent(at=datetime.now(UTC), ticket_id="cli", number=args.number, queue_id="cli",
-                            counter_id="cli", counter_number=args.counter, counter_name="", recall=0)
+        event = CalledEvent(
+            at=datetime.now(UTC),
+            ticket_id="cli",
+            number=args.number,
+            queue_id="cli",
+            counter_id="cli",
+            counter_number=args.counter,
+            counter_name="",
+            recall=0,
+        )
         announcement = composer.render(composer.called(event), Path(args.out))
         engine.close()
     except (TtsError, ValueError) as exc:

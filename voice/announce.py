@@ -75,14 +75,16 @@ def check_templates(voice: VoiceConfig) -> None:
 
 
 class Composer:
-    def __init__(self, voice: VoiceConfig, settings: SpeechSettings, cache: SegmentCache,
-                 normaliser: Normaliser | None = None):
+    def __init__(
+        self, voice: VoiceConfig, settings: SpeechSettings, cache: SegmentCache, normaliser: Normaliser | None = None
+    ):
         check_templates(voice)
         self.voice = voice
         self.settings = settings
         self.cache = cache
         self.normaliser = normaliser or Normaliser.with_overrides(
-            settings.letters, one_as_yao=settings.one_as_yao, counter_reading=settings.counter_reading)
+            settings.letters, one_as_yao=settings.one_as_yao, counter_reading=settings.counter_reading
+        )
 
     # --- scripts ---------------------------------------------------------------------------------
     def _sentence(self, template: str, values: dict[str, str], voice: str) -> list[Item]:
@@ -117,9 +119,15 @@ class Composer:
             sentences.append(self._sentence(self.voice.template_en, en, self.settings.english_voice))
             spoken.append(self.voice.template_en.format(**en))
         return Announcement(
-            kind="called", key=f"called:{ev.ticket_id}", items=self._wrap(sentences, self.voice.repeat),
-            spoken=spoken, display=self.voice.template.format(number=ev.number, counter=ev.counter_number),
-            ticket=ev.number, ticket_id=ev.ticket_id, counter_id=ev.counter_id, counter_number=ev.counter_number,
+            kind="called",
+            key=f"called:{ev.ticket_id}",
+            items=self._wrap(sentences, self.voice.repeat),
+            spoken=spoken,
+            display=self.voice.template.format(number=ev.number, counter=ev.counter_number),
+            ticket=ev.number,
+            ticket_id=ev.ticket_id,
+            counter_id=ev.counter_id,
+            counter_number=ev.counter_number,
             recall=ev.recall,
         )
 
@@ -135,18 +143,23 @@ class Composer:
         values = {"counter": self.normaliser.counter_zh(counter_number), "queues": "、".join(queue_names)}
         template = self.settings.rebalance_template
         return Announcement(
-            kind="rebalanced", key=f"rebalanced:{ev.counter_id}",
+            kind="rebalanced",
+            key=f"rebalanced:{ev.counter_id}",
             items=self._wrap([self._sentence(template, values, self.voice.voice)], 1),
             spoken=[template.format(**values)],
             display=template.format(counter=counter_number, queues="、".join(queue_names)),
-            counter_id=ev.counter_id, counter_number=counter_number,
+            counter_id=ev.counter_id,
+            counter_number=counter_number,
         )
 
     def notice(self, ev: NoticeEvent) -> Announcement:
         text = self.settings.notice_prefix + ev.text
         return Announcement(
-            kind="notice", key=f"notice:{ev.text}", items=self._wrap([[Speech(text, self.voice.voice)]], 1),
-            spoken=[text], display=text,
+            kind="notice",
+            key=f"notice:{ev.text}",
+            items=self._wrap([[Speech(text, self.voice.voice)]], 1),
+            spoken=[text],
+            display=text,
         )
 
     # --- audio -----------------------------------------------------------------------------------

@@ -66,8 +66,9 @@ def silence(seconds: float, rate: int = RATE) -> np.ndarray:
     return np.zeros(int(round(seconds * rate)), dtype=np.float32)
 
 
-def trim(samples: np.ndarray, rate: int = RATE, threshold: float = 0.005, before_s: float = 0.02,
-         after_s: float = 0.04) -> np.ndarray:
+def trim(
+    samples: np.ndarray, rate: int = RATE, threshold: float = 0.005, before_s: float = 0.02, after_s: float = 0.04
+) -> np.ndarray:
     """Cut the engine's leading and trailing silence (espeak-ng ends every text with ~0.4 s) so the
     joins between cached segments are ours to set. The low threshold keeps aspirated onsets (请 qǐng)."""
     loud = np.flatnonzero(np.abs(samples) > threshold)
@@ -84,8 +85,12 @@ def concat(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([p.astype(np.float32, copy=False) for p in parts])
 
 
-def chime(rate: int = RATE, tones: tuple[float, float] = (659.25, 523.25), tone_s: tuple[float, float] = (0.45, 0.75),
-          level: float = 0.45) -> np.ndarray:
+def chime(
+    rate: int = RATE,
+    tones: tuple[float, float] = (659.25, 523.25),
+    tone_s: tuple[float, float] = (0.45, 0.75),
+    level: float = 0.45,
+) -> np.ndarray:
     """A two-tone "ding-dong" (E5 then C5), generated rather than shipped: each tone a sine with a
     quieter octave for a bell-like colour, a 10 ms fade-in (no click) and an exponential decay with a
     final fade-out to exact zero."""

@@ -78,8 +78,13 @@ class EspeakNgEngine:
         # starting with '-' is still text
         argv = [self.binary, "-b", "1", "-v", voice, "-s", str(rate), "-w", str(path), "--", text]
         try:
-            done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, timeout=self.timeout_s)
+            done = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=self.timeout_s,
+            )
         except subprocess.TimeoutExpired:
             raise TtsTimeout(f"espeak-ng took longer than {self.timeout_s:g} s for {text!r}") from None
         if done.returncode != 0 or not path.exists():
@@ -120,8 +125,11 @@ class Pyttsx3Engine:
             root = str(Path(__file__).resolve().parent.parent)
             env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
             self._proc = subprocess.Popen(
-                [self.python, "-m", "voice._pyttsx3_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, env=env,
+                [self.python, "-m", "voice._pyttsx3_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
             )
         return self._proc
 

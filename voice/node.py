@@ -43,8 +43,16 @@ class VoiceNodeError(Exception):
 
 
 class VoiceNode:
-    def __init__(self, cfg: SiteConfig, node_id: str, settings: SpeechSettings | None = None, *,
-                 engine: TtsEngine | None = None, player: Player | None = None, url: str | None = None):
+    def __init__(
+        self,
+        cfg: SiteConfig,
+        node_id: str,
+        settings: SpeechSettings | None = None,
+        *,
+        engine: TtsEngine | None = None,
+        player: Player | None = None,
+        url: str | None = None,
+    ):
         entry = next((n for n in cfg.nodes if n.id == node_id), None)
         if entry is None:
             raise VoiceNodeError(f"node {node_id!r} is not in the site's nodes")
@@ -66,15 +74,24 @@ class VoiceNode:
 
         try:
             self.engine = engine or make_engine(settings.engine, settings.engine_timeout_s)
-            self.composer = Composer(cfg.voice, settings, SegmentCache(settings.cache_dir or base / "cache",
-                                                                     self.engine))
+            self.composer = Composer(
+                cfg.voice, settings, SegmentCache(settings.cache_dir or base / "cache", self.engine)
+            )
         except (TtsError, ValueError) as exc:
             raise VoiceNodeError(str(exc)) from None
         self.player = player or make_player(settings.player, settings.player_command)
         self.queue = PlayQueue(cfg.voice.max_queue, on_drop=self._discard)
 
-        self.link = HallLink(url or cfg.mqtt.url, cfg.site.id, node_id, "voice", VERSION, ca_file=cfg.mqtt.ca_file,
-                             zone=self.zone, keepalive=cfg.mqtt.keepalive_s)
+        self.link = HallLink(
+            url or cfg.mqtt.url,
+            cfg.site.id,
+            node_id,
+            "voice",
+            VERSION,
+            ca_file=cfg.mqtt.ca_file,
+            zone=self.zone,
+            keepalive=cfg.mqtt.keepalive_s,
+        )
         self.health = HealthReporter(self.link.publish_device_health)
         self._intake: queue.Queue[tuple[str, bytes, float] | None] = queue.Queue()
         self._stop = threading.Event()
@@ -92,8 +109,10 @@ class VoiceNode:
         if self.cfg.voice.announce_notices:
             self.link.subscribe(topics.event("notice"), self._receiver("notice"))
         self._report_player()
-        self._threads = [threading.Thread(target=self._intake_loop, name=f"{self.node_id}-intake", daemon=True),
-                         threading.Thread(target=self._player_loop, name=f"{self.node_id}-player", daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._intake_loop, name=f"{self.node_id}-intake", daemon=True),
+            threading.Thread(target=self._player_loop, name=f"{self.node_id}-player", daemon=True),
+        ]
         for t in self._threads:
             t.start()
         self.link.start()
@@ -112,8 +131,11 @@ class VoiceNode:
     def _report_player(self) -> None:
         if isinstance(self.player, NullPlayer):
             # said once, here; every announcement is still rendered and logged with played=false
-            where = f"; announcements are written to {self.output_dir}" if self.output_dir else \
-                "; announcements are rendered and logged, not kept (set output_dir to keep them)"
+            where = (
+                f"; announcements are written to {self.output_dir}"
+                if self.output_dir
+                else "; announcements are rendered and logged, not kept (set output_dir to keep them)"
+            )
             log.warning("no audio output: %s%s", self.player.reason or "no player", where)
             self.health.report(SPEAKER, "speaker", "fault", f"no audio output: {self.player.reason}")
         elif isinstance(self.player, SleepPlayer):
@@ -125,6 +147,7 @@ class VoiceNode:
     def _receiver(self, kind: str):
         def receive(topic: str, payload: bytes, inbound: Inbound) -> None:
             self._intake.put((kind, payload, time.monotonic()))
+
         return receive
 
     def _intake_loop(self) -> None:
@@ -133,8 +156,9 @@ class VoiceNode:
             numbers = sorted(c.number for c in self.cfg.counters if c.zone == self.zone)
             try:
                 count = self.composer.prewarm(numbers)
-                log.info("voice cache ready: %d phrases for zone %s in %.2f s", count, self.zone,
-                         time.monotonic() - started)
+                log.info(
+                    "voice cache ready: %d phrases for zone %s in %.2f s", count, self.zone, time.monotonic() - started
+                )
             except TtsError as exc:
                 log.error("could not prerender the fixed phrases: %s", exc)
         self.ready.set()
@@ -221,13 +245,26 @@ class VoiceNode:
                 log.error("could not play %s: %s", a.display, exc)
                 self.health.report(SPEAKER, "speaker", "fault", error)
             end_mono, end_wall = time.monotonic(), datetime.now(UTC)
-            self.playlog.write({
-                "kind": a.kind, "ticket": a.ticket, "ticket_id": a.ticket_id, "counter_id": a.counter_id,
-                "counter_number": a.counter_number, "recall": a.recall, "text": a.text, "display": a.display,
-                "wav": str(a.wav) if self.output_dir else None, "duration_s": round(a.duration_s, 3),
-                "received_mono": a.received_mono, "start_mono": start_mono, "end_mono": end_mono,
-                "start": start_wall.isoformat(timespec="milliseconds"),
-                "end": end_wall.isoformat(timespec="milliseconds"),
-                "player": self.player.name, "played": self.player.plays_sound and error is None, "error": error,
-            })
+            self.playlog.write(
+                {
+                    "kind": a.kind,
+                    "ticket": a.ticket,
+                    "ticket_id": a.ticket_id,
+                    "counter_id": a.counter_id,
+                    "counter_number": a.counter_number,
+                    "recall": a.recall,
+                    "text": a.text,
+                    "display": a.display,
+                    "wav": str(a.wav) if self.output_dir else None,
+                    "duration_s": round(a.duration_s, 3),
+                    "received_mono": a.received_mono,
+                    "start_mono": start_mono,
+                    "end_mono": end_mono,
+                    "start": start_wall.isoformat(timespec="milliseconds"),
+                    "end": end_wall.isoformat(timespec="milliseconds"),
+                    "player": self.player.name,
+                    "played": self.player.plays_sound and error is None,
+                    "error": error,
+                }
+            )
             self._discard(a)

@@ -65,8 +65,13 @@ class CommandPlayer:
     def play(self, path: Path, duration_s: float) -> None:
         argv = [a.replace("{path}", str(path)) for a in self.argv]
         try:
-            done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, timeout=duration_s + PLAY_MARGIN_S)
+            done = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=duration_s + PLAY_MARGIN_S,
+            )
         except subprocess.TimeoutExpired:
             raise PlayerError(f"{argv[0]} was still playing {PLAY_MARGIN_S:g} s after the end; killed") from None
         except OSError as exc:

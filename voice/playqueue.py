@@ -51,8 +51,12 @@ class PlayQueue:
             if old is not None and self._on_drop is not None:
                 self._on_drop(old)
         for old in dropped:
-            log.warning("voice queue full (more than %d waiting): dropped %s, received %.1f s ago",
-                        self.max_waiting, _name(old), item.received_mono - old.received_mono)
+            log.warning(
+                "voice queue full (more than %d waiting): dropped %s, received %.1f s ago",
+                self.max_waiting,
+                _name(old),
+                item.received_mono - old.received_mono,
+            )
 
     def get(self, timeout: float | None = None) -> Announcement | None:
         """The next announcement to play, or None after `timeout` or once closed."""

@@ -29,8 +29,11 @@ class FrameAnalyzer:
     def __init__(self, options: CameraOptions):
         self.options = options
         self.motion = MotionDetector(
-            options.motion_pixel_threshold, options.motion_min_area, options.motion_warmup_frames,
-            options.motion_background_alpha, options.analysis_width,
+            options.motion_pixel_threshold,
+            options.motion_min_area,
+            options.motion_warmup_frames,
+            options.motion_background_alpha,
+            options.analysis_width,
         )
         self.faces = FaceDetector(options.face_min_px, options.analysis_width) if options.faces else None
         self._qr = cv2.QRCodeDetector()
@@ -63,8 +66,11 @@ class FrameAnalyzer:
             changed = self.motion.changed_fraction(frame)
             if changed is not None and changed >= self.options.motion_min_area:
                 reason, score = "motion", changed
-        if not reason and self.faces is not None and self.faces.available and _due(
-            self._last_face_check, now, self.options.face_every_s
+        if (
+            not reason
+            and self.faces is not None
+            and self.faces.available
+            and _due(self._last_face_check, now, self.options.face_every_s)
         ):
             self._last_face_check = now
             found = self.faces.detect(frame)

@@ -54,14 +54,14 @@ def _capture(frame: np.ndarray | None, path: str, options: CameraOptions) -> dic
     if frame is None:
         return {"ok": False, "kind": "no_frame", "message": "the camera has not delivered a frame yet"}
     try:
-        result = capture_document(frame, path, min_area=options.page_min_area, jpeg_quality=options.jpeg_quality,
-                                  focal_px=options.focal_px)
+        result = capture_document(
+            frame, path, min_area=options.page_min_area, jpeg_quality=options.jpeg_quality, focal_px=options.focal_px
+        )
     except DocumentNotFound as exc:
         return {"ok": False, "kind": "no_page", "message": str(exc)}
     except (OSError, ValueError, cv2.error) as exc:
         return {"ok": False, "kind": "error", "message": f"cannot save {path}: {exc}"}
-    return {"ok": True, "path": str(result.path), "sidecar_path": str(result.sidecar_path),
-            "metadata": result.metadata}
+    return {"ok": True, "path": str(result.path), "sidecar_path": str(result.sidecar_path), "metadata": result.metadata}
 
 
 def run(conn: Connection, backend: str, options: CameraOptions) -> int:
@@ -100,8 +100,17 @@ def run(conn: Connection, backend: str, options: CameraOptions) -> int:
             now = time.monotonic()
             if now - last_beat >= options.heartbeat_s:
                 fps = (frames - beat_frames) / (now - last_beat) if last_beat else 0.0
-                conn.send(("frame", {"frames": frames, "width": int(frame.shape[1]),
-                                     "height": int(frame.shape[0]), "fps": round(fps, 1)}))
+                conn.send(
+                    (
+                        "frame",
+                        {
+                            "frames": frames,
+                            "width": int(frame.shape[1]),
+                            "height": int(frame.shape[0]),
+                            "fps": round(fps, 1),
+                        },
+                    )
+                )
                 last_beat, beat_frames = now, frames
     except (EOFError, BrokenPipeError, ConnectionResetError):
         return EXIT_OK  # the parent went away: nothing left to do

@@ -43,8 +43,14 @@ class _Pending:
 class Camera:
     """`start()`, `stop()`, `capture_document(path)`; events arrive through `on_event`."""
 
-    def __init__(self, device_id: str, backend: str, options: CameraOptions, health: HealthReporter,
-                 on_event: Callable[[CameraEvent], None]):
+    def __init__(
+        self,
+        device_id: str,
+        backend: str,
+        options: CameraOptions,
+        health: HealthReporter,
+        on_event: Callable[[CameraEvent], None],
+    ):
         self.device_id = device_id
         self.backend = backend
         self.options = options
@@ -158,13 +164,17 @@ class Camera:
         try:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "devices.camera.child", str(child_sock.fileno()), str(os.getpid())],
-                pass_fds=(child_sock.fileno(),), env=env, stdin=subprocess.DEVNULL, close_fds=True,
+                pass_fds=(child_sock.fileno(),),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
             )
         finally:
             child_sock.close()
         conn = Connection(parent_sock.detach())
-        conn.send(("config", {"device_id": self.device_id, "backend": self.backend,
-                              "options": self.options.model_dump()}))
+        conn.send(
+            ("config", {"device_id": self.device_id, "backend": self.backend, "options": self.options.model_dump()})
+        )
         return proc, conn
 
     def _run_child(self) -> str:

@@ -53,8 +53,14 @@ class MotionDetector:
     camera that has just opened is still settling its exposure.
     """
 
-    def __init__(self, pixel_threshold: int = 25, min_area: float = 0.01, warmup_frames: int = 5,
-                 alpha: float = 0.05, width: int = 320):
+    def __init__(
+        self,
+        pixel_threshold: int = 25,
+        min_area: float = 0.01,
+        warmup_frames: int = 5,
+        alpha: float = 0.05,
+        width: int = 320,
+    ):
         self.pixel_threshold = pixel_threshold
         self.min_area = min_area
         self.warmup_frames = warmup_frames
@@ -261,8 +267,14 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def save_document(image: np.ndarray, path: str | Path, *, jpeg_quality: int = 90,
-                  extra: dict[str, Any] | None = None, now: datetime | None = None) -> DocumentResult:
+def save_document(
+    image: np.ndarray,
+    path: str | Path,
+    *,
+    jpeg_quality: int = 90,
+    extra: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> DocumentResult:
     """Save `image` as PNG or JPEG (by the file's extension) and a sidecar `<file>.json` with the
     capture time, pixel size, byte size and SHA-256 of the file as written."""
     path = Path(path)
@@ -290,8 +302,15 @@ def save_document(image: np.ndarray, path: str | Path, *, jpeg_quality: int = 90
     return DocumentResult(path=path, sidecar_path=side, metadata=metadata)
 
 
-def capture_document(frame: np.ndarray, path: str | Path, *, min_area: float = 0.10, jpeg_quality: int = 90,
-                     focal_px: float | None = None, now: datetime | None = None) -> DocumentResult:
+def capture_document(
+    frame: np.ndarray,
+    path: str | Path,
+    *,
+    min_area: float = 0.10,
+    jpeg_quality: int = 90,
+    focal_px: float | None = None,
+    now: datetime | None = None,
+) -> DocumentResult:
     """Find the page in `frame`, straighten it and save it; DocumentNotFound when there is no page."""
     corners = find_page(frame, min_area)
     if corners is None:

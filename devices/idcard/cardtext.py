@@ -145,9 +145,7 @@ def _date(fields: dict[str, str], name: str, label: str) -> date:
     return value
 
 
-def parse_card(
-    text: bytes, photo: bytes = b"", fingerprint: bytes = b"", today: date | None = None
-) -> CardData:
+def parse_card(text: bytes, photo: bytes = b"", fingerprint: bytes = b"", today: date | None = None) -> CardData:
     """Decode and validate a card's text block. Raises CardError for anything a real card cannot hold."""
     card_type, layout = card_type_of(text)
     f = split_fields(text, layout)
@@ -175,9 +173,7 @@ def parse_card(
     sex = SEX.get(f["sex"], "未知")
     english = f.get("english_name", "")
     if card_type == "foreign_permanent_2023":  # characters 36-46 of the name live in a second field
-        english = (
-            raw_field(text, layout, "english_name") + raw_field(text, layout, "english_name_ext")
-        ).strip(" \x00")
+        english = (raw_field(text, layout, "english_name") + raw_field(text, layout, "english_name_ext")).strip(" \x00")
     nation = ""
     if card_type == "resident":
         code = f["nation"]

@@ -181,9 +181,7 @@ class IdCardReader:
             raise ReaderUnavailable(f"读卡器未连接，{self._backoff.wait_time():.1f} 秒后重试")
         try:
             path = self._port_path()
-            self._serial = serial.Serial(
-                path, self._baudrate, timeout=self.timeout, write_timeout=self.timeout
-            )
+            self._serial = serial.Serial(path, self._baudrate, timeout=self.timeout, write_timeout=self.timeout)
         except Exception as e:
             delay = self._backoff.failed()
             raise ReaderUnavailable(f"读卡器端口无法打开（{e}），{delay:.1f} 秒后重试") from e

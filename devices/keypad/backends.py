@@ -51,8 +51,14 @@ class EvdevKeypadOptions(KeypadOptions, EvdevMatch):
 class Keypad:
     """What the counter terminal holds: `start()`, `stop()`; actions arrive through `on_action`."""
 
-    def __init__(self, device_id: str, kind: str, health: HealthReporter, on_action: Callable[[str], None],
-                 options: KeypadOptions):
+    def __init__(
+        self,
+        device_id: str,
+        kind: str,
+        health: HealthReporter,
+        on_action: Callable[[str], None],
+        options: KeypadOptions,
+    ):
         self.device_id = device_id
         self.kind = kind
         self._health = health
@@ -83,12 +89,25 @@ class Keypad:
 class EvdevKeypad(Keypad):
     """Reads the keypad's input device on a thread (see `EvdevSource`); `on_action` runs on it."""
 
-    def __init__(self, device_id: str, kind: str, health: HealthReporter, on_action: Callable[[str], None],
-                 options: EvdevKeypadOptions, **source_kwargs: Any):
+    def __init__(
+        self,
+        device_id: str,
+        kind: str,
+        health: HealthReporter,
+        on_action: Callable[[str], None],
+        options: EvdevKeypadOptions,
+        **source_kwargs: Any,
+    ):
         super().__init__(device_id, kind, health, on_action, options)
         match = EvdevMatch.model_validate(options.model_dump(include=set(EvdevMatch.model_fields)))
-        self.source = EvdevSource(match, self._handle, self._report, wanted_keys=self.decoder.keymap.keys(),
-                                  name=f"{kind}-{device_id}", **source_kwargs)
+        self.source = EvdevSource(
+            match,
+            self._handle,
+            self._report,
+            wanted_keys=self.decoder.keymap.keys(),
+            name=f"{kind}-{device_id}",
+            **source_kwargs,
+        )
 
     def start(self) -> None:
         self._report("unknown", "starting")

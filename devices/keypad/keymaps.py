@@ -10,7 +10,15 @@ from __future__ import annotations
 # one key, plus `pause-resume`, for keypads with a single pause key: the counter terminal knows
 # whether the counter is paused and sends `pause` or `resume` accordingly.
 COUNTER_KEY_ACTIONS = (
-    "call-next", "recall", "pause", "resume", "pause-resume", "transfer", "start", "no-show", "finish",
+    "call-next",
+    "recall",
+    "pause",
+    "resume",
+    "pause-resume",
+    "transfer",
+    "start",
+    "no-show",
+    "finish",
 )
 # 5 is 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意 (protocol `cmd/rating/submit` level).
 RATING_ACTIONS = tuple(f"rate:{level}" for level in (5, 4, 3, 2, 1))

@@ -165,8 +165,14 @@ GUIDE_LAYOUT: tuple[Block, ...] = (
 
 
 def guide_context(g: GuidePrint) -> dict[str, Any]:
-    return {"hall_name": g.hall_name, "item_name": g.item_name, "lines": list(g.lines), "where": g.where,
-            "contact": g.contact, "printed_date": f"{g.printed_on.year}年{g.printed_on.month}月{g.printed_on.day}日"}
+    return {
+        "hall_name": g.hall_name,
+        "item_name": g.item_name,
+        "lines": list(g.lines),
+        "where": g.where,
+        "contact": g.contact,
+        "printed_date": f"{g.printed_on.year}年{g.printed_on.month}月{g.printed_on.day}日",
+    }
 
 
 def render(layout: Sequence[Block], context: Mapping[str, Any], writer: EscposWriter) -> None:
@@ -176,9 +182,7 @@ def render(layout: Sequence[Block], context: Mapping[str, Any], writer: EscposWr
             case Text(when=when) if when is not None and not context.get(when):
                 continue
             case Text():
-                writer.text(
-                    block.template.format_map(context), align=block.align, bold=block.bold, size=block.size
-                )
+                writer.text(block.template.format_map(context), align=block.align, bold=block.bold, size=block.size)
             case Each():
                 for n, item in enumerate(context.get(block.field) or [], start=1):
                     fields = item if isinstance(item, Mapping) else {"item": item}

@@ -167,9 +167,7 @@ def encode(
     error = cutter_error or mechanical_error or unrecoverable_error or auto_recoverable_error
     stopped = offline or cover_open or paper_out or error
     printer = FIXED_BITS | (0x08 if stopped else 0) | (0x20 if error and not unrecoverable_error else 0)
-    offline_cause = (
-        FIXED_BITS | (0x04 if cover_open else 0) | (0x20 if paper_out else 0) | (0x40 if error else 0)
-    )
+    offline_cause = FIXED_BITS | (0x04 if cover_open else 0) | (0x20 if paper_out else 0) | (0x40 if error else 0)
     error_cause = (
         FIXED_BITS
         | (0x04 if mechanical_error else 0)

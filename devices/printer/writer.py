@@ -61,9 +61,7 @@ def _font(path: str, px: int) -> ImageFont.FreeTypeFont | None:
     try:
         return ImageFont.truetype(path, px)
     except OSError:
-        log.warning(
-            "fallback font %s cannot be loaded; rare characters will print as %s", path, MISSING_GLYPH
-        )
+        log.warning("fallback font %s cannot be loaded; rare characters will print as %s", path, MISSING_GLYPH)
         return None
 
 

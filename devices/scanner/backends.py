@@ -67,12 +67,24 @@ class Scanner:
 class EvdevScanner(Scanner):
     """Reads the scanner's input device on a thread (see `EvdevSource`); `on_scan` runs on it."""
 
-    def __init__(self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None],
-                 options: EvdevScannerOptions, **source_kwargs: Any):
+    def __init__(
+        self,
+        device_id: str,
+        health: HealthReporter,
+        on_scan: Callable[[str], None],
+        options: EvdevScannerOptions,
+        **source_kwargs: Any,
+    ):
         super().__init__(device_id, health, on_scan, options.decoder())
         match = EvdevMatch.model_validate(options.model_dump(include=set(EvdevMatch.model_fields)))
-        self.source = EvdevSource(match, self._handle, self._on_state, wanted_keys={ecodes.KEY_ENTER},
-                                  name=f"scanner-{device_id}", **source_kwargs)
+        self.source = EvdevSource(
+            match,
+            self._handle,
+            self._on_state,
+            wanted_keys={ecodes.KEY_ENTER},
+            name=f"scanner-{device_id}",
+            **source_kwargs,
+        )
 
     def _on_state(self, state: str, message: str) -> None:
         if state != "ready":
@@ -92,8 +104,9 @@ class SimulatedScanner(Scanner):
     """No hardware: `type(text)` sends the events a real scanner would through the same decoder.
     `on_scan` runs on the caller's thread, before `type` returns."""
 
-    def __init__(self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None],
-                 options: SimulatorScannerOptions):
+    def __init__(
+        self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None], options: SimulatorScannerOptions
+    ):
         super().__init__(device_id, health, on_scan, options.decoder())
         self._running = False
 

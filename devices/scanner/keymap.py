@@ -9,13 +9,27 @@ from __future__ import annotations
 from evdev import ecodes as e
 
 MAIN_KEYS: dict[int, tuple[str, str]] = {
-    e.KEY_1: ("1", "!"), e.KEY_2: ("2", "@"), e.KEY_3: ("3", "#"), e.KEY_4: ("4", "$"),
-    e.KEY_5: ("5", "%"), e.KEY_6: ("6", "^"), e.KEY_7: ("7", "&"), e.KEY_8: ("8", "*"),
-    e.KEY_9: ("9", "("), e.KEY_0: ("0", ")"),
-    e.KEY_MINUS: ("-", "_"), e.KEY_EQUAL: ("=", "+"),
-    e.KEY_LEFTBRACE: ("[", "{"), e.KEY_RIGHTBRACE: ("]", "}"), e.KEY_BACKSLASH: ("\\", "|"),
-    e.KEY_SEMICOLON: (";", ":"), e.KEY_APOSTROPHE: ("'", '"'), e.KEY_GRAVE: ("`", "~"),
-    e.KEY_COMMA: (",", "<"), e.KEY_DOT: (".", ">"), e.KEY_SLASH: ("/", "?"),
+    e.KEY_1: ("1", "!"),
+    e.KEY_2: ("2", "@"),
+    e.KEY_3: ("3", "#"),
+    e.KEY_4: ("4", "$"),
+    e.KEY_5: ("5", "%"),
+    e.KEY_6: ("6", "^"),
+    e.KEY_7: ("7", "&"),
+    e.KEY_8: ("8", "*"),
+    e.KEY_9: ("9", "("),
+    e.KEY_0: ("0", ")"),
+    e.KEY_MINUS: ("-", "_"),
+    e.KEY_EQUAL: ("=", "+"),
+    e.KEY_LEFTBRACE: ("[", "{"),
+    e.KEY_RIGHTBRACE: ("]", "}"),
+    e.KEY_BACKSLASH: ("\\", "|"),
+    e.KEY_SEMICOLON: (";", ":"),
+    e.KEY_APOSTROPHE: ("'", '"'),
+    e.KEY_GRAVE: ("`", "~"),
+    e.KEY_COMMA: (",", "<"),
+    e.KEY_DOT: (".", ">"),
+    e.KEY_SLASH: ("/", "?"),
     e.KEY_SPACE: (" ", " "),
 }
 for _letter in "abcdefghijklmnopqrstuvwxyz":
@@ -24,10 +38,21 @@ for _letter in "abcdefghijklmnopqrstuvwxyz":
 KEYPAD_KEYS: dict[int, tuple[str, str]] = {
     # Scanners in "keypad emulation" mode send digits from the numeric keypad; Shift does not
     # change them (NumLock is the scanner's business).
-    e.KEY_KP0: ("0", "0"), e.KEY_KP1: ("1", "1"), e.KEY_KP2: ("2", "2"), e.KEY_KP3: ("3", "3"),
-    e.KEY_KP4: ("4", "4"), e.KEY_KP5: ("5", "5"), e.KEY_KP6: ("6", "6"), e.KEY_KP7: ("7", "7"),
-    e.KEY_KP8: ("8", "8"), e.KEY_KP9: ("9", "9"), e.KEY_KPDOT: (".", "."), e.KEY_KPMINUS: ("-", "-"),
-    e.KEY_KPPLUS: ("+", "+"), e.KEY_KPASTERISK: ("*", "*"), e.KEY_KPSLASH: ("/", "/"),
+    e.KEY_KP0: ("0", "0"),
+    e.KEY_KP1: ("1", "1"),
+    e.KEY_KP2: ("2", "2"),
+    e.KEY_KP3: ("3", "3"),
+    e.KEY_KP4: ("4", "4"),
+    e.KEY_KP5: ("5", "5"),
+    e.KEY_KP6: ("6", "6"),
+    e.KEY_KP7: ("7", "7"),
+    e.KEY_KP8: ("8", "8"),
+    e.KEY_KP9: ("9", "9"),
+    e.KEY_KPDOT: (".", "."),
+    e.KEY_KPMINUS: ("-", "-"),
+    e.KEY_KPPLUS: ("+", "+"),
+    e.KEY_KPASTERISK: ("*", "*"),
+    e.KEY_KPSLASH: ("/", "/"),
 }
 CHAR_KEYS: dict[int, tuple[str, str]] = {**MAIN_KEYS, **KEYPAD_KEYS}
 

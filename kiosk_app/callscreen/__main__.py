@@ -15,9 +15,14 @@ from .settings import CallScreenSettings
 
 
 def main(argv: list[str] | None = None) -> int:
-    return screen_main(argv, prog="python -m kiosk_app.callscreen", role="display",
-                       description="the hall's call screen", settings_model=CallScreenSettings,
-                       app_factory="kiosk_app.callscreen.app:CallScreenApp")
+    return screen_main(
+        argv,
+        prog="python -m kiosk_app.callscreen",
+        role="display",
+        description="the hall's call screen",
+        settings_model=CallScreenSettings,
+        app_factory="kiosk_app.callscreen.app:CallScreenApp",
+    )
 
 
 if __name__ == "__main__":

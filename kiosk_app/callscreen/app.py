@@ -25,14 +25,20 @@ class CallScreenApp(HallScreenApp):
         return CallScreenState(
             home_queues={c.id: list(c.home) for c in cfg.counters},
             queue_names={q.id: q.name for q in cfg.queues},
-            zones=s.zones, flash_s=s.flash_s, fresh_change_s=s.fresh_change_s, static_notices=s.notices,
-            site_name=cfg.site.short_name or cfg.site.name, display_name=s.display_name or "",
+            zones=s.zones,
+            flash_s=s.flash_s,
+            fresh_change_s=s.fresh_change_s,
+            static_notices=s.notices,
+            site_name=cfg.site.short_name or cfg.site.name,
+            display_name=s.display_name or "",
         )
 
     def make_controller(self, client):
         from zoneinfo import ZoneInfo
 
-        return CallScreenController(self.state, client, self.settings, local_now(ZoneInfo(self.site_config.site.timezone)))
+        return CallScreenController(
+            self.state, client, self.settings, local_now(ZoneInfo(self.site_config.site.timezone))
+        )
 
     def build_root(self):
         from kivy.core.window import Window

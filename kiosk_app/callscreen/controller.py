@@ -129,8 +129,15 @@ class CallScreenController:
         same_number = msg.number == self.state.hero_number
         if not self.state.apply_called(msg.number, msg.counter_number, msg.recall, msg.zone, time.monotonic()):
             return
-        entry = {"number": msg.number, "counter": msg.counter_number, "recall": msg.recall, "at": msg.at.isoformat(),
-                 "rx": rx, "applied": time.time(), "shown": None}
+        entry = {
+            "number": msg.number,
+            "counter": msg.counter_number,
+            "recall": msg.recall,
+            "at": msg.at.isoformat(),
+            "rx": rx,
+            "applied": time.time(),
+            "shown": None,
+        }
         calls = self.metrics["calls"]
         calls.append(entry)
         del calls[:-200]

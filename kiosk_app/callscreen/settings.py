@@ -1,14 +1,14 @@
 """The call screen's settings: the `screen:` mapping of its display node in the site YAML.
 
-    - id: display-1
-      role: display
-      zone: ground
-      screen:
-        width: 1920          # pixels; 1080 x 1920 for a portrait panel
-        height: 1080
-        diagonal_in: 55      # sizes are millimetres on this panel: readable from 10 m
-        zones: [ground]      # show only calls of windows in these zones (default: every zone)
-        notices: [午间 12:00–14:00 窗口暂停服务，自助区照常开放]
+- id: display-1
+  role: display
+  zone: ground
+  screen:
+    width: 1920          # pixels; 1080 x 1920 for a portrait panel
+    height: 1080
+    diagonal_in: 55      # sizes are millimetres on this panel: readable from 10 m
+    zones: [ground]      # show only calls of windows in these zones (default: every zone)
+    notices: [午间 12:00–14:00 窗口暂停服务，自助区照常开放]
 """
 
 from __future__ import annotations

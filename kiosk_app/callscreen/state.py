@@ -51,9 +51,17 @@ class CallScreenState(EventDispatcher):
 
     marquee = StringProperty("")
 
-    def __init__(self, *, home_queues: dict[str, list[str]] | None = None, queue_names: dict[str, str] | None = None,
-                 zones: list[str] | None = None, flash_s: float = 6.0, fresh_change_s: float = 120.0,
-                 static_notices: list[str] | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        home_queues: dict[str, list[str]] | None = None,
+        queue_names: dict[str, str] | None = None,
+        zones: list[str] | None = None,
+        flash_s: float = 6.0,
+        fresh_change_s: float = 120.0,
+        static_notices: list[str] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.home_queues = home_queues or {}
         self.queue_names = {k: short_name(v) for k, v in (queue_names or {}).items()}
@@ -97,7 +105,7 @@ class CallScreenState(EventDispatcher):
         window = window_text(counter_number)
         self._calls = [c for c in self._calls if c["number"] != number]
         self._calls.insert(0, {"number": number, "window": window, "recall": recall})
-        del self._calls[RECENT_MAX + 1:]
+        del self._calls[RECENT_MAX + 1 :]
         self.hero_number = number
         self.hero_window = window
         self.hero_recall = recall
@@ -119,8 +127,15 @@ class CallScreenState(EventDispatcher):
         rows = []
         for q in queues:
             self.queue_names[q["id"]] = short_name(q["name"])
-            rows.append({"id": q["id"], "name": short_name(q["name"]), "prefix": q.get("prefix", ""),
-                         "waiting": q["waiting"], "wait": wait_text(q.get("estimated_wait_s"), q["waiting"], compact=True)})
+            rows.append(
+                {
+                    "id": q["id"],
+                    "name": short_name(q["name"]),
+                    "prefix": q.get("prefix", ""),
+                    "waiting": q["waiting"],
+                    "wait": wait_text(q.get("estimated_wait_s"), q["waiting"], compact=True),
+                }
+            )
         self.queue_rows = rows
         self.last_state_mono = mono
         self.has_state = True
@@ -144,7 +159,7 @@ class CallScreenState(EventDispatcher):
         self.queue_pages = max(1, -(-len(self.queue_rows) // per))
         if self.queue_page >= self.queue_pages:
             self.queue_page = 0
-        self.queue_page_rows = self.queue_rows[self.queue_page * per:(self.queue_page + 1) * per]
+        self.queue_page_rows = self.queue_rows[self.queue_page * per : (self.queue_page + 1) * per]
 
     def apply_counters(self, counters: list[dict], mono: float) -> None:
         self._counters = counters

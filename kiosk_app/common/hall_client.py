@@ -39,15 +39,34 @@ def kivy_ui_call(fn: Callable[..., Any], *args: Any) -> None:
 
 
 class HallClient:
-    def __init__(self, config: SiteConfig, node_id: str, role: str, *, version: str = "0.1.0",
-                 zone: str | None = None, reconnect_max_s: int = 10, ui_call: UiCall | None = None,
-                 workers: int = 3, url: str | None = None, ca_file: str | None = None):
+    def __init__(
+        self,
+        config: SiteConfig,
+        node_id: str,
+        role: str,
+        *,
+        version: str = "0.1.0",
+        zone: str | None = None,
+        reconnect_max_s: int = 10,
+        ui_call: UiCall | None = None,
+        workers: int = 3,
+        url: str | None = None,
+        ca_file: str | None = None,
+    ):
         # `url`/`ca_file`: another broker than the hall's (the supervisor's county overview reads the county's)
         self.config = config
         self.node_id = node_id
-        self.link = HallLink(url or config.mqtt.url, config.site.id, node_id, role, version,
-                             ca_file=ca_file if url else config.mqtt.ca_file, zone=zone,
-                             keepalive=config.mqtt.keepalive_s, reconnect_max_s=reconnect_max_s)
+        self.link = HallLink(
+            url or config.mqtt.url,
+            config.site.id,
+            node_id,
+            role,
+            version,
+            ca_file=ca_file if url else config.mqtt.ca_file,
+            zone=zone,
+            keepalive=config.mqtt.keepalive_s,
+            reconnect_max_s=reconnect_max_s,
+        )
         self.topics: Topics = self.link.topics
         self._ui = ui_call or kivy_ui_call
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{node_id}-io")
@@ -108,8 +127,15 @@ class HallClient:
         self.set_retained(self.topics.device(self.node_id, device_id), health)
 
     # --- requests -------------------------------------------------------------------------------
-    def request(self, topic: str, message: Message | dict, *, timeout: float,
-                on_reply: Callable[[dict], None], on_error: Callable[[Exception], None]) -> Future:
+    def request(
+        self,
+        topic: str,
+        message: Message | dict,
+        *,
+        timeout: float,
+        on_reply: Callable[[dict], None],
+        on_error: Callable[[Exception], None],
+    ) -> Future:
         """Send a request from a worker thread; `on_reply(reply)` or `on_error(exc)` on the UI thread.
         `exc` is a LinkError (LinkTimeout when no reply came in time: retry with the same request_id)."""
 
@@ -127,8 +153,12 @@ class HallClient:
 
         return self._pool.submit(work)
 
-    def run_in_background(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-                          on_error: Callable[[Exception], None] | None = None) -> Future:
+    def run_in_background(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> Future:
         """Blocking device work (printing) off the UI thread, results back on it."""
 
         def work() -> None:

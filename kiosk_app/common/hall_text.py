@@ -9,8 +9,13 @@ from datetime import datetime
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
 CHANNELS = {"walk_in": "现场取号", "appointment": "预约", "green": "绿色通道"}
-PRIORITIES = {"green": "绿色通道", "appointment": "预约优先", "return": "补正回办", "elderly": "老年人优先",
-              "normal": ""}
+PRIORITIES = {
+    "green": "绿色通道",
+    "appointment": "预约优先",
+    "return": "补正回办",
+    "elderly": "老年人优先",
+    "normal": "",
+}
 
 # error codes of protocol v1 → what a member of staff reads
 ERRORS = {

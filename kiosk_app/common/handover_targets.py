@@ -43,10 +43,17 @@ def check_unique(targets: list[HandoverSite]) -> None:
 
 def target_rows(targets: list[dict]) -> list[dict]:
     """Each target with the line staff read: {"site", "name", "queue_id", "text"}."""
-    return [{"site": t["site"], "name": t["name"], "queue_id": t.get("queue_id"),
-             "text": t["name"] + "　" + (f"队列：{t.get('queue_name') or t['queue_id']}" if t.get("queue_id")
-                                         else "同一事项的队列")}
-            for t in targets]
+    return [
+        {
+            "site": t["site"],
+            "name": t["name"],
+            "queue_id": t.get("queue_id"),
+            "text": t["name"]
+            + "　"
+            + (f"队列：{t.get('queue_name') or t['queue_id']}" if t.get("queue_id") else "同一事项的队列"),
+        }
+        for t in targets
+    ]
 
 
 def sent_text(number: str, hall: str, reply: dict) -> str:

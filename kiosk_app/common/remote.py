@@ -104,7 +104,8 @@ class RemoteControl:
         self._listener: Listener | None = None
         self._stopping = False
         self.commands: dict[str, Callable[..., None]] = {
-            name[4:]: getattr(self, name) for name in dir(self) if name.startswith("cmd_")}
+            name[4:]: getattr(self, name) for name in dir(self) if name.startswith("cmd_")
+        }
         for name, handler in (commands or {}).items():
             self.register(name, handler)
 
@@ -235,8 +236,16 @@ class RemoteControl:
         out = []
         for w in walk_visible(Window):
             if isinstance(w, Button) and shown(w) and not w.disabled:
-                out.append({"tid": getattr(w, "tid", ""), "text": w.text, "w_px": w.width, "h_px": w.height,
-                            "w_mm": w.width / ppm, "h_mm": w.height / ppm})
+                out.append(
+                    {
+                        "tid": getattr(w, "tid", ""),
+                        "text": w.text,
+                        "w_px": w.width,
+                        "h_px": w.height,
+                        "w_mm": w.width / ppm,
+                        "h_mm": w.height / ppm,
+                    }
+                )
         done(out)
 
     def cmd_widgets(self, done: Done) -> None:
@@ -248,9 +257,18 @@ class RemoteControl:
                 continue
             x, y = w.to_window(w.x, w.y)
             label = getattr(w, "_label", None)
-            out.append({"tid": tid, "text": getattr(w, "text", ""), "x": x, "y": y, "w": w.width, "h": w.height,
-                        "shortened": bool(label is not None and getattr(label, "is_shortened", False)),
-                        "disabled": bool(w.disabled)})
+            out.append(
+                {
+                    "tid": tid,
+                    "text": getattr(w, "text", ""),
+                    "x": x,
+                    "y": y,
+                    "w": w.width,
+                    "h": w.height,
+                    "shortened": bool(label is not None and getattr(label, "is_shortened", False)),
+                    "disabled": bool(w.disabled),
+                }
+            )
         done(out)
 
     def cmd_type(self, done: Done, tid: str, text: str) -> None:
@@ -318,8 +336,13 @@ class Touch(MotionEvent):
     (about 7 MB), which a benchmark of the app's memory should not count."""
 
     def __init__(self, x: float, y: float):
-        super().__init__("UnitTestTouch", 99, {"x": x / (Window.width - 1.0), "y": y / (Window.height - 1.0)},
-                         is_touch=True, type_id="touch")
+        super().__init__(
+            "UnitTestTouch",
+            99,
+            {"x": x / (Window.width - 1.0), "y": y / (Window.height - 1.0)},
+            is_touch=True,
+            type_id="touch",
+        )
         self.profile = ["pos"]
 
     def depack(self, args) -> None:

@@ -79,8 +79,9 @@ def node_from_command_line(argv: list[str] | None, *, prog: str, role: str, desc
     parser.add_argument("--windowed", action="store_true", help="never full screen (development)")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.log_level.upper() != "DEBUG":
         os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 
@@ -108,8 +109,15 @@ def node_from_command_line(argv: list[str] | None, *, prog: str, role: str, desc
     return args, cfg, node, size
 
 
-def screen_main(argv: list[str] | None, *, prog: str, role: str, description: str,
-                settings_model: type[ScreenSettings], app_factory: str) -> int:
+def screen_main(
+    argv: list[str] | None,
+    *,
+    prog: str,
+    role: str,
+    description: str,
+    settings_model: type[ScreenSettings],
+    app_factory: str,
+) -> int:
     """Parse the command line, load the site file, configure Kivy and run the app.
 
     `app_factory` is "module:Class" of the App, imported only after Kivy is configured. Memory is set

@@ -66,8 +66,14 @@ class HallScreenApp(App):
         load_widgets()
         load_staff_widgets()
         ExceptionManager.add_handler(_KeepRunning(self))
-        self.client = HallClient(self.site_config, self.node.id, self.role, version=self.version,
-                                 zone=self.node.zone, reconnect_max_s=self.settings.reconnect_max_s)
+        self.client = HallClient(
+            self.site_config,
+            self.node.id,
+            self.role,
+            version=self.version,
+            zone=self.node.zone,
+            reconnect_max_s=self.settings.reconnect_max_s,
+        )
         self.ctl = self.make_controller(self.client)
         root = self.build_root()
         Window.bind(on_flip=self._first_flip)

@@ -20,8 +20,15 @@ log = logging.getLogger(__name__)
 
 
 class Speaker:
-    def __init__(self, *, voice: str = "cmn-latn-pinyin", rate: int = 140, cache_dir: str | None = None,
-                 player: str = "auto", enabled: bool = True):
+    def __init__(
+        self,
+        *,
+        voice: str = "cmn-latn-pinyin",
+        rate: int = 140,
+        cache_dir: str | None = None,
+        player: str = "auto",
+        enabled: bool = True,
+    ):
         self.voice = voice
         self.rate = rate
         self.enabled = enabled

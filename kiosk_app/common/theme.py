@@ -23,7 +23,7 @@ def px_per_mm(width_px: int, height_px: int, diagonal_in: float) -> float:
 
 def rgba(hex_colour: str, alpha: float = 1.0) -> list[float]:
     h = hex_colour.lstrip("#")
-    return [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)] + [alpha]
+    return [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)] + [alpha]
 
 
 # mm: (standard, large)
@@ -134,8 +134,14 @@ class Theme(EventDispatcher):
     def role_bg(self, role: str, state: str = "normal", disabled: bool = False, _large: bool = False) -> list[float]:
         if disabled:
             return list(self.disabled)
-        base = {"primary": self.primary, "accent": self.accent, "plain": self.plain, "danger": self.danger,
-                "header": self.header_bg, "ghost": self.panel}.get(role, self.primary)
+        base = {
+            "primary": self.primary,
+            "accent": self.accent,
+            "plain": self.plain,
+            "danger": self.danger,
+            "header": self.header_bg,
+            "ghost": self.panel,
+        }.get(role, self.primary)
         if state == "down":
             return [c * 0.75 for c in base[:3]] + [1]
         return list(base)
@@ -143,9 +149,22 @@ class Theme(EventDispatcher):
     def role_fg(self, role: str, disabled: bool = False, _large: bool = False) -> list[float]:
         if disabled:
             return list(self.disabled_fg)
-        return list({"primary": self.primary_fg, "accent": self.accent_fg, "plain": self.plain_fg,
-                     "danger": self.danger_fg, "header": self.header_fg, "ghost": self.fg}.get(role, self.primary_fg))
+        return list(
+            {
+                "primary": self.primary_fg,
+                "accent": self.accent_fg,
+                "plain": self.plain_fg,
+                "danger": self.danger_fg,
+                "header": self.header_fg,
+                "ghost": self.fg,
+            }.get(role, self.primary_fg)
+        )
 
     def font_for(self, role: str, _large: bool = False) -> float:
-        return {"small": self.font_small, "body": self.font_body, "title": self.font_title, "big": self.font_big,
-                "huge": self.font_huge}.get(role, self.font_body)
+        return {
+            "small": self.font_small,
+            "body": self.font_body,
+            "title": self.font_title,
+            "big": self.font_big,
+            "huge": self.font_huge,
+        }.get(role, self.font_body)

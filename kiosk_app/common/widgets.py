@@ -105,8 +105,9 @@ class QRCode(Image):
         rows = qr.get_matrix()  # with the border; True = dark module
         size = len(rows)
         # rows bottom-up (GL's origin is the bottom left), RGBA so no row needs alignment padding
-        pixels = b"".join(b"\x00\x00\x00\xff" if dark else b"\xff\xff\xff\xff"
-                          for row in reversed(rows) for dark in row)
+        pixels = b"".join(
+            b"\x00\x00\x00\xff" if dark else b"\xff\xff\xff\xff" for row in reversed(rows) for dark in row
+        )
         texture = Texture.create(size=(size, size), colorfmt="rgba")
         texture.blit_buffer(pixels, colorfmt="rgba", bufferfmt="ubyte")
         texture.mag_filter = "nearest"
@@ -164,10 +165,14 @@ class Pager(BoxLayout):
             return
         grid.clear_widgets()
         per = max(1, int(self.per_page))
-        for entry in self.entries[self.page * per:(self.page + 1) * per]:
-            button = Factory.KButton(text=entry["text"], tid=f"{self.tid_prefix}.{entry['key']}",
-                                     role=entry.get("role", "plain"), markup=self.markup,
-                                     fixed_height=self.entry_height)
+        for entry in self.entries[self.page * per : (self.page + 1) * per]:
+            button = Factory.KButton(
+                text=entry["text"],
+                tid=f"{self.tid_prefix}.{entry['key']}",
+                role=entry.get("role", "plain"),
+                markup=self.markup,
+                fixed_height=self.entry_height,
+            )
             button.bind(on_release=lambda _b, key=entry["key"]: self.dispatch("on_select", key))
             grid.add_widget(button)
 

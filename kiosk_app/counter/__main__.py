@@ -16,9 +16,14 @@ from .settings import CounterSettings
 
 
 def main(argv: list[str] | None = None) -> int:
-    return screen_main(argv, prog="python -m kiosk_app.counter", role="counter",
-                       description="the terminal of one counter", settings_model=CounterSettings,
-                       app_factory="kiosk_app.counter.app:CounterApp")
+    return screen_main(
+        argv,
+        prog="python -m kiosk_app.counter",
+        role="counter",
+        description="the terminal of one counter",
+        settings_model=CounterSettings,
+        app_factory="kiosk_app.counter.app:CounterApp",
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ class CounterApp(HallScreenApp):
         from zoneinfo import ZoneInfo
 
         tz = ZoneInfo(self.site_config.site.timezone)
-        return CounterController(self.site_config, self.node, self.settings, self.state, client,
-                                 lambda: datetime.now(tz), kivy_ui_call)
+        return CounterController(
+            self.site_config, self.node, self.settings, self.state, client, lambda: datetime.now(tz), kivy_ui_call
+        )
 
     def status_text(self, status: str) -> str:
         return STATUS.get(status, status)

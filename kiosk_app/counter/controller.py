@@ -39,14 +39,30 @@ from .state import BAD_RATING_REASONS, CounterState, empty_figures
 log = logging.getLogger(__name__)
 
 # keyboard shortcuts: the same actions as the caller keypad's default F-keys (devices/keypad)
-KEYS = {"f1": "call-next", "f2": "recall", "f3": "pause-resume", "f4": "transfer", "f5": "start",
-        "f6": "no-show", "f7": "finish", "f8": "incomplete"}
+KEYS = {
+    "f1": "call-next",
+    "f2": "recall",
+    "f3": "pause-resume",
+    "f4": "transfer",
+    "f5": "start",
+    "f6": "no-show",
+    "f7": "finish",
+    "f8": "incomplete",
+}
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
 
 
 class CounterController:
-    def __init__(self, config, node, settings, state: CounterState, client: HallClient,
-                 clock: Callable[[], datetime], ui_call: Callable[..., None]):
+    def __init__(
+        self,
+        config,
+        node,
+        settings,
+        state: CounterState,
+        client: HallClient,
+        clock: Callable[[], datetime],
+        ui_call: Callable[..., None],
+    ):
         self.config = config
         self.node = node
         self.settings = settings
@@ -187,8 +203,17 @@ class CounterController:
         return True
 
     # ================================================================== requests
-    def _send(self, action: str, topic: str, payload: dict, *, key: str, doing: str,
-              on_ok: Callable[[dict], None], on_refused: Callable[[dict], None] | None = None) -> bool:
+    def _send(
+        self,
+        action: str,
+        topic: str,
+        payload: dict,
+        *,
+        key: str,
+        doing: str,
+        on_ok: Callable[[dict], None],
+        on_refused: Callable[[dict], None] | None = None,
+    ) -> bool:
         s = self.state
         if s.busy:
             self.metrics["ignored_busy"] += 1
@@ -260,8 +285,15 @@ class CounterController:
         def refused(reply: dict) -> None:
             s.login_error = refusal_text(reply, "登录")
 
-        self._send("open", self._cmd("open"), {"operator_id": operator_id, "pin": pin}, key=f"open:{operator_id}",
-                   doing="登录", on_ok=ok, on_refused=refused)
+        self._send(
+            "open",
+            self._cmd("open"),
+            {"operator_id": operator_id, "pin": pin},
+            key=f"open:{operator_id}",
+            doing="登录",
+            on_ok=ok,
+            on_refused=refused,
+        )
 
     def close_counter(self) -> None:
         s = self.state
@@ -287,10 +319,18 @@ class CounterController:
             s.say("请先完成评价或跳过", "warn")
             return
         handler = {
-            "call-next": self.call_next, "recall": self.recall, "start": self.start_service,
-            "no-show": self.no_show, "pause": self.pause, "resume": self.resume,
-            "pause-resume": self.pause_resume, "transfer": self.open_transfer, "finish": self.finish_done,
-            "incomplete": self.open_materials, "close": self.close_counter, "handover": self.open_handover,
+            "call-next": self.call_next,
+            "recall": self.recall,
+            "start": self.start_service,
+            "no-show": self.no_show,
+            "pause": self.pause,
+            "resume": self.resume,
+            "pause-resume": self.pause_resume,
+            "transfer": self.open_transfer,
+            "finish": self.finish_done,
+            "incomplete": self.open_materials,
+            "close": self.close_counter,
+            "handover": self.open_handover,
         }.get(action)
         if handler is None:
             log.warning("unknown counter action %r", action)
@@ -319,8 +359,9 @@ class CounterController:
             s.say(f"已呼叫 {t['number']}", "info")
             self._led(f"请{t['number']}号")
 
-        self._send("call-next", self._cmd("call-next"), {}, key=f"call-next:{s.ticket.get('id', '')}",
-                   doing="呼叫", on_ok=ok)
+        self._send(
+            "call-next", self._cmd("call-next"), {}, key=f"call-next:{s.ticket.get('id', '')}", doing="呼叫", on_ok=ok
+        )
 
     def _need_ticket(self) -> bool:
         if not self.state.ticket or not self.state.phase:
@@ -344,8 +385,14 @@ class CounterController:
             s.say(f"已重呼 {t.get('number', '')}", "info")
             self._led(f"请{t.get('number', '')}号")
 
-        self._send("recall", self._cmd("recall"), {}, key=f"recall:{s.ticket['id']}:{s.ticket.get('recalls', 0)}",
-                   doing="重呼", on_ok=ok)
+        self._send(
+            "recall",
+            self._cmd("recall"),
+            {},
+            key=f"recall:{s.ticket['id']}:{s.ticket.get('recalls', 0)}",
+            doing="重呼",
+            on_ok=ok,
+        )
 
     def start_service(self) -> None:
         s = self.state
@@ -406,8 +453,14 @@ class CounterController:
             s.say(f"{number} 已转至「{name}」，保留原取号时间", "info")
             self._led(None)
 
-        self._send("transfer", self._cmd("transfer"), {"to_queue_id": queue_id},
-                   key=f"transfer:{s.ticket['id']}:{queue_id}", doing="转办", on_ok=ok)
+        self._send(
+            "transfer",
+            self._cmd("transfer"),
+            {"to_queue_id": queue_id},
+            key=f"transfer:{s.ticket['id']}:{queue_id}",
+            doing="转办",
+            on_ok=ok,
+        )
 
     # ---- hand-over to another hall (同城通办, docs/county.md)
     def open_handover(self) -> None:
@@ -448,9 +501,14 @@ class CounterController:
 
         # refused (no link to that hall, handed over already...): the reason is on the message line and
         # the operator stays here, to pick another hall or go back; the citizen is still at the counter
-        self._send("handover", self._cmd("handover"), payload,
-                   key=f"handover:{s.ticket['id']}:{target['site']}:{target.get('queue_id') or ''}",
-                   doing="转交", on_ok=ok)
+        self._send(
+            "handover",
+            self._cmd("handover"),
+            payload,
+            key=f"handover:{s.ticket['id']}:{target['site']}:{target.get('queue_id') or ''}",
+            doing="转交",
+            on_ok=ok,
+        )
 
     def back(self) -> None:
         if self.state.screen in ("transfer", "materials", "handover"):
@@ -469,8 +527,7 @@ class CounterController:
             self._led(None)
             s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
 
-        self._send("finish", self._cmd("finish"), {"outcome": "done"}, key=f"finish:{t['id']}", doing="办结",
-                   on_ok=ok)
+        self._send("finish", self._cmd("finish"), {"outcome": "done"}, key=f"finish:{t['id']}", doing="办结", on_ok=ok)
 
     def open_materials(self) -> None:
         if not self._need_ticket():
@@ -518,8 +575,14 @@ class CounterController:
             self.print_notice(t, rows, ret)
             s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
 
-        self._send("finish", self._cmd("finish"), {"outcome": "incomplete", "missing_materials": missing},
-                   key=f"incomplete:{t['id']}", doing="材料不全办结", on_ok=ok)
+        self._send(
+            "finish",
+            self._cmd("finish"),
+            {"outcome": "incomplete", "missing_materials": missing},
+            key=f"incomplete:{t['id']}",
+            doing="材料不全办结",
+            on_ok=ok,
+        )
 
     def print_notice(self, ticket: dict, rows: list[dict], return_ticket: dict) -> None:
         from devices.printer import NoticeMaterial, NoticePrint
@@ -534,8 +597,11 @@ class CounterController:
         materials = []
         for r in rows:
             m = catalog_materials.get(r["name"], {})
-            materials.append(NoticeMaterial(name=r["name"], originals=m.get("originals", 0), copies=m.get("copies", 0),
-                                            note=m.get("note", "")))
+            materials.append(
+                NoticeMaterial(
+                    name=r["name"], originals=m.get("originals", 0), copies=m.get("copies", 0), note=m.get("note", "")
+                )
+            )
         svc = None
         if self.catalog is not None:
             svc = next((x for x in self.catalog.services if x.id == ticket.get("service_id")), None)
@@ -606,8 +672,15 @@ class CounterController:
             if s.screen == "rating":
                 s.screen = "desk"
 
-        if not self._send("rate", self.topics.rating_submit(), payload, key=f"rate:{ticket['id']}",
-                          doing="提交评价", on_ok=ok, on_refused=refused):
+        if not self._send(
+            "rate",
+            self.topics.rating_submit(),
+            payload,
+            key=f"rate:{ticket['id']}",
+            doing="提交评价",
+            on_ok=ok,
+            on_refused=refused,
+        ):
             s.rating_phase = "reason" if level <= 2 else "choose"
 
     def skip_rating(self) -> None:
@@ -634,9 +707,13 @@ class CounterController:
     def _finished(self, ev: FinishedEvent, _topic: str) -> None:
         if ev.counter_id != self.counter.id:
             return
-        self.state.count(served=1, incomplete=1 if ev.outcome == "incomplete" else 0,
-                         waited=1 if ev.waited_s is not None else 0, wait_sum=ev.waited_s or 0,
-                         service_sum=ev.served_s or 0)
+        self.state.count(
+            served=1,
+            incomplete=1 if ev.outcome == "incomplete" else 0,
+            waited=1 if ev.waited_s is not None else 0,
+            wait_sum=ev.waited_s or 0,
+            service_sum=ev.served_s or 0,
+        )
 
     def _no_show(self, ev: NoShowEvent, _topic: str) -> None:
         if ev.counter_id == self.counter.id:

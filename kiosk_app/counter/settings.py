@@ -1,17 +1,17 @@
 """The counter terminal's settings: the `screen:` mapping of its counter node in the site YAML.
 
-    - id: counter-c01
-      role: counter
-      counter_id: c01
-      devices: [keypad, rating_pad, printer, led ...]
-      screen:
-        width: 1280
-        height: 800
-        diagonal_in: 13.3
-        rating_on_screen: true   # after finishing, the citizen rates on this screen (and/or the rating pad)
-        handover_sites:          # optional: halls this counter may hand its citizen to (同城通办)
-          - {site: county-centre, name: 县政务服务中心}
-          - {site: county-centre, name: 县政务服务中心, queue_id: BDC, queue_name: 不动产登记}
+- id: counter-c01
+  role: counter
+  counter_id: c01
+  devices: [keypad, rating_pad, printer, led ...]
+  screen:
+    width: 1280
+    height: 800
+    diagonal_in: 13.3
+    rating_on_screen: true   # after finishing, the citizen rates on this screen (and/or the rating pad)
+    handover_sites:          # optional: halls this counter may hand its citizen to (同城通办)
+      - {site: county-centre, name: 县政务服务中心}
+      - {site: county-centre, name: 县政务服务中心, queue_id: BDC, queue_name: 不动产登记}
 """
 
 from __future__ import annotations

@@ -23,13 +23,23 @@ from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, 
 from ..common.handover_targets import target_rows
 
 # the other hall's refusal codes (docs/county.md, "hand-overs"), for the operator
-HANDOVER_REFUSALS = {"not_found": "对方没有该事项或队列", "closed": "对方今日已停止取号",
-                     "full": "对方该队列今日已满"}
+HANDOVER_REFUSALS = {"not_found": "对方没有该事项或队列", "closed": "对方今日已停止取号", "full": "对方该队列今日已满"}
 SCREENS = ("login", "desk", "transfer", "materials", "rating", "handover")
 RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
 # the broker's default list (queue_broker.config.models.BAD_RATING_REASONS); a hall's own list comes from its site file
-BAD_RATING_REASONS = ("等候时间长", "服务态度差", "办事效率低", "业务不熟练", "材料要求不清或反复要求补正", "未一次性告知",
-                      "多次跑动", "超过承诺时限", "系统故障", "环境设施不便", "其他")
+BAD_RATING_REASONS = (
+    "等候时间长",
+    "服务态度差",
+    "办事效率低",
+    "业务不熟练",
+    "材料要求不清或反复要求补正",
+    "未一次性告知",
+    "多次跑动",
+    "超过承诺时限",
+    "系统故障",
+    "环境设施不便",
+    "其他",
+)
 OTHER_MATERIAL = "其他材料（窗口当面说明）"
 
 
@@ -93,22 +103,37 @@ class CounterState(EventDispatcher):
         self.queue_ids = list(c["queue_ids"])
         self.queue_text = "、".join(short_name(queue_names.get(q, q)) for q in c["queue_ids"])
         pending = c.get("pending_queue_ids")
-        self.pending_text = ("本位群众办结后改办：" + "、".join(short_name(queue_names.get(q, q)) for q in pending)
-                             if pending else "")
+        self.pending_text = (
+            "本位群众办结后改办：" + "、".join(short_name(queue_names.get(q, q)) for q in pending) if pending else ""
+        )
         serving = c.get("serving")
         if serving is None and self.ticket and self.phase:
             # finished elsewhere (the supervisor, a second terminal, the day closing)
             self.clear_ticket()
         elif serving is not None and not self.ticket:
             # the terminal restarted while a citizen was at the counter: what the state tells
-            self.ticket = {"id": serving["ticket_id"], "number": serving["number"], "service_name": "",
-                           "queue_name": "", "channel_text": "", "waited_text": "", "holder_name": ""}
+            self.ticket = {
+                "id": serving["ticket_id"],
+                "number": serving["number"],
+                "service_name": "",
+                "queue_name": "",
+                "channel_text": "",
+                "waited_text": "",
+                "holder_name": "",
+            }
             self.phase = "serving" if serving["state"] == "serving" else "called"
 
     def set_queues(self, queues: list[dict]) -> None:
         mine = [q for q in queues if q["id"] in self.queue_ids]
-        self.queue_rows = [{"id": q["id"], "name": short_name(q["name"]), "waiting": q["waiting"],
-                            "wait": wait_text(q.get("estimated_wait_s"), q["waiting"])} for q in mine]
+        self.queue_rows = [
+            {
+                "id": q["id"],
+                "name": short_name(q["name"]),
+                "waiting": q["waiting"],
+                "wait": wait_text(q.get("estimated_wait_s"), q["waiting"]),
+            }
+            for q in mine
+        ]
         self.waiting_total = sum(q["waiting"] for q in mine)
 
     # ------------------------------------------------------------------ requests
@@ -131,9 +156,12 @@ class CounterState(EventDispatcher):
         channel = CHANNELS.get(t.get("channel", ""), t.get("channel", ""))
         priority = PRIORITIES.get(t.get("priority") or "normal", "")
         self.ticket = {
-            "id": t["id"], "number": t["number"], "service_id": t.get("service_id", ""),
+            "id": t["id"],
+            "number": t["number"],
+            "service_id": t.get("service_id", ""),
             "service_name": t.get("service_name") or t.get("service_id", ""),
-            "queue_id": t.get("queue_id", ""), "queue_name": short_name(t.get("queue_name") or ""),
+            "queue_id": t.get("queue_id", ""),
+            "queue_name": short_name(t.get("queue_name") or ""),
             "channel_text": channel + (f" · {priority}" if priority else ""),
             "waited_text": duration_text((now - issued).total_seconds()),
             "holder_name": holder.get("name", ""),  # 张*: the masked name only, never the ID number
@@ -173,8 +201,11 @@ class CounterState(EventDispatcher):
     # ------------------------------------------------------------------ transfer, materials
     def open_transfer(self, queues: list[dict]) -> None:
         here = self.ticket.get("queue_id")
-        self.transfer_choices = [{"id": q["id"], "name": short_name(q["name"]), "waiting": q.get("waiting", 0)}
-                                 for q in queues if q["id"] != here]
+        self.transfer_choices = [
+            {"id": q["id"], "name": short_name(q["name"]), "waiting": q.get("waiting", 0)}
+            for q in queues
+            if q["id"] != here
+        ]
         self.screen = "transfer"
 
     def set_handover_targets(self, targets: list[dict]) -> None:
@@ -190,8 +221,9 @@ class CounterState(EventDispatcher):
         if 0 <= index < len(self.handover_targets):
             self.handover_choice = index
 
-    def handover_answered(self, number: str, to_site: str, answer: str, remote_number: str | None,
-                          code: str | None) -> None:
+    def handover_answered(
+        self, number: str, to_site: str, answer: str, remote_number: str | None, code: str | None
+    ) -> None:
         """The other hall's answer to a hand-over from this counter, on the message line: accepted with
         its number there, or refused with the reason (the operator may then tell the citizen, who can be
         handed over again or served here)."""
@@ -278,6 +310,18 @@ def _material_detail(m: dict) -> str:
 
 
 def empty_figures() -> dict:
-    return {"served": 0, "incomplete": 0, "no_show": 0, "transferred": 0, "waited": 0, "wait_sum": 0.0,
-            "service_sum": 0.0, "rated": 0, "rating_sum": 0, "bad": 0, "mean_wait_text": "—",
-            "mean_service_text": "—", "rating_text": "—"}
+    return {
+        "served": 0,
+        "incomplete": 0,
+        "no_show": 0,
+        "transferred": 0,
+        "waited": 0,
+        "wait_sum": 0.0,
+        "service_sum": 0.0,
+        "rated": 0,
+        "rating_sum": 0,
+        "bad": 0,
+        "mean_wait_text": "—",
+        "mean_service_text": "—",
+        "rating_text": "—",
+    }

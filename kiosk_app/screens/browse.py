@@ -29,11 +29,14 @@ class BrowseScreen(KioskScreen):
         if not s.browse_group:
             groups = cat.departments() if s.browse_mode == "department" else cat.life_events()
             pager.tid_prefix = "browse.group"
-            pager.entries = [{"key": name, "text": f"{name}（{self.tr('items_n', n=len(ids))}）"} for name, ids in groups]
+            pager.entries = [
+                {"key": name, "text": f"{name}（{self.tr('items_n', n=len(ids))}）"} for name, ids in groups
+            ]
         else:
             pager.tid_prefix = "browse.item"
-            pager.entries = [{"key": i, "text": cat.items[i].title(s.language)}
-                             for i in cat.group(s.browse_mode, s.browse_group)]
+            pager.entries = [
+                {"key": i, "text": cat.items[i].title(s.language)} for i in cat.group(s.browse_mode, s.browse_group)
+            ]
         self.ids.title.text = self.title()
 
     def select(self, key: str) -> None:

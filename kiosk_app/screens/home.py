@@ -44,12 +44,16 @@ def fill_tiles(screen: KioskScreen, grid, tid_prefix: str, count: int, flexible:
     for item_id in list(screen.state.frequent)[:count]:
         item = cat.get(item_id)
         if item is not None:
-            wanted.append((f"{tid_prefix}.{item.id}", {"text": tile_text(screen, item, theme.font_small),
-                                                        "fixed_height": max(1, height)}))
+            wanted.append(
+                (
+                    f"{tid_prefix}.{item.id}",
+                    {"text": tile_text(screen, item, theme.font_small), "fixed_height": max(1, height)},
+                )
+            )
 
     def tile(tid: str, **props):
         button = Factory.KButton(markup=True, role="plain", tid=tid, **props)
-        sid = tid[len(tid_prefix) + 1:]
+        sid = tid[len(tid_prefix) + 1 :]
         button.bind(on_release=lambda _b: screen.ctl.open_item(sid))
         return button
 
@@ -109,7 +113,7 @@ class HomeScreen(KioskScreen):
                 rows.append((q["waiting"], queue_id, name, q))
         rows.sort(key=lambda r: -r[0])  # the busiest first; as many as the screen has room for
         wanted = []
-        for _waiting, queue_id, name, q in rows[:4 if s.elderly else 8]:
+        for _waiting, queue_id, name, q in rows[: 4 if s.elderly else 8]:
             if not q.get("counter_ids") and s.hall_open:
                 text = self.tr("board_closed", name=name, n=q["waiting"])
             else:

@@ -66,8 +66,17 @@ class ItemScreen(KioskScreen):
 
     def on_kv_post(self, _base_widget) -> None:
         s = self.state
-        for prop in ("service_id", "catalog", "queues", "counters", "language", "elderly", "hall_open",
-                     "holder_name_masked", "online"):
+        for prop in (
+            "service_id",
+            "catalog",
+            "queues",
+            "counters",
+            "language",
+            "elderly",
+            "hall_open",
+            "holder_name_masked",
+            "online",
+        ):
             s.bind(**{prop: self.refresh})
         s.bind(guide_tab=self._tab_changed)
         self.refresh(force=True)
@@ -105,7 +114,7 @@ class ItemScreen(KioskScreen):
         per = self.per_page()
         pages = max(1, -(-len(paragraphs) // per))
         self.page = max(0, min(self.page, pages - 1))
-        ids.guide.text = "\n".join(paragraphs[self.page * per:(self.page + 1) * per])
+        ids.guide.text = "\n".join(paragraphs[self.page * per : (self.page + 1) * per])
         ids.guide_prev.disabled = self.page == 0
         ids.guide_next.disabled = self.page >= pages - 1
         ids.guide_nav.shown = pages > 1
@@ -113,7 +122,9 @@ class ItemScreen(KioskScreen):
         self_service = s.catalog.is_self_service(item) if s.catalog else False
         closed = not s.hall_open
         ids.closed.shown = closed
-        ids.closed_text.text = (self.tr("closed_item", when=s.next_open_text) + self.tr("closed_can_do")) if closed else ""
+        ids.closed_text.text = (
+            (self.tr("closed_item", when=s.next_open_text) + self.tr("closed_can_do")) if closed else ""
+        )
         ids.self_service.text = self.tr("self_service_item") if self_service else ""
         take = ids.take
         take.disabled = not (s.online and s.hall_open)
@@ -127,10 +138,12 @@ class ItemScreen(KioskScreen):
         box = ids.now_items
         box.clear_widgets()
         if closed and s.catalog:
-            for other in s.catalog.self_service_items()[:3 if s.elderly else 4]:
+            for other in s.catalog.self_service_items()[: 3 if s.elderly else 4]:
                 if other.id == item.id:
                     continue
-                b = Factory.KButton(text=other.title(s.language), tid=f"item.self.{other.id}", role="plain", font_role="small")
+                b = Factory.KButton(
+                    text=other.title(s.language), tid=f"item.self.{other.id}", role="plain", font_role="small"
+                )
                 b.bind(on_release=lambda _b, sid=other.id: self.ctl.open_item(sid))
                 box.add_widget(b)
         ids.now_title.text = self.tr("self_service_list") if box.children else ""

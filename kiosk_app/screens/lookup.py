@@ -25,7 +25,15 @@ class LookupScreen(KioskScreen):
         if tk.get("state") == "waiting":
             ahead = int(tk.get("waiting_ahead", 0))
             low, high = tk.get("estimated_wait_range_s") or (tk.get("estimated_wait_s", 0),) * 2
-            ids.ahead.text = (self.tr("ahead_n", n=ahead) + "，" + self.tr("wait_about", wait=wait_text(low, high, self.state.language))) if ahead else self.tr("ahead_zero")
+            ids.ahead.text = (
+                (
+                    self.tr("ahead_n", n=ahead)
+                    + "，"
+                    + self.tr("wait_about", wait=wait_text(low, high, self.state.language))
+                )
+                if ahead
+                else self.tr("ahead_zero")
+            )
         else:
             ids.ahead.text = ""
 

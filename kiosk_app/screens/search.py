@@ -21,8 +21,10 @@ class SearchScreen(KioskScreen):
             b.bind(on_release=lambda _b, ch=letter: self.ctl.search_type(ch))
             self._size_key(b)
             keys.add_widget(b)
-        for tid, key, action in (("key.delete", "delete", lambda _b: self.ctl.search_delete()),
-                                 ("key.clear", "clear", lambda _b: self.ctl.set_search(""))):
+        for tid, key, action in (
+            ("key.delete", "delete", lambda _b: self.ctl.search_delete()),
+            ("key.clear", "clear", lambda _b: self.ctl.set_search("")),
+        ):
             b = Factory.KButton(tid=tid, role="primary")
             b.bind(on_release=action)
             b.text_key = key
@@ -47,14 +49,15 @@ class SearchScreen(KioskScreen):
         cat = s.catalog
         pager = self.ids.results
         pager.per_page = 3 if s.elderly else 5
-        pager.entries = [{"key": i, "text": cat.items[i].title(s.language)}
-                         for i in s.search_results if cat and i in cat.items]
+        pager.entries = [
+            {"key": i, "text": cat.items[i].title(s.language)} for i in s.search_results if cat and i in cat.items
+        ]
         for b in self.ids.keypad.children:
             if getattr(b, "text_key", None):
                 b.text = self.tr(b.text_key)
         words = self.ids.words
         words.clear_widgets()
-        for w in (cat.search_words(8) if cat else []):
+        for w in cat.search_words(8) if cat else []:
             b = Factory.KButton(text=w, tid=f"search.word.{w}", role="plain", font_role="small")
             b.bind(on_release=lambda _b, word=w: self.ctl.set_search(word))
             words.add_widget(b)

@@ -15,9 +15,14 @@ from .settings import SupervisorSettings
 
 
 def main(argv: list[str] | None = None) -> int:
-    return screen_main(argv, prog="python -m kiosk_app.supervisor", role="supervisor",
-                       description="the hall's supervisor tablet", settings_model=SupervisorSettings,
-                       app_factory="kiosk_app.supervisor.app:SupervisorApp")
+    return screen_main(
+        argv,
+        prog="python -m kiosk_app.supervisor",
+        role="supervisor",
+        description="the hall's supervisor tablet",
+        settings_model=SupervisorSettings,
+        app_factory="kiosk_app.supervisor.app:SupervisorApp",
+    )
 
 
 if __name__ == "__main__":

@@ -21,13 +21,28 @@ from datetime import datetime
 
 SEVERITY_RANK = {"red": 0, "yellow": 1, "info": 2}
 KIND_NAMES = {
-    "wait_over_sla": "等候超时", "service_overrun": "办理超时", "counter_idle": "窗口空闲",
-    "no_show_streak": "连续过号", "complex_question_due": "复杂问题逾期", "case_due": "整改临期",
-    "device_fault": "设备故障", "recommendation": "开窗建议", "help": "帮办请求", "bad_rating": "差评",
-    "node_offline": "终端离线", "device": "设备异常",
+    "wait_over_sla": "等候超时",
+    "service_overrun": "办理超时",
+    "counter_idle": "窗口空闲",
+    "no_show_streak": "连续过号",
+    "complex_question_due": "复杂问题逾期",
+    "case_due": "整改临期",
+    "device_fault": "设备故障",
+    "recommendation": "开窗建议",
+    "help": "帮办请求",
+    "bad_rating": "差评",
+    "node_offline": "终端离线",
+    "device": "设备异常",
 }
-DEVICE_NAMES = {"printer": "打印机", "idcard": "身份证阅读器", "scanner": "扫码器", "camera": "摄像头", "keypad": "呼叫器",
-                "rating_pad": "评价器", "led": "窗口屏"}
+DEVICE_NAMES = {
+    "printer": "打印机",
+    "idcard": "身份证阅读器",
+    "scanner": "扫码器",
+    "camera": "摄像头",
+    "keypad": "呼叫器",
+    "rating_pad": "评价器",
+    "led": "窗口屏",
+}
 
 
 @dataclass
@@ -67,9 +82,17 @@ class AlertBook:
         alert = self.alerts.get(key)
         if alert is None:
             kind = "recommendation" if ev.get("recommendation_id") else ev.get("kind", "alert")
-            alert = Alert(key, "broker", kind, ev.get("severity", "yellow"), ev.get("message", ""), at,
-                          broker_id=ev.get("id"), recommendation_id=ev.get("recommendation_id"),
-                          extra={"rule": ev.get("rule"), "subject": ev.get("subject")})
+            alert = Alert(
+                key,
+                "broker",
+                kind,
+                ev.get("severity", "yellow"),
+                ev.get("message", ""),
+                at,
+                broker_id=ev.get("id"),
+                recommendation_id=ev.get("recommendation_id"),
+                extra={"rule": ev.get("rule"), "subject": ev.get("subject")},
+            )
             self.alerts[key] = alert
         alert.severity = ev.get("severity", alert.severity) if state != "acked" else alert.severity
         alert.message = ev.get("message", alert.message)
@@ -84,8 +107,9 @@ class AlertBook:
             key = f"help:{node}"
             if health.get("state") == "degraded":
                 if key not in self.alerts:
-                    self.alerts[key] = Alert(key, "help", "help", "red",
-                                             health.get("message") or f"{name} 有群众需要帮办", at)
+                    self.alerts[key] = Alert(
+                        key, "help", "help", "red", health.get("message") or f"{name} 有群众需要帮办", at
+                    )
             else:
                 self.alerts.pop(key, None)
             return
@@ -101,8 +125,15 @@ class AlertBook:
         message = f"{name} {DEVICE_NAMES.get(kind, kind)}：{health.get('message', '')}"
         old = self.alerts.get(key)
         if old is None or old.message != message or old.severity != severity:
-            self.alerts[key] = Alert(key, "device", "device", severity, message, at,
-                                     acked=bool(old and old.acked and old.severity == severity))
+            self.alerts[key] = Alert(
+                key,
+                "device",
+                "device",
+                severity,
+                message,
+                at,
+                acked=bool(old and old.acked and old.severity == severity),
+            )
 
     def node_status(self, node: str, online: bool, role: str, at: datetime) -> None:
         key = f"node:{node}"
@@ -124,9 +155,14 @@ class AlertBook:
             return
         counter = self.counter_names.get(ev.get("counter_id") or "", ev.get("counter_id") or "")
         deadline = ev.get("deadline_text", "")
-        self.alerts[key] = Alert(key, "case", "bad_rating", "red",
-                                 f"{counter} 收到差评，整改案件 {ev['case_id']}" + (f"，期限 {deadline}" if deadline else ""),
-                                 at)
+        self.alerts[key] = Alert(
+            key,
+            "case",
+            "bad_rating",
+            "red",
+            f"{counter} 收到差评，整改案件 {ev['case_id']}" + (f"，期限 {deadline}" if deadline else ""),
+            at,
+        )
 
     # ------------------------------------------------------------------ actions
     def ack_local(self, key: str) -> None:
@@ -141,12 +177,24 @@ class AlertBook:
 
     # ------------------------------------------------------------------ view
     def rows(self, tz) -> list[dict]:
-        ordered = sorted(self.alerts.values(),
-                         key=lambda a: (a.acked, SEVERITY_RANK.get(a.severity, 3), -a.at.timestamp()))
-        return [{"key": a.key, "kind": a.kind, "kind_name": a.kind_name, "severity": a.severity,
-                 "message": a.message, "time": a.at.astimezone(tz).strftime("%H:%M"), "acked": a.acked,
-                 "recommendation": bool(a.recommendation_id), "decision": a.decision, "source": a.source}
-                for a in ordered]
+        ordered = sorted(
+            self.alerts.values(), key=lambda a: (a.acked, SEVERITY_RANK.get(a.severity, 3), -a.at.timestamp())
+        )
+        return [
+            {
+                "key": a.key,
+                "kind": a.kind,
+                "kind_name": a.kind_name,
+                "severity": a.severity,
+                "message": a.message,
+                "time": a.at.astimezone(tz).strftime("%H:%M"),
+                "acked": a.acked,
+                "recommendation": bool(a.recommendation_id),
+                "decision": a.decision,
+                "source": a.source,
+            }
+            for a in ordered
+        ]
 
     def open_count(self) -> int:
         return sum(1 for a in self.alerts.values() if not a.acked)

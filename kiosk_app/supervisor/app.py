@@ -33,8 +33,9 @@ class SupervisorApp(HallScreenApp):
         return SupervisorState()
 
     def make_controller(self, client):
-        return SupervisorController(self.site_config, self.node, self.settings, self.state, client,
-                                    lambda: datetime.now(UTC))
+        return SupervisorController(
+            self.site_config, self.node, self.settings, self.state, client, lambda: datetime.now(UTC)
+        )
 
     def build_root(self):
         Builder.load_file(str(HERE / "root.kv"))

@@ -41,8 +41,10 @@ class DayData:
         self.waits[queue_id][bucket].append(waited_s)
 
     def mean_waits(self) -> dict[str, list[tuple[datetime, float]]]:
-        return {q: sorted((b + timedelta(minutes=BUCKET_MIN / 2), sum(v) / len(v) / 60) for b, v in buckets.items())
-                for q, buckets in self.waits.items()}
+        return {
+            q: sorted((b + timedelta(minutes=BUCKET_MIN / 2), sum(v) / len(v) / 60) for b, v in buckets.items())
+            for q, buckets in self.waits.items()
+        }
 
     def points(self) -> int:
         return sum(len(v) for v in self.waiting.values())
@@ -65,22 +67,29 @@ def render_png(data: DayData, tz, font_path: str, width_px: int, height_px: int,
     for qid, series in sorted(data.waiting.items()):
         if series:
             xs = [t.astimezone(tz) for t, _ in series]
-            top.step(xs, [n for _, n in series], where="post", label=_short(data.queue_names.get(qid, qid)),
-                     color=colour.get(qid))
+            top.step(
+                xs,
+                [n for _, n in series],
+                where="post",
+                label=_short(data.queue_names.get(qid, qid)),
+                color=colour.get(qid),
+            )
     top.set_ylabel("等候人数", **rc)
     top.set_title(title or "今日各队列等候人数与平均等候时间", **rc)
     top.grid(alpha=0.3)
     for qid, series in sorted(data.mean_waits().items()):
         xs = [t.astimezone(tz) for t, _ in series]
-        bottom.plot(xs, [m for _, m in series], marker="o", label=_short(data.queue_names.get(qid, qid)),
-                    color=colour.get(qid))
+        bottom.plot(
+            xs, [m for _, m in series], marker="o", label=_short(data.queue_names.get(qid, qid)), color=colour.get(qid)
+        )
     bottom.set_ylabel(f"平均等候（分钟，每{BUCKET_MIN}分钟）", **rc)
     bottom.grid(alpha=0.3)
     bottom.xaxis.set_major_formatter(DateFormatter("%H:%M", tz=tz))
     handles, labels = top.get_legend_handles_labels()
     if handles:
-        top.legend(handles, labels, prop={"family": family}, loc="upper left", ncols=min(4, len(labels)),
-                   fontsize="small")
+        top.legend(
+            handles, labels, prop={"family": family}, loc="upper left", ncols=min(4, len(labels)), fontsize="small"
+        )
     if not data.points():
         top.text(0.5, 0.5, "正在收集数据……", transform=top.transAxes, ha="center", va="center", **rc)
     buf = io.BytesIO()

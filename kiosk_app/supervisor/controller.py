@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 
 
 class SupervisorController:
-    def __init__(self, config, node, settings, state: SupervisorState, client: HallClient,
-                 clock: Callable[[], datetime]):
+    def __init__(
+        self, config, node, settings, state: SupervisorState, client: HallClient, clock: Callable[[], datetime]
+    ):
         self.config = config
         self.node = node
         self.settings = settings
@@ -71,8 +72,9 @@ class SupervisorController:
         self.county_feed: CountyFeed | None = None
         county = getattr(settings, "county", None)
         if county is not None:
-            self.county = CountyModel(self.tz, county.halls, county.stale_after_s,
-                                      names={config.site.id: state.site_name})
+            self.county = CountyModel(
+                self.tz, county.halls, county.stale_after_s, names={config.site.id: state.site_name}
+            )
             state.county_enabled = True
         state.handover_targets = target_rows([t.model_dump() for t in getattr(settings, "handover_sites", [])])
 
@@ -102,8 +104,14 @@ class SupervisorController:
         if not url:
             self.state.say("未配置县平台地址（HALL_COUNTY_MQTT_URL）：全县概览不可用", "warn")
             return
-        client = HallClient(self.config, f"{self.node.id}-county", "supervisor", url=url, ca_file=county.ca_file,
-                            reconnect_max_s=self.settings.reconnect_max_s)
+        client = HallClient(
+            self.config,
+            f"{self.node.id}-county",
+            "supervisor",
+            url=url,
+            ca_file=county.ca_file,
+            reconnect_max_s=self.settings.reconnect_max_s,
+        )
         client.on_online(self._county_online)
         self.county_feed = CountyFeed(client, self.county, county.halls, self._county_changed)
         self.county_feed.start()
@@ -135,8 +143,14 @@ class SupervisorController:
         return self.state.read_only
 
     # ================================================================== requests
-    def _send(self, topic: str, payload: dict, doing: str, on_ok: Callable[[dict], None],
-              on_refused: Callable[[dict], None] | None = None) -> None:
+    def _send(
+        self,
+        topic: str,
+        payload: dict,
+        doing: str,
+        on_ok: Callable[[dict], None],
+        on_refused: Callable[[dict], None] | None = None,
+    ) -> None:
         s = self.state
         body = {**payload, "request_id": f"{self.node.id}-{uuid.uuid4().hex[:16]}"}
         s.busy = True
@@ -186,7 +200,9 @@ class SupervisorController:
         def refused(reply: dict) -> None:
             s.login_error = refusal_text(reply, "登录")
 
-        self._send(self.topics.supervisor_cmd("login"), {"supervisor_id": supervisor_id, "pin": pin}, "登录", ok, refused)
+        self._send(
+            self.topics.supervisor_cmd("login"), {"supervisor_id": supervisor_id, "pin": pin}, "登录", ok, refused
+        )
 
     def logout(self) -> None:
         s = self.state
@@ -203,9 +219,16 @@ class SupervisorController:
         def ok(reply: dict) -> None:
             now = self.clock()
             for case in reply.get("cases") or []:
-                self.book.case({"case_id": case["id"], "kind": case["kind"], "state": case["state"],
-                                "counter_id": case.get("counter_id"),
-                                "deadline_text": _local(case.get("deadline"), self.tz)}, now)
+                self.book.case(
+                    {
+                        "case_id": case["id"],
+                        "kind": case["kind"],
+                        "state": case["state"],
+                        "counter_id": case.get("counter_id"),
+                        "deadline_text": _local(case.get("deadline"), self.tz),
+                    },
+                    now,
+                )
             self._refresh_alerts()
 
         self._send(self.topics.supervisor_cmd("case"), {"action": "list"}, "读取差评案件", ok)
@@ -269,9 +292,11 @@ class SupervisorController:
         th = self.config.alerts  # the county's thresholds: a township's own are not bridged
         s.set_queues(hall.queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla)
         s.set_counters(hall.counters, {q["id"]: q["name"] for q in hall.queues})
-        s.rebalances = [f"{at.astimezone(self.tz):%H:%M} {ev.get('counter_number') or ''}号窗口 → "
-                        + "、".join(short_name(q) for q in ev["to_queue_ids"])
-                        for at, _k, ev in self.county.recent(site, "rebalanced", 6)]
+        s.rebalances = [
+            f"{at.astimezone(self.tz):%H:%M} {ev.get('counter_number') or ''}号窗口 → "
+            + "、".join(short_name(q) for q in ev["to_queue_ids"])
+            for at, _k, ev in self.county.recent(site, "rebalanced", 6)
+        ]
         self._refresh_alerts()
 
     # ================================================================== adjusting a counter
@@ -309,9 +334,12 @@ class SupervisorController:
             s.say(f"{e['name']}：办理 {names}，{'潮汐' if e['mode'] == 'tidal' else '固定'}窗口{lock}", "info")
             s.screen = "hall"
 
-        self._send(self.topics.supervisor_cmd("assign"),
-                   {"counter_id": e["id"], "queue_ids": list(e["queue_ids"]), "mode": e["mode"], "locked": e["locked"]},
-                   "调整窗口", ok)
+        self._send(
+            self.topics.supervisor_cmd("assign"),
+            {"counter_id": e["id"], "queue_ids": list(e["queue_ids"]), "mode": e["mode"], "locked": e["locked"]},
+            "调整窗口",
+            ok,
+        )
 
     def hand_over(self, index: int) -> None:
         """Hand the citizen at the counter being looked at over to another hall (`cmd/supervisor/handover`,
@@ -361,8 +389,12 @@ class SupervisorController:
             self.book.ack_local(key)
             self._refresh_alerts()
 
-        self._send(self.topics.supervisor_cmd("alert-ack"), {"alert_id": alert.broker_id, "note": self.state.supervisor_id},
-                   "确认提醒", ok)
+        self._send(
+            self.topics.supervisor_cmd("alert-ack"),
+            {"alert_id": alert.broker_id, "note": self.state.supervisor_id},
+            "确认提醒",
+            ok,
+        )
 
     def decide(self, key: str, decision: str) -> None:
         if self._read_only("处理开窗建议"):
@@ -376,8 +408,12 @@ class SupervisorController:
             self._refresh_alerts()
             self.state.say(("已接受" if decision == "accept" else "已拒绝") + "开窗建议", "info")
 
-        self._send(self.topics.supervisor_cmd("recommendation"),
-                   {"recommendation_id": alert.recommendation_id, "decision": decision}, "处理开窗建议", ok)
+        self._send(
+            self.topics.supervisor_cmd("recommendation"),
+            {"recommendation_id": alert.recommendation_id, "decision": decision},
+            "处理开窗建议",
+            ok,
+        )
 
     # ================================================================== notices
     def send_notice(self, text: str, minutes: int | None) -> None:
@@ -415,8 +451,9 @@ class SupervisorController:
             log.exception("the chart could not be drawn", exc_info=exc)
             s.chart_phase = "failed"
 
-        self.client.run_in_background(lambda: render_png(self.day, self.tz, font, w, h, title), on_done=done,
-                                      on_error=failed)
+        self.client.run_in_background(
+            lambda: render_png(self.day, self.tz, font, w, h, title), on_done=done, on_error=failed
+        )
 
     # ================================================================== what the hall publishes
     def _queues(self, msg: QueuesState, _topic: str) -> None:

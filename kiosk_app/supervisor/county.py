@@ -93,8 +93,15 @@ class HallRow:
         return self.good_today / self.rated_today if self.rated_today and self.good_today is not None else None
 
     def sort_key(self) -> tuple:
-        return (LINK_RANK[self.link], -self.red_alerts, -self.open_alerts, -self.device_faults,
-                -self.longest_wait_s, -self.waiting, self.site)
+        return (
+            LINK_RANK[self.link],
+            -self.red_alerts,
+            -self.open_alerts,
+            -self.device_faults,
+            -self.longest_wait_s,
+            -self.waiting,
+            self.site,
+        )
 
 
 class CountyModel:
@@ -102,8 +109,13 @@ class CountyModel:
 
     `halls`: the site ids to show (others are ignored); empty: every hall that appears."""
 
-    def __init__(self, tz, halls: list[str] | tuple[str, ...] = (), stale_after_s: float = 30.0,
-                 names: dict[str, str] | None = None):
+    def __init__(
+        self,
+        tz,
+        halls: list[str] | tuple[str, ...] = (),
+        stale_after_s: float = 30.0,
+        names: dict[str, str] | None = None,
+    ):
         self.tz = tz
         self.only = tuple(halls)
         self.stale_after_s = stale_after_s
@@ -218,24 +230,36 @@ class CountyModel:
             link = "stale"
         else:
             link = "online"
-        open_alerts = [a for a in h.alerts.values()
-                       if a.get("state") not in ("acked", "cleared") and not a.get("recommendation_id")
-                       and a.get("severity") in ("yellow", "red")]
+        open_alerts = [
+            a
+            for a in h.alerts.values()
+            if a.get("state") not in ("acked", "cleared")
+            and not a.get("recommendation_id")
+            and a.get("severity") in ("yellow", "red")
+        ]
         faults = sum(1 for d in h.devices.values() if d.get("state") == "fault" and d.get("kind") != "help")
-        offline = sum(1 for n, s in h.nodes.items()
-                      if n != BROKER_NODE and not s["online"] and s.get("role") not in NOT_DEVICES)
+        offline = sum(
+            1 for n, s in h.nodes.items() if n != BROKER_NODE and not s["online"] and s.get("role") not in NOT_DEVICES
+        )
         today = now.astimezone(self.tz).date()
         finished, bad = len(h.finished.get(today, ())), len(h.bad_ratings.get(today, ()))
         counts = h.ratings if h.ratings is not None and h.ratings["day"] == today else None
         if counts is not None:  # the hall's own figures for the whole day beat what the tablet saw
             finished, bad = counts["finished"], counts["bad"]
         return HallRow(
-            site=site, name=h.name or site, link=link, age_s=age,
+            site=site,
+            name=h.name or site,
+            link=link,
+            age_s=age,
             waiting=sum(q["waiting"] for q in h.queues),
             longest_wait_s=max((q["longest_wait_s"] for q in h.queues if q["waiting"]), default=0),
-            open_alerts=len(open_alerts), red_alerts=sum(1 for a in open_alerts if a["severity"] == "red"),
-            device_faults=faults + offline, finished_today=finished, bad_ratings_today=bad,
-            rated_today=counts["rated"] if counts else None, good_today=counts["good"] if counts else None,
+            open_alerts=len(open_alerts),
+            red_alerts=sum(1 for a in open_alerts if a["severity"] == "red"),
+            device_faults=faults + offline,
+            finished_today=finished,
+            bad_ratings_today=bad,
+            rated_today=counts["rated"] if counts else None,
+            good_today=counts["good"] if counts else None,
         )
 
     def rows(self, now: datetime) -> list[HallRow]:
@@ -263,16 +287,30 @@ def row_dict(row: HallRow, tz=None) -> dict[str, Any]:
     else:
         link_text = row.link_text
     return {
-        "site": row.site, "name": row.name, "link": row.link, "link_text": link_text,
-        "age_s": None if row.age_s is None else round(row.age_s, 1), "waiting": row.waiting,
-        "longest_wait_s": row.longest_wait_s, "longest": duration_text(row.longest_wait_s) if row.waiting else "—",
-        "open_alerts": row.open_alerts, "red_alerts": row.red_alerts, "device_faults": row.device_faults,
-        "finished_today": row.finished_today, "bad_ratings_today": row.bad_ratings_today,
-        "rated_today": row.rated_today, "good_today": row.good_today,
+        "site": row.site,
+        "name": row.name,
+        "link": row.link,
+        "link_text": link_text,
+        "age_s": None if row.age_s is None else round(row.age_s, 1),
+        "waiting": row.waiting,
+        "longest_wait_s": row.longest_wait_s,
+        "longest": duration_text(row.longest_wait_s) if row.waiting else "—",
+        "open_alerts": row.open_alerts,
+        "red_alerts": row.red_alerts,
+        "device_faults": row.device_faults,
+        "finished_today": row.finished_today,
+        "bad_ratings_today": row.bad_ratings_today,
+        "rated_today": row.rated_today,
+        "good_today": row.good_today,
         "satisfaction_pct": None if row.satisfaction is None else round(100 * row.satisfaction, 1),
         "rating_text": rating_text(row),
-        "level": ("red" if row.link in ("offline", "stale") or row.red_alerts
-                  else "yellow" if row.open_alerts or row.device_faults or row.link == "waiting" else "ok"),
+        "level": (
+            "red"
+            if row.link in ("offline", "stale") or row.red_alerts
+            else "yellow"
+            if row.open_alerts or row.device_faults or row.link == "waiting"
+            else "ok"
+        ),
     }
 
 
@@ -282,4 +320,6 @@ def rating_text(row: HallRow) -> str:
         rate = "—" if row.satisfaction is None else f"{100 * row.satisfaction:.0f}%"
         return f"满意率 {rate}（评价 {row.rated_today}，差评 {row.bad_ratings_today} / 办结 {row.finished_today}）"
     share = row.bad_share
-    return f"差评 {row.bad_ratings_today} / 办结 {row.finished_today}" + ("" if share is None else f"（{100 * share:.0f}%）")
+    return f"差评 {row.bad_ratings_today} / 办结 {row.finished_today}" + (
+        "" if share is None else f"（{100 * share:.0f}%）"
+    )

@@ -34,8 +34,9 @@ def site_filters(halls: list[str]) -> list[str]:
     """The subscriptions: per named hall, or over every hall (the site level as a wildcard; the
     protocol's `Topics` builds one site's topics, so its filters are taken and their site level swapped)."""
     if halls:
-        return [f for site in halls for f in (Topics(site).all_state(), Topics(site).all_events(),
-                                              Topics(site).all_nodes())]
+        return [
+            f for site in halls for f in (Topics(site).all_state(), Topics(site).all_events(), Topics(site).all_nodes())
+        ]
     t = Topics("any")
     return [_any_site(f) for f in (t.all_state(), t.all_events(), t.all_nodes())]
 
@@ -46,8 +47,7 @@ def _any_site(topic: str) -> str:
 
 
 class CountyFeed:
-    def __init__(self, client: HallClient, model: CountyModel, halls: list[str],
-                 on_change: Callable[[str], None]):
+    def __init__(self, client: HallClient, model: CountyModel, halls: list[str], on_change: Callable[[str], None]):
         self.client = client
         self.model = model
         self.halls = halls
@@ -89,8 +89,9 @@ class CountyFeed:
             elif match.family == "node":
                 changed = m.node_status(site, match.params["node"], parse(NodeStatus, payload).model_dump())
             elif match.family == "device":
-                changed = m.device(site, match.params["node"], match.params["device"],
-                                   parse(DeviceHealth, payload).model_dump())
+                changed = m.device(
+                    site, match.params["node"], match.params["device"], parse(DeviceHealth, payload).model_dump()
+                )
             else:
                 return
         except ProtocolError as exc:

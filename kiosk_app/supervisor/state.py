@@ -82,27 +82,45 @@ class SupervisorState(EventDispatcher):
         rows = []
         for q in queues:
             level = sla_level(q["longest_wait_s"], q.get("sla_min"), yellow_pct, red_pct)
-            rows.append({"id": q["id"], "name": short_name(q["name"]), "waiting": q["waiting"],
-                         "longest": duration_text(q["longest_wait_s"]) if q["waiting"] else "—",
-                         "estimate": wait_text(q.get("estimated_wait_s"), q["waiting"], compact=True),
-                         "counters": len(q.get("counter_ids") or []), "sla": q.get("sla_min") or 0, "level": level})
+            rows.append(
+                {
+                    "id": q["id"],
+                    "name": short_name(q["name"]),
+                    "waiting": q["waiting"],
+                    "longest": duration_text(q["longest_wait_s"]) if q["waiting"] else "—",
+                    "estimate": wait_text(q.get("estimated_wait_s"), q["waiting"], compact=True),
+                    "counters": len(q.get("counter_ids") or []),
+                    "sla": q.get("sla_min") or 0,
+                    "level": level,
+                }
+            )
         self.queue_rows = rows
 
     def set_counters(self, counters: list[dict], queue_names: dict[str, str]) -> None:
         tiles = []
         for c in counters:
             serving = c.get("serving") or {}
-            tiles.append({
-                "id": c["id"], "number": c["number"], "name": c["name"], "status": c["status"],
-                "status_text": STATUS.get(c["status"], c["status"]), "operator": c.get("operator_id") or "",
-                "serving": serving.get("number", ""), "mode": c["mode"], "locked": bool(c["locked"]),
-                "queue_ids": list(c["queue_ids"]),
-                "queues_text": "、".join(short_name(queue_names.get(q, q)) for q in c["queue_ids"]),
-                "pending_text": "、".join(short_name(queue_names.get(q, q)) for q in (c.get("pending_queue_ids") or [])),
-                "eligible": list(c.get("eligible_queue_ids") or c["queue_ids"]),
-                "call_reason": c.get("call_reason") or "",  # a tidal counter's choice between its queues
-                "serving_ticket_id": serving.get("ticket_id", ""),
-            })
+            tiles.append(
+                {
+                    "id": c["id"],
+                    "number": c["number"],
+                    "name": c["name"],
+                    "status": c["status"],
+                    "status_text": STATUS.get(c["status"], c["status"]),
+                    "operator": c.get("operator_id") or "",
+                    "serving": serving.get("number", ""),
+                    "mode": c["mode"],
+                    "locked": bool(c["locked"]),
+                    "queue_ids": list(c["queue_ids"]),
+                    "queues_text": "、".join(short_name(queue_names.get(q, q)) for q in c["queue_ids"]),
+                    "pending_text": "、".join(
+                        short_name(queue_names.get(q, q)) for q in (c.get("pending_queue_ids") or [])
+                    ),
+                    "eligible": list(c.get("eligible_queue_ids") or c["queue_ids"]),
+                    "call_reason": c.get("call_reason") or "",  # a tidal counter's choice between its queues
+                    "serving_ticket_id": serving.get("ticket_id", ""),
+                }
+            )
         self.counter_tiles = tiles
         if self.edit and not self.edit.get("dirty"):
             me = next((t for t in tiles if t["id"] == self.edit["id"]), None)

@@ -66,8 +66,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..service.runner import HallService
     from ..service.tasks import default_tasks
 
-    logging.basicConfig(level=os.environ.get("HALL_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("HALL_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     cfg = _load(args.config)
     service = HallService(cfg)
     service.tick_tasks.extend(default_tasks(cfg))
@@ -105,14 +106,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"{cfg.site.name} at {now.astimezone(engine.tz):%Y-%m-%d %H:%M}")
     print(f"{'queue':<8}{'name':<14}{'waiting':>8}{'longest':>9}{'estimate':>10}  counters")
     for q in engine.queues_state(now)["queues"]:
-        print(f"{q['id']:<8}{q['name']:<14}{q['waiting']:>8}{q['longest_wait_s'] // 60:>7}m"
-              f"{q['estimated_wait_s'] // 60:>8}m  {' '.join(q['counter_ids'])}")
+        print(
+            f"{q['id']:<8}{q['name']:<14}{q['waiting']:>8}{q['longest_wait_s'] // 60:>7}m"
+            f"{q['estimated_wait_s'] // 60:>8}m  {' '.join(q['counter_ids'])}"
+        )
     print()
     print(f"{'counter':<8}{'no.':>4}  {'status':<8}{'mode':<7}{'queues':<16}serving")
     for c in engine.counters_state(now)["counters"]:
         serving = c["serving"]["number"] if c["serving"] else "-"
         lock = "*" if c["locked"] else ""
-        print(f"{c['id']:<8}{c['number']:>4}  {c['status']:<8}{c['mode'] + lock:<7}{','.join(c['queue_ids']):<16}{serving}")
+        print(
+            f"{c['id']:<8}{c['number']:>4}  {c['status']:<8}{c['mode'] + lock:<7}{','.join(c['queue_ids']):<16}{serving}"
+        )
     return 0
 
 
@@ -128,8 +133,10 @@ def cmd_tickets(args: argparse.Namespace) -> int:
     print(f"{len(rows)} tickets on {day}")
     for t in rows:
         issued = t.issued_at.astimezone(engine.tz).strftime("%H:%M:%S")
-        print(f"{t.number:<6}{t.queue_id:<6}{t.service_id:<16}{t.channel:<12}{t.priority:<12}{issued}  "
-              f"{t.state:<12}{t.counter_id or ''}")
+        print(
+            f"{t.number:<6}{t.queue_id:<6}{t.service_id:<16}{t.channel:<12}{t.priority:<12}{issued}  "
+            f"{t.state:<12}{t.counter_id or ''}"
+        )
     return 0
 
 
@@ -139,17 +146,53 @@ def cmd_export(args: argparse.Namespace) -> int:
     day = date.fromisoformat(args.day)
     out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
     w = csv.writer(out)
-    w.writerow(["ticket_id", "number", "queue_id", "service_id", "channel", "priority", "issued_at", "called_at",
-                "finished_at", "state", "outcome", "counter_id", "wait_s", "service_s", "recalls", "rating",
-                "estimate_s", "holder_masked_id"])
+    w.writerow(
+        [
+            "ticket_id",
+            "number",
+            "queue_id",
+            "service_id",
+            "channel",
+            "priority",
+            "issued_at",
+            "called_at",
+            "finished_at",
+            "state",
+            "outcome",
+            "counter_id",
+            "wait_s",
+            "service_s",
+            "recalls",
+            "rating",
+            "estimate_s",
+            "holder_masked_id",
+        ]
+    )
     for t in _day_tickets(engine, day):
         wait = int((t.called_at - t.issued_at).total_seconds()) if t.called_at else ""
         svc = int((t.finished_at - t.called_at).total_seconds()) if t.finished_at and t.called_at else ""
-        w.writerow([t.id, t.number, t.queue_id, t.service_id, t.channel, t.priority, t.issued_at.isoformat(),
-                    t.called_at.isoformat() if t.called_at else "", t.finished_at.isoformat() if t.finished_at else "",
-                    t.state, t.outcome or "", t.counter_id or "", wait, svc, t.recalls,
-                    t.rating if t.rating is not None else "", t.estimate_s,
-                    (t.holder_masked or {}).get("id_number", "")])
+        w.writerow(
+            [
+                t.id,
+                t.number,
+                t.queue_id,
+                t.service_id,
+                t.channel,
+                t.priority,
+                t.issued_at.isoformat(),
+                t.called_at.isoformat() if t.called_at else "",
+                t.finished_at.isoformat() if t.finished_at else "",
+                t.state,
+                t.outcome or "",
+                t.counter_id or "",
+                wait,
+                svc,
+                t.recalls,
+                t.rating if t.rating is not None else "",
+                t.estimate_s,
+                (t.holder_masked or {}).get("id_number", ""),
+            ]
+        )
     if args.out:
         out.close()
     return 0

@@ -39,8 +39,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     dbs = args.db or []
     if dbs and len(dbs) != len(args.config):
-        print(f"--db given {len(dbs)} times for {len(args.config)} --config: one per hall, in the same order",
-              file=sys.stderr)
+        print(
+            f"--db given {len(dbs)} times for {len(args.config)} --config: one per hall, in the same order",
+            file=sys.stderr,
+        )
         return 2
     missing = [d for d in dbs if not Path(d).is_file()]
     if missing:
@@ -64,8 +66,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     for path in write(report, args.format, out):
         print(path)
     hall = report.rows["hall"][0]
-    print(f"{report.start} – {report.end}: {hall.tickets} tickets, {hall.served} served, "
-          f"{len(report.alert_rows)} alerts, from {report.events} events", file=sys.stderr)
+    print(
+        f"{report.start} – {report.end}: {hall.tickets} tickets, {hall.served} served, "
+        f"{len(report.alert_rows)} alerts, from {report.events} events",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -84,21 +89,34 @@ def _county(args: argparse.Namespace, periods: list) -> int:
     out = Path(args.out or f"report-{len(periods)}-halls-{args.start}-{args.to}.{args.format}")
     for path in write(report, args.format, out):
         print(path)
-    print(f"{report.start} – {report.end}: {len(report.halls)} halls, {report.total.tickets} tickets, "
-          f"{report.total.served} served, from {report.events} events", file=sys.stderr)
+    print(
+        f"{report.start} – {report.end}: {len(report.halls)} halls, {report.total.tickets} tickets, "
+        f"{report.total.served} served, from {report.events} events",
+        file=sys.stderr,
+    )
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="supervision report of a period (csv, html, pdf, md), of one hall or several")
-    p.add_argument("--config", required=True, action="append",
-                   help="the hall's site YAML; repeat for a report over several halls (each hall's store)")
-    p.add_argument("--db", action="append",
-                   help="a hall's SQLite event store (hall.db, or a copy of it) instead of its data folder; "
-                        "once per --config, in the same order")
+    p.add_argument(
+        "--config",
+        required=True,
+        action="append",
+        help="the hall's site YAML; repeat for a report over several halls (each hall's store)",
+    )
+    p.add_argument(
+        "--db",
+        action="append",
+        help="a hall's SQLite event store (hall.db, or a copy of it) instead of its data folder; "
+        "once per --config, in the same order",
+    )
     p.add_argument("--from", dest="start", type=_day, required=True, help="first day, YYYY-MM-DD")
     p.add_argument("--to", type=_day, required=True, help="last day, YYYY-MM-DD (included)")
     p.add_argument("--format", choices=FORMATS, default="html")
-    p.add_argument("--out", help="the file to write (HTML and Markdown put charts in charts/ beside it); "
-                                 "csv without --out prints the main table")
+    p.add_argument(
+        "--out",
+        help="the file to write (HTML and Markdown put charts in charts/ beside it); "
+        "csv without --out prints the main table",
+    )
     p.set_defaults(func=cmd_report)

@@ -115,8 +115,10 @@ def _pydantic_problems(exc: ValidationError, located: _Located, file: str) -> li
             reason = "is required but missing"
         else:
             reason = err["msg"][0].lower() + err["msg"][1:]
-            if "input" in err and kind not in ("value_error", "assertion_error") and not isinstance(
-                err["input"], dict | list
+            if (
+                "input" in err
+                and kind not in ("value_error", "assertion_error")
+                and not isinstance(err["input"], dict | list)
             ):
                 reason += f" (got {err['input']!r})"
         problems.append((where_file, line, dotted(loc), reason))
@@ -167,7 +169,10 @@ def _cross_reference(cfg: SiteConfig) -> Iterator[tuple[Path_, str]]:
         if op.counters != "*":
             for j, cid in enumerate(op.counters):
                 if cid not in counter_ids:
-                    yield ("operators", i, "counters", j), f"operator {op.id} names counter {cid!r}, which is not defined"
+                    yield (
+                        ("operators", i, "counters", j),
+                        f"operator {op.id} names counter {cid!r}, which is not defined",
+                    )
     for j, sid in enumerate(cfg.site.self_service.service_ids):
         if sid not in service_ids:
             yield ("site", "self_service", "service_ids", j), f"service {sid!r} is not defined"
@@ -213,7 +218,9 @@ def load_site_config(path: str | os.PathLike, env: Mapping[str, str] | None = No
                 f, line = extra.lines.get((key,), (str(path.parent / services_file), None))
                 raise ConfigError([(f, line, key, f"unknown key '{key}' (a services file holds services and bundles)")])
             if key in located.data:
-                raise ConfigError([(str(path), located.lines[(key,)][1], key, f"{key} are given here and in {services_file}")])
+                raise ConfigError(
+                    [(str(path), located.lines[(key,)][1], key, f"{key} are given here and in {services_file}")]
+                )
             located.data[key] = value
         located.lines.update({p: v for p, v in extra.lines.items() if p})
     try:

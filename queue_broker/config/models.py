@@ -223,8 +223,17 @@ class AlertThresholds(Strict):
 
 
 BAD_RATING_REASONS = [
-    "等候时间长", "服务态度差", "办事效率低", "业务不熟练", "材料要求不清或反复要求补正", "未一次性告知",
-    "多次跑动", "超过承诺时限", "系统故障", "环境设施不便", "其他",
+    "等候时间长",
+    "服务态度差",
+    "办事效率低",
+    "业务不熟练",
+    "材料要求不清或反复要求补正",
+    "未一次性告知",
+    "多次跑动",
+    "超过承诺时限",
+    "系统故障",
+    "环境设施不便",
+    "其他",
 ]
 
 
@@ -241,7 +250,8 @@ class Ratings(Strict):
     """好差评 (seed art. 39): the reasons a bad rating (1 or 2) must pick from, and the default rule."""
 
     bad_reasons: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = Field(
-        default_factory=lambda: list(BAD_RATING_REASONS), min_length=1)
+        default_factory=lambda: list(BAD_RATING_REASONS), min_length=1
+    )
     default_satisfied: DefaultSatisfied = DefaultSatisfied()
 
 

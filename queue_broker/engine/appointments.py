@@ -20,8 +20,11 @@ class AppointmentsMixin:
             appt = self.appointments.get(cmd.appointment_code.strip().upper())
         elif cmd.holder is not None:
             today = self.local_day(now)
-            mine = [a for a in self.appointments.values() if a.holder_hash == cmd.holder.hash and a.state == "booked"
-                    and self.local_day(a.slot_start) == today]
+            mine = [
+                a
+                for a in self.appointments.values()
+                if a.holder_hash == cmd.holder.hash and a.state == "booked" and self.local_day(a.slot_start) == today
+            ]
             appt = min(mine, key=lambda a: abs((a.slot_start - now).total_seconds()), default=None)
         if appt is None or appt.state == "cancelled":
             return None, "not_found"  # art. 19: still a walk-in ticket, never a refusal
@@ -62,10 +65,27 @@ class AppointmentsMixin:
             raise Rejected("conflict", "appointment code clash; try again")
         out: list[Event] = []
         end = start + timedelta(minutes=a.slot_minutes)
-        self._emit(out, ev.APPOINTMENT_BOOKED, now, code=cmd.code, service_id=svc.id, slot_start=start.isoformat(),
-                   slot_end=end.isoformat(), holder_hash=cmd.holder.hash if cmd.holder else None)
-        return Result(out, {"appointment": {"code": cmd.code, "service_id": svc.id, "slot_start": start.isoformat(),
-                                            "slot_end": end.isoformat()}})
+        self._emit(
+            out,
+            ev.APPOINTMENT_BOOKED,
+            now,
+            code=cmd.code,
+            service_id=svc.id,
+            slot_start=start.isoformat(),
+            slot_end=end.isoformat(),
+            holder_hash=cmd.holder.hash if cmd.holder else None,
+        )
+        return Result(
+            out,
+            {
+                "appointment": {
+                    "code": cmd.code,
+                    "service_id": svc.id,
+                    "slot_start": start.isoformat(),
+                    "slot_end": end.isoformat(),
+                }
+            },
+        )
 
     def _do_CancelAppointment(self, cmd: CancelAppointment, now: datetime) -> Result:
         appt = self.appointments.get(cmd.code.strip().upper())
@@ -79,8 +99,9 @@ class AppointmentsMixin:
 
     def _on_appointment_booked(self, at: datetime, d: dict) -> None:
         start, end = datetime.fromisoformat(d["slot_start"]), datetime.fromisoformat(d["slot_end"])
-        self.appointments[d["code"]] = AppointmentRec(code=d["code"], service_id=d["service_id"], slot_start=start,
-                                                      slot_end=end, holder_hash=d.get("holder_hash"))
+        self.appointments[d["code"]] = AppointmentRec(
+            code=d["code"], service_id=d["service_id"], slot_start=start, slot_end=end, holder_hash=d.get("holder_hash")
+        )
         self.slot_bookings[(d["service_id"], start)] += 1
 
     def _on_appointment_cancelled(self, at: datetime, d: dict) -> None:

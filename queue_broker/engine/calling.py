@@ -72,13 +72,22 @@ def choose_next(
         risky = [h for h in heads if _at_risk(weighted_wait(h), loads[h.queue_id])]
         if risky:
             chosen = first(risky)
-            reason = {"rule": "at_risk", "queue_id": chosen.queue_id,
-                      "wait_s": round((now - chosen.issued_at).total_seconds())}
+            reason = {
+                "rule": "at_risk",
+                "queue_id": chosen.queue_id,
+                "wait_s": round((now - chosen.issued_at).total_seconds()),
+            }
         else:
-            chosen = max(heads, key=lambda h: (_need(len(by_queue[h.queue_id]), weighted_wait(h), loads[h.queue_id]),
-                                               weighted_wait(h)))
-            reason = {"rule": "need", "queue_id": chosen.queue_id, "waiting": len(by_queue[chosen.queue_id]),
-                      "others": round(loads[chosen.queue_id].others, 2)}
+            chosen = max(
+                heads,
+                key=lambda h: (_need(len(by_queue[h.queue_id]), weighted_wait(h), loads[h.queue_id]), weighted_wait(h)),
+            )
+            reason = {
+                "rule": "need",
+                "queue_id": chosen.queue_id,
+                "waiting": len(by_queue[chosen.queue_id]),
+                "others": round(loads[chosen.queue_id].others, 2),
+            }
         if why is not None:
             why.append(reason)
         return chosen

@@ -79,15 +79,34 @@ REVISIT_UNSATISFIED = {BAD_RATING: "verified", COMPLAINT: "handed_over"}
 TERMINAL = frozenset({"closed", "annulled", "answered"})
 COUNTER_STEPS = frozenset({"answer", "appeal", "rectify"})  # what a counter terminal may do on its own cases
 STATE_NAMES = {
-    "opened": "待核实", "verified": "已核实待整改", "appealed": "申诉审核中", "annulled": "申诉成立·差评撤销",
-    "rectified": "已整改待反馈", "replied": "已反馈待回访", "revisited": "已回访待办结", "closed": "已办结",
-    "accepted": "已受理待转办", "handed_over": "已转办", "supervised": "督办中", "fed_back": "已反馈待回访",
+    "opened": "待核实",
+    "verified": "已核实待整改",
+    "appealed": "申诉审核中",
+    "annulled": "申诉成立·差评撤销",
+    "rectified": "已整改待反馈",
+    "replied": "已反馈待回访",
+    "revisited": "已回访待办结",
+    "closed": "已办结",
+    "accepted": "已受理待转办",
+    "handed_over": "已转办",
+    "supervised": "督办中",
+    "fed_back": "已反馈待回访",
     "answered": "已告知",
 }
 ACTION_NAMES = {
-    "open": "受理", "verify": "核实", "appeal": "申诉", "appeal-accept": "申诉成立", "appeal-reject": "申诉驳回",
-    "rectify": "整改", "reply": "反馈", "revisit": "回访", "close": "办结", "handover": "转办", "supervise": "督办",
-    "feedback": "反馈", "answer": "告知",
+    "open": "受理",
+    "verify": "核实",
+    "appeal": "申诉",
+    "appeal-accept": "申诉成立",
+    "appeal-reject": "申诉驳回",
+    "rectify": "整改",
+    "reply": "反馈",
+    "revisit": "回访",
+    "close": "办结",
+    "handover": "转办",
+    "supervise": "督办",
+    "feedback": "反馈",
+    "answer": "告知",
 }
 FAULT_STATES = frozenset({"fault", "unknown"})
 
@@ -176,16 +195,28 @@ class CasesMixin:
             allowed = self.config.ratings.bad_reasons
             unknown = [r for r in cmd.reasons if r not in allowed]
             if unknown:
-                raise Rejected("invalid_request", f"a bad rating's reason must be one of: {'、'.join(allowed)} "
-                                                  f"({unknown[0]!r} is not)")
+                raise Rejected(
+                    "invalid_request",
+                    f"a bad rating's reason must be one of: {'、'.join(allowed)} ({unknown[0]!r} is not)",
+                )
         result = super()._do_SubmitRating(cmd, now)
         if cmd.level <= 2:
             t = self.tickets[cmd.ticket_id]
             counter = self.counters.get(t.counter_id) if t.counter_id else None
-            case = self._open_case(result.events, now, BAD_RATING, self.config.alerts.bad_rating_case_working_days,
-                                   summary=cmd.comment, ticket_id=t.id, counter_id=t.counter_id,
-                                   queue_id=t.queue_id, service_id=t.service_id, level=cmd.level,
-                                   reasons=list(cmd.reasons), operator_id=counter.operator_id if counter else None)
+            case = self._open_case(
+                result.events,
+                now,
+                BAD_RATING,
+                self.config.alerts.bad_rating_case_working_days,
+                summary=cmd.comment,
+                ticket_id=t.id,
+                counter_id=t.counter_id,
+                queue_id=t.queue_id,
+                service_id=t.service_id,
+                level=cmd.level,
+                reasons=list(cmd.reasons),
+                operator_id=counter.operator_id if counter else None,
+            )
             result.reply["case"] = {"id": case.id, "deadline": case.deadline.isoformat()}
         return result
 
@@ -220,9 +251,17 @@ class CasesMixin:
                 continue
             if now < self.default_rating_due(t.finished_at):
                 continue  # not yet: the citizen may still rate
-            self._emit(out, ev.RATING_DEFAULTED, now, ticket_id=t.id, level=level, counter_id=t.counter_id,
-                       queue_id=t.queue_id, service_id=t.service_id,
-                       rule=f"{days} {'working ' if working else ''}days")
+            self._emit(
+                out,
+                ev.RATING_DEFAULTED,
+                now,
+                ticket_id=t.id,
+                level=level,
+                counter_id=t.counter_id,
+                queue_id=t.queue_id,
+                service_id=t.service_id,
+                rule=f"{days} {'working ' if working else ''}days",
+            )
         return Result(out, {"defaulted": len(out)})
 
     def _on_rating_defaulted(self, at: datetime, d: dict) -> None:
@@ -237,9 +276,20 @@ class CasesMixin:
         case_id = f"{KIND_PREFIX[kind]}-{day:%Y%m%d}-{seq:03d}"
         deadline = cal.deadline(now, working_days)
         warn_at = cal.warn_at(now, working_days, self.config.alerts.case_warn_working_days)
-        self._emit(out, ev.CASE_OPENED, now, id=case_id, kind=kind, seq=seq, day=day.isoformat(),
-                   state=INITIAL_STATE[kind], deadline=deadline.isoformat(), warn_at=warn_at.isoformat(),
-                   working_days=working_days, **fields)
+        self._emit(
+            out,
+            ev.CASE_OPENED,
+            now,
+            id=case_id,
+            kind=kind,
+            seq=seq,
+            day=day.isoformat(),
+            state=INITIAL_STATE[kind],
+            deadline=deadline.isoformat(),
+            warn_at=warn_at.isoformat(),
+            working_days=working_days,
+            **fields,
+        )
         return self.cases[case_id]
 
     def _do_OpenComplaint(self, cmd: OpenComplaint, now: datetime) -> Result:
@@ -264,9 +314,19 @@ class CasesMixin:
             if queue_id is None:
                 queue_id = (self.services.get(service_id) or self.bundles[service_id]).queue_id
         out: list[Event] = []
-        case = self._open_case(out, now, COMPLAINT, self.config.complaints.deadline_working_days,
-                               summary=cmd.summary.strip(), category=cmd.category, ticket_id=cmd.ticket_id,
-                               counter_id=counter_id, service_id=service_id, queue_id=queue_id, by=cmd.by)
+        case = self._open_case(
+            out,
+            now,
+            COMPLAINT,
+            self.config.complaints.deadline_working_days,
+            summary=cmd.summary.strip(),
+            category=cmd.category,
+            ticket_id=cmd.ticket_id,
+            counter_id=counter_id,
+            service_id=service_id,
+            queue_id=queue_id,
+            by=cmd.by,
+        )
         return Result(out, {"case": self.case_view(case, now)})
 
     def _do_OpenComplexQuestion(self, cmd: OpenComplexQuestion, now: datetime) -> Result:
@@ -279,12 +339,24 @@ class CasesMixin:
         if not cmd.question.strip():
             raise Rejected("invalid_request", "write down the question that needs a complete answer")
         if (COMPLEX_QUESTION, t.id) in self.case_by_ticket:
-            raise Rejected("conflict", f"{t.number} already has complex-question case "
-                                       f"{self.case_by_ticket[(COMPLEX_QUESTION, t.id)]}")
+            raise Rejected(
+                "conflict",
+                f"{t.number} already has complex-question case {self.case_by_ticket[(COMPLEX_QUESTION, t.id)]}",
+            )
         out: list[Event] = []
-        case = self._open_case(out, now, COMPLEX_QUESTION, self.config.alerts.complex_answer_working_days,
-                               summary=cmd.question.strip(), ticket_id=t.id, counter_id=c.id, queue_id=t.queue_id,
-                               service_id=t.service_id, operator_id=c.operator_id, by=cmd.by or f"counter:{c.id}")
+        case = self._open_case(
+            out,
+            now,
+            COMPLEX_QUESTION,
+            self.config.alerts.complex_answer_working_days,
+            summary=cmd.question.strip(),
+            ticket_id=t.id,
+            counter_id=c.id,
+            queue_id=t.queue_id,
+            service_id=t.service_id,
+            operator_id=c.operator_id,
+            by=cmd.by or f"counter:{c.id}",
+        )
         return Result(out, {"case": self.case_view(case, now)})
 
     def _do_CaseAction(self, cmd: CaseAction, now: datetime) -> Result:
@@ -293,8 +365,10 @@ class CasesMixin:
             raise Rejected("not_found", "no case has that id")
         table = TRANSITIONS[case.kind]
         if cmd.action not in table:
-            raise Rejected("invalid_request", f"a {KIND_NAMES[case.kind]} case has no step {cmd.action!r}; "
-                                              f"its steps are {', '.join(table)}")
+            raise Rejected(
+                "invalid_request",
+                f"a {KIND_NAMES[case.kind]} case has no step {cmd.action!r}; its steps are {', '.join(table)}",
+            )
         if cmd.counter_id is not None:
             if cmd.action not in COUNTER_STEPS:
                 raise Rejected("forbidden", f"only a supervisor may {cmd.action} a case")
@@ -304,8 +378,11 @@ class CasesMixin:
             raise Rejected("conflict", f"case {case.id} is finished ({STATE_NAMES[case.state]})")
         starts, to_state = table[cmd.action]
         if case.state not in starts:
-            raise Rejected("conflict", f"case {case.id} is {STATE_NAMES[case.state]}: '{cmd.action}' is possible only "
-                                       f"when it is {' or '.join(STATE_NAMES[s] for s in starts)}")
+            raise Rejected(
+                "conflict",
+                f"case {case.id} is {STATE_NAMES[case.state]}: '{cmd.action}' is possible only "
+                f"when it is {' or '.join(STATE_NAMES[s] for s in starts)}",
+            )
         if not cmd.note.strip():
             raise Rejected("invalid_request", f"the step '{cmd.action}' needs a note (what was found, done or said)")
         if cmd.action == "handover" and not (cmd.to or "").strip():
@@ -316,8 +393,14 @@ class CasesMixin:
             if not cmd.satisfied:
                 to_state = REVISIT_UNSATISFIED[case.kind]
         out: list[Event] = []
-        data: dict[str, Any] = {"case_id": case.id, "action": cmd.action, "from_state": case.state,
-                                "to_state": to_state, "note": cmd.note.strip(), "by": cmd.by}
+        data: dict[str, Any] = {
+            "case_id": case.id,
+            "action": cmd.action,
+            "from_state": case.state,
+            "to_state": to_state,
+            "note": cmd.note.strip(),
+            "by": cmd.by,
+        }
         if cmd.to:
             data["to"] = cmd.to.strip()
         if cmd.satisfied is not None:
@@ -335,19 +418,32 @@ class CasesMixin:
             return Result([], {"case": self.case_view(case, now)})
         chosen = [c for c in self.cases.values() if cmd.include_closed or c.open]
         chosen.sort(key=lambda c: c.opened_at, reverse=True)
-        return Result([], {"cases": [self.case_view(c, now, history=False) for c in chosen[:200]],
-                           "total": len(chosen)})
+        return Result(
+            [], {"cases": [self.case_view(c, now, history=False) for c in chosen[:200]], "total": len(chosen)}
+        )
 
     def case_view(self, case: CaseRec, now: datetime, history: bool = True) -> dict[str, Any]:
         t = self.tickets.get(case.ticket_id) if case.ticket_id else None
         view: dict[str, Any] = {
-            "id": case.id, "kind": case.kind, "kind_name": KIND_NAMES[case.kind], "state": case.state,
-            "state_name": STATE_NAMES[case.state], "opened_at": case.opened_at.isoformat(),
-            "deadline": case.deadline.isoformat(), "warn_at": case.warn_at.isoformat(),
-            "overdue": case.overdue(now), "closed_at": case.closed_at.isoformat() if case.closed_at else None,
-            "counter_id": case.counter_id, "queue_id": case.queue_id, "service_id": case.service_id,
-            "ticket_id": case.ticket_id, "ticket_number": t.number if t else None, "level": case.level,
-            "reasons": list(case.reasons), "category": case.category, "summary": case.summary,
+            "id": case.id,
+            "kind": case.kind,
+            "kind_name": KIND_NAMES[case.kind],
+            "state": case.state,
+            "state_name": STATE_NAMES[case.state],
+            "opened_at": case.opened_at.isoformat(),
+            "deadline": case.deadline.isoformat(),
+            "warn_at": case.warn_at.isoformat(),
+            "overdue": case.overdue(now),
+            "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+            "counter_id": case.counter_id,
+            "queue_id": case.queue_id,
+            "service_id": case.service_id,
+            "ticket_id": case.ticket_id,
+            "ticket_number": t.number if t else None,
+            "level": case.level,
+            "reasons": list(case.reasons),
+            "category": case.category,
+            "summary": case.summary,
             "handler": case.handler,
             "next_steps": [a for a, (starts, _) in TRANSITIONS[case.kind].items() if case.state in starts],
         }
@@ -356,14 +452,34 @@ class CasesMixin:
         return view
 
     def _on_case_opened(self, at: datetime, d: dict) -> None:
-        case = CaseRec(id=d["id"], kind=d["kind"], state=d["state"], opened_at=at,
-                       deadline=datetime.fromisoformat(d["deadline"]), warn_at=datetime.fromisoformat(d["warn_at"]),
-                       summary=d.get("summary") or "", counter_id=d.get("counter_id"), queue_id=d.get("queue_id"),
-                       service_id=d.get("service_id"), ticket_id=d.get("ticket_id"),
-                       operator_id=d.get("operator_id"), level=d.get("level"), reasons=list(d.get("reasons") or []),
-                       category=d.get("category") or "")
-        case.history.append({"at": at.isoformat(), "action": "open", "action_name": ACTION_NAMES["open"],
-                             "from": None, "to": case.state, "note": case.summary, "by": d.get("by", "")})
+        case = CaseRec(
+            id=d["id"],
+            kind=d["kind"],
+            state=d["state"],
+            opened_at=at,
+            deadline=datetime.fromisoformat(d["deadline"]),
+            warn_at=datetime.fromisoformat(d["warn_at"]),
+            summary=d.get("summary") or "",
+            counter_id=d.get("counter_id"),
+            queue_id=d.get("queue_id"),
+            service_id=d.get("service_id"),
+            ticket_id=d.get("ticket_id"),
+            operator_id=d.get("operator_id"),
+            level=d.get("level"),
+            reasons=list(d.get("reasons") or []),
+            category=d.get("category") or "",
+        )
+        case.history.append(
+            {
+                "at": at.isoformat(),
+                "action": "open",
+                "action_name": ACTION_NAMES["open"],
+                "from": None,
+                "to": case.state,
+                "note": case.summary,
+                "by": d.get("by", ""),
+            }
+        )
         self.cases[case.id] = case
         day = date.fromisoformat(d["day"])
         self.case_seq[(case.kind, day)] = max(self.case_seq.get((case.kind, day), 0), d["seq"])
@@ -379,8 +495,15 @@ class CasesMixin:
             case.closed_at = at
         if d["action"] == "appeal-accept" and case.ticket_id in self.ratings:
             self.ratings[case.ticket_id]["annulled"] = True
-        step = {"at": at.isoformat(), "action": d["action"], "action_name": ACTION_NAMES.get(d["action"], d["action"]),
-                "from": d["from_state"], "to": d["to_state"], "note": d.get("note", ""), "by": d.get("by", "")}
+        step = {
+            "at": at.isoformat(),
+            "action": d["action"],
+            "action_name": ACTION_NAMES.get(d["action"], d["action"]),
+            "from": d["from_state"],
+            "to": d["to_state"],
+            "note": d.get("note", ""),
+            "by": d.get("by", ""),
+        }
         for k in ("to", "satisfied"):
             if k in d:
                 step["handover_to" if k == "to" else k] = d[k]
@@ -390,8 +513,9 @@ class CasesMixin:
     def _do_RaiseAlert(self, cmd: RaiseAlert, now: datetime) -> Result:
         rule, subject = cmd.data.get("rule"), cmd.data.get("subject")
         if rule and subject and (rule, subject) in self.monitor_alerts:
-            raise Rejected("conflict", f"{rule} for {subject} is already raised "
-                                       f"({self.monitor_alerts[(rule, subject)]})")
+            raise Rejected(
+                "conflict", f"{rule} for {subject} is already raised ({self.monitor_alerts[(rule, subject)]})"
+            )
         if cmd.alert_id in self.alerts:
             raise Rejected("conflict", f"alert {cmd.alert_id} exists")
         return super()._do_RaiseAlert(cmd, now)
@@ -408,16 +532,21 @@ class CasesMixin:
             raise Rejected("not_found", "no alert has that id")
         out: list[Event] = []
         if a.cleared_at is None and a.severity != cmd.severity:
-            self._emit(out, ev.ALERT_ESCALATED, now, id=a.id, severity=cmd.severity, message=cmd.message,
-                       extra=dict(cmd.data))
+            self._emit(
+                out, ev.ALERT_ESCALATED, now, id=a.id, severity=cmd.severity, message=cmd.message, extra=dict(cmd.data)
+            )
         return Result(out, {"alert_id": a.id})
 
     def _on_alert_escalated(self, at: datetime, d: dict) -> None:
         a = self.alerts[d["id"]]
         if a.acked_at is not None:  # the yellow was acknowledged; red needs its own acknowledgement
-            a.data = {**a.data, "earlier_acks": [*a.data.get("earlier_acks", []),
-                                                 {"at": a.acked_at.isoformat(), "note": a.ack_note,
-                                                  "severity": a.severity}]}
+            a.data = {
+                **a.data,
+                "earlier_acks": [
+                    *a.data.get("earlier_acks", []),
+                    {"at": a.acked_at.isoformat(), "note": a.ack_note, "severity": a.severity},
+                ],
+            }
             a.acked_at, a.ack_note = None, ""
         a.severity, a.message, a.escalated_at = d["severity"], d["message"], at
         a.data = {**a.data, **(d.get("extra") or {})}
@@ -456,8 +585,17 @@ class CasesMixin:
         rec = self.devices.get((cmd.node_id, cmd.device_id))
         out: list[Event] = []
         if rec is None or (rec.ok, rec.state, rec.message, rec.kind) != (cmd.ok, cmd.state, cmd.message, cmd.kind):
-            self._emit(out, ev.DEVICE_HEALTH_RECORDED, now, node_id=cmd.node_id, device_id=cmd.device_id,
-                       kind=cmd.kind, ok=cmd.ok, state=cmd.state, message=cmd.message)
+            self._emit(
+                out,
+                ev.DEVICE_HEALTH_RECORDED,
+                now,
+                node_id=cmd.node_id,
+                device_id=cmd.device_id,
+                kind=cmd.kind,
+                ok=cmd.ok,
+                state=cmd.state,
+                message=cmd.message,
+            )
         return Result(out, {})
 
     def _on_device_health_recorded(self, at: datetime, d: dict) -> None:
@@ -467,5 +605,13 @@ class CasesMixin:
             since = at
         else:
             since = rec.since
-        self.devices[key] = DeviceRec(node_id=d["node_id"], device_id=d["device_id"], kind=d["kind"], ok=d["ok"],
-                                      state=d["state"], message=d.get("message", ""), since=since, updated_at=at)
+        self.devices[key] = DeviceRec(
+            node_id=d["node_id"],
+            device_id=d["device_id"],
+            kind=d["kind"],
+            ok=d["ok"],
+            state=d["state"],
+            message=d.get("message", ""),
+            since=since,
+            updated_at=at,
+        )

@@ -44,8 +44,9 @@ class WaitEstimate:
         return (self.p50_s, self.p80_s)
 
 
-def estimate_wait(ahead: int, mean_service_s: float, counters: float, cv: float = DEFAULT_CV,
-                  in_progress: int = 0) -> WaitEstimate:
+def estimate_wait(
+    ahead: int, mean_service_s: float, counters: float, cv: float = DEFAULT_CV, in_progress: int = 0
+) -> WaitEstimate:
     """Queue-length estimate for a ticket with `ahead` waiting tickets before it."""
     if counters <= 0:
         # nobody serves the queue now: say so honestly with a long bound rather than zero
@@ -277,8 +278,11 @@ def call_forecast(b: Board, queue_id: str, ahead: int) -> tuple[float, float] | 
             lists[q] = rows_q[:ahead]
         else:
             w = b.weights.get(q, 1.0)
-            lists[q] = [r for r in rows_q if r[0] < my_rank or (r[0] == my_rank and r[1] * w > my_age * w_me)
-                        or (r[0] == my_rank and w != w_me)]
+            lists[q] = [
+                r
+                for r in rows_q
+                if r[0] < my_rank or (r[0] == my_rank and r[1] * w > my_age * w_me) or (r[0] == my_rank and w != w_me)
+            ]
     mean_s, cvs = b.service.mean_s, b.service.cv
     svc = {q: mean_s.get(q, 480.0) / 60.0 for q in queues}
     cv2 = {q: min(cvs.get(q, DEFAULT_CV) ** 2, 1.0) for q in queues}
@@ -398,8 +402,9 @@ def calibration(engine: HallEngine, when: datetime) -> tuple[float, float]:
     return cal.history[-1][1], cal.history[-1][2]
 
 
-def forecast_wait(engine: HallEngine, queue_id: str, ahead: int, now: datetime | None = None,
-                  b: Board | None = None) -> WaitEstimate:
+def forecast_wait(
+    engine: HallEngine, queue_id: str, ahead: int, now: datetime | None = None, b: Board | None = None
+) -> WaitEstimate:
     """The estimate shown on a ticket (and, for `ahead` = everyone waiting, on the kiosk)."""
     when = now or engine.last_event_at
     ids = engine.waiting.get(queue_id, ())

@@ -69,8 +69,10 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         self.bundles = {b.id: b for b in config.bundles}
         self.tickets: dict[str, TicketRec] = {}
         self.waiting: dict[str, list[str]] = {q: [] for q in self.queues}  # ticket ids, in arrival order
-        self.counters = {c.id: CounterRec(id=c.id, queue_ids=list(c.home), mode="tidal" if c.tidal else "fixed")
-                         for c in config.counters}
+        self.counters = {
+            c.id: CounterRec(id=c.id, queue_ids=list(c.home), mode="tidal" if c.tidal else "fixed")
+            for c in config.counters
+        }
         self.counter_cfg = {c.id: c for c in config.counters}
         self.sequence: dict[tuple[date, str], int] = defaultdict(int)  # (local day, prefix) -> last number
         self.per_person: dict[tuple[date, str], int] = defaultdict(int)
@@ -140,10 +142,14 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         if cmd.holder is not None:
             if caps.per_person_per_day and self.per_person[(day, cmd.holder.hash)] >= caps.per_person_per_day:
                 raise Rejected("full", f"one person may take at most {caps.per_person_per_day} tickets a day")
-            if (caps.per_person_per_queue_per_day
-                    and self.per_person_queue[(day, cmd.holder.hash, queue_id)] >= caps.per_person_per_queue_per_day):
-                raise Rejected("full", f"one person may take at most {caps.per_person_per_queue_per_day} "
-                                       f"tickets a day for {queue.name}")
+            if (
+                caps.per_person_per_queue_per_day
+                and self.per_person_queue[(day, cmd.holder.hash, queue_id)] >= caps.per_person_per_queue_per_day
+            ):
+                raise Rejected(
+                    "full",
+                    f"one person may take at most {caps.per_person_per_queue_per_day} tickets a day for {queue.name}",
+                )
         if queue.daily_cap and self.per_queue_day[(day, queue_id)] >= queue.daily_cap:
             raise Rejected("full", f"today's {queue.daily_cap} tickets for {queue.name} have all been issued")
 
@@ -152,20 +158,43 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             priority = GREEN
         elif appt is not None and appointment_status == "on_time":
             priority = APPOINTMENT
-        elif (cmd.holder and cmd.holder.age is not None and self.config.priorities.elderly_age
-              and cmd.holder.age >= self.config.priorities.elderly_age):
+        elif (
+            cmd.holder
+            and cmd.holder.age is not None
+            and self.config.priorities.elderly_age
+            and cmd.holder.age >= self.config.priorities.elderly_age
+        ):
             priority = ELDERLY
         out: list[Event] = []
-        ticket = self._issue(out, now, queue_id, service_id, cmd.channel, priority, cmd.kiosk_id,
-                             holder=cmd.holder, appointment_code=appt.code if appt else None)
+        ticket = self._issue(
+            out,
+            now,
+            queue_id,
+            service_id,
+            cmd.channel,
+            priority,
+            cmd.kiosk_id,
+            holder=cmd.holder,
+            appointment_code=appt.code if appt else None,
+        )
         reply = {"ticket": self.ticket_view(ticket, now)}
         if appointment_status:
             reply["appointment_status"] = appointment_status
         return Result(out, reply)
 
-    def _issue(self, out: list[Event], now: datetime, queue_id: str, service_id: str, channel: str, priority: str,
-               kiosk_id: str, holder: HolderInfo | None = None, appointment_code: str | None = None,
-               return_of: str | None = None) -> TicketRec:
+    def _issue(
+        self,
+        out: list[Event],
+        now: datetime,
+        queue_id: str,
+        service_id: str,
+        channel: str,
+        priority: str,
+        kiosk_id: str,
+        holder: HolderInfo | None = None,
+        appointment_code: str | None = None,
+        return_of: str | None = None,
+    ) -> TicketRec:
         day = self.local_day(now)
         prefix = self.queues[queue_id].prefix
         seq = self.sequence[(day, prefix)] + 1
@@ -173,12 +202,27 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         number = f"{prefix}{seq:03d}"
         ahead = self._ahead_for_new(queue_id, priority)
         est = self.estimate_for(queue_id, ahead, now)
-        self._emit(out, ev.TICKET_ISSUED, now, id=f"{day:%Y%m%d}-{number}", number=number, seq=seq,
-                   day=day.isoformat(), queue_id=queue_id, service_id=service_id, channel=channel,
-                   priority=priority, kiosk_id=kiosk_id, holder_hash=holder.hash if holder else None,
-                   holder_masked={"id_number": holder.masked_id, "name": holder.masked_name} if holder else None,
-                   estimate_s=est.p50_s, estimate_range_s=[est.p50_s, est.p80_s], waiting_ahead=ahead,
-                   appointment_code=appointment_code, return_of=return_of)
+        self._emit(
+            out,
+            ev.TICKET_ISSUED,
+            now,
+            id=f"{day:%Y%m%d}-{number}",
+            number=number,
+            seq=seq,
+            day=day.isoformat(),
+            queue_id=queue_id,
+            service_id=service_id,
+            channel=channel,
+            priority=priority,
+            kiosk_id=kiosk_id,
+            holder_hash=holder.hash if holder else None,
+            holder_masked={"id_number": holder.masked_id, "name": holder.masked_name} if holder else None,
+            estimate_s=est.p50_s,
+            estimate_range_s=[est.p50_s, est.p80_s],
+            waiting_ahead=ahead,
+            appointment_code=appointment_code,
+            return_of=return_of,
+        )
         return self.tickets[f"{day:%Y%m%d}-{number}"]
 
     def _ahead_for_new(self, queue_id: str, priority: str) -> int:
@@ -192,8 +236,11 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         if ticket.state != WAITING:
             return 0
         me = (PRIORITY_RANK[ticket.priority], ticket.issued_at)
-        return sum(1 for tid in self.waiting[ticket.queue_id]
-                   if tid != ticket.id and (PRIORITY_RANK[self.tickets[tid].priority], self.tickets[tid].issued_at) < me)
+        return sum(
+            1
+            for tid in self.waiting[ticket.queue_id]
+            if tid != ticket.id and (PRIORITY_RANK[self.tickets[tid].priority], self.tickets[tid].issued_at) < me
+        )
 
     # ================================================================ estimates
     def counters_serving(self, queue_id: str) -> float:
@@ -220,8 +267,11 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         """Tickets of earlier days still waiting or called. Runs every tick, so it looks only at what is
         waiting and at the counters, never at every ticket ever issued."""
         waiting = sum(1 for ids in self.waiting.values() for tid in ids if self.tickets[tid].day < today)
-        called = sum(1 for c in self.counters.values()
-                     if c.current and self.tickets[c.current].day < today and self.tickets[c.current].state == CALLED)
+        called = sum(
+            1
+            for c in self.counters.values()
+            if c.current and self.tickets[c.current].day < today and self.tickets[c.current].state == CALLED
+        )
         return waiting + called
 
     # ================================================================ counters
@@ -275,8 +325,9 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
                 self._emit(out, ev.TICKET_NO_SHOW, now, ticket_id=current.id, counter_id=c.id, after_recalls=True)
                 self._settle_counter(out, c, now)
             else:
-                self._emit(out, ev.TICKET_CALLED, now, ticket_id=current.id, counter_id=c.id,
-                           recall=current.recalls + 1)
+                self._emit(
+                    out, ev.TICKET_CALLED, now, ticket_id=current.id, counter_id=c.id, recall=current.recalls + 1
+                )
             return Result(out, {"ticket": self.ticket_view(current, now)})
         if action == "start":
             if current.state == CALLED:
@@ -296,13 +347,28 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         out: list[Event] = []
         if c.current:
             # one key to call the next: the citizen at the counter is finished as done first
-            self._emit(out, ev.TICKET_FINISHED, now, ticket_id=c.current, counter_id=c.id, outcome="done",
-                       missing_materials=[], implicit=True)
+            self._emit(
+                out,
+                ev.TICKET_FINISHED,
+                now,
+                ticket_id=c.current,
+                counter_id=c.id,
+                outcome="done",
+                missing_materials=[],
+                implicit=True,
+            )
             self._settle_counter(out, c, now)
         candidates = (self.tickets[tid] for q in c.queue_ids for tid in self.waiting.get(q, []))
         why: list[dict] = []
-        ticket = choose_next(candidates, now, self.stats, self.config.priorities.walk_in_share,
-                             self.config.priorities.queue_weights, self._tidal_loads(c), why)
+        ticket = choose_next(
+            candidates,
+            now,
+            self.stats,
+            self.config.priorities.walk_in_share,
+            self.config.priorities.queue_weights,
+            self._tidal_loads(c),
+            why,
+        )
         if ticket is None:
             return Result(out, {"ticket": None})
         extra = {"why": why[0]} if why else {}  # a tidal counter's choice between its queues
@@ -320,14 +386,20 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             for q in o.queue_ids:
                 if q in others:
                     others[q] += 1.0 / len(o.queue_ids)
-        return {q: QueueLoad(n, self.stats[q].mean_service_s, self.queues[q].sla_min * 60.0)
-                for q, n in others.items()}
+        return {q: QueueLoad(n, self.stats[q].mean_service_s, self.queues[q].sla_min * 60.0) for q, n in others.items()}
 
     def _settle_counter(self, out: list[Event], c: CounterRec, now: datetime) -> None:
         """The counter is free again: a rebalance that waited for its citizen takes effect now."""
         if c.pending_queue_ids is not None and c.current is None:
-            self._emit(out, ev.COUNTER_REBALANCED, now, counter_id=c.id, from_queue_ids=list(c.queue_ids),
-                       to_queue_ids=list(c.pending_queue_ids), reason=c.pending_reason)
+            self._emit(
+                out,
+                ev.COUNTER_REBALANCED,
+                now,
+                counter_id=c.id,
+                from_queue_ids=list(c.queue_ids),
+                to_queue_ids=list(c.pending_queue_ids),
+                reason=c.pending_reason,
+            )
 
     def _do_FinishTicket(self, cmd: FinishTicket, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
@@ -339,13 +411,31 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         if cmd.outcome == "incomplete" and not cmd.missing_materials:
             raise Rejected("invalid_request", "an incomplete finish must list the missing materials")
         out: list[Event] = []
-        self._emit(out, ev.TICKET_FINISHED, now, ticket_id=ticket.id, counter_id=c.id, outcome=cmd.outcome,
-                   missing_materials=list(cmd.missing_materials), note=cmd.note, implicit=False)
+        self._emit(
+            out,
+            ev.TICKET_FINISHED,
+            now,
+            ticket_id=ticket.id,
+            counter_id=c.id,
+            outcome=cmd.outcome,
+            missing_materials=list(cmd.missing_materials),
+            note=cmd.note,
+            implicit=False,
+        )
         reply: dict[str, Any] = {"ticket": self.ticket_view(ticket, now)}
         if cmd.outcome == "incomplete":
             # the one-time notification case (seed art. 17): a return ticket with priority, same day
-            ret = self._issue(out, now, ticket.queue_id, ticket.service_id, "walk_in", RETURN, "counter:" + c.id,
-                              holder=None, return_of=ticket.id)
+            ret = self._issue(
+                out,
+                now,
+                ticket.queue_id,
+                ticket.service_id,
+                "walk_in",
+                RETURN,
+                "counter:" + c.id,
+                holder=None,
+                return_of=ticket.id,
+            )
             reply["return_ticket"] = self.ticket_view(ret, now)
         self._settle_counter(out, c, now)
         return Result(out, reply)
@@ -360,8 +450,15 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         if cmd.to_queue_id == ticket.queue_id:
             raise Rejected("conflict", f"{ticket.number} is already in queue {cmd.to_queue_id}")
         out: list[Event] = []
-        self._emit(out, ev.TICKET_TRANSFERRED, now, ticket_id=ticket.id, counter_id=c.id,
-                   from_queue_id=ticket.queue_id, to_queue_id=cmd.to_queue_id)
+        self._emit(
+            out,
+            ev.TICKET_TRANSFERRED,
+            now,
+            ticket_id=ticket.id,
+            counter_id=c.id,
+            from_queue_id=ticket.queue_id,
+            to_queue_id=cmd.to_queue_id,
+        )
         self._settle_counter(out, c, now)
         return Result(out, {"ticket": self.ticket_view(ticket, now)})
 
@@ -373,8 +470,17 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         if cmd.mode not in ("fixed", "tidal"):
             raise Rejected("invalid_request", "mode must be fixed or tidal")
         out: list[Event] = []
-        self._emit(out, ev.COUNTER_ASSIGNED, now, counter_id=c.id, from_queue_ids=list(c.queue_ids),
-                   queue_ids=list(dict.fromkeys(cmd.queue_ids)), mode=cmd.mode, locked=cmd.locked, by=cmd.by)
+        self._emit(
+            out,
+            ev.COUNTER_ASSIGNED,
+            now,
+            counter_id=c.id,
+            from_queue_ids=list(c.queue_ids),
+            queue_ids=list(dict.fromkeys(cmd.queue_ids)),
+            mode=cmd.mode,
+            locked=cmd.locked,
+            by=cmd.by,
+        )
         return Result(out, {"counter": self.counter_view(c)})
 
     def _do_RebalanceCounter(self, cmd: RebalanceCounter, now: datetime) -> Result:
@@ -389,11 +495,24 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             return Result(out, {"counter": self.counter_view(c)})
         if c.current:
             # never interrupt a citizen: the move waits until this ticket ends
-            self._emit(out, ev.COUNTER_REBALANCE_PLANNED, now, counter_id=c.id, to_queue_ids=list(cmd.queue_ids),
-                       reason=cmd.reason)
+            self._emit(
+                out,
+                ev.COUNTER_REBALANCE_PLANNED,
+                now,
+                counter_id=c.id,
+                to_queue_ids=list(cmd.queue_ids),
+                reason=cmd.reason,
+            )
         else:
-            self._emit(out, ev.COUNTER_REBALANCED, now, counter_id=c.id, from_queue_ids=list(c.queue_ids),
-                       to_queue_ids=list(cmd.queue_ids), reason=cmd.reason)
+            self._emit(
+                out,
+                ev.COUNTER_REBALANCED,
+                now,
+                counter_id=c.id,
+                from_queue_ids=list(c.queue_ids),
+                to_queue_ids=list(cmd.queue_ids),
+                reason=cmd.reason,
+            )
         return Result(out, {"counter": self.counter_view(c)})
 
     # ================================================================ apply (also replay)
@@ -416,11 +535,23 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         day = date.fromisoformat(d["day"])
         prefix = self.queues[d["queue_id"]].prefix if d["queue_id"] in self.queues else d["number"][0]
         self.sequence[(day, prefix)] = max(self.sequence[(day, prefix)], d["seq"])
-        t = TicketRec(id=d["id"], number=d["number"], day=day, queue_id=d["queue_id"], service_id=d["service_id"],
-                      channel=d["channel"], priority=d["priority"], issued_at=at, kiosk_id=d.get("kiosk_id", ""),
-                      holder_hash=d.get("holder_hash"), holder_masked=d.get("holder_masked"),
-                      estimate_s=d.get("estimate_s", 0), estimate_range_s=tuple(d.get("estimate_range_s", (0, 0))),
-                      appointment_code=d.get("appointment_code"), return_of=d.get("return_of"))
+        t = TicketRec(
+            id=d["id"],
+            number=d["number"],
+            day=day,
+            queue_id=d["queue_id"],
+            service_id=d["service_id"],
+            channel=d["channel"],
+            priority=d["priority"],
+            issued_at=at,
+            kiosk_id=d.get("kiosk_id", ""),
+            holder_hash=d.get("holder_hash"),
+            holder_masked=d.get("holder_masked"),
+            estimate_s=d.get("estimate_s", 0),
+            estimate_range_s=tuple(d.get("estimate_range_s", (0, 0))),
+            appointment_code=d.get("appointment_code"),
+            return_of=d.get("return_of"),
+        )
         self.tickets[t.id] = t
         self.waiting.setdefault(t.queue_id, []).append(t.id)
         self.per_queue_day[(day, t.queue_id)] += 1

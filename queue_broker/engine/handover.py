@@ -94,19 +94,33 @@ class HandoverMixin:
             if ticket is None:
                 raise Rejected("not_found", "no ticket has that id")
             if ticket.state not in HANDOVER_FROM:
-                raise Rejected("conflict", f"{ticket.number} is {ticket.state}: only a waiting, called, served or "
-                                           f"done ticket can be handed over")
+                raise Rejected(
+                    "conflict",
+                    f"{ticket.number} is {ticket.state}: only a waiting, called, served or "
+                    f"done ticket can be handed over",
+                )
             if ticket.counter_id and ticket.state in (CALLED, SERVING):
                 counter = self.counters[ticket.counter_id]
         if ticket.state == HANDED_OVER:
             last = self.handovers_out[self.ticket_handover[ticket.id]]
             if last.state != REFUSED:
-                raise Rejected("conflict", f"{ticket.number} is already handed over to {last.to_site} "
-                                           f"({'accepted there' if last.state == ACCEPTED else 'waiting for its answer'})")
+                raise Rejected(
+                    "conflict",
+                    f"{ticket.number} is already handed over to {last.to_site} "
+                    f"({'accepted there' if last.state == ACCEPTED else 'waiting for its answer'})",
+                )
         request = self._handover_request(ticket, cmd, now)
         out: list[Event] = []
-        self._emit(out, ev.TICKET_HANDED_OVER, now, handover_id=cmd.handover_id, ticket_id=ticket.id,
-                   counter_id=counter.id if counter else None, to_site=cmd.to_site, request=request)
+        self._emit(
+            out,
+            ev.TICKET_HANDED_OVER,
+            now,
+            handover_id=cmd.handover_id,
+            ticket_id=ticket.id,
+            counter_id=counter.id if counter else None,
+            to_site=cmd.to_site,
+            request=request,
+        )
         if counter is not None:
             self._settle_counter(out, counter, now)
         return Result(out, self.handover_reply_view(self.handovers_out[cmd.handover_id], now))
@@ -114,18 +128,36 @@ class HandoverMixin:
     def _handover_request(self, t: TicketRec, cmd: HandOverTicket, now: datetime) -> dict[str, Any]:
         svc = self.services.get(t.service_id) or self.bundles.get(t.service_id)
         ticket: dict[str, Any] = {
-            "id": t.id, "number": t.number, "queue_id": t.queue_id, "queue_name": self.queues[t.queue_id].name,
-            "service_id": t.service_id, "service_name": svc.name if svc else None, "channel": t.channel,
-            "priority": t.priority, "issued_at": t.issued_at.isoformat(), "transfers": t.transfers,
+            "id": t.id,
+            "number": t.number,
+            "queue_id": t.queue_id,
+            "queue_name": self.queues[t.queue_id].name,
+            "service_id": t.service_id,
+            "service_name": svc.name if svc else None,
+            "channel": t.channel,
+            "priority": t.priority,
+            "issued_at": t.issued_at.isoformat(),
+            "transfers": t.transfers,
             # the masked form only: the keyed hash is this hall's key, the clear number was never kept
             "holder_masked": dict(t.holder_masked) if t.holder_masked else None,
         }
-        cases = [{"id": c.id, "kind": c.kind, "state": c.state}
-                 for c in getattr(self, "cases", {}).values() if c.ticket_id == t.id]
-        return {"handover_id": cmd.handover_id, "from_site": self.config.site.id,
-                "from_site_name": self.config.site.name, "to_site": cmd.to_site, "to_queue_id": cmd.to_queue_id,
-                "handed_over_at": now.isoformat(), "by": cmd.by or None, "ticket": ticket,
-                "history": ticket_history(t, now, cmd.to_site, cmd.counter_id), "cases": cases}
+        cases = [
+            {"id": c.id, "kind": c.kind, "state": c.state}
+            for c in getattr(self, "cases", {}).values()
+            if c.ticket_id == t.id
+        ]
+        return {
+            "handover_id": cmd.handover_id,
+            "from_site": self.config.site.id,
+            "from_site_name": self.config.site.name,
+            "to_site": cmd.to_site,
+            "to_queue_id": cmd.to_queue_id,
+            "handed_over_at": now.isoformat(),
+            "by": cmd.by or None,
+            "ticket": ticket,
+            "history": ticket_history(t, now, cmd.to_site, cmd.counter_id),
+            "cases": cases,
+        }
 
     def _do_SettleHandover(self, cmd: SettleHandover, now: datetime) -> Result:
         rec = self.handovers_out.get(cmd.reply.get("handover_id", ""))
@@ -134,9 +166,15 @@ class HandoverMixin:
         out: list[Event] = []
         if rec.state == SENT:  # a later copy of the same answer changes nothing
             state = cmd.reply["state"]
-            self._emit(out, ev.HANDOVER_SETTLED, now, handover_id=rec.id, state=state,
-                       remote_ticket=cmd.reply.get("ticket") if state == ACCEPTED else None,
-                       error=cmd.reply.get("error") if state == REFUSED else None)
+            self._emit(
+                out,
+                ev.HANDOVER_SETTLED,
+                now,
+                handover_id=rec.id,
+                state=state,
+                remote_ticket=cmd.reply.get("ticket") if state == ACCEPTED else None,
+                error=cmd.reply.get("error") if state == REFUSED else None,
+            )
         return Result(out, self.handover_reply_view(rec, now))
 
     def pending_handovers(self) -> list[HandoverOut]:
@@ -145,9 +183,15 @@ class HandoverMixin:
 
     def handover_reply_view(self, rec: HandoverOut, now: datetime) -> dict[str, Any]:
         t = self.tickets.get(rec.ticket_id)
-        view: dict[str, Any] = {"id": rec.id, "state": rec.state, "to_site": rec.to_site,
-                                "to_queue_id": rec.request.get("to_queue_id"), "at": rec.at.isoformat(),
-                                "remote_ticket": rec.remote_ticket, "error": rec.error}
+        view: dict[str, Any] = {
+            "id": rec.id,
+            "state": rec.state,
+            "to_site": rec.to_site,
+            "to_queue_id": rec.request.get("to_queue_id"),
+            "at": rec.at.isoformat(),
+            "remote_ticket": rec.remote_ticket,
+            "error": rec.error,
+        }
         reply: dict[str, Any] = {"handover": view}
         if t is not None:
             reply["ticket"] = self.ticket_view(t, now)
@@ -163,8 +207,14 @@ class HandoverMixin:
         t.state = HANDED_OVER
         if t.finished_at is None:
             t.finished_at = at
-        self.handovers_out[d["handover_id"]] = HandoverOut(id=d["handover_id"], ticket_id=t.id, to_site=d["to_site"],
-                                                           request=d["request"], at=at, counter_id=d.get("counter_id"))
+        self.handovers_out[d["handover_id"]] = HandoverOut(
+            id=d["handover_id"],
+            ticket_id=t.id,
+            to_site=d["to_site"],
+            request=d["request"],
+            at=at,
+            counter_id=d.get("counter_id"),
+        )
         self.ticket_handover[t.id] = d["handover_id"]
 
     def _on_handover_settled(self, at: datetime, d: dict) -> None:
@@ -179,23 +229,35 @@ class HandoverMixin:
         if earlier is not None:  # delivered twice (QoS 1, a resend): one ticket, the same answer
             return Result([], earlier)
         if req["from_site"] != cmd.from_site or req["to_site"] != self.config.site.id:
-            raise Rejected("invalid_request", f"a hand-over from {req['from_site']} to {req['to_site']} "
-                                              f"arrived from {cmd.from_site} at {self.config.site.id}")
+            raise Rejected(
+                "invalid_request",
+                f"a hand-over from {req['from_site']} to {req['to_site']} "
+                f"arrived from {cmd.from_site} at {self.config.site.id}",
+            )
         out: list[Event] = []
         try:
             queue_id, service_id = self._handover_target(req, now)
         except Rejected as exc:
-            self._emit(out, ev.HANDOVER_REFUSED, now, from_site=cmd.from_site, handover_id=hid,
-                       origin_ticket_id=req["ticket"]["id"], origin_number=req["ticket"]["number"],
-                       code=exc.code, message=exc.message)
+            self._emit(
+                out,
+                ev.HANDOVER_REFUSED,
+                now,
+                from_site=cmd.from_site,
+                handover_id=hid,
+                origin_ticket_id=req["ticket"]["id"],
+                origin_number=req["ticket"]["number"],
+                code=exc.code,
+                message=exc.message,
+            )
             return Result(out, self.handovers_in[(cmd.from_site, hid)])
         # A ticket of this hall's own: its number and day are this hall's, and it waits from its arrival
         # here (a hand-over delayed by a WAN cut must not be cancelled as yesterday's at midnight);
         # the original issue time stays in its origin. Normal priority: the back-office step is
         # ordered among this queue's own walk-ins.
         ticket = self._issue(out, now, queue_id, service_id, "walk_in", NORMAL, KIOSK_PREFIX + cmd.from_site)
-        self._emit(out, ev.HANDOVER_RECEIVED, now, from_site=cmd.from_site, handover_id=hid, ticket_id=ticket.id,
-                   origin=req)
+        self._emit(
+            out, ev.HANDOVER_RECEIVED, now, from_site=cmd.from_site, handover_id=hid, ticket_id=ticket.id, origin=req
+        )
         return Result(out, self.handovers_in[(cmd.from_site, hid)])
 
     def _handover_target(self, req: dict, now: datetime) -> tuple[str, str]:
@@ -210,12 +272,16 @@ class HandoverMixin:
         if not self.is_ticketing_open(now):
             nxt = self.next_opening(now)
             when = nxt.astimezone(self.tz).strftime("%m月%d日 %H:%M") if nxt else "the next working day"
-            raise Rejected("closed", f"{self.config.site.name} is closed now; it opens again at {when}: "
-                                     f"hand the ticket over again then")
+            raise Rejected(
+                "closed",
+                f"{self.config.site.name} is closed now; it opens again at {when}: hand the ticket over again then",
+            )
         queue = self.queues[queue_id]
         if queue.daily_cap and self.per_queue_day[(self.local_day(now), queue_id)] >= queue.daily_cap:
-            raise Rejected("full", f"today's {queue.daily_cap} tickets for {queue.name} at "
-                                   f"{self.config.site.name} have all been issued")
+            raise Rejected(
+                "full",
+                f"today's {queue.daily_cap} tickets for {queue.name} at {self.config.site.name} have all been issued",
+            )
         return queue_id, service_id
 
     def _on_handover_received(self, at: datetime, d: dict) -> None:
@@ -224,34 +290,57 @@ class HandoverMixin:
         t.holder_masked = origin["ticket"].get("holder_masked")  # the counter here sees the masked name
         self.handover_origins[t.id] = origin
         self.handovers_in[(d["from_site"], d["handover_id"])] = {
-            "handover_id": d["handover_id"], "state": ACCEPTED, "at": at.isoformat(),
-            "ticket": {"id": t.id, "number": t.number, "queue_id": t.queue_id}}
+            "handover_id": d["handover_id"],
+            "state": ACCEPTED,
+            "at": at.isoformat(),
+            "ticket": {"id": t.id, "number": t.number, "queue_id": t.queue_id},
+        }
 
     def _on_handover_refused(self, at: datetime, d: dict) -> None:
         self.handovers_in[(d["from_site"], d["handover_id"])] = {
-            "handover_id": d["handover_id"], "state": REFUSED, "at": at.isoformat(),
-            "error": {"code": d["code"], "message": d["message"]}}
+            "handover_id": d["handover_id"],
+            "state": REFUSED,
+            "at": at.isoformat(),
+            "error": {"code": d["code"], "message": d["message"]},
+        }
 
     def handover_origin_view(self, ticket_id: str) -> dict[str, Any] | None:
         """Where a ticket of this hall came from, for the counter that calls it."""
         origin = self.handover_origins.get(ticket_id)
         if origin is None:
             return None
-        return {k: origin.get(k) for k in ("handover_id", "from_site", "from_site_name", "handed_over_at", "ticket",
-                                           "history", "cases")}
+        return {
+            k: origin.get(k)
+            for k in ("handover_id", "from_site", "from_site_name", "handed_over_at", "ticket", "history", "cases")
+        }
 
 
 def ticket_history(t: TicketRec, now: datetime, to_site: str, counter_id: str | None) -> list[dict[str, Any]]:
     """The ticket's steps at this hall, from what its record keeps (transfers as a count on the ticket)."""
-    steps: list[dict[str, Any]] = [{"at": t.issued_at.isoformat(), "step": "issued", "queue_id": t.queue_id
-                                    if not t.transfers else None}]
+    steps: list[dict[str, Any]] = [
+        {"at": t.issued_at.isoformat(), "step": "issued", "queue_id": t.queue_id if not t.transfers else None}
+    ]
     if t.called_at:
         steps.append({"at": t.called_at.isoformat(), "step": "called", "counter_id": t.counter_id})
     if t.started_at:
         steps.append({"at": t.started_at.isoformat(), "step": "started", "counter_id": t.counter_id})
     if t.state == DONE and t.finished_at:
-        steps.append({"at": t.finished_at.isoformat(), "step": "finished", "counter_id": t.counter_id,
-                      "outcome": t.outcome, "missing_materials": list(t.missing_materials) or None})
-    steps.append({"at": now.isoformat(), "step": "handed_over", "queue_id": t.queue_id, "counter_id": counter_id,
-                  "to_site": to_site})
+        steps.append(
+            {
+                "at": t.finished_at.isoformat(),
+                "step": "finished",
+                "counter_id": t.counter_id,
+                "outcome": t.outcome,
+                "missing_materials": list(t.missing_materials) or None,
+            }
+        )
+    steps.append(
+        {
+            "at": now.isoformat(),
+            "step": "handed_over",
+            "queue_id": t.queue_id,
+            "counter_id": counter_id,
+            "to_site": to_site,
+        }
+    )
     return steps

@@ -60,5 +60,6 @@ class OpeningHours:
     def self_service_open(self, now: datetime) -> bool:
         """The 24-hour self-service zone (seed art. 26) keeps its own hours, holidays included."""
         t = now.astimezone(self.tz).time()
-        return any(hhmm(p.start) <= t < (hhmm(p.end) if p.end != "24:00" else time.max)
-                   for p in self.site.self_service.hours)
+        return any(
+            hhmm(p.start) <= t < (hhmm(p.end) if p.end != "24:00" else time.max) for p in self.site.self_service.hours
+        )

@@ -8,7 +8,13 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 WAITING, CALLED, SERVING, DONE, NO_SHOW, TRANSFERRED, CANCELLED = (
-    "waiting", "called", "serving", "done", "no_show", "transferred", "cancelled",
+    "waiting",
+    "called",
+    "serving",
+    "done",
+    "no_show",
+    "transferred",
+    "cancelled",
 )
 ACTIVE = (CALLED, SERVING)
 

@@ -34,20 +34,39 @@ class SupervisionMixin:
         if cmd.level <= 2 and not cmd.reasons:
             raise Rejected("invalid_request", "a bad rating (1 or 2) needs a reason")
         out: list[Event] = []
-        self._emit(out, ev.RATING_SUBMITTED, now, ticket_id=t.id, level=cmd.level, reasons=list(cmd.reasons),
-                   comment=cmd.comment, counter_id=t.counter_id, queue_id=t.queue_id, service_id=t.service_id)
+        self._emit(
+            out,
+            ev.RATING_SUBMITTED,
+            now,
+            ticket_id=t.id,
+            level=cmd.level,
+            reasons=list(cmd.reasons),
+            comment=cmd.comment,
+            counter_id=t.counter_id,
+            queue_id=t.queue_id,
+            service_id=t.service_id,
+        )
         return Result(out, {"rating": {"ticket_id": t.id, "level": cmd.level}})
 
     def _do_PostNotice(self, cmd: PostNotice, now: datetime) -> Result:
         out: list[Event] = []
-        self._emit(out, ev.NOTICE_POSTED, now, text=cmd.text, zone=cmd.zone,
-                   until=cmd.until.isoformat() if cmd.until else None)
+        self._emit(
+            out, ev.NOTICE_POSTED, now, text=cmd.text, zone=cmd.zone, until=cmd.until.isoformat() if cmd.until else None
+        )
         return Result(out, {})
 
     def _do_RaiseAlert(self, cmd: RaiseAlert, now: datetime) -> Result:
         out: list[Event] = []
-        self._emit(out, ev.ALERT_RAISED, now, id=cmd.alert_id, kind=cmd.kind, severity=cmd.severity,
-                   message=cmd.message, **{"extra": cmd.data})
+        self._emit(
+            out,
+            ev.ALERT_RAISED,
+            now,
+            id=cmd.alert_id,
+            kind=cmd.kind,
+            severity=cmd.severity,
+            message=cmd.message,
+            **{"extra": cmd.data},
+        )
         return Result(out, {"alert_id": cmd.alert_id})
 
     def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
@@ -62,12 +81,21 @@ class SupervisionMixin:
     def _do_DecideRecommendation(self, cmd: DecideRecommendation, now: datetime) -> Result:
         if cmd.decision not in ("accept", "reject"):
             raise Rejected("invalid_request", "decision must be accept or reject")
-        alert = next((a for a in self.alerts.values() if a.data.get("recommendation_id") == cmd.recommendation_id), None)
+        alert = next(
+            (a for a in self.alerts.values() if a.data.get("recommendation_id") == cmd.recommendation_id), None
+        )
         if alert is None:
             raise Rejected("not_found", "no recommendation has that id")
         out: list[Event] = []
-        self._emit(out, ev.RECOMMENDATION_DECIDED, now, recommendation_id=cmd.recommendation_id,
-                   decision=cmd.decision, by=cmd.by, alert_id=alert.id)
+        self._emit(
+            out,
+            ev.RECOMMENDATION_DECIDED,
+            now,
+            recommendation_id=cmd.recommendation_id,
+            decision=cmd.decision,
+            by=cmd.by,
+            alert_id=alert.id,
+        )
         return Result(out, {"recommendation_id": cmd.recommendation_id, "decision": cmd.decision})
 
     def _on_rating_submitted(self, at: datetime, d: dict) -> None:
@@ -79,8 +107,9 @@ class SupervisionMixin:
         del self.notices[:-20]
 
     def _on_alert_raised(self, at: datetime, d: dict) -> None:
-        self.alerts[d["id"]] = AlertRec(id=d["id"], kind=d["kind"], severity=d["severity"], message=d["message"],
-                                        at=at, data=d.get("extra", {}))
+        self.alerts[d["id"]] = AlertRec(
+            id=d["id"], kind=d["kind"], severity=d["severity"], message=d["message"], at=at, data=d.get("extra", {})
+        )
 
     def _on_alert_acked(self, at: datetime, d: dict) -> None:
         a = self.alerts[d["id"]]

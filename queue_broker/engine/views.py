@@ -19,12 +19,22 @@ class ViewsMixin:
             estimate_s, rng = 0, [0, 0]
         svc = self.services.get(t.service_id) or self.bundles.get(t.service_id)
         view = {
-            "id": t.id, "number": t.number, "queue_id": t.queue_id, "service_id": t.service_id,
-            "channel": t.channel, "issued_at": t.issued_at.isoformat(), "waiting_ahead": ahead,
-            "estimated_wait_s": estimate_s, "estimated_wait_range_s": rng,
-            "state": t.state, "counter_id": t.counter_id, "priority": t.priority,
-            "service_name": svc.name if svc else None, "queue_name": self.queues[t.queue_id].name,
-            "recalls": t.recalls, "return_of": t.return_of,
+            "id": t.id,
+            "number": t.number,
+            "queue_id": t.queue_id,
+            "service_id": t.service_id,
+            "channel": t.channel,
+            "issued_at": t.issued_at.isoformat(),
+            "waiting_ahead": ahead,
+            "estimated_wait_s": estimate_s,
+            "estimated_wait_range_s": rng,
+            "state": t.state,
+            "counter_id": t.counter_id,
+            "priority": t.priority,
+            "service_name": svc.name if svc else None,
+            "queue_name": self.queues[t.queue_id].name,
+            "recalls": t.recalls,
+            "return_of": t.return_of,
         }
         if with_holder and t.holder_masked:
             view["holder_masked"] = dict(t.holder_masked)
@@ -37,9 +47,18 @@ class ViewsMixin:
             t = self.tickets[c.current]
             serving = {"ticket_id": t.id, "number": t.number, "state": t.state}
         return {
-            "id": c.id, "number": cfg.number, "name": cfg.name, "status": c.status, "mode": c.mode,
-            "locked": c.locked, "queue_ids": list(c.queue_ids), "serving": serving, "zone": cfg.zone,
-            "kind": cfg.kind, "operator_id": c.operator_id, "eligible_queue_ids": list(cfg.eligible),
+            "id": c.id,
+            "number": cfg.number,
+            "name": cfg.name,
+            "status": c.status,
+            "mode": c.mode,
+            "locked": c.locked,
+            "queue_ids": list(c.queue_ids),
+            "serving": serving,
+            "zone": cfg.zone,
+            "kind": cfg.kind,
+            "operator_id": c.operator_id,
+            "eligible_queue_ids": list(cfg.eligible),
             "pending_queue_ids": c.pending_queue_ids,
             "call_reason": self.call_reason(c) if c.current else None,
         }
@@ -64,26 +83,42 @@ class ViewsMixin:
         longest = max(((now - self.tickets[t].issued_at).total_seconds() for t in waiting), default=0)
         est = self.estimate_for(queue_id, len(waiting), now)
         return {
-            "id": q.id, "prefix": q.prefix, "name": q.name, "waiting": len(waiting),
-            "longest_wait_s": int(max(0, longest)), "estimated_wait_s": est.p50_s,
-            "estimated_wait_range_s": [est.p50_s, est.p80_s], "sla_min": q.sla_min,
+            "id": q.id,
+            "prefix": q.prefix,
+            "name": q.name,
+            "waiting": len(waiting),
+            "longest_wait_s": int(max(0, longest)),
+            "estimated_wait_s": est.p50_s,
+            "estimated_wait_range_s": [est.p50_s, est.p80_s],
+            "sla_min": q.sla_min,
             "counter_ids": [c.id for c in self.counters.values() if c.status != "closed" and q.id in c.queue_ids],
             "serving": sum(1 for c in self.counters.values() if c.current and self.tickets[c.current].queue_id == q.id),
         }
 
     def queues_state(self, now: datetime) -> dict[str, Any]:
         # `ratings` is additive: the day's 好差评 counts, which the county link carries (docs/protocol.md)
-        return {"at": now.isoformat(), "queues": [self.queue_view(q, now) for q in self.queues],
-                "ratings": day_ratings(self, now)}
+        return {
+            "at": now.isoformat(),
+            "queues": [self.queue_view(q, now) for q in self.queues],
+            "ratings": day_ratings(self, now),
+        }
 
     def counters_state(self, now: datetime) -> dict[str, Any]:
         return {"at": now.isoformat(), "counters": [self.counter_view(c) for c in self.counters.values()]}
 
     def called_event(self, ticket_id: str, counter_id: str, recall: int, at: datetime) -> dict[str, Any]:
         t, cfg = self.tickets[ticket_id], self.counter_cfg[counter_id]
-        return {"at": at.isoformat(), "ticket_id": t.id, "number": t.number, "queue_id": t.queue_id,
-                "counter_id": counter_id, "counter_number": cfg.number, "counter_name": cfg.name,
-                "recall": recall, "zone": cfg.zone}
+        return {
+            "at": at.isoformat(),
+            "ticket_id": t.id,
+            "number": t.number,
+            "queue_id": t.queue_id,
+            "counter_id": counter_id,
+            "counter_number": cfg.number,
+            "counter_name": cfg.name,
+            "recall": recall,
+            "zone": cfg.zone,
+        }
 
     def active_ticket_ids(self) -> list[str]:
         return [t.id for t in self.tickets.values() if t.state in ACTIVE]

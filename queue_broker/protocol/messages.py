@@ -24,8 +24,9 @@ SiteId = Annotated[str, StringConstraints(pattern=SITE_ID_RE.pattern, max_length
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=2000)]
 Channel = Literal["walk_in", "appointment", "green"]
-TicketStateName = Literal["waiting", "called", "serving", "done", "no_show", "transferred", "cancelled",
-                          "handed_over"]  # added: handed to another hall's queue (同城通办)
+TicketStateName = Literal[
+    "waiting", "called", "serving", "done", "no_show", "transferred", "cancelled", "handed_over"
+]  # added: handed to another hall's queue (同城通办)
 CounterStatus = Literal["closed", "open", "paused"]
 CounterMode = Literal["fixed", "tidal"]
 DeviceState = Literal["ready", "degraded", "fault", "unknown"]
@@ -208,8 +209,22 @@ class SupervisorComplaint(Request):
     ticket_id: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
-CaseStep = Literal["verify", "appeal", "appeal-accept", "appeal-reject", "rectify", "reply", "revisit", "close",
-                   "handover", "supervise", "feedback", "answer", "view", "list"]
+CaseStep = Literal[
+    "verify",
+    "appeal",
+    "appeal-accept",
+    "appeal-reject",
+    "rectify",
+    "reply",
+    "revisit",
+    "close",
+    "handover",
+    "supervise",
+    "feedback",
+    "answer",
+    "view",
+    "list",
+]
 
 
 class SupervisorCase(Request):

@@ -16,13 +16,34 @@ SITE_ID_RE = re.compile(r"^[a-z0-9-]+$")
 LEVEL_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 COUNTER_ACTIONS = (
-    "open", "close", "pause", "resume", "call-next", "recall", "start", "no-show", "finish", "transfer",
-    "complex-question", "case", "handover",
+    "open",
+    "close",
+    "pause",
+    "resume",
+    "call-next",
+    "recall",
+    "start",
+    "no-show",
+    "finish",
+    "transfer",
+    "complex-question",
+    "case",
+    "handover",
 )
 SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation", "login", "complaint", "case", "handover")
 APPOINTMENT_ACTIONS = ("book", "cancel")
-EVENT_KINDS = ("issued", "called", "finished", "no-show", "transferred", "rebalanced", "alert", "notice", "case",
-               "handover")
+EVENT_KINDS = (
+    "issued",
+    "called",
+    "finished",
+    "no-show",
+    "transferred",
+    "rebalanced",
+    "alert",
+    "notice",
+    "case",
+    "handover",
+)
 # Hand-overs between halls (同城通办, docs/county.md): hall/{from}/handover/{to}/request goes up the county
 # link, hall/{to}/handover/{from}/reply comes back. Each hall publishes only under its own prefix.
 HANDOVER_KINDS = ("request", "reply")
@@ -149,7 +170,7 @@ class Topics:
         prefix = self.root + "/"
         if not topic.startswith(prefix):
             return None
-        parts = topic[len(prefix):].split("/")
+        parts = topic[len(prefix) :].split("/")
         head, rest = parts[0], parts[1:]
         if head == "cmd" and rest:
             return _parse_cmd(rest)
@@ -170,8 +191,15 @@ def parse_handover(topic: str, me: str) -> TopicMatch | None:
     """`hall/{from}/handover/{me}/{kind}` as ("handover", kind, {"from": site}), else None. The publishing
     hall is the topic's first level, which only that hall's bridge user may publish under."""
     parts = topic.split("/")
-    if (len(parts) == 5 and parts[0] == "hall" and parts[2] == "handover" and parts[3] == me
-            and parts[4] in HANDOVER_KINDS and SITE_ID_RE.match(parts[1]) and parts[1] != me):
+    if (
+        len(parts) == 5
+        and parts[0] == "hall"
+        and parts[2] == "handover"
+        and parts[3] == me
+        and parts[4] in HANDOVER_KINDS
+        and SITE_ID_RE.match(parts[1])
+        and parts[1] != me
+    ):
         return TopicMatch("handover", parts[4], {"from": parts[1]})
     return None
 

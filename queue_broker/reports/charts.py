@@ -108,8 +108,13 @@ def days_of_period(report: Report, size: tuple[float, float] | None = None) -> F
     other = [d["row"].tickets - d["row"].served - d["row"].no_shows for d in days]
     ax.bar(labels, served, color="#4c72b0", label="办结")
     ax.bar(labels, no_shows, bottom=served, color="#dd8452", label="过号")
-    ax.bar(labels, other, bottom=[a + b for a, b in zip(served, no_shows, strict=True)], color="#bbbbbb",
-           label="作废或未叫")
+    ax.bar(
+        labels,
+        other,
+        bottom=[a + b for a, b in zip(served, no_shows, strict=True)],
+        color="#bbbbbb",
+        label="作废或未叫",
+    )
     ax.set_title("每日取号与办结")
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)

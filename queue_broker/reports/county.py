@@ -49,8 +49,10 @@ def build_county_report(periods: list[PeriodData]) -> CountyReport:
     reports = [build_report(p) for p in periods]
 
     def tickets(p: PeriodData, day: date | None = None) -> list:
-        return sorted((t for t in p.engine.tickets.values()
-                       if (start <= t.day <= end if day is None else t.day == day)), key=lambda t: (t.issued_at, t.id))
+        return sorted(
+            (t for t in p.engine.tickets.values() if (start <= t.day <= end if day is None else t.day == day)),
+            key=lambda t: (t.issued_at, t.id),
+        )
 
     total = fill_parts(Row("total", "total", "合计"), [(tickets(p), p.engine) for p in periods])
     for r in reports:  # cases are counted by each hall's report (attributed to its hall row)
@@ -60,13 +62,21 @@ def build_county_report(periods: list[PeriodData]) -> CountyReport:
         total.complaints += hall.complaints
     daily, d = [], start
     while d <= end:
-        daily.append({"day": d, "row": fill_parts(Row("day", d.isoformat(), d.isoformat()),
-                                                  [(tickets(p, d), p.engine) for p in periods])})
+        daily.append(
+            {
+                "day": d,
+                "row": fill_parts(
+                    Row("day", d.isoformat(), d.isoformat()), [(tickets(p, d), p.engine) for p in periods]
+                ),
+            }
+        )
         d += timedelta(days=1)
-    cases = {kind: {key: (reports[0].cases[kind][key] if key == "name" else
-                          sum(r.cases[kind][key] for r in reports))
-                    for key in ("name", "carried_in", "opened", "finished", "open_at_end", "overdue_open",
-                                "finished_late")}
-             for kind in CASE_KINDS}
+    cases = {
+        kind: {
+            key: (reports[0].cases[kind][key] if key == "name" else sum(r.cases[kind][key] for r in reports))
+            for key in ("name", "carried_in", "opened", "finished", "open_at_end", "overdue_open", "finished_late")
+        }
+        for kind in CASE_KINDS
+    }
     every = [a for r in reports for a in r.alert_rows]
     return CountyReport(start, end, reports, total, daily, cases, alert_summary(every))

@@ -61,13 +61,24 @@ def write_pdf(report: CountyReport, out: Path) -> Path:
 
     use_cjk_font()
     halls = [r.rows["hall"][0] for r in report.halls]
-    with PdfPages(out, metadata={"Title": f"多厅监督报告 {report.start}–{report.end}", "Creator": "queue_broker report",
-                                 "CreationDate": None}) as pdf:
+    with PdfPages(
+        out,
+        metadata={
+            "Title": f"多厅监督报告 {report.start}–{report.end}",
+            "Creator": "queue_broker report",
+            "CreationDate": None,
+        },
+    ) as pdf:
         header = ["大厅", *ROW_HEADER[1:]]
         cells = [[r.site_name[:16], *_row_cells(h)[1:]] for r, h in zip(report.halls, halls, strict=True)]
         _table_pages(pdf, report, "各大厅与合计", header, [*cells, _row_cells(report.total)])
         for r in report.halls:
-            _table_pages(pdf, report, f"{r.site_name} · 按队列", ROW_HEADER,
-                         [_row_cells(x) for x in r.rows["hall"] + r.rows["queue"]])
+            _table_pages(
+                pdf,
+                report,
+                f"{r.site_name} · 按队列",
+                ROW_HEADER,
+                [_row_cells(x) for x in r.rows["hall"] + r.rows["queue"]],
+            )
         _table_pages(pdf, report, "逐日合计", ["日期", *ROW_HEADER[1:]], [_row_cells(d["row"]) for d in report.daily])
     return out

@@ -257,21 +257,42 @@ def build_report(data: PeriodData) -> Report:
         for c in opened:
             states[c.state] += 1
         case_summary[kind] = {
-            "name": KIND_NAMES[kind], "carried_in": len(carried), "opened": len(opened), "finished": len(finished),
-            "open_at_end": len(open_end), "overdue_open": sum(1 for c in open_end if c.overdue(data.as_of)),
+            "name": KIND_NAMES[kind],
+            "carried_in": len(carried),
+            "opened": len(opened),
+            "finished": len(finished),
+            "open_at_end": len(open_end),
+            "overdue_open": sum(1 for c in open_end if c.overdue(data.as_of)),
             "finished_late": sum(1 for c in finished if c.overdue(data.as_of)),
             "opened_by_state": states,
         }
-    touched = {c.id: c for c in e.cases.values()
-               if c.opened_at < data.as_of and (c.closed_at is None or c.closed_at >= datetime.combine(
-                   data.start, time(0), e.tz))}
-    case_rows = [{
-        "id": c.id, "kind": c.kind, "kind_name": KIND_NAMES[c.kind], "opened_at": c.opened_at.astimezone(e.tz),
-        "deadline": c.deadline.astimezone(e.tz), "state": c.state, "state_name": STATE_NAMES[c.state],
-        "closed_at": c.closed_at.astimezone(e.tz) if c.closed_at else None, "overdue": c.overdue(data.as_of),
-        "counter_id": c.counter_id or "", "operator_id": c.operator_id or "", "service_id": c.service_id or "",
-        "level": c.level, "reasons": "、".join(c.reasons), "category": c.category, "steps": len(c.history) - 1,
-    } for c in sorted(touched.values(), key=lambda c: (c.opened_at, c.id))]
+    touched = {
+        c.id: c
+        for c in e.cases.values()
+        if c.opened_at < data.as_of
+        and (c.closed_at is None or c.closed_at >= datetime.combine(data.start, time(0), e.tz))
+    }
+    case_rows = [
+        {
+            "id": c.id,
+            "kind": c.kind,
+            "kind_name": KIND_NAMES[c.kind],
+            "opened_at": c.opened_at.astimezone(e.tz),
+            "deadline": c.deadline.astimezone(e.tz),
+            "state": c.state,
+            "state_name": STATE_NAMES[c.state],
+            "closed_at": c.closed_at.astimezone(e.tz) if c.closed_at else None,
+            "overdue": c.overdue(data.as_of),
+            "counter_id": c.counter_id or "",
+            "operator_id": c.operator_id or "",
+            "service_id": c.service_id or "",
+            "level": c.level,
+            "reasons": "、".join(c.reasons),
+            "category": c.category,
+            "steps": len(c.history) - 1,
+        }
+        for c in sorted(touched.values(), key=lambda c: (c.opened_at, c.id))
+    ]
 
     # monitoring alerts raised in the period
     alert_rows = []
@@ -280,24 +301,43 @@ def build_report(data: PeriodData) -> Report:
             continue
         acks = [*a.data.get("earlier_acks", [])]
         first_ack = datetime.fromisoformat(acks[0]["at"]) if acks else a.acked_at
-        alert_rows.append({
-            "id": a.id, "rule": a.kind, "rule_name": RULE_NAMES.get(a.kind, a.kind), "subject": a.data.get("subject", ""),
-            "raised_at": a.at.astimezone(e.tz), "severity": a.severity,
-            "escalated_at": a.escalated_at.astimezone(e.tz) if a.escalated_at else None,
-            "first_ack_at": first_ack.astimezone(e.tz) if first_ack else None,
-            "ack_min": (first_ack - a.at).total_seconds() / 60 if first_ack else None,
-            "cleared_at": a.cleared_at.astimezone(e.tz) if a.cleared_at else None,
-            "message": a.message,
-        })
+        alert_rows.append(
+            {
+                "id": a.id,
+                "rule": a.kind,
+                "rule_name": RULE_NAMES.get(a.kind, a.kind),
+                "subject": a.data.get("subject", ""),
+                "raised_at": a.at.astimezone(e.tz),
+                "severity": a.severity,
+                "escalated_at": a.escalated_at.astimezone(e.tz) if a.escalated_at else None,
+                "first_ack_at": first_ack.astimezone(e.tz) if first_ack else None,
+                "ack_min": (first_ack - a.at).total_seconds() / 60 if first_ack else None,
+                "cleared_at": a.cleared_at.astimezone(e.tz) if a.cleared_at else None,
+                "message": a.message,
+            }
+        )
     alerts = alert_summary(alert_rows)
 
     cal = e.work_calendar
     days = [data.start + timedelta(days=i) for i in range((data.end - data.start).days + 1)]
-    return Report(site_id=cfg.site.id, site_name=cfg.site.name, start=data.start, end=data.end, as_of=data.as_of,
-                  events=data.events, chain_head=data.chain_head,
-                  working_days=[d for d in days if cal.is_working_day(d)], rows=rows, daily=daily, hourly=hourly,
-                  cases=case_summary, case_rows=case_rows, alerts=alerts, alert_rows=alert_rows,
-                  queue_sla_min={q.id: q.sla_min for q in cfg.queues})
+    return Report(
+        site_id=cfg.site.id,
+        site_name=cfg.site.name,
+        start=data.start,
+        end=data.end,
+        as_of=data.as_of,
+        events=data.events,
+        chain_head=data.chain_head,
+        working_days=[d for d in days if cal.is_working_day(d)],
+        rows=rows,
+        daily=daily,
+        hourly=hourly,
+        cases=case_summary,
+        case_rows=case_rows,
+        alerts=alerts,
+        alert_rows=alert_rows,
+        queue_sla_min={q.id: q.sla_min for q in cfg.queues},
+    )
 
 
 STATE_ORDER = {
@@ -314,9 +354,17 @@ def alert_summary(alert_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for rule in [*RULES, *sorted({r["rule"] for r in alert_rows} - set(RULES))]:
         mine = [r for r in alert_rows if r["rule"] == rule]
         acked = [r["ack_min"] for r in mine if r["ack_min"] is not None]
-        alerts.append({"rule": rule, "name": RULE_NAMES.get(rule, rule), "raised": len(mine),
-                       "red": sum(1 for r in mine if r["severity"] == "red"), "acked": len(acked),
-                       "mean_ack_min": mean(acked), "cleared": sum(1 for r in mine if r["cleared_at"] is not None)})
+        alerts.append(
+            {
+                "rule": rule,
+                "name": RULE_NAMES.get(rule, rule),
+                "raised": len(mine),
+                "red": sum(1 for r in mine if r["severity"] == "red"),
+                "acked": len(acked),
+                "mean_ack_min": mean(acked),
+                "cleared": sum(1 for r in mine if r["cleared_at"] is not None),
+            }
+        )
     return alerts
 
 

@@ -15,14 +15,61 @@ from ..engine.cases import STATE_NAMES
 from .charts import render_charts, use_cjk_font
 from .model import GROUP_NAMES, GROUPS, LEVEL_NAMES, Report, Row
 
-ROW_FIELDS = ["group", "key", "name", "tickets", "served", "incomplete", "no_shows", "cancelled", "called",
-              "mean_wait_min", "p90_wait_min", "mean_service_min", "within_sla_pct", "rating_1", "rating_2",
-              "rating_3", "rating_4", "rating_5", "rated", "defaulted", "annulled", "satisfaction_pct",
-              "bad_rating_cases", "bad_rating_cases_overdue", "complaints"]
-CASE_FIELDS = ["id", "kind", "opened_at", "deadline", "state", "closed_at", "overdue", "counter_id", "operator_id",
-               "service_id", "level", "reasons", "category", "steps"]
-ALERT_FIELDS = ["id", "rule", "subject", "raised_at", "severity", "escalated_at", "first_ack_at", "ack_min",
-                "cleared_at", "message"]
+ROW_FIELDS = [
+    "group",
+    "key",
+    "name",
+    "tickets",
+    "served",
+    "incomplete",
+    "no_shows",
+    "cancelled",
+    "called",
+    "mean_wait_min",
+    "p90_wait_min",
+    "mean_service_min",
+    "within_sla_pct",
+    "rating_1",
+    "rating_2",
+    "rating_3",
+    "rating_4",
+    "rating_5",
+    "rated",
+    "defaulted",
+    "annulled",
+    "satisfaction_pct",
+    "bad_rating_cases",
+    "bad_rating_cases_overdue",
+    "complaints",
+]
+CASE_FIELDS = [
+    "id",
+    "kind",
+    "opened_at",
+    "deadline",
+    "state",
+    "closed_at",
+    "overdue",
+    "counter_id",
+    "operator_id",
+    "service_id",
+    "level",
+    "reasons",
+    "category",
+    "steps",
+]
+ALERT_FIELDS = [
+    "id",
+    "rule",
+    "subject",
+    "raised_at",
+    "severity",
+    "escalated_at",
+    "first_ack_at",
+    "ack_min",
+    "cleared_at",
+    "message",
+]
 
 
 def minutes(seconds: float | None) -> str:
@@ -35,13 +82,27 @@ def pct(share: float | None) -> str:
 
 def row_record(r: Row) -> dict[str, Any]:
     return {
-        "group": r.group, "key": r.key, "name": r.name, "tickets": r.tickets, "served": r.served,
-        "incomplete": r.incomplete, "no_shows": r.no_shows, "cancelled": r.cancelled, "called": r.called,
-        "mean_wait_min": minutes(r.mean_wait_s), "p90_wait_min": minutes(r.p90_wait_s),
-        "mean_service_min": minutes(r.mean_service_s), "within_sla_pct": pct(r.within_sla),
-        **{f"rating_{i}": r.ratings[i - 1] for i in range(1, 6)}, "rated": r.rated, "defaulted": r.defaulted,
-        "annulled": r.annulled, "satisfaction_pct": pct(r.satisfaction), "bad_rating_cases": r.bad_cases,
-        "bad_rating_cases_overdue": r.bad_cases_overdue, "complaints": r.complaints,
+        "group": r.group,
+        "key": r.key,
+        "name": r.name,
+        "tickets": r.tickets,
+        "served": r.served,
+        "incomplete": r.incomplete,
+        "no_shows": r.no_shows,
+        "cancelled": r.cancelled,
+        "called": r.called,
+        "mean_wait_min": minutes(r.mean_wait_s),
+        "p90_wait_min": minutes(r.p90_wait_s),
+        "mean_service_min": minutes(r.mean_service_s),
+        "within_sla_pct": pct(r.within_sla),
+        **{f"rating_{i}": r.ratings[i - 1] for i in range(1, 6)},
+        "rated": r.rated,
+        "defaulted": r.defaulted,
+        "annulled": r.annulled,
+        "satisfaction_pct": pct(r.satisfaction),
+        "bad_rating_cases": r.bad_cases,
+        "bad_rating_cases_overdue": r.bad_cases_overdue,
+        "complaints": r.complaints,
     }
 
 
@@ -83,9 +144,12 @@ def to_csv(report: Report) -> dict[str, str]:
 
 
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                      autoescape=select_autoescape(["html.j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html.j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["minutes"] = lambda s: "–" if s is None else f"{s / 60:.1f}"
     env.filters["pct"] = lambda s: "–" if s is None else f"{100 * s:.1f}%"
     env.filters["stamp"] = lambda v: _stamp(v) or "–"
@@ -95,11 +159,17 @@ def _env() -> Environment:
 
 def context(report: Report) -> dict[str, Any]:
     hall = report.rows["hall"][0]
-    return {"r": report, "hall": hall, "groups": GROUPS, "group_names": GROUP_NAMES, "levels": LEVEL_NAMES,
-            "state_names": STATE_NAMES,
-            "attention_cases": [c for c in report.case_rows if c["closed_at"] is None or c["overdue"]],
-            "red_alerts": [a for a in report.alert_rows if a["severity"] == "red"],
-            "unacked": [a for a in report.alert_rows if a["first_ack_at"] is None]}
+    return {
+        "r": report,
+        "hall": hall,
+        "groups": GROUPS,
+        "group_names": GROUP_NAMES,
+        "levels": LEVEL_NAMES,
+        "state_names": STATE_NAMES,
+        "attention_cases": [c for c in report.case_rows if c["closed_at"] is None or c["overdue"]],
+        "red_alerts": [a for a in report.alert_rows if a["severity"] == "red"],
+        "unacked": [a for a in report.alert_rows if a["first_ack_at"] is None],
+    }
 
 
 def to_html(report: Report, charts_href: str = "charts") -> str:
@@ -114,7 +184,7 @@ def write_csv(tables: dict[str, str], out: Path) -> list[Path]:
     """`report.csv` at `out`, the others (`report-cases.csv`...) beside it with the same stem."""
     files = []
     for name, text in tables.items():
-        path = out if name == "report.csv" else out.with_name(out.stem + name[len("report"):])
+        path = out if name == "report.csv" else out.with_name(out.stem + name[len("report") :])
         path.write_text(text, encoding="utf-8")
         files.append(path)
     return files

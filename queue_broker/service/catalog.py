@@ -12,14 +12,24 @@ from ..config.models import SiteConfig
 
 def catalog_content(config: SiteConfig) -> dict[str, Any]:
     return {
-        "queues": [{"id": q.id, "prefix": q.prefix, "name": q.name, "name_en": q.name_en or None, "sla_min": q.sla_min}
-                   for q in config.queues],
+        "queues": [
+            {"id": q.id, "prefix": q.prefix, "name": q.name, "name_en": q.name_en or None, "sla_min": q.sla_min}
+            for q in config.queues
+        ],
         "services": [
             {
-                "id": s.id, "name": s.name, "queue_id": s.queue_id, "department": s.department,
-                "guide": s.guide.model_dump(), "materials": [mat.model_dump() for mat in s.materials],
-                "self_service": s.self_service, "category": s.category or None, "life_events": s.life_events,
-                "keywords": s.keywords, "appointment": s.appointment, "usual_service_min": s.usual_service_min,
+                "id": s.id,
+                "name": s.name,
+                "queue_id": s.queue_id,
+                "department": s.department,
+                "guide": s.guide.model_dump(),
+                "materials": [mat.model_dump() for mat in s.materials],
+                "self_service": s.self_service,
+                "category": s.category or None,
+                "life_events": s.life_events,
+                "keywords": s.keywords,
+                "appointment": s.appointment,
+                "usual_service_min": s.usual_service_min,
                 "name_en": s.name_en or None,
             }
             for s in config.services
@@ -37,7 +47,9 @@ def catalog_version(content: dict[str, Any]) -> str:
 def build_catalog(config: SiteConfig, now: datetime) -> dict[str, Any]:
     content = catalog_content(config)
     return {
-        "version": catalog_version(content), **content, "site_name": config.site.name,
+        "version": catalog_version(content),
+        **content,
+        "site_name": config.site.name,
         "effective_from": config.catalog_effective_from.isoformat() if config.catalog_effective_from else None,
         "updated_at": now.isoformat(),
     }

@@ -45,15 +45,24 @@ def holder_info(holder: m.Holder | None, key: bytes, today: date) -> cmd.HolderI
         number = validate_id_number(holder.id_number)
     except IdentityError as exc:
         raise BadRequest(str(exc)) from None
-    return cmd.HolderInfo(hash=holder_hash(key, number), masked_id=mask_id_number(number),
-                          masked_name=mask_name(holder.name), age=age_on(number, today))
+    return cmd.HolderInfo(
+        hash=holder_hash(key, number),
+        masked_id=mask_id_number(number),
+        masked_name=mask_name(holder.name),
+        age=age_on(number, today),
+    )
 
 
 def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sender: str | None):
     """The engine command for a request, or None for a read-only request (ticket status)."""
     if isinstance(req, m.TicketIssue):
-        return cmd.IssueTicket(kiosk_id=req.kiosk_id, service_id=req.service_id, channel=req.channel,
-                               holder=holder_info(req.holder, key, today), appointment_code=req.appointment_code)
+        return cmd.IssueTicket(
+            kiosk_id=req.kiosk_id,
+            service_id=req.service_id,
+            channel=req.channel,
+            holder=holder_info(req.holder, key, today),
+            appointment_code=req.appointment_code,
+        )
     if isinstance(req, m.TicketStatus):
         return None
     if match.kind == "counter":
@@ -65,13 +74,21 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         if isinstance(req, m.CounterTransfer):
             return cmd.TransferTicket(counter_id, req.to_queue_id)
         if isinstance(req, m.CounterComplexQuestion):
-            return cmd.OpenComplexQuestion(counter_id, req.ticket_id, req.question, by=sender or f"counter:{counter_id}")
+            return cmd.OpenComplexQuestion(
+                counter_id, req.ticket_id, req.question, by=sender or f"counter:{counter_id}"
+            )
         if isinstance(req, m.CounterHandover):
-            return cmd.HandOverTicket(req.request_id, req.to_site, req.to_queue_id, counter_id=counter_id,
-                                      by=sender or f"counter:{counter_id}")
+            return cmd.HandOverTicket(
+                req.request_id,
+                req.to_site,
+                req.to_queue_id,
+                counter_id=counter_id,
+                by=sender or f"counter:{counter_id}",
+            )
         if isinstance(req, m.CounterCase):
-            return cmd.CaseAction(req.case_id, req.action, req.note, counter_id=counter_id,
-                                  by=sender or f"counter:{counter_id}")
+            return cmd.CaseAction(
+                req.case_id, req.action, req.note, counter_id=counter_id, by=sender or f"counter:{counter_id}"
+            )
         return cmd.CounterCommand(counter_id, action)
     if isinstance(req, m.SupervisorLogin):
         return cmd.CheckSupervisor(req.supervisor_id, req.pin)
@@ -84,18 +101,21 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
     if isinstance(req, m.SupervisorRecommendation):
         return cmd.DecideRecommendation(req.recommendation_id, req.decision, by=sender or "supervisor")
     if isinstance(req, m.SupervisorComplaint):
-        return cmd.OpenComplaint(req.summary, req.category or "", req.counter_id, req.service_id, req.ticket_id,
-                                 by=sender or "supervisor")
+        return cmd.OpenComplaint(
+            req.summary, req.category or "", req.counter_id, req.service_id, req.ticket_id, by=sender or "supervisor"
+        )
     if isinstance(req, m.SupervisorCase):
         if req.action in ("view", "list"):
             return cmd.ViewCases(req.case_id if req.action == "view" else None, bool(req.include_closed))
         if req.case_id is None:
             raise BadRequest("field 'case_id' is missing")
-        return cmd.CaseAction(req.case_id, req.action, req.note or "", to=req.to, satisfied=req.satisfied,
-                              by=sender or "supervisor")
+        return cmd.CaseAction(
+            req.case_id, req.action, req.note or "", to=req.to, satisfied=req.satisfied, by=sender or "supervisor"
+        )
     if isinstance(req, m.SupervisorHandover):
-        return cmd.HandOverTicket(req.request_id, req.to_site, req.to_queue_id, ticket_id=req.ticket_id,
-                                  by=sender or "supervisor")
+        return cmd.HandOverTicket(
+            req.request_id, req.to_site, req.to_queue_id, ticket_id=req.ticket_id, by=sender or "supervisor"
+        )
     if isinstance(req, m.AppointmentBook):
         return ("book", req)  # the runner adds a random code (the engine has no randomness)
     if isinstance(req, m.AppointmentCancel):

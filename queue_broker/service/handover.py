@@ -91,27 +91,78 @@ def protocol_event(engine: HallEngine, e: Event) -> list[tuple[str, dict]]:
     d, at, me = e.data, e.at.isoformat(), engine.config.site.id
     if e.type == ev.TICKET_HANDED_OVER:
         t = engine.tickets.get(d["ticket_id"])
-        return [("handover", {"at": at, "handover_id": d["handover_id"], "state": "sent", "from_site": me,
-                              "to_site": d["to_site"], "ticket_id": d["ticket_id"],
-                              "number": t.number if t else d["request"]["ticket"]["number"],
-                              "queue_id": d["request"].get("to_queue_id"), "counter_id": d.get("counter_id")})]
+        return [
+            (
+                "handover",
+                {
+                    "at": at,
+                    "handover_id": d["handover_id"],
+                    "state": "sent",
+                    "from_site": me,
+                    "to_site": d["to_site"],
+                    "ticket_id": d["ticket_id"],
+                    "number": t.number if t else d["request"]["ticket"]["number"],
+                    "queue_id": d["request"].get("to_queue_id"),
+                    "counter_id": d.get("counter_id"),
+                },
+            )
+        ]
     if e.type == ev.HANDOVER_SETTLED:
         rec = engine.handovers_out[d["handover_id"]]
         remote = d.get("remote_ticket") or {}
-        return [("handover", {"at": at, "handover_id": rec.id, "state": d["state"], "from_site": me,
-                              "to_site": rec.to_site, "ticket_id": rec.ticket_id,
-                              "number": rec.request["ticket"]["number"], "remote_ticket_id": remote.get("id"),
-                              "remote_number": remote.get("number"), "code": (d.get("error") or {}).get("code"),
-                              "counter_id": rec.counter_id})]
+        return [
+            (
+                "handover",
+                {
+                    "at": at,
+                    "handover_id": rec.id,
+                    "state": d["state"],
+                    "from_site": me,
+                    "to_site": rec.to_site,
+                    "ticket_id": rec.ticket_id,
+                    "number": rec.request["ticket"]["number"],
+                    "remote_ticket_id": remote.get("id"),
+                    "remote_number": remote.get("number"),
+                    "code": (d.get("error") or {}).get("code"),
+                    "counter_id": rec.counter_id,
+                },
+            )
+        ]
     if e.type == ev.HANDOVER_RECEIVED:
         t, origin = engine.tickets[d["ticket_id"]], d["origin"]["ticket"]
-        return [("handover", {"at": at, "handover_id": d["handover_id"], "state": "received",
-                              "from_site": d["from_site"], "to_site": me, "ticket_id": t.id, "number": t.number,
-                              "queue_id": t.queue_id, "origin_ticket_id": origin["id"],
-                              "origin_number": origin["number"]})]
+        return [
+            (
+                "handover",
+                {
+                    "at": at,
+                    "handover_id": d["handover_id"],
+                    "state": "received",
+                    "from_site": d["from_site"],
+                    "to_site": me,
+                    "ticket_id": t.id,
+                    "number": t.number,
+                    "queue_id": t.queue_id,
+                    "origin_ticket_id": origin["id"],
+                    "origin_number": origin["number"],
+                },
+            )
+        ]
     if e.type == ev.HANDOVER_REFUSED:
-        return [("handover", {"at": at, "handover_id": d["handover_id"], "state": "refused",
-                              "from_site": d["from_site"], "to_site": me, "ticket_id": d["origin_ticket_id"],
-                              "number": d["origin_number"], "origin_ticket_id": d["origin_ticket_id"],
-                              "origin_number": d["origin_number"], "code": d["code"]})]
+        return [
+            (
+                "handover",
+                {
+                    "at": at,
+                    "handover_id": d["handover_id"],
+                    "state": "refused",
+                    "from_site": d["from_site"],
+                    "to_site": me,
+                    "ticket_id": d["origin_ticket_id"],
+                    "number": d["origin_number"],
+                    "origin_ticket_id": d["origin_ticket_id"],
+                    "origin_number": d["origin_number"],
+                    "code": d["code"],
+                },
+            )
+        ]
     return []

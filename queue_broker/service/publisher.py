@@ -14,48 +14,125 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
     """(event kind, payload) pairs to publish for one domain event; none carries personal data."""
     d, at = e.data, e.at.isoformat()
     if e.type == ev.TICKET_ISSUED:
-        return [("issued", {"at": at, "ticket_id": d["id"], "number": d["number"], "queue_id": d["queue_id"],
-                            "service_id": d["service_id"], "channel": d["channel"],
-                            "waiting_ahead": d.get("waiting_ahead"), "kiosk_id": d.get("kiosk_id")})]
+        return [
+            (
+                "issued",
+                {
+                    "at": at,
+                    "ticket_id": d["id"],
+                    "number": d["number"],
+                    "queue_id": d["queue_id"],
+                    "service_id": d["service_id"],
+                    "channel": d["channel"],
+                    "waiting_ahead": d.get("waiting_ahead"),
+                    "kiosk_id": d.get("kiosk_id"),
+                },
+            )
+        ]
     if e.type == ev.TICKET_CALLED:
         return [("called", engine.called_event(d["ticket_id"], d["counter_id"], d.get("recall", 0), e.at))]
     if e.type == ev.TICKET_FINISHED:
         t = engine.tickets[d["ticket_id"]]
         waited = int((t.called_at - t.issued_at).total_seconds()) if t.called_at else None
         served = int((e.at - t.called_at).total_seconds()) if t.called_at else None
-        return [("finished", {"at": at, "ticket_id": t.id, "number": t.number, "queue_id": t.queue_id,
-                              "counter_id": d["counter_id"], "outcome": d["outcome"], "waited_s": waited,
-                              "served_s": served})]
+        return [
+            (
+                "finished",
+                {
+                    "at": at,
+                    "ticket_id": t.id,
+                    "number": t.number,
+                    "queue_id": t.queue_id,
+                    "counter_id": d["counter_id"],
+                    "outcome": d["outcome"],
+                    "waited_s": waited,
+                    "served_s": served,
+                },
+            )
+        ]
     if e.type == ev.TICKET_NO_SHOW:
         t = engine.tickets[d["ticket_id"]]
-        return [("no-show", {"at": at, "ticket_id": t.id, "number": t.number, "queue_id": t.queue_id,
-                             "counter_id": d["counter_id"]})]
+        return [
+            (
+                "no-show",
+                {
+                    "at": at,
+                    "ticket_id": t.id,
+                    "number": t.number,
+                    "queue_id": t.queue_id,
+                    "counter_id": d["counter_id"],
+                },
+            )
+        ]
     if e.type == ev.TICKET_TRANSFERRED:
         t = engine.tickets[d["ticket_id"]]
-        return [("transferred", {"at": at, "ticket_id": t.id, "number": t.number,
-                                 "from_queue_id": d["from_queue_id"], "to_queue_id": d["to_queue_id"],
-                                 "counter_id": d.get("counter_id")})]
+        return [
+            (
+                "transferred",
+                {
+                    "at": at,
+                    "ticket_id": t.id,
+                    "number": t.number,
+                    "from_queue_id": d["from_queue_id"],
+                    "to_queue_id": d["to_queue_id"],
+                    "counter_id": d.get("counter_id"),
+                },
+            )
+        ]
     if e.type in (ev.COUNTER_REBALANCED, ev.COUNTER_ASSIGNED):
         to = d["to_queue_ids"] if e.type == ev.COUNTER_REBALANCED else d["queue_ids"]
         if e.type == ev.COUNTER_ASSIGNED and d["from_queue_ids"] == to:
             return []
         by = "rebalancer" if e.type == ev.COUNTER_REBALANCED else d.get("by", "supervisor")
         reason = d.get("reason") or "主管调整窗口业务 (supervisor assignment)"
-        return [("rebalanced", {"at": at, "counter_id": d["counter_id"], "from_queue_ids": d["from_queue_ids"],
-                                "to_queue_ids": to, "reason": reason, "by": by,
-                                "counter_number": engine.counter_cfg[d["counter_id"]].number})]
+        return [
+            (
+                "rebalanced",
+                {
+                    "at": at,
+                    "counter_id": d["counter_id"],
+                    "from_queue_ids": d["from_queue_ids"],
+                    "to_queue_ids": to,
+                    "reason": reason,
+                    "by": by,
+                    "counter_number": engine.counter_cfg[d["counter_id"]].number,
+                },
+            )
+        ]
     if e.type == ev.ALERT_RAISED:
         extra = d.get("extra", {})
-        return [("alert", {"at": at, "id": d["id"], "kind": d["kind"], "severity": d["severity"],
-                           "message": d["message"], **{k: v for k, v in extra.items() if isinstance(v, str | int | float)}})]
+        return [
+            (
+                "alert",
+                {
+                    "at": at,
+                    "id": d["id"],
+                    "kind": d["kind"],
+                    "severity": d["severity"],
+                    "message": d["message"],
+                    **{k: v for k, v in extra.items() if isinstance(v, str | int | float)},
+                },
+            )
+        ]
     if e.type in (ev.ALERT_ESCALATED, ev.ALERT_CLEARED, ev.ALERT_ACKED):
         return _alert_change(engine, e)
     if e.type in (ev.CASE_OPENED, ev.CASE_STEP):
         case = engine.cases[d["id"] if e.type == ev.CASE_OPENED else d["case_id"]]
-        return [("case", {"at": at, "case_id": case.id, "kind": case.kind, "state": case.state,
-                          "action": "open" if e.type == ev.CASE_OPENED else d["action"],
-                          "deadline": case.deadline.isoformat(), "counter_id": case.counter_id,
-                          "queue_id": case.queue_id})]
+        return [
+            (
+                "case",
+                {
+                    "at": at,
+                    "case_id": case.id,
+                    "kind": case.kind,
+                    "state": case.state,
+                    "action": "open" if e.type == ev.CASE_OPENED else d["action"],
+                    "deadline": case.deadline.isoformat(),
+                    "counter_id": case.counter_id,
+                    "queue_id": case.queue_id,
+                },
+            )
+        ]
     if e.type == ev.NOTICE_POSTED:
         return [("notice", {"at": at, "text": d["text"], "zone": d.get("zone"), "until": d.get("until")})]
     return handover_event(engine, e)
@@ -69,5 +146,17 @@ def _alert_change(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any
     state = {ev.ALERT_ESCALATED: "escalated", ev.ALERT_CLEARED: "cleared", ev.ALERT_ACKED: "acked"}[e.type]
     severity = "info" if state == "cleared" else a.severity
     scalars = {k: v for k, v in a.data.items() if isinstance(v, str | int | float)}
-    return [("alert", {**scalars, "at": e.at.isoformat(), "id": a.id, "kind": a.kind, "severity": severity,
-                       "message": a.message, "state": state})]
+    return [
+        (
+            "alert",
+            {
+                **scalars,
+                "at": e.at.isoformat(),
+                "id": a.id,
+                "kind": a.kind,
+                "severity": severity,
+                "message": a.message,
+                "state": state,
+            },
+        )
+    ]

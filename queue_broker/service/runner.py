@@ -53,9 +53,16 @@ def utcnow() -> datetime:
 
 
 class HallService:
-    def __init__(self, config: SiteConfig, *, clock: Clock = utcnow, node_id: str = "broker",
-                 env: Mapping[str, str] = os.environ, store: EventStore | None = None,
-                 tick_interval_s: float = 1.0):
+    def __init__(
+        self,
+        config: SiteConfig,
+        *,
+        clock: Clock = utcnow,
+        node_id: str = "broker",
+        env: Mapping[str, str] = os.environ,
+        store: EventStore | None = None,
+        tick_interval_s: float = 1.0,
+    ):
         self.config = config
         self.clock = clock
         self.topics = Topics(config.site.id)
@@ -70,9 +77,16 @@ class HallService:
         self._last_state_at = 0.0
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.link = HallLink(config.mqtt.url, config.site.id, node_id, "broker", __version__,
-                             ca_file=config.mqtt.ca_file, persistent_session=True,
-                             keepalive=config.mqtt.keepalive_s)
+        self.link = HallLink(
+            config.mqtt.url,
+            config.site.id,
+            node_id,
+            "broker",
+            __version__,
+            ca_file=config.mqtt.ca_file,
+            persistent_session=True,
+            keepalive=config.mqtt.keepalive_s,
+        )
         self.commands_done = 0
         self.batches_done = 0
         self.handover_sites = handover_sites(env)  # the halls this one may hand tickets to (its county)
@@ -217,12 +231,20 @@ class HallService:
                 return
             if isinstance(command, tuple):  # appointment booking: the code is random, made here
                 _, book = command
-                command = BookAppointment(book.service_id, book.slot_start, _appointment_code(),
-                                          holder_info(book.holder, self.key, self.engine.local_day(now)))
+                command = BookAppointment(
+                    book.service_id,
+                    book.slot_start,
+                    _appointment_code(),
+                    holder_info(book.holder, self.key, self.engine.local_day(now)),
+                )
             if isinstance(command, HandOverTicket) and command.to_site not in self.handover_sites:
-                raise Rejected("not_found", f"this hall has no link to a hall named {command.to_site!r}"
-                                            + (f"; it can hand over to {', '.join(sorted(self.handover_sites))}"
-                                               if self.handover_sites else ""))
+                raise Rejected(
+                    "not_found",
+                    f"this hall has no link to a hall named {command.to_site!r}"
+                    + (
+                        f"; it can hand over to {', '.join(sorted(self.handover_sites))}" if self.handover_sites else ""
+                    ),
+                )
             result = self.engine.execute(command, now)
         except BadRequest as exc:
             self._refuse(inbound, topic, str(exc), rid)
@@ -253,8 +275,9 @@ class HallService:
             return m.error_reply("not_found", "no ticket has that id")
         now = self.clock()
         if t.id in self.engine.ticket_handover:  # handed to another hall: sent, accepted there, or refused
-            return m.ok_reply(**self.engine.handover_reply_view(
-                self.engine.handovers_out[self.engine.ticket_handover[t.id]], now))
+            return m.ok_reply(
+                **self.engine.handover_reply_view(self.engine.handovers_out[self.engine.ticket_handover[t.id]], now)
+            )
         return m.ok_reply(ticket=self.engine.ticket_view(t, now))
 
     def _handle_handover(self, match, payload: bytes, now: datetime, pending: _Pending) -> None:
@@ -273,7 +296,9 @@ class HallService:
         if match.kind == "request":
             to = Inbound(self.topics.handover(match.params["from"], "reply"), None, False)
             if result.events:
-                pending.sends.append((to, result.reply, f"handover:{match.params['from']}:{result.reply['handover_id']}"))
+                pending.sends.append(
+                    (to, result.reply, f"handover:{match.params['from']}:{result.reply['handover_id']}")
+                )
             else:
                 self.link.reply(to, result.reply)
 
@@ -296,8 +321,13 @@ class HallService:
             log.error("%s; %d requests answered 'unavailable'", exc, len(pending.sends))
             self.engine = self._rebuild()
             for inbound, _reply, _rid in pending.sends:
-                self._answer(inbound, m.error_reply("unavailable", "the hall server could not save this; "
-                                                    "nothing was changed, please try again"), None)
+                self._answer(
+                    inbound,
+                    m.error_reply(
+                        "unavailable", "the hall server could not save this; nothing was changed, please try again"
+                    ),
+                    None,
+                )
             pending.clear()
             return
         for inbound, reply, rid in pending.sends:

@@ -21,8 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("scenario", help="scenario YAML (see examples/scenarios/)")
     ap.add_argument("--seeds", type=int, default=10, help="days simulated per policy (seeds 0..N-1)")
     ap.add_argument("--first-seed", type=int, default=0)
-    ap.add_argument("--policies", default=",".join(POLICIES),
-                    help=f"comma-separated, from {', '.join(POLICIES)} (and {', '.join(EXTRA_POLICIES)})")
+    ap.add_argument(
+        "--policies",
+        default=",".join(POLICIES),
+        help=f"comma-separated, from {', '.join(POLICIES)} (and {', '.join(EXTRA_POLICIES)})",
+    )
     ap.add_argument("--workers", type=int, default=1, help="processes (the days are independent)")
     ap.add_argument("--json", action="store_true", help="print the README's JSON object")
     args = ap.parse_args(argv)
@@ -41,8 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return 0
-    cols = ("mean_wait_min", "p90_wait_min", "max_wait_min", "share_over_20_min", "switches_per_day",
-            "utilisation", "last_finish", "estimate_mae_min", "estimate_p80_coverage")
+    cols = (
+        "mean_wait_min",
+        "p90_wait_min",
+        "max_wait_min",
+        "share_over_20_min",
+        "switches_per_day",
+        "utilisation",
+        "last_finish",
+        "estimate_mae_min",
+        "estimate_p80_coverage",
+    )
     print(f"{out['scenario']}: {args.seeds} seeds, {time.monotonic() - t0:.1f} s")
     print("policy     " + " ".join(f"{c[:14]:>14}" for c in cols))
     for p, m in out["policies"].items():

@@ -52,8 +52,15 @@ class DayResult:
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_day(scn: Scenario, policy: str, seed: int = 0, stream: list[Arrival] | None = None, *,
-            record: bool = False, day: date = SIM_DATE) -> DayResult:
+def run_day(
+    scn: Scenario,
+    policy: str,
+    seed: int = 0,
+    stream: list[Arrival] | None = None,
+    *,
+    record: bool = False,
+    day: date = SIM_DATE,
+) -> DayResult:
     """Simulate one day of `scn` under `policy`. `stream` replaces the seed's random tickets (tests)."""
     if stream is None:
         stream = ticket_stream(scn, seed)
@@ -92,19 +99,35 @@ def run_day(scn: Scenario, policy: str, seed: int = 0, stream: list[Arrival] | N
                     if engine.counters[cid].status != "closed":  # a closed counter loses nothing
                         cooldown[cid] = env.now + switch_cost
                     if record:
-                        moves.append({"t": env.now, "counter_id": cid, "from": e.data["from_queue_ids"],
-                                      "to": e.data["to_queue_ids"], "reason": e.data["reason"]})
+                        moves.append(
+                            {
+                                "t": env.now,
+                                "counter_id": cid,
+                                "from": e.data["from_queue_ids"],
+                                "to": e.data["to_queue_ids"],
+                                "reason": e.data["reason"],
+                            }
+                        )
                     wake(cid)
                 elif e.type == ev.ALERT_RAISED and e.data["kind"].startswith("recommend_"):
                     state["recs"] += 1
                     if record:
-                        alerts.append({"t": env.now, "kind": e.data["kind"], "message": e.data["message"],
-                                       **e.data.get("extra", {})})
+                        alerts.append(
+                            {
+                                "t": env.now,
+                                "kind": e.data["kind"],
+                                "message": e.data["message"],
+                                **e.data.get("extra", {}),
+                            }
+                        )
         return res
 
     def hall_empty() -> bool:
-        return (state["arrivals_done"] and not any(engine.waiting.values())
-                and all(c.current is None for c in engine.counters.values()))
+        return (
+            state["arrivals_done"]
+            and not any(engine.waiting.values())
+            and all(c.current is None for c in engine.counters.values())
+        )
 
     def counter(cid: str):
         while True:
@@ -198,5 +221,18 @@ def run_day(scn: Scenario, policy: str, seed: int = 0, stream: list[Arrival] | N
         if t.state == "done" and t.called_at is not None:
             wait = (t.called_at - t.issued_at).total_seconds() / 60.0
         outcomes.append(TicketOutcome(a.queue, a.t, wait, t.estimate_s / 60.0, t.estimate_range_s[1] / 60.0))
-    return DayResult(scn.name, policy, seed, len(counter_ids), outcomes, state["switches"], state["busy"],
-                     state["last"], state["refused"], state["recs"], timeline, moves, alerts)
+    return DayResult(
+        scn.name,
+        policy,
+        seed,
+        len(counter_ids),
+        outcomes,
+        state["switches"],
+        state["busy"],
+        state["last"],
+        state["refused"],
+        state["recs"],
+        timeline,
+        moves,
+        alerts,
+    )

@@ -49,8 +49,11 @@ class Skills(Policy):
     name = "skills"
 
     def setup(self, engine: HallEngine, now: datetime) -> list[Any]:
-        return [AssignCounter(c.id, tuple(c.eligible), "fixed", False, by="sim")
-                for c in self.config.counters if len(c.eligible) > 1]
+        return [
+            AssignCounter(c.id, tuple(c.eligible), "fixed", False, by="sim")
+            for c in self.config.counters
+            if len(c.eligible) > 1
+        ]
 
 
 class Pooled(Policy):

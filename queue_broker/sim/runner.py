@@ -57,12 +57,18 @@ def _extras(scn: Scenario, r: DayResult) -> dict[str, Any]:
             tn[i] += 1
             for q, v in cap.items():
                 tl[q][i] += v
-    return {"sums": sums, "counts": counts, "timeline": tl, "timeline_n": tn, "moves": r.moves,
-            "alerts": r.alerts}
+    return {"sums": sums, "counts": counts, "timeline": tl, "timeline_n": tn, "moves": r.moves, "alerts": r.alerts}
 
 
-def simulate(scn: Scenario, policies: list[str] | tuple[str, ...] = POLICIES, seeds: int = 10, *,
-             first_seed: int = 0, workers: int = 1, collect: bool = False) -> dict[str, PolicyRun]:
+def simulate(
+    scn: Scenario,
+    policies: list[str] | tuple[str, ...] = POLICIES,
+    seeds: int = 10,
+    *,
+    first_seed: int = 0,
+    workers: int = 1,
+    collect: bool = False,
+) -> dict[str, PolicyRun]:
     data = scn.model_dump()
     jobs = [(data, p, s, collect) for p in policies for s in range(first_seed, first_seed + seeds)]
     runs = {p: PolicyRun() for p in policies}

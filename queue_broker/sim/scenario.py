@@ -210,34 +210,64 @@ def service_id(queue_id: str) -> str:
     return f"svc-{queue_id}"
 
 
-def site_config(scn: Scenario, *, tidal: bool = True, sla_min: int = 20,
-                review_every_s: int = 60) -> SiteConfig:
+def site_config(scn: Scenario, *, tidal: bool = True, sla_min: int = 20, review_every_s: int = 60) -> SiteConfig:
     """The SiteConfig of a scenario: one service per queue, every counter open for the sim operator,
     opening hours = the ticketing periods (the broker's tasks then know when no more tickets come),
     caps off, everyone a walk-in. Counters with more eligible queues than home ones are tidal when
     `tidal` is set, fixed otherwise."""
     periods = [{"start": scn.clock(a), "end": scn.clock(b)} for a, b in scn.ticketing_periods()]
     days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    guide = {"implementing_body": "模拟大厅", "legal_basis": ["模拟"], "conditions": ["无"], "fee": "不收费",
-             "process": ["取号", "办理"], "time_limit_days": 0, "result": "办结", "contact": "无"}
-    queues = [{"id": q.id, "prefix": _prefix(i), "name": q.name, "sla_min": sla_min,
-               "mean_service_min": q.service_min.mean} for i, q in enumerate(scn.queues)]
+    guide = {
+        "implementing_body": "模拟大厅",
+        "legal_basis": ["模拟"],
+        "conditions": ["无"],
+        "fee": "不收费",
+        "process": ["取号", "办理"],
+        "time_limit_days": 0,
+        "result": "办结",
+        "contact": "无",
+    }
+    queues = [
+        {"id": q.id, "prefix": _prefix(i), "name": q.name, "sla_min": sla_min, "mean_service_min": q.service_min.mean}
+        for i, q in enumerate(scn.queues)
+    ]
     counters = []
     for i, c in enumerate(scn.counters):
         skills = c.skills
-        counters.append({"id": c.id, "number": i + 1, "name": f"{i + 1}号窗口", "home": list(c.home),
-                         "eligible": skills, "tidal": bool(tidal and len(skills) > len(set(c.home)))})
+        counters.append(
+            {
+                "id": c.id,
+                "number": i + 1,
+                "name": f"{i + 1}号窗口",
+                "home": list(c.home),
+                "eligible": skills,
+                "tidal": bool(tidal and len(skills) > len(set(c.home))),
+            }
+        )
     data = {
-        "site": {"id": "sim-hall", "name": scn.name, "timezone": "Asia/Shanghai",
-                 "opening_hours": {d: periods for d in days}, "ticketing_closes_before_min": 0},
+        "site": {
+            "id": "sim-hall",
+            "name": scn.name,
+            "timezone": "Asia/Shanghai",
+            "opening_hours": {d: periods for d in days},
+            "ticketing_closes_before_min": 0,
+        },
         "queues": queues,
         "counters": counters,
         "operators": [{"id": SIM_OPERATOR, "name": "模拟操作员", "pin_hash": _SIM_PIN_HASH, "counters": "*"}],
-        "services": [{"id": service_id(q.id), "name": q.name, "queue_id": q.id, "department": q.name,
-                      "guide": guide, "materials": []} for q in scn.queues],
+        "services": [
+            {
+                "id": service_id(q.id),
+                "name": q.name,
+                "queue_id": q.id,
+                "department": q.name,
+                "guide": guide,
+                "materials": [],
+            }
+            for q in scn.queues
+        ],
         "priorities": {"walk_in_share": 0.5, "elderly_age": None},
         "caps": {"per_person_per_day": None, "per_person_per_queue_per_day": None},
-        "rebalancer": {"enabled": True, "review_every_s": review_every_s,
-                       "switch_cost_min": scn.switch_cost_min},
+        "rebalancer": {"enabled": True, "review_every_s": review_every_s, "switch_cost_min": scn.switch_cost_min},
     }
     return SiteConfig.model_validate(data)

@@ -55,8 +55,9 @@ class PostgresEventStore(EventStore):
                 self._db.execute("SELECT pg_advisory_xact_lock(727274)")  # two brokers creating tables at once
                 self._db.execute(SCHEMA)
                 self._db.execute("INSERT INTO hall_heads VALUES (%s, 0, %s) ON CONFLICT DO NOTHING", (site, GENESIS))
-            self._seq, self._hash = self._db.execute("SELECT seq, hash FROM hall_heads WHERE site = %s",
-                                                     (site,)).fetchone()
+            self._seq, self._hash = self._db.execute(
+                "SELECT seq, hash FROM hall_heads WHERE site = %s", (site,)
+            ).fetchone()
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the PostgreSQL store: {exc}") from exc
 
@@ -72,8 +73,10 @@ class PostgresEventStore(EventStore):
                 prev = h
             try:
                 with self._db.transaction(), self._db.cursor() as cur:
-                    cur.execute("UPDATE hall_heads SET seq = %s, hash = %s WHERE site = %s AND seq = %s",
-                                (seq, prev, self.site, self._seq))
+                    cur.execute(
+                        "UPDATE hall_heads SET seq = %s, hash = %s WHERE site = %s AND seq = %s",
+                        (seq, prev, self.site, self._seq),
+                    )
                     if cur.rowcount != 1:
                         raise StoreError(f"another broker has written to hall {self.site}'s log; refusing to fork it")
                     cur.executemany("INSERT INTO hall_events VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
@@ -89,16 +92,19 @@ class PostgresEventStore(EventStore):
     def iter_events(self, after_seq: int = 0) -> Iterator[StoredEvent]:
         # a connection of its own: a long replay must not hold the commit lock
         with self._psycopg.connect(self.url) as db, db.cursor(name="replay") as cur:
-            cur.execute("SELECT seq, body, prev_hash, hash FROM hall_events WHERE site = %s AND seq > %s "
-                        "ORDER BY seq", (self.site, after_seq))
+            cur.execute(
+                "SELECT seq, body, prev_hash, hash FROM hall_events WHERE site = %s AND seq > %s ORDER BY seq",
+                (self.site, after_seq),
+            )
             for seq, body, prev, h in cur:
                 yield StoredEvent(seq, Event.from_record(json.loads(body)), prev, h)
 
     def reply_for(self, request_id: str) -> dict | None:
         with self._lock:
             try:
-                row = self._db.execute("SELECT reply FROM hall_replies WHERE site = %s AND request_id = %s",
-                                       (self.site, request_id)).fetchone()
+                row = self._db.execute(
+                    "SELECT reply FROM hall_replies WHERE site = %s AND request_id = %s", (self.site, request_id)
+                ).fetchone()
             except self._psycopg.Error as exc:
                 raise StoreError(f"the database could not be read: {exc}") from exc
         return json.loads(row[0]) if row else None

@@ -38,8 +38,14 @@ class CalendarError(ValueError):
 
 
 class WorkCalendar:
-    def __init__(self, tz: str | ZoneInfo = "Asia/Shanghai", *, holidays: Iterable[date] = (),
-                 working_days: Iterable[date] = (), official: bool = True):
+    def __init__(
+        self,
+        tz: str | ZoneInfo = "Asia/Shanghai",
+        *,
+        holidays: Iterable[date] = (),
+        working_days: Iterable[date] = (),
+        official: bool = True,
+    ):
         self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         self.holidays = set(holidays)  # local rest days, win over everything
         self.working_days = set(working_days) - self.holidays  # local working days (调休 or extra)
@@ -61,8 +67,12 @@ class WorkCalendar:
             extra_h, extra_w = load_override_file(path)
             holidays |= extra_h
             working |= extra_w
-        return cls(config.site.timezone, holidays=holidays, working_days=working,
-                   official=cal_cfg.official if cal_cfg is not None else True)
+        return cls(
+            config.site.timezone,
+            holidays=holidays,
+            working_days=working,
+            official=cal_cfg.official if cal_cfg is not None else True,
+        )
 
     def covers(self, year: int) -> bool:
         """Does the official package know this year's holidays and swapped working days?"""

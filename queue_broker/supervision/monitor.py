@@ -32,11 +32,22 @@ from typing import Any
 from ..engine.cases import COMPLEX_QUESTION, KIND_NAMES, STATE_NAMES
 from ..engine.commands import ClearAlert, EscalateAlert, RaiseAlert
 
-RULES = ("wait_over_sla", "service_overrun", "counter_idle", "no_show_streak", "complex_question_due", "case_due",
-         "device_fault")
+RULES = (
+    "wait_over_sla",
+    "service_overrun",
+    "counter_idle",
+    "no_show_streak",
+    "complex_question_due",
+    "case_due",
+    "device_fault",
+)
 RULE_NAMES = {
-    "wait_over_sla": "等候超时", "service_overrun": "办理超时", "counter_idle": "窗口空闲或暂停而有人等候",
-    "no_show_streak": "连续过号", "complex_question_due": "复杂问题逾期未告知", "case_due": "差评或诉求办理临期逾期",
+    "wait_over_sla": "等候超时",
+    "service_overrun": "办理超时",
+    "counter_idle": "窗口空闲或暂停而有人等候",
+    "no_show_streak": "连续过号",
+    "complex_question_due": "复杂问题逾期未告知",
+    "case_due": "差评或诉求办理临期逾期",
     "device_fault": "设备故障未处理",
 }
 
@@ -90,11 +101,22 @@ def evaluate(engine: Any, now: datetime) -> list[Finding]:
         sla = q.sla_min * 60
         sev = _level(waited, sla * th.wait_yellow_pct_of_sla / 100, sla * th.wait_red_pct_of_sla / 100)
         if sev:
-            out.append(Finding("wait_over_sla", qid, sev,
-                               f"{q.name}：{oldest.number} 已等候 {_minutes(waited)}，目标 {q.sla_min} 分钟，"
-                               f"{len(ids)} 人等候",
-                               {"queue_id": qid, "ticket_id": oldest.id, "number": oldest.number,
-                                "waited_s": int(waited), "sla_s": sla, "waiting": len(ids)}))
+            out.append(
+                Finding(
+                    "wait_over_sla",
+                    qid,
+                    sev,
+                    f"{q.name}：{oldest.number} 已等候 {_minutes(waited)}，目标 {q.sla_min} 分钟，{len(ids)} 人等候",
+                    {
+                        "queue_id": qid,
+                        "ticket_id": oldest.id,
+                        "number": oldest.number,
+                        "waited_s": int(waited),
+                        "sla_s": sla,
+                        "waiting": len(ids),
+                    },
+                )
+            )
 
     for c in engine.counters.values():
         name = engine.counter_cfg[c.id].name
@@ -107,10 +129,22 @@ def evaluate(engine: Any, now: datetime) -> list[Finding]:
                 elapsed = (now - began).total_seconds()
                 sev = _level(elapsed, usual * th.service_over_usual_factor, usual * th.service_over_usual_red_factor)
                 if sev:
-                    out.append(Finding("service_overrun", t.id, sev,
-                                       f"{name}：{t.number} 已办理 {_minutes(elapsed)}，该事项通常 {_minutes(usual)}",
-                                       {"counter_id": c.id, "ticket_id": t.id, "number": t.number,
-                                        "service_id": t.service_id, "elapsed_s": int(elapsed), "usual_s": int(usual)}))
+                    out.append(
+                        Finding(
+                            "service_overrun",
+                            t.id,
+                            sev,
+                            f"{name}：{t.number} 已办理 {_minutes(elapsed)}，该事项通常 {_minutes(usual)}",
+                            {
+                                "counter_id": c.id,
+                                "ticket_id": t.id,
+                                "number": t.number,
+                                "service_id": t.service_id,
+                                "elapsed_s": int(elapsed),
+                                "usual_s": int(usual),
+                            },
+                        )
+                    )
         if c.status == "closed":
             continue
         # a counter idle or paused while its queues have citizens waiting
@@ -123,15 +157,27 @@ def evaluate(engine: Any, now: datetime) -> list[Finding]:
                 sev = _level(idle, th.counter_idle_min * 60, th.counter_idle_red_min * 60)
                 if sev:
                     how = "暂停" if c.status == "paused" else "空闲未叫号"
-                    out.append(Finding("counter_idle", c.id, sev,
-                                       f"{name}{how} {_minutes(idle)}，其队列有 {len(waiting)} 人等候",
-                                       {"counter_id": c.id, "idle_s": int(idle), "waiting": len(waiting),
-                                        "status": c.status}))
+                    out.append(
+                        Finding(
+                            "counter_idle",
+                            c.id,
+                            sev,
+                            f"{name}{how} {_minutes(idle)}，其队列有 {len(waiting)} 人等候",
+                            {"counter_id": c.id, "idle_s": int(idle), "waiting": len(waiting), "status": c.status},
+                        )
+                    )
         # repeated no-shows at one counter
         sev = _level(c.no_shows_in_row, th.no_shows_in_row, th.no_shows_in_row_red)
         if sev:
-            out.append(Finding("no_show_streak", c.id, sev, f"{name}连续 {c.no_shows_in_row} 个过号",
-                               {"counter_id": c.id, "no_shows": c.no_shows_in_row}))
+            out.append(
+                Finding(
+                    "no_show_streak",
+                    c.id,
+                    sev,
+                    f"{name}连续 {c.no_shows_in_row} 个过号",
+                    {"counter_id": c.id, "no_shows": c.no_shows_in_row},
+                )
+            )
 
     # case deadlines: complex questions (art. 17), bad-rating and complaint cases
     for case in engine.cases.values():
@@ -141,10 +187,20 @@ def evaluate(engine: Any, now: datetime) -> list[Finding]:
         rule = "complex_question_due" if case.kind == COMPLEX_QUESTION else "case_due"
         when = "已逾期" if sev == "red" else "临近期限"
         deadline = case.deadline.astimezone(engine.tz).strftime("%m月%d日 %H:%M")
-        out.append(Finding(rule, case.id, sev, f"{KIND_NAMES[case.kind]} {case.id} {when}（期限 {deadline}），"
-                                               f"当前：{STATE_NAMES[case.state]}",
-                           {"case_id": case.id, "case_kind": case.kind, "counter_id": case.counter_id or "",
-                            "deadline": case.deadline.isoformat()}))
+        out.append(
+            Finding(
+                rule,
+                case.id,
+                sev,
+                f"{KIND_NAMES[case.kind]} {case.id} {when}（期限 {deadline}），当前：{STATE_NAMES[case.state]}",
+                {
+                    "case_id": case.id,
+                    "case_kind": case.kind,
+                    "counter_id": case.counter_id or "",
+                    "deadline": case.deadline.isoformat(),
+                },
+            )
+        )
 
     # a device fault left unresolved
     for d in engine.devices.values():
@@ -153,10 +209,15 @@ def evaluate(engine: Any, now: datetime) -> list[Finding]:
         dur = (now - d.since).total_seconds()
         sev = _level(dur, th.device_fault_min * 60, th.device_fault_red_min * 60)
         if sev:
-            out.append(Finding("device_fault", f"{d.node_id}/{d.device_id}", sev,
-                               f"{d.node_id} 的{d.kind}（{d.device_id}）故障 {_minutes(dur)}：{d.message}",
-                               {"node_id": d.node_id, "device_id": d.device_id, "device_kind": d.kind,
-                                "fault_s": int(dur)}))
+            out.append(
+                Finding(
+                    "device_fault",
+                    f"{d.node_id}/{d.device_id}",
+                    sev,
+                    f"{d.node_id} 的{d.kind}（{d.device_id}）故障 {_minutes(dur)}：{d.message}",
+                    {"node_id": d.node_id, "device_id": d.device_id, "device_kind": d.kind, "fault_s": int(dur)},
+                )
+            )
     return out
 
 
@@ -186,8 +247,15 @@ class Monitor:
             aid = engine.monitor_alerts.get(key)
             if aid is None:
                 data = {"rule": f.rule, "subject": f.subject, "state": "raised", **f.data}
-                commands.append(RaiseAlert(alert_id(f.rule, f.subject, now.astimezone(engine.tz), engine.alerts),
-                                           f.rule, f.severity, f.message, data))
+                commands.append(
+                    RaiseAlert(
+                        alert_id(f.rule, f.subject, now.astimezone(engine.tz), engine.alerts),
+                        f.rule,
+                        f.severity,
+                        f.message,
+                        data,
+                    )
+                )
             elif f.severity == "red" and engine.alerts[aid].severity != "red":
                 commands.append(EscalateAlert(aid, "red", f.message, {**f.data, "state": "escalated"}))
         for key, aid in list(engine.monitor_alerts.items()):

@@ -44,8 +44,7 @@ class Picture:
     by_need: list[bool] = field(default_factory=list)  # per counter: calls by need between its queues
 
 
-def sampled(p: Picture, b: Board, rates: dict[str, float], open_minutes: list[float], horizon: float,
-            rng) -> Picture:
+def sampled(p: Picture, b: Board, rates: dict[str, float], open_minutes: list[float], horizon: float, rng) -> Picture:
     """One possible future: Poisson arrivals, lognormal services (learned mean and cv), random
     remaining times of the services under way. Replays of different plans on the same sample meet
     the same citizens (common random numbers), so their difference is the plan's."""
@@ -80,13 +79,25 @@ def sampled(p: Picture, b: Board, rates: dict[str, float], open_minutes: list[fl
     for f, r in zip(p.free_at, p.residual, strict=True):
         extra = f - r
         free.append((rng.expovariate(1.0 / r) if r > 1e-9 else 0.0) + extra)
-    return Picture(p.queue_ids, p.index, p.service, p.sla, tickets, p.counter_ids, p.sets, free,
-                   [f - (pf - pr) for f, pf, pr in zip(free, p.free_at, p.residual, strict=True)],
-                   p.waiting, services, p.by_need)
+    return Picture(
+        p.queue_ids,
+        p.index,
+        p.service,
+        p.sla,
+        tickets,
+        p.counter_ids,
+        p.sets,
+        free,
+        [f - (pf - pr) for f, pf, pr in zip(free, p.free_at, p.residual, strict=True)],
+        p.waiting,
+        services,
+        p.by_need,
+    )
 
 
-def picture(b: Board, sla_min: dict[str, float], rates: dict[str, float], open_minutes: list[float],
-            horizon: float) -> Picture:
+def picture(
+    b: Board, sla_min: dict[str, float], rates: dict[str, float], open_minutes: list[float], horizon: float
+) -> Picture:
     """Arrange a board (and expected arrivals at `rates` per minute during `open_minutes`, the
     minutes from now in which tickets can be taken) for replays."""
     qids = list(b.waiting)
@@ -116,15 +127,25 @@ def picture(b: Board, sla_min: dict[str, float], rates: dict[str, float], open_m
     for idx in groups.values():
         for i, f in zip(idx, spread_releases([b.slots[i] for i in idx], cv2), strict=True):
             free[i] = f
-    return Picture(qids, index, service, [sla_min.get(q, 20.0) for q in qids], tickets,
-                   [s.counter_id for s in b.slots],
-                   [tuple(index[q] for q in s.queues if q in index) for s in b.slots], free,
-                   [f - s.later for f, s in zip(free, b.slots, strict=True)],
-                   [len(b.waiting[q]) for q in qids], None, [s.by_need for s in b.slots])
+    return Picture(
+        qids,
+        index,
+        service,
+        [sla_min.get(q, 20.0) for q in qids],
+        tickets,
+        [s.counter_id for s in b.slots],
+        [tuple(index[q] for q in s.queues if q in index) for s in b.slots],
+        free,
+        [f - s.later for f, s in zip(free, b.slots, strict=True)],
+        [len(b.waiting[q]) for q in qids],
+        None,
+        [s.by_need for s in b.slots],
+    )
 
 
-def replay(p: Picture, sets: list[tuple[int, ...]], free_at: list[float], horizon: float,
-           sla_weight: float = 1.0) -> float:
+def replay(
+    p: Picture, sets: list[tuple[int, ...]], free_at: list[float], horizon: float, sla_weight: float = 1.0
+) -> float:
     """Price of serving with `sets` / `free_at` (one entry per counter) over `horizon` minutes."""
     tickets, service, sla, per_ticket = p.tickets, p.service, p.sla, p.services
     ptr = [0] * len(tickets)
@@ -208,8 +229,15 @@ def shares(sets: list[tuple[int, ...]], queues: int) -> list[float]:
     return share
 
 
-def by_need(t: float, served: tuple[int, ...], tickets: list[list[float]], ptr: list[int],
-             service: list[float], sla: list[float], share: list[float]) -> int:
+def by_need(
+    t: float,
+    served: tuple[int, ...],
+    tickets: list[list[float]],
+    ptr: list[int],
+    service: list[float],
+    sla: list[float],
+    share: list[float],
+) -> int:
     """The queue a tidal counter calls from at `t` (engine/calling.py rule 4): a first citizen at risk
     of passing the SLA, the longest such wait; otherwise the largest need."""
     own = 1.0 / len(served)

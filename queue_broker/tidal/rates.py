@@ -61,9 +61,7 @@ class ArrivalRates:
         return {q: len(self._issued.get(q, ())) / span for q in engine.queues}
 
 
-def open_minutes(engine: HallEngine, now: datetime, horizon_min: float, clock: OpenClock | None = None
-                 ) -> list[float]:
+def open_minutes(engine: HallEngine, now: datetime, horizon_min: float, clock: OpenClock | None = None) -> list[float]:
     """The minutes from now (0, 1, 2, ...) in which ticketing is open, up to the horizon."""
     clock = clock or OpenClock()
-    return [float(m) for m in range(int(horizon_min) + 1)
-            if clock.is_open(engine, now + timedelta(minutes=m + 0.5))]
+    return [float(m) for m in range(int(horizon_min) + 1) if clock.is_open(engine, now + timedelta(minutes=m + 0.5))]

@@ -150,16 +150,30 @@ class Rebalancer:
         out = []
         for c in engine.counters.values():
             widest = self.eligible.get(c.id, [])
-            if (c.status != "closed" or c.mode != "tidal" or c.locked or c.pending_queue_ids is not None
-                    or len(widest) < 2 or set(c.queue_ids) == set(widest)):
+            if (
+                c.status != "closed"
+                or c.mode != "tidal"
+                or c.locked
+                or c.pending_queue_ids is not None
+                or len(widest) < 2
+                or set(c.queue_ids) == set(widest)
+            ):
                 continue
             since = self.settled_since(c)
             if since is not None and (now - since).total_seconds() < self.dwell * 60 - 1e-6:
                 continue
             num = f"{self.numbers.get(c.id, c.id)}号窗口"
             names = "、".join(self.names[q] for q in widest)
-            out.append(Move(c.id, tuple(c.queue_ids), tuple(widest), 0.0, 0.0,
-                            f"{num}尚未开窗：开窗后同时办理{names}，{BY_NEED}"))
+            out.append(
+                Move(
+                    c.id,
+                    tuple(c.queue_ids),
+                    tuple(widest),
+                    0.0,
+                    0.0,
+                    f"{num}尚未开窗：开窗后同时办理{names}，{BY_NEED}",
+                )
+            )
         return out
 
     def review(self, engine: HallEngine, now: datetime) -> list[Move]:
@@ -203,14 +217,30 @@ class Rebalancer:
             if not any(p.waiting[q] for q in full):
                 # nobody waits for this counter: nothing to narrow for; back to the widest set if not on it
                 if current != full:
-                    widen.append(Move(cid, tuple(p.queue_ids[q] for q in p.sets[k]), tuple(self.eligible[cid]),
-                                      0.0, self.switch_cost, ""))
+                    widen.append(
+                        Move(
+                            cid,
+                            tuple(p.queue_ids[q] for q in p.sets[k]),
+                            tuple(self.eligible[cid]),
+                            0.0,
+                            self.switch_cost,
+                            "",
+                        )
+                    )
                 continue
             if not self.narrow:
                 if current != full:  # back to (or out to) the widest set; its saving for the reason
                     full_t = tuple(sorted(full))
-                    widen.append(Move(cid, tuple(p.queue_ids[q] for q in p.sets[k]), tuple(self.eligible[cid]),
-                                      base - price(p, k, full_t), 0.0, ""))
+                    widen.append(
+                        Move(
+                            cid,
+                            tuple(p.queue_ids[q] for q in p.sets[k]),
+                            tuple(self.eligible[cid]),
+                            base - price(p, k, full_t),
+                            0.0,
+                            "",
+                        )
+                    )
                 continue
             cost = {current: base}
             for cand in candidate_sets(self.eligible[cid]):
@@ -222,8 +252,7 @@ class Rebalancer:
             narrow_cost, narrow = min((c, tuple(sorted(key))) for key, c in cost.items() if key != full)
             # a narrowing commits the counter for the dwell: everyone expected in its queues meanwhile
             # is affected too
-            narrow_margin = margin + self.switch_cost * self.dwell * sum(rates.get(p.queue_ids[q], 0.0)
-                                                                         for q in full)
+            narrow_margin = margin + self.switch_cost * self.dwell * sum(rates.get(p.queue_ids[q], 0.0) for q in full)
             if cost[full] - narrow_cost > narrow_margin:
                 if not futures:
                     rng = random.Random(int(now.timestamp()))
@@ -257,9 +286,11 @@ class Rebalancer:
         return moves
 
     # ------------------------------------------------------------------ words for the supervisor
-    def explain(self, engine: HallEngine, now: datetime, cid: str, frm: tuple[str, ...], to: tuple[str, ...],
-                saving: float) -> str:
+    def explain(
+        self, engine: HallEngine, now: datetime, cid: str, frm: tuple[str, ...], to: tuple[str, ...], saving: float
+    ) -> str:
         """E.g. "社保等候12人、预计28分钟，高于综合受理的6分钟；3号窗口改办社保（停办综合受理）…"."""
+
         def state(q: str) -> tuple[int, int]:
             est = engine.estimate_for(q, len(engine.waiting[q]), now)
             return len(engine.waiting[q]), int(round(est.p50_s / 60))
@@ -278,8 +309,10 @@ class Rebalancer:
             n, w = state(q)
             lower = [d for d in dropped if before[d][1] < w]
             mentioned.update(lower)
-            parts.append(f"{self.names[q]}等候{n}人、预计{w}分钟"
-                         + ("，高于" + "、".join(f"{self.names[d]}的{before[d][1]}分钟" for d in lower) if lower else ""))
+            parts.append(
+                f"{self.names[q]}等候{n}人、预计{w}分钟"
+                + ("，高于" + "、".join(f"{self.names[d]}的{before[d][1]}分钟" for d in lower) if lower else "")
+            )
         if not gained:
             for q in kept:
                 n, w = state(q)
@@ -294,6 +327,9 @@ class Rebalancer:
             what = f"{num}改办{names(to)}（停办{names(dropped)}）"
         else:
             what = f"{num}停办{names(dropped)}，专办{names(to)}"
-        gain = (f"预计{int(round(self.horizon))}分钟内全厅少等约{int(round(saving))}人·分钟" if saving > 0
-                else f"不再限定业务，{BY_NEED}")
+        gain = (
+            f"预计{int(round(self.horizon))}分钟内全厅少等约{int(round(saving))}人·分钟"
+            if saving > 0
+            else f"不再限定业务，{BY_NEED}"
+        )
         return f"{'；'.join(parts)}；{what}。{gain}"

@@ -112,8 +112,7 @@ class Recommender:
         svc = service_model(engine)
         moving_into = {q for cmd in planned if isinstance(cmd, RebalanceCounter) for q in cmd.queue_ids}
         # closing is advised only on a full window of observed arrivals (not just after opening)
-        ticketing = (engine.is_ticketing_open(now)
-                     and self.rates.observed_minutes(engine, now) >= int(WINDOW_MIN))
+        ticketing = engine.is_ticketing_open(now) and self.rates.observed_minutes(engine, now) >= int(WINDOW_MIN)
         b = board(engine, now) if any(engine.waiting.values()) else None
         out: list[RaiseAlert] = []
         for q in engine.queues:
@@ -123,23 +122,33 @@ class Recommender:
             sla = self.sla[q]
             predicted = forecast_wait(engine, q, waiting, now, b).p50_s / 60.0 if waiting and b else 0.0
             self.over[q] = self.over.get(q, 0) + 1 if predicted > sla else 0
-            if (self.over[q] >= PERSIST_REVIEWS and q not in moving_into
-                    and not self._limited("recommend_open", q, now)):
+            if self.over[q] >= PERSIST_REVIEWS and q not in moving_into and not self._limited("recommend_open", q, now):
                 c = self._capacity(engine, q)
                 n = max(1, windows_needed(waiting, lam, s, c, sla))
                 severity = "red" if predicted >= 1.5 * sla else "yellow"
-                msg = (f"{self.names[q]}等候{waiting}人、预计{predicted:.0f}分钟，超过时限{sla:.0f}分钟；"
-                       f"潮汐窗口调配后仍不足，建议再开{n}个窗口（按近半小时每小时{lam * 60:.0f}人、"
-                       f"每人约{s:.0f}分钟、现有约{c:.1f}个窗口测算）")
-                out.append(self._alert(now, "recommend_open", q, severity, msg, open_more=n,
-                                       predicted_wait_min=round(predicted, 1)))
+                msg = (
+                    f"{self.names[q]}等候{waiting}人、预计{predicted:.0f}分钟，超过时限{sla:.0f}分钟；"
+                    f"潮汐窗口调配后仍不足，建议再开{n}个窗口（按近半小时每小时{lam * 60:.0f}人、"
+                    f"每人约{s:.0f}分钟、现有约{c:.1f}个窗口测算）"
+                )
+                out.append(
+                    self._alert(
+                        now, "recommend_open", q, severity, msg, open_more=n, predicted_wait_min=round(predicted, 1)
+                    )
+                )
             if not ticketing or waiting or self._limited("recommend_close", q, now):
                 continue
             # "standing idle": longer than the site's idle limit and than two of the queue's services
             idle_s = max(self.idle_min, 2 * s) * 60
-            idle = [c for c in engine.counters.values()
-                    if c.status == "open" and c.current is None and c.queue_ids == [q] and c.idle_since is not None
-                    and (now - c.idle_since).total_seconds() >= idle_s]
+            idle = [
+                c
+                for c in engine.counters.values()
+                if c.status == "open"
+                and c.current is None
+                and c.queue_ids == [q]
+                and c.idle_since is not None
+                and (now - c.idle_since).total_seconds() >= idle_s
+            ]
             if not idle:
                 continue
             # only the queue's own counters are counted: tidal ones may be moved away at any time
@@ -150,11 +159,22 @@ class Recommender:
                     break
                 close = k
             if close:
-                msg = (f"{self.names[q]}无人等候，{len(idle)}个窗口空闲已超过{idle_s / 60:.0f}分钟；"
-                       f"按近半小时每小时{lam * 60:.0f}人测算，可暂停{close}个窗口，仍能在"
-                       f"{CLOSE_HEADROOM * sla:.0f}分钟内接待")
-                out.append(self._alert(now, "recommend_close", q, "info", msg, close=close,
-                                       idle_counter_ids=",".join(c.id for c in idle)))
+                msg = (
+                    f"{self.names[q]}无人等候，{len(idle)}个窗口空闲已超过{idle_s / 60:.0f}分钟；"
+                    f"按近半小时每小时{lam * 60:.0f}人测算，可暂停{close}个窗口，仍能在"
+                    f"{CLOSE_HEADROOM * sla:.0f}分钟内接待"
+                )
+                out.append(
+                    self._alert(
+                        now,
+                        "recommend_close",
+                        q,
+                        "info",
+                        msg,
+                        close=close,
+                        idle_counter_ids=",".join(c.id for c in idle),
+                    )
+                )
         return out
 
     def _alert(self, now: datetime, kind: str, q: str, severity: str, message: str, **data: Any) -> RaiseAlert:

@@ -23,7 +23,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 _ids = itertools.count()
 
 
-
 class Node:
     """A kiosk, counter terminal or supervisor tablet, speaking only MQTT."""
 
@@ -86,8 +85,9 @@ class Recorder:
 
 
 class Hall:
-    def __init__(self, url: str, site: str, data_dir: Path, clock: Clock, config_path: Path = MINI,
-                 db_url: str | None = None):
+    def __init__(
+        self, url: str, site: str, data_dir: Path, clock: Clock, config_path: Path = MINI, db_url: str | None = None
+    ):
         self.url, self.site, self.data_dir, self.clock = url, site, data_dir, clock
         self.db_url = db_url
         self.config_path = config_path

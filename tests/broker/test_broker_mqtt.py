@@ -39,8 +39,9 @@ def test_issue_call_finish_with_events_and_state(hall, kiosk, desk, recorder):
     assert done["ticket"]["state"] == "done"
     fin = recorder.wait_for("/event/finished", lambda b: b["ticket_id"] == t["id"])
     assert fin["served_s"] == 360
-    counters = recorder.wait_for("/state/counters", lambda b: any(c["id"] == "W1" and c["status"] == "open"
-                                                                    for c in b["counters"]))
+    counters = recorder.wait_for(
+        "/state/counters", lambda b: any(c["id"] == "W1" and c["status"] == "open" for c in b["counters"])
+    )
     assert counters["counters"][0]["serving"] is None
     status = kiosk.send(kiosk.t.ticket_status(), ticket_id=t["id"])
     assert status["ticket"]["state"] == "done"
@@ -125,10 +126,12 @@ def test_green_channel_and_walk_in_share_with_appointments(hall, kiosk, desk, cl
 def test_late_appointment_becomes_walk_in_and_cancel(hall, kiosk, clock):
     sup = hall.node("gateway", "gateway")
     slot = datetime(2026, 11, 27, 10, 30, tzinfo=TZ)
-    code = sup.send(sup.t.appointment_cmd("book"), service_id="bdc-transfer", slot_start=slot.isoformat(),
-                    holder=YOUNG)["appointment"]["code"]
-    other = sup.send(sup.t.appointment_cmd("book"), service_id="bdc-transfer",
-                     slot_start=slot.isoformat())["appointment"]["code"]
+    code = sup.send(
+        sup.t.appointment_cmd("book"), service_id="bdc-transfer", slot_start=slot.isoformat(), holder=YOUNG
+    )["appointment"]["code"]
+    other = sup.send(sup.t.appointment_cmd("book"), service_id="bdc-transfer", slot_start=slot.isoformat())[
+        "appointment"
+    ]["code"]
     assert sup.send(sup.t.appointment_cmd("cancel"), code=other)["ok"]
     assert sup.send(sup.t.appointment_cmd("cancel"), code=other)["error"]["code"] == "conflict"
     clock.set(slot + timedelta(minutes=40))
@@ -161,9 +164,13 @@ def test_idempotent_retry_gives_the_same_reply_and_one_ticket(hall, kiosk, recor
 
 
 COMMAND_TOPICS = [
-    ("ticket_issue", ()), ("ticket_status", ()), ("rating_submit", ()),
-    *[("counter_cmd", ("W1", a)) for a in ("open", "close", "pause", "resume", "call-next", "recall", "start",
-                                           "no-show", "finish", "transfer")],
+    ("ticket_issue", ()),
+    ("ticket_status", ()),
+    ("rating_submit", ()),
+    *[
+        ("counter_cmd", ("W1", a))
+        for a in ("open", "close", "pause", "resume", "call-next", "recall", "start", "no-show", "finish", "transfer")
+    ],
     *[("supervisor_cmd", (a,)) for a in ("assign", "notice", "alert-ack", "recommendation", "login")],
     *[("appointment_cmd", (a,)) for a in ("book", "cancel")],
 ]
@@ -176,8 +183,14 @@ def _topic(t, name, args):
 @pytest.mark.parametrize(("name", "args"), COMMAND_TOPICS, ids=[f"{n}{a}" for n, a in COMMAND_TOPICS])
 def test_malformed_and_wrong_fields_get_invalid_request(hall, kiosk, name, args):
     topic = _topic(kiosk.t, name, args)
-    for body in (b"{not json", b'"a string"', b"\xff\xfe\xfa", b"{}", json.dumps({"request_id": 42}).encode(),
-                 json.dumps({"request_id": "x" * 500}).encode()):
+    for body in (
+        b"{not json",
+        b'"a string"',
+        b"\xff\xfe\xfa",
+        b"{}",
+        json.dumps({"request_id": 42}).encode(),
+        json.dumps({"request_id": "x" * 500}).encode(),
+    ):
         reply = kiosk.raw(topic, body)
         assert reply["ok"] is False and reply["error"]["code"] == "invalid_request", (topic, body, reply)
         assert reply["error"]["message"] and "Traceback" not in reply["error"]["message"]

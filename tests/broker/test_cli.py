@@ -19,8 +19,9 @@ from .conftest import MINI, TZ
 
 def cli(*args, data_dir=None) -> subprocess.CompletedProcess:
     env = {**os.environ, **({"HALL_DATA_DIR": str(data_dir)} if data_dir else {})}
-    return subprocess.run([sys.executable, "-m", "queue_broker", *args], capture_output=True, text=True,
-                          timeout=60, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "queue_broker", *args], capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def make_day(data_dir) -> str:
@@ -29,8 +30,12 @@ def make_day(data_dir) -> str:
     store = SqliteEventStore(str(data_dir / "hall.db"))
     now = datetime.now(TZ).replace(hour=10, minute=0, second=0, microsecond=0)
     holder = HolderInfo("h1", "4113**********1234", "张*", 40)
-    for cmd in (OpenCounter("W1", "demo", "123456"), IssueTicket("kiosk-1", "zh-general", "walk_in", holder),
-                IssueTicket("kiosk-1", "sb-card", "walk_in"), CounterCommand("W1", "call-next")):
+    for cmd in (
+        OpenCounter("W1", "demo", "123456"),
+        IssueTicket("kiosk-1", "zh-general", "walk_in", holder),
+        IssueTicket("kiosk-1", "sb-card", "walk_in"),
+        CounterCommand("W1", "call-next"),
+    ):
         store.commit(engine.execute(cmd, now).events, {})
     store.close()
     return now.date().isoformat()
@@ -52,8 +57,7 @@ def test_status_tickets_export_audit(tmp_path):
 def test_catalog_diff_names_what_changed(tmp_path):
     new = tmp_path / "site.yaml"
     text = MINI.read_text(encoding="utf-8").replace("name: 社会保障卡补换", "name: 社会保障卡申领补换")
-    new.write_text(text.replace("data_dir: var", "data_dir: var\ncatalog_effective_from: 2026-12-01"),
-                   encoding="utf-8")
+    new.write_text(text.replace("data_dir: var", "data_dir: var\ncatalog_effective_from: 2026-12-01"), encoding="utf-8")
     out = cli("catalog", "diff", str(MINI), str(new))
     assert out.returncode == 0, out.stderr
     assert "~ service sb-card 社会保障卡申领补换: name changed" in out.stdout

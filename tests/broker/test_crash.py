@@ -29,8 +29,12 @@ class BrokerProcess:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "queue_broker", "run", "--config", str(MINI)],
-                                     env=self.env, stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "queue_broker", "run", "--config", str(MINI)],
+            env=self.env,
+            stdout=self.log,
+            stderr=self.log,
+        )
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
@@ -61,8 +65,9 @@ def test_sigkill_during_burst_loses_and_doubles_nothing(own_mosquitto, tmp_path)
     site = "mini"
     setup = Node(own_mosquitto.url, site, "setup", "supervisor")
     for counter in ("W1", "T1", "W3"):
-        r = send_until_acked(setup, setup.t.counter_cmd(counter, "open"), {"operator_id": "demo", "pin": "123456"},
-                             f"open-{counter}")
+        r = send_until_acked(
+            setup, setup.t.counter_cmd(counter, "open"), {"operator_id": "demo", "pin": "123456"}, f"open-{counter}"
+        )
         assert r and r["ok"], r
     acked_tickets: list[dict] = []
     acked_calls: list[dict] = []
@@ -75,8 +80,12 @@ def test_sigkill_during_burst_loses_and_doubles_nothing(own_mosquitto, tmp_path)
         while not stop.is_set():
             i += 1
             service = ("zh-general", "sb-card", "bdc-transfer")[i % 3]
-            r = send_until_acked(node, node.t.ticket_issue(), {"kiosk_id": f"kiosk-{n}", "service_id": service,
-                                                               "channel": "walk_in"}, f"k{n}-{i}")
+            r = send_until_acked(
+                node,
+                node.t.ticket_issue(),
+                {"kiosk_id": f"kiosk-{n}", "service_id": service, "channel": "walk_in"},
+                f"k{n}-{i}",
+            )
             if r and r["ok"]:
                 with lock:
                     acked_tickets.append(r["ticket"])
@@ -138,7 +147,12 @@ def test_sigkill_during_burst_loses_and_doubles_nothing(own_mosquitto, tmp_path)
     assert len({c["id"] for c in acked_calls}) == len(acked_calls)
     for c in acked_calls:
         assert engine.tickets[c["id"]].counter_id == c["at_counter"]
-    audit = subprocess.run([sys.executable, "-m", "queue_broker", "audit", "verify", "--config", str(MINI)],
-                           env={**os.environ, "HALL_DATA_DIR": str(data)}, capture_output=True, text=True, timeout=60)
+    audit = subprocess.run(
+        [sys.executable, "-m", "queue_broker", "audit", "verify", "--config", str(MINI)],
+        env={**os.environ, "HALL_DATA_DIR": str(data)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert audit.returncode == 0, audit.stderr
     assert "audit OK" in audit.stdout

@@ -17,8 +17,10 @@ _sites = itertools.count()
 
 
 def events(n: int, start: int = 0) -> list[Event]:
-    return [Event("notice_posted", datetime(2026, 11, 27, 1, 0, i % 60, tzinfo=UTC), {"text": f"n{start + i}"})
-            for i in range(n)]
+    return [
+        Event("notice_posted", datetime(2026, 11, 27, 1, 0, i % 60, tzinfo=UTC), {"text": f"n{start + i}"})
+        for i in range(n)
+    ]
 
 
 class Backend:
@@ -82,11 +84,14 @@ def test_commit_reopen_and_replies(backend):
     again.close()
 
 
-@pytest.mark.parametrize(("action", "seq", "words"), [
-    ("alter", 3, "event 3 was altered"),
-    ("remove", 2, "event 2 is missing"),
-    ("relink", 4, "event 4 does not follow"),
-])
+@pytest.mark.parametrize(
+    ("action", "seq", "words"),
+    [
+        ("alter", 3, "event 3 was altered"),
+        ("remove", 2, "event 2 is missing"),
+        ("relink", 4, "event 4 does not follow"),
+    ],
+)
 def test_audit_detects_alteration_and_removal(backend, action, seq, words):
     store = backend.open()
     store.commit(events(5), {})

@@ -15,8 +15,9 @@ SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neixiang" / "site.y
 
 
 def run_check(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "queue_broker", "check-config", str(path)],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "queue_broker", "check-config", str(path)], capture_output=True, text=True, timeout=60
+    )
 
 
 def mutate(tmp_path: Path, old: str, new: str, source: Path = MINI) -> Path:
@@ -55,18 +56,39 @@ def test_mini_site_summary_counts():
     ("old", "new", "field", "needle", "reason"),
     [
         # an unknown key
-        ("  ticketing_closes_before_min: 0", "  ticketing_closes_before_min: 0\n  colour: blue",
-         "site.colour", "colour: blue", "unknown key 'colour'"),
+        (
+            "  ticketing_closes_before_min: 0",
+            "  ticketing_closes_before_min: 0\n  colour: blue",
+            "site.colour",
+            "colour: blue",
+            "unknown key 'colour'",
+        ),
         # a wrong type
         ("recall_limit: 2", "recall_limit: twice", "recall_limit", "recall_limit: twice", "valid integer"),
         # a counter naming a missing queue
-        ("home: [SB], zone: first", "home: [XX], zone: first", "counters[2].home[0]", "home: [XX]",
-         "queue 'XX', which is not defined"),
+        (
+            "home: [SB], zone: first",
+            "home: [XX], zone: first",
+            "counters[2].home[0]",
+            "home: [XX]",
+            "queue 'XX', which is not defined",
+        ),
         # a duplicate prefix
-        ("{id: SB, prefix: C,", "{id: SB, prefix: B,", "queues[2].prefix", "id: SB, prefix: B", "prefix 'B' is used twice"),
+        (
+            "{id: SB, prefix: C,",
+            "{id: SB, prefix: B,",
+            "queues[2].prefix",
+            "id: SB, prefix: B",
+            "prefix 'B' is used twice",
+        ),
         # a password in the YAML
-        ("data_dir: var", "data_dir: var\nmqtt: {url: 'mqtt://kiosk:secret@hall:1883'}", "mqtt.url", "mqtt: {url",
-         "password does not belong"),
+        (
+            "data_dir: var",
+            "data_dir: var\nmqtt: {url: 'mqtt://kiosk:secret@hall:1883'}",
+            "mqtt.url",
+            "mqtt: {url",
+            "password does not belong",
+        ),
     ],
 )
 def test_bad_config_exits_2_with_file_line_field(tmp_path, old, new, field, needle, reason):

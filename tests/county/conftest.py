@@ -38,8 +38,16 @@ class HallDir:
         site_file.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
         self.out = root / site
         self.prov = Provisioner(self.out)
-        self.prov.init(site_file, Options(hosts=["127.0.0.1"], mqtt_port=self.mqtt_port,
-                                          mqtts_port=self.mqtts_port, bind="127.0.0.1", in_place=True))
+        self.prov.init(
+            site_file,
+            Options(
+                hosts=["127.0.0.1"],
+                mqtt_port=self.mqtt_port,
+                mqtts_port=self.mqtts_port,
+                bind="127.0.0.1",
+                in_place=True,
+            ),
+        )
         self.mosquitto: MosquittoProcess | None = None
         self.link: subprocess.Popen | None = None
 
@@ -80,8 +88,9 @@ class HallDir:
     def start(self) -> MosquittoProcess:
         run = self.out / "run"
         run.mkdir(exist_ok=True)
-        self.mosquitto = MosquittoProcess(port=self.mqtt_port, config=(self.mq / "mosquitto.conf").read_text(),
-                                          workdir=run)
+        self.mosquitto = MosquittoProcess(
+            port=self.mqtt_port, config=(self.mq / "mosquitto.conf").read_text(), workdir=run
+        )
         self.mosquitto.start()
         wait_until(lambda: port_open("127.0.0.1", self.mqtts_port), 10, "the TLS listener did not open")
         return self.mosquitto
@@ -97,12 +106,20 @@ class HallDir:
         d = self.prov.node_dir(self.prov.server) / "county-link"
         if not shutil.which("stunnel4"):
             raise RuntimeError("stunnel4 is not installed (apt-get install stunnel4): the county link needs it")
-        env = {**os.environ, "HALL_LINK_PROBE_S": str(probe_s), "MOSQUITTO": shutil.which("mosquitto"),
-               "STUNNEL": shutil.which("stunnel4")}
+        env = {
+            **os.environ,
+            "HALL_LINK_PROBE_S": str(probe_s),
+            "MOSQUITTO": shutil.which("mosquitto"),
+            "STUNNEL": shutil.which("stunnel4"),
+        }
         log = open(self.out / "run" / "county-link.log", "ab")
-        self.link = subprocess.Popen(["bash", str(d / "county-link.sh"), str(d / "county-link.conf"),
-                                      str(d / "county-link.stunnel")], env=env, stdout=log, stderr=log,
-                                     start_new_session=True)
+        self.link = subprocess.Popen(
+            ["bash", str(d / "county-link.sh"), str(d / "county-link.conf"), str(d / "county-link.stunnel")],
+            env=env,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
         log.close()
         wait_until(lambda: port_open("127.0.0.1", self.link_port), 10, "the county link did not start")
         return self.link
@@ -130,5 +147,3 @@ def wait_until(predicate, timeout: float, what: str = "condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s: {what}")
         time.sleep(0.05)
-
-

@@ -23,8 +23,21 @@ LINK = "nodes/broker/county-link"
 @pytest.fixture
 def pair(tmp_path):
     county, town = HallDir(tmp_path, "county"), HallDir(tmp_path, "township-a")
-    assert main(["bridge", str(town.out), "--county", str(county.out), "--county-host", "127.0.0.1",
-                 "--link-port", str(town.link_port)]) == 0
+    assert (
+        main(
+            [
+                "bridge",
+                str(town.out),
+                "--county",
+                str(county.out),
+                "--county-host",
+                "127.0.0.1",
+                "--link-port",
+                str(town.link_port),
+            ]
+        )
+        == 0
+    )
     return county, town
 
 
@@ -79,8 +92,11 @@ def test_the_hall_side(pair):
     assert o["cleansession"] == "false" == hall_in["options"]["cleansession"]
     assert o["notifications_local_only"] == "true"
     # stunnel: TLS to the county's listener, the county's CA, the name checked
-    tunnel = dict(line.split(" = ", 1) for line in (town.out / LINK / "county-link.stunnel").read_text().splitlines()
-                  if " = " in line and not line.startswith(";"))
+    tunnel = dict(
+        line.split(" = ", 1)
+        for line in (town.out / LINK / "county-link.stunnel").read_text().splitlines()
+        if " = " in line and not line.startswith(";")
+    )
     ca = town.out / LINK / "county-ca.crt"
     assert tunnel["client"] == "yes" and tunnel["accept"] == f"127.0.0.1:{town.link_port + 1}"
     assert tunnel["connect"] == f"127.0.0.1:{county.mqtts_port}"  # the county's TLS listener
@@ -95,16 +111,23 @@ def test_the_hall_side(pair):
     main_conf = (town.mq / "mosquitto.conf").read_text()
     assert "\nconnection " not in main_conf and "include_dir" not in main_conf
     acl = (town.mq / "acl").read_text()
-    assert block_of(acl, "county-link") == ["user county-link", "topic deny hall/township-a/reply/#",
-                                            *[f"topic read {t}" for t in families], f"topic read {request}",
-                                            f"topic write {reply}"]
+    assert block_of(acl, "county-link") == [
+        "user county-link",
+        "topic deny hall/township-a/reply/#",
+        *[f"topic read {t}" for t in families],
+        f"topic read {request}",
+        f"topic write {reply}",
+    ]
     # the queue broker reads the county's answers (a second block of its user) and knows where it may hand over
-    assert acl[acl.rindex("user broker\n"):].split("\n\n")[0].splitlines() == ["user broker", f"topic read {reply}"]
+    assert acl[acl.rindex("user broker\n") :].split("\n\n")[0].splitlines() == ["user broker", f"topic read {reply}"]
     assert "HALL_HANDOVER_SITES=county" in (town.out / "nodes/broker/node.env").read_text().splitlines()
     assert check_password(link_password(town), read_passwd(town.mq / "passwd")["county-link"])
     # no password outside county-link.conf (and the hashes in the password files)
     for secret in (bridge_password(town), link_password(town)):
-        for path in [p for p in town.out.rglob("*") if p.is_file()] + [county.out / "provision.json", county.mq / "acl"]:
+        for path in [p for p in town.out.rglob("*") if p.is_file()] + [
+            county.out / "provision.json",
+            county.mq / "acl",
+        ]:
             if path != conf:
                 assert secret not in path.read_text(errors="replace"), path
     up = json.loads((town.out / "provision.json").read_text())["upstream"]
@@ -120,7 +143,7 @@ def test_the_hall_side(pair):
 
 
 def block_of(acl: str, user: str) -> list[str]:
-    return acl[acl.index(f"user {user}\n"):].split("\n\n")[0].strip().splitlines()
+    return acl[acl.index(f"user {user}\n") :].split("\n\n")[0].strip().splitlines()
 
 
 def test_the_county_side(pair):
@@ -128,14 +151,21 @@ def test_the_county_side(pair):
     hashes = read_passwd(county.mq / "passwd")
     assert check_password(bridge_password(town), hashes["bridge-township-a"])
     # written out from docs/county.md by hand: publish the hall's state, events, node status; read nothing
-    assert block_of((county.mq / "acl").read_text(), "bridge-township-a") == ["user bridge-township-a", "topic deny hall/county/reply/#",
-                     "topic write hall/township-a/state/#", "topic write hall/township-a/event/#",
-                     "topic write hall/township-a/node/#", "topic write hall/township-a/handover/county/request",
-                     "topic read hall/county/handover/township-a/reply"]
+    assert block_of((county.mq / "acl").read_text(), "bridge-township-a") == [
+        "user bridge-township-a",
+        "topic deny hall/county/reply/#",
+        "topic write hall/township-a/state/#",
+        "topic write hall/township-a/event/#",
+        "topic write hall/township-a/node/#",
+        "topic write hall/township-a/handover/county/request",
+        "topic read hall/county/handover/township-a/reply",
+    ]
     # the county's queue broker reads the hand-overs to it
     acl = (county.mq / "acl").read_text()
-    assert acl[acl.rindex("user broker\n"):].split("\n\n")[0].splitlines() == [
-        "user broker", "topic read hall/township-a/handover/county/request"]
+    assert acl[acl.rindex("user broker\n") :].split("\n\n")[0].splitlines() == [
+        "user broker",
+        "topic read hall/township-a/handover/county/request",
+    ]
     assert "HALL_HANDOVER_SITES" not in (county.out / "nodes/broker/node.env").read_text()
     assert "bridge" not in ROLES and "link" not in ROLES  # not node roles: `node add --role bridge` is refused
     assert RIGHTS["bridge"].read == () and RIGHTS["link"].publish == ()
@@ -148,9 +178,26 @@ def test_init_again_keeps_the_bridge_on_both_sides(pair):
     link_hash = read_passwd(town.mq / "passwd")["county-link"]
     for hall in (county, town):
         site_file = json.loads((hall.out / "provision.json").read_text())["source"]
-        assert main(["init", site_file, "--out", str(hall.out), "--host", "127.0.0.1",
-                     "--mqtt-port", str(hall.mqtt_port), "--mqtts-port", str(hall.mqtts_port),
-                     "--bind", "127.0.0.1", "--in-place"]) == 0
+        assert (
+            main(
+                [
+                    "init",
+                    site_file,
+                    "--out",
+                    str(hall.out),
+                    "--host",
+                    "127.0.0.1",
+                    "--mqtt-port",
+                    str(hall.mqtt_port),
+                    "--mqtts-port",
+                    str(hall.mqtts_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--in-place",
+                ]
+            )
+            == 0
+        )
     assert bridge_password(town) == password and link_password(town) == own
     assert read_passwd(county.mq / "passwd")["bridge-township-a"] == county_hash
     assert read_passwd(town.mq / "passwd")["county-link"] == link_hash
@@ -189,13 +236,21 @@ def test_a_chain_carries_the_halls_bridged_below(tmp_path):
     # hand-overs only between the two ends of a link: the county's own to the city, not the townships'
     request, reply = "hall/county/handover/city/request", "hall/city/handover/county/reply"
     assert connections(county)["county-to-city"]["topics"] == [f"{t} out 1" for t in carried] + [
-        f"{request} out 1", f"{reply} in 1"]
+        f"{request} out 1",
+        f"{reply} in 1",
+    ]
     assert connections(county)["county-hall"]["topics"] == [f"{t} in 1" for t in carried] + [
-        f"{request} in 1", f"{reply} out 1"]
+        f"{request} in 1",
+        f"{reply} out 1",
+    ]
     assert block_of((county.mq / "acl").read_text(), "county-link")[2:] == [f"topic read {t}" for t in carried] + [
-        f"topic read {request}", f"topic write {reply}"]
+        f"topic read {request}",
+        f"topic write {reply}",
+    ]
     assert block_of((city.mq / "acl").read_text(), "bridge-county")[2:] == [f"topic write {t}" for t in carried] + [
-        f"topic write {request}", f"topic read {reply}"]
+        f"topic write {request}",
+        f"topic read {reply}",
+    ]
     # a township cannot bridge to a hall below it: a loop
     with pytest.raises(Exception, match="loop"):
         from provisioning.bridge import link
@@ -203,12 +258,15 @@ def test_a_chain_carries_the_halls_bridged_below(tmp_path):
         link(county.out, towns[0].out)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--county-host", "county.example.org"], "certificate names"),
-    (["--restart-timeout", "soon"], "restart-timeout"),
-    (["--keepalive", "2"], "keepalive"),
-    (["--link-port", "MQTT_PORT"], "port of the hall's own Mosquitto"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--county-host", "county.example.org"], "certificate names"),
+        (["--restart-timeout", "soon"], "restart-timeout"),
+        (["--keepalive", "2"], "keepalive"),
+        (["--link-port", "MQTT_PORT"], "port of the hall's own Mosquitto"),
+    ],
+)
 def test_mistakes_are_refused_with_a_reason(tmp_path, capsys, args, message):
     county, town = HallDir(tmp_path, "county"), HallDir(tmp_path, "township-a")
     args = [str(town.mqtt_port) if a == "MQTT_PORT" else a for a in args]

@@ -33,8 +33,25 @@ def pair(tmp_path_factory):
     root = tmp_path_factory.mktemp("handover")
     county, town = HallDir(root, "county"), HallDir(root, "township-a")
     proxy = CuttableProxy("127.0.0.1", county.mqtts_port)
-    assert main(["bridge", str(town.out), "--county", str(county.out), "--county-port", str(proxy.port),
-                 "--link-port", str(town.link_port), "--restart-timeout", "1", "--keepalive", "5"]) == 0
+    assert (
+        main(
+            [
+                "bridge",
+                str(town.out),
+                "--county",
+                str(county.out),
+                "--county-port",
+                str(proxy.port),
+                "--link-port",
+                str(town.link_port),
+                "--restart-timeout",
+                "1",
+                "--keepalive",
+                "5",
+            ]
+        )
+        == 0
+    )
     town.prov.add_node("supervisor-1", "supervisor")
     county.add_reader(*READER)
     start = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
@@ -86,16 +103,20 @@ def test_a_township_hands_a_citizen_to_the_county_which_calls_it_with_its_histor
     wait_until(lambda: received(ctap, "hall/township-a/state/queues"), 15, "the link to be up")
     ask(t_desk, tt.counter_cmd("W1", "open"), operator_id="demo", pin="123456")
     ask(c_desk, ct.counter_cmd("W1", "open"), operator_id="demo", pin="123456")
-    ticket = ask(t_kiosk, tt.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general", channel="walk_in",
-                 holder=person)["ticket"]
+    ticket = ask(
+        t_kiosk, tt.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general", channel="walk_in", holder=person
+    )["ticket"]
     assert ask(t_desk, tt.counter_cmd("W1", "call-next"))["ticket"]["id"] == ticket["id"]
     ask(t_desk, tt.counter_cmd("W1", "start"))
 
     sent = ask(t_desk, tt.counter_cmd("W1", "handover"), to_site="county")
     assert sent["handover"]["state"] == "sent" and sent["ticket"]["state"] == "handed_over"
     assert ask(t_desk, tt.counter_cmd("W1", "call-next"))["ticket"] is None  # the counter is free again
-    accepted = wait_until(lambda: (r := status(t_kiosk, ticket["id"]))["handover"]["state"] == "accepted" and r,
-                          15, "the county's answer at the township")
+    accepted = wait_until(
+        lambda: (r := status(t_kiosk, ticket["id"]))["handover"]["state"] == "accepted" and r,
+        15,
+        "the county's answer at the township",
+    )
     remote = accepted["handover"]["remote_ticket"]
     assert remote["queue_id"] == "ZH" and remote["number"].startswith("A")
 
@@ -129,14 +150,21 @@ def test_a_refusal_comes_back_with_its_reason_and_an_unknown_hall_is_refused_at_
     town = pair["town"]
     sup = node(pair, town, "supervisor-1", "supervisor")
     t_kiosk = node(pair, town, "kiosk-1", "kiosk")
-    ticket = ask(t_kiosk, t_kiosk.topics.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general",
-                 channel="walk_in")["ticket"]
-    reply = sup.request(sup.topics.supervisor_cmd("handover"), {"request_id": "h-city", "ticket_id": ticket["id"],
-                                                                "to_site": "city"}, timeout=10)
+    ticket = ask(
+        t_kiosk, t_kiosk.topics.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general", channel="walk_in"
+    )["ticket"]
+    reply = sup.request(
+        sup.topics.supervisor_cmd("handover"),
+        {"request_id": "h-city", "ticket_id": ticket["id"], "to_site": "city"},
+        timeout=10,
+    )
     assert not reply["ok"] and reply["error"]["code"] == "not_found" and "county" in reply["error"]["message"]
     ask(sup, sup.topics.supervisor_cmd("handover"), ticket_id=ticket["id"], to_site="county", to_queue_id="NOPE")
-    refused = wait_until(lambda: (r := status(t_kiosk, ticket["id"]))["handover"]["state"] == "refused" and r,
-                         15, "the county's refusal at the township")
+    refused = wait_until(
+        lambda: (r := status(t_kiosk, ticket["id"]))["handover"]["state"] == "refused" and r,
+        15,
+        "the county's refusal at the township",
+    )
     assert refused["handover"]["error"]["code"] == "not_found" and "NOPE" in refused["handover"]["error"]["message"]
     # refused: it may be handed over again, and this time it fits
     ask(sup, sup.topics.supervisor_cmd("handover"), ticket_id=ticket["id"], to_site="county")
@@ -149,25 +177,40 @@ def test_with_the_wan_cut_the_handover_waits_and_is_delivered_once_when_it_is_ba
     c_kiosk = node(pair, county, "kiosk-1", "kiosk")
     county_service = pair["services"]["county"]
     proxy.cut()
-    ticket = ask(t_kiosk, t_kiosk.topics.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general",
-                 channel="walk_in")["ticket"]
+    ticket = ask(
+        t_kiosk, t_kiosk.topics.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general", channel="walk_in"
+    )["ticket"]
     rid = f"h-cut-{time.monotonic_ns()}"
-    reply = sup.request(sup.topics.supervisor_cmd("handover"), {"request_id": rid, "ticket_id": ticket["id"],
-                                                                "to_site": "county"}, timeout=10)
+    reply = sup.request(
+        sup.topics.supervisor_cmd("handover"),
+        {"request_id": rid, "ticket_id": ticket["id"], "to_site": "county"},
+        timeout=10,
+    )
     assert reply["ok"] and reply["handover"]["state"] == "sent"  # the township goes on without the WAN
     time.sleep(4)  # the outbox sends it again meanwhile (after 1 s, 2 s, ...)
     assert status(t_kiosk, ticket["id"])["handover"]["state"] == "sent"
     assert not [p for _, p in received(ctap, "hall/township-a/handover/") if rid.encode() in p]
     before = len(county_service.engine.tickets)
     proxy.restore()
-    wait_until(lambda: status(t_kiosk, ticket["id"])["handover"]["state"] == "accepted", 40,
-               "the hand-over delivered and accepted after the cut")
+    wait_until(
+        lambda: status(t_kiosk, ticket["id"])["handover"]["state"] == "accepted",
+        40,
+        "the hand-over delivered and accepted after the cut",
+    )
     # the link held the first copy and the outbox sent more meanwhile: the county got several
-    wait_until(lambda: len([p for _, p in received(ctap, "hall/township-a/handover/county/request")
-                            if rid.encode() in p]) >= 2, 20, "the copies sent during the cut at the county")
+    wait_until(
+        lambda: (
+            len([p for _, p in received(ctap, "hall/township-a/handover/county/request") if rid.encode() in p]) >= 2
+        ),
+        20,
+        "the copies sent during the cut at the county",
+    )
     time.sleep(1.0)
-    made = [t for t in county_service.engine.tickets.values()
-            if county_service.engine.handover_origins.get(t.id, {}).get("handover_id") == rid]
+    made = [
+        t
+        for t in county_service.engine.tickets.values()
+        if county_service.engine.handover_origins.get(t.id, {}).get("handover_id") == rid
+    ]
     assert len(made) == 1 and len(county_service.engine.tickets) == before + 1
     # the county's own kiosk knows the ticket by its id there
     remote = status(t_kiosk, ticket["id"])["handover"]["remote_ticket"]

@@ -89,11 +89,26 @@ def net(tmp_path_factory):
     town, town_b = HallDir(root, "township-a"), HallDir(root, "township-b")
     proxy = CuttableProxy("127.0.0.1", county.mqtts_port)  # the WAN between the township and the county
     fast = ["--restart-timeout", "1", "--keepalive", "5"]
-    assert main(["bridge", str(town.out), "--county", str(county.out), "--county-port", str(proxy.port),
-                 "--link-port", str(town.link_port), *fast]) == 0
+    assert (
+        main(
+            [
+                "bridge",
+                str(town.out),
+                "--county",
+                str(county.out),
+                "--county-port",
+                str(proxy.port),
+                "--link-port",
+                str(town.link_port),
+                *fast,
+            ]
+        )
+        == 0
+    )
     assert main(["bridge", str(town_b.out), "--county", str(county.out), *fast]) == 0
-    assert main(["bridge", str(county.out), "--upstream", str(city.out), "--link-port", str(county.link_port),
-                 *fast]) == 0  # after the townships'
+    assert (
+        main(["bridge", str(county.out), "--upstream", str(city.out), "--link-port", str(county.link_port), *fast]) == 0
+    )  # after the townships'
     town.prov.add_node("tap", "broker")  # the township's own recorder: reads hall/township-a/#
     county.prov.add_node("prober", "broker")  # publishes on the county's own topics in the ACL test
     county.add_reader(*READER)
@@ -148,7 +163,9 @@ def test_a_bridge_user_may_publish_its_halls_state_events_and_status_and_read_no
     county = net.county
     password = bridge_password(net.town_b)
     assert try_connect(county.mqtts_port, "bridge-township-b", "not-the-password", ca_file=county.ca_file) in (
-        "Not authorized", "Bad user name or password")
+        "Not authorized",
+        "Bad user name or password",
+    )
     bridge = connect(county.mqtts_port, "bridge-township-b", password, ca_file=county.ca_file)
     prober = connect(county.mqtts_port, "prober", county.password("prober"), ca_file=county.ca_file)
     try:
@@ -156,19 +173,32 @@ def test_a_bridge_user_may_publish_its_halls_state_events_and_status_and_read_no
         for topic in ("#", "hall/county/reply/bridge-township-b", "hall/township-b/#"):
             bridge.client.subscribe(topic, 1)
         time.sleep(0.3)
-        allowed = ["hall/township-b/state/queues", "hall/township-b/event/alert",
-                   "hall/township-b/node/broker/status", "hall/township-b/node/kiosk-1/device/printer"]
-        refused = ["hall/township-b/cmd/ticket/issue", "hall/township-b/reply/kiosk-1",
-                   "hall/township-a/state/queues", "hall/township-a/event/called",  # another hall's
-                   "hall/county/state/queues", "hall/county/event/alert", "hall/county/node/broker/status",
-                   "hall/county/cmd/ticket/issue", "hall/county/reply/bridge-township-b", "county/overview"]
+        allowed = [
+            "hall/township-b/state/queues",
+            "hall/township-b/event/alert",
+            "hall/township-b/node/broker/status",
+            "hall/township-b/node/kiosk-1/device/printer",
+        ]
+        refused = [
+            "hall/township-b/cmd/ticket/issue",
+            "hall/township-b/reply/kiosk-1",
+            "hall/township-a/state/queues",
+            "hall/township-a/event/called",  # another hall's
+            "hall/county/state/queues",
+            "hall/county/event/alert",
+            "hall/county/node/broker/status",
+            "hall/county/cmd/ticket/issue",
+            "hall/county/reply/bridge-township-b",
+            "county/overview",
+        ]
         codes = bridge.publish_many(allowed + refused, payload=b'{"probe": true}')
         assert {t: codes[t] for t in allowed} == {t: 0 for t in allowed}
         assert {t: codes[t] for t in refused} == {t: 135 for t in refused}
         # reads nothing: not the county's topics, not its own reply topic, not its own hall's
-        assert prober.publish_many(["hall/county/reply/bridge-township-b", "hall/county/state/queues",
-                                    "hall/county/event/alert"], payload=b'{"probe": true}') == {
-            "hall/county/reply/bridge-township-b": 0, "hall/county/state/queues": 0, "hall/county/event/alert": 0}
+        assert prober.publish_many(
+            ["hall/county/reply/bridge-township-b", "hall/county/state/queues", "hall/county/event/alert"],
+            payload=b'{"probe": true}',
+        ) == {"hall/county/reply/bridge-township-b": 0, "hall/county/state/queues": 0, "hall/county/event/alert": 0}
         time.sleep(0.5)
         assert bridge.received == []
     finally:
@@ -195,11 +225,19 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
         ask(desk, t.counter_cmd("W1", "open"), operator_id="demo", pin="123456")
     first, second = issue(t_kiosk, people[0]), issue(t_kiosk, people[1])
     assert ask(t_desk, tt.counter_cmd("W1", "call-next"))["ticket"]["id"] == first["id"]
-    wait_until(lambda: any(json.loads(p).get("ticket_id") == first["id"]
-                           for _, p in received(ctap, "hall/township-a/event/called")), 10, "event/called")
+    wait_until(
+        lambda: any(
+            json.loads(p).get("ticket_id") == first["id"] for _, p in received(ctap, "hall/township-a/event/called")
+        ),
+        10,
+        "event/called",
+    )
     net.clocks["township-a"].advance(minutes=25)  # the second ticket now waits past the queue's 20-min SLA
-    alert = wait_until(lambda: [json.loads(p) for _, p in received(ctap, "hall/township-a/event/alert")], 10,
-                       "the township's alert at the county")
+    alert = wait_until(
+        lambda: [json.loads(p) for _, p in received(ctap, "hall/township-a/event/alert")],
+        10,
+        "the township's alert at the county",
+    )
     assert any(a["kind"] == "wait_over_sla" for a in alert), alert
 
     # --- the link is cut: both halls go on as before, and nothing of the township reaches the county
@@ -220,17 +258,26 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
 
     # --- restored: what was queued in the township's Mosquitto arrives, in order
     net.proxy.restore()
-    wait_until(lambda: events(ctap, "township-a") == events(ttap, "township-a"), 30,
-               "the county to get every township event, in order")
-    assert events(ctap, "township-a")[:len(cut_events)] == cut_events
+    wait_until(
+        lambda: events(ctap, "township-a") == events(ttap, "township-a"),
+        30,
+        "the county to get every township event, in order",
+    )
+    assert events(ctap, "township-a")[: len(cut_events)] == cut_events
     after = [json.loads(p) for _, p in received(ctap, "hall/township-a/event/")[events_before:]]
     assert {e.get("ticket_id") for e in after} >= {t["id"] for t in during} | {second["id"]}
     last_state = received(ttap, "hall/township-a/state/queues")[-1]
-    wait_until(lambda: received(ctap, "hall/township-a/state/queues")[-1] == last_state, 15,
-               "the county to get the township's latest state")
+    wait_until(
+        lambda: received(ctap, "hall/township-a/state/queues")[-1] == last_state,
+        15,
+        "the county to get the township's latest state",
+    )
     # ... and on through the county's own bridge to the city (township -> county -> city)
-    wait_until(lambda: events(city_tap, "township-a") == events(ttap, "township-a"), 30,
-               "the city to get every township event, in order")
+    wait_until(
+        lambda: events(city_tap, "township-a") == events(ttap, "township-a"),
+        30,
+        "the city to get every township event, in order",
+    )
     wait_until(lambda: received(city_tap, "hall/county/state/queues"), 10, "the county's own state at the city")
 
     # --- nothing personal crossed, and no command or reply
@@ -240,8 +287,9 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
         everything = received(tap)
         assert len(everything) > 20
         topics = {t for t, _ in everything}
-        assert not [t for t in topics if t.startswith("hall/township-a/") and t.split("/")[2] not in
-                    ("state", "event", "node")], f"the {name} got a township topic it should not: {topics}"
+        assert not [
+            t for t in topics if t.startswith("hall/township-a/") and t.split("/")[2] not in ("state", "event", "node")
+        ], f"the {name} got a township topic it should not: {topics}"
         text = "\n".join(p.decode("utf-8", "replace") for _, p in everything)
         assert not id_numbers_in(text), f"an ID number reached the {name}"
         for person in people:
@@ -249,9 +297,14 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
     # a county overview that connects now gets the township's state at once (retained across the bridge)
     late = _tap(county, *LATE_READER, topic="hall/township-a/state/#")
     try:
-        wait_until(lambda: {t for t, _ in received(late)} >= {f"hall/township-a/state/{k}" for k in
-                                                               ("queues", "counters", "catalog")}, 5,
-                   "the township's retained state for a late subscriber at the county")
+        wait_until(
+            lambda: (
+                {t for t, _ in received(late)}
+                >= {f"hall/township-a/state/{k}" for k in ("queues", "counters", "catalog")}
+            ),
+            5,
+            "the township's retained state for a late subscriber at the county",
+        )
     finally:
         late.stop()
     # the bridge came in over the county's TLS listener, as its own user
@@ -276,13 +329,21 @@ def test_a_link_that_stops_answering_is_restarted_and_the_hall_loses_nothing(net
         except ProcessLookupError:
             pass
     town.start_link()  # what systemd does (Restart=always)
-    wait_until(lambda: any(json.loads(p).get("ticket_id") == ticket["id"]
-                           for _, p in received(ctap, "hall/township-a/event/issued")), 20,
-               "the ticket issued while the link was frozen, at the county")
-    wait_until(lambda: events(ctap, "township-a") == events(net.taps["town"], "township-a"), 20,
-               "every township event at the county, in order")
+    wait_until(
+        lambda: any(
+            json.loads(p).get("ticket_id") == ticket["id"] for _, p in received(ctap, "hall/township-a/event/issued")
+        ),
+        20,
+        "the ticket issued while the link was frozen, at the county",
+    )
+    wait_until(
+        lambda: events(ctap, "township-a") == events(net.taps["town"], "township-a"),
+        20,
+        "every township event at the county, in order",
+    )
 
 
 def issue_plain(kiosk: HallLink) -> dict:
-    return ask(kiosk, kiosk.topics.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general",
-               channel="walk_in")["ticket"]
+    return ask(kiosk, kiosk.topics.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general", channel="walk_in")[
+        "ticket"
+    ]

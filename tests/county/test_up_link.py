@@ -29,10 +29,29 @@ def test_up_starts_the_county_link_and_stops_it(tmp_path):
     site = tmp_path / "township-a.yaml"
     site.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     work, p1, p2, link_port = tmp_path / "work", free_port(), free_port(), free_pair()
-    Provisioner(work).init(site, Options(hosts=["127.0.0.1"], mqtt_port=p1, mqtts_port=p2, bind="127.0.0.1",
-                                         in_place=True, python=sys.executable))
-    assert main(["bridge", str(work), "--county", str(county.out), "--link-port", str(link_port),
-                 "--restart-timeout", "1", "--keepalive", "5"]) == 0
+    Provisioner(work).init(
+        site,
+        Options(
+            hosts=["127.0.0.1"], mqtt_port=p1, mqtts_port=p2, bind="127.0.0.1", in_place=True, python=sys.executable
+        ),
+    )
+    assert (
+        main(
+            [
+                "bridge",
+                str(work),
+                "--county",
+                str(county.out),
+                "--link-port",
+                str(link_port),
+                "--restart-timeout",
+                "1",
+                "--keepalive",
+                "5",
+            ]
+        )
+        == 0
+    )
     reader = county.county_reader("overview")  # what a county overview reads with (role county-reader)
     county.start()
     tap = _tap(county, *reader, topic="hall/township-a/#")
@@ -43,8 +62,11 @@ def test_up_starts_the_county_link_and_stops_it(tmp_path):
         assert up.proc.poll() is None, out
         assert "county-link" in out and "skipped: county-link" not in out, out
         wait_until(lambda: port_open("127.0.0.1", link_port), 10, "the link's listener")
-        wait_until(lambda: received(tap, "hall/township-a/state/queues"), 20,
-                   "the township's state at the county, through the link up started")
+        wait_until(
+            lambda: received(tap, "hall/township-a/state/queues"),
+            20,
+            "the township's state at the county, through the link up started",
+        )
     finally:
         tap.stop()
         rc = up.stop(ctrl_c=False)  # SIGTERM to `up` alone, as systemd or a script would stop it

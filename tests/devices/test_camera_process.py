@@ -47,7 +47,7 @@ def hall_video(tmp_path_factory) -> Path:
             x = 20 + (i - 15) * 12
             cv2.rectangle(frame, (x, 60), (x + 70, 240), (30, 30, 40), -1)
         if i >= 40:
-            frame[40:40 + code.shape[0], 90:90 + code.shape[1]] = code
+            frame[40 : 40 + code.shape[0], 90 : 90 + code.shape[1]] = code
         writer.write(np.clip(frame + rng.normal(0, 3, frame.shape), 0, 255).astype(np.uint8))
     writer.release()
     return path
@@ -262,6 +262,7 @@ else:
 def test_the_camera_process_dies_with_the_kiosk_even_when_stuck():
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
-    out = subprocess.run([sys.executable, "-c", REAPER, KIOSK_THAT_DIES], capture_output=True, text=True,
-                         timeout=90, env=env, cwd=root)
+    out = subprocess.run(
+        [sys.executable, "-c", REAPER, KIOSK_THAT_DIES], capture_output=True, text=True, timeout=90, env=env, cwd=root
+    )
     assert out.stdout.strip() == f"signal {int(signal.SIGKILL)}", out.stdout + out.stderr

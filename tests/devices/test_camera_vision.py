@@ -101,8 +101,17 @@ def document_page() -> np.ndarray:
     return page
 
 
-def photographed(page: np.ndarray, tilt_x: float, tilt_y: float, spin: float = 0.0, *, focal: float = 900,
-                 distance: float = 1300, frame_size: tuple[int, int] = (960, 720), seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def photographed(
+    page: np.ndarray,
+    tilt_x: float,
+    tilt_y: float,
+    spin: float = 0.0,
+    *,
+    focal: float = 900,
+    distance: float = 1300,
+    frame_size: tuple[int, int] = (960, 720),
+    seed: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
     """`page` lying on a dark mat, photographed by a pinhole camera (optical axis at the image centre)
     after turning the page by the given angles in degrees. Returns the frame and the page's true
     corners in it (tl, tr, br, bl)."""
@@ -113,8 +122,13 @@ def photographed(page: np.ndarray, tilt_x: float, tilt_y: float, spin: float = 0
     ry = np.array([[np.cos(ay), 0, np.sin(ay)], [0, 1, 0], [-np.sin(ay), 0, np.cos(ay)]])
     rz = np.array([[np.cos(az), -np.sin(az), 0], [np.sin(az), np.cos(az), 0], [0, 0, 1]])
     points = plane @ (rz @ ry @ rx).T + np.array([0, 0, distance])
-    corners = np.stack([focal * points[:, 0] / points[:, 2] + frame_size[0] / 2,
-                        focal * points[:, 1] / points[:, 2] + frame_size[1] / 2], axis=1).astype(np.float32)
+    corners = np.stack(
+        [
+            focal * points[:, 0] / points[:, 2] + frame_size[0] / 2,
+            focal * points[:, 1] / points[:, 2] + frame_size[1] / 2,
+        ],
+        axis=1,
+    ).astype(np.float32)
     matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners)
     rng = np.random.default_rng(seed)
     frame = rng.normal(70, 8, (frame_size[1], frame_size[0], 3)).clip(0, 255).astype(np.uint8)
@@ -214,7 +228,7 @@ def test_decodes_a_chinese_payload_held_up_in_a_noisy_frame():
     payload = "预约码:YY20261127-0042 内乡县政务服务中心 不动产登记"
     frame = hall_background()
     code = qr_image(payload, 5)  # about a phone screen's size at arm's length
-    frame[120:120 + code.shape[0], 200:200 + code.shape[1]] = code
+    frame[120 : 120 + code.shape[0], 200 : 200 + code.shape[1]] = code
     frame = with_noise(frame, np.random.default_rng(13), 5.0)
     assert decode_qr(frame) == payload
 
@@ -243,7 +257,7 @@ def corner_colours(image: np.ndarray) -> dict[str, np.ndarray]:
     cx, cy = int(0.075 * w), int(0.055 * h)  # the markers' centres on the page, as fractions
     k = max(3, int(0.02 * w))
     spots = {"tl": (cx, cy), "tr": (w - cx, cy), "br": (w - cx, h - cy), "bl": (cx, h - cy)}
-    return {name: image[y - k:y + k, x - k:x + k].reshape(-1, 3).mean(axis=0) for name, (x, y) in spots.items()}
+    return {name: image[y - k : y + k, x - k : x + k].reshape(-1, 3).mean(axis=0) for name, (x, y) in spots.items()}
 
 
 def assert_markers_in_corners(image: np.ndarray) -> None:

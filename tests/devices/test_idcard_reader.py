@@ -253,9 +253,7 @@ def test_open_reader_with_the_simulator_backend():
 
 def test_options_are_validated_with_the_device_named():
     with pytest.raises(DeviceOptionsError, match="kiosk-2-idcard.*port"):
-        open_reader(
-            DeviceConfig(id="kiosk-2-idcard", kind="idcard", backend="serial", options={}), HealthReporter()
-        )
+        open_reader(DeviceConfig(id="kiosk-2-idcard", kind="idcard", backend="serial", options={}), HealthReporter())
     with pytest.raises(DeviceOptionsError, match="no test card"):
         open_reader(
             DeviceConfig(id="x", kind="idcard", backend="simulator", options={"card": "nobody"}),

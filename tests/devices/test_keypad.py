@@ -70,7 +70,12 @@ def test_a_flurry_of_presses_makes_one_call_and_a_later_press_another():
     decoder = KeypadDecoder({e.KEY_F1: "call-next"}, debounce_s=0.3)
     times = [0.0, 0.25, 0.5, 0.75, 1.0, 1.5]  # each press within 300 ms of the one before, until 1.5
     assert [decoder.feed(press(e.KEY_F1, 20 + t)) for t in times] == [
-        "call-next", None, None, None, None, "call-next",
+        "call-next",
+        None,
+        None,
+        None,
+        None,
+        "call-next",
     ]
 
 
@@ -89,12 +94,18 @@ def test_a_clock_going_backwards_does_not_swallow_presses():
 def test_key_up_repeat_unmapped_keys_and_other_events_do_nothing():
     pad, actions = open_pad()
     t = 30.0
-    pad.feed([
-        press(e.KEY_F1, t), press(e.KEY_F1, t + 0.5, 2), press(e.KEY_F1, t + 0.6, 2),  # held down: repeats
-        press(e.KEY_F1, t + 0.7, 0),
-        make_event(t, e.EV_SYN, e.SYN_REPORT, 0), make_event(t, e.EV_MSC, e.MSC_SCAN, 0x7003A),
-        press(e.KEY_A, t + 1), press(e.KEY_F12, t + 1),
-    ])
+    pad.feed(
+        [
+            press(e.KEY_F1, t),
+            press(e.KEY_F1, t + 0.5, 2),
+            press(e.KEY_F1, t + 0.6, 2),  # held down: repeats
+            press(e.KEY_F1, t + 0.7, 0),
+            make_event(t, e.EV_SYN, e.SYN_REPORT, 0),
+            make_event(t, e.EV_MSC, e.MSC_SCAN, 0x7003A),
+            press(e.KEY_A, t + 1),
+            press(e.KEY_F12, t + 1),
+        ]
+    )
     assert actions == ["call-next"]
 
 
@@ -204,8 +215,16 @@ def test_evdev_keypad_reads_through_the_shared_reader():
     reporter = HealthReporter(sink=lambda device_id, h: health.append(h.state))
     device = PipeDevice()
     opts = EvdevKeypadOptions.model_validate({"name": "caller"})
-    pad = EvdevKeypad("c03-keypad", "keypad", reporter, actions.append, opts,
-                      opener=lambda match, wanted: None if device.closed else device, backoff=Backoff(0.02, 0.05), poll_s=0.02)
+    pad = EvdevKeypad(
+        "c03-keypad",
+        "keypad",
+        reporter,
+        actions.append,
+        opts,
+        opener=lambda match, wanted: None if device.closed else device,
+        backoff=Backoff(0.02, 0.05),
+        poll_s=0.02,
+    )
     assert pad.source._wanted == {e.KEY_F1, e.KEY_F2, e.KEY_F3, e.KEY_F4, e.KEY_F5, e.KEY_F6, e.KEY_F7}
     pad.start()
     wait_for(lambda: "ready" in health)

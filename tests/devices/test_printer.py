@@ -237,9 +237,7 @@ def test_prints_the_rendered_ticket():
 
 def test_print_notice():
     printer, _ = sim_printer()
-    printer.print_notice(
-        NoticePrint("大厅", "事项", [NoticeMaterial("材料")], "1号窗口", date(2026, 1, 5), "请补齐")
-    )
+    printer.print_notice(NoticePrint("大厅", "事项", [NoticeMaterial("材料")], "1号窗口", date(2026, 1, 5), "请补齐"))
     assert printer.simulator.cuts == 1
 
 
@@ -403,9 +401,7 @@ def test_missing_serial_port_is_a_fault_not_a_crash():
 
 # --- options ------------------------------------------------------------------------------
 def test_unknown_option_names_the_device():
-    cfg = DeviceConfig(
-        id="kiosk-3-printer", kind="printer", backend="serial", options={"port": "x", "baud": 9600}
-    )
+    cfg = DeviceConfig(id="kiosk-3-printer", kind="printer", backend="serial", options={"port": "x", "baud": 9600})
     with pytest.raises(DeviceOptionsError, match="kiosk-3-printer.*baud"):
         open_printer(cfg, HealthReporter())
 
@@ -419,9 +415,7 @@ def test_unknown_backend_names_the_device():
 def test_usb_ids_accept_hex_strings():
     from devices.printer.config import printer_options
 
-    cfg = DeviceConfig(
-        id="p", kind="printer", backend="usb", options={"vendor_id": "0x0416", "product_id": "5011"}
-    )
+    cfg = DeviceConfig(id="p", kind="printer", backend="usb", options={"vendor_id": "0x0416", "product_id": "5011"})
     opts = printer_options(cfg)
     assert (opts.vendor_id, opts.product_id) == (0x0416, 0x5011)
 
@@ -431,9 +425,15 @@ def test_guide_materials_list_golden_bytes():
 
     from devices.printer import GuidePrint, render_guide_bytes
 
-    data = render_guide_bytes(GuidePrint(hall_name="内乡县行政审批服务中心", item_name="不动产转移登记",
-                                         lines=["不动产权证书 原件1份", "身份证 原件1份、复印件1份"],
-                                         printed_on=date(2026, 11, 27), where="二楼 17–19号窗口"))
+    data = render_guide_bytes(
+        GuidePrint(
+            hall_name="内乡县行政审批服务中心",
+            item_name="不动产转移登记",
+            lines=["不动产权证书 原件1份", "身份证 原件1份、复印件1份"],
+            printed_on=date(2026, 11, 27),
+            where="二楼 17–19号窗口",
+        )
+    )
     assert data.startswith(b"\x1b\x40")  # initialise
     for text in ("办事材料清单", "不动产转移登记", "1. 不动产权证书 原件1份", "2026年11月27日"):
         assert text.encode("gb18030") in data, text

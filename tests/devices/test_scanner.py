@@ -63,12 +63,27 @@ def test_shift_released_on_the_other_side_still_counts_until_both_are_up():
 @pytest.mark.parametrize(
     ("code", "plain", "shifted"),
     [
-        (e.KEY_1, "1", "!"), (e.KEY_2, "2", "@"), (e.KEY_3, "3", "#"), (e.KEY_4, "4", "$"),
-        (e.KEY_5, "5", "%"), (e.KEY_6, "6", "^"), (e.KEY_7, "7", "&"), (e.KEY_8, "8", "*"),
-        (e.KEY_9, "9", "("), (e.KEY_0, "0", ")"), (e.KEY_MINUS, "-", "_"), (e.KEY_EQUAL, "=", "+"),
-        (e.KEY_LEFTBRACE, "[", "{"), (e.KEY_RIGHTBRACE, "]", "}"), (e.KEY_BACKSLASH, "\\", "|"),
-        (e.KEY_SEMICOLON, ";", ":"), (e.KEY_APOSTROPHE, "'", '"'), (e.KEY_COMMA, ",", "<"),
-        (e.KEY_DOT, ".", ">"), (e.KEY_SLASH, "/", "?"), (e.KEY_GRAVE, "`", "~"),
+        (e.KEY_1, "1", "!"),
+        (e.KEY_2, "2", "@"),
+        (e.KEY_3, "3", "#"),
+        (e.KEY_4, "4", "$"),
+        (e.KEY_5, "5", "%"),
+        (e.KEY_6, "6", "^"),
+        (e.KEY_7, "7", "&"),
+        (e.KEY_8, "8", "*"),
+        (e.KEY_9, "9", "("),
+        (e.KEY_0, "0", ")"),
+        (e.KEY_MINUS, "-", "_"),
+        (e.KEY_EQUAL, "=", "+"),
+        (e.KEY_LEFTBRACE, "[", "{"),
+        (e.KEY_RIGHTBRACE, "]", "}"),
+        (e.KEY_BACKSLASH, "\\", "|"),
+        (e.KEY_SEMICOLON, ";", ":"),
+        (e.KEY_APOSTROPHE, "'", '"'),
+        (e.KEY_COMMA, ",", "<"),
+        (e.KEY_DOT, ".", ">"),
+        (e.KEY_SLASH, "/", "?"),
+        (e.KEY_GRAVE, "`", "~"),
     ],
 )
 def test_punctuation_plain_and_with_shift(code, plain, shifted):
@@ -90,7 +105,10 @@ def test_key_repeat_key_up_and_other_events_are_ignored():
         make_event(0, e.EV_KEY, e.KEY_7, 2),
         make_event(0, e.EV_KEY, e.KEY_7, 0),
         make_event(0, e.EV_SYN, e.SYN_REPORT, 0),
-        *tap(e.KEY_LEFTCTRL), *tap(e.KEY_TAB), *tap(e.KEY_F5), *tap(e.KEY_CAPSLOCK),  # not characters
+        *tap(e.KEY_LEFTCTRL),
+        *tap(e.KEY_TAB),
+        *tap(e.KEY_F5),
+        *tap(e.KEY_CAPSLOCK),  # not characters
         make_event(0, e.EV_LED, e.LED_NUML, 1),
         *tap(e.KEY_8),
         make_event(0, e.EV_KEY, e.KEY_ENTER, 2),  # a repeated Enter ends nothing
@@ -161,7 +179,9 @@ def test_a_failing_on_scan_does_not_break_the_scanner():
 
 def test_simulator_feeds_raw_events_through_the_same_decoder():
     scans: list[str] = []
-    scanner = open_scanner(DeviceConfig(id="s", kind="scanner", options={"max_length": 4}), HealthReporter(), scans.append)
+    scanner = open_scanner(
+        DeviceConfig(id="s", kind="scanner", options={"max_length": 4}), HealthReporter(), scans.append
+    )
     scanner.start()
     scanner.feed(key_tap(e.KEY_A, shift=True) + key_tap(e.KEY_ENTER))
     scanner.type("12345")  # over the configured limit

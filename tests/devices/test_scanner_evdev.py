@@ -22,7 +22,9 @@ HAS_UINPUT = os.path.exists("/dev/uinput") and os.access("/dev/uinput", os.W_OK)
 class FakeDevice:
     """Enough of `evdev.InputDevice` for the reader: a pipe gives select() something to wait on."""
 
-    def __init__(self, name: str = "Fake 2D Scanner", path: str = "/dev/input/event99", grab_error: OSError | None = None):
+    def __init__(
+        self, name: str = "Fake 2D Scanner", path: str = "/dev/input/event99", grab_error: OSError | None = None
+    ):
         self.name, self.path = name, path
         self._r, self._w = os.pipe()
         self._pending: list[InputEvent] = []
@@ -102,8 +104,9 @@ class Recorder:
 
 def make_scanner(rec: Recorder, plug: Plug, **options) -> EvdevScanner:
     opts = EvdevScannerOptions.model_validate({"name": "2D Scanner", **options})
-    return EvdevScanner("kiosk1-scanner", rec.reporter, rec.scans.append, opts,
-                        opener=plug, backoff=Backoff(0.02, 0.05), poll_s=0.02)
+    return EvdevScanner(
+        "kiosk1-scanner", rec.reporter, rec.scans.append, opts, opener=plug, backoff=Backoff(0.02, 0.05), poll_s=0.02
+    )
 
 
 def test_reads_grabs_and_reports_ready():
@@ -190,8 +193,11 @@ def test_a_path_that_does_not_exist_means_no_device_not_a_crash():
     assert source._opener(source.match, frozenset()) is None
 
 
-@pytest.mark.skipif(not HAS_UINPUT, reason="no writable /dev/uinput on this machine (see stack notes): "
-                    "the real evdev backend needs a virtual keyboard to read from")
+@pytest.mark.skipif(
+    not HAS_UINPUT,
+    reason="no writable /dev/uinput on this machine (see stack notes): "
+    "the real evdev backend needs a virtual keyboard to read from",
+)
 def test_real_evdev_backend_with_a_virtual_keyboard():  # pragma: no cover - needs /dev/uinput
     from evdev import UInput, ecodes
 

@@ -187,7 +187,8 @@ def test_a_restart_replays_both_sides_to_the_same_state(halls, config, clock):
         again = HallEngine(site(config, site_id, side.e.config.site.name))
         again.replay(Event.from_record(json.loads(json.dumps(e.to_record()))) for e in side.events)
         assert {k: vars(v) for k, v in again.handovers_out.items()} == {
-            k: vars(v) for k, v in side.e.handovers_out.items()}
+            k: vars(v) for k, v in side.e.handovers_out.items()
+        }
         assert again.handovers_in == side.e.handovers_in
         assert again.handover_origins == side.e.handover_origins
     again = HallEngine(site(config, "county", "测试县"))

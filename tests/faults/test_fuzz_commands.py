@@ -16,9 +16,32 @@ from ..broker.conftest import Hall
 
 pytestmark = pytest.mark.faults
 
-FIELDS = ["request_id", "kiosk_id", "service_id", "channel", "holder", "ticket_id", "operator_id", "pin",
-          "outcome", "missing_materials", "to_queue_id", "counter_id", "queue_ids", "mode", "locked", "level",
-          "reasons", "comment", "code", "slot_start", "text", "alert_id", "decision", "supervisor_id"]
+FIELDS = [
+    "request_id",
+    "kiosk_id",
+    "service_id",
+    "channel",
+    "holder",
+    "ticket_id",
+    "operator_id",
+    "pin",
+    "outcome",
+    "missing_materials",
+    "to_queue_id",
+    "counter_id",
+    "queue_ids",
+    "mode",
+    "locked",
+    "level",
+    "reasons",
+    "comment",
+    "code",
+    "slot_start",
+    "text",
+    "alert_id",
+    "decision",
+    "supervisor_id",
+]
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
@@ -35,11 +58,30 @@ payloads = st.one_of(
 
 
 def command_topics(t) -> list[str]:
-    return [t.ticket_issue(), t.ticket_status(), t.rating_submit(),
-            *[t.counter_cmd("W1", a) for a in ("open", "close", "pause", "resume", "call-next", "recall", "start",
-                                                "no-show", "finish", "transfer")],
-            *[t.supervisor_cmd(a) for a in ("assign", "notice", "alert-ack", "recommendation", "login")],
-            t.appointment_cmd("book"), t.appointment_cmd("cancel"), f"{t.root}/cmd/nothing/here"]
+    return [
+        t.ticket_issue(),
+        t.ticket_status(),
+        t.rating_submit(),
+        *[
+            t.counter_cmd("W1", a)
+            for a in (
+                "open",
+                "close",
+                "pause",
+                "resume",
+                "call-next",
+                "recall",
+                "start",
+                "no-show",
+                "finish",
+                "transfer",
+            )
+        ],
+        *[t.supervisor_cmd(a) for a in ("assign", "notice", "alert-ack", "recommendation", "login")],
+        t.appointment_cmd("book"),
+        t.appointment_cmd("cancel"),
+        f"{t.root}/cmd/nothing/here",
+    ]
 
 
 def check(reply: dict) -> None:
@@ -55,7 +97,9 @@ def fuzz_hall(mosquitto, tmp_path_factory):
 
     from ..broker.conftest import TZ, Clock
 
-    hall = Hall(mosquitto.url, "fuzz-hall", tmp_path_factory.mktemp("fuzz"), Clock(datetime(2026, 11, 27, 10, tzinfo=TZ)))
+    hall = Hall(
+        mosquitto.url, "fuzz-hall", tmp_path_factory.mktemp("fuzz"), Clock(datetime(2026, 11, 27, 10, tzinfo=TZ))
+    )
     hall.start()
     node = hall.node("fuzzer", "supervisor")
     yield hall, node
@@ -71,14 +115,17 @@ def test_random_payloads_on_every_command_topic(fuzz_hall, topic_index, body):
     check(node.raw(topic, body, timeout=5))
 
 
-@pytest.mark.parametrize("body", [
-    b"x" * (1024 * 1024),  # 1 MB of junk
-    json.dumps({"request_id": "big", "text": "长" * 400_000}).encode(),  # a 1.2 MB notice
-    b"[" * 50_000 + b"]" * 50_000,  # deep nesting
-    json.dumps({"request_id": "deep", "holder": json.loads("[" * 200 + "]" * 200)}).encode(),
-    b'{"request_id": "\xed\xa0\x80"}',  # a lone surrogate: invalid UTF-8
-    json.dumps({"request_id": "r" * 100_000}).encode(),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"x" * (1024 * 1024),  # 1 MB of junk
+        json.dumps({"request_id": "big", "text": "长" * 400_000}).encode(),  # a 1.2 MB notice
+        b"[" * 50_000 + b"]" * 50_000,  # deep nesting
+        json.dumps({"request_id": "deep", "holder": json.loads("[" * 200 + "]" * 200)}).encode(),
+        b'{"request_id": "\xed\xa0\x80"}',  # a lone surrogate: invalid UTF-8
+        json.dumps({"request_id": "r" * 100_000}).encode(),
+    ],
+)
 def test_hostile_payloads_are_refused_and_the_broker_keeps_serving(fuzz_hall, body):
     hall, node = fuzz_hall
     for topic in (node.t.ticket_issue(), node.t.supervisor_cmd("notice"), node.t.counter_cmd("W1", "open")):

@@ -20,8 +20,14 @@ pytestmark = pytest.mark.faults
 def issue_until_acked(node: Node, rid: str, offline_seen: list | None = None, attempts: int = 40) -> dict:
     for _ in range(attempts):
         try:
-            reply = node.send(node.t.ticket_issue(), timeout=1.5, request_id=rid, kiosk_id=node.link.node_id,
-                              service_id="zh-general", channel="walk_in")
+            reply = node.send(
+                node.t.ticket_issue(),
+                timeout=1.5,
+                request_id=rid,
+                kiosk_id=node.link.node_id,
+                service_id="zh-general",
+                channel="walk_in",
+            )
         except LinkTimeout:
             if offline_seen is not None and not node.link.connected.is_set():
                 offline_seen.append(time.monotonic())
@@ -31,8 +37,9 @@ def issue_until_acked(node: Node, rid: str, offline_seen: list | None = None, at
     raise AssertionError(f"{rid} was never answered")
 
 
-def run_kiosks(url: str, site: str, n: int, stop: threading.Event, acked: dict, lock: threading.Lock,
-               offline: list | None = None) -> list[threading.Thread]:
+def run_kiosks(
+    url: str, site: str, n: int, stop: threading.Event, acked: dict, lock: threading.Lock, offline: list | None = None
+) -> list[threading.Thread]:
     def kiosk(k: int) -> None:
         node = Node(url, site, f"kiosk-{k}", "kiosk")
         i = 0
@@ -101,8 +108,10 @@ def test_kiosk_cut_off_says_offline_and_recovers_without_duplicates(mosquitto, s
         acked[f"far-{i}"] = issue_until_acked(kiosk, f"far-{i}", offline)["ticket"]
     proxy.cut()
     # a request in flight while the line is down
-    pending = kiosk.link.request_async(kiosk.t.ticket_issue(), {"request_id": "far-inflight", "kiosk_id": "kiosk-far",
-                                                                "service_id": "zh-general", "channel": "walk_in"})
+    pending = kiosk.link.request_async(
+        kiosk.t.ticket_issue(),
+        {"request_id": "far-inflight", "kiosk_id": "kiosk-far", "service_id": "zh-general", "channel": "walk_in"},
+    )
     time.sleep(2.5)
     assert not kiosk.link.connected.is_set()  # it knows it is offline (and the UI says so)
     assert pending.wait(0.1) is None
@@ -125,8 +134,13 @@ def test_wall_clock_jumps_and_midnight_during_traffic(mosquitto, site_id, tmp_pa
     hall.start()
     kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
     seen = []
-    steps = [timedelta(seconds=20)] * 4 + [timedelta(minutes=-3)] + [timedelta(seconds=30)] * 6 + \
-            [timedelta(hours=2)] + [timedelta(seconds=5)] * 3
+    steps = (
+        [timedelta(seconds=20)] * 4
+        + [timedelta(minutes=-3)]
+        + [timedelta(seconds=30)] * 6
+        + [timedelta(hours=2)]
+        + [timedelta(seconds=5)] * 3
+    )
     for n, step in enumerate(steps):
         clock.advance(seconds=step.total_seconds())
         reply = kiosk.issue(request_id=f"jump-{n}")
@@ -155,7 +169,10 @@ def test_broker_node_status_goes_offline_by_last_will(own_mosquitto, site_id, tm
     hall.service.link._client._sock.close()  # the broker's process vanishes without a goodbye
     watcher.wait_for("/node/broker/status", lambda b: not b["online"], timeout=15)
     # and it comes back by itself, announcing itself online again
-    watcher.wait_for("/node/broker/status", lambda b: b["online"] and b["at"] > watcher.of("/node/broker/status")[0]["at"],
-                     timeout=15)
+    watcher.wait_for(
+        "/node/broker/status",
+        lambda b: b["online"] and b["at"] > watcher.of("/node/broker/status")[0]["at"],
+        timeout=15,
+    )
     watcher.stop()
     hall.close()

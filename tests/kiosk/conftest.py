@@ -39,9 +39,13 @@ def display():
         yield None
         return
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", "1080x1920x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [xvfb, "-displayfd", str(write_fd), "-screen", "0", "1080x1920x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     os.close(write_fd)
     number = b""
     deadline = time.monotonic() + 10
@@ -128,8 +132,9 @@ class Watcher:
         self.link.stop()
 
 
-def start_kiosk(site_path: Path, url: str, workdir: Path, display: str | None, clock_start: datetime | None = None,
-                **kw) -> KioskProcess:
+def start_kiosk(
+    site_path: Path, url: str, workdir: Path, display: str | None, clock_start: datetime | None = None, **kw
+) -> KioskProcess:
     env = {"DISPLAY": display} if display else {}
     env.update(kw.pop("env", {}))
     kiosk = KioskProcess(site_path, url, workdir, clock_start=clock_start, env=env, **kw)

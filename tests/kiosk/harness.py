@@ -32,16 +32,29 @@ SIM_DEVICES = [
     {"id": "scanner", "kind": "scanner", "backend": "simulator", "options": {}},
 ]
 # a 21.5-inch portrait panel, as in most hall kiosks; quick timeouts unless a test wants others
-SCREEN = {"width": 1080, "height": 1920, "diagonal_in": 21.5, "display_name": "1号自助机",
-          "request_timeout_s": 2.0, "retry_max_s": 2.0, "speech": False,
-          "frequent_service_ids": ["zh-general", "bdc-transfer", "sb-card", "sb-print"]}
+SCREEN = {
+    "width": 1080,
+    "height": 1920,
+    "diagonal_in": 21.5,
+    "display_name": "1号自助机",
+    "request_timeout_s": 2.0,
+    "retry_max_s": 2.0,
+    "speech": False,
+    "frequent_service_ids": ["zh-general", "bdc-transfer", "sb-card", "sb-print"],
+}
 
 _n = itertools.count()
 
 
-
-def write_site(tmp: Path, site_id: str, *, screen: dict | None = None, devices: list | None = None,
-               site_overrides: dict | None = None, services: list | None = None) -> Path:
+def write_site(
+    tmp: Path,
+    site_id: str,
+    *,
+    screen: dict | None = None,
+    devices: list | None = None,
+    site_overrides: dict | None = None,
+    services: list | None = None,
+) -> Path:
     """The mini test hall, with this test's site id and a kiosk-1 node carrying simulated devices."""
     data = yaml.safe_load(MINI.read_text(encoding="utf-8"))
     data["site"]["id"] = site_id
@@ -50,9 +63,14 @@ def write_site(tmp: Path, site_id: str, *, screen: dict | None = None, devices: 
         data["site"].update(site_overrides)
     if services is not None:
         data["services"] = services
-    kiosk = {"id": "kiosk-1", "role": "kiosk", "zone": "main", "language": "zh",
-             "devices": copy.deepcopy(SIM_DEVICES if devices is None else devices),
-             "screen": {**SCREEN, **(screen or {})}}
+    kiosk = {
+        "id": "kiosk-1",
+        "role": "kiosk",
+        "zone": "main",
+        "language": "zh",
+        "devices": copy.deepcopy(SIM_DEVICES if devices is None else devices),
+        "screen": {**SCREEN, **(screen or {})},
+    }
     data["nodes"] = [n for n in data["nodes"] if n["id"] != "kiosk-1"] + [kiosk]
     path = tmp / f"site-{next(_n)}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -71,13 +89,22 @@ class KioskProcess(RemoteApp):
     state_keys = ("screen", "online", "server_ok", "ticket_phase", "print_phase", "ticket", "catalog_version")
     shot_prefix = "kiosk-"
 
-    def __init__(self, site_path: Path, mqtt_url: str, workdir: Path, *, node: str = "kiosk-1",
-                 clock_start: datetime | None = None, env: dict | None = None):
+    def __init__(
+        self,
+        site_path: Path,
+        mqtt_url: str,
+        workdir: Path,
+        *,
+        node: str = "kiosk-1",
+        clock_start: datetime | None = None,
+        env: dict | None = None,
+    ):
         kiosk_env = {"KIOSK_SPEECH_CACHE": str(workdir / "speech"), **(env or {})}
         if clock_start is not None:
             kiosk_env["KIOSK_CLOCK"] = clock_start.isoformat()
-        super().__init__("kiosk", "kiosk_app", ["--config", str(site_path), "--node", node], mqtt_url, workdir,
-                         env=kiosk_env)
+        super().__init__(
+            "kiosk", "kiosk_app", ["--config", str(site_path), "--node", node], mqtt_url, workdir, env=kiosk_env
+        )
 
     def ready(self, timeout: float = 30.0) -> dict:
         return self.wait_for(lambda s: s["online"] and s["catalog_items"] > 0 and s["queues"], timeout, "catalog")

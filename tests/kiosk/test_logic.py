@@ -107,11 +107,13 @@ def test_characters_with_two_readings_match_either():
 
 
 def test_the_name_ranks_before_a_keyword_before_the_department():
-    index = SearchIndex([
-        ("dept", "综合窗口", (), ("不动产登记中心",)),
-        ("kw", "房屋过户", ("不动产",), ()),
-        ("name", "不动产转移登记", (), ()),
-    ])
+    index = SearchIndex(
+        [
+            ("dept", "综合窗口", (), ("不动产登记中心",)),
+            ("kw", "房屋过户", ("不动产",), ()),
+            ("name", "不动产转移登记", (), ()),
+        ]
+    )
     assert index.search("bdc") == ["name", "kw", "dept"]
 
 

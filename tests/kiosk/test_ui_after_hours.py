@@ -14,8 +14,11 @@ from .harness import Clock, write_site
 pytestmark = pytest.mark.ui
 
 HOURS = {
-    "opening_hours": {day: [{"start": "08:30", "end": "12:00"}, {"start": "14:00", "end": "17:30"}]
-                      for day in ("mon", "tue", "wed", "thu", "fri")} | {"sat": [], "sun": []},
+    "opening_hours": {
+        day: [{"start": "08:30", "end": "12:00"}, {"start": "14:00", "end": "17:30"}]
+        for day in ("mon", "tue", "wed", "thu", "fri")
+    }
+    | {"sat": [], "sun": []},
     "ticketing_closes_before_min": 30,
     "self_service": {"hours": [{"start": "00:00", "end": "24:00"}], "service_ids": ["sb-print"]},
 }
@@ -24,8 +27,9 @@ MONDAY_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=TZ)
 
 
 def test_after_hours_then_open_again(mosquitto, tmp_path, site_id, display):
-    path = write_site(tmp_path, site_id, site_overrides=HOURS,
-                      screen={"width": 720, "height": 1280, "diagonal_in": 14.3})
+    path = write_site(
+        tmp_path, site_id, site_overrides=HOURS, screen={"width": 720, "height": 1280, "diagonal_in": 14.3}
+    )
     clock = Clock(FRIDAY_NIGHT)
     hall = Hall(path, mosquitto.url, tmp_path / "data", clock)
     hall.start()

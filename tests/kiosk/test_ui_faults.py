@@ -71,8 +71,9 @@ def test_printer_out_of_paper_shows_the_ticket_and_tells_the_supervisor(mosquitt
 
 
 def test_broker_and_mqtt_outage_then_recovery_gives_exactly_one_ticket(own_mosquitto, tmp_path, site_id, display):
-    path = write_site(tmp_path, site_id, screen={**SMALL, "request_timeout_s": 1.5, "retry_max_s": 1.0,
-                                                  "reconnect_max_s": 1})
+    path = write_site(
+        tmp_path, site_id, screen={**SMALL, "request_timeout_s": 1.5, "retry_max_s": 1.0, "reconnect_max_s": 1}
+    )
     clock = Clock(FRIDAY_9AM)
     hall = Hall(path, own_mosquitto.url, tmp_path / "data", clock)
     hall.start()

@@ -134,9 +134,15 @@ def test_screens_built_when_shown_are_dropped_when_idle_and_built_again(kiosk):
 def test_id_card_ticket_gets_elderly_priority_and_shows_only_the_masked_name(env, kiosk):
     hall, _, watcher = env
     # someone is already waiting in the social-security queue as a walk-in
-    first = watcher.request(watcher.link.topics.ticket_issue(), {
-        "request_id": f"walk-{secrets.token_hex(4)}", "kiosk_id": "kiosk-2", "service_id": "sb-card",
-        "channel": "walk_in"})
+    first = watcher.request(
+        watcher.link.topics.ticket_issue(),
+        {
+            "request_id": f"walk-{secrets.token_hex(4)}",
+            "kiosk_id": "kiosk-2",
+            "service_id": "sb-card",
+            "channel": "walk_in",
+        },
+    )
     assert first["ok"]
     kiosk.tap("home.card")
     kiosk.wait_for(lambda s: s["screen"] == "idcard" and s["card_phase"] == "waiting")
@@ -169,9 +175,14 @@ def test_id_card_ticket_gets_elderly_priority_and_shows_only_the_masked_name(env
 
 def test_appointment_check_in_by_scanner(env, kiosk):
     hall, _, watcher = env
-    booked = watcher.request(watcher.link.topics.appointment_cmd("book"), {
-        "request_id": f"book-{secrets.token_hex(4)}", "service_id": "bdc-transfer",
-        "slot_start": (FRIDAY_9AM + timedelta(minutes=30)).isoformat()})
+    booked = watcher.request(
+        watcher.link.topics.appointment_cmd("book"),
+        {
+            "request_id": f"book-{secrets.token_hex(4)}",
+            "service_id": "bdc-transfer",
+            "slot_start": (FRIDAY_9AM + timedelta(minutes=30)).isoformat(),
+        },
+    )
     assert booked["ok"], booked
     code = booked["appointment"]["code"]
     kiosk.tap("home.appointment")
@@ -182,16 +193,27 @@ def test_appointment_check_in_by_scanner(env, kiosk):
     assert st["ticket"]["priority"] == "appointment" and st["ticket"]["queue_id"] == "BDC"
     assert "预约签到成功" in kiosk.screen_text()
     # the ID card that booked checks in too
-    booked = watcher.request(watcher.link.topics.appointment_cmd("book"), {
-        "request_id": f"book-{secrets.token_hex(4)}", "service_id": "bdc-transfer",
-        "slot_start": (FRIDAY_9AM + timedelta(minutes=30)).isoformat(),
-        "holder": {"id_number": LI_ID, "name": "李秀英"}})
+    booked = watcher.request(
+        watcher.link.topics.appointment_cmd("book"),
+        {
+            "request_id": f"book-{secrets.token_hex(4)}",
+            "service_id": "bdc-transfer",
+            "slot_start": (FRIDAY_9AM + timedelta(minutes=30)).isoformat(),
+            "holder": {"id_number": LI_ID, "name": "李秀英"},
+        },
+    )
     assert booked["ok"], booked
     kiosk.tap("ticket.done")
     kiosk.tap("home.appointment")
     kiosk.device("idcard", "place", args=["li_xiuying"])
-    st = kiosk.wait_for(lambda s: s["ticket_phase"] == "shown" and s["ticket"]["channel"] == "appointment"
-                        and s["ticket"]["priority"] == "appointment", what="the card check-in")
+    st = kiosk.wait_for(
+        lambda s: (
+            s["ticket_phase"] == "shown"
+            and s["ticket"]["channel"] == "appointment"
+            and s["ticket"]["priority"] == "appointment"
+        ),
+        what="the card check-in",
+    )
     assert "预约签到成功" in kiosk.screen_text() and "李秀英" not in kiosk.screen_text()
     kiosk.device("idcard", "remove")
     # an unknown code still gives a ticket (art. 19): queued as a walk-in, told so
@@ -213,13 +235,16 @@ def test_where_is_my_ticket_by_scanning_its_qr_code(env, kiosk):
     kiosk.wait_for(lambda s: s["lookup_phase"] == "shown")
     assert ticket["number"] in kiosk.texts() and "等候中" in kiosk.texts()
     # the counter calls it: a second scan says where to go
-    ok = watcher.request(watcher.link.topics.counter_cmd("W3", "open"), {
-        "request_id": f"open-{secrets.token_hex(4)}", "operator_id": "demo", "pin": "123456"})
+    ok = watcher.request(
+        watcher.link.topics.counter_cmd("W3", "open"),
+        {"request_id": f"open-{secrets.token_hex(4)}", "operator_id": "demo", "pin": "123456"},
+    )
     assert ok["ok"], ok
     called = None
     for _ in range(10):
-        called = watcher.request(watcher.link.topics.counter_cmd("W3", "call-next"),
-                                 {"request_id": f"call-{secrets.token_hex(4)}"})
+        called = watcher.request(
+            watcher.link.topics.counter_cmd("W3", "call-next"), {"request_id": f"call-{secrets.token_hex(4)}"}
+        )
         if called["ticket"] is None or called["ticket"]["id"] == ticket["id"]:
             break
     assert called["ticket"]["id"] == ticket["id"]

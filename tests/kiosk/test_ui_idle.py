@@ -14,8 +14,17 @@ from .harness import Clock, write_site
 
 pytestmark = pytest.mark.ui
 
-QUICK = {"width": 720, "height": 1280, "diagonal_in": 14.3, "idle_timeout_s": 1.5, "elderly_idle_timeout_s": 3.5,
-         "ticket_timeout_s": 1.5, "screensaver_after_s": 1.5, "speech": True, "notices": ["本周六上午不动产窗口加班办理"]}
+QUICK = {
+    "width": 720,
+    "height": 1280,
+    "diagonal_in": 14.3,
+    "idle_timeout_s": 1.5,
+    "elderly_idle_timeout_s": 3.5,
+    "ticket_timeout_s": 1.5,
+    "screensaver_after_s": 1.5,
+    "speech": True,
+    "notices": ["本周六上午不动产窗口加班办理"],
+}
 
 
 def test_idle_timeout_wipes_personal_data_and_the_screensaver_wakes(mosquitto, tmp_path, site_id, display):

@@ -16,8 +16,16 @@ from .harness import ROOT, SCREEN, SCREENSHOTS, SIM_DEVICES, Clock
 pytestmark = pytest.mark.ui
 
 NEIXIANG = ROOT / "examples" / "neixiang"
-FREQUENT = ["sb-card-apply", "bdc-transfer-resale", "yb-resident-enroll", "hj-idcard-renew", "gjj-withdrawal",
-            "sb-record-print", "zh-consult", "sw-iit-annual"]
+FREQUENT = [
+    "sb-card-apply",
+    "bdc-transfer-resale",
+    "yb-resident-enroll",
+    "hj-idcard-renew",
+    "gjj-withdrawal",
+    "sb-record-print",
+    "zh-consult",
+    "sw-iit-annual",
+]
 OPEN_COUNTERS = ["c01", "c02", "c07", "c09", "c17"]
 
 
@@ -53,12 +61,26 @@ def test_screenshots_of_every_screen(mosquitto, tmp_path, display):
     watcher = Watcher(mosquitto.url, site_id)
     t = watcher.link.topics
     for counter in OPEN_COUNTERS:
-        assert watcher.request(t.counter_cmd(counter, "open"), {"request_id": f"o-{counter}-{site_id}",
-                                                                 "operator_id": "demo", "pin": "123456"})["ok"]
-    for n, sid in enumerate(["sb-card-apply", "bdc-transfer-resale", "zh-consult", "sb-card-apply",
-                             "yb-resident-enroll", "bdc-transfer-resale", "sb-record-print", "zh-consult"]):
-        assert watcher.request(t.ticket_issue(), {"request_id": f"w-{n}-{site_id}", "kiosk_id": "kiosk-2",
-                                                  "service_id": sid, "channel": "walk_in"})["ok"]
+        assert watcher.request(
+            t.counter_cmd(counter, "open"),
+            {"request_id": f"o-{counter}-{site_id}", "operator_id": "demo", "pin": "123456"},
+        )["ok"]
+    for n, sid in enumerate(
+        [
+            "sb-card-apply",
+            "bdc-transfer-resale",
+            "zh-consult",
+            "sb-card-apply",
+            "yb-resident-enroll",
+            "bdc-transfer-resale",
+            "sb-record-print",
+            "zh-consult",
+        ]
+    ):
+        assert watcher.request(
+            t.ticket_issue(),
+            {"request_id": f"w-{n}-{site_id}", "kiosk_id": "kiosk-2", "service_id": sid, "channel": "walk_in"},
+        )["ok"]
         clock.advance(minutes=2)
     clock.now = FRIDAY_9AM
     kiosk = start_kiosk(path, mosquitto.url, tmp_path / "kiosk", display, clock_start=FRIDAY_9AM)

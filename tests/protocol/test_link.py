@@ -28,8 +28,10 @@ def test_request_reply_correlates(mosquitto, site_id):
     try:
         assert client.wait_connected(5)
         time.sleep(0.1)
-        replies = [client.request(client.topics.ticket_status(), {"request_id": f"r{i}", "ticket_id": "x"}, 5)
-                   for i in range(5)]
+        replies = [
+            client.request(client.topics.ticket_status(), {"request_id": f"r{i}", "ticket_id": "x"}, 5)
+            for i in range(5)
+        ]
         assert [r["echo"] for r in replies] == [f"r{i}" for i in range(5)]
     finally:
         client.stop()

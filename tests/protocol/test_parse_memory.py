@@ -11,8 +11,9 @@ from queue_broker.protocol import messages as m
 
 
 def test_parsed_request_ids_are_not_cached():
-    payloads = [b'{"request_id": "%s", "ticket_id": "20261127-A001"}' % uuid.uuid4().hex.encode()
-                for _ in range(20_000)]
+    payloads = [
+        b'{"request_id": "%s", "ticket_id": "20261127-A001"}' % uuid.uuid4().hex.encode() for _ in range(20_000)
+    ]
     gc.collect()
     tracemalloc.start()
     try:

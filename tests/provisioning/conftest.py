@@ -67,8 +67,9 @@ def start_mosquitto(prov: Provisioner, run_dir: Path, mqtt_port: int, mqtts_port
 
 def provision(out: Path, mqtt_port: int, mqtts_port: int, site: Path = MINI_SITE) -> Provisioner:
     prov = Provisioner(out)
-    prov.init(site, Options(hosts=["127.0.0.1"], mqtt_port=mqtt_port, mqtts_port=mqtts_port, bind="127.0.0.1",
-                            in_place=True))
+    prov.init(
+        site, Options(hosts=["127.0.0.1"], mqtt_port=mqtt_port, mqtts_port=mqtts_port, bind="127.0.0.1", in_place=True)
+    )
     return prov
 
 
@@ -146,10 +147,19 @@ class Client:
         self.client.loop_stop()
 
 
-def connect(port: int, user: str | None, password: str | None, *, ca_file: str | None = None,
-            client_id: str | None = None, timeout: float = 5.0, wait: bool = True) -> Client:
-    c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or user or "",
-                    protocol=mqtt.MQTTv5)
+def connect(
+    port: int,
+    user: str | None,
+    password: str | None,
+    *,
+    ca_file: str | None = None,
+    client_id: str | None = None,
+    timeout: float = 5.0,
+    wait: bool = True,
+) -> Client:
+    c = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or user or "", protocol=mqtt.MQTTv5
+    )
     if user is not None:
         c.username_pw_set(user, password)
     if ca_file:
@@ -186,20 +196,23 @@ def connect(port: int, user: str | None, password: str | None, *, ca_file: str |
     return box
 
 
-def try_connect(port: int, user: str | None, password: str | None, *, ca_file: str | None = None,
-                timeout: float = 5.0) -> str:
+def try_connect(
+    port: int, user: str | None, password: str | None, *, ca_file: str | None = None, timeout: float = 5.0
+) -> str:
     """Connect once, without a network thread or any retry, and say how it went: "accepted", the
     CONNACK reason ("Not authorized", "Bad user name or password"), or "no CONNACK: ..." when the
     broker closed the connection before answering."""
-    c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=user or "anonymous",
-                    protocol=mqtt.MQTTv5)
+    c = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=user or "anonymous", protocol=mqtt.MQTTv5
+    )
     if user is not None:
         c.username_pw_set(user, password)
     if ca_file:
         c.tls_set(ca_certs=ca_file, tls_version=ssl.PROTOCOL_TLS_CLIENT)
     result: dict[str, str] = {}
     c.on_connect = lambda client, ud, flags, rc, props: result.setdefault(
-        "connack", "accepted" if not rc.is_failure else str(rc))
+        "connack", "accepted" if not rc.is_failure else str(rc)
+    )
     try:
         c.connect("127.0.0.1", port, keepalive=10)
     except (OSError, ssl.SSLError) as exc:

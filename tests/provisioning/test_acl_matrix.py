@@ -27,8 +27,17 @@ STATE = {"state/queues", "state/counters", "state/catalog"}
 EVENTS = {"event/called", "event/issued", "event/alert"}
 OWN_NODE = {"node/own/status", "node/own/device"}
 ALL_NODE = OWN_NODE | {"node/other/status", "node/other/device"}
-CMD = {"cmd/ticket/issue", "cmd/ticket/status", "cmd/counter/own", "cmd/counter/other", "cmd/supervisor/assign",
-       "cmd/supervisor/notice", "cmd/rating/submit", "cmd/appointment/book", "cmd/appointment/cancel"}
+CMD = {
+    "cmd/ticket/issue",
+    "cmd/ticket/status",
+    "cmd/counter/own",
+    "cmd/counter/other",
+    "cmd/supervisor/assign",
+    "cmd/supervisor/notice",
+    "cmd/rating/submit",
+    "cmd/appointment/book",
+    "cmd/appointment/cancel",
+}
 ALL_HALL = CMD | {"reply/own", "reply/other"} | STATE | EVENTS | ALL_NODE
 
 # docs/protocol.md, "Who may do what"
@@ -39,8 +48,14 @@ MAY_PUBLISH = {
     "display": OWN_NODE,
     "voice": OWN_NODE,
     "gateway": {"cmd/appointment/book", "cmd/appointment/cancel"},
-    "supervisor": {"cmd/supervisor/assign", "cmd/supervisor/notice", "cmd/counter/own", "cmd/counter/other",
-                   "cmd/appointment/book", "cmd/appointment/cancel"},
+    "supervisor": {
+        "cmd/supervisor/assign",
+        "cmd/supervisor/notice",
+        "cmd/counter/own",
+        "cmd/counter/other",
+        "cmd/appointment/book",
+        "cmd/appointment/cancel",
+    },
 }
 MAY_READ = {
     "broker": ALL_HALL,
@@ -57,7 +72,7 @@ def family(topic: str, node: str, counter: str | None) -> str:
     """The role table's name for `topic` as seen by `node`: own/other reply, counter, node."""
     if not topic.startswith(SITE + "/"):
         return "foreign"
-    parts = topic[len(SITE) + 1:].split("/")
+    parts = topic[len(SITE) + 1 :].split("/")
     if parts[:2] == ["cmd", "counter"]:
         return "cmd/counter/own" if parts[2] == counter else "cmd/counter/other"
     if parts[0] == "reply":
@@ -71,16 +86,29 @@ def family(topic: str, node: str, counter: str | None) -> str:
 def topics_for(node: str, counter: str | None, other: str) -> list[str]:
     """A concrete topic of every family, from `node`'s point of view, plus two of another hall."""
     return [
-        f"{SITE}/cmd/ticket/issue", f"{SITE}/cmd/ticket/status",
-        f"{SITE}/cmd/counter/{counter or 'W1'}/call-next", f"{SITE}/cmd/counter/W2/call-next",
-        f"{SITE}/cmd/supervisor/assign", f"{SITE}/cmd/supervisor/notice", f"{SITE}/cmd/rating/submit",
-        f"{SITE}/cmd/appointment/book", f"{SITE}/cmd/appointment/cancel",
-        f"{SITE}/reply/{node}", f"{SITE}/reply/{other}",
-        f"{SITE}/state/queues", f"{SITE}/state/counters", f"{SITE}/state/catalog",
-        f"{SITE}/event/called", f"{SITE}/event/issued", f"{SITE}/event/alert",
-        f"{SITE}/node/{node}/status", f"{SITE}/node/{node}/device/printer",
-        f"{SITE}/node/{other}/status", f"{SITE}/node/{other}/device/printer",
-        "hall/elsewhere/cmd/ticket/issue", "hall/elsewhere/state/queues",
+        f"{SITE}/cmd/ticket/issue",
+        f"{SITE}/cmd/ticket/status",
+        f"{SITE}/cmd/counter/{counter or 'W1'}/call-next",
+        f"{SITE}/cmd/counter/W2/call-next",
+        f"{SITE}/cmd/supervisor/assign",
+        f"{SITE}/cmd/supervisor/notice",
+        f"{SITE}/cmd/rating/submit",
+        f"{SITE}/cmd/appointment/book",
+        f"{SITE}/cmd/appointment/cancel",
+        f"{SITE}/reply/{node}",
+        f"{SITE}/reply/{other}",
+        f"{SITE}/state/queues",
+        f"{SITE}/state/counters",
+        f"{SITE}/state/catalog",
+        f"{SITE}/event/called",
+        f"{SITE}/event/issued",
+        f"{SITE}/event/alert",
+        f"{SITE}/node/{node}/status",
+        f"{SITE}/node/{node}/device/printer",
+        f"{SITE}/node/{other}/status",
+        f"{SITE}/node/{other}/device/printer",
+        "hall/elsewhere/cmd/ticket/issue",
+        "hall/elsewhere/state/queues",
     ]
 
 

@@ -25,8 +25,11 @@ SECRET_NAMES = {"node.env", "ca.key", "server.key", "passwd", "id-hash.key"}
 
 
 def _files(root: Path):
-    return [p for p in root.rglob("*") if p.is_file() and "run" not in p.relative_to(root).parts
-            and "var" not in p.relative_to(root).parts]
+    return [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and "run" not in p.relative_to(root).parts and "var" not in p.relative_to(root).parts
+    ]
 
 
 def _secrets(hall) -> list[str]:
@@ -36,7 +39,7 @@ def _secrets(hall) -> list[str]:
     found.append((out / "nodes/broker/id-hash.key").read_text().strip())
     for key in (out / "ca/ca.key", out / "nodes/broker/mosquitto/server.key"):
         body = "".join(line for line in key.read_text().splitlines() if "-----" not in line)
-        found += [body[i:i + 40] for i in range(0, len(body) - 40, 40)]
+        found += [body[i : i + 40] for i in range(0, len(body) - 40, 40)]
     assert len(found) > 20
     return found
 
@@ -68,8 +71,9 @@ def test_node_env_and_bundle_site_file(hall):
     assert env["HALL_MQTT_URL"] == f"mqtts://kiosk-1:{hall.password('kiosk-1')}@127.0.0.1:{hall.mqtts_port}"
     assert hall.env("counter-W2")["HALL_COUNTER_ID"] == "W2"
     # the hall server's own queue broker uses the loopback listener
-    assert hall.env("broker")["HALL_MQTT_URL"].startswith(f"mqtt://broker:{hall.password('broker')}@127.0.0.1:"
-                                                          f"{hall.mqtt_port}")
+    assert hall.env("broker")["HALL_MQTT_URL"].startswith(
+        f"mqtt://broker:{hall.password('broker')}@127.0.0.1:{hall.mqtt_port}"
+    )
     # the bundle's site file loads with the real loader, the password coming from node.env
     cfg = load_site_config(hall.out / "nodes" / "kiosk-1" / "site.yaml", env=env)
     assert cfg.mqtt.url == env["HALL_MQTT_URL"] and Path(cfg.mqtt.ca_file).exists()
@@ -90,9 +94,17 @@ def test_acl_uses_patterns_for_the_own_reply_and_names_each_counter(hall):
     before_users = acl.split("\nuser ", 1)[0].splitlines()
     assert not [line for line in before_users if line.startswith("topic")]  # nothing for anonymous clients
     conf = (hall.out / "nodes/broker/mosquitto/mosquitto.conf").read_text()
-    for line in ("allow_anonymous false", "per_listener_settings false", f"listener {hall.mqtt_port} 127.0.0.1",
-                 f"listener {hall.mqtts_port} 127.0.0.1", "require_certificate false", "tls_version tlsv1.2",
-                 "use_username_as_clientid true", "set_tcp_nodelay true", "persistence false"):
+    for line in (
+        "allow_anonymous false",
+        "per_listener_settings false",
+        f"listener {hall.mqtt_port} 127.0.0.1",
+        f"listener {hall.mqtts_port} 127.0.0.1",
+        "require_certificate false",
+        "tls_version tlsv1.2",
+        "use_username_as_clientid true",
+        "set_tcp_nodelay true",
+        "persistence false",
+    ):
         assert line in conf
 
 
@@ -106,19 +118,38 @@ def test_server_certificate_names(hall):
 def test_units_udev_and_kiosk_lockdown(hall):
     nodes = hall.out / "nodes"
     broker = (nodes / "broker" / "hall-broker.service").read_text()
-    for line in ("Type=notify", "WatchdogSec=", "Restart=always", "EnvironmentFile=", "-m queue_broker run",
-                 "LoadCredential=id-hash.key:", "User=hall"):
+    for line in (
+        "Type=notify",
+        "WatchdogSec=",
+        "Restart=always",
+        "EnvironmentFile=",
+        "-m queue_broker run",
+        "LoadCredential=id-hash.key:",
+        "User=hall",
+    ):
         assert line in broker
     voice = (nodes / "voice-1" / "hall-voice.service").read_text()
     assert "Restart=always" in voice and "-m voice run" in voice and "--node voice-1" in voice
     assert "WatchdogSec" not in voice  # the voice program sends no WATCHDOG=1 (yet): no watchdog to kill it
     kiosk = (nodes / "kiosk-1" / "hall-kiosk.service").read_text()
-    for line in ("ExecStart=/usr/bin/cage -d -- ", "TTYPath=/dev/tty1", "User=hall-kiosk", "Restart=always",
-                 "Conflicts=getty@tty1.service", "PAMName=hall-session"):
+    for line in (
+        "ExecStart=/usr/bin/cage -d -- ",
+        "TTYPath=/dev/tty1",
+        "User=hall-kiosk",
+        "Restart=always",
+        "Conflicts=getty@tty1.service",
+        "PAMName=hall-session",
+    ):
         assert line in kiosk
     lockdown = (nodes / "kiosk-1" / "lockdown.sh").read_text()
-    for piece in ("--shell /usr/sbin/nologin", "passwd --lock", "systemctl mask ctrl-alt-del.target",
-                  "getty@tty$n.service", "kernel.sysrq = 0", "usb_storage"):
+    for piece in (
+        "--shell /usr/sbin/nologin",
+        "passwd --lock",
+        "systemctl mask ctrl-alt-del.target",
+        "getty@tty$n.service",
+        "kernel.sysrq = 0",
+        "usb_storage",
+    ):
         assert piece in lockdown
     assert "NAutoVTs=0" in (nodes / "kiosk-1" / "logind-hall.conf").read_text()
     rules = (nodes / "kiosk-1" / "70-hall-devices.rules").read_text()
@@ -136,7 +167,12 @@ def test_units_udev_and_kiosk_lockdown(hall):
 def test_udev_rules_for_devices_with_usb_ids(tmp_path):
     raw = yaml.safe_load(MINI_SITE.read_text())
     raw["nodes"][0]["devices"] = [
-        {"id": "printer", "kind": "printer", "backend": "usb", "options": {"vendor_id": "0x0416", "product_id": "5011"}},
+        {
+            "id": "printer",
+            "kind": "printer",
+            "backend": "usb",
+            "options": {"vendor_id": "0x0416", "product_id": "5011"},
+        },
         {"id": "scanner", "kind": "scanner", "backend": "evdev", "options": {"vendor": 0x1EAB, "product": 0x1D06}},
         {"id": "idcard", "kind": "idcard", "backend": "simulator", "options": {}},
     ]
@@ -144,8 +180,10 @@ def test_udev_rules_for_devices_with_usb_ids(tmp_path):
     site.write_text(yaml.safe_dump(raw, allow_unicode=True))
     Provisioner(tmp_path / "out").init(site, Options(hosts=["hall.example"]))
     rules = (tmp_path / "out/nodes/kiosk-1/70-hall-devices.rules").read_text()
-    assert 'ATTR{idVendor}=="0416", ATTR{idProduct}=="5011", GROUP="hall", MODE="0660", SYMLINK+="hall/printer"' in rules
-    assert 'ATTRS{idVendor}=="1eab", ATTRS{idProduct}=="1d06"' in rules and 'LIBINPUT_IGNORE_DEVICE' in rules
+    assert (
+        'ATTR{idVendor}=="0416", ATTR{idProduct}=="5011", GROUP="hall", MODE="0660", SYMLINK+="hall/printer"' in rules
+    )
+    assert 'ATTRS{idVendor}=="1eab", ATTRS{idProduct}=="1d06"' in rules and "LIBINPUT_IGNORE_DEVICE" in rules
     assert "hall/idcard" not in rules
     # installed paths, not the output folder, in what goes onto the boards
     env = read_node_env(tmp_path / "out/nodes/kiosk-1/node.env")
@@ -164,8 +202,9 @@ def test_production_refuses_demo_credentials(tmp_path, capsys):
     raw["operators"] = [o for o in raw["operators"] if not o.get("demo_only")]
     raw["supervisors"] = []
     (tmp_path / "real.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True))
-    assert main(["init", str(tmp_path / "real.yaml"), "--out", str(tmp_path / "out"), "--production",
-                 "--host", "h"]) == 0
+    assert (
+        main(["init", str(tmp_path / "real.yaml"), "--out", str(tmp_path / "out"), "--production", "--host", "h"]) == 0
+    )
 
 
 def test_a_second_init_keeps_every_credential(hall, tmp_path):
@@ -173,10 +212,19 @@ def test_a_second_init_keeps_every_credential(hall, tmp_path):
     shutil.copytree(hall.out, out, ignore=shutil.ignore_patterns("run", "var"))
     before = {p.relative_to(out): p.read_bytes() for p in _files(out)}
     prov = Provisioner(out)
-    prov.init(MINI_SITE, Options(hosts=["127.0.0.1"], mqtt_port=hall.mqtt_port, mqtts_port=hall.mqtts_port,
-                                 bind="127.0.0.1", in_place=True))
-    for name in ("ca/ca.crt", "ca/ca.key", "nodes/broker/mosquitto/server.key", "nodes/broker/mosquitto/passwd",
-                 "nodes/broker/id-hash.key"):
+    prov.init(
+        MINI_SITE,
+        Options(
+            hosts=["127.0.0.1"], mqtt_port=hall.mqtt_port, mqtts_port=hall.mqtts_port, bind="127.0.0.1", in_place=True
+        ),
+    )
+    for name in (
+        "ca/ca.crt",
+        "ca/ca.key",
+        "nodes/broker/mosquitto/server.key",
+        "nodes/broker/mosquitto/passwd",
+        "nodes/broker/id-hash.key",
+    ):
         assert (out / name).read_bytes() == before[Path(name)], name
     for node in ("broker", "kiosk-1", "super-1"):  # node.env names the (copied) folder; the password is the same
         assert hall.password(node) in read_node_env(out / "nodes" / node / "node.env")["HALL_MQTT_URL"]
@@ -192,14 +240,17 @@ def test_a_second_init_keeps_every_credential(hall, tmp_path):
         prov.init(Path(__file__).resolve().parents[2] / "examples" / "neixiang", Options(hosts=["x"]))
 
 
-@pytest.mark.parametrize("args, message", [
-    (("bad/name", "kiosk", None), "may use only"),
-    (("w9", "counter", None), "give --counter"),
-    (("w9", "counter", "W99"), "has no counter 'W99'"),
-    (("k9", "kiosk", "W1"), "only for role counter"),
-    (("kiosk-1", "kiosk", None), "exists already"),
-    (("kiosk-1", "display", None), "exists already"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("bad/name", "kiosk", None), "may use only"),
+        (("w9", "counter", None), "give --counter"),
+        (("w9", "counter", "W99"), "has no counter 'W99'"),
+        (("k9", "kiosk", "W1"), "only for role counter"),
+        (("kiosk-1", "kiosk", None), "exists already"),
+        (("kiosk-1", "display", None), "exists already"),
+    ],
+)
 def test_node_add_refuses_mistakes(hall, args, message):
     with pytest.raises(ProvisionError, match=message):
         Provisioner(hall.out).add_node(*args)
@@ -234,11 +285,15 @@ def test_systemd_accepts_the_units(tmp_path):
     prov.init(MINI_SITE, Options(hosts=["hall.example"], python=sys.executable))
     prov.add_node("voice-1", "voice")
     nodes = tmp_path / "out" / "nodes"
-    units = [nodes / "broker/hall-broker.service", nodes / "broker/hall-mosquitto.service",
-             nodes / "voice-1/hall-voice.service"]
+    units = [
+        nodes / "broker/hall-broker.service",
+        nodes / "broker/hall-mosquitto.service",
+        nodes / "voice-1/hall-voice.service",
+    ]
     if shutil.which("cage"):  # graphical units run under cage, which a server need not have
         units += [nodes / "kiosk-1/hall-kiosk.service", nodes / "counter-W1/hall-counter.service"]
     for unit in units:
-        result = subprocess.run([analyze, "verify", "--man=no", unit.name], cwd=unit.parent, capture_output=True,
-                                text=True, timeout=60)
+        result = subprocess.run(
+            [analyze, "verify", "--man=no", unit.name], cwd=unit.parent, capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 0 and not result.stderr.strip(), f"{unit}: {result.stderr}"

@@ -29,7 +29,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 CLEAR_TOPICS = {f"{SITE}/cmd/ticket/issue", f"{SITE}/cmd/appointment/book"}
 
 
-
 def _link(hall, node: str, role: str) -> HallLink:
     env = hall.env(node)
     link = HallLink(env["HALL_MQTT_URL"], "mini", node, role, ca_file=env["HALL_MQTT_CA_FILE"]).start()
@@ -63,14 +62,23 @@ def test_a_busy_hour_leaks_no_id_number_and_no_name(hall, tmp_path, caplog):
     try:
         assert service.link.wait_connected(10)
         time.sleep(0.2)
-        assert ask(supervisor, t.supervisor_cmd("assign"), counter_id="T1", queue_ids=["ZH", "SB"], mode="tidal",
-                   locked=True)["ok"]
+        assert ask(
+            supervisor, t.supervisor_cmd("assign"), counter_id="T1", queue_ids=["ZH", "SB"], mode="tidal", locked=True
+        )["ok"]
         booked = []
-        for person, svc, slot in ((people[0], "zh-general", "10:00"), (people[1], "bdc-transfer", "09:30"),
-                                  (people[2], "zh-general", "10:00")):
+        for person, svc, slot in (
+            (people[0], "zh-general", "10:00"),
+            (people[1], "bdc-transfer", "09:30"),
+            (people[2], "zh-general", "10:00"),
+        ):
             h, m = map(int, slot.split(":"))
-            r = ask(gateway, t.appointment_cmd("book"), service_id=svc,
-                    slot_start=clock.now.replace(hour=h, minute=m).isoformat(), holder=person)
+            r = ask(
+                gateway,
+                t.appointment_cmd("book"),
+                service_id=svc,
+                slot_start=clock.now.replace(hour=h, minute=m).isoformat(),
+                holder=person,
+            )
             assert r["ok"], r
             booked.append((person, r["appointment"]))
         assert ask(gateway, t.appointment_cmd("cancel"), code=booked[2][1]["code"])["ok"]
@@ -91,11 +99,23 @@ def test_a_busy_hour_leaks_no_id_number_and_no_name(hall, tmp_path, caplog):
                 assert r["ok"], r
                 issued.append(r["ticket"]["id"])
             if minute == 40:  # check-ins for the 10:00 slot: one by ID card, one by the code
-                r = ask(kiosks[0], t.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general",
-                        channel="appointment", holder=booked[0][0])
+                r = ask(
+                    kiosks[0],
+                    t.ticket_issue(),
+                    kiosk_id="kiosk-1",
+                    service_id="zh-general",
+                    channel="appointment",
+                    holder=booked[0][0],
+                )
                 assert r["ok"], r
-                r = ask(kiosks[1], t.ticket_issue(), kiosk_id="kiosk-2", service_id="bdc-transfer",
-                        channel="appointment", appointment_code=booked[1][1]["code"])
+                r = ask(
+                    kiosks[1],
+                    t.ticket_issue(),
+                    kiosk_id="kiosk-2",
+                    service_id="bdc-transfer",
+                    channel="appointment",
+                    appointment_code=booked[1][1]["code"],
+                )
                 assert r["ok"], r
             if minute % 3 == 0:
                 ask(kiosks[0], t.ticket_status(), ticket_id=rng.choice(issued))
@@ -115,12 +135,14 @@ def test_a_busy_hour_leaks_no_id_number_and_no_name(hall, tmp_path, caplog):
                     if roll < 0.2 and cid == "W1":
                         assert ask(link, t.counter_cmd(cid, "transfer"), to_queue_id="BDC")["ok"]
                         continue
-                    outcome = {"outcome": "done"} if roll < 0.8 else \
-                        {"outcome": "incomplete", "missing_materials": ["居民身份证"]}
+                    outcome = (
+                        {"outcome": "done"}
+                        if roll < 0.8
+                        else {"outcome": "incomplete", "missing_materials": ["居民身份证"]}
+                    )
                     assert ask(link, t.counter_cmd(cid, "finish"), **outcome)["ok"]
                     finished += 1
-                    ask(link, t.rating_submit(), ticket_id=ticket["id"], level=rng.randint(1, 5),
-                        comment="办事顺利")
+                    ask(link, t.rating_submit(), ticket_id=ticket["id"], level=rng.randint(1, 5), comment="办事顺利")
         assert len(issued) >= 60 and called >= 25 and finished >= 15
         time.sleep(0.5)
     finally:

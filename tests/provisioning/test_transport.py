@@ -28,13 +28,16 @@ def test_the_hall_ca_is_required(hall, tmp_path):
     assert try_connect(hall.mqtts_port, "kiosk-1", hall.password("kiosk-1"), ca_file=hall.ca_file) == "accepted"
 
 
-@pytest.mark.parametrize("user, password", [
-    (None, None),  # anonymous
-    ("kiosk-1", "not-the-password"),
-    ("kiosk-1", ""),
-    ("nobody", "whatever"),
-    ("kiosk-2", "use-kiosk-1s"),  # replaced below by kiosk-1's real password: a password is per node
-])
+@pytest.mark.parametrize(
+    "user, password",
+    [
+        (None, None),  # anonymous
+        ("kiosk-1", "not-the-password"),
+        ("kiosk-1", ""),
+        ("nobody", "whatever"),
+        ("kiosk-2", "use-kiosk-1s"),  # replaced below by kiosk-1's real password: a password is per node
+    ],
+)
 def test_wrong_credentials_are_refused(hall, user, password):
     if password == "use-kiosk-1s":
         password = hall.password("kiosk-1")
@@ -69,7 +72,9 @@ def test_revoked_node_is_refused_and_disconnected(hall_copy, capsys):
     assert connected.disconnected.wait(5), "the revoked node stayed connected after the reload"
     connected.stop()
     assert try_connect(h.mqtts_port, "kiosk-9", password, ca_file=h.ca_file) in (
-        "Not authorized", "Bad user name or password")
+        "Not authorized",
+        "Bad user name or password",
+    )
     assert try_connect(h.mqtts_port, "kiosk-1", h.password("kiosk-1"), ca_file=h.ca_file) == "accepted"
     # admitted again: a new password, which works after the next reload; the old one does not
     assert main(["node", "add", "kiosk-9", "--role", "kiosk", "--dir", str(h.out), "--reload"]) == 0

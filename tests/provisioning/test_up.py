@@ -35,8 +35,9 @@ def _sample_open_around_the_clock(dest: Path) -> Path:
     dest.mkdir()
     shutil.copy(SAMPLE / "services.yaml", dest / "services.yaml")
     raw = yaml.safe_load((SAMPLE / "site.yaml").read_text(encoding="utf-8"))
-    raw["site"]["opening_hours"] = {d: [{"start": "00:00", "end": "24:00"}]
-                                    for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    raw["site"]["opening_hours"] = {
+        d: [{"start": "00:00", "end": "24:00"}] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    }
     raw["site"]["ticketing_closes_before_min"] = 0
     raw["site"]["holidays"] = []
     (dest / "site.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -56,12 +57,29 @@ class UpRun:
 
     def __init__(self, site: Path, work: Path, mqtt_port: int, mqtts_port: int):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "provisioning", "up", str(site), "--workdir", str(work),
-             "--mqtt-port", str(mqtt_port), "--mqtts-port", str(mqtts_port)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "provisioning",
+                "up",
+                str(site),
+                "--workdir",
+                str(work),
+                "--mqtt-port",
+                str(mqtt_port),
+                "--mqtts-port",
+                str(mqtts_port),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.lines: list[str] = []
-        self._reader = threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")),
-                                        daemon=True)
+        self._reader = threading.Thread(
+            target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")), daemon=True
+        )
         self._reader.start()
 
     @property
@@ -101,7 +119,7 @@ def _live_in_group(pgid: int) -> list[str]:
             stat = Path(f"/proc/{pid}/stat").read_text()
         except OSError:
             continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": state ppid pgrp ...
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp ...
         if int(fields[2]) == pgid and fields[0] != "Z":
             found.append(stat[:80])
     return found
@@ -143,25 +161,39 @@ def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
         supervisor = _link(work, "supervisor-1", "supervisor")
         links.append(supervisor)
         online = threading.Event()
-        supervisor.subscribe(supervisor.topics.node_status("broker"),
-                             lambda topic, payload, inbound: json.loads(payload)["online"] and online.set())
+        supervisor.subscribe(
+            supervisor.topics.node_status("broker"),
+            lambda topic, payload, inbound: json.loads(payload)["online"] and online.set(),
+        )
         assert online.wait(10), "the queue broker's status never said online"
         # the sample's own kiosks may be running (kiosk_app): a simulated kiosk and counter terminal of
         # their own are added to the running hall, as IT staff would add a board
         assert main(["node", "add", "sim-kiosk", "--role", "kiosk", "--dir", str(work), "--reload"]) == 0
-        assert main(["node", "add", "sim-counter", "--role", "counter", "--counter", "c01", "--dir", str(work),
-                     "--reload"]) == 0
+        assert (
+            main(
+                ["node", "add", "sim-counter", "--role", "counter", "--counter", "c01", "--dir", str(work), "--reload"]
+            )
+            == 0
+        )
         kiosk, counter = _link(work, "sim-kiosk", "kiosk"), _link(work, "sim-counter", "counter")
         links += [kiosk, counter]
         t = kiosk.topics
-        issued = kiosk.request(t.ticket_issue(), {"request_id": "up-1", "kiosk_id": "sim-kiosk",
-                                                  "service_id": "zh-consult", "channel": "walk_in",
-                                                  "holder": HOLDER})
+        issued = kiosk.request(
+            t.ticket_issue(),
+            {
+                "request_id": "up-1",
+                "kiosk_id": "sim-kiosk",
+                "service_id": "zh-consult",
+                "channel": "walk_in",
+                "holder": HOLDER,
+            },
+        )
         assert issued["ok"], issued
         ticket = issued["ticket"]
         assert ticket["number"].startswith("Z")
-        assert counter.request(t.counter_cmd("c01", "open"),
-                               {"request_id": "up-2", "operator_id": "demo", "pin": "123456"})["ok"]
+        assert counter.request(
+            t.counter_cmd("c01", "open"), {"request_id": "up-2", "operator_id": "demo", "pin": "123456"}
+        )["ok"]
         called = counter.request(t.counter_cmd("c01", "call-next"), {"request_id": "up-3"})
         assert called["ok"] and called["ticket"]["id"] == ticket["id"], called
         assert called["ticket"]["holder_masked"]["name"] == "慕***"
@@ -183,8 +215,9 @@ def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
     # no password in what up printed or in any log
     passwords = [urlsplit(read_node_env(p)["HALL_MQTT_URL"]).password for p in (work / "nodes").glob("*/node.env")]
     assert len(passwords) >= 12
-    logs = [out] + [p.read_text(errors="replace") for p in [*(work / "logs").glob("*.log"),
-                                                           *(work / "run").glob("*.log")]]
+    logs = [out] + [
+        p.read_text(errors="replace") for p in [*(work / "logs").glob("*.log"), *(work / "run").glob("*.log")]
+    ]
     assert len(logs) >= 3
     assert not [pw for pw in passwords for text in logs if pw in text]
     assert "411325198001010014" not in "".join(logs)

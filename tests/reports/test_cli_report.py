@@ -49,8 +49,11 @@ def test_pdf_is_printable_chinese(week, tmp_path):
     pdf = tmp_path / "week.pdf"
     assert _report(week, "--format", "pdf", "--out", str(pdf)) == 0
     data = pdf.read_bytes()
-    assert data[:5] == b"%PDF-" and b"WenQuanYiMicroHei" in data and data.count(b"/Type /Page\n") + \
-        data.count(b"/Type /Page ") >= 10
+    assert (
+        data[:5] == b"%PDF-"
+        and b"WenQuanYiMicroHei" in data
+        and data.count(b"/Type /Page\n") + data.count(b"/Type /Page ") >= 10
+    )
     if shutil.which("pdftotext"):  # poppler-utils, when installed: the text is real text, in Chinese
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         assert "政务服务监督报告" in text and "差评整改" in text and "按队列" in text

@@ -75,10 +75,14 @@ def _play(site_file, play: dict, db_url: str | None = None) -> dict:
             run(SubmitRating(ticket["id"], level, ("等候时间长",) if level <= 2 else ()), call + 6)
             ratings.append(level)
     store.close()
-    return {"tickets": len(tickets), "waits": waits, "ratings": ratings,
-            "served": sum(1 for s in play["served"] if s[1] == "done"),
-            "no_shows": sum(1 for s in play["served"] if s[1] == "no-show"),
-            "db": f"{cfg.data_dir}/hall.db"}
+    return {
+        "tickets": len(tickets),
+        "waits": waits,
+        "ratings": ratings,
+        "served": sum(1 for s in play["served"] if s[1] == "done"),
+        "no_shows": sum(1 for s in play["served"] if s[1] == "no-show"),
+        "db": f"{cfg.data_dir}/hall.db",
+    }
 
 
 def _fill(tmp, ids: dict[str, str], db_url: str | None = None) -> tuple[dict[str, Path], dict[str, dict]]:
@@ -124,9 +128,13 @@ def _check_county(sites: dict[str, Path], played: dict[str, dict], capsys) -> li
     assert int(total["no_shows"]) == 1 and int(total["called"]) == 5
     assert float(total["mean_wait_min"]) == pytest.approx(sum(waits) / len(waits) / 60, abs=0.005)
     assert float(total["p90_wait_min"]) == pytest.approx(waits[math.ceil(0.9 * len(waits)) - 1] / 60, abs=0.005)
-    assert float(total["within_sla_pct"]) == pytest.approx(100 * sum(w <= 20 * 60 for w in waits) / len(waits), abs=0.05)
+    assert float(total["within_sla_pct"]) == pytest.approx(
+        100 * sum(w <= 20 * 60 for w in waits) / len(waits), abs=0.05
+    )
     assert [int(total[f"rating_{i}"]) for i in range(1, 6)] == [ratings.count(i) for i in range(1, 6)]
-    assert float(total["satisfaction_pct"]) == pytest.approx(100 * sum(lv >= 3 for lv in ratings) / len(ratings), abs=0.05)
+    assert float(total["satisfaction_pct"]) == pytest.approx(
+        100 * sum(lv >= 3 for lv in ratings) / len(ratings), abs=0.05
+    )
     assert int(total["bad_rating_cases"]) == 1  # the 1 at township A opened its rectification case
     # a 90th percentile of two halls is not one of theirs: here it is B's 46-minute wait
     assert float(total["p90_wait_min"]) != float(singles[next(iter(sites))]["p90_wait_min"])
@@ -145,8 +153,11 @@ def test_two_halls_in_one_postgresql_database(tmp_path, pg_url, site_id, monkeyp
     import psycopg
 
     with psycopg.connect(pg_url) as db:  # one database, each hall's rows under its own site id
-        counts = dict(db.execute("SELECT site, count(*) FROM hall_events WHERE site = ANY(%s) GROUP BY site",
-                                 (list(ids.values()),)).fetchall())
+        counts = dict(
+            db.execute(
+                "SELECT site, count(*) FROM hall_events WHERE site = ANY(%s) GROUP BY site", (list(ids.values()),)
+            ).fetchall()
+        )
     assert set(counts) == set(ids.values()) and all(n > 0 for n in counts.values())
     monkeypatch.setenv("HALL_DB_URL", pg_url)
     rows = _check_county(sites, played, capsys)
@@ -168,8 +179,24 @@ def test_copied_databases_every_format_and_refusals(halls, tmp_path, capsys):
         copies.append(str(copy))
         shutil.rmtree(tmp_path / site)
     dbs = [x for c in copies for x in ("--db", c)]
-    assert main(["report", "--config", a, "--config", b, *dbs, *PERIOD, "--format", "csv",
-                 "--out", str(tmp_path / "out" / "county.csv")]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--config",
+                a,
+                "--config",
+                b,
+                *dbs,
+                *PERIOD,
+                "--format",
+                "csv",
+                "--out",
+                str(tmp_path / "out" / "county.csv"),
+            ]
+        )
+        == 0
+    )
     files = {p.name for p in (tmp_path / "out").iterdir()}
     assert files == {"county.csv", "county-cases.csv", "county-alerts.csv"}
     cases = _rows((tmp_path / "out" / "county-cases.csv").read_text(encoding="utf-8"))

@@ -95,8 +95,13 @@ def read_db(path: Path, as_of: datetime) -> Db:
             if d["action"] == "appeal-accept":
                 db.tickets[case["ticket_id"]].annulled = True
         elif kind == "alert_raised":
-            db.alerts[d["id"]] = {"rule": d["kind"], "at": at, "severity": d["severity"], "acked": None,
-                                  "cleared": None}
+            db.alerts[d["id"]] = {
+                "rule": d["kind"],
+                "at": at,
+                "severity": d["severity"],
+                "acked": None,
+                "cleared": None,
+            }
         elif kind == "alert_escalated":
             db.alerts[d["id"]]["severity"] = d["severity"]
         elif kind == "alert_acked":
@@ -123,16 +128,20 @@ def figures(tickets: list[T], sla: dict[str, int], cases: list[dict]) -> dict[st
 
     bad = [c for c in cases if c["kind"] == "bad_rating"]
     return {
-        "tickets": str(len(tickets)), "served": str(len(served)),
+        "tickets": str(len(tickets)),
+        "served": str(len(served)),
         "incomplete": str(sum(1 for t in served if t.outcome == "incomplete")),
         "no_shows": str(sum(1 for t in tickets if t.state == "no_show")),
-        "cancelled": str(sum(1 for t in tickets if t.state == "cancelled")), "called": str(len(called)),
-        "mean_wait_min": m(waits), "p90_wait_min": "" if not waits else
-        f"{sorted(waits)[math.ceil(0.9 * len(waits)) - 1] / 60:.2f}",
+        "cancelled": str(sum(1 for t in tickets if t.state == "cancelled")),
+        "called": str(len(called)),
+        "mean_wait_min": m(waits),
+        "p90_wait_min": "" if not waits else f"{sorted(waits)[math.ceil(0.9 * len(waits)) - 1] / 60:.2f}",
         "mean_service_min": m(services),
-        "within_sla_pct": share(sum(1 for t, w in zip(called, waits, strict=True) if w <= sla[t.queue] * 60),
-                                len(called)),
-        **{f"rating_{i}": str(levels[i - 1]) for i in range(1, 6)}, "rated": str(len(rated)),
+        "within_sla_pct": share(
+            sum(1 for t, w in zip(called, waits, strict=True) if w <= sla[t.queue] * 60), len(called)
+        ),
+        **{f"rating_{i}": str(levels[i - 1]) for i in range(1, 6)},
+        "rated": str(len(rated)),
         "defaulted": str(sum(1 for t in rated if t.default)),
         "annulled": str(sum(1 for t in tickets if t.level is not None and t.annulled)),
         "satisfaction_pct": share(sum(levels[2:]), len(rated)),
@@ -161,11 +170,20 @@ def test_every_figure_recomputed_from_the_database(week, week_config, regenerate
     tickets = [t for t in db.tickets.values() if REPORT_FROM <= t.day <= REPORT_TO]
     start = datetime.combine(REPORT_FROM, time(0), TZ)
     cases = [c for c in db.cases.values() if start <= c["opened"] < as_of]
-    key = {"hall": lambda t: week_config.site.id, "queue": lambda t: t.queue, "item": lambda t: t.item,
-           "counter": lambda t: t.counter if t.called else None, "operator": lambda t: t.operator if t.called else None}
-    case_key = {"hall": lambda c: week_config.site.id, "queue": lambda c: c.get("queue_id"),
-                "item": lambda c: c.get("service_id"), "counter": lambda c: c.get("counter_id"),
-                "operator": lambda c: c.get("operator_id")}
+    key = {
+        "hall": lambda t: week_config.site.id,
+        "queue": lambda t: t.queue,
+        "item": lambda t: t.item,
+        "counter": lambda t: t.counter if t.called else None,
+        "operator": lambda t: t.operator if t.called else None,
+    }
+    case_key = {
+        "hall": lambda c: week_config.site.id,
+        "queue": lambda c: c.get("queue_id"),
+        "item": lambda c: c.get("service_id"),
+        "counter": lambda c: c.get("counter_id"),
+        "operator": lambda c: c.get("operator_id"),
+    }
     rows = list(csv.DictReader(io.StringIO(files["report.csv"])))
     assert {r["group"] for r in rows} == set(key) and len(rows) > 60
     seen = defaultdict(set)
@@ -176,8 +194,11 @@ def test_every_figure_recomputed_from_the_database(week, week_config, regenerate
         expected = figures(mine, sla, [c for c in cases if case_key[g](c) == k])
         got = {f: row[f] for f in expected}
         assert got == expected, (g, k)
-        overdue = sum(1 for c in cases if c["kind"] == "bad_rating" and case_key[g](c) == k and
-                      ((c["closed"] or as_of) >= c["deadline"]))
+        overdue = sum(
+            1
+            for c in cases
+            if c["kind"] == "bad_rating" and case_key[g](c) == k and ((c["closed"] or as_of) >= c["deadline"])
+        )
         assert row["bad_rating_cases_overdue"] == str(overdue)
         seen[g].add(k)
     # every ticket is in its queue's and item's row; every called one in its counter's and operator's
@@ -196,8 +217,9 @@ def test_every_figure_recomputed_from_the_database(week, week_config, regenerate
         open_end = [c for c in every if c["closed"] is None]
         assert summary["open_at_end"] == len(open_end)
         assert summary["overdue_open"] == sum(1 for c in open_end if as_of >= c["deadline"])
-        assert summary["carried_in"] == sum(1 for c in every if c["opened"] < start and
-                                            (c["closed"] is None or c["closed"] >= start))
+        assert summary["carried_in"] == sum(
+            1 for c in every if c["opened"] < start and (c["closed"] is None or c["closed"] >= start)
+        )
         assert summary["finished"] == sum(1 for c in every if c["closed"] is not None and c["closed"] >= start)
 
     # monitoring alerts, rule by rule
@@ -205,15 +227,20 @@ def test_every_figure_recomputed_from_the_database(week, week_config, regenerate
     for a in report.alerts:
         mine = [x for x in alerts if x["rule"] == a["rule"]]
         assert (a["raised"], a["red"], a["cleared"]) == (
-            len(mine), sum(1 for x in mine if x["severity"] == "red"), sum(1 for x in mine if x["cleared"]))
+            len(mine),
+            sum(1 for x in mine if x["severity"] == "red"),
+            sum(1 for x in mine if x["cleared"]),
+        )
         assert a["acked"] == sum(1 for x in mine if x["acked"])
     assert sum(a["raised"] for a in report.alerts) == len(alerts) == len(files["report-alerts.csv"].splitlines()) - 1
     # the week exercised what the report is about
     hall = report.rows["hall"][0]
     assert hall.tickets > 3000 and hall.defaulted > 0 and hall.annulled > 0 and hall.incomplete > 0
     assert all(a["raised"] for a in report.alerts if a["rule"] != "no_show_streak")
-    assert report.cases["complaint"]["opened"] and report.cases["complex_question"]["overdue_open"] + \
-        report.cases["complex_question"]["finished_late"] > 0
+    assert (
+        report.cases["complaint"]["opened"]
+        and report.cases["complex_question"]["overdue_open"] + report.cases["complex_question"]["finished_late"] > 0
+    )
 
 
 def test_the_committed_example_is_this_database(regenerated):

@@ -18,8 +18,20 @@ TINY = {
     "name": "tiny",
     "day": {"opens": "09:00", "ticketing_closes": "09:30", "slot_minutes": 30, "slots": ["09:00"]},
     "queues": [
-        {"id": "A", "name": "甲", "tickets_per_day": 6, "service_min": {"mean": 4.0, "cv": 0.0}, "arrival_share": [1.0]},
-        {"id": "B", "name": "乙", "tickets_per_day": 4, "service_min": {"mean": 6.0, "cv": 0.0}, "arrival_share": [1.0]},
+        {
+            "id": "A",
+            "name": "甲",
+            "tickets_per_day": 6,
+            "service_min": {"mean": 4.0, "cv": 0.0},
+            "arrival_share": [1.0],
+        },
+        {
+            "id": "B",
+            "name": "乙",
+            "tickets_per_day": 4,
+            "service_min": {"mean": 6.0, "cv": 0.0},
+            "arrival_share": [1.0],
+        },
     ],
     "counters": [{"id": "A1", "home": ["A"]}, {"id": "B1", "home": ["B"]}],
     "no_show": {"probability": 0.0, "minutes": 1.0},
@@ -27,9 +39,15 @@ TINY = {
 }
 
 # fixed arrivals (minute, queue, service, no-show): deterministic, so the waits can be worked out by hand
-STREAM = [Arrival(0.0, "A", 4.0, False), Arrival(0.0, "A", 4.0, False), Arrival(1.0, "A", 4.0, False),
-          Arrival(2.0, "B", 6.0, False), Arrival(2.5, "A", 4.0, True), Arrival(3.0, "B", 6.0, False),
-          Arrival(3.0, "B", 6.0, False)]
+STREAM = [
+    Arrival(0.0, "A", 4.0, False),
+    Arrival(0.0, "A", 4.0, False),
+    Arrival(1.0, "A", 4.0, False),
+    Arrival(2.0, "B", 6.0, False),
+    Arrival(2.5, "A", 4.0, True),
+    Arrival(3.0, "B", 6.0, False),
+    Arrival(3.0, "B", 6.0, False),
+]
 
 
 @pytest.fixture
@@ -112,9 +130,19 @@ def test_cli_json(tmp_path, capsys):
     assert out["scenario"] == "tiny" and out["seeds"] == 2
     assert set(out["policies"]) == set(POLICIES)
     for m in out["policies"].values():
-        for key in ("mean_wait_min", "p90_wait_min", "max_wait_min", "share_over_20_min", "per_queue_mean_wait_min",
-                    "switches_per_day", "utilisation", "last_finish", "tickets", "estimate_mae_min",
-                    "estimate_p80_coverage"):
+        for key in (
+            "mean_wait_min",
+            "p90_wait_min",
+            "max_wait_min",
+            "share_over_20_min",
+            "per_queue_mean_wait_min",
+            "switches_per_day",
+            "utilisation",
+            "last_finish",
+            "tickets",
+            "estimate_mae_min",
+            "estimate_p80_coverage",
+        ):
             assert key in m
         assert set(m["per_queue_mean_wait_min"]) == {"A", "B"}
     assert "gap_closed" in out

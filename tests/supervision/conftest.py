@@ -101,6 +101,7 @@ def config():
 def make_day(config):
     def make(start: datetime, cfg=None) -> Day:
         return Day(HallEngine(cfg or config), start)
+
     return make
 
 

@@ -18,17 +18,20 @@ def cal():
     return WorkCalendar("Asia/Shanghai")
 
 
-@pytest.mark.parametrize(("day", "kind"), [
-    (date(2026, 9, 30), "working"),
-    (date(2026, 10, 1), "holiday"),  # 国庆节
-    (date(2026, 10, 3), "holiday"),  # a Saturday inside the holiday
-    (date(2026, 10, 10), "swapped"),  # Saturday worked (调休)
-    (date(2026, 9, 20), "swapped"),  # Sunday worked
-    (date(2026, 10, 11), "weekend"),
-    (date(2026, 2, 14), "swapped"),  # 春节调休
-    (date(2026, 2, 17), "holiday"),
-    (date(2026, 2, 28), "swapped"),
-])
+@pytest.mark.parametrize(
+    ("day", "kind"),
+    [
+        (date(2026, 9, 30), "working"),
+        (date(2026, 10, 1), "holiday"),  # 国庆节
+        (date(2026, 10, 3), "holiday"),  # a Saturday inside the holiday
+        (date(2026, 10, 10), "swapped"),  # Saturday worked (调休)
+        (date(2026, 9, 20), "swapped"),  # Sunday worked
+        (date(2026, 10, 11), "weekend"),
+        (date(2026, 2, 14), "swapped"),  # 春节调休
+        (date(2026, 2, 17), "holiday"),
+        (date(2026, 2, 28), "swapped"),
+    ],
+)
 def test_official_days(cal, day, kind):
     assert cal.kind_of(day) == kind
 
@@ -68,8 +71,9 @@ def test_site_overrides_win_over_the_official_calendar(config):
 def test_override_file_relative_to_the_site_file_and_uncovered_years(tmp_path):
     site = tmp_path / "site.yaml"
     site.write_text(MINI.read_text(encoding="utf-8") + "calendar: {override_file: days.yaml}\n", encoding="utf-8")
-    (tmp_path / "days.yaml").write_text("# 2027 年放假安排（示例）\nholidays: [2027-01-01]\nworking_days: [2027-01-02]\n",
-                                        encoding="utf-8")
+    (tmp_path / "days.yaml").write_text(
+        "# 2027 年放假安排（示例）\nholidays: [2027-01-01]\nworking_days: [2027-01-02]\n", encoding="utf-8"
+    )
     cfg = load_site_config(site, env={})
     cal = WorkCalendar.from_config(cfg)
     assert not cal.covers(2027) and cal.covers(2026)
@@ -78,11 +82,14 @@ def test_override_file_relative_to_the_site_file_and_uncovered_years(tmp_path):
     assert cal.uncovered_years == {2027}
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("holidays: [2026-13-01]\n", "not a date"),
-    ("holiday: []\n", "only the keys"),
-    ("holidays: [yesterday]\n", "not a date"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("holidays: [2026-13-01]\n", "not a date"),
+        ("holiday: []\n", "only the keys"),
+        ("holidays: [yesterday]\n", "not a date"),
+    ],
+)
 def test_bad_override_files_are_named(tmp_path, text, words):
     f = tmp_path / "days.yaml"
     f.write_text(text, encoding="utf-8")

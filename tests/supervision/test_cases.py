@@ -56,8 +56,16 @@ def _open(d, kind: str) -> str:
 
 
 def _step(d, case_id: str, action: str, satisfied=None, **kw):
-    return d.run(CaseAction(case_id, action, f"{action} 的记录", to="县不动产登记中心" if action == "handover" else None,
-                            satisfied=satisfied if action != "revisit" or satisfied is not None else True, **kw))
+    return d.run(
+        CaseAction(
+            case_id,
+            action,
+            f"{action} 的记录",
+            to="县不动产登记中心" if action == "handover" else None,
+            satisfied=satisfied if action != "revisit" or satisfied is not None else True,
+            **kw,
+        )
+    )
 
 
 CELLS = [(kind, state, action) for kind, paths in PATHS.items() for state in paths for action in TRANSITIONS[kind]]
@@ -164,7 +172,9 @@ def test_complaint_links_a_ticket_and_the_case_view_shows_the_history(make_day):
     d.open("W2")
     t = d.issue("bdc-transfer")
     d.serve("W2")
-    case = d.run(OpenComplaint("过户要求提供的材料与指南不符", "办不成事", ticket_id=t["id"], by="supervisor-1"))["case"]
+    case = d.run(OpenComplaint("过户要求提供的材料与指南不符", "办不成事", ticket_id=t["id"], by="supervisor-1"))[
+        "case"
+    ]
     assert (case["counter_id"], case["service_id"], case["queue_id"]) == ("W2", "bdc-transfer", "BDC")
     assert case["state"] == "accepted" and case["next_steps"] == ["handover"]
     assert case["deadline"] == "2026-12-05T00:00:00+08:00"  # 5 working days from Fri 27 Nov: Mon 30 … Fri 4 Dec
@@ -185,16 +195,20 @@ def test_case_ids_are_daily_sequences_and_survive_replay(make_day, config):
     assert ids == ["TS-20261127-001", "TS-20261127-002", "TS-20261127-003"]
     again = HallEngine(config)
     again.replay(d.events)
-    assert {k: (c.state, c.deadline) for k, c in again.cases.items()} == \
-           {k: (c.state, c.deadline) for k, c in d.e.cases.items()}
+    assert {k: (c.state, c.deadline) for k, c in again.cases.items()} == {
+        k: (c.state, c.deadline) for k, c in d.e.cases.items()
+    }
     assert again.execute(OpenComplaint("诉求3"), d.now).reply["case"]["id"] == "TS-20261127-004"
 
 
-@pytest.mark.parametrize(("kind", "opened", "deadline"), [
-    ("complex_question", (2026, 10, 9, 15, 0), "2026-10-13T00:00:00+08:00"),  # Sat 10 Oct worked, then Mon 12
-    ("complaint", (2026, 9, 30, 11, 0), "2026-10-14T00:00:00+08:00"),  # 8, 9, 10 (Sat), 12, 13 Oct
-    ("bad_rating", (2026, 9, 29, 10, 0), "2026-10-27T00:00:00+08:00"),  # 15: 30 Sep, 8–10, 12–16, 19–23, 26 Oct
-])
+@pytest.mark.parametrize(
+    ("kind", "opened", "deadline"),
+    [
+        ("complex_question", (2026, 10, 9, 15, 0), "2026-10-13T00:00:00+08:00"),  # Sat 10 Oct worked, then Mon 12
+        ("complaint", (2026, 9, 30, 11, 0), "2026-10-14T00:00:00+08:00"),  # 8, 9, 10 (Sat), 12, 13 Oct
+        ("bad_rating", (2026, 9, 29, 10, 0), "2026-10-27T00:00:00+08:00"),  # 15: 30 Sep, 8–10, 12–16, 19–23, 26 Oct
+    ],
+)
 def test_each_kind_is_due_across_national_day_and_a_swapped_saturday(make_day, kind, opened, deadline):
     d = make_day(at(*opened))
     case = d.e.cases[_open(d, kind)]

@@ -59,5 +59,10 @@ def test_a_new_day_starts_at_zero_and_a_late_default_rating_counts_for_its_ticke
     assert day_ratings(d.e, d.now) == {"day": "2026-11-29", "good": 0, "bad": 0, "rated": 0, "finished": 0}
     assert d.run(ApplyDefaultRatings((unrated["id"],)))["defaulted"] == 1  # 默认满意: Friday's ticket, Friday's figure
     assert day_ratings(d.e, d.now)["rated"] == 0
-    assert day_ratings(d.e, at(2026, 11, 27, 17, 0)) == {"day": "2026-11-27", "good": 1, "bad": 0, "rated": 1,
-                                                         "finished": 1}
+    assert day_ratings(d.e, at(2026, 11, 27, 17, 0)) == {
+        "day": "2026-11-27",
+        "good": 1,
+        "bad": 0,
+        "rated": 1,
+        "finished": 1,
+    }

@@ -202,8 +202,13 @@ def test_bad_rating_case_due_after_15_working_days_with_warning_day(make_day):
     d.to(at(2026, 10, 27, 0, 0))
     a = d.active("case_due")
     assert a.severity == "red" and case.overdue(d.now)
-    for action, note, kw in [("verify", "属实", {}), ("rectify", "批评教育", {}), ("reply", "已致歉", {}),
-                             ("revisit", "满意", {"satisfied": True}), ("close", "办结", {})]:
+    for action, note, kw in [
+        ("verify", "属实", {}),
+        ("rectify", "批评教育", {}),
+        ("reply", "已致歉", {}),
+        ("revisit", "满意", {"satisfied": True}),
+        ("close", "办结", {}),
+    ]:
         d.run(CaseAction(case_id, action, note, **kw))
     d.tick()
     assert a.cleared_at is not None and case.state == "closed" and case.overdue(d.now)  # closed late
@@ -252,10 +257,13 @@ def test_replay_rebuilds_the_same_alerts_and_the_monitor_stays_quiet(make_day, c
     again = HallEngine(config)
     again.replay(d.events)
     assert again.monitor_alerts == d.e.monitor_alerts
-    assert {k: (a.severity, a.cleared_at, a.acked_at) for k, a in again.alerts.items()} == \
-           {k: (a.severity, a.cleared_at, a.acked_at) for k, a in d.e.alerts.items()}
+    assert {k: (a.severity, a.cleared_at, a.acked_at) for k, a in again.alerts.items()} == {
+        k: (a.severity, a.cleared_at, a.acked_at) for k, a in d.e.alerts.items()
+    }
     assert Monitor()(again, d.now) == []
     with pytest.raises(Rejected):  # the engine itself refuses a second alert for the same (rule, subject)
         from queue_broker.engine.commands import RaiseAlert
-        again.execute(RaiseAlert("x", "wait_over_sla", "yellow", "dup", {"rule": "wait_over_sla", "subject": "ZH"}),
-                      d.now)
+
+        again.execute(
+            RaiseAlert("x", "wait_over_sla", "yellow", "dup", {"rule": "wait_over_sla", "subject": "ZH"}), d.now
+        )

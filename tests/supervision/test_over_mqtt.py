@@ -31,8 +31,9 @@ def test_device_fault_alert_acknowledged_and_cleared(mqtt_hall, recorder):
     kiosk = HallLink(hall.url, hall.site, "kiosk-1", "kiosk").start()
     assert kiosk.wait_connected(5)
     try:
-        kiosk.publish_device_health("printer", DeviceHealth(kind="printer", ok=False, state="fault", message="缺纸",
-                                                            at=clock()))
+        kiosk.publish_device_health(
+            "printer", DeviceHealth(kind="printer", ok=False, state="fault", message="缺纸", at=clock())
+        )
         engine = lambda: hall.service.engine  # noqa: E731 - the service may rebuild it
         _until(lambda: ("kiosk-1", "printer") in engine().devices)
         clock.advance(minutes=10)
@@ -47,8 +48,9 @@ def test_device_fault_alert_acknowledged_and_cleared(mqtt_hall, recorder):
         clock.advance(minutes=20)
         red = recorder.wait_for("/event/alert", lambda b: b.get("state") == "escalated")
         assert red["severity"] == "red" and red["id"] == alert["id"]
-        kiosk.publish_device_health("printer", DeviceHealth(kind="printer", ok=True, state="ready", message="",
-                                                            at=clock()))
+        kiosk.publish_device_health(
+            "printer", DeviceHealth(kind="printer", ok=True, state="ready", message="", at=clock())
+        )
         cleared = recorder.wait_for("/event/alert", lambda b: b.get("state") == "cleared")
         assert cleared["id"] == alert["id"] and cleared["severity"] == "info"
         # stored: a restart rebuilds the same alert, and the retained health is not recorded twice
@@ -64,7 +66,11 @@ def test_device_fault_alert_acknowledged_and_cleared(mqtt_hall, recorder):
 
 def test_closed_loops_over_mqtt(mqtt_hall, recorder):
     hall = mqtt_hall
-    kiosk, desk, sup = hall.node("kiosk-1", "kiosk"), hall.node("counter-W1", "counter"), hall.node("sup-1", "supervisor")
+    kiosk, desk, sup = (
+        hall.node("kiosk-1", "kiosk"),
+        hall.node("counter-W1", "counter"),
+        hall.node("sup-1", "supervisor"),
+    )
     desk.counter("W1", "open", operator_id="demo", pin="123456")
     # a bad rating opens a rectification case; the counter appeals, the supervisor rejects, the loop closes
     t = kiosk.issue()["ticket"]
@@ -86,14 +92,26 @@ def test_closed_loops_over_mqtt(mqtt_hall, recorder):
     for action, extra in [("rectify", {}), ("reply", {}), ("revisit", {"satisfied": True}), ("close", {})]:
         r = sup.send(sup.t.supervisor_cmd("case"), case_id=case_id, action=action, note=f"{action}记录", **extra)
         assert r["ok"], r
-    assert r["case"]["state"] == "closed" and [h["action"] for h in r["case"]["history"]] == \
-        ["open", "appeal", "appeal-reject", "rectify", "reply", "revisit", "close"]
+    assert r["case"]["state"] == "closed" and [h["action"] for h in r["case"]["history"]] == [
+        "open",
+        "appeal",
+        "appeal-reject",
+        "rectify",
+        "reply",
+        "revisit",
+        "close",
+    ]
     recorder.wait_for("/event/case", lambda b: b["case_id"] == case_id and b["state"] == "closed")
     # 有诉即办: a complaint, handed over, with the same history view
     c = sup.send(sup.t.supervisor_cmd("complaint"), summary="跑了三次没办成", category="办不成事", ticket_id=t["id"])
     assert c["case"]["state"] == "accepted" and c["case"]["counter_id"] == "W1"
-    h = sup.send(sup.t.supervisor_cmd("case"), case_id=c["case"]["id"], action="handover", note="转综合窗口",
-                 to="县行政审批服务中心")
+    h = sup.send(
+        sup.t.supervisor_cmd("case"),
+        case_id=c["case"]["id"],
+        action="handover",
+        note="转综合窗口",
+        to="县行政审批服务中心",
+    )
     assert h["case"]["handler"] == "县行政审批服务中心"
     listed = sup.send(sup.t.supervisor_cmd("case"), action="list")
     assert [x["id"] for x in listed["cases"]] == [c["case"]["id"]]
@@ -105,8 +123,9 @@ def test_closed_loops_over_mqtt(mqtt_hall, recorder):
     assert q["case"]["deadline"] == "2026-12-02T00:00:00+08:00"  # 2 working days: Mon 30 Nov, Tue 1 Dec
     a = desk.send(desk.t.counter_cmd("W1", "case"), case_id=q["case"]["id"], action="answer", note="已电话告知可办理")
     assert a["case"]["state"] == "answered"
-    assert sup.send(sup.t.supervisor_cmd("case"), action="view", case_id="TS-19990101-001")["error"]["code"] == \
-        "not_found"
+    assert (
+        sup.send(sup.t.supervisor_cmd("case"), action="view", case_id="TS-19990101-001")["error"]["code"] == "not_found"
+    )
 
 
 def test_metrics_endpoint_is_scraped(mqtt_hall):

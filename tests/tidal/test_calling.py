@@ -20,9 +20,19 @@ STATS = {"A": QueueStats(300.0), "B": QueueStats(300.0)}
 def waiting(queue: str, n: int, first_waited_min: float) -> list[TicketRec]:
     """`n` tickets of `queue`, the first issued `first_waited_min` ago, then one a second."""
     t0 = NOW - timedelta(minutes=first_waited_min)
-    return [TicketRec(id=f"{queue}{i}", number=f"{queue}{i:03d}", queue_id=queue, service_id=queue,
-                      channel="walk_in", priority=NORMAL, issued_at=t0 + timedelta(seconds=i), day=NOW.date())
-            for i in range(n)]
+    return [
+        TicketRec(
+            id=f"{queue}{i}",
+            number=f"{queue}{i:03d}",
+            queue_id=queue,
+            service_id=queue,
+            channel="walk_in",
+            priority=NORMAL,
+            issued_at=t0 + timedelta(seconds=i),
+            day=NOW.date(),
+        )
+        for i in range(n)
+    ]
 
 
 def call(tickets: list[TicketRec], loads: dict[str, QueueLoad] | None) -> TicketRec:
@@ -100,8 +110,9 @@ def test_the_rebalancers_lookahead_plays_a_tidal_counter_by_the_same_rule():
         p = picture(board(hall.engine, at), {"A": 20.0, "B": 20.0}, {}, [], 35.0)
         k = p.counter_ids.index("T1")
         assert p.by_need[k] and not p.by_need[p.counter_ids.index("A1")]
-        chosen = by_need(0.0, p.sets[k], p.tickets, [0] * len(p.tickets), p.service, p.sla,
-                         shares(p.sets, len(p.tickets)))
+        chosen = by_need(
+            0.0, p.sets[k], p.tickets, [0] * len(p.tickets), p.service, p.sla, shares(p.sets, len(p.tickets))
+        )
         assert p.queue_ids[chosen] == expected
         ticket = hall.run(CounterCommand("T1", "call-next"), at).reply["ticket"]
         assert ticket["queue_id"] == expected
@@ -131,8 +142,10 @@ def test_the_supervisor_is_told_why_a_tidal_counter_called_from_that_queue():
     reason = hall.engine.counter_view(hall.engine.counters["T1"])["call_reason"]
     assert reason == "按需叫号：社保该号已等21分钟，已超过20分钟时限，优先叫"
     # the field is part of the published state, and a reader of the contract parses it
-    body = json.dumps({"at": T0.isoformat(), "counters": [hall.engine.counter_view(hall.engine.counters[c])
-                                                          for c in ("A1", "T1")]}, ensure_ascii=False)
+    body = json.dumps(
+        {"at": T0.isoformat(), "counters": [hall.engine.counter_view(hall.engine.counters[c]) for c in ("A1", "T1")]},
+        ensure_ascii=False,
+    )
     assert [c.call_reason for c in parse(CountersState, body.encode()).counters] == [None, reason]
     hall.run(FinishTicket("T1", "done"), T0 + timedelta(minutes=25))
     assert hall.engine.counter_view(hall.engine.counters["T1"])["call_reason"] is None

@@ -38,8 +38,15 @@ COUNTER_DEVICES = [
 # test-sized windows: the call screen keeps its 1080p panel, the others the usual tablet
 # (the notice line scrolls at 5 frames a second here, not 20: every frame is a full software-GL
 # redraw of 1080p on a shared 2-core test machine)
-DISPLAY_SCREEN = {"width": 1920, "height": 1080, "diagonal_in": 55, "fullscreen": False, "flash_s": 3,
-                  "marquee_fps": 5, "notices": ["午间 12:00–14:00 窗口暂停服务，自助区 24 小时开放"]}
+DISPLAY_SCREEN = {
+    "width": 1920,
+    "height": 1080,
+    "diagonal_in": 55,
+    "fullscreen": False,
+    "flash_s": 3,
+    "marquee_fps": 5,
+    "notices": ["午间 12:00–14:00 窗口暂停服务，自助区 24 小时开放"],
+}
 COUNTER_SCREEN = {"width": 1280, "height": 800, "diagonal_in": 13.3, "request_timeout_s": 3}
 SUPERVISOR_SCREEN = {"width": 1280, "height": 800, "diagonal_in": 10.1, "request_timeout_s": 3}
 
@@ -49,9 +56,16 @@ _n = itertools.count()
 HOLDER = {"id_number": "411325199001011230", "name": "张三丰"}
 
 
-def write_site(tmp: Path, site_id: str, *, extra_counters: list[dict] | None = None,
-               display: dict | None = None, counter: dict | None = None, supervisor: dict | None = None,
-               rebalancer: bool = False) -> Path:
+def write_site(
+    tmp: Path,
+    site_id: str,
+    *,
+    extra_counters: list[dict] | None = None,
+    display: dict | None = None,
+    counter: dict | None = None,
+    supervisor: dict | None = None,
+    rebalancer: bool = False,
+) -> Path:
     """The mini test hall, with this test's site id and the screen nodes."""
     data = yaml.safe_load(MINI.read_text(encoding="utf-8"))
     data["site"]["id"] = site_id
@@ -62,8 +76,13 @@ def write_site(tmp: Path, site_id: str, *, extra_counters: list[dict] | None = N
     nodes = [n for n in data["nodes"] if n["id"] not in ("counter-W1",)]
     nodes += [
         {"id": "display-1", "role": "display", "zone": "main", "screen": {**DISPLAY_SCREEN, **(display or {})}},
-        {"id": "counter-W1", "role": "counter", "counter_id": "W1", "devices": copy.deepcopy(COUNTER_DEVICES),
-         "screen": {**COUNTER_SCREEN, **(counter or {})}},
+        {
+            "id": "counter-W1",
+            "role": "counter",
+            "counter_id": "W1",
+            "devices": copy.deepcopy(COUNTER_DEVICES),
+            "screen": {**COUNTER_SCREEN, **(counter or {})},
+        },
         {"id": "supervisor-1", "role": "supervisor", "screen": {**SUPERVISOR_SCREEN, **(supervisor or {})}},
     ]
     data["nodes"] = nodes
@@ -75,9 +94,17 @@ def write_site(tmp: Path, site_id: str, *, extra_counters: list[dict] | None = N
 class Broker:
     """The real queue broker in this process. `published` notes when each event left it (wall time)."""
 
-    def __init__(self, site_path: Path, url: str, data_dir: Path, tick_tasks: list | None = None,
-                 tick_interval_s: float = 1.0, clock=None, production_tasks: bool = False,
-                 env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        site_path: Path,
+        url: str,
+        data_dir: Path,
+        tick_tasks: list | None = None,
+        tick_interval_s: float = 1.0,
+        clock=None,
+        production_tasks: bool = False,
+        env: dict[str, str] | None = None,
+    ):
         cfg = load_site_config(site_path, env={"HALL_MQTT_URL": url, "HALL_DATA_DIR": str(data_dir)})
         self.config = cfg
         kwargs = {"clock": clock} if clock is not None else {}
@@ -128,8 +155,13 @@ class Node:
         return self.link.request(topic, payload, timeout)
 
     def issue(self, service: str = "zh-general", **kw) -> dict:
-        reply = self.send(self.t.ticket_issue(), kiosk_id=self.link.node_id, service_id=service,
-                          channel=kw.pop("channel", "walk_in"), **kw)
+        reply = self.send(
+            self.t.ticket_issue(),
+            kiosk_id=self.link.node_id,
+            service_id=service,
+            channel=kw.pop("channel", "walk_in"),
+            **kw,
+        )
         assert reply["ok"], reply
         return reply["ticket"]
 
@@ -162,8 +194,17 @@ class ScreenProcess(RemoteApp):
     error = ScreenError
     connect_timeout = 40.0
 
-    def __init__(self, app: str, site_path: Path, node: str, mqtt_url: str, workdir: Path, *,
-                 window: str | None = None, env: dict | None = None):
+    def __init__(
+        self,
+        app: str,
+        site_path: Path,
+        node: str,
+        mqtt_url: str,
+        workdir: Path,
+        *,
+        window: str | None = None,
+        env: dict | None = None,
+    ):
         self.app = app
         args = ["--config", str(site_path), "--node", node, "--windowed"] + (["--window", window] if window else [])
         super().__init__(app, f"kiosk_app.{app}", args, mqtt_url, workdir, env=env)
@@ -192,4 +233,3 @@ def log_in_supervisor(sup: ScreenProcess, supervisor: str = "super", pin: str = 
     sup.type("login.pin", pin)
     sup.tap("login.submit")
     return sup.wait_for(lambda s: s["screen"] == "hall", 10, "logged in")
-

@@ -41,8 +41,9 @@ def test_call_screen_survives_a_mosquitto_restart(own_mosquitto, site_id, tmp_pa
         assert boss.link.wait_connected(20)
         st = cs.wait_for(lambda s: s["online"] and not s["banner"], 30, "reconnected, banner gone")
         kiosk.issue("sb-card")  # a change while the screen is back: the queue table follows
-        st = cs.wait_for(lambda s: any(r["id"] == "SB" and r["waiting"] == 1 for r in s["queue_rows"]), 15,
-                         "state after the restart")
+        st = cs.wait_for(
+            lambda s: any(r["id"] == "SB" and r["waiting"] == 1 for r in s["queue_rows"]), 15, "state after the restart"
+        )
         assert {r["id"] for r in st["queue_rows"]} == {"ZH", "BDC", "SB"}
         boss.send(boss.t.counter_cmd("W1", "call-next"), timeout=10)
         st = cs.wait_for(lambda s: s["hero_number"] == "A002", 10, "a call after the restart")

@@ -44,14 +44,26 @@ def _latencies(broker: Broker, screen: ScreenProcess) -> list[dict]:
     for c in screen.state()["metrics"]["calls"]:
         # the same number may be called twice (transferred, then called at another window): the
         # latest publish of it before the screen received it
-        sent = max((t for t, d in published if (d["number"], d["recall"]) == (c["number"], c["recall"])
-                    and t <= c["rx"] + 0.005), default=None)
+        sent = max(
+            (
+                t
+                for t, d in published
+                if (d["number"], d["recall"]) == (c["number"], c["recall"]) and t <= c["rx"] + 0.005
+            ),
+            default=None,
+        )
         if sent is None or c["shown"] is None:
             out.append({"number": c["number"], "recall": c["recall"], "shown_ms": None})
             continue
-        out.append({"number": c["number"], "recall": c["recall"], "received_ms": round((c["rx"] - sent) * 1000, 1),
-                    "applied_ms": round((c["applied"] - sent) * 1000, 1),
-                    "shown_ms": round((c["shown"] - sent) * 1000, 1)})
+        out.append(
+            {
+                "number": c["number"],
+                "recall": c["recall"],
+                "received_ms": round((c["rx"] - sent) * 1000, 1),
+                "applied_ms": round((c["applied"] - sent) * 1000, 1),
+                "shown_ms": round((c["shown"] - sent) * 1000, 1),
+            }
+        )
     return out
 
 
@@ -68,8 +80,11 @@ def test_counter_serves_and_the_call_screen_follows(hall, mosquitto, site_id, tm
         cs.connect()
         ct.connect()
         cs.wait_for(lambda s: s["online"] and s["has_state"], 30, "the call screen's first state")
-        ct.wait_for(lambda s: s["online"] and s["devices"].get("printer", {}).get("state") == "ready", 30,
-                    "the counter terminal and its devices")
+        ct.wait_for(
+            lambda s: s["online"] and s["devices"].get("printer", {}).get("state") == "ready",
+            30,
+            "the counter terminal and its devices",
+        )
 
         # ---- login: a wrong PIN is refused, then operator id typed and PIN tapped on the keypad
         ct.type("login.operator", "demo")
@@ -92,7 +107,9 @@ def test_counter_serves_and_the_call_screen_follows(hall, mosquitto, site_id, tm
         assert st["ticket"]["number"] == "A001" and st["ticket"]["holder_name"] == "张**"
         counter_text = ct.screen_text()
         assert HOLDER["name"] not in counter_text and HOLDER["id_number"][-4:] not in counter_text
-        cs.wait_for(lambda s: s["hero_number"] == "A001" and s["hero_window"] == "1号窗口", 5, "A001 on the call screen")
+        cs.wait_for(
+            lambda s: s["hero_number"] == "A001" and s["hero_window"] == "1号窗口", 5, "A001 on the call screen"
+        )
 
         # ---- recall (button): the same number again, marked as a recall
         ct.tap("desk.recall")
@@ -126,8 +143,11 @@ def test_counter_serves_and_the_call_screen_follows(hall, mosquitto, site_id, tm
         ct.tap("materials.0")
         ct.screenshot("counter-incomplete")
         ct.tap("materials.confirm")
-        st = ct.wait_for(lambda s: s["screen"] == "rating" and s["notice_phase"] == "printed", 10,
-                         "finished incomplete, notice printed")
+        st = ct.wait_for(
+            lambda s: s["screen"] == "rating" and s["notice_phase"] == "printed",
+            10,
+            "finished incomplete, notice printed",
+        )
         done = _ticket(broker, "A002")
         assert (done.state, done.outcome, done.missing_materials) == ("done", "incomplete", ["居民身份证"])
         ret = next(t for t in broker.engine.tickets.values() if t.return_of == done.id)
@@ -166,8 +186,9 @@ def test_counter_serves_and_the_call_screen_follows(hall, mosquitto, site_id, tm
 
         # ---- the call screen: a window change by the supervisor, a notice, then the screenshot
         boss.send(boss.t.counter_cmd("T1", "open"), operator_id="demo", pin="123456")
-        assert boss.send(boss.t.supervisor_cmd("assign"), counter_id="T1", queue_ids=["SB"], mode="tidal",
-                         locked=False)["ok"]
+        assert boss.send(
+            boss.t.supervisor_cmd("assign"), counter_id="T1", queue_ids=["SB"], mode="tidal", locked=False
+        )["ok"]
         boss.send(boss.t.supervisor_cmd("notice"), text="今日下午不动产登记窗口延时服务至 18:00")
         boss.send(boss.t.counter_cmd("T1", "call-next"))
         cs.wait_text("12号窗口 现办理 社保")
@@ -181,8 +202,9 @@ def test_counter_serves_and_the_call_screen_follows(hall, mosquitto, site_id, tm
         lat = _latencies(broker, cs)
         shown = [x["shown_ms"] for x in lat if x["shown_ms"] is not None]
         print("\nCALL-TO-SCREEN (ms from the broker's publish to the frame):", json.dumps(lat, ensure_ascii=False))
-        print(f"CALL-TO-SCREEN summary: n={len(shown)} median={statistics.median(shown):.0f} ms "
-              f"max={max(shown):.0f} ms")
+        print(
+            f"CALL-TO-SCREEN summary: n={len(shown)} median={statistics.median(shown):.0f} ms max={max(shown):.0f} ms"
+        )
         (tmp_path / "latency.json").write_text(json.dumps(lat))
         assert len(shown) == len(lat) >= 5, lat
         assert max(shown) < LATENCY_LIMIT_MS, lat
@@ -210,4 +232,3 @@ def test_call_screen_portrait(hall, mosquitto, tmp_path):
         cs.screenshot("callscreen-portrait")
     finally:
         cs.close()
-

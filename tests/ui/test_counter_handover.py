@@ -40,8 +40,9 @@ def _login_and_call(ct: ScreenProcess) -> dict:
 
 
 def test_counter_hands_the_citizen_over_and_is_free(mosquitto, site_id, tmp_path):
-    site, broker, kiosk = _hall(tmp_path, site_id, mosquitto.url, {"handover_sites": [COUNTY, CITY]},
-                                {"HALL_HANDOVER_SITES": COUNTY["site"]})
+    site, broker, kiosk = _hall(
+        tmp_path, site_id, mosquitto.url, {"handover_sites": [COUNTY, CITY]}, {"HALL_HANDOVER_SITES": COUNTY["site"]}
+    )
     ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "ct")
     try:
         a001 = kiosk.issue("zh-general", holder=HOLDER)
@@ -94,9 +95,15 @@ def test_counter_hands_the_citizen_over_and_is_free(mosquitto, site_id, tmp_path
         # as the county's broker does, on the topic the county link brings into this hall
         county = Node(mosquitto.url, COUNTY["site"], "county-broker", "broker")
         reply_topic = county.t.handover(site_id, "reply")
-        county.link.publish(reply_topic, {"handover_id": sent[0]["handover_id"], "state": "accepted",
-                                          "at": "2026-03-02T10:00:00+08:00",
-                                          "ticket": {"id": "cty-1", "number": "B007", "queue_id": "ZH"}})
+        county.link.publish(
+            reply_topic,
+            {
+                "handover_id": sent[0]["handover_id"],
+                "state": "accepted",
+                "at": "2026-03-02T10:00:00+08:00",
+                "ticket": {"id": "cty-1", "number": "B007", "queue_id": "ZH"},
+            },
+        )
         st = ct.wait_for(lambda s: "受理" in s["message"], 10, "the county's acceptance on the message line")
         assert (st["message"], st["message_kind"]) == ("A001 已由县政务服务中心受理，对方号码B007", "info")
         assert broker.engine.handovers_out[sent[0]["handover_id"]].state == "accepted"
@@ -109,13 +116,20 @@ def test_counter_hands_the_citizen_over_and_is_free(mosquitto, site_id, tmp_path
         ct.wait_for(lambda s: s["screen"] == "desk" and not s["ticket"], 10, "A002 handed over")
         second = [d for _, d in broker.events("handover") if d["number"] == "A002"]
         assert [(d["state"], d["counter_id"]) for d in second] == [("sent", "W1")]
-        county.link.publish(reply_topic, {"handover_id": second[0]["handover_id"], "state": "refused",
-                                          "at": "2026-03-02T10:05:00+08:00",
-                                          "error": {"code": "full", "message": "综合受理今日号已取完"}})
+        county.link.publish(
+            reply_topic,
+            {
+                "handover_id": second[0]["handover_id"],
+                "state": "refused",
+                "at": "2026-03-02T10:05:00+08:00",
+                "error": {"code": "full", "message": "综合受理今日号已取完"},
+            },
+        )
         st = ct.wait_for(lambda s: s["message_kind"] == "alert", 10, "the county's refusal on the message line")
         assert st["message"] == "A002 未被县政务服务中心受理：对方该队列今日已满；可重新转交或在本厅办理", st["message"]
-        assert [(d["state"], d["counter_id"], d.get("code")) for _, d in broker.events("handover")
-                if d["number"] == "A002"] == [("sent", "W1", None), ("refused", "W1", "full")]
+        assert [
+            (d["state"], d["counter_id"], d.get("code")) for _, d in broker.events("handover") if d["number"] == "A002"
+        ] == [("sent", "W1", None), ("refused", "W1", "full")]
         assert ct.state()["ui_errors"] == 0
         county.stop()
     finally:

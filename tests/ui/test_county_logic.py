@@ -19,8 +19,21 @@ T0 = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
 
 
 def queues(at, *rows):
-    return {"at": at, "queues": [{"id": qid, "name": qid, "prefix": "A", "waiting": w, "longest_wait_s": lw,
-                                  "estimated_wait_s": 0, "counter_ids": []} for qid, w, lw in rows]}
+    return {
+        "at": at,
+        "queues": [
+            {
+                "id": qid,
+                "name": qid,
+                "prefix": "A",
+                "waiting": w,
+                "longest_wait_s": lw,
+                "estimated_wait_s": 0,
+                "counter_ids": [],
+            }
+            for qid, w, lw in rows
+        ],
+    }
 
 
 def status(at, online, role="broker"):
@@ -28,8 +41,17 @@ def status(at, online, role="broker"):
 
 
 def alert(at, aid, severity="yellow", state=None, **kw):
-    return {"at": at, "id": aid, "kind": "wait_over_sla", "severity": severity, "message": "m", "rule": "wait_over_sla",
-            "subject": "ZH", "state": state, **kw}
+    return {
+        "at": at,
+        "id": aid,
+        "kind": "wait_over_sla",
+        "severity": severity,
+        "message": "m",
+        "rule": "wait_over_sla",
+        "subject": "ZH",
+        "state": state,
+        **kw,
+    }
 
 
 def test_figures_of_one_hall():
@@ -38,10 +60,18 @@ def test_figures_of_one_hall():
     m.node_status("town-a", "broker", status(T0, True))
     m.node_status("town-a", "kiosk-1", status(T0, False, "kiosk"))  # a kiosk offline: a fault
     m.node_status("town-a", "supervisor-1", status(T0, False, "supervisor"))  # a tablet off: not a fault
-    m.device("town-a", "counter-c01", "printer", {"kind": "printer", "ok": False, "state": "fault", "message": "缺纸",
-                                                   "at": T0})
-    m.device("town-a", "counter-c02", "printer", {"kind": "printer", "ok": False, "state": "degraded",
-                                                   "message": "纸将尽", "at": T0})  # degraded is not a fault
+    m.device(
+        "town-a",
+        "counter-c01",
+        "printer",
+        {"kind": "printer", "ok": False, "state": "fault", "message": "缺纸", "at": T0},
+    )
+    m.device(
+        "town-a",
+        "counter-c02",
+        "printer",
+        {"kind": "printer", "ok": False, "state": "degraded", "message": "纸将尽", "at": T0},
+    )  # degraded is not a fault
     m.device("town-a", "kiosk-2", "help", {"kind": "help", "ok": False, "state": "degraded", "message": "", "at": T0})
     m.event("town-a", "alert", alert(T0, "al-1", "red"))
     m.event("town-a", "alert", alert(T0, "al-2", "yellow"))
@@ -49,8 +79,18 @@ def test_figures_of_one_hall():
     m.event("town-a", "alert", alert(T0 + timedelta(seconds=5), "al-3", "yellow", "acked"))
     m.event("town-a", "alert", {**alert(T0, "rec-1"), "recommendation_id": "rec-1", "state": None})
     for i in range(4):
-        m.event("town-a", "finished", {"at": T0, "ticket_id": f"t{i}", "number": f"A{i}", "queue_id": "ZH",
-                                       "counter_id": "C1", "outcome": "done"})
+        m.event(
+            "town-a",
+            "finished",
+            {
+                "at": T0,
+                "ticket_id": f"t{i}",
+                "number": f"A{i}",
+                "queue_id": "ZH",
+                "counter_id": "C1",
+                "outcome": "done",
+            },
+        )
     m.event("town-a", "case", {"at": T0, "case_id": "CP-1", "kind": "bad_rating", "state": "opened", "action": "open"})
     row = m.row("town-a", T0 + timedelta(seconds=5))
     assert (row.link, row.age_s, row.waiting, row.longest_wait_s) == ("online", 5.0, 5, 900)
@@ -94,8 +134,19 @@ def test_newest_state_by_at_wins_and_events_are_ordered_and_deduplicated():
     assert m.queues("a", queues(T0 + timedelta(seconds=10), ("ZH", 1, 10)))
     assert not m.queues("a", queues(T0, ("ZH", 7, 700)))  # re-sent late: older than what is shown
     assert m.row("a", T0 + timedelta(seconds=11)).waiting == 1
-    called = [{"at": T0 + timedelta(seconds=s), "ticket_id": f"t{s}", "number": f"A{s}", "queue_id": "ZH",
-               "counter_id": "C1", "counter_number": 1, "counter_name": "1", "recall": 0} for s in (3, 1, 2)]
+    called = [
+        {
+            "at": T0 + timedelta(seconds=s),
+            "ticket_id": f"t{s}",
+            "number": f"A{s}",
+            "queue_id": "ZH",
+            "counter_id": "C1",
+            "counter_number": 1,
+            "counter_name": "1",
+            "recall": 0,
+        }
+        for s in (3, 1, 2)
+    ]
     for ev in called:
         assert m.event("a", "called", ev)
     assert not m.event("a", "called", called[0])  # QoS 1 duplicate
@@ -112,8 +163,17 @@ def test_bad_ratings_annulled_and_counted_per_local_day():
     m.queues("a", queues(T0, ("ZH", 0, 0)))
     for cid in ("CP-1", "CP-2"):
         m.event("a", "case", {"at": T0, "case_id": cid, "kind": "bad_rating", "state": "opened", "action": "open"})
-    m.event("a", "case", {"at": T0 + timedelta(minutes=5), "case_id": "CP-2", "kind": "bad_rating",
-                          "state": "annulled", "action": "appeal-accept"})
+    m.event(
+        "a",
+        "case",
+        {
+            "at": T0 + timedelta(minutes=5),
+            "case_id": "CP-2",
+            "kind": "bad_rating",
+            "state": "annulled",
+            "action": "appeal-accept",
+        },
+    )
     m.event("a", "case", {"at": T0, "case_id": "TS-1", "kind": "complaint", "state": "accepted", "action": "open"})
     assert m.row("a", T0 + timedelta(minutes=6)).bad_ratings_today == 1
     assert m.row("a", T0 + timedelta(days=1)).bad_ratings_today == 0  # a new day
@@ -128,10 +188,25 @@ def test_satisfaction_rate_from_the_hall_s_day_counts_and_the_fallback_for_older
         state = {**queues(T0.isoformat(), ("ZH", 1, 60)), **extra}
         feed._message(json.dumps(state).encode(), f"hall/{site}/state/queues")
         # what the tablet saw since it started: one finished ticket and one bad-rating case
-        feed._message(json.dumps({"at": T0.isoformat(), "ticket_id": "t1", "number": "A1", "queue_id": "ZH",
-                                  "counter_id": "C1", "outcome": "done"}).encode(), f"hall/{site}/event/finished")
-        feed._message(json.dumps({"at": T0.isoformat(), "case_id": "CP-1", "kind": "bad_rating", "state": "opened",
-                                  "action": "open"}).encode(), f"hall/{site}/event/case")
+        feed._message(
+            json.dumps(
+                {
+                    "at": T0.isoformat(),
+                    "ticket_id": "t1",
+                    "number": "A1",
+                    "queue_id": "ZH",
+                    "counter_id": "C1",
+                    "outcome": "done",
+                }
+            ).encode(),
+            f"hall/{site}/event/finished",
+        )
+        feed._message(
+            json.dumps(
+                {"at": T0.isoformat(), "case_id": "CP-1", "kind": "bad_rating", "state": "opened", "action": "open"}
+            ).encode(),
+            f"hall/{site}/event/case",
+        )
     new, old = m.row("new", T0), m.row("old", T0)
     # the hall's own counts of the whole day beat the events seen since the tablet started
     assert (new.rated_today, new.good_today, new.bad_ratings_today, new.finished_today) == (25, 23, 2, 30)
@@ -144,8 +219,13 @@ def test_satisfaction_rate_from_the_hall_s_day_counts_and_the_fallback_for_older
     # counts of another day (a hall silent since yesterday) are not today's: the fallback again
     assert m.row("new", T0 + timedelta(days=1)).rated_today is None
     # nobody rated yet today: no rate, and no division by zero
-    m.queues("new", {**queues(T0 + timedelta(seconds=1), ("ZH", 0, 0)),
-                     "ratings": {**day, "day": T0.date(), "good": 0, "bad": 0, "rated": 0}})
+    m.queues(
+        "new",
+        {
+            **queues(T0 + timedelta(seconds=1), ("ZH", 0, 0)),
+            "ratings": {**day, "day": T0.date(), "good": 0, "bad": 0, "rated": 0},
+        },
+    )
     assert row_dict(m.row("new", T0))["rating_text"] == "满意率 —（评价 0，差评 0 / 办结 30）"
 
 
@@ -166,14 +246,18 @@ class _Node:
 
 
 def test_county_settings_are_checked():
-    s = load_settings(SupervisorSettings, _Node({"county": {"url": "mqtts://county.example:8883",
-                                                            "halls": ["township-a"], "stale_after_s": 20}}))
+    s = load_settings(
+        SupervisorSettings,
+        _Node({"county": {"url": "mqtts://county.example:8883", "halls": ["township-a"], "stale_after_s": 20}}),
+    )
     assert s.county.halls == ["township-a"] and s.county.stale_after_s == 20
     assert load_settings(SupervisorSettings, _Node({})).county is None
-    for bad, word in (({"county": {"url": "mqtt://x", "hals": []}}, "hals"),
-                      ({"county": {"url": "http://x"}}, "mqtt://"),
-                      ({"county": {"halls": ["Town A"]}}, "Town A"),
-                      ({"county": {"halls": ["a", "a"]}}, "twice"),
-                      ({"county": {"stale_after_s": 0}}, "stale_after_s")):
+    for bad, word in (
+        ({"county": {"url": "mqtt://x", "hals": []}}, "hals"),
+        ({"county": {"url": "http://x"}}, "mqtt://"),
+        ({"county": {"halls": ["Town A"]}}, "Town A"),
+        ({"county": {"halls": ["a", "a"]}}, "twice"),
+        ({"county": {"stale_after_s": 0}}, "stale_after_s"),
+    ):
         with pytest.raises(SettingsError, match=word):
             load_settings(SupervisorSettings, _Node(bad))

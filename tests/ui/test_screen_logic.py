@@ -28,7 +28,11 @@ AT = datetime(2026, 11, 27, 9, 30, tzinfo=TZ)
 
 def test_wording():
     assert short_name("工程建设项目审批（发改、住建、自然资源）") == "工程建设项目审批"
-    assert wait_text(0, 0) == "无需等候" and wait_text(725, 3) == "约 12 分钟" and wait_text(725, 3, compact=True) == "12分钟"
+    assert (
+        wait_text(0, 0) == "无需等候"
+        and wait_text(725, 3) == "约 12 分钟"
+        and wait_text(725, 3, compact=True) == "12分钟"
+    )
     assert duration_text(65) == "1分05秒" and duration_text(3720) == "1小时02分" and duration_text(None) == "—"
     refused = {"ok": False, "error": {"code": "forbidden", "message": "the operator id or PIN is wrong"}}
     assert refusal_text(refused, "登录") == "登录失败：工号或密码错误，或无权操作（the operator id or PIN is wrong）"
@@ -38,8 +42,13 @@ def test_call_screen_state_keeps_numbers_and_windows_only():
     s = CallScreenState(home_queues={"W1": ["ZH"], "T1": ["ZH"]}, queue_names={"SB": "社会保险（人社）"}, flash_s=5)
     assert s.banner  # nothing received yet
     s.set_online(True)
-    s.apply_queues([{"id": "ZH", "name": "综合受理", "prefix": "A", "waiting": 3, "estimated_wait_s": 600},
-                    {"id": "SB", "name": "社会保险（人社）", "prefix": "C", "waiting": 0, "estimated_wait_s": 0}], 0.0)
+    s.apply_queues(
+        [
+            {"id": "ZH", "name": "综合受理", "prefix": "A", "waiting": 3, "estimated_wait_s": 600},
+            {"id": "SB", "name": "社会保险（人社）", "prefix": "C", "waiting": 0, "estimated_wait_s": 0},
+        ],
+        0.0,
+    )
     assert s.banner == "" and s.queue_page_rows[0]["wait"] == "10分钟" and s.queue_page_rows[1]["name"] == "社会保险"
     for i, (number, counter) in enumerate((("A001", 1), ("A002", 2), ("A003", 1))):
         s.apply_called(number, counter, 0, "main", float(i))
@@ -50,8 +59,13 @@ def test_call_screen_state_keeps_numbers_and_windows_only():
     s.toggle_blink(9.0)
     assert not s.flashing
     # a tidal window serving another queue than its own is listed; its own queue is not news
-    s.apply_counters([{"id": "T1", "number": 12, "status": "open", "queue_ids": ["SB"]},
-                      {"id": "W1", "number": 1, "status": "open", "queue_ids": ["ZH"]}], 10.0)
+    s.apply_counters(
+        [
+            {"id": "T1", "number": 12, "status": "open", "queue_ids": ["SB"]},
+            {"id": "W1", "number": 1, "status": "open", "queue_ids": ["ZH"]},
+        ],
+        10.0,
+    )
     assert s.changes == ["12号窗口 现办理 社会保险"]
     s.apply_notice("午休通知", AT + timedelta(hours=1), AT)
     assert "午休通知" in s.marquee
@@ -65,7 +79,9 @@ def test_call_screen_zone_filter_and_pages():
     s = CallScreenState(zones=["ground"])
     assert not s.apply_called("A001", 17, 0, "first", 0.0)
     assert s.apply_called("A002", 3, 0, "ground", 0.0)
-    s.apply_queues([{"id": f"Q{i}", "name": f"队列{i}", "waiting": i, "estimated_wait_s": 60 * i} for i in range(12)], 0.0)
+    s.apply_queues(
+        [{"id": f"Q{i}", "name": f"队列{i}", "waiting": i, "estimated_wait_s": 60 * i} for i in range(12)], 0.0
+    )
     s.set_rows_per_page(5)
     assert s.queue_pages == 3 and len(s.queue_page_rows) == 5
     s.next_queue_page(), s.next_queue_page(), s.next_queue_page()
@@ -74,9 +90,18 @@ def test_call_screen_zone_filter_and_pages():
 
 def test_counter_state_masked_name_materials_and_figures():
     s = CounterState()
-    t = {"id": "20261127-A001", "number": "A001", "issued_at": (AT - timedelta(minutes=12, seconds=5)).isoformat(),
-         "channel": "walk_in", "priority": "return", "service_id": "zh-general", "service_name": "综合咨询受理",
-         "queue_id": "ZH", "queue_name": "综合受理", "holder_masked": {"id_number": "4113**********1230", "name": "张**"}}
+    t = {
+        "id": "20261127-A001",
+        "number": "A001",
+        "issued_at": (AT - timedelta(minutes=12, seconds=5)).isoformat(),
+        "channel": "walk_in",
+        "priority": "return",
+        "service_id": "zh-general",
+        "service_name": "综合咨询受理",
+        "queue_id": "ZH",
+        "queue_name": "综合受理",
+        "holder_masked": {"id_number": "4113**********1230", "name": "张**"},
+    }
     s.ticket_called(t, AT, 100.0)
     assert s.ticket["holder_name"] == "张**" and "4113" not in str(dict(s.ticket))  # the masked ID never kept
     assert s.ticket["waited_text"] == "12分05秒" and s.ticket["channel_text"] == "现场取号 · 补正回办"
@@ -91,15 +116,31 @@ def test_counter_state_masked_name_materials_and_figures():
     s.toggle_reason("等候时间长")
     assert s.rating_reasons == ["等候时间长"]
     s.count(served=1, waited=1, wait_sum=600, service_sum=300, rated=1, rating_sum=5)
-    assert (s.figures["mean_wait_text"], s.figures["mean_service_text"], s.figures["rating_text"]) == ("10分00秒", "5分00秒", "5.0")
+    assert (s.figures["mean_wait_text"], s.figures["mean_service_text"], s.figures["rating_text"]) == (
+        "10分00秒",
+        "5分00秒",
+        "5.0",
+    )
 
 
 def test_alert_book_merges_every_source():
     book = AlertBook({"kiosk-1": "1号自助机"}, {"W1": "1号窗口"})
-    book.broker_alert({"id": "wait_over_sla:ZH:1", "kind": "wait_over_sla", "severity": "yellow", "message": "m",
-                       "state": "raised", "rule": "wait_over_sla", "subject": "ZH"}, AT)
-    book.broker_alert({"id": "wait_over_sla:ZH:1", "kind": "wait_over_sla", "severity": "red", "message": "m2",
-                       "state": "escalated"}, AT)
+    book.broker_alert(
+        {
+            "id": "wait_over_sla:ZH:1",
+            "kind": "wait_over_sla",
+            "severity": "yellow",
+            "message": "m",
+            "state": "raised",
+            "rule": "wait_over_sla",
+            "subject": "ZH",
+        },
+        AT,
+    )
+    book.broker_alert(
+        {"id": "wait_over_sla:ZH:1", "kind": "wait_over_sla", "severity": "red", "message": "m2", "state": "escalated"},
+        AT,
+    )
     assert book.alerts["broker:wait_over_sla:ZH:1"].severity == "red"
     book.device_health("kiosk-1", "help", {"kind": "help", "ok": False, "state": "degraded", "message": ""}, AT)
     book.device_health("kiosk-1", "printer", {"kind": "printer", "ok": False, "state": "fault", "message": "缺纸"}, AT)
@@ -107,16 +148,31 @@ def test_alert_book_merges_every_source():
     book.node_status("kiosk-1", True, "kiosk", AT)
     book.node_status("kiosk-1", False, "kiosk", AT)
     book.node_status("kiosk-2", False, "kiosk", AT)  # never seen online: not news
-    assert set(book.alerts) == {"broker:wait_over_sla:ZH:1", "help:kiosk-1", "device:kiosk-1/printer", "case:CP1",
-                                "node:kiosk-1"}
+    assert set(book.alerts) == {
+        "broker:wait_over_sla:ZH:1",
+        "help:kiosk-1",
+        "device:kiosk-1/printer",
+        "case:CP1",
+        "node:kiosk-1",
+    }
     assert book.alerts["device:kiosk-1/printer"].message == "1号自助机 打印机：缺纸"
     assert "1号窗口" in book.alerts["case:CP1"].message
     book.ack_local("help:kiosk-1")
     rows = book.rows(TZ)
     assert rows[-1]["key"] == "help:kiosk-1" and book.open_count() == 4  # acknowledged ones go last
     # the broker's own device-fault alert supersedes the tablet's; cleared ones disappear
-    book.broker_alert({"id": "df1", "kind": "device_fault", "severity": "yellow", "message": "x", "state": "raised",
-                       "rule": "device_fault", "subject": "kiosk-1/printer"}, AT)
+    book.broker_alert(
+        {
+            "id": "df1",
+            "kind": "device_fault",
+            "severity": "yellow",
+            "message": "x",
+            "state": "raised",
+            "rule": "device_fault",
+            "subject": "kiosk-1/printer",
+        },
+        AT,
+    )
     assert "device:kiosk-1/printer" not in book.alerts
     book.broker_alert({"id": "df1", "kind": "device_fault", "severity": "info", "message": "x", "state": "cleared"}, AT)
     book.device_health("kiosk-1", "help", {"kind": "help", "ok": True, "state": "ready", "message": ""}, AT)
@@ -135,7 +191,10 @@ def test_day_chart_renders_chinese(tmp_path):
     data = DayData({"ZH": "综合受理", "SB": "社会保险（人社）"})
     for i in range(10):
         at = AT + timedelta(minutes=5 * i)
-        data.sample(at.astimezone(UTC), [{"id": "ZH", "name": "综合受理", "waiting": i}, {"id": "SB", "name": "社保", "waiting": 2}])
+        data.sample(
+            at.astimezone(UTC),
+            [{"id": "ZH", "name": "综合受理", "waiting": i}, {"id": "SB", "name": "社保", "waiting": 2}],
+        )
         data.finished(at, "ZH", 60 * i)
     assert data.points() == 20
     png = render_png(data, TZ, find_cjk_font(), 800, 500)
@@ -151,8 +210,17 @@ def test_settings_and_command_line(capsys):
     with pytest.raises(SettingsError, match="zoom"):
         load_settings(CallScreenSettings, SimpleNamespace(id="d", screen={"zoom": 2}))
     site = str(ROOT / "examples" / "neixiang" / "site.yaml")
-    assert screen_main(["--config", site, "--node", "kiosk-1"], prog="x", role="display", description="",
-                       settings_model=CallScreenSettings, app_factory="x:y") == 2
+    assert (
+        screen_main(
+            ["--config", site, "--node", "kiosk-1"],
+            prog="x",
+            role="display",
+            description="",
+            settings_model=CallScreenSettings,
+            app_factory="x:y",
+        )
+        == 2
+    )
     assert "display nodes: display-1" in capsys.readouterr().err
 
 
@@ -160,7 +228,10 @@ def test_settings_and_command_line(capsys):
 def test_both_screens_check_handover_sites_alike(model):
     """The supervisor tablet takes the counter terminal's setting, checked the same way."""
     good = [{"site": "county-centre", "name": "县政务服务中心", "queue_id": "BDC"}]
-    assert load_settings(model, SimpleNamespace(id="n", screen={"handover_sites": good})).handover_sites[0].queue_id == "BDC"
+    assert (
+        load_settings(model, SimpleNamespace(id="n", screen={"handover_sites": good})).handover_sites[0].queue_id
+        == "BDC"
+    )
     with pytest.raises(SettingsError, match="queue"):
         load_settings(model, SimpleNamespace(id="n", screen={"handover_sites": [{**good[0], "queue": "x"}]}))
     with pytest.raises(SettingsError, match="twice"):
@@ -168,16 +239,24 @@ def test_both_screens_check_handover_sites_alike(model):
 
 
 def test_counter_handover_sites_are_validated():
-    node = SimpleNamespace(id="counter-c01", screen={"handover_sites": [
-        {"site": "county-centre", "name": "县政务服务中心"},
-        {"site": "county-centre", "name": "县政务服务中心", "queue_id": "BDC", "queue_name": "不动产登记"}]})
+    node = SimpleNamespace(
+        id="counter-c01",
+        screen={
+            "handover_sites": [
+                {"site": "county-centre", "name": "县政务服务中心"},
+                {"site": "county-centre", "name": "县政务服务中心", "queue_id": "BDC", "queue_name": "不动产登记"},
+            ]
+        },
+    )
     s = load_settings(CounterSettings, node)
     assert [(t.site, t.queue_id) for t in s.handover_sites] == [("county-centre", None), ("county-centre", "BDC")]
     assert load_settings(CounterSettings, SimpleNamespace(id="c", screen={})).handover_sites == []
-    for bad, why in (({"site": "county-centre", "name": "县中心", "queue": "BDC"}, "queue"),  # unknown key
-                     ({"site": "County Centre", "name": "县中心"}, "site"),  # not a site id of the protocol
-                     ({"site": "county-centre"}, "name"),
-                     ({"site": "county-centre", "name": "县中心", "queue_name": "不动产"}, "queue_name without")):
+    for bad, why in (
+        ({"site": "county-centre", "name": "县中心", "queue": "BDC"}, "queue"),  # unknown key
+        ({"site": "County Centre", "name": "县中心"}, "site"),  # not a site id of the protocol
+        ({"site": "county-centre"}, "name"),
+        ({"site": "county-centre", "name": "县中心", "queue_name": "不动产"}, "queue_name without"),
+    ):
         with pytest.raises(SettingsError, match=why):
             load_settings(CounterSettings, SimpleNamespace(id="c", screen={"handover_sites": [bad]}))
     twice = [{"site": "county-centre", "name": "县中心"}] * 2
@@ -185,7 +264,10 @@ def test_counter_handover_sites_are_validated():
         load_settings(CounterSettings, SimpleNamespace(id="c", screen={"handover_sites": twice}))
     state = CounterState()
     state.set_handover_targets([t.model_dump() for t in s.handover_sites])
-    assert [t["text"] for t in state.handover_targets] == ["县政务服务中心　同一事项的队列", "县政务服务中心　队列：不动产登记"]
+    assert [t["text"] for t in state.handover_targets] == [
+        "县政务服务中心　同一事项的队列",
+        "县政务服务中心　队列：不动产登记",
+    ]
     state.open_handover()
     assert state.screen == "handover" and state.handover_target() is None  # two: the operator picks one
     state.choose_handover(1)

@@ -26,7 +26,6 @@ TZ = ZoneInfo("Asia/Shanghai")
 T2 = {"id": "T2", "number": 13, "name": "13号窗口 潮汐", "home": ["ZH"], "eligible": ["ZH", "SB", "BDC"], "tidal": True}
 
 
-
 class ProbeRebalancer:
     """A rebalancer that always wants to move the tidal counters: T1 to 不动产, T2 to 社保. The engine
     must refuse it for a locked counter, whatever it proposes."""
@@ -61,16 +60,30 @@ class Recommender:
         if not self.armed or self.sent:
             return []
         self.sent = True
-        return [RaiseAlert("rec-open-sb-1", "recommendation", "yellow", "社保等候较长，建议增开 1 个社保窗口（约 15 分钟）",
-                           {"recommendation_id": "rec-open-sb-1", "queue_id": "SB", "action": "open"})]
+        return [
+            RaiseAlert(
+                "rec-open-sb-1",
+                "recommendation",
+                "yellow",
+                "社保等候较长，建议增开 1 个社保窗口（约 15 分钟）",
+                {"recommendation_id": "rec-open-sb-1", "queue_id": "SB", "action": "open"},
+            )
+        ]
 
 
 def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_path):
     clock = FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
     probe, recommender = ProbeRebalancer(), Recommender()
     site = write_site(tmp_path, site_id, extra_counters=[T2], rebalancer=True)
-    broker = Broker(site, mosquitto.url, tmp_path / "data", tick_tasks=[probe, recommender], clock=clock,
-                    tick_interval_s=0.25, production_tasks=True)
+    broker = Broker(
+        site,
+        mosquitto.url,
+        tmp_path / "data",
+        tick_tasks=[probe, recommender],
+        clock=clock,
+        tick_interval_s=0.25,
+        production_tasks=True,
+    )
     kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
     desk = Node(mosquitto.url, site_id, "counter-x", "counter")
     watcher = Node(mosquitto.url, site_id, "recorder", "supervisor")
@@ -95,7 +108,9 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
         for counter in ("W1", "W2"):
             assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
         for step in range(12):
-            for service in ("zh-general", "zh-general", "sb-card", "bdc-transfer") if step % 2 else ("zh-general", "sb-card"):
+            for service in (
+                ("zh-general", "zh-general", "sb-card", "bdc-transfer") if step % 2 else ("zh-general", "sb-card")
+            ):
                 kiosk.issue(service)
             clock.advance(minutes=5)
             for counter in ("W1", "W2"):
@@ -106,13 +121,20 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
 
         # ---- a kiosk asks for help, a printer fails: both show at once
         now = clock().isoformat()
-        kiosk.link.set_retained(kiosk.t.device("kiosk-1", "help"),
-                                {"kind": "help", "ok": False, "state": "degraded", "message": "1号自助机需要帮办代办", "at": now})
-        kiosk.link.set_retained(kiosk.t.device("kiosk-1", "printer"),
-                                {"kind": "printer", "ok": False, "state": "fault", "message": "打印机缺纸", "at": now})
+        kiosk.link.set_retained(
+            kiosk.t.device("kiosk-1", "help"),
+            {"kind": "help", "ok": False, "state": "degraded", "message": "1号自助机需要帮办代办", "at": now},
+        )
+        kiosk.link.set_retained(
+            kiosk.t.device("kiosk-1", "printer"),
+            {"kind": "printer", "ok": False, "state": "fault", "message": "打印机缺纸", "at": now},
+        )
         recommender.armed = True
-        st = sup.wait_for(lambda s: {"help", "device", "recommendation"} <= {a["kind"] for a in s["alerts"]}, 15,
-                          "help, device fault and recommendation alerts")
+        st = sup.wait_for(
+            lambda s: {"help", "device", "recommendation"} <= {a["kind"] for a in s["alerts"]},
+            15,
+            "help, device fault and recommendation alerts",
+        )
         sup.screenshot("supervisor-hall")
 
         # ---- acknowledge: the help request (on the tablet), a wait alert (on the broker)
@@ -125,8 +147,11 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
 
         # ---- accept the window recommendation
         sup.tap("alert.accept.broker:rec-open-sb-1")
-        sup.wait_for(lambda s: next(a for a in s["alerts"] if a["key"] == "broker:rec-open-sb-1")["decision"] == "accept",
-                     10, "recommendation accepted")
+        sup.wait_for(
+            lambda s: next(a for a in s["alerts"] if a["key"] == "broker:rec-open-sb-1")["decision"] == "accept",
+            10,
+            "recommendation accepted",
+        )
         assert broker.engine.alerts["rec-open-sb-1"].data["decision"] == "accept"
 
         # ---- the probe rebalancer moves the unlocked tidal counters
@@ -161,7 +186,8 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
         assert (t1.queue_ids, t1.mode, t1.locked) == (["SB"], "tidal", True)
         assert probe.proposed_while_locked - before >= 5  # refused every time
         assert broker.engine.counters["T2"].queue_ids != ["ZH"] or any(
-            d["counter_id"] == "T2" for _, d in broker.events("rebalanced"))  # the unlocked one was moved
+            d["counter_id"] == "T2" for _, d in broker.events("rebalanced")
+        )  # the unlocked one was moved
         tile = sup.wait_for(lambda s: any(t["id"] == "T1" and t["locked"] for t in s["counter_tiles"]), 5)
         assert next(t for t in tile["counter_tiles"] if t["id"] == "T1")["queues_text"] == "社保"
 
@@ -206,16 +232,19 @@ def test_an_alert_below_the_fold_is_scrolled_to_and_acknowledged(mosquitto, site
         kinds = ["printer", "idcard", "scanner", "camera", "keypad", "led"]
         for i, kind in enumerate(kinds):
             clock.advance(minutes=1)
-            kiosk.link.set_retained(kiosk.t.device("kiosk-1", kind),
-                                    {"kind": kind, "ok": False, "state": "fault", "message": f"故障{i}",
-                                     "at": clock().isoformat()})
+            kiosk.link.set_retained(
+                kiosk.t.device("kiosk-1", kind),
+                {"kind": kind, "ok": False, "state": "fault", "message": f"故障{i}", "at": clock().isoformat()},
+            )
         st = sup.wait_for(lambda s: len(s["alerts"]) >= len(kinds), 15, "every fault listed")
         oldest = st["alerts"][-1]
-        assert f"alert.ack.{oldest['key']}" not in {w["tid"] for w in sup.call("widgets")}, \
+        assert f"alert.ack.{oldest['key']}" not in {w["tid"] for w in sup.call("widgets")}, (
             "the list should overflow: its oldest row out of view"
+        )
         sup.tap(f"alert.ack.{oldest['key']}")
-        sup.wait_for(lambda s: next(a for a in s["alerts"] if a["key"] == oldest["key"])["acked"], 10,
-                     "the oldest acknowledged")
+        sup.wait_for(
+            lambda s: next(a for a in s["alerts"] if a["key"] == oldest["key"])["acked"], 10, "the oldest acknowledged"
+        )
     finally:
         sup.close()
         kiosk.stop()

@@ -27,8 +27,9 @@ def test_the_tablet_shows_why_a_tidal_counter_called_from_that_queue(mosquitto, 
     boss = Node(mosquitto.url, site_id, "supervisor-2", "supervisor")
     sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
     try:
-        assert boss.send(boss.t.supervisor_cmd("assign"), counter_id="T1", queue_ids=["ZH", "SB"], mode="tidal",
-                         locked=False)["ok"]
+        assert boss.send(
+            boss.t.supervisor_cmd("assign"), counter_id="T1", queue_ids=["ZH", "SB"], mode="tidal", locked=False
+        )["ok"]
         for counter in ("W1", "T1"):
             assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
         kiosk.issue("zh-general")
@@ -43,8 +44,11 @@ def test_the_tablet_shows_why_a_tidal_counter_called_from_that_queue(mosquitto, 
         sup.connect()
         sup.wait_for(lambda s: s["online"] and s["counter_tiles"], 30, "the first state")
         log_in_supervisor(sup)
-        st = sup.wait_for(lambda s: any(t["id"] == "T1" and t["call_reason"] for t in s["counter_tiles"]), 10,
-                          "T1's call reason in the counters' state")
+        st = sup.wait_for(
+            lambda s: any(t["id"] == "T1" and t["call_reason"] for t in s["counter_tiles"]),
+            10,
+            "T1's call reason in the counters' state",
+        )
         assert next(t for t in st["counter_tiles"] if t["id"] == "T1")["call_reason"] == REASON
         assert next(t for t in st["counter_tiles"] if t["id"] == "W1")["call_reason"] == ""  # a fixed counter
         sup.tap("hall.counter.T1")
@@ -54,8 +58,11 @@ def test_the_tablet_shows_why_a_tidal_counter_called_from_that_queue(mosquitto, 
 
         # the citizen leaves: no reason is left standing on the tablet
         assert desk.send(desk.t.counter_cmd("T1", "finish"), outcome="done")["ok"]
-        sup.wait_for(lambda s: not next(t for t in s["counter_tiles"] if t["id"] == "T1")["call_reason"], 10,
-                     "the reason gone with the citizen")
+        sup.wait_for(
+            lambda s: not next(t for t in s["counter_tiles"] if t["id"] == "T1")["call_reason"],
+            10,
+            "the reason gone with the citizen",
+        )
         assert REASON not in sup.screen_text()
         assert sup.state()["ui_errors"] == 0
     finally:

@@ -44,8 +44,9 @@ STALE_S = 14  # the queue broker re-publishes state/queues every 10 s
 def _service(hall: HallDir, data) -> HallService:
     """The hall's real queue broker on the wall clock: the overview compares `at` with the tablet's clock."""
     env = {**hall.env("broker"), "HALL_DATA_DIR": str(data)}
-    service = HallService(load_site_config(hall.out / "nodes" / "broker" / "site.yaml", env=env), env=env,
-                          tick_interval_s=0.5)
+    service = HallService(
+        load_site_config(hall.out / "nodes" / "broker" / "site.yaml", env=env), env=env, tick_interval_s=0.5
+    )
     service.start()
     assert service.link.wait_connected(10)
     return service
@@ -53,8 +54,13 @@ def _service(hall: HallDir, data) -> HallService:
 
 def _tablet_site(root, county: HallDir):
     raw = yaml.safe_load((root / "county.yaml").read_text(encoding="utf-8"))
-    raw["nodes"].append({"id": "supervisor-1", "role": "supervisor", "screen": {
-        **SUPERVISOR_SCREEN, "county": {"ca_file": county.ca_file, "stale_after_s": STALE_S}}})
+    raw["nodes"].append(
+        {
+            "id": "supervisor-1",
+            "role": "supervisor",
+            "screen": {**SUPERVISOR_SCREEN, "county": {"ca_file": county.ca_file, "stale_after_s": STALE_S}},
+        }
+    )
     path = root / "tablet.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -67,8 +73,23 @@ def _row(st: dict, site: str) -> dict:
 def test_county_overview_switching_halls_and_stale_halls(tmp_path):
     root = tmp_path
     county, town_a, town_b = HallDir(root, "county"), HallDir(root, "township-a"), HallDir(root, "township-b")
-    assert provisioning(["bridge", str(town_a.out), "--county", str(county.out), "--link-port", str(town_a.link_port),
-                         "--restart-timeout", "1", "--keepalive", "5"]) == 0
+    assert (
+        provisioning(
+            [
+                "bridge",
+                str(town_a.out),
+                "--county",
+                str(county.out),
+                "--link-port",
+                str(town_a.link_port),
+                "--restart-timeout",
+                "1",
+                "--keepalive",
+                "5",
+            ]
+        )
+        == 0
+    )
     assert provisioning(["bridge", str(town_b.out), "--county", str(county.out)]) == 0
     county.prov.add_node("supervisor-1", "supervisor")
     county.county_reader("county-overview", node="supervisor-1")  # kept by every later provisioning command
@@ -81,10 +102,20 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         services["township-a"] = _service(town_a, root / "data-a")
 
         # township A: four citizens (one with an ID card), one called: three wait
-        kiosk = HallLink(town_a.env("kiosk-1")["HALL_MQTT_URL"], "township-a", "kiosk-1", "kiosk",
-                         ca_file=town_a.env("kiosk-1")["HALL_MQTT_CA_FILE"]).start()
-        desk = HallLink(town_a.env("counter-W1")["HALL_MQTT_URL"], "township-a", "counter-W1", "counter",
-                        ca_file=town_a.env("counter-W1")["HALL_MQTT_CA_FILE"]).start()
+        kiosk = HallLink(
+            town_a.env("kiosk-1")["HALL_MQTT_URL"],
+            "township-a",
+            "kiosk-1",
+            "kiosk",
+            ca_file=town_a.env("kiosk-1")["HALL_MQTT_CA_FILE"],
+        ).start()
+        desk = HallLink(
+            town_a.env("counter-W1")["HALL_MQTT_URL"],
+            "township-a",
+            "counter-W1",
+            "counter",
+            ca_file=town_a.env("counter-W1")["HALL_MQTT_CA_FILE"],
+        ).start()
         links += [kiosk, desk]
         assert kiosk.wait_connected(10) and desk.wait_connected(10)
         person = citizens(1, 20261)[0]
@@ -94,8 +125,9 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
             if i == 1:
                 body["holder"] = person
             assert kiosk.request(t.ticket_issue(), body, 10)["ok"]
-        assert desk.request(t.counter_cmd("W1", "open"), {"request_id": "d1", "operator_id": "demo", "pin": "123456"},
-                            10)["ok"]
+        assert desk.request(
+            t.counter_cmd("W1", "open"), {"request_id": "d1", "operator_id": "demo", "pin": "123456"}, 10
+        )["ok"]
         assert desk.request(t.counter_cmd("W1", "call-next"), {"request_id": "d2"}, 10)["ok"]
 
         # township B, as its link would carry it: its broker online, state, a red alert, a printer in
@@ -109,15 +141,38 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
             info.wait_for_publish(5)
 
         pub(tb.node_status("broker"), NodeStatus(online=True, role="broker", version="1", at=now).to_json(), True)
-        pub(tb.state_queues(), QueuesState(at=now, queues=[
-            {"id": "ZH", "prefix": "A", "name": "综合受理", "waiting": 6, "longest_wait_s": 1500,
-             "estimated_wait_s": 900, "counter_ids": ["W1"], "sla_min": 20}]).to_json(), True)
-        pub(tb.device("kiosk-1", "printer"), json.dumps({"kind": "printer", "ok": False, "state": "fault",
-                                                         "message": "缺纸", "at": now.isoformat()}), True)
-        sup = ScreenProcess("supervisor", _tablet_site(root, county), "supervisor-1",
-                            f"mqtt://supervisor-1:{county.password('supervisor-1')}@127.0.0.1:{county.mqtt_port}",
-                            root / "sup", env={"HALL_COUNTY_MQTT_URL":
-                                               county.env("supervisor-1")["HALL_COUNTY_MQTT_URL"]})
+        pub(
+            tb.state_queues(),
+            QueuesState(
+                at=now,
+                queues=[
+                    {
+                        "id": "ZH",
+                        "prefix": "A",
+                        "name": "综合受理",
+                        "waiting": 6,
+                        "longest_wait_s": 1500,
+                        "estimated_wait_s": 900,
+                        "counter_ids": ["W1"],
+                        "sla_min": 20,
+                    }
+                ],
+            ).to_json(),
+            True,
+        )
+        pub(
+            tb.device("kiosk-1", "printer"),
+            json.dumps({"kind": "printer", "ok": False, "state": "fault", "message": "缺纸", "at": now.isoformat()}),
+            True,
+        )
+        sup = ScreenProcess(
+            "supervisor",
+            _tablet_site(root, county),
+            "supervisor-1",
+            f"mqtt://supervisor-1:{county.password('supervisor-1')}@127.0.0.1:{county.mqtt_port}",
+            root / "sup",
+            env={"HALL_COUNTY_MQTT_URL": county.env("supervisor-1")["HALL_COUNTY_MQTT_URL"]},
+        )
         sup.connect()
         sup.wait_for(lambda s: s["online"] and s["county_online"], 30, "both brokers")
         assert log_in_supervisor(sup)["supervisor_id"] == "super"
@@ -126,27 +181,56 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         finished = next(tk for tk in services["township-a"].engine.tickets.values() if tk.outcome)
         assert desk.request(t.rating_submit(), {"request_id": "d4", "ticket_id": finished.id, "level": 5}, 10)["ok"]
         later = datetime.now(UTC)
-        pub(tb.event("alert"), AlertEvent(at=later, id="AL-B-1", kind="wait_over_sla", severity="red",
-                                           message="综合受理 最长等候 25 分钟，超过时限", rule="wait_over_sla",
-                                           subject="ZH", state="raised").to_json())
+        pub(
+            tb.event("alert"),
+            AlertEvent(
+                at=later,
+                id="AL-B-1",
+                kind="wait_over_sla",
+                severity="red",
+                message="综合受理 最长等候 25 分钟，超过时限",
+                rule="wait_over_sla",
+                subject="ZH",
+                state="raised",
+            ).to_json(),
+        )
         for i in range(2):
-            pub(tb.event("finished"), FinishedEvent(at=later, ticket_id=f"b-t{i}", number=f"A00{i}", queue_id="ZH",
-                                                    counter_id="W1", outcome="done").to_json())
-        pub(tb.event("case"), CaseEvent(at=later, case_id="CP-B-1", kind="bad_rating", state="opened",
-                                        action="open").to_json())
+            pub(
+                tb.event("finished"),
+                FinishedEvent(
+                    at=later, ticket_id=f"b-t{i}", number=f"A00{i}", queue_id="ZH", counter_id="W1", outcome="done"
+                ).to_json(),
+            )
+        pub(
+            tb.event("case"),
+            CaseEvent(at=later, case_id="CP-B-1", kind="bad_rating", state="opened", action="open").to_json(),
+        )
         sup.tap("nav.county")
         expected_a = services["township-a"].engine
-        st = sup.wait_for(lambda s: s["screen"] == "county" and len(s["county_rows"]) == 3
-                          and _row(s, "township-a").get("waiting") == 3 and _row(s, "township-a").get("rated_today")
-                          and _row(s, "township-b").get("open_alerts")
-                          and _row(s, "township-b").get("finished_today") == 2, 30, "three halls with figures",
-                          keys=("county_rows",))
+        st = sup.wait_for(
+            lambda s: (
+                s["screen"] == "county"
+                and len(s["county_rows"]) == 3
+                and _row(s, "township-a").get("waiting") == 3
+                and _row(s, "township-a").get("rated_today")
+                and _row(s, "township-b").get("open_alerts")
+                and _row(s, "township-b").get("finished_today") == 2
+            ),
+            30,
+            "three halls with figures",
+            keys=("county_rows",),
+        )
         rows = st["county_rows"]
         assert [r["site"] for r in rows] == ["township-b", "township-a", "county"]  # the red alert first
         a, b, c = _row(st, "township-a"), _row(st, "township-b"), _row(st, "county")
         assert a["link"] == b["link"] == c["link"] == "online"
         assert (b["waiting"], b["longest_wait_s"], b["open_alerts"], b["red_alerts"], b["device_faults"]) == (
-            6, 1500, 1, 1, 1)
+            6,
+            1500,
+            1,
+            1,
+            1,
+        )
         assert b["rating_text"] == "差评 1 / 办结 2（50%）"
         assert (c["waiting"], c["name"]) == (0, "测试县政务服务中心")
         waiting_a = [tk for tk in expected_a.tickets.values() if tk.state == "waiting"]
@@ -155,14 +239,14 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         assert (a["rated_today"], a["good_today"], a["satisfaction_pct"]) == (1, 1, 100.0)
         assert a["rating_text"] == "满意率 100%（评价 1，差评 0 / 办结 1）"
         # the longest wait as A's broker published it (whole seconds, a moment ago)
-        assert 0 <= a["longest_wait_s"] <= max(
-            (datetime.now(UTC) - tk.issued_at).total_seconds() for tk in waiting_a)
+        assert 0 <= a["longest_wait_s"] <= max((datetime.now(UTC) - tk.issued_at).total_seconds() for tk in waiting_a)
         text = sup.wait_text("等候 6 人")  # B sent no catalog: it goes by its site id
         assert "township-b    在线" in text and "设备故障 1" in text and "差评 1 / 办结 2" in text
 
         # ---- B says nothing more: stale after STALE_S; A and the county stay online
-        st = sup.wait_for(lambda s: _row(s, "township-b").get("link") == "stale", STALE_S + 10, "B stale",
-                          keys=("county_rows",))
+        st = sup.wait_for(
+            lambda s: _row(s, "township-b").get("link") == "stale", STALE_S + 10, "B stale", keys=("county_rows",)
+        )
         assert _row(st, "township-a")["link"] == _row(st, "county")["link"] == "online"
         assert st["county_rows"][0]["site"] == "township-b"
         assert "数据过时" in sup.wait_text("数据过时")
@@ -195,8 +279,9 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         # ---- A's queue broker stops: its offline status crosses the link, A is marked offline
         services.pop("township-a").stop()
         sup.tap("nav.county")
-        st = sup.wait_for(lambda s: _row(s, "township-a").get("link") == "offline", 20, "A offline",
-                          keys=("county_rows",))
+        st = sup.wait_for(
+            lambda s: _row(s, "township-a").get("link") == "offline", 20, "A offline", keys=("county_rows",)
+        )
         assert [r["site"] for r in st["county_rows"]][:2] == ["township-a", "township-b"]  # offline before stale
         assert "离线" in sup.wait_text("离线")
 

@@ -23,8 +23,14 @@ COUNTY = {"site": "county-centre", "name": "县政务服务中心"}
 def test_the_supervisor_hands_a_citizen_at_a_counter_over_to_the_county(mosquitto, site_id, tmp_path):
     clock = FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
     site = write_site(tmp_path, site_id, supervisor={"handover_sites": [COUNTY]})
-    broker = Broker(site, mosquitto.url, tmp_path / "data", clock=clock, tick_interval_s=0.25,
-                    env={"HALL_HANDOVER_SITES": COUNTY["site"]})
+    broker = Broker(
+        site,
+        mosquitto.url,
+        tmp_path / "data",
+        clock=clock,
+        tick_interval_s=0.25,
+        env={"HALL_HANDOVER_SITES": COUNTY["site"]},
+    )
     kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
     desk = Node(mosquitto.url, site_id, "counter-x", "counter")
     sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
@@ -60,7 +66,8 @@ def test_the_supervisor_hands_a_citizen_at_a_counter_over_to_the_county(mosquitt
         assert st["message"] == "A001 已转交县政务服务中心：已发出，等待对方受理；1号窗口 综合受理已空闲", st["message"]
         sent = [d for _, d in broker.events("handover")]
         assert [(d["state"], d["ticket_id"], d["to_site"], d["counter_id"]) for d in sent] == [
-            ("sent", a001["id"], COUNTY["site"], "W1")]
+            ("sent", a001["id"], COUNTY["site"], "W1")
+        ]
         assert broker.engine.counters["W1"].current is None
         assert broker.engine.tickets[a001["id"]].state == "handed_over"
         assert sup.state()["ui_errors"] == 0

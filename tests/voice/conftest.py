@@ -48,11 +48,25 @@ def write_site(tmp_path: Path, site_id: str, url: str, voice: dict | None = None
 FAST_VOICE = {"template": "{number}号到{counter}号窗口", "repeat": 1, "rate": 350, "chime": False}
 
 
-def called(number: str, counter_id: str, counter_number: int, recall: int = 0, ticket_id: str | None = None,
-           zone: str | None = None) -> CalledEvent:
-    return CalledEvent(at=datetime.now(UTC), ticket_id=ticket_id or f"t-{number}", number=number, queue_id="ZH",
-                       counter_id=counter_id, counter_number=counter_number, counter_name=f"{counter_number}号窗口",
-                       recall=recall, zone=zone)
+def called(
+    number: str,
+    counter_id: str,
+    counter_number: int,
+    recall: int = 0,
+    ticket_id: str | None = None,
+    zone: str | None = None,
+) -> CalledEvent:
+    return CalledEvent(
+        at=datetime.now(UTC),
+        ticket_id=ticket_id or f"t-{number}",
+        number=number,
+        queue_id="ZH",
+        counter_id=counter_id,
+        counter_number=counter_number,
+        counter_name=f"{counter_number}号窗口",
+        recall=recall,
+        zone=zone,
+    )
 
 
 @pytest.fixture

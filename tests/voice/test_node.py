@@ -29,11 +29,13 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = needs_espeak
 
 
-def start_node(tmp_path: Path, url: str, site_id: str, node_id: str = "voice-ground", voice: dict | None = None,
-               **settings) -> VoiceNode:
+def start_node(
+    tmp_path: Path, url: str, site_id: str, node_id: str = "voice-ground", voice: dict | None = None, **settings
+) -> VoiceNode:
     cfg = load_site_config(write_site(tmp_path, site_id, url, {**FAST_VOICE, **(voice or {})}))
-    speech = SpeechSettings(playback_log=str(tmp_path / f"{node_id}.jsonl"), cache_dir=str(tmp_path / "cache"),
-                            **settings)
+    speech = SpeechSettings(
+        playback_log=str(tmp_path / f"{node_id}.jsonl"), cache_dir=str(tmp_path / "cache"), **settings
+    )
     node = VoiceNode(cfg, node_id, speech, player=SleepPlayer()).start()
     assert node.link.wait_connected(5) and node.ready.wait(10)
     time.sleep(0.1)  # the SUBSCRIBE is on its way right after CONNACK
@@ -52,10 +54,14 @@ def played(node: VoiceNode) -> list[dict]:
 def test_burst_plays_one_after_another_in_order_and_recall_replaces(tmp_path, mosquitto, site_id, hall_broker):
     node = start_node(tmp_path, mosquitto.url, site_id, voice={"chime": True})
     try:
-        publish(hall_broker,
-                called("A001", "c01", 1), called("A002", "c02", 2), called("A003", "c03", 3),
-                called("B004", "c12", 12),
-                called("A003", "c03", 3, recall=1))  # A003 is still waiting: its recall takes its place
+        publish(
+            hall_broker,
+            called("A001", "c01", 1),
+            called("A002", "c02", 2),
+            called("A003", "c03", 3),
+            called("B004", "c12", 12),
+            called("A003", "c03", 3, recall=1),
+        )  # A003 is still waiting: its recall takes its place
         log = wait_for(lambda: len(played(node)) >= 4 and played(node), timeout=30)
         time.sleep(0.3)  # nothing more may come
         log = played(node)
@@ -78,11 +84,13 @@ def test_only_own_zone_is_announced(tmp_path, mosquitto, site_id, hall_broker):
     ground = start_node(tmp_path / "g", mosquitto.url, site_id, "voice-ground")
     first = start_node(tmp_path / "f", mosquitto.url, site_id, "voice-first")
     try:
-        publish(hall_broker,
-                called("A005", "c20", 20),  # counter 20 is upstairs in the site file
-                called("A006", "c20", 20, zone="ground"),  # the site file's zone wins over the event's
-                called("A007", "c99", 9, zone="first"),  # unknown to the file: the event's zone decides
-                called("A008", "c02", 2))
+        publish(
+            hall_broker,
+            called("A005", "c20", 20),  # counter 20 is upstairs in the site file
+            called("A006", "c20", 20, zone="ground"),  # the site file's zone wins over the event's
+            called("A007", "c99", 9, zone="first"),  # unknown to the file: the event's zone decides
+            called("A008", "c02", 2),
+        )
         wait_for(lambda: played(ground), timeout=15)
         wait_for(lambda: len(played(first)) >= 3, timeout=25)
     finally:
@@ -97,8 +105,14 @@ def test_malformed_events_are_logged_and_dropped(tmp_path, mosquitto, site_id, h
     topic = hall_broker.topics.event("called")
     try:
         with caplog.at_level(logging.WARNING, logger="voice.node"):
-            for bad in (b"not json", b"[1, 2]", b'{"number": "A001"}', b'{"at": "x", "counter_number": "3"}',
-                        b"\xff\xfe", b""):
+            for bad in (
+                b"not json",
+                b"[1, 2]",
+                b'{"number": "A001"}',
+                b'{"at": "x", "counter_number": "3"}',
+                b"\xff\xfe",
+                b"",
+            ):
                 hall_broker.publish(topic, bad).wait_for_publish(5)
             good = called("A009", "c01", 1)
             publish(hall_broker, good, good)  # a QoS 1 duplicate is announced once
@@ -132,8 +146,10 @@ def test_rebalance_and_notice_when_the_hall_asks(tmp_path, mosquitto, site_id, h
     now = datetime.now(UTC)
     notice_topic = hall_broker.topics.all_events().removesuffix("#") + "notice"
     try:
-        hall_broker.publish(hall_broker.topics.event("rebalanced"), RebalancedEvent(
-            at=now, counter_id="c03", from_queue_ids=["ZH"], to_queue_ids=["SB"], reason="wait")).wait_for_publish(5)
+        hall_broker.publish(
+            hall_broker.topics.event("rebalanced"),
+            RebalancedEvent(at=now, counter_id="c03", from_queue_ids=["ZH"], to_queue_ids=["SB"], reason="wait"),
+        ).wait_for_publish(5)
         hall_broker.publish(notice_topic, NoticeEvent(at=now, text="楼上", zone="first")).wait_for_publish(5)
         hall_broker.publish(notice_topic, NoticeEvent(at=now, text="午休")).wait_for_publish(5)
         wait_for(lambda: len(played(node)) >= 2, timeout=15)
@@ -141,7 +157,9 @@ def test_rebalance_and_notice_when_the_hall_asks(tmp_path, mosquitto, site_id, h
     finally:
         node.stop()
     assert [(e["kind"], e["text"]) for e in played(node)] == [
-        ("rebalanced", "请注意，三号窗口现在办理社会保险业务"), ("notice", "请注意，午休")]
+        ("rebalanced", "请注意，三号窗口现在办理社会保险业务"),
+        ("notice", "请注意，午休"),
+    ]
 
 
 def test_node_must_be_a_voice_node(tmp_path, mosquitto, site_id):
@@ -157,9 +175,26 @@ def test_cli_run_without_audio_device(tmp_path, mosquitto, site_id, hall_broker)
     site = write_site(tmp_path, site_id, mosquitto.url, FAST_VOICE)
     log_path, out_dir = tmp_path / "play.jsonl", tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "voice", "run", "--config", str(site), "--node", "voice-ground", "--player", "auto",
-         "--output-dir", str(out_dir), "--playback-log", str(log_path)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "voice",
+            "run",
+            "--config",
+            str(site),
+            "--node",
+            "voice-ground",
+            "--player",
+            "auto",
+            "--output-dir",
+            str(out_dir),
+            "--playback-log",
+            str(log_path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PATH": "/usr/bin:/bin"},  # no aplay on this PATH, whatever the machine has
     )
     try:
@@ -180,6 +215,11 @@ def test_cli_run_without_audio_device(tmp_path, mosquitto, site_id, hall_broker)
 def test_cli_refuses_bad_config(tmp_path):
     bad = tmp_path / "site.yaml"
     bad.write_text("site: {id: x}\n")
-    done = subprocess.run([sys.executable, "-m", "voice", "run", "--config", str(bad), "--node", "v"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "voice", "run", "--config", str(bad), "--node", "v"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 2 and "site.yaml:1" in done.stderr

@@ -13,22 +13,27 @@ from .conftest import needs_espeak
 N = Normaliser()
 
 
-@pytest.mark.parametrize(("number", "spoken"), [
-    ("A001", "诶零零一"),
-    ("A012", "诶零一二"),
-    ("B100", "必一零零"),
-    ("C010", "西零一零"),
-    ("Z999", "贼九九九"),
-    ("AB007", "诶必零零七"),
-    ("a-012", "诶零一二"),  # case and separators as printed on a ticket do not matter
-    ("0", "零"),
-])
+@pytest.mark.parametrize(
+    ("number", "spoken"),
+    [
+        ("A001", "诶零零一"),
+        ("A012", "诶零一二"),
+        ("B100", "必一零零"),
+        ("C010", "西零一零"),
+        ("Z999", "贼九九九"),
+        ("AB007", "诶必零零七"),
+        ("a-012", "诶零一二"),  # case and separators as printed on a ticket do not matter
+        ("0", "零"),
+    ],
+)
 def test_ticket_read_digit_by_digit(number, spoken):
     assert N.ticket_zh(number) == spoken
 
 
-@pytest.mark.parametrize(("counter", "spoken"), [(1, "一"), (2, "二"), (10, "十"), (12, "十二"), (20, "二十"),
-                                                 (101, "一百零一"), (110, "一百一十")])
+@pytest.mark.parametrize(
+    ("counter", "spoken"),
+    [(1, "一"), (2, "二"), (10, "十"), (12, "十二"), (20, "二十"), (101, "一百零一"), (110, "一百一十")],
+)
 def test_counter_read_as_number(counter, spoken):
     assert N.counter_zh(counter) == spoken
 
@@ -40,9 +45,14 @@ def test_hall_options():
     assert hall.letters["B"] == LETTERS_ZH["B"]  # only the overridden letter changes
 
 
-@pytest.mark.parametrize(("number", "counter", "ticket_en", "counter_en"), [
-    ("A012", 3, "A0 1 2", "3"), ("B100", 12, "B1 0 0", "12"), ("AB7", 20, "AB7", "20"),
-])
+@pytest.mark.parametrize(
+    ("number", "counter", "ticket_en", "counter_en"),
+    [
+        ("A012", 3, "A0 1 2", "3"),
+        ("B100", 12, "B1 0 0", "12"),
+        ("AB7", 20, "AB7", "20"),
+    ],
+)
 def test_english(number, counter, ticket_en, counter_en):
     assert N.ticket_en(number) == ticket_en
     assert N.counter_en(counter) == counter_en

@@ -11,8 +11,17 @@ from voice.playqueue import PlayQueue
 
 
 def ann(number: str, recall: int = 0) -> Announcement:
-    return Announcement(kind="called", key=f"called:t-{number}", items=[], spoken=[number], display=number,
-                        ticket=number, ticket_id=f"t-{number}", counter_number=1, recall=recall)
+    return Announcement(
+        kind="called",
+        key=f"called:t-{number}",
+        items=[],
+        spoken=[number],
+        display=number,
+        ticket=number,
+        ticket_id=f"t-{number}",
+        counter_number=1,
+        recall=recall,
+    )
 
 
 def test_recall_replaces_waiting_copy_in_place():

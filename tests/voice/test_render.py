@@ -26,7 +26,9 @@ pytestmark = needs_espeak
 
 
 def composer(tmp_path: Path, engine=None, **voice) -> Composer:
-    return Composer(VoiceConfig(**voice), SpeechSettings(), SegmentCache(tmp_path / "cache", engine or EspeakNgEngine()))
+    return Composer(
+        VoiceConfig(**voice), SpeechSettings(), SegmentCache(tmp_path / "cache", engine or EspeakNgEngine())
+    )
 
 
 def assert_speech(samples: np.ndarray, min_s: float, max_s: float) -> None:
@@ -54,7 +56,7 @@ def test_full_announcement_chime_repeat_english(tmp_path):
     assert 14.0 <= a.duration_s <= 26.0  # chime, then (Mandarin + English) twice
     ding_dong = chime(RATE)  # the chime comes first and is what we generated
     assert np.allclose(samples[: len(ding_dong)], ding_dong, atol=1e-4)
-    assert_speech(samples[int(1.5 * RATE):], 12.0, 25.0)
+    assert_speech(samples[int(1.5 * RATE) :], 12.0, 25.0)
 
 
 def test_segments_join_like_one_sentence(tmp_path):
@@ -151,8 +153,14 @@ def _run_with_full_stdout(code: str, tmp_path: Path, timeout: float) -> subproce
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with open("/dev/full", "w") as full:
         try:
-            return subprocess.run([sys.executable, "-c", code, str(tmp_path)], stdout=full, stderr=subprocess.PIPE,
-                                  timeout=timeout, env=env, text=True)
+            return subprocess.run(
+                [sys.executable, "-c", code, str(tmp_path)],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                timeout=timeout,
+                env=env,
+                text=True,
+            )
         except subprocess.TimeoutExpired:
             return None
 
@@ -191,10 +199,25 @@ def test_engines_time_out_instead_of_hanging(tmp_path):
 def test_cli_render(tmp_path):
     out = tmp_path / "call.wav"
     done = subprocess.run(
-        [sys.executable, "-m", "voice", "render", "--number", "A012", "--counter", "3", "--out", str(out),
-         "--cache-dir", str(tmp_path / "cache")],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "voice",
+            "render",
+            "--number",
+            "A012",
+            "--counter",
+            "3",
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["请诶零一二号到三号窗口办理"]
-    assert_speech(read_wav(out)[int(1.5 * RATE):], 7.0, 14.0)  # after the chime: the sentence twice
+    assert_speech(read_wav(out)[int(1.5 * RATE) :], 7.0, 14.0)  # after the chime: the sentence twice

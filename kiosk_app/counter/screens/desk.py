@@ -28,10 +28,12 @@ class DeskScreen(CounterScreen):
     def figures_text(f: dict) -> str:
         if not f:
             return ""
-        return (f"办结 {f.get('served', 0)} 件（其中材料不全 {f.get('incomplete', 0)}）　"
-                f"未到场 {f.get('no_show', 0)}　转出 {f.get('transferred', 0)}\n"
-                f"平均等候 {f.get('mean_wait_text', '—')}　平均办理 {f.get('mean_service_text', '—')}\n"
-                f"评价 {f.get('rated', 0)} 次　平均 {f.get('rating_text', '—')} 分　差评 {f.get('bad', 0)}")
+        return (
+            f"办结 {f.get('served', 0)} 件（其中材料不全 {f.get('incomplete', 0)}）　"
+            f"未到场 {f.get('no_show', 0)}　转出 {f.get('transferred', 0)}\n"
+            f"平均等候 {f.get('mean_wait_text', '—')}　平均办理 {f.get('mean_service_text', '—')}\n"
+            f"评价 {f.get('rated', 0)} 次　平均 {f.get('rating_text', '—')} 分　差评 {f.get('bad', 0)}"
+        )
 
 
 SCREEN = DeskScreen

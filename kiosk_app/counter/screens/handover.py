@@ -24,8 +24,9 @@ class HandoverScreen(CounterScreen):
         box.clear_widgets()
         for i, t in enumerate(self.state.handover_targets):
             ticked = i == self.state.handover_choice
-            button = TickButton(tid=f"handover.target.{i}", text=("√  " if ticked else "○  ") + t["text"],
-                                ticked=ticked)
+            button = TickButton(
+                tid=f"handover.target.{i}", text=("√  " if ticked else "○  ") + t["text"], ticked=ticked
+            )
             button.bind(on_release=lambda _b, index=i: self.ctl.choose_handover(index))
             box.add_widget(button)
 

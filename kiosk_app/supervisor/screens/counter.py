@@ -39,8 +39,11 @@ class CounterScreen(SupervisorScreen):
             return
         for i, target in enumerate(self.state.handover_targets):
             armed = self.state.handover_armed == i
-            button = KButton(tid=f"counter.handover.{i}", role="accent" if armed else "plain",
-                             text=("确认转交" if armed else "转交") + target["text"])
+            button = KButton(
+                tid=f"counter.handover.{i}",
+                role="accent" if armed else "plain",
+                text=("确认转交" if armed else "转交") + target["text"],
+            )
             button.bind(on_release=lambda _b, index=i: self.ctl.hand_over(index))
             row.add_widget(button)
 

@@ -35,8 +35,12 @@ class HallScreen(SupervisorScreen):
 
     def _setup(self, _dt) -> None:
         st = self.state
-        st.bind(queue_rows=self._queues, counter_tiles=self._counters, alerts=self._alerts,
-                read_only=lambda st, _v: self._counters(st, st.counter_tiles))
+        st.bind(
+            queue_rows=self._queues,
+            counter_tiles=self._counters,
+            alerts=self._alerts,
+            read_only=lambda st, _v: self._counters(st, st.counter_tiles),
+        )
         self._queues(st, st.queue_rows)
         self._counters(st, st.counter_tiles)
         self._alerts(st, st.alerts)
@@ -52,11 +56,21 @@ class HallScreen(SupervisorScreen):
         grid.clear_widgets()
         for t in tiles:
             flags = ("潮汐" if t["mode"] == "tidal" else "固定") + ("·锁定" if t["locked"] else "")
-            lines = [f"{t['number']}号  {t['serving']}".rstrip(), f"{t['status_text']} {t['operator']}".rstrip(),
-                     (("→ " + t["pending_text"]) if t["pending_text"] else t["queues_text"]), flags]
+            lines = [
+                f"{t['number']}号  {t['serving']}".rstrip(),
+                f"{t['status_text']} {t['operator']}".rstrip(),
+                (("→ " + t["pending_text"]) if t["pending_text"] else t["queues_text"]),
+                flags,
+            ]
             role = {"open": "primary", "paused": "accent"}.get(t["status"], "plain")
-            tile = CounterTile(counter_id=t["id"], tid=f"hall.counter.{t['id']}", text="\n".join(lines), role=role,
-                               font_role="small", disabled=self.state.read_only)  # another hall: read only
+            tile = CounterTile(
+                counter_id=t["id"],
+                tid=f"hall.counter.{t['id']}",
+                text="\n".join(lines),
+                role=role,
+                font_role="small",
+                disabled=self.state.read_only,
+            )  # another hall: read only
             tile.bind(on_release=lambda b: self.ctl.open_counter(b.counter_id))
             grid.add_widget(tile)
 
