@@ -63,3 +63,34 @@ def pg_url():
     yield server.rsplit("/", 1)[0] + "/" + name
     admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     admin.close()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A real headless Chromium (Debian's package, driven by Playwright) for the whole run.
+
+    Playwright cannot download its own browsers here; it drives the system's /usr/bin/chromium. A test
+    opens its own context (`chromium.new_context(...)`) so cookies and storage never leak between tests.
+    """
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        pytest.fail("Debian's chromium package is not installed: scripts/setup.sh installs it")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
