@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from . import events as ev
 from .commands import BookAppointment, CancelAppointment, IssueTicket
+from .dispatch import applies, handles
 from .events import Event
 from .records import AppointmentRec
 from .rejected import Rejected, Result
@@ -42,6 +43,7 @@ class AppointmentsMixin:
         total = a.capacity_overrides.get(service_id, a.capacity_per_slot)
         return int(total * (1 - a.walk_in_share))  # the rest of the hour is kept for walk-ins
 
+    @handles(BookAppointment)
     def _do_BookAppointment(self, cmd: BookAppointment, now: datetime) -> Result:
         svc = self.services.get(cmd.service_id)
         if svc is None:
@@ -87,6 +89,7 @@ class AppointmentsMixin:
             },
         )
 
+    @handles(CancelAppointment)
     def _do_CancelAppointment(self, cmd: CancelAppointment, now: datetime) -> Result:
         appt = self.appointments.get(cmd.code.strip().upper())
         if appt is None:
@@ -97,6 +100,7 @@ class AppointmentsMixin:
         self._emit(out, ev.APPOINTMENT_CANCELLED, now, code=appt.code)
         return Result(out, {"appointment": {"code": appt.code, "state": "cancelled"}})
 
+    @applies("appointment_booked")
     def _on_appointment_booked(self, at: datetime, d: dict) -> None:
         start, end = datetime.fromisoformat(d["slot_start"]), datetime.fromisoformat(d["slot_end"])
         self.appointments[d["code"]] = AppointmentRec(
@@ -104,6 +108,7 @@ class AppointmentsMixin:
         )
         self.slot_bookings[(d["service_id"], start)] += 1
 
+    @applies("appointment_cancelled")
     def _on_appointment_cancelled(self, at: datetime, d: dict) -> None:
         appt = self.appointments[d["code"]]
         appt.state = "cancelled"

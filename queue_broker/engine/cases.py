@@ -42,6 +42,7 @@ from .commands import (
     SubmitRating,
     ViewCases,
 )
+from .dispatch import applies, handles
 from .events import Event
 from .records import DONE, AlertRec
 from .rejected import Rejected, Result
@@ -190,6 +191,7 @@ class CasesMixin:
         return WorkCalendar.from_config(self.config)
 
     # ============================================================ ratings
+    @handles(SubmitRating)
     def _do_SubmitRating(self, cmd: SubmitRating, now: datetime) -> Result:
         if cmd.level <= 2 and cmd.reasons:
             allowed = self.config.ratings.bad_reasons
@@ -239,6 +241,7 @@ class CasesMixin:
             return cal.deadline(finished_at, days)
         return cal.end_of(cal.local_day(finished_at) + timedelta(days=days))
 
+    @handles(ApplyDefaultRatings)
     def _do_ApplyDefaultRatings(self, cmd: ApplyDefaultRatings, now: datetime) -> Result:
         rule = self.default_rating_rule()
         if rule is None:
@@ -264,6 +267,7 @@ class CasesMixin:
             )
         return Result(out, {"defaulted": len(out)})
 
+    @applies("rating_defaulted")
     def _on_rating_defaulted(self, at: datetime, d: dict) -> None:
         self.tickets[d["ticket_id"]].rating = d["level"]
         self.ratings[d["ticket_id"]] = {**d, "reasons": [], "comment": "", "default": True, "at": at}
@@ -292,6 +296,7 @@ class CasesMixin:
         )
         return self.cases[case_id]
 
+    @handles(OpenComplaint)
     def _do_OpenComplaint(self, cmd: OpenComplaint, now: datetime) -> Result:
         if not cmd.summary.strip():
             raise Rejected("invalid_request", "a complaint needs a summary of what the citizen could not get done")
@@ -329,6 +334,7 @@ class CasesMixin:
         )
         return Result(out, {"case": self.case_view(case, now)})
 
+    @handles(OpenComplexQuestion)
     def _do_OpenComplexQuestion(self, cmd: OpenComplexQuestion, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         t = self.tickets.get(cmd.ticket_id)
@@ -359,6 +365,7 @@ class CasesMixin:
         )
         return Result(out, {"case": self.case_view(case, now)})
 
+    @handles(CaseAction)
     def _do_CaseAction(self, cmd: CaseAction, now: datetime) -> Result:
         case = self.cases.get(cmd.case_id)
         if case is None:
@@ -410,6 +417,7 @@ class CasesMixin:
         self._emit(out, ev.CASE_STEP, now, **data)
         return Result(out, {"case": self.case_view(case, now)})
 
+    @handles(ViewCases)
     def _do_ViewCases(self, cmd: ViewCases, now: datetime) -> Result:
         if cmd.case_id is not None:
             case = self.cases.get(cmd.case_id)
@@ -451,6 +459,7 @@ class CasesMixin:
             view["history"] = [dict(h) for h in case.history]
         return view
 
+    @applies("case_opened")
     def _on_case_opened(self, at: datetime, d: dict) -> None:
         case = CaseRec(
             id=d["id"],
@@ -486,6 +495,7 @@ class CasesMixin:
         if case.ticket_id:
             self.case_by_ticket[(case.kind, case.ticket_id)] = case.id
 
+    @applies("case_step")
     def _on_case_step(self, at: datetime, d: dict) -> None:
         case = self.cases[d["case_id"]]
         case.state = d["to_state"]
@@ -510,6 +520,7 @@ class CasesMixin:
         case.history.append(step)
 
     # ============================================================ monitoring alerts
+    @handles(RaiseAlert)
     def _do_RaiseAlert(self, cmd: RaiseAlert, now: datetime) -> Result:
         rule, subject = cmd.data.get("rule"), cmd.data.get("subject")
         if rule and subject and (rule, subject) in self.monitor_alerts:
@@ -520,12 +531,14 @@ class CasesMixin:
             raise Rejected("conflict", f"alert {cmd.alert_id} exists")
         return super()._do_RaiseAlert(cmd, now)
 
+    @applies("alert_raised")
     def _on_alert_raised(self, at: datetime, d: dict) -> None:
         super()._on_alert_raised(at, d)
         extra = d.get("extra") or {}
         if extra.get("rule") and extra.get("subject"):
             self.monitor_alerts[(extra["rule"], extra["subject"])] = d["id"]
 
+    @handles(EscalateAlert)
     def _do_EscalateAlert(self, cmd: EscalateAlert, now: datetime) -> Result:
         a = self.alerts.get(cmd.alert_id)
         if a is None:
@@ -537,6 +550,7 @@ class CasesMixin:
             )
         return Result(out, {"alert_id": a.id})
 
+    @applies("alert_escalated")
     def _on_alert_escalated(self, at: datetime, d: dict) -> None:
         a = self.alerts[d["id"]]
         if a.acked_at is not None:  # the yellow was acknowledged; red needs its own acknowledgement
@@ -551,6 +565,7 @@ class CasesMixin:
         a.severity, a.message, a.escalated_at = d["severity"], d["message"], at
         a.data = {**a.data, **(d.get("extra") or {})}
 
+    @handles(ClearAlert)
     def _do_ClearAlert(self, cmd: ClearAlert, now: datetime) -> Result:
         a = self.alerts.get(cmd.alert_id)
         if a is None:
@@ -560,6 +575,7 @@ class CasesMixin:
             self._emit(out, ev.ALERT_CLEARED, now, id=a.id, reason=cmd.reason)
         return Result(out, {"alert_id": a.id})
 
+    @applies("alert_cleared")
     def _on_alert_cleared(self, at: datetime, d: dict) -> None:
         a = self.alerts[d["id"]]
         a.cleared_at = at
@@ -568,6 +584,7 @@ class CasesMixin:
         if self.monitor_alerts.get(key) == a.id:
             del self.monitor_alerts[key]
 
+    @handles(AckAlert)
     def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
         a = self.alerts.get(cmd.alert_id)
         if a is not None and a.data.get("rule") and not cmd.note.strip():
@@ -581,6 +598,7 @@ class CasesMixin:
         return "acked" if a.acked_at is not None else "open"
 
     # ============================================================ device health
+    @handles(RecordDeviceHealth)
     def _do_RecordDeviceHealth(self, cmd: RecordDeviceHealth, now: datetime) -> Result:
         rec = self.devices.get((cmd.node_id, cmd.device_id))
         out: list[Event] = []
@@ -598,6 +616,7 @@ class CasesMixin:
             )
         return Result(out, {})
 
+    @applies("device_health_recorded")
     def _on_device_health_recorded(self, at: datetime, d: dict) -> None:
         key = (d["node_id"], d["device_id"])
         rec = self.devices.get(key)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from ..config.models import SiteConfig
@@ -33,6 +33,7 @@ from .commands import (
     RebalanceCounter,
     TransferTicket,
 )
+from .dispatch import applies, collect, handles
 from .estimate import WaitEstimate, forecast_wait, smooth
 from .events import Event
 from .handover import HandoverMixin
@@ -61,6 +62,14 @@ from .views import ViewsMixin
 
 
 class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin):
+    # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
+    command_handlers: ClassVar[dict[type, str]]
+    event_appliers: ClassVar[dict[str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.command_handlers, cls.event_appliers = collect(cls)
+
     def __init__(self, config: SiteConfig):
         self.config = config
         self.tz = ZoneInfo(config.site.timezone)
@@ -103,10 +112,11 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
 
     # ================================================================ dispatch
     def execute(self, cmd: Any, now: datetime) -> Result:
-        handler = getattr(self, "_do_" + type(cmd).__name__, None)
-        if handler is None:
+        name = self.command_handlers.get(type(cmd))
+        if name is None:
             raise TypeError(f"unknown command {type(cmd).__name__}")
-        return handler(cmd, now)
+        result: Result = getattr(self, name)(cmd, now)
+        return result
 
     def _emit(self, out: list[Event], type_: str, now: datetime, **data: Any) -> Event:
         e = Event(type_, now, data)
@@ -115,6 +125,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         return e
 
     # ================================================================ tickets
+    @handles(IssueTicket)
     def _do_IssueTicket(self, cmd: IssueTicket, now: datetime) -> Result:
         if cmd.service_id in self.services:
             queue_id = self.services[cmd.service_id].queue_id
@@ -255,6 +266,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         """The hall played forward from now (engine/estimate.py); `now` defaults to the last event."""
         return forecast_wait(self, queue_id, ahead, now)
 
+    @handles(ExpireTickets)
     def _do_ExpireTickets(self, cmd: ExpireTickets, now: datetime) -> Result:
         before = date.fromisoformat(cmd.before_day)
         out: list[Event] = []
@@ -280,6 +292,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             raise Rejected("not_found", f"there is no counter {counter_id!r} in this hall")
         return self.counters[counter_id]
 
+    @handles(OpenCounter)
     def _do_OpenCounter(self, cmd: OpenCounter, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         op = next((o for o in self.config.operators if o.id == cmd.operator_id), None)
@@ -293,6 +306,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         self._emit(out, ev.COUNTER_OPENED, now, counter_id=c.id, operator_id=op.id)
         return Result(out, {"counter": self.counter_view(c)})
 
+    @handles(CounterCommand)
     def _do_CounterCommand(self, cmd: CounterCommand, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         action = cmd.action
@@ -401,6 +415,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
                 reason=c.pending_reason,
             )
 
+    @handles(FinishTicket)
     def _do_FinishTicket(self, cmd: FinishTicket, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         if not c.current:
@@ -440,6 +455,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         self._settle_counter(out, c, now)
         return Result(out, reply)
 
+    @handles(TransferTicket)
     def _do_TransferTicket(self, cmd: TransferTicket, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         if not c.current:
@@ -462,6 +478,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         self._settle_counter(out, c, now)
         return Result(out, {"ticket": self.ticket_view(ticket, now)})
 
+    @handles(AssignCounter)
     def _do_AssignCounter(self, cmd: AssignCounter, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         for q in cmd.queue_ids:
@@ -483,6 +500,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         )
         return Result(out, {"counter": self.counter_view(c)})
 
+    @handles(RebalanceCounter)
     def _do_RebalanceCounter(self, cmd: RebalanceCounter, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         if c.locked or c.mode != "tidal":
@@ -517,10 +535,10 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
 
     # ================================================================ apply (also replay)
     def apply(self, e: Event) -> None:
-        fn = getattr(self, "_on_" + e.type, None)
-        if fn is None:
+        name = self.event_appliers.get(e.type)
+        if name is None:
             raise ValueError(f"unknown event type {e.type!r}")
-        fn(e.at, e.data)
+        getattr(self, name)(e.at, e.data)
         self.last_event_at = e.at
         self.events_applied += 1  # a version of the state: derived views are cached against it
 
@@ -531,6 +549,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             n += 1
         return n
 
+    @applies("ticket_issued")
     def _on_ticket_issued(self, at: datetime, d: dict) -> None:
         day = date.fromisoformat(d["day"])
         prefix = self.queues[d["queue_id"]].prefix if d["queue_id"] in self.queues else d["number"][0]
@@ -562,6 +581,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             appt = self.appointments[t.appointment_code]
             appt.state, appt.ticket_id = "checked_in", t.id
 
+    @applies("ticket_called")
     def _on_ticket_called(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
@@ -577,6 +597,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         else:
             t.recalls = d["recall"]
 
+    @applies("ticket_started")
     def _on_ticket_started(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
         t.state, t.started_at = SERVING, at
@@ -585,6 +606,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         c.current = None
         c.idle_since = at
 
+    @applies("ticket_finished")
     def _on_ticket_finished(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
@@ -597,6 +619,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         c.no_shows_in_row = 0
         self._release(c, at)
 
+    @applies("ticket_no_show")
     def _on_ticket_no_show(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
@@ -607,6 +630,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         c.no_shows_in_row += 1
         self._release(c, at)
 
+    @applies("ticket_transferred")
     def _on_ticket_transferred(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
         if d.get("counter_id") and self.counters[d["counter_id"]].current == t.id:
@@ -618,6 +642,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         t.transfers += 1
         self.waiting[t.queue_id].append(t.id)  # issued_at unchanged: it keeps its place in time
 
+    @applies("ticket_cancelled")
     def _on_ticket_cancelled(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
         if t.id in self.waiting.get(t.queue_id, []):
@@ -626,23 +651,28 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             self._release(self.counters[t.counter_id], at)
         t.state = "cancelled"
 
+    @applies("counter_opened")
     def _on_counter_opened(self, at: datetime, d: dict) -> None:
         c = self.counters[d["counter_id"]]
         c.status, c.operator_id, c.idle_since = "open", d["operator_id"], at
         if c.queue_since is None:
             c.queue_since = at
 
+    @applies("counter_closed")
     def _on_counter_closed(self, at: datetime, d: dict) -> None:
         c = self.counters[d["counter_id"]]
         c.status, c.operator_id, c.idle_since = "closed", None, None
 
+    @applies("counter_paused")
     def _on_counter_paused(self, at: datetime, d: dict) -> None:
         self.counters[d["counter_id"]].status = "paused"
 
+    @applies("counter_resumed")
     def _on_counter_resumed(self, at: datetime, d: dict) -> None:
         c = self.counters[d["counter_id"]]
         c.status, c.idle_since = "open", at
 
+    @applies("counter_assigned")
     def _on_counter_assigned(self, at: datetime, d: dict) -> None:
         c = self.counters[d["counter_id"]]
         if c.queue_ids != d["queue_ids"]:
@@ -650,11 +680,16 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         c.queue_ids, c.mode, c.locked = list(d["queue_ids"]), d["mode"], d["locked"]
         c.pending_queue_ids, c.pending_reason = None, ""  # the supervisor's word wins
 
+    @applies("counter_rebalance_planned")
     def _on_counter_rebalance_planned(self, at: datetime, d: dict) -> None:
         c = self.counters[d["counter_id"]]
         c.pending_queue_ids, c.pending_reason = list(d["to_queue_ids"]), d["reason"]
 
+    @applies("counter_rebalanced")
     def _on_counter_rebalanced(self, at: datetime, d: dict) -> None:
         c = self.counters[d["counter_id"]]
         c.queue_ids, c.queue_since = list(d["to_queue_ids"]), at
         c.pending_queue_ids, c.pending_reason = None, ""
+
+
+HallEngine.command_handlers, HallEngine.event_appliers = collect(HallEngine)

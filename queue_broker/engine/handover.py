@@ -27,6 +27,7 @@ from typing import Any
 
 from . import events as ev
 from .commands import HandOverTicket, ReceiveHandover, SettleHandover
+from .dispatch import applies, handles
 from .events import Event
 from .records import CALLED, DONE, NORMAL, SERVING, WAITING, TicketRec
 from .rejected import Rejected, Result
@@ -76,6 +77,7 @@ class HandoverMixin:
         return {}
 
     # ------------------------------------------------------------ the handing hall
+    @handles(HandOverTicket)
     def _do_HandOverTicket(self, cmd: HandOverTicket, now: datetime) -> Result:
         earlier = self.handovers_out.get(cmd.handover_id)
         if earlier is not None:  # the same request again: nothing twice
@@ -159,6 +161,7 @@ class HandoverMixin:
             "cases": cases,
         }
 
+    @handles(SettleHandover)
     def _do_SettleHandover(self, cmd: SettleHandover, now: datetime) -> Result:
         rec = self.handovers_out.get(cmd.reply.get("handover_id", ""))
         if rec is None or rec.to_site != cmd.from_site:
@@ -197,6 +200,7 @@ class HandoverMixin:
             reply["ticket"] = self.ticket_view(t, now)
         return reply
 
+    @applies("ticket_handed_over")
     def _on_ticket_handed_over(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
         if t.id in self.waiting.get(t.queue_id, []):
@@ -217,11 +221,13 @@ class HandoverMixin:
         )
         self.ticket_handover[t.id] = d["handover_id"]
 
+    @applies("handover_settled")
     def _on_handover_settled(self, at: datetime, d: dict) -> None:
         rec = self.handovers_out[d["handover_id"]]
         rec.state, rec.remote_ticket, rec.error = d["state"], d.get("remote_ticket"), d.get("error")
 
     # ------------------------------------------------------------ the receiving hall
+    @handles(ReceiveHandover)
     def _do_ReceiveHandover(self, cmd: ReceiveHandover, now: datetime) -> Result:
         req = cmd.request
         hid = req["handover_id"]
@@ -284,6 +290,7 @@ class HandoverMixin:
             )
         return queue_id, service_id
 
+    @applies("handover_received")
     def _on_handover_received(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
         origin = d["origin"]
@@ -296,6 +303,7 @@ class HandoverMixin:
             "ticket": {"id": t.id, "number": t.number, "queue_id": t.queue_id},
         }
 
+    @applies("handover_refused")
     def _on_handover_refused(self, at: datetime, d: dict) -> None:
         self.handovers_in[(d["from_site"], d["handover_id"])] = {
             "handover_id": d["handover_id"],

@@ -7,6 +7,7 @@ from datetime import datetime
 from ..security.pins import check_pin
 from . import events as ev
 from .commands import AckAlert, CheckSupervisor, DecideRecommendation, PostNotice, RaiseAlert, SubmitRating
+from .dispatch import applies, handles
 from .events import Event
 from .records import DONE, AlertRec
 from .rejected import Rejected, Result
@@ -15,12 +16,14 @@ from .rejected import Rejected, Result
 class SupervisionMixin:
     """Uses HallEngine's state (config, tickets, counters, ...); mixed into HallEngine only."""
 
+    @handles(CheckSupervisor)
     def _do_CheckSupervisor(self, cmd: CheckSupervisor, now: datetime) -> Result:
         sup = next((s for s in self.config.supervisors if s.id == cmd.supervisor_id), None)
         if sup is None or not check_pin(cmd.pin, sup.pin_hash):
             raise Rejected("forbidden", "the supervisor id or PIN is wrong")
         return Result([], {"supervisor": {"id": sup.id, "name": sup.name}})
 
+    @handles(SubmitRating)
     def _do_SubmitRating(self, cmd: SubmitRating, now: datetime) -> Result:
         t = self.tickets.get(cmd.ticket_id)
         if t is None:
@@ -48,6 +51,7 @@ class SupervisionMixin:
         )
         return Result(out, {"rating": {"ticket_id": t.id, "level": cmd.level}})
 
+    @handles(PostNotice)
     def _do_PostNotice(self, cmd: PostNotice, now: datetime) -> Result:
         out: list[Event] = []
         self._emit(
@@ -55,6 +59,7 @@ class SupervisionMixin:
         )
         return Result(out, {})
 
+    @handles(RaiseAlert)
     def _do_RaiseAlert(self, cmd: RaiseAlert, now: datetime) -> Result:
         out: list[Event] = []
         self._emit(
@@ -69,6 +74,7 @@ class SupervisionMixin:
         )
         return Result(out, {"alert_id": cmd.alert_id})
 
+    @handles(AckAlert)
     def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
         alert = self.alerts.get(cmd.alert_id)
         if alert is None:
@@ -78,6 +84,7 @@ class SupervisionMixin:
             self._emit(out, ev.ALERT_ACKED, now, id=alert.id, note=cmd.note, by=cmd.by)
         return Result(out, {"alert_id": alert.id})
 
+    @handles(DecideRecommendation)
     def _do_DecideRecommendation(self, cmd: DecideRecommendation, now: datetime) -> Result:
         if cmd.decision not in ("accept", "reject"):
             raise Rejected("invalid_request", "decision must be accept or reject")
@@ -98,23 +105,28 @@ class SupervisionMixin:
         )
         return Result(out, {"recommendation_id": cmd.recommendation_id, "decision": cmd.decision})
 
+    @applies("rating_submitted")
     def _on_rating_submitted(self, at: datetime, d: dict) -> None:
         self.tickets[d["ticket_id"]].rating = d["level"]
         self.ratings[d["ticket_id"]] = {**d, "at": at}
 
+    @applies("notice_posted")
     def _on_notice_posted(self, at: datetime, d: dict) -> None:
         self.notices.append({**d, "at": at})
         del self.notices[:-20]
 
+    @applies("alert_raised")
     def _on_alert_raised(self, at: datetime, d: dict) -> None:
         self.alerts[d["id"]] = AlertRec(
             id=d["id"], kind=d["kind"], severity=d["severity"], message=d["message"], at=at, data=d.get("extra", {})
         )
 
+    @applies("alert_acked")
     def _on_alert_acked(self, at: datetime, d: dict) -> None:
         a = self.alerts[d["id"]]
         a.acked_at, a.ack_note = at, d.get("note", "")
 
+    @applies("recommendation_decided")
     def _on_recommendation_decided(self, at: datetime, d: dict) -> None:
         alert = self.alerts.get(d["alert_id"])
         if alert is not None:
