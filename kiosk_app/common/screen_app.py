@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..memory import tune_malloc
+from .memory import tune_malloc
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def node_from_command_line(argv: list[str] | None, *, prog: str, role: str, desc
     """What every hall screen starts with (the kiosk too): memory settings, Kivy kept off our options,
     `--config --node [--window] [--windowed] [--log-level]`, logging, the site file and this node.
     Returns (args, config, node, size or None), or an exit code after saying why on stderr."""
-    tune_malloc()  # before anything large is allocated (kiosk_app/memory.py)
+    tune_malloc()  # before anything large is allocated (kiosk_app/common/memory.py)
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # else Kivy takes our options as its own (exit 2)
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel/xclip, absent on hall boards
@@ -121,7 +121,7 @@ def screen_main(
     """Parse the command line, load the site file, configure Kivy and run the app.
 
     `app_factory` is "module:Class" of the App, imported only after Kivy is configured. Memory is set
-    here, by the program itself, as for the kiosk (kiosk_app/memory.py, docs/kiosk.md "Memory"): glibc's
+    here, by the program itself, as for the kiosk (kiosk_app/common/memory.py, docs/kiosk.md "Memory"): glibc's
     mmap threshold fixed, and no multisampling."""
     t0 = time.perf_counter()
     parsed = node_from_command_line(argv, prog=prog, role=role, description=description)

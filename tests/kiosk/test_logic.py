@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk_app.catalog import BUNDLE_GROUP, CatalogView
-from kiosk_app.controller import APPOINTMENT_RE, TICKET_ID_RE
-from kiosk_app.hours import HallHours, opening_text
-from kiosk_app.i18n import material_text, time_limit_text, wait_text
-from kiosk_app.search import SearchIndex, initials
-from kiosk_app.settings import KioskSettingsError, default_display_name, kiosk_settings
+from kiosk_app.kiosk.catalog import BUNDLE_GROUP, CatalogView
+from kiosk_app.kiosk.controller import APPOINTMENT_RE, TICKET_ID_RE
+from kiosk_app.kiosk.hours import HallHours, opening_text
+from kiosk_app.kiosk.i18n import material_text, time_limit_text, wait_text
+from kiosk_app.kiosk.search import SearchIndex, initials
+from kiosk_app.kiosk.settings import KioskSettingsError, default_display_name, kiosk_settings
 from queue_broker.config.loader import load_site_config
 from queue_broker.config.models import NodeEntry
 from queue_broker.engine.hall import HallEngine

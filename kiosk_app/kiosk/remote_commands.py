@@ -20,8 +20,8 @@ import threading
 
 from kivy.core.window import Window
 
+from ..common.remote import Command, Done, RemoteControl
 from .app import SCREEN_MODULES
-from .common.remote import Command, Done, RemoteControl
 
 
 def cmd_device(remote: RemoteControl, done: Done, kind: str, action: str, args: dict | None = None) -> None:
@@ -70,7 +70,7 @@ def cmd_font_check(remote: RemoteControl, done: Done) -> None:
     """Do Chinese characters render as themselves (not as the same empty box)?"""
     from kivy.core.text import Label as CoreLabel
 
-    from .common.fonts import FONT_NAME
+    from ..common.fonts import FONT_NAME
 
     def pixels(text: str) -> bytes:
         label = CoreLabel(text=text, font_name=FONT_NAME, font_size=48)
@@ -110,7 +110,7 @@ def cmd_debug(remote: RemoteControl, done: Done, collect: bool = False) -> None:
 
     from kivy.graphics.texture import Texture
 
-    from .memory import release_memory
+    from ..common.memory import release_memory
 
     if collect:
         release_memory()

@@ -28,23 +28,23 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from devices.health import HealthReporter
 from queue_broker.config.models import NodeEntry, SiteConfig
 
-from . import __version__
-from .common.fonts import register_fonts
-from .common.hall_client import HallClient, kivy_ui_call
-from .common.speech import Speaker
-from .common.theme import Theme
-from .common.widgets import load_widgets
+from .. import __version__
+from ..common.fonts import register_fonts
+from ..common.hall_client import HallClient, kivy_ui_call
+from ..common.memory import release_memory
+from ..common.speech import Speaker
+from ..common.theme import Theme
+from ..common.widgets import load_widgets
 from .controller import KioskController
 from .hardware import KioskHardware
 from .i18n import t
-from .memory import release_memory
 from .settings import KioskSettings
 from .state import KioskState
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
-# screen name -> module in kiosk_app.screens (each module loads its own .kv file)
+# screen name -> module in kiosk_app.kiosk.screens (each module loads its own .kv file)
 SCREEN_MODULES = (
     "home",
     "browse",
@@ -157,8 +157,8 @@ class KioskApp(App):
         # devices open off the UI thread: a slow serial port or camera never delays the first frame
         self.client.run_in_background(self.hardware.start)
         if os.environ.get("HALL_SCREEN_CONTROL"):  # tests and demos only, see kiosk_app/common/remote.py
-            from .common.remote import RemoteControl
-            from .control import KIOSK_COMMANDS
+            from ..common.remote import RemoteControl
+            from .remote_commands import KIOSK_COMMANDS
 
             self.remote = RemoteControl.from_env(self, KIOSK_COMMANDS)
         return root
@@ -167,7 +167,7 @@ class KioskApp(App):
         """The screen called `name`, built now if it is not there yet."""
         if not self.sm.has_screen(name):
             started = time.perf_counter()
-            module = importlib.import_module(f"kiosk_app.screens.{name}")
+            module = importlib.import_module(f"kiosk_app.kiosk.screens.{name}")
             self.sm.add_widget(module.SCREEN(name=name))
             log.debug("screen %s built in %.0f ms", name, (time.perf_counter() - started) * 1000)
         return self.sm.get_screen(name)

@@ -37,11 +37,11 @@ from queue_broker.protocol.messages import (
 )
 from queue_broker.security.identity import mask_name
 
+from ..common.hall_client import HallClient
+from ..common.memory import release_memory
 from .catalog import CatalogView, Item
-from .common.hall_client import HallClient
 from .hours import HallHours, opening_text
 from .i18n import material_text, t, wait_text
-from .memory import release_memory
 from .settings import KioskSettings, default_display_name
 from .state import KioskState
 
