@@ -21,10 +21,10 @@ from kivy.properties import (
 
 from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, wait_text
 from ..common.handover_targets import target_rows
+from .screens import SCREENS
 
 # the other hall's refusal codes (docs/county.md, "hand-overs"), for the operator
 HANDOVER_REFUSALS = {"not_found": "对方没有该事项或队列", "closed": "对方今日已停止取号", "full": "对方该队列今日已满"}
-SCREENS = ("login", "desk", "transfer", "materials", "rating", "handover")
 RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
 # the broker's default list (queue_broker.config.models.BAD_RATING_REASONS); a hall's own list comes from its site file
 BAD_RATING_REASONS = (

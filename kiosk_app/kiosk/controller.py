@@ -725,6 +725,11 @@ class KioskController:
         self._help_since = time.monotonic()
         self.go("help")
 
+    def stop(self) -> None:
+        """The kiosk is closing: a call for help still open is taken back."""
+        if self.state.help_active:
+            self.cancel_help()
+
     def cancel_help(self) -> None:
         if self.state.help_active:
             self.health.report("help", "help", "ready", f"{self.display_name}无需帮办")

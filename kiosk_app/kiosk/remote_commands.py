@@ -21,7 +21,7 @@ import threading
 from kivy.core.window import Window
 
 from ..common.remote import Command, Done, RemoteControl
-from .app import SCREEN_MODULES
+from .screens import SCREENS
 
 
 def cmd_device(remote: RemoteControl, done: Done, kind: str, action: str, args: dict | None = None) -> None:
@@ -61,7 +61,7 @@ def cmd_classes(remote: RemoteControl, done: Done) -> None:
             walk(c)
 
     walk(Window)
-    for name in SCREEN_MODULES:  # every screen, also those built only when shown
+    for name in SCREENS:  # every screen, also those built only when shown
         walk(remote.app.screen(name))
     done(sorted(names))
 

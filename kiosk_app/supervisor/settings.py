@@ -24,7 +24,7 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..common.handover_targets import HandoverSite, check_unique
-from ..common.screen_app import ScreenSettings
+from ..common.settings import ScreenSettings
 
 SITE_ID = re.compile(r"^[a-z0-9-]+$")  # the protocol's site ids (queue_broker/protocol/topics.py)
 

@@ -15,8 +15,8 @@ from kivy.properties import (
 )
 
 from ..common.hall_text import duration_text, short_name, wait_text
+from .screens import SCREENS
 
-SCREENS = ("login", "hall", "counter", "notice", "chart", "county")
 STATUS = {"open": "服务中", "paused": "暂停", "closed": "未开窗"}
 
 

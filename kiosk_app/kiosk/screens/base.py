@@ -1,41 +1,16 @@
-"""What every kiosk screen shares: loading its .kv file, and reaching the app, state and controller."""
+"""What every kiosk screen adds to the faces' screen base (common/screen.py): texts in the citizen's
+language, and a refresh of what the .kv rules cannot bind by themselves when the screen comes on."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from ...common.screen import FaceScreen, load_kv
 
-from kivy.app import App
-from kivy.lang import Builder
-from kivy.uix.screenmanager import Screen
-
-HERE = Path(__file__).resolve().parent
+__all__ = ["KioskScreen", "load_kv"]
 
 
-def load_kv(module_file: str) -> None:
-    """Load `<module>.kv` beside the screen's module, once."""
-    path = str(Path(module_file).with_suffix(".kv"))
-    if path not in Builder.files:
-        Builder.load_file(path)
-
-
-class KioskScreen(Screen):
-    @property
-    def app(self):
-        return App.get_running_app()
-
-    @property
-    def state(self):
-        return self.app.state
-
-    @property
-    def ctl(self):
-        return self.app.ctl
-
+class KioskScreen(FaceScreen):
     def tr(self, key: str, **values) -> str:
         return self.app.t(key, self.state.language, **values)
-
-    def is_current(self) -> bool:
-        return self.manager is not None and self.manager.current == self.name
 
     def on_pre_enter(self, *_args) -> None:
         self.refresh(force=True)
