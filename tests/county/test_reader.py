@@ -106,9 +106,7 @@ def _options(hall: HallDir):
     from provisioning.generate import Options
 
     s = hall.prov.state
-    return Options(
-        hosts=s["hosts"], mqtt_port=s["mqtt_port"], mqtts_port=s["mqtts_port"], bind=s["bind"], in_place=True
-    )
+    return Options(hosts=s.hosts, mqtt_port=s.mqtt_port, mqtts_port=s.mqtts_port, bind=s.bind, in_place=True)
 
 
 def test_a_reader_reads_the_bridged_halls_state_events_and_nodes_and_nothing_else(tmp_path):
