@@ -9,7 +9,7 @@ import time
 import pytest
 from evdev import ecodes
 
-from devices.evdev_source import Backoff, DeviceOptionsError, key_tap, make_event
+from devices.evdev_source import key_tap, make_event
 from devices.health import HealthReporter
 from devices.keypad import (
     COUNTER_KEY_ACTIONS,
@@ -21,6 +21,7 @@ from devices.keypad import (
     open_keypad,
     rating_level,
 )
+from devices.serialport import Backoff, DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 from queue_broker.protocol.topics import COUNTER_ACTIONS, Topics
 

@@ -11,9 +11,10 @@ import time
 import pytest
 from evdev import InputEvent
 
-from devices.evdev_source import Backoff, EvdevMatch, EvdevSource
+from devices.evdev_source import EvdevMatch, EvdevSource
 from devices.health import HealthReporter
 from devices.scanner import EvdevScanner, EvdevScannerOptions, open_scanner, text_to_events
+from devices.serialport import Backoff
 from queue_broker.config.models import DeviceConfig
 
 HAS_UINPUT = os.path.exists("/dev/uinput") and os.access("/dev/uinput", os.W_OK)
