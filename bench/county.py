@@ -52,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 from procfs import ProcStat, pct  # noqa: E402  (bench/, on sys.path when run as a script)
 
 from provisioning import bridge  # noqa: E402
-from provisioning.generate import Options, Provisioner, read_node_env  # noqa: E402
+from provisioning.generate import Options, Provisioner, link, read_node_env  # noqa: E402
 from provisioning.mosquitto import MosquittoProcess, free_pair, free_port, port_open  # noqa: E402
 from provisioning.passwd import hash_password, read_passwd, write_passwd  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
@@ -312,7 +312,7 @@ def provision(root: Path, n: int) -> tuple[Provisioner, list[Provisioner]]:
     towns = [init(f"hall-{i + 1:02d}") for i in range(n)]
     for t in towns:
         # the generated defaults (restart_timeout 5 60, keepalive 30); a free loopback port for each link
-        bridge.link(t.out, county.out, bridge.BridgeOptions(link_port=free_pair()))
+        link(t.out, county.out, bridge.BridgeOptions(link_port=free_pair()))
     add_reader(county)
     return county.load(), [t.load() for t in towns]  # link() changed their provision.json
 
@@ -332,12 +332,10 @@ def add_reader(county: Provisioner) -> None:
 def start(p: Provisioner) -> MosquittoProcess:
     run = p.out / "run"
     run.mkdir(exist_ok=True)
-    m = MosquittoProcess(
-        port=p.state["mqtt_port"], config=(p.mosquitto_dir / "mosquitto.conf").read_text(), workdir=run
-    )
+    m = MosquittoProcess(port=p.state.mqtt_port, config=(p.mosquitto_dir / "mosquitto.conf").read_text(), workdir=run)
     m.start()
     deadline = time.monotonic() + 10
-    while not port_open("127.0.0.1", p.state["mqtts_port"]):
+    while not port_open("127.0.0.1", p.state.mqtts_port):
         if time.monotonic() > deadline:
             raise RuntimeError("the TLS listener did not open")
         time.sleep(0.02)
@@ -374,7 +372,7 @@ class Link:
         )
         log.close()
         deadline = time.monotonic() + 10
-        while not port_open("127.0.0.1", self.p.state["upstream"]["link_port"]):
+        while not port_open("127.0.0.1", self.p.state.upstream.link_port):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the county link of {self.p.site_id} did not start")
             time.sleep(0.05)
@@ -447,7 +445,7 @@ def main() -> None:
         sub = ctx.Process(
             target=subscriber,
             args=(
-                f"mqtts://{READER[0]}:{READER[1]}@127.0.0.1:{county.state['mqtts_port']}",
+                f"mqtts://{READER[0]}:{READER[1]}@127.0.0.1:{county.state.mqtts_port}",
                 str(county.out / "ca" / "ca.crt"),
                 child,
             ),
@@ -609,11 +607,11 @@ def main() -> None:
             # 1. the WAN between the townships and the county is cut: the bridges go through a TCP proxy of the
             # bench's own (its own process) from now on; the townships' Mosquittos restart to read that
             pparent, pchild = ctx.Pipe()
-            proxy = ctx.Process(target=proxy_process, args=(county.state["mqtts_port"], pchild), daemon=True)
+            proxy = ctx.Process(target=proxy_process, args=(county.state.mqtts_port, pchild), daemon=True)
             proxy.start()
             proxy_port = pparent.recv()
             for p in towns:
-                bridge.link(p.out, county.out, bridge.BridgeOptions(port=proxy_port))
+                link(p.out, county.out, bridge.BridgeOptions(port=proxy_port))
             add_reader(county)  # link() regenerated the county's ACL
             mark = log_len()
             for lk in links:  # bridges are read at start: the links restart (the halls' Mosquittos do not)

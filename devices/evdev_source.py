@@ -21,7 +21,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from evdev import InputEvent, ecodes
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# one options error and one back-off for every device, serial or evdev (re-exported for scanner and keypad)
+from .serialport import Backoff, device_options
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +32,6 @@ StateCallback = Callable[[str, str], None]  # (state, message): 'ready' | 'degra
 
 
 # --- options ---------------------------------------------------------------------------------------
-
-
-class DeviceOptionsError(ValueError):
-    """A device's `options` block does not fit its kind and backend; the message names the device."""
 
 
 class StrictOptions(BaseModel):
@@ -43,16 +42,9 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def validate_options(cfg: Any, model: type[M]) -> M:
-    """Validate `cfg.options` (a DeviceConfig) with `model`, raising an error that names the device."""
-    try:
-        return model.model_validate(cfg.options or {})
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}" for err in exc.errors()
-        )
-        raise DeviceOptionsError(
-            f"device {cfg.id!r} (kind {cfg.kind}, backend {cfg.backend}): invalid options: {problems}"
-        ) from None
+    """Validate `cfg.options` (a DeviceConfig) with `model`, raising the one DeviceOptionsError of every
+    device (serialport.py) that names the device."""
+    return device_options(model, cfg)
 
 
 def _usb_id(value: Any) -> Any:
@@ -158,23 +150,6 @@ def open_matching_device(match: EvdevMatch, wanted_keys: frozenset[int] = frozen
     return None
 
 
-class Backoff:
-    """Retry delays 0.5, 1, 2, 4 … up to `maximum` seconds; `reset()` after a success."""
-
-    def __init__(self, initial: float = 0.5, maximum: float = 30.0):
-        self.initial = initial
-        self.maximum = maximum
-        self._next = initial
-
-    def next(self) -> float:
-        delay = self._next
-        self._next = min(self._next * 2, self.maximum)
-        return delay
-
-    def reset(self) -> None:
-        self._next = self.initial
-
-
 class EvdevSource:
     """One reader thread for one input device; `on_event` gets every event it reads."""
 
@@ -225,7 +200,7 @@ class EvdevSource:
             log.exception("%s: health callback failed", self._name)
 
     def _wait_retry(self) -> None:
-        self._stop.wait(self._backoff.next())
+        self._stop.wait(self._backoff.failed())
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -257,7 +232,7 @@ class EvdevSource:
                 log.warning("%s: %s", self._name, message)
         self._state(state, message)
         log.info("%s: %s", self._name, message)
-        self._backoff.reset()
+        self._backoff.succeeded()
         fd = device.fileno()
         while not self._stop.is_set():
             try:

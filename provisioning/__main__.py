@@ -32,6 +32,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import generate
 from .generate import DEFAULT_ETC, DEFAULT_PYTHON, Options, Provisioner, ProvisionError
 from .roles import ROLES
 
@@ -64,9 +65,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     _print_report(report)
     s = prov.state
     print(
-        f"Mosquitto: {s['mqtt_port']} on 127.0.0.1 (the hall server's own processes), {s['mqtts_port']} "
-        f"{'on ' + s['bind'] if s['bind'] else 'on every interface'} (TLS + password); boards connect to "
-        f"mqtts://{s['hosts'][0]}:{s['mqtts_port']}"
+        f"Mosquitto: {s.mqtt_port} on 127.0.0.1 (the hall server's own processes), {s.mqtts_port} "
+        f"{'on ' + s.bind if s.bind else 'on every interface'} (TLS + password); boards connect to "
+        f"mqtts://{s.hosts[0]}:{s.mqtts_port}"
     )
     print(
         "Next: copy each nodes/<node>/ folder to its board and run `sudo sh install.sh` there (docs/provisioning.md)."
@@ -97,7 +98,7 @@ def cmd_node_list(args: argparse.Namespace) -> int:
     for n in prov.nodes():
         extra = f" counter {n.counter_id}" if n.counter_id else ""
         print(f"{n.id:<16} {n.role:<11} zone {n.zone}{extra}")
-    for name, when in prov.state["revoked"].items():
+    for name, when in prov.state.revoked.items():
         print(f"{name:<16} revoked {when}")
     return 0
 
@@ -112,9 +113,9 @@ def cmd_bridge(args: argparse.Namespace) -> int:
     from . import bridge
 
     if args.remove:
-        notes = bridge.unlink(args.hall, args.county)
+        notes = generate.unlink(args.hall, args.county)
     else:
-        notes = bridge.link(
+        notes = generate.link(
             args.hall,
             args.county,
             bridge.BridgeOptions(
@@ -134,12 +135,10 @@ def cmd_bridge(args: argparse.Namespace) -> int:
 
 
 def cmd_reader(args: argparse.Namespace) -> int:
-    from . import readers
-
     if args.remove:
-        notes = readers.remove(args.dir, args.name)
+        notes = generate.remove_reader(args.dir, args.name)
     else:
-        notes = readers.add(args.dir, args.name, node=args.node, rotate=args.rotate)
+        notes = generate.add_reader(args.dir, args.name, node=args.node, rotate=args.rotate)
     for note in notes:
         print(f"- {note}")
     return 0

@@ -20,180 +20,71 @@ hash key, and regenerates every other file, so a changed site file is carried in
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import secrets
 import shutil
 import signal
 import socket
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
-from jinja2 import Environment, PackageLoader, StrictUndefined
-from pydantic import ValidationError
 
-from queue_broker.config.loader import ConfigError, load_site_config
 from queue_broker.config.models import SiteConfig
 from queue_broker.protocol.topics import LEVEL_ID_RE
 
-from . import pki
+from . import bridge, pki, readers
 from .acl import NodeSpec, render_acl
+from .core import (
+    DEFAULT_ETC,
+    DEFAULT_PYTHON,
+    STATE_FILE,
+    Hall,
+    HallState,
+    NodeState,
+    Options,
+    ProvisionError,
+    Report,
+    load_site,
+    now,
+    read_node_env,
+    read_raw_site,
+    render,
+    site_model,
+    url_password,
+)
 from .files import new_password, write_public, write_secret
 from .passwd import check_password, hash_password, read_passwd, write_passwd
 from .roles import PROGRAMS, ROLE_TITLES, ROLES
 
-STATE_FILE = "provision.json"
-DEFAULT_ETC = "/etc/hall"
-DEFAULT_PYTHON = "/opt/hall/venv/bin/python"
+# what the other modules of provisioning, `up` and the tests take from here
+__all__ = [
+    "DEFAULT_ETC",
+    "DEFAULT_PYTHON",
+    "STATE_FILE",
+    "Options",
+    "ProvisionError",
+    "Provisioner",
+    "Report",
+    "read_node_env",
+    "link",
+    "unlink",
+    "add_reader",
+    "remove_reader",
+]
 ROLE_GROUPS = {"voice": "audio"}
 
 
-class ProvisionError(Exception):
-    """A problem the IT staff must fix; the message says what and how."""
-
-
-@dataclass
-class Options:
-    hosts: list[str] = field(default_factory=list)  # names/addresses the boards use for the hall server
-    mqtt_port: int = 1883  # loopback listener
-    mqtts_port: int = 8883  # LAN listener (TLS)
-    bind: str | None = None  # LAN listener's address; None = every interface
-    production: bool = False
-    in_place: bool = False  # paths point into DIR itself (for `up` and tests) instead of /etc/hall
-    etc: str = DEFAULT_ETC
-    python: str = DEFAULT_PYTHON
-
-
-@dataclass
-class Report:
-    out: Path
-    site_id: str
-    nodes: list[NodeSpec]
-    notes: list[str] = field(default_factory=list)
-
-
-_jinja = Environment(
-    loader=PackageLoader("provisioning", "templates"),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=False,
-    autoescape=False,
-)
-
-
-def render(template: str, **values: Any) -> str:
-    return _jinja.get_template(template).render(**values)
-
-
-def read_node_env(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines of a node.env, as systemd's EnvironmentFile= reads them (no quoting is used)."""
-    env = {}
-    for line in Path(path).read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            env[key.strip()] = value.strip()
-    return env
-
-
-def _node_env_password(path: Path) -> str | None:
-    """The password in an existing node.env (from its HALL_MQTT_URL), or None."""
-    url = read_node_env(path).get("HALL_MQTT_URL") if path.exists() else None
-    return urlsplit(url).password if url else None
-
-
-def load_site(path: Path) -> SiteConfig:
-    """The full check (with the services file), as the queue broker will load it."""
-    try:
-        return load_site_config(path, env={})
-    except ConfigError as exc:
-        raise ProvisionError("the site file is not valid:\n  " + "\n  ".join(exc.lines())) from None
-
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def read_raw_site(path: Path) -> dict[str, Any]:
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_Loader) or {}
-
-
-def site_model(raw: dict[str, Any]) -> SiteConfig:
-    """The site file's own sections (counters, nodes, mqtt, ...) validated without the services file,
-    which init has checked in full once; cheap enough to run for every generated variant."""
-    try:
-        return SiteConfig.model_validate({k: v for k, v in raw.items() if k != "services_file"})
-    except ValidationError as exc:
-        raise ProvisionError(f"a generated site file does not validate: {exc}") from None
-
-
-class Provisioner:
-    """One output folder: its state, and the files generated from it."""
-
-    def __init__(self, out: str | os.PathLike):
-        self.out = Path(out).resolve()
-        self.state: dict[str, Any] = {}
-
-    # ------------------------------------------------------------------ state
-    @property
-    def state_path(self) -> Path:
-        return self.out / STATE_FILE
-
-    def load(self) -> Provisioner:
-        if not self.state_path.exists():
-            raise ProvisionError(
-                f"{self.out} holds no provisioned hall (no {STATE_FILE}): run "
-                f"`python -m provisioning init SITE.yaml --out {self.out}` first"
-            )
-        self.state = json.loads(self.state_path.read_text())
-        return self
-
-    def _save(self) -> None:
-        write_public(self.state_path, json.dumps(self.state, ensure_ascii=False, indent=2) + "\n")
-
-    @property
-    def site_id(self) -> str:
-        return self.state["site_id"]
-
-    @property
-    def server(self) -> str:
-        return self.state["server_node"]
-
-    def nodes(self) -> list[NodeSpec]:
-        return [
-            NodeSpec(id=i, role=n["role"], zone=n.get("zone", "main"), counter_id=n.get("counter_id"))
-            for i, n in self.state["nodes"].items()
-        ]
-
-    def node_dir(self, node: str) -> Path:
-        return self.out / "nodes" / node
-
-    @property
-    def mosquitto_dir(self) -> Path:
-        return self.node_dir(self.server) / "mosquitto"
-
-    def site_copy(self) -> Path:
-        return self.out / "site" / self.state["site_file"]
+class Provisioner(Hall):
+    """One output folder (core.Hall) and the files generated from its state."""
 
     # ------------------------------------------------------------------ paths on the boards
     def _etc(self, node: str) -> str:
-        return str(self.node_dir(node)) if self.state["in_place"] else self.state["etc"]
+        return str(self.node_dir(node)) if self.state.in_place else self.state.etc
 
     def _data(self, node: str) -> str:
-        return str(self.out / "var" / node) if self.state["in_place"] else "/var/lib/hall"
-
-    def _conf_dir(self) -> str:
-        return str(self.mosquitto_dir) if self.state["in_place"] else f"{self.state['etc']}/mosquitto"
-
-    def mqtt_url(self, node: NodeSpec, password: str | None = None) -> str:
-        """Where `node` connects; with its credentials when `password` is given (node.env only)."""
-        user = f"{node.id}:{password}@" if password is not None else ""
-        if node.id == self.server:  # the hall server's own process: the loopback listener
-            return f"mqtt://{user}127.0.0.1:{self.state['mqtt_port']}"
-        return f"mqtts://{user}{_url_host(self.state['hosts'][0])}:{self.state['mqtts_port']}"
+        return str(self.out / "var" / node) if self.state.in_place else "/var/lib/hall"
 
     # ------------------------------------------------------------------ init
     def init(self, site_path: str | os.PathLike, opts: Options) -> Report:
@@ -211,14 +102,11 @@ class Provisioner:
                     f"each person their own entry and PIN hash from `python -m queue_broker hash-pin`) "
                     f"and run init again, or leave out --production for a demonstration hall."
                 )
-        old: dict[str, Any] = {}
-        if self.state_path.exists():
-            old = json.loads(self.state_path.read_text())
-            if old.get("site_id") != cfg.site.id:
-                raise ProvisionError(
-                    f"{self.out} was provisioned for hall {old.get('site_id')!r}, not "
-                    f"{cfg.site.id!r}: use another --out folder"
-                )
+        old = self.read_state()
+        if old is not None and old.site_id != cfg.site.id:
+            raise ProvisionError(
+                f"{self.out} was provisioned for hall {old.site_id!r}, not {cfg.site.id!r}: use another --out folder"
+            )
         hosts = list(dict.fromkeys(opts.hosts)) or [socket.getfqdn() or "hall-server"]
         for port in (opts.mqtt_port, opts.mqtts_port):
             if not 1 <= port <= 65535:
@@ -226,8 +114,9 @@ class Provisioner:
         if opts.mqtt_port == opts.mqtts_port:
             raise ProvisionError("--mqtt-port and --mqtts-port must differ")
 
-        revoked = dict(old.get("revoked", {}))
-        nodes: dict[str, dict[str, Any]] = {}
+        revoked = dict(old.revoked) if old else {}
+        old_nodes = old.nodes if old else {}
+        nodes: dict[str, NodeState] = {}
         notes: list[str] = []
         for n in cfg.nodes:
             if n.id in revoked:
@@ -236,21 +125,16 @@ class Provisioner:
                     f"(`node add {n.id} --role {n.role}` admits it again)"
                 )
                 continue
-            nodes[n.id] = {"role": n.role, "zone": n.zone, "counter_id": n.counter_id, "source": "site"}
-        for node_id, n in old.get("nodes", {}).items():  # what `node add` (or init itself) added earlier
-            if n.get("source") in ("added", "implicit") and node_id not in nodes and node_id not in revoked:
+            nodes[n.id] = NodeState(role=n.role, zone=n.zone, counter_id=n.counter_id, source="site")
+        for node_id, n in old_nodes.items():  # what `node add` (or init itself) added earlier
+            if n.source in ("added", "implicit") and node_id not in nodes and node_id not in revoked:
                 nodes[node_id] = n
-        brokers = [i for i, n in nodes.items() if n["role"] == "broker"]
+        brokers = [i for i, n in nodes.items() if n.role == "broker"]
         if not brokers:  # the site file lists no queue broker: it still has one, as node "broker"
-            nodes = {"broker": {"role": "broker", "zone": "main", "counter_id": None, "source": "implicit"}, **nodes}
+            nodes = {"broker": NodeState(role="broker", zone="main", source="implicit"), **nodes}
             brokers = ["broker"]
-        server = (
-            old.get("server_node")
-            if old.get("server_node") in brokers
-            else "broker"
-            if "broker" in brokers
-            else brokers[0]
-        )
+        old_server = old.server_node if old else None
+        server = old_server if old_server in brokers else "broker" if "broker" in brokers else brokers[0]
         nodes = {server: nodes[server], **{k: v for k, v in nodes.items() if k != server}}
 
         # the site file is copied into DIR, so DIR alone is enough for node add / revoke later
@@ -260,29 +144,29 @@ class Provisioner:
         if cfg.services_file:
             shutil.copyfile(site_path.parent / cfg.services_file, site_dir / cfg.services_file)
 
-        self.state = {
-            "version": 1,
-            "site_id": cfg.site.id,
-            "site_name": cfg.site.name,
-            "site_file": site_path.name,
-            "source": str(site_path.resolve()),
-            "hosts": hosts,
-            "mqtt_port": opts.mqtt_port,
-            "mqtts_port": opts.mqtts_port,
-            "bind": opts.bind,
-            "production": opts.production,
-            "in_place": opts.in_place,
-            "etc": opts.etc,
-            "python": opts.python,
-            "server_node": server,
-            "nodes": nodes,
-            "revoked": revoked,
-            # bridges (provisioning/bridge.py): this hall's to its county, and other halls' into this one
-            **{k: old[k] for k in ("upstream", "bridges") if k in old},
-            **({"readers": old["readers"]} if "readers" in old else {}),  # provisioning/readers.py
-            "generated_at": _now(),
-        }
-        for stale in sorted(set(old.get("nodes", {})) - set(nodes)):
+        self.state = HallState(
+            site_id=cfg.site.id,
+            site_name=cfg.site.name,
+            site_file=site_path.name,
+            source=str(site_path.resolve()),
+            hosts=hosts,
+            mqtt_port=opts.mqtt_port,
+            mqtts_port=opts.mqtts_port,
+            bind=opts.bind,
+            production=opts.production,
+            in_place=opts.in_place,
+            etc=opts.etc,
+            python=opts.python,
+            server_node=server,
+            nodes=nodes,
+            revoked=revoked,
+            # bridges (bridge.py): this hall's to its county, and other halls' into this one; readers.py
+            upstream=old.upstream if old else None,
+            bridges=old.bridges if old else {},
+            readers=old.readers if old else {},
+            generated_at=now(),
+        )
+        for stale in sorted(set(old_nodes) - set(nodes)):
             if self.node_dir(stale).exists():
                 shutil.rmtree(self.node_dir(stale))
             notes.append(f"node {stale} is no longer in the site file: its bundle and password are removed")
@@ -294,7 +178,7 @@ class Provisioner:
                     f"demo-only credentials present ({', '.join(demo)}): fine for a demonstration; "
                     f"--production refuses them"
                 )
-        self._save()
+        self.save()
         return Report(self.out, cfg.site.id, self.nodes(), notes)
 
     # ------------------------------------------------------------------ node add / revoke
@@ -308,12 +192,12 @@ class Provisioner:
             raise ProvisionError(f"node name {node_id!r} may use only letters, digits, '_', '.' and '-' (1-64)")
         if role not in ROLES:
             raise ProvisionError(f"role {role!r} is not one of {', '.join(ROLES)}")
-        existing = self.state["nodes"].get(node_id)
-        if node_id in self.state.get("readers", {}):
+        existing = self.state.nodes.get(node_id)
+        if node_id in self.state.readers:
             raise ProvisionError(f"{node_id} is the name of a county reader of this hall: give the node another name")
         if existing and rotate:
-            zone = zone or existing.get("zone")
-            counter_id = counter_id or existing.get("counter_id")
+            zone = zone or existing.zone
+            counter_id = counter_id or existing.counter_id
         zone = zone or "main"
         if not LEVEL_ID_RE.match(zone):
             raise ProvisionError(f"zone {zone!r} may use only letters, digits, '_', '.' and '-'")
@@ -330,36 +214,33 @@ class Provisioner:
             raise ProvisionError("--counter is only for role counter")
         if existing and not rotate:
             raise ProvisionError(
-                f"node {node_id} exists already ({existing['role']}); --rotate gives it a new "
+                f"node {node_id} exists already ({existing.role}); --rotate gives it a new "
                 f"password (the old one stops working at Mosquitto's next reload)"
             )
-        if existing and existing["role"] != role:
-            raise ProvisionError(f"node {node_id} is a {existing['role']}; revoke it before re-adding it as {role}")
-        self.state["revoked"].pop(node_id, None)
-        self.state["nodes"][node_id] = {
-            "role": role,
-            "zone": zone,
-            "counter_id": counter_id,
-            "source": existing["source"] if existing else "added",
-        }
+        if existing and existing.role != role:
+            raise ProvisionError(f"node {node_id} is a {existing.role}; revoke it before re-adding it as {role}")
+        self.state.revoked.pop(node_id, None)
+        self.state.nodes[node_id] = NodeState(
+            role=role, zone=zone, counter_id=counter_id, source=existing.source if existing else "added"
+        )
         notes = self._generate(new_passwords={node_id})
-        self._save()
+        self.save()
         verb = "has a new password" if existing else "added"
         notes.insert(0, f"node {node_id} ({role}) {verb}: its bundle is {self.node_dir(node_id)}")
         return Report(self.out, self.site_id, self.nodes(), notes + self.reload_hint())
 
     def revoke_node(self, node_id: str) -> Report:
         self.load()
-        if node_id not in self.state["nodes"]:
+        if node_id not in self.state.nodes:
             raise ProvisionError(f"hall {self.site_id} has no node {node_id!r}")
         if node_id == self.server:
             raise ProvisionError(f"{node_id} is the hall server's own queue broker: it cannot be revoked")
-        del self.state["nodes"][node_id]
-        self.state["revoked"][node_id] = _now()
+        del self.state.nodes[node_id]
+        self.state.revoked[node_id] = now()
         if self.node_dir(node_id).exists():
             shutil.rmtree(self.node_dir(node_id))  # it held the password
         notes = self._generate()
-        self._save()
+        self.save()
         return Report(
             self.out,
             self.site_id,
@@ -370,17 +251,6 @@ class Provisioner:
                 *self.reload_hint(),
             ],
         )
-
-    def reload_hint(self) -> list[str]:
-        if self.state["in_place"]:
-            return [
-                f"Mosquitto must re-read {self.mosquitto_dir}/passwd and acl: send it SIGHUP "
-                f"(`kill -HUP <pid>`; --reload does it when `up` runs this hall)"
-            ]
-        return [
-            f"On the hall server: copy {self.node_dir(self.server)} there and run `sudo sh update-access.sh` "
-            f"(installs passwd and acl, then `systemctl reload hall-mosquitto`, i.e. SIGHUP)"
-        ]
 
     def reload_running(self) -> str:
         """SIGHUP the Mosquitto that `up` runs from this folder (its pid file), if it is running."""
@@ -398,6 +268,12 @@ class Provisioner:
         return f"sent SIGHUP to Mosquitto (pid {pid}): it re-read the password file and the ACL"
 
     # ------------------------------------------------------------------ the files
+    def regenerate(self) -> list[str]:
+        """Every file again from the state, and the state saved; the notes for the IT staff."""
+        notes = self._generate()
+        self.save()
+        return notes
+
     def _generate(self, new_passwords: frozenset[str] | set[str] = frozenset()) -> list[str]:
         notes: list[str] = []
         raw = read_raw_site(self.site_copy())
@@ -409,8 +285,8 @@ class Provisioner:
         if made:
             notes.append(f"made the hall's private CA: {self.out / 'ca'} (keep ca.key offline; it is in no bundle)")
         mq = self.mosquitto_dir
-        if pki.issue_server_cert(ca, site, self.state["hosts"], mq / "server.crt", mq / "server.key"):
-            names = dict.fromkeys([*self.state["hosts"], *pki.LOOPBACK_NAMES])
+        if pki.issue_server_cert(ca, site, self.state.hosts, mq / "server.crt", mq / "server.key"):
+            names = dict.fromkeys([*self.state.hosts, *pki.LOOPBACK_NAMES])
             notes.append(f"new server certificate for {', '.join(names)}")
         write_public(mq / "ca.crt", ca.cert_pem)
 
@@ -419,7 +295,9 @@ class Provisioner:
         passwords: dict[str, str] = {}
         hashes: dict[str, str] = {}
         for node in nodes:
-            pw = None if node.id in new_passwords else _node_env_password(self.node_dir(node.id) / "node.env")
+            pw = (
+                None if node.id in new_passwords else url_password(self.node_dir(node.id) / "node.env", "HALL_MQTT_URL")
+            )
             if pw is None and node.id in old_hashes and node.id not in new_passwords:
                 hashes[node.id] = old_hashes[node.id]
                 notes.append(
@@ -431,8 +309,7 @@ class Provisioner:
             passwords[node.id] = pw
             same = node.id in old_hashes and check_password(pw, old_hashes[node.id])
             hashes[node.id] = old_hashes[node.id] if same else hash_password(pw)
-        from . import bridge, readers  # links, bridged halls and readers (docs/county.md)
-
+        # links, bridged halls and readers (docs/county.md)
         hashes.update(bridge.user_hashes(self, old_hashes, notes))
         hashes.update(readers.keep(self, old_hashes, notes))
         write_passwd(mq / "passwd", hashes)
@@ -457,15 +334,15 @@ class Provisioner:
     def _values(self) -> dict[str, Any]:
         s = self.state
         return {
-            "site": s["site_id"],
-            "site_file": s["site_file"],
-            "mqtt_port": s["mqtt_port"],
-            "mqtts_port": s["mqtts_port"],
-            "bind": s["bind"],
-            "conf_dir": self._conf_dir(),
+            "site": s.site_id,
+            "site_file": s.site_file,
+            "mqtt_port": s.mqtt_port,
+            "mqtts_port": s.mqtts_port,
+            "bind": s.bind,
+            "conf_dir": self.on_server(self.mosquitto_dir, "mosquitto"),
             # in place, Mosquitto runs as whoever runs it here (as root it would switch to user
             # mosquitto, who cannot read the 0600 files in DIR)
-            "run_user": pwd.getpwuid(os.geteuid()).pw_name if s["in_place"] else "mosquitto",
+            "run_user": pwd.getpwuid(os.geteuid()).pw_name if s.in_place else "mosquitto",
         }
 
     def _bundle(
@@ -490,13 +367,11 @@ class Provisioner:
             f"HALL_MQTT_CA_FILE={etc}/ca.crt",
             f"HALL_DATA_DIR={data}",
         ]
-        if server and self.state["in_place"]:
+        if server and self.state.in_place:
             env.append(f"HALL_ID_HASH_KEY_FILE={etc}/id-hash.key")  # the unit uses LoadCredential instead
-        if node.role == "broker" and self.state.get("upstream"):
-            env.append(f"HALL_HANDOVER_SITES={self.state['upstream']['county_site']}")  # 同城通办 (docs/county.md)
-        from .readers import node_env_lines
-
-        env += node_env_lines(self, node.id)  # a county reader given to this node (its overview)
+        if node.role == "broker" and self.state.upstream:
+            env.append(f"HALL_HANDOVER_SITES={self.state.upstream.county_site}")  # 同城通办 (docs/county.md)
+        env += readers.node_env_lines(self, node.id)  # a county reader given to this node (its overview)
         write_secret(d / "node.env", "\n".join(env) + "\n")
         write_public(d / "ca.crt", ca_pem)
 
@@ -513,7 +388,7 @@ class Provisioner:
             site.pop("operators", None)
             site.pop("supervisors", None)
         listed = {n.get("id") for n in raw.get("nodes") or []}
-        site["nodes"] = [n for n in raw.get("nodes") or [] if n.get("id") in self.state["nodes"]]
+        site["nodes"] = [n for n in raw.get("nodes") or [] if n.get("id") in self.state.nodes]
         site["nodes"] += [
             {
                 k: v
@@ -526,7 +401,7 @@ class Provisioner:
         site_model(site)
         header = (
             f"# Site file of hall {self.site_id} for board {node.id} ({node.role}), generated by\n"
-            f"# python -m provisioning from {self.state['site_file']}: edit that file and run init again.\n"
+            f"# python -m provisioning from {self.state.site_file}: edit that file and run init again.\n"
         )
         write_public(d / "site.yaml", header + yaml.safe_dump(site, allow_unicode=True, sort_keys=False, width=110))
         services_file = raw.get("services_file")
@@ -536,7 +411,7 @@ class Provisioner:
 
         program = PROGRAMS[node.role]
         unit = f"hall-{node.role}.service" if program else None
-        python = self.state["python"]
+        python = self.state.python
         values = {
             **common,
             "node": node.id,
@@ -573,6 +448,55 @@ class Provisioner:
         write_public(d / "install.sh", render("install.sh.j2", **values), executable=True)
 
 
+# ---------------------------------------------------------------------------------------- bridge, reader
+def link(hall_dir: str | Path, county_dir: str | Path, opts: bridge.BridgeOptions | None = None) -> list[str]:
+    """`bridge`: the hall in `hall_dir` sends what its county needs to the county in `county_dir`
+    (bridge.py); returns notes for the IT staff."""
+    opts = opts or bridge.BridgeOptions()
+    hall, county = Provisioner(hall_dir).load(), Provisioner(county_dir).load()
+    plan = bridge.plan_link(hall, county, opts)
+    bridge.admit(county, hall, plan)
+    notes = plan.notes + [f"county {county.site_id}: {n}" for n in county.regenerate()]
+    bridge.connect(hall, county, plan, opts)
+    notes += hall.regenerate()
+    return notes + bridge.linked_notes(hall, county, plan)
+
+
+def unlink(hall_dir: str | Path, county_dir: str | Path) -> list[str]:
+    """`bridge --remove`: the hall's bridge to the county removed on both sides."""
+    hall, county = Provisioner(hall_dir).load(), Provisioner(county_dir).load()
+    notes = []
+    if bridge.drop_on_county(county, hall):
+        county.regenerate()
+        notes.append(
+            f"county {county.site_id}: user {bridge.bridge_user(hall.site_id)} removed from the password file and "
+            f"the ACL (run update-access.sh on the county server: the link is disconnected at the reload)"
+        )
+    if bridge.drop_on_hall(hall, county):
+        hall.regenerate()
+        notes.append(
+            f"hall {hall.site_id}: the link is gone from its bundle; on the hall server: "
+            f"`systemctl disable --now {bridge.LINK_UNIT}`, then run update-access.sh"
+        )
+    if not notes:
+        raise ProvisionError(f"hall {hall.site_id} has no bridge to {county.site_id}")
+    return notes
+
+
+def add_reader(county_dir: str | Path, name: str, node: str | None = None, rotate: bool = False) -> list[str]:
+    """`reader`: a reader NAME on the county's broker (or, with `rotate`, a new password for it)."""
+    prov = Provisioner(county_dir).load()
+    existed = readers.admit(prov, name, node, rotate)
+    return prov.regenerate() + readers.admitted_notes(prov, name, existed)
+
+
+def remove_reader(county_dir: str | Path, name: str) -> list[str]:
+    prov = Provisioner(county_dir).load()
+    readers.drop(prov, name)
+    prov.regenerate()
+    return [f"reader {name} removed from the password file and the ACL", *prov.reload_hint()]
+
+
 def device_rules(devices) -> list[dict[str, str]]:
     """udev lines for a board's devices that the site file identifies by USB id."""
     out = []
@@ -602,11 +526,3 @@ def _usb_id(value: Any) -> str:
     if isinstance(value, str):
         value = int(value, 16)
     return f"{int(value):04x}"
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -21,113 +21,91 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from queue_broker.protocol.topics import LEVEL_ID_RE
 
+from .bridge import LINK_USER, carried_sites
+from .core import Hall, ProvisionError, Reader, now, url_host, url_password
 from .files import new_password, write_public, write_secret
 from .passwd import check_password, hash_password, read_passwd, write_passwd
 from .roles import RIGHTS, ROLE_TITLES, expand
-
-if TYPE_CHECKING:
-    from .generate import Provisioner
 
 ROLE = "county-reader"
 ENV_VAR = "HALL_COUNTY_MQTT_URL"  # what the supervisor tablet reads (kiosk_app/supervisor/controller.py)
 READERS_DIR = "readers"
 
 
-def reader_dir(prov: Provisioner, name: str) -> Path:
+def reader_dir(prov: Hall, name: str) -> Path:
     return prov.out / READERS_DIR / name
 
 
-def readers(prov: Provisioner) -> dict[str, dict]:
-    return prov.state.get("readers", {})
+def readers(prov: Hall) -> dict[str, Reader]:
+    return prov.state.readers
 
 
-def stored_password(prov: Provisioner, name: str) -> str | None:
+def stored_password(prov: Hall, name: str) -> str | None:
     """The password in the reader's county.env, or None when that file is missing."""
-    from urllib.parse import urlsplit
-
-    path = reader_dir(prov, name) / "county.env"
-    if not path.exists():
-        return None
-    for line in path.read_text().splitlines():
-        if line.startswith(f"{ENV_VAR}="):
-            return urlsplit(line.split("=", 1)[1].strip()).password
-    return None
+    return url_password(reader_dir(prov, name) / "county.env", ENV_VAR)
 
 
-def url(prov: Provisioner, name: str, password: str) -> str:
-    from .generate import _url_host
-
-    return f"mqtts://{name}:{password}@{_url_host(prov.state['hosts'][0])}:{prov.state['mqtts_port']}"
+def url(prov: Hall, name: str, password: str) -> str:
+    return f"mqtts://{name}:{password}@{url_host(prov.state.hosts[0])}:{prov.state.mqtts_port}"
 
 
-def _error(message: str) -> Exception:
-    from .generate import ProvisionError
-
-    return ProvisionError(message)
-
-
-# ---------------------------------------------------------------------------------------- the command
-def add(county_dir: str | Path, name: str, node: str | None = None, rotate: bool = False) -> list[str]:
-    """A reader NAME on the county's broker (or, with `rotate`, a new password for it)."""
-    from . import bridge
-    from .generate import Provisioner, _now
-
-    prov = Provisioner(county_dir).load()
+# ---------------------------------------------------------------------------------------- the command's parts
+def admit(prov: Hall, name: str, node: str | None = None, rotate: bool = False) -> bool:
+    """Record reader NAME (or, with `rotate`, give it a new password), write its files and its hash;
+    True if it existed. `generate.add_reader` regenerates the hall after it."""
     if not LEVEL_ID_RE.match(name or ""):
-        raise _error(f"reader name {name!r} may use only letters, digits, '_', '.' and '-' (1-64)")
+        raise ProvisionError(f"reader name {name!r} may use only letters, digits, '_', '.' and '-' (1-64)")
     taken = {
-        **{n: "a node" for n in prov.state["nodes"]},
-        **{u: "a hall's bridge" for u in prov.state.get("bridges", {})},
-        bridge.LINK_USER: "the county link",
+        **{n: "a node" for n in prov.state.nodes},
+        **{u: "a hall's bridge" for u in prov.state.bridges},
+        LINK_USER: "the county link",
     }
     if name in taken:
-        raise _error(f"{name} is the user name of {taken[name]} of hall {prov.site_id}: give the reader another name")
+        raise ProvisionError(
+            f"{name} is the user name of {taken[name]} of hall {prov.site_id}: give the reader another name"
+        )
     old = readers(prov).get(name)
     if old and not rotate:
-        raise _error(f"reader {name} exists already; --rotate gives it a new password")
-    node = node if node is not None else (old or {}).get("node")
-    if node is not None and node not in prov.state["nodes"]:
-        raise _error(f"hall {prov.site_id} has no node {node!r} to give the reader's URL to")
+        raise ProvisionError(f"reader {name} exists already; --rotate gives it a new password")
+    node = node if node is not None else (old.node if old else None)
+    if node is not None and node not in prov.state.nodes:
+        raise ProvisionError(f"hall {prov.site_id} has no node {node!r} to give the reader's URL to")
     password = new_password() if rotate or stored_password(prov, name) is None else stored_password(prov, name)
-    prov.state.setdefault("readers", {})[name] = {"role": ROLE, "node": node, "added": (old or {}).get("added", _now())}
+    readers(prov)[name] = Reader(role=ROLE, node=node, added=old.added if old else now())
     _write_files(prov, name, password)
     hashes = read_passwd(prov.mosquitto_dir / "passwd")
     if not (name in hashes and check_password(password, hashes[name])):
         hashes[name] = hash_password(password)
         write_passwd(prov.mosquitto_dir / "passwd", hashes)
-    notes = prov._generate()
-    prov._save()
+    return old is not None
+
+
+def admitted_notes(prov: Hall, name: str, existed: bool) -> list[str]:
+    node = readers(prov)[name].node
     d = reader_dir(prov, name)
-    notes += [
-        f"reader {name} ({ROLE}) {'has a new password' if old else 'added'}: it reads the state, events and node "
-        f"status of {', '.join(_sites(prov))} on {prov.site_id}'s broker and publishes nothing",
+    return [
+        f"reader {name} ({ROLE}) {'has a new password' if existed else 'added'}: it reads the state, events and "
+        f"node status of {', '.join(carried_sites(prov))} on {prov.site_id}'s broker and publishes nothing",
         f"its URL (with the password) is {ENV_VAR} in {d / 'county.env'} (0600); the tablet's county.ca_file is "
         f"{d / 'ca.crt'}" + (f"; node {node}'s node.env carries it too" if node else ""),
         *prov.reload_hint(),
     ]
-    return notes
 
 
-def remove(county_dir: str | Path, name: str) -> list[str]:
-    from .generate import Provisioner
-
-    prov = Provisioner(county_dir).load()
+def drop(prov: Hall, name: str) -> None:
+    """Reader NAME gone from the state, the password file and the folder."""
     if readers(prov).pop(name, None) is None:
-        raise _error(f"hall {prov.site_id} has no reader {name!r}")
+        raise ProvisionError(f"hall {prov.site_id} has no reader {name!r}")
     hashes = read_passwd(prov.mosquitto_dir / "passwd")
     if hashes.pop(name, None) is not None:
         write_passwd(prov.mosquitto_dir / "passwd", hashes)
     shutil.rmtree(reader_dir(prov, name), ignore_errors=True)
-    prov._generate()
-    prov._save()
-    return [f"reader {name} removed from the password file and the ACL", *prov.reload_hint()]
 
 
-def _write_files(prov: Provisioner, name: str, password: str) -> None:
+def _write_files(prov: Hall, name: str, password: str) -> None:
     d = reader_dir(prov, name)
     write_secret(
         d / "county.env",
@@ -143,14 +121,8 @@ def _write_files(prov: Provisioner, name: str, password: str) -> None:
     write_public(d / "ca.crt", (prov.out / "ca" / "ca.crt").read_bytes())
 
 
-def _sites(prov: Provisioner) -> list[str]:
-    from .bridge import carried_sites
-
-    return carried_sites(prov)
-
-
 # ---------------------------------------------------------------------------------------- hooks of _generate
-def keep(prov: Provisioner, old_hashes: dict[str, str], notes: list[str]) -> dict[str, str]:
+def keep(prov: Hall, old_hashes: dict[str, str], notes: list[str]) -> dict[str, str]:
     """The readers' hashes, kept across a regeneration, and their files written again (a changed --host
     or port reaches the URL); their passwords live in readers/<name>/county.env."""
     kept = {}
@@ -166,7 +138,7 @@ def keep(prov: Provisioner, old_hashes: dict[str, str], notes: list[str]) -> dic
     return kept
 
 
-def acl_blocks(prov: Provisioner) -> str:
+def acl_blocks(prov: Hall) -> str:
     site, out = prov.site_id, []
     for name in sorted(readers(prov)):
         out += [
@@ -176,14 +148,14 @@ def acl_blocks(prov: Provisioner) -> str:
             f"user {name}",
             f"topic deny hall/{site}/reply/#",
         ]
-        out += [f"topic read {expand(t, s, name, None)}" for s in _sites(prov) for t in RIGHTS[ROLE].read]
+        out += [f"topic read {expand(t, s, name, None)}" for s in carried_sites(prov) for t in RIGHTS[ROLE].read]
     return "\n".join(out) + "\n" if out else ""
 
 
-def node_env_lines(prov: Provisioner, node: str) -> list[str]:
+def node_env_lines(prov: Hall, node: str) -> list[str]:
     """HALL_COUNTY_MQTT_URL for the node a reader was given to (--node), from the reader's stored password."""
     for name, entry in sorted(readers(prov).items()):
-        password = stored_password(prov, name) if entry.get("node") == node else None
+        password = stored_password(prov, name) if entry.node == node else None
         if password is not None:  # one overview per tablet: the first reader given to it
             # systemd's EnvironmentFile= has no comment after a value: the comment is a line of its own
             return [f"# reader {name} ({ROLE}): the county overview", f"{ENV_VAR}={url(prov, name, password)}"]

@@ -215,18 +215,18 @@ class Hall:
 
     def _start_county_link(self) -> str | None:
         """The link to the county when this hall has one; a sentence saying why not when it cannot run."""
-        up = self.prov.state.get("upstream")
+        up = self.prov.state.upstream
         if not up:
             return None
         d = self.prov.node_dir(self.prov.server) / LINK_DIR
         tools = {"MOSQUITTO": shutil.which("mosquitto"), "STUNNEL": shutil.which("stunnel4")}
         if not tools["STUNNEL"] or not tools["MOSQUITTO"]:
-            return f"county-link (to {up['county_site']}: stunnel4 or mosquitto is not installed here)"
+            return f"county-link (to {up.county_site}: stunnel4 or mosquitto is not installed here)"
         if not (d / "county-link.conf").exists():
-            return f"county-link (to {up['county_site']}: no {d / 'county-link.conf'}; run `bridge` again)"
+            return f"county-link (to {up.county_site}: no {d / 'county-link.conf'}; run `bridge` again)"
         self._spawn(
             "county-link",
-            f"link to {up['county_site']}",
+            f"link to {up.county_site}",
             ["bash", str(d / "county-link.sh"), str(d / "county-link.conf"), str(d / "county-link.stunnel")],
             env_file=None,
             extra_env=tools,
@@ -292,7 +292,7 @@ class Hall:
     def _summary(self, p1: int, p2: int, skipped: list[str]) -> None:
         say = self.say
         say("")
-        say(f"Hall {self.prov.site_id} ({self.prov.state['site_name']}) is up:")
+        say(f"Hall {self.prov.site_id} ({self.prov.state.site_name}) is up:")
         say(f"  {'mosquitto':<16} pid {self.mosquitto.proc.pid:<8} log {self.mosquitto.log_path}")
         for c in self.children:
             say(f"  {c.name:<16} pid {c.proc.pid:<8} log {c.log}" + (f"   {c.window}" if c.window else ""))

@@ -29,6 +29,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from . import __version__
 from .protocol import Message, NodeStatus, Topics
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class HallLink:
         site: str,
         node_id: str,
         role: str,
-        version: str = "0.1.0",
+        version: str = __version__,
         *,
         ca_file: str | None = None,
         zone: str | None = None,

@@ -25,6 +25,8 @@ from multiprocessing.connection import Client
 from pathlib import Path
 from typing import Any
 
+from tests.waiting import wait_for
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
@@ -135,16 +137,22 @@ class RemoteApp:
         return self.call("state")
 
     def wait_for(self, predicate, timeout: float = 10.0, what: str = "condition", keys: tuple = ()) -> dict:
-        deadline = time.monotonic() + timeout
-        st: dict = {}
-        while time.monotonic() < deadline:
-            st = self.state()
-            if predicate(st):
-                return st
-            time.sleep(0.05)
-        keys = keys or self.state_keys
-        shown = {k: st.get(k) for k in keys} if keys else {k: v for k, v in st.items() if k != "metrics"}
-        raise self.error(f"{self.name}: timed out waiting for {what}; state: {shown}\n{self.log()}")
+        seen: dict = {}
+
+        def check() -> dict | None:
+            seen.update(self.state())
+            return dict(seen) if predicate(seen) else None
+
+        def describe() -> str:
+            shown_keys = keys or self.state_keys
+            shown = (
+                {k: seen.get(k) for k in shown_keys}
+                if shown_keys
+                else {k: v for k, v in seen.items() if k != "metrics"}
+            )
+            return f"state: {shown}\n{self.log()}"
+
+        return wait_for(check, timeout, f"{self.name}: {what}", step=0.05, describe=describe, error=self.error)
 
     def tap(self, tid: str | None = None, text: str | None = None) -> None:
         result = self.call("tap", tid=tid, text=text)

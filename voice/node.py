@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from devices.health import HealthReporter
+from queue_broker import __version__
 from queue_broker.config.models import SiteConfig
 from queue_broker.link import HallLink, Inbound
 from queue_broker.protocol import ProtocolError, parse
@@ -34,7 +35,7 @@ from .settings import SpeechSettings
 
 log = logging.getLogger(__name__)
 
-VERSION = "0.1.0"
+VERSION = __version__
 SPEAKER = "speaker"  # device id of the node's loudspeaker in node/{node}/device/{device}
 
 

@@ -10,7 +10,6 @@ from evdev import InputEvent
 from pydantic import Field, field_validator
 
 from ..evdev_source import (
-    DeviceOptionsError,
     EvdevMatch,
     EvdevSource,
     StrictOptions,
@@ -19,6 +18,7 @@ from ..evdev_source import (
     validate_options,
 )
 from ..health import HealthReporter
+from ..serialport import DeviceOptionsError
 from .decoder import DEFAULT_DEBOUNCE_S, KeypadDecoder
 from .keymaps import ACTIONS_BY_KIND, DEFAULT_KEYS_BY_KIND
 

@@ -9,8 +9,9 @@ from typing import Any
 from evdev import InputEvent, ecodes
 from pydantic import Field
 
-from ..evdev_source import DeviceOptionsError, EvdevMatch, EvdevSource, StrictOptions, validate_options
+from ..evdev_source import EvdevMatch, EvdevSource, StrictOptions, validate_options
 from ..health import HealthReporter
+from ..serialport import DeviceOptionsError
 from .decoder import DEFAULT_CHAR_GAP_S, DEFAULT_MAX_LENGTH, ScanDecoder, text_to_events
 
 log = logging.getLogger(__name__)

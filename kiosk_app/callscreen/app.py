@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..common.screen_base import HallScreenApp
+from ..common.app import HallScreenApp
 from ..common.staff_theme import DisplayTheme
 from .controller import CallScreenController
 from .state import CallScreenState

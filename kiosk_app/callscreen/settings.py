@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ..common.screen_app import ScreenSettings
+from ..common.settings import ScreenSettings
 
 
 class CallScreenSettings(ScreenSettings):

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from queue_broker import __version__
 from queue_broker.config.models import SiteConfig
 from queue_broker.link import HallLink, Inbound, LinkError
 from queue_broker.protocol import DeviceHealth, Message, ProtocolError, Topics, parse
@@ -45,7 +46,7 @@ class HallClient:
         node_id: str,
         role: str,
         *,
-        version: str = "0.1.0",
+        version: str = __version__,
         zone: str | None = None,
         reconnect_max_s: int = 10,
         ui_call: UiCall | None = None,

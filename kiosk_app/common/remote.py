@@ -9,7 +9,7 @@ events (as Kivy's `UnitTestTouch`) through the window's input pipeline and keys 
 window's `on_key_down`, so they reach whatever a finger or a keyboard would reach.
 
 Every app answers these; an app adds its own with `RemoteControl.from_env(app, commands)` (the
-kiosk's are in kiosk_app/control.py):
+kiosk's are in kiosk_app/kiosk/remote_commands.py):
 
     ping                     "pong"
     state                    app.remote_state(): the app's state object and metrics, as plain data

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from ..common.screen_app import screen_main
+from ..common.launch import screen_main
 from .settings import CounterSettings
 
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from kivy.lang import Builder
 from kivy.properties import ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import NoTransition
 
+from ..common.app import HallScreenApp
 from ..common.hall_client import kivy_ui_call
-from ..common.screen_base import HallScreenApp
 from ..common.staff_theme import StaffTheme
 from .controller import CounterController
-from .state import SCREENS, CounterState
+from .screens import SCREENS
+from .state import CounterState
 
 HERE = Path(__file__).resolve().parent
 STATUS = {"open": "服务中", "paused": "暂停叫号", "closed": "未开窗"}
@@ -27,6 +27,8 @@ class CounterRoot(BoxLayout):
 
 class CounterApp(HallScreenApp):
     role = "counter"
+    screens_package = "kiosk_app.counter.screens"
+    kept_screens = SCREENS
 
     def make_theme(self):
         return StaffTheme(px_per_mm=self.settings.px_per_mm)
@@ -35,8 +37,6 @@ class CounterApp(HallScreenApp):
         return CounterState()
 
     def make_controller(self, client):
-        from zoneinfo import ZoneInfo
-
         tz = ZoneInfo(self.site_config.site.timezone)
         return CounterController(
             self.site_config, self.node, self.settings, self.state, client, lambda: datetime.now(tz), kivy_ui_call
@@ -47,12 +47,4 @@ class CounterApp(HallScreenApp):
 
     def build_root(self):
         Builder.load_file(str(HERE / "root.kv"))
-        root = CounterRoot()
-        sm = root.sm
-        sm.transition = NoTransition()
-        for name in SCREENS:
-            module = importlib.import_module(f"kiosk_app.counter.screens.{name}")
-            sm.add_widget(module.SCREEN(name=name))
-        sm.current = self.state.screen
-        self.state.bind(screen=lambda _s, name: setattr(sm, "current", name))
-        return root
+        return self.manage_screens(CounterRoot())

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ from kivy.core.window import Keyboard, Window
 
 from devices.health import HealthReporter
 from devices.keypad import rating_level
+from queue_broker.config.models import BAD_RATING_REASONS
 from queue_broker.protocol import (
     CatalogState,
     CountersState,
@@ -32,9 +32,10 @@ from queue_broker.protocol import (
 )
 
 from ..common.hall_client import HallClient
-from ..common.hall_text import link_error_text, refusal_text, short_name
+from ..common.hall_text import short_name
 from ..common.handover_targets import sent_text
-from .state import BAD_RATING_REASONS, CounterState, empty_figures
+from ..common.staff import StaffController
+from .state import CounterState, empty_figures
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,9 @@ KEYS = {
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
 
 
-class CounterController:
+class CounterController(StaffController):
+    one_at_a_time = True
+
     def __init__(
         self,
         config,
@@ -63,26 +66,16 @@ class CounterController:
         clock: Callable[[], datetime],
         ui_call: Callable[..., None],
     ):
-        self.config = config
-        self.node = node
-        self.settings = settings
-        self.state = state
-        self.client = client
-        self.clock = clock
+        super().__init__(config, node, settings, state, client, clock)
         self.ui = ui_call
         self.counter = config.counter(node.counter_id)
-        self.topics = client.topics
-        self.queue_names = {q.id: q.name for q in config.queues}
         self.queues: list[dict] = [{"id": q.id, "name": q.name, "waiting": 0} for q in config.queues]
         self.catalog: CatalogState | None = None
         self.health = HealthReporter(self._health_sink)
         self.devices: dict[str, Any] = {}
-        self.metrics: dict[str, Any] = {"requests": 0, "ignored_busy": 0, "retries": 0, "keypad": 0, "keys": 0}
-        self._retry: dict[str, str] = {}
+        self.metrics.update(ignored_busy=0, retries=0, keypad=0, keys=0)
         ratings = getattr(config, "ratings", None)  # the reasons the broker accepts for a bad rating
         self.bad_reasons: list[str] = list(getattr(ratings, "bad_reasons", None) or BAD_RATING_REASONS)
-        self._last_state_mono = time.monotonic()
-        self._events: list = []
         state.counter_id = self.counter.id
         state.counter_number = self.counter.number
         state.counter_name = self.counter.name
@@ -106,8 +99,7 @@ class CounterController:
         self.client.run_in_background(self._open_devices)
 
     def stop(self) -> None:
-        for e in self._events:
-            e.cancel()
+        super().stop()
         for dev in self.devices.values():
             for name in ("stop", "close"):
                 if hasattr(dev, name):
@@ -118,14 +110,11 @@ class CounterController:
                     break
 
     def tick(self) -> None:
-        s = self.state
-        s.now_text = self.clock().strftime("%H:%M:%S")
-        mono = time.monotonic()
-        s.tick_phase(mono)
-        s.server_ok = mono - self._last_state_mono <= self.settings.server_silent_after_s
+        super().tick()
+        self.state.tick_phase(time.monotonic())
 
     def _online(self, online: bool) -> None:
-        self.state.online = online
+        super()._online(online)
         if online:
             self.health.replay()
 
@@ -203,46 +192,6 @@ class CounterController:
         return True
 
     # ================================================================== requests
-    def _send(
-        self,
-        action: str,
-        topic: str,
-        payload: dict,
-        *,
-        key: str,
-        doing: str,
-        on_ok: Callable[[dict], None],
-        on_refused: Callable[[dict], None] | None = None,
-    ) -> bool:
-        s = self.state
-        if s.busy:
-            self.metrics["ignored_busy"] += 1
-            return False
-        rid = self._retry.pop(key, None)
-        if rid is not None:
-            self.metrics["retries"] += 1
-        rid = rid or f"{self.node.id}-{uuid.uuid4().hex[:16]}"
-        body = {**payload, "request_id": rid}
-        s.begin(action)
-        self.metrics["requests"] += 1
-
-        def replied(reply: dict) -> None:
-            s.end()
-            if not reply.get("ok"):
-                s.say(refusal_text(reply, doing), "alert")
-                if on_refused:
-                    on_refused(reply)
-                return
-            on_ok(reply)
-
-        def failed(exc: Exception) -> None:
-            s.end()
-            self._retry[key] = rid  # the same request again when the operator retries: never twice
-            s.say(link_error_text(exc, doing), "alert")
-
-        self.client.request(topic, body, timeout=self.settings.request_timeout_s, on_reply=replied, on_error=failed)
-        return True
-
     def _cmd(self, action: str) -> str:
         return self.topics.counter_cmd(self.counter.id, action)
 
@@ -258,19 +207,8 @@ class CounterController:
         root = App.get_running_app().root
         return root.sm.get_screen(name) if root is not None and root.sm.has_screen(name) else None
 
-    def clear_login_error(self) -> None:
-        """The operator is typing again: the last refusal goes away."""
+    def _log_in(self, operator_id: str, pin: str, refused: Callable[[dict], None]) -> None:
         s = self.state
-        s.login_error = ""
-        if s.message_kind == "alert":
-            s.say("", "info")
-
-    def login(self, operator_id: str, pin: str) -> None:
-        s = self.state
-        if not operator_id or not pin:
-            s.login_error = "请输入工号和密码"
-            return
-        s.login_error = ""
 
         def ok(reply: dict) -> None:
             op = next((o for o in self.config.operators if o.id == operator_id), None)
@@ -282,13 +220,10 @@ class CounterController:
             if screen is not None:
                 screen.ids.pin.text = ""
 
-        def refused(reply: dict) -> None:
-            s.login_error = refusal_text(reply, "登录")
-
         self._send(
-            "open",
             self._cmd("open"),
             {"operator_id": operator_id, "pin": pin},
+            action="open",
             key=f"open:{operator_id}",
             doing="登录",
             on_ok=ok,
@@ -306,7 +241,7 @@ class CounterController:
             s.say("窗口已关闭", "info")
             self._led(None)
 
-        self._send("close", self._cmd("close"), {}, key="close", doing="关闭窗口", on_ok=ok)
+        self._send(self._cmd("close"), {}, action="close", key="close", doing="关闭窗口", on_ok=ok)
 
     # ================================================================== the counter's actions
     def act(self, action: str) -> None:
@@ -360,7 +295,12 @@ class CounterController:
             self._led(f"请{t['number']}号")
 
         self._send(
-            "call-next", self._cmd("call-next"), {}, key=f"call-next:{s.ticket.get('id', '')}", doing="呼叫", on_ok=ok
+            self._cmd("call-next"),
+            {},
+            action="call-next",
+            key=f"call-next:{s.ticket.get('id', '')}",
+            doing="呼叫",
+            on_ok=ok,
         )
 
     def _need_ticket(self) -> bool:
@@ -386,9 +326,9 @@ class CounterController:
             self._led(f"请{t.get('number', '')}号")
 
         self._send(
-            "recall",
             self._cmd("recall"),
             {},
+            action="recall",
             key=f"recall:{s.ticket['id']}:{s.ticket.get('recalls', 0)}",
             doing="重呼",
             on_ok=ok,
@@ -403,7 +343,7 @@ class CounterController:
             s.ticket_started(time.monotonic())
             s.say(f"开始办理 {s.ticket.get('number', '')}", "info")
 
-        self._send("start", self._cmd("start"), {}, key=f"start:{s.ticket['id']}", doing="开始办理", on_ok=ok)
+        self._send(self._cmd("start"), {}, action="start", key=f"start:{s.ticket['id']}", doing="开始办理", on_ok=ok)
 
     def no_show(self) -> None:
         s = self.state
@@ -416,7 +356,9 @@ class CounterController:
             s.say(f"{number} 未到场", "info")
             self._led(None)
 
-        self._send("no-show", self._cmd("no-show"), {}, key=f"no-show:{s.ticket['id']}", doing="未到场", on_ok=ok)
+        self._send(
+            self._cmd("no-show"), {}, action="no-show", key=f"no-show:{s.ticket['id']}", doing="未到场", on_ok=ok
+        )
 
     def pause_resume(self) -> None:
         (self.resume if self.state.status == "paused" else self.pause)()
@@ -426,14 +368,14 @@ class CounterController:
             self.state.status = reply.get("counter", {}).get("status", "paused")
             self.state.say("窗口已暂停叫号", "warn")
 
-        self._send("pause", self._cmd("pause"), {}, key="pause", doing="暂停", on_ok=ok)
+        self._send(self._cmd("pause"), {}, action="pause", key="pause", doing="暂停", on_ok=ok)
 
     def resume(self) -> None:
         def ok(reply: dict) -> None:
             self.state.status = reply.get("counter", {}).get("status", "open")
             self.state.say("窗口已恢复叫号", "info")
 
-        self._send("resume", self._cmd("resume"), {}, key="resume", doing="恢复", on_ok=ok)
+        self._send(self._cmd("resume"), {}, action="resume", key="resume", doing="恢复", on_ok=ok)
 
     # ---- transfer
     def open_transfer(self) -> None:
@@ -454,9 +396,9 @@ class CounterController:
             self._led(None)
 
         self._send(
-            "transfer",
             self._cmd("transfer"),
             {"to_queue_id": queue_id},
+            action="transfer",
             key=f"transfer:{s.ticket['id']}:{queue_id}",
             doing="转办",
             on_ok=ok,
@@ -502,9 +444,9 @@ class CounterController:
         # refused (no link to that hall, handed over already...): the reason is on the message line and
         # the operator stays here, to pick another hall or go back; the citizen is still at the counter
         self._send(
-            "handover",
             self._cmd("handover"),
             payload,
+            action="handover",
             key=f"handover:{s.ticket['id']}:{target['site']}:{target.get('queue_id') or ''}",
             doing="转交",
             on_ok=ok,
@@ -527,7 +469,9 @@ class CounterController:
             self._led(None)
             s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
 
-        self._send("finish", self._cmd("finish"), {"outcome": "done"}, key=f"finish:{t['id']}", doing="办结", on_ok=ok)
+        self._send(
+            self._cmd("finish"), {"outcome": "done"}, action="finish", key=f"finish:{t['id']}", doing="办结", on_ok=ok
+        )
 
     def open_materials(self) -> None:
         if not self._need_ticket():
@@ -576,9 +520,9 @@ class CounterController:
             s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
 
         self._send(
-            "finish",
             self._cmd("finish"),
             {"outcome": "incomplete", "missing_materials": missing},
+            action="finish",
             key=f"incomplete:{t['id']}",
             doing="材料不全办结",
             on_ok=ok,
@@ -673,9 +617,9 @@ class CounterController:
                 s.screen = "desk"
 
         if not self._send(
-            "rate",
             self.topics.rating_submit(),
             payload,
+            action="rate",
             key=f"rate:{ticket['id']}",
             doing="提交评价",
             on_ok=ok,

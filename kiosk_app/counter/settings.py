@@ -19,7 +19,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from ..common.handover_targets import HandoverSite, check_unique
-from ..common.screen_app import ScreenSettings
+from ..common.settings import ScreenSettings
 
 
 class CounterSettings(ScreenSettings):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kivy.event import EventDispatcher
 from kivy.properties import (
     BooleanProperty,
     DictProperty,
@@ -21,33 +20,17 @@ from kivy.properties import (
 
 from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, wait_text
 from ..common.handover_targets import target_rows
+from ..common.staff import StaffState
+from .screens import SCREENS
 
 # the other hall's refusal codes (docs/county.md, "hand-overs"), for the operator
 HANDOVER_REFUSALS = {"not_found": "对方没有该事项或队列", "closed": "对方今日已停止取号", "full": "对方该队列今日已满"}
-SCREENS = ("login", "desk", "transfer", "materials", "rating", "handover")
 RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "不满意"), (1, "非常不满意"))
-# the broker's default list (queue_broker.config.models.BAD_RATING_REASONS); a hall's own list comes from its site file
-BAD_RATING_REASONS = (
-    "等候时间长",
-    "服务态度差",
-    "办事效率低",
-    "业务不熟练",
-    "材料要求不清或反复要求补正",
-    "未一次性告知",
-    "多次跑动",
-    "超过承诺时限",
-    "系统故障",
-    "环境设施不便",
-    "其他",
-)
 OTHER_MATERIAL = "其他材料（窗口当面说明）"
 
 
-class CounterState(EventDispatcher):
+class CounterState(StaffState):
     screen = OptionProperty("login", options=SCREENS)
-    online = BooleanProperty(False)
-    server_ok = BooleanProperty(True)
-    now_text = StringProperty("")
 
     counter_id = StringProperty("")
     counter_number = NumericProperty(0)
@@ -69,12 +52,6 @@ class CounterState(EventDispatcher):
     phase_text = StringProperty("")  # 已呼叫 00:35 / 办理中 05:12
     called_mono = NumericProperty(0)
     started_mono = NumericProperty(0)
-
-    busy = BooleanProperty(False)  # a request is in flight: no button sends a second one
-    busy_action = StringProperty("")
-    message = StringProperty("")
-    message_kind = OptionProperty("info", options=["info", "warn", "alert"])
-    login_error = StringProperty("")
 
     # transfer and one-time notification
     transfer_choices = ListProperty([])
@@ -137,18 +114,6 @@ class CounterState(EventDispatcher):
         self.waiting_total = sum(q["waiting"] for q in mine)
 
     # ------------------------------------------------------------------ requests
-    def begin(self, action: str) -> None:
-        self.busy = True
-        self.busy_action = action
-
-    def end(self) -> None:
-        self.busy = False
-        self.busy_action = ""
-
-    def say(self, text: str, kind: str = "info") -> None:
-        self.message = text
-        self.message_kind = kind
-
     # ------------------------------------------------------------------ the citizen
     def ticket_called(self, t: dict, now: datetime, mono: float) -> None:
         issued = datetime.fromisoformat(t["issued_at"])

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 from kivy.lang import Builder
 from kivy.properties import ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import NoTransition
 
-from ..common.screen_base import HallScreenApp
+from ..common.app import HallScreenApp
 from ..common.staff_theme import StaffTheme
 from .controller import SupervisorController
-from .state import SCREENS, SupervisorState
+from .screens import SCREENS
+from .state import SupervisorState
 
 HERE = Path(__file__).resolve().parent
 
@@ -25,6 +24,8 @@ class SupervisorRoot(BoxLayout):
 
 class SupervisorApp(HallScreenApp):
     role = "supervisor"
+    screens_package = "kiosk_app.supervisor.screens"
+    kept_screens = SCREENS
 
     def make_theme(self):
         return StaffTheme(px_per_mm=self.settings.px_per_mm)
@@ -39,12 +40,4 @@ class SupervisorApp(HallScreenApp):
 
     def build_root(self):
         Builder.load_file(str(HERE / "root.kv"))
-        root = SupervisorRoot()
-        sm = root.sm
-        sm.transition = NoTransition()
-        for name in SCREENS:
-            module = importlib.import_module(f"kiosk_app.supervisor.screens.{name}")
-            sm.add_widget(module.SCREEN(name=name))
-        sm.current = self.state.screen
-        self.state.bind(screen=lambda _s, name: setattr(sm, "current", name))
-        return root
+        return self.manage_screens(SupervisorRoot())

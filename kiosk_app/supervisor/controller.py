@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,8 +27,9 @@ from queue_broker.protocol import (
 )
 
 from ..common.hall_client import HallClient
-from ..common.hall_text import link_error_text, refusal_text, short_name
+from ..common.hall_text import short_name
 from ..common.handover_targets import sent_text, target_rows
+from ..common.staff import StaffController
 from .alerts import AlertBook
 from .chart import DayData, render_png
 from .county import CountyModel, row_dict
@@ -39,29 +39,17 @@ from .state import SupervisorState
 log = logging.getLogger(__name__)
 
 
-class SupervisorController:
+class SupervisorController(StaffController):
     def __init__(
         self, config, node, settings, state: SupervisorState, client: HallClient, clock: Callable[[], datetime]
     ):
-        self.config = config
-        self.node = node
-        self.settings = settings
-        self.state = state
-        self.client = client
-        self.clock = clock
-        self.topics = client.topics
-        from zoneinfo import ZoneInfo
-
-        self.tz = ZoneInfo(config.site.timezone)
-        self.queue_names = {q.id: q.name for q in config.queues}
+        super().__init__(config, node, settings, state, client, clock)
         self.counter_names = {c.id: c.name for c in config.counters}
         node_names = {n.id: node_name(n, self.counter_names) for n in config.nodes}
         self.book = AlertBook(node_names, self.counter_names)
         self.day = DayData(self.queue_names)
-        self.metrics: dict[str, Any] = {"requests": 0, "alerts_seen": 0, "charts": 0}
+        self.metrics.update(alerts_seen=0, charts=0)
         self.chart_png: bytes | None = None
-        self._last_state_mono = time.monotonic()
-        self._events: list = []
         self._alert_events: dict[str, dict] = {}
         state.site_name = config.site.short_name or config.site.name
         # the own hall's latest state, kept apart: the hall screen may be showing another hall
@@ -117,19 +105,14 @@ class SupervisorController:
         self.county_feed.start()
 
     def stop(self) -> None:
-        for e in self._events:
-            e.cancel()
+        super().stop()
         if self.county_feed is not None:
             self.county_feed.stop()
 
     def tick(self) -> None:
-        self.state.now_text = self.clock().astimezone(self.tz).strftime("%H:%M:%S")
-        self.state.server_ok = time.monotonic() - self._last_state_mono <= self.settings.server_silent_after_s
+        super().tick()
         if self.county is not None:
             self._refresh_county()  # a hall turns stale by time alone
-
-    def _online(self, online: bool) -> None:
-        self.state.online = online
 
     def _refresh_alerts(self) -> None:
         book = self.book if not self.state.viewing else self.county.halls[self.state.viewing].book
@@ -143,51 +126,12 @@ class SupervisorController:
         return self.state.read_only
 
     # ================================================================== requests
-    def _send(
-        self,
-        topic: str,
-        payload: dict,
-        doing: str,
-        on_ok: Callable[[dict], None],
-        on_refused: Callable[[dict], None] | None = None,
-    ) -> None:
-        s = self.state
-        body = {**payload, "request_id": f"{self.node.id}-{uuid.uuid4().hex[:16]}"}
-        s.busy = True
-        self.metrics["requests"] += 1
-
-        def replied(reply: dict) -> None:
-            s.busy = False
-            if not reply.get("ok"):
-                s.say(refusal_text(reply, doing), "alert")
-                if on_refused:
-                    on_refused(reply)
-                return
-            on_ok(reply)
-
-        def failed(exc: Exception) -> None:
-            s.busy = False
-            s.say(link_error_text(exc, doing), "alert")
-
-        if self._read_only(doing):
-            s.busy = False
-            return
-        self.client.request(topic, body, timeout=self.settings.request_timeout_s, on_reply=replied, on_error=failed)
+    def _may_send(self, doing: str) -> bool:
+        return not self._read_only(doing)
 
     # ================================================================== login
-    def clear_login_error(self) -> None:
-        """The operator is typing again: the last refusal goes away."""
+    def _log_in(self, supervisor_id: str, pin: str, refused: Callable[[dict], None]) -> None:
         s = self.state
-        s.login_error = ""
-        if s.message_kind == "alert":
-            s.say("", "info")
-
-    def login(self, supervisor_id: str, pin: str) -> None:
-        s = self.state
-        if not supervisor_id or not pin:
-            s.login_error = "请输入工号和密码"
-            return
-        s.login_error = ""
 
         def ok(reply: dict) -> None:
             sup = reply.get("supervisor") or {}
@@ -196,9 +140,6 @@ class SupervisorController:
             s.screen = "hall"
             s.say(f"{s.supervisor_name} 已登录", "info")
             self.load_cases()
-
-        def refused(reply: dict) -> None:
-            s.login_error = refusal_text(reply, "登录")
 
         self._send(
             self.topics.supervisor_cmd("login"), {"supervisor_id": supervisor_id, "pin": pin}, "登录", ok, refused

@@ -19,14 +19,12 @@ Every key is checked at start; an unknown one stops the app with its name.
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..common.handover_targets import HandoverSite, check_unique
-from ..common.screen_app import ScreenSettings
+from queue_broker.protocol.topics import SITE_ID_RE
 
-SITE_ID = re.compile(r"^[a-z0-9-]+$")  # the protocol's site ids (queue_broker/protocol/topics.py)
+from ..common.handover_targets import HandoverSite, check_unique
+from ..common.settings import ScreenSettings
 
 
 class CountySettings(BaseModel):
@@ -47,7 +45,7 @@ class CountySettings(BaseModel):
     @field_validator("halls")
     @classmethod
     def _halls(cls, value: list[str]) -> list[str]:
-        bad = [v for v in value if not SITE_ID.match(v)]
+        bad = [v for v in value if not SITE_ID_RE.match(v)]
         if bad:
             raise ValueError(f"not site ids ([a-z0-9-]+): {', '.join(bad)}")
         if len(set(value)) != len(value):

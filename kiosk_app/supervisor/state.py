@@ -4,7 +4,6 @@ The controller feeds it the broker's state and events; the .kv rules bind to it.
 
 from __future__ import annotations
 
-from kivy.event import EventDispatcher
 from kivy.properties import (
     BooleanProperty,
     DictProperty,
@@ -15,8 +14,9 @@ from kivy.properties import (
 )
 
 from ..common.hall_text import duration_text, short_name, wait_text
+from ..common.staff import StaffState
+from .screens import SCREENS
 
-SCREENS = ("login", "hall", "counter", "notice", "chart", "county")
 STATUS = {"open": "服务中", "paused": "暂停", "closed": "未开窗"}
 
 
@@ -32,16 +32,12 @@ def sla_level(longest_wait_s: int, sla_min: int | None, yellow_pct: int, red_pct
     return "ok"
 
 
-class SupervisorState(EventDispatcher):
+class SupervisorState(StaffState):
     screen = OptionProperty("login", options=SCREENS)
-    online = BooleanProperty(False)
-    server_ok = BooleanProperty(True)
-    now_text = StringProperty("")
     site_name = StringProperty("")
 
     supervisor_id = StringProperty("")
     supervisor_name = StringProperty("")
-    login_error = StringProperty("")
 
     queue_rows = ListProperty([])
     counter_tiles = ListProperty([])
@@ -57,9 +53,6 @@ class SupervisorState(EventDispatcher):
     chart_version = NumericProperty(0)  # bumped when a new chart image is ready
     chart_phase = StringProperty("")  # "" | drawing | ready | failed
 
-    busy = BooleanProperty(False)
-    message = StringProperty("")
-    message_kind = OptionProperty("info", options=["info", "warn", "alert"])
     rebalances = ListProperty([])  # the latest window changes: ["09:12 12号窗口 → 社保（潮汐调度：…）"]
 
     # the county overview (settings `county:`): one row per hall, worst first (county.row_dict)
@@ -72,10 +65,6 @@ class SupervisorState(EventDispatcher):
     viewing_name = StringProperty("")
     viewing_link = StringProperty("")  # that hall's link_text in the overview
     read_only = BooleanProperty(False)
-
-    def say(self, text: str, kind: str = "info") -> None:
-        self.message = text
-        self.message_kind = kind
 
     # ------------------------------------------------------------------ queues and counters
     def set_queues(self, queues: list[dict], yellow_pct: int, red_pct: int) -> None:

@@ -372,3 +372,13 @@ def _states(kind: str) -> list[str]:
     every = {s for starts, to in TRANSITIONS[kind].values() for s in (*starts, to)}
     assert every == set(STATE_ORDER[kind]), kind  # a new state must get its place in the report
     return STATE_ORDER[kind]
+
+
+# how a figure is written in the tables (CSV, HTML, PDF): here, below every format, so that render.py,
+# which chooses the format, and pdf.py, one of them, need not import each other
+def minutes(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds / 60:.2f}"
+
+
+def pct(share: float | None) -> str:
+    return "" if share is None else f"{100 * share:.1f}"

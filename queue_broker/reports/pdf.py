@@ -11,8 +11,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 
 from ..engine.cases import STATE_NAMES
 from .charts import CHARTS, use_cjk_font
-from .model import Report, Row
-from .render import minutes, pct
+from .model import Report, Row, minutes, pct
 
 A4_LANDSCAPE = (11.69, 8.27)
 ROWS_PER_PAGE = 30

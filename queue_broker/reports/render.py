@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..engine.cases import STATE_NAMES
 from .charts import render_charts, use_cjk_font
-from .model import GROUP_NAMES, GROUPS, LEVEL_NAMES, Report, Row
+from .model import GROUP_NAMES, GROUPS, LEVEL_NAMES, Report, Row, minutes, pct
 
 ROW_FIELDS = [
     "group",
@@ -70,14 +70,6 @@ ALERT_FIELDS = [
     "cleared_at",
     "message",
 ]
-
-
-def minutes(seconds: float | None) -> str:
-    return "" if seconds is None else f"{seconds / 60:.2f}"
-
-
-def pct(share: float | None) -> str:
-    return "" if share is None else f"{100 * share:.1f}"
 
 
 def row_record(r: Row) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from ..engine.commands import ExpireTickets
 from ..engine.hall import HallEngine
 from ..engine.housekeeping import CompactEnded
 from ..supervision import supervision_tasks
+from ..tidal.task import rebalancer_task  # no guard: a broken import must stop the broker, not turn tidal windows off
 from .runner import TickTask
 
 
@@ -23,10 +24,6 @@ def expire_previous_days(engine: HallEngine, now: datetime) -> list:
 def default_tasks(config: SiteConfig) -> list[TickTask]:
     tasks: list[TickTask] = [expire_previous_days, CompactEnded()]  # ended tickets kept compact: flat memory
     tasks.extend(supervision_tasks(config))  # monitoring rules, default-satisfied ratings
-    try:
-        from ..tidal.task import rebalancer_task
-    except ImportError:  # the rebalancer lands with the tidal-windows work
-        rebalancer_task = None
-    if rebalancer_task is not None and config.rebalancer.enabled:
+    if config.rebalancer.enabled:
         tasks.append(rebalancer_task(config))
     return tasks

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ import pytest
 from queue_broker.config.loader import load_site_config
 from queue_broker.link import HallLink
 from queue_broker.service.runner import HallService
+from tests.waiting import wait_for
 
 from ..clock import Clock  # noqa: F401 - re-exported for the broker tests
 
@@ -72,13 +72,9 @@ class Recorder:
             return [b for t, b, _ in self.messages if t.endswith(suffix)]
 
     def wait_for(self, suffix: str, predicate=lambda b: True, timeout: float = 5.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for b in self.of(suffix):
-                if predicate(b):
-                    return b
-            time.sleep(0.02)
-        raise AssertionError(f"nothing on {suffix} matched within {timeout} s")
+        return wait_for(
+            lambda: next((b for b in self.of(suffix) if predicate(b)), None), timeout, f"a message on {suffix}"
+        )
 
     def stop(self) -> None:
         self.link.stop()

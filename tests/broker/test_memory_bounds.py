@@ -4,22 +4,19 @@ keyed by request_id stays bounded and a retry older than it is answered from the
 
 from __future__ import annotations
 
-import time
-
 from queue_broker.engine.housekeeping import CompactEnded
 from queue_broker.engine.records import PastTicket
 from queue_broker.service.tasks import default_tasks
+from tests.waiting import wait_for
 
 from .test_broker_mqtt import ELDER
 
 
 def _wait_compact(hall, ticket_id: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:  # the service ticks every second on its engine thread
-        if isinstance(hall.service.engine.tickets.get(ticket_id), PastTicket):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{ticket_id} was not compacted within {timeout} s")
+    # the service ticks every second on its engine thread
+    wait_for(
+        lambda: isinstance(hall.service.engine.tickets.get(ticket_id), PastTicket), timeout, f"{ticket_id} compacted"
+    )
 
 
 def test_compact_ended_ticket_answers_status_retry_and_late_rating_across_restart(hall, kiosk, desk, clock):

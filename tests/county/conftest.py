@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ import yaml
 from provisioning.generate import Options, Provisioner, read_node_env
 from provisioning.mosquitto import MosquittoProcess, free_pair, free_port, port_open
 from provisioning.passwd import hash_password, read_passwd, write_passwd
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI_SITE = ROOT / "tests" / "fixtures" / "mini-site.yaml"
@@ -92,7 +92,7 @@ class HallDir:
             port=self.mqtt_port, config=(self.mq / "mosquitto.conf").read_text(), workdir=run
         )
         self.mosquitto.start()
-        wait_until(lambda: port_open("127.0.0.1", self.mqtts_port), 10, "the TLS listener did not open")
+        wait_for(lambda: port_open("127.0.0.1", self.mqtts_port), 10, "the TLS listener did not open")
         return self.mosquitto
 
     def stop(self) -> None:
@@ -121,7 +121,7 @@ class HallDir:
             start_new_session=True,
         )
         log.close()
-        wait_until(lambda: port_open("127.0.0.1", self.link_port), 10, "the county link did not start")
+        wait_for(lambda: port_open("127.0.0.1", self.link_port), 10, "the county link did not start")
         return self.link
 
     def stop_link(self) -> None:
@@ -136,14 +136,3 @@ class HallDir:
 
     def link_log(self) -> str:
         return (self.out / "run" / "county-link.log").read_text(errors="replace")
-
-
-def wait_until(predicate, timeout: float, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s: {what}")
-        time.sleep(0.05)

@@ -253,7 +253,7 @@ def test_a_chain_carries_the_halls_bridged_below(tmp_path):
     ]
     # a township cannot bridge to a hall below it: a loop
     with pytest.raises(Exception, match="loop"):
-        from provisioning.bridge import link
+        from provisioning.generate import link
 
         link(county.out, towns[0].out)
 

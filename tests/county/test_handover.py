@@ -16,11 +16,12 @@ import time
 import pytest
 
 from provisioning.__main__ import main
+from tests.waiting import wait_for
 
 from ..clock import Clock
 from ..faults.proxy import CuttableProxy
 from ..people import citizens, id_numbers_in, json_escaped
-from .conftest import TZ, HallDir, wait_until
+from .conftest import TZ, HallDir
 from .test_two_halls import _service, _tap, ask, received
 
 READER = ("overview", "overview-test-password")
@@ -100,7 +101,7 @@ def test_a_township_hands_a_citizen_to_the_county_which_calls_it_with_its_histor
     t_kiosk, t_desk = node(pair, town, "kiosk-1", "kiosk"), node(pair, town, "counter-W1", "counter")
     c_desk = node(pair, county, "counter-W1", "counter")
     tt, ct = t_kiosk.topics, c_desk.topics
-    wait_until(lambda: received(ctap, "hall/township-a/state/queues"), 15, "the link to be up")
+    wait_for(lambda: received(ctap, "hall/township-a/state/queues"), 15, "the link to be up")
     ask(t_desk, tt.counter_cmd("W1", "open"), operator_id="demo", pin="123456")
     ask(c_desk, ct.counter_cmd("W1", "open"), operator_id="demo", pin="123456")
     ticket = ask(
@@ -112,7 +113,7 @@ def test_a_township_hands_a_citizen_to_the_county_which_calls_it_with_its_histor
     sent = ask(t_desk, tt.counter_cmd("W1", "handover"), to_site="county")
     assert sent["handover"]["state"] == "sent" and sent["ticket"]["state"] == "handed_over"
     assert ask(t_desk, tt.counter_cmd("W1", "call-next"))["ticket"] is None  # the counter is free again
-    accepted = wait_until(
+    accepted = wait_for(
         lambda: (r := status(t_kiosk, ticket["id"]))["handover"]["state"] == "accepted" and r,
         15,
         "the county's answer at the township",
@@ -160,7 +161,7 @@ def test_a_refusal_comes_back_with_its_reason_and_an_unknown_hall_is_refused_at_
     )
     assert not reply["ok"] and reply["error"]["code"] == "not_found" and "county" in reply["error"]["message"]
     ask(sup, sup.topics.supervisor_cmd("handover"), ticket_id=ticket["id"], to_site="county", to_queue_id="NOPE")
-    refused = wait_until(
+    refused = wait_for(
         lambda: (r := status(t_kiosk, ticket["id"]))["handover"]["state"] == "refused" and r,
         15,
         "the county's refusal at the township",
@@ -168,7 +169,7 @@ def test_a_refusal_comes_back_with_its_reason_and_an_unknown_hall_is_refused_at_
     assert refused["handover"]["error"]["code"] == "not_found" and "NOPE" in refused["handover"]["error"]["message"]
     # refused: it may be handed over again, and this time it fits
     ask(sup, sup.topics.supervisor_cmd("handover"), ticket_id=ticket["id"], to_site="county")
-    wait_until(lambda: status(t_kiosk, ticket["id"])["handover"]["state"] == "accepted", 15, "accepted")
+    wait_for(lambda: status(t_kiosk, ticket["id"])["handover"]["state"] == "accepted", 15, "accepted")
 
 
 def test_with_the_wan_cut_the_handover_waits_and_is_delivered_once_when_it_is_back(pair):
@@ -192,13 +193,13 @@ def test_with_the_wan_cut_the_handover_waits_and_is_delivered_once_when_it_is_ba
     assert not [p for _, p in received(ctap, "hall/township-a/handover/") if rid.encode() in p]
     before = len(county_service.engine.tickets)
     proxy.restore()
-    wait_until(
+    wait_for(
         lambda: status(t_kiosk, ticket["id"])["handover"]["state"] == "accepted",
         40,
         "the hand-over delivered and accepted after the cut",
     )
     # the link held the first copy and the outbox sent more meanwhile: the county got several
-    wait_until(
+    wait_for(
         lambda: (
             len([p for _, p in received(ctap, "hall/township-a/handover/county/request") if rid.encode() in p]) >= 2
         ),

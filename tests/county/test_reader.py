@@ -14,9 +14,10 @@ import pytest
 
 from provisioning.__main__ import main
 from provisioning.generate import read_node_env
+from tests.waiting import wait_for
 
 from ..provisioning.conftest import connect
-from .conftest import HallDir, wait_until
+from .conftest import HallDir
 from .test_bridge_files import bridge_password
 
 
@@ -106,9 +107,7 @@ def _options(hall: HallDir):
     from provisioning.generate import Options
 
     s = hall.prov.state
-    return Options(
-        hosts=s["hosts"], mqtt_port=s["mqtt_port"], mqtts_port=s["mqtts_port"], bind=s["bind"], in_place=True
-    )
+    return Options(hosts=s.hosts, mqtt_port=s.mqtt_port, mqtts_port=s.mqtts_port, bind=s.bind, in_place=True)
 
 
 def test_a_reader_reads_the_bridged_halls_state_events_and_nodes_and_nothing_else(tmp_path):
@@ -145,7 +144,7 @@ def test_a_reader_reads_the_bridged_halls_state_events_and_nodes_and_nothing_els
             "hall/county/handover/township-a/reply",
         ]
         assert {t: broker.publish(t) for t in own + hidden} == dict.fromkeys(own + hidden, 0)
-        wait_until(lambda: set(readable + own) <= reader.topics(), 10, "the reader got what it may read")
+        wait_for(lambda: set(readable + own) <= reader.topics(), 10, "the reader got what it may read")
         time.sleep(0.5)
         assert reader.topics() == set(readable + own)  # and nothing else, though it subscribed `#`
         # it may publish nothing: its node status, a command, another hall's state, a reply

@@ -30,12 +30,13 @@ from queue_broker.config.loader import load_site_config
 from queue_broker.link import HallLink
 from queue_broker.service.runner import HallService
 from queue_broker.service.tasks import default_tasks
+from tests.waiting import wait_for
 
 from ..clock import Clock
 from ..faults.proxy import CuttableProxy
 from ..people import citizens, id_numbers_in, json_escaped
 from ..provisioning.conftest import Client, connect, try_connect
-from .conftest import TZ, HallDir, wait_until
+from .conftest import TZ, HallDir
 from .test_bridge_files import bridge_password
 
 READER = ("overview", "overview-test-password")
@@ -219,13 +220,13 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
         return ask(kiosk, kiosk.topics.ticket_issue(), **body, **({"holder": holder} if holder else {}))["ticket"]
 
     # --- the link is up: the county gets the township's retained state, its events and an alert
-    wait_until(lambda: received(ctap, "hall/township-a/state/queues"), 15, "the township's state at the county")
-    wait_until(lambda: received(ctap, "hall/township-a/node/broker/status"), 5, "the township broker's status")
+    wait_for(lambda: received(ctap, "hall/township-a/state/queues"), 15, "the township's state at the county")
+    wait_for(lambda: received(ctap, "hall/township-a/node/broker/status"), 5, "the township broker's status")
     for desk, t in ((t_desk, tt), (c_desk, ct)):
         ask(desk, t.counter_cmd("W1", "open"), operator_id="demo", pin="123456")
     first, second = issue(t_kiosk, people[0]), issue(t_kiosk, people[1])
     assert ask(t_desk, tt.counter_cmd("W1", "call-next"))["ticket"]["id"] == first["id"]
-    wait_until(
+    wait_for(
         lambda: any(
             json.loads(p).get("ticket_id") == first["id"] for _, p in received(ctap, "hall/township-a/event/called")
         ),
@@ -233,7 +234,7 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
         "event/called",
     )
     net.clocks["township-a"].advance(minutes=25)  # the second ticket now waits past the queue's 20-min SLA
-    alert = wait_until(
+    alert = wait_for(
         lambda: [json.loads(p) for _, p in received(ctap, "hall/township-a/event/alert")],
         10,
         "the township's alert at the county",
@@ -251,14 +252,14 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
     during.append(issue(t_kiosk, people[3]))
     c_ticket = issue(c_kiosk)  # the county's own hall, its own broker: unaffected
     assert ask(c_desk, ct.counter_cmd("W1", "call-next"))["ticket"]["id"] == c_ticket["id"]
-    wait_until(lambda: len(events(ttap, "township-a")) >= 8, 10, "the township's events during the cut")
+    wait_for(lambda: len(events(ttap, "township-a")) >= 8, 10, "the township's events during the cut")
     time.sleep(1.0)
     assert len(received(ctap, "hall/township-a/")) == before, "township messages crossed a cut link"
     cut_events = events(ttap, "township-a")
 
     # --- restored: what was queued in the township's Mosquitto arrives, in order
     net.proxy.restore()
-    wait_until(
+    wait_for(
         lambda: events(ctap, "township-a") == events(ttap, "township-a"),
         30,
         "the county to get every township event, in order",
@@ -267,18 +268,18 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
     after = [json.loads(p) for _, p in received(ctap, "hall/township-a/event/")[events_before:]]
     assert {e.get("ticket_id") for e in after} >= {t["id"] for t in during} | {second["id"]}
     last_state = received(ttap, "hall/township-a/state/queues")[-1]
-    wait_until(
+    wait_for(
         lambda: received(ctap, "hall/township-a/state/queues")[-1] == last_state,
         15,
         "the county to get the township's latest state",
     )
     # ... and on through the county's own bridge to the city (township -> county -> city)
-    wait_until(
+    wait_for(
         lambda: events(city_tap, "township-a") == events(ttap, "township-a"),
         30,
         "the city to get every township event, in order",
     )
-    wait_until(lambda: received(city_tap, "hall/county/state/queues"), 10, "the county's own state at the city")
+    wait_for(lambda: received(city_tap, "hall/county/state/queues"), 10, "the county's own state at the city")
 
     # --- nothing personal crossed, and no command or reply
     town_clear = b"".join(p for t, p in received(ttap, "hall/township-a/cmd/ticket/issue")).decode()
@@ -297,7 +298,7 @@ def test_two_halls_stay_autonomous_and_the_county_gets_state_events_and_alerts(n
     # a county overview that connects now gets the township's state at once (retained across the bridge)
     late = _tap(county, *LATE_READER, topic="hall/township-a/state/#")
     try:
-        wait_until(
+        wait_for(
             lambda: (
                 {t for t, _ in received(late)}
                 >= {f"hall/township-a/state/{k}" for k in ("queues", "counters", "catalog")}
@@ -329,14 +330,14 @@ def test_a_link_that_stops_answering_is_restarted_and_the_hall_loses_nothing(net
         except ProcessLookupError:
             pass
     town.start_link()  # what systemd does (Restart=always)
-    wait_until(
+    wait_for(
         lambda: any(
             json.loads(p).get("ticket_id") == ticket["id"] for _, p in received(ctap, "hall/township-a/event/issued")
         ),
         20,
         "the ticket issued while the link was frozen, at the county",
     )
-    wait_until(
+    wait_for(
         lambda: events(ctap, "township-a") == events(net.taps["town"], "township-a"),
         20,
         "every township event at the county, in order",

@@ -15,9 +15,10 @@ import yaml
 from provisioning.__main__ import main
 from provisioning.generate import Options, Provisioner
 from provisioning.mosquitto import free_pair, free_port, port_open
+from tests.waiting import wait_for
 
 from ..provisioning.test_up import UpRun, _processes_mentioning
-from .conftest import MINI_SITE, HallDir, wait_until
+from .conftest import MINI_SITE, HallDir
 from .test_two_halls import _tap, received
 
 
@@ -57,12 +58,12 @@ def test_up_starts_the_county_link_and_stops_it(tmp_path):
     tap = _tap(county, *reader, topic="hall/township-a/#")
     up = UpRun(site, work, p1, p2)
     try:
-        wait_until(lambda: up.started() or up.proc.poll() is not None, 60, "up to start")
+        wait_for(lambda: up.started() or up.proc.poll() is not None, 60, "up to start")
         out = up.out
         assert up.proc.poll() is None, out
         assert "county-link" in out and "skipped: county-link" not in out, out
-        wait_until(lambda: port_open("127.0.0.1", link_port), 10, "the link's listener")
-        wait_until(
+        wait_for(lambda: port_open("127.0.0.1", link_port), 10, "the link's listener")
+        wait_for(
             lambda: received(tap, "hall/township-a/state/queues"),
             20,
             "the township's state at the county, through the link up started",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import errno
 import os
-import time
 
 import pytest
 from evdev import ecodes
 
-from devices.evdev_source import Backoff, DeviceOptionsError, key_tap, make_event
+from devices.evdev_source import key_tap, make_event
 from devices.health import HealthReporter
 from devices.keypad import (
     COUNTER_KEY_ACTIONS,
@@ -21,8 +20,10 @@ from devices.keypad import (
     open_keypad,
     rating_level,
 )
+from devices.serialport import Backoff, DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 from queue_broker.protocol.topics import COUNTER_ACTIONS, Topics
+from tests.waiting import wait_for
 
 e = ecodes
 
@@ -199,13 +200,6 @@ class PipeDevice:
         self.closed = True
         os.close(self._r)
         os.close(self._w)
-
-
-def wait_for(predicate, timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.01)
 
 
 def test_evdev_keypad_reads_through_the_shared_reader():

@@ -12,6 +12,7 @@ from devices.led import protocol as p
 from devices.led.display import encode_text
 from devices.serialport import Backoff, DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
+from tests.waiting import wait_for
 
 
 class Sink:
@@ -24,13 +25,6 @@ class Sink:
     @property
     def last(self):
         return self.events[-1]
-
-
-def wait_for(condition, timeout=2.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.02)
 
 
 # --- framing ---------------------------------------------------------------------------------

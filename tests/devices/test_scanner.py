@@ -10,9 +10,10 @@ from evdev import InputEvent, ecodes
 from hypothesis import given
 from hypothesis import strategies as st
 
-from devices.evdev_source import DeviceOptionsError, key_tap, make_event
+from devices.evdev_source import key_tap, make_event
 from devices.health import HealthReporter
 from devices.scanner import ScanDecoder, SimulatedScanner, open_scanner, text_to_events
+from devices.serialport import DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 
 e = ecodes

@@ -11,10 +11,12 @@ import time
 import pytest
 from evdev import InputEvent
 
-from devices.evdev_source import Backoff, EvdevMatch, EvdevSource
+from devices.evdev_source import EvdevMatch, EvdevSource
 from devices.health import HealthReporter
 from devices.scanner import EvdevScanner, EvdevScannerOptions, open_scanner, text_to_events
+from devices.serialport import Backoff
 from queue_broker.config.models import DeviceConfig
+from tests.waiting import wait_for
 
 HAS_UINPUT = os.path.exists("/dev/uinput") and os.access("/dev/uinput", os.W_OK)
 
@@ -82,14 +84,6 @@ class Plug:
         if isinstance(self.answer, OSError):
             raise self.answer
         return self.answer
-
-
-def wait_for(predicate, timeout: float = 3.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        time.sleep(0.01)
 
 
 class Recorder:

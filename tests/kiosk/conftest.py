@@ -18,6 +18,7 @@ import pytest
 from queue_broker.config.loader import load_site_config
 from queue_broker.link import HallLink
 from queue_broker.service.runner import HallService
+from tests.waiting import wait_for
 
 from .harness import Clock, KioskProcess, write_site
 
@@ -113,13 +114,12 @@ class Watcher:
             return [json.loads(p) for t, p in self.messages if t == topic]
 
     def wait_for(self, topic: str, predicate=lambda body: True, timeout: float = 5.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for body in self.on(topic):
-                if predicate(body):
-                    return body
-            time.sleep(0.05)
-        raise AssertionError(f"nothing matching on {topic} within {timeout} s: {self.on(topic)[-3:]}")
+        return wait_for(
+            lambda: next((body for body in self.on(topic) if predicate(body)), None),
+            timeout,
+            f"a message on {topic}",
+            describe=lambda: f"last seen: {self.on(topic)[-3:]}",
+        )
 
     def all_payloads(self) -> list[tuple[str, bytes]]:
         with self._lock:

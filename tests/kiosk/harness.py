@@ -3,7 +3,7 @@
 Kivy's window is a process singleton, so each kiosk runs in a child process with a real window
 (SDL's offscreen driver when there is no DISPLAY, X11 under xvfb-run); the test talks to it through
 the kiosk's remote-control socket (kiosk_app/common/remote.py, plus the kiosk's own commands in
-kiosk_app/control.py): taps are real touch events, device faults are set on the simulators inside
+kiosk_app/kiosk/remote_commands.py): taps are real touch events, device faults are set on the simulators inside
 the kiosk, screenshots are its rendered frames (tests/remote_app.py: where they go). The queue
 broker (HallService) and Mosquitto are real and run in the test process.
 """

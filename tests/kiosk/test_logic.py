@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk_app.catalog import BUNDLE_GROUP, CatalogView
-from kiosk_app.controller import APPOINTMENT_RE, TICKET_ID_RE
-from kiosk_app.hours import HallHours, opening_text
-from kiosk_app.i18n import material_text, time_limit_text, wait_text
-from kiosk_app.search import SearchIndex, initials
-from kiosk_app.settings import KioskSettingsError, default_display_name, kiosk_settings
+from kiosk_app.common.settings import SettingsError, load_settings
+from kiosk_app.kiosk.catalog import BUNDLE_GROUP, CatalogView
+from kiosk_app.kiosk.controller import APPOINTMENT_RE, TICKET_ID_RE
+from kiosk_app.kiosk.hours import HallHours, opening_text
+from kiosk_app.kiosk.i18n import material_text, time_limit_text, wait_text
+from kiosk_app.kiosk.search import SearchIndex, initials
+from kiosk_app.kiosk.settings import KioskSettings, default_display_name
 from queue_broker.config.loader import load_site_config
 from queue_broker.config.models import NodeEntry
 from queue_broker.engine.hall import HallEngine
@@ -161,11 +162,11 @@ def test_time_limits_and_materials_in_plain_words():
 # --- settings and scanned codes ---------------------------------------------------------------------
 def test_screen_settings_are_validated_and_sized_in_millimetres():
     node = NodeEntry(id="kiosk-3", role="kiosk", screen={"width": 1080, "height": 1920, "diagonal_in": 21.5})
-    settings = kiosk_settings(node)
+    settings = load_settings(KioskSettings, node)
     assert 3.9 < settings.px_per_mm < 4.2
     assert default_display_name(node) == "3号自助机"
-    with pytest.raises(KioskSettingsError, match="colour"):
-        kiosk_settings(NodeEntry(id="k", role="kiosk", screen={"colour": "red"}))
+    with pytest.raises(SettingsError, match="colour"):
+        load_settings(KioskSettings, NodeEntry(id="k", role="kiosk", screen={"colour": "red"}))
 
 
 def test_scanned_codes_are_told_apart():

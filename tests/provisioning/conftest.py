@@ -96,8 +96,8 @@ def hall_copy(hall, tmp_path) -> TestHall:
     shutil.copytree(hall.out, out, ignore=shutil.ignore_patterns("run", "var"))
     p1, p2 = free_port(), free_port()
     prov = Provisioner(out).load()
-    prov.state.update(mqtt_port=p1, mqtts_port=p2)
-    prov._save()
+    prov.state.mqtt_port, prov.state.mqtts_port = p1, p2
+    prov.save()
     prov.add_node("kiosk-9", "kiosk")  # regenerates mosquitto.conf (new ports) and every bundle in `out`
     broker = start_mosquitto(prov, out / "run", p1, p2)
     yield TestHall(out, prov, broker, p1, p2)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk_app.common.screen_app import SettingsError, load_settings
+from kiosk_app.common.settings import SettingsError, load_settings
 from kiosk_app.supervisor.county import CountyModel, row_dict
 from kiosk_app.supervisor.county_feed import CountyFeed, site_filters
 from kiosk_app.supervisor.settings import SupervisorSettings

@@ -12,7 +12,8 @@ import pytest
 from kiosk_app.callscreen.settings import CallScreenSettings
 from kiosk_app.callscreen.state import CallScreenState
 from kiosk_app.common.hall_text import duration_text, refusal_text, short_name, wait_text
-from kiosk_app.common.screen_app import SettingsError, load_settings, screen_main
+from kiosk_app.common.launch import screen_main
+from kiosk_app.common.settings import SettingsError, load_settings
 from kiosk_app.counter.settings import CounterSettings
 from kiosk_app.counter.state import OTHER_MATERIAL, CounterState
 from kiosk_app.supervisor.alerts import AlertBook

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from queue_broker.engine.commands import RaiseAlert, RebalanceCounter
+from tests.waiting import wait_for
 
 from ..clock import Clock as FakeClock
 from .harness import Broker, Node, ScreenProcess, log_in_supervisor, write_site
@@ -155,10 +156,7 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
         assert broker.engine.alerts["rec-open-sb-1"].data["decision"] == "accept"
 
         # ---- the probe rebalancer moves the unlocked tidal counters
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and broker.engine.counters["T1"].queue_ids != ["BDC"]:
-            time.sleep(0.1)
-        assert broker.engine.counters["T1"].queue_ids == ["BDC"]
+        wait_for(lambda: broker.engine.counters["T1"].queue_ids == ["BDC"], 10, "T1 moved to BDC by the rebalancer")
         moved = [d for _, d in broker.events("rebalanced") if d["counter_id"] == "T1" and d["by"] == "rebalancer"]
         assert moved
 
@@ -198,10 +196,7 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
         sup.screenshot("supervisor-notice")
         sup.tap("notice.send.120")
         sup.wait_for(lambda s: s["screen"] == "hall", 10, "sent")
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and not watcher.of("/event/notice"):
-            time.sleep(0.05)
-        notice = watcher.of("/event/notice")[-1]
+        notice = wait_for(lambda: watcher.of("/event/notice"), 5, "event/notice")[-1]
         assert notice["text"] == "今日下午不动产登记窗口延时服务至 18:00" and notice["until"]
 
         # ---- the day's chart

@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 
 from queue_broker.config.loader import load_site_config
+from tests.waiting import wait_for
 from voice.node import VoiceNode, VoiceNodeError
 from voice.player import SleepPlayer
 from voice.playlog import read_log
 from voice.settings import SpeechSettings
 
-from .conftest import FAST_VOICE, called, needs_espeak, wait_for, write_site
+from .conftest import FAST_VOICE, called, needs_espeak, write_site
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = needs_espeak

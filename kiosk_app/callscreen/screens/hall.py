@@ -14,7 +14,7 @@ from kivy.properties import NumericProperty, ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 
-from ...common.screen_app import load_kv
+from ...common.screen import load_kv
 from ..colours import COLOURS  # noqa: F401 - used by hall.kv
 
 load_kv(__file__)

@@ -1,1 +1,3 @@
-"""The counter terminal's screens: one module and one .kv file each."""
+"""The counter terminal's screens: one module and one .kv file each (login.py + login.kv, ...)."""
+
+SCREENS = ("login", "desk", "transfer", "materials", "rating", "handover")

@@ -3,7 +3,7 @@ shortcuts = caller keypad), the queues this counter serves, today's figures, dev
 
 from __future__ import annotations
 
-from .base import CounterScreen, load_kv
+from ...common.screen import FaceScreen, load_kv
 
 load_kv(__file__)
 
@@ -11,7 +11,7 @@ DEVICE_NAMES = {"keypad": "呼叫器", "rating_pad": "评价器", "printer": "�
 DEVICE_STATES = {"ready": "正常", "degraded": "注意", "fault": "故障", "unknown": "未知"}
 
 
-class DeskScreen(CounterScreen):
+class DeskScreen(FaceScreen):
     @staticmethod
     def devices_text(devices: dict) -> str:
         parts = []

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from kivy.clock import Clock
 
+from ...common.screen import FaceScreen, load_kv
 from ...common.staff_widgets import TickButton
-from .base import CounterScreen, load_kv
 
 load_kv(__file__)
 
 
-class HandoverScreen(CounterScreen):
+class HandoverScreen(FaceScreen):
     def on_kv_post(self, _base) -> None:
         Clock.schedule_once(self._setup, 0)
 

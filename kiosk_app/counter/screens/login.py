@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .base import CounterScreen, load_kv
+from ...common.screen import FaceScreen, load_kv
 
 load_kv(__file__)
 
 
-class LoginScreen(CounterScreen):
+class LoginScreen(FaceScreen):
     def key(self, digit: str) -> None:
         pin = self.ids.pin
         if digit == "clear":

@@ -6,12 +6,12 @@ from __future__ import annotations
 from kivy.clock import Clock
 from kivy.factory import Factory
 
-from .base import CounterScreen, load_kv
+from ...common.screen import FaceScreen, load_kv
 
 load_kv(__file__)
 
 
-class MaterialsScreen(CounterScreen):
+class MaterialsScreen(FaceScreen):
     def on_kv_post(self, _base) -> None:
         Clock.schedule_once(lambda _dt: self.state.bind(materials=self.rebuild), 0)
 

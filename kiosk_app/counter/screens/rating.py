@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from kivy.clock import Clock
 
+from ...common.screen import FaceScreen, load_kv
 from ...common.staff_widgets import TickButton
 from ..state import RATING_LEVELS
-from .base import CounterScreen, load_kv
 
 load_kv(__file__)
 
 
-class RatingScreen(CounterScreen):
+class RatingScreen(FaceScreen):
     levels = RATING_LEVELS
 
     def on_kv_post(self, _base) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .base import CounterScreen, load_kv
+from ...common.screen import FaceScreen, load_kv
 
 load_kv(__file__)
 
 
-class TransferScreen(CounterScreen):
+class TransferScreen(FaceScreen):
     @staticmethod
     def entries(choices: list) -> list:
         return [{"key": c["id"], "text": f"{c['name']}（等候 {c['waiting']} 人）", "role": "plain"} for c in choices]

@@ -7,12 +7,12 @@ import io
 from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 
-from .base import SupervisorScreen, load_kv
+from ...common.screen import FaceScreen, load_kv
 
 load_kv(__file__)
 
 
-class ChartScreen(SupervisorScreen):
+class ChartScreen(FaceScreen):
     def on_kv_post(self, _base) -> None:
         Clock.schedule_once(lambda _dt: self.state.bind(chart_version=self._show), 0)
 

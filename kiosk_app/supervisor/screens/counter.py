@@ -7,14 +7,14 @@ from __future__ import annotations
 from kivy.clock import Clock
 
 from ...common.hall_text import short_name
+from ...common.screen import FaceScreen, load_kv
 from ...common.staff_widgets import TickButton
 from ...common.widgets import KButton
-from .base import SupervisorScreen, load_kv
 
 load_kv(__file__)
 
 
-class CounterScreen(SupervisorScreen):
+class CounterAdjustScreen(FaceScreen):
     def on_kv_post(self, _base) -> None:
         Clock.schedule_once(lambda _dt: self.state.bind(edit=self._rebuild, handover_armed=self._handover_row), 0)
 
@@ -48,4 +48,4 @@ class CounterScreen(SupervisorScreen):
             row.add_widget(button)
 
 
-SCREEN = CounterScreen
+SCREEN = CounterAdjustScreen

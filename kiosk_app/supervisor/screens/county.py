@@ -8,8 +8,8 @@ from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import DictProperty, StringProperty
 
+from ...common.screen import FaceScreen, load_kv
 from ...common.widgets import KButton
-from .base import SupervisorScreen, load_kv
 
 load_kv(__file__)
 
@@ -19,7 +19,7 @@ class HallLine(KButton):
     site = StringProperty("")
 
 
-class CountyScreen(SupervisorScreen):
+class CountyScreen(FaceScreen):
     def on_kv_post(self, _base) -> None:
         Clock.schedule_once(self._setup, 0)
 

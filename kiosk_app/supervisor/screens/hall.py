@@ -9,8 +9,8 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from ...common.screen import FaceScreen, load_kv
 from ...common.widgets import KButton
-from .base import SupervisorScreen, load_kv
 
 load_kv(__file__)
 
@@ -29,7 +29,7 @@ class CounterTile(KButton):
     counter_id = StringProperty("")
 
 
-class HallScreen(SupervisorScreen):
+class HallScreen(FaceScreen):
     def on_kv_post(self, _base) -> None:
         Clock.schedule_once(self._setup, 0)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .base import SupervisorScreen, load_kv
+from ...common.screen import FaceScreen, load_kv
 
 load_kv(__file__)
 
 
-class LoginScreen(SupervisorScreen):
+class LoginScreen(FaceScreen):
     def submit(self) -> None:
         self.ctl.login(self.ids.supervisor.text.strip(), self.ids.pin.text.strip())
         self.ids.pin.text = ""

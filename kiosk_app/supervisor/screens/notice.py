@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .base import SupervisorScreen, load_kv
+from ...common.screen import FaceScreen, load_kv
 
 load_kv(__file__)
 
 DURATIONS = ((30, "30分钟"), (120, "2小时"), (0, "直到撤下"))
 
 
-class NoticeScreen(SupervisorScreen):
+class NoticeScreen(FaceScreen):
     durations = DURATIONS
 
     def send(self, minutes: int) -> None:

@@ -15,30 +15,25 @@
           frequent_service_ids: [sb-card-apply, bdc-transfer-resale, ...]
           notices: [本周六上午不动产窗口加班办理]
 
-Every key is optional; an unknown key is refused with its name, like the rest of the site file.
+Every key is optional; an unknown key is refused with its name, like the rest of the site file. The
+window, panel and link keys are every face's (common/settings.py).
 """
 
 from __future__ import annotations
 
-import math
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from queue_broker.config.models import NodeEntry
 
-
-class KioskSettingsError(ValueError):
-    pass
+from ..common.settings import ScreenSettings
 
 
-class KioskSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class KioskSettings(ScreenSettings):
     width: int = Field(default=1080, ge=320, le=7680)
     height: int = Field(default=1920, ge=240, le=7680)
     diagonal_in: float = Field(default=21.5, gt=3, le=100)
-    fullscreen: bool = False
     display_name: str | None = None  # how staff name this kiosk: 1号自助机
     frequent_service_ids: list[str] = []
     frequent_count: int = Field(default=8, ge=2, le=12)
@@ -51,25 +46,11 @@ class KioskSettings(BaseModel):
     help_timeout_s: float = Field(default=600, gt=0)
     request_timeout_s: float = Field(default=4.0, gt=0, le=60)
     retry_max_s: float = Field(default=8.0, gt=0, le=120)
-    server_silent_after_s: float = Field(default=35.0, gt=0)  # no state/queues for this long: broker down
-    reconnect_max_s: int = Field(default=10, ge=1, le=300)
     card_poll_s: float = Field(default=0.3, gt=0, le=10)
     printer_check_s: float = Field(default=60.0, gt=0)
     speech: bool = True  # spoken guidance in elderly mode (espeak-ng through the voice package)
     speech_always: bool = False  # also in standard mode
     elderly_by_default: bool = False
-
-    @property
-    def px_per_mm(self) -> float:
-        return math.hypot(self.width, self.height) / (self.diagonal_in * 25.4)
-
-
-def kiosk_settings(node: NodeEntry) -> KioskSettings:
-    try:
-        return KioskSettings.model_validate(node.screen or {})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'screen'}: {e['msg']}" for e in exc.errors())
-        raise KioskSettingsError(f"node {node.id}: screen: {problems}") from None
 
 
 def default_display_name(node: NodeEntry) -> str:

@@ -17,7 +17,7 @@ from kivy.properties import (
     StringProperty,
 )
 
-SCREENS = ("home", "browse", "search", "item", "ticket", "idcard", "appointment", "lookup", "help", "screensaver")
+from .screens import SCREENS
 
 
 class KioskState(EventDispatcher):

@@ -37,11 +37,11 @@ from queue_broker.protocol.messages import (
 )
 from queue_broker.security.identity import mask_name
 
+from ..common.hall_client import HallClient
+from ..common.memory import release_memory
 from .catalog import CatalogView, Item
-from .common.hall_client import HallClient
 from .hours import HallHours, opening_text
 from .i18n import material_text, t, wait_text
-from .memory import release_memory
 from .settings import KioskSettings, default_display_name
 from .state import KioskState
 
@@ -724,6 +724,11 @@ class KioskController:
         s.help_active = True
         self._help_since = time.monotonic()
         self.go("help")
+
+    def stop(self) -> None:
+        """The kiosk is closing: a call for help still open is taken back."""
+        if self.state.help_active:
+            self.cancel_help()
 
     def cancel_help(self) -> None:
         if self.state.help_active:

@@ -20,8 +20,8 @@ import threading
 
 from kivy.core.window import Window
 
-from .app import SCREEN_MODULES
-from .common.remote import Command, Done, RemoteControl
+from ..common.remote import Command, Done, RemoteControl
+from .screens import SCREENS
 
 
 def cmd_device(remote: RemoteControl, done: Done, kind: str, action: str, args: dict | None = None) -> None:
@@ -61,7 +61,7 @@ def cmd_classes(remote: RemoteControl, done: Done) -> None:
             walk(c)
 
     walk(Window)
-    for name in SCREEN_MODULES:  # every screen, also those built only when shown
+    for name in SCREENS:  # every screen, also those built only when shown
         walk(remote.app.screen(name))
     done(sorted(names))
 
@@ -70,7 +70,7 @@ def cmd_font_check(remote: RemoteControl, done: Done) -> None:
     """Do Chinese characters render as themselves (not as the same empty box)?"""
     from kivy.core.text import Label as CoreLabel
 
-    from .common.fonts import FONT_NAME
+    from ..common.fonts import FONT_NAME
 
     def pixels(text: str) -> bytes:
         label = CoreLabel(text=text, font_name=FONT_NAME, font_size=48)
@@ -110,7 +110,7 @@ def cmd_debug(remote: RemoteControl, done: Done, collect: bool = False) -> None:
 
     from kivy.graphics.texture import Texture
 
-    from .memory import release_memory
+    from ..common.memory import release_memory
 
     if collect:
         release_memory()

@@ -1,11 +1,8 @@
-"""What the hall's staff and display screens share (call screen, counter terminal, supervisor tablet):
-their settings from the node's `screen:` mapping, the command line, Kivy's configuration, and a
-base App that owns the broker link (HallClient), the theme and the optional remote control.
+"""How every face starts (the kiosk, the call screen, the counter terminal, the supervisor tablet):
+the command line, the site file and this node, the face's settings (settings.py), Kivy's
+configuration, then the face's App (app.py: HallScreenApp).
 
     python -m kiosk_app.callscreen --config SITE.yaml --node display-1 [--window 1080x1920] [--windowed]
-
-Each app gives: its role, its settings model, its screens, and a state object (no I/O) plus a
-controller (all I/O) that its .kv rules reach as `app.state` and `app.ctl`.
 """
 
 from __future__ import annotations
@@ -13,62 +10,23 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import math
 import os
 import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from ..memory import tune_malloc
+from .memory import tune_malloc
+from .settings import ScreenSettings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
-
-
-class ScreenSettings(BaseModel):
-    """The `screen:` mapping of a node in the site YAML; every key optional, unknown keys refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    width: int = Field(default=1280, ge=320, le=7680)
-    height: int = Field(default=800, ge=240, le=7680)
-    diagonal_in: float = Field(default=10.1, gt=3, le=120)
-    fullscreen: bool = False
-    display_name: str | None = None
-    request_timeout_s: float = Field(default=5.0, gt=0, le=60)
-    reconnect_max_s: int = Field(default=10, ge=1, le=300)
-    server_silent_after_s: float = Field(default=35.0, gt=0)  # no state/queues this long: broker down
-
-    @property
-    def px_per_mm(self) -> float:
-        return math.hypot(self.width, self.height) / (self.diagonal_in * 25.4)
-
-
-class SettingsError(ValueError):
-    pass
-
-
-def load_settings(model: type[ScreenSettings], node, size: tuple[int, int] | None = None) -> ScreenSettings:
-    try:
-        settings = model.model_validate(node.screen or {})
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'screen'}: {e['msg']}" for e in exc.errors())
-        raise SettingsError(f"node {node.id}: screen: {problems}") from None
-    if size:
-        # another window on the same panel: same pixel density, other size (e.g. portrait)
-        ppm = settings.px_per_mm
-        settings.width, settings.height = size
-        settings.diagonal_in = math.hypot(*size) / (ppm * 25.4)
-    return settings
 
 
 def node_from_command_line(argv: list[str] | None, *, prog: str, role: str, description: str):
     """What every hall screen starts with (the kiosk too): memory settings, Kivy kept off our options,
     `--config --node [--window] [--windowed] [--log-level]`, logging, the site file and this node.
     Returns (args, config, node, size or None), or an exit code after saying why on stderr."""
-    tune_malloc()  # before anything large is allocated (kiosk_app/memory.py)
+    tune_malloc()  # before anything large is allocated (kiosk_app/common/memory.py)
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # else Kivy takes our options as its own (exit 2)
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel/xclip, absent on hall boards
@@ -117,11 +75,14 @@ def screen_main(
     description: str,
     settings_model: type[ScreenSettings],
     app_factory: str,
+    resizable: bool = True,
+    app_kwargs: Callable[[], dict[str, Any]] | None = None,
 ) -> int:
     """Parse the command line, load the site file, configure Kivy and run the app.
 
-    `app_factory` is "module:Class" of the App, imported only after Kivy is configured. Memory is set
-    here, by the program itself, as for the kiosk (kiosk_app/memory.py, docs/kiosk.md "Memory"): glibc's
+    `app_factory` is "module:Class" of the App, imported only after Kivy is configured; `app_kwargs()`
+    gives what else it takes (a ValueError there stops the start with its reason). Memory is set here,
+    by the program itself, for every face (kiosk_app/common/memory.py, docs/kiosk.md "Memory"): glibc's
     mmap threshold fixed, and no multisampling."""
     t0 = time.perf_counter()
     parsed = node_from_command_line(argv, prog=prog, role=role, description=description)
@@ -130,7 +91,8 @@ def screen_main(
     args, cfg, node, size = parsed
     try:
         settings = load_settings(settings_model, node, size)
-    except SettingsError as exc:
+        extra = app_kwargs() if app_kwargs is not None else {}
+    except (SettingsError, ValueError) as exc:
         print(f"{args.config}: {exc}", file=sys.stderr)
         return 2
 
@@ -138,39 +100,15 @@ def screen_main(
 
     Config.set("graphics", "width", str(settings.width))
     Config.set("graphics", "height", str(settings.height))
-    Config.set("graphics", "resizable", "1")
+    Config.set("graphics", "resizable", "1" if resizable else "0")
     Config.set("graphics", "fullscreen", "auto" if settings.fullscreen and not args.windowed else "0")
     Config.set("kivy", "exit_on_escape", "0")
-    Config.set("input", "mouse", "mouse,disable_multitouch")
-    # no multisample anti-aliasing (Kivy asks for 2x), as the kiosk: text is textures and the screens
-    # are rectangles, while 2x MSAA doubles the frame and depth buffers (66 MB of a 1080x1920 window in
-    # software GL)
+    Config.set("input", "mouse", "mouse,disable_multitouch")  # a tap is a tap, never a red multitouch dot
+    # no multisample anti-aliasing (Kivy asks for 2x): text is textures and the screens are rectangles,
+    # while 2x MSAA doubles the frame and depth buffers (66 MB of a 1080x1920 window in software GL)
     Config.set("graphics", "multisamples", "0")
 
     module_name, class_name = app_factory.split(":")
     app_class = getattr(importlib.import_module(module_name), class_name)
-    app_class(cfg, node, settings, started_at=t0).run()
+    app_class(cfg, node, settings, started_at=t0, **extra).run()
     return 0
-
-
-def load_kv(module_file: str) -> None:
-    """Load `<module>.kv` beside a screen's module, once."""
-    from kivy.lang import Builder
-
-    path = str(Path(module_file).with_suffix(".kv"))
-    if path not in Builder.files:
-        Builder.load_file(path)
-
-
-def state_dict(state) -> dict[str, Any]:
-    """A Kivy EventDispatcher's properties as plain data (for the remote control)."""
-    out: dict[str, Any] = {}
-    for name in state.properties():
-        value = getattr(state, name)
-        if hasattr(value, "items"):
-            value = dict(value)
-        elif isinstance(value, list | tuple):
-            value = list(value)
-        if isinstance(value, str | int | float | bool | list | dict | type(None)):
-            out[name] = value
-    return out
