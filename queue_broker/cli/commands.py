@@ -65,12 +65,14 @@ def cmd_catalog_diff(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..service.runner import HallService
     from ..service.tasks import default_tasks
+    from ..watchdog import Watchdog
 
     logging.basicConfig(
         level=os.environ.get("HALL_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     cfg = _load(args.config)
-    service = HallService(cfg)
+    watchdog = Watchdog.from_env()  # pings systemd only while the engine thread handles its ticks
+    service = HallService(cfg, watchdog=watchdog)
     service.tick_tasks.extend(default_tasks(cfg))
     from ..supervision import attach  # device-health feed; metrics endpoint when HALL_METRICS_ADDR is set
 
@@ -80,23 +82,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.start()
     logging.getLogger("queue_broker").info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
-    notify = _systemd_notifier()
-    notify("READY=1")
-    while not stop.wait(5):
-        notify("WATCHDOG=1")
+    watchdog.start()
+    watchdog.ready(f"serving hall {cfg.site.id}")
+    while not stop.wait(1.0):
+        pass
     service.stop()
+    watchdog.stop()
     return 0
-
-
-def _systemd_notifier():
-    if not os.environ.get("NOTIFY_SOCKET"):
-        return lambda _msg: None
-    try:
-        import sdnotify
-    except ImportError:
-        return lambda _msg: None
-    n = sdnotify.SystemdNotifier()
-    return n.notify
 
 
 def cmd_status(args: argparse.Namespace) -> int:
