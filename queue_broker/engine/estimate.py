@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from .records import PRIORITY_RANK
+
 if TYPE_CHECKING:
     from .hall import HallEngine
 
 Z80 = 0.8416
 DEFAULT_CV = 0.8  # spread of service times until the day has taught a queue its own
-RANK = {"green": 0, "appointment": 1, "return": 1, "elderly": 2, "normal": 3}  # records.PRIORITY_RANK
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def board(engine: HallEngine, now: datetime, switch_cost_min: float | None = Non
         rows = []
         for tid in ids:
             t = engine.tickets[tid]
-            rows.append((RANK.get(t.priority, 3), (now - t.issued_at).total_seconds() / 60.0))
+            rows.append((PRIORITY_RANK.get(t.priority, 3), (now - t.issued_at).total_seconds() / 60.0))
         if any(r < 3 for r, _ in rows):
             rows.sort(key=lambda r: (r[0], -r[1]))
         waiting[q] = rows

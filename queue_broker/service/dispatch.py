@@ -27,6 +27,8 @@ def request_model(match: TopicMatch) -> type[m.Request] | None:
         return m.TicketIssue
     if match.kind == "ticket/status":
         return m.TicketStatus
+    if match.kind == "ticket/help":
+        return m.TicketHelp
     if match.kind == "counter":
         return m.COUNTER_ACTION_MODELS.get(match.params["action"])
     if match.kind == "supervisor":
@@ -65,6 +67,8 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         )
     if isinstance(req, m.TicketStatus):
         return None
+    if isinstance(req, m.TicketHelp):
+        return cmd.RequestHelp(req.kiosk_id, req.need, bool(req.cancel))
     if match.kind == "counter":
         counter_id, action = match.params["counter"], match.params["action"]
         if isinstance(req, m.CounterOpen):
@@ -82,6 +86,16 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
                 req.request_id,
                 req.to_site,
                 req.to_queue_id,
+                counter_id=counter_id,
+                by=sender or f"counter:{counter_id}",
+            )
+        if isinstance(req, m.CounterIssuePriority):
+            return cmd.IssuePriorityTicket(
+                "counter",
+                req.service_id,
+                req.priority,
+                req.reason,
+                req.note or "",
                 counter_id=counter_id,
                 by=sender or f"counter:{counter_id}",
             )
@@ -111,6 +125,16 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
             raise BadRequest("field 'case_id' is missing")
         return cmd.CaseAction(
             req.case_id, req.action, req.note or "", to=req.to, satisfied=req.satisfied, by=sender or "supervisor"
+        )
+    if isinstance(req, m.SupervisorIssuePriority):
+        return cmd.IssuePriorityTicket(
+            "supervisor",
+            req.service_id,
+            req.priority,
+            req.reason,
+            req.note or "",
+            supervisor_id=req.supervisor_id,
+            by=sender or "supervisor",
         )
     if isinstance(req, m.SupervisorHandover):
         return cmd.HandOverTicket(
