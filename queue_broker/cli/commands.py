@@ -35,13 +35,25 @@ def _engine(cfg: SiteConfig) -> HallEngine:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    cfg = _load(args.path)
+    from ..config.boards import check_site
+    from ..config.loader import ConfigError
+
+    try:  # the site file, then what each board will fail on: its devices and its screen
+        cfg, notes = check_site(args.path)
+    except ConfigError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     tidal = sum(1 for c in cfg.counters if c.tidal)
     print(f"{cfg.site.name} ({cfg.site.id}): OK")
     print(f"  queues:   {len(cfg.queues)} ({', '.join(f'{q.id}={q.prefix}' for q in cfg.queues)})")
     print(f"  counters: {len(cfg.counters)} ({tidal} tidal)")
     print(f"  items:    {len(cfg.services)} service items, {len(cfg.bundles)} bundles")
-    print(f"  nodes:    {len(cfg.nodes)}")
+    devices = sum(len(n.devices) for n in cfg.nodes)
+    screens = sum(1 for n in cfg.nodes if n.role in ("kiosk", "counter", "display", "supervisor"))
+    print(f"  nodes:    {len(cfg.nodes)} ({devices} devices and {screens} screens checked)")
     demo = [o.id for o in [*cfg.operators, *cfg.supervisors] if o.demo_only]
     if demo:
         print(f"  demo-only credentials: {', '.join(demo)} (refused in production bundles)")
