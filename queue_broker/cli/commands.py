@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from ..config.loader import load_or_exit
 from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
+from ..logs import setup_logging
 from ..security.pins import hash_pin
 from ..store import open_store
 from . import report as report_cli
@@ -79,9 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..service.tasks import default_tasks
     from ..watchdog import Watchdog
 
-    logging.basicConfig(
-        level=os.environ.get("HALL_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging()  # journald priorities under systemd (queue_broker/logs.py); HALL_LOG_LEVEL
     cfg = _load(args.config)
     watchdog = Watchdog.from_env()  # pings systemd only while the engine thread handles its ticks
     service = HallService(cfg, watchdog=watchdog)
