@@ -109,7 +109,9 @@ def _log_uncaught() -> None:
         if args.exc_type is SystemExit:
             return
         name = args.thread.name if args.thread else "?"
-        log.critical("uncaught exception in thread %s", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+        log.critical(
+            "uncaught exception in thread %s", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+        )
 
     sys.excepthook = main_hook
     threading.excepthook = thread_hook
