@@ -41,7 +41,7 @@ from queue_broker.config.loader import ConfigError, load_site_config
 from queue_broker.config.models import SiteConfig
 from queue_broker.protocol.topics import LEVEL_ID_RE
 
-from . import pki
+from . import monitoring, pki
 from .acl import NodeSpec, render_acl
 from .files import new_password, write_public, write_secret
 from .passwd import check_password, hash_password, read_passwd, write_passwd
@@ -497,6 +497,7 @@ class Provisioner:
         from .readers import node_env_lines
 
         env += node_env_lines(self, node.id)  # a county reader given to this node (its overview)
+        env += monitoring.node_env_lines(node.role, bool(self.state["in_place"]))  # the broker's /metrics
         write_secret(d / "node.env", "\n".join(env) + "\n")
         write_public(d / "ca.crt", ca_pem)
 
@@ -570,6 +571,8 @@ class Provisioner:
             entry = next((n for n in cfg.nodes if n.id == node.id), None)
             devices = device_rules(entry.devices if entry else [])
             write_public(d / "70-hall-devices.rules", render("udev.rules.j2", **values, devices=devices))
+        if server:
+            monitoring.write_bundle_files(d, self.site_id)  # alert rules, dashboard, scrape job
         write_public(d / "install.sh", render("install.sh.j2", **values), executable=True)
 
 
