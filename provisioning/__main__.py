@@ -17,6 +17,10 @@
         over TLS, through a Mosquitto bridge of its own on the hall server (the county link); the county
         gets a user for the hall that may publish only those (docs/county.md). HALL_DIR and COUNTY_DIR
         are folders written by init.
+    certs --dir DIR [--warn-days 30] [--renew]
+        The hall's CA, the MQTT server's certificate and a county's CA, with the days left; exit 1 when one
+        ends within --warn-days (for a daily timer); --renew issues a new server certificate from the
+        hall's CA (provisioning/certs.py).
     reader NAME --dir COUNTY_DIR [--node NODE] [--rotate] [--remove]
         A read-only user of the county's broker for the supervisor tablet's county overview (role
         county-reader: the state, events and node status of the county's hall and the halls bridged in;
@@ -145,6 +149,18 @@ def cmd_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_certs(args: argparse.Namespace) -> int:
+    from .certs import CertsError, run
+
+    try:
+        status, lines = run(Path(args.dir), args.warn_days, args.renew)
+    except CertsError as exc:
+        print(f"provisioning certs: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m provisioning", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -265,6 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--rotate", action="store_true", help="a new password for an existing reader")
     rd.add_argument("--remove", action="store_true", help="remove the reader")
     rd.set_defaults(func=cmd_reader)
+
+    c = sub.add_parser("certs", help="when the hall's certificates end; --renew the server's from the hall CA")
+    c.add_argument("--dir", required=True, help="the hall's folder (written by init)")
+    c.add_argument("--warn-days", type=int, default=30, help="warn this many days before the end (default 30)")
+    c.add_argument("--renew", action="store_true", help="a new server certificate when it is due")
+    c.set_defaults(func=cmd_certs)
     return parser
 
 
