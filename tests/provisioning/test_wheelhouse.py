@@ -129,11 +129,9 @@ def test_a_failed_build_leaves_the_hall_as_it_was(hall_with_wheels, tmp_path):
     before = sorted(p.name for p in (out / "wheelhouse").iterdir())
     bundle_before = sorted(p.name for p in (out / "nodes" / "voice-1" / "wheels").iterdir())
     broken = tmp_path / "src"
+    broken.mkdir()
     for name in wheelhouse.SOURCES:
-        shutil.copy(ROOT / name, broken / name) if broken.exists() else (
-            broken.mkdir(),
-            shutil.copy(ROOT / name, broken / name),
-        )
+        shutil.copy(ROOT / name, broken / name)
     (broken / "setup.cfg").write_text((ROOT / "setup.cfg").read_text().replace("[metadata]", "[metadata\n"))
     with pytest.raises(wheelhouse.WheelhouseError) as err:
         wheelhouse.build(out, {"voice"}, source=broken)
