@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 from pathlib import Path
+
+import pytest
 
 
 class NotifySocket:
@@ -55,3 +58,14 @@ class NotifySocket:
         self._thread.join(2)
         self.sock.close()
         self.path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def notify():
+    """A NotifySocket in a short temporary folder (AF_UNIX paths are limited to 107 bytes: pytest's
+    tmp_path can be longer). Import it into a test module to use it as a fixture."""
+    folder = Path(tempfile.mkdtemp(prefix="notify-"))
+    sock = NotifySocket(folder / "n.sock")
+    yield sock
+    sock.close()
+    folder.rmdir()

@@ -125,14 +125,17 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         return e
 
     # ================================================================ tickets
+    def queue_of(self, service_id: str) -> str:
+        """The queue of a service item or a bundle (一件事一次办); `not_found` for neither."""
+        if service_id in self.services:
+            return self.services[service_id].queue_id
+        if service_id in self.bundles:
+            return self.bundles[service_id].queue_id
+        raise Rejected("not_found", f"there is no service item {service_id!r} in this hall")
+
     @handles(IssueTicket)
     def _do_IssueTicket(self, cmd: IssueTicket, now: datetime) -> Result:
-        if cmd.service_id in self.services:
-            queue_id = self.services[cmd.service_id].queue_id
-        elif cmd.service_id in self.bundles:
-            queue_id = self.bundles[cmd.service_id].queue_id
-        else:
-            raise Rejected("not_found", f"there is no service item {cmd.service_id!r} in this hall")
+        queue_id = self.queue_of(cmd.service_id)
         if cmd.channel not in ("walk_in", "appointment", "green"):
             raise Rejected("invalid_request", f"unknown channel {cmd.channel!r}")
         if cmd.channel == "green":  # needs a person's judgement: a kiosk cannot verify it (engine/priority.py)

@@ -68,12 +68,7 @@ class PriorityMixin:
             raise Rejected("invalid_request", f"the reason for {name} must be one of: {'、'.join(cls.reasons)}")
         if reason == "其他" and not note:
             raise Rejected("invalid_request", "the reason 其他 needs a note saying what it is")
-        if cmd.service_id in self.services:
-            queue_id = self.services[cmd.service_id].queue_id
-        elif cmd.service_id in self.bundles:
-            queue_id = self.bundles[cmd.service_id].queue_id
-        else:
-            raise Rejected("not_found", f"there is no service item {cmd.service_id!r} in this hall")
+        queue_id = self.queue_of(cmd.service_id)
         issued_by: dict[str, Any] = {"role": cmd.role, "node": cmd.by}
         if cmd.role == "counter":
             c = self._counter(cmd.counter_id or "")

@@ -90,15 +90,7 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
                 by=sender or f"counter:{counter_id}",
             )
         if isinstance(req, m.CounterIssuePriority):
-            return cmd.IssuePriorityTicket(
-                "counter",
-                req.service_id,
-                req.priority,
-                req.reason,
-                req.note or "",
-                counter_id=counter_id,
-                by=sender or f"counter:{counter_id}",
-            )
+            return _priority(req, "counter", sender or f"counter:{counter_id}", counter_id=counter_id)
         if isinstance(req, m.CounterCase):
             return cmd.CaseAction(
                 req.case_id, req.action, req.note, counter_id=counter_id, by=sender or f"counter:{counter_id}"
@@ -127,15 +119,7 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
             req.case_id, req.action, req.note or "", to=req.to, satisfied=req.satisfied, by=sender or "supervisor"
         )
     if isinstance(req, m.SupervisorIssuePriority):
-        return cmd.IssuePriorityTicket(
-            "supervisor",
-            req.service_id,
-            req.priority,
-            req.reason,
-            req.note or "",
-            supervisor_id=req.supervisor_id,
-            by=sender or "supervisor",
-        )
+        return _priority(req, "supervisor", sender or "supervisor", supervisor_id=req.supervisor_id)
     if isinstance(req, m.SupervisorHandover):
         return cmd.HandOverTicket(
             req.request_id, req.to_site, req.to_queue_id, ticket_id=req.ticket_id, by=sender or "supervisor"
@@ -147,3 +131,8 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
     if isinstance(req, m.RatingSubmit):
         return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "")
     raise BadRequest("this request is not understood")
+
+
+def _priority(req: m.CounterIssuePriority, role: str, by: str, **who: str) -> cmd.IssuePriorityTicket:
+    """A staff-issued priority ticket; `role` is the topic family the request came on (the ACL's)."""
+    return cmd.IssuePriorityTicket(role, req.service_id, req.priority, req.reason, req.note or "", by=by, **who)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -22,21 +21,9 @@ from queue_broker.config.loader import load_site_config
 from queue_broker.service.runner import HallService
 from queue_broker.watchdog import Notifier, Watchdog, notify_address
 
-from ..notify_socket import NotifySocket
-
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
 pytestmark = pytest.mark.faults
-
-
-@pytest.fixture
-def notify():
-    # AF_UNIX paths are limited to 107 bytes: pytest's tmp_path can be longer
-    folder = Path(tempfile.mkdtemp(prefix="notify-"))
-    sock = NotifySocket(folder / "n.sock")
-    yield sock
-    sock.close()
-    folder.rmdir()
 
 
 class FakeClock:

@@ -18,16 +18,10 @@ from queue_broker.service.runner import HallService
 
 from ..clock import Clock
 from .conftest import node_client
+from .test_acl_matrix import READERS
 
 SITE = "hall/mini"
-NODES = {  # role -> (node, its counter)
-    "kiosk": ("kiosk-1", None),
-    "counter": ("counter-W1", "W1"),
-    "display": ("display-1", None),
-    "voice": ("voice-1", None),
-    "gateway": ("gateway-1", None),
-    "supervisor": ("super-1", None),
-}
+NODES = {role: node for role, node in READERS.items() if role != "broker"}  # role -> (node, its counter)
 TOPICS = {
     "own counter's issue-priority": "cmd/counter/{counter}/issue-priority",
     "another counter's issue-priority": "cmd/counter/W2/issue-priority",

@@ -7,12 +7,9 @@ returns, as `aplay` stuck on a wedged sound driver (uninterruptible, so even its
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 from pathlib import Path
-
-import pytest
 
 from queue_broker.config.loader import load_site_config
 from queue_broker.watchdog import Notifier, Watchdog
@@ -22,7 +19,6 @@ from voice.player import SleepPlayer
 from voice.playlog import read_log
 from voice.settings import SpeechSettings
 
-from ..notify_socket import NotifySocket
 from .conftest import FAST_VOICE, called, needs_espeak, write_site
 
 pytestmark = needs_espeak
@@ -39,15 +35,6 @@ class HungPlayer:
     def play(self, path: Path, duration_s: float) -> None:
         self.entered.set()
         self.release.wait(60)
-
-
-@pytest.fixture
-def notify():
-    folder = Path(tempfile.mkdtemp(prefix="notify-"))
-    sock = NotifySocket(folder / "n.sock")
-    yield sock
-    sock.close()
-    folder.rmdir()
 
 
 def start(tmp_path, mosquitto, site_id, notify, player) -> VoiceNode:
