@@ -9,6 +9,9 @@
     node list [--dir DIR]
         Later changes: a new board, a new password, a stolen board. Mosquitto must then re-read its
         password file and ACL (SIGHUP); the command says how.
+    wheelhouse --dir DIR    (also: init ... --wheelhouse)
+        Every wheel the hall's roles install, built here once; each bundle gets its role's wheels and
+        install-code.sh, which install.sh runs: no package index, no network (provisioning/wheelhouse.py).
     up [SITE_DIR|SITE.yaml] [--workdir DIR] [--mqtt-port N] [--mqtts-port N]
         The whole hall on this machine (default: examples/neixiang), until Ctrl-C.
     bridge HALL_DIR --county COUNTY_DIR [--county-host HOST] [--county-port N] [--link-port N]
@@ -17,6 +20,10 @@
         over TLS, through a Mosquitto bridge of its own on the hall server (the county link); the county
         gets a user for the hall that may publish only those (docs/county.md). HALL_DIR and COUNTY_DIR
         are folders written by init.
+    certs --dir DIR [--warn-days 30] [--renew]
+        The hall's CA, the MQTT server's certificate and a county's CA, with the days left; exit 1 when one
+        ends within --warn-days (for a daily timer); --renew issues a new server certificate from the
+        hall's CA (provisioning/certs.py).
     reader NAME --dir COUNTY_DIR [--node NODE] [--rotate] [--remove]
         A read-only user of the county's broker for the supervisor tablet's county overview (role
         county-reader: the state, events and node status of the county's hall and the halls bridged in;
@@ -49,7 +56,51 @@ def _print_report(report, verbose_nodes: bool = True) -> None:
             print(f"  {n.id:<16} {n.role:<11} zone {n.zone}{extra}")
 
 
+def _attach(out: Path, nodes: dict[str, str] | None = None) -> int:
+    from . import wheelhouse
+
+    try:
+        for note in wheelhouse.attach(out, nodes if nodes is not None else wheelhouse.nodes_of(out)):
+            print(f"- {note}")
+    except wheelhouse.WheelhouseError as exc:
+        print(f"provisioning wheelhouse: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _wheelhouse(out: Path, roles: set[str] | None = None) -> int | None:
+    """Build the hall's wheelhouse (roles: those of the site file) and give each bundle its wheels;
+    on failure one line on stderr and exit status 1, nothing left half built."""
+    from . import wheelhouse
+
+    nodes = wheelhouse.nodes_of(out) if (out / "provision.json").exists() else {}
+    try:
+        print(
+            f"building the wheelhouse for {', '.join(sorted(roles or set(nodes.values())))} (log: {out / 'wheelhouse.log'})"
+        )
+        wheelhouse.build(out, roles or set(nodes.values()))
+        if nodes:
+            for note in wheelhouse.attach(out, nodes):
+                print(f"- {note}")
+    except wheelhouse.WheelhouseError as exc:
+        print(f"provisioning wheelhouse: {exc}", file=sys.stderr)
+        return 1
+    return None
+
+
 def cmd_init(args: argparse.Namespace) -> int:
+    if args.wheelhouse:  # first, so a failed build leaves the hall folder as it was
+        from queue_broker.config.loader import ConfigError, load_site_config
+
+        site = Path(args.site)
+        try:
+            cfg = load_site_config(site / "site.yaml" if site.is_dir() else site, env={})
+        except ConfigError as exc:
+            print("\n".join(exc.lines()), file=sys.stderr)
+            return 2
+        failed = _wheelhouse(Path(args.out), {n.role for n in cfg.nodes} | {"broker"})
+        if failed:
+            return failed
     opts = Options(
         hosts=args.host or [],
         mqtt_port=args.mqtt_port,
@@ -69,10 +120,22 @@ def cmd_init(args: argparse.Namespace) -> int:
         f"{'on ' + s.bind if s.bind else 'on every interface'} (TLS + password); boards connect to "
         f"mqtts://{s.hosts[0]}:{s.mqtts_port}"
     )
+    if args.wheelhouse and _attach(Path(args.out)):
+        return 1
     print(
         "Next: copy each nodes/<node>/ folder to its board and run `sudo sh install.sh` there (docs/provisioning.md)."
     )
     return 0
+
+
+def cmd_wheelhouse(args: argparse.Namespace) -> int:
+    out = Path(args.dir)
+    if not (out / "provision.json").exists():
+        print(
+            f"provisioning wheelhouse: {out} is not a hall folder written by init (no provision.json)", file=sys.stderr
+        )
+        return 2
+    return _wheelhouse(out) or 0
 
 
 def cmd_node_add(args: argparse.Namespace) -> int:
@@ -81,6 +144,8 @@ def cmd_node_add(args: argparse.Namespace) -> int:
     _print_report(report, verbose_nodes=False)
     if args.reload:
         print(prov.reload_running())
+    if (Path(args.dir) / "wheelhouse" / "roles.json").exists():  # the new board gets its wheels too
+        return _attach(Path(args.dir), {args.name: args.role})
     return 0
 
 
@@ -144,6 +209,18 @@ def cmd_reader(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_certs(args: argparse.Namespace) -> int:
+    from .certs import CertsError, run
+
+    try:
+        status, lines = run(Path(args.dir), args.warn_days, args.renew)
+    except CertsError as exc:
+        print(f"provisioning certs: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m provisioning", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -174,7 +251,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_PYTHON,
         help=f"the Python with the hall's code on the boards (default {DEFAULT_PYTHON})",
     )
+    p.add_argument(
+        "--wheelhouse",
+        action="store_true",
+        help="also build every wheel the boards install, into each bundle: install.sh needs no network",
+    )
     p.set_defaults(func=cmd_init)
+
+    w = sub.add_parser("wheelhouse", help="build (again) the wheels of every role into the bundles (offline install)")
+    w.add_argument("--dir", required=True, help="the hall's folder (written by init)")
+    w.set_defaults(func=cmd_wheelhouse)
 
     node = sub.add_parser("node", help="add, revoke or list nodes of a provisioned hall")
     nsub = node.add_subparsers(dest="node_command", required=True)
@@ -264,6 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--rotate", action="store_true", help="a new password for an existing reader")
     rd.add_argument("--remove", action="store_true", help="remove the reader")
     rd.set_defaults(func=cmd_reader)
+
+    c = sub.add_parser("certs", help="when the hall's certificates end; --renew the server's from the hall CA")
+    c.add_argument("--dir", required=True, help="the hall's folder (written by init)")
+    c.add_argument("--warn-days", type=int, default=30, help="warn this many days before the end (default 30)")
+    c.add_argument("--renew", action="store_true", help="a new server certificate when it is due")
+    c.set_defaults(func=cmd_certs)
     return parser
 
 

@@ -34,7 +34,7 @@ import yaml
 from queue_broker.config.models import SiteConfig
 from queue_broker.protocol.topics import LEVEL_ID_RE
 
-from . import bridge, pki, readers
+from . import bridge, monitoring, pki, readers
 from .acl import NodeSpec, render_acl
 from .core import (
     DEFAULT_ETC,
@@ -372,6 +372,7 @@ class Provisioner(Hall):
         if node.role == "broker" and self.state.upstream:
             env.append(f"HALL_HANDOVER_SITES={self.state.upstream.county_site}")  # 同城通办 (docs/county.md)
         env += readers.node_env_lines(self, node.id)  # a county reader given to this node (its overview)
+        env += monitoring.node_env_lines(node.role, self.state.in_place)  # the broker's /metrics
         write_secret(d / "node.env", "\n".join(env) + "\n")
         write_public(d / "ca.crt", ca_pem)
 
@@ -445,6 +446,8 @@ class Provisioner(Hall):
             entry = next((n for n in cfg.nodes if n.id == node.id), None)
             devices = device_rules(entry.devices if entry else [])
             write_public(d / "70-hall-devices.rules", render("udev.rules.j2", **values, devices=devices))
+        if server:
+            monitoring.write_bundle_files(d, self.site_id)  # alert rules, dashboard, scrape job
         write_public(d / "install.sh", render("install.sh.j2", **values), executable=True)
 
 

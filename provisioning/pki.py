@@ -114,13 +114,20 @@ def server_hosts(cert: x509.Certificate) -> set[str]:
 
 
 def issue_server_cert(
-    ca: Authority, site_id: str, hosts: list[str], cert_path: Path, key_path: Path, now: datetime | None = None
+    ca: Authority,
+    site_id: str,
+    hosts: list[str],
+    cert_path: Path,
+    key_path: Path,
+    now: datetime | None = None,
+    force: bool = False,
 ) -> bool:
     """Write the MQTT server's key and certificate unless the present ones still fit (same CA, the same
-    hosts, more than 30 days left). Returns True when a new certificate was issued."""
+    hosts, more than 30 days left) and `force` is not set (`certs --renew`). Returns True when a new
+    certificate was issued."""
     now = now or datetime.now(UTC)
     wanted = set(dict.fromkeys([*hosts, *LOOPBACK_NAMES]))
-    if cert_path.exists() and key_path.exists():
+    if cert_path.exists() and key_path.exists() and not force:
         old = x509.load_pem_x509_certificate(cert_path.read_bytes())
         if (
             old.issuer == ca.cert.subject

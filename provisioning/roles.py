@@ -95,7 +95,7 @@ PROGRAMS: dict[str, Program | None] = {
     "kiosk": Program("kiosk_app", _NODE_ARGS, graphical=True),
     "counter": Program("kiosk_app.counter", _NODE_ARGS, graphical=True),
     "display": Program("kiosk_app.callscreen", _NODE_ARGS, graphical=True),
-    "voice": Program("voice", ("run", *_NODE_ARGS)),
+    "voice": Program("voice", ("run", *_NODE_ARGS), notify=True),
     "supervisor": Program("kiosk_app.supervisor", _NODE_ARGS, graphical=True),
     "gateway": None,  # the hall's online-booking system, run by someone else: it only gets credentials
 }

@@ -11,6 +11,7 @@ changed. Enable it on a running broker with HALL_METRICS_ADDR=127.0.0.1:9464 (se
 | `hall_queue_waiting` | queue | citizens waiting now |
 | `hall_queue_longest_wait_seconds` | queue | the longest wait now |
 | `hall_queue_estimated_wait_seconds` | queue | the estimate a new ticket would get |
+| `hall_queue_sla_seconds` | queue | the queue's target wait (`sla_min`), for the alert rules |
 | `hall_wait_seconds` (histogram) | queue | today's waits, issue to first call |
 | `hall_tickets_today` | queue, state | today's tickets by state |
 | `hall_counters` | status | counters closed / open / paused |
@@ -130,12 +131,14 @@ class HallCollector:
         waiting = GaugeMetricFamily("hall_queue_waiting", "Citizens waiting now", labels=["queue"])
         longest = GaugeMetricFamily("hall_queue_longest_wait_seconds", "The longest wait now", labels=["queue"])
         estimate = GaugeMetricFamily("hall_queue_estimated_wait_seconds", "Estimate for a new ticket", labels=["queue"])
+        sla = GaugeMetricFamily("hall_queue_sla_seconds", "The queue's target wait (sla_min)", labels=["queue"])
         for qid in list(engine.queues):
             view = engine.queue_view(qid, now)
             waiting.add_metric([qid], view["waiting"])
             longest.add_metric([qid], view["longest_wait_s"])
             estimate.add_metric([qid], view["estimated_wait_s"])
-        out += [waiting, longest, estimate]
+            sla.add_metric([qid], engine.queues[qid].sla_min * 60)
+        out += [waiting, longest, estimate, sla]
 
         tickets = [t for t in list(engine.tickets.values()) if t.day == today]
         waits = HistogramMetricFamily("hall_wait_seconds", "Today's waits, issue to first call", labels=["queue"])

@@ -9,6 +9,8 @@ import pytest
 
 from provisioning.mosquitto import MosquittoProcess
 
+from .notify_socket import notify  # noqa: F401 - the sd_notify socket fixture (tests/notify_socket.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_SITE = ROOT / "examples" / "neixiang" / "site.yaml"
 SHARED = ROOT.parent / "shared"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from queue_broker.config.loader import load_or_exit
 from queue_broker.config.models import SiteConfig, VoiceConfig
+from queue_broker.logs import setup_logging
 
 from .announce import Composer
 from .cache import SegmentCache
@@ -103,7 +104,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m voice", description="The hall's voice calling node.")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", help="DEBUG, INFO (default: HALL_LOG_LEVEL, else INFO), WARNING, ERROR")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -132,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     render.set_defaults(func=cmd_render)
 
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        setup_logging(args.log_level)  # one set-up for every node: journald priorities under systemd
+    except ValueError as exc:
+        print(f"voice: {exc}", file=sys.stderr)
+        return 2
     try:
         return args.func(args)
     except SettingsError as exc:

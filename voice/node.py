@@ -24,11 +24,12 @@ from queue_broker.config.models import SiteConfig
 from queue_broker.link import HallLink, Inbound
 from queue_broker.protocol import ProtocolError, parse
 from queue_broker.protocol.messages import CalledEvent, NoticeEvent, RebalancedEvent
+from queue_broker.watchdog import Watchdog
 
 from .announce import Announcement, Composer
 from .cache import SegmentCache
 from .engines import TtsEngine, TtsError, make_engine
-from .player import NullPlayer, Player, PlayerError, SleepPlayer, make_player
+from .player import PLAY_MARGIN_S, NullPlayer, Player, PlayerError, SleepPlayer, make_player
 from .playlog import PlaybackLog
 from .playqueue import PlayQueue
 from .settings import SpeechSettings
@@ -53,6 +54,7 @@ class VoiceNode:
         engine: TtsEngine | None = None,
         player: Player | None = None,
         url: str | None = None,
+        watchdog: Watchdog | None = None,
     ):
         entry = next((n for n in cfg.nodes if n.id == node_id), None)
         if entry is None:
@@ -100,6 +102,11 @@ class VoiceNode:
         self._seen: deque[tuple[str, int]] = deque(maxlen=256)
         self._unknown_counters: set[str] = set()
         self.ready = threading.Event()  # set once prewarming is done and events are being handled
+        # both work loops beat systemd's watchdog (queue_broker/watchdog.py): a renderer or a player that
+        # hangs past its own time-outs stops the pings, and systemd restarts the node
+        self.watchdog = watchdog or Watchdog.from_env()
+        self._intake_beat = self.watchdog.loop("voice intake")
+        self._player_beat = self.watchdog.loop("voice player")
 
     # --- life cycle ----------------------------------------------------------------------------
     def start(self) -> VoiceNode:
@@ -117,6 +124,7 @@ class VoiceNode:
         for t in self._threads:
             t.start()
         self.link.start()
+        self.watchdog.start()
         return self
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -128,6 +136,7 @@ class VoiceNode:
             t.join(timeout)
         self.link.stop()
         self.engine.close()
+        self.watchdog.stop()
 
     def _report_player(self) -> None:
         if isinstance(self.player, NullPlayer):
@@ -156,15 +165,21 @@ class VoiceNode:
             started = time.monotonic()
             numbers = sorted(c.number for c in self.cfg.counters if c.zone == self.zone)
             try:
-                count = self.composer.prewarm(numbers)
+                with self._intake_beat.busy(self._render_budget(len(numbers) + 10)):
+                    count = self.composer.prewarm(numbers)
                 log.info(
                     "voice cache ready: %d phrases for zone %s in %.2f s", count, self.zone, time.monotonic() - started
                 )
             except TtsError as exc:
                 log.error("could not prerender the fixed phrases: %s", exc)
         self.ready.set()
+        self.watchdog.ready(f"announcing calls of zone {self.zone}")
         while not self._stop.is_set():
-            job = self._intake.get()
+            self._intake_beat.beat()
+            try:
+                job = self._intake.get(timeout=1.0)
+            except queue.Empty:
+                continue
             if job is None:
                 break
             kind, payload, received = job
@@ -172,7 +187,8 @@ class VoiceNode:
                 announcement = self._compose(kind, payload)
                 if announcement is not None:
                     announcement.received_mono = received
-                    self._render(announcement)
+                    with self._intake_beat.busy(self._render_budget(4)):
+                        self._render(announcement)
                     self.queue.put(announcement)
             except ProtocolError as exc:
                 log.warning("dropped a malformed event/%s: %s", kind, exc)
@@ -208,6 +224,11 @@ class VoiceNode:
             return self.composer.notice(ev)
         return None
 
+    def _render_budget(self, phrases: int) -> float:
+        """How long rendering `phrases` phrases may take before the node counts as hung: each is killed
+        after the engine's time-out, so more than that for all of them is a hang of our own."""
+        return phrases * self.settings.engine_timeout_s
+
     def _here(self, counter_id: str, event_zone: str | None) -> bool:
         """Is this counter in our zone? The site file's zone wins over the event's (the file is what
         the hall installed the speakers by); a counter neither knows is announced, once logged."""
@@ -231,6 +252,7 @@ class VoiceNode:
     # --- playback ------------------------------------------------------------------------------
     def _player_loop(self) -> None:
         while not self._stop.is_set():
+            self._player_beat.beat()
             a = self.queue.get(timeout=0.5)
             if a is None:
                 continue
@@ -238,7 +260,9 @@ class VoiceNode:
             start_mono, start_wall = time.monotonic(), datetime.now(UTC)
             try:
                 assert a.wav is not None
-                self.player.play(a.wav, a.duration_s)
+                # the player is killed PLAY_MARGIN_S after the WAV's end; stuck longer than that is a hang
+                with self._player_beat.busy(a.duration_s + 2 * PLAY_MARGIN_S):
+                    self.player.play(a.wav, a.duration_s)
                 if self.player.plays_sound:
                     self.health.report(SPEAKER, "speaker", "ready", f"playing through {self.player.name}")
             except PlayerError as exc:

@@ -20,7 +20,7 @@ from ..evdev_source import (
 from ..health import HealthReporter
 from ..serialport import DeviceOptionsError
 from .decoder import DEFAULT_DEBOUNCE_S, KeypadDecoder
-from .keymaps import ACTIONS_BY_KIND, DEFAULT_KEYS_BY_KIND
+from .keymaps import ACTIONS_BY_KIND, DEFAULT_KEYS_BY_KIND, unknown_actions
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +145,8 @@ class SimulatedKeypad(Keypad):
 
 
 def _check_actions(cfg: Any, options: KeypadOptions) -> None:
-    allowed = ACTIONS_BY_KIND[cfg.kind]
-    for key, action in (options.keys or {}).items():
-        if action not in allowed:
-            raise DeviceOptionsError(
-                f"device {cfg.id!r} (kind {cfg.kind}): key {key} has unknown action {action!r}; "
-                f"use one of {', '.join(allowed)}"
-            )
+    for _key, reason in unknown_actions(cfg.kind, options.keys or {}):
+        raise DeviceOptionsError(f"device {cfg.id!r} (kind {cfg.kind}): {reason}")
 
 
 def open_keypad(cfg: Any, health: HealthReporter, on_action: Callable[[str], None]) -> Keypad:

@@ -46,6 +46,16 @@ DEFAULT_RATING_KEYS: dict[str, str] = {
 DEFAULT_KEYS_BY_KIND: dict[str, dict[str, str]] = {"keypad": DEFAULT_COUNTER_KEYS, "rating_pad": DEFAULT_RATING_KEYS}
 
 
+def unknown_actions(kind: str, keys: dict[str, str]) -> list[tuple[str, str]]:
+    """(key, reason) for each key of a hall's map whose action a device of `kind` does not have."""
+    allowed = ACTIONS_BY_KIND[kind]
+    return [
+        (key, f"key {key} has unknown action {action!r}; use one of {', '.join(allowed)}")
+        for key, action in keys.items()
+        if action not in allowed
+    ]
+
+
 def rating_level(action: str) -> int | None:
     """`"rate:4"` → 4, for the terminal building `cmd/rating/submit`; None for other actions."""
     if action.startswith("rate:") and action[5:].isdigit():

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from ..config.loader import load_or_exit
 from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
+from ..logs import setup_logging
 from ..security.pins import hash_pin
 from ..store import open_store
 from . import report as report_cli
@@ -35,13 +36,25 @@ def _engine(cfg: SiteConfig) -> HallEngine:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    cfg = _load(args.path)
+    from ..config.boards import check_site
+    from ..config.loader import ConfigError
+
+    try:  # the site file, then what each board will fail on: its devices and its screen
+        cfg, notes = check_site(args.path)
+    except ConfigError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     tidal = sum(1 for c in cfg.counters if c.tidal)
     print(f"{cfg.site.name} ({cfg.site.id}): OK")
     print(f"  queues:   {len(cfg.queues)} ({', '.join(f'{q.id}={q.prefix}' for q in cfg.queues)})")
     print(f"  counters: {len(cfg.counters)} ({tidal} tidal)")
     print(f"  items:    {len(cfg.services)} service items, {len(cfg.bundles)} bundles")
-    print(f"  nodes:    {len(cfg.nodes)}")
+    devices = sum(len(n.devices) for n in cfg.nodes)
+    screens = sum(1 for n in cfg.nodes if n.role in ("kiosk", "counter", "display", "supervisor"))
+    print(f"  nodes:    {len(cfg.nodes)} ({devices} devices and {screens} screens checked)")
     demo = [o.id for o in [*cfg.operators, *cfg.supervisors] if o.demo_only]
     if demo:
         print(f"  demo-only credentials: {', '.join(demo)} (refused in production bundles)")
@@ -65,12 +78,12 @@ def cmd_catalog_diff(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..service.runner import HallService
     from ..service.tasks import default_tasks
+    from ..watchdog import Watchdog
 
-    logging.basicConfig(
-        level=os.environ.get("HALL_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging()  # journald priorities under systemd (queue_broker/logs.py); HALL_LOG_LEVEL
     cfg = _load(args.config)
-    service = HallService(cfg)
+    watchdog = Watchdog.from_env()  # pings systemd only while the engine thread handles its ticks
+    service = HallService(cfg, watchdog=watchdog)
     service.tick_tasks.extend(default_tasks(cfg))
     from ..supervision import attach  # device-health feed; metrics endpoint when HALL_METRICS_ADDR is set
 
@@ -80,23 +93,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.start()
     logging.getLogger("queue_broker").info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
-    notify = _systemd_notifier()
-    notify("READY=1")
-    while not stop.wait(5):
-        notify("WATCHDOG=1")
+    watchdog.start()
+    watchdog.ready(f"serving hall {cfg.site.id}")
+    while not stop.wait(1.0):
+        pass
     service.stop()
+    watchdog.stop()
     return 0
-
-
-def _systemd_notifier():
-    if not os.environ.get("NOTIFY_SOCKET"):
-        return lambda _msg: None
-    try:
-        import sdnotify
-    except ImportError:
-        return lambda _msg: None
-    n = sdnotify.SystemdNotifier()
-    return n.notify
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import os
 from collections import Counter as Tally
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,11 @@ class ConfigError(Exception):
 class _Located:
     data: Any
     lines: dict[Path_, tuple[str, int]]  # path -> (file, line)
+    # unquoted times such as 14:00, which YAML 1.1 reads as base-60 numbers (840): path -> the text
+    sexagesimal: dict[Path_, str] = dataclass_field(default_factory=dict)
+
+
+Located = _Located  # the public name: what `load_with_lines` returns beside the config
 
 
 def _compose(path: Path) -> _Located:
@@ -63,15 +69,23 @@ def _compose(path: Path) -> _Located:
         raise ConfigError([(str(path), None, "", f"not valid YAML: {exc}")]) from None
     lines: dict[Path_, tuple[str, int]] = {}
     dupes: list[tuple[str, int | None, str, str]] = []
+    sexagesimal: dict[Path_, str] = {}
     if node is not None:
-        _walk(node, (), str(path), lines, dupes)
+        _walk(node, (), str(path), lines, dupes, sexagesimal)
     if dupes:
         raise ConfigError(dupes)
-    return _Located(data if data is not None else {}, lines)
+    return _Located(data if data is not None else {}, lines, sexagesimal)
 
 
-def _walk(node: yaml.Node, at: Path_, file: str, lines: dict, dupes: list) -> None:
+def _walk(node: yaml.Node, at: Path_, file: str, lines: dict, dupes: list, sexagesimal: dict | None = None) -> None:
     lines.setdefault(at, (file, node.start_mark.line + 1))
+    if (
+        sexagesimal is not None
+        and isinstance(node, yaml.ScalarNode)
+        and node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        and ":" in node.value
+    ):
+        sexagesimal[at] = node.value
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -80,11 +94,11 @@ def _walk(node: yaml.Node, at: Path_, file: str, lines: dict, dupes: list) -> No
                 dupes.append((file, key_node.start_mark.line + 1, dotted((*at, key)), "the key appears twice"))
             seen.add(key)
             lines[(*at, key)] = (file, key_node.start_mark.line + 1)
-            _walk(value_node, (*at, key), file, lines, dupes)
+            _walk(value_node, (*at, key), file, lines, dupes, sexagesimal)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines[(*at, i)] = (file, item.start_mark.line + 1)
-            _walk(item, (*at, i), file, lines, dupes)
+            _walk(item, (*at, i), file, lines, dupes, sexagesimal)
 
 
 def dotted(path: Path_) -> str:
@@ -101,12 +115,33 @@ def _locate(path: Path_, located: _Located, default_file: str) -> tuple[str, int
     return default_file, None
 
 
-def _pydantic_problems(exc: ValidationError, located: _Located, file: str) -> list:
+def unquoted_time(text: str) -> str:
+    """What to write instead of an unquoted `14:00` (or `9:30`): the time in quotes, two-digit hours."""
+    head, _, rest = text.partition(":")
+    return f"write times in quotes: '{head.zfill(2) if head.isdigit() else head}:{rest}'"
+
+
+def time_problems(located: _Located, file: str) -> list:
+    """Every unquoted time in the file: YAML 1.1 reads 14:00 as the base-60 number 840, which is never
+    what a hall's file means, even where a number would pass (a timeout of 1:30 would be 90)."""
+    problems = []
+    for at, text in located.sexagesimal.items():
+        where_file, line = _locate(at, located, file)
+        value = yaml.safe_load(text)
+        problems.append((where_file, line, dotted(at), f"{unquoted_time(text)} (unquoted, YAML reads it as {value})"))
+    return problems
+
+
+def _pydantic_problems(exc: ValidationError, located: _Located, file: str, prefix: Path_ = ()) -> list:
+    """The problems of a validation error, located in the file; `prefix` is where the validated data sits
+    in it (a device's options, a node's screen). An error at an unquoted time says so, nothing more."""
     problems = []
     for err in exc.errors():
         loc: Path_ = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         # pydantic adds the union member's name or literal into loc; keep only the data path
-        loc = tuple(p for p in loc if isinstance(p, int) or not p.startswith(("list[", "dict[", "literal[")))
+        loc = (*prefix, *(p for p in loc if isinstance(p, int) or not p.startswith(("list[", "dict[", "literal["))))
+        if loc in located.sexagesimal:
+            continue  # time_problems says it
         where_file, line = _locate(loc, located, file)
         kind = err["type"]
         if kind == "extra_forbidden":
@@ -123,6 +158,9 @@ def _pydantic_problems(exc: ValidationError, located: _Located, file: str) -> li
                 reason += f" (got {err['input']!r})"
         problems.append((where_file, line, dotted(loc), reason))
     return problems
+
+
+pydantic_problems = _pydantic_problems  # for the board checks (queue_broker/config/boards.py)
 
 
 def _cross_reference(cfg: SiteConfig) -> Iterator[tuple[Path_, str]]:
@@ -203,6 +241,11 @@ def load_site_config(path: str | os.PathLike, env: Mapping[str, str] | None = No
     Raises ConfigError naming file, line and field. Relative paths in the file (data_dir,
     services_file) are taken from the file's folder.
     """
+    return load_with_lines(path, env)[0]
+
+
+def load_with_lines(path: str | os.PathLike, env: Mapping[str, str] | None = None) -> tuple[SiteConfig, Located]:
+    """`load_site_config`, and where each key of the file is (for checks of their own, with lines)."""
     env = os.environ if env is None else env
     path = Path(path)
     located = _compose(path)
@@ -223,10 +266,14 @@ def load_site_config(path: str | os.PathLike, env: Mapping[str, str] | None = No
                 )
             located.data[key] = value
         located.lines.update({p: v for p, v in extra.lines.items() if p})
+        located.sexagesimal.update(extra.sexagesimal)
+    times = time_problems(located, str(path))
     try:
         cfg = SiteConfig.model_validate(located.data)
     except ValidationError as exc:
-        raise ConfigError(_pydantic_problems(exc, located, str(path))) from None
+        raise ConfigError(_by_line(times + _pydantic_problems(exc, located, str(path)))) from None
+    if times:
+        raise ConfigError(times)
     problems = []
     for where, reason in _cross_reference(cfg):
         file, line = _locate(where, located, str(path))
@@ -240,7 +287,11 @@ def load_site_config(path: str | os.PathLike, env: Mapping[str, str] | None = No
     if env.get("HALL_DATA_DIR"):
         cfg.data_dir = env["HALL_DATA_DIR"]
     cfg._source_path = str(path.resolve())
-    return cfg
+    return cfg, located
+
+
+def _by_line(problems: list) -> list:
+    return sorted(problems, key=lambda p: (p[0], p[1] or 0))
 
 
 def load_or_exit(path: str | os.PathLike) -> SiteConfig:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -167,14 +167,59 @@ class Bundle(Strict):
     description: str = ""
 
 
+PriorityName = Literal["green", "appointment", "return", "disability", "elderly"]
+# the classes that need a person's judgement: issued only by staff (a counter, the supervisor), with a reason
+STAFF_PRIORITIES = ("green", "disability")
+StaffRole = Literal["counter", "supervisor"]
+DEFAULT_PRIORITY_REASONS: dict[str, list[str]] = {
+    "green": ["重点项目或重大投资项目", "军人、军属及优抚对象", "危急重症或紧急事项", "领导交办的急事", "其他"],
+    "disability": ["肢体残疾", "视力残疾", "听力或言语残疾", "智力或精神残疾", "行动不便（伤病、孕晚期）", "其他"],
+}
+OTHER_REASON = "其他"  # this reason needs a note saying what it is
+
+
+class PriorityClass(Strict):
+    """One class of the calling rule (engine/calling.py). `enabled: false` switches it off at this hall:
+    nobody gets it any more (tickets issued before keep theirs). For the staff-issued classes (green,
+    disability): who may issue it and the reasons staff pick from (empty: any reason, 1–100 characters)."""
+
+    enabled: bool = True
+    issued_by: list[StaffRole] = Field(default_factory=lambda: ["counter", "supervisor"], min_length=1)
+    reasons: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = []
+
+
 class PriorityRules(Strict):
-    """Calling order: green channel, then appointments checked in on time and return tickets, then
-    the elderly (when enabled), then everyone else. `walk_in_share` of calls stays with ordinary
-    walk-ins whenever both kinds are waiting, so appointments never starve them (seed art. 19)."""
+    """Calling order: green channel, then appointments checked in on time, return tickets and the
+    disability priority, then the elderly (when enabled), then everyone else. `walk_in_share` of calls
+    stays with ordinary walk-ins whenever both kinds are waiting, so appointments never starve them
+    (seed art. 19). Each class can be switched off in `classes`; green and disability are issued only
+    by staff, with a reason; the elderly priority comes only from the ID card's birth date."""
 
     walk_in_share: float = Field(default=0.5, ge=0.0, le=1.0)
     elderly_age: int | None = Field(default=70, ge=50, le=120)
     queue_weights: dict[Id, float] = {}  # waiting time weight per queue when a counter serves several
+    classes: dict[PriorityName, PriorityClass] = {}  # missing classes: enabled, with the default reasons
+
+    @model_validator(mode="after")
+    def _every_class(self) -> PriorityRules:
+        for name, cls in self.classes.items():
+            if name not in STAFF_PRIORITIES and (cls.reasons or set(cls.issued_by) != {"counter", "supervisor"}):
+                raise ValueError(
+                    f"{name} is not issued by staff (it comes from "
+                    f"{'the ID card' if name == 'elderly' else 'the ticket itself'}): "
+                    "give it only `enabled`"
+                )
+        for name in get_args(PriorityName):
+            if name not in self.classes:
+                self.classes[name] = PriorityClass(reasons=DEFAULT_PRIORITY_REASONS.get(name, []))
+            elif name in STAFF_PRIORITIES and "reasons" not in self.classes[name].model_fields_set:
+                self.classes[name].reasons = list(DEFAULT_PRIORITY_REASONS[name])
+        return self
+
+    def on(self, name: str) -> bool:
+        """Is this class given at this hall? The elderly class also needs `elderly_age`."""
+        cls = dict(self.classes).get(name)
+        return bool(cls and cls.enabled and (name != "elderly" or self.elderly_age))
 
 
 class Appointments(Strict):

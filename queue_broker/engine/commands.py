@@ -245,3 +245,32 @@ class SettleHandover:
 
     from_site: str
     reply: dict
+
+
+# --- priority issued by people, and the kiosk's call for a helper (engine/priority.py) --------------
+
+
+@dataclass(frozen=True)
+class IssuePriorityTicket:
+    """A green-channel or disability-priority ticket, issued by staff with a reason. `role` is the
+    command's topic family (cmd/counter/{counter}/... or cmd/supervisor/...), which the ACL enforces;
+    a counter's issuer is its logged-in operator, the supervisor's the `supervisor_id` of its tablet."""
+
+    role: str  # counter | supervisor
+    service_id: str
+    priority: str  # green | disability
+    reason: str
+    note: str = ""
+    counter_id: str | None = None
+    supervisor_id: str | None = None
+    by: str = ""  # the sending node
+
+
+@dataclass(frozen=True)
+class RequestHelp:
+    """A kiosk calls a member of staff (priority handling, 帮办代办, ...): an alert for the floor, at once.
+    `cancel` withdraws the kiosk's open request (the citizen left, or staff came)."""
+
+    kiosk_id: str
+    need: str
+    cancel: bool = False

@@ -38,12 +38,12 @@ from .estimate import WaitEstimate, forecast_wait, smooth
 from .events import Event
 from .handover import HandoverMixin
 from .hours import OpeningHours
+from .priority import PriorityMixin
 from .records import (
     APPOINTMENT,
     CALLED,
     DONE,
     ELDERLY,
-    GREEN,
     NO_SHOW,
     NORMAL,
     PRIORITY_RANK,
@@ -61,7 +61,7 @@ from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
 
-class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin):
+class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin, PriorityMixin):
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
     command_handlers: ClassVar[dict[type, str]]
     event_appliers: ClassVar[dict[str, str]]
@@ -125,16 +125,25 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         return e
 
     # ================================================================ tickets
+    def queue_of(self, service_id: str) -> str:
+        """The queue of a service item or a bundle (一件事一次办); `not_found` for neither."""
+        if service_id in self.services:
+            return self.services[service_id].queue_id
+        if service_id in self.bundles:
+            return self.bundles[service_id].queue_id
+        raise Rejected("not_found", f"there is no service item {service_id!r} in this hall")
+
     @handles(IssueTicket)
     def _do_IssueTicket(self, cmd: IssueTicket, now: datetime) -> Result:
-        if cmd.service_id in self.services:
-            queue_id = self.services[cmd.service_id].queue_id
-        elif cmd.service_id in self.bundles:
-            queue_id = self.bundles[cmd.service_id].queue_id
-        else:
-            raise Rejected("not_found", f"there is no service item {cmd.service_id!r} in this hall")
+        queue_id = self.queue_of(cmd.service_id)
         if cmd.channel not in ("walk_in", "appointment", "green"):
             raise Rejected("invalid_request", f"unknown channel {cmd.channel!r}")
+        if cmd.channel == "green":  # needs a person's judgement: a kiosk cannot verify it (engine/priority.py)
+            raise Rejected(
+                "forbidden",
+                "a green-channel (绿色通道) ticket is issued by staff at a counter or by the supervisor, with a "
+                "reason; a kiosk can call a member of staff instead (cmd/ticket/help)",
+            )
         service_id = cmd.service_id
         day = self.local_day(now)
         appointment_status = None
@@ -165,16 +174,16 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             raise Rejected("full", f"today's {queue.daily_cap} tickets for {queue.name} have all been issued")
 
         priority = NORMAL
-        if cmd.channel == "green":
-            priority = GREEN
-        elif appt is not None and appointment_status == "on_time":
+        rules = self.config.priorities
+        if appt is not None and appointment_status == "on_time" and rules.on(APPOINTMENT):
             priority = APPOINTMENT
         elif (
             cmd.holder
             and cmd.holder.age is not None
-            and self.config.priorities.elderly_age
-            and cmd.holder.age >= self.config.priorities.elderly_age
-        ):
+            and rules.on(ELDERLY)
+            and rules.elderly_age
+            and cmd.holder.age >= rules.elderly_age
+        ):  # the only priority a kiosk gets: what it can verify, from the ID card's birth date
             priority = ELDERLY
         out: list[Event] = []
         ticket = self._issue(
@@ -205,6 +214,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         holder: HolderInfo | None = None,
         appointment_code: str | None = None,
         return_of: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> TicketRec:
         day = self.local_day(now)
         prefix = self.queues[queue_id].prefix
@@ -233,6 +243,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             waiting_ahead=ahead,
             appointment_code=appointment_code,
             return_of=return_of,
+            **(extra or {}),  # a staff-issued priority: the reason and who issued it (engine/priority.py)
         )
         return self.tickets[f"{day:%Y%m%d}-{number}"]
 
@@ -446,7 +457,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
                 ticket.queue_id,
                 ticket.service_id,
                 "walk_in",
-                RETURN,
+                RETURN if self.config.priorities.on(RETURN) else NORMAL,
                 "counter:" + c.id,
                 holder=None,
                 return_of=ticket.id,

@@ -21,6 +21,9 @@ ACTIVE = (CALLED, SERVING)
 # priority classes, in calling order (see calling.py)
 GREEN, APPOINTMENT, RETURN, ELDERLY, NORMAL = "green", "appointment", "return", "elderly", "normal"
 PRIORITY_RANK = {GREEN: 0, APPOINTMENT: 1, RETURN: 1, ELDERLY: 2, NORMAL: 3}
+# added: 残疾人优先, issued by staff with a reason (engine/priority.py); called with appointments and returns
+DISABILITY = "disability"
+PRIORITY_RANK[DISABILITY] = 1
 
 
 @dataclass(slots=True)  # a busy day keeps thousands in memory: no per-instance __dict__

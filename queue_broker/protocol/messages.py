@@ -285,6 +285,31 @@ class SupervisorHandover(Request):
     to_queue_id: LevelId | None = None
 
 
+class CounterIssuePriority(Request):
+    """Added: a green-channel (绿色通道) or disability-priority (残疾人优先) ticket, issued by staff with a
+    reason from the site's `priorities.classes.{priority}.reasons` (a note is needed with 其他)."""
+
+    service_id: LevelId  # a service item or a bundle
+    priority: Literal["green", "disability"]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    note: ShortText | None = None
+
+
+class SupervisorIssuePriority(CounterIssuePriority):
+    """The same from the supervisor tablet, naming the supervisor logged in there."""
+
+    supervisor_id: LevelId
+
+
+class TicketHelp(Request):
+    """Added: a kiosk calls a member of staff to it (the citizen asks for priority, for help, ...): an
+    `event/alert` of kind `help` at once. `cancel: true` withdraws the kiosk's open call."""
+
+    kiosk_id: LevelId
+    need: Literal["priority", "help", "blind", "deaf"] = "priority"
+    cancel: bool | None = None
+
+
 class Appointment(Message):
     code: str
     service_id: str
@@ -306,6 +331,7 @@ COUNTER_ACTION_MODELS: dict[str, type[Request]] = {
     "complex-question": CounterComplexQuestion,
     "case": CounterCase,
     "handover": CounterHandover,
+    "issue-priority": CounterIssuePriority,
 }
 SUPERVISOR_ACTION_MODELS: dict[str, type[Request]] = {
     "login": SupervisorLogin,
@@ -316,6 +342,7 @@ SUPERVISOR_ACTION_MODELS: dict[str, type[Request]] = {
     "complaint": SupervisorComplaint,
     "case": SupervisorCase,
     "handover": SupervisorHandover,
+    "issue-priority": SupervisorIssuePriority,
 }
 APPOINTMENT_ACTION_MODELS: dict[str, type[Request]] = {"book": AppointmentBook, "cancel": AppointmentCancel}
 
@@ -467,6 +494,7 @@ class IssuedEvent(Message):
     channel: Channel
     waiting_ahead: int | None = None
     kiosk_id: str | None = None
+    priority: str | None = None  # added: the ticket's priority class (green, disability, elderly, ...)
 
 
 class CalledEvent(Message):

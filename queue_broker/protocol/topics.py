@@ -29,8 +29,19 @@ COUNTER_ACTIONS = (
     "complex-question",
     "case",
     "handover",
+    "issue-priority",  # added: a green-channel or disability-priority ticket, issued by staff (docs/protocol.md)
 )
-SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation", "login", "complaint", "case", "handover")
+SUPERVISOR_ACTIONS = (
+    "assign",
+    "notice",
+    "alert-ack",
+    "recommendation",
+    "login",
+    "complaint",
+    "case",
+    "handover",
+    "issue-priority",  # added, as at a counter
+)
 APPOINTMENT_ACTIONS = ("book", "cancel")
 EVENT_KINDS = (
     "issued",
@@ -87,6 +98,10 @@ class Topics:
 
     def ticket_status(self) -> str:
         return f"{self.root}/cmd/ticket/status"
+
+    def ticket_help(self) -> str:
+        """Added: a kiosk calls a member of staff (priority handling, 帮办代办): an alert at once."""
+        return f"{self.root}/cmd/ticket/help"
 
     def counter_cmd(self, counter_id: str, action: str) -> str:
         if action not in COUNTER_ACTIONS:
@@ -206,7 +221,7 @@ def parse_handover(topic: str, me: str) -> TopicMatch | None:
 
 def _parse_cmd(rest: list[str]) -> TopicMatch | None:
     group = rest[0]
-    if group == "ticket" and len(rest) == 2 and rest[1] in ("issue", "status"):
+    if group == "ticket" and len(rest) == 2 and rest[1] in ("issue", "status", "help"):
         return TopicMatch("cmd", f"ticket/{rest[1]}")
     if group == "counter" and len(rest) == 3 and rest[2] in COUNTER_ACTIONS and LEVEL_ID_RE.match(rest[1]):
         return TopicMatch("cmd", "counter", {"counter": rest[1], "action": rest[2]})

@@ -41,6 +41,7 @@ from ..engine.commands import (
     CaseAction,
     CounterCommand,
     FinishTicket,
+    IssuePriorityTicket,
     IssueTicket,
     OpenComplaint,
     OpenComplexQuestion,
@@ -64,6 +65,8 @@ DAYS = 12
 SEED = 20261116
 PIN = "246810"
 TZ = ZoneInfo("Asia/Shanghai")
+DUTY = "super"  # the sample's duty supervisor, who issues the week's green-channel tickets
+GREEN_REASON = "危急重症或紧急事项"
 WEEKDAY_FACTOR = (1.2, 1.05, 1.0, 0.95, 0.9, 0, 0)  # Monday is the busiest day in most halls
 WEAK_COUNTER = "c18"  # one counter with more bad ratings, so the report has something to show
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许"
@@ -238,13 +241,12 @@ class Week:
         for a in stream:
             yield self.env.timeout(max(0.0, opens + a.t - self.env.now))
             svc = rng.choice(self.services[a.queue])
-            reply = self.run(
-                IssueTicket(
-                    f"kiosk-{1 + rng.randrange(2)}",
-                    svc,
-                    "green" if a.queue == "BB" and rng.random() < 0.3 else "walk_in",
-                )
-            )
+            kiosk = f"kiosk-{1 + rng.randrange(2)}"
+            if a.queue == "BB" and rng.random() < 0.3 and self.engine.is_ticketing_open(self.now()):
+                # the green channel is staff's call (engine/priority.py): the duty supervisor issues it
+                reply = self.run(IssuePriorityTicket("supervisor", svc, "green", GREEN_REASON, supervisor_id=DUTY))
+            else:
+                reply = self.run(IssueTicket(kiosk, svc, "walk_in"))
             if reply is None:
                 continue
             self.arrivals[reply["ticket"]["id"]] = Arrival(

@@ -29,6 +29,7 @@ from typing import Any
 from ..engine import events as ev
 from ..engine.cases import KIND_NAMES, STATE_NAMES, TRANSITIONS
 from ..engine.hall import HallEngine
+from ..engine.priority import HELP_RULE, PRIORITY_NAMES, STAFF_ISSUED
 from ..engine.records import CANCELLED, DONE, NO_SHOW, TicketRec
 from ..supervision.monitor import RULE_NAMES, RULES
 
@@ -36,6 +37,7 @@ GROUPS = ("queue", "counter", "operator", "item")
 GROUP_NAMES = {"hall": "全厅", "queue": "队列", "counter": "窗口", "operator": "工作人员", "item": "事项"}
 LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 CASE_KINDS = ("bad_rating", "complaint", "complex_question")
+OTHER_ALERT_NAMES = {HELP_RULE: "自助机呼叫工作人员"}  # alerts that are not monitoring rules
 
 
 def p90(values: list[float]) -> float | None:
@@ -59,6 +61,8 @@ class PeriodData:
     ticket_operator: dict[str, str | None]
     events: int
     chain_head: str
+    # staff-issued priority (green channel, disability): ticket id -> reason, note and issuer, from the log
+    priority_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def load_period(config: Any, store: Any, start: date, end: date) -> PeriodData:
@@ -66,6 +70,7 @@ def load_period(config: Any, store: Any, start: date, end: date) -> PeriodData:
     as_of = datetime.combine(end + timedelta(days=1), time(0), engine.tz)
     at_counter: dict[str, str | None] = {}
     ticket_operator: dict[str, str | None] = {}
+    grants: dict[str, dict[str, Any]] = {}
     n, head = 0, "0" * 64
     for row in store.iter_events():
         e = row.event
@@ -78,8 +83,14 @@ def load_period(config: Any, store: Any, start: date, end: date) -> PeriodData:
             at_counter[e.data["counter_id"]] = None
         elif e.type == ev.TICKET_CALLED and not e.data.get("recall"):
             ticket_operator[e.data["ticket_id"]] = at_counter.get(e.data["counter_id"])
+        elif e.type == ev.TICKET_ISSUED and e.data.get("issued_by"):
+            grants[e.data["id"]] = {
+                "reason": e.data.get("priority_reason", ""),
+                "note": e.data.get("priority_note", ""),
+                **e.data["issued_by"],
+            }
         n, head = n + 1, row.hash
-    return PeriodData(engine, start, end, as_of, ticket_operator, n, head)
+    return PeriodData(engine, start, end, as_of, ticket_operator, n, head, grants)
 
 
 @dataclass
@@ -131,6 +142,9 @@ class Report:
     alerts: list[dict[str, Any]]  # per rule
     alert_rows: list[dict[str, Any]]
     queue_sla_min: dict[str, int] = field(default_factory=dict)
+    # staff-issued priority tickets of the period (one row each) and their count per class
+    priority_rows: list[dict[str, Any]] = field(default_factory=list)
+    priority_counts: dict[str, int] = field(default_factory=dict)
 
     def row(self, group: str, key: str) -> Row:
         return next(r for r in self.rows[group] if r.key == key)
@@ -305,7 +319,7 @@ def build_report(data: PeriodData) -> Report:
             {
                 "id": a.id,
                 "rule": a.kind,
-                "rule_name": RULE_NAMES.get(a.kind, a.kind),
+                "rule_name": RULE_NAMES.get(a.kind) or OTHER_ALERT_NAMES.get(a.kind, a.kind),
                 "subject": a.data.get("subject", ""),
                 "raised_at": a.at.astimezone(e.tz),
                 "severity": a.severity,
@@ -317,6 +331,7 @@ def build_report(data: PeriodData) -> Report:
             }
         )
     alerts = alert_summary(alert_rows)
+    priority_rows = _priority_rows(data, in_period)
 
     cal = e.work_calendar
     days = [data.start + timedelta(days=i) for i in range((data.end - data.start).days + 1)]
@@ -337,7 +352,48 @@ def build_report(data: PeriodData) -> Report:
         alerts=alerts,
         alert_rows=alert_rows,
         queue_sla_min={q.id: q.sla_min for q in cfg.queues},
+        priority_rows=priority_rows,
+        priority_counts={
+            p: sum(1 for r in priority_rows if r["priority"] == p)
+            for p in STAFF_ISSUED
+            if cfg.priorities.on(p) or any(r["priority"] == p for r in priority_rows)
+        },
     )
+
+
+def _priority_rows(data: PeriodData, in_period: list[TicketRec]) -> list[dict[str, Any]]:
+    """Each staff-issued priority ticket of the period: when, which, why, and who gave it."""
+    e = data.engine
+    operators = {o.id: o.name for o in e.config.operators}
+    supervisors = {s.id: s.name for s in e.config.supervisors}
+    rows = []
+    for t in in_period:
+        g = data.priority_grants.get(t.id)
+        if g is None:
+            continue
+        if g.get("role") == "counter":
+            counter = e.counter_cfg.get(g.get("counter_id", ""))
+            who = f"{operators.get(g.get('operator_id', ''), g.get('operator_id', ''))}（{counter.name if counter else g.get('counter_id', '')}）"
+        else:
+            who = f"{supervisors.get(g.get('supervisor_id', ''), g.get('supervisor_id', ''))}（值班主管）"
+        svc = e.services.get(t.service_id) or e.bundles.get(t.service_id)
+        rows.append(
+            {
+                "ticket_id": t.id,
+                "number": t.number,
+                "issued_at": t.issued_at.astimezone(e.tz),
+                "priority": t.priority,
+                "priority_name": PRIORITY_NAMES.get(t.priority, t.priority),
+                "service_name": svc.name if svc else t.service_id,
+                "reason": g.get("reason", ""),
+                "note": g.get("note", ""),
+                "issued_by": who,
+                "role": g.get("role", ""),
+                "node": g.get("node", ""),
+                "state": t.state,
+            }
+        )
+    return rows
 
 
 STATE_ORDER = {

@@ -12,6 +12,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..engine.cases import STATE_NAMES
+from ..engine.priority import PRIORITY_NAMES
 from .charts import render_charts, use_cjk_font
 from .model import GROUP_NAMES, GROUPS, LEVEL_NAMES, Report, Row, minutes, pct
 
@@ -161,6 +162,7 @@ def context(report: Report) -> dict[str, Any]:
         "attention_cases": [c for c in report.case_rows if c["closed_at"] is None or c["overdue"]],
         "red_alerts": [a for a in report.alert_rows if a["severity"] == "red"],
         "unacked": [a for a in report.alert_rows if a["first_ack_at"] is None],
+        "priority_names": PRIORITY_NAMES,
     }
 
 

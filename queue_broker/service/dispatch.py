@@ -27,6 +27,8 @@ def request_model(match: TopicMatch) -> type[m.Request] | None:
         return m.TicketIssue
     if match.kind == "ticket/status":
         return m.TicketStatus
+    if match.kind == "ticket/help":
+        return m.TicketHelp
     if match.kind == "counter":
         return m.COUNTER_ACTION_MODELS.get(match.params["action"])
     if match.kind == "supervisor":
@@ -65,6 +67,8 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         )
     if isinstance(req, m.TicketStatus):
         return None
+    if isinstance(req, m.TicketHelp):
+        return cmd.RequestHelp(req.kiosk_id, req.need, bool(req.cancel))
     if match.kind == "counter":
         counter_id, action = match.params["counter"], match.params["action"]
         if isinstance(req, m.CounterOpen):
@@ -85,6 +89,8 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
                 counter_id=counter_id,
                 by=sender or f"counter:{counter_id}",
             )
+        if isinstance(req, m.CounterIssuePriority):
+            return _priority(req, "counter", sender or f"counter:{counter_id}", counter_id=counter_id)
         if isinstance(req, m.CounterCase):
             return cmd.CaseAction(
                 req.case_id, req.action, req.note, counter_id=counter_id, by=sender or f"counter:{counter_id}"
@@ -112,6 +118,8 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         return cmd.CaseAction(
             req.case_id, req.action, req.note or "", to=req.to, satisfied=req.satisfied, by=sender or "supervisor"
         )
+    if isinstance(req, m.SupervisorIssuePriority):
+        return _priority(req, "supervisor", sender or "supervisor", supervisor_id=req.supervisor_id)
     if isinstance(req, m.SupervisorHandover):
         return cmd.HandOverTicket(
             req.request_id, req.to_site, req.to_queue_id, ticket_id=req.ticket_id, by=sender or "supervisor"
@@ -123,3 +131,8 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
     if isinstance(req, m.RatingSubmit):
         return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "")
     raise BadRequest("this request is not understood")
+
+
+def _priority(req: m.CounterIssuePriority, role: str, by: str, **who: str) -> cmd.IssuePriorityTicket:
+    """A staff-issued priority ticket; `role` is the topic family the request came on (the ACL's)."""
+    return cmd.IssuePriorityTicket(role, req.service_id, req.priority, req.reason, req.note or "", by=by, **who)

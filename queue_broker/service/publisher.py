@@ -26,6 +26,7 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
                     "channel": d["channel"],
                     "waiting_ahead": d.get("waiting_ahead"),
                     "kiosk_id": d.get("kiosk_id"),
+                    "priority": d.get("priority"),
                 },
             )
         ]

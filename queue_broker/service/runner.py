@@ -29,6 +29,7 @@ from ..link import HallLink, Inbound
 from ..protocol import messages as m
 from ..protocol.topics import Topics, parse_handover
 from ..store import EventStore, StoreError, open_store
+from ..watchdog import Heartbeat, Watchdog
 from .catalog import build_catalog
 from .dispatch import BadRequest, holder_info, request_model, to_command
 from .handover import Outbox, handover_sites, inbound_command
@@ -62,6 +63,7 @@ class HallService:
         env: Mapping[str, str] = os.environ,
         store: EventStore | None = None,
         tick_interval_s: float = 1.0,
+        watchdog: Watchdog | None = None,
     ):
         self.config = config
         self.clock = clock
@@ -92,6 +94,11 @@ class HallService:
         self.handover_sites = handover_sites(env)  # the halls this one may hand tickets to (its county)
         self.outbox = Outbox(self.link, self.topics)
         self._refusal_log = _LogBudget(per_minute=30)
+        # the engine thread beats after every tick it handled: a hung engine stops systemd's pings
+        # (stale only after several missed ticks, whatever WatchdogSec says)
+        self.engine_beat: Heartbeat | None = (
+            watchdog.loop("engine", max(watchdog.stale_after_s, 3 * tick_interval_s)) if watchdog is not None else None
+        )
 
     # ---------------------------------------------------------------- life cycle
     def _rebuild(self) -> HallEngine:
@@ -185,6 +192,11 @@ class HallService:
             self._publish_state(now)
 
     def _run_ticks(self, now: datetime, pending: _Pending) -> None:
+        self._run_tick_tasks(now, pending)
+        if self.engine_beat is not None:
+            self.engine_beat.beat()
+
+    def _run_tick_tasks(self, now: datetime, pending: _Pending) -> None:
         if self.engine.local_day(now) != self._memory_day:
             self._forget_old(self.engine, now)
         self.outbox.resend_due(self.engine)

@@ -13,8 +13,11 @@ not import the engine back at import time.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
+
+log = logging.getLogger("queue_broker")
 
 
 def supervision_tasks(config: Any) -> list:
@@ -37,5 +40,11 @@ def attach(service: Any, metrics_addr: str | None = None, env: Any = os.environ)
         from ..metrics import serve_metrics
 
         host, _, port = addr.rpartition(":")
-        handles["metrics"] = serve_metrics(service, host or "127.0.0.1", int(port))
+        try:  # metrics are for IT staff: without them the hall still runs, and the log says why
+            server = serve_metrics(service, host or "127.0.0.1", int(port))
+        except (OSError, ValueError) as exc:
+            log.error("no metrics endpoint on %s: %s; the broker runs without it", addr, exc)
+        else:
+            handles["metrics"] = server
+            log.info("Prometheus metrics on http://%s:%d/metrics", host or "127.0.0.1", server.port)
     return handles

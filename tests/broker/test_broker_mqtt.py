@@ -109,8 +109,11 @@ def test_green_channel_and_walk_in_share_with_appointments(hall, kiosk, desk, cl
     appts = [kiosk.issue("sb-print", channel="appointment", appointment_code=c) for c in codes]
     assert all(a["ticket"]["service_id"] == "zh-general" and a["ticket"]["queue_id"] == "ZH" for a in appts)
     assert all(a["appointment_status"] == "on_time" and a["ticket"]["priority"] == "appointment" for a in appts)
-    green = kiosk.issue(channel="green")["ticket"]
+    assert kiosk.issue(channel="green")["error"]["code"] == "forbidden"  # staff judge the green channel
     desk.counter("W1", "open", operator_id="demo", pin="123456")
+    green = desk.counter(
+        "W1", "issue-priority", service_id="zh-general", priority="green", reason="危急重症或紧急事项"
+    )["ticket"]
     order = [desk.counter("W1", "call-next")["ticket"]["id"] for _ in range(6)]
     assert order[0] == green["id"]
     appt_ids = {a["ticket"]["id"] for a in appts}

@@ -7,7 +7,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from queue_broker.engine.commands import AssignCounter, FinishTicket, RebalanceCounter, TransferTicket
+from queue_broker.engine.commands import (
+    AssignCounter,
+    FinishTicket,
+    IssuePriorityTicket,
+    RebalanceCounter,
+    TransferTicket,
+)
 from queue_broker.engine.hall import HallEngine, Rejected
 
 from .conftest import TZ, holder
@@ -54,7 +60,7 @@ def test_green_channel_first_then_appointment_share_keeps_walk_ins_moving(drive,
     drive.open("W1")
     walk = [drive.issue(seconds=1) for _ in range(4)]
     elderly = drive.issue(holder=holder("h-old", age=75), seconds=1)
-    green = drive.issue(channel="green", seconds=1)
+    green = drive.run(IssuePriorityTicket("counter", "zh-general", "green", "其他", "急诊", counter_id="W1"))["ticket"]
     assert elderly["priority"] == "elderly" and green["priority"] == "green"
     order = [drive.act("W1", "call-next", seconds=30)["ticket"]["id"] for _ in range(6)]
     assert order[0] == green["id"]

@@ -25,6 +25,7 @@ TICKET = {
 TOPICS = [
     (T.ticket_issue(), "hall/neixiang/cmd/ticket/issue", ("cmd", "ticket/issue", {})),
     (T.ticket_status(), "hall/neixiang/cmd/ticket/status", ("cmd", "ticket/status", {})),
+    (T.ticket_help(), "hall/neixiang/cmd/ticket/help", ("cmd", "ticket/help", {})),
     *[
         (
             T.counter_cmd("W01", a),
@@ -383,6 +384,27 @@ PAYLOADS = [
         {"state": "broken"},
         "state",
     ),
+    # added: priority issued by staff, a kiosk's call for staff (docs/protocol.md)
+    (
+        m.CounterIssuePriority,
+        {"request_id": "r30", "service_id": "zh-general", "priority": "green", "reason": "危急重症或紧急事项"},
+        {"priority": "elderly"},
+        "priority",
+    ),
+    (
+        m.SupervisorIssuePriority,
+        {
+            "request_id": "r31",
+            "service_id": "zh-general",
+            "priority": "disability",
+            "reason": "其他",
+            "note": "拄拐",
+            "supervisor_id": "super",
+        },
+        {"supervisor_id": None},
+        "supervisor_id",
+    ),
+    (m.TicketHelp, {"request_id": "r32", "kiosk_id": "kiosk-1", "need": "blind"}, {"need": "coffee"}, "need"),
 ]
 
 
@@ -409,6 +431,7 @@ def test_every_request_model_is_covered():
         *m.APPOINTMENT_ACTION_MODELS.values(),
         m.TicketIssue,
         m.TicketStatus,
+        m.TicketHelp,
         m.RatingSubmit,
     }
     assert requests <= covered

@@ -130,7 +130,8 @@ def test_units_udev_and_kiosk_lockdown(hall):
         assert line in broker
     voice = (nodes / "voice-1" / "hall-voice.service").read_text()
     assert "Restart=always" in voice and "-m voice run" in voice and "--node voice-1" in voice
-    assert "WatchdogSec" not in voice  # the voice program sends no WATCHDOG=1 (yet): no watchdog to kill it
+    # the voice node pets the watchdog from its work loops (queue_broker/watchdog.py): a hung player restarts it
+    assert "Type=notify" in voice and "WatchdogSec=30" in voice and "NotifyAccess=main" in voice
     kiosk = (nodes / "kiosk-1" / "hall-kiosk.service").read_text()
     for line in (
         "ExecStart=/usr/bin/cage -d -- ",

@@ -1,0 +1,142 @@
+"""Priority issued by people (seed art. 16 and 27: 绿色通道, care for the disabled), and a kiosk's call
+for a member of staff. A mixin of HallEngine.
+
+A priority class that needs a person's judgement — the green channel (绿色通道), the disability
+priority (残疾人优先) — is issued only by staff: a counter terminal (`cmd/counter/{counter}/issue-priority`,
+its logged-in operator is the issuer) or the supervisor tablet (`cmd/supervisor/issue-priority`, with the
+supervisor's id). The MQTT ACL lets only those roles publish there; the site file says which of the two
+may issue each class, the reasons they pick from, and can switch a class off
+(`priorities.classes`). The reason and the issuer go into the `ticket_issued` event, so the audit log and
+the reports show who gave whom priority and why. A kiosk gets only what it can verify (the elderly
+priority from the ID card's birth date); a citizen who needs more asks at the kiosk, which calls staff
+(`cmd/ticket/help`): an alert on the floor at once, not a priority ticket.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from . import events as ev
+from .commands import IssuePriorityTicket, RequestHelp
+from .dispatch import handles
+from .events import Event
+from .records import DISABILITY, GREEN
+from .rejected import Rejected, Result
+
+STAFF_ISSUED = (GREEN, DISABILITY)  # config.models.STAFF_PRIORITIES
+PRIORITY_NAMES = {
+    "green": "绿色通道",
+    "appointment": "预约优先",
+    "return": "补正返回",
+    "disability": "残疾人优先",
+    "elderly": "老年人优先",
+    "normal": "普通",
+}
+ROLE_NAMES = {"counter": "窗口", "supervisor": "值班主管"}
+# what a kiosk's call for staff is about: the alert's words for the floor
+HELP_NEEDS = {
+    "priority": "市民请求优先办理（绿色通道、残疾人优先等），请工作人员到场核实",
+    "help": "市民请求帮办代办，请工作人员到场协助",
+    "blind": "视障市民需要协助，请工作人员到场",
+    "deaf": "听障市民需要手语或文字沟通，请工作人员到场",
+}
+HELP_RULE = "help"  # alerts of kiosks' calls: rule "help", subject the kiosk's node id
+
+
+class PriorityMixin:
+    """Uses HallEngine's state (config, counters, services, bundles, alerts, _issue, _emit, ...)."""
+
+    @handles(IssuePriorityTicket)
+    def _do_IssuePriorityTicket(self, cmd: IssuePriorityTicket, now: datetime) -> Result:
+        if cmd.priority not in STAFF_ISSUED:
+            raise Rejected("invalid_request", f"priority must be one of {', '.join(STAFF_ISSUED)}")
+        name = PRIORITY_NAMES[cmd.priority]
+        rules = self.config.priorities
+        cls = rules.classes[cmd.priority]
+        if not cls.enabled:
+            raise Rejected(
+                "forbidden", f"{name} is switched off at this hall (priorities.classes.{cmd.priority} in the site file)"
+            )
+        if cmd.role not in cls.issued_by:
+            who = "、".join(ROLE_NAMES[r] for r in cls.issued_by)
+            raise Rejected("forbidden", f"at this hall {name} tickets are issued only by: {who}")
+        reason, note = cmd.reason.strip(), cmd.note.strip()
+        if not reason:
+            raise Rejected("invalid_request", f"a {name} ticket needs a reason")
+        if cls.reasons and reason not in cls.reasons:
+            raise Rejected("invalid_request", f"the reason for {name} must be one of: {'、'.join(cls.reasons)}")
+        if reason == "其他" and not note:
+            raise Rejected("invalid_request", "the reason 其他 needs a note saying what it is")
+        queue_id = self.queue_of(cmd.service_id)
+        issued_by: dict[str, Any] = {"role": cmd.role, "node": cmd.by}
+        if cmd.role == "counter":
+            c = self._counter(cmd.counter_id or "")
+            if c.status == "closed" or not c.operator_id:
+                raise Rejected(
+                    "conflict", f"log in at counter {c.id} first: the operator who issues priority is recorded"
+                )
+            issued_by.update(counter_id=c.id, operator_id=c.operator_id)
+        else:
+            sup = next((s for s in self.config.supervisors if s.id == cmd.supervisor_id), None)
+            if sup is None:
+                raise Rejected("forbidden", f"there is no supervisor {cmd.supervisor_id!r} at this hall")
+            issued_by.update(supervisor_id=sup.id)
+        # Staff decide on the spot: no caps and no ticketing hours (a counter open is someone serving);
+        # the day's close still expires a ticket left waiting.
+        out: list[Event] = []
+        ticket = self._issue(
+            out,
+            now,
+            queue_id,
+            cmd.service_id,
+            "green" if cmd.priority == GREEN else "walk_in",
+            cmd.priority,
+            cmd.by or f"{cmd.role}:{issued_by.get('counter_id') or issued_by.get('supervisor_id')}",
+            extra={"priority_reason": reason, "priority_note": note, "issued_by": issued_by},
+        )
+        return Result(
+            out, {"ticket": self.ticket_view(ticket, now), "priority": {"reason": reason, "note": note, **issued_by}}
+        )
+
+    @handles(RequestHelp)
+    def _do_RequestHelp(self, cmd: RequestHelp, now: datetime) -> Result:
+        if cmd.need not in HELP_NEEDS:
+            raise Rejected("invalid_request", f"need must be one of {', '.join(HELP_NEEDS)}")
+        out: list[Event] = []
+        open_id = self.monitor_alerts.get((HELP_RULE, cmd.kiosk_id))
+        current = self.alerts.get(open_id) if open_id else None
+        if cmd.cancel:
+            if current is not None:
+                self._emit(out, ev.ALERT_CLEARED, now, id=current.id, reason="withdrawn at the kiosk")
+            return Result(out, {"alert": None})
+        if current is not None and current.acked_at is None:  # asked twice: the floor already knows
+            return Result([], {"alert": {"id": current.id, "state": "raised", "already": True}})
+        if current is not None:  # staff came (acknowledged) and the kiosk asks again: a new call
+            self._emit(out, ev.ALERT_CLEARED, now, id=current.id, reason="answered")
+        zone = next((n.zone for n in self.config.nodes if n.id == cmd.kiosk_id), None)
+        stamp = now.astimezone(self.tz).strftime("%Y%m%d%H%M%S")
+        alert_id, n = f"help:{cmd.kiosk_id}:{stamp}"[:60], 1
+        while alert_id in self.alerts:
+            n += 1
+            alert_id = f"help:{cmd.kiosk_id}:{stamp}"[:56] + f"-{n}"
+        where = f"{cmd.kiosk_id}（{zone}）" if zone else cmd.kiosk_id
+        extra = {
+            "rule": HELP_RULE,
+            "subject": cmd.kiosk_id,
+            "state": "raised",
+            "node_id": cmd.kiosk_id,
+            "need": cmd.need,
+            **({"zone": zone} if zone else {}),
+        }
+        self._emit(
+            out,
+            ev.ALERT_RAISED,
+            now,
+            id=alert_id,
+            kind=HELP_RULE,
+            severity="yellow",
+            message=f"{where}：{HELP_NEEDS[cmd.need]}",
+            extra=extra,
+        )
+        return Result(out, {"alert": {"id": alert_id, "state": "raised", "already": False}})
