@@ -31,7 +31,7 @@ from queue_broker.protocol import (
     TransferredEvent,
 )
 
-from ..common.hall_client import HallClient
+from ..common.hall_client import HallClient, kivy_ui_call
 from ..common.hall_text import short_name
 from ..common.handover_targets import sent_text
 from ..common.staff import StaffController
@@ -64,7 +64,7 @@ class CounterController(StaffController):
         state: CounterState,
         client: HallClient,
         clock: Callable[[], datetime],
-        ui_call: Callable[..., None],
+        ui_call: Callable[..., None] = kivy_ui_call,  # device threads reach the UI thread through it
     ):
         super().__init__(config, node, settings, state, client, clock)
         self.ui = ui_call

@@ -12,7 +12,7 @@ import pytest
 from kiosk_app.callscreen.settings import CallScreenSettings
 from kiosk_app.callscreen.state import CallScreenState
 from kiosk_app.common.hall_text import duration_text, refusal_text, short_name, wait_text
-from kiosk_app.common.launch import screen_main
+from kiosk_app.common.launch import Face
 from kiosk_app.common.settings import SettingsError, load_settings
 from kiosk_app.counter.settings import CounterSettings
 from kiosk_app.counter.state import OTHER_MATERIAL, CounterState
@@ -211,17 +211,7 @@ def test_settings_and_command_line(capsys):
     with pytest.raises(SettingsError, match="zoom"):
         load_settings(CallScreenSettings, SimpleNamespace(id="d", screen={"zoom": 2}))
     site = str(ROOT / "examples" / "neixiang" / "site.yaml")
-    assert (
-        screen_main(
-            ["--config", site, "--node", "kiosk-1"],
-            prog="x",
-            role="display",
-            description="",
-            settings_model=CallScreenSettings,
-            app_factory="x:y",
-        )
-        == 2
-    )
+    assert Face("display", CallScreenSettings, "x.app:Y", "").main(["--config", site, "--node", "kiosk-1"]) == 2
     assert "display nodes: display-1" in capsys.readouterr().err
 
 
