@@ -21,7 +21,7 @@ from kiosk_app.supervisor.chart import DayData, render_png
 from kiosk_app.supervisor.settings import SupervisorSettings
 from kiosk_app.supervisor.state import sla_level
 
-from .harness import ROOT
+from .hall import ROOT
 
 TZ = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 11, 27, 9, 30, tzinfo=TZ)
