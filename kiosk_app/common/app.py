@@ -1,4 +1,4 @@
-"""The one base Kivy App of the four faces (imported after Kivy is configured, see launch.screen_main):
+"""The one base Kivy App of the four faces (imported after Kivy is configured, see launch.py):
 the broker link (HallClient), theme, state, controller, the screens, the optional remote control.
 
 Each face sets `role` and implements `make_theme()`, `make_state()` and `make_controller(client)`.
