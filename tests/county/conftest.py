@@ -87,7 +87,7 @@ class HallDir:
         with open(self.mq / "acl", "a") as f:
             f.write(f"\n# test only\nuser {user}\n" + "".join(f"topic read {t}\n" for t in filters))
 
-    def link(self, node: str, role: str) -> HallLink:
+    def node_link(self, node: str, role: str) -> HallLink:
         """A started HallLink of this hall's node, with the node's credentials; connected."""
         env = self.env(node)
         link = HallLink(env["HALL_MQTT_URL"], self.site, node, role, ca_file=env["HALL_MQTT_CA_FILE"]).start()

@@ -64,7 +64,7 @@ def pair(tmp_path_factory):
 def node(pair, hall: HallDir, node_id: str, role: str):
     key = (hall.site, node_id)
     if key not in pair["links"]:
-        pair["links"][key] = hall.link(node_id, role)
+        pair["links"][key] = hall.node_link(node_id, role)
     return pair["links"][key]
 
 
@@ -111,8 +111,11 @@ def test_a_township_hands_a_citizen_to_the_county_which_calls_it_with_its_histor
     assert called["holder_masked"] == masked  # the county's counter sees the masked form, as for its own
 
     # both halls said so on their own event/handover; the township's crossed to the county too
-    seen = [json.loads(p) for _, p in received(ctap, "hall/township-a/event/handover")]
-    assert [e["state"] for e in seen if e["ticket_id"] == ticket["id"]] == ["sent", "accepted"]
+    def crossed() -> list[str]:
+        seen = [json.loads(p) for _, p in received(ctap, "hall/township-a/event/handover")]
+        return [e["state"] for e in seen if e["ticket_id"] == ticket["id"]]
+
+    wait_for(lambda: crossed() == ["sent", "accepted"], 10, "both at the county", describe=lambda: str(crossed()))
     assert any(json.loads(p)["state"] == "received" for _, p in received(ctap, "hall/county/event/handover"))
 
     # nothing personal reached the county: the request carried the masked form only

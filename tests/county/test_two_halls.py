@@ -58,7 +58,7 @@ class County:
     def link(self, hall: HallDir, node: str, role: str) -> HallLink:
         """The node's link, made once (a second one with the same id would push the first off)."""
         if (hall.site, node) not in self.links:
-            self.links[(hall.site, node)] = hall.link(node, role)
+            self.links[(hall.site, node)] = hall.node_link(node, role)
         return self.links[(hall.site, node)]
 
 

@@ -102,9 +102,9 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         services["township-a"] = _service(town_a, root / "data-a")
 
         # township A: four citizens (one with an ID card), one called: three wait
-        kiosk = town_a.link("kiosk-1", "kiosk")
+        kiosk = town_a.node_link("kiosk-1", "kiosk")
         links.append(kiosk)
-        desk = town_a.link("counter-W1", "counter")
+        desk = town_a.node_link("counter-W1", "counter")
         links.append(desk)
         person = citizens(1, 20261)[0]
         t = kiosk.topics
