@@ -46,19 +46,12 @@ from procfs import pct  # noqa: E402  (bench/, on sys.path when run as a script)
 
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
-from tests.kiosk.harness import SCREEN, SIM_DEVICES, KioskProcess  # noqa: E402
+from tests.ui.hall import KIOSK_DEVICES as SIM_DEVICES  # noqa: E402
+from tests.ui.hall import KIOSK_SCREEN as SCREEN  # noqa: E402
+from tests.ui.hall import NEIXIANG_FREQUENT as FREQUENT  # noqa: E402
+from tests.ui.harness import KioskProcess  # noqa: E402
 
 NEIXIANG = ROOT / "examples" / "neixiang"
-FREQUENT = [
-    "sb-card-apply",
-    "bdc-transfer-resale",
-    "yb-resident-enroll",
-    "hj-idcard-renew",
-    "gjj-withdrawal",
-    "sb-record-print",
-    "zh-consult",
-    "sw-iit-annual",
-]
 
 
 def site_file(tmp: Path, site_id: str) -> Path:

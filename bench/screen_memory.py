@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
-from tests.ui.harness import Broker, Node, ScreenProcess, write_site  # noqa: E402
+from tests.ui.hall import Broker, Node, write_site  # noqa: E402
+from tests.ui.harness import ScreenProcess  # noqa: E402
 
 NODES = {"callscreen": "display-1", "counter": "counter-W1", "supervisor": "supervisor-1"}
 FIELDS = ("VmRSS", "VmHWM", "RssAnon", "RssFile")

@@ -1,11 +1,14 @@
-"""The one base Kivy App of the four faces (imported after Kivy is configured, see launch.screen_main):
+"""The one base Kivy App of the four faces (imported after Kivy is configured, see launch.py):
 the broker link (HallClient), theme, state, controller, the screens, the optional remote control.
 
-Each face sets `role` and implements `make_theme()`, `make_state()`, `make_controller(client)` and
-`build_root()`; a face of several screens builds its root with `manage_screens(root)`, which takes the
-screens from `screens_package` (each face's screen list is in its `screens/__init__.py`). The
-controller has `start()`, `stop()` and a `metrics` dict; the state is a Kivy EventDispatcher that does
-no I/O; the .kv rules reach them as `app.state` and `app.ctl`.
+Each face sets `role` and implements `make_theme()`, `make_state()` and `make_controller(client)`.
+A face of several screens names `root_class`, the root rule of the `root.kv` beside its app.py (a
+`FaceRoot`: header, message lines, the ScreenManager `sm`); the screens are the modules of its
+`screens` package (its screen list is in `screens/__init__.py`), `kept_screens` built at start, the
+others when first shown. A face of one screen (the call screen) overrides `build_root()` instead.
+`StaffScreenApp` is all of it for the counter terminal and the supervisor tablet. The controller has
+`start()`, `stop()` and a `metrics` dict; the state is a Kivy EventDispatcher that does no I/O; the .kv
+rules reach them as `app.state` and `app.ctl`.
 """
 
 from __future__ import annotations
@@ -13,14 +16,20 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from kivy.app import App
 from kivy.base import ExceptionHandler, ExceptionManager
 from kivy.clock import Clock
 from kivy.core.window import Window
+from kivy.factory import Factory
+from kivy.lang import Builder
 from kivy.properties import ObjectProperty
 from kivy.uix.screenmanager import NoTransition
 
@@ -29,6 +38,7 @@ from .fonts import register_fonts
 from .hall_client import HallClient
 from .remote import Command, RemoteControl
 from .settings import ScreenSettings
+from .staff_theme import StaffTheme
 from .staff_widgets import load_staff_widgets
 from .widgets import load_widgets
 
@@ -42,7 +52,7 @@ class HallScreenApp(App):
     role = "display"
     version = __version__
     staff_widgets = True  # the staff faces' shared widgets (staff_widgets.kv); the kiosk has its own
-    screens_package = ""  # "kiosk_app.<face>.screens": one module per screen, each with SCREEN
+    root_class = ""  # the root rule of the face's root.kv (a FaceRoot), e.g. "CounterRoot"
     kept_screens: tuple[str, ...] = ()  # built at start and never dropped (manage_screens)
 
     def __init__(self, config, node, settings: ScreenSettings, *, started_at: float | None = None, **kwargs):
@@ -72,7 +82,18 @@ class HallScreenApp(App):
         raise NotImplementedError
 
     def build_root(self):
-        raise NotImplementedError
+        """The face's root: `root_class` of its root.kv, showing its screens (manage_screens)."""
+        Builder.load_file(str(self.face_folder() / "root.kv"))
+        return self.manage_screens(Factory.get(self.root_class)())
+
+    @classmethod
+    def face_package(cls) -> str:
+        """The package of the face's app.py, kiosk_app.<face>."""
+        return cls.__module__.rsplit(".", 1)[0]
+
+    @classmethod
+    def face_folder(cls) -> Path:
+        return Path(sys.modules[cls.__module__].__file__ or "").resolve().parent
 
     def started(self) -> None:
         """After the controller and the broker link have started (devices, timers of the face)."""
@@ -128,7 +149,7 @@ class HallScreenApp(App):
         """The screen called `name`, built now if it is not there yet."""
         if not self.sm.has_screen(name):
             started = time.perf_counter()
-            module = importlib.import_module(f"{self.screens_package}.{name}")
+            module = importlib.import_module(f"{self.face_package()}.screens.{name}")
             self.sm.add_widget(module.SCREEN(name=name))
             log.debug("screen %s built in %.0f ms", name, (time.perf_counter() - started) * 1000)
         return self.sm.get_screen(name)
@@ -175,6 +196,30 @@ class HallScreenApp(App):
     def remote_call(self, method: str, *args: Any) -> Any:
         """A controller method by name (what a button's on_release calls)."""
         return plain(getattr(self.ctl, method)(*args))
+
+
+class StaffScreenApp(HallScreenApp):
+    """The counter terminal and the supervisor tablet: a StaffTheme, `state_class()`, a `controller_class`
+    (a StaffController) on the hall's local clock, every screen of the face's list built at start."""
+
+    state_class: type | None = None
+    controller_class: type | None = None
+
+    @property
+    def kept_screens(self) -> tuple[str, ...]:  # type: ignore[override]
+        return importlib.import_module(f"{self.face_package()}.screens").SCREENS
+
+    def make_theme(self):
+        return StaffTheme(px_per_mm=self.settings.px_per_mm)
+
+    def make_state(self):
+        return self.state_class()
+
+    def make_controller(self, client: HallClient):
+        tz = ZoneInfo(self.site_config.site.timezone)
+        return self.controller_class(
+            self.site_config, self.node, self.settings, self.state, client, lambda: datetime.now(tz)
+        )
 
 
 def state_dict(state) -> dict[str, Any]:

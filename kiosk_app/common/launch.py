@@ -1,6 +1,9 @@
-"""How every face starts (the kiosk, the call screen, the counter terminal, the supervisor tablet):
-the command line, the site file and this node, the face's settings (settings.py), Kivy's
-configuration, then the face's App (app.py: HallScreenApp).
+"""How every face starts (the kiosk, the call screen, the counter terminal, the supervisor tablet).
+
+Each face declares itself once, in its `__main__.py`, as a `Face`: the node role it runs on, its
+settings model (settings.py), its App (app.py: a HallScreenApp) and what `--help` says of it. Its
+`main` reads the command line, the site file and this node, the face's settings, configures Kivy,
+then runs the App:
 
     python -m kiosk_app.callscreen --config SITE.yaml --node display-1 [--window 1080x1920] [--windowed]
 """
@@ -14,6 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .memory import tune_malloc
@@ -21,16 +25,53 @@ from .settings import ScreenSettings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 
+# what every face reads from its environment (a face's own variables come after, in Face.environment)
+ENVIRONMENT = """\
+environment:
+  HALL_MQTT_URL        the hall's MQTT broker (may carry the node's credentials; never printed)
+  HALL_SCREEN_CONTROL  a Unix socket path: accept test/automation commands (kiosk_app/common/remote.py)
+  HALL_CJK_FONT        another Chinese font file"""
 
-def node_from_command_line(argv: list[str] | None, *, prog: str, role: str, description: str):
-    """What every hall screen starts with (the kiosk too): memory settings, Kivy kept off our options,
+
+@dataclass(frozen=True)
+class Face:
+    """One face as `python -m` starts it. `app` is "module:Class" of its App, imported only after Kivy
+    is configured; `app_kwargs()` gives what else the App takes (a ValueError there stops the start
+    with its reason)."""
+
+    role: str  # the node role in the site file this face runs on
+    settings: type[ScreenSettings]  # the node's `screen:` mapping
+    app: str
+    description: str  # what --help says it is
+    prog: str = ""  # default: python -m <the App's package>
+    environment: str = ""  # the face's own environment variables, for --help (lines as in ENVIRONMENT)
+    resizable: bool = True
+    app_kwargs: Callable[[], dict[str, Any]] | None = None
+
+    @property
+    def program(self) -> str:
+        return self.prog or "python -m " + self.app.split(":")[0].rsplit(".", 1)[0]
+
+    def main(self, argv: list[str] | None = None) -> int:
+        """The face's entry point: an exit code (2 after saying why the start is refused)."""
+        return screen_main(argv, self)
+
+
+def node_from_command_line(argv: list[str] | None, face: Face):
+    """What every face starts with: memory settings, Kivy kept off our options,
     `--config --node [--window] [--windowed] [--log-level]`, logging, the site file and this node.
     Returns (args, config, node, size or None), or an exit code after saying why on stderr."""
     tune_malloc()  # before anything large is allocated (kiosk_app/common/memory.py)
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # else Kivy takes our options as its own (exit 2)
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel/xclip, absent on hall boards
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+    role = face.role
+    parser = argparse.ArgumentParser(
+        prog=face.program,
+        description=face.description,
+        epilog="\n".join(filter(None, (ENVIRONMENT, face.environment))),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--config", required=True, help="the site YAML")
     parser.add_argument("--node", required=True, help=f"this {role} node's id in the site file")
     parser.add_argument("--window", help="WIDTHxHEIGHT in pixels, instead of the node's screen size")
@@ -67,31 +108,19 @@ def node_from_command_line(argv: list[str] | None, *, prog: str, role: str, desc
     return args, cfg, node, size
 
 
-def screen_main(
-    argv: list[str] | None,
-    *,
-    prog: str,
-    role: str,
-    description: str,
-    settings_model: type[ScreenSettings],
-    app_factory: str,
-    resizable: bool = True,
-    app_kwargs: Callable[[], dict[str, Any]] | None = None,
-) -> int:
-    """Parse the command line, load the site file, configure Kivy and run the app.
+def screen_main(argv: list[str] | None, face: Face) -> int:
+    """Parse the command line, load the site file, configure Kivy and run the face's App.
 
-    `app_factory` is "module:Class" of the App, imported only after Kivy is configured; `app_kwargs()`
-    gives what else it takes (a ValueError there stops the start with its reason). Memory is set here,
-    by the program itself, for every face (kiosk_app/common/memory.py, docs/kiosk.md "Memory"): glibc's
-    mmap threshold fixed, and no multisampling."""
+    Memory is set here, by the program itself, for every face (kiosk_app/common/memory.py, docs/kiosk.md
+    "Memory"): glibc's mmap threshold fixed, and no multisampling."""
     t0 = time.perf_counter()
-    parsed = node_from_command_line(argv, prog=prog, role=role, description=description)
+    parsed = node_from_command_line(argv, face)
     if isinstance(parsed, int):
         return parsed
     args, cfg, node, size = parsed
     try:
-        settings = load_settings(settings_model, node, size)
-        extra = app_kwargs() if app_kwargs is not None else {}
+        settings = load_settings(face.settings, node, size)
+        extra = face.app_kwargs() if face.app_kwargs is not None else {}
     except (SettingsError, ValueError) as exc:
         print(f"{args.config}: {exc}", file=sys.stderr)
         return 2
@@ -100,7 +129,7 @@ def screen_main(
 
     Config.set("graphics", "width", str(settings.width))
     Config.set("graphics", "height", str(settings.height))
-    Config.set("graphics", "resizable", "1" if resizable else "0")
+    Config.set("graphics", "resizable", "1" if face.resizable else "0")
     Config.set("graphics", "fullscreen", "auto" if settings.fullscreen and not args.windowed else "0")
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")  # a tap is a tap, never a red multitouch dot
@@ -108,7 +137,7 @@ def screen_main(
     # while 2x MSAA doubles the frame and depth buffers (66 MB of a 1080x1920 window in software GL)
     Config.set("graphics", "multisamples", "0")
 
-    module_name, class_name = app_factory.split(":")
+    module_name, class_name = face.app.split(":")
     app_class = getattr(importlib.import_module(module_name), class_name)
     app_class(cfg, node, settings, started_at=t0, **extra).run()
     return 0

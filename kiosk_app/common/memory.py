@@ -1,7 +1,7 @@
 """The kiosk process's memory (issue 7: under 250 MB resident on the sample hall).
 
 Set by the program itself, so they hold however the kiosk is started (systemd unit, cage, by hand).
-The staff and display screens call `tune_malloc` too (kiosk_app/common/screen_app.py: screen_main).
+Every face calls `tune_malloc` at its start (kiosk_app/common/launch.py: Face.main).
 
 - glibc keeps large freed blocks inside its heap once its dynamic mmap threshold has grown (after the
   first big block is freed); label textures and rendered text are such blocks, made and freed on

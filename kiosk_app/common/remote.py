@@ -53,6 +53,22 @@ ENV_SOCKET = "HALL_SCREEN_CONTROL"
 ENV_KEY = "HALL_SCREEN_CONTROL_KEY"
 
 
+def after_frames(frames: int, then: Callable[[], None]) -> None:
+    """`then()` once `frames` more frames are drawn: what a change looks like on the glass, settled."""
+    flips = {"n": 0}
+
+    def on_flip(*_args) -> None:
+        flips["n"] += 1
+        if flips["n"] < frames:
+            Clock.schedule_once(lambda _dt: Window.canvas.ask_update(), 0)
+            return
+        Window.unbind(on_flip=on_flip)
+        then()
+
+    Window.bind(on_flip=on_flip)
+    Window.canvas.ask_update()
+
+
 def walk_visible(widget, opacity: float = 1.0):
     """Widgets a person can see: in the window's tree, not transparent (children of a hidden parent
     are hidden too)."""
@@ -294,33 +310,14 @@ class RemoteControl:
 
     def cmd_resize(self, done: Done, width: int, height: int) -> None:
         Window.size = (width, height)
-        frames = {"n": 0}
-
-        def on_flip(*_args) -> None:
-            frames["n"] += 1
-            if frames["n"] < 3:
-                Clock.schedule_once(lambda _dt: Window.canvas.ask_update(), 0)
-                return
-            Window.unbind(on_flip=on_flip)
-            done({"size": list(Window.size)})
-
-        Window.bind(on_flip=on_flip)
-        Window.canvas.ask_update()
+        after_frames(3, lambda: done({"size": list(Window.size)}))
 
     def cmd_screenshot(self, done: Done, path: str) -> None:
-        flips = {"n": 0}
-
-        def on_flip(*_args) -> None:
-            flips["n"] += 1
-            if flips["n"] < 3:
-                Clock.schedule_once(lambda _dt: Window.canvas.ask_update(), 0)
-                return
-            Window.unbind(on_flip=on_flip)
+        def save() -> None:
             save_frame(path)
             done(path)
 
-        Window.bind(on_flip=on_flip)
-        Window.canvas.ask_update()
+        after_frames(3, save)
 
     def cmd_call(self, done: Done, method: str, args: list | None = None) -> None:
         done(self.app.remote_call(method, *(args or [])))

@@ -221,3 +221,10 @@ class Section(Hideable, BoxLayout):
 class Panel(Hideable, BoxLayout):
     bg = ListProperty([1, 1, 1, 1])
     shown = BooleanProperty(True)
+
+
+class FaceRoot(BoxLayout):
+    """A face's whole window (the root rule of its root.kv, `<CounterRoot@FaceRoot>`): header, message
+    lines and the ScreenManager that shows its screens, `sm`."""
+
+    sm = ObjectProperty(None)

@@ -31,7 +31,7 @@ from queue_broker.protocol import (
     TransferredEvent,
 )
 
-from ..common.hall_client import HallClient
+from ..common.hall_client import HallClient, kivy_ui_call
 from ..common.hall_text import short_name
 from ..common.handover_targets import sent_text
 from ..common.staff import StaffController
@@ -64,7 +64,7 @@ class CounterController(StaffController):
         state: CounterState,
         client: HallClient,
         clock: Callable[[], datetime],
-        ui_call: Callable[..., None],
+        ui_call: Callable[..., None] = kivy_ui_call,  # device threads reach the UI thread through it
     ):
         super().__init__(config, node, settings, state, client, clock)
         self.ui = ui_call
@@ -295,12 +295,7 @@ class CounterController(StaffController):
             self._led(f"请{t['number']}号")
 
         self._send(
-            self._cmd("call-next"),
-            {},
-            action="call-next",
-            key=f"call-next:{s.ticket.get('id', '')}",
-            doing="呼叫",
-            on_ok=ok,
+            self._cmd("call-next"), {}, "呼叫", ok, action="call-next", key=f"call-next:{s.ticket.get('id', '')}"
         )
 
     def _need_ticket(self) -> bool:
@@ -325,14 +320,8 @@ class CounterController(StaffController):
             s.say(f"已重呼 {t.get('number', '')}", "info")
             self._led(f"请{t.get('number', '')}号")
 
-        self._send(
-            self._cmd("recall"),
-            {},
-            action="recall",
-            key=f"recall:{s.ticket['id']}:{s.ticket.get('recalls', 0)}",
-            doing="重呼",
-            on_ok=ok,
-        )
+        key = f"recall:{s.ticket['id']}:{s.ticket.get('recalls', 0)}"
+        self._send(self._cmd("recall"), {}, "重呼", ok, action="recall", key=key)
 
     def start_service(self) -> None:
         s = self.state

@@ -9,14 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kivy.properties import (
-    BooleanProperty,
-    DictProperty,
-    ListProperty,
-    NumericProperty,
-    OptionProperty,
-    StringProperty,
-)
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, OptionProperty, StringProperty
 
 from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, wait_text
 from ..common.handover_targets import target_rows

@@ -12,14 +12,10 @@ import os
 import time
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.lang import Builder
-from kivy.properties import ObjectProperty
-from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition
 
 from devices.health import HealthReporter
@@ -37,17 +33,11 @@ from .screens import KEPT_SCREENS
 from .settings import KioskSettings
 from .state import KioskState
 
-HERE = Path(__file__).resolve().parent
-
-
-class KioskRoot(BoxLayout):
-    sm = ObjectProperty(None)
-
 
 class KioskApp(HallScreenApp):
     role = "kiosk"
     staff_widgets = False
-    screens_package = "kiosk_app.kiosk.screens"
+    root_class = "KioskRoot"
     kept_screens = KEPT_SCREENS
 
     def __init__(
@@ -103,9 +93,8 @@ class KioskApp(HallScreenApp):
         return ctl
 
     def build_root(self):
-        Builder.load_file(str(HERE / "root.kv"))
-        self._wrap_swap()
-        root = self.manage_screens(KioskRoot())
+        self._wrap_swap()  # before the first screen is shown: show_screen uses after_swap
+        root = super().build_root()
         self.ctl.housekeeping = self.housekeeping
         self.state.bind(elderly=lambda _s, on: setattr(self.theme, "large", on))
         Window.bind(on_touch_down=self._on_touch_down, on_touch_up=self._collect_soon)

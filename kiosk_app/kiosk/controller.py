@@ -104,7 +104,7 @@ class KioskController:
         self._last_activity = time.monotonic()
         self._last_state_at = time.monotonic()
         self._help_since: float | None = None
-        self.metrics: dict[str, float] = {}
+        self.metrics: dict[str, float | str] = {}
         self._dirty = True  # start-up garbage (the site file, the first catalog) goes at the first idle moment
         self.housekeeping: Callable[[], None] = release_memory  # the app adds dropping unused screens
         self._awaiting_flip = False
@@ -176,6 +176,8 @@ class KioskController:
         if s.online and mono - self._last_state_at > self.settings.server_silent_after_s:
             s.server_ok = False
         idle = mono - self._last_activity
+        # what this tick saw (tests: a timeout that must not have fired yet, with no fixed sleep)
+        self.metrics["idle_s"], self.metrics["idle_on"] = round(idle, 2), s.screen
         if s.help_active and self._help_since is not None and mono - self._help_since > self.settings.help_timeout_s:
             self.cancel_help()
         if s.screen in ("home", "screensaver") and idle > HOUSEKEEPING_IDLE_S and self._dirty:

@@ -83,18 +83,17 @@ class KioskHardware:
         self._stop.set()
         for t in self._threads:
             t.join(3)
-        for dev in (self.scanner, self.camera):
+        for dev, end in (
+            (self.scanner, "stop"),
+            (self.camera, "stop"),
+            (self.reader, "close"),
+            (self.printer, "close"),
+        ):
             if dev is not None:
                 try:
-                    dev.stop()
+                    getattr(dev, end)()
                 except Exception:
-                    log.exception("stopping a device failed")
-        for dev in (self.reader, self.printer):
-            if dev is not None:
-                try:
-                    dev.close()
-                except Exception:
-                    log.exception("closing a device failed")
+                    log.exception("%s of the %s failed", end, type(dev).__name__)
         sim = getattr(self.reader, "simulator", None)  # the ID-card simulator's pty thread
         if sim is not None and hasattr(sim, "stop"):
             sim.stop()

@@ -4,14 +4,7 @@ The controller feeds it the broker's state and events; the .kv rules bind to it.
 
 from __future__ import annotations
 
-from kivy.properties import (
-    BooleanProperty,
-    DictProperty,
-    ListProperty,
-    NumericProperty,
-    OptionProperty,
-    StringProperty,
-)
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, OptionProperty, StringProperty
 
 from ..common.hall_text import duration_text, short_name, wait_text
 from ..common.staff import StaffState

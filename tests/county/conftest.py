@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from provisioning.__main__ import main
 from provisioning.generate import Options, Provisioner, read_node_env
 from provisioning.mosquitto import MosquittoProcess, free_pair, free_port, port_open
 from provisioning.passwd import hash_password, read_passwd, write_passwd
+from queue_broker.link import HallLink
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +86,18 @@ class HallDir:
         write_passwd(self.mq / "passwd", hashes)
         with open(self.mq / "acl", "a") as f:
             f.write(f"\n# test only\nuser {user}\n" + "".join(f"topic read {t}\n" for t in filters))
+
+    def node_link(self, node: str, role: str) -> HallLink:
+        """A started HallLink of this hall's node, with the node's credentials; connected."""
+        env = self.env(node)
+        link = HallLink(env["HALL_MQTT_URL"], self.site, node, role, ca_file=env["HALL_MQTT_CA_FILE"]).start()
+        assert link.wait_connected(10), link.last_connack_failure
+        return link
+
+    def bridge_to(self, county: HallDir, *options: str) -> None:
+        """`python -m provisioning bridge` from this hall to `county`, on this hall's link port."""
+        args = ["bridge", str(self.out), "--county", str(county.out), "--link-port", str(self.link_port)]
+        assert main([*args, *options]) == 0
 
     def start(self) -> MosquittoProcess:
         run = self.out / "run"

@@ -23,21 +23,7 @@ LINK = "nodes/broker/county-link"
 @pytest.fixture
 def pair(tmp_path):
     county, town = HallDir(tmp_path, "county"), HallDir(tmp_path, "township-a")
-    assert (
-        main(
-            [
-                "bridge",
-                str(town.out),
-                "--county",
-                str(county.out),
-                "--county-host",
-                "127.0.0.1",
-                "--link-port",
-                str(town.link_port),
-            ]
-        )
-        == 0
-    )
+    town.bridge_to(county, "--county-host", "127.0.0.1")
     return county, town
 
 

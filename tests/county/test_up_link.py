@@ -8,7 +8,6 @@ after SIGTERM to `up`, nothing of it is left."""
 from __future__ import annotations
 
 import sys
-import time
 
 import yaml
 
@@ -74,6 +73,5 @@ def test_up_starts_the_county_link_and_stops_it(tmp_path):
         county.stop()
     out = up.out
     assert rc == 0 and "no process is left" in out, out
-    time.sleep(0.5)
-    assert not port_open("127.0.0.1", link_port)  # the link's Mosquitto is gone
+    wait_for(lambda: not port_open("127.0.0.1", link_port), 5, "the link's Mosquitto gone")
     assert _processes_mentioning(str(work)) == []  # and its stunnel, and the script

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from queue_broker.link import LinkTimeout
+from tests.waiting import wait_for
 
 from ..broker.conftest import TZ, Clock, Hall, Node, Recorder
 from .proxy import CuttableProxy
@@ -49,7 +50,7 @@ def run_kiosks(
             reply = issue_until_acked(node, rid, offline)
             with lock:
                 acked[rid] = reply["ticket"]
-            time.sleep(0.01)
+            time.sleep(0.01)  # the pace of a busy kiosk, not a wait for anything
         node.stop()
 
     threads = [threading.Thread(target=kiosk, args=(k,), daemon=True) for k in range(n)]
@@ -73,10 +74,12 @@ def test_mosquitto_restart_during_traffic(own_mosquitto, site_id, tmp_path):
     acked: dict = {}
     lock, stop = threading.Lock(), threading.Event()
     threads = run_kiosks(own_mosquitto.url, site_id, 3, stop, acked, lock)
-    time.sleep(1.0)
     for _ in range(3):
+        answered = len(acked)  # tickets flow, then Mosquitto goes down in the middle of the traffic
+        wait_for(lambda n=answered: len(acked) >= n + 5, 30, "tickets acknowledged before the restart")
         own_mosquitto.restart(down_s=0.5)
-        time.sleep(1.5)
+    answered = len(acked)
+    wait_for(lambda: len(acked) >= answered + 5, 30, "tickets acknowledged after the last restart")
     stop.set()
     for t in threads:
         t.join(90)
@@ -112,8 +115,8 @@ def test_kiosk_cut_off_says_offline_and_recovers_without_duplicates(mosquitto, s
         kiosk.t.ticket_issue(),
         {"request_id": "far-inflight", "kiosk_id": "kiosk-far", "service_id": "zh-general", "channel": "walk_in"},
     )
-    time.sleep(2.5)
-    assert not kiosk.link.connected.is_set()  # it knows it is offline (and the UI says so)
+    # it knows it is offline (and the UI says so), and the request waits
+    wait_for(lambda: not kiosk.link.connected.is_set(), 10, "the kiosk's link down")
     assert pending.wait(0.1) is None
     proxy.restore()
     reply = pending.wait(20)  # resent with the same request_id after the reconnect

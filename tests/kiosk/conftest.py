@@ -1,26 +1,23 @@
-"""Fixtures for the kiosk tests: one X server for the session, a real queue broker per hall, kiosks
-as child processes (see harness.py). Kivy is never imported in the pytest process itself."""
+"""Fixtures for the kiosk tests: one X server for the session (the kiosks run as child processes on
+it, tests/ui/harness.py: KioskProcess; Kivy is never imported in the pytest process itself)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
-import threading
 import time
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from queue_broker.config.loader import load_site_config
-from queue_broker.link import HallLink
-from queue_broker.service.runner import HallService
-from tests.waiting import wait_for
-
-from .harness import Clock, KioskProcess, write_site
+from tests.clock import Clock
+from tests.ui.hall import Broker, Node, write_site
+from tests.ui.harness import KioskProcess, start_kiosk
 
 TZ = ZoneInfo("Asia/Shanghai")
 FRIDAY_9AM = datetime(2026, 11, 27, 9, 0, tzinfo=TZ)
@@ -66,94 +63,30 @@ def display():
             proc.kill()
 
 
-class Hall:
-    """A real HallService (in this process, injected clock) for one site file."""
+@dataclass
+class KioskHall:
+    """A hall for a kiosk test: its site file, the broker on an injected clock, a watcher of everything
+    published, a connected kiosk whose clock started with the broker's."""
 
-    def __init__(self, site_path: Path, mqtt_url: str, data_dir: Path, clock: Clock):
-        self.site_path, self.url, self.data_dir, self.clock = site_path, mqtt_url, data_dir, clock
-        self.service: HallService | None = None
-
-    def config(self):
-        return load_site_config(self.site_path, env={"HALL_MQTT_URL": self.url, "HALL_DATA_DIR": str(self.data_dir)})
-
-    def start(self) -> HallService:
-        self.service = HallService(self.config(), clock=self.clock, env={}).start()
-        assert self.service.link.wait_connected(5)
-        return self.service
-
-    def stop(self) -> None:
-        if self.service is not None:
-            self.service.stop()
-            self.service = None
-
-    @property
-    def engine(self):
-        return self.service.engine
-
-    def tickets(self) -> list:
-        return list(self.service.engine.tickets.values())
+    path: Path
+    clock: Clock
+    broker: Broker
+    watcher: Node
+    kiosk: KioskProcess
 
 
-class Watcher:
-    """A supervisor-like node that records everything published under the site."""
-
-    def __init__(self, url: str, site: str):
-        self.messages: list[tuple[str, bytes]] = []
-        self._lock = threading.Lock()
-        self.link = HallLink(url, site, f"watch-{os.getpid()}-{time.monotonic_ns()}", "supervisor")
-        self.link.subscribe(self.link.topics.everything(), self._on)
-        self.link.start()
-        assert self.link.wait_connected(5)
-
-    def _on(self, topic, payload, inbound) -> None:
-        with self._lock:
-            self.messages.append((topic, bytes(payload)))
-
-    def on(self, topic: str) -> list[dict]:
-        with self._lock:
-            return [json.loads(p) for t, p in self.messages if t == topic]
-
-    def wait_for(self, topic: str, predicate=lambda body: True, timeout: float = 5.0) -> dict:
-        return wait_for(
-            lambda: next((body for body in self.on(topic) if predicate(body)), None),
-            timeout,
-            f"a message on {topic}",
-            describe=lambda: f"last seen: {self.on(topic)[-3:]}",
-        )
-
-    def all_payloads(self) -> list[tuple[str, bytes]]:
-        with self._lock:
-            return list(self.messages)
-
-    def request(self, topic: str, payload: dict, timeout: float = 5.0) -> dict:
-        return self.link.request(topic, payload, timeout)
-
-    def stop(self) -> None:
-        self.link.stop()
-
-
-def start_kiosk(
-    site_path: Path, url: str, workdir: Path, display: str | None, clock_start: datetime | None = None, **kw
-) -> KioskProcess:
-    env = {"DISPLAY": display} if display else {}
-    env.update(kw.pop("env", {}))
-    kiosk = KioskProcess(site_path, url, workdir, clock_start=clock_start, env=env, **kw)
-    kiosk.connect()
-    return kiosk
-
-
-@pytest.fixture
-def make_hall(mosquitto, tmp_path, site_id):
-    """make_hall(screen=..., site_overrides=..., start=FRIDAY_9AM) -> (hall, site_path)."""
-    halls: list[Hall] = []
-
-    def make(start: datetime = FRIDAY_9AM, url: str | None = None, **site_kw):
-        path = write_site(tmp_path, site_id, **site_kw)
-        hall = Hall(path, url or mosquitto.url, tmp_path / "data", Clock(start))
-        hall.start()
-        halls.append(hall)
-        return hall, path
-
-    yield make
-    for h in halls:
-        h.stop()
+@contextmanager
+def kiosk_hall(url: str, tmp: Path, site_id: str, display: str | None, start: datetime = FRIDAY_9AM, **site):
+    """The mini hall (tests/ui/hall.py: write_site, `site` its options) with a ready kiosk; all of it
+    stopped at the end."""
+    path = write_site(tmp, site_id, **site)
+    clock = Clock(start)
+    with ExitStack() as stack:
+        broker = Broker(path, url, tmp / "data", clock=clock)
+        stack.callback(broker.stop)
+        watcher = Node.watch(url, site_id)
+        stack.callback(watcher.stop)
+        kiosk = start_kiosk(path, url, tmp / "kiosk", display, clock_start=start)
+        stack.callback(kiosk.close)
+        kiosk.ready()
+        yield KioskHall(path, clock, broker, watcher, kiosk)

@@ -29,8 +29,7 @@ from queue_broker.protocol.messages import (
     parse,
 )
 from queue_broker.service.catalog import build_catalog
-
-from .harness import MINI, ROOT
+from tests.ui.hall import MINI, ROOT
 
 NEIXIANG = ROOT / "examples" / "neixiang" / "site.yaml"
 TZ = ZoneInfo("Asia/Shanghai")

@@ -8,8 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from .conftest import TZ, Hall, start_kiosk
-from .harness import Clock, write_site
+from .conftest import TZ, kiosk_hall
 
 pytestmark = pytest.mark.ui
 
@@ -27,15 +26,10 @@ MONDAY_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=TZ)
 
 
 def test_after_hours_then_open_again(mosquitto, tmp_path, site_id, display):
-    path = write_site(
-        tmp_path, site_id, site_overrides=HOURS, screen={"width": 720, "height": 1280, "diagonal_in": 14.3}
-    )
-    clock = Clock(FRIDAY_NIGHT)
-    hall = Hall(path, mosquitto.url, tmp_path / "data", clock)
-    hall.start()
-    kiosk = start_kiosk(path, mosquitto.url, tmp_path / "kiosk", display, clock_start=FRIDAY_NIGHT)
-    try:
-        st = kiosk.ready()
+    small = {"width": 720, "height": 1280, "diagonal_in": 14.3}
+    with kiosk_hall(mosquitto.url, tmp_path, site_id, display, FRIDAY_NIGHT, site_overrides=HOURS, kiosk=small) as h:
+        hall, clock, kiosk = h.broker, h.clock, h.kiosk
+        st = kiosk.state()
         assert st["hall_open"] is False and st["next_open_text"] == "11月30日（周一）08:30"
         assert any("下次开放：11月30日（周一）08:30" in t for t in kiosk.texts())
         kiosk.tap("home.item.bdc-transfer")
@@ -59,6 +53,3 @@ def test_after_hours_then_open_again(mosquitto, tmp_path, site_id, display):
         kiosk.tap("item.take")
         st = kiosk.wait_for(lambda s: s["ticket_phase"] == "shown")
         assert st["ticket"]["number"] == "B001"
-    finally:
-        kiosk.close()
-        hall.stop()

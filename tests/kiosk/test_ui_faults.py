@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import FRIDAY_9AM, Hall, Watcher, start_kiosk
-from .harness import Clock, write_site
+from .conftest import kiosk_hall
 
 pytestmark = pytest.mark.ui
 
@@ -19,14 +18,9 @@ SMALL = {"width": 720, "height": 1280, "diagonal_in": 14.3}
 
 
 def test_printer_out_of_paper_shows_the_ticket_and_tells_the_supervisor(mosquitto, tmp_path, site_id, display):
-    path = write_site(tmp_path, site_id, screen=SMALL)
-    hall = Hall(path, mosquitto.url, tmp_path / "data", Clock(FRIDAY_9AM))
-    hall.start()
-    watcher = Watcher(mosquitto.url, site_id)
-    kiosk = start_kiosk(path, mosquitto.url, tmp_path / "kiosk", display, clock_start=FRIDAY_9AM)
-    try:
-        kiosk.ready()
-        printer_topic = watcher.link.topics.device("kiosk-1", "printer")
+    with kiosk_hall(mosquitto.url, tmp_path, site_id, display, kiosk=SMALL) as h:
+        hall, kiosk, watcher = h.broker, h.kiosk, h.watcher
+        printer_topic = watcher.t.device("kiosk-1", "printer")
         watcher.wait_for(printer_topic, lambda b: b["state"] == "ready")
         kiosk.device("printer", "set", paper_out=True)
         kiosk.tap("home.item.zh-general")
@@ -57,29 +51,19 @@ def test_printer_out_of_paper_shows_the_ticket_and_tells_the_supervisor(mosquitt
         # the ID-card reader's port vanishes: the supervisor is told, the citizen goes on without it
         kiosk.tap("ticket.done")
         kiosk.device("idcard", "vanish")
-        reader_topic = watcher.link.topics.device("kiosk-1", "idcard")
+        reader_topic = watcher.t.device("kiosk-1", "idcard")
         watcher.wait_for(reader_topic, lambda b: b["state"] == "fault")
         kiosk.tap("home.card")
         kiosk.wait_for(lambda s: s["card_phase"] == "fault")
         assert any("读卡器暂时不能使用" in t for t in kiosk.texts())
         kiosk.tap("idcard.without")
         kiosk.wait_for(lambda s: s["screen"] == "home")
-    finally:
-        kiosk.close()
-        watcher.stop()
-        hall.stop()
 
 
 def test_broker_and_mqtt_outage_then_recovery_gives_exactly_one_ticket(own_mosquitto, tmp_path, site_id, display):
-    path = write_site(
-        tmp_path, site_id, screen={**SMALL, "request_timeout_s": 1.5, "retry_max_s": 1.0, "reconnect_max_s": 1}
-    )
-    clock = Clock(FRIDAY_9AM)
-    hall = Hall(path, own_mosquitto.url, tmp_path / "data", clock)
-    hall.start()
-    kiosk = start_kiosk(path, own_mosquitto.url, tmp_path / "kiosk", display, clock_start=FRIDAY_9AM)
-    try:
-        kiosk.ready()
+    quick = {**SMALL, "request_timeout_s": 1.5, "retry_max_s": 1.0, "reconnect_max_s": 1}
+    with kiosk_hall(own_mosquitto.url, tmp_path, site_id, display, kiosk=quick) as h:
+        hall, kiosk = h.broker, h.kiosk
         hall.stop()  # the queue broker is gone; MQTT still up
         kiosk.tap("home.item.bdc-transfer")
         kiosk.tap("item.take")
@@ -111,6 +95,3 @@ def test_broker_and_mqtt_outage_then_recovery_gives_exactly_one_ticket(own_mosqu
         issued = [t for t in hall.tickets() if t.kiosk_id == "kiosk-1"]
         assert [t.id for t in issued] == [st["ticket"]["id"]]  # one ticket, never two
         assert st["ticket"]["number"] == "B001"
-    finally:
-        kiosk.close()
-        hall.stop()

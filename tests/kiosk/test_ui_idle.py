@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from .conftest import FRIDAY_9AM, Hall, start_kiosk
-from .harness import Clock, write_site
+from .conftest import kiosk_hall
 
 pytestmark = pytest.mark.ui
 
@@ -28,12 +27,8 @@ QUICK = {
 
 
 def test_idle_timeout_wipes_personal_data_and_the_screensaver_wakes(mosquitto, tmp_path, site_id, display):
-    path = write_site(tmp_path, site_id, screen=QUICK)
-    hall = Hall(path, mosquitto.url, tmp_path / "data", Clock(FRIDAY_9AM))
-    hall.start()
-    kiosk = start_kiosk(path, mosquitto.url, tmp_path / "kiosk", display, clock_start=FRIDAY_9AM)
-    try:
-        kiosk.ready()
+    with kiosk_hall(mosquitto.url, tmp_path, site_id, display, kiosk=QUICK) as h:
+        kiosk = h.kiosk
         # a card is read, the citizen picks an item... and walks away
         kiosk.tap("home.card")
         kiosk.device("idcard", "place", args=["zhang_san"])
@@ -65,8 +60,10 @@ def test_idle_timeout_wipes_personal_data_and_the_screensaver_wakes(mosquitto, t
         # elderly mode waits longer before it gives up on the citizen
         kiosk.tap("header.elderly")
         kiosk.tap("home.item.zh-general")
-        time.sleep(2.2)  # past the standard timeout (1.5 s + the 1 s tick), before the elderly one
-        st = kiosk.state()
+        # a tick on the item screen past the standard timeout (1.5 s), before the elderly one (3.5 s)
+        st = kiosk.wait_for(
+            lambda s: s["metrics"].get("idle_on") == "item" and s["metrics"]["idle_s"] > 1.5, what="a tick past 1.5 s"
+        )
         assert st["screen"] == "item"
         # ...and speaks its guidance, rendered by the voice package's engine (espeak-ng)
         assert st["last_spoken"].startswith("综合咨询受理。前面等候")
@@ -74,6 +71,3 @@ def test_idle_timeout_wipes_personal_data_and_the_screensaver_wakes(mosquitto, t
             wavs = list((tmp_path / "kiosk" / "speech").glob("*.wav"))
             assert wavs and all(w.stat().st_size > 1000 for w in wavs)
         kiosk.wait_for(lambda s: s["screen"] == "home", timeout=6)
-    finally:
-        kiosk.close()
-        hall.stop()

@@ -10,22 +10,14 @@ from datetime import datetime, timedelta
 import pytest
 import yaml
 
-from .conftest import FRIDAY_9AM, TZ, Hall, Watcher, start_kiosk
-from .harness import ROOT, SCREEN, SCREENSHOTS, SIM_DEVICES, Clock
+from tests.clock import Clock
+from tests.ui.hall import KIOSK_DEVICES, KIOSK_SCREEN, NEIXIANG, NEIXIANG_FREQUENT, Broker, Node
+from tests.ui.harness import SCREENSHOTS, start_kiosk
+
+from .conftest import FRIDAY_9AM, TZ
 
 pytestmark = pytest.mark.ui
 
-NEIXIANG = ROOT / "examples" / "neixiang"
-FREQUENT = [
-    "sb-card-apply",
-    "bdc-transfer-resale",
-    "yb-resident-enroll",
-    "hj-idcard-renew",
-    "gjj-withdrawal",
-    "sb-record-print",
-    "zh-consult",
-    "sw-iit-annual",
-]
 OPEN_COUNTERS = ["c01", "c02", "c07", "c09", "c17"]
 
 
@@ -34,10 +26,14 @@ def write_neixiang(tmp, site_id: str) -> str:
     data["site"]["id"] = site_id
     data["data_dir"] = str(tmp / "data")
     data["services_file"] = str(NEIXIANG / data["services_file"])
-    screen = {**SCREEN, "frequent_service_ids": FREQUENT, "notices": ["本周六上午 9:00–12:00 不动产登记窗口延时服务"]}
+    screen = {
+        **KIOSK_SCREEN,
+        "frequent_service_ids": NEIXIANG_FREQUENT,
+        "notices": ["本周六上午 9:00–12:00 不动产登记窗口延时服务"],
+    }
     for node in data["nodes"]:
         if node["id"] == "kiosk-1":
-            node["devices"] = SIM_DEVICES
+            node["devices"] = KIOSK_DEVICES
             node["screen"] = screen
     path = tmp / "neixiang.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -56,31 +52,14 @@ def test_screenshots_of_every_screen(mosquitto, tmp_path, display):
     site_id = f"k-shots-{secrets.token_hex(3)}"
     path = write_neixiang(tmp_path, site_id)
     clock = Clock(FRIDAY_9AM - timedelta(minutes=20))  # the morning's first citizens came before 09:00
-    hall = Hall(path, mosquitto.url, tmp_path / "data", clock)
-    hall.start()
-    watcher = Watcher(mosquitto.url, site_id)
-    t = watcher.link.topics
+    hall = Broker(path, mosquitto.url, tmp_path / "data", clock=clock)
+    watcher = Node(mosquitto.url, site_id, "supervisor-x", "supervisor")  # opens counters, takes tickets
+    t = watcher.t
     for counter in OPEN_COUNTERS:
-        assert watcher.request(
-            t.counter_cmd(counter, "open"),
-            {"request_id": f"o-{counter}-{site_id}", "operator_id": "demo", "pin": "123456"},
-        )["ok"]
-    for n, sid in enumerate(
-        [
-            "sb-card-apply",
-            "bdc-transfer-resale",
-            "zh-consult",
-            "sb-card-apply",
-            "yb-resident-enroll",
-            "bdc-transfer-resale",
-            "sb-record-print",
-            "zh-consult",
-        ]
-    ):
-        assert watcher.request(
-            t.ticket_issue(),
-            {"request_id": f"w-{n}-{site_id}", "kiosk_id": "kiosk-2", "service_id": sid, "channel": "walk_in"},
-        )["ok"]
+        assert watcher.send(t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
+    walk_ins = ["sb-card-apply", "bdc-transfer-resale", "zh-consult", "sb-card-apply", "yb-resident-enroll"]
+    for sid in walk_ins + ["bdc-transfer-resale", "sb-record-print", "zh-consult"]:
+        assert watcher.send(t.ticket_issue(), kiosk_id="kiosk-2", service_id=sid, channel="walk_in")["ok"]
         clock.advance(minutes=2)
     clock.now = FRIDAY_9AM
     kiosk = start_kiosk(path, mosquitto.url, tmp_path / "kiosk", display, clock_start=FRIDAY_9AM)

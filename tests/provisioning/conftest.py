@@ -17,6 +17,7 @@ import pytest
 
 from provisioning.generate import Options, Provisioner, read_node_env
 from provisioning.mosquitto import MosquittoProcess, free_port, port_open
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI_SITE = ROOT / "tests" / "fixtures" / "mini-site.yaml"
@@ -115,7 +116,13 @@ class Client:
     disconnected: threading.Event = field(default_factory=threading.Event)
     received: list[tuple[str, bytes]] = field(default_factory=list)
     pubacks: dict[int, int] = field(default_factory=dict)
+    subacks: dict[int, list[int]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def subscribe(self, *filters: str, qos: int = 1, timeout: float = 5.0) -> list[int]:
+        """Subscribe and wait for the SUBACK, so the subscriptions are in force; its reason codes."""
+        _, mid = self.client.subscribe([(f, qos) for f in filters])
+        return wait_for(lambda: self.subacks.get(mid), timeout, f"the SUBACK of {filters}")
 
     def publish(self, topic: str, payload: bytes | str = b"x", qos: int = 1, timeout: float = 5.0) -> int:
         """The PUBACK reason code (0 or 16 = accepted, 135 = not authorized)."""
@@ -185,7 +192,12 @@ def connect(
         with box.lock:
             box.pubacks[mid] = reason_code.value
 
+    def on_subscribe(client, userdata, mid, reason_codes, properties):
+        with box.lock:
+            box.subacks[mid] = [rc.value for rc in reason_codes]
+
     c.on_connect, c.on_disconnect, c.on_message, c.on_publish = on_connect, on_disconnect, on_message, on_publish
+    c.on_subscribe = on_subscribe
     c.reconnect_delay_set(30, 60)  # tests look at one connection: no quick reconnects
     c.connect_async("127.0.0.1", port, keepalive=30)
     c.loop_start()

@@ -1,202 +1,75 @@
-"""Run the hall's staff and display screens (`python -m kiosk_app.callscreen|counter|supervisor`)
-each in its own process, and drive them like a person would.
+"""The one harness of the four faces' UI tests: a face (`python -m kiosk_app[.callscreen|.counter|
+.supervisor]`) in its own process, driven like a person would, against the real queue broker and a
+real Mosquitto (tests/ui/hall.py: the site file, the broker, plain MQTT nodes).
 
-Kivy's window is a process singleton, so every screen runs in a child process with a real window
-(SDL's offscreen driver without DISPLAY, X11 under xvfb-run); the test talks to it through the
-screen's remote control socket (kiosk_app/common/remote.py; the process side is tests/remote_app.py):
-taps are real touch events, keys go through the window's key handler, screenshots are rendered frames
-(tests/remote_app.py: where they go). The queue broker (HallService) and Mosquitto are real and run in
-(or from) the test process.
+Kivy's window is a process singleton, so every face runs in a child process with a real window
+(SDL's offscreen driver without DISPLAY, X11 under xvfb-run); no Kivy import in the test process.
+The test talks to it through the face's remote-control socket (kiosk_app/common/remote.py, plus the
+kiosk's own commands in kiosk_app/kiosk/remote_commands.py): taps are real touch events, keys go
+through the window's key handler, device faults are set on the simulators inside the face,
+screenshots are rendered frames.
+
+Screenshots go to a temporary folder of this test session, removed at its end, so a test run never
+rewrites the tracked pictures; with HALL_UPDATE_SCREENSHOTS=1 they go to docs/screenshots/ (to
+refresh the pictures in docs/).
 """
 
 from __future__ import annotations
 
-import copy
+import atexit
 import itertools
-import json
 import os
-import threading
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from multiprocessing.connection import Client
 from pathlib import Path
 from typing import Any
 
-import yaml
+from tests.waiting import wait_for
 
-from queue_broker.config.loader import load_site_config
-from queue_broker.link import HallLink
-from queue_broker.service.runner import HallService
-from tests.remote_app import ROOT, RemoteApp, RemoteAppError
+from .hall import ROOT
 
-MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
-COUNTER_DEVICES = [
-    {"id": "keypad", "kind": "keypad", "backend": "simulator", "options": {}},
-    {"id": "rating", "kind": "rating_pad", "backend": "simulator", "options": {}},
-    {"id": "printer", "kind": "printer", "backend": "simulator", "options": {}},
-    {"id": "led", "kind": "led", "backend": "simulator", "options": {}},
-]
-# test-sized windows: the call screen keeps its 1080p panel, the others the usual tablet
-# (the notice line scrolls at 5 frames a second here, not 20: every frame is a full software-GL
-# redraw of 1080p on a shared 2-core test machine)
-DISPLAY_SCREEN = {
-    "width": 1920,
-    "height": 1080,
-    "diagonal_in": 55,
-    "fullscreen": False,
-    "flash_s": 3,
-    "marquee_fps": 5,
-    "notices": ["午间 12:00–14:00 窗口暂停服务，自助区 24 小时开放"],
-}
-COUNTER_SCREEN = {"width": 1280, "height": 800, "diagonal_in": 13.3, "request_timeout_s": 3}
-SUPERVISOR_SCREEN = {"width": 1280, "height": 800, "diagonal_in": 10.1, "request_timeout_s": 3}
+
+def _screenshot_dir() -> Path:
+    if os.environ.get("HALL_UPDATE_SCREENSHOTS") == "1":
+        return DOCS_SCREENSHOTS
+    folder = Path(tempfile.mkdtemp(prefix="hall-screenshots-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+SCREENSHOTS = _screenshot_dir()
 
 _n = itertools.count()
 
-# a valid GB 11643 number (check digit computed) for a citizen who takes a ticket with the ID card
-HOLDER = {"id_number": "411325199001011230", "name": "张三丰"}
 
-
-def write_site(
-    tmp: Path,
-    site_id: str,
-    *,
-    extra_counters: list[dict] | None = None,
-    display: dict | None = None,
-    counter: dict | None = None,
-    supervisor: dict | None = None,
-    rebalancer: bool = False,
-) -> Path:
-    """The mini test hall, with this test's site id and the screen nodes."""
-    data = yaml.safe_load(MINI.read_text(encoding="utf-8"))
-    data["site"]["id"] = site_id
-    data["data_dir"] = str(tmp / "data")
-    data["rebalancer"] = {"enabled": rebalancer, "review_every_s": 5}
-    if extra_counters:
-        data["counters"] += extra_counters
-    nodes = [n for n in data["nodes"] if n["id"] not in ("counter-W1",)]
-    nodes += [
-        {"id": "display-1", "role": "display", "zone": "main", "screen": {**DISPLAY_SCREEN, **(display or {})}},
-        {
-            "id": "counter-W1",
-            "role": "counter",
-            "counter_id": "W1",
-            "devices": copy.deepcopy(COUNTER_DEVICES),
-            "screen": {**COUNTER_SCREEN, **(counter or {})},
-        },
-        {"id": "supervisor-1", "role": "supervisor", "screen": {**SUPERVISOR_SCREEN, **(supervisor or {})}},
-    ]
-    data["nodes"] = nodes
-    path = tmp / f"site-{next(_n)}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
-
-
-class Broker:
-    """The real queue broker in this process. `published` notes when each event left it (wall time)."""
-
-    def __init__(
-        self,
-        site_path: Path,
-        url: str,
-        data_dir: Path,
-        tick_tasks: list | None = None,
-        tick_interval_s: float = 1.0,
-        clock=None,
-        production_tasks: bool = False,
-        env: dict[str, str] | None = None,
-    ):
-        cfg = load_site_config(site_path, env={"HALL_MQTT_URL": url, "HALL_DATA_DIR": str(data_dir)})
-        self.config = cfg
-        kwargs = {"clock": clock} if clock is not None else {}
-        # env: the broker's node.env as `queue_broker run` reads it (e.g. HALL_HANDOVER_SITES)
-        self.service = HallService(cfg, env=dict(env or {}), tick_interval_s=tick_interval_s, **kwargs)
-        if production_tasks:  # as `queue_broker run` wires it: monitoring, rebalancer, device-health feed
-            from queue_broker.service.tasks import default_tasks
-            from queue_broker.supervision import attach
-
-            self.service.tick_tasks.extend(default_tasks(cfg))
-            attach(self.service, env={})
-        self.service.tick_tasks.extend(tick_tasks or [])
-        self.published: list[tuple[float, str, dict]] = []
-        original = self.service.link.publish
-
-        def publish(topic, data, *args, **kwargs):
-            if "/event/" in topic:
-                self.published.append((time.time(), topic.rsplit("/", 1)[-1], dict(data)))
-            return original(topic, data, *args, **kwargs)
-
-        self.service.link.publish = publish
-        self.service.start()
-        assert self.service.link.wait_connected(10)
-
-    @property
-    def engine(self):
-        return self.service.engine
-
-    def events(self, kind: str) -> list[tuple[float, dict]]:
-        return [(t, d) for t, k, d in list(self.published) if k == kind]
-
-    def stop(self) -> None:
-        self.service.stop()
-
-
-class Node:
-    """A plain MQTT node (a kiosk taking tickets, a recorder) speaking the contract."""
-
-    def __init__(self, url: str, site: str, node_id: str, role: str):
-        self.link = HallLink(url, site, node_id, role).start()
-        assert self.link.wait_connected(10)
-        self.t = self.link.topics
-        self.seen: list[tuple[float, str, dict]] = []
-        self._lock = threading.Lock()
-
-    def send(self, topic: str, timeout: float = 5.0, **payload) -> dict:
-        payload.setdefault("request_id", f"req-{os.getpid()}-{next(_n)}")
-        return self.link.request(topic, payload, timeout)
-
-    def issue(self, service: str = "zh-general", **kw) -> dict:
-        reply = self.send(
-            self.t.ticket_issue(),
-            kiosk_id=self.link.node_id,
-            service_id=service,
-            channel=kw.pop("channel", "walk_in"),
-            **kw,
-        )
-        assert reply["ok"], reply
-        return reply["ticket"]
-
-    def record(self, topic_filter: str) -> None:
-        def on(topic, payload, inbound):
-            try:
-                body = json.loads(payload)
-            except ValueError:
-                body = {}
-            with self._lock:
-                self.seen.append((time.time(), topic, body))
-
-        self.link.subscribe(topic_filter, on)
-
-    def of(self, suffix: str) -> list[dict]:
-        with self._lock:
-            return [b for _, t, b in self.seen if t.endswith(suffix)]
-
-    def stop(self) -> None:
-        self.link.stop()
-
-
-class ScreenError(RemoteAppError):
+class ScreenError(AssertionError):
     pass
 
 
-class ScreenProcess(RemoteApp):
-    """One screen app (`app`: callscreen, counter, supervisor) in a child process, with its remote control."""
+class ScreenProcess:
+    """One face (`face`: callscreen, counter, supervisor; the kiosk is a KioskProcess) on node `node` of
+    a site file, in a child process, with its remote control. `connect()` before anything else."""
 
-    error = ScreenError
+    error: type[ScreenError] = ScreenError
     connect_timeout = 40.0
+    state_keys: tuple[str, ...] = ()  # what a timeout shows of the state (default: all but metrics)
+    shot_prefix = ""
+    module = "kiosk_app.{face}"
+    windowed = True  # never full screen: the staff faces' test windows are smaller than the display
 
     def __init__(
         self,
-        app: str,
+        face: str,
         site_path: Path,
         node: str,
         mqtt_url: str,
@@ -205,25 +78,222 @@ class ScreenProcess(RemoteApp):
         window: str | None = None,
         env: dict | None = None,
     ):
-        self.app = app
-        args = ["--config", str(site_path), "--node", node, "--windowed"] + (["--window", window] if window else [])
-        super().__init__(app, f"kiosk_app.{app}", args, mqtt_url, workdir, env=env)
+        self.name = self.app = face
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.socket = str(workdir / f"{face}-{os.getpid()}-{next(_n)}.sock")
+        self.authkey = secrets.token_bytes(16)
+        self.log_path = workdir / f"{face}.log"
+        full_env = {
+            **os.environ,
+            "HALL_MQTT_URL": mqtt_url,
+            "HALL_SCREEN_CONTROL": self.socket,
+            "HALL_SCREEN_CONTROL_KEY": self.authkey.hex(),
+            "KIVY_HOME": str(workdir / "kivy-home"),
+            "KIVY_NO_ARGS": "1",
+            "KIVY_NO_CONSOLELOG": "1",
+            "KIVY_NO_FILELOG": "1",
+            **(env or {}),
+        }
+        if not full_env.get("DISPLAY"):
+            full_env.pop("DISPLAY", None)  # SDL then renders offscreen
+        args = ["--config", str(site_path), "--node", node]
+        args += (["--windowed"] if self.windowed else []) + (["--window", window] if window else [])
+        self.started = time.perf_counter()
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", self.module.format(face=face), *args],
+            cwd=ROOT,
+            env=full_env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self.conn = None
+        self.taps = 0
+
+    # --- connection -------------------------------------------------------------------------------
+    def connect(self, timeout: float | None = None):
+        timeout = timeout or self.connect_timeout
+
+        def connected():
+            if self.proc.poll() is not None:
+                raise self.error(f"{self.name} exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                return Client(self.socket, family="AF_UNIX", authkey=self.authkey)
+            except (ConnectionRefusedError, FileNotFoundError):
+                return None
+
+        self.conn = wait_for(
+            connected, timeout, f"{self.name}'s remote control", step=0.05, describe=self.log, error=self.error
+        )
+        return self
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-6000:]
+        except OSError:
+            return ""
+
+    def call(self, command: str, **kwargs) -> Any:
+        self.conn.send((command, kwargs))
+        reply = self.conn.recv()
+        if "error" in reply:
+            raise self.error(f"{command}: {reply['error']}\n{self.log()}")
+        return reply["result"]
+
+    def close(self) -> None:
+        try:
+            if self.conn is not None and self.proc.poll() is None:
+                self.call("quit")
+                self.proc.wait(10)
+        except Exception:
+            pass
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+
+    # --- what a person sees -----------------------------------------------------------------------
+    def state(self) -> dict:
+        return self.call("state")
+
+    def wait_for(self, predicate, timeout: float = 10.0, what: str = "condition", keys: tuple = ()) -> dict:
+        """The face's state once `predicate(state)` holds; on a timeout, what it was and the face's log."""
+        seen: dict = {}
+
+        def check() -> dict | None:
+            seen.update(self.state())
+            return dict(seen) if predicate(seen) else None
+
+        def describe() -> str:
+            shown_keys = keys or self.state_keys
+            shown = (
+                {k: seen.get(k) for k in shown_keys}
+                if shown_keys
+                else {k: v for k, v in seen.items() if k != "metrics"}
+            )
+            return f"state: {shown}\n{self.log()}"
+
+        return wait_for(check, timeout, f"{self.name}: {what}", step=0.05, describe=describe, error=self.error)
+
+    def texts(self) -> list[str]:
+        return self.call("texts")
+
+    def screen_text(self) -> str:
+        return "\n".join(self.texts())
+
+    def wait_text(self, needle: str, timeout: float = 10.0) -> str:
+        """The screen's text once `needle` is on it."""
+        text = ""
+
+        def shown() -> str | None:
+            nonlocal text
+            text = self.screen_text()
+            return text if needle in text else None
+
+        return wait_for(
+            shown,
+            timeout,
+            f"{self.name}: {needle!r} on screen",
+            step=0.05,
+            describe=lambda: f"screen:\n{text}\n{self.log()}",
+            error=self.error,
+        )
+
+    def can_tap(self, tid: str) -> bool:
+        return any(t["tid"] == tid for t in self.call("targets"))
+
+    def screenshot(self, name: str) -> Path:
+        """The next frame as SCREENSHOTS/<shot_prefix><name>.png (or as <name>.png for an absolute name)."""
+        path = Path(name + ".png") if name.startswith("/") else SCREENSHOTS / f"{self.shot_prefix}{name}.png"
+        self.call("screenshot", path=str(path))
+        return path
+
+    # --- what a person does -----------------------------------------------------------------------
+    def tap(self, tid: str | None = None, text: str | None = None) -> None:
+        result = self.call("tap", tid=tid, text=text)
+        if not result["tapped"]:
+            raise self.error(f"{self.name}: could not tap: {result['why']}; visible: {self.texts()[:60]}")
+        self.taps += 1
 
     def type(self, tid: str, text: str) -> None:
         result = self.call("type", tid=tid, text=text)
         if not result["typed"]:
-            raise ScreenError(f"{self.app}: {result['why']}")
+            raise self.error(f"{self.name}: {result['why']}")
 
     def key(self, name: str) -> None:
         result = self.call("key", name=name)
         if not result["pressed"]:
-            raise ScreenError(f"{self.app}: {result['why']}")
+            raise self.error(f"{self.name}: {result['why']}")
 
     def resize(self, width: int, height: int) -> None:
         self.call("resize", width=width, height=height)
 
     def do(self, method: str, *args) -> Any:
+        """A controller method by name, as a button's on_release calls it."""
         return self.call("call", method=method, args=list(args))
+
+
+class KioskProcess(ScreenProcess):
+    """The kiosk (`python -m kiosk_app`, as its units start it): its node's simulated devices, its
+    clock (`clock_start`), its own state summary."""
+
+    connect_timeout = 30.0
+    state_keys = ("screen", "online", "server_ok", "ticket_phase", "print_phase", "ticket", "catalog_version")
+    shot_prefix = "kiosk-"
+    module = "kiosk_app"
+    windowed = False  # its panel's size, like a hall's kiosk
+
+    def __init__(
+        self,
+        site_path: Path,
+        mqtt_url: str,
+        workdir: Path,
+        *,
+        node: str = "kiosk-1",
+        clock_start: datetime | None = None,
+        env: dict | None = None,
+    ):
+        kiosk_env = {"KIOSK_SPEECH_CACHE": str(workdir / "speech"), **(env or {})}
+        if clock_start is not None:
+            kiosk_env["KIOSK_CLOCK"] = clock_start.isoformat()
+        super().__init__("kiosk", site_path, node, mqtt_url, workdir, env=kiosk_env)
+
+    def ready(self, timeout: float = 30.0) -> dict:
+        return self.wait_for(lambda s: s["online"] and s["catalog_items"] > 0 and s["queues"], timeout, "catalog")
+
+    def device(self, kind: str, action: str, **args) -> None:
+        """An action on a simulated device inside the kiosk (a fault, a card, a scan)."""
+        result: dict = {}
+
+        def done() -> bool:
+            nonlocal result
+            result = self.call("device", kind=kind, action=action, args=args)
+            if not result.get("ok") and not str(result.get("why")).startswith("no simulated"):
+                raise ScreenError(result.get("why"))
+            return bool(result.get("ok"))
+
+        # devices open in the background after the first frame: right after the start, wait for them
+        wait_for(done, 10, f"the kiosk's simulated {kind}", step=0.05, describe=lambda: str(result), error=ScreenError)
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+def start_kiosk(
+    site_path: Path, url: str, workdir: Path, display: str | None, clock_start: datetime | None = None, **kw
+) -> KioskProcess:
+    """A connected kiosk on `display` (the kiosk tests' Xvfb, tests/kiosk/conftest.py)."""
+    env = {"DISPLAY": display} if display else {}
+    env.update(kw.pop("env", {}))
+    return KioskProcess(site_path, url, workdir, clock_start=clock_start, env=env, **kw).connect()
 
 
 def log_in_supervisor(sup: ScreenProcess, supervisor: str = "super", pin: str = "123456") -> dict:
@@ -233,3 +303,15 @@ def log_in_supervisor(sup: ScreenProcess, supervisor: str = "super", pin: str = 
     sup.type("login.pin", pin)
     sup.tap("login.submit")
     return sup.wait_for(lambda s: s["screen"] == "hall", 10, "logged in")
+
+
+@contextmanager
+def step(name: str) -> Iterator[None]:
+    """One named step of a long UI scenario (`with step("recall"): ...`): a failure in it is reported as
+    "step 'recall' failed: ..." in pytest's summary line, with the original error and its traceback as
+    the cause. Later steps build on earlier ones, so the scenario stays one test."""
+    try:
+        yield
+    except Exception as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise AssertionError(f"step {name!r} failed: {type(exc).__name__}: {first}") from exc

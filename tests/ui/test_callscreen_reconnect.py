@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from .harness import Broker, Node, ScreenProcess, write_site
+from .hall import Broker, Node, write_site
+from .harness import ScreenProcess
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
 
@@ -33,7 +34,7 @@ def test_call_screen_survives_a_mosquitto_restart(own_mosquitto, site_id, tmp_pa
         assert "网络连接中断" in cs.wait_text("网络连接中断")
         assert st["hero_number"] == "A001"  # what was shown stays, under the banner
         cs.screenshot("callscreen-offline")
-        time.sleep(1.0)
+        time.sleep(1.0)  # the outage lasts a second more, the screen retrying meanwhile: the experiment's length
         own_mosquitto.start()
 
         # back: the link reconnects by itself, the broker republishes its retained state

@@ -12,7 +12,7 @@ import pytest
 from kiosk_app.callscreen.settings import CallScreenSettings
 from kiosk_app.callscreen.state import CallScreenState
 from kiosk_app.common.hall_text import duration_text, refusal_text, short_name, wait_text
-from kiosk_app.common.launch import screen_main
+from kiosk_app.common.launch import Face
 from kiosk_app.common.settings import SettingsError, load_settings
 from kiosk_app.counter.settings import CounterSettings
 from kiosk_app.counter.state import OTHER_MATERIAL, CounterState
@@ -21,7 +21,7 @@ from kiosk_app.supervisor.chart import DayData, render_png
 from kiosk_app.supervisor.settings import SupervisorSettings
 from kiosk_app.supervisor.state import sla_level
 
-from .harness import ROOT
+from .hall import ROOT
 
 TZ = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 11, 27, 9, 30, tzinfo=TZ)
@@ -211,17 +211,7 @@ def test_settings_and_command_line(capsys):
     with pytest.raises(SettingsError, match="zoom"):
         load_settings(CallScreenSettings, SimpleNamespace(id="d", screen={"zoom": 2}))
     site = str(ROOT / "examples" / "neixiang" / "site.yaml")
-    assert (
-        screen_main(
-            ["--config", site, "--node", "kiosk-1"],
-            prog="x",
-            role="display",
-            description="",
-            settings_model=CallScreenSettings,
-            app_factory="x:y",
-        )
-        == 2
-    )
+    assert Face("display", CallScreenSettings, "x.app:Y", "").main(["--config", site, "--node", "kiosk-1"]) == 2
     assert "display nodes: display-1" in capsys.readouterr().err
 
 

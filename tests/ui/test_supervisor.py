@@ -9,7 +9,6 @@ move that counter on every tick is refused by the engine while the lock holds.""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,8 @@ from queue_broker.engine.commands import RaiseAlert, RebalanceCounter
 from tests.waiting import wait_for
 
 from ..clock import Clock as FakeClock
-from .harness import Broker, Node, ScreenProcess, log_in_supervisor, write_site
+from .hall import Broker, Node, write_site
+from .harness import ScreenProcess, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
@@ -36,8 +36,10 @@ class ProbeRebalancer:
     def __init__(self):
         self.targets = {"T1": ("BDC",), "T2": ("SB",)}
         self.proposed_while_locked = 0
+        self.calls = 0
 
     def __call__(self, engine, now):
+        self.calls += 1
         commands = []
         for cid, target in self.targets.items():
             c = engine.counters[cid]
@@ -94,117 +96,122 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
         sup.connect()
         sup.wait_for(lambda s: s["online"] and s["queue_rows"], 30, "the first state")
 
-        # ---- login
-        sup.type("login.supervisor", "super")
-        sup.type("login.pin", "000000")
-        sup.tap("login.submit")
-        sup.wait_for(lambda s: s["login_error"], 10, "a wrong PIN refused")
-        sup.type("login.supervisor", "super")
-        sup.type("login.pin", "123456")
-        sup.screenshot("supervisor-login")
-        sup.tap("login.submit")
-        sup.wait_for(lambda s: s["screen"] == "hall" and s["supervisor_name"] == "演示主管", 10, "logged in")
+        with step("login"):
+            sup.type("login.supervisor", "super")
+            sup.type("login.pin", "000000")
+            sup.tap("login.submit")
+            sup.wait_for(lambda s: s["login_error"], 10, "a wrong PIN refused")
+            sup.type("login.supervisor", "super")
+            sup.type("login.pin", "123456")
+            sup.screenshot("supervisor-login")
+            sup.tap("login.submit")
+            sup.wait_for(lambda s: s["screen"] == "hall" and s["supervisor_name"] == "演示主管", 10, "logged in")
 
-        # ---- an hour of the hall in seconds: citizens arrive faster than two windows serve them
-        for counter in ("W1", "W2"):
-            assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
-        for step in range(12):
-            for service in (
-                ("zh-general", "zh-general", "sb-card", "bdc-transfer") if step % 2 else ("zh-general", "sb-card")
-            ):
-                kiosk.issue(service)
-            clock.advance(minutes=5)
+        with step("an hour of the hall in seconds: citizens arrive faster than two windows serve them"):
             for counter in ("W1", "W2"):
-                desk.send(desk.t.counter_cmd(counter, "call-next"))
-        # the broker's monitor raises a wait-over-SLA alert; the tablet shows it in red
-        st = sup.wait_for(lambda s: any(a["kind"] == "wait_over_sla" for a in s["alerts"]), 15, "a wait alert")
-        assert any(r["level"] == "red" for r in st["queue_rows"])
+                assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
+            for i in range(12):
+                for service in (
+                    ("zh-general", "zh-general", "sb-card", "bdc-transfer") if i % 2 else ("zh-general", "sb-card")
+                ):
+                    kiosk.issue(service)
+                clock.advance(minutes=5)
+                for counter in ("W1", "W2"):
+                    desk.send(desk.t.counter_cmd(counter, "call-next"))
+            # the broker's monitor raises a wait-over-SLA alert; the tablet shows it in red
+            st = sup.wait_for(lambda s: any(a["kind"] == "wait_over_sla" for a in s["alerts"]), 15, "a wait alert")
+            assert any(r["level"] == "red" for r in st["queue_rows"])
 
-        # ---- a kiosk asks for help, a printer fails: both show at once
-        now = clock().isoformat()
-        kiosk.link.set_retained(
-            kiosk.t.device("kiosk-1", "help"),
-            {"kind": "help", "ok": False, "state": "degraded", "message": "1号自助机需要帮办代办", "at": now},
-        )
-        kiosk.link.set_retained(
-            kiosk.t.device("kiosk-1", "printer"),
-            {"kind": "printer", "ok": False, "state": "fault", "message": "打印机缺纸", "at": now},
-        )
-        recommender.armed = True
-        st = sup.wait_for(
-            lambda s: {"help", "device", "recommendation"} <= {a["kind"] for a in s["alerts"]},
-            15,
-            "help, device fault and recommendation alerts",
-        )
-        sup.screenshot("supervisor-hall")
+        with step("a kiosk asks for help, a printer fails: both show at once"):
+            now = clock().isoformat()
+            kiosk.link.set_retained(
+                kiosk.t.device("kiosk-1", "help"),
+                {"kind": "help", "ok": False, "state": "degraded", "message": "1号自助机需要帮办代办", "at": now},
+            )
+            kiosk.link.set_retained(
+                kiosk.t.device("kiosk-1", "printer"),
+                {"kind": "printer", "ok": False, "state": "fault", "message": "打印机缺纸", "at": now},
+            )
+            recommender.armed = True
+            st = sup.wait_for(
+                lambda s: {"help", "device", "recommendation"} <= {a["kind"] for a in s["alerts"]},
+                15,
+                "help, device fault and recommendation alerts",
+            )
+            sup.screenshot("supervisor-hall")
 
-        # ---- acknowledge: the help request (on the tablet), a wait alert (on the broker)
-        sup.tap("alert.ack.help:kiosk-1")
-        sup.wait_for(lambda s: next(a for a in s["alerts"] if a["key"] == "help:kiosk-1")["acked"], 10, "help acked")
-        wait = next(a for a in st["alerts"] if a["kind"] == "wait_over_sla")
-        sup.tap(f"alert.ack.{wait['key']}")
-        sup.wait_for(lambda s: next(a for a in s["alerts"] if a["key"] == wait["key"])["acked"], 10, "wait acked")
-        assert broker.engine.alerts[wait["key"].split(":", 1)[1]].acked_at is not None
+        with step("acknowledge: the help request (on the tablet), a wait alert (on the broker)"):
+            sup.tap("alert.ack.help:kiosk-1")
+            sup.wait_for(
+                lambda s: next(a for a in s["alerts"] if a["key"] == "help:kiosk-1")["acked"], 10, "help acked"
+            )
+            wait = next(a for a in st["alerts"] if a["kind"] == "wait_over_sla")
+            sup.tap(f"alert.ack.{wait['key']}")
+            sup.wait_for(lambda s: next(a for a in s["alerts"] if a["key"] == wait["key"])["acked"], 10, "wait acked")
+            assert broker.engine.alerts[wait["key"].split(":", 1)[1]].acked_at is not None
 
-        # ---- accept the window recommendation
-        sup.tap("alert.accept.broker:rec-open-sb-1")
-        sup.wait_for(
-            lambda s: next(a for a in s["alerts"] if a["key"] == "broker:rec-open-sb-1")["decision"] == "accept",
-            10,
-            "recommendation accepted",
-        )
-        assert broker.engine.alerts["rec-open-sb-1"].data["decision"] == "accept"
+        with step("accept the window recommendation"):
+            sup.tap("alert.accept.broker:rec-open-sb-1")
+            sup.wait_for(
+                lambda s: next(a for a in s["alerts"] if a["key"] == "broker:rec-open-sb-1")["decision"] == "accept",
+                10,
+                "recommendation accepted",
+            )
+            assert broker.engine.alerts["rec-open-sb-1"].data["decision"] == "accept"
 
-        # ---- the probe rebalancer moves the unlocked tidal counters
-        wait_for(lambda: broker.engine.counters["T1"].queue_ids == ["BDC"], 10, "T1 moved to BDC by the rebalancer")
-        moved = [d for _, d in broker.events("rebalanced") if d["counter_id"] == "T1" and d["by"] == "rebalancer"]
-        assert moved
+        with step("the probe rebalancer moves the unlocked tidal counters"):
+            wait_for(lambda: broker.engine.counters["T1"].queue_ids == ["BDC"], 10, "T1 moved to BDC by the rebalancer")
+            moved = [d for _, d in broker.events("rebalanced") if d["counter_id"] == "T1" and d["by"] == "rebalancer"]
+            assert moved
 
-        # ---- lock T1 and assign it to 社保, by touch
-        sup.tap("hall.counter.T1")
-        st = sup.wait_for(lambda s: s["screen"] == "counter" and s["edit"].get("id") == "T1", 10, "the counter screen")
-        for q in ("ZH", "BDC", "SB"):
-            if (q in st["edit"]["queue_ids"]) != (q == "SB"):
-                sup.tap(f"counter.queue.{q}")
-        sup.tap("counter.lock")
-        st = sup.wait_for(lambda s: s["edit"]["queue_ids"] == ["SB"] and s["edit"]["locked"], 5, "the edit")
-        assert st["edit"]["mode"] == "tidal"
-        sup.screenshot("supervisor-counter")
-        sup.tap("counter.save")
-        sup.wait_for(lambda s: s["screen"] == "hall", 10, "saved")
-        t1 = broker.engine.counters["T1"]
-        assert (t1.queue_ids, t1.mode, t1.locked) == (["SB"], "tidal", True)
+        with step("lock T1 and assign it to 社保, by touch"):
+            sup.tap("hall.counter.T1")
+            st = sup.wait_for(
+                lambda s: s["screen"] == "counter" and s["edit"].get("id") == "T1", 10, "the counter screen"
+            )
+            for q in ("ZH", "BDC", "SB"):
+                if (q in st["edit"]["queue_ids"]) != (q == "SB"):
+                    sup.tap(f"counter.queue.{q}")
+            sup.tap("counter.lock")
+            st = sup.wait_for(lambda s: s["edit"]["queue_ids"] == ["SB"] and s["edit"]["locked"], 5, "the edit")
+            assert st["edit"]["mode"] == "tidal"
+            sup.screenshot("supervisor-counter")
+            sup.tap("counter.save")
+            sup.wait_for(lambda s: s["screen"] == "hall", 10, "saved")
+            t1 = broker.engine.counters["T1"]
+            assert (t1.queue_ids, t1.mode, t1.locked) == (["SB"], "tidal", True)
 
-        # ---- the rebalancers keep running (an hour more of broker time); the lock holds
-        before = probe.proposed_while_locked
-        for _ in range(12):
-            clock.advance(minutes=5)
-            time.sleep(0.3)
-        t1 = broker.engine.counters["T1"]
-        assert (t1.queue_ids, t1.mode, t1.locked) == (["SB"], "tidal", True)
-        assert probe.proposed_while_locked - before >= 5  # refused every time
-        assert broker.engine.counters["T2"].queue_ids != ["ZH"] or any(
-            d["counter_id"] == "T2" for _, d in broker.events("rebalanced")
-        )  # the unlocked one was moved
-        tile = sup.wait_for(lambda s: any(t["id"] == "T1" and t["locked"] for t in s["counter_tiles"]), 5)
-        assert next(t for t in tile["counter_tiles"] if t["id"] == "T1")["queues_text"] == "社保"
+        with step("the rebalancers keep running (an hour more of broker time); the lock holds"):
+            before = probe.proposed_while_locked
+            for _ in range(12):
+                clock.advance(minutes=5)
+                calls = probe.calls  # a whole tick of the broker after the advance (one may be under way)
+                wait_for(lambda n=calls: probe.calls >= n + 2, 10, "the broker's tick after the clock moved")
+            t1 = broker.engine.counters["T1"]
+            assert (t1.queue_ids, t1.mode, t1.locked) == (["SB"], "tidal", True)
+            assert probe.proposed_while_locked - before >= 5  # refused every time
+            assert broker.engine.counters["T2"].queue_ids != ["ZH"] or any(
+                d["counter_id"] == "T2" for _, d in broker.events("rebalanced")
+            )  # the unlocked one was moved
+            tile = sup.wait_for(lambda s: any(t["id"] == "T1" and t["locked"] for t in s["counter_tiles"]), 5)
+            assert next(t for t in tile["counter_tiles"] if t["id"] == "T1")["queues_text"] == "社保"
 
-        # ---- broadcast a notice
-        sup.tap("nav.notice")
-        sup.wait_for(lambda s: s["screen"] == "notice", 5)
-        sup.type("notice.text", "今日下午不动产登记窗口延时服务至 18:00")
-        sup.screenshot("supervisor-notice")
-        sup.tap("notice.send.120")
-        sup.wait_for(lambda s: s["screen"] == "hall", 10, "sent")
-        notice = wait_for(lambda: watcher.of("/event/notice"), 5, "event/notice")[-1]
-        assert notice["text"] == "今日下午不动产登记窗口延时服务至 18:00" and notice["until"]
+        with step("broadcast a notice"):
+            sup.tap("nav.notice")
+            sup.wait_for(lambda s: s["screen"] == "notice", 5)
+            sup.type("notice.text", "今日下午不动产登记窗口延时服务至 18:00")
+            sup.screenshot("supervisor-notice")
+            sup.tap("notice.send.120")
+            sup.wait_for(lambda s: s["screen"] == "hall", 10, "sent")
+            notice = wait_for(lambda: watcher.of("/event/notice"), 5, "event/notice")[-1]
+            assert notice["text"] == "今日下午不动产登记窗口延时服务至 18:00" and notice["until"]
 
-        # ---- the day's chart
-        sup.tap("nav.chart")
-        st = sup.wait_for(lambda s: s["chart_phase"] == "ready", 30, "the chart")
-        assert st["metrics"]["charts"] >= 1
-        sup.screenshot("supervisor-chart")
-        assert sup.state()["ui_errors"] == 0
+        with step("the day's chart"):
+            sup.tap("nav.chart")
+            st = sup.wait_for(lambda s: s["chart_phase"] == "ready", 30, "the chart")
+            assert st["metrics"]["charts"] >= 1
+            sup.screenshot("supervisor-chart")
+            assert sup.state()["ui_errors"] == 0
     finally:
         sup.close()
         for node in (kiosk, desk, watcher):

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ..clock import Clock as FakeClock
-from .harness import Broker, Node, ScreenProcess, log_in_supervisor, write_site
+from .hall import Broker, Node, write_site
+from .harness import ScreenProcess, log_in_supervisor
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
 

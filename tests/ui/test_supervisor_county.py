@@ -26,7 +26,6 @@ import yaml
 
 from provisioning.__main__ import main as provisioning
 from queue_broker.config.loader import load_site_config
-from queue_broker.link import HallLink
 from queue_broker.protocol import AlertEvent, CaseEvent, FinishedEvent, NodeStatus, QueuesState, Topics
 from queue_broker.service.runner import HallService
 
@@ -34,7 +33,8 @@ from ..county.conftest import HallDir
 from ..county.test_bridge_files import bridge_password
 from ..people import citizens, id_numbers_in, json_escaped
 from ..provisioning.conftest import connect
-from .harness import SUPERVISOR_SCREEN, ScreenProcess, log_in_supervisor
+from .hall import SUPERVISOR_SCREEN
+from .harness import ScreenProcess, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
@@ -102,22 +102,10 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
         services["township-a"] = _service(town_a, root / "data-a")
 
         # township A: four citizens (one with an ID card), one called: three wait
-        kiosk = HallLink(
-            town_a.env("kiosk-1")["HALL_MQTT_URL"],
-            "township-a",
-            "kiosk-1",
-            "kiosk",
-            ca_file=town_a.env("kiosk-1")["HALL_MQTT_CA_FILE"],
-        ).start()
-        desk = HallLink(
-            town_a.env("counter-W1")["HALL_MQTT_URL"],
-            "township-a",
-            "counter-W1",
-            "counter",
-            ca_file=town_a.env("counter-W1")["HALL_MQTT_CA_FILE"],
-        ).start()
-        links += [kiosk, desk]
-        assert kiosk.wait_connected(10) and desk.wait_connected(10)
+        kiosk = town_a.node_link("kiosk-1", "kiosk")
+        links.append(kiosk)
+        desk = town_a.node_link("counter-W1", "counter")
+        links.append(desk)
         person = citizens(1, 20261)[0]
         t = kiosk.topics
         for i in range(4):
@@ -205,91 +193,95 @@ def test_county_overview_switching_halls_and_stale_halls(tmp_path):
             tb.event("case"),
             CaseEvent(at=later, case_id="CP-B-1", kind="bad_rating", state="opened", action="open").to_json(),
         )
-        sup.tap("nav.county")
-        expected_a = services["township-a"].engine
-        st = sup.wait_for(
-            lambda s: (
-                s["screen"] == "county"
-                and len(s["county_rows"]) == 3
-                and _row(s, "township-a").get("waiting") == 3
-                and _row(s, "township-a").get("rated_today")
-                and _row(s, "township-b").get("open_alerts")
-                and _row(s, "township-b").get("finished_today") == 2
-            ),
-            30,
-            "three halls with figures",
-            keys=("county_rows",),
-        )
-        rows = st["county_rows"]
-        assert [r["site"] for r in rows] == ["township-b", "township-a", "county"]  # the red alert first
-        a, b, c = _row(st, "township-a"), _row(st, "township-b"), _row(st, "county")
-        assert a["link"] == b["link"] == c["link"] == "online"
-        assert (b["waiting"], b["longest_wait_s"], b["open_alerts"], b["red_alerts"], b["device_faults"]) == (
-            6,
-            1500,
-            1,
-            1,
-            1,
-        )
-        assert b["rating_text"] == "差评 1 / 办结 2（50%）"
-        assert (c["waiting"], c["name"]) == (0, "测试县政务服务中心")
-        waiting_a = [tk for tk in expected_a.tickets.values() if tk.state == "waiting"]
-        assert len(waiting_a) == 3 and a["finished_today"] == 1
-        # A's satisfaction rate from its day counts in state/queues (B, without them, falls back above)
-        assert (a["rated_today"], a["good_today"], a["satisfaction_pct"]) == (1, 1, 100.0)
-        assert a["rating_text"] == "满意率 100%（评价 1，差评 0 / 办结 1）"
-        # the longest wait as A's broker published it (whole seconds, a moment ago)
-        assert 0 <= a["longest_wait_s"] <= max((datetime.now(UTC) - tk.issued_at).total_seconds() for tk in waiting_a)
-        text = sup.wait_text("等候 6 人")  # B sent no catalog: it goes by its site id
-        assert "township-b    在线" in text and "设备故障 1" in text and "差评 1 / 办结 2" in text
 
-        # ---- B says nothing more: stale after STALE_S; A and the county stay online
-        st = sup.wait_for(
-            lambda s: _row(s, "township-b").get("link") == "stale", STALE_S + 10, "B stale", keys=("county_rows",)
-        )
-        assert _row(st, "township-a")["link"] == _row(st, "county")["link"] == "online"
-        assert st["county_rows"][0]["site"] == "township-b"
-        assert "数据过时" in sup.wait_text("数据过时")
-        sup.screenshot("supervisor-county")
+        with step("the county overview: three halls with their figures, the worst first"):
+            sup.tap("nav.county")
+            expected_a = services["township-a"].engine
+            st = sup.wait_for(
+                lambda s: (
+                    s["screen"] == "county"
+                    and len(s["county_rows"]) == 3
+                    and _row(s, "township-a").get("waiting") == 3
+                    and _row(s, "township-a").get("rated_today")
+                    and _row(s, "township-b").get("open_alerts")
+                    and _row(s, "township-b").get("finished_today") == 2
+                ),
+                30,
+                "three halls with figures",
+                keys=("county_rows",),
+            )
+            rows = st["county_rows"]
+            assert [r["site"] for r in rows] == ["township-b", "township-a", "county"]  # the red alert first
+            a, b, c = _row(st, "township-a"), _row(st, "township-b"), _row(st, "county")
+            assert a["link"] == b["link"] == c["link"] == "online"
+            assert (b["waiting"], b["longest_wait_s"], b["open_alerts"], b["red_alerts"], b["device_faults"]) == (
+                6,
+                1500,
+                1,
+                1,
+                1,
+            )
+            assert b["rating_text"] == "差评 1 / 办结 2（50%）"
+            assert (c["waiting"], c["name"]) == (0, "测试县政务服务中心")
+            waiting_a = [tk for tk in expected_a.tickets.values() if tk.state == "waiting"]
+            assert len(waiting_a) == 3 and a["finished_today"] == 1
+            # A's satisfaction rate from its day counts in state/queues (B, without them, falls back above)
+            assert (a["rated_today"], a["good_today"], a["satisfaction_pct"]) == (1, 1, 100.0)
+            assert a["rating_text"] == "满意率 100%（评价 1，差评 0 / 办结 1）"
+            # the longest wait as A's broker published it (whole seconds, a moment ago)
+            assert (
+                0 <= a["longest_wait_s"] <= max((datetime.now(UTC) - tk.issued_at).total_seconds() for tk in waiting_a)
+            )
+            text = sup.wait_text("等候 6 人")  # B sent no catalog: it goes by its site id
+            assert "township-b    在线" in text and "设备故障 1" in text and "差评 1 / 办结 2" in text
 
-        # ---- tap township A: its views, read-only, from the county's broker
-        sup.tap("county.hall.township-a")
-        st = sup.wait_for(lambda s: s["screen"] == "hall" and s["viewing"] == "township-a", 10, "A's hall screen")
-        assert st["read_only"] and st["viewing_name"] == "测试镇便民服务中心 township-a"
-        zh = next(r for r in st["queue_rows"] if r["id"] == "ZH")
-        assert zh["waiting"] == 3
-        w1 = next(tile for tile in st["counter_tiles"] if tile["id"] == "W1")
-        assert w1["status"] == "open" and w1["operator"] == "demo"
-        assert not sup.can_tap("hall.counter.W1") and not sup.can_tap("nav.notice")
-        assert "只读" in sup.wait_text("只读：测试镇便民服务中心 township-a")
-        sent = st["metrics"]["requests"]
-        sup.do("open_counter", "W1")  # as if the tile were tapped: refused on the tablet, nothing sent
-        st = sup.wait_for(lambda s: "只能查看" in s["message"], 5, "refused read-only")
-        assert st["screen"] == "hall" and st["metrics"]["requests"] == sent
-        sup.screenshot("supervisor-county-hall")
+        with step("B says nothing more: stale after STALE_S; A and the county stay online"):
+            st = sup.wait_for(
+                lambda s: _row(s, "township-b").get("link") == "stale", STALE_S + 10, "B stale", keys=("county_rows",)
+            )
+            assert _row(st, "township-a")["link"] == _row(st, "county")["link"] == "online"
+            assert st["county_rows"][0]["site"] == "township-b"
+            assert "数据过时" in sup.wait_text("数据过时")
+            sup.screenshot("supervisor-county")
 
-        # ---- back to its own hall: normal, actions allowed again
-        sup.tap("nav.own")
-        st = sup.wait_for(lambda s: not s["viewing"] and not s["read_only"], 10, "own hall")
-        assert all(r["waiting"] == 0 for r in st["queue_rows"])
-        assert sup.can_tap("hall.counter.W1")
-        sup.tap("hall.counter.W1")
-        sup.wait_for(lambda s: s["screen"] == "counter" and s["edit"].get("id") == "W1", 10, "adjusting own W1")
+        with step("tap township A: its views, read-only, from the county's broker"):
+            sup.tap("county.hall.township-a")
+            st = sup.wait_for(lambda s: s["screen"] == "hall" and s["viewing"] == "township-a", 10, "A's hall screen")
+            assert st["read_only"] and st["viewing_name"] == "测试镇便民服务中心 township-a"
+            zh = next(r for r in st["queue_rows"] if r["id"] == "ZH")
+            assert zh["waiting"] == 3
+            w1 = next(tile for tile in st["counter_tiles"] if tile["id"] == "W1")
+            assert w1["status"] == "open" and w1["operator"] == "demo"
+            assert not sup.can_tap("hall.counter.W1") and not sup.can_tap("nav.notice")
+            assert "只读" in sup.wait_text("只读：测试镇便民服务中心 township-a")
+            sent = st["metrics"]["requests"]
+            sup.do("open_counter", "W1")  # as if the tile were tapped: refused on the tablet, nothing sent
+            st = sup.wait_for(lambda s: "只能查看" in s["message"], 5, "refused read-only")
+            assert st["screen"] == "hall" and st["metrics"]["requests"] == sent
+            sup.screenshot("supervisor-county-hall")
 
-        # ---- A's queue broker stops: its offline status crosses the link, A is marked offline
-        services.pop("township-a").stop()
-        sup.tap("nav.county")
-        st = sup.wait_for(
-            lambda s: _row(s, "township-a").get("link") == "offline", 20, "A offline", keys=("county_rows",)
-        )
-        assert [r["site"] for r in st["county_rows"]][:2] == ["township-a", "township-b"]  # offline before stale
-        assert "离线" in sup.wait_text("离线")
+        with step("back to its own hall: normal, actions allowed again"):
+            sup.tap("nav.own")
+            st = sup.wait_for(lambda s: not s["viewing"] and not s["read_only"], 10, "own hall")
+            assert all(r["waiting"] == 0 for r in st["queue_rows"])
+            assert sup.can_tap("hall.counter.W1")
+            sup.tap("hall.counter.W1")
+            sup.wait_for(lambda s: s["screen"] == "counter" and s["edit"].get("id") == "W1", 10, "adjusting own W1")
 
-        # nothing personal reached the tablet: its state and every text on its screen
-        seen = json.dumps(sup.state(), ensure_ascii=False) + "\n".join(sup.texts())
-        assert person["id_number"] not in id_numbers_in(seen) and not id_numbers_in(seen)
-        assert person["name"] not in seen and json_escaped(person["name"]) not in seen
-        assert sup.state()["ui_errors"] == 0
+        with step("A's queue broker stops: its offline status crosses the link, A is marked offline"):
+            services.pop("township-a").stop()
+            sup.tap("nav.county")
+            st = sup.wait_for(
+                lambda s: _row(s, "township-a").get("link") == "offline", 20, "A offline", keys=("county_rows",)
+            )
+            assert [r["site"] for r in st["county_rows"]][:2] == ["township-a", "township-b"]  # offline before stale
+            assert "离线" in sup.wait_text("离线")
+
+            # nothing personal reached the tablet: its state and every text on its screen
+            seen = json.dumps(sup.state(), ensure_ascii=False) + "\n".join(sup.texts())
+            assert person["id_number"] not in id_numbers_in(seen) and not id_numbers_in(seen)
+            assert person["name"] not in seen and json_escaped(person["name"]) not in seen
+            assert sup.state()["ui_errors"] == 0
     finally:
         if sup is not None:
             sup.close()

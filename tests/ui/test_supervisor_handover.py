@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ..clock import Clock as FakeClock
-from .harness import HOLDER, Broker, Node, ScreenProcess, log_in_supervisor, write_site
+from .hall import HOLDER, Broker, Node, write_site
+from .harness import ScreenProcess, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
 
@@ -45,32 +46,34 @@ def test_the_supervisor_hands_a_citizen_at_a_counter_over_to_the_county(mosquitt
         log_in_supervisor(sup)
         assert sup.state()["handover_targets"][0]["site"] == COUNTY["site"]
 
-        # ---- a counter with nobody at it offers no hand-over
-        sup.tap("hall.counter.W2")
-        sup.wait_for(lambda s: s["screen"] == "counter", 5, "W2's screen")
-        assert not sup.can_tap("counter.handover.0")
-        sup.tap("counter.back")
+        with step("a counter with nobody at it offers no hand-over"):
+            sup.tap("hall.counter.W2")
+            sup.wait_for(lambda s: s["screen"] == "counter", 5, "W2's screen")
+            assert not sup.can_tap("counter.handover.0")
+            sup.tap("counter.back")
 
-        # ---- W1 has A001: the first tap asks, the second sends
-        sup.tap("hall.counter.W1")
-        sup.wait_for(lambda s: s["screen"] == "counter" and s["edit"].get("serving") == "A001", 5, "W1's screen")
-        assert "县政务服务中心　同一事项的队列" in sup.screen_text()
-        assert HOLDER["name"] not in sup.screen_text() and HOLDER["id_number"][-4:] not in sup.screen_text()
-        sup.tap("counter.handover.0")
-        st = sup.wait_for(lambda s: s["handover_armed"] == 0, 5, "asked to confirm")
-        assert st["message"] == "将 A001 转交县政务服务中心？再点一次确认"
-        assert not broker.events("handover")  # nothing sent on the first tap
-        sup.screenshot("supervisor-handover")
-        sup.tap("counter.handover.0")
-        st = sup.wait_for(lambda s: s["screen"] == "hall" and "已转交" in s["message"], 10, "handed over")
-        assert st["message"] == "A001 已转交县政务服务中心：已发出，等待对方受理；1号窗口 综合受理已空闲", st["message"]
-        sent = [d for _, d in broker.events("handover")]
-        assert [(d["state"], d["ticket_id"], d["to_site"], d["counter_id"]) for d in sent] == [
-            ("sent", a001["id"], COUNTY["site"], "W1")
-        ]
-        assert broker.engine.counters["W1"].current is None
-        assert broker.engine.tickets[a001["id"]].state == "handed_over"
-        assert sup.state()["ui_errors"] == 0
+        with step("W1 has A001: the first tap asks, the second sends"):
+            sup.tap("hall.counter.W1")
+            sup.wait_for(lambda s: s["screen"] == "counter" and s["edit"].get("serving") == "A001", 5, "W1's screen")
+            assert "县政务服务中心　同一事项的队列" in sup.screen_text()
+            assert HOLDER["name"] not in sup.screen_text() and HOLDER["id_number"][-4:] not in sup.screen_text()
+            sup.tap("counter.handover.0")
+            st = sup.wait_for(lambda s: s["handover_armed"] == 0, 5, "asked to confirm")
+            assert st["message"] == "将 A001 转交县政务服务中心？再点一次确认"
+            assert not broker.events("handover")  # nothing sent on the first tap
+            sup.screenshot("supervisor-handover")
+            sup.tap("counter.handover.0")
+            st = sup.wait_for(lambda s: s["screen"] == "hall" and "已转交" in s["message"], 10, "handed over")
+            assert st["message"] == "A001 已转交县政务服务中心：已发出，等待对方受理；1号窗口 综合受理已空闲", st[
+                "message"
+            ]
+            sent = [d for _, d in broker.events("handover")]
+            assert [(d["state"], d["ticket_id"], d["to_site"], d["counter_id"]) for d in sent] == [
+                ("sent", a001["id"], COUNTY["site"], "W1")
+            ]
+            assert broker.engine.counters["W1"].current is None
+            assert broker.engine.tickets[a001["id"]].state == "handed_over"
+            assert sup.state()["ui_errors"] == 0
     finally:
         sup.close()
         for node in (kiosk, desk):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import yaml
 
 from queue_broker.link import HallLink
 from queue_broker.protocol.messages import CalledEvent
+from tests.waiting import wait_for
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
@@ -75,3 +79,22 @@ def hall_broker(mosquitto, site_id):
     assert link.wait_connected(5)
     yield link
     link.stop()
+
+
+def wait_listening(url: str, site_id: str, node_id: str, timeout: float = 5.0) -> None:
+    """Until the node's subscriptions are in force. Its link subscribes on connecting, then publishes its
+    retained online status on the same connection, which Mosquitto reads in order: once the status is
+    seen, the SUBSCRIBE has been done."""
+    online = threading.Event()
+    probe = HallLink(url, site_id, f"probe-{node_id}-{time.monotonic_ns()}", "supervisor")
+
+    def on_status(topic: str, payload: bytes, inbound) -> None:
+        if json.loads(payload).get("online"):
+            online.set()
+
+    probe.subscribe(probe.topics.node_status(node_id), on_status)
+    probe.start()
+    try:
+        wait_for(online.is_set, timeout, f"{node_id} online (its subscriptions in force)")
+    finally:
+        probe.stop()
