@@ -17,6 +17,7 @@ from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
 from ..security.pins import hash_pin
 from ..store import open_store
+from . import platform as platform_cli
 from . import report as report_cli
 
 
@@ -78,6 +79,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # SIGHUP: take the site file again (catalog, opening hours), as cmd/supervisor/reload does
+    signal.signal(signal.SIGHUP, lambda *_: service.request_reload("SIGHUP (the hall server's operator)"))
     service.start()
     logging.getLogger("queue_broker").info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
     notify = _systemd_notifier()
@@ -234,6 +237,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("old")
     d.add_argument("new")
     d.set_defaults(func=cmd_catalog_diff)
+    platform_cli.register_catalog(csub)  # catalog import / publish (queue_broker/cli/platform.py)
 
     p = sub.add_parser("status", help="queues and counters now")
     p.add_argument("--config", required=True)
@@ -260,4 +264,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hash-pin", help="hash a PIN for the site file")
     p.set_defaults(func=cmd_hash_pin)
 
+    platform_cli.register(sub)  # reload, ratings export / status (queue_broker/cli/platform.py)
     report_cli.register(sub)  # report --from --to --format csv|html|pdf|md (queue_broker/cli/report.py)

@@ -12,10 +12,10 @@ from collections import Counter as Tally
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .models import SiteConfig
 
@@ -195,6 +195,43 @@ def _cross_reference(cfg: SiteConfig) -> Iterator[tuple[Path_, str]]:
         for (s1, e1, _), (s2, _, k2) in zip(spans, spans[1:], strict=False):
             if s2 < e1:
                 yield ("site", "opening_hours", day, k2), f"opening period {s2} overlaps the one from {s1}"
+    yield from _platform_references(cfg, queue_ids, service_ids)
+
+
+def _platform_references(cfg: SiteConfig, queue_ids: set[str], service_ids: set[str]) -> Iterator[tuple[Path_, str]]:
+    """The national codes, dated hours and platform settings (docs/platform.md)."""
+    seen: dict[str, str] = {}
+    for i, s in enumerate(cfg.services):
+        if s.national is None:
+            continue
+        code = s.national.task_handle_item
+        if code in seen:
+            yield ("services", i, "national", "task_handle_item"), f"{code} is also the code of service {seen[code]}"
+        seen.setdefault(code, s.id)
+    dates: set = set()
+    for i, change in enumerate(cfg.site.hours_changes):
+        if change.effective_from in dates:
+            yield (
+                ("site", "hours_changes", i, "effective_from"),
+                f"two hour changes take effect on {change.effective_from}",
+            )
+        dates.add(change.effective_from)
+        for day, periods in change.opening_hours.items():
+            spans = sorted((p.start, p.end, k) for k, p in enumerate(periods))
+            for (s1, e1, _), (s2, _, k2) in zip(spans, spans[1:], strict=False):
+                if s2 < e1:
+                    yield (
+                        ("site", "hours_changes", i, "opening_hours", day, k2),
+                        f"opening period {s2} overlaps the one from {s1}",
+                    )
+    pf = cfg.platform
+    if pf.default_queue is not None and pf.default_queue not in queue_ids:
+        yield ("platform", "default_queue"), f"queue {pf.default_queue!r} is not defined"
+    for dept, qid in pf.queue_by_department.items():
+        if qid not in queue_ids:
+            yield ("platform", "queue_by_department", dept), f"queue {qid!r} is not defined"
+    if pf.pickup_service_id is not None and pf.pickup_service_id not in service_ids:
+        yield ("platform", "pickup_service_id"), f"service {pf.pickup_service_id!r} is not defined"
 
 
 def load_site_config(path: str | os.PathLike, env: Mapping[str, str] | None = None) -> SiteConfig:
@@ -253,3 +290,19 @@ def load_or_exit(path: str | os.PathLike) -> SiteConfig:
         for line in exc.lines():
             print(line, file=sys.stderr)
         raise SystemExit(2) from None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml_model(path: str | os.PathLike, model: type[M]) -> M:
+    """Any other YAML file of the hall (a catalog or ratings mapping file, docs/platform.md) validated by
+    `model`, with the same `file:line: field: reason` errors as the site file (ConfigError)."""
+    path = Path(path)
+    located = _compose(path)
+    if not isinstance(located.data, dict):
+        raise ConfigError([(str(path), 1, "", f"the file must hold a mapping ({model.__name__})")])
+    try:
+        return model.model_validate(located.data)
+    except ValidationError as exc:
+        raise ConfigError(_pydantic_problems(exc, located, str(path))) from None

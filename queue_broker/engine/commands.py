@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,39 @@ class RecordDeviceHealth:
     ok: bool
     state: str
     message: str = ""
+
+
+# --- live configuration changes (engine/configuration.py, docs/platform.md) ----------------------
+
+
+@dataclass(frozen=True)
+class ApplyConfig:
+    """A checked site file (a SiteConfig) to run from now on. `kind` is `reload` (a supervisor's command
+    or SIGHUP) or `startup` (the file changed while the broker was stopped)."""
+
+    config: Any
+    version: str
+    from_version: str | None
+    catalog_version: str
+    changes: tuple[str, ...] = ()
+    restart_needed: tuple[str, ...] = ()
+    kind: str = "reload"
+    by: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RecordConfigChange:
+    """A dated change that took effect by itself (an item's effective or cancel date, dated opening hours):
+    recorded for the audit, nothing else changes."""
+
+    version: str
+    from_version: str | None
+    catalog_version: str
+    changes: tuple[str, ...]
+    kind: str = "dated"
+    by: str = "schedule"
+    note: str = ""
 
 
 # --- hand-overs between halls (同城通办, engine/handover.py, docs/county.md) ----------------------

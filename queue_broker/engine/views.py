@@ -32,7 +32,7 @@ class ViewsMixin:
             "counter_id": t.counter_id,
             "priority": t.priority,
             "service_name": svc.name if svc else None,
-            "queue_name": self.queues[t.queue_id].name,
+            "queue_name": self.queues[t.queue_id].name if t.queue_id in self.queues else None,
             "recalls": t.recalls,
             "return_of": t.return_of,
         }

@@ -718,3 +718,13 @@ def describe_validation_error(exc: ValidationError) -> str:
         else:
             parts.append(f"field '{where}': {msg}")
     return "; ".join(parts)
+
+
+# --- between the hall and the provincial platforms (protocol/platform.py, docs/platform.md) ------
+from .platform import ApplicationEvent, ApplicationRequest, SupervisorReload, SupervisorUplink  # noqa: E402
+
+COUNTER_ACTION_MODELS["application"] = ApplicationRequest
+SUPERVISOR_ACTION_MODELS.update(
+    {"reload": SupervisorReload, "application": ApplicationRequest, "uplink": SupervisorUplink}
+)
+EVENT_MODELS["application"] = ApplicationEvent

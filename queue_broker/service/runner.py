@@ -34,6 +34,7 @@ from .dispatch import BadRequest, holder_info, request_model, to_command
 from .handover import Outbox, handover_sites, inbound_command
 from .keys import load_id_hash_key
 from .publisher import protocol_events
+from .reload import DatedChanges, ReloadRefused, reload_command, startup_command
 
 log = logging.getLogger("queue_broker")
 
@@ -43,6 +44,7 @@ TickTask = Callable[[HallEngine, datetime], list[Any]]
 
 _TICK = object()
 _STOP = object()
+_RELOAD = "reload"  # an inbox item ("reload", by): SIGHUP asks for a reload on the engine thread
 BATCH_MAX = 64
 STATE_REFRESH_S = 10.0
 RETAIN_DAYS = 8  # finished tickets kept in memory: a week of late ratings and status checks
@@ -92,6 +94,8 @@ class HallService:
         self.handover_sites = handover_sites(env)  # the halls this one may hand tickets to (its county)
         self.outbox = Outbox(self.link, self.topics)
         self._refusal_log = _LogBudget(per_minute=30)
+        self.dated = DatedChanges(self.engine.local_day(clock()))  # dated catalog and hours changes take effect by themselves
+        self._record_startup_config()
 
     # ---------------------------------------------------------------- life cycle
     def _rebuild(self) -> HallEngine:
@@ -108,6 +112,20 @@ class HallService:
         forgotten = forget_days_before(engine, today - timedelta(days=RETAIN_DAYS))
         if forgotten:
             log.info("forgot %d finished tickets older than %d days (they stay in the store)", forgotten, RETAIN_DAYS)
+
+    def _record_startup_config(self) -> None:
+        """The log records the configuration this broker runs from (docs/platform.md, "Live reload")."""
+        now = self.clock()
+        command = startup_command(self.engine, self.config, now)
+        if command is None:
+            return
+        result = self.engine.execute(command, now)
+        self.store.commit(result.events, {})
+        log.info("configuration %s recorded (%s)", result.reply["config"]["version"], command.note)
+
+    def request_reload(self, by: str, note: str = "") -> None:
+        """Reload the site file on the engine thread (SIGHUP)."""
+        self._inbox.put((_RELOAD, by, note))
 
     def start(self) -> HallService:
         self.link.subscribe(self.topics.all_commands(), self._enqueue)
@@ -172,6 +190,9 @@ class HallService:
             if item is _TICK:
                 self._run_ticks(now, pending)
                 continue
+            if item[0] == _RELOAD:
+                self._reload(item[1], item[2], now, pending)
+                continue
             topic, payload, inbound = item
             try:
                 self._handle(topic, payload, inbound, now, pending)
@@ -188,7 +209,7 @@ class HallService:
         if self.engine.local_day(now) != self._memory_day:
             self._forget_old(self.engine, now)
         self.outbox.resend_due(self.engine)
-        for task in self.tick_tasks:
+        for task in [self.dated, *self.tick_tasks]:
             try:
                 commands = task(self.engine, now)
             except Exception:
@@ -223,6 +244,10 @@ class HallService:
             self._answer(inbound, earlier, None)
             return
         sender = _sender(inbound.response_topic)
+        if isinstance(req, m.SupervisorReload):
+            by = f"{sender or 'supervisor'} ({req.operator})" if req.operator else sender or "supervisor"
+            self._reload(by, req.note or "", now, pending, inbound, rid)
+            return
         try:
             command = to_command(match, req, self.key, self.engine.local_day(now), sender)
             if command is None:  # ticket status: read only
@@ -337,6 +362,12 @@ class HallService:
             for kind, payload in protocol_events(self.engine, e):
                 self.link.publish(self.topics.event(kind), payload)
             self.outbox.after_commit(self.engine, e)
+            if e.type == "config_changed":
+                self.dated.republish = True
+        if self.dated.republish:  # a new configuration, or a dated change took effect: publish it
+            self.dated.republish = False
+            self.config = self.engine.config
+            self.republish_catalog(self.config)
         self.commands_done += len(pending.sends)
         self.batches_done += 1
         pending.clear()
@@ -354,6 +385,40 @@ class HallService:
         self._recent[rid] = reply
         while len(self._recent) > 5000:
             self._recent.popitem(last=False)
+
+    def _reload(
+        self,
+        by: str,
+        note: str,
+        now: datetime,
+        pending: _Pending,
+        inbound: Inbound | None = None,
+        rid: str | None = None,
+    ) -> None:
+        """Read the site file again and apply it, or refuse with the reasons and change nothing."""
+        try:
+            command = reload_command(self.config, self.engine.config_version, by, note, now)
+            result = self.engine.execute(command, now)
+        except ReloadRefused as exc:
+            log.warning("reload asked by %s refused: %s", by, "; ".join(exc.problems))
+            reply = m.error_reply("invalid_request", _first(exc.problems))
+            reply["problems"] = exc.problems
+        except Rejected as exc:
+            log.warning("reload asked by %s refused: %s", by, exc.message)
+            reply = m.error_reply(exc.code, exc.message)
+        else:
+            reply = m.ok_reply(**result.reply)
+            if result.events:
+                log.info("configuration %s applied, asked by %s", command.version, by)
+                pending.events.extend(result.events)
+                if inbound is not None and rid is not None:
+                    pending.replies[rid] = reply
+                    pending.sends.append((inbound, reply, rid))
+                return
+        if inbound is not None:
+            if rid is not None:
+                self._remember(rid, reply)
+            self._answer(inbound, reply, None)
 
     def republish_catalog(self, config: SiteConfig) -> None:
         self.catalog = build_catalog(config, self.clock())
@@ -391,6 +456,11 @@ class _Pending:
 
     def clear(self) -> None:
         self.events, self.replies, self.sends = [], {}, []
+
+
+def _first(problems: list[str]) -> str:
+    more = len(problems) - 1
+    return problems[0] + (f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else "")
 
 
 def _sender(response_topic: str | None) -> str | None:
