@@ -94,7 +94,9 @@ class HallService:
         self.handover_sites = handover_sites(env)  # the halls this one may hand tickets to (its county)
         self.outbox = Outbox(self.link, self.topics)
         self._refusal_log = _LogBudget(per_minute=30)
-        self.dated = DatedChanges(self.engine.local_day(clock()))  # dated catalog and hours changes take effect by themselves
+        self.dated = DatedChanges(
+            self.engine.local_day(clock())
+        )  # dated catalog and hours changes take effect by themselves
         self._record_startup_config()
 
     # ---------------------------------------------------------------- life cycle
