@@ -248,6 +248,41 @@ class RecordConfigChange:
     note: str = ""
 
 
+# --- 办件: applications after the counter (engine/applications.py, docs/platform.md) --------------
+
+
+@dataclass(frozen=True)
+class ApplicationAction:
+    """One step of a 办件: accept (opens one for the citizen's ticket), process, correct, resubmit, reject,
+    conclude, result-ready, deliver. `counter_id` is set when a counter terminal sends it; None for a
+    supervisor. `pickup_code` is made by the service layer for result-ready (the engine has no randomness)."""
+
+    action: str
+    case_no: str | None = None  # or a pickup code, for the steps after result-ready
+    ticket_id: str | None = None
+    service_id: str | None = None
+    counter_id: str | None = None
+    note: str = ""
+    missing_materials: tuple[str, ...] = ()
+    reason: str = ""
+    outcome: str | None = None
+    delivery: str | None = None
+    tracking_no: str | None = None
+    carrier: str | None = None
+    pickup_code: str | None = None
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class ViewApplications:
+    """Read only: one 办件 with its history (by case_no or pickup code), or the open ones."""
+
+    case_no: str | None = None
+    include_closed: bool = False
+    state: str | None = None
+    counter_id: str | None = None
+
+
 # --- hand-overs between halls (同城通办, engine/handover.py, docs/county.md) ----------------------
 
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from ..config.models import SiteConfig
 from ..security.pins import check_pin
 from . import events as ev
+from .applications import ApplicationsMixin
 from .appointments import AppointmentsMixin
 from .calling import QueueLoad, choose_next
 from .cases import CasesMixin
@@ -62,7 +63,9 @@ from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
 
-class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin, ConfigMixin):
+class HallEngine(
+    AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin, ConfigMixin, ApplicationsMixin
+):
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
     command_handlers: ClassVar[dict[type, str]]
     event_appliers: ClassVar[dict[str, str]]

@@ -31,6 +31,7 @@ from ..engine.cases import KIND_NAMES, STATE_NAMES, TRANSITIONS
 from ..engine.hall import HallEngine
 from ..engine.records import CANCELLED, DONE, NO_SHOW, TicketRec
 from ..supervision.monitor import RULE_NAMES, RULES
+from .applications import application_summary
 
 GROUPS = ("queue", "counter", "operator", "item")
 GROUP_NAMES = {"hall": "全厅", "queue": "队列", "counter": "窗口", "operator": "工作人员", "item": "事项"}
@@ -131,6 +132,7 @@ class Report:
     alerts: list[dict[str, Any]]  # per rule
     alert_rows: list[dict[str, Any]]
     queue_sla_min: dict[str, int] = field(default_factory=dict)
+    applications: dict[str, Any] = field(default_factory=dict)  # 办件 (reports/applications.py)
 
     def row(self, group: str, key: str) -> Row:
         return next(r for r in self.rows[group] if r.key == key)
@@ -337,6 +339,7 @@ def build_report(data: PeriodData) -> Report:
         alerts=alerts,
         alert_rows=alert_rows,
         queue_sla_min={q.id: q.sla_min for q in cfg.queues},
+        applications=application_summary(e, data.start, data.end, data.as_of),
     )
 
 

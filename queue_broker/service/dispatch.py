@@ -16,6 +16,7 @@ from ..security.identity import (
     mask_name,
     validate_id_number,
 )
+from .applications import application_command
 
 
 class BadRequest(ValueError):
@@ -65,6 +66,8 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         )
     if isinstance(req, m.TicketStatus):
         return None
+    if isinstance(req, m.ApplicationRequest):  # 办件, from a counter or a supervisor (docs/platform.md)
+        return application_command(match, req, sender)
     if match.kind == "counter":
         counter_id, action = match.params["counter"], match.params["action"]
         if isinstance(req, m.CounterOpen):
