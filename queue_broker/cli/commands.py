@@ -12,7 +12,7 @@ import sys
 import threading
 from datetime import UTC, date, datetime
 
-from ..config.loader import load_or_exit
+from ..config.loader import ConfigError, load_or_exit
 from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
 from ..security.pins import hash_pin
@@ -71,7 +71,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         level=os.environ.get("HALL_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     cfg = _load(args.config)
-    service = HallService(cfg)
+    try:
+        service = HallService(cfg)
+    except ConfigError as exc:  # a file the site names (the platform's mapping file) is wrong
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
     service.tick_tasks.extend(default_tasks(cfg))
     from ..supervision import attach  # device-health feed; metrics endpoint when HALL_METRICS_ADDR is set
 

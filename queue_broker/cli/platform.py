@@ -233,6 +233,101 @@ def cmd_reload(args: argparse.Namespace) -> int:
     return send_reload(cfg, args.note or "", args.operator, args.node, args.timeout)
 
 
+# ---------------------------------------------------------------------------------- ratings
+def cmd_ratings_export(args: argparse.Namespace) -> int:
+    import csv
+    import io
+
+    from ..platform.ratings import FIELDS, RECTIFICATION_FIELDS, ProvinceMapping, map_record, rating_record
+    from ..platform.uplink import load_mapping
+
+    if args.to < args.start:
+        return _fail(f"--to {args.to} is before --from {args.start}")
+    cfg = load_or_exit(args.config)
+    try:
+        mapping = load_yaml_model(args.mapping, ProvinceMapping) if args.mapping else None
+        if args.mapping is None and args.province_keys:
+            mapping = load_mapping(cfg)
+    except ConfigError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
+    engine = hall_engine(cfg)
+    if engine is None:
+        return _fail(f"the hall has no event store in {cfg.data_dir} (HALL_DATA_DIR or HALL_DB_URL)")
+    index = {tid: no for (tid, _sid), no in engine.application_by_ticket.items()}
+    records = []
+    for tid, r in engine.ratings.items():
+        day = r["at"].astimezone(engine.tz).date()
+        if args.start <= day <= args.to:
+            record = rating_record(engine, tid, index)
+            if record is not None:
+                records.append(record)
+    records.sort(key=lambda rec: (rec["rated_at"], rec["eval_id"]))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.format == "json":
+        body = {
+            "site_id": cfg.site.id,
+            "site_name": cfg.site.name,
+            "from": args.start.isoformat(),
+            "to": args.to.isoformat(),
+            "generated_at": datetime.now(UTC).astimezone(engine.tz).isoformat(),
+            "count": len(records),
+            "records": [map_record(rec, mapping) if mapping else rec for rec in records],
+        }
+        text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+    else:
+        columns = [f for f in FIELDS if f != "rectification"] + [f"rectification.{f}" for f in RECTIFICATION_FIELDS]
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow([(mapping.fields.get(c) or c) if mapping else c for c in columns])
+        for rec in records:
+            rect = rec["rectification"] or {}
+            row = {**rec, **{f"rectification.{k}": rect.get(k) for k in RECTIFICATION_FIELDS}}
+            row["reasons"] = "；".join(rec["reasons"])
+            row["is_default"] = int(rec["is_default"])
+            w.writerow(["" if row.get(c) is None else row[c] for c in columns])
+        text = "\ufeff" + buf.getvalue()  # UTF-8 with BOM: Excel and WPS open it without garbled Chinese
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    bad = sum(1 for rec in records if rec["level"] <= 2)
+    print(
+        f"{len(records)} ratings ({bad} bad, {sum(rec['is_default'] for rec in records)} default) {args.start} – {args.to}: {out}"
+    )
+    return 0
+
+
+def cmd_ratings_status(args: argparse.Namespace) -> int:
+    from ..platform.outbox import PlatformOutbox
+
+    cfg = load_or_exit(args.config)
+    path = Path(cfg.data_dir) / "platform-outbox.db"
+    if not path.is_file():
+        return _fail(f"no platform outbox in {cfg.data_dir} yet (the broker makes it when it starts)")
+    box = PlatformOutbox(str(path))
+    try:
+        for kind, endpoint in (("rating", cfg.platform.ratings_endpoint), ("notice", cfg.platform.notice_endpoint)):
+            s = box.summary(kind)
+            print(
+                f"{kind}s: {s['pending']} pending, {s['acked']} acknowledged"
+                + (f", oldest pending since {s['oldest_pending_at']}" if s["pending"] else "")
+                + (f", last acknowledgement {s['last_ack_at']}" if s["last_ack_at"] else "")
+                + ("" if endpoint else " (no endpoint configured: they wait)")
+            )
+            if s["last_error"]:
+                print(f"  last error: {s['last_error']}")
+        pending = box.pending(limit=args.limit)
+        if pending:
+            print(f"{'kind':<8}{'key':<40}{'tries':>6}  {'next try':<33}last error")
+            for p in pending:
+                print(f"{p.kind:<8}{p.key:<40}{p.attempts:>6}  {p.next_try_at:<33}{p.last_error or ''}")
+    finally:
+        box.close()
+    return 0
+
+
 # ---------------------------------------------------------------------------------- registration
 def _reload_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--note", help="why (kept in the audit log)")
@@ -260,3 +355,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", required=True)
     _reload_args(p)
     p.set_defaults(func=cmd_reload)
+
+    p = sub.add_parser("ratings", help="好差评 records for the provincial platform")
+    rsub = p.add_subparsers(dest="ratings_command", required=True)
+    e = rsub.add_parser("export", help="every rating of a period with the fields of platform.md section 4")
+    e.add_argument("--config", required=True)
+    e.add_argument("--from", dest="start", type=_day, required=True)
+    e.add_argument("--to", type=_day, required=True)
+    e.add_argument("--format", choices=("json", "csv"), required=True)
+    e.add_argument("--out", required=True)
+    e.add_argument("--mapping", help="YAML: the province's keys (default: platform.md's field names)")
+    e.add_argument("--province-keys", action="store_true", help="use the site's platform.ratings_mapping")
+    e.set_defaults(func=cmd_ratings_export)
+    s = rsub.add_parser("status", help="what the uplink has not had acknowledged yet")
+    s.add_argument("--config", required=True)
+    s.add_argument("--limit", type=int, default=50)
+    s.set_defaults(func=cmd_ratings_status)

@@ -91,6 +91,7 @@ class SubmitRating:
     level: int
     reasons: tuple[str, ...] = ()
     comment: str = ""
+    by: str = ""  # the node that sent it (its role gives the 好差评 channel, docs/platform.md)
 
 
 @dataclass(frozen=True)

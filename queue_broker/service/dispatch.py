@@ -124,5 +124,5 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
     if isinstance(req, m.AppointmentCancel):
         return cmd.CancelAppointment(req.code)
     if isinstance(req, m.RatingSubmit):
-        return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "")
+        return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "", by=sender or "")
     raise BadRequest("this request is not understood")

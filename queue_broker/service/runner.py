@@ -33,6 +33,7 @@ from .catalog import build_catalog
 from .dispatch import BadRequest, holder_info, request_model, to_command
 from .handover import Outbox, handover_sites, inbound_command
 from .keys import load_id_hash_key
+from .platform import PlatformDesk
 from .publisher import protocol_events
 from .reload import DatedChanges, ReloadRefused, reload_command, startup_command
 
@@ -94,10 +95,11 @@ class HallService:
         self.handover_sites = handover_sites(env)  # the halls this one may hand tickets to (its county)
         self.outbox = Outbox(self.link, self.topics)
         self._refusal_log = _LogBudget(per_minute=30)
-        self.dated = DatedChanges(
-            self.engine.local_day(clock())
-        )  # dated catalog and hours changes take effect by themselves
+        # dated catalog and hours changes take effect by themselves when the local day turns
+        self.dated = DatedChanges(self.engine.local_day(clock()))
         self._record_startup_config()
+        self.env = env
+        self.platform = PlatformDesk(self)  # 好差评 uplink, state/platform (docs/platform.md)
 
     # ---------------------------------------------------------------- life cycle
     def _rebuild(self) -> HallEngine:
@@ -140,6 +142,7 @@ class HallService:
             t.start()
             self._threads.append(t)
         self.link.start()
+        self.platform.start()
         return self
 
     def stop(self) -> None:
@@ -147,6 +150,7 @@ class HallService:
         self._inbox.put(_STOP)
         for t in self._threads:
             t.join(5)
+        self.platform.stop()
         self.link.stop()
         self.store.close()
 
@@ -246,6 +250,9 @@ class HallService:
             self._answer(inbound, earlier, None)
             return
         sender = _sender(inbound.response_topic)
+        if isinstance(req, m.SupervisorUplink):  # read the outbox, or try now: no engine change
+            self._answer(inbound, self.platform.uplink_reply(req), None)
+            return
         if isinstance(req, m.SupervisorReload):
             by = f"{sender or 'supervisor'} ({req.operator})" if req.operator else sender or "supervisor"
             self._reload(by, req.note or "", now, pending, inbound, rid)
@@ -366,6 +373,7 @@ class HallService:
             self.outbox.after_commit(self.engine, e)
             if e.type == "config_changed":
                 self.dated.republish = True
+        self.platform.after_commit(pending.events, now)  # ratings, rectifications, notices into the outbox
         if self.dated.republish:  # a new configuration, or a dated change took effect: publish it
             self.dated.republish = False
             self.config = self.engine.config
@@ -379,6 +387,7 @@ class HallService:
         self._last_state_at = time.monotonic()
         self.link.set_retained(self.topics.state_queues(), self.engine.queues_state(now))
         self.link.set_retained(self.topics.state_counters(), self.engine.counters_state(now))
+        self.platform.publish(now)
 
     def _answer(self, inbound: Inbound, reply: dict, _rid: str | None) -> None:
         self.link.reply(inbound, reply)
