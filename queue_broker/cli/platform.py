@@ -186,6 +186,24 @@ def _apply(cfg: SiteConfig, site_path: Path, files: list[Path], args: argparse.N
     return status
 
 
+# ---------------------------------------------------------------------------------- catalog publish
+def cmd_catalog_publish(args: argparse.Namespace) -> int:
+    from ..platform.publish import render_site, write_site
+
+    cfg = load_or_exit(args.config)
+    day = args.date or _local_today(cfg)
+    files = render_site(cfg, day)
+    out = Path(args.out)
+    try:
+        write_site(files, out)
+    except OSError as exc:
+        return _fail(f"{out}: cannot write: {exc.strerror or exc}")
+    feed = json.loads(files["catalog.json"])
+    pages = sum(1 for f in files if f.startswith("items/"))
+    print(f"catalog {feed['version']} of {day}: {pages} item pages, index, catalog.json in {out}")
+    return 0
+
+
 # ---------------------------------------------------------------------------------- reload
 def send_reload(cfg: SiteConfig, note: str, operator: str | None, node: str | None, timeout: float) -> int:
     from ..link import HallLink, LinkError, parse_mqtt_url
@@ -348,6 +366,15 @@ def register_catalog(csub: argparse._SubParsersAction) -> None:
     p.add_argument("--today", type=_day, help="the import's day (default: today in the hall's time zone)")
     _reload_args(p)
     p.set_defaults(func=cmd_catalog_import)
+    register_publish(csub)
+
+
+def register_publish(csub: argparse._SubParsersAction) -> None:
+    p = csub.add_parser("publish", help="the catalog as a static site and a JSON feed")
+    p.add_argument("--config", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--date", type=_day, help="the catalog of this day (default: today in the hall's time zone)")
+    p.set_defaults(func=cmd_catalog_publish)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

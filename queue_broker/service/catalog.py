@@ -16,6 +16,25 @@ from zoneinfo import ZoneInfo
 
 from ..config.models import Service, SiteConfig
 
+NATIONAL_KEYS = (
+    "catalog_code",
+    "task_code",
+    "task_handle_item",
+    "task_type",
+    "dept_code",
+    "project_type",
+    "promise_day",
+    "promise_day_type",
+    "limit_scene_num",
+    "online_url",
+    "mobile_url",
+    "effective_from",
+    "withdrawn_from",
+    "transact_addr",
+    "transact_time",
+    "supervise_way",
+)
+
 
 def national_fields(s: Service) -> dict[str, Any]:
     """The national codes and the platform fields a kiosk, guide or case needs (additive in state/catalog)."""
@@ -36,6 +55,9 @@ def national_fields(s: Service) -> dict[str, Any]:
         "mobile_url": n.mobile_terminal_url or None,
         "effective_from": n.plan_effective_date.isoformat() if n.plan_effective_date else None,
         "withdrawn_from": n.plan_cancel_date.isoformat() if n.plan_cancel_date else None,
+        "transact_addr": n.transact_addr or None,
+        "transact_time": n.transact_time or None,
+        "supervise_way": n.supervise_way or None,
     }
 
 
