@@ -69,6 +69,9 @@ OTHER_FIELDS = ("is_fee", "materials")
 FIELDS = frozenset((*TEXT_FIELDS, *LIST_FIELDS, *NUMBER_FIELDS, *DATE_FIELDS, *OTHER_FIELDS))
 MATERIAL_FIELDS = frozenset(("name", "copies", "originals", "form", "source", "required", "blank_form_url", "note"))
 
+NAME_ONLY = "__name_only__"  # a material given by its name alone (a CSV or XLSX cell)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when present: a big export writes fast
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 NOT_IN_FORCE = {"0", "停用", "暂停", "废止", "取消", "已取消", "注销", "false", "inactive", "no", "否"}
 YES = {"1", "是", "true", "yes", "y", "收费", "必须", "必要", "必需", "required"}
 NO = {"0", "否", "false", "no", "n", "不收费", "免费", "非必须", "可选", "optional"}
@@ -334,7 +337,7 @@ def _materials(value: Any, mapping: MaterialMapping) -> tuple[list[dict[str, Any
     out = []
     for i, m in enumerate(value):
         if isinstance(m, str):
-            out.append({"name": m, "originals": 1})
+            out.append({"name": m, "originals": 1, NAME_ONLY: True})  # details kept from the item (merge)
             continue
         if not isinstance(m, dict):
             return [], f"item {i + 1} is neither a name nor an object"
@@ -470,10 +473,10 @@ def _withdrawal(sid: str, code: str, name: str, line: int | None, day: date, tod
     if waiting:
         parts.append(f"{waiting} ticket{'s' if waiting > 1 else ''} already issued will be served")
     later = [d for d in usage.booked.get(sid, []) if d >= day]
-    if later:
-        parts.append(
-            f"{len(later)} appointment{'s' if len(later) > 1 else ''} booked for {min(later)} or later are kept and served"
-        )
+    if len(later) == 1:
+        parts.append(f"1 appointment booked for {later[0]} is kept and served")
+    elif later:
+        parts.append(f"{len(later)} appointments booked for {min(later)} or later are kept and served")
     return Change(sid, code, name, line, "; ".join(parts))
 
 
@@ -541,6 +544,19 @@ def _guide_updates(item: Item, current: dict[str, Any] | None = None) -> dict[st
     return g
 
 
+def merge_materials(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The export's list in the export's order; a material the export gives by name only keeps the
+    details (originals, copies, form, note) the hall's list has for that name."""
+    known = {m.get("name"): m for m in old if isinstance(m, dict)}
+    out = []
+    for m in new:
+        if m.get(NAME_ONLY):
+            out.append(dict(known.get(m["name"]) or {k: v for k, v in m.items() if k != NAME_ONLY}))
+        else:
+            out.append(m)
+    return out
+
+
 def _invalid(entry: dict[str, Any]) -> str | None:
     """Why the entry is not a valid item (the site's own model decides), or None."""
     try:
@@ -555,7 +571,7 @@ def _merged_entry(raw: dict[str, Any], item: Item) -> dict[str, Any]:
     entry["name"] = item.name
     entry["guide"] = {**entry.get("guide", {}), **_guide_updates(item, entry.get("guide"))}
     if "materials" in item.values:
-        entry["materials"] = item.values["materials"]
+        entry["materials"] = merge_materials(item.values["materials"], entry.get("materials") or [])
     for key in ("life_events", "keywords"):  # the hall's own lists win; the export fills empty ones
         if item.values.get(key) and not entry.get(key):
             entry[key] = item.values[key]
@@ -602,7 +618,7 @@ def _new_entry(config: SiteConfig, item: Item, today: date, plan: ImportPlan) ->
         "keywords": v.get("keywords", []),
         "appointment": False,
         "guide": guide,
-        "materials": v.get("materials", []),
+        "materials": merge_materials(v.get("materials", []), []),
         "national": _national(item, None),
     }
     wrong = _invalid(entry)
@@ -640,10 +656,10 @@ class Written:
 
 def site_yaml(site_path: Path) -> tuple[dict[str, Any], str | None, dict[str, Any]]:
     """(the site file's YAML data, its services_file name or None, the services section's YAML data)."""
-    data = yaml.safe_load(site_path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(site_path.read_text(encoding="utf-8"), Loader=_LOADER) or {}  # noqa: S506 - safe loader
     services_file = data.get("services_file")
     if services_file:
-        extra = yaml.safe_load((site_path.parent / services_file).read_text(encoding="utf-8")) or {}
+        extra = yaml.load((site_path.parent / services_file).read_text(encoding="utf-8"), Loader=_LOADER) or {}  # noqa: S506
         return data, services_file, extra
     return data, None, {"services": data.get("services", []), "bundles": data.get("bundles", [])}
 
@@ -681,7 +697,9 @@ def write_catalog(site_path: Path, plan: ImportPlan, out_dir: Path, header: str,
 
 
 def _dump(path: Path, header: str, data: dict[str, Any]) -> None:
-    text = yaml.safe_dump(_plain(data), allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False)
+    text = yaml.dump(
+        _plain(data), Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False
+    )
     with open(path, "w", encoding="utf-8") as f:
         f.write(header)
         f.write(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from provisioning.mosquitto import free_port
 
@@ -90,32 +91,7 @@ class FakeProvince:
             return [seen[k] for k in keys]
 
 
-MAPPING = """# 某省好差评接口（测试用）：本系统字段 → 省平台字段
-fields:
-  eval_id: evalId
-  case_no: projectNo
-  task_code: taskCode
-  task_handle_item: taskHandleItem
-  task_name: taskName
-  dept_code: deptCode
-  channel: pf
-  level: alternate
-  reasons: appraisalReasons
-  comment: writingEvaluation
-  window_no: windowNo
-  staff_no: staffNo
-  rated_at: assessTime
-  is_default: isDefault
-  rectification: rectification
-  rectification.status: rectifyStatus
-  rectification.result: rectifyResult
-  rectification.done_at: rectifyTime
-  rectification.callback_at: visitTime
-  rectification.callback_result: visitResult
-  revision: version
-values:
-  is_default: {"True": "1", "False": "0"}
-wrap: evalList
-extra: {areaCode: "411325", systemCode: HALL-TEST}
-response: {ok_path: code, ok_values: ["0"], acked_path: data.accepted}
-"""
+# the province's keys this fake speaks: the sample hall's example mapping, so the example is what is tested
+MAPPING = (
+    Path(__file__).resolve().parents[2] / "examples" / "neixiang" / "platform" / "ratings-mapping-example.yaml"
+).read_text(encoding="utf-8")

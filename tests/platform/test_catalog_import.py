@@ -217,7 +217,7 @@ def test_a_withdrawn_item_the_hall_has_tickets_for(tmp_path):
     assert (
         f"- withdrawn  bdc-transfer  {BDC}  不动产转移登记  [not in the export] not in its department's export any more; "
         "no new tickets from 2026-11-28; 2 tickets already issued will be served; "
-        "1 appointment booked for 2026-12-01 or later are kept and served"
+        "1 appointment booked for 2026-12-01 is kept and served"
     ) in run.stdout
 
 
@@ -260,6 +260,7 @@ def test_gbk_csv_through_a_mapping_file(tmp_path):
     services = yaml.safe_load((tmp_path / "out" / "platform-services.yaml").read_text(encoding="utf-8"))["services"]
     bdc = next(s for s in services if s["id"] == "bdc-transfer")
     assert [m["name"] for m in bdc["materials"]] == ["不动产权证书", "买卖合同", "身份证明"]
+    assert bdc["materials"][1]["copies"] == 1  # given by name only: the hall's details of 买卖合同 are kept
     assert str(bdc["national"]["plan_effective_date"]) == "2026-12-01"
 
 
