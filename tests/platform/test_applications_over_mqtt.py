@@ -43,6 +43,7 @@ def test_application_from_acceptance_to_pickup_across_national_day(plat_hall, pl
     pickup_desk = hall.node("counter-W4", "counter")
 
     ticket = kiosk.issue("bdc-transfer")["ticket"]
+    assert ticket["task_handle_item"] == "11411325MB0000002900011700500001"  # the codes stay on the ticket
     desk.counter("W2", "open", operator_id="clerk", pin="123456")
     assert desk.counter("W2", "call-next")["ticket"]["id"] == ticket["id"]
     desk.counter("W2", "start")
