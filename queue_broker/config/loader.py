@@ -56,18 +56,24 @@ def _compose(path: Path) -> _Located:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([(str(path), None, "", f"cannot be read: {exc}")]) from None
     try:
-        node = yaml.compose(text, Loader=_SafeLoader)
-        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader (libyaml's when present)
+        # one parse gives the nodes (their lines) and the data; the nodes are walked before the data is
+        # constructed, which flattens merge keys (<<: *anchor) into them
+        loader = _SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            lines: dict[Path_, tuple[str, int]] = {}
+            dupes: list[tuple[str, int | None, str, str]] = []
+            if node is not None:
+                _walk(node, (), str(path), lines, dupes)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError([(str(path), line, "", f"not valid YAML: {exc.problem or exc.context}")]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([(str(path), None, "", f"not valid YAML: {exc}")]) from None
-    lines: dict[Path_, tuple[str, int]] = {}
-    dupes: list[tuple[str, int | None, str, str]] = []
-    if node is not None:
-        _walk(node, (), str(path), lines, dupes)
     if dupes:
         raise ConfigError(dupes)
     return _Located(data if data is not None else {}, lines)
