@@ -45,19 +45,11 @@ def _local_today(cfg: SiteConfig) -> date:
 def hall_engine(cfg: SiteConfig) -> Any | None:
     """The hall's engine replayed from its store, or None when the hall has no store yet (read only: a
     missing SQLite file is not created)."""
-    from ..engine.hall import HallEngine
-    from ..store import open_store
+    from .commands import _engine
 
-    db_url = os.environ.get("HALL_DB_URL")
-    if not db_url and not (Path(cfg.data_dir) / "hall.db").is_file():
+    if not os.environ.get("HALL_DB_URL") and not (Path(cfg.data_dir) / "hall.db").is_file():
         return None
-    store = open_store(cfg.data_dir, db_url, cfg.site.id)
-    try:
-        engine = HallEngine(cfg)
-        engine.replay(row.event for row in store.iter_events())
-        return engine
-    finally:
-        store.close()
+    return _engine(cfg)
 
 
 # ---------------------------------------------------------------------------------- catalog import

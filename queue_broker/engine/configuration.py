@@ -55,27 +55,16 @@ class ConfigMixin:
         problems = self.live_change_problems(new)
         if problems:
             raise Rejected("conflict", "; ".join(problems))
-        out: list[Event] = []
         if cmd.version == self.config_version and cmd.kind != "startup":
-            return Result(out, {"config": {"version": cmd.version, "state": "unchanged", "changes": []}})
+            return Result([], {"config": {"version": cmd.version, "state": "unchanged", "changes": []}})
         self._config_pending[cmd.version] = new
-        self._emit(
-            out,
-            ev.CONFIG_CHANGED,
-            now,
-            kind=cmd.kind,
-            version=cmd.version,
-            from_version=cmd.from_version,
-            catalog_version=cmd.catalog_version,
-            changes=list(cmd.changes),
-            restart_needed=list(cmd.restart_needed),
-            by=cmd.by,
-            note=cmd.note,
-        )
-        return Result(out, {"config": self.config_log[-1]})
+        return self._record_change(cmd, list(cmd.restart_needed), now)
 
     @handles(RecordConfigChange)
     def _do_RecordConfigChange(self, cmd: RecordConfigChange, now: datetime) -> Result:
+        return self._record_change(cmd, [], now)
+
+    def _record_change(self, cmd: ApplyConfig | RecordConfigChange, restart: list[str], now: datetime) -> Result:
         out: list[Event] = []
         self._emit(
             out,
@@ -86,7 +75,7 @@ class ConfigMixin:
             from_version=cmd.from_version,
             catalog_version=cmd.catalog_version,
             changes=list(cmd.changes),
-            restart_needed=[],
+            restart_needed=restart,
             by=cmd.by,
             note=cmd.note,
         )

@@ -77,6 +77,13 @@ YES = {"1", "是", "true", "yes", "y", "收费", "必须", "必要", "必需", "
 NO = {"0", "否", "false", "no", "n", "不收费", "免费", "非必须", "可选", "optional"}
 
 
+def _known_targets(mapping: dict[str, str], known: frozenset[str], what: str) -> dict[str, str]:
+    for theirs, ours in mapping.items():
+        if ours not in known:
+            raise ValueError(f"{theirs}: {ours!r} is not {what}")
+    return mapping
+
+
 class MaterialMapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
     fields: dict[str, str] = {}  # the province's key -> name, copies, originals, form, source, required, ...
@@ -85,10 +92,7 @@ class MaterialMapping(BaseModel):
     @field_validator("fields")
     @classmethod
     def _known(cls, v: dict[str, str]) -> dict[str, str]:
-        for theirs, ours in v.items():
-            if ours not in MATERIAL_FIELDS:
-                raise ValueError(f"{theirs}: {ours!r} is not a material field ({', '.join(sorted(MATERIAL_FIELDS))})")
-        return v
+        return _known_targets(v, MATERIAL_FIELDS, f"a material field ({', '.join(sorted(MATERIAL_FIELDS))})")
 
 
 class CatalogMapping(BaseModel):
@@ -106,10 +110,7 @@ class CatalogMapping(BaseModel):
     @field_validator("fields")
     @classmethod
     def _known_fields(cls, v: dict[str, str]) -> dict[str, str]:
-        for theirs, ours in v.items():
-            if ours not in FIELDS:
-                raise ValueError(f"{theirs}: {ours!r} is not a field of the catalog (platform.md §1)")
-        return v
+        return _known_targets(v, FIELDS, "a field of the catalog (platform.md §1)")
 
 
 @dataclass
@@ -206,20 +207,17 @@ def _item(line: int, data: dict[str, Any], mapping: CatalogMapping, today: date)
     for key in LIST_FIELDS:
         if key in data:
             values[key] = _lines(data[key])
-    for key in NUMBER_FIELDS:
-        if key in data and _text(data[key]) != "":
-            number = _number(data[key])
-            if number is None:
-                problems.append(Problem(line, code, f"{key} {data[key]!r} is not a number of days: ignored"))
-            else:
-                values[key] = number
-    for key in DATE_FIELDS:
-        if key in data and _text(data[key]) != "":
-            day = _date(data[key])
-            if day is None:
-                problems.append(Problem(line, code, f"{key} {data[key]!r} is not a date (YYYY-MM-DD): ignored"))
-            else:
-                values[key] = day
+    for keys, parse, what in (
+        (NUMBER_FIELDS, _number, "a number of days"),
+        (DATE_FIELDS, _date, "a date (YYYY-MM-DD)"),
+    ):
+        for key in keys:
+            if key in data and _text(data[key]) != "":
+                value = parse(data[key])
+                if value is None:
+                    problems.append(Problem(line, code, f"{key} {data[key]!r} is not {what}: ignored"))
+                else:
+                    values[key] = value
     if "is_fee" in data:
         fee = _yes_no(data["is_fee"])
         if fee is None:

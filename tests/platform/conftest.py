@@ -5,7 +5,11 @@ test can edit it and reload it."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,13 +19,37 @@ import pytest
 from tests.broker.conftest import Hall, Recorder
 from tests.clock import Clock
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
 PLAT_SITE = FIXTURES / "platform-site.yaml"
 TZ = ZoneInfo("Asia/Shanghai")
 
 
 def at(*args) -> datetime:
     return datetime(*args, tzinfo=TZ)
+
+
+def cli(*args, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m queue_broker ARGS` as an operator runs it, with `env` over this process's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "queue_broker", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def until(predicate, timeout: float = 10.0, what: str = "condition"):
+    """The first true value of `predicate()`, polled every 50 ms, or AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not met within {timeout} s")
 
 
 def write_site(folder: Path, site_id: str = "plat") -> Path:

@@ -15,16 +15,6 @@ from queue_broker.supervision import supervision_tasks
 from .conftest import at
 
 
-def _until(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def _alerts(recorder, case_no):
     return [
         b for b in recorder.of("/event/alert") if b.get("rule") == "application_due" and b.get("case_no") == case_no

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 from queue_broker.config.loader import load_site_config
 from queue_broker.engine.commands import ApplicationAction, CounterCommand, FinishTicket, IssueTicket, OpenCounter
@@ -13,9 +10,7 @@ from queue_broker.engine.hall import HallEngine
 from queue_broker.reports.applications import application_summary
 from queue_broker.store import SqliteEventStore
 
-from .conftest import at, write_site
-
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import at, cli, write_site
 
 
 def _serve_and_accept(engine, store, now, service, counter):
@@ -58,11 +53,8 @@ def test_the_report_counts_applications_on_time_and_overdue(tmp_path):
     assert s["department"][0].name == "县不动产登记中心" and s["item"][0].key == "bdc-transfer"
 
     out = tmp_path / "report.html"
-    run_cli = subprocess.run(
-        [sys.executable, "-m", "queue_broker", "report", "--config", str(site), "--from", "2026-11-16", "--to", "2026-11-29",
-         "--format", "html", "--out", str(out)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, env={**__import__("os").environ, "HALL_DATA_DIR": str(data)},
-    )  # fmt: skip
+    run_cli = cli("report", "--config", site, "--from", "2026-11-16", "--to", "2026-11-29", "--format", "html",
+                  "--out", out, env={"HALL_DATA_DIR": str(data)})  # fmt: skip
     assert run_cli.returncode == 0, run_cli.stderr
     html = out.read_text(encoding="utf-8")
     section = html[html.index("九、办件时效") : html.index("<h2>说明</h2>")]

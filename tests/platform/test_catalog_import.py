@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -20,22 +18,10 @@ from queue_broker.engine.commands import BookAppointment, IssueTicket
 from queue_broker.engine.hall import HallEngine
 from queue_broker.store import SqliteEventStore
 
-from .conftest import TZ, write_site
+from .conftest import ROOT, TZ, cli, write_site
 
-ROOT = Path(__file__).resolve().parents[2]
 NEIXIANG = ROOT / "examples" / "neixiang"
 BDC = "11411325MB0000002900011700500001"  # the fixture's bdc-transfer
-
-
-def cli(*args, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "queue_broker", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-        cwd=ROOT,
-    )
 
 
 def fixture_export() -> list[dict]:

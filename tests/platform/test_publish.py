@@ -6,27 +6,21 @@ docs/screenshots/."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 from queue_broker.config.loader import load_site_config
 from queue_broker.service.catalog import build_catalog
 
-from .conftest import TZ
+from .conftest import ROOT, TZ, cli
 
-ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "neixiang" / "site.yaml"
 SHOTS = ROOT / "docs" / "screenshots"
 DAY = "2026-11-27"
 
 
-def publish(out: Path, site: Path = SAMPLE, day: str = DAY) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "queue_broker", "catalog", "publish", "--config", str(site), "--out", str(out), "--date", day],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
+def publish(out: Path, site: Path = SAMPLE, day: str = DAY):
+    return cli("catalog", "publish", "--config", site, "--out", out, "--date", day)
 
 
 def test_the_site_and_feed_are_the_days_catalog_with_version_and_date_on_every_page(tmp_path):

@@ -6,9 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from queue_broker.config.loader import load_site_config
@@ -27,21 +24,10 @@ from queue_broker.platform.outbox import PlatformOutbox
 from queue_broker.platform.ratings import FIELDS, RECTIFICATION_FIELDS
 from queue_broker.store import SqliteEventStore
 
-from .conftest import at, write_site
+from .conftest import at, cli, write_site
 from .fake_province import MAPPING
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(*args, data) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "queue_broker", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**os.environ, "HALL_DATA_DIR": str(data)},
-    )
 
 
 def make_week(tmp_path) -> tuple[Path, Path, dict]:
@@ -93,24 +79,15 @@ def make_week(tmp_path) -> tuple[Path, Path, dict]:
     return site, data, ids
 
 
+def export(site, data, start, end, fmt, out, *more):
+    return cli("ratings", "export", "--config", site, "--from", start, "--to", end, "--format", fmt, "--out", out,
+               *more, env={"HALL_DATA_DIR": str(data)})  # fmt: skip
+
+
 def test_export_json_has_every_field_of_the_platform_record(tmp_path):
     site, data, ids = make_week(tmp_path)
     out = tmp_path / "ratings.json"
-    run = cli(
-        "ratings",
-        "export",
-        "--config",
-        site,
-        "--from",
-        "2026-11-23",
-        "--to",
-        "2026-11-29",
-        "--format",
-        "json",
-        "--out",
-        out,
-        data=data,
-    )
+    run = export(site, data, "2026-11-23", "2026-11-29", "json", out)
     assert run.returncode == 0, run.stderr
     assert "3 ratings (1 bad, 1 default) 2026-11-23 – 2026-11-29" in run.stdout
     body = json.loads(out.read_text(encoding="utf-8"))
@@ -148,22 +125,7 @@ def test_export_json_has_every_field_of_the_platform_record(tmp_path):
 def test_export_csv_opens_in_excel_and_the_province_keys_by_mapping(tmp_path):
     site, data, ids = make_week(tmp_path)
     out = tmp_path / "ratings.csv"
-    run = cli(
-        "ratings",
-        "export",
-        "--config",
-        site,
-        "--from",
-        "2026-11-23",
-        "--to",
-        "2026-11-23",
-        "--format",
-        "csv",
-        "--out",
-        out,
-        "--province-keys",
-        data=data,
-    )
+    run = export(site, data, "2026-11-23", "2026-11-23", "csv", out, "--province-keys")
     assert run.returncode == 0, run.stderr
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -174,21 +136,7 @@ def test_export_csv_opens_in_excel_and_the_province_keys_by_mapping(tmp_path):
     )
     bad = next(r for r in rows if r["evalId"].endswith(ids["bad"]))
     assert bad["appraisalReasons"] == "等候时间长" and bad["rectifyStatus"] == "verified" and bad["isDefault"] == "0"
-    run = cli(
-        "ratings",
-        "export",
-        "--config",
-        site,
-        "--from",
-        "2026-11-29",
-        "--to",
-        "2026-11-23",
-        "--format",
-        "csv",
-        "--out",
-        out,
-        data=data,
-    )
+    run = export(site, data, "2026-11-29", "2026-11-23", "csv", out)
     assert run.returncode == 2 and "before --from" in run.stderr
 
 
@@ -202,7 +150,7 @@ def test_status_lists_what_is_pending(tmp_path):
     box.failed([p], "cannot reach the platform: [Errno 111] Connection refused", now, 30, 3600)
     box.acked("rating", "plat-2", box.pending()[1].revision, now)
     box.close()
-    run = cli("ratings", "status", "--config", site, data=data)
+    run = cli("ratings", "status", "--config", site, env={"HALL_DATA_DIR": str(data)})
     assert run.returncode == 0, run.stderr
     assert "ratings: 1 pending, 1 acknowledged, oldest pending since 2026-11-27T09:00:00+08:00" in run.stdout
     assert "(no endpoint configured: they wait)" in run.stdout
@@ -211,5 +159,5 @@ def test_status_lists_what_is_pending(tmp_path):
         and "Connection refused" in run.stdout
         and "plat-2" not in run.stdout.split("last error")[-1]
     )
-    run = cli("ratings", "status", "--config", site, data=tmp_path / "empty")
+    run = cli("ratings", "status", "--config", site, env={"HALL_DATA_DIR": str(tmp_path / "empty")})
     assert run.returncode == 2 and "no platform outbox" in run.stderr

@@ -6,19 +6,7 @@ who made it, also a file edited while the broker was stopped."""
 
 from __future__ import annotations
 
-import time
-
-from .conftest import at
-
-
-def _until(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+from .conftest import at, until
 
 
 def _config_events(hall):
@@ -127,7 +115,7 @@ def test_dated_changes_apply_by_themselves(plat_hall, plat_recorder, site_file):
     clock.set(at(2026, 11, 28, 0, 0, 5))  # Saturday: the cancel date and the dated hours
     gone = _catalog(plat_recorder, lambda b: "bdc-transfer" not in {s["id"] for s in b["services"]})
     assert gone["version"] != catalog["version"]
-    dated = _until(lambda: [e for e in _config_events(hall) if e["kind"] == "dated"])
+    dated = until(lambda: [e for e in _config_events(hall) if e["kind"] == "dated"])
     assert dated[0]["by"] == "schedule"
     assert "- service bdc-transfer 不动产转移登记: withdrawn from 2026-11-28" in dated[0]["changes"]
     assert "~ opening hours: the hours dated 2026-11-28 take effect" in dated[0]["changes"]

@@ -9,23 +9,11 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 from provisioning.mosquitto import free_port
 from tests.broker.conftest import Recorder
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(*args, env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "queue_broker", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={**os.environ, **env},
-    )
+from .conftest import ROOT, cli
 
 
 def _events(hall, type_="config_changed"):

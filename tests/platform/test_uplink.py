@@ -6,23 +6,12 @@ sent again, and the pending count is on `state/platform` and `cmd/supervisor/upl
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 import pytest
 
-from .conftest import at
+from .conftest import at, until
 from .fake_province import MAPPING, FakeProvince
-
-
-def _until(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met in time")
 
 
 @pytest.fixture
@@ -79,7 +68,7 @@ def test_ratings_reach_the_platform_across_an_outage_and_a_broker_restart(
         good, _ = _serve_and_rate(hall, kiosk, desk, desk, 5)
         qr, _ = _serve_and_rate(hall, kiosk, desk, gateway, 4)
         bad, bad_reply = _serve_and_rate(hall, kiosk, desk, desk, 1, ["服务态度差"])
-        state = _until(
+        state = until(
             lambda: (s := _platform_state(rec)) and s["uplink"]["pending"] == 3 and s["uplink"]["last_error"] and s
         )
         assert "cannot reach the platform" in state["uplink"]["last_error"]
@@ -95,19 +84,19 @@ def test_ratings_reach_the_platform_across_an_outage_and_a_broker_restart(
         # the platform comes back answering garbage, then failing: still nothing marked sent
         province.mode = "garbage"
         province.start()
-        _until(lambda: province.requests >= 1, what="a try against the garbage answer")
+        until(lambda: province.requests >= 1, what="a try against the garbage answer")
         assert "not JSON" in (sup.send(sup.t.supervisor_cmd("uplink"), action="status")["uplink"]["last_error"] or "")
         province.mode = "fail"
         n = province.requests
-        _until(lambda: province.requests > n, what="a try against HTTP 503")
+        until(lambda: province.requests > n, what="a try against HTTP 503")
         assert sup.send(sup.t.supervisor_cmd("uplink"), action="status")["uplink"]["pending"] == 3
 
         # partial acknowledgements, then acknowledging everything twice: all arrive, none is marked twice
         province.mode = "partial"
-        _until(lambda: len(province.acknowledged) >= 1, what="a partial acknowledgement")
+        until(lambda: len(province.acknowledged) >= 1, what="a partial acknowledgement")
         province.mode = "twice"
         assert sup.send(sup.t.supervisor_cmd("uplink"), action="retry-now")["ok"]
-        _until(lambda: (s := _platform_state(rec)) and s["uplink"]["pending"] == 0, what="pending 0")
+        until(lambda: (s := _platform_state(rec)) and s["uplink"]["pending"] == 0, what="pending 0")
 
         # the 差评's rectification moves on: the same record is sent again with it, once per change
         case_id = bad_reply["case"]["id"]
@@ -116,14 +105,14 @@ def test_ratings_reach_the_platform_across_an_outage_and_a_broker_restart(
                 sup.t.supervisor_cmd("case"), action=action, case_id=case_id, note=f"{action}：已处理", **extra
             )
             assert step["ok"], step
-        _until(
+        until(
             lambda: any(
                 r["evalId"].endswith(bad["id"]) and (r["rectification"] or {}).get("visitResult")
                 for r in province.acknowledged_records()
             ),
             what="the revisit's record acknowledged",
         )
-        _until(lambda: (s := _platform_state(rec)) and s["uplink"]["pending"] == 0, what="pending 0 again")
+        until(lambda: (s := _platform_state(rec)) and s["uplink"]["pending"] == 0, what="pending 0 again")
     finally:
         rec.stop()
         hall.close()
