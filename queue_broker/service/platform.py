@@ -55,11 +55,11 @@ class PlatformDesk:
             "catalog_version": (self.service.catalog or {}).get("version"),
             "config_version": self.service.engine.config_version,
         }
-        with self._lock:
+        with self._lock:  # two threads publish (the engine's and the uplink's): never an older body last
             if body == self._last:
                 return
             self._last = body
-        self.service.link.set_retained(self.service.topics.state("platform"), {"at": now.isoformat(), **body})
+            self.service.link.set_retained(self.service.topics.state("platform"), {"at": now.isoformat(), **body})
 
     # ------------------------------------------------------------ cmd/supervisor/uplink
     def uplink_reply(self, req: m.SupervisorUplink) -> dict[str, Any]:

@@ -124,7 +124,12 @@ class HallService:
         if command is None:
             return
         result = self.engine.execute(command, now)
-        self.store.commit(result.events, {})
+        try:
+            self.store.commit(result.events, {})
+        except StoreError as exc:  # a read-only store still starts (requests get 'unavailable'): record later
+            log.error("the configuration could not be recorded: %s", exc)
+            self.engine = self._rebuild()
+            return
         log.info("configuration %s recorded (%s)", result.reply["config"]["version"], command.note)
 
     def request_reload(self, by: str, note: str = "") -> None:
