@@ -12,27 +12,19 @@ import sys
 import threading
 from datetime import UTC, date, datetime
 
-from ..config.loader import load_or_exit
+from ..config.loader import ConfigError, load_or_exit
 from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
 from ..logs import setup_logging
 from ..security.pins import hash_pin
 from ..store import open_store
+from . import platform as platform_cli
 from . import report as report_cli
+from .hall import replayed_engine
 
 
 def _load(path: str) -> SiteConfig:
     return load_or_exit(path)
-
-
-def _engine(cfg: SiteConfig) -> HallEngine:
-    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"), cfg.site.id)
-    try:
-        engine = HallEngine(cfg)
-        engine.replay(row.event for row in store.iter_events())
-        return engine
-    finally:
-        store.close()
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -83,7 +75,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging()  # journald priorities under systemd (queue_broker/logs.py); HALL_LOG_LEVEL
     cfg = _load(args.config)
     watchdog = Watchdog.from_env()  # pings systemd only while the engine thread handles its ticks
-    service = HallService(cfg, watchdog=watchdog)
+    try:
+        service = HallService(cfg, watchdog=watchdog)
+    except ConfigError as exc:  # a file the site names (the platform's mapping file) is wrong
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
     service.tick_tasks.extend(default_tasks(cfg))
     from ..supervision import attach  # device-health feed; metrics endpoint when HALL_METRICS_ADDR is set
 
@@ -91,6 +88,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # SIGHUP: take the site file again (catalog, opening hours), as cmd/supervisor/reload does
+    signal.signal(signal.SIGHUP, lambda *_: service.request_reload("SIGHUP (the hall server's operator)"))
     service.start()
     logging.getLogger("queue_broker").info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
     watchdog.start()
@@ -104,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
-    engine = _engine(cfg)
+    engine = replayed_engine(cfg)
     now = datetime.now(UTC)
     print(f"{cfg.site.name} at {now.astimezone(engine.tz):%Y-%m-%d %H:%M}")
     print(f"{'queue':<8}{'name':<14}{'waiting':>8}{'longest':>9}{'estimate':>10}  counters")
@@ -130,7 +129,7 @@ def _day_tickets(engine: HallEngine, day: date):
 
 def cmd_tickets(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
-    engine = _engine(cfg)
+    engine = replayed_engine(cfg)
     day = engine.local_day(datetime.now(UTC)) if args.today or not args.day else date.fromisoformat(args.day)
     rows = _day_tickets(engine, day)
     print(f"{len(rows)} tickets on {day}")
@@ -145,7 +144,7 @@ def cmd_tickets(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
-    engine = _engine(cfg)
+    engine = replayed_engine(cfg)
     day = date.fromisoformat(args.day)
     out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
     w = csv.writer(out)
@@ -237,6 +236,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("old")
     d.add_argument("new")
     d.set_defaults(func=cmd_catalog_diff)
+    platform_cli.register_catalog(csub)  # catalog import / publish (queue_broker/cli/platform.py)
 
     p = sub.add_parser("status", help="queues and counters now")
     p.add_argument("--config", required=True)
@@ -263,4 +263,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hash-pin", help="hash a PIN for the site file")
     p.set_defaults(func=cmd_hash_pin)
 
+    platform_cli.register(sub)  # reload, ratings export / status (queue_broker/cli/platform.py)
     report_cli.register(sub)  # report --from --to --format csv|html|pdf|md (queue_broker/cli/report.py)

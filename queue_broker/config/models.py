@@ -59,6 +59,16 @@ class SelfServiceZone(Strict):
     service_ids: list[Id] = []
 
 
+class HoursChange(Strict):
+    """Opening hours that take effect on a date by themselves (a summer timetable, a new rule): from
+    `effective_from` on, these weekly hours replace `site.opening_hours` (the latest change in force wins)."""
+
+    effective_from: date
+    opening_hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[Period]]
+    ticketing_closes_before_min: int | None = Field(default=None, ge=0, le=240)
+    note: str = ""
+
+
 class Site(Strict):
     id: SiteId
     name: str
@@ -72,6 +82,7 @@ class Site(Strict):
     extra_working_days: list[date] = []  # swapped working weekends (调休)
     self_service: SelfServiceZone = SelfServiceZone()
     languages: list[Literal["zh", "en"]] = ["zh", "en"]
+    hours_changes: list[HoursChange] = []  # dated opening hours (docs/platform.md, live reload)
 
     @field_validator("timezone")
     @classmethod
@@ -131,6 +142,43 @@ class Supervisor(Strict):
     demo_only: bool = False
 
 
+class NationalItem(Strict):
+    """The item's record in the national catalog (全国一体化政务服务平台 事项库, ../shared/platform.md §1),
+    written by `python -m queue_broker catalog import`. The hall's own settings of the item (queue,
+    appointment, self-service, keywords, usual time) stay outside this block and survive every import."""
+
+    catalog_code: Annotated[str, StringConstraints(max_length=64)] = ""  # 基本编码
+    task_code: Annotated[str, StringConstraints(min_length=1, max_length=64)]  # 实施编码
+    task_handle_item: Annotated[str, StringConstraints(min_length=1, max_length=64)]  # 业务办理项编码
+    task_type: str = ""  # 事项类型: 行政许可, 行政给付, 公共服务, ...
+    task_version: str = ""
+    task_state: str = ""  # 在用 / 暂停 / ...
+    dept_code: str = ""  # 实施主体 统一社会信用代码 (18 characters)
+    dept_name: str = ""
+    project_type: Literal["即办", "承诺"] = "承诺"  # 办件类型: a 承诺件 stays open after the counter (办件)
+    promise_day: int | None = Field(default=None, ge=0, le=3650)  # 承诺办结时限
+    promise_day_type: Literal["工作日", "自然日"] = "工作日"
+    anticipate_day: int | None = Field(default=None, ge=0, le=3650)  # 法定办结时限
+    anticipate_day_type: Literal["工作日", "自然日"] = "工作日"
+    limit_scene_num: int | None = Field(default=None, ge=0, le=99)  # 到办事现场次数 (最多跑N次)
+    link_addr: str = ""  # 网上办理地址
+    mobile_terminal_url: str = ""  # 移动端办理地址
+    transact_addr: str = ""  # 办理地点
+    transact_time: str = ""  # 办理时间
+    supervise_way: str = ""  # 监督投诉方式
+    special_procedure: str = ""  # 特别程序
+    plan_effective_date: date | None = None  # the item is offered from this day on
+    plan_cancel_date: date | None = None  # withdrawn: no new tickets from this day on (issued ones are served)
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> NationalItem:
+        if self.plan_effective_date and self.plan_cancel_date and self.plan_cancel_date <= self.plan_effective_date:
+            raise ValueError(
+                f"plan_cancel_date {self.plan_cancel_date} is not after plan_effective_date {self.plan_effective_date}"
+            )
+        return self
+
+
 class Service(Strict):
     """A service item (政务服务事项) with its guide in the one format of seed art. 11."""
 
@@ -147,6 +195,16 @@ class Service(Strict):
     usual_service_min: float | None = Field(default=None, gt=0)
     guide: StrictGuide
     materials: list[StrictMaterial]
+    national: NationalItem | None = None  # the national catalog's record and codes (catalog import)
+
+    def in_force(self, day: date) -> bool:
+        """Offered on `day`: on or after its effective date and before its cancel date (withdrawn)."""
+        n = self.national
+        if n is None:
+            return True
+        if n.plan_effective_date is not None and day < n.plan_effective_date:
+            return False
+        return not (n.plan_cancel_date is not None and day >= n.plan_cancel_date)
 
 
 class StrictMaterial(Material):
@@ -265,6 +323,8 @@ class AlertThresholds(Strict):
     no_shows_in_row_red: int = Field(default=5, ge=2)
     device_fault_red_min: int = Field(default=30, ge=1)
     case_warn_working_days: int = Field(default=1, ge=0)  # yellow when a case enters its last N working days
+    # added with 办件 (applications, docs/platform.md): yellow when this share of the promised time is spent
+    application_warn_pct: int = Field(default=80, ge=10, le=100)
 
 
 BAD_RATING_REASONS = [
@@ -326,6 +386,32 @@ class Rebalancer(Strict):
     narrow_sets: bool = False
 
 
+class PlatformConfig(Strict):
+    """Between the hall and the provincial platforms (docs/platform.md): where a newly imported item's
+    queue is, the departments' codes for case numbers, the 出件 item, and the 好差评 uplink."""
+
+    default_queue: Id | None = None  # `catalog import`: a new item whose department has no queue goes here
+    queue_by_department: dict[str, Id] = {}  # dept_code or dept_name -> queue id, for new items
+    department_codes: dict[str, str] = {}  # department name -> 统一社会信用代码, for items without codes
+    pickup_service_id: Id | None = None  # 综合出件: the item a result-pickup ticket is issued for
+    ratings_endpoint: str | None = None  # the provincial 好差评 interface (http:// or https://)
+    ratings_mapping: str | None = None  # the province's keys (YAML, relative to the site file)
+    notice_endpoint: str | None = None  # an SMS gateway taking the result-ready notices (else they wait)
+    retry_base_s: float = Field(default=30.0, gt=0, le=3600)
+    retry_max_s: float = Field(default=3600.0, gt=0, le=86400)
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("ratings_endpoint", "notice_endpoint")
+    @classmethod
+    def _http(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError("must be an http:// or https:// URL")
+        if v is not None and re.match(r"^https?://[^/@]*:[^/@]*@", v):
+            raise ValueError("a password does not belong in the YAML: set HALL_PLATFORM_TOKEN in the environment")
+        return v
+
+
 class DeviceConfig(Strict):
     id: Id
     kind: Literal["printer", "idcard", "scanner", "camera", "keypad", "rating_pad", "led"]
@@ -381,6 +467,7 @@ class SiteConfig(Strict):
     calendar: CalendarConfig = CalendarConfig()
     rebalancer: Rebalancer = Rebalancer()
     nodes: list[NodeEntry] = []
+    platform: PlatformConfig = PlatformConfig()  # catalog import, 办件, 好差评 uplink (docs/platform.md)
     _source_path: str = PrivateAttr(default="")
 
     @property

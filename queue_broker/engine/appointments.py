@@ -60,6 +60,7 @@ class AppointmentsMixin:
             raise Rejected("conflict", f"bookings open {a.book_days_ahead} days ahead")
         if not self.is_ticketing_open(start):
             raise Rejected("closed", "the hall is not open at that time")
+        self._check_in_force(svc.id, start.date())  # not offered yet, or withdrawn, on the slot's day
         key = (svc.id, start)
         if self.slot_bookings[key] >= self.slot_capacity(svc.id):
             raise Rejected("full", "that slot is fully booked; please choose another time")

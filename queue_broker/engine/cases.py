@@ -454,6 +454,7 @@ class CasesMixin:
             "summary": case.summary,
             "handler": case.handler,
             "next_steps": [a for a, (starts, _) in TRANSITIONS[case.kind].items() if case.state in starts],
+            **self.item_codes(case.service_id),  # the national codes of the item (docs/platform.md)
         }
         if history:
             view["history"] = [dict(h) for h in case.history]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class SubmitRating:
     level: int
     reasons: tuple[str, ...] = ()
     comment: str = ""
+    by: str = ""  # the node that sent it (its role gives the 好差评 channel, docs/platform.md)
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,74 @@ class RecordDeviceHealth:
     ok: bool
     state: str
     message: str = ""
+
+
+# --- live configuration changes (engine/configuration.py, docs/platform.md) ----------------------
+
+
+@dataclass(frozen=True)
+class ApplyConfig:
+    """A checked site file (a SiteConfig) to run from now on. `kind` is `reload` (a supervisor's command
+    or SIGHUP) or `startup` (the file changed while the broker was stopped)."""
+
+    config: Any
+    version: str
+    from_version: str | None
+    catalog_version: str
+    changes: tuple[str, ...] = ()
+    restart_needed: tuple[str, ...] = ()
+    kind: str = "reload"
+    by: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RecordConfigChange:
+    """A dated change that took effect by itself (an item's effective or cancel date, dated opening hours):
+    recorded for the audit, nothing else changes."""
+
+    version: str
+    from_version: str | None
+    catalog_version: str
+    changes: tuple[str, ...]
+    kind: str = "dated"
+    by: str = "schedule"
+    note: str = ""
+
+
+# --- 办件: applications after the counter (engine/applications.py, docs/platform.md) --------------
+
+
+@dataclass(frozen=True)
+class ApplicationAction:
+    """One step of a 办件: accept (opens one for the citizen's ticket), process, correct, resubmit, reject,
+    conclude, result-ready, deliver. `counter_id` is set when a counter terminal sends it; None for a
+    supervisor. `pickup_code` is made by the service layer for result-ready (the engine has no randomness)."""
+
+    action: str
+    case_no: str | None = None  # or a pickup code, for the steps after result-ready
+    ticket_id: str | None = None
+    service_id: str | None = None
+    counter_id: str | None = None
+    note: str = ""
+    missing_materials: tuple[str, ...] = ()
+    reason: str = ""
+    outcome: str | None = None
+    delivery: str | None = None
+    tracking_no: str | None = None
+    carrier: str | None = None
+    pickup_code: str | None = None
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class ViewApplications:
+    """Read only: one 办件 with its history (by case_no or pickup code), or the open ones."""
+
+    case_no: str | None = None
+    include_closed: bool = False
+    state: str | None = None
+    counter_id: str | None = None
 
 
 # --- hand-overs between halls (同城通办, engine/handover.py, docs/county.md) ----------------------

@@ -53,6 +53,11 @@ RATING_DEFAULTED = "rating_defaulted"  # not rated in time: counts as the config
 CASE_OPENED = "case_opened"  # bad-rating, complaint or complex-question case
 CASE_STEP = "case_step"  # one transition of a case's closed loop
 DEVICE_HEALTH_RECORDED = "device_health_recorded"  # a device's health changed
+# live configuration changes (engine/configuration.py, docs/platform.md): the audit record of each
+CONFIG_CHANGED = "config_changed"
+# 办件: applications after the counter (engine/applications.py)
+APPLICATION_OPENED = "application_opened"  # accepted (受理), or refused at once (不予受理)
+APPLICATION_STEP = "application_step"  # one step towards 出件
 # hand-overs between halls (engine/handover.py)
 TICKET_HANDED_OVER = "ticket_handed_over"  # this hall handed a ticket to another hall; holds the request
 HANDOVER_SETTLED = "handover_settled"  # the other hall accepted or refused it

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from ..config.models import SiteConfig
 from ..security.pins import check_pin
 from . import events as ev
+from .applications import ApplicationsMixin
 from .appointments import AppointmentsMixin
 from .calling import QueueLoad, choose_next
 from .cases import CasesMixin
@@ -33,6 +34,7 @@ from .commands import (
     RebalanceCounter,
     TransferTicket,
 )
+from .configuration import ConfigMixin
 from .dispatch import applies, collect, handles
 from .estimate import WaitEstimate, forecast_wait, smooth
 from .events import Event
@@ -61,7 +63,16 @@ from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
 
-class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin, PriorityMixin):
+class HallEngine(
+    AppointmentsMixin,
+    CasesMixin,
+    HandoverMixin,
+    SupervisionMixin,
+    ViewsMixin,
+    PriorityMixin,
+    ConfigMixin,
+    ApplicationsMixin,
+):
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
     command_handlers: ClassVar[dict[type, str]]
     event_appliers: ClassVar[dict[str, str]]
@@ -153,6 +164,8 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             if appt is not None and appt.service_id in self.services:
                 # the booked item, not whatever the kiosk sent: a kiosk checking in cannot know it
                 service_id, queue_id = appt.service_id, self.services[appt.service_id].queue_id
+        if appt is None:  # an appointment booked before an item was withdrawn is still served
+            self._check_in_force(service_id, day)
         if not self.is_ticketing_open(now) and not (appt is not None and appointment_status == "on_time"):
             nxt = self.next_opening(now)
             when = nxt.astimezone(self.tz).strftime("%m月%d日 %H:%M") if nxt else "the next working day"
@@ -202,6 +215,18 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             reply["appointment_status"] = appointment_status
         return Result(out, reply)
 
+    def _check_in_force(self, service_id: str, day: date) -> None:
+        """A dated catalog (docs/platform.md): an item not in force yet, or withdrawn, issues no ticket."""
+        ids = self.bundles[service_id].service_ids if service_id in self.bundles else [service_id]
+        for sid in ids:
+            svc = self.services.get(sid)
+            if svc is None or svc.in_force(day) or svc.national is None:
+                continue
+            n = svc.national
+            if n.plan_cancel_date is not None and day >= n.plan_cancel_date:
+                raise Rejected("not_found", f"{svc.name} was withdrawn from the catalog on {n.plan_cancel_date}")
+            raise Rejected("not_found", f"{svc.name} is offered from {n.plan_effective_date} on")
+
     def _issue(
         self,
         out: list[Event],
@@ -219,6 +244,8 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         day = self.local_day(now)
         prefix = self.queues[queue_id].prefix
         seq = self.sequence[(day, prefix)] + 1
+        while f"{day:%Y%m%d}-{prefix}{seq:03d}" in self.tickets:  # a prefix changed today (live reload)
+            seq += 1
         # past 999 the number simply grows a digit (A1000): never wraps, never reused (docs/engine.md)
         number = f"{prefix}{seq:03d}"
         ahead = self._ahead_for_new(queue_id, priority)

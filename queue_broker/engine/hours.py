@@ -3,7 +3,9 @@
 One implementation for the queue broker and every kiosk, so a kiosk never offers a ticket that the
 broker then refuses. On an official or local holiday the hall is closed; on a swapped working weekend
 day (调休) it keeps Monday's hours; ticketing stops `ticketing_closes_before_min` before the last
-period of the day ends. Pure: the time is passed in.
+period of the day ends. Dated changes (`site.hours_changes`) take effect on their day by themselves:
+the latest change whose `effective_from` is on or before the day gives that day's weekly hours. Pure:
+the time is passed in.
 """
 
 from __future__ import annotations
@@ -27,19 +29,32 @@ class OpeningHours:
     def from_config(cls, config) -> OpeningHours:
         return cls(config.site, WorkCalendar.from_config(config))
 
+    def schedule(self, day: date) -> tuple[dict[str, list[Period]], int]:
+        """The weekly hours and the ticketing cut-off in force on `day` (the latest dated change, else the
+        site's own hours)."""
+        hours, close_before = self.site.opening_hours, self.site.ticketing_closes_before_min
+        for change in sorted(self.site.hours_changes, key=lambda c: c.effective_from):
+            if change.effective_from > day:
+                break
+            hours = change.opening_hours
+            if change.ticketing_closes_before_min is not None:
+                close_before = change.ticketing_closes_before_min
+        return hours, close_before
+
     def periods(self, day: date) -> list[Period]:
         kind = self.calendar.kind_of(day)
         if kind == "holiday":
             return []
+        hours, _ = self.schedule(day)
         if kind == "swapped":
-            return list(self.site.opening_hours.get("mon", []))
-        return list(self.site.opening_hours.get(WEEKDAYS[day.weekday()], []))
+            return list(hours.get("mon", []))
+        return list(hours.get(WEEKDAYS[day.weekday()], []))
 
     def ticketing_open(self, now: datetime) -> bool:
         local = now.astimezone(self.tz)
         day = local.date()
         periods = self.periods(day)
-        close_early = timedelta(minutes=self.site.ticketing_closes_before_min)
+        close_early = timedelta(minutes=self.schedule(day)[1])
         for p in periods:
             start = datetime.combine(day, hhmm(p.start), self.tz)
             end = datetime.combine(day, hhmm(p.end), self.tz) - (close_early if p is periods[-1] else timedelta(0))

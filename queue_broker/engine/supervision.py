@@ -48,6 +48,8 @@ class SupervisionMixin:
             counter_id=t.counter_id,
             queue_id=t.queue_id,
             service_id=t.service_id,
+            by=cmd.by,
+            operator_id=self.counters[t.counter_id].operator_id if t.counter_id in self.counters else None,
         )
         return Result(out, {"rating": {"ticket_id": t.id, "level": cmd.level}})
 

@@ -32,13 +32,24 @@ class ViewsMixin:
             "counter_id": t.counter_id,
             "priority": t.priority,
             "service_name": svc.name if svc else None,
-            "queue_name": self.queues[t.queue_id].name,
+            "queue_name": self.queues[t.queue_id].name if t.queue_id in self.queues else None,
             "recalls": t.recalls,
             "return_of": t.return_of,
+            **self.item_codes(t.service_id),
         }
         if with_holder and t.holder_masked:
             view["holder_masked"] = dict(t.holder_masked)
         return view
+
+    def item_codes(self, service_id: str | None) -> dict[str, str | None]:
+        """The national codes of an item (docs/platform.md): on every ticket and case view, additive."""
+        svc = self.services.get(service_id) if service_id else None
+        n = svc.national if svc is not None else None
+        return {
+            "task_code": n.task_code if n else None,
+            "task_handle_item": n.task_handle_item if n else None,
+            "catalog_code": (n.catalog_code or None) if n else None,
+        }
 
     def counter_view(self, c: CounterRec) -> dict[str, Any]:
         cfg = self.counter_cfg[c.id]

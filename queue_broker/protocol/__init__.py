@@ -1,7 +1,23 @@
 """The hall's MQTT contract v1 in code: topics and typed payloads. Every package imports from here."""
 
+from . import messages as _messages
+from . import platform as _platform
 from .messages import *  # noqa: F403
 from .messages import ProtocolError, parse
 from .topics import PROTOCOL_VERSION, TopicError, TopicMatch, Topics
 
 __all__ = ["PROTOCOL_VERSION", "ProtocolError", "TopicError", "TopicMatch", "Topics", "parse"]
+
+# The request and event tables (messages.*_MODELS) gain the models of the additive protocol modules here,
+# where every import of the protocol passes first, so that those modules can build on messages' base
+# types without messages importing them back (tests/test_import_cycles.py).
+# Between the hall and the provincial platforms (protocol/platform.py, docs/platform.md):
+_messages.COUNTER_ACTION_MODELS["application"] = _platform.ApplicationRequest
+_messages.SUPERVISOR_ACTION_MODELS.update(
+    {
+        "reload": _platform.SupervisorReload,
+        "application": _platform.ApplicationRequest,
+        "uplink": _platform.SupervisorUplink,
+    }
+)
+_messages.EVENT_MODELS["application"] = _platform.ApplicationEvent

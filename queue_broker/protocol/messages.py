@@ -101,6 +101,10 @@ class Ticket(Message):
     holder_masked: MaskedHolder | None = None
     return_of: str | None = None
     recalls: int | None = None
+    # added with the national catalog (docs/platform.md): the item's codes, when it has them
+    task_code: str | None = None
+    task_handle_item: str | None = None
+    catalog_code: str | None = None
 
 
 class ErrorBody(Message):

@@ -30,6 +30,7 @@ COUNTER_ACTIONS = (
     "case",
     "handover",
     "issue-priority",  # added: a green-channel or disability-priority ticket, issued by staff (docs/protocol.md)
+    "application",  # 办件 (docs/platform.md)
 )
 SUPERVISOR_ACTIONS = (
     "assign",
@@ -41,6 +42,10 @@ SUPERVISOR_ACTIONS = (
     "case",
     "handover",
     "issue-priority",  # added, as at a counter
+    # docs/platform.md: live reload of the site file, 办件, the 好差评 uplink's pending records
+    "reload",
+    "application",
+    "uplink",
 )
 APPOINTMENT_ACTIONS = ("book", "cancel")
 EVENT_KINDS = (
@@ -54,11 +59,12 @@ EVENT_KINDS = (
     "notice",
     "case",
     "handover",
+    "application",  # 办件 opened or moved a step (docs/platform.md)
 )
 # Hand-overs between halls (同城通办, docs/county.md): hall/{from}/handover/{to}/request goes up the county
 # link, hall/{to}/handover/{from}/reply comes back. Each hall publishes only under its own prefix.
 HANDOVER_KINDS = ("request", "reply")
-STATE_KINDS = ("queues", "counters", "catalog")
+STATE_KINDS = ("queues", "counters", "catalog", "platform")  # platform: uplink and 办件 counts (additive)
 
 
 class TopicError(ValueError):

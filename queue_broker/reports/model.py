@@ -32,6 +32,7 @@ from ..engine.hall import HallEngine
 from ..engine.priority import HELP_RULE, PRIORITY_NAMES, STAFF_ISSUED
 from ..engine.records import CANCELLED, DONE, NO_SHOW, TicketRec
 from ..supervision.monitor import RULE_NAMES, RULES
+from .applications import application_summary
 
 GROUPS = ("queue", "counter", "operator", "item")
 GROUP_NAMES = {"hall": "全厅", "queue": "队列", "counter": "窗口", "operator": "工作人员", "item": "事项"}
@@ -145,6 +146,7 @@ class Report:
     # staff-issued priority tickets of the period (one row each) and their count per class
     priority_rows: list[dict[str, Any]] = field(default_factory=list)
     priority_counts: dict[str, int] = field(default_factory=dict)
+    applications: dict[str, Any] = field(default_factory=dict)  # 办件 (reports/applications.py)
 
     def row(self, group: str, key: str) -> Row:
         return next(r for r in self.rows[group] if r.key == key)
@@ -358,6 +360,7 @@ def build_report(data: PeriodData) -> Report:
             for p in STAFF_ISSUED
             if cfg.priorities.on(p) or any(r["priority"] == p for r in priority_rows)
         },
+        applications=application_summary(e, data.start, data.end, data.as_of),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from ..engine import commands as cmd
 from ..protocol import messages as m
+from ..protocol import platform as pm
 from ..protocol.topics import TopicMatch
 from ..security.identity import (
     IdentityError,
@@ -16,6 +17,7 @@ from ..security.identity import (
     mask_name,
     validate_id_number,
 )
+from .applications import application_command
 
 
 class BadRequest(ValueError):
@@ -69,6 +71,8 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         return None
     if isinstance(req, m.TicketHelp):
         return cmd.RequestHelp(req.kiosk_id, req.need, bool(req.cancel))
+    if isinstance(req, pm.ApplicationRequest):  # 办件, from a counter or a supervisor (docs/platform.md)
+        return application_command(match, req, sender)
     if match.kind == "counter":
         counter_id, action = match.params["counter"], match.params["action"]
         if isinstance(req, m.CounterOpen):
@@ -129,7 +133,7 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
     if isinstance(req, m.AppointmentCancel):
         return cmd.CancelAppointment(req.code)
     if isinstance(req, m.RatingSubmit):
-        return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "")
+        return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "", by=sender or "")
     raise BadRequest("this request is not understood")
 
 

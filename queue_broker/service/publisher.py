@@ -7,6 +7,7 @@ from typing import Any
 from ..engine import events as ev
 from ..engine.events import Event
 from ..engine.hall import HallEngine
+from .applications import application_events
 from .handover import protocol_event as handover_event
 
 
@@ -136,7 +137,7 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
         ]
     if e.type == ev.NOTICE_POSTED:
         return [("notice", {"at": at, "text": d["text"], "zone": d.get("zone"), "until": d.get("until")})]
-    return handover_event(engine, e)
+    return handover_event(engine, e) or application_events(engine, e)
 
 
 def _alert_change(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any]]]:

@@ -27,6 +27,7 @@ from ..engine.hall import HallEngine, Rejected
 from ..engine.housekeeping import forget_days_before
 from ..link import HallLink, Inbound
 from ..protocol import messages as m
+from ..protocol import platform as pm
 from ..protocol.topics import Topics, parse_handover
 from ..store import EventStore, StoreError, open_store
 from ..watchdog import Heartbeat, Watchdog
@@ -34,7 +35,9 @@ from .catalog import build_catalog
 from .dispatch import BadRequest, holder_info, request_model, to_command
 from .handover import Outbox, handover_sites, inbound_command
 from .keys import load_id_hash_key
+from .platform import PlatformDesk
 from .publisher import protocol_events
+from .reload import DatedChanges, ReloadRefused, reload_command, startup_command
 
 log = logging.getLogger("queue_broker")
 
@@ -44,6 +47,7 @@ TickTask = Callable[[HallEngine, datetime], list[Any]]
 
 _TICK = object()
 _STOP = object()
+_RELOAD = "reload"  # an inbox item ("reload", by): SIGHUP asks for a reload on the engine thread
 BATCH_MAX = 64
 STATE_REFRESH_S = 10.0
 RETAIN_DAYS = 8  # finished tickets kept in memory: a week of late ratings and status checks
@@ -99,6 +103,11 @@ class HallService:
         self.engine_beat: Heartbeat | None = (
             watchdog.loop("engine", max(watchdog.stale_after_s, 3 * tick_interval_s)) if watchdog is not None else None
         )
+        # dated catalog and hours changes take effect by themselves when the local day turns
+        self.dated = DatedChanges(self.engine.local_day(clock()))
+        self._record_startup_config()
+        self.env = env
+        self.platform = PlatformDesk(self)  # 好差评 uplink, state/platform (docs/platform.md)
 
     # ---------------------------------------------------------------- life cycle
     def _rebuild(self) -> HallEngine:
@@ -116,6 +125,25 @@ class HallService:
         if forgotten:
             log.info("forgot %d finished tickets older than %d days (they stay in the store)", forgotten, RETAIN_DAYS)
 
+    def _record_startup_config(self) -> None:
+        """The log records the configuration this broker runs from (docs/platform.md, "Live reload")."""
+        now = self.clock()
+        command = startup_command(self.engine, self.config, now)
+        if command is None:
+            return
+        result = self.engine.execute(command, now)
+        try:
+            self.store.commit(result.events, {})
+        except StoreError as exc:  # a read-only store still starts (requests get 'unavailable'): record later
+            log.error("the configuration could not be recorded: %s", exc)
+            self.engine = self._rebuild()
+            return
+        log.info("configuration %s recorded (%s)", result.reply["config"]["version"], command.note)
+
+    def request_reload(self, by: str, note: str = "") -> None:
+        """Reload the site file on the engine thread (SIGHUP)."""
+        self._inbox.put((_RELOAD, by, note))
+
     def start(self) -> HallService:
         self.link.subscribe(self.topics.all_commands(), self._enqueue)
         for kind in ("request", "reply"):  # other halls' hand-overs to this one, their answers to ours
@@ -127,6 +155,7 @@ class HallService:
             t.start()
             self._threads.append(t)
         self.link.start()
+        self.platform.start()
         return self
 
     def stop(self) -> None:
@@ -134,6 +163,7 @@ class HallService:
         self._inbox.put(_STOP)
         for t in self._threads:
             t.join(5)
+        self.platform.stop()
         self.link.stop()
         self.store.close()
 
@@ -179,6 +209,9 @@ class HallService:
             if item is _TICK:
                 self._run_ticks(now, pending)
                 continue
+            if item[0] == _RELOAD:
+                self._reload(item[1], item[2], now, pending)
+                continue
             topic, payload, inbound = item
             try:
                 self._handle(topic, payload, inbound, now, pending)
@@ -200,7 +233,7 @@ class HallService:
         if self.engine.local_day(now) != self._memory_day:
             self._forget_old(self.engine, now)
         self.outbox.resend_due(self.engine)
-        for task in self.tick_tasks:
+        for task in [self.dated, *self.tick_tasks]:
             try:
                 commands = task(self.engine, now)
             except Exception:
@@ -235,6 +268,13 @@ class HallService:
             self._answer(inbound, earlier, None)
             return
         sender = _sender(inbound.response_topic)
+        if isinstance(req, pm.SupervisorUplink):  # read the outbox, or try now: no engine change
+            self._answer(inbound, self.platform.uplink_reply(req), None)
+            return
+        if isinstance(req, pm.SupervisorReload):
+            by = f"{sender or 'supervisor'} ({req.operator})" if req.operator else sender or "supervisor"
+            self._reload(by, req.note or "", now, pending, inbound, rid)
+            return
         try:
             command = to_command(match, req, self.key, self.engine.local_day(now), sender)
             if command is None:  # ticket status: read only
@@ -349,6 +389,13 @@ class HallService:
             for kind, payload in protocol_events(self.engine, e):
                 self.link.publish(self.topics.event(kind), payload)
             self.outbox.after_commit(self.engine, e)
+            if e.type == "config_changed":
+                self.dated.republish = True
+        self.platform.after_commit(pending.events, now)  # ratings, rectifications, notices into the outbox
+        if self.dated.republish:  # a new configuration, or a dated change took effect: publish it
+            self.dated.republish = False
+            self.config = self.engine.config
+            self.republish_catalog(self.config)
         self.commands_done += len(pending.sends)
         self.batches_done += 1
         pending.clear()
@@ -358,6 +405,7 @@ class HallService:
         self._last_state_at = time.monotonic()
         self.link.set_retained(self.topics.state_queues(), self.engine.queues_state(now))
         self.link.set_retained(self.topics.state_counters(), self.engine.counters_state(now))
+        self.platform.publish(now)
 
     def _answer(self, inbound: Inbound, reply: dict, _rid: str | None) -> None:
         self.link.reply(inbound, reply)
@@ -366,6 +414,40 @@ class HallService:
         self._recent[rid] = reply
         while len(self._recent) > 5000:
             self._recent.popitem(last=False)
+
+    def _reload(
+        self,
+        by: str,
+        note: str,
+        now: datetime,
+        pending: _Pending,
+        inbound: Inbound | None = None,
+        rid: str | None = None,
+    ) -> None:
+        """Read the site file again and apply it, or refuse with the reasons and change nothing."""
+        try:
+            command = reload_command(self.config, self.engine.config_version, by, note, now)
+            result = self.engine.execute(command, now)
+        except ReloadRefused as exc:
+            log.warning("reload asked by %s refused: %s", by, "; ".join(exc.problems))
+            reply = m.error_reply("invalid_request", _first(exc.problems))
+            reply["problems"] = exc.problems
+        except Rejected as exc:
+            log.warning("reload asked by %s refused: %s", by, exc.message)
+            reply = m.error_reply(exc.code, exc.message)
+        else:
+            reply = m.ok_reply(**result.reply)
+            if result.events:
+                log.info("configuration %s applied, asked by %s", command.version, by)
+                pending.events.extend(result.events)
+                if inbound is not None and rid is not None:
+                    pending.replies[rid] = reply
+                    pending.sends.append((inbound, reply, rid))
+                return
+        if inbound is not None:
+            if rid is not None:
+                self._remember(rid, reply)
+            self._answer(inbound, reply, None)
 
     def republish_catalog(self, config: SiteConfig) -> None:
         self.catalog = build_catalog(config, self.clock())
@@ -403,6 +485,11 @@ class _Pending:
 
     def clear(self) -> None:
         self.events, self.replies, self.sends = [], {}, []
+
+
+def _first(problems: list[str]) -> str:
+    more = len(problems) - 1
+    return problems[0] + (f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else "")
 
 
 def _sender(response_topic: str | None) -> str | None:

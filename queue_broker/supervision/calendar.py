@@ -156,6 +156,19 @@ class WorkCalendar:
         """End of the `working_days`-th working day after the local day of `start`."""
         return self.end_of(self.add_working_days(self.local_day(start), working_days))
 
+    def add_working_time(self, start: datetime, days: float) -> datetime:
+        """The moment `days` working days (a fraction allowed) are spent, counted like `deadline` from the
+        end of the local day of `start`: `add_working_time(s, n)` is `deadline(s, n)` for a whole n, and a
+        fraction runs into the next working day (0.8 of 5 days: the end of the 4th working day; 0.8 of 1:
+        19:12 on the first working day after the start). For the 80 % warning of a promised time."""
+        whole = int(days)
+        rest = days - whole
+        day = self.add_working_days(self.local_day(start), whole)
+        if rest <= 0:
+            return self.end_of(day)
+        nxt = self.next_working_day(day)
+        return datetime.combine(nxt, time(0), self.tz) + timedelta(days=rest)
+
     def warn_at(self, start: datetime, working_days: int, warn_days: int) -> datetime:
         """When a deadline enters its last `warn_days` working days (yellow). 0: at the deadline."""
         if warn_days <= 0:

@@ -20,6 +20,7 @@ and `now`: the same task runs in the broker, in the simulated week and in tests 
 | `complex_question_due` | case | last `case_warn_working_days` before the deadline (2 working days) | deadline passed, no answer |
 | `case_due` | case | bad-rating or complaint case in its last `case_warn_working_days` | deadline passed, not closed |
 | `device_fault` | node/device | in fault (or silent: `unknown`) ≥ `device_fault_min` | ≥ `device_fault_red_min` |
+| `application_due` | 办件 case_no | `application_warn_pct` % of the promised time spent | the due date passed, not concluded |
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..engine.applications import APP_STATE_NAMES, CLOCK_RUNS
 from ..engine.cases import COMPLEX_QUESTION, KIND_NAMES, STATE_NAMES
 from ..engine.commands import ClearAlert, EscalateAlert, RaiseAlert
 
@@ -40,6 +42,7 @@ RULES = (
     "complex_question_due",
     "case_due",
     "device_fault",
+    "application_due",  # 办件 (engine/applications.py, docs/platform.md)
 )
 RULE_NAMES = {
     "wait_over_sla": "等候超时",
@@ -49,6 +52,7 @@ RULE_NAMES = {
     "complex_question_due": "复杂问题逾期未告知",
     "case_due": "差评或诉求办理临期逾期",
     "device_fault": "设备故障未处理",
+    "application_due": "办件临近或超过承诺时限",
 }
 
 
@@ -198,6 +202,30 @@ def evaluate(engine: Any, now: datetime) -> list[Finding]:
                     "case_kind": case.kind,
                     "counter_id": case.counter_id or "",
                     "deadline": case.deadline.isoformat(),
+                },
+            )
+        )
+
+    # 办件: yellow when the share of the promised time is spent, red at the due date (the clock runs only
+    # while accepted or in processing: a correction stops it, concluding ends it)
+    for app in engine.applications.values():
+        if app.state not in CLOCK_RUNS or app.warn_at is None or app.due_at is None or now < app.warn_at:
+            continue
+        sev = "red" if now >= app.due_at else "yellow"
+        when = "已超过承诺时限" if sev == "red" else f"承诺时限已用 {engine.config.alerts.application_warn_pct}%"
+        due = app.due_at.astimezone(engine.tz).strftime("%m月%d日 %H:%M")
+        out.append(
+            Finding(
+                "application_due",
+                app.case_no,
+                sev,
+                f"办件 {app.case_no}（{app.task_name}）{when}（{due} 前办结），当前：{APP_STATE_NAMES[app.state]}",
+                {
+                    "case_no": app.case_no,
+                    "service_id": app.service_id,
+                    "counter_id": app.counter_id or "",
+                    "department": app.department,
+                    "due_at": app.due_at.isoformat(),
                 },
             )
         )

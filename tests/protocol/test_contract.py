@@ -8,6 +8,7 @@ import pytest
 
 from queue_broker import protocol as p
 from queue_broker.protocol import messages as m
+from queue_broker.protocol import platform as pm
 
 T = p.Topics("neixiang")
 AT = "2026-11-27T09:00:00+08:00"
@@ -376,6 +377,30 @@ PAYLOADS = [
         },
         {"state": "maybe"},
         "state",
+    ),
+    # docs/platform.md: live reload, 办件 (applications), the 好差评 uplink, state/platform
+    (pm.SupervisorReload, {"request_id": "r20", "note": "新事项目录", "operator": "张主任"}, {"note": 5}, "note"),
+    (
+        pm.ApplicationRequest,
+        {"request_id": "r21", "action": "correct", "case_no": "11411325MB0000001X202611270001", "note": "缺材料"},
+        {"action": "approve"},
+        "action",
+    ),
+    (pm.SupervisorUplink, {"request_id": "r22", "action": "status"}, {"action": "flush"}, "action"),
+    (
+        pm.ApplicationEvent,
+        {
+            "at": AT,
+            "case_no": "11411325MB0000001X202611270001",
+            "state": "result_ready",
+            "action": "result-ready",
+            "service_id": "bdc-transfer",
+            "due_at": AT,
+            "delivery": "pickup",
+            "notice": "gateway",
+        },
+        {"due_at": "tomorrow"},
+        "due_at",
     ),
     (m.NodeStatus, {"online": True, "role": "kiosk", "version": "0.1.0", "at": AT}, {"online": "yes"}, "online"),
     (
