@@ -18,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from .models import SiteConfig
+from .selfservice import cross_reference as selfservice_cross_reference
 
 Path_ = tuple[str | int, ...]
 
@@ -195,6 +196,7 @@ def _cross_reference(cfg: SiteConfig) -> Iterator[tuple[Path_, str]]:
         for (s1, e1, _), (s2, _, k2) in zip(spans, spans[1:], strict=False):
             if s2 < e1:
                 yield ("site", "opening_hours", day, k2), f"opening period {s2} overlaps the one from {s1}"
+    yield from selfservice_cross_reference(cfg)
 
 
 def load_site_config(path: str | os.PathLike, env: Mapping[str, str] | None = None) -> SiteConfig:

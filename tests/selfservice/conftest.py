@@ -1,0 +1,32 @@
+"""Fixtures of the self-service tests: a site file with records and departments (the mini hall's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
+
+RECORDS = {
+    "records": [{"service_id": "sb-print", "document": "social_insurance_record", "department": "rsj"}],
+    "departments": [
+        {"id": "rsj", "name": "县人力资源和社会保障局", "backend": "simulator", "simulator": {"latency_s": 0}}
+    ],
+}
+
+
+def write_site(path: Path, **self_service) -> Path:
+    """The mini hall with `site.self_service` set to `self_service` (RECORDS when empty)."""
+    data = yaml.safe_load(MINI.read_text(encoding="utf-8"))
+    data["site"]["self_service"] = self_service or RECORDS
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def records_site(tmp_path) -> Path:
+    return write_site(tmp_path / "site.yaml")
