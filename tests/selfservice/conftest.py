@@ -30,3 +30,27 @@ def write_site(path: Path, **self_service) -> Path:
 @pytest.fixture
 def records_site(tmp_path) -> Path:
     return write_site(tmp_path / "site.yaml")
+
+
+@pytest.fixture(scope="session")
+def cupsd():
+    """A real cupsd of the tests' own (own configuration, spool and socket) with cups-pdf queues."""
+    from devices.a4printer.cupsd import CupsdProcess, available
+
+    why = available()
+    if why:
+        pytest.skip(why)
+    server = CupsdProcess().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def pdf_queue(cupsd, request):
+    """A cups-pdf queue of the test's own: (queue name, the directory its printed PDFs land in)."""
+    import hashlib
+
+    name = "Q" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:10]
+    out = cupsd.add_pdf_queue(name)
+    yield name, out
+    cupsd.fault(name, None)
