@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -100,7 +100,7 @@ class RecordItem(_Strict):
     months: int = Field(default=12, ge=1, le=60)  # the period shown when the citizen does not choose one
 
 
-def cross_reference(cfg) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def cross_reference(cfg: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Problems between the records, the departments and the catalog, with their site-file paths."""
     zone = cfg.site.self_service
     services = {s.id: s for s in cfg.services}

@@ -245,3 +245,19 @@ class SettleHandover:
 
     from_site: str
     reply: dict
+
+
+# --- 24-hour self-service records (engine/selfservice.py, docs/selfservice.md) -------------------
+
+
+@dataclass(frozen=True)
+class RecordSelfService:
+    """A kiosk's self-service transaction, for the audit log: the item, the kiosk, how it ended, and the
+    citizen only as the keyed hash of the ID number (the service layer makes it)."""
+
+    kiosk_id: str
+    service_id: str
+    holder_hash: str
+    outcome: str
+    pages: int = 0
+    started_at: datetime | None = None

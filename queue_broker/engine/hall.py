@@ -57,11 +57,12 @@ from .records import (
     TicketRec,
 )
 from .rejected import Rejected, Result
+from .selfservice import SelfServiceMixin
 from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
 
-class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin):
+class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin, SelfServiceMixin):
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
     command_handlers: ClassVar[dict[type, str]]
     event_appliers: ClassVar[dict[str, str]]

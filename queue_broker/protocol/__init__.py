@@ -2,6 +2,18 @@
 
 from .messages import *  # noqa: F403
 from .messages import ProtocolError, parse
-from .topics import PROTOCOL_VERSION, TopicError, TopicMatch, Topics
+from .selfservice import SELFSERVICE_ACTION_MODELS, IdNumber, SelfServiceRecord
+from .topics import PROTOCOL_VERSION, SELFSERVICE_ACTIONS, TopicError, TopicMatch, Topics
 
-__all__ = ["PROTOCOL_VERSION", "ProtocolError", "TopicError", "TopicMatch", "Topics", "parse"]
+__all__ = [
+    "PROTOCOL_VERSION",
+    "ProtocolError",
+    "TopicError",
+    "TopicMatch",
+    "Topics",
+    "parse",
+    "SELFSERVICE_ACTIONS",
+    "SELFSERVICE_ACTION_MODELS",
+    "IdNumber",
+    "SelfServiceRecord",
+]
