@@ -84,7 +84,7 @@ class HttpDepartmentAdapter:
             raise
         except AdapterError as exc:
             self.breaker.failed()
-            log.warning("department %s: %s (breaker %s)", self.id, exc.reason, self.breaker.state)
+            log.warning("%s (breaker %s)", exc.reason, self.breaker.state)
             raise
         self.breaker.succeeded()
         return document

@@ -15,7 +15,7 @@ from ..serialport import Backoff
 from .config import CupsOptions, SimulatorOptions, a4printer_options
 from .errors import A4PrinterError, A4PrinterNotReady, A4PrinterUnavailable, A4PrintFailed
 from .printer import A4Printer, PrintJob
-from .simulator import SimulatedA4Link, count_pages
+from .simulator import SimulatedA4Link
 from .status import A4Status, JobInfo, printer_status
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "JobInfo",
     "PrintJob",
     "SimulatedA4Link",
-    "count_pages",
     "open_a4printer",
     "printer_status",
 ]

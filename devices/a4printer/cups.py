@@ -68,7 +68,7 @@ class CupsLink:
             _as_list(attrs.get("printer-state-reasons")),
         )
 
-    def submit(self, pdf: bytes, title: str) -> int:
+    def submit(self, pdf: bytes, title: str, pages: int) -> int:
         def send(c: cups.Connection) -> int:
             job_id = c.createJob(self.queue, title, self.job_options)
             try:

@@ -126,7 +126,7 @@ class A4Printer:
             self.health.report(self.id, self.kind, status.state, status.message)
             if not status.can_print:
                 raise A4PrinterNotReady(status.message, status.citizen_message)
-            job_id = self.link.submit(pdf, f"hall-{key}")
+            job_id = self.link.submit(pdf, f"hall-{key}", pages)
             job = PrintJob(key, "queued", 0, pages)
             self._jobs[key] = _Record(job_id, pages, job)
             return job

@@ -9,18 +9,11 @@ offline, jammed. A job waits while the fault lasts, in state processing with the
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .status import A4Status, JobInfo, printer_status
-
-PAGE_RE = re.compile(rb"/Type\s*/Page(?![s\w])")
-
-
-def count_pages(pdf: bytes) -> int:
-    return max(1, len(PAGE_RE.findall(pdf)))
 
 
 @dataclass
@@ -105,10 +98,12 @@ class SimulatedA4Link:
             # like a USB printer through CUPS: a fault is known once the printer was last talked to
             return printer_status(4 if busy else 3, True, self._reasons())
 
-    def submit(self, pdf: bytes, title: str) -> int:
+    def submit(self, pdf: bytes, title: str, pages: int) -> int:
+        """`pages`: the sheets the job takes (the caller rendered it; WeasyPrint's compressed PDFs do not
+        show their page tree to a simple scan)."""
         self._check_reachable()
         with self._changed:
-            job = _Job(self._next_id, title, pdf, count_pages(pdf))
+            job = _Job(self._next_id, title, pdf, max(1, pages))
             self._next_id += 1
             self._jobs[job.id] = job
             self._queue.append(job.id)

@@ -13,7 +13,6 @@ from devices.a4printer import (
     A4PrinterNotReady,
     A4PrinterUnavailable,
     SimulatedA4Link,
-    count_pages,
     open_a4printer,
     printer_status,
 )
@@ -193,7 +192,3 @@ def test_options_are_checked_per_backend():
         open_a4printer(DeviceConfig(id="a4", kind="a4printer", backend="usb"), HealthReporter())
     with pytest.raises(ValueError):
         A4Printer("a4", SimulatedA4Link(), HealthReporter()).print_pdf(TWO_PAGES, "名字", 1)
-
-
-def test_pages_are_counted_from_the_pdf():
-    assert count_pages(TWO_PAGES) == 2 and count_pages(b"%PDF-1.7 nothing") == 1

@@ -97,7 +97,7 @@ def test_every_record_kind_is_well_formed_and_names_only_the_masked_citizen(kind
 
 
 def test_the_simulators_refusals_follow_the_citizens_age():
-    young = Holder(id_number="411325201501010010", name="王小明")  # born 2015
+    young = Holder(id_number="411325201501010015", name="王小明")  # born 2015
     assert outcome(simulator(), young, "social_insurance_record") == "not_found"
     assert outcome(simulator(), young, "real_estate_query_result") == "not_allowed"
     assert outcome(simulator(), LI, "housing_fund_certificate") == "not_found"  # retired: account closed
