@@ -68,3 +68,29 @@ def render_pdf(
     html = render_html(doc, hall_name, printed_at, kiosk_name, timezone)
     rendered = weasyprint.HTML(string=html).render()
     return RenderedDocument(pdf=rendered.write_pdf(), pages=len(rendered.pages))
+
+
+def prewarm() -> float:
+    """Import WeasyPrint and load the fonts by rendering a sample (about 2 s here), so that the first
+    citizen's print does not pay for it: the kiosk calls this once, idle, after start. Returns seconds."""
+    import time
+    from datetime import UTC
+
+    from .document import Entry, Seal
+
+    started = time.perf_counter()
+    sample = Document(
+        kind="social_insurance_record",
+        title="预热样本",
+        issuer="预热",
+        holder_name_masked="张*",
+        holder_id_masked="0000**********0000",
+        entries=[Entry(label="样本", value="0123456789 ABC 中文")],
+        seal=Seal(organisation="预热", purpose="样本"),
+        reference="WARM0000",
+        verification_code="AAAA-BBBB-CCCC-DDDD",
+        issued_at=datetime.now(UTC),
+        simulated=True,
+    )
+    render_pdf(sample, "预热", sample.issued_at)
+    return time.perf_counter() - started

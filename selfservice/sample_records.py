@@ -123,6 +123,28 @@ def reference(prefix: str, c: Citizen, today: date, kind: str) -> str:
     return f"{prefix}{today:%Y%m%d}{serial % 10**8:08d}"
 
 
+def issued(
+    c: Citizen, now: datetime, issuer: str, prefix: str, seal: str, hint: str, period: str = "", **fields
+) -> Document:
+    """A record with what every one carries: the masked citizen, the issuer and its seal, the reference
+    and the verification code (from the citizen, the record and the day), marked as simulated."""
+    today = now.astimezone(TZ).date()
+    kind = prefix.lower()
+    return Document(
+        holder_name_masked=c.name_masked,
+        holder_id_masked=c.id_masked,
+        issuer=issuer,
+        period=period,
+        seal=Seal(organisation=issuer, purpose=seal),
+        reference=reference(prefix, c, today, kind),
+        verification_code=code(c, kind, str(today), *([period] if period else [])),
+        verify_hint=hint,
+        issued_at=now,
+        simulated=True,
+        **fields,
+    )
+
+
 def base_wage(c: Citizen) -> float:
     """A monthly contribution base between the floor and about 2.5 times the provincial average."""
     return round(c.rng("base").choice([3900, 4200, 4600, 5100, 5800, 6500, 7400, 8600, 10200]) / 100) * 100.0
@@ -186,23 +208,20 @@ def social_insurance_record(c: Citizen, params: QueryParams, now: datetime, issu
             Entry(label="养老保险累计缴费月数", value=f"{paid_months}个月"),
             Entry(label="本期个人缴纳养老保险合计（元）", value=money(personal)),
         ]
-    return Document(
+    return issued(
+        c,
+        now,
+        issuer,
+        "SB",
+        "社会保险业务专用章",
+        "可登录河南省人力资源和社会保障网上服务平台或拨打 12333，凭验证码核验本证明。",
+        period_text(months),
         kind="social_insurance_record",
         title="社会保险个人权益记录（参保缴费证明）",
-        issuer=issuer,
-        holder_name_masked=c.name_masked,
-        holder_id_masked=c.id_masked,
-        period=period_text(months),
         entries=entries,
         tables=tables,
         totals=totals,
         notes=["本证明记载截至出具日前已到账的参保缴费信息；欠缴、补缴未到账的月份不列入。"],
-        seal=Seal(organisation=issuer, purpose="社会保险业务专用章"),
-        reference=reference("SB", c, today, "sb"),
-        verification_code=code(c, "sb", str(today), period_text(months)),
-        verify_hint="可登录河南省人力资源和社会保障网上服务平台或拨打 12333，凭验证码核验本证明。",
-        issued_at=now,
-        simulated=True,
     )
 
 
@@ -236,23 +255,20 @@ def medical_insurance_certificate(c: Citizen, params: QueryParams, now: datetime
         Entry(label="参保状态", value="正常参保"),
         Entry(label="本年度待遇享受状态", value="正常享受"),
     ]
-    return Document(
+    return issued(
+        c,
+        now,
+        issuer,
+        "YB",
+        "医疗保障业务专用章",
+        "可通过国家医保服务平台或拨打 12393，凭验证码核验本凭证。",
+        period_text(months),
         kind="medical_insurance_certificate",
         title="基本医疗保险参保凭证",
-        issuer=issuer,
-        holder_name_masked=c.name_masked,
-        holder_id_masked=c.id_masked,
-        period=period_text(months),
         entries=entries,
         tables=tables,
         totals=totals,
         notes=["本凭证用于证明参保人在本统筹区的参保缴费情况，有效期以出具日起 3 个月为限。"],
-        seal=Seal(organisation=issuer, purpose="医疗保障业务专用章"),
-        reference=reference("YB", c, today, "yb"),
-        verification_code=code(c, "yb", str(today), period_text(months)),
-        verify_hint="可通过国家医保服务平台或拨打 12393，凭验证码核验本凭证。",
-        issued_at=now,
-        simulated=True,
     )
 
 
@@ -295,13 +311,16 @@ def individual_income_tax_record(c: Citizen, params: QueryParams, now: datetime,
         total += due
     if not rows:
         raise NotFound("no income tax was withheld in the period asked for")
-    return Document(
+    return issued(
+        c,
+        now,
+        issuer,
+        "SW",
+        "税收业务专用章",
+        "可通过个人所得税 APP 或国家税务总局河南省电子税务局，凭验证码查验本记录。",
+        period_text(months),
         kind="individual_income_tax_record",
         title="个人所得税纳税记录",
-        issuer=issuer,
-        holder_name_masked=c.name_masked,
-        holder_id_masked=c.id_masked,
-        period=period_text(months),
         entries=[Entry(label="纳税人识别号", value=c.id_masked), Entry(label="税务机关", value=issuer)],
         tables=[
             Table(
@@ -312,12 +331,6 @@ def individual_income_tax_record(c: Citizen, params: QueryParams, now: datetime,
         ],
         totals=[Entry(label="合计实缴（退）金额（元）", value=money(total))],
         notes=["本记录仅列明已入库的税款，不作为纳税人记账、抵扣凭证。"],
-        seal=Seal(organisation=issuer, purpose="税收业务专用章"),
-        reference=reference("SW", c, today, "sw"),
-        verification_code=code(c, "sw", str(today), period_text(months)),
-        verify_hint="可通过个人所得税 APP 或国家税务总局河南省电子税务局，凭验证码查验本记录。",
-        issued_at=now,
-        simulated=True,
     )
 
 
@@ -334,13 +347,16 @@ def housing_fund_certificate(c: Citizen, params: QueryParams, now: datetime, iss
     held_months = (months[-1].year - opened.year) * 12 + months[-1].month - opened.month + 1
     balance = share * 2 * held_months * c.rng("withdrawn").uniform(0.35, 0.9)
     rows = [[ym(m), money(share), money(share), money(share * 2), "正常汇缴"] for m in months if m >= opened]
-    return Document(
+    return issued(
+        c,
+        now,
+        issuer,
+        "GJJ",
+        "住房公积金业务专用章",
+        "可登录住房公积金管理中心网上服务大厅或拨打 12329，凭验证码核验本证明。",
+        period_text(months),
         kind="housing_fund_certificate",
         title="住房公积金缴存证明",
-        issuer=issuer,
-        holder_name_masked=c.name_masked,
-        holder_id_masked=c.id_masked,
-        period=period_text(months),
         entries=[
             Entry(label="单位名称", value=employer(c)),
             Entry(label="个人账号", value=account[:4] + "****" + account[-4:]),
@@ -354,12 +370,6 @@ def housing_fund_certificate(c: Citizen, params: QueryParams, now: datetime, iss
         tables=[Table(title="缴存明细", columns=["缴存年月", "单位缴存", "个人缴存", "合计", "缴存方式"], rows=rows)],
         totals=[Entry(label="账户余额（元）", value=money(balance))],
         notes=["本证明仅证明职工住房公积金缴存情况，自出具之日起 30 日内有效。"],
-        seal=Seal(organisation=issuer, purpose="住房公积金业务专用章"),
-        reference=reference("GJJ", c, today, "gjj"),
-        verification_code=code(c, "gjj", str(today), period_text(months)),
-        verify_hint="可登录住房公积金管理中心网上服务大厅或拨打 12329，凭验证码核验本证明。",
-        issued_at=now,
-        simulated=True,
     )
 
 
@@ -399,24 +409,21 @@ def real_estate_query_result(c: Citizen, params: QueryParams, now: datetime, iss
     if rows:
         columns = ["不动产权证书号", "坐落", "不动产单元号", "权利类型", "用途", "面积（㎡）", "登记时间"]
         tables = [Table(title="登记信息", columns=columns, rows=rows)]
-    return Document(
+    return issued(
+        c,
+        now,
+        issuer,
+        "BDC",
+        "不动产登记资料查询专用章",
+        "可凭证明编号和验证码到内乡县不动产登记服务中心核验。",
         kind="real_estate_query_result",
         title="不动产登记信息查询结果",
-        issuer=issuer,
-        holder_name_masked=c.name_masked,
-        holder_id_masked=c.id_masked,
         entries=entries,
         tables=tables,
         notes=[
             "本查询结果反映查询时点不动产登记簿记载的信息，仅限查询人本人使用。",
             "未查询到登记记录的，仅表示在内乡县不动产登记机构未查询到以查询人为权利人的登记信息。",
         ],
-        seal=Seal(organisation=issuer, purpose="不动产登记资料查询专用章"),
-        reference=reference("BDC", c, today, "bdc"),
-        verification_code=code(c, "bdc", str(today)),
-        verify_hint="可凭证明编号和验证码到内乡县不动产登记服务中心核验。",
-        issued_at=now,
-        simulated=True,
     )
 
 

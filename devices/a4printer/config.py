@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..serialport import DeviceOptionsError, device_options
+from ..serialport import backend_options
 
 
 class _Common(BaseModel):
@@ -36,9 +36,4 @@ BACKENDS: dict[str, type[_Common]] = {"cups": CupsOptions, "simulator": Simulato
 
 
 def a4printer_options(cfg) -> _Common:
-    model = BACKENDS.get(cfg.backend)
-    if model is None:
-        raise DeviceOptionsError(
-            f"device {cfg.id!r} (a4printer): unknown backend {cfg.backend!r}; use one of {', '.join(BACKENDS)}"
-        )
-    return device_options(model, cfg)
+    return backend_options("a4printer", BACKENDS, cfg)

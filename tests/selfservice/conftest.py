@@ -54,3 +54,20 @@ def pdf_queue(cupsd, request):
     out = cupsd.add_pdf_queue(name)
     yield name, out
     cupsd.fault(name, None)
+
+
+@pytest.fixture
+def hall(mosquitto, site_id, tmp_path):
+    """The real queue broker on the mini hall (sb-print is its self-service item), at 22:05 in the hall."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.broker.conftest import Hall
+    from tests.clock import Clock
+
+    h = Hall(
+        mosquitto.url, site_id, tmp_path / "data", Clock(datetime(2026, 12, 6, 22, 5, tzinfo=ZoneInfo("Asia/Shanghai")))
+    )
+    h.start()
+    yield h
+    h.close()

@@ -6,26 +6,14 @@ reason that does not repeat the number; the ID number crosses nothing but the co
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from queue_broker.security.identity import holder_hash
-from tests.broker.conftest import Hall, Recorder
-from tests.clock import Clock
+from tests.broker.conftest import Recorder
 from tests.people import citizens, id_numbers_in
 
-TZ = ZoneInfo("Asia/Shanghai")
 PERSON = citizens(1, 2404)[0]
-
-
-@pytest.fixture
-def hall(mosquitto, site_id, tmp_path):
-    h = Hall(mosquitto.url, site_id, tmp_path / "data", Clock(datetime(2026, 12, 6, 22, 5, tzinfo=TZ)))
-    h.start()
-    yield h
-    h.close()
 
 
 def record(kiosk, request_id: str, **over) -> dict:

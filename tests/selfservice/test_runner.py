@@ -10,7 +10,6 @@ import subprocess
 import threading
 import time
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,23 +25,14 @@ from selfservice.http import HttpDepartmentAdapter
 from selfservice.runner import SessionRunner, mqtt_record_sender
 from selfservice.session import SelfServiceSession, SessionSettings
 from selfservice.simulator import SimulatedDepartmentAdapter
-from tests.broker.conftest import Hall, Recorder
+from tests.broker.conftest import Recorder
 from tests.clock import Clock
 from tests.people import id_numbers_in
 
 from .fake_department import FakeDepartment
 
-TZ = ZoneInfo("Asia/Shanghai")
 ZHANG_ID = "411325199001011230"  # devices.idcard test card zhang_san, 张三
 HALL = "测试大厅"
-
-
-@pytest.fixture
-def hall(mosquitto, site_id, tmp_path):
-    h = Hall(mosquitto.url, site_id, tmp_path / "data", Clock(datetime(2026, 12, 6, 22, 5, tzinfo=TZ)))
-    h.start()
-    yield h
-    h.close()
 
 
 @pytest.fixture
