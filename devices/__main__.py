@@ -62,6 +62,7 @@ OPENERS = {
     "printer": ("devices.printer", "open_printer"),
     "idcard": ("devices.idcard", "open_reader"),
     "led": ("devices.led", "open_led"),
+    "a4printer": ("devices.a4printer", "open_a4printer"),
 }
 
 
@@ -74,7 +75,7 @@ def probe(cfg, health: HealthReporter):
     if cfg.kind in OPENERS:
         module, name = OPENERS[cfg.kind]
         dev = getattr(importlib.import_module(module), name)(cfg, health)
-        if cfg.kind == "printer":
+        if cfg.kind in ("printer", "a4printer"):
             dev.status()
         found = health.latest().get(cfg.id)
         dev.close()

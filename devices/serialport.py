@@ -44,6 +44,16 @@ def device_options(model: type[M], cfg) -> M:
         ) from None
 
 
+def backend_options(kind: str, backends: dict[str, type[M]], cfg) -> M:
+    """The options of a device of `kind`, validated by the model of its backend (`backends`)."""
+    model = backends.get(cfg.backend)
+    if model is None:
+        raise DeviceOptionsError(
+            f"device {cfg.id!r} ({kind}): unknown backend {cfg.backend!r}; use one of {', '.join(backends)}"
+        )
+    return device_options(model, cfg)
+
+
 class Backoff:
     """Exponential back-off between reconnection attempts: `initial`, doubling, capped at `maximum`."""
 

@@ -26,7 +26,10 @@ class Rights:
 
 RIGHTS: dict[str, Rights] = {
     "broker": Rights(publish=("#",), read=("#",)),
-    "kiosk": Rights(publish=("cmd/ticket/#", "node/{node}/#"), read=("reply/{node}", "state/#", "event/called")),
+    # cmd/selfservice/# added (issue 24): a kiosk records its self-service transactions in the audit log
+    "kiosk": Rights(
+        publish=("cmd/ticket/#", "node/{node}/#", "cmd/selfservice/#"), read=("reply/{node}", "state/#", "event/called")
+    ),
     "counter": Rights(
         publish=("cmd/counter/{counter}/#", "cmd/rating/submit", "node/{node}/#"),
         read=("reply/{node}", "state/#", "event/#"),

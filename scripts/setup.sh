@@ -25,16 +25,18 @@ fi
 #   stunnel4                      the county link's TLS tunnel
 #   espeak-ng, alsa-utils         Mandarin voice to WAV files, aplay on the voice node
 #   fonts-wqy-microhei            Chinese on every screen, ticket, page and PDF
+#   fonts-dejavu-core             Latin letters and digits of the printed self-service records
 #   libmtdev1, xvfb, xauth        Kivy windows without a screen
 #   chromium                      the citizen page and published guides, tested in a real browser
 #   cups, printer-driver-cups-pdf the kiosk's A4 printing, tested against a real cupsd
+#   libcups2-dev                  the CUPS headers pycups (the A4 printer's CUPS backend) compiles against
 #   poppler-utils                 pdftoppm/pdffonts/pdftotext: reading back printed and reported PDFs
 #   postgresql                    the optional multi-hall store, tested against a real server
 #   prometheus                    promtool, which checks the shipped alert rules
 #   python3-venv, python3-dev, gcc  the virtual environment and the packages that compile (evdev)
 PACKAGES=(python3-venv python3-dev gcc mosquitto mosquitto-clients stunnel4 espeak-ng alsa-utils
     fonts-wqy-microhei libmtdev1 xvfb xauth chromium cups printer-driver-cups-pdf poppler-utils
-    postgresql prometheus)
+    postgresql prometheus libcups2-dev fonts-dejavu-core)
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq "${PACKAGES[@]}" >/dev/null
 

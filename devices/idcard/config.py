@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..serialport import DeviceOptionsError, device_options
+from ..serialport import backend_options
 
 
 class _Common(BaseModel):
@@ -38,9 +38,4 @@ BACKENDS: dict[str, type[_Common]] = {"serial": SerialOptions, "simulator": Simu
 
 
 def idcard_options(cfg) -> _Common:
-    model = BACKENDS.get(cfg.backend)
-    if model is None:
-        raise DeviceOptionsError(
-            f"device {cfg.id!r} (idcard): unknown backend {cfg.backend!r}; use one of {', '.join(BACKENDS)}"
-        )
-    return device_options(model, cfg)
+    return backend_options("idcard", BACKENDS, cfg)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..serialport import DeviceOptionsError, device_options
+from ..serialport import backend_options
 
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
@@ -119,9 +119,4 @@ BACKENDS: dict[str, type[_Common]] = {
 
 
 def printer_options(cfg) -> _Common:
-    model = BACKENDS.get(cfg.backend)
-    if model is None:
-        raise DeviceOptionsError(
-            f"device {cfg.id!r} (printer): unknown backend {cfg.backend!r}; use one of {', '.join(BACKENDS)}"
-        )
-    return device_options(model, cfg)
+    return backend_options("printer", BACKENDS, cfg)

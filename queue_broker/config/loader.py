@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .models import SiteConfig
+from .selfservice import cross_reference as selfservice_cross_reference
 
 Path_ = tuple[str | int, ...]
 # libyaml's safe loader when PyYAML has it (same nodes, marks and errors, about 10x faster: a hall's
@@ -243,6 +244,7 @@ def _cross_reference(cfg: SiteConfig) -> Iterator[tuple[Path_, str]]:
             if s2 < e1:
                 yield ("site", "opening_hours", day, k2), f"opening period {s2} overlaps the one from {s1}"
     yield from _platform_references(cfg, queue_ids, service_ids)
+    yield from selfservice_cross_reference(cfg)
 
 
 def _platform_references(cfg: SiteConfig, queue_ids: set[str], service_ids: set[str]) -> Iterator[tuple[Path_, str]]:

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ..protocol.messages import Guide, Material
+from .selfservice import Department, RecordItem
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}$")]
@@ -57,6 +58,9 @@ class SelfServiceZone(Strict):
 
     hours: list[Period] = [Period(start="00:00", end="24:00")]
     service_ids: list[Id] = []
+    # added (issue 24): the records a kiosk prints and the departments it asks (config/selfservice.py)
+    records: list[RecordItem] = []
+    departments: list[Department] = []
 
 
 class HoursChange(Strict):
@@ -414,7 +418,7 @@ class PlatformConfig(Strict):
 
 class DeviceConfig(Strict):
     id: Id
-    kind: Literal["printer", "idcard", "scanner", "camera", "keypad", "rating_pad", "led"]
+    kind: Literal["printer", "idcard", "scanner", "camera", "keypad", "rating_pad", "led", "a4printer"]
     backend: str = "simulator"
     options: dict[str, Any] = {}  # validated by the device package's own model for the kind/backend
 

@@ -344,3 +344,19 @@ class RequestHelp:
     kiosk_id: str
     need: str
     cancel: bool = False
+
+
+# --- 24-hour self-service records (engine/selfservice.py, docs/selfservice.md) -------------------
+
+
+@dataclass(frozen=True)
+class RecordSelfService:
+    """A kiosk's self-service transaction, for the audit log: the item, the kiosk, how it ended, and the
+    citizen only as the keyed hash of the ID number (the service layer makes it)."""
+
+    kiosk_id: str
+    service_id: str
+    holder_hash: str
+    outcome: str
+    pages: int = 0
+    started_at: datetime | None = None

@@ -63,3 +63,5 @@ TICKET_HANDED_OVER = "ticket_handed_over"  # this hall handed a ticket to anothe
 HANDOVER_SETTLED = "handover_settled"  # the other hall accepted or refused it
 HANDOVER_RECEIVED = "handover_received"  # another hall's ticket is now a ticket here (after ticket_issued)
 HANDOVER_REFUSED = "handover_refused"  # another hall's request was refused here: the same answer every time
+# 24-hour self-service (engine/selfservice.py)
+SELF_SERVICE_RECORDED = "self_service_recorded"  # a kiosk printed (or tried to print) a citizen's record

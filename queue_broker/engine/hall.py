@@ -59,6 +59,7 @@ from .records import (
     TicketRec,
 )
 from .rejected import Rejected, Result
+from .selfservice import SelfServiceMixin
 from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
@@ -72,6 +73,7 @@ class HallEngine(
     PriorityMixin,
     ConfigMixin,
     ApplicationsMixin,
+    SelfServiceMixin,
 ):
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
     command_handlers: ClassVar[dict[type, str]]

@@ -4,9 +4,21 @@ from . import messages as _messages
 from . import platform as _platform
 from .messages import *  # noqa: F403
 from .messages import ProtocolError, parse
-from .topics import PROTOCOL_VERSION, TopicError, TopicMatch, Topics
+from .selfservice import SELFSERVICE_ACTION_MODELS, IdNumber, SelfServiceRecord
+from .topics import PROTOCOL_VERSION, SELFSERVICE_ACTIONS, TopicError, TopicMatch, Topics
 
-__all__ = ["PROTOCOL_VERSION", "ProtocolError", "TopicError", "TopicMatch", "Topics", "parse"]
+__all__ = [
+    "PROTOCOL_VERSION",
+    "ProtocolError",
+    "TopicError",
+    "TopicMatch",
+    "Topics",
+    "parse",
+    "SELFSERVICE_ACTIONS",
+    "SELFSERVICE_ACTION_MODELS",
+    "IdNumber",
+    "SelfServiceRecord",
+]
 
 # The request and event tables (messages.*_MODELS) gain the models of the additive protocol modules here,
 # where every import of the protocol passes first, so that those modules can build on messages' base

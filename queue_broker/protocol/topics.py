@@ -48,6 +48,7 @@ SUPERVISOR_ACTIONS = (
     "uplink",
 )
 APPOINTMENT_ACTIONS = ("book", "cancel")
+SELFSERVICE_ACTIONS = ("record",)  # added (issue 24): a self-service transaction for the audit log
 EVENT_KINDS = (
     "issued",
     "called",
@@ -126,6 +127,11 @@ class Topics:
         if action not in APPOINTMENT_ACTIONS:
             raise TopicError(f"unknown appointment action {action!r}")
         return f"{self.root}/cmd/appointment/{action}"
+
+    def selfservice_cmd(self, action: str) -> str:
+        if action not in SELFSERVICE_ACTIONS:
+            raise TopicError(f"unknown self-service action {action!r}")
+        return f"{self.root}/cmd/selfservice/{action}"
 
     def reply(self, node_id: str) -> str:
         return f"{self.root}/reply/{check_level(node_id, 'node id')}"
@@ -237,4 +243,6 @@ def _parse_cmd(rest: list[str]) -> TopicMatch | None:
         return TopicMatch("cmd", "rating/submit")
     if group == "appointment" and len(rest) == 2 and rest[1] in APPOINTMENT_ACTIONS:
         return TopicMatch("cmd", "appointment", {"action": rest[1]})
+    if group == "selfservice" and len(rest) == 2 and rest[1] in SELFSERVICE_ACTIONS:
+        return TopicMatch("cmd", "selfservice", {"action": rest[1]})
     return TopicMatch("cmd", "unknown", {"path": "/".join(rest)})

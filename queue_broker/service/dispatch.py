@@ -8,6 +8,7 @@ from datetime import date
 from ..engine import commands as cmd
 from ..protocol import messages as m
 from ..protocol import platform as pm
+from ..protocol.selfservice import SELFSERVICE_ACTION_MODELS, SelfServiceRecord
 from ..protocol.topics import TopicMatch
 from ..security.identity import (
     IdentityError,
@@ -39,6 +40,8 @@ def request_model(match: TopicMatch) -> type[m.Request] | None:
         return m.APPOINTMENT_ACTION_MODELS.get(match.params["action"])
     if match.kind == "rating/submit":
         return m.RatingSubmit
+    if match.kind == "selfservice":
+        return SELFSERVICE_ACTION_MODELS.get(match.params["action"])
     return None
 
 
@@ -134,6 +137,14 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         return cmd.CancelAppointment(req.code)
     if isinstance(req, m.RatingSubmit):
         return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "", by=sender or "")
+    if isinstance(req, SelfServiceRecord):
+        try:
+            number = validate_id_number(req.holder.id_number)
+        except IdentityError as exc:
+            raise BadRequest(str(exc)) from None
+        return cmd.RecordSelfService(
+            req.kiosk_id, req.service_id, holder_hash(key, number), req.outcome, req.pages, req.started_at
+        )
     raise BadRequest("this request is not understood")
 
 

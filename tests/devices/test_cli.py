@@ -62,5 +62,5 @@ def test_list_shows_every_configured_device(tmp_path):
     out = run("list", "--config", str(SAMPLE), "--node", "kiosk-1")
     assert out.returncode == 0, out.stderr
     rows = out.stdout.splitlines()[1:]
-    assert {r.split()[1] for r in rows} == {"printer", "idcard", "scanner", "camera"}
+    assert {r.split()[1] for r in rows} == {"printer", "idcard", "scanner", "camera", "a4printer"}
     assert all(r.split()[4] in ("ready", "unknown") for r in rows)

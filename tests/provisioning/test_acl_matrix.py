@@ -37,13 +37,14 @@ CMD = {
     "cmd/rating/submit",
     "cmd/appointment/book",
     "cmd/appointment/cancel",
+    "cmd/selfservice/record",
 }
 ALL_HALL = CMD | {"reply/own", "reply/other"} | STATE | EVENTS | ALL_NODE
 
 # docs/protocol.md, "Who may do what"
 MAY_PUBLISH = {
     "broker": ALL_HALL,
-    "kiosk": {"cmd/ticket/issue", "cmd/ticket/status"} | OWN_NODE,
+    "kiosk": {"cmd/ticket/issue", "cmd/ticket/status", "cmd/selfservice/record"} | OWN_NODE,
     "counter": {"cmd/counter/own", "cmd/rating/submit"} | OWN_NODE,
     "display": OWN_NODE,
     "voice": OWN_NODE,
@@ -95,6 +96,7 @@ def topics_for(node: str, counter: str | None, other: str) -> list[str]:
         f"{SITE}/cmd/rating/submit",
         f"{SITE}/cmd/appointment/book",
         f"{SITE}/cmd/appointment/cancel",
+        f"{SITE}/cmd/selfservice/record",
         f"{SITE}/reply/{node}",
         f"{SITE}/reply/{other}",
         f"{SITE}/state/queues",

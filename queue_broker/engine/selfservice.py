@@ -1,0 +1,70 @@
+"""24-hour self-service records in the audit log (issue 24). A mixin of HallEngine.
+
+The kiosk fetches and prints a citizen's record itself; the hall server only learns that it happened:
+the item, the kiosk, the outcome, the pages, and the citizen as the keyed hash. Nothing of the record.
+The day's counts per item and outcome are kept for reports (`selfservice_counts`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from . import events as ev
+from .commands import RecordSelfService
+from .dispatch import applies, handles
+from .events import Event
+from .rejected import Rejected, Result
+
+if TYPE_CHECKING:
+    from ..config.models import Service, SiteConfig
+
+OUTCOMES = ("printed", "viewed", "print_failed", "not_found", "not_allowed", "unavailable")
+
+
+class SelfServiceMixin:
+    """Uses HallEngine's state (config, services, tz); mixed into HallEngine only."""
+
+    if TYPE_CHECKING:  # what HallEngine provides
+        config: SiteConfig
+        services: dict[str, Service]
+
+        def _emit(self, out: list[Event], type_: str, now: datetime, **data: Any) -> Event: ...
+
+        def local_day(self, now: datetime) -> date: ...
+
+    @property
+    def selfservice_counts(self) -> defaultdict[tuple[date, str, str], int]:
+        """(local day, service id, outcome) -> transactions; built from the events like all state."""
+        counts = self.__dict__.get("_selfservice_counts")
+        if counts is None:
+            counts = self.__dict__["_selfservice_counts"] = defaultdict(int)
+        return counts
+
+    @handles(RecordSelfService)
+    def _do_RecordSelfService(self, cmd: RecordSelfService, now: datetime) -> Result:
+        svc = self.services.get(cmd.service_id)
+        if svc is None:
+            raise Rejected("not_found", f"there is no service item {cmd.service_id!r} in this hall")
+        if not (svc.self_service or cmd.service_id in self.config.site.self_service.service_ids):
+            raise Rejected("conflict", f"{svc.name} is not a self-service item")
+        if cmd.outcome not in OUTCOMES:
+            raise Rejected("invalid_request", f"unknown outcome {cmd.outcome!r}")
+        out: list[Event] = []
+        self._emit(
+            out,
+            ev.SELF_SERVICE_RECORDED,
+            now,
+            kiosk_id=cmd.kiosk_id,
+            service_id=cmd.service_id,
+            holder_hash=cmd.holder_hash,
+            outcome=cmd.outcome,
+            pages=cmd.pages,
+            started_at=cmd.started_at.isoformat() if cmd.started_at else None,
+        )
+        return Result(out, {"record": {"service_id": cmd.service_id, "outcome": cmd.outcome, "at": now.isoformat()}})
+
+    @applies(ev.SELF_SERVICE_RECORDED)
+    def _apply_self_service_recorded(self, at: datetime, d: dict[str, Any]) -> None:
+        self.selfservice_counts[(self.local_day(at), d["service_id"], d["outcome"])] += 1
