@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-KINDS = ("printer", "idcard", "scanner", "camera", "keypad", "rating_pad", "led")
+KINDS = ("printer", "idcard", "scanner", "camera", "keypad", "rating_pad", "led", "a4printer")
 
 # option fields that name a device file on the board (a serial port, an input device, a camera, a
 # printer's character device): an absolute path, and no two devices of one board on the same one
@@ -30,6 +30,10 @@ def option_models(kind: str) -> dict[str, type[BaseModel]]:
         from .idcard.config import BACKENDS as readers
 
         return dict(readers)
+    if kind == "a4printer":
+        from .a4printer.config import BACKENDS as a4printers
+
+        return dict(a4printers)
     if kind == "led":
         from .led.config import BACKENDS as leds
 
