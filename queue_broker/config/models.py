@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ..protocol.messages import Guide, Material
+from .gateway import GatewayConfig
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}$")]
@@ -336,6 +337,7 @@ class SiteConfig(Strict):
     calendar: CalendarConfig = CalendarConfig()
     rebalancer: Rebalancer = Rebalancer()
     nodes: list[NodeEntry] = []
+    gateway: GatewayConfig = GatewayConfig()  # added: the HTTP gateway (docs/gateway.md)
     _source_path: str = PrivateAttr(default="")
 
     @property

@@ -58,3 +58,6 @@ TICKET_HANDED_OVER = "ticket_handed_over"  # this hall handed a ticket to anothe
 HANDOVER_SETTLED = "handover_settled"  # the other hall accepted or refused it
 HANDOVER_RECEIVED = "handover_received"  # another hall's ticket is now a ticket here (after ticket_issued)
 HANDOVER_REFUSED = "handover_refused"  # another hall's request was refused here: the same answer every time
+# the gateway (engine/remote.py): a citizen's "come now" notice asked for, then due
+NOTICE_REQUESTED = "notice_requested"  # the ticket, travel time and channel; never an address
+NOTICE_DUE = "notice_due"  # the come-now rule fired (engine/come_now.py)

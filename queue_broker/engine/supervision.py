@@ -48,6 +48,7 @@ class SupervisionMixin:
             counter_id=t.counter_id,
             queue_id=t.queue_id,
             service_id=t.service_id,
+            **({"channel": cmd.channel} if cmd.channel else {}),  # added: rating_pad, qr_code, kiosk
         )
         return Result(out, {"rating": {"ticket_id": t.id, "level": cmd.level}})
 

@@ -29,9 +29,12 @@ COUNTER_ACTIONS = (
     "complex-question",
     "case",
     "handover",
+    "rating",  # added: the rating pad of the counter that served the ticket (docs/gateway.md)
 )
 SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation", "login", "complaint", "case", "handover")
-APPOINTMENT_ACTIONS = ("book", "cancel")
+APPOINTMENT_ACTIONS = ("book", "cancel", "status", "slots")  # status, slots: added for the gateway
+# cmd/ticket/{action}: issue and status of v1; view, cancel, notify, rate added for the citizen's own page
+TICKET_ACTIONS = ("issue", "status", "view", "cancel", "notify", "rate")
 EVENT_KINDS = (
     "issued",
     "called",
@@ -43,6 +46,7 @@ EVENT_KINDS = (
     "notice",
     "case",
     "handover",
+    "come-now",  # added: a ticket that asked for a notice should now come back (docs/gateway.md)
 )
 # Hand-overs between halls (同城通办, docs/county.md): hall/{from}/handover/{to}/request goes up the county
 # link, hall/{to}/handover/{from}/reply comes back. Each hall publishes only under its own prefix.
@@ -87,6 +91,11 @@ class Topics:
 
     def ticket_status(self) -> str:
         return f"{self.root}/cmd/ticket/status"
+
+    def ticket_cmd(self, action: str) -> str:
+        if action not in TICKET_ACTIONS:
+            raise TopicError(f"unknown ticket action {action!r}")
+        return f"{self.root}/cmd/ticket/{action}"
 
     def counter_cmd(self, counter_id: str, action: str) -> str:
         if action not in COUNTER_ACTIONS:
@@ -206,7 +215,7 @@ def parse_handover(topic: str, me: str) -> TopicMatch | None:
 
 def _parse_cmd(rest: list[str]) -> TopicMatch | None:
     group = rest[0]
-    if group == "ticket" and len(rest) == 2 and rest[1] in ("issue", "status"):
+    if group == "ticket" and len(rest) == 2 and rest[1] in TICKET_ACTIONS:
         return TopicMatch("cmd", f"ticket/{rest[1]}")
     if group == "counter" and len(rest) == 3 and rest[2] in COUNTER_ACTIONS and LEVEL_ID_RE.match(rest[1]):
         return TopicMatch("cmd", "counter", {"counter": rest[1], "action": rest[2]})
