@@ -38,7 +38,7 @@ class NoticeTemplates(_Strict):
     name or an ID number (the gateway does not have them)."""
 
     come_now: str = "【{hall}】{number}号（{service}）即将叫号，请于{minutes}分钟内回到大厅。进度：{url}"
-    called: str = "【{hall}】请{number}号到{window}办理（{service}）。"
+    called: str = "【{hall}】请{number}号到{window}办理。"
     booked: str = "【{hall}】预约成功：{service}，{slot}，预约码{code}。不预约也可现场取号。"
 
 
