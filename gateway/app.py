@@ -425,7 +425,11 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
         return out
 
     @app.get(
-        "/api/v1/appointments/{appointment_id}", response_model=AppointmentView, responses=ERRORS, tags=["partner"]
+        "/api/v1/appointments/{appointment_id}",
+        response_model=AppointmentView,
+        response_model_exclude_none=True,
+        responses=ERRORS,
+        tags=["partner"],
     )
     async def appointment(appointment_id: str, who: Annotated[str, Depends(partner)]) -> dict[str, Any]:
         if not re.match(r"^[A-Za-z0-9]{1,32}$", appointment_id):
