@@ -70,6 +70,8 @@ def come_now_task(engine: HallEngine, now: datetime) -> list[NoticeDue]:
         t = engine.tickets.get(tid)
         if t is None or t.state != "waiting":
             continue
+        if engine.counters_serving(t.queue_id) <= 0:
+            continue  # no counter serves the queue now: the estimate cannot say when the call comes
         est = engine.estimate_for(t.queue_id, engine.position(t), now)
         fire, p = rule.check(est, rec.travel_min)
         if fire:

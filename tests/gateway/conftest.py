@@ -17,6 +17,7 @@ import yaml
 
 from gateway.__main__ import build
 from provisioning.mosquitto import free_port
+from queue_broker.engine.come_now import come_now_task
 
 from ..broker.conftest import MINI, TZ, Hall, Node
 from ..clock import Clock
@@ -107,6 +108,7 @@ def gw_hall(mosquitto, site_id, tmp_path, clock, request):
     site = gateway_site(tmp_path, site_id, mosquitto.url, **settings)
     h = Hall(mosquitto.url, site_id, tmp_path / "broker-data", clock, config_path=site)
     h.start()
+    h.service.tick_tasks.append(come_now_task)  # the broker's task (service/tasks.py) that decides notices
     h.site_path = site
     yield h
     h.close()
