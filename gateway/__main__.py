@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -160,6 +161,9 @@ def _run(args: argparse.Namespace) -> int:
         port,
         gw.public_url or f"{scheme}://{shown}:{port}",
     )
+    # uvicorn stops gracefully on SIGTERM and then raises the signal again under the handler it found:
+    # this one makes that a clean exit 0 (systemd, `up`)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         app,
         host=host,
