@@ -63,11 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run", help="serve the HTTP API and the citizen pages")
     run.add_argument("--config", required=True)
-    run.add_argument("--listen", type=_listen, default=("127.0.0.1", 8480))
+    run.add_argument(
+        "--listen", type=_listen, default=os.environ.get("HALL_GATEWAY_LISTEN", "127.0.0.1:8480"), help="HOST:PORT"
+    )
     run.add_argument("--node", help="the gateway's node id (its MQTT user name); default: the site file's")
     run.add_argument("--public-url", help="overrides gateway.public_url (what QR codes point at)")
-    run.add_argument("--tls-cert", help="serve HTTPS with this certificate (from the hall CA)")
-    run.add_argument("--tls-key")
+    run.add_argument(
+        "--tls-cert", default=os.environ.get("HALL_GATEWAY_TLS_CERT"), help="serve HTTPS with this certificate"
+    )
+    run.add_argument("--tls-key", default=os.environ.get("HALL_GATEWAY_TLS_KEY"))
     run.add_argument("--forwarded-allow-ips", default="127.0.0.1", help="proxies whose X-Forwarded-For is trusted")
     key = sub.add_parser("key", help="partner keys")
     key.add_argument("action", choices=("add", "list", "revoke"))

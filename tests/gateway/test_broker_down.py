@@ -73,7 +73,9 @@ def test_the_real_gateway_process_serves_the_sample_contract_and_stops_clean(gw_
             json={"service_id": "zh-general", "request_id": "proc-1"},
             headers={"Authorization": f"Bearer {key}"},
         )
-        assert r.status_code == 201 and httpx.get(base + f"/api/v1/tickets/{r.json()['status_token']}").status_code == 200
+        assert (
+            r.status_code == 201 and httpx.get(base + f"/api/v1/tickets/{r.json()['status_token']}").status_code == 200
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         log, _ = proc.communicate(timeout=15)
