@@ -14,10 +14,16 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from queue_broker.config.loader import ConfigError, load_site_config
 
 from .keys import KeyError_, PartnerKeys
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from .app import Gateway
 
 
 def _data_folder(data_dir: str) -> Path:
@@ -31,7 +37,9 @@ def _listen(value: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def build(config_path: str, node_id: str | None, public_url: str | None, env: dict[str, str] | None = None):  # noqa: ANN201
+def build(
+    config_path: str, node_id: str | None, public_url: str | None, env: dict[str, str] | None = None
+) -> tuple[Gateway, FastAPI]:
     """The Gateway object and its FastAPI app for a site file (the same the tests and the bench serve)."""
     from .app import Gateway, create_app
     from .hall import HallDoor

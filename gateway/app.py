@@ -243,7 +243,7 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
         _check_token(token)
         reply = await ask(gw.door.topics.ticket_cmd("view"), {"status_tokens": [token]})
         raw = (reply.get("tickets") or {}).get(token)
-        if raw is None:
+        if not isinstance(raw, dict):
             raise ApiError("not_found", "no ticket of today has that status token", detail_zh="该号码不存在或已过期")
         return raw
 

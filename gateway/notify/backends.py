@@ -101,8 +101,8 @@ class AliyunSmsBackend:
 
     def __init__(self, options: Mapping[str, str], env: Mapping[str, str] = os.environ):
         try:
-            from alibabacloud_dysmsapi20170525.client import Client
-            from alibabacloud_tea_openapi import models as open_api_models
+            from alibabacloud_dysmsapi20170525.client import Client  # type: ignore[import-not-found]  # the optional extra `sms`
+            from alibabacloud_tea_openapi import models as open_api_models  # type: ignore[import-not-found]  # the optional extra `sms`
         except ImportError:
             raise SendError("aliyun-sms needs the optional extra: pip install 'hall-appliance[sms]'") from None
         key_id, secret = _need(env, "HALL_SMS_ACCESS_KEY_ID", "HALL_SMS_ACCESS_KEY_SECRET")
@@ -114,7 +114,7 @@ class AliyunSmsBackend:
         self.client = Client(config)
 
     def send(self, notice: Notice) -> None:
-        from alibabacloud_dysmsapi20170525 import models as sms_models
+        from alibabacloud_dysmsapi20170525 import models as sms_models  # type: ignore[import-not-found]  # the optional extra `sms`
 
         template = self.options.get(f"template_{notice.kind}")
         if not template:
@@ -147,10 +147,10 @@ class TencentSmsBackend:
 
     def __init__(self, options: Mapping[str, str], env: Mapping[str, str] = os.environ):
         try:
-            from tencentcloud.common import credential
-            from tencentcloud.common.profile.client_profile import ClientProfile
-            from tencentcloud.common.profile.http_profile import HttpProfile
-            from tencentcloud.sms.v20210111 import sms_client
+            from tencentcloud.common import credential  # type: ignore[import-not-found]  # the optional extra `sms`
+            from tencentcloud.common.profile.client_profile import ClientProfile  # type: ignore[import-not-found]  # the optional extra `sms`
+            from tencentcloud.common.profile.http_profile import HttpProfile  # type: ignore[import-not-found]  # the optional extra `sms`
+            from tencentcloud.sms.v20210111 import sms_client  # type: ignore[import-not-found]  # the optional extra `sms`
         except ImportError:
             raise SendError("tencent-sms needs the optional extra: pip install 'hall-appliance[sms]'") from None
         sid, skey = _need(env, "HALL_SMS_SECRET_ID", "HALL_SMS_SECRET_KEY")
@@ -166,7 +166,7 @@ class TencentSmsBackend:
         )
 
     def send(self, notice: Notice) -> None:
-        from tencentcloud.sms.v20210111 import models
+        from tencentcloud.sms.v20210111 import models  # type: ignore[import-not-found,unused-ignore]
 
         template = self.options.get(f"template_{notice.kind}")
         if not template:

@@ -143,11 +143,11 @@ class RemoteMixin:
         return Result(out)
 
     @applies(ev.NOTICE_REQUESTED)
-    def _on_notice_requested(self, at: datetime, d: dict) -> None:
+    def _on_notice_requested(self, at: datetime, d: dict[str, Any]) -> None:
         self.notice_requests[d["ticket_id"]] = NoticeRec(d["ticket_id"], d["travel_min"], d["channel"], at)
 
     @applies(ev.NOTICE_DUE)
-    def _on_notice_due(self, at: datetime, d: dict) -> None:
+    def _on_notice_due(self, at: datetime, d: dict[str, Any]) -> None:
         rec = self.notice_requests.get(d["ticket_id"])
         if rec is not None:
             rec.due_at, rec.p_called = at, d.get("p_called")
@@ -171,7 +171,7 @@ class RemoteMixin:
                     "a rating comes from the rating pad of the counter that served the ticket, "
                     "or with the ticket's status token (the citizen's page, a kiosk with the ticket)",
                 )
-        result: Result = super()._do_SubmitRating(cmd, now)  # type: ignore[misc]
+        result: Result = super()._do_SubmitRating(cmd, now)  # type: ignore[misc]  # the next mixin's
         return result
 
     # ============================================================ views for the gateway
