@@ -48,10 +48,10 @@ class Notify(_Strict):
     options: dict[str, str] = {}  # the backend's settings (sign name, template codes, app id); no secrets
     templates: NoticeTemplates = NoticeTemplates()
     # the "come now" rule (engine/come_now.py): notify when P(called within travel_min + margin_min) >= threshold.
-    # 0.1: the notice goes while there is still a 90 % chance that the call comes after the citizen is back;
+    # 0.05: the notice goes while there is still a 95 % chance that the call comes after the citizen is back;
     # the contract's literal 0.9 sends it when the call is already likely to come first (docs/gateway.md)
     margin_min: float = Field(default=3.0, ge=0, le=60)
-    threshold: float = Field(default=0.1, gt=0.0, lt=1.0)
+    threshold: float = Field(default=0.05, gt=0.0, lt=1.0)
     default_travel_min: int = Field(default=20, ge=0, le=180)  # a remote ticket with a phone, no travel time
     retry_max: int = Field(default=6, ge=0, le=20)  # attempts after the first, with doubling back-off
     retry_first_s: float = Field(default=2.0, gt=0)

@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--share", type=float)
     ap.add_argument("--travel-mean", type=float)
-    ap.add_argument("--thresholds", default="0.9,0.5,0.2,0.1", help="come-now thresholds to compare")
+    ap.add_argument("--thresholds", default="0.9,0.5,0.2,0.1,0.05", help="come-now thresholds to compare")
     ap.add_argument("--policy", default="tidal")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
