@@ -154,6 +154,17 @@ class HallDoor:
         return reply
 
 
+async def cancel_task(task: asyncio.Task[Any] | None) -> None:
+    """Cancel a background task of the gateway and wait until it has stopped."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
 def _settle(fut: asyncio.Future[bytes], raw: bytes) -> None:
     if not fut.done():
         fut.set_result(raw)

@@ -17,7 +17,7 @@ from typing import Any
 
 from queue_broker.protocol.gateway import VIEW_MAX_TOKENS
 
-from .hall import BrokerDown, HallDoor, Refused
+from .hall import BrokerDown, HallDoor, Refused, cancel_task
 from .views import same, ticket_view
 
 log = logging.getLogger("gateway.watch")
@@ -85,12 +85,7 @@ class Watchers:
         self._task = asyncio.get_running_loop().create_task(self._refresher(), name="watch-refresher")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_task(self._task)
 
     def _on_hall(self, kind: str, body: dict[str, Any]) -> None:
         if kind == "state/queues":

@@ -17,7 +17,7 @@ from typing import Any
 
 from queue_broker.config.models import SiteConfig
 
-from ..hall import BrokerDown, HallDoor, Refused
+from ..hall import BrokerDown, HallDoor, Refused, cancel_task
 from .backends import Backend, Notice, mask_address
 from .sender import NoticeSender, send_once_with_retries
 from .store import NoticeStore
@@ -52,12 +52,7 @@ class NoticeDesk:
 
     async def stop(self) -> None:
         await self.sender.stop()
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_task(self._task)
 
     @staticmethod
     def notify_id(token: str) -> str:

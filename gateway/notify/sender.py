@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from ..hall import cancel_task
 from .backends import Backend, Notice, SendError
 from .store import NoticeStore
 
@@ -39,12 +40,7 @@ class NoticeSender:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="notice-sender")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_task(self._task)
 
     def wake(self) -> None:
         self._wake.set()
