@@ -30,7 +30,7 @@ class Limits(_Strict):
     per_address_per_s: float = Field(default=20.0, gt=0)  # any route, one client address
     posts_per_token_per_min: int = Field(default=5, ge=1)  # notify, cancel, rating
     body_max_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
-    broker_timeout_s: float = Field(default=5.0, gt=0, le=30)
+    broker_timeout_s: float = Field(default=4.5, gt=0, le=30)  # 503 within 5 s, with the answer's own time
 
 
 class NoticeTemplates(_Strict):

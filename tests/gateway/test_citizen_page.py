@@ -45,8 +45,8 @@ def test_waiting_called_and_rating_on_a_phone(gateway, kiosk, desk, phone):
     gateway.hall.clock.advance(minutes=6)
     t0 = time.monotonic()
     assert desk.counter("W1", "call-next")["ticket"]["id"] == mine["id"]
-    phone.wait_for_selector("#ticket.called .window", timeout=1500)
-    assert time.monotonic() - t0 < 1.5
+    phone.wait_for_selector("#ticket.called .window", timeout=3000)
+    assert time.monotonic() - t0 < 3.0  # pushed by the event stream (the poll would take 10 s)
     assert phone.inner_text("#ticket .window") == "1"
     assert "请到 1 号窗口" in phone.inner_text("#ticket")
     size = phone.evaluate("parseFloat(getComputedStyle(document.querySelector('#ticket .window')).fontSize)")
