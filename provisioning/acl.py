@@ -45,6 +45,8 @@ def user_lines(site: str, node: NodeSpec) -> list[str]:
     lines = []
     if not any(t in (OWN_REPLY, "reply/#", "#") for t in rights.read):  # display, voice
         lines.append(f"topic deny hall/{site}/reply/#")
+    for topic in rights.deny:  # e.g. a supervisor may not rate as a counter
+        lines.append(f"topic deny {expand(topic, site, node.id, node.counter_id)}")
     for topic, kinds in access.items():
         kind = "readwrite" if kinds == {"read", "write"} else kinds.pop()
         lines.append(f"topic {kind} {topic}")

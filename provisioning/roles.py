@@ -22,6 +22,7 @@ ROLES = ("broker", "kiosk", "counter", "display", "voice", "supervisor", "gatewa
 class Rights:
     publish: tuple[str, ...]
     read: tuple[str, ...]
+    deny: tuple[str, ...] = ()  # refused even where a wider grant would allow it (checked first)
 
 
 RIGHTS: dict[str, Rights] = {
@@ -30,16 +31,45 @@ RIGHTS: dict[str, Rights] = {
     "kiosk": Rights(
         publish=("cmd/ticket/#", "node/{node}/#", "cmd/selfservice/#"), read=("reply/{node}", "state/#", "event/called")
     ),
+    # Rating rights (docs/security.md): a counter rates the tickets it served on its own topic,
+    # cmd/counter/{counter}/rating, which no other node may publish; cmd/rating/submit, which any counter
+    # could publish for any ticket, is no longer one of its rights.
     "counter": Rights(
-        publish=("cmd/counter/{counter}/#", "cmd/rating/submit", "node/{node}/#"),
+        publish=("cmd/counter/{counter}/#", "node/{node}/#"),
         read=("reply/{node}", "state/#", "event/#"),
     ),
     "display": Rights(publish=("node/{node}/#",), read=("state/#", "event/#")),
     "voice": Rights(publish=("node/{node}/#",), read=("state/#", "event/#")),
-    "gateway": Rights(publish=("cmd/appointment/#",), read=("reply/{node}",)),
+    # The gateway (docs/gateway.md): exactly the commands it sends and the state and events it reads.
+    # cmd/ticket/issue for remote tickets (the holder travels only there, as from a kiosk); the citizen's
+    # own view, cancel, notify and rating by status token; its own status, so the hall sees it online.
+    "gateway": Rights(
+        publish=(
+            "cmd/ticket/issue",
+            "cmd/ticket/view",
+            "cmd/ticket/cancel",
+            "cmd/ticket/notify",
+            "cmd/ticket/rate",
+            "cmd/appointment/#",
+            "node/{node}/#",
+        ),
+        read=(
+            "reply/{node}",
+            "state/queues",
+            "state/catalog",
+            "event/called",
+            "event/finished",
+            "event/no-show",
+            "event/transferred",
+            "event/come-now",
+            "node/broker/status",
+        ),
+    ),
+    # A supervisor may send a counter's commands, but not its citizens' ratings.
     "supervisor": Rights(
         publish=("cmd/supervisor/#", "cmd/counter/+/#", "cmd/appointment/#"),
         read=("reply/{node}", "state/#", "event/#", "node/#"),
+        deny=("cmd/counter/+/rating",),
     ),
     # Additive, and not a node role of a hall (not in ROLES): a township hall's Mosquitto bridge as a
     # user of its county's broker (provisioning/bridge.py, docs/county.md). Here `{site}` is the
@@ -100,7 +130,9 @@ PROGRAMS: dict[str, Program | None] = {
     "display": Program("kiosk_app.callscreen", _NODE_ARGS, graphical=True),
     "voice": Program("voice", ("run", *_NODE_ARGS), notify=True),
     "supervisor": Program("kiosk_app.supervisor", _NODE_ARGS, graphical=True),
-    "gateway": None,  # the hall's online-booking system, run by someone else: it only gets credentials
+    # listens on HALL_GATEWAY_LISTEN (default 127.0.0.1:8480, behind the hall server's TLS), or serves HTTPS
+    # itself with HALL_GATEWAY_TLS_CERT/_KEY from the hall CA (docs/gateway.md "Deploying")
+    "gateway": Program("gateway", ("run", "--config", "{config}", "--node", "{node}")),
 }
 
 

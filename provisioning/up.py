@@ -112,6 +112,7 @@ class Hall:
         self.ready = False
         self.last_watchdog = 0.0
         self.stopping = False
+        self.gateway_url: str | None = None
 
     # ------------------------------------------------------------------ start
     def start(self, mqtt_port: int | None, mqtts_port: int | None) -> None:
@@ -201,13 +202,17 @@ class Hall:
                     window = (
                         f"window '{node.id}' on display {display}" if display else "no screen here: drawn off screen"
                     )
+                extra = self._gateway_listen(taken | {p2}) if node.role == "gateway" else None
                 self._spawn(
                     node.id,
                     node.role,
                     program.argv(sys.executable, self._site_of(node.id), node.id),
                     env_file=prov.node_dir(node.id) / "node.env",
                     window=window,
+                    extra_env=extra,
                 )
+                if extra:
+                    self.gateway_url = f"http://{extra['HALL_GATEWAY_LISTEN']}"
         link_skipped = self._start_county_link()
         if link_skipped:
             skipped.append(link_skipped)
@@ -233,6 +238,13 @@ class Hall:
         )
         self.children[-1].restart_at = 0.0  # restarted when it ends (see watch)
         return None
+
+    def _gateway_listen(self, taken: set[int]) -> dict[str, str]:
+        """The HTTP gateway (docs/gateway.md) on 8480 when free, else a free port (QR codes then name 8480)."""
+        explicit = os.environ.get("HALL_UP_GATEWAY_PORT")  # tests: a free port of their own
+        port = choose_port(8480, int(explicit) if explicit and explicit.isdigit() else None, taken, self.say)
+        taken.add(port)
+        return {"HALL_GATEWAY_LISTEN": f"127.0.0.1:{port}"}
 
     def _site_of(self, node: str) -> str:
         return str(self.prov.node_dir(node) / "site.yaml")
@@ -298,6 +310,8 @@ class Hall:
             say(f"  {c.name:<16} pid {c.proc.pid:<8} log {c.log}" + (f"   {c.window}" if c.window else ""))
         for s in skipped:
             say(f"  skipped: {s}")
+        if self.gateway_url:
+            say(f"  gateway: {self.gateway_url}/api/v1/hall (citizen pages {self.gateway_url}/t/<status_token>)")
         say(
             f"  MQTT: 127.0.0.1:{p1} (loopback, password) and 127.0.0.1:{p2} (TLS, password); each node's "
             f"credentials are in {self.workdir / 'nodes'}/<node>/node.env"

@@ -299,13 +299,22 @@ class HallLink:
             raise LinkError("the hall server sent a reply that is not a JSON object")
         return reply
 
-    def request_async(self, topic: str, data: Message | dict) -> _Pending:
-        pending = _Pending(topic=topic, payload=_payload(data), correlation=uuid.uuid4().bytes)
+    def request_async(
+        self, topic: str, data: Message | dict | bytes, on_reply: Callable[[bytes], None] | None = None
+    ) -> _Pending:
+        """Send a request without waiting. `on_reply(payload)` runs on the network thread when the reply
+        comes (an asyncio caller hands it to its loop); call `forget` when the caller stops waiting."""
+        pending = _Pending(topic=topic, payload=_payload(data), correlation=uuid.uuid4().bytes, on_reply=on_reply)
         with self._lock:
             self._pending[pending.correlation] = pending
         if self.connected.is_set():
             self._send_request(pending)
         return pending
+
+    def forget(self, pending: _Pending) -> None:
+        """Stop waiting for `pending`: it is not sent again after a reconnect, a late reply is dropped."""
+        with self._lock:
+            self._pending.pop(pending.correlation, None)
 
     def _send_request(self, pending: _Pending) -> None:
         props = Properties(PacketTypes.PUBLISH)
@@ -315,17 +324,20 @@ class HallLink:
 
 
 class _Pending:
-    def __init__(self, topic: str, payload: bytes, correlation: bytes):
+    def __init__(self, topic: str, payload: bytes, correlation: bytes, on_reply: Callable[[bytes], None] | None = None):
         self.topic = topic
         self.payload = payload
         self.correlation = correlation
         self.sent_at = time.monotonic()
         self._done = threading.Event()
         self._reply: bytes | None = None
+        self._on_reply = on_reply
 
     def complete(self, payload: bytes) -> None:
         self._reply = payload
         self._done.set()
+        if self._on_reply is not None:
+            _safely(lambda: self._on_reply(payload))  # type: ignore[misc]
 
     def wait(self, timeout: float) -> bytes | None:
         self._done.wait(timeout)

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ..protocol.messages import Guide, Material
+from .gateway import GatewayConfig
 from .selfservice import Department, RecordItem
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -472,6 +473,7 @@ class SiteConfig(Strict):
     rebalancer: Rebalancer = Rebalancer()
     nodes: list[NodeEntry] = []
     platform: PlatformConfig = PlatformConfig()  # catalog import, 办件, 好差评 uplink (docs/platform.md)
+    gateway: GatewayConfig = GatewayConfig()  # added: the HTTP gateway (docs/gateway.md)
     _source_path: str = PrivateAttr(default="")
 
     @property

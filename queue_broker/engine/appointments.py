@@ -77,6 +77,7 @@ class AppointmentsMixin:
             slot_start=start.isoformat(),
             slot_end=end.isoformat(),
             holder_hash=cmd.holder.hash if cmd.holder else None,
+            **({"partner": cmd.partner} if cmd.partner else {}),
         )
         return Result(
             out,
@@ -93,7 +94,7 @@ class AppointmentsMixin:
     @handles(CancelAppointment)
     def _do_CancelAppointment(self, cmd: CancelAppointment, now: datetime) -> Result:
         appt = self.appointments.get(cmd.code.strip().upper())
-        if appt is None:
+        if appt is None or (cmd.partner is not None and appt.partner != cmd.partner):
             raise Rejected("not_found", "no appointment has that code")
         if appt.state != "booked":
             raise Rejected("conflict", f"the appointment is {appt.state.replace('_', ' ')}")
@@ -105,7 +106,12 @@ class AppointmentsMixin:
     def _on_appointment_booked(self, at: datetime, d: dict) -> None:
         start, end = datetime.fromisoformat(d["slot_start"]), datetime.fromisoformat(d["slot_end"])
         self.appointments[d["code"]] = AppointmentRec(
-            code=d["code"], service_id=d["service_id"], slot_start=start, slot_end=end, holder_hash=d.get("holder_hash")
+            code=d["code"],
+            service_id=d["service_id"],
+            slot_start=start,
+            slot_end=end,
+            holder_hash=d.get("holder_hash"),
+            partner=d.get("partner", ""),
         )
         self.slot_bookings[(d["service_id"], start)] += 1
 

@@ -23,6 +23,8 @@ class IssueTicket:
     channel: str  # walk_in | appointment | green
     holder: HolderInfo | None = None
     appointment_code: str | None = None
+    remote: bool = False  # added: a same-day place taken before arriving (engine/remote.py)
+    partner: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,13 @@ class BookAppointment:
     slot_start: datetime
     code: str  # made by the caller (random): the engine has no randomness of its own
     holder: HolderInfo | None = None
+    partner: str = ""  # added: the partner app that booked it (only it may look it up or cancel it)
 
 
 @dataclass(frozen=True)
 class CancelAppointment:
     code: str
+    partner: str | None = None  # added: set when a partner cancels (its own bookings only)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,11 @@ class SubmitRating:
     reasons: tuple[str, ...] = ()
     comment: str = ""
     by: str = ""  # the node that sent it (its role gives the 好差评 channel, docs/platform.md)
+    # added with the rating rights (docs/security.md): who proves the right to rate. "counter:{id}" (its own
+    # topic, proved by the ACL), "token" (the ticket's status token, checked by the service). None only for
+    # in-process callers (the demo week, tests), which the MQTT service never builds.
+    source: str | None = None
+    channel: str = ""  # 好差评 channel: rating_pad, qr_code, kiosk
 
 
 @dataclass(frozen=True)
@@ -360,3 +369,30 @@ class RecordSelfService:
     outcome: str
     pages: int = 0
     started_at: datetime | None = None
+
+
+# --- the gateway: a citizen's own actions, "come now" notices (engine/remote.py, docs/gateway.md) ------
+
+
+@dataclass(frozen=True)
+class CancelTicket:
+    """The citizen gives the place up (their page, or a kiosk with the ticket in hand)."""
+
+    ticket_id: str
+
+
+@dataclass(frozen=True)
+class RequestNotice:
+    """Send a "come now" notice in time for a `travel_min` journey back (the address stays with the gateway)."""
+
+    ticket_id: str
+    travel_min: int
+    channel: str  # sms | wechat | web
+
+
+@dataclass(frozen=True)
+class NoticeDue:
+    """From the come-now task: the ticket is now likely enough to be called within its travel time."""
+
+    ticket_id: str
+    p_called: float

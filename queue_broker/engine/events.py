@@ -65,3 +65,6 @@ HANDOVER_RECEIVED = "handover_received"  # another hall's ticket is now a ticket
 HANDOVER_REFUSED = "handover_refused"  # another hall's request was refused here: the same answer every time
 # 24-hour self-service (engine/selfservice.py)
 SELF_SERVICE_RECORDED = "self_service_recorded"  # a kiosk printed (or tried to print) a citizen's record
+# the gateway (engine/remote.py): a citizen's "come now" notice asked for, then due
+NOTICE_REQUESTED = "notice_requested"  # the ticket, travel time and channel; never an address
+NOTICE_DUE = "notice_due"  # the come-now rule fired (engine/come_now.py)

@@ -59,12 +59,14 @@ from .records import (
     TicketRec,
 )
 from .rejected import Rejected, Result
+from .remote import RemoteMixin
 from .selfservice import SelfServiceMixin
 from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
 
 class HallEngine(
+    RemoteMixin,
     AppointmentsMixin,
     CasesMixin,
     HandoverMixin,
@@ -172,6 +174,8 @@ class HallEngine(
             nxt = self.next_opening(now)
             when = nxt.astimezone(self.tz).strftime("%m月%d日 %H:%M") if nxt else "the next working day"
             raise Rejected("closed", f"ticketing is closed now; the hall opens again at {when}")
+        if cmd.remote:  # a place taken before arriving (engine/remote.py): the site's switches and limits
+            self.check_remote(cmd, service_id, queue_id, now)
         queue = self.queues[queue_id]
         caps = self.config.caps
         if cmd.holder is not None:
@@ -211,6 +215,7 @@ class HallEngine(
             cmd.kiosk_id,
             holder=cmd.holder,
             appointment_code=appt.code if appt else None,
+            remote=(cmd.partner or "remote") if cmd.remote else None,
         )
         reply = {"ticket": self.ticket_view(ticket, now)}
         if appointment_status:
@@ -242,6 +247,7 @@ class HallEngine(
         appointment_code: str | None = None,
         return_of: str | None = None,
         extra: dict[str, Any] | None = None,
+        remote: str | None = None,
     ) -> TicketRec:
         day = self.local_day(now)
         prefix = self.queues[queue_id].prefix
@@ -273,6 +279,7 @@ class HallEngine(
             appointment_code=appointment_code,
             return_of=return_of,
             **(extra or {}),  # a staff-issued priority: the reason and who issued it (engine/priority.py)
+            **({"remote": remote} if remote else {}),  # added: the partner of a remote ticket
         )
         return self.tickets[f"{day:%Y%m%d}-{number}"]
 
@@ -620,6 +627,8 @@ class HallEngine(
         if t.appointment_code and t.appointment_code in self.appointments:
             appt = self.appointments[t.appointment_code]
             appt.state, appt.ticket_id = "checked_in", t.id
+        if d.get("remote"):
+            self.note_remote(t.id, day, t.queue_id)
 
     @applies("ticket_called")
     def _on_ticket_called(self, at: datetime, d: dict) -> None:
@@ -690,6 +699,8 @@ class HallEngine(
         if t.counter_id and self.counters[t.counter_id].current == t.id:
             self._release(self.counters[t.counter_id], at)
         t.state = "cancelled"
+        if d.get("reason") == "citizen":
+            self.cancelled_by_citizen.add(t.id)
 
     @applies("counter_opened")
     def _on_counter_opened(self, at: datetime, d: dict) -> None:

@@ -131,6 +131,7 @@ class AppointmentRec:
     holder_hash: str | None
     state: str = "booked"  # booked | cancelled | checked_in
     ticket_id: str | None = None
+    partner: str = ""  # added: the partner app that booked it through the gateway
 
 
 @dataclass

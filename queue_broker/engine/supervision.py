@@ -50,6 +50,7 @@ class SupervisionMixin:
             service_id=t.service_id,
             by=cmd.by,
             operator_id=self.counters[t.counter_id].operator_id if t.counter_id in self.counters else None,
+            **({"channel": cmd.channel} if cmd.channel else {}),  # added: rating_pad, qr_code, kiosk
         )
         return Result(out, {"rating": {"ticket_id": t.id, "level": cmd.level}})
 

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 # channel (pf): 1 PC, 2 mobile, 3 QR code (the ticket's page), 4 hall rating pad (评价器), 5 other hall terminal
 CHANNEL_BY_ROLE = {"counter": "4", "gateway": "3", "kiosk": "5", "supervisor": "5"}
+# the channel the engine records with each rating since the rating rights (docs/security.md)
+CHANNEL_BY_NAME = {"rating_pad": "4", "qr_code": "3", "kiosk": "5"}
 LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 FIELDS = (
     "eval_id",
@@ -41,10 +43,11 @@ RECTIFICATION_FIELDS = ("status", "result", "done_at", "callback_at", "callback_
 
 
 def channel_of(engine: Any, rating: dict[str, Any]) -> str:
-    """The 好差评 channel of a rating: given by the sender (a gateway may say), else from the role of the
-    node that sent it; a default rating and an unknown sender count as the counter's rating pad."""
+    """The 好差评 channel of a rating: the one the engine recorded with it (rating_pad, qr_code, kiosk), else
+    (ratings stored before it recorded one) from the role of the node that sent it; a default rating and an
+    unknown sender count as the counter's rating pad."""
     if rating.get("channel"):
-        return str(rating["channel"])
+        return CHANNEL_BY_NAME.get(str(rating["channel"]), "5")
     by = rating.get("by") or ""
     node = next((n for n in engine.config.nodes if n.id == by), None)
     if node is not None:

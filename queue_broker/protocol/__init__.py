@@ -1,5 +1,6 @@
 """The hall's MQTT contract v1 in code: topics and typed payloads. Every package imports from here."""
 
+from . import gateway  # noqa: F401,I001 - registers the gateway's commands in the action tables
 from . import messages as _messages
 from . import platform as _platform
 from .messages import *  # noqa: F403

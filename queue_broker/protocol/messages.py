@@ -105,6 +105,10 @@ class Ticket(Message):
     task_code: str | None = None
     task_handle_item: str | None = None
     catalog_code: str | None = None
+    # added with the gateway (docs/gateway.md), only in replies to cmd/ticket/issue and cmd/ticket/status:
+    # the citizen's page credential and the URL the QR code holds
+    status_token: str | None = None
+    status_url: str | None = None
 
 
 class ErrorBody(Message):
@@ -146,6 +150,9 @@ class TicketIssue(Request):
     appointment_code: Annotated[str, StringConstraints(max_length=32)] | None = None
     holder: Holder | None = None
     language: Literal["zh", "en"] | None = None
+    # added: a same-day place taken before arriving, through the gateway for a partner app
+    remote: bool | None = None
+    partner: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] | None = None
 
 
 class TicketStatus(Request):
@@ -261,10 +268,12 @@ class AppointmentBook(Request):
     service_id: LevelId
     slot_start: AwareDatetime
     holder: Holder | None = None
+    partner: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] | None = None  # added
 
 
 class AppointmentCancel(Request):
     code: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    partner: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] | None = None  # added
 
 
 class RatingSubmit(Request):
@@ -272,6 +281,8 @@ class RatingSubmit(Request):
     level: Annotated[int, Field(ge=1, le=5)]
     reasons: list[ShortText] | None = Field(default=None, max_length=20)
     comment: LongText | None = None
+    # added: the ticket's status token, the proof of a citizen's own rating (docs/security.md)
+    status_token: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}$")] | None = None
 
 
 class CounterHandover(Request):

@@ -31,6 +31,7 @@ COUNTER_ACTIONS = (
     "handover",
     "issue-priority",  # added: a green-channel or disability-priority ticket, issued by staff (docs/protocol.md)
     "application",  # 办件 (docs/platform.md)
+    "rating",  # added: the rating pad of the counter that served the ticket (docs/gateway.md)
 )
 SUPERVISOR_ACTIONS = (
     "assign",
@@ -47,7 +48,10 @@ SUPERVISOR_ACTIONS = (
     "application",
     "uplink",
 )
-APPOINTMENT_ACTIONS = ("book", "cancel")
+APPOINTMENT_ACTIONS = ("book", "cancel", "status", "slots")  # status, slots: added for the gateway
+# cmd/ticket/{action}: issue and status of v1; view, cancel, notify, rate added for the citizen's own page,
+# help for a kiosk calling a member of staff
+TICKET_ACTIONS = ("issue", "status", "view", "cancel", "notify", "rate", "help")
 SELFSERVICE_ACTIONS = ("record",)  # added (issue 24): a self-service transaction for the audit log
 EVENT_KINDS = (
     "issued",
@@ -61,6 +65,7 @@ EVENT_KINDS = (
     "case",
     "handover",
     "application",  # 办件 opened or moved a step (docs/platform.md)
+    "come-now",  # added: a ticket that asked for a notice should now come back (docs/gateway.md)
 )
 # Hand-overs between halls (同城通办, docs/county.md): hall/{from}/handover/{to}/request goes up the county
 # link, hall/{to}/handover/{from}/reply comes back. Each hall publishes only under its own prefix.
@@ -106,9 +111,14 @@ class Topics:
     def ticket_status(self) -> str:
         return f"{self.root}/cmd/ticket/status"
 
+    def ticket_cmd(self, action: str) -> str:
+        if action not in TICKET_ACTIONS:
+            raise TopicError(f"unknown ticket action {action!r}")
+        return f"{self.root}/cmd/ticket/{action}"
+
     def ticket_help(self) -> str:
         """Added: a kiosk calls a member of staff (priority handling, 帮办代办): an alert at once."""
-        return f"{self.root}/cmd/ticket/help"
+        return self.ticket_cmd("help")
 
     def counter_cmd(self, counter_id: str, action: str) -> str:
         if action not in COUNTER_ACTIONS:
@@ -233,7 +243,7 @@ def parse_handover(topic: str, me: str) -> TopicMatch | None:
 
 def _parse_cmd(rest: list[str]) -> TopicMatch | None:
     group = rest[0]
-    if group == "ticket" and len(rest) == 2 and rest[1] in ("issue", "status", "help"):
+    if group == "ticket" and len(rest) == 2 and rest[1] in TICKET_ACTIONS:
         return TopicMatch("cmd", f"ticket/{rest[1]}")
     if group == "counter" and len(rest) == 3 and rest[2] in COUNTER_ACTIONS and LEVEL_ID_RE.match(rest[1]):
         return TopicMatch("cmd", "counter", {"counter": rest[1], "action": rest[2]})

@@ -8,6 +8,7 @@ from datetime import date
 from ..engine import commands as cmd
 from ..protocol import messages as m
 from ..protocol import platform as pm
+from ..protocol.gateway import TICKET_ACTION_MODELS
 from ..protocol.selfservice import SELFSERVICE_ACTION_MODELS, SelfServiceRecord
 from ..protocol.topics import TopicMatch
 from ..security.identity import (
@@ -32,6 +33,8 @@ def request_model(match: TopicMatch) -> type[m.Request] | None:
         return m.TicketStatus
     if match.kind == "ticket/help":
         return m.TicketHelp
+    if match.kind.startswith("ticket/"):  # view, cancel, notify, rate: the gateway's (protocol/gateway.py)
+        return TICKET_ACTION_MODELS.get(match.kind.split("/", 1)[1])
     if match.kind == "counter":
         return m.COUNTER_ACTION_MODELS.get(match.params["action"])
     if match.kind == "supervisor":
@@ -69,6 +72,8 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
             channel=req.channel,
             holder=holder_info(req.holder, key, today),
             appointment_code=req.appointment_code,
+            remote=bool(req.remote),
+            partner=req.partner or "",
         )
     if isinstance(req, m.TicketStatus):
         return None
@@ -134,7 +139,7 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
     if isinstance(req, m.AppointmentBook):
         return ("book", req)  # the runner adds a random code (the engine has no randomness)
     if isinstance(req, m.AppointmentCancel):
-        return cmd.CancelAppointment(req.code)
+        return cmd.CancelAppointment(req.code, req.partner)
     if isinstance(req, m.RatingSubmit):
         return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "", by=sender or "")
     if isinstance(req, SelfServiceRecord):

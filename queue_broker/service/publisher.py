@@ -135,6 +135,24 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
                 },
             )
         ]
+    if e.type == ev.NOTICE_DUE:  # added: the gateway's "come now" notice (ticket id and number, no address)
+        t = engine.tickets[d["ticket_id"]]
+        rec = engine.notice_requests[d["ticket_id"]]
+        return [
+            (
+                "come-now",
+                {
+                    "at": at,
+                    "ticket_id": t.id,
+                    "number": t.number,
+                    "queue_id": t.queue_id,
+                    "service_id": t.service_id,
+                    "channel": rec.channel,
+                    "travel_min": rec.travel_min,
+                    "p_called": d.get("p_called", 0.0),
+                },
+            )
+        ]
     if e.type == ev.NOTICE_POSTED:
         return [("notice", {"at": at, "text": d["text"], "zone": d.get("zone"), "until": d.get("until")})]
     return handover_event(engine, e) or application_events(engine, e)

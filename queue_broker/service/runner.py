@@ -23,6 +23,7 @@ from typing import Any
 from .. import __version__
 from ..config.models import SiteConfig
 from ..engine.commands import BookAppointment, HandOverTicket
+from ..engine.events import TICKET_ISSUED
 from ..engine.hall import HallEngine, Rejected
 from ..engine.housekeeping import forget_days_before
 from ..link import HallLink, Inbound
@@ -32,6 +33,7 @@ from ..protocol.topics import Topics, parse_handover
 from ..store import EventStore, StoreError, open_store
 from ..watchdog import Heartbeat, Watchdog
 from .catalog import build_catalog
+from .citizens import CitizenDesk
 from .dispatch import BadRequest, holder_info, request_model, to_command
 from .handover import Outbox, handover_sites, inbound_command
 from .keys import load_id_hash_key
@@ -74,6 +76,7 @@ class HallService:
         self.topics = Topics(config.site.id)
         self.store = store or open_store(config.data_dir, env.get("HALL_DB_URL"), config.site.id)
         self.key = load_id_hash_key(config.data_dir, env)
+        self.citizens = CitizenDesk(config, self.key)  # status tokens, the gateway's commands, rating rights
         self.engine = self._rebuild()
         self.catalog = build_catalog(config, clock())
         self.tick_tasks: list[TickTask] = []
@@ -114,6 +117,7 @@ class HallService:
         engine = HallEngine(self.config)
         n = engine.replay(row.event for row in self.store.iter_events())
         self._forget_old(engine, self.clock())
+        self.citizens.tokens.rebuild(engine.tickets)
         log.info("state rebuilt from %d stored events", n)
         return engine
 
@@ -122,6 +126,8 @@ class HallService:
         today = engine.local_day(now)
         self._memory_day = today
         forgotten = forget_days_before(engine, today - timedelta(days=RETAIN_DAYS))
+        engine.forget_notices(set(engine.tickets))
+        self.citizens.tokens.prune(engine.tickets)
         if forgotten:
             log.info("forgot %d finished tickets older than %d days (they stay in the store)", forgotten, RETAIN_DAYS)
 
@@ -276,7 +282,13 @@ class HallService:
             self._reload(by, req.note or "", now, pending, inbound, rid)
             return
         try:
-            command = to_command(match, req, self.key, self.engine.local_day(now), sender)
+            read = self.citizens.read(self.engine, req, now)  # the gateway's read-only requests
+            if read is not None:
+                self._answer(inbound, read, None)
+                return
+            command = self.citizens.command(self.engine, match, req, sender, now) or to_command(
+                match, req, self.key, self.engine.local_day(now), sender
+            )
             if command is None:  # ticket status: read only
                 reply = self._ticket_status(req)
                 self._answer(inbound, reply, None)
@@ -288,6 +300,7 @@ class HallService:
                     book.slot_start,
                     _appointment_code(),
                     holder_info(book.holder, self.key, self.engine.local_day(now)),
+                    partner=book.partner or "",
                 )
             if isinstance(command, HandOverTicket) and command.to_site not in self.handover_sites:
                 raise Rejected(
@@ -306,6 +319,7 @@ class HallService:
             self._answer(inbound, m.error_reply(exc.code, exc.message), None)
             return
         reply = m.ok_reply(**result.reply)
+        self.citizens.decorate_reply(match, reply)  # the status token, in replies only
         if match.kind == "counter" and isinstance(reply.get("ticket"), dict):
             t = self.engine.tickets.get(reply["ticket"]["id"])
             if t and t.holder_masked:
@@ -330,7 +344,7 @@ class HallService:
             return m.ok_reply(
                 **self.engine.handover_reply_view(self.engine.handovers_out[self.engine.ticket_handover[t.id]], now)
             )
-        return m.ok_reply(ticket=self.engine.ticket_view(t, now))
+        return m.ok_reply(ticket=self.citizens.decorate(self.engine.ticket_view(t, now)))
 
     def _handle_handover(self, match, payload: bytes, now: datetime, pending: _Pending) -> None:
         """Another hall's hand-over request, or its answer to one of ours. No response topic: the answer
@@ -386,6 +400,8 @@ class HallService:
             self._remember(rid, reply)
             self._answer(inbound, reply, None)
         for e in pending.events:
+            if e.type == TICKET_ISSUED:
+                self.citizens.tokens.add(e.data["id"])
             for kind, payload in protocol_events(self.engine, e):
                 self.link.publish(self.topics.event(kind), payload)
             self.outbox.after_commit(self.engine, e)

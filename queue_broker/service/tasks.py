@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..config.models import SiteConfig
+from ..engine.come_now import come_now_task
 from ..engine.commands import ExpireTickets
 from ..engine.hall import HallEngine
 from ..engine.housekeeping import CompactEnded
@@ -23,6 +24,7 @@ def expire_previous_days(engine: HallEngine, now: datetime) -> list:
 
 def default_tasks(config: SiteConfig) -> list[TickTask]:
     tasks: list[TickTask] = [expire_previous_days, CompactEnded()]  # ended tickets kept compact: flat memory
+    tasks.append(come_now_task)  # the gateway's "come now" notices (engine/come_now.py)
     tasks.extend(supervision_tasks(config))  # monitoring rules, default-satisfied ratings
     if config.rebalancer.enabled:
         tasks.append(rebalancer_task(config))

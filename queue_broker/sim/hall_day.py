@@ -60,6 +60,7 @@ def run_day(
     *,
     record: bool = False,
     day: date = SIM_DATE,
+    away: Any | None = None,
 ) -> DayResult:
     """Simulate one day of `scn` under `policy`. `stream` replaces the seed's random tickets (tests)."""
     if stream is None:
@@ -141,10 +142,20 @@ def run_day(
                 yield e
                 continue
             a = arrival_of[ticket["id"]]
+            # a citizen who left the hall and comes back on a notice (sim/come_back.py) may be late: the
+            # counter waits up to its grace (the recalls), else the ticket is a no-show after the grace
+            late = away.late_by(ticket["id"], env.now) if away is not None else 0.0
+            wait_for = scn.no_show.minutes
+            if late > 0 and not a.no_show:
+                if late <= away.grace_min:
+                    yield env.timeout(late)
+                    state["busy"] += late
+                else:
+                    a, wait_for = Arrival(a.t, a.queue, a.service, True), away.grace_min
             if a.no_show:
-                yield env.timeout(scn.no_show.minutes)
+                yield env.timeout(wait_for)
                 run(CounterCommand(cid, "no-show"))
-                state["busy"] += scn.no_show.minutes
+                state["busy"] += wait_for
             else:
                 run(CounterCommand(cid, "start"))
                 yield env.timeout(a.service)
@@ -162,6 +173,8 @@ def run_day(
                 state["refused"] += 1
                 continue
             arrival_of[reply["ticket"]["id"]] = a
+            if away is not None:
+                away.issued(run, engine, reply["ticket"]["id"], a, now())
             for cid, e in list(idle.items()):
                 if a.queue in engine.counters[cid].queue_ids:
                     del idle[cid]
@@ -210,6 +223,8 @@ def run_day(
         env.process(counter(cid))
     if pol.review_s:
         env.process(ticker(pol.review_s / 60.0))
+    if away is not None:
+        env.process(away.watch(env, engine, run, now, hall_empty))
     if record:
         env.process(sampler())
     env.run()

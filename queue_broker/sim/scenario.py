@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..config.models import SiteConfig
 from ..security.pins import hash_pin
+from .leave import LeaveAndReturn
 
 SIM_OPERATOR = "sim"
 SIM_PIN = "000000"
@@ -83,6 +84,7 @@ class Scenario(_Strict):
     no_show: NoShow = NoShow(probability=0.0, minutes=0.0)
     switch_cost_min: float = Field(default=0.0, ge=0)
     surges: list[Surge] = []
+    leave_and_return: LeaveAndReturn | None = None  # added: citizens who wait outside (sim/come_back.py)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -34,7 +34,8 @@ def test_compact_ended_ticket_answers_status_retry_and_late_rating_across_restar
     assert kiosk.send(kiosk.t.ticket_status(), ticket_id=t["id"])["ticket"] == status
     assert desk.counter("W1", "finish", request_id="finish-once", outcome="done") == finished  # a retry
     clock.advance(hours=3)
-    rated = kiosk.send(kiosk.t.rating_submit(), ticket_id=t["id"], level=5)
+    # the kiosk with the ticket in hand presents its status token (docs/security.md, rating rights)
+    rated = kiosk.send(kiosk.t.ticket_cmd("rate"), status_token=t["status_token"], level=5, channel="kiosk")
     assert rated["ok"] and hall.service.engine.tickets[t["id"]].rating == 5
 
     hall.stop_broker()  # a restart replays the log, then keeps the ended tickets compact again
@@ -43,7 +44,9 @@ def test_compact_ended_ticket_answers_status_retry_and_late_rating_across_restar
     _wait_compact(hall, t["id"])
     assert kiosk.send(kiosk.t.ticket_status(), ticket_id=t["id"])["ticket"] == status
     assert desk.counter("W1", "finish", request_id="finish-once", outcome="done") == finished
-    again = kiosk.send(kiosk.t.rating_submit(), ticket_id=t["id"], level=1, reasons=["服务态度差"])
+    again = kiosk.send(  # the token index was rebuilt from the replayed (compacted) tickets
+        kiosk.t.ticket_cmd("rate"), status_token=t["status_token"], level=1, reasons=["服务态度差"], channel="kiosk"
+    )
     assert again["error"]["code"] == "conflict"  # rated once, and the rating survived the restart
 
 

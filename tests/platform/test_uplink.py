@@ -46,8 +46,11 @@ def _serve_and_rate(hall, kiosk, desk, rater, level, reasons=None):
     t = kiosk.issue()["ticket"]
     assert desk.counter("W1", "call-next")["ticket"]["id"] == t["id"]
     desk.counter("W1", "finish", outcome="done")
-    payload = {"ticket_id": t["id"], "level": level, **({"reasons": reasons} if reasons else {})}
-    reply = rater.send(rater.t.rating_submit(), **payload)
+    extra = {"reasons": reasons} if reasons else {}
+    if rater.link.role == "gateway":  # the citizen's own page: cmd/ticket/rate with the ticket's status token
+        reply = rater.send(rater.t.ticket_cmd("rate"), status_token=t["status_token"], level=level, **extra)
+    else:  # the rating pad of the counter that served the ticket
+        reply = rater.send(rater.t.counter_cmd("W1", "rating"), ticket_id=t["id"], level=level, **extra)
     assert reply["ok"], reply
     return t, reply
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from queue_broker import protocol as p
+from queue_broker.protocol import gateway as g
 from queue_broker.protocol import messages as m
 from queue_broker.protocol import platform as pm
 
@@ -42,7 +43,11 @@ TOPICS = [
     (T.rating_submit(), "hall/neixiang/cmd/rating/submit", ("cmd", "rating/submit", {})),
     *[
         (T.appointment_cmd(a), f"hall/neixiang/cmd/appointment/{a}", ("cmd", "appointment", {"action": a}))
-        for a in ("book", "cancel")
+        for a in ("book", "cancel", "status", "slots")
+    ],
+    *[
+        (T.ticket_cmd(a), f"hall/neixiang/cmd/ticket/{a}", ("cmd", f"ticket/{a}", {}))
+        for a in ("view", "cancel", "notify", "rate")
     ],
     (T.reply("kiosk-1"), "hall/neixiang/reply/kiosk-1", ("reply", "reply", {"node": "kiosk-1"})),
     (T.state_queues(), "hall/neixiang/state/queues", ("state", "queues", {})),
@@ -432,6 +437,60 @@ PAYLOADS = [
     (m.TicketHelp, {"request_id": "r32", "kiosk_id": "kiosk-1", "need": "blind"}, {"need": "coffee"}, "need"),
 ]
 
+TOKEN = "q1Xw9d8Zr3Yk2Lm0Pn7Va4"  # 22 characters of base64url, the shape of a status token
+# the gateway's commands and event (queue_broker/protocol/gateway.py, docs/protocol.md "The gateway")
+PAYLOADS += [
+    (g.TicketView, {"request_id": "g1", "status_tokens": [TOKEN]}, {"status_tokens": []}, "status_tokens"),
+    (g.TicketView, {"request_id": "g1", "status_tokens": [TOKEN]}, {"status_tokens": ["../../x"]}, "status_tokens"),
+    (g.TicketCancel, {"request_id": "g2", "status_token": TOKEN}, {"status_token": 5}, "status_token"),
+    (
+        g.TicketNotify,
+        {"request_id": "g3", "status_token": TOKEN, "travel_min": 20, "channel": "sms"},
+        {"channel": "fax"},
+        "channel",
+    ),
+    (
+        g.TicketNotify,
+        {"request_id": "g3", "status_token": TOKEN, "travel_min": 20, "channel": "web"},
+        {"travel_min": 600},
+        "travel_min",
+    ),
+    (
+        g.TicketRate,
+        {"request_id": "g4", "status_token": TOKEN, "level": 2, "reasons": ["等候时间长"], "channel": "kiosk"},
+        {"level": 0},
+        "level",
+    ),
+    (g.CounterRating, {"request_id": "g5", "ticket_id": "20261127-A001", "level": 5}, {"level": "5"}, "level"),
+    (
+        g.AppointmentStatus,
+        {"request_id": "g6", "code": "ABCD2345", "partner": "yushiban"},
+        {"partner": "a b"},
+        "partner",
+    ),
+    (
+        g.AppointmentSlots,
+        {"request_id": "g7", "service_id": "zh-general", "date": "2026-11-27"},
+        {"date": "soon"},
+        "date",
+    ),
+    (
+        g.ComeNowEvent,
+        {
+            "at": AT,
+            "ticket_id": "20261127-A001",
+            "number": "A001",
+            "queue_id": "ZH",
+            "service_id": "zh-general",
+            "channel": "sms",
+            "travel_min": 20,
+            "p_called": 0.91,
+        },
+        {"channel": "pigeon"},
+        "channel",
+    ),
+]
+
 
 @pytest.mark.parametrize(("model", "good", "bad", "field"), PAYLOADS, ids=[x[0].__name__ for x in PAYLOADS])
 def test_payload_round_trip_and_refusal(model, good, bad, field):
@@ -454,6 +513,7 @@ def test_every_request_model_is_covered():
         *m.COUNTER_ACTION_MODELS.values(),
         *m.SUPERVISOR_ACTION_MODELS.values(),
         *m.APPOINTMENT_ACTION_MODELS.values(),
+        *g.TICKET_ACTION_MODELS.values(),
         m.TicketIssue,
         m.TicketStatus,
         m.TicketHelp,

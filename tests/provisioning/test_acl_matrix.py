@@ -24,14 +24,18 @@ READERS = {
 }
 
 STATE = {"state/queues", "state/counters", "state/catalog"}
-EVENTS = {"event/called", "event/issued", "event/alert"}
+EVENTS = {"event/called", "event/issued", "event/alert", "event/come-now", "event/finished"}
 OWN_NODE = {"node/own/status", "node/own/device"}
-ALL_NODE = OWN_NODE | {"node/other/status", "node/other/device"}
+ALL_NODE = OWN_NODE | {"node/other/status", "node/other/device", "node/broker/status"}
+CITIZEN = {"cmd/ticket/view", "cmd/ticket/cancel", "cmd/ticket/notify", "cmd/ticket/rate"}  # by status token
 CMD = {
     "cmd/ticket/issue",
     "cmd/ticket/status",
+    *CITIZEN,
     "cmd/counter/own",
     "cmd/counter/other",
+    "cmd/counter/own/rating",
+    "cmd/counter/other/rating",
     "cmd/supervisor/assign",
     "cmd/supervisor/notice",
     "cmd/rating/submit",
@@ -41,14 +45,16 @@ CMD = {
 }
 ALL_HALL = CMD | {"reply/own", "reply/other"} | STATE | EVENTS | ALL_NODE
 
-# docs/protocol.md, "Who may do what"
+# docs/protocol.md, "Who may do what", with the gateway's and the rating rights' rows (docs/security.md):
+# a counter rates only on its own counter's topic (no longer cmd/rating/submit, which named any ticket); a
+# supervisor sends counters' commands but not their ratings; the gateway exactly what it uses.
 MAY_PUBLISH = {
     "broker": ALL_HALL,
-    "kiosk": {"cmd/ticket/issue", "cmd/ticket/status", "cmd/selfservice/record"} | OWN_NODE,
-    "counter": {"cmd/counter/own", "cmd/rating/submit"} | OWN_NODE,
+    "kiosk": {"cmd/ticket/issue", "cmd/ticket/status", "cmd/selfservice/record"} | CITIZEN | OWN_NODE,
+    "counter": {"cmd/counter/own", "cmd/counter/own/rating"} | OWN_NODE,
     "display": OWN_NODE,
     "voice": OWN_NODE,
-    "gateway": {"cmd/appointment/book", "cmd/appointment/cancel"},
+    "gateway": {"cmd/ticket/issue", "cmd/appointment/book", "cmd/appointment/cancel"} | CITIZEN | OWN_NODE,
     "supervisor": {
         "cmd/supervisor/assign",
         "cmd/supervisor/notice",
@@ -64,7 +70,8 @@ MAY_READ = {
     "counter": {"reply/own"} | STATE | EVENTS,
     "display": STATE | EVENTS,
     "voice": STATE | EVENTS,
-    "gateway": {"reply/own"},
+    "gateway": {"reply/own", "state/queues", "state/catalog", "event/called", "event/come-now", "event/finished"}
+    | {"node/broker/status"},
     "supervisor": {"reply/own"} | STATE | EVENTS | ALL_NODE,
 }
 
@@ -75,9 +82,12 @@ def family(topic: str, node: str, counter: str | None) -> str:
         return "foreign"
     parts = topic[len(SITE) + 1 :].split("/")
     if parts[:2] == ["cmd", "counter"]:
-        return "cmd/counter/own" if parts[2] == counter else "cmd/counter/other"
+        whose = "cmd/counter/own" if parts[2] == counter else "cmd/counter/other"
+        return whose + "/rating" if parts[3] == "rating" else whose
     if parts[0] == "reply":
         return "reply/own" if parts[1] == node else "reply/other"
+    if parts[0] == "node" and parts[1] == "broker" and parts[2] == "status" and node != "broker":
+        return "node/broker/status"
     if parts[0] == "node":
         whose = "own" if parts[1] == node else "other"
         return f"node/{whose}/{'status' if parts[2] == 'status' else 'device'}"
@@ -89,8 +99,11 @@ def topics_for(node: str, counter: str | None, other: str) -> list[str]:
     return [
         f"{SITE}/cmd/ticket/issue",
         f"{SITE}/cmd/ticket/status",
+        *(f"{SITE}/{c}" for c in sorted(CITIZEN)),
         f"{SITE}/cmd/counter/{counter or 'W1'}/call-next",
         f"{SITE}/cmd/counter/W2/call-next",
+        f"{SITE}/cmd/counter/{counter or 'W1'}/rating",
+        f"{SITE}/cmd/counter/W2/rating",
         f"{SITE}/cmd/supervisor/assign",
         f"{SITE}/cmd/supervisor/notice",
         f"{SITE}/cmd/rating/submit",
@@ -105,10 +118,13 @@ def topics_for(node: str, counter: str | None, other: str) -> list[str]:
         f"{SITE}/event/called",
         f"{SITE}/event/issued",
         f"{SITE}/event/alert",
+        f"{SITE}/event/come-now",
+        f"{SITE}/event/finished",
         f"{SITE}/node/{node}/status",
         f"{SITE}/node/{node}/device/printer",
         f"{SITE}/node/{other}/status",
         f"{SITE}/node/{other}/device/printer",
+        f"{SITE}/node/broker/status",
         "hall/elsewhere/cmd/ticket/issue",
         "hall/elsewhere/state/queues",
     ]
@@ -129,7 +145,11 @@ def clients(hall):
 def test_the_expectations_cover_every_family():
     for role, (node, counter) in READERS.items():
         fams = {family(t, node, counter) for t in topics_for(node, counter, other_node(node))}
-        no_own_counter = {"cmd/counter/own"} if counter is None else set()  # W1 is just "a counter" then
+        no_own_counter = (
+            {"cmd/counter/own", "cmd/counter/own/rating"} if counter is None else set()
+        )  # W1 is just "a counter" then
+        if node == "broker":
+            no_own_counter |= {"node/broker/status"}  # the broker's own status is "node/own/status"
         assert fams == (ALL_HALL - no_own_counter) | {"foreign"}, role
         assert MAY_PUBLISH[role] <= ALL_HALL and MAY_READ[role] <= ALL_HALL
 
@@ -203,6 +223,27 @@ def test_named_cases(hall):
         assert counter.publish(f"{SITE}/cmd/counter/W1/call-next", b'{"request_id": "x"}') < 128
     finally:
         for c in (k1, k2, display, counter, tap):
+            c.stop()
+
+
+def test_rating_rights(hall):
+    """Issue 19 item 2, the cells that were wrong: any counter could rate any ticket on cmd/rating/submit.
+    Now a counter rates on its own counter's topic only, and a supervisor not at all; the citizen's own
+    ratings (status token) go on cmd/ticket/rate, from the gateway or a kiosk with the ticket in hand."""
+    counter, supervisor = node_client(hall, "counter-W1"), node_client(hall, "super-1")
+    gateway, kiosk = node_client(hall, "gateway-1"), node_client(hall, "kiosk-1")
+    body = b'{"request_id": "r", "ticket_id": "x", "level": 5}'
+    try:
+        assert counter.publish(f"{SITE}/cmd/rating/submit", body) == 135
+        assert counter.publish(f"{SITE}/cmd/counter/W2/rating", body) == 135
+        assert counter.publish(f"{SITE}/cmd/counter/W1/rating", body) < 128
+        assert supervisor.publish(f"{SITE}/cmd/counter/W1/rating", body) == 135
+        assert supervisor.publish(f"{SITE}/cmd/counter/W1/call-next", b'{"request_id": "x"}') < 128
+        for c in (gateway, kiosk):
+            assert c.publish(f"{SITE}/cmd/ticket/rate", body) < 128
+            assert c.publish(f"{SITE}/cmd/rating/submit", body) == 135
+    finally:
+        for c in (counter, supervisor, gateway, kiosk):
             c.stop()
 
 

@@ -155,7 +155,9 @@ def test_units_udev_and_kiosk_lockdown(hall):
     assert "NAutoVTs=0" in (nodes / "kiosk-1" / "logind-hall.conf").read_text()
     rules = (nodes / "kiosk-1" / "70-hall-devices.rules").read_text()
     assert 'GROUP="hall", MODE="0660"' in rules and "hall/tty-$env{ID_PATH_TAG}" in rules
-    assert not (nodes / "gateway-1" / "hall-gateway.service").exists()  # credentials only
+    gateway_unit = (nodes / "gateway-1" / "hall-gateway.service").read_text()  # the gateway runs here now
+    assert "-m gateway run --config" in gateway_unit and "--node gateway-1" in gateway_unit
+    assert "EnvironmentFile=" in gateway_unit and "NoNewPrivileges=yes" in gateway_unit
     mosq = (nodes / "broker" / "hall-mosquitto.service").read_text()
     assert "ExecReload=/bin/kill -HUP $MAINPID" in mosq and "Restart=always" in mosq
     for script in nodes.rglob("*.sh"):

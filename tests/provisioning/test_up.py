@@ -139,10 +139,12 @@ def _processes_mentioning(text: str) -> list[str]:
     return found
 
 
-def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
+def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path, monkeypatch):
     site = _sample_open_around_the_clock(tmp_path / "neixiang")
     work = tmp_path / "work"
     p1, p2 = free_port(), free_port()
+    gateway_port = free_port()
+    monkeypatch.setenv("HALL_UP_GATEWAY_PORT", str(gateway_port))
     up = UpRun(site, work, p1, p2)
     proc = up.proc
     links: list[HallLink] = []
@@ -156,9 +158,17 @@ def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path):
         assert f"127.0.0.1:{p1}" in out and f"127.0.0.1:{p2}" in out
         assert "sd_notify READY=1" in out
         assert f"log {work / 'logs' / 'broker.log'}" in out
-        assert "skipped: gateway" in out  # what does not run is said
+        gateway_url = f"http://127.0.0.1:{gateway_port}"
+        assert f"gateway: {gateway_url}/api/v1/hall" in out  # up starts the HTTP gateway and says where
+        deadline = time.monotonic() + 120  # a dozen programs start at once on two shared cores
+        while _http_status(gateway_url + "/api/v1/hall") != 200:
+            assert time.monotonic() < deadline, "the gateway never answered"
+            time.sleep(0.1)
 
-        supervisor = _link(work, "supervisor-1", "supervisor")
+        # a supervisor credential of the test's own: the sample's tablet (supervisor-1) runs under up, and two
+        # clients of one id push each other off
+        assert main(["node", "add", "sim-super", "--role", "supervisor", "--dir", str(work), "--reload"]) == 0
+        supervisor = _link(work, "sim-super", "supervisor")
         links.append(supervisor)
         online = threading.Event()
         supervisor.subscribe(
@@ -241,3 +251,12 @@ def test_up_takes_other_ports_when_the_usual_ones_are_taken():
             choose_port(1883, taken, set(), said.append)
     free = free_port()
     assert choose_port(free, None, set(), said.append) == free
+
+
+def _http_status(url: str) -> int:
+    import httpx
+
+    try:
+        return httpx.get(url, timeout=2).status_code
+    except httpx.HTTPError:
+        return 0

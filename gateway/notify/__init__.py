@@ -1,0 +1,1 @@
+"""Notices to citizens' phones: the address kept here until the ticket ends, the moment chosen by the broker."""
