@@ -92,11 +92,12 @@ _NODE_ARGS = ("--config", "{config}", "--node", "{node}")
 
 PROGRAMS: dict[str, Program | None] = {
     "broker": Program("queue_broker", ("run", "--config", "{config}"), notify=True),
-    "kiosk": Program("kiosk_app", _NODE_ARGS, graphical=True),
-    "counter": Program("kiosk_app.counter", _NODE_ARGS, graphical=True),
-    "display": Program("kiosk_app.callscreen", _NODE_ARGS, graphical=True),
+    # the four faces ping the watchdog from their Kivy loop (kiosk_app/common/app.py): a hung screen restarts
+    "kiosk": Program("kiosk_app", _NODE_ARGS, graphical=True, notify=True),
+    "counter": Program("kiosk_app.counter", _NODE_ARGS, graphical=True, notify=True),
+    "display": Program("kiosk_app.callscreen", _NODE_ARGS, graphical=True, notify=True),
     "voice": Program("voice", ("run", *_NODE_ARGS), notify=True),
-    "supervisor": Program("kiosk_app.supervisor", _NODE_ARGS, graphical=True),
+    "supervisor": Program("kiosk_app.supervisor", _NODE_ARGS, graphical=True, notify=True),
     "gateway": None,  # the hall's online-booking system, run by someone else: it only gets credentials
 }
 

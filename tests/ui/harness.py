@@ -77,7 +77,10 @@ class ScreenProcess:
         *,
         window: str | None = None,
         env: dict | None = None,
+        output: int | None = None,
     ):
+        """`output`: a file descriptor for the face's stdout and stderr instead of its log file (a journal
+        stream, tests/journald.py); `log()` is then empty."""
         self.name = self.app = face
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -105,7 +108,7 @@ class ScreenProcess:
             [sys.executable, "-m", self.module.format(face=face), *args],
             cwd=ROOT,
             env=full_env,
-            stdout=self._log,
+            stdout=self._log if output is None else output,
             stderr=subprocess.STDOUT,
         )
         self.conn = None
