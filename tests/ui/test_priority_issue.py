@@ -1,0 +1,162 @@
+"""Priority issued by people (issue 23 item 3) on the staff screens: the counter terminal and the supervisor
+tablet issue green-channel (绿色通道) and disability-priority (残疾人优先) tickets with a reason from the
+hall's list (a note for 其他), show the number, and say a refusal in plain words. Real faces in their own
+processes (Xvfb), the real queue broker and a real Mosquitto, driven by simulated touches.
+
+A refusal cannot be provoked through the form itself (it offers only what the site file allows), so one
+test runs the broker on a newer site file than the counter's: the hall switched the green channel off
+since the terminal started (what a live reload of the site does, issue 19 item 4)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from queue_broker.engine import events as ev
+
+from .hall import Broker, write_site
+from .harness import ScreenProcess, log_in_supervisor, step
+
+pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
+
+
+def _login_counter(ct: ScreenProcess) -> None:
+    ct.wait_for(lambda s: s["online"], 30, "the counter terminal online")
+    ct.type("login.operator", "demo")
+    for d in "123456":
+        ct.tap(f"login.key.{d}")
+    ct.tap("login.submit")
+    ct.wait_for(lambda s: s["screen"] == "desk" and s["status"] == "open", 10, "logged in, counter open")
+
+
+def test_the_counter_issues_green_and_disability_tickets_with_reasons(mosquitto, site_id, tmp_path):
+    site = write_site(tmp_path, site_id)
+    broker = Broker(site, mosquitto.url, tmp_path / "data")
+    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "ct")
+    try:
+        ct.connect()
+        _login_counter(ct)
+
+        with step("the form: the counter's own queue listed first, the hall's reasons for the class"):
+            ct.tap("desk.priority")
+            ct.wait_for(lambda s: s["screen"] == "priority", 5, "the priority screen")
+            text = ct.wait_text("综合咨询受理")
+            assert "绿色通道" in text and "残疾人优先" in text
+            assert (
+                "重点项目或重大投资项目" in text and "危急重症或紧急事项" in text
+            )  # green's reasons (the default list)
+            assert not ct.can_tap("priority.service.bdc-transfer")  # another queue's item: not listed yet
+
+        with step("nothing chosen: the button says what is missing, nothing is sent"):
+            ct.tap("priority.issue")
+            ct.wait_text("请选择办理事项")
+            assert len(broker.tickets()) == 0
+
+        with step("green channel, 不动产转移登记, reason 危急重症或紧急事项: issued, number shown and printed"):
+            ct.tap("priority.queue.BDC")
+            ct.tap("priority.service.bdc-transfer")
+            ct.tap("priority.reason.2")  # 危急重症或紧急事项
+            ct.wait_text("核发绿色通道号：不动产转移登记")
+            ct.screenshot("counter-priority")
+            ct.tap("priority.issue")
+            ct.wait_for(lambda s: s["priority_print"] == "printed", 10, "issued and printed")
+            text = ct.screen_text()
+            assert "B001" in text and "已核发绿色通道号：不动产转移登记 · 不动产登记" in text
+            assert "理由：危急重症或紧急事项" in text and "号票已打印" in text
+            ct.screenshot("counter-priority-issued")
+            (ticket,) = broker.tickets()
+            assert (ticket.number, ticket.priority, ticket.channel) == ("B001", "green", "green")
+            printed = bytes.fromhex(ct.do("simulators")["printer_printed_hex"])
+            assert b"B001" in printed and "绿色通道".encode("gb18030") in printed
+
+        with step("disability priority, reason 其他 without a note: refused on the screen, not sent"):
+            ct.tap("priority.class.disability")
+            text = ct.wait_text("肢体残疾")
+            assert "重点项目或重大投资项目" not in text  # the reasons follow the class
+            ct.tap("priority.queue.ZH")
+            ct.tap("priority.service.zh-general")
+            ct.tap("priority.reason.5")  # 其他
+            ct.tap("priority.issue")
+            ct.wait_text("请写明说明")
+            assert len(broker.tickets()) == 1
+
+        with step("with the note: issued, the reason and the note recorded with the operator"):
+            ct.type("priority.note", "孕晚期，行动不便")
+            ct.tap("priority.issue")
+            ct.wait_text("A001")
+            text = ct.wait_text("理由：其他（孕晚期，行动不便）")
+            assert "残疾人优先" in text
+            ticket = next(t for t in broker.tickets() if t.number == "A001")
+            assert ticket.priority == "disability" and ticket.channel == "walk_in"
+            issued = [e for e in broker.stored(ev.TICKET_ISSUED) if e["number"] == "A001"]
+            assert (
+                issued and issued[0]["priority_reason"] == "其他" and issued[0]["priority_note"] == "孕晚期，行动不便"
+            )
+            assert issued[0]["issued_by"] == {
+                "role": "counter",
+                "node": "counter-W1",
+                "counter_id": "W1",
+                "operator_id": "demo",
+            }
+
+        with step("Esc goes back to the desk; the green-channel citizen is called first"):
+            ct.key("escape")
+            ct.wait_for(lambda s: s["screen"] == "desk", 5, "back at the desk")
+        assert ct.state()["ui_errors"] == 0
+    finally:
+        ct.close()
+        broker.stop()
+
+
+def test_a_refusal_is_said_in_plain_words(mosquitto, site_id, tmp_path):
+    counter_site = write_site(tmp_path, site_id)
+    raw = yaml.safe_load(counter_site.read_text(encoding="utf-8"))
+    raw["priorities"]["classes"] = {"green": {"enabled": False}}  # switched off on the server since
+    server_site = tmp_path / "server-site.yaml"
+    server_site.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    broker = Broker(server_site, mosquitto.url, tmp_path / "data")
+    ct = ScreenProcess("counter", counter_site, "counter-W1", mosquitto.url, tmp_path / "ct")
+    try:
+        ct.connect()
+        _login_counter(ct)
+        ct.tap("desk.priority")
+        ct.wait_for(lambda s: s["screen"] == "priority", 5, "the priority screen")
+        ct.tap("priority.service.zh-general")
+        ct.tap("priority.reason.0")
+        ct.tap("priority.issue")
+        text = ct.wait_text("未核发：本厅现已停用绿色通道")
+        assert "switched off" not in text and "forbidden" not in text  # the broker's English stays in the log
+        assert broker.tickets() == []
+        assert ct.state()["ui_errors"] == 0
+    finally:
+        ct.close()
+        broker.stop()
+
+
+def test_the_supervisor_issues_a_disability_ticket(mosquitto, site_id, tmp_path):
+    site = write_site(tmp_path, site_id)
+    broker = Broker(site, mosquitto.url, tmp_path / "data")
+    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
+    try:
+        sup.connect()
+        sup.wait_for(lambda s: s["online"], 30, "the tablet online")
+        log_in_supervisor(sup)
+        sup.tap("nav.priority")
+        sup.wait_for(lambda s: s["screen"] == "priority", 5, "the priority screen")
+        sup.tap("priority.class.disability")
+        sup.tap("priority.queue.SB")
+        sup.tap("priority.service.sb-card")
+        sup.tap("priority.reason.1")  # 视力残疾
+        sup.tap("priority.issue")
+        text = sup.wait_text("C001")
+        sup.screenshot("supervisor-priority")
+        assert "已核发残疾人优先号：社会保障卡补换 · 社保" in text and "理由：视力残疾" in text
+        (ticket,) = broker.tickets()
+        assert ticket.priority == "disability"
+        (issued,) = broker.stored(ev.TICKET_ISSUED)
+        assert issued["issued_by"] == {"role": "supervisor", "node": "supervisor-1", "supervisor_id": "super"}
+        assert issued["priority_reason"] == "视力残疾"
+        assert sup.state()["ui_errors"] == 0
+    finally:
+        sup.close()
+        broker.stop()
