@@ -95,9 +95,9 @@ class AlertBook:
         alert = self.alerts.get(key)
         message = ev.get("message", "")
         if ev.get("rule") == "help":  # a kiosk's call for staff: its name as staff call it, the need in words
+            # (not the zone: an id such as `ground`, no word for staff; the kiosk's name says where it is)
             node = ev.get("node_id") or ev.get("subject") or ""
-            zone = f"（{ev['zone']}区）" if ev.get("zone") else ""
-            message = f"{self.node_names.get(node, node)}{zone}：{HELP_NEEDS.get(ev.get('need') or '', message)}"
+            message = f"{self.node_names.get(node, node)}：{HELP_NEEDS.get(ev.get('need') or '', message)}"
         if alert is None:
             kind = "recommendation" if ev.get("recommendation_id") else ev.get("kind", "alert")
             if ev.get("rule") == "help" and ev.get("need") in ("priority", "blind", "deaf"):

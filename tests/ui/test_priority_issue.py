@@ -14,7 +14,7 @@ import yaml
 
 from queue_broker.engine import events as ev
 
-from .hall import Broker, write_site
+from .hall import Broker, Node, write_site
 from .harness import ScreenProcess, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
@@ -159,4 +159,59 @@ def test_the_supervisor_issues_a_disability_ticket(mosquitto, site_id, tmp_path)
         assert sup.state()["ui_errors"] == 0
     finally:
         sup.close()
+        broker.stop()
+
+
+def test_the_supervisor_answers_a_kiosks_call_and_sees_it_withdrawn(mosquitto, site_id, tmp_path):
+    site = write_site(tmp_path, site_id)
+    broker = Broker(site, mosquitto.url, tmp_path / "data")
+    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")  # the kiosk's side: tests/kiosk/test_ui_priority_help.py
+    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
+    try:
+        sup.connect()
+        sup.wait_for(lambda s: s["online"], 30, "the tablet online")
+        log_in_supervisor(sup)
+
+        with step("a citizen asks for priority at the kiosk: the alert names the kiosk and the need"):
+            assert kiosk.send(kiosk.t.ticket_help(), kiosk_id="kiosk-1", need="priority")["ok"]
+            st = sup.wait_for(lambda s: any(a["kind"] == "help_priority" for a in s["alerts"]), 10, "the call")
+            row = next(a for a in st["alerts"] if a["kind"] == "help_priority")
+            assert row["message"] == "1号自助机：群众请求优先办理（绿色通道、残疾人优先等），请到场核实"
+            assert row["answer"] and not row["acked"]
+            sup.screenshot("supervisor-help-call")
+
+        with step("answered with a usual answer: alert-ack with that note"):
+            sup.tap(f"alert.answer.{row['key']}")
+            sup.wait_for(lambda s: s["screen"] == "answer", 5, "the answer screen")
+            assert not sup.can_tap("answer.send")  # nothing chosen yet
+            sup.tap("answer.choice.0")
+            sup.wait_for(lambda s: s["answer_note"] == "已派工作人员前往", 5, "the answer chosen")
+            sup.screenshot("supervisor-help-answer")
+            sup.tap("answer.send")
+            st = sup.wait_for(lambda s: s["screen"] == "hall", 10, "back at the hall")
+            assert "已答复 1号自助机：已派工作人员前往" in st["message"]
+            alert = broker.engine.alerts[row["key"].removeprefix("broker:")]
+            assert alert.acked_at is not None
+            assert "（已答复：已派工作人员前往）" in sup.screen_text()
+
+        with step("a new call; the citizen leaves while the supervisor is answering it"):
+            assert kiosk.send(kiosk.t.ticket_help(), kiosk_id="kiosk-1", need="help")["ok"]
+            st = sup.wait_for(
+                lambda s: any(a["kind"] == "help" and not a["acked"] for a in s["alerts"]), 10, "the second call"
+            )
+            second = next(a for a in st["alerts"] if a["kind"] == "help" and not a["acked"])
+            assert second["message"] == "1号自助机：群众需要帮办代办，请到场协助"
+            sup.tap(f"alert.answer.{second['key']}")
+            sup.type("answer.note", "请到咨询台")
+            assert kiosk.send(kiosk.t.ticket_help(), kiosk_id="kiosk-1", need="help", cancel=True)["ok"]
+            sup.wait_for(lambda s: s["answer_gone"], 10, "the call withdrawn")
+            sup.wait_text("群众已离开自助机，求助已撤回，无需答复")
+            assert not sup.can_tap("answer.send")
+            sup.tap("answer.back")
+            st = sup.wait_for(lambda s: s["screen"] == "hall", 5, "back at the hall")
+            assert not any(a["key"] == second["key"] for a in st["alerts"])
+        assert sup.state()["ui_errors"] == 0
+    finally:
+        sup.close()
+        kiosk.stop()
         broker.stop()

@@ -25,7 +25,13 @@ class AnswerScreen(FaceScreen):
         box.clear_widgets()
         for i, text in enumerate(self.state.answer_choices):
             ticked = text == self.state.answer_note
-            button = TickButton(tid=f"answer.choice.{i}", text=("√  " if ticked else "") + text, ticked=ticked)
+            button = TickButton(
+                tid=f"answer.choice.{i}",
+                text=("√ " if ticked else "") + text,
+                ticked=ticked,
+                font_role="small",
+                halign="center",
+            )
             button.bind(on_release=lambda _b, index=i: self.ctl.answer_with(index))
             box.add_widget(button)
 
