@@ -218,7 +218,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # asking for priority: the kiosk cannot check who may be served first, so it calls a member of staff
     "priority_title": ("我需要优先办理", "I need priority service"),
     "priority_who": (
-        "残疾人、军人军属及优抚对象、危急重症或紧急事项等，可以优先办理。是否优先由工作人员当面核实，自助机不能直接发优先号。",
+        "残疾人、军人军属及优抚对象、危急重症或紧急事项等可以优先办理。是否优先由工作人员当面核实，自助机不能直接发优先号。",
         "Disabled people, service members and their families, urgent medical or emergency matters and others "
         "can be served first. Staff check this with you in person: the kiosk cannot give a priority ticket itself.",
     ),
