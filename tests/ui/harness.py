@@ -299,6 +299,17 @@ def start_kiosk(
     return KioskProcess(site_path, url, workdir, clock_start=clock_start, env=env, **kw).connect()
 
 
+def log_in_counter(ct: ScreenProcess, operator: str = "demo", pin: str = "123456") -> dict:
+    """A connected counter terminal, once online, logged in as an operator does it (the id typed, the PIN on
+    the on-screen pad); the state once the counter is open."""
+    ct.wait_for(lambda s: s["online"], 30, "the counter terminal online")
+    ct.type("login.operator", operator)
+    for digit in pin:
+        ct.tap(f"login.key.{digit}")
+    ct.tap("login.submit")
+    return ct.wait_for(lambda s: s["screen"] == "desk" and s["status"] == "open", 10, "logged in, counter open")
+
+
 def log_in_supervisor(sup: ScreenProcess, supervisor: str = "super", pin: str = "123456") -> dict:
     """The login screen of a connected supervisor tablet, as a supervisor fills it in; the state once the
     hall screen shows."""

@@ -9,34 +9,44 @@ since the terminal started (what a live reload of the site does, issue 19 item 4
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 import yaml
 
 from queue_broker.engine import events as ev
 
 from .hall import Broker, Node, write_site
-from .harness import ScreenProcess, log_in_supervisor, step
+from .harness import ScreenProcess, log_in_counter, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
 
-def _login_counter(ct: ScreenProcess) -> None:
-    ct.wait_for(lambda s: s["online"], 30, "the counter terminal online")
-    ct.type("login.operator", "demo")
-    for d in "123456":
-        ct.tap(f"login.key.{d}")
-    ct.tap("login.submit")
-    ct.wait_for(lambda s: s["screen"] == "desk" and s["status"] == "open", 10, "logged in, counter open")
+@contextmanager
+def running(face: str, tmp_path, site_id: str, url: str, server_site=None) -> Iterator[tuple[Broker, ScreenProcess]]:
+    """The real queue broker (on `server_site`, by default the face's own site file) and one staff face,
+    connected and logged in; both stopped at the end."""
+    site = write_site(tmp_path, site_id)
+    broker = Broker(server_site(site) if server_site else site, url, tmp_path / "data")
+    node = {"counter": "counter-W1", "supervisor": "supervisor-1"}[face]
+    screen = ScreenProcess(face, site, node, url, tmp_path / face)
+    try:
+        screen.connect()
+        if face == "counter":
+            log_in_counter(screen)
+        else:
+            screen.wait_for(lambda s: s["online"], 30, "the tablet online")
+            log_in_supervisor(screen)
+        yield broker, screen
+        assert screen.state()["ui_errors"] == 0
+    finally:
+        screen.close()
+        broker.stop()
 
 
 def test_the_counter_issues_green_and_disability_tickets_with_reasons(mosquitto, site_id, tmp_path):
-    site = write_site(tmp_path, site_id)
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "ct")
-    try:
-        ct.connect()
-        _login_counter(ct)
-
+    with running("counter", tmp_path, site_id, mosquitto.url) as (broker, ct):
         with step("the form: the counter's own queue listed first, the hall's reasons for the class"):
             ct.tap("desk.priority")
             ct.wait_for(lambda s: s["screen"] == "priority", 5, "the priority screen")
@@ -102,23 +112,17 @@ def test_the_counter_issues_green_and_disability_tickets_with_reasons(mosquitto,
         with step("Esc goes back to the desk; the green-channel citizen is called first"):
             ct.key("escape")
             ct.wait_for(lambda s: s["screen"] == "desk", 5, "back at the desk")
-        assert ct.state()["ui_errors"] == 0
-    finally:
-        ct.close()
-        broker.stop()
 
 
 def test_a_refusal_is_said_in_plain_words(mosquitto, site_id, tmp_path):
-    counter_site = write_site(tmp_path, site_id)
-    raw = yaml.safe_load(counter_site.read_text(encoding="utf-8"))
-    raw["priorities"]["classes"] = {"green": {"enabled": False}}  # switched off on the server since
-    server_site = tmp_path / "server-site.yaml"
-    server_site.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    broker = Broker(server_site, mosquitto.url, tmp_path / "data")
-    ct = ScreenProcess("counter", counter_site, "counter-W1", mosquitto.url, tmp_path / "ct")
-    try:
-        ct.connect()
-        _login_counter(ct)
+    def green_switched_off(counter_site):  # on the server, since the counter terminal started
+        raw = yaml.safe_load(counter_site.read_text(encoding="utf-8"))
+        raw["priorities"]["classes"] = {"green": {"enabled": False}}
+        server_site = tmp_path / "server-site.yaml"
+        server_site.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return server_site
+
+    with running("counter", tmp_path, site_id, mosquitto.url, server_site=green_switched_off) as (broker, ct):
         ct.tap("desk.priority")
         ct.wait_for(lambda s: s["screen"] == "priority", 5, "the priority screen")
         ct.tap("priority.service.zh-general")
@@ -127,20 +131,10 @@ def test_a_refusal_is_said_in_plain_words(mosquitto, site_id, tmp_path):
         text = ct.wait_text("未核发：本厅现已停用绿色通道")
         assert "switched off" not in text and "forbidden" not in text  # the broker's English stays in the log
         assert broker.tickets() == []
-        assert ct.state()["ui_errors"] == 0
-    finally:
-        ct.close()
-        broker.stop()
 
 
 def test_the_supervisor_issues_a_disability_ticket(mosquitto, site_id, tmp_path):
-    site = write_site(tmp_path, site_id)
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    try:
-        sup.connect()
-        sup.wait_for(lambda s: s["online"], 30, "the tablet online")
-        log_in_supervisor(sup)
+    with running("supervisor", tmp_path, site_id, mosquitto.url) as (broker, sup):
         sup.tap("nav.priority")
         sup.wait_for(lambda s: s["screen"] == "priority", 5, "the priority screen")
         sup.tap("priority.class.disability")
@@ -156,22 +150,11 @@ def test_the_supervisor_issues_a_disability_ticket(mosquitto, site_id, tmp_path)
         (issued,) = broker.stored(ev.TICKET_ISSUED)
         assert issued["issued_by"] == {"role": "supervisor", "node": "supervisor-1", "supervisor_id": "super"}
         assert issued["priority_reason"] == "视力残疾"
-        assert sup.state()["ui_errors"] == 0
-    finally:
-        sup.close()
-        broker.stop()
 
 
 def test_the_supervisor_answers_a_kiosks_call_and_sees_it_withdrawn(mosquitto, site_id, tmp_path):
-    site = write_site(tmp_path, site_id)
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")  # the kiosk's side: tests/kiosk/test_ui_priority_help.py
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    try:
-        sup.connect()
-        sup.wait_for(lambda s: s["online"], 30, "the tablet online")
-        log_in_supervisor(sup)
-
+    with running("supervisor", tmp_path, site_id, mosquitto.url) as (broker, sup):
+        kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")  # its side: tests/kiosk/test_ui_priority_help.py
         with step("a citizen asks for priority at the kiosk: the alert names the kiosk and the need"):
             assert kiosk.send(kiosk.t.ticket_help(), kiosk_id="kiosk-1", need="priority")["ok"]
             st = sup.wait_for(lambda s: any(a["kind"] == "help_priority" for a in s["alerts"]), 10, "the call")
@@ -210,8 +193,4 @@ def test_the_supervisor_answers_a_kiosks_call_and_sees_it_withdrawn(mosquitto, s
             sup.tap("answer.back")
             st = sup.wait_for(lambda s: s["screen"] == "hall", 5, "back at the hall")
             assert not any(a["key"] == second["key"] for a in st["alerts"])
-        assert sup.state()["ui_errors"] == 0
-    finally:
-        sup.close()
         kiosk.stop()
-        broker.stop()
