@@ -125,11 +125,12 @@ _NODE_ARGS = ("--config", "{config}", "--node", "{node}")
 
 PROGRAMS: dict[str, Program | None] = {
     "broker": Program("queue_broker", ("run", "--config", "{config}"), notify=True),
-    "kiosk": Program("kiosk_app", _NODE_ARGS, graphical=True),
-    "counter": Program("kiosk_app.counter", _NODE_ARGS, graphical=True),
-    "display": Program("kiosk_app.callscreen", _NODE_ARGS, graphical=True),
+    # the four faces ping the watchdog from their Kivy loop (kiosk_app/common/app.py): a hung screen restarts
+    "kiosk": Program("kiosk_app", _NODE_ARGS, graphical=True, notify=True),
+    "counter": Program("kiosk_app.counter", _NODE_ARGS, graphical=True, notify=True),
+    "display": Program("kiosk_app.callscreen", _NODE_ARGS, graphical=True, notify=True),
     "voice": Program("voice", ("run", *_NODE_ARGS), notify=True),
-    "supervisor": Program("kiosk_app.supervisor", _NODE_ARGS, graphical=True),
+    "supervisor": Program("kiosk_app.supervisor", _NODE_ARGS, graphical=True, notify=True),
     # listens on HALL_GATEWAY_LISTEN (default 127.0.0.1:8480, behind the hall server's TLS), or serves HTTPS
     # itself with HALL_GATEWAY_TLS_CERT/_KEY from the hall CA (docs/gateway.md "Deploying")
     "gateway": Program("gateway", ("run", "--config", "{config}", "--node", "{node}")),

@@ -9,6 +9,7 @@ import pytest
 
 from provisioning.mosquitto import MosquittoProcess
 
+from .journald import journal  # noqa: F401 - a journald of the test's own (tests/journald.py)
 from .notify_socket import notify  # noqa: F401 - the sd_notify socket fixture (tests/notify_socket.py)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,10 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 JOURNALD = Path("/lib/systemd/systemd-journald")
 
@@ -78,3 +81,15 @@ class Journal:
             self.proc.wait()
         for path in (self.run_dir, *self.files):
             shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def journal() -> Iterator[Journal]:
+    """A journald of the test's own; skipped (with the reason) where one cannot run. Import it into a test
+    module to use it as a fixture."""
+    reason = why_not()
+    if reason:
+        pytest.skip(reason)
+    j = Journal()
+    yield j
+    j.close()

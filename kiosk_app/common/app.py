@@ -9,6 +9,11 @@ others when first shown. A face of one screen (the call screen) overrides `build
 `StaffScreenApp` is all of it for the counter terminal and the supervisor tablet. The controller has
 `start()`, `stop()` and a `metrics` dict; the state is a Kivy EventDispatcher that does no I/O; the .kv
 rules reach them as `app.state` and `app.ctl`.
+
+systemd's watchdog (queue_broker/watchdog.py, docs/operations.md): the Kivy loop beats its heartbeat once
+a second from Kivy's clock, so a loop that hangs (a callback that never returns) stops the WATCHDOG=1
+pings and systemd restarts the face; READY=1 goes out with the first frame drawn. Without NOTIFY_SOCKET
+(a terminal, `up`, the tests) nothing is sent.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from kivy.lang import Builder
 from kivy.properties import ObjectProperty
 from kivy.uix.screenmanager import NoTransition
 
+from queue_broker.watchdog import Watchdog
+
 from .. import __version__
 from .fonts import register_fonts
 from .hall_client import HallClient
@@ -44,6 +51,8 @@ from .widgets import load_widgets
 
 log = logging.getLogger(__name__)
 
+WATCHDOG_BEAT_S = 1.0  # the Kivy loop's heartbeat; stale after WatchdogSec/2 (15 s in the units)
+
 
 class HallScreenApp(App):
     theme = ObjectProperty(None)
@@ -54,6 +63,7 @@ class HallScreenApp(App):
     staff_widgets = True  # the staff faces' shared widgets (staff_widgets.kv); the kiosk has its own
     root_class = ""  # the root rule of the face's root.kv (a FaceRoot), e.g. "CounterRoot"
     kept_screens: tuple[str, ...] = ()  # built at start and never dropped (manage_screens)
+    watchdog_ready = False  # READY=1 sent
 
     def __init__(self, config, node, settings: ScreenSettings, *, started_at: float | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -68,6 +78,7 @@ class HallScreenApp(App):
         self.ui_errors = 0
         self.remote: RemoteControl | None = None
         self.sm = None
+        self.watchdog: Watchdog | None = None
         self.theme = self.make_theme()
         self.state = self.make_state()
 
@@ -116,6 +127,7 @@ class HallScreenApp(App):
         if self.staff_widgets:
             load_staff_widgets()
         ExceptionManager.add_handler(_KeepRunning(self))
+        self.start_watchdog()
         self.client = HallClient(
             self.site_config,
             self.node.id,
@@ -133,6 +145,13 @@ class HallScreenApp(App):
         if os.environ.get("HALL_SCREEN_CONTROL"):  # tests and demos only, see common/remote.py
             self.remote = RemoteControl.from_env(self, self.remote_commands())
         return root
+
+    def start_watchdog(self) -> None:
+        """The Kivy loop is this face's one work loop: it beats only while Kivy's clock runs callbacks.
+        The pings start with the first frame (READY=1): until then systemd's start timeout is the guard."""
+        self.watchdog = Watchdog.from_env()
+        self._kivy_beat = self.watchdog.loop("kivy")
+        Clock.schedule_interval(lambda _dt: self._kivy_beat.beat(), WATCHDOG_BEAT_S)
 
     def manage_screens(self, root):
         """`root.sm` (a ScreenManager) shows `state.screen`: the kept screens are built now, any
@@ -161,6 +180,12 @@ class HallScreenApp(App):
     def _first_flip(self, *_args) -> None:
         if self.first_frame_at is not None:
             return
+        if self.watchdog is not None and not self.watchdog_ready:
+            self.watchdog_ready = True
+            self._kivy_beat.beat()
+            if self.watchdog.notifier.enabled:  # under systemd (or a test's socket); else nobody listens
+                self.watchdog.start()
+            self.watchdog.ready(f"{self.role} {self.node.id}: window up")  # whatever the window shows yet
         if not self.first_frame_ready():
             Clock.schedule_once(lambda _dt: Window.canvas.ask_update(), 0.02)
             return
@@ -170,6 +195,8 @@ class HallScreenApp(App):
         Window.unbind(on_flip=self._first_flip)
 
     def on_stop(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.stop()  # STOPPING=1: an orderly end, not a hang
         if self.remote is not None:
             self.remote.stop()
         if self.ctl is not None:

@@ -14,6 +14,7 @@ PRIORITIES = {
     "appointment": "预约优先",
     "return": "补正回办",
     "elderly": "老年人优先",
+    "disability": "残疾人优先",
     "normal": "",
 }
 

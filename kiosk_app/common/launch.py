@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from queue_broker.logs import setup_logging
+
 from .memory import tune_malloc
 from .settings import ScreenSettings, SettingsError, load_settings
 
@@ -64,6 +66,10 @@ def node_from_command_line(argv: list[str] | None, face: Face):
     tune_malloc()  # before anything large is allocated (kiosk_app/common/memory.py)
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # else Kivy takes our options as its own (exit 2)
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    # Kivy's records go through Python's logging (setup_logging below: journald priorities), and Kivy
+    # neither adds its own console handler nor replaces sys.stderr (its default KIVY mode turns every
+    # stray stderr line, a traceback included, into a WARNING and resets the root logger's level)
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     os.environ.setdefault("KIVY_CLIPBOARD", "sdl2")  # not xsel/xclip, absent on hall boards
     role = face.role
     parser = argparse.ArgumentParser(
@@ -76,13 +82,13 @@ def node_from_command_line(argv: list[str] | None, face: Face):
     parser.add_argument("--node", required=True, help=f"this {role} node's id in the site file")
     parser.add_argument("--window", help="WIDTHxHEIGHT in pixels, instead of the node's screen size")
     parser.add_argument("--windowed", action="store_true", help="never full screen (development)")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ERROR (default: HALL_LOG_LEVEL, else INFO)")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if args.log_level.upper() != "DEBUG":
-        os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    try:
+        setup_logging(args.log_level)  # queue_broker/logs.py: the one set-up of every hall program
+    except ValueError as exc:
+        print(f"{face.program}: {exc}", file=sys.stderr)
+        return 2
 
     from queue_broker.config.loader import ConfigError, load_site_config
 
@@ -139,5 +145,37 @@ def screen_main(argv: list[str] | None, face: Face) -> int:
 
     module_name, class_name = face.app.split(":")
     app_class = getattr(importlib.import_module(module_name), class_name)
+    load_clipboard_without_cut_buffer()
     app_class(cfg, node, settings, started_at=t0, **extra).run()
     return 0
+
+
+CUT_BUFFER_MISSING = "Cutbuffer: Unable to find any valuable Cutbuffer provider"
+
+
+class _NoCutBufferRecord(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(CUT_BUFFER_MISSING)
+
+
+def load_clipboard_without_cut_buffer() -> None:
+    """Kivy's clipboard, loaded now, without X's cut buffer (select to copy, middle button to paste).
+
+    The cut buffer needs the `xclip` or `xsel` program. A hall board has neither and needs neither (a
+    touch screen under cage; copying and pasting in a text field use SDL's clipboard), but Kivy has no
+    switch for it: the first text field on Linux tries both programs and logs their absence as CRITICAL,
+    with two tracebacks, in the log of every staff screen (issue 17 item 8), where `journalctl -p crit`
+    would find it every morning. So both providers are skipped by Kivy's own options (nothing is
+    spawned), the clipboard module is imported here, and the one record saying no cut buffer was found
+    is dropped; what is left is one plain line saying so."""
+    import kivy
+
+    kivy.kivy_options["cutbuffer"] = ()  # core_select_lib skips every provider "ignored by config"
+    kivy_log = logging.getLogger("kivy")
+    quiet = _NoCutBufferRecord()
+    kivy_log.addFilter(quiet)
+    try:
+        from kivy.core.clipboard import Clipboard
+    finally:
+        kivy_log.removeFilter(quiet)
+    log.info("clipboard: %s; X cut buffer off (no xclip/xsel on a hall board)", type(Clipboard).__name__)

@@ -23,6 +23,7 @@ kiosk's are in kiosk_app/kiosk/remote_commands.py):
     resize     width=, height=   resize the window (landscape / portrait layouts)
     screenshot path=         the next rendered frame as PNG (after a few frames)
     call       method=, args=    app.remote_call(method, *args): what a device or a button would call
+    stall      seconds=      block the UI thread that long (a hung Kivy loop: the watchdog's test)
     quit
 """
 
@@ -31,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Listener
 from typing import Any
@@ -321,6 +323,10 @@ class RemoteControl:
 
     def cmd_call(self, done: Done, method: str, args: list | None = None) -> None:
         done(self.app.remote_call(method, *(args or [])))
+
+    def cmd_stall(self, done: Done, seconds: float) -> None:
+        time.sleep(max(0.0, min(float(seconds), 25.0)))  # on the UI thread: nothing else runs meanwhile
+        done({"stalled_s": seconds})
 
     def cmd_quit(self, done: Done) -> None:
         done({"ok": True})

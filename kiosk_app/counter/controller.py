@@ -34,6 +34,7 @@ from queue_broker.protocol import (
 from ..common.hall_client import HallClient, kivy_ui_call
 from ..common.hall_text import short_name
 from ..common.handover_targets import sent_text
+from ..common.priority_issue import PriorityIssuing
 from ..common.staff import StaffController
 from .state import CounterState, empty_figures
 
@@ -53,8 +54,9 @@ KEYS = {
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
 
 
-class CounterController(StaffController):
+class CounterController(PriorityIssuing, StaffController):
     one_at_a_time = True
+    priority_role = "counter"
 
     def __init__(
         self,
@@ -174,7 +176,7 @@ class CounterController(StaffController):
     def _key_down(self, _window, key: int, _scancode: int, codepoint: str | None, modifiers: list) -> bool:
         name = KEY_NAMES.get(key, "")
         s = self.state
-        if name == "escape" and s.screen in ("transfer", "materials", "handover"):
+        if name == "escape" and s.screen in ("transfer", "materials", "handover", "priority"):
             self.back()
             return True
         if s.screen == "rating" and codepoint and codepoint in "12345" and len(codepoint) == 1:
@@ -266,6 +268,7 @@ class CounterController(StaffController):
             "incomplete": self.open_materials,
             "close": self.close_counter,
             "handover": self.open_handover,
+            "priority": self.open_priority,
         }.get(action)
         if handler is None:
             log.warning("unknown counter action %r", action)
@@ -442,8 +445,55 @@ class CounterController(StaffController):
         )
 
     def back(self) -> None:
-        if self.state.screen in ("transfer", "materials", "handover"):
+        if self.state.screen in ("transfer", "materials", "handover", "priority"):
             self.state.screen = "desk"
+
+    # ---- green channel and disability priority (common/priority_issue.py)
+    def priority_topic(self) -> str:
+        return self._cmd("issue-priority")
+
+    def priority_first_queues(self) -> list[str]:
+        return list(self.state.queue_ids) or list(self.counter.home)
+
+    def open_priority(self) -> None:
+        self.state.priority_print = ""
+        super().open_priority()
+
+    def priority_issued(self, reply: dict) -> None:
+        """The citizen takes the number away on paper, from the counter's printer (none: said on screen)."""
+        from devices.printer import TicketPrint
+
+        s = self.state
+        t = reply.get("ticket") or {}
+        printer = self._device("printer")
+        if printer is None:
+            s.priority_print = "none"
+            return
+        low, high = t.get("estimated_wait_range_s") or (t.get("estimated_wait_s") or 0, t.get("estimated_wait_s") or 0)
+        job = TicketPrint(
+            hall_name=self.config.site.name,
+            number=t.get("number", ""),
+            queue_name=t.get("queue_name") or "",
+            service_name=t.get("service_name") or t.get("service_id", ""),
+            waiting_ahead=int(t.get("waiting_ahead") or 0),
+            wait_range_min=(round(low / 60), round(high / 60)),
+            issued_at=datetime.fromisoformat(t["issued_at"]),
+            ticket_id=t.get("id", ""),
+            footer=f"{s.priority.issued.get('title', '')}  {self.counter.name}核发",
+        )
+        s.priority_print = "printing"
+        number = job.number
+
+        def printed(_result) -> None:
+            if s.priority.issued.get("number") == number:
+                s.priority_print = "printed"
+
+        def failed(exc: Exception) -> None:
+            log.warning("priority ticket %s not printed: %s", number, exc)
+            if s.priority.issued.get("number") == number:
+                s.priority_print = "failed"
+
+        self.client.run_in_background(lambda: printer.print_ticket(job), on_done=printed, on_error=failed)
 
     # ---- finish
     def finish_done(self) -> None:
@@ -606,7 +656,9 @@ class CounterController(StaffController):
                 s.screen = "desk"
 
         if not self._send(
-            self.topics.rating_submit(),
+            # the rating pad of the counter that served the ticket rates on the counter's own topic, which the
+            # ACL gives this terminal alone (docs/security.md, rating rights)
+            self.topics.counter_cmd(self.counter.id, "rating"),
             payload,
             action="rate",
             key=f"rate:{ticket['id']}",

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, OptionProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    OptionProperty,
+    StringProperty,
+)
 
 from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, wait_text
 from ..common.handover_targets import target_rows
+from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
 from .screens import SCREENS
 
@@ -64,6 +73,14 @@ class CounterState(StaffState):
 
     figures = DictProperty({})
     devices = DictProperty({})  # device id -> {"kind", "state", "message"}
+
+    # green channel and disability priority issued here (common/priority_issue.py)
+    priority = ObjectProperty(None)
+    priority_print = StringProperty("")  # "" | printing | printed | failed | none: the ticket issued here
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.priority = PriorityForm()
 
     # ------------------------------------------------------------------ the counter
     def set_counter(self, c: dict, queue_names: dict[str, str]) -> None:

@@ -32,6 +32,7 @@ from queue_broker.protocol.messages import (
     CountersState,
     Holder,
     QueuesState,
+    TicketHelp,
     TicketIssue,
     TicketStatus,
 )
@@ -104,6 +105,7 @@ class KioskController:
         self._last_activity = time.monotonic()
         self._last_state_at = time.monotonic()
         self._help_since: float | None = None
+        self._help_request: str | None = None  # the open call's request id (retried under it)
         self.metrics: dict[str, float | str] = {}
         self._dirty = True  # start-up garbage (the site file, the first catalog) goes at the first idle moment
         self.housekeeping: Callable[[], None] = release_memory  # the app adds dropping unused screens
@@ -242,7 +244,9 @@ class KioskController:
         self.go_home()
 
     def go_home(self) -> None:
-        """End of a citizen's flow: forget everything of it (personal data first)."""
+        """End of a citizen's flow: forget everything of it (personal data first); a call for staff still
+        open is withdrawn (the citizen left)."""
+        self._withdraw_help()
         self._dirty = True  # memory is given back once the kiosk is idle again
         self._holder = None
         self._issue = None
@@ -715,28 +719,87 @@ class KioskController:
         }.get(st)
         return t(key, lang) if key else st
 
-    # ================================================================ help (帮办代办)
-    def request_help(self) -> None:
+    # ================================================================ calling staff (帮办代办, priority)
+    def request_help(self, need: str = "help") -> None:
+        """Call a member of staff to this kiosk (`cmd/ticket/help`): the floor gets an alert at once
+        (`event/alert` kind help, with the need), and the citizen waits here. `need` "priority": the
+        citizen asks to be served first (绿色通道, 残疾人优先): staff decide that in person and issue the
+        ticket at a counter or on the tablet; the kiosk never issues priority itself."""
         self.activity()
         s = self.state
-        message = t("help_message", "zh", kiosk=self.display_name)
-        if self.node.zone:
-            message += f"（{self.node.zone}区）"
-        self.health.report("help", "help", "degraded", message)
+        if s.help_active and s.help_need == need:
+            self.go("help")
+            return
+        if s.help_active:  # another need while a call is open: the new one replaces it
+            self._withdraw_help()
+        s.help_need = need
         s.help_active = True
         self._help_since = time.monotonic()
+        self._help_request = f"{self.node.id}-{uuid.uuid4().hex[:20]}"
         self.go("help")
+        self._send_help(self._help_request, need)
+
+    def request_priority(self) -> None:
+        self.request_help("priority")
+
+    def _send_help(self, request_id: str, need: str) -> None:
+        s = self.state
+        if self._help_request != request_id:
+            return  # withdrawn meanwhile
+        s.help_phase = "sending" if s.help_phase != "failed" else "failed"
+        message = TicketHelp(request_id=request_id, kiosk_id=self.node.id, need=need)
+
+        def reply(r: dict) -> None:
+            if self._help_request != request_id:
+                return
+            if r.get("ok"):
+                s.help_phase = "sent"
+                log.info("staff called to this kiosk (%s)", need)
+                return
+            log.warning("call for staff refused: %s", r.get("error"))
+            failed(RuntimeError(str((r.get("error") or {}).get("code"))))
+
+        def failed(exc: Exception) -> None:
+            if self._help_request != request_id:
+                return
+            s.help_phase = "failed"
+            from kivy.clock import Clock
+
+            # the same request again: the broker answers a retry without raising a second alert
+            Clock.schedule_once(lambda _dt: self._send_help(request_id, need), self.settings.retry_max_s)
+
+        self.client.request(
+            self.topics.ticket_help(), message, timeout=self.settings.request_timeout_s, on_reply=reply, on_error=failed
+        )
+
+    def _withdraw_help(self) -> None:
+        """The citizen left (or needs nobody any more): the call is taken back, so the floor does not go to
+        an empty kiosk (the alert is cleared)."""
+        s = self.state
+        if not s.help_active:
+            return
+        need = s.help_need
+        s.help_active = False
+        s.help_phase = ""
+        self._help_since = None
+        self._help_request = None
+        message = TicketHelp(
+            request_id=f"{self.node.id}-{uuid.uuid4().hex[:20]}", kiosk_id=self.node.id, need=need, cancel=True
+        )
+        self.client.request(
+            self.topics.ticket_help(),
+            message,
+            timeout=self.settings.request_timeout_s,
+            on_reply=lambda r: log.info("call for staff withdrawn (%s)", "ok" if r.get("ok") else r.get("error")),
+            on_error=lambda exc: log.warning("call for staff not withdrawn: %s", exc),
+        )
 
     def stop(self) -> None:
         """The kiosk is closing: a call for help still open is taken back."""
-        if self.state.help_active:
-            self.cancel_help()
+        self._withdraw_help()
 
     def cancel_help(self) -> None:
-        if self.state.help_active:
-            self.health.report("help", "help", "ready", f"{self.display_name}无需帮办")
-        self.state.help_active = False
-        self._help_since = None
+        self._withdraw_help()
         if self.state.screen == "help":
             self.go_home()
 
@@ -747,7 +810,7 @@ class KioskController:
         elif screen == "idcard" and self.state.card_phase == "waiting":
             self._speak("say_card")
         elif screen == "help":
-            self._speak("say_help")
+            self._speak("say_priority" if self.state.help_need == "priority" else "say_help")
         elif screen == "item":
             item = self.item(self.state.service_id)
             q = self.state.queues.get(item.queue_id, {}) if item else {}

@@ -47,6 +47,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "appointment": ("预约签到\n扫预约码", "Appointment\ncheck-in"),
     "where_ticket": ("我的号到哪了", "Where is my ticket"),
     "need_help": ("我需要帮助\n帮办代办", "I need help"),
+    "need_priority": ("我需要优先办理\n残疾人·绿色通道", "I need priority\nservice"),
     "waiting_n": ("等候 {n} 人", "{n} waiting"),
     "no_counter_open": ("窗口暂未开放", "No counter open now"),
     # browse and search
@@ -209,7 +210,23 @@ TEXT: dict[str, tuple[str, str]] = {
         "The network is down, the staff may not know yet. Please wave to the staff or call 12345.",
     ),
     "help_cancel": ("不需要了，取消求助", "Cancel the help request"),
-    "help_message": ("{kiosk}需要帮办代办", "{kiosk} needs assistance"),
+    "help_sending": ("正在通知大厅工作人员，请稍候……", "Calling the hall staff, please wait…"),
+    "help_failed": (
+        "暂时没能通知到工作人员，正在重试。也可以向大厅工作人员招手，或到咨询台求助。",
+        "The staff could not be told yet; retrying. You can also wave to the staff or go to the information desk.",
+    ),
+    # asking for priority: the kiosk cannot check who may be served first, so it calls a member of staff
+    "priority_title": ("我需要优先办理", "I need priority service"),
+    "priority_who": (
+        "残疾人、军人军属及优抚对象、危急重症或紧急事项等可以优先办理。是否优先由工作人员当面核实，自助机不能直接发优先号。",
+        "Disabled people, service members and their families, urgent medical or emergency matters and others "
+        "can be served first. Staff check this with you in person: the kiosk cannot give a priority ticket itself.",
+    ),
+    "priority_sent": (
+        "已通知工作人员，马上会有人过来。请在这里稍候，核实后为您办理优先取号。",
+        "A member of staff has been called and is coming. Please wait here; they will check and give you a priority ticket.",
+    ),
+    "priority_cancel": ("不需要了，返回首页", "No longer needed: back to the start"),
     # screensaver
     "touch_to_start": ("轻触屏幕开始办理", "Touch the screen to start"),
     "hours_line": ("窗口办公时间：{hours}", "Counter hours: {hours}"),
@@ -224,6 +241,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "say_ticket_photo": ("打印机暂时不能出票，请用手机拍下屏幕上的号码和二维码。", ""),
     "say_card": ("请把身份证平放在读卡区。", ""),
     "say_help": ("已经通知工作人员，请在这里稍等。", ""),
+    "say_priority": ("已经通知工作人员，请在这里稍等，工作人员核实后为您优先办理。", ""),
 }
 
 

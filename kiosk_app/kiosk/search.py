@@ -36,14 +36,18 @@ def _keep_alnum(chars: str) -> list[str]:
 @contextmanager
 def pypinyin_loaded() -> Iterator[None]:
     """pypinyin for the time of the block; unloaded after it unless it was loaded before (its
-    modules refer to each other: the next garbage collection frees them)."""
+    modules refer to each other: the next garbage collection frees them).
+
+    Other threads import modules meanwhile (paho's network thread, device threads), so `sys.modules`
+    is read through a copy, taken in one step under the GIL: walking the live dictionary failed with
+    "dictionary changed size during iteration" and ended the kiosk (seen during `up`)."""
     before = "pypinyin" in sys.modules
     try:
         yield
     finally:
         if not before:
-            for name in [m for m in sys.modules if m == "pypinyin" or m.startswith("pypinyin.")]:
-                del sys.modules[name]
+            for name in [m for m in sys.modules.copy() if m == "pypinyin" or m.startswith("pypinyin.")]:
+                sys.modules.pop(name, None)
 
 
 def readings(text: str) -> list[tuple[str, ...]]:

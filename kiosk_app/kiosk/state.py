@@ -64,8 +64,10 @@ class KioskState(EventDispatcher):
     lookup = DictProperty({})
     lookup_phase = StringProperty("")  # "", waiting, shown, not_found, failed
 
-    # help (帮办代办)
-    help_active = BooleanProperty(False)
+    # a call for staff (cmd/ticket/help): 帮办代办, or asking for priority
+    help_active = BooleanProperty(False)  # a call is open: staff are (being) told
+    help_need = OptionProperty("help", options=["help", "priority", "blind", "deaf"])
+    help_phase = StringProperty("")  # "", sending, sent (the broker raised the alert), failed (retrying)
 
     message = StringProperty("")  # a short note under the header (auto elderly mode, ...)
     last_spoken = StringProperty("")

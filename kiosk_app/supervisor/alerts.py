@@ -5,8 +5,11 @@ Sources (protocol v1 and its additions, docs/protocol.md):
   counters, no-show streaks, case deadlines, device faults left unresolved) and the rebalancer's
   window recommendations (`recommendation_id`): raised, escalated, acked, cleared;
 - `event/case` kind `bad_rating` (a 差评 opens a case that must be investigated and answered);
+- a kiosk's call for staff (`cmd/ticket/help` → `event/alert` kind `help`, with its `need`: priority,
+  help, blind, deaf): raised, answered by the supervisor (`alert-ack` with a note: `acked`), withdrawn by
+  the kiosk when the citizen leaves (`cleared`);
 - retained device health `node/{node}/device/{device}`: a device in fault at once (the broker's
-  `device_fault` alert follows after `device_fault_min`), and a kiosk's help request (kind `help`,
+  `device_fault` alert follows after `device_fault_min`), and an older kiosk's help request (kind `help`,
   state `degraded`; `ready` again when the citizen no longer needs help);
 - `node/{node}/status`: a node seen online that drops offline.
 
@@ -30,9 +33,19 @@ KIND_NAMES = {
     "device_fault": "设备故障",
     "recommendation": "开窗建议",
     "help": "帮办请求",
+    "help_priority": "优先办理请求",
+    "help_blind": "视障求助",
+    "help_deaf": "听障求助",
     "bad_rating": "差评",
     "node_offline": "终端离线",
     "device": "设备异常",
+}
+# what a kiosk's call is about (the broker's `need`), as the floor staff read it
+HELP_NEEDS = {
+    "priority": "群众请求优先办理（绿色通道、残疾人优先等），请到场核实",
+    "help": "群众需要帮办代办，请到场协助",
+    "blind": "视障群众需要协助，请到场",
+    "deaf": "听障群众需要手语或文字沟通，请到场",
 }
 DEVICE_NAMES = {
     "printer": "打印机",
@@ -80,22 +93,30 @@ class AlertBook:
             self.alerts.pop(key, None)
             return
         alert = self.alerts.get(key)
+        message = ev.get("message", "")
+        if ev.get("rule") == "help":  # a kiosk's call for staff: its name as staff call it, the need in words
+            # (not the zone: an id such as `ground`, no word for staff; the kiosk's name says where it is)
+            node = ev.get("node_id") or ev.get("subject") or ""
+            message = f"{self.node_names.get(node, node)}：{HELP_NEEDS.get(ev.get('need') or '', message)}"
         if alert is None:
             kind = "recommendation" if ev.get("recommendation_id") else ev.get("kind", "alert")
+            if ev.get("rule") == "help" and ev.get("need") in ("priority", "blind", "deaf"):
+                kind = f"help_{ev['need']}"
             alert = Alert(
                 key,
                 "broker",
                 kind,
                 ev.get("severity", "yellow"),
-                ev.get("message", ""),
+                message,
                 at,
                 broker_id=ev.get("id"),
                 recommendation_id=ev.get("recommendation_id"),
-                extra={"rule": ev.get("rule"), "subject": ev.get("subject")},
+                extra={"rule": ev.get("rule"), "subject": ev.get("subject"), "need": ev.get("need")},
             )
             self.alerts[key] = alert
         alert.severity = ev.get("severity", alert.severity) if state != "acked" else alert.severity
-        alert.message = ev.get("message", alert.message)
+        if ev.get("rule") != "help" or state == "raised":
+            alert.message = message or alert.message
         if state == "acked":
             alert.acked = True
         if ev.get("rule") == "device_fault" and ev.get("subject"):
@@ -169,6 +190,13 @@ class AlertBook:
         if key in self.alerts:
             self.alerts[key].acked = True
 
+    def answered(self, key: str, note: str) -> None:
+        """A kiosk's call answered from this tablet (`alert-ack` with this note)."""
+        a = self.alerts.get(key)
+        if a is not None:
+            a.acked = True
+            a.extra["answer_note"] = note
+
     def decided(self, key: str, decision: str) -> None:
         a = self.alerts.get(key)
         if a is not None:
@@ -192,6 +220,8 @@ class AlertBook:
                 "recommendation": bool(a.recommendation_id),
                 "decision": a.decision,
                 "source": a.source,
+                "answer": a.source == "broker" and a.extra.get("rule") == "help",  # answered with a note
+                "answer_note": a.extra.get("answer_note", ""),
             }
             for a in ordered
         ]

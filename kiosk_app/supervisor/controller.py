@@ -17,6 +17,7 @@ from kivy.clock import Clock
 
 from queue_broker.protocol import (
     AlertEvent,
+    CatalogState,
     CountersState,
     DeviceHealth,
     FinishedEvent,
@@ -29,6 +30,7 @@ from queue_broker.protocol import (
 from ..common.hall_client import HallClient
 from ..common.hall_text import short_name
 from ..common.handover_targets import sent_text, target_rows
+from ..common.priority_issue import PriorityIssuing
 from ..common.staff import StaffController
 from .alerts import AlertBook
 from .chart import DayData, render_png
@@ -39,7 +41,9 @@ from .state import SupervisorState
 log = logging.getLogger(__name__)
 
 
-class SupervisorController(StaffController):
+class SupervisorController(PriorityIssuing, StaffController):
+    priority_role = "supervisor"
+
     def __init__(
         self, config, node, settings, state: SupervisorState, client: HallClient, clock: Callable[[], datetime]
     ):
@@ -50,6 +54,7 @@ class SupervisorController(StaffController):
         self.day = DayData(self.queue_names)
         self.metrics.update(alerts_seen=0, charts=0)
         self.chart_png: bytes | None = None
+        self.catalog: CatalogState | None = None  # the items a priority ticket is issued for
         self._alert_events: dict[str, dict] = {}
         state.site_name = config.site.short_name or config.site.name
         # the own hall's latest state, kept apart: the hall screen may be showing another hall
@@ -73,6 +78,7 @@ class SupervisorController(StaffController):
         c.on_online(self._online)
         c.watch(t.state_queues(), QueuesState, self._queues)
         c.watch(t.state_counters(), CountersState, self._counters)
+        c.watch(t.state_catalog(), CatalogState, self._catalog)
         c.watch(t.event("alert"), AlertEvent, self._alert)
         c.watch(t.event("case"), None, self._case)
         c.watch(t.event("rebalanced"), RebalancedEvent, self._rebalanced)
@@ -118,6 +124,9 @@ class SupervisorController(StaffController):
         book = self.book if not self.state.viewing else self.county.halls[self.state.viewing].book
         self.state.alerts = book.rows(self.tz)
         self.state.open_alerts = book.open_count()
+        s = self.state
+        if s.answer and not s.answer_gone and s.answer.get("key") not in self.book.alerts:
+            s.answer_gone = True  # the kiosk withdrew the call: the citizen left
 
     def _read_only(self, doing: str) -> bool:
         """True (and says so) when the hall screen shows another hall: it is only read from the county."""
@@ -181,6 +190,10 @@ class SupervisorController(StaffController):
         if screen in ("chart", "notice") and self._read_only("发布公告" if screen == "notice" else "查看本厅趋势图"):
             return
         if screen == "county" and self.county is None:
+            return
+        if screen == "priority":
+            if not self._read_only("核发优先号"):
+                self.open_priority()
             return
         self.state.screen = screen
         if screen == "chart":
@@ -312,7 +325,73 @@ class SupervisorController(StaffController):
     def back(self) -> None:
         self.state.handover_armed = -1
         self.state.edit = {}
+        self.state.answer = {}
         self.state.screen = "hall"
+
+    # ================================================================== priority issued here (common/priority_issue.py)
+    def priority_topic(self) -> str:
+        return self.topics.supervisor_cmd("issue-priority")
+
+    def priority_who(self) -> dict:
+        return {"supervisor_id": self.state.supervisor_id}
+
+    def _catalog(self, msg: CatalogState, _topic: str) -> None:
+        self.catalog = msg
+
+    # ================================================================== a kiosk's call for staff
+    def open_answer(self, key: str) -> None:
+        """Answer a kiosk's call (`event/alert` rule `help`): who goes, or where the citizen should go."""
+        if self._read_only("答复求助"):
+            return
+        row = next((r for r in self.state.alerts if r["key"] == key), None)
+        if row is None or not row.get("answer"):
+            return
+        self.state.open_answer(row)
+        self.state.screen = "answer"
+
+    def answer_with(self, index: int) -> None:
+        choices = self.state.answer_choices
+        if 0 <= index < len(choices):
+            self.state.answer_note = choices[index]
+
+    def set_answer_note(self, text: str) -> None:
+        self.state.answer_note = text[:200]
+
+    def send_answer(self) -> None:
+        """`alert-ack` with the note: the broker records who answered what, and the call stops counting as
+        unanswered (HallHelpCallUnanswered)."""
+        s = self.state
+        key = s.answer.get("key", "")
+        alert = self.book.alerts.get(key)
+        note = s.answer_note.strip()
+        if alert is None or s.answer_gone:
+            s.say("群众已离开自助机，求助已撤回，无需答复", "info")
+            self.back()
+            return
+        if not note:
+            s.say("请选择或填写答复", "warn")
+            return
+        where = s.answer.get("message", "").split("：", 1)[0]
+
+        def ok(reply: dict) -> None:
+            self.book.answered(key, note)
+            self._refresh_alerts()
+            s.say(f"已答复 {where}：{note}", "info")
+            self.back()
+
+        def refused(reply: dict) -> None:
+            if (reply.get("error") or {}).get("code") == "not_found":
+                s.say("该求助已结束（自助机已撤回），无需答复", "info")
+                self.back()
+
+        self._send(
+            self.topics.supervisor_cmd("alert-ack"),
+            {"alert_id": alert.broker_id, "note": note},
+            "答复求助",
+            ok,
+            refused,
+            key=f"answer:{key}",
+        )
 
     # ================================================================== alerts
     def ack(self, key: str) -> None:

@@ -4,13 +4,24 @@ The controller feeds it the broker's state and events; the .kv rules bind to it.
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, OptionProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    OptionProperty,
+    StringProperty,
+)
 
 from ..common.hall_text import duration_text, short_name, wait_text
+from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
 from .screens import SCREENS
 
 STATUS = {"open": "服务中", "paused": "暂停", "closed": "未开窗"}
+# the supervisor's usual answers to a kiosk's call for staff (one tap; any other is typed)
+HELP_ANSWERS = ("已派工作人员前往", "请群众到咨询台（导办台）", "已通知就近窗口工作人员前往")
 
 
 def sla_level(longest_wait_s: int, sla_min: int | None, yellow_pct: int, red_pct: int) -> str:
@@ -58,6 +69,25 @@ class SupervisorState(StaffState):
     viewing_name = StringProperty("")
     viewing_link = StringProperty("")  # that hall's link_text in the overview
     read_only = BooleanProperty(False)
+
+    # green channel and disability priority issued from the tablet (common/priority_issue.py)
+    priority = ObjectProperty(None)
+
+    # a kiosk's call for staff being answered (screens/answer.kv): the alert's row, and whether the kiosk
+    # withdrew it meanwhile (the citizen left)
+    answer = DictProperty({})
+    answer_gone = BooleanProperty(False)
+    answer_note = StringProperty("")
+    answer_choices = ListProperty(list(HELP_ANSWERS))
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.priority = PriorityForm()
+
+    def open_answer(self, row: dict) -> None:
+        self.answer = dict(row)
+        self.answer_gone = False
+        self.answer_note = ""
 
     # ------------------------------------------------------------------ queues and counters
     def set_queues(self, queues: list[dict], yellow_pct: int, red_pct: int) -> None:

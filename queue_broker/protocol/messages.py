@@ -577,6 +577,9 @@ class AlertEvent(Message):
     rule: str | None = None
     subject: str | None = None
     state: str | None = None
+    # added: a kiosk's call for staff (rule help, docs/protocol.md): what it needs, and the kiosk's zone
+    need: str | None = None
+    zone: str | None = None
 
 
 class CaseEvent(Message):

@@ -219,15 +219,16 @@ def test_where_is_my_ticket_by_scanning_its_qr_code(env, kiosk):
 
 def test_help_request_reaches_the_floor_staff_and_can_be_cancelled(env, kiosk):
     _, _, watcher = env
-    topic = watcher.t.device("kiosk-1", "help")
     kiosk.tap("home.help")
-    kiosk.wait_for(lambda s: s["screen"] == "help" and s["help_active"])
-    body = watcher.wait_for(topic, lambda b: b["state"] == "degraded")
-    assert body["kind"] == "help" and body["ok"] is False and "1号自助机需要帮办" in body["message"]
+    kiosk.wait_for(lambda s: s["screen"] == "help" and s["help_active"] and s["help_phase"] == "sent")
+    # cmd/ticket/help: an alert on the floor at once, naming this kiosk and what it needs
+    alert = watcher.wait_for("event/alert", lambda b: b.get("rule") == "help" and b["state"] == "raised")
+    assert (alert["kind"], alert["need"], alert["node_id"]) == ("help", "help", "kiosk-1")
     assert any("已通知大厅工作人员" in t for t in kiosk.texts())
     kiosk.tap("help.cancel")
-    watcher.wait_for(topic, lambda b: b["state"] == "ready")
+    watcher.wait_for("event/alert", lambda b: b.get("id") == alert["id"] and b["state"] == "cleared")
     kiosk.wait_for(lambda s: s["screen"] == "home" and not s["help_active"])
+    assert not watcher.of("device/help")  # no longer a retained device health: the alert carries it
 
 
 def test_a_catalog_change_reaches_the_screen_without_a_restart(env, kiosk):

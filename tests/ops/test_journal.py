@@ -20,8 +20,6 @@ from provisioning.mosquitto import MosquittoProcess, basic_config, free_port
 from provisioning.passwd import hash_password, write_passwd
 from queue_broker.logs import syslog_priority
 
-from ..journald import Journal, why_not
-
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
 
@@ -107,16 +105,6 @@ def test_a_bad_level_is_one_plain_line(tmp_path):
         result.returncode == 2
         and result.stderr.strip() == "voice: unknown log level 'LOUD' (DEBUG, INFO, WARNING, ERROR or CRITICAL)"
     )
-
-
-@pytest.fixture
-def journal():
-    reason = why_not()
-    if reason:
-        pytest.skip(reason)
-    j = Journal()
-    yield j
-    j.close()
 
 
 def test_journalctl_p_err_finds_the_errors_of_a_real_program(journal, tmp_path):

@@ -435,6 +435,24 @@ PAYLOADS = [
         "supervisor_id",
     ),
     (m.TicketHelp, {"request_id": "r32", "kiosk_id": "kiosk-1", "need": "blind"}, {"need": "coffee"}, "need"),
+    (
+        m.AlertEvent,  # the alert a kiosk's call raises: what it needs and where, as the tablet reads it
+        {
+            "at": AT,
+            "id": "help:kiosk-1:20260302090000",
+            "kind": "help",
+            "severity": "yellow",
+            "message": "kiosk-1（main）：市民请求优先办理（绿色通道、残疾人优先等），请工作人员到场核实",
+            "rule": "help",
+            "subject": "kiosk-1",
+            "node_id": "kiosk-1",
+            "need": "priority",
+            "zone": "main",
+            "state": "raised",
+        },
+        {"need": 5},
+        "need",
+    ),
 ]
 
 TOKEN = "q1Xw9d8Zr3Yk2Lm0Pn7Va4"  # 22 characters of base64url, the shape of a status token

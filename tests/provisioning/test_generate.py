@@ -142,6 +142,8 @@ def test_units_udev_and_kiosk_lockdown(hall):
         "PAMName=hall-session",
     ):
         assert line in kiosk
+    # the screen pets the watchdog from its Kivy loop; it is cage's child, so any process of the unit may notify
+    assert "Type=notify" in kiosk and "WatchdogSec=30" in kiosk and "NotifyAccess=all" in kiosk
     lockdown = (nodes / "kiosk-1" / "lockdown.sh").read_text()
     for piece in (
         "--shell /usr/sbin/nologin",

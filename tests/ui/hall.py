@@ -194,6 +194,10 @@ class Broker:
     def events(self, kind: str) -> list[tuple[float, dict]]:
         return [(t, d) for t, k, d in list(self.published) if k == kind]
 
+    def stored(self, event_type: str) -> list[dict]:
+        """The data of every event of this type in the broker's event log (the audit trail), oldest first."""
+        return [r.event.data for r in self.service.store.iter_events() if r.event.type == event_type]
+
 
 class Node:
     """A plain MQTT node speaking the contract (a kiosk taking tickets, a supervisor sending commands,

@@ -77,7 +77,10 @@ class ScreenProcess:
         *,
         window: str | None = None,
         env: dict | None = None,
+        output: int | None = None,
     ):
+        """`output`: a file descriptor for the face's stdout and stderr instead of its log file (a journal
+        stream, tests/journald.py); `log()` is then empty."""
         self.name = self.app = face
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
@@ -105,7 +108,7 @@ class ScreenProcess:
             [sys.executable, "-m", self.module.format(face=face), *args],
             cwd=ROOT,
             env=full_env,
-            stdout=self._log,
+            stdout=self._log if output is None else output,
             stderr=subprocess.STDOUT,
         )
         self.conn = None
@@ -294,6 +297,17 @@ def start_kiosk(
     env = {"DISPLAY": display} if display else {}
     env.update(kw.pop("env", {}))
     return KioskProcess(site_path, url, workdir, clock_start=clock_start, env=env, **kw).connect()
+
+
+def log_in_counter(ct: ScreenProcess, operator: str = "demo", pin: str = "123456") -> dict:
+    """A connected counter terminal, once online, logged in as an operator does it (the id typed, the PIN on
+    the on-screen pad); the state once the counter is open."""
+    ct.wait_for(lambda s: s["online"], 30, "the counter terminal online")
+    ct.type("login.operator", operator)
+    for digit in pin:
+        ct.tap(f"login.key.{digit}")
+    ct.tap("login.submit")
+    return ct.wait_for(lambda s: s["screen"] == "desk" and s["status"] == "open", 10, "logged in, counter open")
 
 
 def log_in_supervisor(sup: ScreenProcess, supervisor: str = "super", pin: str = "123456") -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from .hall import HOLDER, Broker, Node, write_site
-from .harness import ScreenProcess, step
+from .harness import ScreenProcess, log_in_counter, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
@@ -30,12 +30,7 @@ def _hall(tmp_path, site_id: str, mqtt_url: str, counter: dict | None, env: dict
 
 
 def _login_and_call(ct: ScreenProcess) -> dict:
-    ct.wait_for(lambda s: s["online"], 30, "the counter terminal online")
-    ct.type("login.operator", "demo")
-    for d in "123456":
-        ct.tap(f"login.key.{d}")
-    ct.tap("login.submit")
-    ct.wait_for(lambda s: s["screen"] == "desk" and s["status"] == "open", 10, "logged in, counter open")
+    log_in_counter(ct)
     ct.tap("desk.call-next")
     return ct.wait_for(lambda s: s["phase"] == "called", 10, "a citizen called")
 

@@ -3,6 +3,9 @@ alert book and chart, wording, settings and the command line."""
 
 from __future__ import annotations
 
+import logging
+import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -202,7 +205,14 @@ def test_day_chart_renders_chinese(tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
-def test_settings_and_command_line(capsys):
+def test_settings_and_command_line(capsys, monkeypatch):
+    # a face's main() sets up the program's logging (queue_broker/logs.py: a handler on the root logger for
+    # this stderr, hooks for uncaught exceptions); here it runs inside pytest, so all of it is put back after
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     node = SimpleNamespace(id="display-1", screen={"width": 1920, "height": 1080, "diagonal_in": 55})
     s = load_settings(CallScreenSettings, node)
     assert round(s.px_per_mm, 2) == 1.58
