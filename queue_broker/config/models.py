@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ..protocol.messages import Guide, Material
+from .access import HoldRules, Materials, TicketRules
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}$")]
@@ -283,7 +284,9 @@ class Rebalancer(Strict):
 
 class DeviceConfig(Strict):
     id: Id
-    kind: Literal["printer", "idcard", "scanner", "camera", "keypad", "rating_pad", "led"]
+    kind: Literal[
+        "printer", "idcard", "scanner", "camera", "keypad", "rating_pad", "led", "tactile_keypad", "audio_jack"
+    ]
     backend: str = "simulator"
     options: dict[str, Any] = {}  # validated by the device package's own model for the kind/backend
 
@@ -336,6 +339,10 @@ class SiteConfig(Strict):
     calendar: CalendarConfig = CalendarConfig()
     rebalancer: Rebalancer = Rebalancer()
     nodes: list[NodeEntry] = []
+    # issue 23 (config/access.py): hold at the counter, the supervisor's ticket actions, materials on file
+    hold: HoldRules = HoldRules()
+    tickets: TicketRules = TicketRules()
+    materials: Materials = Materials()
     _source_path: str = PrivateAttr(default="")
 
     @property

@@ -22,6 +22,7 @@ class IssueTicket:
     channel: str  # walk_in | appointment | green
     holder: HolderInfo | None = None
     appointment_code: str | None = None
+    needs: tuple[str, ...] = ()  # issue 23: e.g. "sign_or_text" (需要手语/文字沟通), kept on the ticket
 
 
 @dataclass(frozen=True)
@@ -245,3 +246,90 @@ class SettleHandover:
 
     from_site: str
     reply: dict
+
+
+# --- serving everyone alike (issue 23): hold and resume, the supervisor's ticket actions, help --------
+
+
+@dataclass(frozen=True)
+class HoldTicket:
+    """挂起: the citizen at the counter steps aside (one paper missing) and keeps the place."""
+
+    counter_id: str
+    note: str = ""
+    missing_materials: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResumeHeld:
+    """The citizen is back: a held ticket is called at this counter. By ticket id or by number."""
+
+    counter_id: str
+    ticket_id: str | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class ReleaseHeld:
+    """End a hold before its limit (the citizen will not come back today). `counter_id` None: a supervisor."""
+
+    counter_id: str | None
+    ticket_id: str | None = None
+    number: str | None = None
+    note: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class ExpireHolds:
+    """Holds past the site's limit end (a tick task sends this when one is due)."""
+
+
+@dataclass(frozen=True)
+class ViewCounter:
+    """Read only: the counter's citizen now (with what only the counter sees) and its held tickets."""
+
+    counter_id: str
+
+
+@dataclass(frozen=True)
+class FindTickets:
+    """Read only: the supervisor's lookup by ticket id, number, counter, state or queue, on one day."""
+
+    ticket_id: str | None = None
+    number: str | None = None
+    counter_id: str | None = None
+    state: str | None = None
+    queue_id: str | None = None
+    day: str | None = None  # ISO date; the local day of `now` when None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class SupervisorTransfer:
+    """Move any waiting, called, served or held ticket to another queue, keeping its issue time."""
+
+    ticket_id: str
+    to_queue_id: str
+    note: str = ""
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True)
+class AnnulTicket:
+    """作废: a supervisor annuls a ticket with one of the site's reasons."""
+
+    ticket_id: str
+    reason: str
+    note: str = ""
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True)
+class RequestHelp:
+    """A kiosk asks the floor for help (帮办), e.g. for a visually impaired citizen (视障); `cancel` ends it."""
+
+    kiosk_id: str
+    need: str  # general | visually_impaired | hearing_impaired | mobility | priority
+    cancel: bool = False
+    by: str = ""

@@ -58,3 +58,9 @@ TICKET_HANDED_OVER = "ticket_handed_over"  # this hall handed a ticket to anothe
 HANDOVER_SETTLED = "handover_settled"  # the other hall accepted or refused it
 HANDOVER_RECEIVED = "handover_received"  # another hall's ticket is now a ticket here (after ticket_issued)
 HANDOVER_REFUSED = "handover_refused"  # another hall's request was refused here: the same answer every time
+# serving everyone alike (issue 23: engine/holds.py, engine/lookup.py)
+TICKET_HELD = "ticket_held"  # 挂起: left the counter, keeps its place; holds its limit
+TICKET_RESUMED = "ticket_resumed"  # called again at a counter after a hold
+TICKET_HOLD_ENDED = "ticket_hold_ended"  # not resumed in time (expired) or released: the ticket ends
+# (a supervisor's annulment, 作废, is a ticket_cancelled with reason "annulled"; a supervisor's transfer a
+# ticket_transferred with "by")

@@ -37,7 +37,9 @@ from .dispatch import applies, collect, handles
 from .estimate import WaitEstimate, forecast_wait, smooth
 from .events import Event
 from .handover import HandoverMixin
+from .holds import HoldsMixin
 from .hours import OpeningHours
+from .lookup import LookupMixin
 from .records import (
     APPOINTMENT,
     CALLED,
@@ -55,13 +57,14 @@ from .records import (
     CounterRec,
     QueueStats,
     TicketRec,
+    counter_seconds,
 )
 from .rejected import Rejected, Result
 from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
 
-class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin, ViewsMixin):
+class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, HoldsMixin, LookupMixin, SupervisionMixin, ViewsMixin):
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
     command_handlers: ClassVar[dict[type, str]]
     event_appliers: ClassVar[dict[str, str]]
@@ -187,6 +190,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             cmd.kiosk_id,
             holder=cmd.holder,
             appointment_code=appt.code if appt else None,
+            needs=cmd.needs,
         )
         reply = {"ticket": self.ticket_view(ticket, now)}
         if appointment_status:
@@ -205,6 +209,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         holder: HolderInfo | None = None,
         appointment_code: str | None = None,
         return_of: str | None = None,
+        needs: tuple[str, ...] = (),
     ) -> TicketRec:
         day = self.local_day(now)
         prefix = self.queues[queue_id].prefix
@@ -233,6 +238,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             waiting_ahead=ahead,
             appointment_code=appointment_code,
             return_of=return_of,
+            **({"needs": list(needs)} if needs else {}),  # issue 23: only when asked for
         )
         return self.tickets[f"{day:%Y%m%d}-{number}"]
 
@@ -570,6 +576,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
             estimate_range_s=tuple(d.get("estimate_range_s", (0, 0))),
             appointment_code=d.get("appointment_code"),
             return_of=d.get("return_of"),
+            needs=tuple(d.get("needs", ())),
         )
         self.tickets[t.id] = t
         self.waiting.setdefault(t.queue_id, []).append(t.id)
@@ -612,9 +619,8 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         c = self.counters[d["counter_id"]]
         t.state, t.finished_at, t.outcome = DONE, at, d["outcome"]
         t.missing_materials = list(d.get("missing_materials", []))
-        began = t.called_at or at
         st = self.stats[t.queue_id]
-        st.mean_service_s = smooth(st.mean_service_s, (at - began).total_seconds())
+        st.mean_service_s = smooth(st.mean_service_s, counter_seconds(t, at))  # time on hold left out
         st.served += 1
         c.no_shows_in_row = 0
         self._release(c, at)
@@ -625,7 +631,7 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
         c = self.counters[d["counter_id"]]
         t.state, t.finished_at = NO_SHOW, at
         st = self.stats[t.queue_id]
-        st.mean_service_s = smooth(st.mean_service_s, (at - (t.called_at or at)).total_seconds())
+        st.mean_service_s = smooth(st.mean_service_s, counter_seconds(t, at))
         st.no_shows += 1
         c.no_shows_in_row += 1
         self._release(c, at)
@@ -633,18 +639,20 @@ class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, SupervisionMixin,
     @applies("ticket_transferred")
     def _on_ticket_transferred(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
+        self.clear_hold(t, at)
         if d.get("counter_id") and self.counters[d["counter_id"]].current == t.id:
             self._release(self.counters[d["counter_id"]], at)
         elif t.id in self.waiting.get(t.queue_id, []):
             self.waiting[t.queue_id].remove(t.id)
         t.queue_id, t.state, t.counter_id = d["to_queue_id"], WAITING, None
-        t.called_at, t.started_at, t.recalls = None, None, 0
+        t.called_at, t.started_at, t.recalls, t.held_s = None, None, 0, 0.0
         t.transfers += 1
         self.waiting[t.queue_id].append(t.id)  # issued_at unchanged: it keeps its place in time
 
     @applies("ticket_cancelled")
     def _on_ticket_cancelled(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
+        self.clear_hold(t, at)
         if t.id in self.waiting.get(t.queue_id, []):
             self.waiting[t.queue_id].remove(t.id)
         if t.counter_id and self.counters[t.counter_id].current == t.id:

@@ -25,8 +25,10 @@ ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=2000)]
 Channel = Literal["walk_in", "appointment", "green"]
 TicketStateName = Literal[
-    "waiting", "called", "serving", "done", "no_show", "transferred", "cancelled", "handed_over"
-]  # added: handed to another hall's queue (同城通办)
+    "waiting", "called", "serving", "done", "no_show", "transferred", "cancelled", "handed_over", "held", "hold_expired"
+]  # added: handed to another hall's queue (同城通办); on hold at a counter (挂起), and its end unresumed
+# What a citizen may ask for at issue (issue 23), kept on the ticket and shown to the counter only.
+Need = Literal["sign_or_text"]  # 需要手语/文字沟通
 CounterStatus = Literal["closed", "open", "paused"]
 CounterMode = Literal["fixed", "tidal"]
 DeviceState = Literal["ready", "degraded", "fault", "unknown"]
@@ -82,6 +84,24 @@ class MaskedHolder(Message):
     name: str  # 张*
 
 
+class HeldRef(Message):
+    """A ticket on hold (挂起), as state/queues and state/counters list it: numbers only."""
+
+    ticket_id: str
+    number: str
+    queue_id: str
+    counter_id: str | None = None
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+
+class TicketHold(Message):
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    counter_id: str | None = None
+    note: str = ""
+
+
 class Ticket(Message):
     id: str
     number: str
@@ -101,6 +121,12 @@ class Ticket(Message):
     holder_masked: MaskedHolder | None = None
     return_of: str | None = None
     recalls: int | None = None
+    # added (issue 23): holds so far and seconds on hold, the hold now, what the citizen asked for at issue
+    # (`needs`: in replies to the counter's own commands only)
+    holds: int | None = None
+    held_s: int | None = None
+    hold: TicketHold | None = None
+    needs: list[str] | None = None
 
 
 class ErrorBody(Message):
@@ -142,6 +168,7 @@ class TicketIssue(Request):
     appointment_code: Annotated[str, StringConstraints(max_length=32)] | None = None
     holder: Holder | None = None
     language: Literal["zh", "en"] | None = None
+    needs: list[Need] | None = Field(default=None, max_length=4)  # issue 23: e.g. ["sign_or_text"]
 
 
 class TicketStatus(Request):
@@ -334,6 +361,7 @@ class QueueState(Message):
     estimated_wait_range_s: tuple[int, int] | None = None
     sla_min: int | None = None
     serving: int | None = None
+    held: list[HeldRef] | None = None  # issue 23: on hold, keeping their place (not waiting)
 
 
 class DayRatings(Message):
@@ -358,6 +386,8 @@ class ServingRef(Message):
     ticket_id: str
     number: str
     state: TicketStateName
+    recalls: int | None = None  # issue 23: a number called again, for screens (re)started mid-call
+    called_at: AwareDatetime | None = None
 
 
 class CounterState(Message):
@@ -375,6 +405,7 @@ class CounterState(Message):
     eligible_queue_ids: list[str] | None = None
     pending_queue_ids: list[str] | None = None  # a rebalance waiting for the current citizen to finish
     call_reason: str | None = None  # a tidal counter: why it called its citizen from that queue (rule 4)
+    held: list[HeldRef] | None = None  # issue 23: tickets on hold at this counter
 
 
 class CountersState(Message):
@@ -479,6 +510,12 @@ class CalledEvent(Message):
     counter_name: str
     recall: int
     zone: str | None = None
+    # issue 23, for displays: highlight a number called again; the last call before a no-show; a citizen
+    # called back after a hold (挂起)
+    recall_limit: int | None = None
+    last_call: bool | None = None
+    resumed: bool | None = None
+    first_called_at: AwareDatetime | None = None
 
 
 class FinishedEvent(Message):
@@ -534,6 +571,10 @@ class AlertEvent(Message):
     rule: str | None = None
     subject: str | None = None
     state: str | None = None
+    # added with a kiosk's help request (rule `help`, issue 23): what is needed, its label (视障), the zone
+    need: str | None = None
+    need_label: str | None = None
+    zone: str | None = None
 
 
 class CaseEvent(Message):
@@ -718,3 +759,12 @@ def describe_validation_error(exc: ValidationError) -> str:
         else:
             parts.append(f"field '{where}': {msg}")
     return "; ".join(parts)
+
+
+# --- additions of issue 23 (protocol/access.py), registered in the tables above -----------------------
+from . import access as _access  # noqa: E402 - access.py builds on the models above
+
+COUNTER_ACTION_MODELS.update(_access.COUNTER_MODELS)
+SUPERVISOR_ACTION_MODELS.update(_access.SUPERVISOR_MODELS)
+EVENT_MODELS.update(_access.EVENT_MODELS)
+TICKET_ACTION_MODELS: dict[str, type[Request]] = dict(_access.TICKET_MODELS)  # cmd/ticket/{action} beyond issue, status

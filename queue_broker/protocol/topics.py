@@ -29,8 +29,29 @@ COUNTER_ACTIONS = (
     "complex-question",
     "case",
     "handover",
+    # issue 23: hold and resume (挂起), the counter's own view, materials on file
+    "hold",
+    "resume-held",
+    "release-held",
+    "current",
+    "materials",
 )
-SUPERVISOR_ACTIONS = ("assign", "notice", "alert-ack", "recommendation", "login", "complaint", "case", "handover")
+SUPERVISOR_ACTIONS = (
+    "assign",
+    "notice",
+    "alert-ack",
+    "recommendation",
+    "login",
+    "complaint",
+    "case",
+    "handover",
+    # issue 23: find any ticket, and from there transfer or annul it
+    "find-ticket",
+    "transfer",
+    "annul",
+)
+# cmd/ticket/{action}: issue and status (v1); issue 23 adds a kiosk's help request and materials
+TICKET_ACTIONS = ("issue", "status", "help", "materials")
 APPOINTMENT_ACTIONS = ("book", "cancel")
 EVENT_KINDS = (
     "issued",
@@ -43,6 +64,8 @@ EVENT_KINDS = (
     "notice",
     "case",
     "handover",
+    "hold",  # issue 23: held, resumed, expired, released
+    "annulled",  # issue 23: a supervisor's 作废
 )
 # Hand-overs between halls (同城通办, docs/county.md): hall/{from}/handover/{to}/request goes up the county
 # link, hall/{to}/handover/{from}/reply comes back. Each hall publishes only under its own prefix.
@@ -87,6 +110,12 @@ class Topics:
 
     def ticket_status(self) -> str:
         return f"{self.root}/cmd/ticket/status"
+
+    def ticket_cmd(self, action: str) -> str:
+        """`cmd/ticket/{action}`: issue, status, and (issue 23) help, materials."""
+        if action not in TICKET_ACTIONS:
+            raise TopicError(f"unknown ticket action {action!r}")
+        return f"{self.root}/cmd/ticket/{action}"
 
     def counter_cmd(self, counter_id: str, action: str) -> str:
         if action not in COUNTER_ACTIONS:
@@ -206,7 +235,7 @@ def parse_handover(topic: str, me: str) -> TopicMatch | None:
 
 def _parse_cmd(rest: list[str]) -> TopicMatch | None:
     group = rest[0]
-    if group == "ticket" and len(rest) == 2 and rest[1] in ("issue", "status"):
+    if group == "ticket" and len(rest) == 2 and rest[1] in TICKET_ACTIONS:
         return TopicMatch("cmd", f"ticket/{rest[1]}")
     if group == "counter" and len(rest) == 3 and rest[2] in COUNTER_ACTIONS and LEVEL_ID_RE.match(rest[1]):
         return TopicMatch("cmd", "counter", {"counter": rest[1], "action": rest[2]})

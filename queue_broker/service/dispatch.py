@@ -16,6 +16,7 @@ from ..security.identity import (
     mask_name,
     validate_id_number,
 )
+from .access import access_command
 
 
 class BadRequest(ValueError):
@@ -27,6 +28,8 @@ def request_model(match: TopicMatch) -> type[m.Request] | None:
         return m.TicketIssue
     if match.kind == "ticket/status":
         return m.TicketStatus
+    if match.kind.startswith("ticket/"):
+        return m.TICKET_ACTION_MODELS.get(match.kind.split("/", 1)[1])
     if match.kind == "counter":
         return m.COUNTER_ACTION_MODELS.get(match.params["action"])
     if match.kind == "supervisor":
@@ -55,6 +58,9 @@ def holder_info(holder: m.Holder | None, key: bytes, today: date) -> cmd.HolderI
 
 def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sender: str | None):
     """The engine command for a request, or None for a read-only request (ticket status)."""
+    added = access_command(match, req, sender)  # issue 23's requests (service/access.py)
+    if added is not None:
+        return added
     if isinstance(req, m.TicketIssue):
         return cmd.IssueTicket(
             kiosk_id=req.kiosk_id,
@@ -62,6 +68,7 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
             channel=req.channel,
             holder=holder_info(req.holder, key, today),
             appointment_code=req.appointment_code,
+            needs=tuple(dict.fromkeys(req.needs or ())),
         )
     if isinstance(req, m.TicketStatus):
         return None

@@ -258,6 +258,8 @@ class HallService:
             t = self.engine.tickets.get(reply["ticket"]["id"])
             if t and t.holder_masked:
                 reply["ticket"]["holder_masked"] = dict(t.holder_masked)  # the counter sees the masked name
+            if t and t.needs:  # issue 23: e.g. sign_or_text (需要手语/文字沟通), for the counter only
+                reply["ticket"]["needs"] = list(t.needs)
             origin = self.engine.handover_origin_view(reply["ticket"]["id"])
             if origin is not None:  # handed over from another hall: where it comes from, its steps there
                 reply["ticket"]["handed_over_from"] = origin

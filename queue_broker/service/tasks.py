@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..config.models import SiteConfig
-from ..engine.commands import ExpireTickets
+from ..engine.commands import ExpireHolds, ExpireTickets
 from ..engine.hall import HallEngine
 from ..engine.housekeeping import CompactEnded
 from ..supervision import supervision_tasks
@@ -20,8 +20,17 @@ def expire_previous_days(engine: HallEngine, now: datetime) -> list:
     return []
 
 
+def expire_holds(engine: HallEngine, now: datetime) -> list:
+    """Holds (挂起) past the site's limit end: the citizen did not come back in time."""
+    return [ExpireHolds()] if engine.holds_due(now) else []
+
+
 def default_tasks(config: SiteConfig) -> list[TickTask]:
-    tasks: list[TickTask] = [expire_previous_days, CompactEnded()]  # ended tickets kept compact: flat memory
+    tasks: list[TickTask] = [
+        expire_previous_days,
+        expire_holds,
+        CompactEnded(),
+    ]  # ended tickets kept compact: flat memory
     tasks.extend(supervision_tasks(config))  # monitoring rules, default-satisfied ratings
     try:
         from ..tidal.task import rebalancer_task

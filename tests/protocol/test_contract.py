@@ -9,6 +9,8 @@ import pytest
 from queue_broker import protocol as p
 from queue_broker.protocol import messages as m
 
+from .access_payloads import ACCESS_PAYLOADS
+
 T = p.Topics("neixiang")
 AT = "2026-11-27T09:00:00+08:00"
 TICKET = {
@@ -384,6 +386,7 @@ PAYLOADS = [
         "state",
     ),
 ]
+PAYLOADS += ACCESS_PAYLOADS  # issue 23 (tests/protocol/access_payloads.py)
 
 
 @pytest.mark.parametrize(("model", "good", "bad", "field"), PAYLOADS, ids=[x[0].__name__ for x in PAYLOADS])
@@ -410,6 +413,7 @@ def test_every_request_model_is_covered():
         m.TicketIssue,
         m.TicketStatus,
         m.RatingSubmit,
+        *m.TICKET_ACTION_MODELS.values(),
     }
     assert requests <= covered
     assert set(m.EVENT_MODELS.values()) <= covered
