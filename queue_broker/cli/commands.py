@@ -75,6 +75,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..supervision import attach  # device-health feed; metrics endpoint when HALL_METRICS_ADDR is set
 
     attach(service)
+    materials = None
+    if cfg.materials.enabled:  # materials on file (issue 23): the door and its ticks; docs/materials.md
+        from ..materials.service import MaterialsService
+
+        try:
+            materials = MaterialsService(service).start()
+        except (OSError, ValueError) as exc:  # the queue runs on without it; requests get `unavailable`
+            logging.getLogger("queue_broker").error("materials on file are off: %s", exc)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -84,6 +92,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     notify("READY=1")
     while not stop.wait(5):
         notify("WATCHDOG=1")
+    if materials is not None:
+        materials.stop()
     service.stop()
     return 0
 

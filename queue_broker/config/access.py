@@ -44,19 +44,21 @@ class Materials(_Strict):
 
     They live in `DATA_DIR/materials/` on the hall server. Boards reach them through the broker's
     materials door (an HTTP endpoint, `listen`), with one-time tokens handed out by broker commands;
-    the pages themselves never travel on MQTT. `public_url` is the address boards use (on the LAN:
-    `https://<hall server>:8790`, with `tls_cert`/`tls_key`); without TLS the door only listens on the
-    loopback (docs/materials.md)."""
+    the pages themselves never travel on MQTT. On the LAN: `listen: 0.0.0.0:8790`, `tls_cert`/`tls_key`
+    (the hall's server certificate), `public_url: https://<hall server>:8790`; without TLS the door only
+    listens on the loopback (docs/materials.md)."""
 
     enabled: bool = True
     retention_days: int = Field(default=30, ge=1, le=3650)
     max_bytes: int = Field(default=10_000_000, ge=100_000, le=100_000_000)
     max_pixels: int = Field(default=40_000_000, ge=1_000_000, le=200_000_000)
     max_per_owner: int = Field(default=30, ge=1, le=500)  # pages per ticket or case
-    min_sharpness: float = Field(default=40.0, ge=0.0)  # variance of the Laplacian at 1000 px wide
+    min_sharpness: float = Field(
+        default=1000.0, ge=0.0
+    )  # docs/materials.md "Checks": sharp print ~15 000+, blurred < 250
     min_ink: float = Field(default=0.002, ge=0.0, le=0.5)  # share of the page that is writing
-    min_side_px: int = Field(default=400, ge=100, le=10_000)  # a page photographed from too far away
-    listen: str = "127.0.0.1:8790"
+    min_side_px: int = Field(default=600, ge=100, le=10_000)  # a page photographed from too far away
+    listen: str = "127.0.0.1:0"  # a free port on the loopback (boards on this machine: `up`); a LAN hall sets its own
     public_url: str | None = None
     tls_cert: str | None = None
     tls_key: str | None = None

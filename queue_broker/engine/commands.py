@@ -333,3 +333,50 @@ class RequestHelp:
     need: str  # general | visually_impaired | hearing_impaired | mobility | priority
     cancel: bool = False
     by: str = ""
+
+
+# --- materials on file (issue 23 item 5, engine/materials.py): references only, never the pages --------
+
+
+@dataclass(frozen=True)
+class AttachMaterial:
+    """A page the materials door has checked and encrypted (`material_id` names its file) becomes part of
+    a ticket's or a case's file. `meta`: width, height, bytes, sha256, ink, sharpness, format."""
+
+    material_id: str
+    title: str
+    source: str  # camera | scan | photo
+    meta: dict = field(default_factory=dict)
+    ticket_id: str | None = None
+    case_id: str | None = None
+    counter_id: str | None = None
+    kiosk_id: str | None = None
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class ListMaterials:
+    """Read only: the materials of a ticket or a case that this counter (or kiosk) may see."""
+
+    ticket_id: str | None = None
+    case_id: str | None = None
+    counter_id: str | None = None
+    kiosk_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoveMaterial:
+    """A counter takes a page off the file (the wrong page, a duplicate): it is erased at once."""
+
+    material_id: str
+    counter_id: str | None = None
+    reason: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class EraseMaterials:
+    """Materials past the site's retention period are erased (a tick task sends this)."""
+
+    material_ids: tuple[str, ...]
+    reason: str = "retention"

@@ -64,3 +64,6 @@ TICKET_RESUMED = "ticket_resumed"  # called again at a counter after a hold
 TICKET_HOLD_ENDED = "ticket_hold_ended"  # not resumed in time (expired) or released: the ticket ends
 # (a supervisor's annulment, 作废, is a ticket_cancelled with reason "annulled"; a supervisor's transfer a
 # ticket_transferred with "by")
+# materials on file (issue 23: engine/materials.py): references and figures, never the pages themselves
+MATERIAL_ATTACHED = "material_attached"
+MATERIAL_ERASED = "material_erased"  # retention passed, or removed at the counter: the file goes too

@@ -40,6 +40,7 @@ from .handover import HandoverMixin
 from .holds import HoldsMixin
 from .hours import OpeningHours
 from .lookup import LookupMixin
+from .materials import MaterialsMixin
 from .records import (
     APPOINTMENT,
     CALLED,
@@ -64,7 +65,16 @@ from .supervision import SupervisionMixin
 from .views import ViewsMixin
 
 
-class HallEngine(AppointmentsMixin, CasesMixin, HandoverMixin, HoldsMixin, LookupMixin, SupervisionMixin, ViewsMixin):
+class HallEngine(
+    AppointmentsMixin,
+    CasesMixin,
+    HandoverMixin,
+    HoldsMixin,
+    LookupMixin,
+    MaterialsMixin,
+    SupervisionMixin,
+    ViewsMixin,
+):
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
     command_handlers: ClassVar[dict[type, str]]
     event_appliers: ClassVar[dict[str, str]]

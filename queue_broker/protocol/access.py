@@ -98,6 +98,35 @@ class TicketHelp(Request):
     cancel: bool | None = None
 
 
+# --- materials on file (by reference: the pages go through the materials door, never MQTT) -----------
+
+MaterialId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+class CounterMaterials(Request):
+    """`cmd/counter/{counter}/materials`, one action per request:
+    - `upload` (`ticket_id` or `case_id`, `source`): a one-time address to PUT one page to;
+    - `attach` (`material_id` from that PUT, the same owner, `title`): the page joins the file;
+    - `list` (owner): the file's pages (ids, titles, sizes, dates: never the pages);
+    - `open` (`material_id`): a one-time address to GET the page from, for the counter's screen;
+    - `remove` (`material_id`, `reason`): off the file and erased at once."""
+
+    action: Literal["upload", "attach", "list", "open", "remove"]
+    ticket_id: TicketId | None = None
+    case_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    material_id: MaterialId | None = None
+    title: ShortText | None = None
+    source: Literal["camera", "scan", "photo"] | None = None
+    reason: ShortText | None = None
+
+
+class TicketMaterials(CounterMaterials):
+    """`cmd/ticket/materials`: the same from a kiosk (`upload`, `attach`, `list` only), for a waiting
+    ticket it issued itself."""
+
+    kiosk_id: LevelId
+
+
 # --- events --------------------------------------------------------------------------------------
 
 
@@ -132,11 +161,12 @@ COUNTER_MODELS: dict[str, type[Request]] = {
     "resume-held": CounterResumeHeld,
     "release-held": CounterReleaseHeld,
     "current": CounterAction,  # read only: the counter's citizen now, with `needs` and the masked holder
+    "materials": CounterMaterials,
 }
 SUPERVISOR_MODELS: dict[str, type[Request]] = {
     "find-ticket": SupervisorFindTicket,
     "transfer": SupervisorTransfer,
     "annul": SupervisorAnnul,
 }
-TICKET_MODELS: dict[str, type[Request]] = {"help": TicketHelp}
+TICKET_MODELS: dict[str, type[Request]] = {"help": TicketHelp, "materials": TicketMaterials}
 EVENT_MODELS: dict[str, type[Message]] = {"hold": HoldEvent, "annulled": AnnulledEvent}

@@ -9,6 +9,7 @@ from ..engine import commands as cmd
 from ..engine import events as ev
 from ..engine.events import Event
 from ..engine.hall import HallEngine
+from ..engine.rejected import Rejected
 from ..protocol import access as a
 from ..protocol import messages as m
 from ..protocol.topics import TopicMatch
@@ -26,7 +27,8 @@ def access_command(match: TopicMatch, req: m.Request, sender: str | None) -> Any
             return cmd.ReleaseHeld(counter_id, req.ticket_id, req.number, req.note or "", by=sender or "")
         if action == "current":
             return cmd.ViewCounter(counter_id)
-        return None
+        if not isinstance(req, a.CounterMaterials):
+            return None
     if isinstance(req, a.SupervisorFindTicket):
         return cmd.FindTickets(
             req.ticket_id,
@@ -41,6 +43,11 @@ def access_command(match: TopicMatch, req: m.Request, sender: str | None) -> Any
         return cmd.SupervisorTransfer(req.ticket_id, req.to_queue_id, req.note or "", by=sender or "supervisor")
     if isinstance(req, a.SupervisorAnnul):
         return cmd.AnnulTicket(req.ticket_id, req.reason, req.note or "", by=sender or "supervisor")
+    if isinstance(req, a.CounterMaterials):  # the materials door (queue_broker/materials) takes these first
+        raise Rejected(
+            "unavailable",
+            "materials on file are not kept in this hall now (materials.enabled is off or its door is down)",
+        )
     if isinstance(req, a.TicketHelp):
         return cmd.RequestHelp(req.kiosk_id, req.need, bool(req.cancel), by=sender or req.kiosk_id)
     return None

@@ -40,6 +40,18 @@ log = logging.getLogger("queue_broker")
 Clock = Callable[[], datetime]
 # a periodic task: (engine, now) -> engine commands to execute, e.g. the rebalancer and the monitor
 TickTask = Callable[[HallEngine, datetime], list[Any]]
+# a request hook (e.g. the materials door, queue_broker/materials): (match, request, sender, now) -> an
+# engine command, a DirectReply, or None to leave the request to the usual dispatch. Runs on the engine
+# thread; may raise Rejected or BadRequest like the dispatch.
+RequestHook = Callable[[Any, m.Request, "str | None", datetime], Any]
+
+
+class DirectReply:
+    """A hook's answer that changes nothing in the engine (a one-time address, say): sent as it is."""
+
+    def __init__(self, **fields: Any):
+        self.fields = fields
+
 
 _TICK = object()
 _STOP = object()
@@ -71,6 +83,7 @@ class HallService:
         self.engine = self._rebuild()
         self.catalog = build_catalog(config, clock())
         self.tick_tasks: list[TickTask] = []
+        self.request_hooks: list[RequestHook] = []
         self.tick_interval_s = tick_interval_s
         self._inbox: queue.Queue = queue.Queue(maxsize=20_000)
         self._recent: OrderedDict[str, dict] = OrderedDict()  # request_id -> reply (also refusals)
@@ -224,7 +237,14 @@ class HallService:
             return
         sender = _sender(inbound.response_topic)
         try:
-            command = to_command(match, req, self.key, self.engine.local_day(now), sender)
+            command = next((c for hook in self.request_hooks if (c := hook(match, req, sender, now)) is not None), None)
+            if isinstance(command, DirectReply):
+                reply = m.ok_reply(**command.fields)
+                self._remember(rid, reply)
+                self._answer(inbound, reply, None)
+                return
+            if command is None:
+                command = to_command(match, req, self.key, self.engine.local_day(now), sender)
             if command is None:  # ticket status: read only
                 reply = self._ticket_status(req)
                 self._answer(inbound, reply, None)

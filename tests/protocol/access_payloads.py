@@ -49,6 +49,30 @@ ACCESS_PAYLOADS = [
         {"reason": ""},
         "reason",
     ),
+    (
+        a.CounterMaterials,
+        {"request_id": "m1", "action": "upload", "ticket_id": "20261127-A001", "source": "camera"},
+        {"action": "delete"},
+        "action",
+    ),
+    (
+        a.CounterMaterials,
+        {
+            "request_id": "m2",
+            "action": "attach",
+            "ticket_id": "20261127-A001",
+            "material_id": "Ab3_x-yz12",
+            "title": "户口簿",
+        },
+        {"material_id": "../etc"},
+        "material_id",
+    ),
+    (
+        a.TicketMaterials,
+        {"request_id": "m3", "action": "list", "kiosk_id": "kiosk-1", "ticket_id": "20261127-A001"},
+        {"kiosk_id": "kiosk/1"},
+        "kiosk_id",
+    ),
     (a.TicketHelp, {"request_id": "k1", "kiosk_id": "kiosk-1", "need": "visually_impaired"}, {"need": "blind"}, "need"),
     (
         a.HoldEvent,
