@@ -20,7 +20,7 @@ from typing import Any, Literal
 from evdev import InputEvent, ecodes
 from pydantic import Field
 
-from ..evdev_source import DeviceOptionsError, EvdevMatch, EvdevSource, StrictOptions, make_event, validate_options
+from ..evdev_source import DeviceOptionsError, EvdevMatch, EvdevReader, StrictOptions, make_event, validate_options
 from ..health import HealthReporter
 from .debounce import JackDebouncer
 
@@ -244,11 +244,17 @@ class EvdevJack(HeadphoneJack):
         **source_kwargs: Any,
     ):
         super().__init__(device_id, health, on_change, options)
-        match = EvdevMatch.model_validate(options.model_dump(include=set(EvdevMatch.model_fields)))
         self._inner_opener = opener or self._open_jack_device
         self._state_reader = state_reader
-        self.source = EvdevSource(
-            match, self._handle, self._report, opener=self._open, name=f"{KIND}-{device_id}", **source_kwargs
+        EvdevReader.read_with(
+            self,
+            options,
+            self._handle,
+            self._report,
+            wanted_keys=(),
+            name=f"{KIND}-{device_id}",
+            opener=self._open,
+            **source_kwargs,
         )
 
     def _open_jack_device(self, match: EvdevMatch, _wanted: frozenset[int]) -> Any:

@@ -13,7 +13,8 @@ from pydantic import Field, field_validator
 from ..evdev_source import (
     DeviceOptionsError,
     EvdevMatch,
-    EvdevSource,
+    EvdevReader,
+    SimulatedReader,
     StrictOptions,
     key_code,
     key_tap,
@@ -111,7 +112,7 @@ class TactileKeypad:
             log.exception("tactile keypad %s: on_key failed", self.device_id)
 
 
-class EvdevTactileKeypad(TactileKeypad):
+class EvdevTactileKeypad(EvdevReader, TactileKeypad):
     def __init__(
         self,
         device_id: str,
@@ -121,9 +122,8 @@ class EvdevTactileKeypad(TactileKeypad):
         **source_kwargs: Any,
     ):
         super().__init__(device_id, health, on_key, options)
-        match = EvdevMatch.model_validate(options.model_dump(include=set(EvdevMatch.model_fields)))
-        self.source = EvdevSource(
-            match,
+        self.read_with(
+            options,
             self._handle,
             self._report,
             wanted_keys=self.decoder.keymap.keys(),
@@ -131,39 +131,16 @@ class EvdevTactileKeypad(TactileKeypad):
             **source_kwargs,
         )
 
-    def start(self) -> None:
-        self._report("unknown", "starting")
-        self.source.start()
 
-    def stop(self) -> None:
-        self.source.stop()
-        self._report("unknown", "stopped")
-
-
-class SimulatedTactileKeypad(TactileKeypad):
+class SimulatedTactileKeypad(SimulatedReader, TactileKeypad):
     """No hardware: `press("KEY_KP5")` sends a key tap through the same decoder; `feed(events)` any events
     (junk, auto-repeat, bounces). `on_key` runs on the caller's thread before `press` returns."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._running = False
-
-    def start(self) -> None:
-        self._running = True
-        self._report("ready", "模拟无障碍键盘就绪")
-
-    def stop(self) -> None:
-        self._running = False
-        self._report("unknown", "stopped")
+    ready_message = "模拟无障碍键盘就绪"
+    what = "tactile keypad"
 
     def press(self, key_name: str, t: float | None = None, shift: bool = False) -> None:
         self.feed(key_tap(key_code(key_name), time.time() if t is None else t, shift=shift))
-
-    def feed(self, events: list[InputEvent]) -> None:
-        if not self._running:
-            raise RuntimeError(f"tactile keypad {self.device_id} is not started")
-        for event in events:
-            self._handle(event)
 
 
 def open_tactile_keypad(cfg: Any, health: HealthReporter, on_key: Callable[[str], None]) -> TactileKeypad:

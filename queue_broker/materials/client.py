@@ -42,19 +42,26 @@ def _new_id() -> str:
     return os.urandom(9).hex()
 
 
-def put_page(url: str, data: bytes, ca_file: str | None = None, timeout: float = 30.0) -> dict[str, Any]:
-    content_type = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
-    req = urllib.request.Request(url, data=data, method="PUT", headers={"Content-Type": content_type})
+def _call(req: urllib.request.Request, ca_file: str | None, timeout: float) -> bytes | dict[str, Any]:
+    """The door's answer: the body of a success, or its refusal (or ours, when it cannot be reached)."""
     try:
-        with urllib.request.urlopen(req, timeout=timeout, context=_context(url, ca_file)) as resp:
-            return json.loads(resp.read())
+        with urllib.request.urlopen(req, timeout=timeout, context=_context(req.full_url, ca_file)) as resp:
+            return bytes(resp.read())
     except urllib.error.HTTPError as exc:
         try:
-            return json.loads(exc.read())
+            refusal: dict[str, Any] = json.loads(exc.read())
+            return refusal
         except ValueError:
             return _refused("unavailable", f"the hall server answered {exc.code}")
     except (urllib.error.URLError, OSError) as exc:
         return _refused("unavailable", f"the hall server's materials door cannot be reached ({exc})")
+
+
+def put_page(url: str, data: bytes, ca_file: str | None = None, timeout: float = 30.0) -> dict[str, Any]:
+    content_type = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
+    req = urllib.request.Request(url, data=data, method="PUT", headers={"Content-Type": content_type})
+    answer = _call(req, ca_file, timeout)
+    return json.loads(answer) if isinstance(answer, bytes) else answer
 
 
 def attach_page(
@@ -96,17 +103,8 @@ def fetch_page(
     reply = request(topic, {"request_id": _new_id(), "action": "open", "material_id": material_id}, timeout)
     if not reply.get("ok"):
         return reply
-    url = reply["download"]["url"]
-    try:
-        with urllib.request.urlopen(url, timeout=timeout, context=_context(url, ca_file)) as resp:
-            return resp.read(), reply["download"]["material"]
-    except urllib.error.HTTPError as exc:
-        try:
-            return json.loads(exc.read())
-        except ValueError:
-            return _refused("unavailable", f"the hall server answered {exc.code}")
-    except (urllib.error.URLError, OSError) as exc:
-        return _refused("unavailable", f"the hall server's materials door cannot be reached ({exc})")
+    answer = _call(urllib.request.Request(reply["download"]["url"]), ca_file, timeout)
+    return (answer, reply["download"]["material"]) if isinstance(answer, bytes) else answer
 
 
 def capture_page(camera: Any, timeout: float | None = None) -> bytes:

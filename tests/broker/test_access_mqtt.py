@@ -6,21 +6,10 @@ help request marked 视障. Wrong input is refused plainly and changes nothing."
 
 from __future__ import annotations
 
-import time
-
 from queue_broker.reports.model import build_report, load_period
 from queue_broker.reports.render import to_html
 from queue_broker.service.tasks import default_tasks
-
-
-def _until(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+from tests.waiting import wait_for
 
 
 def _stored(hall) -> int:
@@ -157,4 +146,4 @@ def test_help_request_marked_visually_impaired_reaches_the_floor(hall, kiosk, re
         "/event/alert", lambda b: b.get("id") == raised["alert_id"] and b.get("state") == "cleared"
     )
     assert cleared["severity"] == "info"
-    _until(lambda: hall.service.engine.alerts[raised["alert_id"]].cleared_at is not None)
+    wait_for(lambda: hall.service.engine.alerts[raised["alert_id"]].cleared_at is not None)

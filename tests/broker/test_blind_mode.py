@@ -6,12 +6,11 @@ alert marked 视障, and junk from the keypad changes nothing."""
 
 from __future__ import annotations
 
-import time
-
 from devices.health import HealthReporter
 from devices.jack import open_jack
 from devices.tactile import open_tactile_keypad
 from queue_broker.config.models import DeviceConfig
+from tests.waiting import wait_for
 from voice.audio import RATE
 from voice.guide import BlindGuide, GuideVoice
 
@@ -82,9 +81,7 @@ def test_a_ticket_and_a_help_request_with_keys_alone(hall, kiosk, recorder, tmp_
         # the mode starts when headphones go in (the kiosk's handler, phase 2, calls start(by="jack"))
         jack.start()
         jack.bounce(True, flips=4, gap_s=0.005)
-        deadline = time.monotonic() + 3
-        while jack.plugged is not True and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: jack.plugged is True, 3, "the plug to settle")
         assert [e.plugged for e in jack.events] == [False, True]  # the bounce was one plug
         mode.speak(guide.start(by="jack"))
         press("KEY_F13", "KEY_A")  # junk: nothing said, nothing sent

@@ -4,23 +4,22 @@ real pseudo-terminal decoding the frames the strip would receive."""
 
 from __future__ import annotations
 
-import time
-
 from devices.health import HealthReporter
 from devices.led import open_led
 from devices.led.follow import LedFollower, called_text, text_for
 from queue_broker.config.models import DeviceConfig
+from tests.waiting import wait_for
 
 
 def _shown(display, expected, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def now():
         got = display.simulator.shown(1)
-        text = got.text if got else None
-        if text == expected:
-            return got
-        time.sleep(0.02)
-    raise AssertionError(f"the strip shows {text!r}, not {expected!r}")
+        return got.text if got else None
+
+    wait_for(
+        lambda: now() == expected, timeout, f"the strip to show {expected!r}", describe=lambda: f"it shows {now()!r}"
+    )
+    return display.simulator.shown(1)
 
 
 def test_texts():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,18 +16,9 @@ import pytest
 from provisioning.pki import issue_server_cert, load_or_make_ca
 from queue_broker.materials.client import attach_page, fetch_page, put_page
 from queue_broker.materials.service import MaterialsService
+from tests.waiting import wait_for
 
 from ..materials import pages
-
-
-def _until(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture
@@ -120,9 +110,9 @@ def test_pages_on_file_listed_opened_refused_and_erased(hall, kiosk, desk, recor
 
     # retention: erased at the limit (the injected clock), its file deleted at the next tick
     clock.advance(days=retention, seconds=1)
-    erased = _until(lambda: material["id"] not in hall.service.engine.materials)
+    erased = wait_for(lambda: material["id"] not in hall.service.engine.materials)
     assert erased
-    _until(lambda: material["id"] not in _files(door))
+    wait_for(lambda: material["id"] not in _files(door))
     assert not hall.service.engine.materials_by_owner  # nothing of either ticket is on file
     later = desk.send(topic, action="list", ticket_id=t1["id"])  # an earlier day's ticket: said plainly
     assert later["error"]["code"] == "conflict" and "on the day" in later["error"]["message"]
@@ -154,7 +144,7 @@ def test_remove_at_the_counter_and_a_tls_door(hall, kiosk, desk, tmp_path):
         assert no_ca["error"]["code"] == "unavailable" and "CERTIFICATE_VERIFY_FAILED" in no_ca["error"]["message"]
         mid = done["material"]["id"]
         assert desk.send(topic, action="remove", material_id=mid, reason="拍错了")["ok"]
-        _until(lambda: mid not in door.vault.ids())
+        wait_for(lambda: mid not in door.vault.ids())
         assert desk.send(topic, action="list", ticket_id=t["id"])["materials"] == []
         # the upload that failed its TLS check left nothing staged or on disk beyond the sweep's grace
         assert len(list(door.vault.ids())) == 0
