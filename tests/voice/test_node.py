@@ -197,8 +197,14 @@ def test_cli_run_without_audio_device(tmp_path, mosquitto, site_id, hall_broker)
         text=True,
         env={**os.environ, "PATH": "/usr/bin:/bin"},  # no aplay on this PATH, whatever the machine has
     )
+    online: list[bytes] = []
+    hall_broker.subscribe(
+        hall_broker.topics.node_status("voice-ground"), lambda _t, payload, _i: online.append(payload)
+    )
     try:
-        time.sleep(1.5)  # start, prewarm, subscribe
+        # the node subscribes before it publishes its birth on the same connection: once it is seen online,
+        # the calls reach it (a fixed sleep here failed on a loaded machine: the node was not up yet)
+        assert wait_for(lambda: any(b'"online": true' in p or b'"online":true' in p for p in online), timeout=30)
         publish(hall_broker, called("C010", "c12", 12), called("C011", "c01", 1))
         assert wait_for(lambda: len(read_log(log_path)) >= 2, timeout=15)
     finally:
