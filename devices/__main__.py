@@ -84,6 +84,14 @@ def probe(cfg, health: HealthReporter):
         from devices.scanner import open_scanner
 
         dev = open_scanner(cfg, health, lambda _code: None)
+    elif cfg.kind == "tactile_keypad":
+        from devices.tactile import open_tactile_keypad
+
+        dev = open_tactile_keypad(cfg, health, lambda _key: None)
+    elif cfg.kind == "audio_jack":
+        from devices.jack import open_jack
+
+        dev = open_jack(cfg, health, lambda _event: None)
     else:
         from devices.keypad import open_keypad
 

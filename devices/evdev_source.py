@@ -301,3 +301,61 @@ def key_tap(code: int, t: float | None = None, *, shift: bool = False) -> list[I
     if shift:
         add(ecodes.KEY_LEFTSHIFT, KEY_UP)
     return events
+
+
+# --- the two backends' life, shared by the scanner, the keypads and the tactile keypad ---------------
+
+
+class EvdevReader:
+    """The `evdev` backend's start and stop: one `EvdevSource` (made by `read_with`), the health saying
+    `starting` and `stopped` around it. Mixed in before the device's own base class, which has
+    `_report(state, message)`."""
+
+    source: EvdevSource
+
+    def read_with(
+        self,
+        options: BaseModel,
+        on_event: Callable[[InputEvent], None],
+        on_state: StateCallback,
+        *,
+        wanted_keys: Iterable[int],
+        name: str,
+        **source_kwargs: Any,
+    ) -> None:
+        """Read the device `options` (an EvdevMatch and more) name, through one EvdevSource."""
+        match = EvdevMatch.model_validate(options.model_dump(include=set(EvdevMatch.model_fields)))
+        self.source = EvdevSource(match, on_event, on_state, wanted_keys=wanted_keys, name=name, **source_kwargs)
+
+    def start(self) -> None:
+        self._report("unknown", "starting")
+        self.source.start()
+
+    def stop(self) -> None:
+        self.source.stop()
+        self._report("unknown", "stopped")
+
+
+class SimulatedReader:
+    """The `simulator` backend's start, stop and `feed(events)`: the events go through the device's own
+    `_handle`, on the caller's thread, only while started. Mixed in before the device's own base class,
+    which has `_report(state, message)` and `_handle(event)`."""
+
+    device_id: str
+    ready_message = "simulated device"
+    what = "device"
+    _running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._report("ready", self.ready_message)
+
+    def stop(self) -> None:
+        self._running = False
+        self._report("unknown", "stopped")
+
+    def feed(self, events: list[InputEvent]) -> None:
+        if not self._running:
+            raise RuntimeError(f"{self.what} {self.device_id} is not started")
+        for event in events:
+            self._handle(event)

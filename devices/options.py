@@ -13,7 +13,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-KINDS = ("printer", "idcard", "scanner", "camera", "keypad", "rating_pad", "led", "a4printer")
+KINDS = (
+    "printer",
+    "idcard",
+    "scanner",
+    "camera",
+    "keypad",
+    "rating_pad",
+    "led",
+    "a4printer",
+    "tactile_keypad",
+    "audio_jack",
+)
 
 # option fields that name a device file on the board (a serial port, an input device, a camera, a
 # printer's character device): an absolute path, and no two devices of one board on the same one
@@ -30,6 +41,14 @@ def option_models(kind: str) -> dict[str, type[BaseModel]]:
         from .idcard.config import BACKENDS as readers
 
         return dict(readers)
+    if kind == "tactile_keypad":
+        from .tactile.backends import EvdevTactileOptions, SimulatorTactileOptions
+
+        return {"evdev": EvdevTactileOptions, "simulator": SimulatorTactileOptions}
+    if kind == "audio_jack":
+        from .jack.backends import EvdevJackOptions, SimulatorJackOptions
+
+        return {"evdev": EvdevJackOptions, "simulator": SimulatorJackOptions}
     if kind == "a4printer":
         from .a4printer.config import BACKENDS as a4printers
 

@@ -11,7 +11,8 @@ from pydantic import Field, field_validator
 
 from ..evdev_source import (
     EvdevMatch,
-    EvdevSource,
+    EvdevReader,
+    SimulatedReader,
     StrictOptions,
     key_code,
     key_tap,
@@ -86,7 +87,7 @@ class Keypad:
             log.exception("%s %s: on_action failed", self.kind, self.device_id)
 
 
-class EvdevKeypad(Keypad):
+class EvdevKeypad(EvdevReader, Keypad):
     """Reads the keypad's input device on a thread (see `EvdevSource`); `on_action` runs on it."""
 
     def __init__(
@@ -99,9 +100,8 @@ class EvdevKeypad(Keypad):
         **source_kwargs: Any,
     ):
         super().__init__(device_id, kind, health, on_action, options)
-        match = EvdevMatch.model_validate(options.model_dump(include=set(EvdevMatch.model_fields)))
-        self.source = EvdevSource(
-            match,
+        self.read_with(
+            options,
             self._handle,
             self._report,
             wanted_keys=self.decoder.keymap.keys(),
@@ -109,39 +109,21 @@ class EvdevKeypad(Keypad):
             **source_kwargs,
         )
 
-    def start(self) -> None:
-        self._report("unknown", "starting")
-        self.source.start()
 
-    def stop(self) -> None:
-        self.source.stop()
-        self._report("unknown", "stopped")
-
-
-class SimulatedKeypad(Keypad):
+class SimulatedKeypad(SimulatedReader, Keypad):
     """No hardware: `press("KEY_F1")` sends a key tap through the same decoder (debounce included).
     `on_action` runs on the caller's thread, before `press` returns."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._running = False
+    @property
+    def ready_message(self) -> str:  # type: ignore[override]
+        return f"simulated {self.kind}"
 
-    def start(self) -> None:
-        self._running = True
-        self._report("ready", f"simulated {self.kind}")
-
-    def stop(self) -> None:
-        self._running = False
-        self._report("unknown", "stopped")
+    @property
+    def what(self) -> str:  # type: ignore[override]
+        return self.kind
 
     def press(self, key_name: str, t: float | None = None) -> None:
         self.feed(key_tap(key_code(key_name), t))
-
-    def feed(self, events: list[InputEvent]) -> None:
-        if not self._running:
-            raise RuntimeError(f"{self.kind} {self.device_id} is not started")
-        for event in events:
-            self._handle(event)
 
 
 def _check_actions(cfg: Any, options: KeypadOptions) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from evdev import InputEvent, ecodes
 from pydantic import Field
 
-from ..evdev_source import EvdevMatch, EvdevSource, StrictOptions, validate_options
+from ..evdev_source import EvdevMatch, EvdevReader, SimulatedReader, StrictOptions, validate_options
 from ..health import HealthReporter
 from ..serialport import DeviceOptionsError
 from .decoder import DEFAULT_CHAR_GAP_S, DEFAULT_MAX_LENGTH, ScanDecoder, text_to_events
@@ -65,7 +65,7 @@ class Scanner:
             log.exception("scanner %s: on_scan failed", self.device_id)
 
 
-class EvdevScanner(Scanner):
+class EvdevScanner(EvdevReader, Scanner):
     """Reads the scanner's input device on a thread (see `EvdevSource`); `on_scan` runs on it."""
 
     def __init__(
@@ -77,9 +77,8 @@ class EvdevScanner(Scanner):
         **source_kwargs: Any,
     ):
         super().__init__(device_id, health, on_scan, options.decoder())
-        match = EvdevMatch.model_validate(options.model_dump(include=set(EvdevMatch.model_fields)))
-        self.source = EvdevSource(
-            match,
+        self.read_with(
+            options,
             self._handle,
             self._on_state,
             wanted_keys={ecodes.KEY_ENTER},
@@ -92,16 +91,8 @@ class EvdevScanner(Scanner):
             self.decoder.reset()  # a half-read code from before a disconnect is worthless
         self._report(state, message)
 
-    def start(self) -> None:
-        self._report("unknown", "starting")
-        self.source.start()
 
-    def stop(self) -> None:
-        self.source.stop()
-        self._report("unknown", "stopped")
-
-
-class SimulatedScanner(Scanner):
+class SimulatedScanner(SimulatedReader, Scanner):
     """No hardware: `type(text)` sends the events a real scanner would through the same decoder.
     `on_scan` runs on the caller's thread, before `type` returns."""
 
@@ -109,24 +100,12 @@ class SimulatedScanner(Scanner):
         self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None], options: SimulatorScannerOptions
     ):
         super().__init__(device_id, health, on_scan, options.decoder())
-        self._running = False
 
-    def start(self) -> None:
-        self._running = True
-        self._report("ready", "simulated scanner")
-
-    def stop(self) -> None:
-        self._running = False
-        self._report("unknown", "stopped")
+    ready_message = "simulated scanner"
+    what = "scanner"
 
     def type(self, text: str, *, enter: bool = True) -> None:
         self.feed(text_to_events(text, enter=enter))
-
-    def feed(self, events: list[InputEvent]) -> None:
-        if not self._running:
-            raise RuntimeError(f"scanner {self.device_id} is not started")
-        for event in events:
-            self._handle(event)
 
 
 def open_scanner(cfg: Any, health: HealthReporter, on_scan: Callable[[str], None]) -> Scanner:

@@ -720,7 +720,7 @@ class KioskController:
         return t(key, lang) if key else st
 
     # ================================================================ calling staff (帮办代办, priority)
-    def request_help(self, need: str = "help") -> None:
+    def request_help(self, need: str = "general") -> None:
         """Call a member of staff to this kiosk (`cmd/ticket/help`): the floor gets an alert at once
         (`event/alert` kind help, with the need), and the citizen waits here. `need` "priority": the
         citizen asks to be served first (绿色通道, 残疾人优先): staff decide that in person and issue the

@@ -66,7 +66,9 @@ class KioskState(EventDispatcher):
 
     # a call for staff (cmd/ticket/help): 帮办代办, or asking for priority
     help_active = BooleanProperty(False)  # a call is open: staff are (being) told
-    help_need = OptionProperty("help", options=["help", "priority", "blind", "deaf"])
+    help_need = OptionProperty(
+        "general", options=["general", "priority", "visually_impaired", "hearing_impaired", "mobility"]
+    )
     help_phase = StringProperty("")  # "", sending, sent (the broker raised the alert), failed (retrying)
 
     message = StringProperty("")  # a short note under the header (auto elderly mode, ...)

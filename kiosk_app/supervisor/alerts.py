@@ -34,8 +34,9 @@ KIND_NAMES = {
     "recommendation": "开窗建议",
     "help": "帮办请求",
     "help_priority": "优先办理请求",
-    "help_blind": "视障求助",
-    "help_deaf": "听障求助",
+    "help_visually_impaired": "视障求助",
+    "help_hearing_impaired": "听障求助",
+    "help_mobility": "行动不便求助",
     "bad_rating": "差评",
     "node_offline": "终端离线",
     "device": "设备异常",
@@ -43,9 +44,10 @@ KIND_NAMES = {
 # what a kiosk's call is about (the broker's `need`), as the floor staff read it
 HELP_NEEDS = {
     "priority": "群众请求优先办理（绿色通道、残疾人优先等），请到场核实",
-    "help": "群众需要帮办代办，请到场协助",
-    "blind": "视障群众需要协助，请到场",
-    "deaf": "听障群众需要手语或文字沟通，请到场",
+    "general": "群众需要帮办代办，请到场协助",
+    "visually_impaired": "视障群众需要引导取号，请到场",
+    "hearing_impaired": "听障群众需要手语或文字沟通，请到场",
+    "mobility": "行动不便的群众需要协助，请到场",
 }
 DEVICE_NAMES = {
     "printer": "打印机",
@@ -100,7 +102,12 @@ class AlertBook:
             message = f"{self.node_names.get(node, node)}：{HELP_NEEDS.get(ev.get('need') or '', message)}"
         if alert is None:
             kind = "recommendation" if ev.get("recommendation_id") else ev.get("kind", "alert")
-            if ev.get("rule") == "help" and ev.get("need") in ("priority", "blind", "deaf"):
+            if ev.get("rule") == "help" and ev.get("need") in (
+                "priority",
+                "visually_impaired",
+                "hearing_impaired",
+                "mobility",
+            ):
                 kind = f"help_{ev['need']}"
             alert = Alert(
                 key,

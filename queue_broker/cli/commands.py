@@ -85,6 +85,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..supervision import attach  # device-health feed; metrics endpoint when HALL_METRICS_ADDR is set
 
     attach(service)
+    materials = None
+    if cfg.materials.enabled:  # materials on file (issue 23): the door and its ticks; docs/materials.md
+        from ..materials.service import MaterialsService
+
+        try:
+            materials = MaterialsService(service).start()
+        except (OSError, ValueError) as exc:  # the queue runs on without it; requests get `unavailable`
+            logging.getLogger("queue_broker").error("materials on file are off: %s", exc)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -96,6 +104,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     watchdog.ready(f"serving hall {cfg.site.id}")
     while not stop.wait(1.0):
         pass
+    if materials is not None:
+        materials.stop()
     service.stop()
     watchdog.stop()
     return 0

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ..protocol.messages import Guide, Material
+from .access import HoldRules, Materials, TicketRules
 from .gateway import GatewayConfig
 from .selfservice import Department, RecordItem
 
@@ -419,7 +420,18 @@ class PlatformConfig(Strict):
 
 class DeviceConfig(Strict):
     id: Id
-    kind: Literal["printer", "idcard", "scanner", "camera", "keypad", "rating_pad", "led", "a4printer"]
+    kind: Literal[
+        "printer",
+        "idcard",
+        "scanner",
+        "camera",
+        "keypad",
+        "rating_pad",
+        "led",
+        "a4printer",
+        "tactile_keypad",
+        "audio_jack",
+    ]
     backend: str = "simulator"
     options: dict[str, Any] = {}  # validated by the device package's own model for the kind/backend
 
@@ -474,6 +486,10 @@ class SiteConfig(Strict):
     nodes: list[NodeEntry] = []
     platform: PlatformConfig = PlatformConfig()  # catalog import, 办件, 好差评 uplink (docs/platform.md)
     gateway: GatewayConfig = GatewayConfig()  # added: the HTTP gateway (docs/gateway.md)
+    # issue 23 (config/access.py): hold at the counter, the supervisor's ticket actions, materials on file
+    hold: HoldRules = HoldRules()
+    tickets: TicketRules = TicketRules()
+    materials: Materials = Materials()
     _source_path: str = PrivateAttr(default="")
 
     @property

@@ -25,6 +25,7 @@ class IssueTicket:
     appointment_code: str | None = None
     remote: bool = False  # added: a same-day place taken before arriving (engine/remote.py)
     partner: str = ""
+    needs: tuple[str, ...] = ()  # issue 23: e.g. "sign_or_text" (需要手语/文字沟通), kept on the ticket
 
 
 @dataclass(frozen=True)
@@ -345,14 +346,91 @@ class IssuePriorityTicket:
     by: str = ""  # the sending node
 
 
+# --- serving everyone alike (issue 23): hold and resume, the supervisor's ticket actions, help --------
+
+
+@dataclass(frozen=True)
+class HoldTicket:
+    """挂起: the citizen at the counter steps aside (one paper missing) and keeps the place."""
+
+    counter_id: str
+    note: str = ""
+    missing_materials: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResumeHeld:
+    """The citizen is back: a held ticket is called at this counter. By ticket id or by number."""
+
+    counter_id: str
+    ticket_id: str | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class ReleaseHeld:
+    """End a hold before its limit (the citizen will not come back today). `counter_id` None: a supervisor."""
+
+    counter_id: str | None
+    ticket_id: str | None = None
+    number: str | None = None
+    note: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class ExpireHolds:
+    """Holds past the site's limit end (a tick task sends this when one is due)."""
+
+
+@dataclass(frozen=True)
+class ViewCounter:
+    """Read only: the counter's citizen now (with what only the counter sees) and its held tickets."""
+
+    counter_id: str
+
+
+@dataclass(frozen=True)
+class FindTickets:
+    """Read only: the supervisor's lookup by ticket id, number, counter, state or queue, on one day."""
+
+    ticket_id: str | None = None
+    number: str | None = None
+    counter_id: str | None = None
+    state: str | None = None
+    queue_id: str | None = None
+    day: str | None = None  # ISO date; the local day of `now` when None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class SupervisorTransfer:
+    """Move any waiting, called, served or held ticket to another queue, keeping its issue time."""
+
+    ticket_id: str
+    to_queue_id: str
+    note: str = ""
+    by: str = "supervisor"
+
+
+@dataclass(frozen=True)
+class AnnulTicket:
+    """作废: a supervisor annuls a ticket with one of the site's reasons."""
+
+    ticket_id: str
+    reason: str
+    note: str = ""
+    by: str = "supervisor"
+
+
 @dataclass(frozen=True)
 class RequestHelp:
-    """A kiosk calls a member of staff (priority handling, 帮办代办, ...): an alert for the floor, at once.
-    `cancel` withdraws the kiosk's open request (the citizen left, or staff came)."""
+    """A kiosk asks the floor for help (帮办), e.g. for a visually impaired citizen (视障); `cancel` ends it."""
 
     kiosk_id: str
-    need: str
+    need: str  # general | visually_impaired | hearing_impaired | mobility | priority
     cancel: bool = False
+    by: str = ""
 
 
 # --- 24-hour self-service records (engine/selfservice.py, docs/selfservice.md) -------------------
@@ -396,3 +474,50 @@ class NoticeDue:
 
     ticket_id: str
     p_called: float
+
+
+# --- materials on file (issue 23 item 5, engine/materials.py): references only, never the pages --------
+
+
+@dataclass(frozen=True)
+class AttachMaterial:
+    """A page the materials door has checked and encrypted (`material_id` names its file) becomes part of
+    a ticket's or a case's file. `meta`: width, height, bytes, sha256, ink, sharpness, format."""
+
+    material_id: str
+    title: str
+    source: str  # camera | scan | photo
+    meta: dict = field(default_factory=dict)
+    ticket_id: str | None = None
+    case_id: str | None = None
+    counter_id: str | None = None
+    kiosk_id: str | None = None
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class ListMaterials:
+    """Read only: the materials of a ticket or a case that this counter (or kiosk) may see."""
+
+    ticket_id: str | None = None
+    case_id: str | None = None
+    counter_id: str | None = None
+    kiosk_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoveMaterial:
+    """A counter takes a page off the file (the wrong page, a duplicate): it is erased at once."""
+
+    material_id: str
+    counter_id: str | None = None
+    reason: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class EraseMaterials:
+    """Materials past the site's retention period are erased (a tick task sends this)."""
+
+    material_ids: tuple[str, ...]
+    reason: str = "retention"

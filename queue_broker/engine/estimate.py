@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .records import PRIORITY_RANK
+from .records import HOLD_EXPIRED, PRIORITY_RANK, counter_seconds
 
 if TYPE_CHECKING:
     from .hall import HallEngine
@@ -124,8 +124,13 @@ def service_model(engine: HallEngine) -> ServiceModel:
     if cached is None or done - cached[0] >= _RELEARN_EVERY or done < cached[0]:
         times: dict[str, list[tuple[datetime, float]]] = {q: [] for q in engine.queues}
         for t in engine.tickets.values():
-            if t.finished_at is not None and t.called_at is not None and t.queue_id in times:
-                times[t.queue_id].append((t.finished_at, (t.finished_at - t.called_at).total_seconds()))
+            if (
+                t.finished_at is not None
+                and t.called_at is not None
+                and t.queue_id in times
+                and t.state != HOLD_EXPIRED
+            ):
+                times[t.queue_id].append((t.finished_at, counter_seconds(t, t.finished_at)))
         means, cvs, ns = {}, {}, {}
         for q, rows in times.items():
             prior = engine.queues[q].mean_service_min * 60.0
@@ -195,7 +200,7 @@ def board(engine: HallEngine, now: datetime, switch_cost_min: float | None = Non
             busy_q = t.queue_id
             m = svc.mean_s.get(t.queue_id, 480.0) / 60.0
             cv = svc.cv.get(t.queue_id, DEFAULT_CV)
-            elapsed = (now - t.called_at).total_seconds() / 60.0 if t.called_at else 0.0
+            elapsed = counter_seconds(t, now) / 60.0  # time on hold (挂起) left out
             free_at = mean_residual(m, cv, elapsed)
             var = (cv * free_at) ** 2
         if c.status == "paused":

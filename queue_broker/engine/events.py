@@ -68,3 +68,12 @@ SELF_SERVICE_RECORDED = "self_service_recorded"  # a kiosk printed (or tried to 
 # the gateway (engine/remote.py): a citizen's "come now" notice asked for, then due
 NOTICE_REQUESTED = "notice_requested"  # the ticket, travel time and channel; never an address
 NOTICE_DUE = "notice_due"  # the come-now rule fired (engine/come_now.py)
+# serving everyone alike (issue 23: engine/holds.py, engine/lookup.py)
+TICKET_HELD = "ticket_held"  # 挂起: left the counter, keeps its place; holds its limit
+TICKET_RESUMED = "ticket_resumed"  # called again at a counter after a hold
+TICKET_HOLD_ENDED = "ticket_hold_ended"  # not resumed in time (expired) or released: the ticket ends
+# (a supervisor's annulment, 作废, is a ticket_cancelled with reason "annulled"; a supervisor's transfer a
+# ticket_transferred with "by")
+# materials on file (issue 23: engine/materials.py): references and figures, never the pages themselves
+MATERIAL_ATTACHED = "material_attached"
+MATERIAL_ERASED = "material_erased"  # retention passed, or removed at the counter: the file goes too

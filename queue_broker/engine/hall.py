@@ -39,7 +39,10 @@ from .dispatch import applies, collect, handles
 from .estimate import WaitEstimate, forecast_wait, smooth
 from .events import Event
 from .handover import HandoverMixin
+from .holds import HoldsMixin
 from .hours import OpeningHours
+from .lookup import LookupMixin
+from .materials import MaterialsMixin
 from .priority import PriorityMixin
 from .records import (
     APPOINTMENT,
@@ -57,6 +60,7 @@ from .records import (
     CounterRec,
     QueueStats,
     TicketRec,
+    counter_seconds,
 )
 from .rejected import Rejected, Result
 from .remote import RemoteMixin
@@ -71,6 +75,9 @@ class HallEngine(
     CasesMixin,
     HandoverMixin,
     SupervisionMixin,
+    HoldsMixin,
+    LookupMixin,
+    MaterialsMixin,
     ViewsMixin,
     PriorityMixin,
     ConfigMixin,
@@ -216,6 +223,7 @@ class HallEngine(
             holder=cmd.holder,
             appointment_code=appt.code if appt else None,
             remote=(cmd.partner or "remote") if cmd.remote else None,
+            needs=cmd.needs,
         )
         reply = {"ticket": self.ticket_view(ticket, now)}
         if appointment_status:
@@ -248,6 +256,7 @@ class HallEngine(
         return_of: str | None = None,
         extra: dict[str, Any] | None = None,
         remote: str | None = None,
+        needs: tuple[str, ...] = (),
     ) -> TicketRec:
         day = self.local_day(now)
         prefix = self.queues[queue_id].prefix
@@ -280,6 +289,7 @@ class HallEngine(
             return_of=return_of,
             **(extra or {}),  # a staff-issued priority: the reason and who issued it (engine/priority.py)
             **({"remote": remote} if remote else {}),  # added: the partner of a remote ticket
+            **({"needs": list(needs)} if needs else {}),  # issue 23: only when asked for
         )
         return self.tickets[f"{day:%Y%m%d}-{number}"]
 
@@ -617,6 +627,7 @@ class HallEngine(
             estimate_range_s=tuple(d.get("estimate_range_s", (0, 0))),
             appointment_code=d.get("appointment_code"),
             return_of=d.get("return_of"),
+            needs=tuple(d.get("needs", ())),
         )
         self.tickets[t.id] = t
         self.waiting.setdefault(t.queue_id, []).append(t.id)
@@ -661,9 +672,8 @@ class HallEngine(
         c = self.counters[d["counter_id"]]
         t.state, t.finished_at, t.outcome = DONE, at, d["outcome"]
         t.missing_materials = list(d.get("missing_materials", []))
-        began = t.called_at or at
         st = self.stats[t.queue_id]
-        st.mean_service_s = smooth(st.mean_service_s, (at - began).total_seconds())
+        st.mean_service_s = smooth(st.mean_service_s, counter_seconds(t, at))  # time on hold left out
         st.served += 1
         c.no_shows_in_row = 0
         self._release(c, at)
@@ -674,7 +684,7 @@ class HallEngine(
         c = self.counters[d["counter_id"]]
         t.state, t.finished_at = NO_SHOW, at
         st = self.stats[t.queue_id]
-        st.mean_service_s = smooth(st.mean_service_s, (at - (t.called_at or at)).total_seconds())
+        st.mean_service_s = smooth(st.mean_service_s, counter_seconds(t, at))
         st.no_shows += 1
         c.no_shows_in_row += 1
         self._release(c, at)
@@ -682,18 +692,20 @@ class HallEngine(
     @applies("ticket_transferred")
     def _on_ticket_transferred(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
+        self.clear_hold(t, at)
         if d.get("counter_id") and self.counters[d["counter_id"]].current == t.id:
             self._release(self.counters[d["counter_id"]], at)
         elif t.id in self.waiting.get(t.queue_id, []):
             self.waiting[t.queue_id].remove(t.id)
         t.queue_id, t.state, t.counter_id = d["to_queue_id"], WAITING, None
-        t.called_at, t.started_at, t.recalls = None, None, 0
+        t.called_at, t.started_at, t.recalls, t.held_s = None, None, 0, 0.0
         t.transfers += 1
         self.waiting[t.queue_id].append(t.id)  # issued_at unchanged: it keeps its place in time
 
     @applies("ticket_cancelled")
     def _on_ticket_cancelled(self, at: datetime, d: dict) -> None:
         t = self.tickets[d["ticket_id"]]
+        self.clear_hold(t, at)
         if t.id in self.waiting.get(t.queue_id, []):
             self.waiting[t.queue_id].remove(t.id)
         if t.counter_id and self.counters[t.counter_id].current == t.id:

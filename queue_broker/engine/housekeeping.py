@@ -68,6 +68,9 @@ def compact(t: TicketRec) -> PastTicket:
         transfers=t.transfers,
         holder_masked=t.holder_masked,
         odd_number=None if t.id == f"{t.day:%Y%m%d}-{number}" else number,
+        held_s=t.held_s,
+        holds=t.holds,
+        needs=t.needs,
     )
 
 

@@ -35,11 +35,13 @@ PRIORITY_NAMES = {
 }
 ROLE_NAMES = {"counter": "窗口", "supervisor": "值班主管"}
 # what a kiosk's call for staff is about: the alert's words for the floor
-HELP_NEEDS = {
-    "priority": "市民请求优先办理（绿色通道、残疾人优先等），请工作人员到场核实",
-    "help": "市民请求帮办代办，请工作人员到场协助",
-    "blind": "视障市民需要协助，请工作人员到场",
-    "deaf": "听障市民需要手语或文字沟通，请工作人员到场",
+# A kiosk's call for staff (cmd/ticket/help): need -> (label, what the floor reads, severity)
+HELP_NEEDS: dict[str, tuple[str, str, str]] = {
+    "general": ("帮办", "市民请求帮办代办，请工作人员到场协助", "yellow"),
+    "priority": ("优先办理", "市民请求优先办理（绿色通道、残疾人优先等），请工作人员到场核实", "yellow"),
+    "visually_impaired": ("视障", "视障市民需要引导取号，请工作人员到场", "red"),
+    "hearing_impaired": ("听障", "听障市民需要手语或文字沟通，请工作人员到场", "red"),
+    "mobility": ("行动不便", "行动不便的市民需要协助，请工作人员到场", "red"),
 }
 HELP_RULE = "help"  # alerts of kiosks' calls: rule "help", subject the kiosk's node id
 
@@ -101,6 +103,9 @@ class PriorityMixin:
 
     @handles(RequestHelp)
     def _do_RequestHelp(self, cmd: RequestHelp, now: datetime) -> Result:
+        """One call per kiosk (rule `help`, subject the kiosk): asked twice, the floor already knows (unless the
+        need became clearer: the same alert, escalated to it); answered (acknowledged) and asked again, a new
+        call; `cancel` clears it."""
         if cmd.need not in HELP_NEEDS:
             raise Rejected("invalid_request", f"need must be one of {', '.join(HELP_NEEDS)}")
         out: list[Event] = []
@@ -110,33 +115,35 @@ class PriorityMixin:
             if current is not None:
                 self._emit(out, ev.ALERT_CLEARED, now, id=current.id, reason="withdrawn at the kiosk")
             return Result(out, {"alert": None})
-        if current is not None and current.acked_at is None:  # asked twice: the floor already knows
-            return Result([], {"alert": {"id": current.id, "state": "raised", "already": True}})
-        if current is not None:  # staff came (acknowledged) and the kiosk asks again: a new call
-            self._emit(out, ev.ALERT_CLEARED, now, id=current.id, reason="answered")
-        zone = next((n.zone for n in self.config.nodes if n.id == cmd.kiosk_id), None)
-        stamp = now.astimezone(self.tz).strftime("%Y%m%d%H%M%S")
-        alert_id, n = f"help:{cmd.kiosk_id}:{stamp}"[:60], 1
-        while alert_id in self.alerts:
-            n += 1
-            alert_id = f"help:{cmd.kiosk_id}:{stamp}"[:56] + f"-{n}"
-        where = f"{cmd.kiosk_id}（{zone}）" if zone else cmd.kiosk_id
+        label, text, severity = HELP_NEEDS[cmd.need]
+        node = next((n for n in self.config.nodes if n.id == cmd.kiosk_id), None)
+        name = str((node.screen.get("display_name") if node and node.screen else None) or cmd.kiosk_id)
+        zone = node.zone if node else None
+        message = f"{name}：{text}"
         extra = {
             "rule": HELP_RULE,
             "subject": cmd.kiosk_id,
             "state": "raised",
             "node_id": cmd.kiosk_id,
             "need": cmd.need,
+            "need_label": label,
             **({"zone": zone} if zone else {}),
         }
+        if current is not None and current.acked_at is None:
+            if current.data.get("need") != cmd.need:  # the need became clearer: the same alert, its new need
+                escalated = {**extra, "state": "escalated"}
+                self._emit(
+                    out, ev.ALERT_ESCALATED, now, id=current.id, severity=severity, message=message, extra=escalated
+                )
+            return Result(out, {"alert": {"id": current.id, "state": "raised", "already": True}})
+        if current is not None:  # staff came (acknowledged) and the kiosk asks again: a new call
+            self._emit(out, ev.ALERT_CLEARED, now, id=current.id, reason="answered")
+        stamp = now.astimezone(self.tz).strftime("%Y%m%d%H%M%S")
+        alert_id, n = f"help:{cmd.kiosk_id}:{stamp}"[:60], 1
+        while alert_id in self.alerts:
+            n += 1
+            alert_id = f"help:{cmd.kiosk_id}:{stamp}"[:56] + f"-{n}"
         self._emit(
-            out,
-            ev.ALERT_RAISED,
-            now,
-            id=alert_id,
-            kind=HELP_RULE,
-            severity="yellow",
-            message=f"{where}：{HELP_NEEDS[cmd.need]}",
-            extra=extra,
+            out, ev.ALERT_RAISED, now, id=alert_id, kind=HELP_RULE, severity=severity, message=message, extra=extra
         )
         return Result(out, {"alert": {"id": alert_id, "state": "raised", "already": False}})

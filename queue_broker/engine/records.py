@@ -17,6 +17,8 @@ WAITING, CALLED, SERVING, DONE, NO_SHOW, TRANSFERRED, CANCELLED = (
     "cancelled",
 )
 ACTIVE = (CALLED, SERVING)
+# 挂起 (engine/holds.py): stepped aside at the counter, keeping the place; ended when not resumed in time
+HELD, HOLD_EXPIRED = "held", "hold_expired"
 
 # priority classes, in calling order (see calling.py)
 GREEN, APPOINTMENT, RETURN, ELDERLY, NORMAL = "green", "appointment", "return", "elderly", "normal"
@@ -53,9 +55,17 @@ class TicketRec:
     appointment_code: str | None = None
     rating: int | None = None
     transfers: int = 0
+    # hold (挂起): seconds on hold so far (never waiting, never counter time), how many holds, the current one
+    held_s: float = 0.0
+    holds: int = 0
+    held_at: datetime | None = None
+    hold_until: datetime | None = None
+    hold_counter_id: str | None = None
+    hold_note: str = ""
+    needs: tuple[str, ...] = ()  # what the citizen asked for at issue, e.g. sign_or_text (手语/文字沟通)
 
 
-ENDED = (DONE, NO_SHOW, CANCELLED)  # nothing more happens to the ticket at a counter
+ENDED = (DONE, NO_SHOW, CANCELLED, HOLD_EXPIRED)  # nothing more happens to the ticket at a counter
 
 
 @dataclass(slots=True)
@@ -92,6 +102,9 @@ class PastTicket:
     transfers: int
     holder_masked: dict[str, str] | None
     odd_number: str | None = None  # only when the id is not "YYYYMMDD-<number>"
+    held_s: float = 0.0
+    holds: int = 0
+    needs: tuple[str, ...] = ()
 
     holder_hash: ClassVar[None] = None
 
@@ -102,6 +115,14 @@ class PastTicket:
     @property
     def estimate_range_s(self) -> tuple[int, int]:
         return self.estimate_s, self.estimate_p80_s  # the issue event always pairs p50 with p80
+
+
+def counter_seconds(t: TicketRec | PastTicket, until: datetime) -> float:
+    """Time at counters from the ticket's (last) first call to `until`, time on hold left out: the
+    service time that estimates, reports and the service-overrun rule use."""
+    if t.called_at is None:
+        return 0.0
+    return max(0.0, (until - t.called_at).total_seconds() - t.held_s)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from .day_ratings import day_ratings
-from .records import ACTIVE, NO_SHOW, SERVING, WAITING, CounterRec, TicketRec
+from .records import ACTIVE, HELD, NO_SHOW, SERVING, WAITING, CounterRec, TicketRec
 
 
 class ViewsMixin:
@@ -39,6 +39,19 @@ class ViewsMixin:
         }
         if with_holder and t.holder_masked:
             view["holder_masked"] = dict(t.holder_masked)
+        # issue 23: holds (挂起), and what the citizen asked for at issue, which only the counter sees
+        if t.holds:
+            view["holds"] = t.holds
+            view["held_s"] = int(t.held_s)
+        if t.state == HELD:
+            view["hold"] = {
+                "since": t.held_at.isoformat() if t.held_at else None,
+                "until": t.hold_until.isoformat() if t.hold_until else None,
+                "counter_id": t.hold_counter_id,
+                "note": t.hold_note,
+            }
+        if with_holder and t.needs:
+            view["needs"] = list(t.needs)
         return view
 
     def item_codes(self, service_id: str | None) -> dict[str, str | None]:
@@ -56,7 +69,14 @@ class ViewsMixin:
         serving = None
         if c.current:
             t = self.tickets[c.current]
-            serving = {"ticket_id": t.id, "number": t.number, "state": t.state}
+            serving = {
+                "ticket_id": t.id,
+                "number": t.number,
+                "state": t.state,
+                # issue 23: a screen (re)started mid-call still highlights a number called again
+                "recalls": t.recalls,
+                "called_at": t.called_at.isoformat() if t.called_at else None,
+            }
         return {
             "id": c.id,
             "number": cfg.number,
@@ -72,6 +92,7 @@ class ViewsMixin:
             "eligible_queue_ids": list(cfg.eligible),
             "pending_queue_ids": c.pending_queue_ids,
             "call_reason": self.call_reason(c) if c.current else None,
+            "held": [self.held_ref(t) for t in self.held_at_counter(c.id)],  # 挂起 here (numbers only)
         }
 
     def call_reason(self, c: CounterRec) -> str | None:
@@ -104,6 +125,7 @@ class ViewsMixin:
             "sla_min": q.sla_min,
             "counter_ids": [c.id for c in self.counters.values() if c.status != "closed" and q.id in c.queue_ids],
             "serving": sum(1 for c in self.counters.values() if c.current and self.tickets[c.current].queue_id == q.id),
+            "held": [self.held_ref(t) for t in self.held_in_queue(q.id)],  # 挂起: keep their place, not waiting
         }
 
     def queues_state(self, now: datetime) -> dict[str, Any]:
@@ -117,7 +139,9 @@ class ViewsMixin:
     def counters_state(self, now: datetime) -> dict[str, Any]:
         return {"at": now.isoformat(), "counters": [self.counter_view(c) for c in self.counters.values()]}
 
-    def called_event(self, ticket_id: str, counter_id: str, recall: int, at: datetime) -> dict[str, Any]:
+    def called_event(
+        self, ticket_id: str, counter_id: str, recall: int, at: datetime, resumed: bool = False
+    ) -> dict[str, Any]:
         t, cfg = self.tickets[ticket_id], self.counter_cfg[counter_id]
         return {
             "at": at.isoformat(),
@@ -129,6 +153,12 @@ class ViewsMixin:
             "counter_name": cfg.name,
             "recall": recall,
             "zone": cfg.zone,
+            # issue 23, for displays: a number called again (recall > 0) is highlighted; the last call
+            # before a no-show says so; a citizen back from a hold (挂起) is called again as resumed
+            "recall_limit": self.config.recall_limit,
+            "last_call": recall > 0 and recall >= self.config.recall_limit,
+            "resumed": resumed,
+            "first_called_at": t.called_at.isoformat() if t.called_at else None,
         }
 
     def active_ticket_ids(self) -> list[str]:

@@ -1,6 +1,7 @@
 """The hall's MQTT contract v1 in code: topics and typed payloads. Every package imports from here."""
 
-from . import gateway  # noqa: F401,I001 - registers the gateway's commands in the action tables
+from . import access as _access
+from . import gateway as _gateway
 from . import messages as _messages
 from . import platform as _platform
 from .messages import *  # noqa: F403
@@ -34,3 +35,13 @@ _messages.SUPERVISOR_ACTION_MODELS.update(
     }
 )
 _messages.EVENT_MODELS["application"] = _platform.ApplicationEvent
+# The gateway's commands (protocol/gateway.py, docs/gateway.md):
+_messages.TICKET_ACTION_MODELS.update(_gateway.TICKET_MODELS)
+_messages.COUNTER_ACTION_MODELS.update(_gateway.COUNTER_MODELS)
+_messages.APPOINTMENT_ACTION_MODELS.update(_gateway.APPOINTMENT_MODELS)
+_messages.EVENT_MODELS.update(_gateway.EVENT_MODELS)
+# Serving everyone alike (protocol/access.py, issue 23): hold and resume, lookup, materials:
+_messages.TICKET_ACTION_MODELS.update(_access.TICKET_MODELS)
+_messages.COUNTER_ACTION_MODELS.update(_access.COUNTER_MODELS)
+_messages.SUPERVISOR_ACTION_MODELS.update(_access.SUPERVISOR_MODELS)
+_messages.EVENT_MODELS.update(_access.EVENT_MODELS)

@@ -19,9 +19,6 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, StringConstraints
 
 from .messages import (
-    APPOINTMENT_ACTION_MODELS,
-    COUNTER_ACTION_MODELS,
-    EVENT_MODELS,
     LevelId,
     LongText,
     Message,
@@ -106,14 +103,12 @@ class ComeNowEvent(Message):
     p_called: float  # the probability of being called within travel_min + margin, when it fired
 
 
-TICKET_ACTION_MODELS: dict[str, type[Request]] = {
+TICKET_MODELS: dict[str, type[Request]] = {
     "view": TicketView,
     "cancel": TicketCancel,
     "notify": TicketNotify,
     "rate": TicketRate,
 }
-
-COUNTER_ACTION_MODELS["rating"] = CounterRating
-APPOINTMENT_ACTION_MODELS["status"] = AppointmentStatus
-APPOINTMENT_ACTION_MODELS["slots"] = AppointmentSlots
-EVENT_MODELS["come-now"] = ComeNowEvent
+COUNTER_MODELS: dict[str, type[Request]] = {"rating": CounterRating}
+APPOINTMENT_MODELS: dict[str, type[Request]] = {"status": AppointmentStatus, "slots": AppointmentSlots}
+EVENT_MODELS: dict[str, type[Message]] = {"come-now": ComeNowEvent}

@@ -25,8 +25,10 @@ ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=2000)]
 Channel = Literal["walk_in", "appointment", "green"]
 TicketStateName = Literal[
-    "waiting", "called", "serving", "done", "no_show", "transferred", "cancelled", "handed_over"
-]  # added: handed to another hall's queue (同城通办)
+    "waiting", "called", "serving", "done", "no_show", "transferred", "cancelled", "handed_over", "held", "hold_expired"
+]  # added: handed to another hall's queue (同城通办); on hold at a counter (挂起), and its end unresumed
+# What a citizen may ask for at issue (issue 23), kept on the ticket and shown to the counter only.
+Need = Literal["sign_or_text"]  # 需要手语/文字沟通
 CounterStatus = Literal["closed", "open", "paused"]
 CounterMode = Literal["fixed", "tidal"]
 DeviceState = Literal["ready", "degraded", "fault", "unknown"]
@@ -82,6 +84,24 @@ class MaskedHolder(Message):
     name: str  # 张*
 
 
+class HeldRef(Message):
+    """A ticket on hold (挂起), as state/queues and state/counters list it: numbers only."""
+
+    ticket_id: str
+    number: str
+    queue_id: str
+    counter_id: str | None = None
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+
+
+class TicketHold(Message):
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    counter_id: str | None = None
+    note: str = ""
+
+
 class Ticket(Message):
     id: str
     number: str
@@ -109,6 +129,12 @@ class Ticket(Message):
     # the citizen's page credential and the URL the QR code holds
     status_token: str | None = None
     status_url: str | None = None
+    # added (issue 23): holds so far and seconds on hold, the hold now, what the citizen asked for at issue
+    # (`needs`: in replies to the counter's own commands only)
+    holds: int | None = None
+    held_s: int | None = None
+    hold: TicketHold | None = None
+    needs: list[str] | None = None
 
 
 class ErrorBody(Message):
@@ -153,6 +179,7 @@ class TicketIssue(Request):
     # added: a same-day place taken before arriving, through the gateway for a partner app
     remote: bool | None = None
     partner: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")] | None = None
+    needs: list[Need] | None = Field(default=None, max_length=4)  # issue 23: e.g. ["sign_or_text"]
 
 
 class TicketStatus(Request):
@@ -316,13 +343,21 @@ class SupervisorIssuePriority(CounterIssuePriority):
     supervisor_id: LevelId
 
 
+HelpNeed = Literal["general", "priority", "visually_impaired", "hearing_impaired", "mobility"]
+
+
 class TicketHelp(Request):
-    """Added: a kiosk calls a member of staff to it (the citizen asks for priority, for help, ...): an
-    `event/alert` of kind `help` at once. `cancel: true` withdraws the kiosk's open call."""
+    """Added: a kiosk calls a member of staff to it (帮办, priority to be checked, a visually or hearing
+    impaired citizen, ...): an `event/alert` of kind `help` at once, one per kiosk. `cancel: true` withdraws
+    the kiosk's open call."""
 
     kiosk_id: LevelId
-    need: Literal["priority", "help", "blind", "deaf"] = "priority"
+    need: HelpNeed = "general"
     cancel: bool | None = None
+
+
+# cmd/ticket/{action} beyond issue and status; the additive modules add theirs (protocol/__init__.py)
+TICKET_ACTION_MODELS: dict[str, type[Request]] = {"help": TicketHelp}
 
 
 class Appointment(Message):
@@ -376,6 +411,7 @@ class QueueState(Message):
     estimated_wait_range_s: tuple[int, int] | None = None
     sla_min: int | None = None
     serving: int | None = None
+    held: list[HeldRef] | None = None  # issue 23: on hold, keeping their place (not waiting)
 
 
 class DayRatings(Message):
@@ -400,6 +436,8 @@ class ServingRef(Message):
     ticket_id: str
     number: str
     state: TicketStateName
+    recalls: int | None = None  # issue 23: a number called again, for screens (re)started mid-call
+    called_at: AwareDatetime | None = None
 
 
 class CounterState(Message):
@@ -417,6 +455,7 @@ class CounterState(Message):
     eligible_queue_ids: list[str] | None = None
     pending_queue_ids: list[str] | None = None  # a rebalance waiting for the current citizen to finish
     call_reason: str | None = None  # a tidal counter: why it called its citizen from that queue (rule 4)
+    held: list[HeldRef] | None = None  # issue 23: tickets on hold at this counter
 
 
 class CountersState(Message):
@@ -522,6 +561,12 @@ class CalledEvent(Message):
     counter_name: str
     recall: int
     zone: str | None = None
+    # issue 23, for displays: highlight a number called again; the last call before a no-show; a citizen
+    # called back after a hold (挂起)
+    recall_limit: int | None = None
+    last_call: bool | None = None
+    resumed: bool | None = None
+    first_called_at: AwareDatetime | None = None
 
 
 class FinishedEvent(Message):
@@ -577,8 +622,9 @@ class AlertEvent(Message):
     rule: str | None = None
     subject: str | None = None
     state: str | None = None
-    # added: a kiosk's call for staff (rule help, docs/protocol.md): what it needs, and the kiosk's zone
+    # added with a kiosk's call for staff (rule `help`, docs/protocol.md): what is needed, its label (视障), the zone
     need: str | None = None
+    need_label: str | None = None
     zone: str | None = None
 
 

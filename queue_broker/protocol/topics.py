@@ -32,6 +32,12 @@ COUNTER_ACTIONS = (
     "issue-priority",  # added: a green-channel or disability-priority ticket, issued by staff (docs/protocol.md)
     "application",  # 办件 (docs/platform.md)
     "rating",  # added: the rating pad of the counter that served the ticket (docs/gateway.md)
+    # issue 23: hold and resume (挂起), the counter's own view, materials on file
+    "hold",
+    "resume-held",
+    "release-held",
+    "current",
+    "materials",
 )
 SUPERVISOR_ACTIONS = (
     "assign",
@@ -47,11 +53,15 @@ SUPERVISOR_ACTIONS = (
     "reload",
     "application",
     "uplink",
+    # issue 23: find any ticket, and from there transfer or annul it
+    "find-ticket",
+    "transfer",
+    "annul",
 )
 APPOINTMENT_ACTIONS = ("book", "cancel", "status", "slots")  # status, slots: added for the gateway
 # cmd/ticket/{action}: issue and status of v1; view, cancel, notify, rate added for the citizen's own page,
-# help for a kiosk calling a member of staff
-TICKET_ACTIONS = ("issue", "status", "view", "cancel", "notify", "rate", "help")
+# help for a kiosk calling a member of staff, materials on file (issue 23)
+TICKET_ACTIONS = ("issue", "status", "view", "cancel", "notify", "rate", "help", "materials")
 SELFSERVICE_ACTIONS = ("record",)  # added (issue 24): a self-service transaction for the audit log
 EVENT_KINDS = (
     "issued",
@@ -66,6 +76,8 @@ EVENT_KINDS = (
     "handover",
     "application",  # 办件 opened or moved a step (docs/platform.md)
     "come-now",  # added: a ticket that asked for a notice should now come back (docs/gateway.md)
+    "hold",  # issue 23: held, resumed, expired, released
+    "annulled",  # issue 23: a supervisor's 作废
 )
 # Hand-overs between halls (同城通办, docs/county.md): hall/{from}/handover/{to}/request goes up the county
 # link, hall/{to}/handover/{from}/reply comes back. Each hall publishes only under its own prefix.
@@ -112,6 +124,7 @@ class Topics:
         return f"{self.root}/cmd/ticket/status"
 
     def ticket_cmd(self, action: str) -> str:
+        """`cmd/ticket/{action}`: issue, status, and the added view, cancel, notify, rate, help, materials."""
         if action not in TICKET_ACTIONS:
             raise TopicError(f"unknown ticket action {action!r}")
         return f"{self.root}/cmd/ticket/{action}"

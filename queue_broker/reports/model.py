@@ -10,7 +10,7 @@ docs/supervision.md:
 - served = finished (outcomes done and incomplete); no-show; cancelled = still waiting at the end of
   its day; wait = issue to (last) first call, for every called ticket, no-shows included;
 - mean and 90th percentile (nearest rank: the ⌈0.9·n⌉-th smallest) of the waits; mean service time =
-  call to finish of served tickets; within SLA = called tickets whose wait ≤ their queue's `sla_min`;
+  call to finish of served tickets, time on hold (挂起) left out; within SLA = called tickets whose wait ≤ their queue's `sla_min`;
 - ratings: levels 1–5 of the period's tickets, submitted or defaulted (默认满意), without those annulled
   by an accepted appeal; satisfaction rate = levels 3–5 (非常满意, 满意, 基本满意) / ratings;
 - cases by the day they were opened, their state at the end of the period; overdue = open at or past
@@ -30,9 +30,10 @@ from ..engine import events as ev
 from ..engine.cases import KIND_NAMES, STATE_NAMES, TRANSITIONS
 from ..engine.hall import HallEngine
 from ..engine.priority import HELP_RULE, PRIORITY_NAMES, STAFF_ISSUED
-from ..engine.records import CANCELLED, DONE, NO_SHOW, TicketRec
+from ..engine.records import CANCELLED, DONE, NO_SHOW, TicketRec, counter_seconds
 from ..supervision.monitor import RULE_NAMES, RULES
 from .applications import application_summary
+from .holds import hold_rows
 
 GROUPS = ("queue", "counter", "operator", "item")
 GROUP_NAMES = {"hall": "全厅", "queue": "队列", "counter": "窗口", "operator": "工作人员", "item": "事项"}
@@ -147,6 +148,7 @@ class Report:
     priority_rows: list[dict[str, Any]] = field(default_factory=list)
     priority_counts: dict[str, int] = field(default_factory=dict)
     applications: dict[str, Any] = field(default_factory=dict)  # 办件 (reports/applications.py)
+    holds: list[dict[str, Any]] = field(default_factory=list)  # 挂起 (reports/holds.py): the hall, then queues
 
     def row(self, group: str, key: str) -> Row:
         return next(r for r in self.rows[group] if r.key == key)
@@ -167,7 +169,7 @@ def fill_parts(row: Row, parts: list[tuple[list[TicketRec], HallEngine]]) -> Row
             if t.outcome == "incomplete":
                 row.incomplete += 1
             if t.called_at is not None and t.finished_at is not None:
-                services.append((t.finished_at - t.called_at).total_seconds())
+                services.append(counter_seconds(t, t.finished_at))  # time on hold (挂起) left out
         elif t.state == NO_SHOW:
             row.no_shows += 1
         elif t.state == CANCELLED:
@@ -361,6 +363,7 @@ def build_report(data: PeriodData) -> Report:
             if cfg.priorities.on(p) or any(r["priority"] == p for r in priority_rows)
         },
         applications=application_summary(e, data.start, data.end, data.as_of),
+        holds=hold_rows(in_period, e),
     )
 
 

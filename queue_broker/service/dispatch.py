@@ -8,7 +8,6 @@ from datetime import date
 from ..engine import commands as cmd
 from ..protocol import messages as m
 from ..protocol import platform as pm
-from ..protocol.gateway import TICKET_ACTION_MODELS
 from ..protocol.selfservice import SELFSERVICE_ACTION_MODELS, SelfServiceRecord
 from ..protocol.topics import TopicMatch
 from ..security.identity import (
@@ -19,6 +18,7 @@ from ..security.identity import (
     mask_name,
     validate_id_number,
 )
+from .access import access_command
 from .applications import application_command
 
 
@@ -31,10 +31,8 @@ def request_model(match: TopicMatch) -> type[m.Request] | None:
         return m.TicketIssue
     if match.kind == "ticket/status":
         return m.TicketStatus
-    if match.kind == "ticket/help":
-        return m.TicketHelp
-    if match.kind.startswith("ticket/"):  # view, cancel, notify, rate: the gateway's (protocol/gateway.py)
-        return TICKET_ACTION_MODELS.get(match.kind.split("/", 1)[1])
+    if match.kind.startswith("ticket/"):  # view, cancel, notify, rate, help, materials (protocol/__init__)
+        return m.TICKET_ACTION_MODELS.get(match.kind.split("/", 1)[1])
     if match.kind == "counter":
         return m.COUNTER_ACTION_MODELS.get(match.params["action"])
     if match.kind == "supervisor":
@@ -65,6 +63,9 @@ def holder_info(holder: m.Holder | None, key: bytes, today: date) -> cmd.HolderI
 
 def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sender: str | None):
     """The engine command for a request, or None for a read-only request (ticket status)."""
+    added = access_command(match, req, sender)  # issue 23's requests (service/access.py)
+    if added is not None:
+        return added
     if isinstance(req, m.TicketIssue):
         return cmd.IssueTicket(
             kiosk_id=req.kiosk_id,
@@ -74,11 +75,12 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
             appointment_code=req.appointment_code,
             remote=bool(req.remote),
             partner=req.partner or "",
+            needs=tuple(dict.fromkeys(req.needs or ())),
         )
     if isinstance(req, m.TicketStatus):
         return None
     if isinstance(req, m.TicketHelp):
-        return cmd.RequestHelp(req.kiosk_id, req.need, bool(req.cancel))
+        return cmd.RequestHelp(req.kiosk_id, req.need, bool(req.cancel), by=sender or req.kiosk_id)
     if isinstance(req, pm.ApplicationRequest):  # 办件, from a counter or a supervisor (docs/platform.md)
         return application_command(match, req, sender)
     if match.kind == "counter":

@@ -29,3 +29,29 @@ def load_id_hash_key(data_dir: str, env: Mapping[str, str] = os.environ) -> byte
         f.write(key)
     log.warning("no ID hash key was configured: created %s (mode 0600); back it up with the database", path)
     return key
+
+
+def load_materials_key(data_dir: str, env: Mapping[str, str] = os.environ) -> bytes:
+    """The 256-bit key that encrypts materials on file (issue 23): from HALL_MATERIALS_KEY_FILE, or
+    `materials.key` in the data folder, made once (0600, written whole before it is visible). Losing it
+    loses every material on file: back it up with the database; it never leaves the hall server."""
+    path = env.get("HALL_MATERIALS_KEY_FILE") or os.path.join(data_dir, "materials.key")
+    if os.path.exists(path):
+        with open(path, "rb") as f:
+            key = f.read()
+        if len(key) != 32:
+            raise ValueError(f"the materials key in {path} must be 32 bytes, not {len(key)}")
+        return key
+    if env.get("HALL_MATERIALS_KEY_FILE"):
+        raise ValueError(f"HALL_MATERIALS_KEY_FILE names {path}, which does not exist")
+    os.makedirs(data_dir, exist_ok=True)
+    key = secrets.token_bytes(32)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    log.warning("no materials key was configured: created %s (mode 0600); back it up with the database", path)
+    return key

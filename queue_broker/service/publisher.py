@@ -7,6 +7,8 @@ from typing import Any
 from ..engine import events as ev
 from ..engine.events import Event
 from ..engine.hall import HallEngine
+from ..engine.records import counter_seconds
+from .access import access_events
 from .applications import application_events
 from .handover import protocol_event as handover_event
 
@@ -36,7 +38,7 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
     if e.type == ev.TICKET_FINISHED:
         t = engine.tickets[d["ticket_id"]]
         waited = int((t.called_at - t.issued_at).total_seconds()) if t.called_at else None
-        served = int((e.at - t.called_at).total_seconds()) if t.called_at else None
+        served = int(counter_seconds(t, e.at)) if t.called_at else None  # time on hold (挂起) left out
         return [
             (
                 "finished",
@@ -155,7 +157,7 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
         ]
     if e.type == ev.NOTICE_POSTED:
         return [("notice", {"at": at, "text": d["text"], "zone": d.get("zone"), "until": d.get("until")})]
-    return handover_event(engine, e) or application_events(engine, e)
+    return access_events(engine, e) or handover_event(engine, e) or application_events(engine, e)
 
 
 def _alert_change(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any]]]:

@@ -46,6 +46,18 @@ log = logging.getLogger("queue_broker")
 Clock = Callable[[], datetime]
 # a periodic task: (engine, now) -> engine commands to execute, e.g. the rebalancer and the monitor
 TickTask = Callable[[HallEngine, datetime], list[Any]]
+# a request hook (e.g. the materials door, queue_broker/materials): (match, request, sender, now) -> an
+# engine command, a DirectReply, or None to leave the request to the usual dispatch. Runs on the engine
+# thread; may raise Rejected or BadRequest like the dispatch.
+RequestHook = Callable[[Any, m.Request, "str | None", datetime], Any]
+
+
+class DirectReply:
+    """A hook's answer that changes nothing in the engine (a one-time address, say): sent as it is."""
+
+    def __init__(self, **fields: Any):
+        self.fields = fields
+
 
 _TICK = object()
 _STOP = object()
@@ -80,6 +92,7 @@ class HallService:
         self.engine = self._rebuild()
         self.catalog = build_catalog(config, clock())
         self.tick_tasks: list[TickTask] = []
+        self.request_hooks: list[RequestHook] = []
         self.tick_interval_s = tick_interval_s
         self._inbox: queue.Queue = queue.Queue(maxsize=20_000)
         self._recent: OrderedDict[str, dict] = OrderedDict()  # request_id -> reply (also refusals)
@@ -282,13 +295,21 @@ class HallService:
             self._reload(by, req.note or "", now, pending, inbound, rid)
             return
         try:
-            read = self.citizens.read(self.engine, req, now)  # the gateway's read-only requests
+            # the materials door's requests first (request_hooks), then the gateway's read-only requests
+            command = next((c for hook in self.request_hooks if (c := hook(match, req, sender, now)) is not None), None)
+            if isinstance(command, DirectReply):
+                reply = m.ok_reply(**command.fields)
+                self._remember(rid, reply)
+                self._answer(inbound, reply, None)
+                return
+            read = self.citizens.read(self.engine, req, now) if command is None else None
             if read is not None:
                 self._answer(inbound, read, None)
                 return
-            command = self.citizens.command(self.engine, match, req, sender, now) or to_command(
-                match, req, self.key, self.engine.local_day(now), sender
-            )
+            if command is None:
+                command = self.citizens.command(self.engine, match, req, sender, now) or to_command(
+                    match, req, self.key, self.engine.local_day(now), sender
+                )
             if command is None:  # ticket status: read only
                 reply = self._ticket_status(req)
                 self._answer(inbound, reply, None)
@@ -324,6 +345,8 @@ class HallService:
             t = self.engine.tickets.get(reply["ticket"]["id"])
             if t and t.holder_masked:
                 reply["ticket"]["holder_masked"] = dict(t.holder_masked)  # the counter sees the masked name
+            if t and t.needs:  # issue 23: e.g. sign_or_text (需要手语/文字沟通), for the counter only
+                reply["ticket"]["needs"] = list(t.needs)
             origin = self.engine.handover_origin_view(reply["ticket"]["id"])
             if origin is not None:  # handed over from another hall: where it comes from, its steps there
                 reply["ticket"]["handed_over_from"] = origin

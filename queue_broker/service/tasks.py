@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ..config.models import SiteConfig
 from ..engine.come_now import come_now_task
-from ..engine.commands import ExpireTickets
+from ..engine.commands import ExpireHolds, ExpireTickets
 from ..engine.hall import HallEngine
 from ..engine.housekeeping import CompactEnded
 from ..supervision import supervision_tasks
@@ -22,8 +22,17 @@ def expire_previous_days(engine: HallEngine, now: datetime) -> list:
     return []
 
 
+def expire_holds(engine: HallEngine, now: datetime) -> list:
+    """Holds (挂起) past the site's limit end: the citizen did not come back in time."""
+    return [ExpireHolds()] if engine.holds_due(now) else []
+
+
 def default_tasks(config: SiteConfig) -> list[TickTask]:
-    tasks: list[TickTask] = [expire_previous_days, CompactEnded()]  # ended tickets kept compact: flat memory
+    tasks: list[TickTask] = [
+        expire_previous_days,
+        expire_holds,
+        CompactEnded(),
+    ]  # ended tickets kept compact: flat memory
     tasks.append(come_now_task)  # the gateway's "come now" notices (engine/come_now.py)
     tasks.extend(supervision_tasks(config))  # monitoring rules, default-satisfied ratings
     if config.rebalancer.enabled:

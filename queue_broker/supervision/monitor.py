@@ -130,7 +130,7 @@ def evaluate(engine: Any, now: datetime) -> list[Finding]:
             began = t.started_at or t.called_at
             if began is not None:
                 usual = usual_service_s(engine, t.service_id, t.queue_id)
-                elapsed = (now - began).total_seconds()
+                elapsed = (now - began).total_seconds() - t.held_s  # time on hold (挂起) is no service
                 sev = _level(elapsed, usual * th.service_over_usual_factor, usual * th.service_over_usual_red_factor)
                 if sev:
                     out.append(

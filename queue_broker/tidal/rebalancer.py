@@ -49,6 +49,7 @@ from itertools import combinations
 from ..config.models import SiteConfig
 from ..engine.estimate import board, mean_residual, service_model
 from ..engine.hall import HallEngine
+from ..engine.records import counter_seconds
 from .lookahead import Picture, picture, replay, sampled
 from .rates import ArrivalRates, open_minutes
 
@@ -133,7 +134,7 @@ class Rebalancer:
                 svc = svc or service_model(engine)
                 t = engine.tickets[c.current]
                 m = svc.mean_s.get(t.queue_id, 480.0) / 60.0
-                elapsed = (now - t.called_at).total_seconds() / 60.0 if t.called_at else 0.0
+                elapsed = counter_seconds(t, now) / 60.0  # time on hold (挂起) left out
                 soon = mean_residual(m, svc.cv.get(t.queue_id, 0.8), elapsed) <= DECIDE_WITHIN * self.review_min
                 last = self.considered.get(c.id)
                 stale = last is None or (now - last).total_seconds() >= max(self.switch_cost, self.review_min) * 60

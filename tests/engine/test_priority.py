@@ -174,9 +174,9 @@ def test_a_kiosk_calls_staff_once_until_answered(drive):
     again = drive.run(RequestHelp("kiosk-1", "priority"), seconds=5)["alert"]
     assert again["id"] == first["id"] and again["already"]  # pressed twice: one alert
     drive.run(AckAlert(first["id"], "已派人前往", by="supervisor-1"), seconds=30)
-    later = drive.run(RequestHelp("kiosk-1", "help"), minutes=5)["alert"]
+    later = drive.run(RequestHelp("kiosk-1", "general"), minutes=5)["alert"]
     assert later["id"] != first["id"] and drive.e.alerts[first["id"]].cleared_at is not None
-    assert drive.run(RequestHelp("kiosk-1", "help", cancel=True), seconds=10)["alert"] is None
+    assert drive.run(RequestHelp("kiosk-1", "general", cancel=True), seconds=10)["alert"] is None
     assert drive.e.alerts[later["id"]].cleared_at is not None
     assert ("help", "kiosk-1") not in drive.e.monitor_alerts
     with pytest.raises(Rejected):

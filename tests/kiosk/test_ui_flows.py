@@ -223,7 +223,7 @@ def test_help_request_reaches_the_floor_staff_and_can_be_cancelled(env, kiosk):
     kiosk.wait_for(lambda s: s["screen"] == "help" and s["help_active"] and s["help_phase"] == "sent")
     # cmd/ticket/help: an alert on the floor at once, naming this kiosk and what it needs
     alert = watcher.wait_for("event/alert", lambda b: b.get("rule") == "help" and b["state"] == "raised")
-    assert (alert["kind"], alert["need"], alert["node_id"]) == ("help", "help", "kiosk-1")
+    assert (alert["kind"], alert["need"], alert["node_id"]) == ("help", "general", "kiosk-1")
     assert any("已通知大厅工作人员" in t for t in kiosk.texts())
     kiosk.tap("help.cancel")
     watcher.wait_for("event/alert", lambda b: b.get("id") == alert["id"] and b["state"] == "cleared")

@@ -11,6 +11,8 @@ from queue_broker.protocol import gateway as g
 from queue_broker.protocol import messages as m
 from queue_broker.protocol import platform as pm
 
+from .access_payloads import ACCESS_PAYLOADS
+
 T = p.Topics("neixiang")
 AT = "2026-11-27T09:00:00+08:00"
 TICKET = {
@@ -434,7 +436,12 @@ PAYLOADS = [
         {"supervisor_id": None},
         "supervisor_id",
     ),
-    (m.TicketHelp, {"request_id": "r32", "kiosk_id": "kiosk-1", "need": "blind"}, {"need": "coffee"}, "need"),
+    (
+        m.TicketHelp,
+        {"request_id": "r32", "kiosk_id": "kiosk-1", "need": "visually_impaired"},
+        {"need": "blind"},
+        "need",
+    ),
     (
         m.AlertEvent,  # the alert a kiosk's call raises: what it needs and where, as the tablet reads it
         {
@@ -508,6 +515,7 @@ PAYLOADS += [
         "channel",
     ),
 ]
+PAYLOADS += ACCESS_PAYLOADS  # issue 23 (tests/protocol/access_payloads.py)
 
 
 @pytest.mark.parametrize(("model", "good", "bad", "field"), PAYLOADS, ids=[x[0].__name__ for x in PAYLOADS])
@@ -531,11 +539,12 @@ def test_every_request_model_is_covered():
         *m.COUNTER_ACTION_MODELS.values(),
         *m.SUPERVISOR_ACTION_MODELS.values(),
         *m.APPOINTMENT_ACTION_MODELS.values(),
-        *g.TICKET_ACTION_MODELS.values(),
+        *g.TICKET_MODELS.values(),
         m.TicketIssue,
         m.TicketStatus,
         m.TicketHelp,
         m.RatingSubmit,
+        *m.TICKET_ACTION_MODELS.values(),
     }
     assert requests <= covered
     assert set(m.EVENT_MODELS.values()) <= covered

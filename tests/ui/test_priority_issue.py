@@ -178,7 +178,7 @@ def test_the_supervisor_answers_a_kiosks_call_and_sees_it_withdrawn(mosquitto, s
             assert "（已答复：已派工作人员前往）" in sup.screen_text()
 
         with step("a new call; the citizen leaves while the supervisor is answering it"):
-            assert kiosk.send(kiosk.t.ticket_help(), kiosk_id="kiosk-1", need="help")["ok"]
+            assert kiosk.send(kiosk.t.ticket_help(), kiosk_id="kiosk-1", need="general")["ok"]
             st = sup.wait_for(
                 lambda s: any(a["kind"] == "help" and not a["acked"] for a in s["alerts"]), 10, "the second call"
             )
@@ -186,7 +186,7 @@ def test_the_supervisor_answers_a_kiosks_call_and_sees_it_withdrawn(mosquitto, s
             assert second["message"] == "1号自助机：群众需要帮办代办，请到场协助"
             sup.tap(f"alert.answer.{second['key']}")
             sup.type("answer.note", "请到咨询台")
-            assert kiosk.send(kiosk.t.ticket_help(), kiosk_id="kiosk-1", need="help", cancel=True)["ok"]
+            assert kiosk.send(kiosk.t.ticket_help(), kiosk_id="kiosk-1", need="general", cancel=True)["ok"]
             sup.wait_for(lambda s: s["answer_gone"], 10, "the call withdrawn")
             sup.wait_text("群众已离开自助机，求助已撤回，无需答复")
             assert not sup.can_tap("answer.send")

@@ -199,6 +199,10 @@ def test_cli_run_without_audio_device(tmp_path, mosquitto, site_id, hall_broker)
         text=True,
         env={**os.environ, "PATH": "/usr/bin:/bin"},  # no aplay on this PATH, whatever the machine has
     )
+    online: list[bytes] = []
+    hall_broker.subscribe(
+        hall_broker.topics.node_status("voice-ground"), lambda _t, payload, _i: online.append(payload)
+    )
     try:
         wait_listening(mosquitto.url, site_id, "voice-ground", timeout=30)  # started, prewarmed, subscribed
         publish(hall_broker, called("C010", "c12", 12), called("C011", "c01", 1))

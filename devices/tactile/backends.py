@@ -1,0 +1,154 @@
+"""Tactile keypad backends (kind `tactile_keypad`): `evdev` and `simulator`, one decoder for both."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from evdev import InputEvent
+from pydantic import Field, field_validator
+
+from ..evdev_source import (
+    EvdevMatch,
+    EvdevReader,
+    SimulatedReader,
+    StrictOptions,
+    key_code,
+    key_tap,
+    validate_options,
+)
+from ..health import HealthReporter
+from ..serialport import DeviceOptionsError
+from .decoder import TactileDecoder
+from .keymap import DEFAULT_TACTILE_KEYS, KEYS
+
+log = logging.getLogger(__name__)
+KIND = "tactile_keypad"
+JUNK_MESSAGE = "无障碍键盘发送了无法识别的按键，已忽略（请检查键盘连接或按键是否卡住）"
+
+
+class TactileOptions(StrictOptions):
+    keys: dict[str, str] | None = None  # Linux key name → key ("0"…"9", "*", "#", "up", "confirm", …)
+    debounce_ms: int = Field(default=40, ge=0, le=500)
+    junk_burst: int = Field(default=10, ge=1, le=1000)
+    junk_window_s: float = Field(default=10.0, gt=0, le=600)
+    quiet_s: float = Field(default=30.0, gt=0, le=3600)
+
+    @field_validator("keys")
+    @classmethod
+    def _keys(cls, keys: dict[str, str] | None) -> dict[str, str] | None:
+        if keys is not None:
+            if not keys:
+                raise ValueError("an empty key map: leave `keys` out to use the default map")
+            for name, key in keys.items():
+                key_code(name)  # ValueError names an unknown key
+                if key not in KEYS:
+                    raise ValueError(f"{name} maps to {key!r}, which is not a keypad key ({', '.join(KEYS)})")
+        return keys
+
+
+class SimulatorTactileOptions(TactileOptions):
+    pass
+
+
+class EvdevTactileOptions(TactileOptions, EvdevMatch):
+    pass
+
+
+class TactileKeypad:
+    """`start()`, `stop()`; keys arrive through `on_key(key)` on the device's thread."""
+
+    def __init__(self, device_id: str, health: HealthReporter, on_key: Callable[[str], None], options: TactileOptions):
+        self.device_id = device_id
+        self._health = health
+        self._on_key = on_key
+        self.key_names = options.keys or DEFAULT_TACTILE_KEYS
+        self.decoder = TactileDecoder(
+            {key_code(k): v for k, v in self.key_names.items()},
+            options.debounce_ms / 1000,
+            options.junk_burst,
+            options.junk_window_s,
+            options.quiet_s,
+        )
+        self._ready_message = "无障碍键盘就绪"
+        self._flooding = False
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def _report(self, state: str, message: str) -> None:
+        if state == "ready":
+            self._ready_message = message
+        self._health.report(self.device_id, KIND, state, message)
+
+    def _handle(self, event: InputEvent) -> None:
+        verdict = self.decoder.feed(event)
+        now = event.timestamp()
+        flooding = self.decoder.flooding(now)
+        if verdict.junk is not None:
+            if (
+                self.decoder.junk == 1 or self.decoder.junk % 100 == 0
+            ):  # a budget: a stuck key repeats 30 times a second
+                log.warning(
+                    "tactile keypad %s: refused %d junk events (%s)", self.device_id, self.decoder.junk, verdict.junk
+                )
+            if flooding and not self._flooding:
+                self._flooding = True
+                self._health.report(self.device_id, KIND, "degraded", JUNK_MESSAGE)
+            return
+        if self._flooding and not flooding:
+            self._flooding = False
+            self._health.report(self.device_id, KIND, "ready", self._ready_message)
+        if verdict.key is None:
+            return
+        try:
+            self._on_key(verdict.key)
+        except Exception:  # the kiosk's handler; the keypad itself is fine
+            log.exception("tactile keypad %s: on_key failed", self.device_id)
+
+
+class EvdevTactileKeypad(EvdevReader, TactileKeypad):
+    def __init__(
+        self,
+        device_id: str,
+        health: HealthReporter,
+        on_key: Callable[[str], None],
+        options: EvdevTactileOptions,
+        **source_kwargs: Any,
+    ):
+        super().__init__(device_id, health, on_key, options)
+        self.read_with(
+            options,
+            self._handle,
+            self._report,
+            wanted_keys=self.decoder.keymap.keys(),
+            name=f"{KIND}-{device_id}",
+            **source_kwargs,
+        )
+
+
+class SimulatedTactileKeypad(SimulatedReader, TactileKeypad):
+    """No hardware: `press("KEY_KP5")` sends a key tap through the same decoder; `feed(events)` any events
+    (junk, auto-repeat, bounces). `on_key` runs on the caller's thread before `press` returns."""
+
+    ready_message = "模拟无障碍键盘就绪"
+    what = "tactile keypad"
+
+    def press(self, key_name: str, t: float | None = None, shift: bool = False) -> None:
+        self.feed(key_tap(key_code(key_name), time.time() if t is None else t, shift=shift))
+
+
+def open_tactile_keypad(cfg: Any, health: HealthReporter, on_key: Callable[[str], None]) -> TactileKeypad:
+    """The keypad a `DeviceConfig` of kind `tactile_keypad` describes; then `.start()`."""
+    if cfg.kind != KIND:
+        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a {KIND}")
+    if cfg.backend == "evdev":
+        return EvdevTactileKeypad(cfg.id, health, on_key, validate_options(cfg, EvdevTactileOptions))
+    if cfg.backend == "simulator":
+        return SimulatedTactileKeypad(cfg.id, health, on_key, validate_options(cfg, SimulatorTactileOptions))
+    raise DeviceOptionsError(f"device {cfg.id!r}: unknown {KIND} backend {cfg.backend!r} (use evdev or simulator)")
