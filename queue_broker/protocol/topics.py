@@ -31,6 +31,7 @@ COUNTER_ACTIONS = (
     "handover",
     "issue-priority",  # added: a green-channel or disability-priority ticket, issued by staff (docs/protocol.md)
     "application",  # 办件 (docs/platform.md)
+    "complaint",  # added: 有诉即办 taken in at the complaint window (a counter of kind complaint)
 )
 SUPERVISOR_ACTIONS = (
     "assign",
@@ -108,6 +109,10 @@ class Topics:
     def ticket_help(self) -> str:
         """Added: a kiosk calls a member of staff (priority handling, 帮办代办): an alert at once."""
         return f"{self.root}/cmd/ticket/help"
+
+    def ticket_complaint(self) -> str:
+        """Added: a complaint a citizen leaves at a kiosk's help screen (有诉即办)."""
+        return f"{self.root}/cmd/ticket/complaint"
 
     def counter_cmd(self, counter_id: str, action: str) -> str:
         if action not in COUNTER_ACTIONS:
@@ -227,7 +232,7 @@ def parse_handover(topic: str, me: str) -> TopicMatch | None:
 
 def _parse_cmd(rest: list[str]) -> TopicMatch | None:
     group = rest[0]
-    if group == "ticket" and len(rest) == 2 and rest[1] in ("issue", "status", "help"):
+    if group == "ticket" and len(rest) == 2 and rest[1] in ("issue", "status", "help", "complaint"):
         return TopicMatch("cmd", f"ticket/{rest[1]}")
     if group == "counter" and len(rest) == 3 and rest[2] in COUNTER_ACTIONS and LEVEL_ID_RE.match(rest[1]):
         return TopicMatch("cmd", "counter", {"counter": rest[1], "action": rest[2]})

@@ -27,6 +27,7 @@ TOPICS = [
     (T.ticket_issue(), "hall/neixiang/cmd/ticket/issue", ("cmd", "ticket/issue", {})),
     (T.ticket_status(), "hall/neixiang/cmd/ticket/status", ("cmd", "ticket/status", {})),
     (T.ticket_help(), "hall/neixiang/cmd/ticket/help", ("cmd", "ticket/help", {})),
+    (T.ticket_complaint(), "hall/neixiang/cmd/ticket/complaint", ("cmd", "ticket/complaint", {})),
     *[
         (
             T.counter_cmd("W01", a),
@@ -303,7 +304,7 @@ PAYLOADS = [
     (
         m.CounterCase,
         {"request_id": "r18", "case_id": "CP-20261127-001", "action": "appeal", "note": "误评"},
-        {"action": "close"},
+        {"action": "escalate"},
         "action",
     ),
     (
@@ -430,6 +431,19 @@ PAYLOADS = [
         "supervisor_id",
     ),
     (m.TicketHelp, {"request_id": "r32", "kiosk_id": "kiosk-1", "need": "blind"}, {"need": "coffee"}, "need"),
+    # the complaint desk and the kiosk's complaint (docs/protocol.md, "Supervision")
+    (
+        m.CounterComplaint,
+        {"request_id": "r33", "summary": "跑了三次没办成", "category": "办不成事", "ticket_id": "20261127-A001"},
+        {"summary": ""},
+        "summary",
+    ),
+    (
+        m.TicketComplaint,
+        {"request_id": "r34", "kiosk_id": "kiosk-1", "summary": "叫号后窗口无人", "category": "服务态度"},
+        {"kiosk_id": "kiosk 1"},
+        "kiosk_id",
+    ),
 ]
 
 
@@ -457,6 +471,7 @@ def test_every_request_model_is_covered():
         m.TicketIssue,
         m.TicketStatus,
         m.TicketHelp,
+        m.TicketComplaint,
         m.RatingSubmit,
     }
     assert requests <= covered
