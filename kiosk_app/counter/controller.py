@@ -35,6 +35,7 @@ from ..common.hall_client import HallClient, kivy_ui_call
 from ..common.hall_text import short_name
 from ..common.handover_targets import sent_text
 from ..common.staff import StaffController
+from .desk_control import DESK_SCREENS, CounterDeskControl
 from .state import CounterState, empty_figures
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ KEYS = {
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
 
 
-class CounterController(StaffController):
+class CounterController(CounterDeskControl, StaffController):  # the case screens: desk_control.py
     one_at_a_time = True
 
     def __init__(
@@ -93,6 +94,7 @@ class CounterController(StaffController):
         self.client.watch(t.event("no-show"), NoShowEvent, self._no_show)
         self.client.watch(t.event("transferred"), TransferredEvent, self._transferred)
         self.client.watch(t.event("handover"), HandoverEvent, self._handover_answered)
+        self.start_desk()
         Window.bind(on_key_down=self._key_down)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
         self.tick()
@@ -176,6 +178,9 @@ class CounterController(StaffController):
         s = self.state
         if name == "escape" and s.screen in ("transfer", "materials", "handover"):
             self.back()
+            return True
+        if name == "escape" and s.screen in DESK_SCREENS:
+            self.desk_back()
             return True
         if s.screen == "rating" and codepoint and codepoint in "12345" and len(codepoint) == 1:
             self.metrics["keys"] += 1

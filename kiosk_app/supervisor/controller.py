@@ -34,12 +34,13 @@ from .alerts import AlertBook
 from .chart import DayData, render_png
 from .county import CountyModel, row_dict
 from .county_feed import CountyFeed
+from .desk_control import DESK_SCREENS, SupervisorDeskControl
 from .state import SupervisorState
 
 log = logging.getLogger(__name__)
 
 
-class SupervisorController(StaffController):
+class SupervisorController(SupervisorDeskControl, StaffController):  # the case screens: desk_control.py
     def __init__(
         self, config, node, settings, state: SupervisorState, client: HallClient, clock: Callable[[], datetime]
     ):
@@ -81,6 +82,7 @@ class SupervisorController(StaffController):
         c.watch(f"{t.root}/node/+/status", NodeStatus, self._node_status)
         c.watch(f"{t.root}/node/+/device/+", DeviceHealth, self._device)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
+        self.start_desk()
         self._start_county()
         self.tick()
 
@@ -118,6 +120,7 @@ class SupervisorController(StaffController):
         book = self.book if not self.state.viewing else self.county.halls[self.state.viewing].book
         self.state.alerts = book.rows(self.tz)
         self.state.open_alerts = book.open_count()
+        self._refresh_app_alerts()
 
     def _read_only(self, doing: str) -> bool:
         """True (and says so) when the hall screen shows another hall: it is only read from the county."""
@@ -182,7 +185,11 @@ class SupervisorController(StaffController):
             return
         if screen == "county" and self.county is None:
             return
+        if screen in DESK_SCREENS and self._read_only("办理案件与办件"):
+            return
         self.state.screen = screen
+        if screen in DESK_SCREENS:
+            self.desk_shown(screen)
         if screen == "chart":
             self.draw_chart()
         if screen == "county":

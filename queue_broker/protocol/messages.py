@@ -488,6 +488,10 @@ class CatalogService(Message):
     appointment: bool = False
     usual_service_min: float | None = None
     name_en: str | None = None
+    # published since the platform work (docs/protocol.md); read by the counter's 受理: 即办 or 承诺
+    project_type: str | None = None
+    promise_day: int | None = None
+    promise_day_type: str | None = None
 
 
 class CatalogBundle(Message):

@@ -1,3 +1,3 @@
 """The supervisor tablet's screens: one module and one .kv file each (login.py + login.kv, ...)."""
 
-SCREENS = ("login", "hall", "counter", "notice", "chart", "county")
+SCREENS = ("login", "hall", "counter", "notice", "chart", "county", "cases", "complaint", "applications", "platform")
