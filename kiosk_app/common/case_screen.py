@@ -20,6 +20,26 @@ class CaseLine(KButton):
     level = StringProperty("ok")
 
 
+def fill_rows(box, rows: list[dict], key: str, chosen: str | None, on_tap, prefix: str) -> None:
+    """One CaseLine per row (a case, or a 办件 with key `case_no`), the chosen one marked; a tap opens it."""
+    box.clear_widgets()
+    for row in rows:
+        line = CaseLine(
+            tid=f"{prefix}.row.{row[key]}",
+            case_id=row[key],
+            level=row["level"],
+            role="primary" if row[key] == chosen else "plain",
+            text=f"{row['title']}\n{row['subject']}\n{row['deadline']}",
+        )
+        line.bind(on_release=lambda b: on_tap(b.case_id))
+        box.add_widget(line)
+
+
+def mark_rows(box, chosen: str | None) -> None:
+    for line in box.children:
+        line.role = "primary" if line.case_id == chosen else "plain"
+
+
 class CasesScreen(FaceScreen):
     def on_kv_post(self, _base) -> None:
         Clock.schedule_once(self._setup, 0)
@@ -35,23 +55,10 @@ class CasesScreen(FaceScreen):
             self.ids.note.text = ""
 
     def _rows(self, _st, rows) -> None:
-        box = self.ids.rows
-        box.clear_widgets()
-        chosen = self.state.case.get("id")
-        for row in rows:
-            line = CaseLine(
-                tid=f"cases.row.{row['id']}",
-                case_id=row["id"],
-                level=row["level"],
-                role="primary" if row["id"] == chosen else "plain",
-                text=f"{row['title']}\n{row['subject']}\n{row['deadline']}",
-            )
-            line.bind(on_release=lambda b: self.ctl.view_case(b.case_id))
-            box.add_widget(line)
+        fill_rows(self.ids.rows, rows, "id", self.state.case.get("id"), self.ctl.view_case, "cases")
 
     def _rows_marked(self, _st, case) -> None:
-        for line in self.ids.rows.children:
-            line.role = "primary" if line.case_id == case.get("id") else "plain"
+        mark_rows(self.ids.rows, case.get("id"))
         self.ids.note.text = ""
 
     def _steps(self, _st, steps) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from queue_broker.engine.applications import APP_ACTION_NAMES
+
 # the steps of a case (queue_broker/engine/cases.py), as a button says them
 CASE_STEPS = {
     "verify": "核实属实",
@@ -42,27 +44,25 @@ CASE_STEP_HINTS = {
 COUNTER_OWN_STEPS = frozenset({"answer", "appeal", "rectify"})  # a counter on the cases about itself
 LEVEL_NAMES = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
-# the steps of a 办件 (queue_broker/engine/applications.py)
-APPLICATION_STEPS = {
-    "process": "转入办理",
-    "correct": "补正告知",
-    "resubmit": "补正材料已收",
-    "reject": "不予受理",
-    "conclude": "办结",
-    "result-ready": "出件通知",
-    "deliver": "出件",
-}
+# the steps of a 办件, named as the engine names them in its history (queue_broker/engine/applications.py)
+APPLICATION_STEPS = {**{a: n for a, n in APP_ACTION_NAMES.items() if a != "accept"}, "process": "转入办理"}
 DELIVERY_NAMES = {"pickup": "窗口领取", "post": "邮寄"}
 OUTCOME_NAMES = {"approved": "准予", "not_approved": "不予"}
 
 
+def _local(iso: str | None, tz) -> datetime | None:
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso).astimezone(tz)
+    except ValueError:
+        return None
+
+
 def day_text(iso: str | None, tz) -> str:
     """`12月04日`; a deadline at local midnight is the end of the day before (`…的24:00`)."""
-    if not iso:
-        return ""
-    try:
-        at = datetime.fromisoformat(iso).astimezone(tz)
-    except ValueError:
+    at = _local(iso, tz)
+    if at is None:
         return ""
     if (at.hour, at.minute, at.second) == (0, 0, 0):
         at -= timedelta(seconds=1)
@@ -71,13 +71,8 @@ def day_text(iso: str | None, tz) -> str:
 
 def time_text(iso: str | None, tz) -> str:
     """`11月27日 09:05`."""
-    if not iso:
-        return ""
-    try:
-        at = datetime.fromisoformat(iso).astimezone(tz)
-    except ValueError:
-        return ""
-    return f"{at.month}月{at.day:02d}日 {at:%H:%M}"
+    at = _local(iso, tz)
+    return f"{at.month}月{at.day:02d}日 {at:%H:%M}" if at else ""
 
 
 def urgency(item: dict) -> str:

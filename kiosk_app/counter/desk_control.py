@@ -11,12 +11,8 @@
 
 from __future__ import annotations
 
-import logging
-
 from ..common.case_control import ApplicationDeskControl, CaseDeskControl
 from ..common.case_text import day_text
-
-log = logging.getLogger(__name__)
 
 DESK_SCREENS = ("cases", "complaint", "application", "pickup")
 
@@ -164,47 +160,18 @@ class CounterDeskControl(CaseDeskControl, ApplicationDeskControl):
     def print_correction(self, app: dict) -> None:
         """The 一次性告知单 of a 补正 on the counter's printer (off the UI thread); the list is kept in the
         application either way."""
-        from devices.printer import NoticeMaterial, NoticePrint
-
         s = self.state
-        printer = self._device("printer")
         corrections = app.get("corrections") or []
         if not corrections:
             return
-        if printer is None:
+        if self._device("printer") is None:
             s.app_print_phase = "failed"
             s.say("本窗口没有打印机：补正清单已记入办件，请手写一次性告知单", "warn")
             return
-        catalog = {m["name"]: m for m in self.materials_for(app.get("service_id", ""))}
-        materials = [
-            NoticeMaterial(
-                name=name,
-                originals=catalog.get(name, {}).get("originals", 0),
-                copies=catalog.get(name, {}).get("copies", 0),
-                note=catalog.get(name, {}).get("note", ""),
-            )
-            for name in corrections[-1].get("materials") or []
-        ]
-        svc = None
-        if self.catalog is not None:
-            svc = next((x for x in self.catalog.services if x.id == app.get("service_id")), None)
-        notice = NoticePrint(
-            hall_name=self.config.site.name,
-            service_name=app.get("task_name", ""),
-            missing_materials=materials,
-            counter_name=self.counter.name,
-            issued_on=self.clock().astimezone(self.tz).date(),
-            deadline_note=f"办件编号 {app.get('case_no', '')}：补齐以上材料后到窗口提交，补正期间承诺时限暂停计算",
-            contact=svc.guide.contact if svc else self.config.site.phone,
-            footer=self.config.site.phone and f"咨询电话：{self.config.site.phone}",
+        notice = self.notice_print(
+            app.get("service_id", ""),
+            app.get("task_name", ""),
+            list(corrections[-1].get("materials") or []),
+            f"办件编号 {app.get('case_no', '')}：补齐以上材料后到窗口提交，补正期间承诺时限暂停计算",
         )
-        s.app_print_phase = "printing"
-
-        def printed(_result) -> None:
-            s.app_print_phase = "printed"
-
-        def failed(exc: Exception) -> None:
-            s.app_print_phase = "failed"
-            s.say(f"一次性告知单未打印（补正清单已记入办件）：{exc}", "alert")
-
-        self.client.run_in_background(lambda: printer.print_notice(notice), on_done=printed, on_error=failed)
+        self.print_in_background(notice, "app_print_phase", "一次性告知单未打印（补正清单已记入办件）")

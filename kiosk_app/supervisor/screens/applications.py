@@ -10,7 +10,7 @@ from kivy.properties import DictProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from ...common.application_panel import load_application_panel
-from ...common.case_screen import CaseLine
+from ...common.case_screen import fill_rows, mark_rows
 from ...common.screen import FaceScreen, load_kv
 
 load_application_panel()
@@ -33,23 +33,11 @@ class ApplicationsScreen(FaceScreen):
         self._alerts(st, st.app_alerts)
 
     def _rows(self, _st, rows) -> None:
-        box = self.ids.rows
-        box.clear_widgets()
         chosen = self.state.application.get("case_no")
-        for row in rows:
-            line = CaseLine(
-                tid=f"applications.row.{row['case_no']}",
-                case_id=row["case_no"],
-                level=row["level"],
-                role="primary" if row["case_no"] == chosen else "plain",
-                text=f"{row['title']}\n{row['subject']}\n{row['deadline']}",
-            )
-            line.bind(on_release=lambda b: self.ctl.view_application(b.case_id))
-            box.add_widget(line)
+        fill_rows(self.ids.rows, rows, "case_no", chosen, self.ctl.view_application, "applications")
 
     def _marked(self, _st, app) -> None:
-        for line in self.ids.rows.children:
-            line.role = "primary" if line.case_id == app.get("case_no") else "plain"
+        mark_rows(self.ids.rows, app.get("case_no"))
 
     def _alerts(self, _st, rows) -> None:
         box = self.ids.alerts
