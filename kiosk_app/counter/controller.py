@@ -36,6 +36,7 @@ from ..common.hall_text import short_name
 from ..common.handover_targets import sent_text
 from ..common.priority_issue import PriorityIssuing
 from ..common.staff import StaffController
+from .desk_control import DESK_SCREENS, CounterDeskControl
 from .state import CounterState, empty_figures
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ KEYS = {
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
 
 
-class CounterController(PriorityIssuing, StaffController):
+class CounterController(PriorityIssuing, CounterDeskControl, StaffController):  # case screens: desk_control.py
     one_at_a_time = True
     priority_role = "counter"
 
@@ -95,6 +96,7 @@ class CounterController(PriorityIssuing, StaffController):
         self.client.watch(t.event("no-show"), NoShowEvent, self._no_show)
         self.client.watch(t.event("transferred"), TransferredEvent, self._transferred)
         self.client.watch(t.event("handover"), HandoverEvent, self._handover_answered)
+        self.start_desk()
         Window.bind(on_key_down=self._key_down)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
         self.tick()
@@ -178,6 +180,9 @@ class CounterController(PriorityIssuing, StaffController):
         s = self.state
         if name == "escape" and s.screen in ("transfer", "materials", "handover", "priority"):
             self.back()
+            return True
+        if name == "escape" and s.screen in DESK_SCREENS:
+            self.desk_back()
             return True
         if s.screen == "rating" and codepoint and codepoint in "12345" and len(codepoint) == 1:
             self.metrics["keys"] += 1
@@ -568,46 +573,62 @@ class CounterController(PriorityIssuing, StaffController):
         )
 
     def print_notice(self, ticket: dict, rows: list[dict], return_ticket: dict) -> None:
-        from devices.printer import NoticeMaterial, NoticePrint
-
-        printer = self._device("printer")
         s = self.state
-        if printer is None:
+        if self._device("printer") is None:
             s.notice_phase = "failed"
             s.say("本窗口没有打印机：请手写一次性告知单", "warn")
             return
-        catalog_materials = {m["name"]: m for m in self.materials_for(ticket.get("service_id", ""))}
+        number = return_ticket.get("number", "")
+        notice = self.notice_print(
+            ticket.get("service_id", ""),
+            ticket.get("service_name", ""),
+            [r["name"] for r in rows],
+            f"请补齐以上材料后凭回办号 {number} 到窗口优先办理（当日有效）",
+            ticket_number=number,
+        )
+        self.print_in_background(notice, "notice_phase", "一次性告知单未打印")
+
+    def notice_print(self, service_id: str, service_name: str, missing: list[str], deadline_note: str, **more):
+        """The 一次性告知单 of an item (`devices.printer.NoticePrint`): each missing material with its
+        originals and copies from the catalog, the counter, today, the item's contact."""
+        from devices.printer import NoticeMaterial, NoticePrint
+
+        catalog_materials = {m["name"]: m for m in self.materials_for(service_id)}
         materials = []
-        for r in rows:
-            m = catalog_materials.get(r["name"], {})
+        for name in missing:
+            m = catalog_materials.get(name, {})
             materials.append(
                 NoticeMaterial(
-                    name=r["name"], originals=m.get("originals", 0), copies=m.get("copies", 0), note=m.get("note", "")
+                    name=name, originals=m.get("originals", 0), copies=m.get("copies", 0), note=m.get("note", "")
                 )
             )
         svc = None
         if self.catalog is not None:
-            svc = next((x for x in self.catalog.services if x.id == ticket.get("service_id")), None)
-        local = self.clock().astimezone(self._tz())
-        notice = NoticePrint(
+            svc = next((x for x in self.catalog.services if x.id == service_id), None)
+        return NoticePrint(
             hall_name=self.config.site.name,
-            service_name=ticket.get("service_name", ""),
+            service_name=service_name,
             missing_materials=materials,
             counter_name=self.counter.name,
-            issued_on=local.date(),
-            deadline_note=f"请补齐以上材料后凭回办号 {return_ticket.get('number', '')} 到窗口优先办理（当日有效）",
-            ticket_number=return_ticket.get("number", ""),
+            issued_on=self.clock().astimezone(self._tz()).date(),
+            deadline_note=deadline_note,
             contact=svc.guide.contact if svc else self.config.site.phone,
             footer=self.config.site.phone and f"咨询电话：{self.config.site.phone}",
+            **more,
         )
-        s.notice_phase = "printing"
+
+    def print_in_background(self, notice, phase: str, failed_text: str) -> None:
+        """Print off the UI thread; the state's `phase` property says printing, printed or failed."""
+        s = self.state
+        printer = self._device("printer")
+        setattr(s, phase, "printing")
 
         def printed(_result) -> None:
-            s.notice_phase = "printed"
+            setattr(s, phase, "printed")
 
         def failed(exc: Exception) -> None:
-            s.notice_phase = "failed"
-            s.say(f"一次性告知单未打印：{exc}", "alert")
+            setattr(s, phase, "failed")
+            s.say(f"{failed_text}：{exc}", "alert")
 
         self.client.run_in_background(lambda: printer.print_notice(notice), on_done=printed, on_error=failed)
 

@@ -23,6 +23,7 @@ from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, 
 from ..common.handover_targets import target_rows
 from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
+from .desk_state import CounterDeskState
 from .screens import SCREENS
 
 # the other hall's refusal codes (docs/county.md, "hand-overs"), for the operator
@@ -31,7 +32,7 @@ RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "�
 OTHER_MATERIAL = "其他材料（窗口当面说明）"
 
 
-class CounterState(StaffState):
+class CounterState(CounterDeskState, StaffState):  # the case screens' properties: desk_state.py
     screen = OptionProperty("login", options=SCREENS)
 
     counter_id = StringProperty("")

@@ -31,6 +31,7 @@ KIND_NAMES = {
     "complex_question_due": "复杂问题逾期",
     "case_due": "整改临期",
     "device_fault": "设备故障",
+    "application_due": "办件时限",
     "recommendation": "开窗建议",
     "help": "帮办请求",
     "help_priority": "优先办理请求",
@@ -126,6 +127,8 @@ class AlertBook:
             alert.message = message or alert.message
         if state == "acked":
             alert.acked = True
+        elif state == "escalated":  # yellow turned red: the broker wants a new acknowledgement
+            alert.acked = False
         if ev.get("rule") == "device_fault" and ev.get("subject"):
             self.alerts.pop(f"device:{ev['subject']}", None)  # the broker's alert supersedes ours
 

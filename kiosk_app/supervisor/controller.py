@@ -36,12 +36,13 @@ from .alerts import AlertBook
 from .chart import DayData, render_png
 from .county import CountyModel, row_dict
 from .county_feed import CountyFeed
+from .desk_control import DESK_SCREENS, SupervisorDeskControl
 from .state import SupervisorState
 
 log = logging.getLogger(__name__)
 
 
-class SupervisorController(PriorityIssuing, StaffController):
+class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffController):  # cases: desk_control.py
     priority_role = "supervisor"
 
     def __init__(
@@ -87,6 +88,7 @@ class SupervisorController(PriorityIssuing, StaffController):
         c.watch(f"{t.root}/node/+/status", NodeStatus, self._node_status)
         c.watch(f"{t.root}/node/+/device/+", DeviceHealth, self._device)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
+        self.start_desk()
         self._start_county()
         self.tick()
 
@@ -127,6 +129,7 @@ class SupervisorController(PriorityIssuing, StaffController):
         s = self.state
         if s.answer and not s.answer_gone and s.answer.get("key") not in self.book.alerts:
             s.answer_gone = True  # the kiosk withdrew the call: the citizen left
+        self._refresh_app_alerts()
 
     def _read_only(self, doing: str) -> bool:
         """True (and says so) when the hall screen shows another hall: it is only read from the county."""
@@ -195,7 +198,11 @@ class SupervisorController(PriorityIssuing, StaffController):
             if not self._read_only("核发优先号"):
                 self.open_priority()
             return
+        if screen in DESK_SCREENS and self._read_only("办理案件与办件"):
+            return
         self.state.screen = screen
+        if screen in DESK_SCREENS:
+            self.desk_shown(screen)
         if screen == "chart":
             self.draw_chart()
         if screen == "county":

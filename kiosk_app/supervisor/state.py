@@ -17,6 +17,7 @@ from kivy.properties import (
 from ..common.hall_text import duration_text, short_name, wait_text
 from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
+from .desk_state import SupervisorDeskState
 from .screens import SCREENS
 
 STATUS = {"open": "服务中", "paused": "暂停", "closed": "未开窗"}
@@ -36,7 +37,7 @@ def sla_level(longest_wait_s: int, sla_min: int | None, yellow_pct: int, red_pct
     return "ok"
 
 
-class SupervisorState(StaffState):
+class SupervisorState(SupervisorDeskState, StaffState):  # the case screens' properties: desk_state.py
     screen = OptionProperty("login", options=SCREENS)
     site_name = StringProperty("")
 

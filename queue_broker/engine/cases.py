@@ -296,8 +296,25 @@ class CasesMixin:
         )
         return self.cases[case_id]
 
+    # ============================================================ the complaint desk
+    def is_complaint_desk(self, counter_id: str | None) -> bool:
+        """A counter of kind `complaint` (the 好差评/投诉 window): it works every case, as a supervisor does."""
+        cfg = self.counter_cfg.get(counter_id) if counter_id else None
+        return cfg is not None and cfg.kind == "complaint"
+
+    def _desk_signed_in(self, counter_id: str, doing: str) -> None:
+        """Refused unless `counter_id` is the complaint desk with an operator signed in (the log names them)."""
+        c = self._counter(counter_id)
+        name = self.counter_cfg[counter_id].name
+        if not self.is_complaint_desk(counter_id):
+            raise Rejected("forbidden", f"only the complaint window (a counter of kind complaint) may {doing}")
+        if c.status == "closed" or c.operator_id is None:
+            raise Rejected("forbidden", f"{name} is closed: an operator signs in there before they {doing}")
+
     @handles(OpenComplaint)
     def _do_OpenComplaint(self, cmd: OpenComplaint, now: datetime) -> Result:
+        if cmd.source == "desk":
+            self._desk_signed_in(cmd.desk_counter_id or "", "take a complaint in")
         if not cmd.summary.strip():
             raise Rejected("invalid_request", "a complaint needs a summary of what the citizen could not get done")
         categories = self.config.complaints.categories
@@ -331,8 +348,23 @@ class CasesMixin:
             service_id=service_id,
             queue_id=queue_id,
             by=cmd.by,
+            **self._taken_in(cmd),
         )
+        if cmd.source == "kiosk":  # the citizen's own receipt: what to quote at the window, nothing else
+            view = self.case_view(case, now, history=False)
+            keep = ("id", "kind", "kind_name", "state", "state_name", "category", "opened_at", "deadline")
+            return Result(out, {"case": {k: view[k] for k in keep}})
         return Result(out, {"case": self.case_view(case, now)})
+
+    def _taken_in(self, cmd: OpenComplaint) -> dict[str, Any]:
+        """Where a complaint was taken in, for the log (added fields of `case_opened`)."""
+        if cmd.source == "supervisor":
+            return {}
+        out: dict[str, Any] = {"source": cmd.source}
+        if cmd.desk_counter_id:
+            out["desk_counter_id"] = cmd.desk_counter_id
+            out["desk_operator_id"] = self.counters[cmd.desk_counter_id].operator_id
+        return out
 
     @handles(OpenComplexQuestion)
     def _do_OpenComplexQuestion(self, cmd: OpenComplexQuestion, now: datetime) -> Result:
@@ -376,7 +408,9 @@ class CasesMixin:
                 "invalid_request",
                 f"a {KIND_NAMES[case.kind]} case has no step {cmd.action!r}; its steps are {', '.join(table)}",
             )
-        if cmd.counter_id is not None:
+        if cmd.counter_id is not None and self.is_complaint_desk(cmd.counter_id):
+            self._desk_signed_in(cmd.counter_id, f"{cmd.action} a case")
+        elif cmd.counter_id is not None:
             if cmd.action not in COUNTER_STEPS:
                 raise Rejected("forbidden", f"only a supervisor may {cmd.action} a case")
             if case.counter_id != cmd.counter_id:
@@ -414,6 +448,7 @@ class CasesMixin:
             data["satisfied"] = cmd.satisfied
         if cmd.counter_id is not None:
             data["counter_id"] = cmd.counter_id
+            data["operator_id"] = self._counter(cmd.counter_id).operator_id  # added: the clerk who did it
         self._emit(out, ev.CASE_STEP, now, **data)
         return Result(out, {"case": self.case_view(case, now)})
 
@@ -423,12 +458,27 @@ class CasesMixin:
             case = self.cases.get(cmd.case_id)
             if case is None:
                 raise Rejected("not_found", "no case has that id")
+            if not self._may_see(cmd.counter_id, case):
+                raise Rejected("forbidden", f"case {case.id} is not about counter {cmd.counter_id}")
             return Result([], {"case": self.case_view(case, now)})
-        chosen = [c for c in self.cases.values() if cmd.include_closed or c.open]
+        chosen = [c for c in self.cases.values() if (cmd.include_closed or c.open) and self._may_see(cmd.counter_id, c)]
         chosen.sort(key=lambda c: c.opened_at, reverse=True)
         return Result(
             [], {"cases": [self.case_view(c, now, history=False) for c in chosen[:200]], "total": len(chosen)}
         )
+
+    def _may_see(self, counter_id: str | None, case: CaseRec) -> bool:
+        """A supervisor and the complaint desk see every case; another counter the cases about itself."""
+        return counter_id is None or self.is_complaint_desk(counter_id) or case.counter_id == counter_id
+
+    def working_days_left(self, case: CaseRec, now: datetime) -> int | None:
+        """Working days after today until the deadline's day (0: due by the end of today); None once
+        finished or overdue."""
+        if not case.open or now >= case.deadline:
+            return None
+        cal = self.work_calendar
+        last_day = cal.local_day(case.deadline - timedelta(microseconds=1))
+        return cal.working_days_between(cal.local_day(now), last_day)
 
     def case_view(self, case: CaseRec, now: datetime, history: bool = True) -> dict[str, Any]:
         t = self.tickets.get(case.ticket_id) if case.ticket_id else None
@@ -442,6 +492,9 @@ class CasesMixin:
             "deadline": case.deadline.isoformat(),
             "warn_at": case.warn_at.isoformat(),
             "overdue": case.overdue(now),
+            # added: in its last working days (yellow), and how many working days are left
+            "due_soon": case.open and case.warn_at <= now < case.deadline,
+            "working_days_left": self.working_days_left(case, now),
             "closed_at": case.closed_at.isoformat() if case.closed_at else None,
             "counter_id": case.counter_id,
             "queue_id": case.queue_id,
@@ -488,6 +541,7 @@ class CasesMixin:
                 "to": case.state,
                 "note": case.summary,
                 "by": d.get("by", ""),
+                **({"source": d["source"]} if d.get("source") else {}),
             }
         )
         self.cases[case.id] = case
@@ -518,6 +572,8 @@ class CasesMixin:
         for k in ("to", "satisfied"):
             if k in d:
                 step["handover_to" if k == "to" else k] = d[k]
+        if d.get("counter_id"):
+            step["counter_id"] = d["counter_id"]
         case.history.append(step)
 
     # ============================================================ monitoring alerts

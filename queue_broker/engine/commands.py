@@ -182,6 +182,9 @@ class OpenComplaint:
     service_id: str | None = None
     ticket_id: str | None = None
     by: str = "supervisor"
+    # added: who took it in: "supervisor", "desk" (the complaint window, `desk_counter_id`) or "kiosk"
+    source: str = "supervisor"
+    desk_counter_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -210,10 +213,12 @@ class CaseAction:
 
 @dataclass(frozen=True)
 class ViewCases:
-    """Read only: one case with its history, or the open cases."""
+    """Read only: one case with its history, or the open cases. `counter_id`: asked by that counter (the
+    complaint desk sees every case, another counter the cases about itself)."""
 
     case_id: str | None = None
     include_closed: bool = False
+    counter_id: str | None = None
 
 
 @dataclass(frozen=True)

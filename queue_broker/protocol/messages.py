@@ -284,11 +284,22 @@ class CounterComplexQuestion(Request):
 
 
 class CounterCase(Request):
-    """A counter's own steps on its cases: answer (complex question), appeal, rectify (bad rating)."""
+    """A counter's steps on cases: on its own cases answer (complex question), appeal, rectify (bad
+    rating). Added: the 好差评/投诉 desk (a counter of kind `complaint` with an operator signed in) takes
+    every step a supervisor takes, on every case; `view` and `list` only read (any other counter sees the
+    cases about itself). A step without its note is refused by the engine (`invalid_request`)."""
 
-    case_id: Annotated[str, StringConstraints(max_length=64)]
-    action: Literal["answer", "appeal", "rectify"]
-    note: LongText
+    case_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    action: CaseStep
+    note: LongText | None = None
+    to: ShortText | None = None
+    satisfied: bool | None = None
+    include_closed: bool | None = None
+
+
+class CounterComplaint(SupervisorComplaint):
+    """Added: 有诉即办 taken in at the complaint window (a counter of kind `complaint`, operator signed in);
+    the same body as `cmd/supervisor/complaint`."""
 
 
 class AppointmentBook(Request):
@@ -356,8 +367,19 @@ class TicketHelp(Request):
     cancel: bool | None = None
 
 
+class TicketComplaint(Request):
+    """Added: a complaint a citizen leaves at a kiosk's help screen (有诉即办, seed art. 25): a category, what
+    happened, optionally the citizen's ticket. No contact details: the complaint window follows it up
+    through the linked ticket or when the citizen comes to the window with the case id."""
+
+    kiosk_id: LevelId
+    summary: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    category: ShortText | None = None
+    ticket_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
 # cmd/ticket/{action} beyond issue and status; the additive modules add theirs (protocol/__init__.py)
-TICKET_ACTION_MODELS: dict[str, type[Request]] = {"help": TicketHelp}
+TICKET_ACTION_MODELS: dict[str, type[Request]] = {"help": TicketHelp, "complaint": TicketComplaint}
 
 
 class Appointment(Message):
@@ -382,6 +404,7 @@ COUNTER_ACTION_MODELS: dict[str, type[Request]] = {
     "case": CounterCase,
     "handover": CounterHandover,
     "issue-priority": CounterIssuePriority,
+    "complaint": CounterComplaint,  # added: the complaint window takes a complaint in
 }
 SUPERVISOR_ACTION_MODELS: dict[str, type[Request]] = {
     "login": SupervisorLogin,
@@ -515,6 +538,10 @@ class CatalogService(Message):
     appointment: bool = False
     usual_service_min: float | None = None
     name_en: str | None = None
+    # published since the platform work (docs/protocol.md); read by the counter's 受理: 即办 or 承诺
+    project_type: str | None = None
+    promise_day: int | None = None
+    promise_day_type: str | None = None
 
 
 class CatalogBundle(Message):

@@ -38,6 +38,7 @@ COUNTER_ACTIONS = (
     "release-held",
     "current",
     "materials",
+    "complaint",  # added: 有诉即办 taken in at the complaint window (a counter of kind complaint)
 )
 SUPERVISOR_ACTIONS = (
     "assign",
@@ -61,7 +62,7 @@ SUPERVISOR_ACTIONS = (
 APPOINTMENT_ACTIONS = ("book", "cancel", "status", "slots")  # status, slots: added for the gateway
 # cmd/ticket/{action}: issue and status of v1; view, cancel, notify, rate added for the citizen's own page,
 # help for a kiosk calling a member of staff, materials on file (issue 23)
-TICKET_ACTIONS = ("issue", "status", "view", "cancel", "notify", "rate", "help", "materials")
+TICKET_ACTIONS = ("issue", "status", "view", "cancel", "notify", "rate", "help", "materials", "complaint")
 SELFSERVICE_ACTIONS = ("record",)  # added (issue 24): a self-service transaction for the audit log
 EVENT_KINDS = (
     "issued",
@@ -132,6 +133,10 @@ class Topics:
     def ticket_help(self) -> str:
         """Added: a kiosk calls a member of staff (priority handling, 帮办代办): an alert at once."""
         return self.ticket_cmd("help")
+
+    def ticket_complaint(self) -> str:
+        """Added: a complaint a citizen leaves at a kiosk's help screen (有诉即办)."""
+        return f"{self.root}/cmd/ticket/complaint"
 
     def counter_cmd(self, counter_id: str, action: str) -> str:
         if action not in COUNTER_ACTIONS:

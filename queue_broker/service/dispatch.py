@@ -81,6 +81,10 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         return None
     if isinstance(req, m.TicketHelp):
         return cmd.RequestHelp(req.kiosk_id, req.need, bool(req.cancel), by=sender or req.kiosk_id)
+    if isinstance(req, m.TicketComplaint):  # a citizen at a kiosk's help screen (有诉即办)
+        return cmd.OpenComplaint(
+            req.summary, req.category or "", None, None, req.ticket_id, by=sender or req.kiosk_id, source="kiosk"
+        )
     if isinstance(req, pm.ApplicationRequest):  # 办件, from a counter or a supervisor (docs/platform.md)
         return application_command(match, req, sender)
     if match.kind == "counter":
@@ -106,9 +110,23 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         if isinstance(req, m.CounterIssuePriority):
             return _priority(req, "counter", sender or f"counter:{counter_id}", counter_id=counter_id)
         if isinstance(req, m.CounterCase):
+            if req.action in ("view", "list"):
+                return cmd.ViewCases(
+                    req.case_id if req.action == "view" else None, bool(req.include_closed), counter_id=counter_id
+                )
+            if req.case_id is None:
+                raise BadRequest("field 'case_id' is missing")
             return cmd.CaseAction(
-                req.case_id, req.action, req.note, counter_id=counter_id, by=sender or f"counter:{counter_id}"
+                req.case_id,
+                req.action,
+                req.note or "",
+                to=req.to,
+                satisfied=req.satisfied,
+                counter_id=counter_id,
+                by=sender or f"counter:{counter_id}",
             )
+        if isinstance(req, m.CounterComplaint):
+            return _complaint(req, sender or f"counter:{counter_id}", "desk", desk_counter_id=counter_id)
         return cmd.CounterCommand(counter_id, action)
     if isinstance(req, m.SupervisorLogin):
         return cmd.CheckSupervisor(req.supervisor_id, req.pin)
@@ -121,9 +139,7 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
     if isinstance(req, m.SupervisorRecommendation):
         return cmd.DecideRecommendation(req.recommendation_id, req.decision, by=sender or "supervisor")
     if isinstance(req, m.SupervisorComplaint):
-        return cmd.OpenComplaint(
-            req.summary, req.category or "", req.counter_id, req.service_id, req.ticket_id, by=sender or "supervisor"
-        )
+        return _complaint(req, sender or "supervisor", "supervisor")
     if isinstance(req, m.SupervisorCase):
         if req.action in ("view", "list"):
             return cmd.ViewCases(req.case_id if req.action == "view" else None, bool(req.include_closed))
@@ -153,6 +169,22 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
             req.kiosk_id, req.service_id, holder_hash(key, number), req.outcome, req.pages, req.started_at
         )
     raise BadRequest("this request is not understood")
+
+
+def _complaint(
+    req: m.SupervisorComplaint, by: str, source: str, desk_counter_id: str | None = None
+) -> cmd.OpenComplaint:
+    """有诉即办 taken in by a supervisor or at the complaint window (`desk_counter_id`)."""
+    return cmd.OpenComplaint(
+        req.summary,
+        req.category or "",
+        req.counter_id,
+        req.service_id,
+        req.ticket_id,
+        by=by,
+        source=source,
+        desk_counter_id=desk_counter_id,
+    )
 
 
 def _priority(req: m.CounterIssuePriority, role: str, by: str, **who: str) -> cmd.IssuePriorityTicket:

@@ -30,6 +30,7 @@ TOPICS = [
     (T.ticket_issue(), "hall/neixiang/cmd/ticket/issue", ("cmd", "ticket/issue", {})),
     (T.ticket_status(), "hall/neixiang/cmd/ticket/status", ("cmd", "ticket/status", {})),
     (T.ticket_help(), "hall/neixiang/cmd/ticket/help", ("cmd", "ticket/help", {})),
+    (T.ticket_complaint(), "hall/neixiang/cmd/ticket/complaint", ("cmd", "ticket/complaint", {})),
     *[
         (
             T.counter_cmd("W01", a),
@@ -310,7 +311,7 @@ PAYLOADS = [
     (
         m.CounterCase,
         {"request_id": "r18", "case_id": "CP-20261127-001", "action": "appeal", "note": "误评"},
-        {"action": "close"},
+        {"action": "escalate"},
         "action",
     ),
     (
@@ -460,6 +461,19 @@ PAYLOADS = [
         {"need": 5},
         "need",
     ),
+    # the complaint desk and the kiosk's complaint (docs/protocol.md, "Supervision")
+    (
+        m.CounterComplaint,
+        {"request_id": "r33", "summary": "跑了三次没办成", "category": "办不成事", "ticket_id": "20261127-A001"},
+        {"summary": ""},
+        "summary",
+    ),
+    (
+        m.TicketComplaint,
+        {"request_id": "r34", "kiosk_id": "kiosk-1", "summary": "叫号后窗口无人", "category": "服务态度"},
+        {"kiosk_id": "kiosk 1"},
+        "kiosk_id",
+    ),
 ]
 
 TOKEN = "q1Xw9d8Zr3Yk2Lm0Pn7Va4"  # 22 characters of base64url, the shape of a status token
@@ -543,6 +557,7 @@ def test_every_request_model_is_covered():
         m.TicketIssue,
         m.TicketStatus,
         m.TicketHelp,
+        m.TicketComplaint,
         m.RatingSubmit,
         *m.TICKET_ACTION_MODELS.values(),
     }

@@ -1,3 +1,15 @@
 """The counter terminal's screens: one module and one .kv file each (login.py + login.kv, ...)."""
 
-SCREENS = ("login", "desk", "transfer", "materials", "rating", "handover", "priority")
+SCREENS = (
+    "login",
+    "desk",
+    "transfer",
+    "materials",
+    "rating",
+    "handover",
+    "cases",
+    "complaint",
+    "application",
+    "pickup",
+    "priority",
+)
