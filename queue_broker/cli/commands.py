@@ -144,7 +144,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
     engine = _engine(cfg)
     day = date.fromisoformat(args.day)
-    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+    # a file gets the UTF-8 byte-order mark so that Excel and WPS read its Chinese (reports/render.py)
+    out = open(args.out, "w", newline="", encoding="utf-8-sig") if args.out else sys.stdout
     w = csv.writer(out)
     w.writerow(
         [

@@ -51,6 +51,10 @@ def test_status_tickets_export_audit(tmp_path):
     rows = list(csv.DictReader(io.StringIO(export.stdout)))
     assert [r["number"] for r in rows] == ["A001", "C001"]
     assert rows[0]["state"] == "called" and rows[0]["holder_masked_id"] == "4113**********1234"
+    # to a file: UTF-8 with a byte-order mark, so Excel and WPS open the Chinese ungarbled
+    out = tmp_path / "day.csv"
+    assert cli("export", "--day", day, "--config", str(MINI), "--out", str(out), data_dir=tmp_path).returncode == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf") and out.read_text(encoding="utf-8-sig") == export.stdout
     assert cli("audit", "verify", "--config", str(MINI), data_dir=tmp_path).returncode == 0
 
 
