@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .bridge import LINK_DIR
-from .generate import Options, Provisioner, ProvisionError, read_node_env
+from .generate import Options, Provisioner, ProvisionError, load_site, read_node_env
 from .mosquitto import MosquittoProcess, port_open
 from .roles import PROGRAMS
 
@@ -44,6 +44,13 @@ STOP_GRACE_S = 10.0
 LINK_RESTART_S = 5.0  # hall-county-link.service's RestartSec
 
 _PR_SET_PDEATHSIG = 1
+
+
+def hall_data_dir(site: Path, env: dict[str, str] | None = None) -> str:
+    """Where the hall keeps its events: the site file's data_dir (from the file's folder), or
+    HALL_DATA_DIR, as the operator commands (`python -m queue_broker status --config SITE`) read it."""
+    env = os.environ if env is None else env
+    return env.get("HALL_DATA_DIR") or load_site(site).data_dir
 
 
 def _die_with_parent() -> None:
@@ -104,6 +111,7 @@ class Hall:
     def __init__(self, site: Path, workdir: Path, say=print):
         self.site = site
         self.workdir = workdir
+        self.data_dir = hall_data_dir(site)
         self.say = say
         self.prov: Provisioner | None = None
         self.children: list[Child] = []
@@ -162,7 +170,9 @@ class Hall:
             PROGRAMS["broker"].argv(sys.executable, self._site_of(server), server),
             env_file=prov.node_dir(server) / "node.env",
             core=True,
-            extra_env={"NOTIFY_SOCKET": str(sock_path)},
+            # the hall's data where its site file says, so `python -m queue_broker status --config SITE`
+            # (and tickets, export, audit, report) read the hall that `up` runs
+            extra_env={"NOTIFY_SOCKET": str(sock_path), "HALL_DATA_DIR": self.data_dir},
         )
         deadline = time.monotonic() + READY_TIMEOUT_S
         while not self.ready:
@@ -175,10 +185,7 @@ class Hall:
                 raise RuntimeError(
                     f"the queue broker sent no READY=1 within {READY_TIMEOUT_S:g} s; see {self.children[-1].log}"
                 )
-        say(
-            f"queue broker (pid {self.children[-1].proc.pid}) is ready (sd_notify READY=1); "
-            f"data in {self.workdir / 'var' / server}"
-        )
+        say(f"queue broker (pid {self.children[-1].proc.pid}) is ready (sd_notify READY=1); data in {self.data_dir}")
 
         skipped = []
         for node in prov.nodes():
@@ -301,6 +308,10 @@ class Hall:
         say(
             f"  MQTT: 127.0.0.1:{p1} (loopback, password) and 127.0.0.1:{p2} (TLS, password); each node's "
             f"credentials are in {self.workdir / 'nodes'}/<node>/node.env"
+        )
+        say(
+            f"  operator commands read this hall: python -m queue_broker status --config {self.site}"
+            + ("" if self.data_dir == hall_data_dir(self.site, {}) else f" (with HALL_DATA_DIR={self.data_dir})")
         )
         say("Ctrl-C (or SIGTERM) stops the whole hall.")
 

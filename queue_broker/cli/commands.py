@@ -16,8 +16,8 @@ from ..config.loader import load_or_exit
 from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
 from ..security.pins import hash_pin
-from ..store import open_store
 from . import report as report_cli
+from .hall import hall_store
 
 
 def _load(path: str) -> SiteConfig:
@@ -25,7 +25,7 @@ def _load(path: str) -> SiteConfig:
 
 
 def _engine(cfg: SiteConfig) -> HallEngine:
-    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"), cfg.site.id)
+    store = hall_store(cfg)  # NoHall when the data folder holds no hall: said, not shown as zeros
     try:
         engine = HallEngine(cfg)
         engine.replay(row.event for row in store.iter_events())
@@ -201,7 +201,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
-    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"), cfg.site.id)
+    store = hall_store(cfg)
     report = store.audit()
     store.close()
     if report.ok:

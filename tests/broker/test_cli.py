@@ -69,3 +69,23 @@ def test_catalog_diff_names_what_changed(tmp_path):
     assert versions[1] != versions[3]
     same = cli("catalog", "diff", str(MINI), str(MINI))
     assert "no changes" in same.stdout
+
+
+def test_a_folder_without_a_hall_is_said_to_be_one_and_left_as_it_was(tmp_path):
+    """Issue 17: pointed at a data folder with no hall, the commands showed an empty hall (zeros) and left
+    an empty hall.db behind. Now each says so, exits 2, and creates nothing."""
+    empty = tmp_path / "nothing-here"
+    for args in (
+        ["status"],
+        ["tickets", "--today"],
+        ["audit", "verify"],
+        ["export", "--day", "2026-11-27"],
+        ["report", "--from", "2026-11-16", "--to", "2026-11-22", "--format", "csv"],
+    ):
+        out = cli(*args, "--config", str(MINI), data_dir=empty)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert f"no hall in {empty}" in out.stderr and "HALL_DATA_DIR" in out.stderr, (args, out.stderr)
+        assert out.stdout == "", args  # no table of zeros
+        assert not empty.exists(), args  # and no empty hall.db (nor its folder)
+    make_day(tmp_path)  # the same commands on a folder with a hall
+    assert cli("status", "--config", str(MINI), data_dir=tmp_path).returncode == 0
