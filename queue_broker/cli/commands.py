@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from datetime import UTC, date, datetime
 
 from ..config.loader import load_or_exit
@@ -63,29 +64,98 @@ def cmd_catalog_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from ..link import parse_mqtt_url
     from ..service.runner import HallService
     from ..service.tasks import default_tasks
 
     logging.basicConfig(
         level=os.environ.get("HALL_LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    log = logging.getLogger("queue_broker")
     cfg = _load(args.config)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    url = parse_mqtt_url(cfg.mqtt.url)
+    log.info(
+        "queue broker for %s: MQTT %r as node broker (%s), data in %s",
+        cfg.site.id,
+        url,
+        f"user {url.username}" if url.username else "anonymous: no user name in mqtt.url or HALL_MQTT_URL",
+        cfg.data_dir,
+    )
+    refusal = _refuse_second_broker(cfg, stop)
+    if refusal is not None:
+        log.error("%s", refusal)
+        print(f"python -m queue_broker run: {refusal}", file=sys.stderr)
+        return 2
+    if stop.is_set():
+        return 0
     service = HallService(cfg)
     service.tick_tasks.extend(default_tasks(cfg))
     from ..supervision import attach  # device-health feed; metrics endpoint when HALL_METRICS_ADDR is set
 
     attach(service)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
     service.start()
-    logging.getLogger("queue_broker").info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
+    log.info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
     notify = _systemd_notifier()
     notify("READY=1")
     while not stop.wait(5):
         notify("WATCHDOG=1")
     service.stop()
     return 0
+
+
+_held_locks: list = []  # the data folder's lock, held for the life of the process
+
+
+def _refuse_second_broker(cfg: SiteConfig, stop: threading.Event) -> str | None:
+    """Why this broker must not start (another one runs), or None. Waits for the MQTT broker to be
+    reachable (as the service would), checking again every 2 s, until `stop`."""
+    from ..link import parse_mqtt_url
+    from ..service.single import CheckFailed, lock_data_dir, lock_holder, other_live_broker
+
+    lock = lock_data_dir(cfg.data_dir)
+    if lock is None:
+        return (
+            f"another queue broker (pid {lock_holder(cfg.data_dir)}) is running on the data folder {cfg.data_dir}: "
+            f"stop it first; one hall has one queue broker"
+        )
+    _held_locks.append(lock)
+    log = logging.getLogger("queue_broker")
+    if parse_mqtt_url(cfg.mqtt.url).username:
+        # a provisioned hall: its Mosquitto forces the client id to the user name, so any second
+        # connection with these credentials (a check included) would take this broker's session and
+        # drop the commands queued in it; there the one-connection-per-user rule, the unit and the data
+        # folder's lock keep one broker
+        log.info("MQTT with a user name: the MQTT broker keeps one connection per user; no look for another broker")
+        return None
+    warned = 0.0
+    while not stop.is_set():
+        try:
+            other = other_live_broker(cfg.mqtt.url, cfg.site.id, ca_file=cfg.mqtt.ca_file)
+        except CheckFailed as exc:
+            if time.monotonic() - warned > 60:
+                log.warning("%s; checking again every 2 s before starting", exc)
+                warned = time.monotonic()
+            stop.wait(2)
+            continue
+        if other is None:
+            return None
+        if other.answered:
+            return (
+                f"another queue broker of hall {cfg.site.id} already answers on this MQTT broker "
+                f"(node {other.node}, version {other.version or '?'}, online since {other.since or '?'}): stop it "
+                f"first, or give this one another MQTT broker (mqtt.url or HALL_MQTT_URL)"
+            )
+        log.warning(
+            "node %s says it is this hall's broker and online (retained status since %s) but does not answer: "
+            "a stale status, starting",
+            other.node,
+            other.since or "?",
+        )
+        return None
+    return None
 
 
 def _systemd_notifier():
