@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from ..config.loader import load_or_exit
 from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
+from ..protocol.waiting import DEMO_OPEN_NOW
 from ..security.pins import hash_pin
 from . import report as report_cli
 from .hall import hall_store
@@ -91,7 +92,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     if stop.is_set():
         return 0
-    service = HallService(cfg)
+    demo = demo_mode(os.environ)
+    if demo:
+        log.warning(
+            "DEMONSTRATION: every queue issues tickets whatever the opening hours say (HALL_DEMO=%s, set by "
+            "`python -m provisioning up --open-now`); every screen shows 演示",
+            demo,
+        )
+    service = HallService(cfg, demo=demo)
     service.tick_tasks.extend(default_tasks(cfg))
     from ..supervision import attach  # device-health feed; metrics endpoint when HALL_METRICS_ADDR is set
 
@@ -104,6 +112,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         notify("WATCHDOG=1")
     service.stop()
     return 0
+
+
+def demo_mode(env) -> str | None:
+    """HALL_DEMO=open_now: the demonstration mode `up --open-now` asks for; anything else is refused."""
+    value = env.get("HALL_DEMO", "").strip()
+    if not value:
+        return None
+    if value != DEMO_OPEN_NOW:
+        raise SystemExit(f"HALL_DEMO={value!r}: the only demonstration mode is {DEMO_OPEN_NOW!r}")
+    return value
 
 
 _held_locks: list = []  # the data folder's lock, held for the life of the process

@@ -41,7 +41,7 @@ def test_device_fault_alert_acknowledged_and_cleared(mqtt_hall, recorder):
         assert (alert["severity"], alert["node_id"], alert["state"]) == ("yellow", "kiosk-1", "raised")
         sup = hall.node("supervisor-1", "supervisor")
         refused = sup.send(sup.t.supervisor_cmd("alert-ack"), alert_id=alert["id"])
-        assert refused["error"]["code"] == "invalid_request" and "note" in refused["error"]["message"]
+        assert refused["error"]["code"] == "invalid_request" and "说明" in refused["error"]["message"]
         assert sup.send(sup.t.supervisor_cmd("alert-ack"), alert_id=alert["id"], note="已通知运维换纸")["ok"]
         acked = recorder.wait_for("/event/alert", lambda b: b.get("state") == "acked")
         assert acked["id"] == alert["id"]
