@@ -38,6 +38,7 @@ import yaml
 from queue_broker.protocol.waiting import DEMO_OPEN_NOW
 
 from .bridge import LINK_DIR
+from .files import write_secret
 from .generate import Options, Provisioner, ProvisionError, load_site, read_node_env, read_raw_site
 from .mosquitto import MosquittoProcess, port_open
 from .roles import PROGRAMS
@@ -308,12 +309,20 @@ class Hall:
             return argv, env, f"window '{node}' on display {self.display}{size}"
         return argv, env, f"no screen here: drawn off screen{size}"
 
+    def _write_controls(self) -> None:
+        """The screens' control sockets and this run's keys (0600), for a demo or a test that drives
+        them while `up` runs (kiosk_app/common/remote.py: tap, type, screenshot ...)."""
+        if self.faces:
+            controls = {n: {"socket": f.address, "key": f.key.hex()} for n, f in self.faces.items()}
+            write_secret(self.workdir / "run" / "screens" / "control.json", json.dumps(controls, indent=1) + "\n")
+
     def screenshots(self) -> bool:
         """One PNG per face and hall.png in the screenshots folder, once each face has drawn; True when
         every face's picture was taken."""
         folder = self.options.screenshots
         if folder is None or not self.faces:
             return folder is None
+        self._write_controls()
         self.say(f"taking screenshots into {folder} (each face once it has drawn the hall)")
         core = [c for c in self.children if c.core]
         shots = take_screenshots(
@@ -508,6 +517,7 @@ class Hall:
         if self.mosquitto is not None:
             self.mosquitto.stop()
         (self.workdir / "run" / "mosquitto.pid").unlink(missing_ok=True)
+        (self.workdir / "run" / "screens" / "control.json").unlink(missing_ok=True)
         if self.notify_sock is not None:
             self.notify_sock.close()
             (self.workdir / "run" / "notify.sock").unlink(missing_ok=True)

@@ -29,7 +29,7 @@ def hall_store(cfg: SiteConfig) -> EventStore:
     url = os.environ.get("HALL_DB_URL")
     if url:
         store = open_store(cfg.data_dir, url, cfg.site.id)
-        if store.last_seq() == 0:  # type: ignore[attr-defined]
+        if store.last_seq == 0:  # type: ignore[attr-defined]
             store.close()
             raise NoHall(
                 f"the PostgreSQL database that HALL_DB_URL names holds no events of hall {cfg.site.id!r}: "

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from datetime import datetime
 
+import pytest
+
 from queue_broker.config.loader import load_site_config
 from queue_broker.engine.commands import CounterCommand, HolderInfo, IssueTicket, OpenCounter
 from queue_broker.engine.hall import HallEngine
@@ -89,3 +91,17 @@ def test_a_folder_without_a_hall_is_said_to_be_one_and_left_as_it_was(tmp_path):
         assert not empty.exists(), args  # and no empty hall.db (nor its folder)
     make_day(tmp_path)  # the same commands on a folder with a hall
     assert cli("status", "--config", str(MINI), data_dir=tmp_path).returncode == 0
+
+
+@pytest.mark.postgres
+def test_a_shared_database_without_this_hall_is_said_to_be_one(pg_url, tmp_path):
+    env = {**os.environ, "HALL_DB_URL": pg_url, "HALL_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-m", "queue_broker", "status", "--config", str(MINI)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert out.returncode == 2 and "holds no events of hall 'mini'" in out.stderr, out.stderr
+    assert out.stdout == ""
