@@ -55,7 +55,7 @@ def _link(work: Path, node: str, role: str) -> HallLink:
 class UpRun:
     """`python -m provisioning up SITE` as a subprocess in a session of its own, its output collected."""
 
-    def __init__(self, site: Path, work: Path, mqtt_port: int, mqtts_port: int):
+    def __init__(self, site: Path, work: Path, mqtt_port: int, mqtts_port: int, *options: str):
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -69,7 +69,9 @@ class UpRun:
                 str(mqtt_port),
                 "--mqtts-port",
                 str(mqtts_port),
+                *options,
             ],
+            env={k: v for k, v in os.environ.items() if not k.startswith("HALL_")},
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,10 @@ import yaml
 from PIL import Image
 
 from provisioning.__main__ import main
+from provisioning.mosquitto import free_port
 from provisioning.up_screens import MIN_SIZE, face_size, layout
+
+from .test_up import UpRun
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "neixiang"
@@ -80,33 +81,13 @@ def test_up_takes_a_picture_of_every_screen_and_the_whole_hall_then_exits(tmp_pa
     for name in ("site.yaml", "services.yaml"):
         shutil.copy(SAMPLE / name, site / name)
     shots, work = tmp_path / "shots", tmp_path / "work"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HALL_")}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "provisioning",
-            "up",
-            str(site),
-            "--workdir",
-            str(work),
-            "--mqtt-port",
-            "0",
-            "--mqtts-port",
-            "0",
-            "--open-now",
-            "--screenshots",
-            str(shots),
-            "--exit",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
-    out = done.stdout + done.stderr
-    assert done.returncode == 0, out
+    up = UpRun(site, work, free_port(), free_port(), "--open-now", "--screenshots", str(shots), "--exit")
+    try:
+        rc = up.proc.wait(400)
+    finally:
+        up.stop(ctrl_c=False)
+    out = up.out
+    assert rc == 0, out
     assert "no process is left" in out and "DEMONSTRATION (--open-now)" in out
     faces = [
         "kiosk-1",
