@@ -331,6 +331,7 @@ class Hall:
             self.options.screenshot_timeout_s,
             alive=lambda: all(c.proc.poll() is None for c in core),
             say=self.say,
+            exited=lambda node: next((c.proc.poll() for c in self.children if c.name == node), None),
         )
         whole = montage(list(self.places.values()), shots, folder / "hall.png")
         if whole is not None:

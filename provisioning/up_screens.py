@@ -164,20 +164,33 @@ class FaceControl:
             raise RuntimeError(f"{self.node}: {command}: {answer['error']}")
         return answer["result"]
 
+    last_seen = "it was not asked yet"
+
     def ready(self) -> bool:
         """It answers, has drawn its first frame and is online (when it says whether it is)."""
         if not os.path.exists(self.address):
+            self.last_seen = "its control socket is not open yet"
             return False
         try:
             state = self.ask("state")
-        except (OSError, EOFError, RuntimeError):
+        except (OSError, EOFError, RuntimeError) as exc:
+            self.last_seen = f"its control socket does not answer ({exc})"
             return False
-        return state.get("first_frame_ms") is not None and state.get("online", True) is True
+        if state.get("first_frame_ms") is None:
+            self.last_seen = "it has not drawn a frame yet"
+            return False
+        if state.get("online", True) is not True:
+            self.last_seen = "it is not connected to the hall's MQTT broker"
+            return False
+        return True
 
 
-def take_screenshots(faces: dict[str, FaceControl], folder: Path, timeout_s: float, alive, say) -> dict[str, Path]:
+def take_screenshots(
+    faces: dict[str, FaceControl], folder: Path, timeout_s: float, alive, say, exited=lambda node: None
+) -> dict[str, Path]:
     """One PNG per face in `folder` (NODE.png), each once the face is ready; {node: path}. `alive()` is
-    checked while waiting (the hall may be stopping)."""
+    checked while waiting (the hall may be stopping); `exited(node)` is a face's exit status once its
+    program has ended (then it is not waited for)."""
     folder.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout_s
     waiting = dict(faces)
@@ -185,6 +198,11 @@ def take_screenshots(faces: dict[str, FaceControl], folder: Path, timeout_s: flo
     shots: dict[str, Path] = {}
     while waiting and time.monotonic() < deadline and alive():
         for node, face in list(waiting.items()):
+            code = exited(node)
+            if code is not None:
+                say(f"  screenshot of {node}: its program exited with {code} (see its log)")
+                del waiting[node]
+                continue
             if node not in ready_at:
                 if face.ready():
                     ready_at[node] = time.monotonic()
@@ -202,8 +220,8 @@ def take_screenshots(faces: dict[str, FaceControl], folder: Path, timeout_s: flo
             del waiting[node]
             say(f"  screenshot: {path}")
         time.sleep(0.2)
-    for node in waiting:
-        say(f"  screenshot of {node}: not ready within {timeout_s:g} s (see its log)")
+    for node, face in waiting.items():
+        say(f"  screenshot of {node}: not ready within {timeout_s:g} s: {face.last_seen} (see its log)")
     return shots
 
 

@@ -28,6 +28,10 @@ HALL = [  # the sample hall's screens at their natural sizes
 ]
 
 
+def _tail(path: Path, lines: int = 25) -> str:
+    return "".join(path.read_text(errors="replace").splitlines(keepends=True)[-lines:])
+
+
 def _overlap(a, b) -> bool:
     return a.x < b.x + b.width and b.x < a.x + a.width and a.y < b.y + b.height and b.y < a.y + a.height
 
@@ -87,7 +91,9 @@ def test_up_takes_a_picture_of_every_screen_and_the_whole_hall_then_exits(tmp_pa
     finally:
         up.stop(ctrl_c=False)
     out = up.out
-    assert rc == 0, out
+    missing = [p.stem for p in (work / "logs").glob("*.log") if f"screenshot: {shots / p.stem}.png" not in out]
+    tails = "".join(f"\n--- {work}/logs/{n}.log\n" + _tail(work / "logs" / f"{n}.log") for n in missing if "-" in n)
+    assert rc == 0, out + tails
     assert "no process is left" in out and "DEMONSTRATION (--open-now)" in out
     faces = [
         "kiosk-1",
