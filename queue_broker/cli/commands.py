@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+import unicodedata
 from datetime import UTC, date, datetime
 
 from ..config.loader import load_or_exit
@@ -187,16 +188,33 @@ def _systemd_notifier():
     return n.notify
 
 
+def width(text: str) -> int:
+    """Columns a terminal gives the text: two for a Chinese character (East Asian wide or full-width)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def fit(text: str, columns: int) -> str:
+    """`text` cut to `columns` terminal columns (with … when cut) and padded to exactly that many."""
+    if width(text) > columns:
+        while text and width(text) > columns - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (columns - width(text))
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
     engine = _engine(cfg)
     now = datetime.now(UTC)
-    print(f"{cfg.site.name} at {now.astimezone(engine.tz):%Y-%m-%d %H:%M}")
-    print(f"{'queue':<8}{'name':<14}{'waiting':>8}{'longest':>9}{'estimate':>10}  counters")
-    for q in engine.queues_state(now)["queues"]:
+    state = engine.queues_state(now)
+    print(f"{cfg.site.name} at {now.astimezone(engine.tz):%Y-%m-%d %H:%M}: {state['hall']['text']}")
+    if not state["hall"]["ticketing_open"]:  # this reads the event log; the demo mode lives in the broker
+        print("  (by the opening hours: a hall opened by `up --open-now` issues tickets all the same)")
+    print(f"{'queue':<8}{fit('name', 28)}{'waiting':>8}{'longest':>9}  {fit('wait now', 24)} counters")
+    for q in state["queues"]:
         print(
-            f"{q['id']:<8}{q['name']:<14}{q['waiting']:>8}{q['longest_wait_s'] // 60:>7}m"
-            f"{q['estimated_wait_s'] // 60:>8}m  {' '.join(q['counter_ids'])}"
+            f"{q['id']:<8}{fit(q['name'], 28)}{q['waiting']:>8}{q['longest_wait_s'] // 60:>8}m  "
+            f"{fit(q['wait_text'], 24)} {' '.join(q['counter_ids'])}"
         )
     print()
     print(f"{'counter':<8}{'no.':>4}  {'status':<8}{'mode':<7}{'queues':<16}serving")

@@ -60,6 +60,22 @@ def test_status_tickets_export_audit(tmp_path):
     assert cli("audit", "verify", "--config", str(MINI), data_dir=tmp_path).returncode == 0
 
 
+def test_status_columns_line_up_with_chinese_names(tmp_path):
+    """Issue 17: the columns after a Chinese name were shifted (a character is two terminal columns)."""
+    from queue_broker.cli.commands import fit, width
+
+    assert (
+        width("综合受理") == 8
+        and fit("综合受理", 10) == "综合受理  "
+        and width(fit("工程建设项目审批（发改）", 12)) == 12
+    )
+    make_day(tmp_path)
+    out = cli("status", "--config", str(MINI), data_dir=tmp_path).stdout.splitlines()
+    rows = [line for line in out if line[:8].strip() in ("ZH", "BDC", "SB")]
+    assert len(rows) == 3
+    assert len({width(line[: line.index("m  ") + 1]) for line in rows}) == 1  # 'longest' ends in one column
+
+
 def test_catalog_diff_names_what_changed(tmp_path):
     new = tmp_path / "site.yaml"
     text = MINI.read_text(encoding="utf-8").replace("name: 社会保障卡补换", "name: 社会保障卡申领补换")
