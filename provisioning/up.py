@@ -13,6 +13,12 @@
    docs/county.md): the generated county-link.sh, as hall-county-link.service runs it, started again
    5 s after it ends (the unit's Restart=always), and stopped with the hall.
 
+The queue broker keeps the hall's data where the site file's `data_dir` says, so the operator commands
+with `--config SITE` read this hall. The screens are laid out side by side on the display
+(up_screens.py); `--screenshots DIR` takes a picture of each once it has drawn, `--exit` then stops the
+hall; `--open-now` opens every queue for a demonstration (HALL_DEMO=open_now), never in a folder
+provisioned for production.
+
 Everything runs in `up`'s own process group: Ctrl-C reaches every process at once, and `up` then
 waits for each, ends what is left (SIGTERM, then SIGKILL), and says so. Each child also gets
 PR_SET_PDEATHSIG, so none outlives an `up` that was killed outright.
@@ -32,8 +38,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from queue_broker.protocol.waiting import DEMO_OPEN_NOW
 
@@ -278,15 +282,7 @@ class Hall:
         screen = measured or NO_DISPLAY_CANVAS
         self.places = {p.node: p for p in layout(faces, screen)}
         for place in self.places.values():  # the face's size: its own bundle's screen settings
-            bundle = prov.node_dir(place.node) / "site.yaml"
-            text = bundle.read_text(encoding="utf-8")
-            header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
-            site = yaml.safe_load(text)
-            for n in site.get("nodes") or []:
-                if n.get("id") == place.node:
-                    n["screen"] = place.screen(n.get("screen"))
-            body = yaml.safe_dump(site, allow_unicode=True, sort_keys=False, width=110)
-            bundle.write_text(header + f"# up: window {place.width}x{place.height} at {place.x},{place.y}\n" + body)
+            place.write_into(prov.node_dir(place.node) / "site.yaml")
         over = [p.node for p in self.places.values() if p.x + p.width > screen[0] or p.y + p.height > screen[1]]
         if faces:
             where = f"display {self.display} ({screen[0]}x{screen[1]})" if measured else "no display: drawn off screen"

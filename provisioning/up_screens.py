@@ -28,6 +28,8 @@ from multiprocessing.connection import Client
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 # the faces' own default window sizes (kiosk_app settings), used when the site file gives none
 FACE_SIZES = {"kiosk": (1080, 1920), "counter": (1280, 800), "display": (1920, 1080), "supervisor": (1280, 800)}
 MIN_SIZE = (320, 240)  # the smallest window a face accepts
@@ -54,6 +56,17 @@ class Place:
         this resolution, so the face draws everything it would, scaled down, rather than a cut-out of
         its full-size layout (a face keeps its pixel density for a plain `--window WxH`)."""
         return {**(screen or {}), "width": self.width, "height": self.height}
+
+    def write_into(self, bundle_site: Path) -> None:
+        """This window's size into the node's entry of its bundle's site file (`up`'s own folder)."""
+        text = bundle_site.read_text(encoding="utf-8")
+        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+        site = yaml.safe_load(text)
+        for n in site.get("nodes") or []:
+            if n.get("id") == self.node:
+                n["screen"] = self.screen(n.get("screen"))
+        body = yaml.safe_dump(site, allow_unicode=True, sort_keys=False, width=110)
+        bundle_site.write_text(header + f"# up: window {self.width}x{self.height} at {self.x},{self.y}\n" + body)
 
     def env(self) -> dict[str, str]:
         """Kivy's configuration from the environment: the window's place on the display."""
