@@ -80,16 +80,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     url = parse_mqtt_url(cfg.mqtt.url)
     log.info(
-        "queue broker for %s: MQTT %r as node broker (%s), data in %s",
+        "queue broker for %s: MQTT %s://%s:%s as node broker (%s), data in %s",
         cfg.site.id,
-        url,
+        "mqtts" if url.tls else "mqtt",
+        url.host,
+        url.port,
         f"user {url.username}" if url.username else "anonymous: no user name in mqtt.url or HALL_MQTT_URL",
         cfg.data_dir,
     )
     refusal = _refuse_second_broker(cfg, stop)
     if refusal is not None:
-        log.error("%s", refusal)
-        print(f"python -m queue_broker run: {refusal}", file=sys.stderr)
+        log.error("not starting: %s", refusal)
         return 2
     if stop.is_set():
         return 0
