@@ -15,11 +15,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_postgres() {
+as_postgres() {  # from / : the postgres user may not enter this checkout
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     elif command -v sudo >/dev/null 2>&1; then
-        sudo -n -u postgres -- "$@"
+        (cd / && sudo -n -u postgres -- "$@")
     else
         return 1
     fi
