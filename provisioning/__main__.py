@@ -12,8 +12,11 @@
     wheelhouse --dir DIR    (also: init ... --wheelhouse)
         Every wheel the hall's roles install, built here once; each bundle gets its role's wheels and
         install-code.sh, which install.sh runs: no package index, no network (provisioning/wheelhouse.py).
-    up [SITE_DIR|SITE.yaml] [--workdir DIR] [--mqtt-port N] [--mqtts-port N]
-        The whole hall on this machine (default: examples/neixiang), until Ctrl-C.
+    up [SITE_DIR|SITE.yaml] [--workdir DIR] [--mqtt-port N] [--mqtts-port N] [--open-now]
+       [--screenshots DIR [--exit]]
+        The whole hall on this machine (default: examples/neixiang), until Ctrl-C; its screens side by
+        side on this display; --open-now opens every queue (a demonstration, marked 演示); --screenshots
+        writes one PNG per screen and the whole hall (hall.png), --exit then stops it.
     bridge HALL_DIR --county COUNTY_DIR [--county-host HOST] [--county-port N] [--link-port N]
                     [--rotate] [--remove]
         The hall's state, events and node status (never commands or replies) go to the county's broker
@@ -169,9 +172,16 @@ def cmd_node_list(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from .up import run_up
+    from .up import UpOptions, run_up
 
-    return run_up(args.site, workdir=args.workdir, mqtt_port=args.mqtt_port, mqtts_port=args.mqtts_port)
+    options = UpOptions(
+        open_now=args.open_now,
+        screenshots=Path(args.screenshots) if args.screenshots else None,
+        exit_after=args.exit,
+    )
+    return run_up(
+        args.site, workdir=args.workdir, mqtt_port=args.mqtt_port, mqtts_port=args.mqtts_port, options=options
+    )
 
 
 def cmd_bridge(args: argparse.Namespace) -> int:
@@ -292,6 +302,16 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--workdir", help="where generated files, data and logs go (default SITE_DIR/var/up)")
     u.add_argument("--mqtt-port", type=int, help="loopback listener (default 1883 when free, else any free port)")
     u.add_argument("--mqtts-port", type=int, help="TLS listener (default 8883 when free, else any free port)")
+    u.add_argument(
+        "--open-now",
+        action="store_true",
+        help="every queue issues tickets while up runs, whatever the hall's hours (a demonstration: every screen "
+        "shows 演示; refused for a folder provisioned with --production)",
+    )
+    u.add_argument(
+        "--screenshots", metavar="DIR", help="one PNG per screen in DIR, and DIR/hall.png, once each has drawn"
+    )
+    u.add_argument("--exit", action="store_true", help="with --screenshots: stop the hall once they are taken")
     u.set_defaults(func=cmd_up)
 
     from . import bridge

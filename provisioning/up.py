@@ -13,6 +13,12 @@
    docs/county.md): the generated county-link.sh, as hall-county-link.service runs it, started again
    5 s after it ends (the unit's Restart=always), and stopped with the hall.
 
+The queue broker keeps the hall's data where the site file's `data_dir` says, so the operator commands
+with `--config SITE` read this hall. The screens are laid out side by side on the display
+(up_screens.py); `--screenshots DIR` takes a picture of each once it has drawn, `--exit` then stops the
+hall; `--open-now` opens every queue for a demonstration (HALL_DEMO=open_now), never in a folder
+provisioned for production.
+
 Everything runs in `up`'s own process group: Ctrl-C reaches every process at once, and `up` then
 waits for each, ends what is left (SIGTERM, then SIGKILL), and says so. Each child also gets
 PR_SET_PDEATHSIG, so none outlives an `up` that was killed outright.
@@ -21,6 +27,7 @@ PR_SET_PDEATHSIG, so none outlives an `up` that was killed outright.
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import select
 import shutil
@@ -32,10 +39,23 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from queue_broker.protocol.waiting import DEMO_OPEN_NOW
+
 from .bridge import LINK_DIR
-from .generate import Options, Provisioner, ProvisionError, read_node_env
+from .files import write_secret
+from .generate import Options, Provisioner, ProvisionError, load_site, read_node_env, read_raw_site
 from .mosquitto import MosquittoProcess, port_open
 from .roles import PROGRAMS
+from .up_screens import (
+    NO_DISPLAY_CANVAS,
+    FaceControl,
+    Place,
+    display_size,
+    face_size,
+    layout,
+    montage,
+    take_screenshots,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 READY_TIMEOUT_S = 30.0
@@ -44,6 +64,13 @@ STOP_GRACE_S = 10.0
 LINK_RESTART_S = 5.0  # hall-county-link.service's RestartSec
 
 _PR_SET_PDEATHSIG = 1
+
+
+def hall_data_dir(site: Path, env: dict[str, str] | None = None) -> str:
+    """Where the hall keeps its events: the site file's data_dir (from the file's folder), or
+    HALL_DATA_DIR, as the operator commands (`python -m queue_broker status --config SITE`) read it."""
+    env = os.environ if env is None else env
+    return env.get("HALL_DATA_DIR") or load_site(site).data_dir
 
 
 def _die_with_parent() -> None:
@@ -86,6 +113,16 @@ def choose_port(preferred: int, explicit: int | None, taken: set[int], say) -> i
             return port
 
 
+@dataclass(frozen=True)
+class UpOptions:
+    """What `up` is asked for beyond running the hall."""
+
+    open_now: bool = False  # every queue open while `up` runs (HALL_DEMO=open_now): a demonstration, 演示
+    screenshots: Path | None = None  # one PNG per face there, and hall.png, once each has drawn
+    exit_after: bool = False  # with screenshots: stop the hall once they are taken
+    screenshot_timeout_s: float = 180.0
+
+
 @dataclass
 class Child:
     name: str
@@ -101,9 +138,14 @@ class Child:
 
 
 class Hall:
-    def __init__(self, site: Path, workdir: Path, say=print):
+    def __init__(self, site: Path, workdir: Path, say=print, options: UpOptions | None = None):
         self.site = site
         self.workdir = workdir
+        self.options = options or UpOptions()
+        self.data_dir = hall_data_dir(site)
+        self.places: dict[str, Place] = {}
+        self.faces: dict[str, FaceControl] = {}
+        self.display: str | None = None
         self.say = say
         self.prov: Provisioner | None = None
         self.children: list[Child] = []
@@ -122,10 +164,22 @@ class Hall:
         taken.add(p1)
         p2 = choose_port(8883, mqtts_port, taken, say)
         prov = Provisioner(self.workdir)
+        production = bool(prov.state_path.exists() and json.loads(prov.state_path.read_text()).get("production"))
+        if production and self.options.open_now:
+            raise ProvisionError(
+                f"refusing --open-now: {self.workdir} was provisioned for production (init --production); the "
+                f"demonstration mode opens every queue whatever the hall's hours say"
+            )
         report = prov.init(
             self.site,
             Options(
-                hosts=["127.0.0.1"], mqtt_port=p1, mqtts_port=p2, bind="127.0.0.1", in_place=True, python=sys.executable
+                hosts=["127.0.0.1"],
+                mqtt_port=p1,
+                mqtts_port=p2,
+                bind="127.0.0.1",
+                in_place=True,
+                python=sys.executable,
+                production=production,  # a production folder stays one
             ),
         )
         for note in report.notes:
@@ -163,7 +217,13 @@ class Hall:
             PROGRAMS["broker"].argv(sys.executable, self._site_of(server), server),
             env_file=prov.node_dir(server) / "node.env",
             core=True,
-            extra_env={"NOTIFY_SOCKET": str(sock_path)},
+            # the hall's data where its site file says, so `python -m queue_broker status --config SITE`
+            # (and tickets, export, audit, report) read the hall that `up` runs
+            extra_env={
+                "NOTIFY_SOCKET": str(sock_path),
+                "HALL_DATA_DIR": self.data_dir,
+                **({"HALL_DEMO": DEMO_OPEN_NOW} if self.options.open_now else {}),
+            },
         )
         deadline = time.monotonic() + READY_TIMEOUT_S
         while not self.ready:
@@ -176,11 +236,13 @@ class Hall:
                 raise RuntimeError(
                     f"the queue broker sent no READY=1 within {READY_TIMEOUT_S:g} s; see {self.children[-1].log}"
                 )
-        say(
-            f"queue broker (pid {self.children[-1].proc.pid}) is ready (sd_notify READY=1); "
-            f"data in {self.workdir / 'var' / server}"
-        )
+        say(f"queue broker (pid {self.children[-1].proc.pid}) is ready (sd_notify READY=1); data in {self.data_dir}")
 
+        if self.options.open_now:
+            say(
+                "DEMONSTRATION (--open-now): every queue issues tickets while up runs, whatever the hours; screens show 演示"
+            )
+        self._lay_out(prov)
         skipped = []
         for node in prov.nodes():
             if node.id == server:
@@ -196,27 +258,85 @@ class Hall:
             elif not program.present():
                 skipped.append(f"{node.id} ({node.role}: no {program.module}/__main__.py in this checkout yet)")
             else:
-                window = None
+                argv, env, window = program.argv(sys.executable, self._site_of(node.id), node.id), {}, None
                 if program.graphical:
-                    display = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")
-                    window = (
-                        f"window '{node.id}' on display {display}" if display else "no screen here: drawn off screen"
-                    )
-                extra = self._gateway_listen(taken | {p2}) if node.role == "gateway" else None
+                    argv, env, window = self._face(node.id, argv)
+                if node.role == "gateway":
+                    env = {**env, **self._gateway_listen(taken | {p2})}
+                    self.gateway_url = f"http://{env['HALL_GATEWAY_LISTEN']}"
                 self._spawn(
-                    node.id,
-                    node.role,
-                    program.argv(sys.executable, self._site_of(node.id), node.id),
-                    env_file=prov.node_dir(node.id) / "node.env",
-                    window=window,
-                    extra_env=extra,
+                    node.id, node.role, argv, env_file=prov.node_dir(node.id) / "node.env", window=window, extra_env=env
                 )
-                if extra:
-                    self.gateway_url = f"http://{extra['HALL_GATEWAY_LISTEN']}"
         link_skipped = self._start_county_link()
         if link_skipped:
             skipped.append(link_skipped)
         self._summary(p1, p2, skipped)
+
+    # ------------------------------------------------------------------ the faces' windows
+    def _lay_out(self, prov: Provisioner) -> None:
+        """Every face's window, side by side on this display (provisioning/up_screens.py)."""
+        raw = {n.get("id"): n for n in (read_raw_site(self.site).get("nodes") or []) if isinstance(n, dict)}
+        faces = []
+        for node in prov.nodes():
+            program = PROGRAMS[node.role]
+            if program is not None and program.graphical and program.present():
+                faces.append((node.id, node.role, face_size(node.role, (raw.get(node.id) or {}).get("screen"))))
+        self.display = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")
+        measured = display_size(os.environ.get("DISPLAY"))
+        screen = measured or NO_DISPLAY_CANVAS
+        self.places = {p.node: p for p in layout(faces, screen)}
+        for place in self.places.values():  # the face's size: its own bundle's screen settings
+            place.write_into(prov.node_dir(place.node) / "site.yaml")
+        over = [p.node for p in self.places.values() if p.x + p.width > screen[0] or p.y + p.height > screen[1]]
+        if faces:
+            where = f"display {self.display} ({screen[0]}x{screen[1]})" if measured else "no display: drawn off screen"
+            self.say(f"{len(faces)} screens laid out side by side on {where}")
+        if over and measured:
+            self.say(f"  the display is too small for every screen at its smallest: {', '.join(over)} overflow it")
+
+    def _face(self, node: str, argv: list[str]) -> tuple[list[str], dict[str, str], str]:
+        """A face's command line, environment and the line `up` prints about its window."""
+        place = self.places.get(node)
+        env: dict[str, str] = {}
+        if place is not None:
+            argv = [*argv, *place.args()]
+            env.update(place.env())
+        if self.options.screenshots is not None:
+            self.faces[node] = FaceControl(self.workdir / "run" / "screens", node)
+            env.update(self.faces[node].env())
+        size = f" at {place.x},{place.y} {place.width}x{place.height}" if place else ""
+        if self.display:
+            return argv, env, f"window '{node}' on display {self.display}{size}"
+        return argv, env, f"no screen here: drawn off screen{size}"
+
+    def _write_controls(self) -> None:
+        """The screens' control sockets and this run's keys (0600), for a demo or a test that drives
+        them while `up` runs (kiosk_app/common/remote.py: tap, type, screenshot ...)."""
+        if self.faces:
+            controls = {n: {"socket": f.address, "key": f.key.hex()} for n, f in self.faces.items()}
+            write_secret(self.workdir / "run" / "screens" / "control.json", json.dumps(controls, indent=1) + "\n")
+
+    def screenshots(self) -> bool:
+        """One PNG per face and hall.png in the screenshots folder, once each face has drawn; True when
+        every face's picture was taken."""
+        folder = self.options.screenshots
+        if folder is None or not self.faces:
+            return folder is None
+        self._write_controls()
+        self.say(f"taking screenshots into {folder} (each face once it has drawn the hall)")
+        core = [c for c in self.children if c.core]
+        shots = take_screenshots(
+            self.faces,
+            folder,
+            self.options.screenshot_timeout_s,
+            alive=lambda: all(c.proc.poll() is None for c in core),
+            say=self.say,
+            exited=lambda node: next((c.proc.poll() for c in self.children if c.name == node), None),
+        )
+        whole = montage(list(self.places.values()), shots, folder / "hall.png")
+        if whole is not None:
+            self.say(f"  the whole hall: {whole}")
+        return len(shots) == len(self.faces)
 
     def _start_county_link(self) -> str | None:
         """The link to the county when this hall has one; a sentence saying why not when it cannot run."""
@@ -316,6 +436,10 @@ class Hall:
             f"  MQTT: 127.0.0.1:{p1} (loopback, password) and 127.0.0.1:{p2} (TLS, password); each node's "
             f"credentials are in {self.workdir / 'nodes'}/<node>/node.env"
         )
+        say(
+            f"  operator commands read this hall: python -m queue_broker status --config {self.site}"
+            + ("" if self.data_dir == hall_data_dir(self.site, {}) else f" (with HALL_DATA_DIR={self.data_dir})")
+        )
         say("Ctrl-C (or SIGTERM) stops the whole hall.")
 
     # ------------------------------------------------------------------ run
@@ -403,6 +527,7 @@ class Hall:
         if self.mosquitto is not None:
             self.mosquitto.stop()
         (self.workdir / "run" / "mosquitto.pid").unlink(missing_ok=True)
+        (self.workdir / "run" / "screens" / "control.json").unlink(missing_ok=True)
         if self.notify_sock is not None:
             self.notify_sock.close()
             (self.workdir / "run" / "notify.sock").unlink(missing_ok=True)
@@ -421,23 +546,35 @@ def _interrupt(signum, _frame) -> None:
 
 
 def run_up(
-    site: str, workdir: str | None = None, mqtt_port: int | None = None, mqtts_port: int | None = None, say=_say
+    site: str,
+    workdir: str | None = None,
+    mqtt_port: int | None = None,
+    mqtts_port: int | None = None,
+    say=_say,
+    options: UpOptions | None = None,
 ) -> int:
+    options = options or UpOptions()
     site_path = Path(site)
     if site_path.is_dir():
         site_path = site_path / "site.yaml"
     if not site_path.exists():
         raise ProvisionError(f"no site file at {site_path} (give a hall's folder or its site.yaml)")
+    if options.exit_after and options.screenshots is None:
+        raise ProvisionError("--exit stops the hall once the screenshots are taken: give --screenshots DIR too")
     work = Path(workdir) if workdir else site_path.parent / "var" / "up"
     work.mkdir(parents=True, exist_ok=True)
     say(f"Starting hall from {site_path} in {work.resolve()}")
-    hall = Hall(site_path, work.resolve(), say=say)
+    hall = Hall(site_path, work.resolve(), say=say, options=options)
     for sig in (signal.SIGTERM, signal.SIGHUP):  # while starting: stop what was started, like Ctrl-C
         signal.signal(sig, _interrupt)
     status = 1
     try:
         hall.start(mqtt_port, mqtts_port)
-        status = hall.watch()
+        took_all = hall.screenshots()
+        if options.exit_after:
+            status = 0 if took_all else 1
+        else:
+            status = hall.watch()
     except KeyboardInterrupt:
         status = 0
     except (RuntimeError, OSError) as exc:

@@ -8,6 +8,11 @@ tickets --today --config ...     today's tickets
 audit verify --config ...        prove the event log was not altered
 export --day YYYY-MM-DD --config ...   the day's tickets as CSV
 hash-pin                          hash a PIN for the site file (reads it from stdin)
+report --config ... --from --to  the supervision report of a period (csv, html, pdf, md)
+
+The commands that read a hall (status, tickets, audit, export, report) read the data folder the site
+file names (data_dir; HALL_DATA_DIR overrides), where `run` and `python -m provisioning up` keep it, or
+HALL_DB_URL's PostgreSQL database. A folder with no hall is said to be one (exit 2).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import sys
 
 from .cli import commands
+from .cli.hall import NoHall
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     commands.register(sub)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return int(args.func(args))
+    except NoHall as exc:  # pointed at a folder with no hall: said, never shown as an empty hall
+        print(f"{parser.prog} {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -147,11 +147,13 @@ class VoiceNode:
                 else "; announcements are rendered and logged, not kept (set output_dir to keep them)"
             )
             log.warning("no audio output: %s%s", self.player.reason or "no player", where)
-            self.health.report(SPEAKER, "speaker", "fault", f"no audio output: {self.player.reason}")
+            self.health.report(
+                SPEAKER, "speaker", "fault", f"没有可用的声音输出（{self.player.reason}），叫号只记录不播放"
+            )
         elif isinstance(self.player, SleepPlayer):
-            self.health.report(SPEAKER, "speaker", "degraded", "stand-in player: timing only, no sound")
+            self.health.report(SPEAKER, "speaker", "degraded", "替代播放器：只计时，不出声")
         else:
-            self.health.report(SPEAKER, "speaker", "ready", f"playing through {self.player.name}")
+            self.health.report(SPEAKER, "speaker", "ready", f"扬声器正常（经 {self.player.name} 播放）")
 
     # --- intake --------------------------------------------------------------------------------
     def _receiver(self, kind: str):
@@ -264,11 +266,11 @@ class VoiceNode:
                 with self._player_beat.busy(a.duration_s + 2 * PLAY_MARGIN_S):
                     self.player.play(a.wav, a.duration_s)
                 if self.player.plays_sound:
-                    self.health.report(SPEAKER, "speaker", "ready", f"playing through {self.player.name}")
+                    self.health.report(SPEAKER, "speaker", "ready", f"扬声器正常（经 {self.player.name} 播放）")
             except PlayerError as exc:
                 error = str(exc)
                 log.error("could not play %s: %s", a.display, exc)
-                self.health.report(SPEAKER, "speaker", "fault", error)
+                self.health.report(SPEAKER, "speaker", "fault", f"播放失败：{error}")
             end_mono, end_wall = time.monotonic(), datetime.now(UTC)
             self.playlog.write(
                 {

@@ -10,17 +10,19 @@ import os
 import signal
 import sys
 import threading
+import time
+import unicodedata
 from datetime import UTC, date, datetime
 
 from ..config.loader import ConfigError, load_or_exit
 from ..config.models import SiteConfig
 from ..engine.hall import HallEngine
 from ..logs import setup_logging
+from ..protocol.waiting import DEMO_OPEN_NOW
 from ..security.pins import hash_pin
-from ..store import open_store
 from . import platform as platform_cli
 from . import report as report_cli
-from .hall import replayed_engine
+from .hall import hall_store, replayed_engine
 
 
 def _load(path: str) -> SiteConfig:
@@ -68,15 +70,43 @@ def cmd_catalog_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from ..link import parse_mqtt_url
     from ..service.runner import HallService
     from ..service.tasks import default_tasks
     from ..watchdog import Watchdog
 
     setup_logging()  # journald priorities under systemd (queue_broker/logs.py); HALL_LOG_LEVEL
+    log = logging.getLogger("queue_broker")
     cfg = _load(args.config)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    url = parse_mqtt_url(cfg.mqtt.url)
+    log.info(
+        "queue broker for %s: MQTT %s://%s:%s as node broker (%s), data in %s",
+        cfg.site.id,
+        "mqtts" if url.tls else "mqtt",
+        url.host,
+        url.port,
+        f"user {url.username}" if url.username else "anonymous: no user name in mqtt.url or HALL_MQTT_URL",
+        cfg.data_dir,
+    )
+    refusal = _refuse_second_broker(cfg, stop)
+    if refusal is not None:
+        log.error("not starting: %s", refusal)
+        return 2
+    if stop.is_set():
+        return 0
+    demo = demo_mode(os.environ)
+    if demo:
+        log.warning(
+            "DEMONSTRATION: every queue issues tickets whatever the opening hours say (HALL_DEMO=%s, set by "
+            "`python -m provisioning up --open-now`); every screen shows 演示",
+            demo,
+        )
     watchdog = Watchdog.from_env()  # pings systemd only while the engine thread handles its ticks
     try:
-        service = HallService(cfg, watchdog=watchdog)
+        service = HallService(cfg, demo=demo, watchdog=watchdog)
     except ConfigError as exc:  # a file the site names (the platform's mapping file) is wrong
         for line in exc.lines():
             print(line, file=sys.stderr)
@@ -92,14 +122,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             materials = MaterialsService(service).start()
         except (OSError, ValueError) as exc:  # the queue runs on without it; requests get `unavailable`
-            logging.getLogger("queue_broker").error("materials on file are off: %s", exc)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+            log.error("materials on file are off: %s", exc)
     # SIGHUP: take the site file again (catalog, opening hours), as cmd/supervisor/reload does
     signal.signal(signal.SIGHUP, lambda *_: service.request_reload("SIGHUP (the hall server's operator)"))
     service.start()
-    logging.getLogger("queue_broker").info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
+    log.info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
     watchdog.start()
     watchdog.ready(f"serving hall {cfg.site.id}")
     while not stop.wait(1.0):
@@ -111,16 +138,95 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def demo_mode(env) -> str | None:
+    """HALL_DEMO=open_now: the demonstration mode `up --open-now` asks for; anything else is refused."""
+    value = env.get("HALL_DEMO", "").strip()
+    if not value:
+        return None
+    if value != DEMO_OPEN_NOW:
+        raise SystemExit(f"HALL_DEMO={value!r}: the only demonstration mode is {DEMO_OPEN_NOW!r}")
+    return value
+
+
+_held_locks: list = []  # the data folder's lock, held for the life of the process
+
+
+def _refuse_second_broker(cfg: SiteConfig, stop: threading.Event) -> str | None:
+    """Why this broker must not start (another one runs), or None. Waits for the MQTT broker to be
+    reachable (as the service would), checking again every 2 s, until `stop`."""
+    from ..link import parse_mqtt_url
+    from ..service.single import CheckFailed, lock_data_dir, lock_holder, other_live_broker
+
+    lock = lock_data_dir(cfg.data_dir)
+    if lock is None:
+        return (
+            f"another queue broker (pid {lock_holder(cfg.data_dir)}) is running on the data folder {cfg.data_dir}: "
+            f"stop it first; one hall has one queue broker"
+        )
+    _held_locks.append(lock)
+    log = logging.getLogger("queue_broker")
+    if parse_mqtt_url(cfg.mqtt.url).username:
+        # a provisioned hall: its Mosquitto forces the client id to the user name, so any second
+        # connection with these credentials (a check included) would take this broker's session and
+        # drop the commands queued in it; there the one-connection-per-user rule, the unit and the data
+        # folder's lock keep one broker
+        log.info("MQTT with a user name: the MQTT broker keeps one connection per user; no look for another broker")
+        return None
+    warned = 0.0
+    while not stop.is_set():
+        try:
+            other = other_live_broker(cfg.mqtt.url, cfg.site.id, ca_file=cfg.mqtt.ca_file)
+        except CheckFailed as exc:
+            if time.monotonic() - warned > 60:
+                log.warning("%s; checking again every 2 s before starting", exc)
+                warned = time.monotonic()
+            stop.wait(2)
+            continue
+        if other is None:
+            return None
+        if other.answered:
+            return (
+                f"another queue broker of hall {cfg.site.id} already answers on this MQTT broker "
+                f"(node {other.node}, version {other.version or '?'}, online since {other.since or '?'}): stop it "
+                f"first, or give this one another MQTT broker (mqtt.url or HALL_MQTT_URL)"
+            )
+        log.warning(
+            "node %s says it is this hall's broker and online (retained status since %s) but does not answer: "
+            "a stale status, starting",
+            other.node,
+            other.since or "?",
+        )
+        return None
+    return None
+
+
+def width(text: str) -> int:
+    """Columns a terminal gives the text: two for a Chinese character (East Asian wide or full-width)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def fit(text: str, columns: int) -> str:
+    """`text` cut to `columns` terminal columns (with … when cut) and padded to exactly that many."""
+    if width(text) > columns:
+        while text and width(text) > columns - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (columns - width(text))
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
     engine = replayed_engine(cfg)
     now = datetime.now(UTC)
-    print(f"{cfg.site.name} at {now.astimezone(engine.tz):%Y-%m-%d %H:%M}")
-    print(f"{'queue':<8}{'name':<14}{'waiting':>8}{'longest':>9}{'estimate':>10}  counters")
-    for q in engine.queues_state(now)["queues"]:
+    state = engine.queues_state(now)
+    print(f"{cfg.site.name} at {now.astimezone(engine.tz):%Y-%m-%d %H:%M}: {state['hall']['text']}")
+    if not state["hall"]["ticketing_open"]:  # this reads the event log; the demo mode lives in the broker
+        print("  (by the opening hours: a hall opened by `up --open-now` issues tickets all the same)")
+    print(f"{'queue':<8}{fit('name', 28)}{'waiting':>8}{'longest':>9}  {fit('wait now', 24)} counters")
+    for q in state["queues"]:
         print(
-            f"{q['id']:<8}{q['name']:<14}{q['waiting']:>8}{q['longest_wait_s'] // 60:>7}m"
-            f"{q['estimated_wait_s'] // 60:>8}m  {' '.join(q['counter_ids'])}"
+            f"{q['id']:<8}{fit(q['name'], 28)}{q['waiting']:>8}{q['longest_wait_s'] // 60:>8}m  "
+            f"{fit(q['wait_text'], 24)} {' '.join(q['counter_ids'])}"
         )
     print()
     print(f"{'counter':<8}{'no.':>4}  {'status':<8}{'mode':<7}{'queues':<16}serving")
@@ -156,7 +262,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
     engine = replayed_engine(cfg)
     day = date.fromisoformat(args.day)
-    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+    # a file gets the UTF-8 byte-order mark so that Excel and WPS read its Chinese (reports/render.py)
+    out = open(args.out, "w", newline="", encoding="utf-8-sig") if args.out else sys.stdout
     w = csv.writer(out)
     w.writerow(
         [
@@ -212,7 +319,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     cfg = _load(args.config)
-    store = open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"), cfg.site.id)
+    store = hall_store(cfg)
     report = store.audit()
     store.close()
     if report.ok:

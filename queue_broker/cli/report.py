@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import date
 from pathlib import Path
 
 from ..config.loader import load_or_exit
-from ..store import SqliteEventStore, open_store
+from ..store import SqliteEventStore
+from .hall import hall_store
 
 FORMATS = ("csv", "html", "pdf", "md")
 
@@ -27,7 +27,7 @@ def _store(cfg, db: str | None):
     HALL_DB_URL, the shared PostgreSQL database (one log per site id)."""
     if db:
         return SqliteEventStore(db)
-    return open_store(cfg.data_dir, os.environ.get("HALL_DB_URL"), cfg.site.id)
+    return hall_store(cfg)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -287,7 +287,7 @@ class ApplicationsMixin:
                 raise Rejected("conflict", f"{t.number} was taken for another item")
         service = self.services.get(service_id)
         if service is None:
-            raise Rejected("not_found", f"there is no service item {service_id!r} in this hall")
+            raise Rejected("not_found", f"本大厅没有事项 {service_id!r}")
         rejecting = cmd.action == "reject"
         if not rejecting and not self.is_promised(service):
             raise Rejected("conflict", f"{service.name} is a 即办件: it is done at the counter, no 办件 stays open")

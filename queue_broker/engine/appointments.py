@@ -47,25 +47,25 @@ class AppointmentsMixin:
     def _do_BookAppointment(self, cmd: BookAppointment, now: datetime) -> Result:
         svc = self.services.get(cmd.service_id)
         if svc is None:
-            raise Rejected("not_found", f"there is no service item {cmd.service_id!r}")
+            raise Rejected("not_found", f"本大厅没有事项 {cmd.service_id!r}")
         if not svc.appointment:
-            raise Rejected("conflict", f"{svc.name} cannot be booked; come to the hall and take a ticket")
+            raise Rejected("conflict", f"{svc.name}不能预约，请到大厅取号办理")
         a = self.config.appointments
         start = cmd.slot_start.astimezone(self.tz)
         if start.minute % a.slot_minutes or start.second or start.microsecond:
-            raise Rejected("invalid_request", f"slots start every {a.slot_minutes} minutes")
+            raise Rejected("invalid_request", f"预约时段每 {a.slot_minutes} 分钟一个，请从整时段开始")
         if start <= now:
-            raise Rejected("conflict", "that slot has already begun")
+            raise Rejected("conflict", "该时段已经开始，请选择以后的时段")
         if start.date() > self.local_day(now) + timedelta(days=a.book_days_ahead):
-            raise Rejected("conflict", f"bookings open {a.book_days_ahead} days ahead")
+            raise Rejected("conflict", f"只能预约 {a.book_days_ahead} 天以内的时段")
         if not self.is_ticketing_open(start):
-            raise Rejected("closed", "the hall is not open at that time")
+            raise Rejected("closed", "该时段大厅不办公，请选择办公时间内的时段")
         self._check_in_force(svc.id, start.date())  # not offered yet, or withdrawn, on the slot's day
         key = (svc.id, start)
         if self.slot_bookings[key] >= self.slot_capacity(svc.id):
-            raise Rejected("full", "that slot is fully booked; please choose another time")
+            raise Rejected("full", "该时段已约满，请选择其他时段")
         if cmd.code in self.appointments:
-            raise Rejected("conflict", "appointment code clash; try again")
+            raise Rejected("conflict", "预约码重复，请重试")
         out: list[Event] = []
         end = start + timedelta(minutes=a.slot_minutes)
         self._emit(
@@ -95,9 +95,10 @@ class AppointmentsMixin:
     def _do_CancelAppointment(self, cmd: CancelAppointment, now: datetime) -> Result:
         appt = self.appointments.get(cmd.code.strip().upper())
         if appt is None or (cmd.partner is not None and appt.partner != cmd.partner):
-            raise Rejected("not_found", "no appointment has that code")
+            raise Rejected("not_found", "没有这个预约码的预约")
         if appt.state != "booked":
-            raise Rejected("conflict", f"the appointment is {appt.state.replace('_', ' ')}")
+            state = {"cancelled": "已取消", "checked_in": "已签到"}.get(appt.state, appt.state)
+            raise Rejected("conflict", f"该预约{state}")
         out: list[Event] = []
         self._emit(out, ev.APPOINTMENT_CANCELLED, now, code=appt.code)
         return Result(out, {"appointment": {"code": appt.code, "state": "cancelled"}})

@@ -199,7 +199,7 @@ class CasesMixin:
             if unknown:
                 raise Rejected(
                     "invalid_request",
-                    f"a bad rating's reason must be one of: {'、'.join(allowed)} ({unknown[0]!r} is not)",
+                    f"差评理由须为：{'、'.join(allowed)}（{unknown[0]!r} 不在其中）",
                 )
         result = super()._do_SubmitRating(cmd, now)
         if cmd.level <= 2:
@@ -245,7 +245,7 @@ class CasesMixin:
     def _do_ApplyDefaultRatings(self, cmd: ApplyDefaultRatings, now: datetime) -> Result:
         rule = self.default_rating_rule()
         if rule is None:
-            raise Rejected("conflict", "the default-satisfied rule is off in this hall (ratings.default_satisfied)")
+            raise Rejected("conflict", "本大厅未启用默认满意规则（ratings.default_satisfied）")
         days, working, level = rule
         out: list[Event] = []
         for tid in dict.fromkeys(cmd.ticket_ids):
@@ -316,15 +316,15 @@ class CasesMixin:
         if cmd.source == "desk":
             self._desk_signed_in(cmd.desk_counter_id or "", "take a complaint in")
         if not cmd.summary.strip():
-            raise Rejected("invalid_request", "a complaint needs a summary of what the citizen could not get done")
+            raise Rejected("invalid_request", "投诉须写明诉求：办事群众什么事没办成")
         categories = self.config.complaints.categories
         if cmd.category and categories and cmd.category not in categories:
-            raise Rejected("invalid_request", f"category must be one of: {'、'.join(categories)}")
+            raise Rejected("invalid_request", f"诉求类别须为：{'、'.join(categories)}")
         counter_id, service_id, queue_id = cmd.counter_id, cmd.service_id, None
         if cmd.ticket_id is not None:
             t = self.tickets.get(cmd.ticket_id)
             if t is None:
-                raise Rejected("not_found", "no ticket has that id")
+                raise Rejected("not_found", "没有这个号")
             counter_id = counter_id or t.counter_id
             service_id = service_id or t.service_id
             queue_id = t.queue_id
@@ -332,7 +332,7 @@ class CasesMixin:
             self._counter(counter_id)
         if service_id is not None:
             if service_id not in self.services and service_id not in self.bundles:
-                raise Rejected("not_found", f"there is no service item {service_id!r} in this hall")
+                raise Rejected("not_found", f"本大厅没有事项 {service_id!r}")
             if queue_id is None:
                 queue_id = (self.services.get(service_id) or self.bundles[service_id]).queue_id
         out: list[Event] = []
@@ -371,15 +371,15 @@ class CasesMixin:
         c = self._counter(cmd.counter_id)
         t = self.tickets.get(cmd.ticket_id)
         if t is None:
-            raise Rejected("not_found", "no ticket has that id")
+            raise Rejected("not_found", "没有这个号")
         if t.counter_id != c.id or t.state != DONE:
-            raise Rejected("conflict", f"{t.number} was not finished at counter {c.id}")
+            raise Rejected("conflict", f"{t.number} 不是在{self.counter_cfg[c.id].name}办结的")
         if not cmd.question.strip():
-            raise Rejected("invalid_request", "write down the question that needs a complete answer")
+            raise Rejected("invalid_request", "请写下需要答复的复杂问题")
         if (COMPLEX_QUESTION, t.id) in self.case_by_ticket:
             raise Rejected(
                 "conflict",
-                f"{t.number} already has complex-question case {self.case_by_ticket[(COMPLEX_QUESTION, t.id)]}",
+                f"{t.number} 已有复杂问题告知案件 {self.case_by_ticket[(COMPLEX_QUESTION, t.id)]}",
             )
         out: list[Event] = []
         case = self._open_case(
@@ -401,36 +401,36 @@ class CasesMixin:
     def _do_CaseAction(self, cmd: CaseAction, now: datetime) -> Result:
         case = self.cases.get(cmd.case_id)
         if case is None:
-            raise Rejected("not_found", "no case has that id")
+            raise Rejected("not_found", "没有这个案件")
         table = TRANSITIONS[case.kind]
         if cmd.action not in table:
             raise Rejected(
                 "invalid_request",
-                f"a {KIND_NAMES[case.kind]} case has no step {cmd.action!r}; its steps are {', '.join(table)}",
+                f"{KIND_NAMES[case.kind]}案件没有 {cmd.action!r} 这一步；可用的步骤：{'、'.join(table)}",
             )
         if cmd.counter_id is not None and self.is_complaint_desk(cmd.counter_id):
             self._desk_signed_in(cmd.counter_id, f"{cmd.action} a case")
         elif cmd.counter_id is not None:
             if cmd.action not in COUNTER_STEPS:
-                raise Rejected("forbidden", f"only a supervisor may {cmd.action} a case")
+                raise Rejected("forbidden", f"只有值班长可以对案件执行 {cmd.action!r}")
             if case.counter_id != cmd.counter_id:
-                raise Rejected("forbidden", f"case {case.id} is not about counter {cmd.counter_id}")
+                raise Rejected("forbidden", f"案件 {case.id} 不是本窗口的案件")
         if not case.open:
-            raise Rejected("conflict", f"case {case.id} is finished ({STATE_NAMES[case.state]})")
+            raise Rejected("conflict", f"案件 {case.id} 已结束（{STATE_NAMES[case.state]}）")
         starts, to_state = table[cmd.action]
         if case.state not in starts:
             raise Rejected(
                 "conflict",
-                f"case {case.id} is {STATE_NAMES[case.state]}: '{cmd.action}' is possible only "
-                f"when it is {' or '.join(STATE_NAMES[s] for s in starts)}",
+                f"案件 {case.id} 现为{STATE_NAMES[case.state]}：'{cmd.action}' 只能在"
+                f"{'或'.join(STATE_NAMES[s] for s in starts)}时进行",
             )
         if not cmd.note.strip():
-            raise Rejected("invalid_request", f"the step '{cmd.action}' needs a note (what was found, done or said)")
+            raise Rejected("invalid_request", f"步骤 '{cmd.action}' 须填写说明（查明、做了或答复了什么）")
         if cmd.action == "handover" and not (cmd.to or "").strip():
-            raise Rejected("invalid_request", "a handover names the department or counter it goes to ('to')")
+            raise Rejected("invalid_request", "转办须写明转给哪个部门或窗口（'to'）")
         if cmd.action == "revisit":
             if cmd.satisfied is None:
-                raise Rejected("invalid_request", "a revisit records whether the citizen is satisfied ('satisfied')")
+                raise Rejected("invalid_request", "回访须记录办事群众是否满意（'satisfied'）")
             if not cmd.satisfied:
                 to_state = REVISIT_UNSATISFIED[case.kind]
         out: list[Event] = []
@@ -457,9 +457,9 @@ class CasesMixin:
         if cmd.case_id is not None:
             case = self.cases.get(cmd.case_id)
             if case is None:
-                raise Rejected("not_found", "no case has that id")
+                raise Rejected("not_found", "没有这个案件")
             if not self._may_see(cmd.counter_id, case):
-                raise Rejected("forbidden", f"case {case.id} is not about counter {cmd.counter_id}")
+                raise Rejected("forbidden", f"案件 {case.id} 与 {cmd.counter_id} 号窗口无关")
             return Result([], {"case": self.case_view(case, now)})
         chosen = [c for c in self.cases.values() if (cmd.include_closed or c.open) and self._may_see(cmd.counter_id, c)]
         chosen.sort(key=lambda c: c.opened_at, reverse=True)
@@ -581,11 +581,9 @@ class CasesMixin:
     def _do_RaiseAlert(self, cmd: RaiseAlert, now: datetime) -> Result:
         rule, subject = cmd.data.get("rule"), cmd.data.get("subject")
         if rule and subject and (rule, subject) in self.monitor_alerts:
-            raise Rejected(
-                "conflict", f"{rule} for {subject} is already raised ({self.monitor_alerts[(rule, subject)]})"
-            )
+            raise Rejected("conflict", f"{subject} 的这项预警已经发出（{self.monitor_alerts[(rule, subject)]}）")
         if cmd.alert_id in self.alerts:
-            raise Rejected("conflict", f"alert {cmd.alert_id} exists")
+            raise Rejected("conflict", f"预警 {cmd.alert_id} 已存在")
         return super()._do_RaiseAlert(cmd, now)
 
     @applies("alert_raised")
@@ -599,7 +597,7 @@ class CasesMixin:
     def _do_EscalateAlert(self, cmd: EscalateAlert, now: datetime) -> Result:
         a = self.alerts.get(cmd.alert_id)
         if a is None:
-            raise Rejected("not_found", "no alert has that id")
+            raise Rejected("not_found", "没有这条预警")
         out: list[Event] = []
         if a.cleared_at is None and a.severity != cmd.severity:
             self._emit(
@@ -626,7 +624,7 @@ class CasesMixin:
     def _do_ClearAlert(self, cmd: ClearAlert, now: datetime) -> Result:
         a = self.alerts.get(cmd.alert_id)
         if a is None:
-            raise Rejected("not_found", "no alert has that id")
+            raise Rejected("not_found", "没有这条预警")
         out: list[Event] = []
         if a.cleared_at is None:
             self._emit(out, ev.ALERT_CLEARED, now, id=a.id, reason=cmd.reason)
@@ -645,7 +643,7 @@ class CasesMixin:
     def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
         a = self.alerts.get(cmd.alert_id)
         if a is not None and a.data.get("rule") and not cmd.note.strip():
-            raise Rejected("invalid_request", "acknowledging a monitoring alert needs a note (what was done)")
+            raise Rejected("invalid_request", "确认电子监察预警须填写处理说明")
         return super()._do_AckAlert(cmd, now)
 
     @staticmethod

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from ..config.models import SiteConfig
+from ..protocol.waiting import DEMO_OPEN_NOW, opening_words
 from ..security.pins import check_pin
 from . import events as ev
 from .applications import ApplicationsMixin
@@ -117,6 +118,9 @@ class HallEngine(
         self.ratings: dict[str, dict[str, Any]] = {}
         self.last_event_at: datetime | None = None
         self.events_applied = 0
+        # "open_now": every queue issues tickets whatever the hours say, for a demonstration (`up
+        # --open-now`); set by the service, never stored: a restart without it keeps the real hours
+        self.demo: str | None = None
 
     # ================================================================ time and calendar
     def local_day(self, now: datetime) -> date:
@@ -127,10 +131,24 @@ class HallEngine(
         return OpeningHours(self.config.site, self.work_calendar)
 
     def is_ticketing_open(self, now: datetime) -> bool:
-        return self.hours.ticketing_open(now)
+        return self.demo == DEMO_OPEN_NOW or self.hours.ticketing_open(now)
 
     def next_opening(self, now: datetime) -> datetime | None:
         return self.hours.next_opening(now)
+
+    def is_self_service(self, service_id: str) -> bool:
+        """An item the 24-hour self-service zone's terminals do (seed art. 26), without a ticket."""
+        svc = self.services.get(service_id)
+        return bool(svc and svc.self_service) or service_id in self.config.site.self_service.service_ids
+
+    def closed_words(self, service_id: str, now: datetime) -> str:
+        """Why no ticket now, in words: when ticketing opens; for a self-service item while the 24-hour
+        zone is open, that it is done there, at a self-service terminal, with no ticket."""
+        nxt = self.next_opening(now)
+        text = f"现在不取号，{opening_words(nxt, now)}开始" if nxt else "现在不取号，开始时间请咨询工作人员"
+        if self.is_self_service(service_id) and self.hours.self_service_open(now):
+            text += "；此事项可在24小时自助服务区的自助终端办理，不用取号"
+        return text
 
     # ================================================================ dispatch
     def execute(self, cmd: Any, now: datetime) -> Result:
@@ -153,18 +171,17 @@ class HallEngine(
             return self.services[service_id].queue_id
         if service_id in self.bundles:
             return self.bundles[service_id].queue_id
-        raise Rejected("not_found", f"there is no service item {service_id!r} in this hall")
+        raise Rejected("not_found", f"本大厅没有事项 {service_id!r}")
 
     @handles(IssueTicket)
     def _do_IssueTicket(self, cmd: IssueTicket, now: datetime) -> Result:
         queue_id = self.queue_of(cmd.service_id)
         if cmd.channel not in ("walk_in", "appointment", "green"):
-            raise Rejected("invalid_request", f"unknown channel {cmd.channel!r}")
+            raise Rejected("invalid_request", f"未知的取号渠道 {cmd.channel!r}（walk_in、appointment 或 green）")
         if cmd.channel == "green":  # needs a person's judgement: a kiosk cannot verify it (engine/priority.py)
             raise Rejected(
                 "forbidden",
-                "a green-channel (绿色通道) ticket is issued by staff at a counter or by the supervisor, with a "
-                "reason; a kiosk can call a member of staff instead (cmd/ticket/help)",
+                "绿色通道号由窗口工作人员或值班主管核实后核发（需填写理由）；自助机可呼叫工作人员（cmd/ticket/help）",
             )
         service_id = cmd.service_id
         day = self.local_day(now)
@@ -178,26 +195,24 @@ class HallEngine(
         if appt is None:  # an appointment booked before an item was withdrawn is still served
             self._check_in_force(service_id, day)
         if not self.is_ticketing_open(now) and not (appt is not None and appointment_status == "on_time"):
-            nxt = self.next_opening(now)
-            when = nxt.astimezone(self.tz).strftime("%m月%d日 %H:%M") if nxt else "the next working day"
-            raise Rejected("closed", f"ticketing is closed now; the hall opens again at {when}")
+            raise Rejected("closed", self.closed_words(service_id, now))
         if cmd.remote:  # a place taken before arriving (engine/remote.py): the site's switches and limits
             self.check_remote(cmd, service_id, queue_id, now)
         queue = self.queues[queue_id]
         caps = self.config.caps
         if cmd.holder is not None:
             if caps.per_person_per_day and self.per_person[(day, cmd.holder.hash)] >= caps.per_person_per_day:
-                raise Rejected("full", f"one person may take at most {caps.per_person_per_day} tickets a day")
+                raise Rejected("full", f"每人每天最多取 {caps.per_person_per_day} 个号")
             if (
                 caps.per_person_per_queue_per_day
                 and self.per_person_queue[(day, cmd.holder.hash, queue_id)] >= caps.per_person_per_queue_per_day
             ):
                 raise Rejected(
                     "full",
-                    f"one person may take at most {caps.per_person_per_queue_per_day} tickets a day for {queue.name}",
+                    f"{queue.name}每人每天最多取 {caps.per_person_per_queue_per_day} 个号",
                 )
         if queue.daily_cap and self.per_queue_day[(day, queue_id)] >= queue.daily_cap:
-            raise Rejected("full", f"today's {queue.daily_cap} tickets for {queue.name} have all been issued")
+            raise Rejected("full", f"{queue.name}今日 {queue.daily_cap} 个号已全部取完")
 
         priority = NORMAL
         rules = self.config.priorities
@@ -346,7 +361,7 @@ class HallEngine(
     # ================================================================ counters
     def _counter(self, counter_id: str) -> CounterRec:
         if counter_id not in self.counters:
-            raise Rejected("not_found", f"there is no counter {counter_id!r} in this hall")
+            raise Rejected("not_found", f"本大厅没有窗口 {counter_id!r}")
         return self.counters[counter_id]
 
     @handles(OpenCounter)
@@ -354,11 +369,13 @@ class HallEngine(
         c = self._counter(cmd.counter_id)
         op = next((o for o in self.config.operators if o.id == cmd.operator_id), None)
         if op is None or not check_pin(cmd.pin, op.pin_hash):
-            raise Rejected("forbidden", "the operator id or PIN is wrong")
+            raise Rejected("forbidden", "工号或密码错误")
         if op.counters != "*" and cmd.counter_id not in op.counters:
-            raise Rejected("forbidden", f"operator {op.id} may not work at counter {cmd.counter_id}")
+            raise Rejected(
+                "forbidden", f"工作人员 {op.name}（{op.id}）不能在{self.counter_cfg[cmd.counter_id].name}登录"
+            )
         if c.status != "closed" and c.operator_id not in (None, cmd.operator_id):
-            raise Rejected("conflict", f"counter {cmd.counter_id} is already open for operator {c.operator_id}")
+            raise Rejected("conflict", f"{self.counter_cfg[cmd.counter_id].name}已由工作人员 {c.operator_id} 登录")
         out: list[Event] = []
         self._emit(out, ev.COUNTER_OPENED, now, counter_id=c.id, operator_id=op.id)
         return Result(out, {"counter": self.counter_view(c)})
@@ -370,12 +387,12 @@ class HallEngine(
         out: list[Event] = []
         if action == "close":
             if c.current:
-                raise Rejected("conflict", "finish or transfer the current citizen before closing the counter")
+                raise Rejected("conflict", "请先办结或转出当前办事群众，再关闭窗口")
             if c.status != "closed":
                 self._emit(out, ev.COUNTER_CLOSED, now, counter_id=c.id)
             return Result(out, {"counter": self.counter_view(c)})
         if c.status == "closed":
-            raise Rejected("conflict", f"counter {c.id} is closed; open it first")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}未登录，请先登录开窗")
         if action == "pause":
             if c.status != "paused":
                 self._emit(out, ev.COUNTER_PAUSED, now, counter_id=c.id)
@@ -388,10 +405,10 @@ class HallEngine(
             return self._call_next(c, now)
         current = self.tickets[c.current] if c.current else None
         if current is None:
-            raise Rejected("conflict", f"counter {c.id} has no citizen called now")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}现在没有已叫号的办事群众")
         if action == "recall":
             if current.state != CALLED:
-                raise Rejected("conflict", f"{current.number} is already being served")
+                raise Rejected("conflict", f"{current.number} 已在办理中")
             if current.recalls >= self.config.recall_limit:
                 self._emit(out, ev.TICKET_NO_SHOW, now, ticket_id=current.id, counter_id=c.id, after_recalls=True)
                 self._settle_counter(out, c, now)
@@ -406,15 +423,15 @@ class HallEngine(
             return Result(out, {"ticket": self.ticket_view(current, now)})
         if action == "no-show":
             if current.state != CALLED:
-                raise Rejected("conflict", f"{current.number} is already being served; finish it instead")
+                raise Rejected("conflict", f"{current.number} 已在办理中，不能记为过号，请办结")
             self._emit(out, ev.TICKET_NO_SHOW, now, ticket_id=current.id, counter_id=c.id, after_recalls=False)
             self._settle_counter(out, c, now)
             return Result(out, {"ticket": self.ticket_view(current, now)})
-        raise Rejected("invalid_request", f"unknown counter action {action!r}")
+        raise Rejected("invalid_request", f"未知的窗口操作 {action!r}")
 
     def _call_next(self, c: CounterRec, now: datetime) -> Result:
         if c.status == "paused":
-            raise Rejected("conflict", f"counter {c.id} is paused; resume it first")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}已暂停，请先恢复")
         out: list[Event] = []
         if c.current:
             # one key to call the next: the citizen at the counter is finished as done first
@@ -476,12 +493,12 @@ class HallEngine(
     def _do_FinishTicket(self, cmd: FinishTicket, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         if not c.current:
-            raise Rejected("conflict", f"counter {c.id} has no citizen to finish")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}没有可办结的办事群众")
         if cmd.outcome not in ("done", "incomplete"):
-            raise Rejected("invalid_request", "outcome must be done or incomplete")
+            raise Rejected("invalid_request", "办结结果只能是 done（办结）或 incomplete（一次性告知）")
         ticket = self.tickets[c.current]
         if cmd.outcome == "incomplete" and not cmd.missing_materials:
-            raise Rejected("invalid_request", "an incomplete finish must list the missing materials")
+            raise Rejected("invalid_request", "一次性告知须列出所缺材料")
         out: list[Event] = []
         self._emit(
             out,
@@ -516,12 +533,12 @@ class HallEngine(
     def _do_TransferTicket(self, cmd: TransferTicket, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         if not c.current:
-            raise Rejected("conflict", f"counter {c.id} has no citizen to transfer")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}没有可转出的办事群众")
         if cmd.to_queue_id not in self.queues:
-            raise Rejected("not_found", f"there is no queue {cmd.to_queue_id!r}")
+            raise Rejected("not_found", f"本大厅没有队列 {cmd.to_queue_id!r}")
         ticket = self.tickets[c.current]
         if cmd.to_queue_id == ticket.queue_id:
-            raise Rejected("conflict", f"{ticket.number} is already in queue {cmd.to_queue_id}")
+            raise Rejected("conflict", f"{ticket.number} 已在{self.queues[cmd.to_queue_id].name}队列")
         out: list[Event] = []
         self._emit(
             out,
@@ -540,9 +557,9 @@ class HallEngine(
         c = self._counter(cmd.counter_id)
         for q in cmd.queue_ids:
             if q not in self.queues:
-                raise Rejected("not_found", f"there is no queue {q!r}")
+                raise Rejected("not_found", f"本大厅没有队列 {q!r}")
         if cmd.mode not in ("fixed", "tidal"):
-            raise Rejected("invalid_request", "mode must be fixed or tidal")
+            raise Rejected("invalid_request", "窗口方式只能是 fixed（固定）或 tidal（潮汐）")
         out: list[Event] = []
         self._emit(
             out,
@@ -561,10 +578,10 @@ class HallEngine(
     def _do_RebalanceCounter(self, cmd: RebalanceCounter, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         if c.locked or c.mode != "tidal":
-            raise Rejected("conflict", f"counter {c.id} is locked or fixed: the rebalancer may not move it")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}已锁定或为固定窗口，不能自动调配")
         eligible = self.counter_cfg[c.id].eligible
         if not cmd.queue_ids or any(q not in eligible for q in cmd.queue_ids):
-            raise Rejected("conflict", f"counter {c.id} may serve only {', '.join(eligible)}")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}只能办理 {'、'.join(eligible)}")
         out: list[Event] = []
         if list(cmd.queue_ids) == c.queue_ids:
             return Result(out, {"counter": self.counter_view(c)})

@@ -84,22 +84,21 @@ class HandoverMixin:
             return Result([], self.handover_reply_view(earlier, now))
         site = self.config.site.id
         if cmd.to_site == site:
-            raise Rejected("invalid_request", "a ticket is handed over to another hall; use transfer within this one")
+            raise Rejected("invalid_request", "转交是交给其他大厅；本厅内请用转队列")
         counter = None
         if cmd.counter_id is not None:
             counter = self._counter(cmd.counter_id)
             if not counter.current:
-                raise Rejected("conflict", f"counter {counter.id} has no citizen to hand over")
+                raise Rejected("conflict", f"{self.counter_cfg[counter.id].name}没有可转交的办事群众")
             ticket = self.tickets[counter.current]
         else:
             ticket = self.tickets.get(cmd.ticket_id or "")
             if ticket is None:
-                raise Rejected("not_found", "no ticket has that id")
+                raise Rejected("not_found", "没有这个号")
             if ticket.state not in HANDOVER_FROM:
                 raise Rejected(
                     "conflict",
-                    f"{ticket.number} is {ticket.state}: only a waiting, called, served or "
-                    f"done ticket can be handed over",
+                    f"{ticket.number} 的状态为 {ticket.state}：只有等候、已叫号、办理中或已办结的号可以转交",
                 )
             if ticket.counter_id and ticket.state in (CALLED, SERVING):
                 counter = self.counters[ticket.counter_id]
@@ -108,8 +107,8 @@ class HandoverMixin:
             if last.state != REFUSED:
                 raise Rejected(
                     "conflict",
-                    f"{ticket.number} is already handed over to {last.to_site} "
-                    f"({'accepted there' if last.state == ACCEPTED else 'waiting for its answer'})",
+                    f"{ticket.number} 已转交给 {last.to_site}"
+                    f"（{'对方已受理' if last.state == ACCEPTED else '等待对方答复'}）",
                 )
         request = self._handover_request(ticket, cmd, now)
         out: list[Event] = []
@@ -165,7 +164,7 @@ class HandoverMixin:
     def _do_SettleHandover(self, cmd: SettleHandover, now: datetime) -> Result:
         rec = self.handovers_out.get(cmd.reply.get("handover_id", ""))
         if rec is None or rec.to_site != cmd.from_site:
-            raise Rejected("not_found", f"this hall handed nothing over to {cmd.from_site} under that id")
+            raise Rejected("not_found", f"本厅没有以该编号转交给 {cmd.from_site} 的号")
         out: list[Event] = []
         if rec.state == SENT:  # a later copy of the same answer changes nothing
             state = cmd.reply["state"]
@@ -237,8 +236,8 @@ class HandoverMixin:
         if req["from_site"] != cmd.from_site or req["to_site"] != self.config.site.id:
             raise Rejected(
                 "invalid_request",
-                f"a hand-over from {req['from_site']} to {req['to_site']} "
-                f"arrived from {cmd.from_site} at {self.config.site.id}",
+                f"从 {req['from_site']} 转交给 {req['to_site']} 的请求，"
+                f"却由 {cmd.from_site} 发到了 {self.config.site.id}",
             )
         out: list[Event] = []
         try:
@@ -271,22 +270,19 @@ class HandoverMixin:
         service_id = req["ticket"]["service_id"]
         svc = self.services.get(service_id) or self.bundles.get(service_id)
         if svc is None:
-            raise Rejected("not_found", f"{self.config.site.name} has no service item {service_id!r}")
+            raise Rejected("not_found", f"{self.config.site.name}没有事项 {service_id!r}")
         queue_id = req.get("to_queue_id") or svc.queue_id
         if queue_id not in self.queues:
-            raise Rejected("not_found", f"{self.config.site.name} has no queue {queue_id!r}")
+            raise Rejected("not_found", f"{self.config.site.name}没有队列 {queue_id!r}")
         if not self.is_ticketing_open(now):
             nxt = self.next_opening(now)
-            when = nxt.astimezone(self.tz).strftime("%m月%d日 %H:%M") if nxt else "the next working day"
-            raise Rejected(
-                "closed",
-                f"{self.config.site.name} is closed now; it opens again at {when}: hand the ticket over again then",
-            )
+            when = nxt.astimezone(self.tz).strftime("%m月%d日 %H:%M") if nxt else "下一个工作日"
+            raise Rejected("closed", f"{self.config.site.name}现在不取号，{when}开始；请到时再转交")
         queue = self.queues[queue_id]
         if queue.daily_cap and self.per_queue_day[(self.local_day(now), queue_id)] >= queue.daily_cap:
             raise Rejected(
                 "full",
-                f"today's {queue.daily_cap} tickets for {queue.name} at {self.config.site.name} have all been issued",
+                f"{self.config.site.name}{queue.name}今日 {queue.daily_cap} 个号已全部取完",
             )
         return queue_id, service_id
 

@@ -224,7 +224,7 @@ class RemoteMixin:
         """The day's bookable slots of an item: capacity (the appointment share), booked, available."""
         svc = self.services.get(service_id)
         if svc is None:
-            raise Rejected("not_found", f"there is no service item {service_id!r}")
+            raise Rejected("not_found", f"本大厅没有事项 {service_id!r}")
         if not svc.appointment:
             raise Rejected("conflict", f"{svc.name} cannot be booked; come to the hall and take a ticket")
         a = self.config.appointments

@@ -46,7 +46,7 @@ class SelfServiceMixin:
     def _do_RecordSelfService(self, cmd: RecordSelfService, now: datetime) -> Result:
         svc = self.services.get(cmd.service_id)
         if svc is None:
-            raise Rejected("not_found", f"there is no service item {cmd.service_id!r} in this hall")
+            raise Rejected("not_found", f"本大厅没有事项 {cmd.service_id!r}")
         if not (svc.self_service or cmd.service_id in self.config.site.self_service.service_ids):
             raise Rejected("conflict", f"{svc.name} is not a self-service item")
         if cmd.outcome not in OUTCOMES:

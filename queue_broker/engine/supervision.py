@@ -20,22 +20,22 @@ class SupervisionMixin:
     def _do_CheckSupervisor(self, cmd: CheckSupervisor, now: datetime) -> Result:
         sup = next((s for s in self.config.supervisors if s.id == cmd.supervisor_id), None)
         if sup is None or not check_pin(cmd.pin, sup.pin_hash):
-            raise Rejected("forbidden", "the supervisor id or PIN is wrong")
+            raise Rejected("forbidden", "值班长工号或密码错误")
         return Result([], {"supervisor": {"id": sup.id, "name": sup.name}})
 
     @handles(SubmitRating)
     def _do_SubmitRating(self, cmd: SubmitRating, now: datetime) -> Result:
         t = self.tickets.get(cmd.ticket_id)
         if t is None:
-            raise Rejected("not_found", "no ticket has that id")
+            raise Rejected("not_found", "没有这个号")
         if t.state != DONE:
-            raise Rejected("conflict", f"{t.number} has not been served yet")
+            raise Rejected("conflict", f"{t.number} 尚未办结，还不能评价")
         if t.rating is not None:
-            raise Rejected("conflict", f"{t.number} has already been rated")
+            raise Rejected("conflict", f"{t.number} 已经评价过")
         if not 1 <= cmd.level <= 5:
-            raise Rejected("invalid_request", "level must be 1 to 5")
+            raise Rejected("invalid_request", "评价等级为 1 到 5")
         if cmd.level <= 2 and not cmd.reasons:
-            raise Rejected("invalid_request", "a bad rating (1 or 2) needs a reason")
+            raise Rejected("invalid_request", "差评（1 或 2）须选择理由")
         out: list[Event] = []
         self._emit(
             out,
@@ -81,7 +81,7 @@ class SupervisionMixin:
     def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
         alert = self.alerts.get(cmd.alert_id)
         if alert is None:
-            raise Rejected("not_found", "no alert has that id")
+            raise Rejected("not_found", "没有这条预警")
         out: list[Event] = []
         if alert.acked_at is None:
             self._emit(out, ev.ALERT_ACKED, now, id=alert.id, note=cmd.note, by=cmd.by)
@@ -90,12 +90,12 @@ class SupervisionMixin:
     @handles(DecideRecommendation)
     def _do_DecideRecommendation(self, cmd: DecideRecommendation, now: datetime) -> Result:
         if cmd.decision not in ("accept", "reject"):
-            raise Rejected("invalid_request", "decision must be accept or reject")
+            raise Rejected("invalid_request", "决定只能是 accept（采纳）或 reject（不采纳）")
         alert = next(
             (a for a in self.alerts.values() if a.data.get("recommendation_id") == cmd.recommendation_id), None
         )
         if alert is None:
-            raise Rejected("not_found", "no recommendation has that id")
+            raise Rejected("not_found", "没有这条建议")
         out: list[Event] = []
         self._emit(
             out,

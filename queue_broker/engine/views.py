@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..protocol.waiting import hall_words, wait_words
 from .day_ratings import day_ratings
 from .records import ACTIVE, HELD, NO_SHOW, SERVING, WAITING, CounterRec, TicketRec
 
@@ -109,11 +110,37 @@ class ViewsMixin:
         helpers = "仅本窗口办理" if others <= 0 else f"另有约{others:g}个窗口办理"
         return f"按需叫号：{q.name}等候{why['waiting']}人、{helpers}，最需要人手"
 
+    def wait_status(self, queue_id: str, estimate_s: int, now: datetime) -> str:
+        """Why a newcomer's wait for this queue is what it is (protocol/waiting.py): closed, full,
+        no_counter, no_wait or estimate. One answer for every face."""
+        if not self.is_ticketing_open(now):
+            return "closed"
+        q = self.queues[queue_id]
+        if q.daily_cap and self.per_queue_day[(self.local_day(now), queue_id)] >= q.daily_cap:
+            return "full"
+        if not any(c.status in ("open", "paused") and queue_id in c.queue_ids for c in self.counters.values()):
+            return "no_counter"
+        return "no_wait" if estimate_s <= 0 else "estimate"
+
+    def hall_view(self, now: datetime) -> dict[str, Any]:
+        """The hall as a whole: tickets issued now or when next, the 24-hour zone, the demo mark."""
+        ticketing = self.is_ticketing_open(now)
+        nxt = None if ticketing else self.next_opening(now)
+        return {
+            "ticketing_open": ticketing,
+            "next_opening": nxt.isoformat() if nxt else None,
+            "self_service_open": self.hours.self_service_open(now),
+            "demo": self.demo,
+            "text": hall_words(ticketing, nxt, self.demo, now),
+        }
+
     def queue_view(self, queue_id: str, now: datetime) -> dict[str, Any]:
         q = self.queues[queue_id]
         waiting = self.waiting[queue_id]
         longest = max(((now - self.tickets[t].issued_at).total_seconds() for t in waiting), default=0)
         est = self.estimate_for(queue_id, len(waiting), now)
+        status = self.wait_status(queue_id, est.p50_s, now)
+        nxt = self.next_opening(now) if status == "closed" else None
         return {
             "id": q.id,
             "prefix": q.prefix,
@@ -126,14 +153,20 @@ class ViewsMixin:
             "counter_ids": [c.id for c in self.counters.values() if c.status != "closed" and q.id in c.queue_ids],
             "serving": sum(1 for c in self.counters.values() if c.current and self.tickets[c.current].queue_id == q.id),
             "held": [self.held_ref(t) for t in self.held_in_queue(q.id)],  # 挂起: keep their place, not waiting
+            # additive (issue 17): why the wait is what it is, in words, the same for every face
+            "wait_status": status,
+            "wait_text": wait_words(status, est.p50_s, nxt, now),
+            "next_opening": nxt.isoformat() if nxt else None,
         }
 
     def queues_state(self, now: datetime) -> dict[str, Any]:
-        # `ratings` is additive: the day's 好差评 counts, which the county link carries (docs/protocol.md)
+        # `ratings` is additive: the day's 好差评 counts, which the county link carries (docs/protocol.md);
+        # so is `hall`: ticketing open or when next, the 24-hour zone, the demo mark
         return {
             "at": now.isoformat(),
             "queues": [self.queue_view(q, now) for q in self.queues],
             "ratings": day_ratings(self, now),
+            "hall": self.hall_view(now),
         }
 
     def counters_state(self, now: datetime) -> dict[str, Any]:

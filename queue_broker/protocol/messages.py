@@ -435,6 +435,10 @@ class QueueState(Message):
     sla_min: int | None = None
     serving: int | None = None
     held: list[HeldRef] | None = None  # issue 23: on hold, keeping their place (not waiting)
+    # additive (issue 17, protocol/waiting.py): why the wait is what it is, in words, for every face
+    wait_status: Literal["estimate", "no_wait", "no_counter", "closed", "full"] | None = None
+    wait_text: str | None = None
+    next_opening: AwareDatetime | None = None
 
 
 class DayRatings(Message):
@@ -448,11 +452,22 @@ class DayRatings(Message):
     finished: int
 
 
+class HallState(Message):
+    """Additive (issue 17): the hall as a whole, at the top of state/queues (protocol/waiting.py)."""
+
+    ticketing_open: bool
+    next_opening: AwareDatetime | None = None
+    self_service_open: bool | None = None
+    demo: str | None = None  # "open_now": every queue opened for a demonstration; faces show 演示
+    text: str | None = None
+
+
 class QueuesState(Message):
     max_bytes: ClassVar[int] = STATE_MAX_BYTES
     at: AwareDatetime
     queues: list[QueueState]
     ratings: DayRatings | None = None  # absent from halls older than this field
+    hall: HallState | None = None  # absent from halls older than this field
 
 
 class ServingRef(Message):

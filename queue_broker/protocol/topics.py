@@ -216,6 +216,10 @@ class Topics:
     def all_nodes(self) -> str:
         return f"{self.root}/node/#"
 
+    def all_node_status(self) -> str:
+        """Every node's status (retained): `node/+/status`, not their devices."""
+        return f"{self.root}/node/+/status"
+
     def everything(self) -> str:
         return f"{self.root}/#"
 

@@ -5,6 +5,7 @@ without it the charts still render, with boxes for Chinese characters, and a war
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import matplotlib
@@ -39,21 +40,32 @@ def use_cjk_font() -> str | None:
 
 
 def _minutes(seconds: float | None) -> float:
-    return (seconds or 0) / 60
+    """Minutes, or NaN where there is no figure: matplotlib leaves a gap, never a false 0."""
+    return math.nan if seconds is None else seconds / 60
 
 
 def waiting_by_hour(report: Report, size: tuple[float, float] | None = None) -> Figure:
+    """Mean and 90th-percentile wait by the hour of issue, with the tickets issued; hours when the
+    windows were closed (lunch, evening) are shaded and have no figure instead of 0 minutes."""
     hours = [h["hour"] for h in report.hourly]
     fig, ax = plt.subplots(figsize=size or (8, 3.6), layout="constrained")
     means = [_minutes(h["row"].mean_wait_s) for h in report.hourly]
     p90s = [_minutes(h["row"].p90_wait_s) for h in report.hourly]
+    closed = [h["hour"] for h in report.hourly if not h["open"]]
+    for i, hour in enumerate(closed):
+        ax.axvspan(hour - 0.5, hour + 0.5, color="#e6e6e6", zorder=0, label="窗口未开放" if i == 0 else None)
     ax.bar(hours, means, color="#4c72b0", label="平均等候")
     ax.plot(hours, p90s, color="#c44e52", marker="o", label="90% 分位等候")
     ax.set_xticks(hours, [f"{h:02d}时" for h in hours])
+    if hours:
+        ax.set_xlim(hours[0] - 0.5, hours[-1] + 0.5)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("分钟")
     ax.set_title(f"按取号时段的等候时间 {report.start:%m-%d} 至 {report.end:%m-%d}")
     ax2 = ax.twinx()
-    ax2.plot(hours, [h["row"].tickets for h in report.hourly], color="#55a868", linestyle="--", label="取号数")
+    issued = [h["row"].tickets if h["open"] or h["row"].tickets else math.nan for h in report.hourly]
+    ax2.plot(hours, issued, color="#55a868", linestyle="--", label="取号数")
+    ax2.set_ylim(bottom=0)
     ax2.set_ylabel("取号数")
     lines = ax.get_legend_handles_labels()
     more = ax2.get_legend_handles_labels()
@@ -64,7 +76,7 @@ def waiting_by_hour(report: Report, size: tuple[float, float] | None = None) -> 
 
 def ratings_by_counter(report: Report, size: tuple[float, float] | None = None) -> Figure:
     rows = [r for r in report.rows["counter"] if r.rated]
-    fig, ax = plt.subplots(figsize=size or (8, max(3.0, 0.3 * len(rows) + 1.2)), layout="constrained")
+    fig, ax = plt.subplots(figsize=size or (8, max(3.6, 0.16 * len(rows) + 1.4)), layout="constrained")
     names = [r.name.split(" ")[0] for r in rows]
     left = [0] * len(rows)
     for level in (1, 2, 3, 4, 5):
@@ -74,6 +86,7 @@ def ratings_by_counter(report: Report, size: tuple[float, float] | None = None) 
     for i, r in enumerate(rows):
         ax.text(left[i] + 1, i, f"{r.satisfaction:.1%}" if r.satisfaction is not None else "", va="center", fontsize=7)
     ax.invert_yaxis()
+    ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("评价数（右侧为满意率：基本满意及以上）")
     ax.set_title("各窗口评价分布（好差评）")
     ax.legend(ncol=5, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.06))
@@ -83,16 +96,17 @@ def ratings_by_counter(report: Report, size: tuple[float, float] | None = None) 
 
 def sla_share_by_queue(report: Report, size: tuple[float, float] | None = None) -> Figure:
     rows = [r for r in report.rows["queue"] if r.called]
-    fig, ax = plt.subplots(figsize=size or (8, max(3.0, 0.32 * len(rows) + 1.0)), layout="constrained")
+    fig, ax = plt.subplots(figsize=size or (8, max(3.6, 0.18 * len(rows) + 1.2)), layout="constrained")
     names = [f"{r.name}（{report.queue_sla_min.get(r.key, '?')}分钟）" for r in rows]
     shares = [100 * (r.within_sla or 0) for r in rows]
     colours = ["#2166ac" if s >= 90 else "#f4a582" if s >= 70 else "#b2182b" for s in shares]
     ax.barh(names, shares, color=colours)
     for i, s in enumerate(shares):
-        ax.text(min(s + 1, 93), i, f"{s:.1f}%", va="center", fontsize=8)
+        ax.text(min(s + 1, 93), i, f"{s:.1f}%", va="center", fontsize=7)
     ax.axvline(90, color="#444444", linestyle="--", linewidth=1)
     ax.set_xlim(0, 100)
     ax.invert_yaxis()
+    ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("在目标等候时间内叫号的比例 %（虚线 90%）")
     ax.set_title("各队列按时叫号率（括号内为目标等候时间）")
     ax.grid(axis="x", alpha=0.3)
@@ -129,15 +143,20 @@ CHARTS = {
 }
 
 
-def render_charts(report: Report, folder: Path, dpi: int = 130) -> dict[str, Path]:
-    """Every chart as PNG in `folder`; {name: path}."""
+CHART_SIZE = (8.0, 4.0)  # inches: one shape for all, so four fit a page two by two
+
+
+def render_charts(report: Report, folder: Path, dpi: int = 130, fmt: str = "png") -> dict[str, Path]:
+    """Every chart in `folder` as PNG (HTML, Markdown) or SVG (vectors, for the PDF); {name: path}.
+    SVG text is drawn as outlines, so the PDF embeds no font for the charts."""
     use_cjk_font()
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for name, make in CHARTS.items():
-        fig = make(report)
-        path = folder / f"{name}.png"
-        fig.savefig(path, dpi=dpi, metadata={"Software": None})
+        fig = make(report, size=CHART_SIZE)
+        path = folder / f"{name}.{fmt}"
+        meta = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
+        fig.savefig(path, dpi=dpi, metadata=meta)
         plt.close(fig)
         out[name] = path
     return out

@@ -62,14 +62,13 @@ def build_county_report(periods: list[PeriodData]) -> CountyReport:
         total.complaints += hall.complaints
     daily, d = [], start
     while d <= end:
-        daily.append(
-            {
-                "day": d,
-                "row": fill_parts(
-                    Row("day", d.isoformat(), d.isoformat()), [(tickets(p, d), p.engine) for p in periods]
-                ),
-            }
-        )
+        row = fill_parts(Row("day", d.isoformat(), d.isoformat()), [(tickets(p, d), p.engine) for p in periods])
+        for r in reports:  # the day's cases, as each hall's own day row counts them
+            mine = next(x["row"] for x in r.daily if x["day"] == d)
+            row.bad_cases += mine.bad_cases
+            row.bad_cases_overdue += mine.bad_cases_overdue
+            row.complaints += mine.complaints
+        daily.append({"day": d, "row": row})
         d += timedelta(days=1)
     cases = {
         kind: {

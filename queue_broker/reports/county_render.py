@@ -1,6 +1,6 @@
 """A report over several halls as CSV (a `site` column before the single-hall columns: each hall's rows,
-then the totals), Markdown and HTML (one page: totals, one line per hall, each hall's queues, closed
-loops, alerts) and PDF (the same tables with matplotlib, as the single-hall PDF)."""
+then the totals; UTF-8 with a BOM), Markdown and HTML (one page: totals, one line per hall, each hall's
+queues, closed loops, alerts) and PDF (that HTML laid out by WeasyPrint, as the single-hall PDF)."""
 
 from __future__ import annotations
 
@@ -54,31 +54,6 @@ def write(report: CountyReport, fmt: str, out: Path) -> list[Path]:
 
 
 def write_pdf(report: CountyReport, out: Path) -> Path:
-    from matplotlib.backends.backend_pdf import PdfPages
+    from .pdf import html_to_pdf
 
-    from .charts import use_cjk_font
-    from .pdf import ROW_HEADER, _row_cells, _table_pages
-
-    use_cjk_font()
-    halls = [r.rows["hall"][0] for r in report.halls]
-    with PdfPages(
-        out,
-        metadata={
-            "Title": f"多厅监督报告 {report.start}–{report.end}",
-            "Creator": "queue_broker report",
-            "CreationDate": None,
-        },
-    ) as pdf:
-        header = ["大厅", *ROW_HEADER[1:]]
-        cells = [[r.site_name[:16], *_row_cells(h)[1:]] for r, h in zip(report.halls, halls, strict=True)]
-        _table_pages(pdf, report, "各大厅与合计", header, [*cells, _row_cells(report.total)])
-        for r in report.halls:
-            _table_pages(
-                pdf,
-                report,
-                f"{r.site_name} · 按队列",
-                ROW_HEADER,
-                [_row_cells(x) for x in r.rows["hall"] + r.rows["queue"]],
-            )
-        _table_pages(pdf, report, "逐日合计", ["日期", *ROW_HEADER[1:]], [_row_cells(d["row"]) for d in report.daily])
-    return out
+    return html_to_pdf(to_html(report), out.parent, out)

@@ -15,13 +15,18 @@ same seed gives the same events.
     python -m queue_broker.reports.demo_week --out docs/reports/example-week
 
 writes the database and a site file to a data folder (a temporary one unless --data-dir), then the
-report of 16–22 Nov 2026 in every format. The report reads the database, like any other report.
+report of 16–22 Nov 2026 in every format, and its first pages as pictures (`pages/`, by poppler's
+pdftoppm). The report reads the database, like any other report. Without --out it only simulates the
+week and prints the `report` command to run on it:
+
+    python -m queue_broker.reports.demo_week --data-dir "$(mktemp -d)"
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -493,6 +498,27 @@ def simulate_week(
         store.close()
 
 
+PAGES_SHOWN = 4  # the example's first pages as pictures in docs (the main part and the first appendix)
+
+
+def page_pictures(pdf: Path, folder: Path, pages: int = PAGES_SHOWN, dpi: int = 60) -> list[Path]:
+    """`folder/page-1.png`... of the first `pages` pages, rendered by poppler's pdftoppm."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftoppm"):
+        raise SystemExit("pdftoppm (poppler-utils) is needed for the page pictures: scripts/setup.sh installs it")
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("page-*.png"):
+        old.unlink()
+    cmd = ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", str(pages), str(pdf), str(folder / "page")]
+    subprocess.run(cmd, check=True)
+    made = sorted(folder.glob("page-*.png"))
+    for path in made:  # pdftoppm pads the number to the page count's width: page-01.png
+        path.rename(folder / f"page-{int(path.stem.split('-')[1])}.png")
+    return sorted(folder.glob("page-*.png"))
+
+
 def main(argv: list[str] | None = None) -> int:
     from . import generate
 
@@ -501,12 +527,22 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--out", required=True, help="folder for the example report")
+    p.add_argument("--out", help="folder for the example report (without it: only simulate the week)")
     p.add_argument("--data-dir", help="where the database goes (default: a temporary folder)")
     p.add_argument("--seed", type=int, default=SEED)
     args = p.parse_args(argv)
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="example-week-"))
+    if (data_dir / "hall.db").exists():
+        print(f"{data_dir / 'hall.db'} exists: give an empty --data-dir", file=sys.stderr)
+        return 2
     result = simulate_week(data_dir, seed=args.seed)
+    print(f"{result.events} events ({result.refused} refused commands) in {data_dir / 'hall.db'}")
+    if not args.out:
+        print(
+            f"report: python -m queue_broker report --config {result.site_file} --from {REPORT_FROM} "
+            f"--to {REPORT_TO} --format pdf --out {data_dir / 'week.pdf'}"
+        )
+        return 0
     cfg = load_site_config(result.site_file, env={})
     store = SqliteEventStore(str(data_dir / "hall.db"))
     out = Path(args.out)
@@ -515,7 +551,8 @@ def main(argv: list[str] | None = None) -> int:
             generate(cfg, store, REPORT_FROM, REPORT_TO, fmt, out / name)
     finally:
         store.close()
-    print(f"{result.events} events ({result.refused} refused commands) in {data_dir / 'hall.db'}; report in {out}")
+    pages = page_pictures(out / "report.pdf", out / "pages")
+    print(f"report in {out} ({len(pages)} page pictures in {out / 'pages'})")
     return 0
 
 

@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from ..config.models import hhmm
 from ..engine import events as ev
 from ..engine.cases import KIND_NAMES, STATE_NAMES, TRANSITIONS
 from ..engine.hall import HallEngine
 from ..engine.priority import HELP_RULE, PRIORITY_NAMES, STAFF_ISSUED
 from ..engine.records import CANCELLED, DONE, NO_SHOW, TicketRec, counter_seconds
 from ..supervision.monitor import RULE_NAMES, RULES
+from ..tidal.recommend import KIND_NAMES as RECOMMENDATION_NAMES
 from .applications import application_summary
 from .holds import hold_rows
 
@@ -39,7 +41,15 @@ GROUPS = ("queue", "counter", "operator", "item")
 GROUP_NAMES = {"hall": "全厅", "queue": "队列", "counter": "窗口", "operator": "工作人员", "item": "事项"}
 LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 CASE_KINDS = ("bad_rating", "complaint", "complex_question")
-OTHER_ALERT_NAMES = {HELP_RULE: "自助机呼叫工作人员"}  # alerts that are not monitoring rules
+# every kind of alert the broker raises, in words: the monitoring rules, the tidal recommendations and a
+# kiosk's call for staff
+ALERT_NAMES = {**RULE_NAMES, **RECOMMENDATION_NAMES, HELP_RULE: "自助机呼叫工作人员"}
+SEVERITY_NAMES = {"red": "红色", "yellow": "黄色", "info": "提示"}
+
+
+def alert_name(kind: str) -> str:
+    """The alert kind in words; a kind this version does not know (a newer broker's) says so."""
+    return ALERT_NAMES.get(kind, f"其他预警（{kind}）")
 
 
 def p90(values: list[float]) -> float | None:
@@ -192,6 +202,44 @@ def fill_parts(row: Row, parts: list[tuple[list[TicketRec], HallEngine]]) -> Row
     return row
 
 
+def count_case(row: Row, case: Any, as_of: datetime) -> None:
+    """A case in a row's figures: bad-rating cases (and those overdue at `as_of`) and complaints."""
+    if case.kind == "bad_rating":
+        row.bad_cases += 1
+        row.bad_cases_overdue += 1 if case.overdue(as_of) else 0
+    elif case.kind == "complaint":
+        row.complaints += 1
+
+
+def open_hours(engine: HallEngine, start: date, end: date) -> set[int]:
+    """The hours of the day (0-23) in which the hall's windows were open on some day of the period."""
+    hours: set[int] = set()
+    d = start
+    while d <= end:
+        for p in engine.hours.periods(d):
+            first, last = hhmm(p.start), hhmm(p.end) if p.end != "24:00" else time(23, 59)
+            hours.update(range(first.hour, last.hour + (1 if last.minute else 0)))
+        d += timedelta(days=1)
+    return hours
+
+
+def hours_of_issue(engine: HallEngine, tickets: list[TicketRec], start: date, end: date) -> list[dict[str, Any]]:
+    """Waits by the hour the tickets were issued, over every hour from the first opening (or ticket) to
+    the last: `open` says whether the windows were open in that hour on some day of the period, so a
+    chart shows a closed hour (lunch, evening) as closed, not as a wait of 0 minutes."""
+    by_hour: dict[int, list[TicketRec]] = defaultdict(list)
+    for t in tickets:
+        by_hour[t.issued_at.astimezone(engine.tz).hour].append(t)
+    opened = open_hours(engine, start, end)
+    shown = opened | set(by_hour)
+    if not shown:
+        return []
+    return [
+        {"hour": h, "open": h in opened, "row": _fill(Row("hour", str(h), f"{h:02d}时"), by_hour.get(h, []), engine)}
+        for h in range(min(shown), max(shown) + 1)
+    ]
+
+
 def build_report(data: PeriodData) -> Report:
     e = data.engine
     cfg = e.config
@@ -240,27 +288,20 @@ def build_report(data: PeriodData) -> Report:
     hall = rows["hall"][0]
     for c in cases:
         keys = [("queue", c.queue_id), ("counter", c.counter_id), ("operator", c.operator_id), ("item", c.service_id)]
-        targets = [hall] + [index[k] for k in keys if k in index]
-        for r in targets:
-            if c.kind == "bad_rating":
-                r.bad_cases += 1
-                r.bad_cases_overdue += 1 if c.overdue(data.as_of) else 0
-            elif c.kind == "complaint":
-                r.complaints += 1
+        for r in [hall] + [index[k] for k in keys if k in index]:
+            count_case(r, c, data.as_of)
 
-    # day by day, and waits by the hour of issue
+    # day by day (a case on the day it was opened, as the hall row counts it), and waits by hour of issue
     daily = []
     d = data.start
     while d <= data.end:
         day_rows = _fill(Row("day", d.isoformat(), d.isoformat()), [t for t in in_period if t.day == d], e)
+        for c in cases:
+            if e.local_day(c.opened_at) == d:
+                count_case(day_rows, c, data.as_of)
         daily.append({"day": d, "kind": e.work_calendar.kind_of(d), "row": day_rows})
         d += timedelta(days=1)
-    hourly = []
-    by_hour: dict[int, list[TicketRec]] = defaultdict(list)
-    for t in in_period:
-        by_hour[t.issued_at.astimezone(e.tz).hour].append(t)
-    for hour in sorted(by_hour):
-        hourly.append({"hour": hour, "row": _fill(Row("hour", str(hour), f"{hour:02d}时"), by_hour[hour], e)})
+    hourly = hours_of_issue(e, in_period, data.start, data.end)
 
     # the closed loops: carried in, opened, finished in the period, open and overdue at its end
     case_summary: dict[str, dict[str, Any]] = {}
@@ -323,7 +364,7 @@ def build_report(data: PeriodData) -> Report:
             {
                 "id": a.id,
                 "rule": a.kind,
-                "rule_name": RULE_NAMES.get(a.kind) or OTHER_ALERT_NAMES.get(a.kind, a.kind),
+                "rule_name": alert_name(a.kind),
                 "subject": a.data.get("subject", ""),
                 "raised_at": a.at.astimezone(e.tz),
                 "severity": a.severity,
@@ -419,7 +460,7 @@ def alert_summary(alert_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         alerts.append(
             {
                 "rule": rule,
-                "name": RULE_NAMES.get(rule, rule),
+                "name": alert_name(rule),
                 "raised": len(mine),
                 "red": sum(1 for r in mine if r["severity"] == "red"),
                 "acked": len(acked),

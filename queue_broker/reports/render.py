@@ -1,11 +1,20 @@
-"""A report as CSV (machines, spreadsheets), HTML (screen and print, A4 landscape), PDF (matplotlib's
-PdfPages: no browser, no network; Chinese through the WenQuanYi font) and Markdown (docs)."""
+"""A report as CSV (spreadsheets: UTF-8 with a byte-order mark, so Excel and WPS read the Chinese),
+HTML (screen and print, A4 landscape), PDF (that same HTML laid out by WeasyPrint, `pdf.py`) and
+Markdown (docs).
+
+The HTML report is a list of sections (`SECTIONS`), one template each under `templates/report/`: the
+main part first, a few pages for a day, then the appendices with the long tables. To add a section,
+write its template (it sees the report as `r` and everything `context` gives) and add a `Section` to
+`SECTIONS` where it belongs; headings are numbered from the list.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +23,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ..engine.cases import STATE_NAMES
 from ..engine.priority import PRIORITY_NAMES
 from .charts import render_charts, use_cjk_font
-from .model import GROUP_NAMES, GROUPS, LEVEL_NAMES, Report, Row, minutes, pct
+from .model import ALERT_NAMES, GROUP_NAMES, GROUPS, LEVEL_NAMES, SEVERITY_NAMES, Report, Row, minutes, pct
+
+CSV_ENCODING = "utf-8-sig"  # a BOM first: Excel and WPS otherwise read UTF-8 Chinese as GBK and garble it
 
 ROW_FIELDS = [
     "group",
@@ -150,6 +161,105 @@ def _env() -> Environment:
     return env
 
 
+@dataclass(frozen=True)
+class Section:
+    """One part of the HTML report: `template` under templates/report/, shown when `when(report)`."""
+
+    id: str
+    title: str
+    template: str
+    appendix: bool = False
+    page_break: bool = False  # start it on a new page when printed
+    when: Callable[[Report], bool] | None = None
+    heading: str = ""  # filled in by `sections`: 一、图表 / 附录二　按事项
+
+    def shown(self, report: Report) -> bool:
+        return self.when is None or self.when(report)
+
+
+def _several_days(report: Report) -> bool:
+    return len(report.daily) > 1
+
+
+def _staff_priority(report: Report) -> bool:
+    return bool(report.priority_rows)
+
+
+def _applications(report: Report) -> bool:
+    hall = (report.applications or {}).get("hall")
+    return bool(hall is not None and hall.accepted)
+
+
+def _holds(report: Report) -> bool:
+    return bool(report.holds and report.holds[0].get("tickets"))
+
+
+SECTIONS: list[Section] = [
+    Section("charts", "图表", "report/charts.html.j2"),
+    Section("queues", "办件效能与评价（按队列）", "report/queues.html.j2", page_break=True),
+    Section("counters", "按窗口", "report/counters.html.j2"),
+    Section("days", "每日情况", "report/days.html.j2", when=_several_days),
+    Section("loops", "闭环办理（差评整改、有诉即办、复杂问题告知）", "report/loops.html.j2"),
+    Section("alerts", "电子监察预警", "report/alerts.html.j2"),
+    Section("operators", "按工作人员", "report/operators.html.j2", appendix=True),
+    Section("items", "按事项", "report/items.html.j2", appendix=True, page_break=True),
+    Section("case-detail", "未结与逾期案件", "report/case_detail.html.j2", appendix=True, page_break=True),
+    Section("alert-detail", "红色预警与未确认预警", "report/alert_detail.html.j2", appendix=True, page_break=True),
+    # the detail of three additions, shown when the period has any
+    Section("priority", "优先办理（工作人员核发）", "report/priority.html.j2", appendix=True, when=_staff_priority),
+    Section(
+        "applications",
+        "办件时效（承诺件，受理至办结）",
+        "report/applications.html.j2",
+        appendix=True,
+        page_break=True,
+        when=_applications,
+    ),
+    Section("holds", "挂起（缺件暂离，保留顺位）", "report/holds.html.j2", appendix=True, when=_holds),
+    Section("definitions", "指标说明", "report/definitions.html.j2", appendix=True),
+]
+CN_NUMBERS = "一二三四五六七八九十"
+
+
+def _cn(n: int) -> str:
+    return CN_NUMBERS[n - 1] if n <= 10 else "十" + CN_NUMBERS[n - 11] if n < 20 else str(n)
+
+
+def sections(report: Report, chosen: list[Section] | None = None) -> list[Section]:
+    """The sections shown for this report, numbered: the main part 一、二、…, the appendices 附录一…"""
+    out, main, extra = [], 0, 0
+    for s in chosen if chosen is not None else SECTIONS:
+        if not s.shown(report):
+            continue
+        if s.appendix:
+            extra += 1
+            heading = f"附录{_cn(extra)}　{s.title}"
+        else:
+            main += 1
+            heading = f"{_cn(main)}、{s.title}"
+        out.append(replace(s, heading=heading))
+    return out
+
+
+def key_points(report: Report) -> list[str]:
+    """The few lines a supervisor reads first: what missed its target in the period."""
+    points = []
+    late = [r for r in report.rows["queue"] if r.within_sla is not None and r.within_sla < 0.7]
+    if late:
+        names = "、".join(f"{r.name}（{100 * r.within_sla:.0f}%）" for r in late[:4])  # type: ignore[operator]
+        points.append(f"按时叫号率低于 70% 的队列：{names}{'等' if len(late) > 4 else ''}")
+    bad = report.cases["bad_rating"]
+    if bad["overdue_open"] or report.cases["complaint"]["overdue_open"]:
+        points.append(
+            f"逾期未结：差评整改 {bad['overdue_open']} 件，有诉即办 {report.cases['complaint']['overdue_open']} 件"
+        )
+    reds = sum(a["red"] for a in report.alerts)
+    unacked = sum(1 for a in report.alert_rows if a["first_ack_at"] is None and a["severity"] != "info")
+    if reds or unacked:
+        points.append(f"红色预警 {reds} 条，未确认预警 {unacked} 条")
+    return points
+
+
 def context(report: Report) -> dict[str, Any]:
     hall = report.rows["hall"][0]
     return {
@@ -159,15 +269,24 @@ def context(report: Report) -> dict[str, Any]:
         "group_names": GROUP_NAMES,
         "levels": LEVEL_NAMES,
         "state_names": STATE_NAMES,
+        "alert_names": ALERT_NAMES,
+        "severity_names": SEVERITY_NAMES,
+        "counter_names": {r.key: r.name for r in report.rows["counter"]},
+        "item_names": {r.key: r.name for r in report.rows["item"]},
+        "points": key_points(report),
         "attention_cases": [c for c in report.case_rows if c["closed_at"] is None or c["overdue"]],
         "red_alerts": [a for a in report.alert_rows if a["severity"] == "red"],
-        "unacked": [a for a in report.alert_rows if a["first_ack_at"] is None],
+        "unacked": [a for a in report.alert_rows if a["first_ack_at"] is None and a["severity"] != "info"],
         "priority_names": PRIORITY_NAMES,
     }
 
 
-def to_html(report: Report, charts_href: str = "charts") -> str:
-    return _env().get_template("report.html.j2").render(**context(report), charts=charts_href)
+def to_html(report: Report, charts_href: str = "charts", chart_ext: str = "png") -> str:
+    return (
+        _env()
+        .get_template("report/base.html.j2")
+        .render(**context(report), sections=sections(report), charts=charts_href, chart_ext=chart_ext)
+    )
 
 
 def to_markdown(report: Report, charts_href: str = "charts") -> str:
@@ -175,13 +294,23 @@ def to_markdown(report: Report, charts_href: str = "charts") -> str:
 
 
 def write_csv(tables: dict[str, str], out: Path) -> list[Path]:
-    """`report.csv` at `out`, the others (`report-cases.csv`...) beside it with the same stem."""
+    """`report.csv` at `out`, the others (`report-cases.csv`...) beside it with the same stem; each
+    starts with the UTF-8 byte-order mark."""
     files = []
     for name, text in tables.items():
         path = out if name == "report.csv" else out.with_name(out.stem + name[len("report") :])
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding=CSV_ENCODING)
         files.append(path)
     return files
+
+
+def write_pdf(report: Report, out: Path) -> Path:
+    """The HTML report laid out by WeasyPrint, with the charts as vectors (SVG)."""
+    from .pdf import html_to_pdf
+
+    with tempfile.TemporaryDirectory(prefix="report-charts-") as tmp:
+        render_charts(report, Path(tmp) / "charts", fmt="svg")
+        return html_to_pdf(to_html(report, "charts", "svg"), Path(tmp), out)
 
 
 def write(report: Report, fmt: str, out: Path) -> list[Path]:
@@ -196,11 +325,8 @@ def write(report: Report, fmt: str, out: Path) -> list[Path]:
         out.write_text(text, encoding="utf-8")
         return [out, *charts.values()]
     if fmt == "pdf":
-        from .pdf import write_pdf
-
-        write_pdf(report, out)
-        return [out]
+        return [write_pdf(report, out)]
     raise ValueError(f"unknown format {fmt!r} (csv, html, pdf, md)")
 
 
-__all__ = ["to_csv", "to_html", "to_markdown", "write", "use_cjk_font"]
+__all__ = ["SECTIONS", "Section", "to_csv", "to_html", "to_markdown", "write", "write_pdf", "use_cjk_font"]

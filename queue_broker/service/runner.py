@@ -82,8 +82,10 @@ class HallService:
         store: EventStore | None = None,
         tick_interval_s: float = 1.0,
         watchdog: Watchdog | None = None,
+        demo: str | None = None,
     ):
         self.config = config
+        self.demo = demo  # "open_now" (`up --open-now`): every queue open, published in state/queues.hall
         self.clock = clock
         self.topics = Topics(config.site.id)
         self.store = store or open_store(config.data_dir, env.get("HALL_DB_URL"), config.site.id)
@@ -128,6 +130,7 @@ class HallService:
     # ---------------------------------------------------------------- life cycle
     def _rebuild(self) -> HallEngine:
         engine = HallEngine(self.config)
+        engine.demo = self.demo
         n = engine.replay(row.event for row in self.store.iter_events())
         self._forget_old(engine, self.clock())
         self.citizens.tokens.rebuild(engine.tickets)
@@ -197,7 +200,7 @@ class HallService:
         try:
             self._inbox.put_nowait((topic, payload, inbound))
         except queue.Full:
-            self.link.reply(inbound, m.error_reply("unavailable", "the hall server is overloaded; try again"))
+            self.link.reply(inbound, m.error_reply("unavailable", "服务器繁忙，请稍后重试"))
 
     # ---------------------------------------------------------------- the engine thread
     def _worker(self) -> None:
@@ -238,7 +241,7 @@ class HallService:
                 log.exception("request on %s failed", topic)
                 self._flush(pending, now)  # keep what earlier requests of the batch did
                 self.engine = self._rebuild()  # drop what the failed one half did
-                self._answer(inbound, m.error_reply("internal", "the hall server failed on this request"), None)
+                self._answer(inbound, m.error_reply("internal", "服务器处理此请求时出错"), None)
         self._flush(pending, now)
         if time.monotonic() - self._last_state_at > STATE_REFRESH_S:
             self._publish_state(now)
@@ -274,7 +277,7 @@ class HallService:
         match = self.topics.parse(topic)
         model = request_model(match) if match else None
         if model is None:
-            self._refuse(inbound, topic, "this topic is not a command of protocol v1")
+            self._refuse(inbound, topic, "这个主题不是协议 v1 的命令")
             return
         try:
             req = m.parse(model, payload)
@@ -326,10 +329,8 @@ class HallService:
             if isinstance(command, HandOverTicket) and command.to_site not in self.handover_sites:
                 raise Rejected(
                     "not_found",
-                    f"this hall has no link to a hall named {command.to_site!r}"
-                    + (
-                        f"; it can hand over to {', '.join(sorted(self.handover_sites))}" if self.handover_sites else ""
-                    ),
+                    f"本厅与 {command.to_site!r} 没有连接，不能转交"
+                    + (f"；可转交给：{'、'.join(sorted(self.handover_sites))}" if self.handover_sites else ""),
                 )
             result = self.engine.execute(command, now)
         except BadRequest as exc:
@@ -361,7 +362,7 @@ class HallService:
     def _ticket_status(self, req: m.TicketStatus) -> dict:
         t = self.engine.tickets.get(req.ticket_id)
         if t is None:
-            return m.error_reply("not_found", "no ticket has that id")
+            return m.error_reply("not_found", "没有这个号")
         now = self.clock()
         if t.id in self.engine.ticket_handover:  # handed to another hall: sent, accepted there, or refused
             return m.ok_reply(
@@ -412,9 +413,7 @@ class HallService:
             for inbound, _reply, _rid in pending.sends:
                 self._answer(
                     inbound,
-                    m.error_reply(
-                        "unavailable", "the hall server could not save this; nothing was changed, please try again"
-                    ),
+                    m.error_reply("unavailable", "服务器未能保存，本次操作未生效，请重试"),
                     None,
                 )
             pending.clear()

@@ -44,6 +44,19 @@ RULES = (
     "device_fault",
     "application_due",  # 办件 (engine/applications.py, docs/platform.md)
 )
+# the devices a node reports (devices/health.py), as staff call them in a monitoring alert
+DEVICE_KIND_NAMES = {
+    "printer": "打印机",
+    "idcard": "身份证读卡器",
+    "scanner": "扫码器",
+    "camera": "摄像头",
+    "keypad": "叫号键盘",
+    "rating_pad": "评价器",
+    "led": "窗口屏",
+    "speaker": "扬声器",
+    "help": "帮办呼叫",
+}
+
 RULE_NAMES = {
     "wait_over_sla": "等候超时",
     "service_overrun": "办理超时",
@@ -242,7 +255,7 @@ def evaluate(engine: Any, now: datetime) -> list[Finding]:
                     "device_fault",
                     f"{d.node_id}/{d.device_id}",
                     sev,
-                    f"{d.node_id} 的{d.kind}（{d.device_id}）故障 {_minutes(dur)}：{d.message}",
+                    f"{d.node_id} 的{DEVICE_KIND_NAMES.get(d.kind, d.kind)}（{d.device_id}）故障 {_minutes(dur)}：{d.message}",
                     {"node_id": d.node_id, "device_id": d.device_id, "device_kind": d.kind, "fault_s": int(dur)},
                 )
             )

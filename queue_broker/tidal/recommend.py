@@ -35,6 +35,8 @@ RATE_LIMIT_MIN = 15.0  # the brief's figure: a supervisor needs a quarter hour t
 PERSIST_REVIEWS = 2  # "stays above the SLA": at two reviews in a row
 CLOSE_HEADROOM = 0.25  # close only if the queue would still wait under a quarter of its SLA
 MAX_OPEN = 10
+# what supervisors read for these alert kinds (reports, the tablet): never the kind's code
+KIND_NAMES = {"recommend_open": "建议增开窗口", "recommend_close": "建议暂停空闲窗口"}
 
 
 def erlang_c(c: int, a: float) -> float:

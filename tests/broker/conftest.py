@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from queue_broker.config.loader import load_site_config
-from queue_broker.link import HallLink
+from queue_broker.link import HallLink, LinkTimeout
 from queue_broker.service.runner import HallService
 from tests.waiting import wait_for
 
@@ -96,7 +97,27 @@ class Hall:
         env = {"HALL_DB_URL": self.db_url} if self.db_url else {}
         self.service = HallService(cfg, clock=self.clock, env=env).start()
         assert self.service.link.wait_connected(5)
+        self._until_it_answers()
         return self.service
+
+    def _until_it_answers(self, timeout: float = 15.0) -> None:
+        """Connected is not yet subscribed: a command published before Mosquitto has the broker's
+        SUBSCRIBE goes to nobody (seen under load as a 5 s timeout on a test's first request). Ask a
+        read-only question until the broker answers it."""
+        probe = HallLink(self.url, self.site, f"probe-{next(_ids)}", "kiosk").start()
+        try:
+            assert probe.wait_connected(5)
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    probe.request(
+                        probe.topics.ticket_status(), {"request_id": f"p-{next(_ids)}", "ticket_id": "-"}, 1.0
+                    )
+                    return
+                except LinkTimeout:
+                    assert time.monotonic() < deadline, "the queue broker never answered"
+        finally:
+            probe.stop()
 
     def stop_broker(self) -> None:
         if self.service:

@@ -74,7 +74,7 @@ def test_hold_resume_and_expiry_over_mqtt(hall, kiosk, desk, recorder):
     zh_row = report.row("queue", "ZH")
     assert zh_row.mean_service_s == (4 * 60 + 8 * 60) / 2  # A002 4 min, A001 3 + 5 min
     html = to_html(report)
-    assert "十一、挂起" in html and "超时未回" in html
+    assert "挂起（缺件暂离，保留顺位）<" in html and "超时未回" in html
 
 
 def test_displays_know_a_number_called_again(hall, kiosk, desk, recorder):

@@ -260,7 +260,7 @@ def test_store_failure_answers_unavailable_and_loses_nothing(hall, kiosk):
     hall.make_store_read_only(True)  # as when the disk is full or the file read-only
     failed = kiosk.issue(request_id="during-failure")
     assert failed["ok"] is False and failed["error"]["code"] == "unavailable"
-    assert "try again" in failed["error"]["message"]
+    assert "请重试" in failed["error"]["message"]
     hall.make_store_read_only(False)
     retry = kiosk.issue(request_id="during-failure")
     assert retry["ok"] and retry["ticket"]["number"] == "A002"  # nothing half-done survived

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from datetime import datetime
 
+import pytest
+
 from queue_broker.config.loader import load_site_config
 from queue_broker.engine.commands import CounterCommand, HolderInfo, IssueTicket, OpenCounter
 from queue_broker.engine.hall import HallEngine
@@ -51,7 +53,27 @@ def test_status_tickets_export_audit(tmp_path):
     rows = list(csv.DictReader(io.StringIO(export.stdout)))
     assert [r["number"] for r in rows] == ["A001", "C001"]
     assert rows[0]["state"] == "called" and rows[0]["holder_masked_id"] == "4113**********1234"
+    # to a file: UTF-8 with a byte-order mark, so Excel and WPS open the Chinese ungarbled
+    out = tmp_path / "day.csv"
+    assert cli("export", "--day", day, "--config", str(MINI), "--out", str(out), data_dir=tmp_path).returncode == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf") and out.read_text(encoding="utf-8-sig") == export.stdout
     assert cli("audit", "verify", "--config", str(MINI), data_dir=tmp_path).returncode == 0
+
+
+def test_status_columns_line_up_with_chinese_names(tmp_path):
+    """Issue 17: the columns after a Chinese name were shifted (a character is two terminal columns)."""
+    from queue_broker.cli.commands import fit, width
+
+    assert (
+        width("综合受理") == 8
+        and fit("综合受理", 10) == "综合受理  "
+        and width(fit("工程建设项目审批（发改）", 12)) == 12
+    )
+    make_day(tmp_path)
+    out = cli("status", "--config", str(MINI), data_dir=tmp_path).stdout.splitlines()
+    rows = [line for line in out if line[:8].strip() in ("ZH", "BDC", "SB")]
+    assert len(rows) == 3
+    assert len({width(line[: line.index("m  ") + 1]) for line in rows}) == 1  # 'longest' ends in one column
 
 
 def test_catalog_diff_names_what_changed(tmp_path):
@@ -65,3 +87,37 @@ def test_catalog_diff_names_what_changed(tmp_path):
     assert versions[1] != versions[3]
     same = cli("catalog", "diff", str(MINI), str(MINI))
     assert "no changes" in same.stdout
+
+
+def test_a_folder_without_a_hall_is_said_to_be_one_and_left_as_it_was(tmp_path):
+    """Issue 17: pointed at a data folder with no hall, the commands showed an empty hall (zeros) and left
+    an empty hall.db behind. Now each says so, exits 2, and creates nothing."""
+    empty = tmp_path / "nothing-here"
+    for args in (
+        ["status"],
+        ["tickets", "--today"],
+        ["audit", "verify"],
+        ["export", "--day", "2026-11-27"],
+        ["report", "--from", "2026-11-16", "--to", "2026-11-22", "--format", "csv"],
+    ):
+        out = cli(*args, "--config", str(MINI), data_dir=empty)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert f"no hall in {empty}" in out.stderr and "HALL_DATA_DIR" in out.stderr, (args, out.stderr)
+        assert out.stdout == "", args  # no table of zeros
+        assert not empty.exists(), args  # and no empty hall.db (nor its folder)
+    make_day(tmp_path)  # the same commands on a folder with a hall
+    assert cli("status", "--config", str(MINI), data_dir=tmp_path).returncode == 0
+
+
+@pytest.mark.postgres
+def test_a_shared_database_without_this_hall_is_said_to_be_one(pg_url, tmp_path):
+    env = {**os.environ, "HALL_DB_URL": pg_url, "HALL_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-m", "queue_broker", "status", "--config", str(MINI)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert out.returncode == 2 and "holds no events of hall 'mini'" in out.stderr, out.stderr
+    assert out.stdout == ""

@@ -63,7 +63,7 @@ def test_bad_priority_requests_get_one_plain_line_and_change_nothing(hall, desk)
         ({"service_id": "zh-general", "priority": "elderly", "reason": "x"}, "invalid_request", "priority"),
         ({"service_id": "zh-general", "priority": "green"}, "invalid_request", "reason"),
         ({"service_id": "zh-general", "priority": "green", "reason": "我认识他"}, "invalid_request", "one of"),
-        ({"service_id": "nothing", "priority": "green", "reason": "其他", "note": "x"}, "not_found", "service item"),
+        ({"service_id": "nothing", "priority": "green", "reason": "其他", "note": "x"}, "not_found", "没有事项"),
     ]
     for payload, code, words in cases:
         reply = desk.counter("W1", "issue-priority", **payload)

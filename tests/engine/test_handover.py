@@ -128,7 +128,7 @@ def test_refusals_are_clear_recorded_and_the_ticket_may_be_handed_over_again(hal
     town.run(HandOverTicket("h2", "county", "BDC", ticket_id=t["id"]))
     closed = deliver(town, shut)
     assert closed["state"] == "refused" and closed["error"]["code"] == "closed"
-    assert "opens again at 11月28日 00:00" in closed["error"]["message"]
+    assert "11月28日 00:00开始" in closed["error"]["message"]
     # and again, to the open county: accepted
     town.run(HandOverTicket("h3", "county", "BDC", ticket_id=t["id"]))
     assert deliver(town, county)["state"] == "accepted"
@@ -157,7 +157,7 @@ def test_what_may_not_be_handed_over_is_refused_before_anything_changes(halls):
     town.run(HandOverTicket("h5", "county", ticket_id=t2["id"]))
     with pytest.raises(Rejected) as exc:  # sent, no answer yet: not a second time
         town.run(HandOverTicket("h6", "county", ticket_id=t2["id"]))
-    assert exc.value.code == "conflict" and "waiting for its answer" in exc.value.message
+    assert exc.value.code == "conflict" and "等待对方答复" in exc.value.message
     assert town.e.pending_handovers()[0].id == "h5" and len(town.e.handovers_out) == 1
 
 

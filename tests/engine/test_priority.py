@@ -54,7 +54,7 @@ def with_priorities(config, **classes) -> Driver:
 
 def test_a_kiosk_cannot_issue_a_green_channel_ticket(drive):
     message = refused(drive, IssueTicket("kiosk-1", "zh-general", "green"), "forbidden")
-    assert "staff" in message and "cmd/ticket/help" in message
+    assert "工作人员" in message and "cmd/ticket/help" in message
     assert not drive.e.tickets and drive.e.sequence == {}  # no number was used up
 
 
@@ -91,7 +91,7 @@ def test_a_closed_counter_cannot_issue_priority(drive):
         (staff(reason="   "), "invalid_request", "needs a reason"),
         (staff(reason="其他"), "invalid_request", "needs a note"),
         (staff(priority="elderly"), "invalid_request", "priority must be"),
-        (staff(service="no-such-item"), "not_found", "no service item"),
+        (staff(service="no-such-item"), "not_found", "没有事项"),
         (staff(role="supervisor", supervisor_id="nobody"), "forbidden", "no supervisor"),
     ],
 )

@@ -57,7 +57,8 @@ def test_the_report_counts_applications_on_time_and_overdue(tmp_path):
                   "--out", out, env={"HALL_DATA_DIR": str(data)})  # fmt: skip
     assert run_cli.returncode == 0, run_cli.stderr
     html = out.read_text(encoding="utf-8")
-    section = html[html.index("十、办件时效") : html.index("<h2>说明</h2>")]
+    start = html.index("办件时效（承诺件，受理至办结）<")
+    section = html[start : html.index("<h2", start)]
     assert late in section and still_open in section and on_time not in section
     row = re.search(r"<td class=\"name\">全厅</td>((?:<td[^>]*>[^<]*</td>\s*)+)", section)
     assert row and re.findall(r">([^<]*)</td>", row.group(1))[:5] == ["3", "1", "1", "50.0%", "0"]

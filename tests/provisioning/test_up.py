@@ -55,7 +55,7 @@ def _link(work: Path, node: str, role: str) -> HallLink:
 class UpRun:
     """`python -m provisioning up SITE` as a subprocess in a session of its own, its output collected."""
 
-    def __init__(self, site: Path, work: Path, mqtt_port: int, mqtts_port: int):
+    def __init__(self, site: Path, work: Path, mqtt_port: int, mqtts_port: int, *options: str):
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -69,7 +69,10 @@ class UpRun:
                 str(mqtt_port),
                 "--mqtts-port",
                 str(mqtts_port),
+                *options,
             ],
+            # as an operator runs it (no HALL_ variable), but for the gateway's port a test picks
+            env={k: v for k, v in os.environ.items() if not k.startswith("HALL_") or k == "HALL_UP_GATEWAY_PORT"},
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -137,6 +140,15 @@ def _processes_mentioning(text: str) -> list[str]:
         if text in cmdline:
             found.append(f"{pid}: {cmdline}")
     return found
+
+
+def _operator(*args: str) -> str:
+    """`python -m queue_broker ARGS` as an operator types it (no HALL_ variable set): its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HALL_")}
+    run = [sys.executable, "-m", "queue_broker", *args]
+    done = subprocess.run(run, capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path, monkeypatch):
@@ -211,6 +223,12 @@ def test_up_serves_a_ticket_end_to_end_and_stops_clean(tmp_path, monkeypatch):
         assert counter.request(t.counter_cmd("c01", "finish"), {"request_id": "up-5", "outcome": "done"})["ok"]
         status = kiosk.request(t.ticket_status(), {"request_id": "up-6", "ticket_id": ticket["id"]})
         assert status["ticket"]["state"] == "done"
+        # the operator commands given the site file read the hall `up` runs (issue 17: they read another
+        # folder and showed an empty hall); up's summary says so
+        assert f"python -m queue_broker status --config {site / 'site.yaml'}" in out
+        tickets = _operator("tickets", "--today", "--config", str(site / "site.yaml"))
+        assert "1 tickets" in tickets and ticket["number"] in tickets and "done" in tickets, tickets
+        assert "综合受理" in _operator("status", "--config", str(site / "site.yaml"))
     finally:
         for link in links:
             link.stop()

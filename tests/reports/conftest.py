@@ -25,3 +25,30 @@ def week_store(week):
 @pytest.fixture(scope="session")
 def week_config(week):
     return load_site_config(week.site_file, env={})
+
+
+def pdf_fonts(path) -> list[tuple[str, str]]:
+    """(name, type) of every font in a PDF, as poppler's `pdffonts` lists them (scripts/setup.sh installs
+    poppler-utils; without it the test fails rather than pass unchecked)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdffonts"):
+        pytest.fail("pdffonts (poppler-utils) is not installed: scripts/setup.sh installs it")
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    fonts = []
+    for line in out.splitlines()[2:]:
+        name, rest = line.split(None, 1)
+        kind = "Type 3" if rest.startswith("Type 3") else rest.split("  ")[0].strip()
+        fonts.append((name, kind))
+    return fonts
+
+
+def pdf_text(path, first: int | None = None, last: int | None = None) -> str:
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.fail("pdftotext (poppler-utils) is not installed: scripts/setup.sh installs it")
+    pages = [*(["-f", str(first)] if first else []), *(["-l", str(last)] if last else [])]
+    return subprocess.run(["pdftotext", *pages, str(path), "-"], capture_output=True, text=True, check=True).stdout

@@ -23,6 +23,8 @@ from queue_broker.engine.commands import CounterCommand, FinishTicket, IssueTick
 from queue_broker.engine.hall import HallEngine
 from queue_broker.store import open_store
 
+from .conftest import pdf_fonts
+
 ROOT = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = datetime(2026, 3, 2, tzinfo=TZ)  # a Monday
@@ -199,15 +201,18 @@ def test_copied_databases_every_format_and_refusals(halls, tmp_path, capsys):
     )
     files = {p.name for p in (tmp_path / "out").iterdir()}
     assert files == {"county.csv", "county-cases.csv", "county-alerts.csv"}
-    cases = _rows((tmp_path / "out" / "county-cases.csv").read_text(encoding="utf-8"))
+    assert all((tmp_path / "out" / f).read_bytes().startswith(b"\xef\xbb\xbf") for f in files)  # Excel, WPS
+    cases = _rows((tmp_path / "out" / "county-cases.csv").read_text(encoding="utf-8-sig"))
     assert [(c["site"], c["kind"], c["level"]) for c in cases] == [("township-a", "bad_rating", "1")]
-    assert int(_rows((tmp_path / "out" / "county.csv").read_text(encoding="utf-8"))[-1]["tickets"]) == 5
+    assert int(_rows((tmp_path / "out" / "county.csv").read_text(encoding="utf-8-sig"))[-1]["tickets"]) == 5
     for fmt in ("md", "html", "pdf"):
         out = tmp_path / "out" / f"county.{fmt}"
         assert main(["report", "--config", a, "--config", b, *dbs, *PERIOD, "--format", fmt, "--out", str(out)]) == 0
         data = out.read_bytes()
         if fmt == "pdf":
-            assert data[:5] == b"%PDF-" and b"WenQuanYiMicroHei" in data
+            fonts = pdf_fonts(out)
+            assert data[:5] == b"%PDF-" and any("WenQuanYi" in n for n, _ in fonts)
+            assert not [f for f in fonts if f[1] == "Type 3"], fonts
         else:
             text = data.decode()
             assert "多厅政务服务监督报告" in text and "合计" in text

@@ -246,7 +246,8 @@ def test_every_figure_recomputed_from_the_database(week, week_config, regenerate
 
 def test_the_committed_example_is_this_database(regenerated):
     report, files = regenerated
-    stale = [name for name, text in files.items() if (EXAMPLE / name).read_text(encoding="utf-8") != text]
+    assert all((EXAMPLE / name).read_bytes().startswith(b"\xef\xbb\xbf") for name in files)  # Excel, WPS
+    stale = [name for name, text in files.items() if (EXAMPLE / name).read_text(encoding="utf-8-sig") != text]
     assert not stale, f"{stale} differ: python -m queue_broker.reports.demo_week --out docs/reports/example-week"
     md = (EXAMPLE / "report.md").read_text(encoding="utf-8")
     hall = report.rows["hall"][0]
@@ -256,6 +257,48 @@ def test_the_committed_example_is_this_database(regenerated):
     assert (EXAMPLE / "report.pdf").read_bytes()[:5] == b"%PDF-"
     # not the chain head: events also carry each ticket's wait estimate, which the estimator's work changes
     assert f"依据事件日志 {report.events} 条" in (EXAMPLE / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_day_table_counts_each_days_cases(week, regenerated):
+    """Each day's row has the bad-rating cases (and those overdue) and complaints opened that day, read
+    from the database; over the days they add up to the hall's. (They were always 0: issue 17.)"""
+    report, _ = regenerated
+    as_of = datetime.combine(REPORT_TO + timedelta(days=1), time(0), TZ)
+    db = read_db(week.data_dir / "hall.db", as_of)
+    for d in report.daily:
+        mine = [c for c in db.cases.values() if c["opened"].astimezone(TZ).date() == d["day"]]
+        bad = [c for c in mine if c["kind"] == "bad_rating"]
+        row = d["row"]
+        assert row.bad_cases == len(bad), d["day"]
+        assert row.bad_cases_overdue == sum(1 for c in bad if (c["closed"] or as_of) >= c["deadline"]), d["day"]
+        assert row.complaints == sum(1 for c in mine if c["kind"] == "complaint"), d["day"]
+    hall = report.rows["hall"][0]
+    assert sum(d["row"].bad_cases for d in report.daily) == hall.bad_cases > 0
+    assert sum(d["row"].complaints for d in report.daily) == hall.complaints > 0
+    assert sum(d["row"].bad_cases_overdue for d in report.daily) == hall.bad_cases_overdue
+
+
+def test_closed_hours_are_gaps_not_zero_minutes(regenerated):
+    """The hourly chart shades the hours the windows were closed (the sample hall's lunch, 12:00-14:00)
+    and draws no wait where nobody was called, instead of a bar of 0 minutes."""
+    import matplotlib.pyplot as plt
+
+    from queue_broker.reports.charts import waiting_by_hour
+
+    report, _ = regenerated
+    assert [h["hour"] for h in report.hourly if not h["open"]] == [12, 13]
+    assert [h["hour"] for h in report.hourly][0] == 8 and report.hourly[-1]["hour"] == 17
+    fig = waiting_by_hour(report)
+    try:
+        bars = {round(p.get_x() + p.get_width() / 2): p.get_height() for p in fig.axes[0].patches}
+        for h in report.hourly:
+            if h["row"].called:
+                assert bars[h["hour"]] == pytest.approx(h["row"].mean_wait_s / 60), h["hour"]
+            else:
+                assert math.isnan(bars[h["hour"]]), h["hour"]  # a gap, never 0 minutes
+        assert any(not h["row"].called for h in report.hourly)
+    finally:
+        plt.close(fig)
 
 
 def test_p90_is_the_nearest_rank():

@@ -70,7 +70,7 @@ def test_a_transaction_is_in_the_event_log_with_the_keyed_hash_only(hall, caplog
 @pytest.mark.parametrize(
     "over, code, words",
     [
-        ({"service_id": "no-such"}, "not_found", "no service item"),
+        ({"service_id": "no-such"}, "not_found", "没有事项"),
         ({"service_id": "zh-general"}, "conflict", "not a self-service item"),
         ({"outcome": "lost"}, "invalid_request", "outcome"),
         ({"pages": -1}, "invalid_request", "pages"),

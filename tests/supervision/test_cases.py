@@ -137,7 +137,7 @@ def test_refusals_other_than_state(make_day):
         assert err.value.code == code, err.value.message
         return err.value.message
 
-    assert "note" in refused(CaseAction(bad, "verify", "  "), "invalid_request")
+    assert "说明" in refused(CaseAction(bad, "verify", "  "), "invalid_request")
     assert "handover" in refused(CaseAction(bad, "handover", "x", to="某局"), "invalid_request")  # not a step of it
     assert "'to'" in refused(CaseAction(c, "handover", "转办"), "invalid_request")
     refused(CaseAction("CP-19990101-001", "verify", "x"), "not_found")

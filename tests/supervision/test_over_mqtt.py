@@ -41,7 +41,7 @@ def test_device_fault_alert_acknowledged_and_cleared(mqtt_hall, recorder):
         assert (alert["severity"], alert["node_id"], alert["state"]) == ("yellow", "kiosk-1", "raised")
         sup = hall.node("supervisor-1", "supervisor")
         refused = sup.send(sup.t.supervisor_cmd("alert-ack"), alert_id=alert["id"])
-        assert refused["error"]["code"] == "invalid_request" and "note" in refused["error"]["message"]
+        assert refused["error"]["code"] == "invalid_request" and "说明" in refused["error"]["message"]
         assert sup.send(sup.t.supervisor_cmd("alert-ack"), alert_id=alert["id"], note="已通知运维换纸")["ok"]
         acked = recorder.wait_for("/event/alert", lambda b: b.get("state") == "acked")
         assert acked["id"] == alert["id"]
@@ -85,7 +85,7 @@ def test_closed_loops_over_mqtt(mqtt_hall, recorder):
     assert r["ok"] and r["case"]["state"] == "appealed"
     bad = desk.send(desk.t.counter_cmd("W1", "case"), case_id=case_id, action="close", note="x")
     # a supervisor's step: only the complaint desk (a counter of kind complaint) may take it at a counter
-    assert bad["error"]["code"] == "forbidden" and "only a supervisor" in bad["error"]["message"]
+    assert bad["error"]["code"] == "forbidden" and "只有值班长" in bad["error"]["message"]
     r = sup.send(sup.t.supervisor_cmd("case"), case_id=case_id, action="appeal-reject", note="录像显示态度生硬")
     assert r["case"]["state"] == "verified"
     early = sup.send(sup.t.supervisor_cmd("case"), case_id=case_id, action="close", note="办结")
