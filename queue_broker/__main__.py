@@ -9,6 +9,9 @@ audit verify --config ...        prove the event log was not altered
 export --day YYYY-MM-DD --config ...   the day's tickets as CSV
 hash-pin                          hash a PIN for the site file (reads it from stdin)
 report --config ... --from --to  the supervision report of a period (csv, html, pdf, md)
+forecast --config ... [--day D]   expected tickets per queue and half-hour (docs/planning.md)
+day-plan --config ... [--day D]   counters needed per half-hour against the hall's
+cross-train --config ...          the extra skills that cut waiting most, from the hall's history
 
 The commands that read a hall (status, tickets, audit, export, report) read the data folder the site
 file names (data_dir; HALL_DATA_DIR overrides), where `run` and `python -m provisioning up` keep it, or

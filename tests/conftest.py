@@ -86,9 +86,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A real headless Chromium (Debian's package, driven by Playwright) for the whole run.
+    """A real headless Chromium (Debian's package, driven by Playwright) for one test module.
+
+    Module-scoped, not session-scoped: Playwright's sync API keeps an event loop running in the main
+    thread while it lives, so a later test's `asyncio.run` (the gateway's flood test) would fail.
 
     Playwright cannot download its own browsers here; it drives the system's /usr/bin/chromium. A test
     opens its own context (`chromium.new_context(...)`) so cookies and storage never leak between tests.

@@ -125,6 +125,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             log.error("materials on file are off: %s", exc)
     # SIGHUP: take the site file again (catalog, opening hours), as cmd/supervisor/reload does
     signal.signal(signal.SIGHUP, lambda *_: service.request_reload("SIGHUP (the hall server's operator)"))
+    from ..plan.service import attach as attach_planning  # state/plan: forecast, day plan, cross-training
+
+    attach_planning(service)
     service.start()
     log.info("queue broker for %s running (data in %s)", cfg.site.id, cfg.data_dir)
     watchdog.start()
@@ -382,3 +385,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     platform_cli.register(sub)  # reload, ratings export / status (queue_broker/cli/platform.py)
     report_cli.register(sub)  # report --from --to --format csv|html|pdf|md (queue_broker/cli/report.py)
+    from . import plan as plan_cli
+
+    plan_cli.register(sub)  # forecast, day-plan, cross-train from the hall's history (queue_broker/cli/plan.py)

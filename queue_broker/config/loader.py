@@ -245,6 +245,14 @@ def _cross_reference(cfg: SiteConfig) -> Iterator[tuple[Path_, str]]:
                 yield ("site", "opening_hours", day, k2), f"opening period {s2} overlaps the one from {s1}"
     yield from _platform_references(cfg, queue_ids, service_ids)
     yield from selfservice_cross_reference(cfg)
+    yield from dupes(cfg.reserves, "id", "reserves", "reserve id")
+    for i, r in enumerate(cfg.reserves):
+        for j, q in enumerate(r.eligible):
+            if q not in queue_ids:
+                yield ("reserves", i, "eligible", j), f"reserve {r.id} names queue {q!r}, which is not defined"
+        for j, cid in enumerate(r.counters if r.counters != "*" else []):
+            if cid not in counter_ids:
+                yield ("reserves", i, "counters", j), f"reserve {r.id} names counter {cid!r}, which is not defined"
 
 
 def _platform_references(cfg: SiteConfig, queue_ids: set[str], service_ids: set[str]) -> Iterator[tuple[Path_, str]]:

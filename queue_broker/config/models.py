@@ -461,6 +461,18 @@ class Mqtt(Strict):
         return v
 
 
+class Reserve(Strict):
+    """A back-office clerk who can be called in to open a window (必要时启动潮汐窗口, seed art. 14): the
+    broker asks when the forecast and the live queues say the SLA will break within half an hour
+    (docs/planning.md); the clerk logs in at a free window and takes the ask there."""
+
+    id: Id
+    name: str = ""
+    eligible: list[Id] = Field(min_length=1)  # the queues the clerk can serve
+    ready_min: float = Field(default=10.0, ge=0, le=240)  # from the ask to the window open
+    counters: list[Id] | Literal["*"] = "*"  # the windows the clerk may open
+
+
 class SiteConfig(Strict):
     site: Site
     mqtt: Mqtt = Mqtt()
@@ -490,6 +502,7 @@ class SiteConfig(Strict):
     hold: HoldRules = HoldRules()
     tickets: TicketRules = TicketRules()
     materials: Materials = Materials()
+    reserves: list[Reserve] = []  # back-office clerks who can open a window when asked (docs/planning.md)
     _source_path: str = PrivateAttr(default="")
 
     @property

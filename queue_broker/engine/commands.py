@@ -526,3 +526,67 @@ class EraseMaterials:
 
     material_ids: tuple[str, ...]
     reason: str = "retention"
+
+
+# --- planning ahead (engine/planning.py, docs/planning.md) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class SetDayForecast:
+    """The day's expected tickets per queue and half-hour, from the hall's history (plan/forecast.py):
+    kept as an event so the estimate, the reserve planner and the reports read the same forecast."""
+
+    day: str  # ISO date
+    first_cell: int  # half-hour of the local day the lists start at (17 = 08:30)
+    queues: dict[str, list[float]]  # queue id -> [expected tickets per half-hour, ...]
+    low: dict[str, list[int]] = field(default_factory=dict)  # queue id -> 10th percentiles, same cells
+    high: dict[str, list[int]] = field(default_factory=dict)  # queue id -> 90th percentiles
+    history_days: int = 0
+
+
+@dataclass(frozen=True)
+class AskReserve:
+    """Call in a back-office clerk (site `reserves`) to open a window (必要时启动潮汐窗口)."""
+
+    reserve_id: str
+    reason: str
+    queue_ids: tuple[str, ...] = ()  # the queues the ask is for (a subset of the reserve's)
+    by: str = "planner"
+
+
+@dataclass(frozen=True)
+class CancelReserve:
+    """Withdraw an ask that no counter has taken yet."""
+
+    reserve_id: str
+    reason: str = ""
+    by: str = "planner"
+
+
+@dataclass(frozen=True)
+class TakeReserve:
+    """The asked clerk opens the window at this counter (logged in there with `open`)."""
+
+    counter_id: str
+    reserve_id: str
+    mode: str = "tidal"  # how the window calls: by need (tidal) or longest wait (fixed)
+
+
+@dataclass(frozen=True)
+class ReleaseReserve:
+    """The reserve window's queues are served: it closes (after its current citizen)."""
+
+    reserve_id: str
+    reason: str = ""
+    by: str = "planner"
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    """A supervisor asks for a plan to be made now (forecast, day plan, cross-training advice): recorded,
+    and made by the broker's planning worker (plan/service.py), which publishes it on state/plan."""
+
+    what: str  # forecast | day-plan | cross-train
+    day: str | None = None  # ISO date; None: the usual day (today's forecast, the next working day's plan)
+    max_extra: int | None = None
+    by: str = "supervisor"

@@ -190,8 +190,9 @@ def board(engine: HallEngine, now: datetime, switch_cost_min: float | None = Non
             rows.sort(key=lambda r: (r[0], -r[1]))
         waiting[q] = rows
     slots: list[Slot] = []
+    closing = {r.counter_id for r in engine.reserves.values() if r.state == "closing"}
     for c in engine.counters.values():
-        if c.status == "closed":
+        if c.status == "closed" or c.id in closing:  # a released reserve window takes nobody more
             continue
         free_at, var, busy_q, later = 0.0, 0.0, None, 0.0
         queues = tuple(c.queue_ids)
@@ -214,6 +215,11 @@ def board(engine: HallEngine, now: datetime, switch_cost_min: float | None = Non
                 later = sc - since  # still changing over to its new queues
         if queues:
             slots.append(Slot(c.id, queues, free_at + later, var, busy_q, later, by_need=c.mode == "tidal"))
+    for r in engine.reserves.values():  # an asked reserve clerk: a window open at `ready_by`
+        if r.state == "asked" and r.ready_by is not None:
+            queues = tuple(engine.reserve_cfg[r.id].eligible)
+            ready = max((r.ready_by - now).total_seconds() / 60.0, 0.0)
+            slots.append(Slot(f"reserve:{r.id}", queues, ready, 0.0, None, ready, by_need=True))
     weights = dict(engine.config.priorities.queue_weights)
     return Board(now, svc, waiting, weights, slots, sc)
 

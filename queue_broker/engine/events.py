@@ -77,3 +77,11 @@ TICKET_HOLD_ENDED = "ticket_hold_ended"  # not resumed in time (expired) or rele
 # materials on file (issue 23: engine/materials.py): references and figures, never the pages themselves
 MATERIAL_ATTACHED = "material_attached"
 MATERIAL_ERASED = "material_erased"  # retention passed, or removed at the counter: the file goes too
+# planning ahead (engine/planning.py): the day's forecast and reserve windows
+DAY_FORECAST_SET = "day_forecast_set"
+RESERVE_ASKED = "reserve_asked"  # a back-office clerk is asked to open a window
+RESERVE_CANCELLED = "reserve_cancelled"  # the ask was withdrawn before a counter took it
+RESERVE_TAKEN = "reserve_taken"  # the clerk opened the window at a counter
+RESERVE_RELEASED = "reserve_released"  # its queues are served: it closes after its current citizen
+RESERVE_CLOSED = "reserve_closed"  # the window closed: the ask is over
+PLAN_REQUESTED = "plan_requested"  # a supervisor asked for a plan now (made outside the engine)

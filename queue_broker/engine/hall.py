@@ -44,6 +44,7 @@ from .holds import HoldsMixin
 from .hours import OpeningHours
 from .lookup import LookupMixin
 from .materials import MaterialsMixin
+from .planning import PlanningMixin
 from .priority import PriorityMixin
 from .records import (
     APPOINTMENT,
@@ -83,6 +84,7 @@ class HallEngine(
     PriorityMixin,
     ConfigMixin,
     ApplicationsMixin,
+    PlanningMixin,
     SelfServiceMixin,
 ):
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
@@ -390,6 +392,7 @@ class HallEngine(
                 raise Rejected("conflict", "请先办结或转出当前办事群众，再关闭窗口")
             if c.status != "closed":
                 self._emit(out, ev.COUNTER_CLOSED, now, counter_id=c.id)
+                self._reserve_counter_closed(out, c, now)  # a reserve window closed by its clerk
             return Result(out, {"counter": self.counter_view(c)})
         if c.status == "closed":
             raise Rejected("conflict", f"{self.counter_cfg[c.id].name}未登录，请先登录开窗")
@@ -446,6 +449,8 @@ class HallEngine(
                 implicit=True,
             )
             self._settle_counter(out, c, now)
+            if c.status == "closed":  # a released reserve window closed with that citizen
+                return Result(out, {"ticket": None})
         candidates = (self.tickets[tid] for q in c.queue_ids for tid in self.waiting.get(q, []))
         why: list[dict] = []
         ticket = choose_next(
@@ -488,6 +493,7 @@ class HallEngine(
                 to_queue_ids=list(c.pending_queue_ids),
                 reason=c.pending_reason,
             )
+        self._reserve_after_settle(out, c, now)  # a released reserve window closes when free
 
     @handles(FinishTicket)
     def _do_FinishTicket(self, cmd: FinishTicket, now: datetime) -> Result:
@@ -657,6 +663,7 @@ class HallEngine(
             appt.state, appt.ticket_id = "checked_in", t.id
         if d.get("remote"):
             self.note_remote(t.id, day, t.queue_id)
+        self._count_arrival(t)  # the hall's arrival history (engine/planning.py)
 
     @applies("ticket_called")
     def _on_ticket_called(self, at: datetime, d: dict) -> None:

@@ -3,6 +3,7 @@
 from . import access as _access
 from . import gateway as _gateway
 from . import messages as _messages
+from . import planning as _planning
 from . import platform as _platform
 from .messages import *  # noqa: F403
 from .messages import ProtocolError, parse
@@ -45,3 +46,7 @@ _messages.TICKET_ACTION_MODELS.update(_access.TICKET_MODELS)
 _messages.COUNTER_ACTION_MODELS.update(_access.COUNTER_MODELS)
 _messages.SUPERVISOR_ACTION_MODELS.update(_access.SUPERVISOR_MODELS)
 _messages.EVENT_MODELS.update(_access.EVENT_MODELS)
+# Planning ahead (protocol/planning.py, docs/planning.md): reserve windows and plans:
+_messages.COUNTER_ACTION_MODELS.update(_planning.PLANNING_COUNTER_ACTIONS)
+_messages.SUPERVISOR_ACTION_MODELS.update(_planning.PLANNING_SUPERVISOR_ACTIONS)
+_messages.EVENT_MODELS["reserve"] = _planning.ReserveEvent

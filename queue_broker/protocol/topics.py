@@ -39,6 +39,7 @@ COUNTER_ACTIONS = (
     "current",
     "materials",
     "complaint",  # added: 有诉即办 taken in at the complaint window (a counter of kind complaint)
+    "take-reserve",  # planning ahead: the asked reserve clerk takes the ask at this counter
 )
 SUPERVISOR_ACTIONS = (
     "assign",
@@ -58,6 +59,9 @@ SUPERVISOR_ACTIONS = (
     "find-ticket",
     "transfer",
     "annul",
+    # planning ahead (docs/planning.md)
+    "reserve",
+    "plan",
 )
 APPOINTMENT_ACTIONS = ("book", "cancel", "status", "slots")  # status, slots: added for the gateway
 # cmd/ticket/{action}: issue and status of v1; view, cancel, notify, rate added for the citizen's own page,
@@ -79,11 +83,19 @@ EVENT_KINDS = (
     "come-now",  # added: a ticket that asked for a notice should now come back (docs/gateway.md)
     "hold",  # issue 23: held, resumed, expired, released
     "annulled",  # issue 23: a supervisor's 作废
+    "reserve",  # planning ahead: a reserve window asked, taken, released, closed
 )
 # Hand-overs between halls (同城通办, docs/county.md): hall/{from}/handover/{to}/request goes up the county
 # link, hall/{to}/handover/{from}/reply comes back. Each hall publishes only under its own prefix.
 HANDOVER_KINDS = ("request", "reply")
-STATE_KINDS = ("queues", "counters", "catalog", "platform")  # platform: uplink and 办件 counts (additive)
+STATE_KINDS = (
+    "queues",
+    "counters",
+    "catalog",
+    "platform",
+    "reserves",
+    "plan",
+)  # additive: platform (docs/platform.md), reserves and plan (docs/planning.md)
 
 
 class TopicError(ValueError):

@@ -159,6 +159,7 @@ class Report:
     priority_counts: dict[str, int] = field(default_factory=dict)
     applications: dict[str, Any] = field(default_factory=dict)  # 办件 (reports/applications.py)
     holds: list[dict[str, Any]] = field(default_factory=list)  # 挂起 (reports/holds.py): the hall, then queues
+    planning: dict[str, Any] | None = None  # forecast, day plan, cross-training (reports/planning.py)
 
     def row(self, group: str, key: str) -> Row:
         return next(r for r in self.rows[group] if r.key == key)
@@ -405,6 +406,7 @@ def build_report(data: PeriodData) -> Report:
         },
         applications=application_summary(e, data.start, data.end, data.as_of),
         holds=hold_rows(in_period, e),
+        planning=_planning(data),
     )
 
 
@@ -441,6 +443,12 @@ def _priority_rows(data: PeriodData, in_period: list[TicketRec]) -> list[dict[st
             }
         )
     return rows
+
+
+def _planning(data: PeriodData) -> dict[str, Any] | None:
+    from .planning import planning_section  # the planning part (docs/planning.md)
+
+    return planning_section(data)
 
 
 STATE_ORDER = {

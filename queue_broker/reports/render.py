@@ -181,6 +181,10 @@ def _several_days(report: Report) -> bool:
     return len(report.daily) > 1
 
 
+def _planning(report: Report) -> bool:
+    return bool(report.planning)
+
+
 def _staff_priority(report: Report) -> bool:
     return bool(report.priority_rows)
 
@@ -205,7 +209,15 @@ SECTIONS: list[Section] = [
     Section("items", "按事项", "report/items.html.j2", appendix=True, page_break=True),
     Section("case-detail", "未结与逾期案件", "report/case_detail.html.j2", appendix=True, page_break=True),
     Section("alert-detail", "红色预警与未确认预警", "report/alert_detail.html.j2", appendix=True, page_break=True),
-    # the detail of three additions, shown when the period has any
+    # the detail of four additions, shown when the period has any
+    Section(
+        "planning",
+        "计划：到达预测、排班建议、交叉培训",
+        "report/planning.html.j2",
+        appendix=True,
+        page_break=True,
+        when=_planning,
+    ),
     Section("priority", "优先办理（工作人员核发）", "report/priority.html.j2", appendix=True, when=_staff_priority),
     Section(
         "applications",

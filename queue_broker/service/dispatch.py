@@ -7,6 +7,7 @@ from datetime import date
 
 from ..engine import commands as cmd
 from ..protocol import messages as m
+from ..protocol import planning as pl
 from ..protocol import platform as pm
 from ..protocol.selfservice import SELFSERVICE_ACTION_MODELS, SelfServiceRecord
 from ..protocol.topics import TopicMatch
@@ -87,6 +88,9 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
         )
     if isinstance(req, pm.ApplicationRequest):  # 办件, from a counter or a supervisor (docs/platform.md)
         return application_command(match, req, sender)
+    planning = planning_command(req, match, sender)  # reserve windows and plans (docs/planning.md)
+    if planning is not None:
+        return planning
     if match.kind == "counter":
         counter_id, action = match.params["counter"], match.params["action"]
         if isinstance(req, m.CounterOpen):
@@ -190,3 +194,20 @@ def _complaint(
 def _priority(req: m.CounterIssuePriority, role: str, by: str, **who: str) -> cmd.IssuePriorityTicket:
     """A staff-issued priority ticket; `role` is the topic family the request came on (the ACL's)."""
     return cmd.IssuePriorityTicket(role, req.service_id, req.priority, req.reason, req.note or "", by=by, **who)
+
+
+def planning_command(req: m.Request, match: TopicMatch, sender: str | None):
+    """Reserve windows and plans (protocol/planning.py): the engine command, or None for other requests."""
+    by = sender or "supervisor"
+    if isinstance(req, pl.CounterTakeReserve):
+        return cmd.TakeReserve(match.params["counter"], req.reserve_id)
+    if isinstance(req, pl.SupervisorReserve):
+        reason = req.reason or ""
+        if req.action == "ask":
+            return cmd.AskReserve(req.reserve_id, reason or "主管调用后台人员开窗", tuple(req.queue_ids or ()), by=by)
+        if req.action == "cancel":
+            return cmd.CancelReserve(req.reserve_id, reason, by=by)
+        return cmd.ReleaseReserve(req.reserve_id, reason, by=by)
+    if isinstance(req, pl.SupervisorPlan):
+        return cmd.RequestPlan(req.what, req.day.isoformat() if req.day else None, req.max_extra, by=by)
+    return None

@@ -157,7 +157,37 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
         ]
     if e.type == ev.NOTICE_POSTED:
         return [("notice", {"at": at, "text": d["text"], "zone": d.get("zone"), "until": d.get("until")})]
+    if e.type in RESERVE_STATES:
+        return [("reserve", reserve_event(engine, e))]
     return access_events(engine, e) or handover_event(engine, e) or application_events(engine, e)
+
+
+RESERVE_STATES = {
+    ev.RESERVE_ASKED: "asked",
+    ev.RESERVE_CANCELLED: "cancelled",
+    ev.RESERVE_TAKEN: "taken",
+    ev.RESERVE_RELEASED: "released",
+    ev.RESERVE_CLOSED: "closed",
+}
+
+
+def reserve_event(engine: HallEngine, e: Event) -> dict[str, Any]:
+    """`event/reserve` (docs/planning.md): a reserve window's step, for counter terminals and the tablet."""
+    d = e.data
+    counter = engine.counter_cfg.get(d.get("counter_id") or "")
+    return {
+        "at": e.at.isoformat(),
+        "reserve_id": d["reserve_id"],
+        "ask_id": d.get("ask_id"),
+        "state": RESERVE_STATES[e.type],
+        "counter_id": d.get("counter_id"),
+        "counter_number": counter.number if counter is not None else None,
+        "queue_ids": d.get("queue_ids", []),
+        "reason": d.get("reason"),
+        "ready_by": d.get("ready_by"),
+        "minutes": d.get("minutes"),
+        "by": d.get("by"),
+    }
 
 
 def _alert_change(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any]]]:

@@ -444,6 +444,8 @@ class HallService:
         self.link.set_retained(self.topics.state_queues(), self.engine.queues_state(now))
         self.link.set_retained(self.topics.state_counters(), self.engine.counters_state(now))
         self.platform.publish(now)
+        if self.config.reserves:  # planning ahead: the reserve clerks and their asks (docs/planning.md)
+            self.link.set_retained(self.topics.state("reserves"), self.engine.reserves_state(now))
 
     def _answer(self, inbound: Inbound, reply: dict, _rid: str | None) -> None:
         self.link.reply(inbound, reply)

@@ -37,4 +37,7 @@ def default_tasks(config: SiteConfig) -> list[TickTask]:
     tasks.extend(supervision_tasks(config))  # monitoring rules, default-satisfied ratings
     if config.rebalancer.enabled:
         tasks.append(rebalancer_task(config))
+    from ..plan.planner import planner_task  # the day's forecast, reserve windows (docs/planning.md)
+
+    tasks.append(planner_task(config))
     return tasks

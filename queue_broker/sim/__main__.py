@@ -12,7 +12,7 @@ import json
 import sys
 import time
 
-from .policies import EXTRA_POLICIES, POLICIES
+from .policies import EXTRA_POLICIES, POLICIES, RESERVE_POLICIES
 from .runner import run_file
 
 
@@ -23,13 +23,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument(
         "--policies",
-        default=",".join(POLICIES),
-        help=f"comma-separated, from {', '.join(POLICIES)} (and {', '.join(EXTRA_POLICIES)})",
+        default=None,
+        help=f"comma-separated, from {', '.join(POLICIES)} (and {', '.join(EXTRA_POLICIES)}); default the five, "
+        "and reactive-reserve when the scenario has reserves",
     )
     ap.add_argument("--workers", type=int, default=1, help="processes (the days are independent)")
     ap.add_argument("--json", action="store_true", help="print the README's JSON object")
     args = ap.parse_args(argv)
-    policies = [p.strip() for p in args.policies.split(",") if p.strip()]
+    if args.policies is None:
+        policies = list(POLICIES) + (list(RESERVE_POLICIES) if _has_reserves(args.scenario) else [])
+    else:
+        policies = [p.strip() for p in args.policies.split(",") if p.strip()]
     unknown = [p for p in policies if p not in POLICIES + EXTRA_POLICIES]
     if unknown:
         ap.error(f"unknown policy {', '.join(unknown)}; choose from {', '.join(POLICIES + EXTRA_POLICIES)}")
@@ -56,12 +60,23 @@ def main(argv: list[str] | None = None) -> int:
         "estimate_p80_coverage",
     )
     print(f"{out['scenario']}: {args.seeds} seeds, {time.monotonic() - t0:.1f} s")
-    print("policy     " + " ".join(f"{c[:14]:>14}" for c in cols))
+    width = max(10, *(len(p) for p in out["policies"]))
+    print(f"{'policy':<{width}} " + " ".join(f"{c[:14]:>14}" for c in cols))
     for p, m in out["policies"].items():
-        print(f"{p:<10} " + " ".join(f"{m[c]:>14}" if isinstance(m[c], str) else f"{m[c]:>14.3f}" for c in cols))
+        print(f"{p:<{width}} " + " ".join(f"{m[c]:>14}" if isinstance(m[c], str) else f"{m[c]:>14.3f}" for c in cols))
     if out["gap_closed"] is not None:
         print(f"gap closed by tidal: {out['gap_closed']:.1%}")
     return 0
+
+
+def _has_reserves(path: str) -> bool:
+    """Does the scenario have reserve clerks (then the README's reference rule for them runs too)?"""
+    from .scenario import load_scenario
+
+    try:
+        return bool(load_scenario(path).reserve)
+    except (OSError, ValueError):
+        return False  # the run itself reports the problem
 
 
 if __name__ == "__main__":

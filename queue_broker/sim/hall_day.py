@@ -16,14 +16,15 @@ from zoneinfo import ZoneInfo
 import simpy
 
 from ..engine import events as ev
-from ..engine.commands import CounterCommand, FinishTicket, IssueTicket, OpenCounter
+from ..engine.commands import CounterCommand, FinishTicket, IssueTicket, OpenCounter, TakeReserve
 from ..engine.hall import HallEngine, Rejected
-from .policies import make_policy, tidal_config_for
+from .policies import make_policy, tidal_config_for, uses_reserves
 from .scenario import SIM_OPERATOR, SIM_PIN, Arrival, Scenario, service_id, site_config, ticket_stream
 
 TZ = ZoneInfo("Asia/Shanghai")
 SIM_DATE = date(2026, 3, 2)  # a Monday; any working day would do
 SAMPLE_MIN = 5.0  # how often the counters-per-queue timeline is sampled
+_RESERVE_EVENTS = (ev.RESERVE_ASKED, ev.RESERVE_TAKEN, ev.RESERVE_CLOSED, ev.RESERVE_CANCELLED, ev.COUNTER_CLOSED)
 
 
 @dataclass
@@ -50,6 +51,9 @@ class DayResult:
     timeline: list[tuple[float, dict[str, float]]] = field(default_factory=list)
     moves: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    reserve_minutes: float = 0.0  # reserve counter-minutes: from each ask to its close (or withdrawal)
+    reserve_asks: int = 0
+    reserve_open_min: float = 0.0  # minutes reserve windows were open (taken to closed)
 
 
 def run_day(
@@ -59,24 +63,33 @@ def run_day(
     stream: list[Arrival] | None = None,
     *,
     record: bool = False,
-    day: date = SIM_DATE,
+    day: date | None = None,
     away: Any | None = None,
+    sink: list[ev.Event] | None = None,
 ) -> DayResult:
-    """Simulate one day of `scn` under `policy`. `stream` replaces the seed's random tickets (tests)."""
+    """Simulate one day of `scn` under `policy`. `stream` replaces the seed's random tickets (tests);
+    `sink` receives every event the engine made (a simulated hall's event log, plan/demo.py)."""
+    from .forecasting import sim_date
+
     if stream is None:
         stream = ticket_stream(scn, seed)
-    config = site_config(scn, tidal=tidal_config_for(policy))
+    day = day or sim_date(scn)
+    config = site_config(scn, tidal=tidal_config_for(policy), reserves=uses_reserves(policy))
     pol = make_policy(policy, config)
     engine = HallEngine(config)
     opens = Scenario._hm(scn.day.opens)
     base = datetime.combine(day, time(opens // 60, opens % 60), TZ)
     env = simpy.Environment()
     switch_cost = scn.switch_cost_min if pol.switch_cost else 0.0
-    counter_ids = [c.id for c in config.counters]
-    cooldown = dict.fromkeys(counter_ids, 0.0)
+    reserve_ids = {r.id for r in config.reserves}
+    counter_ids = [c.id for c in config.counters if c.id not in reserve_ids]
+    cooldown = dict.fromkeys([c.id for c in config.counters], 0.0)
     idle: dict[str, simpy.Event] = {}  # counters waiting for work, oldest first
+    closed: dict[str, simpy.Event] = {}  # reserve windows waiting for their clerk
+    taken_at: dict[str, float] = {}
     arrival_of: dict[str, Arrival] = {}
     state = {"switches": 0, "busy": 0.0, "last": 0.0, "arrivals_done": False, "refused": 0, "recs": 0}
+    reserves = {"minutes": 0.0, "asks": 0, "open": 0.0}
     moves: list[dict[str, Any]] = []
     alerts: list[dict[str, Any]] = []
     timeline: list[tuple[float, dict[str, float]]] = []
@@ -91,6 +104,8 @@ def run_day(
 
     def run(cmd: Any):
         res = engine.execute(cmd, now())
+        if sink is not None:
+            sink.extend(res.events)
         if res.events:
             pol.observe(res.events, engine)
             for e in res.events:
@@ -110,6 +125,8 @@ def run_day(
                             }
                         )
                     wake(cid)
+                elif e.type in _RESERVE_EVENTS:
+                    on_reserve_event(e)
                 elif e.type == ev.ALERT_RAISED and e.data["kind"].startswith("recommend_"):
                     state["recs"] += 1
                     if record:
@@ -123,6 +140,32 @@ def run_day(
                         )
         return res
 
+    def on_reserve_event(e: ev.Event) -> None:
+        d = e.data
+        if e.type == ev.RESERVE_ASKED:
+            reserves["asks"] += 1
+            env.process(clerk(d["reserve_id"], d["ask_id"]))
+        elif e.type == ev.RESERVE_TAKEN:
+            taken_at[d["counter_id"]] = env.now
+        elif e.type == ev.COUNTER_CLOSED:
+            wake(d["counter_id"])  # an idle window that closed goes back to waiting for its clerk
+        else:  # closed or cancelled: the ask is over
+            reserves["minutes"] += d["minutes"]
+            if d.get("counter_id") in taken_at:
+                reserves["open"] += env.now - taken_at.pop(d["counter_id"])
+
+    def clerk(reserve_id: str, ask_id: str):
+        """The asked clerk comes `ready_min` later, logs in at the reserve's window and takes the ask."""
+        yield env.timeout(next(r.ready_min for r in config.reserves if r.id == reserve_id))
+        rec = engine.reserves[reserve_id]
+        if rec.state != "asked" or rec.ask_id != ask_id:
+            return  # withdrawn meanwhile
+        run(OpenCounter(reserve_id, SIM_OPERATOR, SIM_PIN))
+        run(TakeReserve(reserve_id, reserve_id, pol.take_mode))
+        e = closed.pop(reserve_id, None)
+        if e is not None:
+            e.succeed()
+
     def hall_empty() -> bool:
         return (
             state["arrivals_done"]
@@ -130,8 +173,21 @@ def run_day(
             and all(c.current is None for c in engine.counters.values())
         )
 
+    def day_over() -> bool:
+        """Nothing left for the policy's task: the hall is empty and no reserve ask is still running
+        (given at most two hours to be released after the last citizen)."""
+        if not hall_empty():
+            return False
+        active = any(r.active for r in engine.reserves.values())
+        return not active or env.now > state["last"] + 120.0
+
     def counter(cid: str):
         while True:
+            if engine.counters[cid].status == "closed":
+                e = env.event()
+                closed[cid] = e
+                yield e
+                continue
             if cooldown[cid] > env.now:
                 yield env.timeout(cooldown[cid] - env.now)
                 continue
@@ -183,7 +239,7 @@ def run_day(
         state["arrivals_done"] = True
 
     def ticker(every_min: float):
-        while not hall_empty():
+        while not day_over():
             yield env.timeout(every_min)
             for cmd in pol.task(engine, now()):
                 try:
@@ -208,6 +264,12 @@ def run_day(
             timeline.append((env.now, cap))
             yield env.timeout(SAMPLE_MIN)
 
+    if pol.uses_forecast:  # the forecast the broker's planner would have set from the hall's history
+        from .forecasting import forecast_command
+
+        cmd = forecast_command(scn, seed, day)
+        if cmd is not None:
+            run(cmd)
     # the broker's tasks already run before the staff log in at opening time
     for cmd in pol.task(engine, now()):
         try:
@@ -219,7 +281,7 @@ def run_day(
     for cmd in pol.setup(engine, now()):
         run(cmd)
     env.process(arrivals())
-    for cid in counter_ids:
+    for cid in [*counter_ids, *sorted(reserve_ids)]:
         env.process(counter(cid))
     if pol.review_s:
         env.process(ticker(pol.review_s / 60.0))
@@ -228,6 +290,11 @@ def run_day(
     if record:
         env.process(sampler())
     env.run()
+    for rec in engine.reserves.values():  # an ask never released: counted to the end of the day
+        if rec.active and rec.asked_at is not None:
+            reserves["minutes"] += (now() - rec.asked_at).total_seconds() / 60.0
+            if rec.counter_id in taken_at:
+                reserves["open"] += env.now - taken_at.pop(rec.counter_id)
 
     outcomes: list[TicketOutcome] = []
     for tid, a in arrival_of.items():
@@ -250,4 +317,7 @@ def run_day(
         timeline,
         moves,
         alerts,
+        reserves["minutes"],
+        reserves["asks"],
+        reserves["open"],
     )

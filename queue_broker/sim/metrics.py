@@ -31,7 +31,8 @@ def day_metrics(scn: Scenario, r: DayResult) -> dict[str, Any]:
         "share_over_20_min": float((waits > OVER_MIN).mean()),
         "per_queue_mean_wait_min": per_queue,
         "switches_per_day": float(r.switches),
-        "utilisation": float(r.busy_min / (r.counters * span)) if span > 0 else 0.0,
+        # reserve windows count for the time they were open
+        "utilisation": float(r.busy_min / (r.counters * span + r.reserve_open_min)) if span > 0 else 0.0,
         "last_finish_min": float(r.last_finish_min),
         "tickets": float(len(r.tickets)),
         "estimate_mae_min": float(np.abs(est - waits).mean()),
@@ -39,6 +40,16 @@ def day_metrics(scn: Scenario, r: DayResult) -> dict[str, Any]:
         # the same among those who were not called at once (a bound of 0 for them is trivially met)
         "estimate_p80_coverage_waited": float((waits[waited] <= p80[waited] + 1e-9).mean()) if waited.any() else 1.0,
         "recommendations_per_day": float(r.recommendations),
+        **(reserve_metrics(r) if scn.reserve else {}),
+    }
+
+
+def reserve_metrics(r: DayResult) -> dict[str, float]:
+    """Where the scenario has reserves (README): minutes from each ask to its close, summed, and more."""
+    return {
+        "reserve_counter_minutes": float(r.reserve_minutes),
+        "reserve_asks_per_day": float(r.reserve_asks),
+        "reserve_open_minutes": float(r.reserve_open_min),
     }
 
 

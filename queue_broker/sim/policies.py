@@ -6,12 +6,12 @@ and `tidal` is the broker's own rebalancer task (queue_broker.tidal.task), uncha
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..config.models import SiteConfig
 from ..engine import events as ev
-from ..engine.commands import AssignCounter, RebalanceCounter
+from ..engine.commands import AskReserve, AssignCounter, RebalanceCounter, ReleaseReserve
 from ..engine.hall import HallEngine
 
 POLICIES = ("static", "skills", "threshold", "tidal", "pooled")
@@ -25,6 +25,9 @@ class Policy:
     tidal_config = False  # counters with more eligible than home queues are `tidal` in the SiteConfig
     switch_cost = True  # a counter whose set of queues changes is away `switch_cost_min`
     review_s: float | None = None  # how often the periodic task runs (seconds), None: no task
+    uses_reserves = False  # the scenario's reserve clerks are in its SiteConfig (sim/reserves.py)
+    uses_forecast = False  # the day's forecast from generated history is set before opening (plan/)
+    take_mode = "tidal"  # how a reserve window calls once its clerk takes the ask
 
     def __init__(self, config: SiteConfig):
         self.config = config
@@ -135,16 +138,20 @@ class Tidal(Policy):
 
     name = "tidal"
     tidal_config = True
+    uses_reserves = True
+    uses_forecast = True
 
     def __init__(self, config: SiteConfig):
         super().__init__(config)
+        from ..plan.planner import planner_task
         from ..tidal.task import rebalancer_task
 
         self._task = rebalancer_task(config)
+        self._planner = planner_task(config)  # the day's forecast and reserve windows, as the broker runs it
         self.review_s = float(config.rebalancer.review_every_s)
 
     def task(self, engine: HallEngine, now: datetime) -> list[Any]:
-        return self._task(engine, now)
+        return self._task(engine, now) + self._planner(engine, now)
 
 
 class TidalNarrowing(Tidal):
@@ -157,7 +164,58 @@ class TidalNarrowing(Tidal):
         super().__init__(config)
 
 
-_CLASSES = {p.name: p for p in (Static, Skills, Threshold, Tidal, Pooled, TidalNarrowing)}
+class ReactiveReserve(Skills):
+    """The scenarios README's reference rule for reserves (sim/reserves.py's docstring says it in words)."""
+
+    name = "reactive-reserve"
+    uses_reserves = True
+    take_mode = "fixed"  # the reserve window calls the longest wait first
+    review_s = 120.0
+    TRIGGER_MIN, QUIET_MIN = 15.0, 10.0
+
+    def __init__(self, config: SiteConfig):
+        super().__init__(config)
+        self.order = [r.id for r in config.reserves]
+        self.eligible = {r.id: list(r.eligible) for r in config.reserves}
+        self.quiet_since: dict[str, datetime | None] = {}
+
+    def observe(self, events: list[ev.Event], engine: HallEngine) -> None:
+        # "no eligible ticket waiting" is followed continuously, not only at the reviews
+        for rid, rec in engine.reserves.items():
+            if rec.state != "open":
+                self.quiet_since.pop(rid, None)
+                continue
+            busy = any(engine.waiting[q] for q in self.eligible[rid])
+            if busy:
+                self.quiet_since[rid] = None
+            elif self.quiet_since.get(rid) is None and events:
+                self.quiet_since[rid] = events[-1].at
+
+    def task(self, engine: HallEngine, now: datetime) -> list[Any]:
+        out: list[Any] = []
+        for rid in self.order:
+            rec = engine.reserves[rid]
+            since = self.quiet_since.get(rid)
+            if rec.state == "open" and since is not None and now - since >= timedelta(minutes=self.QUIET_MIN):
+                out.append(ReleaseReserve(rid, f"{self.QUIET_MIN:g}分钟无人等候", by="reactive-reserve"))
+        closed = {rid for rid in self.order if not engine.reserves[rid].active}
+        for q in engine.queues:
+            ids = engine.waiting[q]
+            if not ids:
+                continue
+            longest = max((now - engine.tickets[t].issued_at).total_seconds() for t in ids) / 60.0
+            if longest < self.TRIGGER_MIN:
+                continue
+            rid = next((r for r in self.order if r in closed and q in self.eligible[r]), None)
+            if rid is not None:
+                closed.discard(rid)
+                out.append(AskReserve(rid, f"{q}最长等候{longest:.0f}分钟", (q,), by="reactive-reserve"))
+        return out
+
+
+_CLASSES = {p.name: p for p in (Static, Skills, Threshold, Tidal, Pooled, TidalNarrowing, ReactiveReserve)}
+RESERVE_POLICIES = (ReactiveReserve.name,)  # the README's reference rule for scenarios with reserves
+EXTRA_POLICIES = EXTRA_POLICIES + RESERVE_POLICIES
 
 
 def make_policy(name: str, config: SiteConfig) -> Policy:
@@ -169,3 +227,7 @@ def make_policy(name: str, config: SiteConfig) -> Policy:
 
 def tidal_config_for(name: str) -> bool:
     return _CLASSES[name].tidal_config
+
+
+def uses_reserves(name: str) -> bool:
+    return _CLASSES[name].uses_reserves

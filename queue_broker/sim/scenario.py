@@ -76,6 +76,34 @@ class Surge(_Strict):
     factor: float = Field(ge=0)
 
 
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class History(_Strict):
+    """How weeks of history are generated for forecasting (queue_broker/plan/history.py); the day
+    itself is unchanged by it (a factor-1 day)."""
+
+    weekday_factor: dict[str, float] = {}
+    day_cv: float = Field(default=0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _days(self) -> History:
+        for key, value in self.weekday_factor.items():
+            if key not in WEEKDAY_KEYS:
+                raise ValueError(f"history.weekday_factor: {key!r} is not one of {', '.join(WEEKDAY_KEYS)}")
+            if value < 0:
+                raise ValueError(f"history.weekday_factor.{key} must not be negative")
+        return self
+
+
+class ReserveSpec(_Strict):
+    """A back-office clerk who can open a window serving `eligible`, `ready_min` after being asked."""
+
+    id: str
+    eligible: list[str] = Field(min_length=1)
+    ready_min: float = Field(ge=0)
+
+
 class Scenario(_Strict):
     name: str
     day: DaySpec
@@ -85,6 +113,8 @@ class Scenario(_Strict):
     switch_cost_min: float = Field(default=0.0, ge=0)
     surges: list[Surge] = []
     leave_and_return: LeaveAndReturn | None = None  # added: citizens who wait outside (sim/come_back.py)
+    history: History | None = None  # only for generating history to forecast from
+    reserve: list[ReserveSpec] = []  # only `tidal` and `reactive-reserve` use them
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -113,6 +143,13 @@ class Scenario(_Strict):
         starts = [self.minute(s) for s in self.day.slots]
         if starts != sorted(starts):
             raise ValueError("slots must be in time order")
+        rids = [r.id for r in self.reserve]
+        if len(set(rids)) != len(rids) or set(rids) & set(cids):
+            raise ValueError("reserve ids must be unique and differ from the counters' ids")
+        for r in self.reserve:
+            for q in r.eligible:
+                if q not in ids:
+                    raise ValueError(f"reserve {r.id} names unknown queue {q}")
         return self
 
     # ------------------------------------------------------------------ time helpers
@@ -212,11 +249,14 @@ def service_id(queue_id: str) -> str:
     return f"svc-{queue_id}"
 
 
-def site_config(scn: Scenario, *, tidal: bool = True, sla_min: int = 20, review_every_s: int = 60) -> SiteConfig:
+def site_config(
+    scn: Scenario, *, tidal: bool = True, sla_min: int = 20, review_every_s: int = 60, reserves: bool = False
+) -> SiteConfig:
     """The SiteConfig of a scenario: one service per queue, every counter open for the sim operator,
     opening hours = the ticketing periods (the broker's tasks then know when no more tickets come),
     caps off, everyone a walk-in. Counters with more eligible queues than home ones are tidal when
-    `tidal` is set, fixed otherwise."""
+    `tidal` is set, fixed otherwise. With `reserves`, the scenario's reserve clerks and a closed
+    window for each (sim/reserves.py)."""
     periods = [{"start": scn.clock(a), "end": scn.clock(b)} for a, b in scn.ticketing_periods()]
     days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     guide = {
@@ -272,4 +312,9 @@ def site_config(scn: Scenario, *, tidal: bool = True, sla_min: int = 20, review_
         "caps": {"per_person_per_day": None, "per_person_per_queue_per_day": None},
         "rebalancer": {"enabled": True, "review_every_s": review_every_s, "switch_cost_min": scn.switch_cost_min},
     }
+    if reserves and scn.reserve:
+        from .reserves import reserve_counters, reserve_entries
+
+        counters.extend(reserve_counters(scn, len(counters) + 1))
+        data["reserves"] = reserve_entries(scn)
     return SiteConfig.model_validate(data)

@@ -108,16 +108,8 @@ def picture(
         lst = sorted(-age for _, age in b.waiting[q])
         lam = rates.get(q, 0.0)
         if lam > 0 and open_minutes:
-            # expected arrivals, one each time the expected count passes a half
-            acc, nxt = 0.0, 0.5
-            for m in open_minutes:
-                if m >= horizon:
-                    break
-                acc2 = acc + lam
-                while nxt < acc2:
-                    lst.append(m + (nxt - acc) / lam)
-                    nxt += 1.0
-                acc = acc2
+            minutes = [m for m in open_minutes if m < horizon]
+            lst.extend(expected_times(minutes, [lam] * len(minutes)))
         tickets.append(lst)
     cv2 = {q: min(b.service.cv.get(q, 0.8) ** 2, 1.0) for q in qids}
     groups: dict[tuple[str, ...], list[int]] = {}
@@ -141,6 +133,22 @@ def picture(
         None,
         [s.by_need for s in b.slots],
     )
+
+
+def expected_times(minutes: list[float], rates: list[float]) -> list[float]:
+    """Expected arrivals over these minutes (from now) at these rates per minute: one each time the
+    expected count passes a half (also the planner's, plan/planner.py, with a forecast's rates)."""
+    times: list[float] = []
+    acc, nxt = 0.0, 0.5
+    for m, lam in zip(minutes, rates, strict=True):
+        if lam <= 0:
+            continue
+        acc2 = acc + lam
+        while nxt < acc2:
+            times.append(m + (nxt - acc) / lam)
+            nxt += 1.0
+        acc = acc2
+    return times
 
 
 def replay(

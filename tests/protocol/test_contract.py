@@ -12,6 +12,7 @@ from queue_broker.protocol import messages as m
 from queue_broker.protocol import platform as pm
 
 from .access_payloads import ACCESS_PAYLOADS
+from .planning_payloads import PLANNING_PAYLOADS
 
 T = p.Topics("neixiang")
 AT = "2026-11-27T09:00:00+08:00"
@@ -530,6 +531,9 @@ PAYLOADS += [
     ),
 ]
 PAYLOADS += ACCESS_PAYLOADS  # issue 23 (tests/protocol/access_payloads.py)
+
+
+PAYLOADS += PLANNING_PAYLOADS  # planning ahead (docs/planning.md)
 
 
 @pytest.mark.parametrize(("model", "good", "bad", "field"), PAYLOADS, ids=[x[0].__name__ for x in PAYLOADS])
