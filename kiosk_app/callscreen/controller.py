@@ -104,7 +104,9 @@ class CallScreenController:
         later, self._later = self._later, {}
         mono = time.monotonic()
         if "queues" in later:
-            self.state.apply_queues([q.model_dump() for q in later["queues"].queues], mono)
+            msg = later["queues"]
+            hall = msg.hall.model_dump() if msg.hall else None
+            self.state.apply_queues([q.model_dump() for q in msg.queues], mono, hall, self.clock())
         if "counters" in later:
             self.state.apply_counters([c.model_dump() for c in later["counters"].counters], mono)
 

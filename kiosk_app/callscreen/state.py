@@ -12,7 +12,7 @@ from datetime import datetime
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, StringProperty
 
-from ..common.hall_text import clock_text, date_text, short_name, wait_text, window_text
+from ..common.hall_text import clock_text, date_text, hall_note, queue_wait_text, short_name, window_text
 
 RECENT_MAX = 12
 
@@ -28,6 +28,7 @@ class CallScreenState(EventDispatcher):
     server_ok = BooleanProperty(True)  # the queue broker publishes state
     has_state = BooleanProperty(False)  # state/queues received at least once
     banner = StringProperty("")
+    hall_note = StringProperty("")  # 演示, or when ticketing opens again (the broker's words)
 
     # the latest call, large
     hero_number = StringProperty("")
@@ -123,7 +124,10 @@ class CallScreenState(EventDispatcher):
             self.blink = not self.blink
 
     # ------------------------------------------------------------------ queues and windows
-    def apply_queues(self, queues: list[dict], mono: float) -> None:
+    def apply_queues(
+        self, queues: list[dict], mono: float, hall: dict | None = None, now: datetime | None = None
+    ) -> None:
+        self.hall_note = hall_note(hall, now)
         rows = []
         for q in queues:
             self.queue_names[q["id"]] = short_name(q["name"])
@@ -133,7 +137,7 @@ class CallScreenState(EventDispatcher):
                     "name": short_name(q["name"]),
                     "prefix": q.get("prefix", ""),
                     "waiting": q["waiting"],
-                    "wait": wait_text(q.get("estimated_wait_s"), q["waiting"], compact=True),
+                    "wait": queue_wait_text(q, now, compact=True),
                 }
             )
         self.queue_rows = rows

@@ -4,7 +4,11 @@ Pure functions, no Kivy."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from queue_broker.protocol.waiting import hall_words, wait_words
 
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
@@ -57,6 +61,26 @@ def wait_text(seconds: float | None, waiting: int | None = None, compact: bool =
     if m >= 120:
         return f"{m // 60}小时" if compact else f"约 {m // 60} 小时"
     return f"{m}分钟" if compact else f"约 {m} 分钟"
+
+
+def queue_wait_text(q: Mapping[str, Any], now: datetime | None = None, compact: bool = False) -> str:
+    """A queue's wait in the broker's own words (state/queues `wait_status`, protocol/waiting.py), so every
+    face says the same thing: 暂停取号，明天 08:30开始 while the hall is closed, 窗口暂未开放 where no window
+    serves the queue, the estimate otherwise. A hall older than `wait_status` gets the plain estimate."""
+    status = q.get("wait_status")
+    if status is None:
+        return wait_text(q.get("estimated_wait_s"), q.get("waiting"), compact=compact)
+    now = now or datetime.now(UTC)
+    return wait_words(status, q.get("estimated_wait_s"), q.get("next_opening"), now, compact=compact)
+
+
+def hall_note(hall: Mapping[str, Any] | None, now: datetime | None = None) -> str:
+    """One line about the hall for a screen's header: empty while tickets are issued as usual; 演示 while
+    `up --open-now` opened every queue; when ticketing opens again while it is closed."""
+    if not hall or (hall.get("ticketing_open") and not hall.get("demo")):
+        return ""
+    now = now or datetime.now(UTC)
+    return hall_words(bool(hall.get("ticketing_open")), hall.get("next_opening"), hall.get("demo"), now)
 
 
 def duration_text(seconds: float | None) -> str:

@@ -60,6 +60,7 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
         state.site_name = config.site.short_name or config.site.name
         # the own hall's latest state, kept apart: the hall screen may be showing another hall
         self._own_queues: list[dict] = []
+        self._own_hall: dict | None = None
         self._own_counters: list[dict] = []
         self._own_rebalances: list[str] = []
         self.county: CountyModel | None = None
@@ -234,7 +235,7 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
         if not site or site == self.config.site.id:
             s.viewing, s.viewing_name, s.viewing_link, s.read_only = "", "", "", False
             th = self.config.alerts
-            s.set_queues(self._own_queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla)
+            s.set_queues(self._own_queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla, self._own_hall)
             s.set_counters(self._own_counters, self.queue_names)
             s.rebalances = list(self._own_rebalances)
             self._refresh_alerts()
@@ -487,9 +488,10 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
         self._last_state_mono = time.monotonic()
         queues = [q.model_dump() for q in msg.queues]
         self._own_queues = queues
+        self._own_hall = msg.hall.model_dump() if msg.hall else None
         th = self.config.alerts
         if not self.state.viewing:
-            self.state.set_queues(queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla)
+            self.state.set_queues(queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla, self._own_hall)
         self.day.sample(msg.at, queues)
 
     def _counters(self, msg: CountersState, _topic: str) -> None:

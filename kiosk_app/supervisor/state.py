@@ -4,6 +4,8 @@ The controller feeds it the broker's state and events; the .kv rules bind to it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from kivy.properties import (
     BooleanProperty,
     DictProperty,
@@ -14,7 +16,7 @@ from kivy.properties import (
     StringProperty,
 )
 
-from ..common.hall_text import duration_text, short_name, wait_text
+from ..common.hall_text import duration_text, hall_note, queue_wait_text, short_name
 from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
 from .desk_state import SupervisorDeskState
@@ -66,6 +68,7 @@ class SupervisorState(SupervisorDeskState, StaffState):  # the case screens' pro
     county_rows = ListProperty([])
     # the hall on the hall screen: "" is this tablet's own hall (its broker, every action); another
     # site id is shown read-only from the county's broker
+    hall_note = StringProperty("")  # 演示, or when ticketing opens again (the broker's words)
     viewing = StringProperty("")
     viewing_name = StringProperty("")
     viewing_link = StringProperty("")  # that hall's link_text in the overview
@@ -91,7 +94,10 @@ class SupervisorState(SupervisorDeskState, StaffState):  # the case screens' pro
         self.answer_note = ""
 
     # ------------------------------------------------------------------ queues and counters
-    def set_queues(self, queues: list[dict], yellow_pct: int, red_pct: int) -> None:
+    def set_queues(
+        self, queues: list[dict], yellow_pct: int, red_pct: int, hall: dict | None = None, now: datetime | None = None
+    ) -> None:
+        self.hall_note = hall_note(hall, now)
         rows = []
         for q in queues:
             level = sla_level(q["longest_wait_s"], q.get("sla_min"), yellow_pct, red_pct)
@@ -101,7 +107,7 @@ class SupervisorState(SupervisorDeskState, StaffState):  # the case screens' pro
                     "name": short_name(q["name"]),
                     "waiting": q["waiting"],
                     "longest": duration_text(q["longest_wait_s"]) if q["waiting"] else "—",
-                    "estimate": wait_text(q.get("estimated_wait_s"), q["waiting"], compact=True),
+                    "estimate": queue_wait_text(q, now, compact=True),
                     "counters": len(q.get("counter_ids") or []),
                     "sla": q.get("sla_min") or 0,
                     "level": level,

@@ -34,6 +34,9 @@ _WEEKDAYS = {
 }
 
 
+_COMPACT = {"no_counter": ("暂无窗口", "no counter"), "full": ("号已取完", "all taken"), "closed": ("暂停取号", "closed")}
+
+
 def opening_words(when: datetime | None, now: datetime, lang: str = "zh") -> str:
     """When ticketing opens, as a person says it: 今天 14:00, 明天 08:30, 11月30日（周一）08:30."""
     if when is None:
@@ -75,10 +78,14 @@ def wait_words(
     lang: str = "zh",
     compact: bool = False,
 ) -> str:
-    """A queue's wait for a newcomer, from its `wait_status` and the broker's figures."""
+    """A queue's wait for a newcomer, from its `wait_status` and the broker's figures. `compact`: the
+    fewest words a sign's narrow column holds (four characters: 12分钟, 暂无窗口, 暂停取号 — a screen that
+    shows it says when ticketing opens once, in a line of its own: `hall_words`)."""
     zh = lang == "zh"
     if status == "estimate" and estimate_s is not None:
         return minutes_words(estimate_s, lang, compact)
+    if compact and status in _COMPACT:
+        return _COMPACT[status][0 if zh else 1]
     if status == "no_wait" or status == "estimate":
         return "无需等候" if zh else "no wait"
     if status == "no_counter":

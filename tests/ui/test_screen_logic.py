@@ -273,3 +273,42 @@ def test_counter_handover_sites_are_validated():
     assert state.screen == "handover" and state.handover_target() is None  # two: the operator picks one
     state.choose_handover(1)
     assert state.handover_target()["queue_id"] == "BDC"
+
+
+def test_the_call_screen_and_the_tablet_say_the_brokers_wait():
+    """Issue 17 item 7: while the hall is closed, or where no window serves a queue, the call screen and the
+    supervisor tablet say what the broker says (state/queues wait_status, protocol/waiting.py), not 无需等候
+    or a number of minutes; 演示 shows while up --open-now opened every queue."""
+    from kiosk_app.supervisor.state import SupervisorState
+    from queue_broker.protocol.waiting import wait_words
+
+    tomorrow = datetime(2026, 11, 28, 8, 30, tzinfo=TZ)
+    queues = [
+        {"id": "ZH", "name": "综合受理", "prefix": "A", "waiting": 0, "estimated_wait_s": 0, "longest_wait_s": 0,
+         "wait_status": "closed", "next_opening": tomorrow},
+        {"id": "SB", "name": "社会保险", "prefix": "C", "waiting": 2, "estimated_wait_s": 840, "longest_wait_s": 300,
+         "wait_status": "no_counter"},
+        {"id": "YB", "name": "医疗保障", "prefix": "D", "waiting": 4, "estimated_wait_s": 725, "longest_wait_s": 300,
+         "wait_status": "estimate"},
+    ]  # fmt: skip
+    closed_hall = {"ticketing_open": False, "next_opening": tomorrow, "demo": None}
+    screen = CallScreenState()
+    screen.apply_queues(queues, 0.0, closed_hall, AT)
+    tablet = SupervisorState()
+    tablet.set_queues(queues, 70, 100, closed_hall, AT)
+    said = [r["wait"] for r in screen.queue_rows]
+    assert said == [r["estimate"] for r in tablet.queue_rows]
+    assert said == ["暂停取号", "暂无窗口", "12分钟"]  # the sign's narrow column: when it opens is the note
+    assert said == [
+        wait_words(q["wait_status"], q["estimated_wait_s"], q.get("next_opening"), AT, compact=True) for q in queues
+    ]
+    assert screen.hall_note == tablet.hall_note == "暂停取号，明天 08:30开始"
+    demo = {"ticketing_open": True, "demo": "open_now"}
+    screen.apply_queues(queues, 1.0, demo, AT)
+    tablet.set_queues(queues, 70, 100, demo, AT)
+    assert screen.hall_note.startswith("演示") and tablet.hall_note.startswith("演示")
+    screen.apply_queues(queues, 2.0, {"ticketing_open": True}, AT)
+    assert screen.hall_note == ""
+    old = [{k: v for k, v in q.items() if k not in ("wait_status", "next_opening")} for q in queues]
+    screen.apply_queues(old, 3.0)  # a broker older than wait_status: the plain estimate
+    assert [r["wait"] for r in screen.queue_rows] == ["无需等候", "14分钟", "12分钟"]
