@@ -34,7 +34,11 @@ _WEEKDAYS = {
 }
 
 
-_COMPACT = {"no_counter": ("暂无窗口", "no counter"), "full": ("号已取完", "all taken"), "closed": ("暂停取号", "closed")}
+_COMPACT = {
+    "no_counter": ("暂无窗口", "no counter"),
+    "full": ("号已取完", "all taken"),
+    "closed": ("暂停取号", "closed"),
+}
 
 
 def opening_words(when: datetime | None, now: datetime, lang: str = "zh") -> str:
