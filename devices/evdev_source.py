@@ -328,12 +328,12 @@ class EvdevReader:
         self.source = EvdevSource(match, on_event, on_state, wanted_keys=wanted_keys, name=name, **source_kwargs)
 
     def start(self) -> None:
-        self._report("unknown", "starting")
+        self._report("unknown", "正在启动")
         self.source.start()
 
     def stop(self) -> None:
         self.source.stop()
-        self._report("unknown", "stopped")
+        self._report("unknown", "已停止")
 
 
 class SimulatedReader:
@@ -352,7 +352,7 @@ class SimulatedReader:
 
     def stop(self) -> None:
         self._running = False
-        self._report("unknown", "stopped")
+        self._report("unknown", "已停止")
 
     def feed(self, events: list[InputEvent]) -> None:
         if not self._running:

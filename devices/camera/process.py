@@ -78,7 +78,7 @@ class Camera:
         if self._thread is not None:
             return
         self._stop.clear()
-        self._report("unknown", "starting the camera process")
+        self._report("unknown", "正在启动摄像头进程")
         self._thread = threading.Thread(target=self._supervise, name=f"camera-{self.device_id}", daemon=True)
         self._thread.start()
 
@@ -88,7 +88,7 @@ class Camera:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        self._report("unknown", "stopped")
+        self._report("unknown", "已停止")
 
     def capture_document(self, path: str | Path, timeout: float | None = None) -> DocumentResult:
         """Photograph the page under the camera, straighten it and save it at `path` (.png, .jpg)
@@ -146,12 +146,12 @@ class Camera:
                 reason = self._run_child()
             except Exception as exc:  # a bug here must not end supervision
                 log.exception("camera %s: supervisor error", self.device_id)
-                reason = f"supervisor error: {exc!r}"
+                reason = f"摄像头监护出错：{exc!r}"
             if self._stop.is_set():
                 break
             if time.monotonic() - started > self.options.restart_max_s:
                 delay = self.options.restart_initial_s  # it ran well for a while: start over gently
-            message = f"{reason}; restarting in {delay:g} s"
+            message = f"{reason}；{delay:g} 秒后重启"
             log.warning("camera %s: %s", self.device_id, message)
             self._report("fault", message)
             self._stop.wait(delay)
@@ -205,9 +205,9 @@ class Camera:
             except (EOFError, OSError):
                 # The child closed its end: it is exiting (or its socket broke; it is killed then).
                 try:
-                    return f"camera process {_exit_text(proc.wait(1.0))}{': ' + error if error else ''}"
+                    return f"摄像头进程{_exit_text(proc.wait(1.0))}{'：' + error if error else ''}"
                 except subprocess.TimeoutExpired:
-                    return f"lost contact with the camera process{': ' + error if error else ''}"
+                    return f"与摄像头进程失去联系{'：' + error if error else ''}"
             if message is not None:
                 tag = message[0]
                 if tag == "frame":
@@ -228,20 +228,20 @@ class Camera:
                 continue
             code = proc.poll()
             if code is not None:
-                return f"camera process {_exit_text(code)}{': ' + error if error else ''}"
+                return f"摄像头进程{_exit_text(code)}{'：' + error if error else ''}"
             now = time.monotonic()
             if last_frame is None and now - started > opts.start_timeout_s:
-                return f"no frame within {opts.start_timeout_s:g} s of starting the camera process"
+                return f"摄像头进程启动 {opts.start_timeout_s:g} 秒内没有画面"
             if last_frame is not None and now - last_frame > opts.watchdog_s:
-                return f"the camera stopped sending frames for {opts.watchdog_s:g} s (hung); killed it"
-        return "stopped"
+                return f"摄像头 {opts.watchdog_s:g} 秒没有送来画面（卡死），已结束该进程"
+        return "已停止"
 
     def _report_running(self, source: str, face_problem: str, info: dict[str, Any]) -> None:
         where = f"{source} {info['width']}x{info['height']}"
         if face_problem and self.options.faces:
-            self._report("degraded", f"{where} running; face detection unavailable: {face_problem}")
+            self._report("degraded", f"{where} 运行中；人脸检测不可用：{face_problem}")
         else:
-            self._report("ready", f"{where} running")
+            self._report("ready", f"{where} 运行中")
 
     def _deliver(self, data: dict[str, Any]) -> None:
         event = CameraEvent(
@@ -285,6 +285,6 @@ def _exit_text(code: int) -> str:
         try:
             name = signal.Signals(-code).name
         except ValueError:
-            name = f"signal {-code}"
-        return f"was killed by {name}"
-    return f"exited with code {code}"
+            name = f"信号 {-code}"
+        return f"被 {name} 结束"
+    return f"已退出（退出码 {code}）"

@@ -36,7 +36,7 @@ class V4l2Source(FrameSource):
         self._cap = cv2.VideoCapture(device, cv2.CAP_V4L2)
         if not self._cap.isOpened():
             self._cap.release()
-            raise SourceError(f"cannot open camera {self.description}")
+            raise SourceError(f"无法打开摄像头 {self.description}")
         if options.width and options.height:
             self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, options.width)
             self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, options.height)
@@ -76,7 +76,7 @@ class VideoFileSource(_Paced):
     def _open(self) -> cv2.VideoCapture:
         cap = cv2.VideoCapture(str(self._path))
         if not cap.isOpened():
-            raise SourceError(f"cannot play {self._path}")
+            raise SourceError(f"无法播放 {self._path}")
         return cap
 
     def read(self) -> np.ndarray | None:
@@ -109,7 +109,7 @@ class ImageFolderSource(_Paced):
             if image is not None:
                 self._frames.append(image)
         if not self._frames:
-            raise SourceError(f"no readable images in {folder}")
+            raise SourceError(f"{folder} 中没有可读的图片")
         self._index, self._loop = 0, loop
 
     def read(self) -> np.ndarray | None:
@@ -153,4 +153,4 @@ def open_source(backend: str, options: CameraOptions) -> FrameSource:
         if path.is_dir():
             return ImageFolderSource(path, options.fps, options.loop)
         return VideoFileSource(path, options.fps, options.loop)
-    raise SourceError(f"unknown camera backend {backend!r}")
+    raise SourceError(f"未知的摄像头后端 {backend!r}")

@@ -192,7 +192,7 @@ class SimulatedJack(HeadphoneJack):
 
     def stop(self) -> None:
         self._stop_settler()
-        self._report("unknown", "stopped")
+        self._report("unknown", "已停止")
 
     def feed(self, events: list[InputEvent]) -> None:
         for event in events:
@@ -283,14 +283,14 @@ class EvdevJack(HeadphoneJack):
         return device
 
     def start(self) -> None:
-        self._report("unknown", "starting")
+        self._report("unknown", "正在启动")
         self._start_settler()
         self.source.start()
 
     def stop(self) -> None:
         self.source.stop()
         self._stop_settler()
-        self._report("unknown", "stopped")
+        self._report("unknown", "已停止")
 
 
 def open_jack(cfg: Any, health: HealthReporter, on_change: Callable[[JackEvent], None]) -> HeadphoneJack:

@@ -103,11 +103,11 @@ def test_events_from_a_simulator_video(hall_video):
         h.wait(lambda: any(e.kind == "qr" for e in h.events), what="a QR event")
         h.wait(lambda: any(e.kind == "presence" for e in h.events), what="a presence event")
         pid = h.camera.child_pid
-        assert h.health[1][0] == "ready" and "simulator video hall.avi 320x240 running" in h.health[1][1]
+        assert h.health[1][0] == "ready" and "simulator video hall.avi 320x240 运行中" in h.health[1][1]
     qr = [e for e in h.events if e.kind == "qr"]
     assert qr[0].text == QR_PAYLOAD and qr[0].at.tzinfo is not None
     assert next(e for e in h.events if e.kind == "presence").reason == "motion"
-    assert h.health[-1] == ("unknown", "stopped")
+    assert h.health[-1] == ("unknown", "已停止")
     assert h.camera.child_pid is None and gone(pid)
 
 
@@ -159,14 +159,14 @@ def test_survives_a_child_crash_and_restarts_it(hall_video):
         h.wait(lambda: "ready" in h.states(), what="ready")
         first = h.camera.child_pid
         os.kill(first, signal.SIGKILL)  # the camera driver takes its process down
-        h.wait(lambda: any("killed by SIGKILL" in m for s, m in h.health if s == "fault"), what="fault")
+        h.wait(lambda: any("被 SIGKILL 结束" in m for s, m in h.health if s == "fault"), what="fault")
         h.wait(lambda: h.states()[-1] == "ready", what="ready again")
         second = h.camera.child_pid
         assert second not in (None, first) and h.camera.restarts == 1
         seen = len(h.events)
         h.wait(lambda: len(h.events) > seen, what="events after the restart")
     fault = next(m for s, m in h.health if s == "fault")
-    assert "restarting in 0.2 s" in fault
+    assert "0.2 秒后重启" in fault
 
 
 def test_a_hung_camera_is_noticed_by_the_watchdog_and_replaced(hall_video):
@@ -176,7 +176,7 @@ def test_a_hung_camera_is_noticed_by_the_watchdog_and_replaced(hall_video):
         os.kill(hung, signal.SIGSTOP)  # stuck inside a driver call: alive, silent
         try:
             started = time.monotonic()
-            h.wait(lambda: any("stopped sending frames" in m for _, m in h.health), what="watchdog")
+            h.wait(lambda: any("秒没有送来画面" in m for _, m in h.health), what="watchdog")
             assert time.monotonic() - started >= FAST["watchdog_s"] - 0.2
             h.wait(lambda: h.states()[-1] == "ready" and h.camera.child_pid not in (None, hung), what="replaced")
             deadline = time.monotonic() + 5
@@ -192,7 +192,7 @@ def test_a_camera_that_cannot_be_opened_is_a_fault_and_retried():
     with Harness("v4l2", device="/dev/video-hall-test-none") as h:
         h.wait(lambda: sum(s == "fault" for s in h.states()) >= 2, what="two failed starts")
         message = next(m for s, m in h.health if s == "fault")
-        assert "cannot open camera /dev/video-hall-test-none" in message and "code 3" in message
+        assert "无法打开摄像头 /dev/video-hall-test-none" in message and "退出码 3" in message
         assert h.camera.restarts >= 1
 
 
