@@ -37,12 +37,14 @@ from .chart import DayData, render_png
 from .county import CountyModel, row_dict
 from .county_feed import CountyFeed
 from .desk_control import DESK_SCREENS, SupervisorDeskControl
+from .lookup_control import LookupControl
 from .state import SupervisorState
 
 log = logging.getLogger(__name__)
 
 
-class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffController):  # cases: desk_control.py
+# cases: desk_control.py; 查找: lookup_control.py
+class SupervisorController(PriorityIssuing, LookupControl, SupervisorDeskControl, StaffController):
     priority_role = "supervisor"
 
     def __init__(
@@ -89,6 +91,7 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
         c.watch(f"{t.root}/node/+/device/+", DeviceHealth, self._device)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
         self.start_desk()
+        self.start_lookup()
         self._start_county()
         self.tick()
 
@@ -200,6 +203,10 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
             return
         if screen in DESK_SCREENS and self._read_only("办理案件与办件"):
             return
+        if screen == "lookup" and self._read_only("查找和处理本厅的号"):
+            return
+        if screen == "lookup":
+            self.refresh_lookup()  # the list as it is now
         self.state.screen = screen
         if screen in DESK_SCREENS:
             self.desk_shown(screen)
