@@ -29,7 +29,7 @@ from queue_broker.protocol import (
 
 from ..common.hall_client import HallClient
 from ..common.hall_text import short_name
-from ..common.handover_targets import sent_text, target_rows
+from ..common.handover_targets import ask_text, handover_payload, sent_text, target_rows
 from ..common.priority_issue import PriorityIssuing
 from ..common.staff import StaffController
 from .alerts import AlertBook
@@ -322,12 +322,10 @@ class SupervisorController(PriorityIssuing, LookupControl, SupervisorDeskControl
         target = s.handover_targets[index]
         if s.handover_armed != index:
             s.handover_armed = index
-            s.say(f"将 {e['serving']} 转交{target['name']}？再点一次确认", "warn")
+            s.say(ask_text(e["serving"], target["name"]), "warn")
             return
         s.handover_armed = -1
-        payload = {"ticket_id": e["serving_ticket_id"], "to_site": target["site"]}
-        if target.get("queue_id"):
-            payload["to_queue_id"] = target["queue_id"]
+        payload = handover_payload(e["serving_ticket_id"], target)
 
         def ok(reply: dict) -> None:
             s.say(sent_text(e["serving"], target["name"], reply) + f"；{e['name']}已空闲", "info")

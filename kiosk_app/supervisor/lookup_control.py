@@ -7,7 +7,7 @@ act on it: transfer to another queue (`transfer`), hand over to another hall (`h
 from __future__ import annotations
 
 from ..common.hall_text import short_name
-from ..common.handover_targets import sent_text
+from ..common.handover_targets import ask_text, handover_payload, sent_text
 from .lookup_text import STATES, allowed_actions, number_problem, refusal, step_lines, ticket_facts, ticket_row
 
 
@@ -137,15 +137,12 @@ class LookupControl:
         target = s.handover_targets[index]
         if s.lookup_armed != index:
             s.lookup_armed = index
-            s.say(f"将 {t['number']} 转交{target['name']}？再点一次确认", "warn")
+            s.say(ask_text(t["number"], target["name"]), "warn")
             return
         s.lookup_armed = -1
-        payload = {"ticket_id": t["id"], "to_site": target["site"]}
-        if target.get("queue_id"):
-            payload["to_queue_id"] = target["queue_id"]
         self._send(
             self.topics.supervisor_cmd("handover"),
-            payload,
+            handover_payload(t["id"], target),
             "转交他厅",
             lambda reply: self._acted(sent_text(t["number"], target["name"], reply)),
             self._refused("handover"),

@@ -5,8 +5,8 @@ Pure functions, no Kivy. A found ticket never carries its holder (docs/protocol.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
+from ..common.case_text import hour_text
 from ..common.hall_text import CHANNELS, PRIORITIES, short_name
 
 NUMBER = re.compile(r"^[A-Za-z]{1,2}[0-9]{3,6}$")  # the protocol's ticket number
@@ -52,15 +52,6 @@ def allowed_actions(state: str, has_targets: bool) -> list[str]:
     return may
 
 
-def clock(iso: str | None, tz) -> str:
-    if not iso:
-        return ""
-    try:
-        return datetime.fromisoformat(iso).astimezone(tz).strftime("%H:%M")
-    except ValueError:
-        return ""
-
-
 def number_problem(text: str) -> str:
     """'' for a number the broker accepts (A001, BD0123), else what is wrong, for the message line."""
     if not text.strip():
@@ -77,7 +68,7 @@ def ticket_row(t: dict, counter_numbers: dict[str, int], tz) -> dict:
         t["number"],
         short_name(t.get("queue_name") or t.get("queue_id") or ""),
         STATES.get(t.get("state", ""), t.get("state", "")),
-        f"{clock(t.get('issued_at'), tz)} 取号",
+        f"{hour_text(t.get('issued_at'), tz)} 取号",
         where,
     ]
     return {"id": t["id"], "number": t["number"], "state": t.get("state", ""), "text": "　".join(p for p in parts if p)}
@@ -90,7 +81,7 @@ def ticket_facts(t: dict, counter_names: dict[str, str], tz) -> list[tuple[str, 
         ("状态", STATES.get(t.get("state", ""), t.get("state", ""))),
         ("事项", t.get("service_name") or t.get("service_id") or ""),
         ("队列", short_name(t.get("queue_name") or t.get("queue_id") or "")),
-        ("取号", f"{clock(t.get('issued_at'), tz)}　{CHANNELS.get(t.get('channel', ''), t.get('channel', ''))}"),
+        ("取号", f"{hour_text(t.get('issued_at'), tz)}　{CHANNELS.get(t.get('channel', ''), t.get('channel', ''))}"),
     ]
     if t.get("counter_id"):
         facts.append(("窗口", counter_names.get(t["counter_id"], t["counter_id"])))
@@ -99,7 +90,7 @@ def ticket_facts(t: dict, counter_names: dict[str, str], tz) -> list[tuple[str, 
     if t.get("recalls"):
         facts.append(("重呼", f"{t['recalls']} 次"))
     if t.get("hold"):
-        facts.append(("挂起至", clock(t["hold"].get("until"), tz)))
+        facts.append(("挂起至", hour_text(t["hold"].get("until"), tz)))
     if t.get("needs"):
         facts.append(("需要", "、".join(NEEDS.get(n, n) for n in t["needs"])))
     return facts
@@ -109,7 +100,7 @@ def step_lines(history: list[dict], counter_names: dict[str, str], tz) -> list[s
     """`09:05 呼叫　1号窗口 综合受理`, one per step the broker keeps."""
     lines = []
     for h in history:
-        words = [clock(h.get("at"), tz), STEPS.get(h.get("step", ""), h.get("step", ""))]
+        words = [hour_text(h.get("at"), tz), STEPS.get(h.get("step", ""), h.get("step", ""))]
         if h.get("counter_id"):
             words.append(counter_names.get(h["counter_id"], h["counter_id"]))
         if h.get("times"):

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from kiosk_app.supervisor.lookup_text import allowed_actions, number_problem, refusal, ticket_facts, ticket_row
+
 from ..clock import Clock as FakeClock
 from .hall import HOLDER, Broker, Node, write_site
 from .harness import ScreenProcess, log_in_supervisor, step
-
-pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
 TZ = ZoneInfo("Asia/Shanghai")
 COUNTY = {"site": "county-centre", "name": "县政务服务中心"}
@@ -31,6 +31,39 @@ def private(text: str) -> bool:
     return HOLDER["name"] in text or HOLDER["id_number"][-6:] in text or HOLDER["id_number"][:6] in text
 
 
+def test_the_lookup_words_without_a_window():
+    assert number_problem("a002") == "" and number_problem("BD012345") == "" and "请输入号码" in number_problem(" ")
+    assert "不是号码" in number_problem("12") and "不是号码" in number_problem("A01")
+    assert allowed_actions("waiting", True) == ["transfer", "handover", "annul"]
+    assert allowed_actions("held", True) == ["transfer", "annul"]  # handed over only once resumed
+    assert allowed_actions("done", True) == ["handover"] and allowed_actions("done", False) == []
+    assert allowed_actions("cancelled", True) == []
+    for action in ("find", "transfer", "handover", "annul"):
+        for code in ("not_found", "conflict", "invalid_request", "forbidden", "unavailable", "internal"):
+            assert not LATIN_WORD.search(refusal(action, code, "A001")), (action, code)
+    ticket = {
+        "id": "20261207-A001",
+        "number": "A001",
+        "queue_id": "ZH",
+        "queue_name": "综合受理",
+        "service_name": "综合咨询受理",
+        "state": "held",
+        "counter_id": "W1",
+        "channel": "walk_in",
+        "issued_at": "2026-12-07T09:00:00+08:00",
+        "priority": "disability",
+        "recalls": 1,
+        "hold": {"until": "2026-12-07T10:05:00+08:00"},
+        "needs": ["sign_or_text"],
+    }
+    row = ticket_row(ticket, {"W1": 1}, TZ)
+    assert row["text"] == "A001　综合受理　挂起中　09:00 取号　1号窗口"
+    facts = dict(ticket_facts(ticket, {"W1": "1号窗口 综合受理"}, TZ))
+    assert facts["优先"] == "残疾人优先" and facts["挂起至"] == "10:05" and facts["需要"] == "需要手语/文字沟通"
+
+
+@pytest.mark.ui
+@pytest.mark.timeout(240)
 def test_the_supervisor_finds_tickets_and_transfers_hands_over_and_annuls_them(mosquitto, site_id, tmp_path):
     clock = FakeClock(datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
     site = write_site(tmp_path, site_id, supervisor={"handover_sites": [COUNTY]})
