@@ -11,6 +11,12 @@ COLOURS = {
     "number": rgba("#FFC61A"),
     "window": rgba("#5BE38F"),
     "flash_bg": rgba("#B3261E"),  # the background blinks; the number keeps its colour (no re-render)
+    # a number called again: other colours than a first call's (the yellow number stays readable on
+    # both), kept while it is the latest call; marked in the recent calls too
+    "again_bg": rgba("#4A148C"),
+    "again_flash_bg": rgba("#D81B60"),
+    "again_fg": rgba("#FFFFFF"),
+    "again_mark": rgba("#FF80AB"),
     "alert_bg": rgba("#D32F2F"),
     "alert_fg": rgba("#FFFFFF"),
     "change": rgba("#FFE08A"),

@@ -129,12 +129,23 @@ class CallScreenController:
 
     def _called(self, msg: CalledEvent, rx: float) -> None:
         same_number = msg.number == self.state.hero_number
-        if not self.state.apply_called(msg.number, msg.counter_number, msg.recall, msg.zone, time.monotonic()):
+        mono = time.monotonic()
+        called = self.state.apply_called(
+            msg.number,
+            msg.counter_number,
+            msg.recall,
+            msg.zone,
+            mono,
+            last_call=bool(msg.last_call),
+            resumed=bool(msg.resumed),
+        )
+        if not called:
             return
         entry = {
             "number": msg.number,
             "counter": msg.counter_number,
             "recall": msg.recall,
+            "again": self.state.hero_again,
             "at": msg.at.isoformat(),
             "rx": rx,
             "applied": time.time(),

@@ -13,6 +13,7 @@ from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, StringProperty
 
 from ..common.hall_text import clock_text, date_text, hall_note, queue_wait_text, short_name, window_text
+from .recall import again_text, call_in_progress
 
 RECENT_MAX = 12
 
@@ -34,6 +35,10 @@ class CallScreenState(EventDispatcher):
     hero_number = StringProperty("")
     hero_window = StringProperty("")  # 3号窗口
     hero_recall = NumericProperty(0)
+    # a number called again (recall > 0, the last call, a citizen called back after a hold): the words of
+    # its highlight, shown in colour under the number as long as it is the latest call, so a citizen
+    # who cannot hear the voice sees it (recall.py)
+    hero_again = StringProperty("")
     flashing = BooleanProperty(False)
     blink = BooleanProperty(False)  # toggles while flashing
     # earlier calls: [{"number", "window", "recall"}], newest first, without the hero
@@ -99,21 +104,36 @@ class CallScreenState(EventDispatcher):
             self.banner = ""
 
     # ------------------------------------------------------------------ calls
-    def apply_called(self, number: str, counter_number: int, recall: int, zone: str | None, mono: float) -> bool:
-        """A call (event/called). Returns False when it is for another zone's screens."""
+    def apply_called(
+        self,
+        number: str,
+        counter_number: int,
+        recall: int,
+        zone: str | None,
+        mono: float,
+        *,
+        last_call: bool = False,
+        resumed: bool = False,
+        flash: bool = True,
+    ) -> bool:
+        """A call (event/called). Returns False when it is for another zone's screens. A number called
+        again flashes twice as long: its citizen missed the first call."""
         if self.zones is not None and zone is not None and zone not in self.zones:
             return False
         window = window_text(counter_number)
+        again = again_text(recall, last_call, resumed)
         self._calls = [c for c in self._calls if c["number"] != number]
-        self._calls.insert(0, {"number": number, "window": window, "recall": recall})
+        self._calls.insert(0, {"number": number, "window": window, "recall": recall, "again": bool(again)})
         del self._calls[RECENT_MAX + 1 :]
         self.hero_number = number
         self.hero_window = window
         self.hero_recall = recall
+        self.hero_again = again
         self.recent = self._calls[1:]
-        self._flash_until = mono + self.flash_s
-        self.flashing = True
-        self.blink = True
+        if flash:
+            self._flash_until = mono + self.flash_s * (2 if again else 1)
+            self.flashing = True
+            self.blink = True
         return True
 
     def toggle_blink(self, mono: float) -> None:
@@ -168,6 +188,12 @@ class CallScreenState(EventDispatcher):
     def apply_counters(self, counters: list[dict], mono: float) -> None:
         self._counters = counters
         self._update_changes(mono)
+        if not self.hero_number:  # (re)started during a call: show it, highlighted if called again
+            call = call_in_progress(counters)
+            if call is not None:
+                self.apply_called(
+                    call["number"], call["counter_number"], call["recalls"], call["zone"], mono, flash=False
+                )
 
     def apply_rebalanced(self, counter_id: str, mono: float) -> None:
         fresh = dict(self.fresh_changes)

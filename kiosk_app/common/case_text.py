@@ -75,6 +75,12 @@ def time_text(iso: str | None, tz) -> str:
     return f"{at.month}月{at.day:02d}日 {at:%H:%M}" if at else ""
 
 
+def hour_text(iso: str | None, tz) -> str:
+    """`09:05`, the day left out (a ticket of today)."""
+    at = _local(iso, tz)
+    return f"{at:%H:%M}" if at else ""
+
+
 def urgency(item: dict) -> str:
     """red: overdue; yellow: near its deadline (the broker's `due_soon`, or a 办件's 80 % mark); ok."""
     if item.get("overdue"):

@@ -56,6 +56,20 @@ def target_rows(targets: list[dict]) -> list[dict]:
     ]
 
 
+def handover_payload(ticket_id: str, target: dict) -> dict:
+    """`cmd/supervisor/handover` for one ticket to one of `target_rows`: without a queue, the other hall's
+    queue of the same item."""
+    payload = {"ticket_id": ticket_id, "to_site": target["site"]}
+    if target.get("queue_id"):
+        payload["to_queue_id"] = target["queue_id"]
+    return payload
+
+
+def ask_text(number: str, hall: str) -> str:
+    """The first tap's question: a hand-over cannot be taken back, so the second tap sends it."""
+    return f"将 {number} 转交{hall}？再点一次确认"
+
+
 def sent_text(number: str, hall: str, reply: dict) -> str:
     """The broker's `ok` to a hand-over, for staff: committed here, to be delivered."""
     state = (reply.get("handover") or {}).get("state", "")

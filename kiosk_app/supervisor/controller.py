@@ -29,7 +29,7 @@ from queue_broker.protocol import (
 
 from ..common.hall_client import HallClient
 from ..common.hall_text import short_name
-from ..common.handover_targets import sent_text, target_rows
+from ..common.handover_targets import ask_text, handover_payload, sent_text, target_rows
 from ..common.priority_issue import PriorityIssuing
 from ..common.staff import StaffController
 from .alerts import AlertBook
@@ -37,12 +37,14 @@ from .chart import DayData, render_png
 from .county import CountyModel, row_dict
 from .county_feed import CountyFeed
 from .desk_control import DESK_SCREENS, SupervisorDeskControl
+from .lookup_control import LookupControl
 from .state import SupervisorState
 
 log = logging.getLogger(__name__)
 
 
-class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffController):  # cases: desk_control.py
+# cases: desk_control.py; 查找: lookup_control.py
+class SupervisorController(PriorityIssuing, LookupControl, SupervisorDeskControl, StaffController):
     priority_role = "supervisor"
 
     def __init__(
@@ -90,6 +92,7 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
         c.watch(f"{t.root}/node/+/device/+", DeviceHealth, self._device)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
         self.start_desk()
+        self.start_lookup()
         self._start_county()
         self.tick()
 
@@ -201,6 +204,10 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
             return
         if screen in DESK_SCREENS and self._read_only("办理案件与办件"):
             return
+        if screen == "lookup" and self._read_only("查找和处理本厅的号"):
+            return
+        if screen == "lookup":
+            self.refresh_lookup()  # the list as it is now
         self.state.screen = screen
         if screen in DESK_SCREENS:
             self.desk_shown(screen)
@@ -316,12 +323,10 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
         target = s.handover_targets[index]
         if s.handover_armed != index:
             s.handover_armed = index
-            s.say(f"将 {e['serving']} 转交{target['name']}？再点一次确认", "warn")
+            s.say(ask_text(e["serving"], target["name"]), "warn")
             return
         s.handover_armed = -1
-        payload = {"ticket_id": e["serving_ticket_id"], "to_site": target["site"]}
-        if target.get("queue_id"):
-            payload["to_queue_id"] = target["queue_id"]
+        payload = handover_payload(e["serving_ticket_id"], target)
 
         def ok(reply: dict) -> None:
             s.say(sent_text(e["serving"], target["name"], reply) + f"；{e['name']}已空闲", "info")

@@ -20,6 +20,7 @@ from ..common.hall_text import duration_text, hall_note, queue_wait_text, short_
 from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
 from .desk_state import SupervisorDeskState
+from .lookup_state import LookupState
 from .screens import SCREENS
 
 STATUS = {"open": "服务中", "paused": "暂停", "closed": "未开窗"}
@@ -39,7 +40,8 @@ def sla_level(longest_wait_s: int, sla_min: int | None, yellow_pct: int, red_pct
     return "ok"
 
 
-class SupervisorState(SupervisorDeskState, StaffState):  # the case screens' properties: desk_state.py
+# the case screens' properties: desk_state.py; 查找: lookup_state.py
+class SupervisorState(LookupState, SupervisorDeskState, StaffState):
     screen = OptionProperty("login", options=SCREENS)
     site_name = StringProperty("")
 

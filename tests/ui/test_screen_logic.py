@@ -59,9 +59,11 @@ def test_call_screen_state_keeps_numbers_and_windows_only():
     s.apply_called("A001", 1, 1, "main", 3.0)  # a recall brings A001 back to the top
     assert (s.hero_number, s.hero_window, s.hero_recall) == ("A001", "1号窗口", 1)
     assert [c["number"] for c in s.recent] == ["A003", "A002"]
-    assert s.flashing
+    assert s.flashing and s.hero_again == "再次呼叫"
     s.toggle_blink(9.0)
-    assert not s.flashing
+    assert s.flashing  # a number called again flashes twice as long (2 × flash_s from 3.0)
+    s.toggle_blink(13.0)
+    assert not s.flashing and s.hero_again == "再次呼叫"  # the highlight's words stay
     # a tidal window serving another queue than its own is listed; its own queue is not news
     s.apply_counters(
         [

@@ -75,15 +75,15 @@ class CallScreen(FloatLayout):
         grid.row_force_default = True
         grid.cols = max(1, min(3, int(grid.width // (theme.font_recent * 7.6))))
         rows = max(0, int((grid.height + theme.gap / 2) // (row_h + theme.gap / 2)))
-        wanted = [(c["number"], c["window"]) for c in state.recent[: rows * grid.cols]]
-        current = [(w.number, w.window) for w in reversed(grid.children)]
+        wanted = [(c["number"], c["window"], c.get("again", False)) for c in state.recent[: rows * grid.cols]]
+        current = [(w.number, w.window, w.again) for w in reversed(grid.children)]
         if wanted != current:
             keep = {}
             for w in grid.children:
-                keep[(w.number, w.window)] = w
+                keep[(w.number, w.window, w.again)] = w
             grid.clear_widgets()
-            for number, window in wanted:
-                w = keep.get((number, window)) or RecentCall(number=number, window=window)
+            for number, window, again in wanted:
+                w = keep.get((number, window, again)) or RecentCall(number=number, window=window, again=again)
                 grid.add_widget(w)
         # queues: as many rows as fit; the state pages through the rest
         table = self.queue_grid
@@ -127,6 +127,7 @@ class CallScreen(FloatLayout):
 class RecentCall(BoxLayout):
     number = Factory.StringProperty("")
     window = Factory.StringProperty("")
+    again = Factory.BooleanProperty(False)  # called again: marked in the highlight's colour
 
 
 class QueueRow(BoxLayout):
