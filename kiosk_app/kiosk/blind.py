@@ -159,7 +159,7 @@ class BlindMode:
         s = self.state
         s.blind_spoken = [*s.blind_spoken, *(line.text for line in step.lines)][-200:]
         if step.lines:
-            s.blind_text = step.text
+            s.blind_text = " ".join(line.text for line in step.lines)  # on screen: a gap where the voice pauses
         s.blind_screen = step.screen
         if self.voice is not None and self.guide is not None:
             self.voice.say(step, self.guide.rate)

@@ -11,7 +11,7 @@ import wave
 
 import pytest
 
-from tests.ui.hall import KIOSK_DEVICES
+from tests.ui.hall import KIOSK_DEVICES, Node
 
 from ..voice.conftest import needs_espeak
 from .conftest import kiosk_hall
@@ -173,3 +173,39 @@ def test_junk_from_the_keypad_gives_a_plain_message_and_changes_nothing(mosquitt
         st = press(kiosk, "KEY_KP1")  # repeat: still on 按部门选择事项, where the citizen was
         assert st["blind_spoken"][-1] == "第二项，按部门选择事项。" and st["blind_message"] == ""
         assert h.broker.tickets() == [] and kiosk.state()["ui_errors"] == 0
+
+
+def test_the_sign_or_text_choice_travels_with_the_ticket_to_the_counter(mosquitto, tmp_path, site_id, display):
+    """Issue 23 item 2: 需要手语/文字沟通 chosen on the item screen goes out as the ticket's `needs` on
+    cmd/ticket/issue; the counter that calls the ticket reads it (its banner is the counter's own test)."""
+    with kiosk_hall(mosquitto.url, tmp_path, site_id, display, kiosk=SCREEN) as h:
+        kiosk = h.kiosk
+        kiosk.tap("home.item.zh-general")
+        kiosk.tap("item.sign")
+        kiosk.wait_for(lambda s: s["sign_or_text"], 5, "the choice")
+        assert "需要手语/文字沟通：已选，点此取消" in kiosk.texts()
+        kiosk.screenshot("item-sign-or-text")
+        kiosk.tap("item.take")
+        st = kiosk.wait_for(lambda s: s["ticket_phase"] == "shown", 10, "the ticket")
+        assert "needs" not in st["ticket"]  # the kiosk's reply does not repeat it
+        kiosk.wait_text("已告知窗口：您需要手语或文字沟通")
+        kiosk.screenshot("ticket-sign-or-text")
+        first = st["ticket"]["number"]
+        kiosk.tap("ticket.done")  # the next citizen starts without it
+        kiosk.wait_for(lambda s: s["screen"] == "home" and not s["sign_or_text"])
+        kiosk.tap("home.item.zh-general")
+        kiosk.tap("item.take")
+        second = kiosk.wait_for(lambda s: s["ticket_phase"] == "shown", 10, "the second ticket")["ticket"]["number"]
+        needs = {t.number: t.needs for t in h.broker.tickets()}
+        assert needs == {first: ("sign_or_text",), second: ()}
+        assert "已告知窗口" not in " ".join(kiosk.texts())
+
+        desk = Node(mosquitto.url, site_id, "counter-W1", "counter")
+        try:
+            t = desk.t
+            assert desk.send(t.counter_cmd("W1", "open"), operator_id="demo", pin="123456")["ok"]
+            called = desk.send(t.counter_cmd("W1", "call-next"))
+            assert called["ticket"]["number"] == first and called["ticket"]["needs"] == ["sign_or_text"]
+        finally:
+            desk.stop()
+        assert kiosk.state()["ui_errors"] == 0
