@@ -122,8 +122,12 @@ class BlindMode:
             self._idle_prompted = True
             self._say(self.guide.idle())
 
-    def refresh_language(self) -> None:
-        if self.state.blind_active and self.guide is not None and self.guide.language != self.state.language:
+    def follow_settings(self) -> None:
+        """The header's language or elderly switch, touched during the mode (by a helper): the guide follows."""
+        if not self.state.blind_active or self.guide is None:
+            return
+        self.guide.elderly = self.state.elderly  # the voice's rate: slower in elderly mode
+        if self.guide.language != self.state.language:
             self._say(self.guide.set_language(self.state.language))
 
     # ------------------------------------------------------------ keys

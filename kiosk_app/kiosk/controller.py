@@ -277,13 +277,15 @@ class KioskController:
         self.state.language = language
         self.tick()
         if self.blind is not None:
-            self.blind.refresh_language()
+            self.blind.follow_settings()
 
     def toggle_elderly(self) -> None:
         self.activity()
         self._elderly_auto = False
         self.state.elderly = not self.state.elderly
         self._speak_for(self.state.screen)
+        if self.blind is not None:
+            self.blind.follow_settings()
 
     # ================================================================ browsing
     def item(self, item_id: str) -> Item | None:
