@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import gc
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
@@ -26,6 +28,8 @@ from ..common.hall_client import HallClient, kivy_ui_call
 from ..common.memory import release_memory
 from ..common.speech import Speaker
 from ..common.theme import Theme
+from .blind import LONG_PRESS_S, BlindMode
+from .blind_voice import BlindVoice
 from .controller import KioskController
 from .hardware import KioskHardware
 from .i18n import t
@@ -53,6 +57,8 @@ class KioskApp(HallScreenApp):
         self.clock_fn = clock
         self.hardware: KioskHardware | None = None
         self.speaker: Speaker | None = None
+        self.blind_voice: BlindVoice | None = None
+        self._long_press = None  # the scheduled check of the touch held down now
         super().__init__(config, node, settings, started_at=started_at, **kwargs)
 
     def t(self, key: str, language: str = "zh", **values) -> str:
@@ -79,6 +85,9 @@ class KioskApp(HallScreenApp):
             speaker=self.speaker,
             health=health,
         )
+        speech_dir = os.environ.get("KIOSK_SPEECH_CACHE") or Path(tempfile.gettempdir()) / "hall-kiosk-speech"
+        blind = ctl.blind = BlindMode(ctl)
+        self.blind_voice = blind.voice = BlindVoice(Path(speech_dir) / "blind", blind.played)
         self.hardware = KioskHardware(
             self.node,
             health,
@@ -88,6 +97,9 @@ class KioskApp(HallScreenApp):
             on_presence=ctl.presence,
             card_poll_s=self.settings.card_poll_s,
             printer_check_s=self.settings.printer_check_s,
+            on_tactile_key=blind.tactile_key,
+            on_tactile_health=blind.keypad_health,
+            on_jack=blind.jack_changed,
         )
         ctl.hardware = self.hardware
         return ctl
@@ -97,7 +109,7 @@ class KioskApp(HallScreenApp):
         root = super().build_root()
         self.ctl.housekeeping = self.housekeeping
         self.state.bind(elderly=lambda _s, on: setattr(self.theme, "large", on))
-        Window.bind(on_touch_down=self._on_touch_down, on_touch_up=self._collect_soon)
+        Window.bind(on_touch_down=self._on_touch_down, on_touch_up=self._on_touch_up)
         return root
 
     def started(self) -> None:
@@ -167,14 +179,40 @@ class KioskApp(HallScreenApp):
         self.after_swap.append(callback)
         Window.canvas.ask_update()
 
-    def _on_touch_down(self, _window, _touch) -> None:
+    def _on_touch_down(self, _window, touch) -> None:
         self.ctl.touched()  # returns None: the touch goes on to the widgets
+        if self._long_press is not None:
+            self._long_press.cancel()
+        self._long_press = Clock.schedule_once(lambda _dt: self._held(touch), LONG_PRESS_S)
+
+    def _on_touch_up(self, *args) -> None:
+        if self._long_press is not None:
+            self._long_press.cancel()
+            self._long_press = None
+        self._collect_soon()
+
+    def _held(self, touch) -> None:
+        """A finger held ≥ 2 s anywhere starts the blind mode; what it rests on is not pressed."""
+        self._long_press = None
+        if touch.time_end != -1 or self.state.blind_active:
+            return
+        for ref in list(touch.grab_list):
+            widget = ref()
+            if widget is not None and hasattr(widget, "busy"):
+                widget.busy = False
+            if widget is not None and getattr(widget, "state", None) == "down":
+                widget.state = "normal"
+        touch.grab_list.clear()
+        touch.grab_exclusive_class = None
+        self.ctl.blind.start("long_press")
 
     def stop_devices(self) -> None:
         if self.hardware is not None:
             self.hardware.stop()
         if self.speaker is not None:
             self.speaker.stop()
+        if self.blind_voice is not None:
+            self.blind_voice.stop()
 
     # --- remote control (tests, demos) ----------------------------------------------------------
     def remote_state(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -45,6 +46,9 @@ from .hours import HallHours, opening_text
 from .i18n import material_text, t, wait_text
 from .settings import KioskSettings, default_display_name
 from .state import KioskState
+
+if TYPE_CHECKING:
+    from .blind import BlindMode
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +114,8 @@ class KioskController:
         self._dirty = True  # start-up garbage (the site file, the first catalog) goes at the first idle moment
         self.housekeeping: Callable[[], None] = release_memory  # the app adds dropping unused screens
         self._awaiting_flip = False
+        self.catalog_state: CatalogState | None = None  # as published: the blind mode's guide reads it
+        self.blind: BlindMode | None = None  # the app adds it (kiosk/blind.py)
         state.kiosk_name = self.display_name
         state.site_name = config.site.name
         state.language = node.language
@@ -146,6 +152,7 @@ class KioskController:
 
     def _on_catalog(self, catalog: CatalogState, _topic: str) -> None:
         view = CatalogView.from_state(catalog, self.config.site.self_service.service_ids)
+        self.catalog_state = catalog
         self.state.catalog = view
         self.state.catalog_version = view.version
         self.state.frequent = view.frequent(self.settings.frequent_service_ids, self.settings.frequent_count)
@@ -156,6 +163,8 @@ class KioskController:
 
     def _on_queues(self, queues: QueuesState, _topic: str) -> None:
         self.state.queues = {q.id: q.model_dump(mode="json") for q in queues.queues}
+        if self.blind is not None and self.blind.guide is not None:
+            self.blind.guide.set_queues({"queues": list(self.state.queues.values())})
         self._last_state_at = time.monotonic()
         self.state.server_ok = True
 
@@ -185,7 +194,9 @@ class KioskController:
         if s.screen in ("home", "screensaver") and idle > HOUSEKEEPING_IDLE_S and self._dirty:
             self._dirty = False
             self.housekeeping()
-        if s.screen == "home":
+        if s.blind_active and self.blind is not None:
+            self.blind.tick(idle)  # its own, longer walk-away rule (a blind citizen listens before a key)
+        elif s.screen == "home":
             if idle > self.settings.screensaver_after_s:
                 self._go("screensaver")
         elif s.screen == "screensaver" or (s.screen == "help" and s.help_active):
@@ -245,7 +256,9 @@ class KioskController:
 
     def go_home(self) -> None:
         """End of a citizen's flow: forget everything of it (personal data first); a call for staff still
-        open is withdrawn (the citizen left)."""
+        open is withdrawn (the citizen left); the blind mode ends."""
+        if self.blind is not None:
+            self.blind.stop("home")
         self._withdraw_help()
         self._dirty = True  # memory is given back once the kiosk is idle again
         self._holder = None
@@ -263,12 +276,16 @@ class KioskController:
         self.activity()
         self.state.language = language
         self.tick()
+        if self.blind is not None:
+            self.blind.follow_settings()
 
     def toggle_elderly(self) -> None:
         self.activity()
         self._elderly_auto = False
         self.state.elderly = not self.state.elderly
         self._speak_for(self.state.screen)
+        if self.blind is not None:
+            self.blind.follow_settings()
 
     # ================================================================ browsing
     def item(self, item_id: str) -> Item | None:
@@ -373,6 +390,7 @@ class KioskController:
                 appointment_code=appointment_code,
                 holder=self._holder,
                 language=s.language,
+                needs=["sign_or_text"] if s.sign_or_text else None,
             )
         except ValidationError:
             s.ticket_phase, s.ticket_error = "failed", t("err_card", s.language)
@@ -491,6 +509,16 @@ class KioskController:
         elif ticket.get("priority") == "green":
             notes.append(t("priority_green", lang))
         return "；".join(notes)
+
+    def toggle_sign_or_text(self) -> None:
+        """需要手语/文字沟通: the ticket taken next carries it (`needs`), for the counter terminal to show."""
+        self.activity()
+        self.state.sign_or_text = not self.state.sign_or_text
+
+    def print_blind_ticket(self, ticket: dict) -> None:
+        """The blind mode's ticket on paper too (a helper, or the counter, reads it)."""
+        self.state.ticket = ticket
+        self._print(ticket)
 
     def cancel_issue(self) -> None:
         self._issue = None
@@ -818,8 +846,8 @@ class KioskController:
                 self._speak("say_item", name=item.name, n=q.get("waiting", 0))
 
     def _speaking(self) -> bool:
-        if self.speaker is None or not self.settings.speech:
-            return False
+        if self.speaker is None or not self.settings.speech or self.state.blind_active:
+            return False  # the blind mode speaks for itself
         return (self.state.elderly or self.settings.speech_always) and self.state.language == "zh"
 
     def _speak(self, key: str, **values) -> None:

@@ -1,4 +1,5 @@
-"""The kiosk's devices behind one small adapter: printer, ID-card reader, scanner, camera.
+"""The kiosk's devices behind one small adapter: printer, ID-card reader, scanner, camera, and for the
+blind mode the tactile keypad and the headphone jack.
 
 Each device is opened from the node's `devices:` list by its package (`devices.printer`,
 `devices.idcard`, `devices.scanner`, `devices.camera`), with the backend the config names (a real
@@ -6,7 +7,7 @@ one, or the simulator that speaks the same bytes). A device that is missing, mis
 broken never stops the kiosk: it is reported as health (retained on `node/{node}/device/{id}`, the
 supervisor reads it) and the kiosk works without it (no printer: the ticket is shown on screen).
 
-Device callbacks (`on_card`, `on_scan`, `on_presence`) arrive on device threads; the controller
+Device callbacks (`on_card`, `on_scan`, `on_presence`, `on_tactile_key`, `on_jack`) arrive on device threads; the controller
 hands them to the UI thread. Printing blocks and is called from a worker thread.
 """
 
@@ -40,6 +41,9 @@ class KioskHardware:
         on_presence: Callable[[], None],
         card_poll_s: float = 0.3,
         printer_check_s: float = 60.0,
+        on_tactile_key: Callable[[str], None] = lambda _key: None,
+        on_tactile_health: Callable[[str, str], None] = lambda _state, _message: None,
+        on_jack: Callable[[Any], None] = lambda _event: None,
     ):
         self.node = node
         self.health = health
@@ -53,6 +57,11 @@ class KioskHardware:
         self.reader = None
         self.scanner = None
         self.camera = None
+        self.on_tactile_key = on_tactile_key
+        self.on_tactile_health = on_tactile_health
+        self.on_jack = on_jack
+        self.tactile = None
+        self.jack = None
         self._print_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -65,6 +74,8 @@ class KioskHardware:
                 "idcard": self._open_reader,
                 "scanner": self._open_scanner,
                 "camera": self._open_camera,
+                "tactile_keypad": self._open_tactile,
+                "audio_jack": self._open_jack,
             }.get(cfg.kind)
             if opener is None:
                 continue
@@ -86,6 +97,8 @@ class KioskHardware:
         for dev, end in (
             (self.scanner, "stop"),
             (self.camera, "stop"),
+            (self.tactile, "stop"),
+            (self.jack, "stop"),
             (self.reader, "close"),
             (self.printer, "close"),
         ):
@@ -131,6 +144,20 @@ class KioskHardware:
 
         self.camera = open_camera(cfg, self.health, on_event)
         self.camera.start()
+
+    def _open_tactile(self, cfg: DeviceConfig) -> None:
+        from devices.tactile import open_tactile_keypad
+
+        self.tactile = open_tactile_keypad(
+            cfg, _WatchedHealth(self.health, self.on_tactile_health), self.on_tactile_key
+        )
+        self.tactile.start()
+
+    def _open_jack(self, cfg: DeviceConfig) -> None:
+        from devices.jack import open_jack
+
+        self.jack = open_jack(cfg, self.health, self.on_jack)
+        self.jack.start()
 
     # --- the ID-card reader ---------------------------------------------------------------------
     def _card_loop(self) -> None:
@@ -200,9 +227,26 @@ class KioskHardware:
 
     # --- simulators (tests and demos) ---------------------------------------------------------
     def simulator(self, kind: str) -> Any:
-        dev = {"printer": self.printer, "idcard": self.reader, "scanner": self.scanner, "camera": self.camera}.get(kind)
+        devices = {"printer": self.printer, "idcard": self.reader, "scanner": self.scanner, "camera": self.camera}
+        dev = {**devices, "tactile_keypad": self.tactile, "audio_jack": self.jack}.get(kind)
         if dev is None:
             return None
+        if kind in ("tactile_keypad", "audio_jack"):  # the simulators are the devices themselves
+            return dev if type(dev).__name__.startswith("Simulated") else None
         if kind == "scanner":
             return dev if hasattr(dev, "type") else None
         return getattr(dev, "simulator", None)
+
+
+class _WatchedHealth:
+    """The kiosk's health reporter, also telling the blind mode what the tactile keypad reports (a burst of
+    junk keys: a plain message on screen and in the ear)."""
+
+    def __init__(self, health: HealthReporter, on_report: Callable[[str, str], None]):
+        self.health = health
+        self.on_report = on_report
+
+    def report(self, device_id: str, kind: str, state: str, message: str) -> Any:
+        result = self.health.report(device_id, kind, state, message)
+        self.on_report(state, message)
+        return result

@@ -105,6 +105,22 @@ TEXT: dict[str, tuple[str, str]] = {
         "也可在河南政务服务网办理（不强制网上预约，现场随时可以取号）",
         "Can also be done online (never required: walk-ins always get a ticket)",
     ),
+    # 需要手语/文字沟通 (issue 23): the ticket carries it to the counter terminal
+    "sign_or_text": ("需要手语/文字沟通", "I need sign language / writing"),
+    "sign_or_text_on": ("需要手语/文字沟通：已选，点此取消", "Sign language / writing: chosen (tap to undo)"),
+    "sign_or_text_note": (
+        "已告知窗口：您需要手语或文字沟通。请留意叫号屏上的号码。",
+        "The counter is told you need sign language or writing. Watch the call screen for your number.",
+    ),
+    # blind mode (kiosk/blind.py): what a sighted helper reads on the screen
+    "blind_title": ("语音导航中", "Voice guidance on"),
+    "blind_keys": (
+        "请使用无障碍键盘：2、8 上下选择，5 或 # 确认，* 返回，1 重听，0 呼叫工作人员",
+        "Use the tactile keypad: 2 and 8 move, 5 or # choose, * back, 1 repeat, 0 calls staff",
+    ),
+    "blind_by_jack": ("已插入耳机", "Headphones in"),
+    "blind_exit": ("退出语音导航", "Leave voice guidance"),
+    "blind_number": ("号码 {number}", "Number {number}"),
     # ticket
     "ticket_pending": ("正在为您取号，请稍候…", "Taking your ticket…"),
     "ticket_retrying": (

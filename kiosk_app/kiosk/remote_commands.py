@@ -10,6 +10,7 @@ kiosk_app/common/remote.py; these are added to them:
     debug        collect=: widget and texture counts, screens built and alive, Python blocks, heavy
                  modules loaded
     prof         on=: cProfile of the UI thread, on and off (the report comes back with off)
+    long_press   tid=?, seconds=: a finger held on that widget (or the window's centre), then lifted
 
 Each is `command(remote, done, **kwargs)`, run on Kivy's UI thread; `remote.app` is the KioskApp.
 """
@@ -137,7 +138,28 @@ def cmd_debug(remote: RemoteControl, done: Done, collect: bool = False) -> None:
     )
 
 
+def cmd_long_press(remote: RemoteControl, done: Done, tid: str | None = None, seconds: float = 2.3) -> None:
+    from kivy.clock import Clock
+
+    from ..common.remote import Touch
+
+    found = remote._find(tid, None) if tid else []
+    if tid and not found:
+        done({"pressed": False, "why": f"no visible widget {tid!r}"})
+        return
+    x, y = found[0].to_window(*found[0].center) if found else (Window.width / 2, Window.height / 2)
+    touch = Touch(x, y)
+    touch.touch_down()
+
+    def up(_dt) -> None:
+        touch.touch_up()
+        Clock.schedule_once(lambda _dt: done({"pressed": True, "at": [x, y]}), 0)
+
+    Clock.schedule_once(up, seconds)
+
+
 KIOSK_COMMANDS: dict[str, Command] = {
+    "long_press": cmd_long_press,
     "device": cmd_device,
     "set_clock": cmd_set_clock,
     "classes": cmd_classes,

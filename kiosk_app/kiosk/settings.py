@@ -44,6 +44,7 @@ class KioskSettings(ScreenSettings):
     ticket_timeout_s: float = Field(default=60, gt=0)
     screensaver_after_s: float = Field(default=180, gt=0)
     help_timeout_s: float = Field(default=600, gt=0)
+    blind_idle_timeout_s: float = Field(default=90, gt=0)  # blind mode: no key this long asks 您还在吗, twice ends it
     request_timeout_s: float = Field(default=4.0, gt=0, le=60)
     retry_max_s: float = Field(default=8.0, gt=0, le=120)
     card_poll_s: float = Field(default=0.3, gt=0, le=10)

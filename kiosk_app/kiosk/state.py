@@ -71,6 +71,20 @@ class KioskState(EventDispatcher):
     )
     help_phase = StringProperty("")  # "", sending, sent (the broker raised the alert), failed (retrying)
 
+    # 需要手语/文字沟通 (issue 23): travels as the ticket's `needs: ["sign_or_text"]` on cmd/ticket/issue
+    sign_or_text = BooleanProperty(False)
+
+    # blind mode (issue 23; kiosk/blind.py): the spoken navigation, driven by keys alone
+    blind_active = BooleanProperty(False)
+    blind_by = StringProperty("")  # what started it: long_press, jack, key
+    blind_screen = StringProperty("off")  # the guide's screen: home, frequent, service, ticket, help, ...
+    blind_text = StringProperty("")  # what is being said now (also shown large, for a sighted helper)
+    blind_spoken = ListProperty([])  # every line said since the mode started, in order
+    blind_played = ListProperty([])  # the WAVs rendered and handed to the player, in order
+    blind_number = StringProperty("")  # the ticket taken in the mode
+    blind_message = StringProperty("")  # a plain message about the keypad (junk refused)
+    headphones = BooleanProperty(False)  # the jack's settled state
+
     message = StringProperty("")  # a short note under the header (auto elderly mode, ...)
     last_spoken = StringProperty("")
 
@@ -93,4 +107,5 @@ class KioskState(EventDispatcher):
         self.browse_group = ""
         self.card_flow = ""
         self.card_phase = ""
+        self.sign_or_text = False
         self.message = ""

@@ -1,0 +1,92 @@
+"""The blind mode's voice: each `voice.guide.Step` rendered to a WAV (espeak-ng through the voice package's
+`GuideVoice` and its phrase cache) and handed to the player the kiosk's spoken guidance uses (`make_player`,
+`auto`: aplay with a sound card, else a NullPlayer that keeps the files).
+
+`say(step, rate)` returns at once; a worker thread renders and plays. A newer step interrupts: one still
+waiting is dropped, so the voice never lags behind the keys (the guide marks every step `interrupt`).
+`on_played(path, text, rate)` tells the kiosk what went to the player (on the worker thread)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy and the voice engines load with the first step said, not with the kiosk
+    from voice.guide import GuideVoice, Step
+
+log = logging.getLogger(__name__)
+
+
+class BlindVoice:
+    def __init__(self, folder: Path, on_played: Callable[[str, str, int], None], player: str = "auto"):
+        self.folder = folder
+        self.on_played = on_played
+        self._player_kind = player
+        self._voice: GuideVoice | None = None
+        self._player = None
+        self._wanted: tuple[Step, int] | None = None
+        self._cv = threading.Condition()
+        self._stop = False
+        self._count = 0
+        self._thread: threading.Thread | None = None
+        self.problem = ""
+
+    def say(self, step: Step, rate: int) -> None:
+        if not step.lines:
+            return
+        with self._cv:
+            self._wanted = (step, rate)
+            self._cv.notify()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="blind-voice", daemon=True)
+            self._thread.start()
+
+    def silence(self) -> None:
+        with self._cv:
+            self._wanted = None
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._wanted = None
+            self._cv.notify()
+
+    def _setup(self) -> bool:
+        if self._voice is not None:
+            return True
+        try:
+            from voice.guide import GuideVoice
+            from voice.player import make_player
+
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._voice = GuideVoice(self.folder / "phrases")
+            self._player = make_player(self._player_kind)
+            return True
+        except Exception as exc:  # no espeak-ng: the mode still shows every sentence on screen
+            self.problem = f"no speech: {exc}"
+            log.warning("blind mode voice is off: %s", exc)
+            return False
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while self._wanted is None and not self._stop:
+                    self._cv.wait()
+                if self._stop:
+                    return
+                (step, rate), self._wanted = self._wanted, None
+            if not self._setup():
+                return
+            try:
+                from voice.audio import write_wav
+
+                self._count += 1
+                samples = self._voice.samples(step, rate)  # only new phrases are rendered; the rest is cached
+                path = write_wav(self.folder / f"step-{self._count % 50:02d}.wav", samples)
+                self.on_played(str(path), step.text, rate)
+                self._player.play(path, self._voice.duration_s(samples))
+            except Exception as exc:
+                log.warning("blind mode: a step could not be spoken: %s", exc)
