@@ -37,12 +37,15 @@ from .chart import DayData, render_png
 from .county import CountyModel, row_dict
 from .county_feed import CountyFeed
 from .desk_control import DESK_SCREENS, SupervisorDeskControl
+from .plan_control import PlanDeskControl
 from .state import SupervisorState
 
 log = logging.getLogger(__name__)
 
 
-class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffController):  # cases: desk_control.py
+class SupervisorController(
+    PriorityIssuing, PlanDeskControl, SupervisorDeskControl, StaffController
+):  # cases, plan: *_control.py
     priority_role = "supervisor"
 
     def __init__(
@@ -89,6 +92,7 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
         c.watch(f"{t.root}/node/+/device/+", DeviceHealth, self._device)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
         self.start_desk()
+        self.start_plan()
         self._start_county()
         self.tick()
 
@@ -200,9 +204,13 @@ class SupervisorController(PriorityIssuing, SupervisorDeskControl, StaffControll
             return
         if screen in DESK_SCREENS and self._read_only("办理案件与办件"):
             return
+        if screen == "plan" and self._read_only("查看本厅计划与调用后台人员"):
+            return
         self.state.screen = screen
         if screen in DESK_SCREENS:
             self.desk_shown(screen)
+        if screen == "plan":
+            self.plan_shown()
         if screen == "chart":
             self.draw_chart()
         if screen == "county":

@@ -18,6 +18,7 @@ from ..common.hall_text import duration_text, short_name, wait_text
 from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
 from .desk_state import SupervisorDeskState
+from .plan_state import PlanDeskState
 from .screens import SCREENS
 
 STATUS = {"open": "服务中", "paused": "暂停", "closed": "未开窗"}
@@ -37,7 +38,9 @@ def sla_level(longest_wait_s: int, sla_min: int | None, yellow_pct: int, red_pct
     return "ok"
 
 
-class SupervisorState(SupervisorDeskState, StaffState):  # the case screens' properties: desk_state.py
+class SupervisorState(
+    PlanDeskState, SupervisorDeskState, StaffState
+):  # case screens: desk_state.py; 计划: plan_state.py
     screen = OptionProperty("login", options=SCREENS)
     site_name = StringProperty("")
 

@@ -13,4 +13,5 @@ SCREENS = (
     "complaint",
     "applications",
     "platform",
+    "plan",
 )
