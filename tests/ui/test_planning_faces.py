@@ -206,3 +206,52 @@ def test_plan_grid_advice_and_a_reserve_asked_taken_released(mosquitto, site_id,
         kiosk.stop()
         probe.stop()
         broker.stop()
+
+
+# ---------------------------------------------------------------------------------- wording, without a window
+def test_plan_grid_marks_the_short_queue_and_the_shortage():
+    from kiosk_app.supervisor.plan_state import plan_grid
+
+    plan = {
+        "day": "2026-06-11",
+        "half_hours": ["09:00", "09:30"],
+        "windows": 4,
+        "reserves": 0,
+        "needed_total": [3, 6],
+        "short": [0, 2],
+        "short_queues": [[], ["ZH"]],
+        "short_with_reserves": [0, 2],
+        "queues": [
+            {"id": "ZH", "name": "综合受理（含咨询）", "needed": [2, 5]},
+            {"id": "SB", "name": "社保", "needed": [1, 0]},
+        ],
+    }
+    grid = plan_grid(plan)
+    assert [r["name"] for r in grid["rows"]] == ["综合受理", "社保", "合计（4窗）", "缺口"]  # no reserves: no row
+    assert red_cells(grid) == {("综合受理", "09:30"), ("缺口", "09:30")}
+    assert [c["text"] for c in grid["rows"][1]["cells"]] == ["1", "·"]
+    assert grid["summary"].endswith("缺人时段 1 个（09:30 起）")
+
+
+def test_reserve_wording():
+    from kiosk_app.common.reserve_text import reserve_line, step_line
+
+    names = {"ZH": "综合受理", "SB": "社保"}
+    asked = {
+        "id": "R1",
+        "name": "后台综合组",
+        "eligible_queue_ids": ["ZH", "SB"],
+        "state": "asked",
+        "queue_ids": ["ZH"],
+        "ready_by": "2026-06-10T01:10:00+00:00",
+        "by": "planner",
+        "reason": "预计30分钟内将有群众等候超过时限",
+    }
+    line = reserve_line(asked, names, TZ)
+    assert (
+        line == "后台综合组（综合受理）：已调用，等待接单，09:10 前到岗，系统预测调用：预计30分钟内将有群众等候超过时限"
+    )
+    closed = {"at": "2026-06-10T01:30:00+00:00", "reserve_id": "R1", "state": "closed", "counter_number": 9}
+    assert step_line({**closed, "minutes": 20.0}, {"R1": "后台综合组"}, names, TZ) == (
+        "09:30 后台综合组 关闭窗口 9号窗口，共 20 窗口分钟"
+    )
