@@ -705,6 +705,7 @@ class CounterController(
         me = next((c for c in msg.counters if c.id == self.counter.id), None)
         if me is not None:
             self.state.set_counter(me.model_dump(), self.queue_names)
+            self.state.set_queues(self.queues)  # its queues may have changed (a reserve taken, a rebalance)
 
     def _queues(self, msg: QueuesState, _topic: str) -> None:
         self._last_state_mono = time.monotonic()

@@ -172,6 +172,7 @@ def test_plan_grid_advice_and_a_reserve_asked_taken_released(mosquitto, site_id,
             desk.tap("reserve.take")
             st = desk.wait_for(lambda s: s["queue_ids"] == ["ZH", "SB"] and s["reserve_here"], 10, "taken")
             assert "后台综合组" in st["reserve_here"] and st["locked"] and not st["reserve_offer"]
+            desk.wait_for(lambda s: [r["id"] for r in s["queue_rows"]] == ["ZH", "SB"], 5, "both queues listed")
             assert broker.engine.reserves["R1"].state == "open"
             sup.wait_for(lambda s: s["reserve_rows"][0]["state"] == "open", 10, "open on the tablet")
             desk.screenshot("counter-reserve-open")
