@@ -37,6 +37,7 @@ from ..common.handover_targets import sent_text
 from ..common.priority_issue import PriorityIssuing
 from ..common.staff import StaffController
 from .desk_control import DESK_SCREENS, CounterDeskControl
+from .reserve_control import CounterReserveControl
 from .state import CounterState, empty_figures
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,9 @@ KEYS = {
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
 
 
-class CounterController(PriorityIssuing, CounterDeskControl, StaffController):  # case screens: desk_control.py
+class CounterController(
+    PriorityIssuing, CounterReserveControl, CounterDeskControl, StaffController
+):  # see *_control.py
     one_at_a_time = True
     priority_role = "counter"
 
@@ -97,6 +100,7 @@ class CounterController(PriorityIssuing, CounterDeskControl, StaffController):  
         self.client.watch(t.event("transferred"), TransferredEvent, self._transferred)
         self.client.watch(t.event("handover"), HandoverEvent, self._handover_answered)
         self.start_desk()
+        self.start_reserves()
         Window.bind(on_key_down=self._key_down)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
         self.tick()
@@ -701,6 +705,7 @@ class CounterController(PriorityIssuing, CounterDeskControl, StaffController):  
         me = next((c for c in msg.counters if c.id == self.counter.id), None)
         if me is not None:
             self.state.set_counter(me.model_dump(), self.queue_names)
+            self.state.set_queues(self.queues)  # its queues may have changed (a reserve taken, a rebalance)
 
     def _queues(self, msg: QueuesState, _topic: str) -> None:
         self._last_state_mono = time.monotonic()

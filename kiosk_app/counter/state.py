@@ -24,6 +24,7 @@ from ..common.handover_targets import target_rows
 from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
 from .desk_state import CounterDeskState
+from .reserve_state import CounterReserveState
 from .screens import SCREENS
 
 # the other hall's refusal codes (docs/county.md, "hand-overs"), for the operator
@@ -32,7 +33,7 @@ RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "�
 OTHER_MATERIAL = "其他材料（窗口当面说明）"
 
 
-class CounterState(CounterDeskState, StaffState):  # the case screens' properties: desk_state.py
+class CounterState(CounterReserveState, CounterDeskState, StaffState):  # case screens, reserves: *_state.py
     screen = OptionProperty("login", options=SCREENS)
 
     counter_id = StringProperty("")

@@ -38,13 +38,14 @@ from .county import CountyModel, row_dict
 from .county_feed import CountyFeed
 from .desk_control import DESK_SCREENS, SupervisorDeskControl
 from .lookup_control import LookupControl
+from .plan_control import PlanDeskControl
 from .state import SupervisorState
 
 log = logging.getLogger(__name__)
 
 
-# cases: desk_control.py; 查找: lookup_control.py
-class SupervisorController(PriorityIssuing, LookupControl, SupervisorDeskControl, StaffController):
+# cases: desk_control.py; 查找: lookup_control.py; 计划: plan_control.py
+class SupervisorController(PriorityIssuing, LookupControl, PlanDeskControl, SupervisorDeskControl, StaffController):
     priority_role = "supervisor"
 
     def __init__(
@@ -93,6 +94,7 @@ class SupervisorController(PriorityIssuing, LookupControl, SupervisorDeskControl
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
         self.start_desk()
         self.start_lookup()
+        self.start_plan()
         self._start_county()
         self.tick()
 
@@ -208,9 +210,13 @@ class SupervisorController(PriorityIssuing, LookupControl, SupervisorDeskControl
             return
         if screen == "lookup":
             self.refresh_lookup()  # the list as it is now
+        if screen == "plan" and self._read_only("查看本厅计划与调用后台人员"):
+            return
         self.state.screen = screen
         if screen in DESK_SCREENS:
             self.desk_shown(screen)
+        if screen == "plan":
+            self.plan_shown()
         if screen == "chart":
             self.draw_chart()
         if screen == "county":

@@ -21,6 +21,7 @@ from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
 from .desk_state import SupervisorDeskState
 from .lookup_state import LookupState
+from .plan_state import PlanDeskState
 from .screens import SCREENS
 
 STATUS = {"open": "服务中", "paused": "暂停", "closed": "未开窗"}
@@ -40,8 +41,8 @@ def sla_level(longest_wait_s: int, sla_min: int | None, yellow_pct: int, red_pct
     return "ok"
 
 
-# the case screens' properties: desk_state.py; 查找: lookup_state.py
-class SupervisorState(LookupState, SupervisorDeskState, StaffState):
+# the case screens' properties: desk_state.py; 查找: lookup_state.py; 计划: plan_state.py
+class SupervisorState(LookupState, PlanDeskState, SupervisorDeskState, StaffState):
     screen = OptionProperty("login", options=SCREENS)
     site_name = StringProperty("")
 

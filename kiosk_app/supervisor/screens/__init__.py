@@ -14,4 +14,5 @@ SCREENS = (
     "applications",
     "platform",
     "lookup",
+    "plan",
 )
