@@ -24,6 +24,8 @@ from ..common.handover_targets import target_rows
 from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
 from .desk_state import CounterDeskState
+from .files_state import CounterFilesState
+from .hold_state import CounterHoldState
 from .screens import SCREENS
 
 # the other hall's refusal codes (docs/county.md, "hand-overs"), for the operator
@@ -32,7 +34,7 @@ RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "�
 OTHER_MATERIAL = "其他材料（窗口当面说明）"
 
 
-class CounterState(CounterDeskState, StaffState):  # the case screens' properties: desk_state.py
+class CounterState(CounterHoldState, CounterFilesState, CounterDeskState, StaffState):  # *_state.py
     screen = OptionProperty("login", options=SCREENS)
 
     counter_id = StringProperty("")
@@ -142,6 +144,7 @@ class CounterState(CounterDeskState, StaffState):  # the case screens' propertie
             "waited_text": duration_text((now - issued).total_seconds()),
             "holder_name": holder.get("name", ""),  # 张*: the masked name only, never the ID number
             "recalls": t.get("recalls") or 0,
+            "needs": list(t.get("needs") or []),  # 需要手语/文字沟通...: the desk's banner (hold_text.needs_text)
         }
         self.phase = "called"
         self.called_mono = mono

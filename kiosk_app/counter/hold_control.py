@@ -1,0 +1,108 @@
+"""Hold and resume at the counter (挂起, issue 23 item 4), mixed into CounterController.
+
+- 挂起: the citizen at the counter is missing one paper; the ticket keeps its place and the counter is
+  free at once (`cmd/counter/{c}/hold`, with the note 缺少材料 and the materials ticked, if any).
+- 恢复: a held citizen is back; called at this counter (`resume-held`), here or at any counter of the
+  queue as the site says (`hold.resume_at`). 结束挂起: the citizen will not come back (`release-held`).
+- Refusals in plain Chinese (hold_text.py); the list comes from `state/queues` (numbers only).
+"""
+
+from __future__ import annotations
+
+import time
+
+from .hold_text import clock_text, hold_refusal, limit_text
+
+HOLD_NOTE = "缺少材料，补齐后回到窗口"
+
+
+class CounterHoldControl:
+    def start_holds(self) -> None:
+        self.state.hold_limit_text = limit_text(self.config.hold)
+        self.counter_names = {c.id: c.name for c in self.config.counters}
+
+    def show_held(self) -> None:
+        """The held list again, from the last `state/queues`."""
+        self.state.set_held(
+            self.queues, self.counter.id, self.counter_names, self.config.hold.resume_at == "queue", self.tz
+        )
+
+    def _hold_refused(self, doing: str):
+        def refused(reply: dict) -> None:
+            self.state.say(hold_refusal(reply, doing, self.counter_names, self.config.hold), "alert")
+
+        return refused
+
+    def hold(self) -> None:
+        s = self.state
+        if not self._need_ticket():
+            return
+        number = s.ticket.get("number", "")
+        payload: dict = {"note": HOLD_NOTE}
+        missing = s.ticked_materials() if s.screen == "materials" else []
+        if missing:
+            payload["missing_materials"] = missing
+
+        def ok(reply: dict) -> None:
+            until = ((reply.get("ticket") or {}).get("hold") or {}).get("until")
+            s.clear_ticket()
+            s.screen = "desk"
+            when = f"，{clock_text(until, self.tz)} 前回到窗口可恢复" if until else ""
+            s.say(f"{number} 已挂起（保留排队位置{when}）", "info")
+
+        self._send(
+            self._cmd("hold"),
+            payload,
+            action="hold",
+            key=f"hold:{s.ticket['id']}",
+            doing="挂起",
+            on_ok=ok,
+            on_refused=self._hold_refused("挂起"),
+        )
+
+    def open_held(self) -> None:
+        if self._signed_in():
+            self.show_held()
+            self.state.screen = "held"
+
+    def resume_held(self, ticket_id: str) -> None:
+        s = self.state
+        row = next((r for r in s.held_rows if r["ticket_id"] == ticket_id), None)
+        if row is None:
+            s.say("该号已不在挂起中", "warn")
+            return
+        # a citizen still at the counter: the broker refuses (conflict), said in plain Chinese
+
+        def ok(reply: dict) -> None:
+            t = reply.get("ticket") or {}
+            s.ticket_called(t, self.clock(), time.monotonic())
+            s.screen = "desk"
+            s.say(f"{t.get('number', row['number'])} 已恢复办理（续办）", "info")
+
+        self._send(
+            self._cmd("resume-held"),
+            {"ticket_id": ticket_id},
+            action="resume-held",
+            key=f"resume-held:{ticket_id}",
+            doing="恢复",
+            on_ok=ok,
+            on_refused=self._hold_refused("恢复"),
+        )
+
+    def release_held(self, ticket_id: str) -> None:
+        s = self.state
+        row = next((r for r in s.held_rows if r["ticket_id"] == ticket_id), None)
+        number = row["number"] if row else ""
+
+        def ok(reply: dict) -> None:
+            s.say(f"{number} 已结束挂起", "info")
+
+        self._send(
+            self._cmd("release-held"),
+            {"ticket_id": ticket_id, "note": "群众今日不再回来"},
+            action="release-held",
+            key=f"release-held:{ticket_id}",
+            doing="结束挂起",
+            on_ok=ok,
+            on_refused=self._hold_refused("结束挂起"),
+        )
