@@ -37,8 +37,8 @@ def limit_text(rules) -> str:
     """The site's hold rules (`hold:` of the site file) in one line for the operator."""
     where = "本队列任一窗口" if rules.resume_at == "queue" else "原窗口"
     return (
-        f"每窗口最多挂起 {rules.max_per_counter} 位，每个号最多 {rules.max_per_ticket} 次；"
-        f"{rules.max_minutes} 分钟内可在{where}恢复"
+        f"每窗口最多挂起{rules.max_per_counter}位，每个号最多{rules.max_per_ticket}次，"
+        f"{rules.max_minutes}分钟内可在{where}恢复"
     )
 
 
