@@ -79,15 +79,7 @@ class CounterHoldControl:
             s.screen = "desk"
             s.say(f"{t.get('number', row['number'])} 已恢复办理（续办）", "info")
 
-        self._send(
-            self._cmd("resume-held"),
-            {"ticket_id": ticket_id},
-            action="resume-held",
-            key=f"resume-held:{ticket_id}",
-            doing="恢复",
-            on_ok=ok,
-            on_refused=self._hold_refused("恢复"),
-        )
+        self._send_held("resume-held", ticket_id, "恢复", ok)
 
     def release_held(self, ticket_id: str) -> None:
         s = self.state
@@ -97,12 +89,16 @@ class CounterHoldControl:
         def ok(reply: dict) -> None:
             s.say(f"{number} 已结束挂起", "info")
 
+        self._send_held("release-held", ticket_id, "结束挂起", ok, note="群众今日不再回来")
+
+    def _send_held(self, action: str, ticket_id: str, doing: str, ok, **more: str) -> None:
+        """resume-held or release-held of one held ticket; a refusal in plain Chinese."""
         self._send(
-            self._cmd("release-held"),
-            {"ticket_id": ticket_id, "note": "群众今日不再回来"},
-            action="release-held",
-            key=f"release-held:{ticket_id}",
-            doing="结束挂起",
+            self._cmd(action),
+            {"ticket_id": ticket_id, **more},
+            action=action,
+            key=f"{action}:{ticket_id}",
+            doing=doing,
             on_ok=ok,
-            on_refused=self._hold_refused("结束挂起"),
+            on_refused=self._hold_refused(doing),
         )
