@@ -236,6 +236,7 @@ class CounterController(CounterHoldControl, CounterFilesControl, PriorityIssuing
             screen = self.state_screen("login")
             if screen is not None:
                 screen.ids.pin.text = ""
+            self.read_current()
 
         self._send(
             self._cmd("open"),

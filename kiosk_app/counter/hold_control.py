@@ -27,6 +27,24 @@ class CounterHoldControl:
             self.queues, self.counter.id, self.counter_names, self.config.hold.resume_at == "queue", self.tz
         )
 
+    def read_current(self) -> None:
+        """After login: the citizen at this counter as the broker has it, with `needs` and the masked name
+        (a terminal restarted mid-service knows only the number from `state/counters`)."""
+        s = self.state
+
+        def ok(reply: dict) -> None:
+            t = reply.get("ticket")
+            if not t or t.get("state") not in ("called", "serving"):
+                return
+            if s.ticket and s.ticket.get("id") != t["id"]:
+                return  # something newer happened meanwhile
+            mono = time.monotonic()
+            s.ticket_called(t, self.clock(), mono)
+            if t["state"] == "serving":
+                s.ticket_started(mono)
+
+        self._send(self._cmd("current"), {}, action="current", doing="读取当前群众", on_ok=ok)
+
     def _hold_refused(self, doing: str):
         def refused(reply: dict) -> None:
             self.state.say(hold_refusal(reply, doing, self.counter_names, self.config.hold), "alert")

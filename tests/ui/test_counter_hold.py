@@ -126,3 +126,30 @@ def test_hold_resume_needs_and_the_led_strip(mosquitto, site_id, tmp_path):
         kiosk.stop()
         tidal.stop()
         broker.stop()
+
+
+def test_a_restarted_terminal_reads_its_citizen_back_with_the_banner(mosquitto, site_id, tmp_path):
+    site = write_site(tmp_path, site_id, counter={"rating_on_screen": False})
+    broker = Broker(site, mosquitto.url, tmp_path / "data")
+    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
+    first = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "first")
+    second = None
+    try:
+        kiosk.issue(needs=["sign_or_text"])
+        first.connect()
+        log_in_counter(first)
+        first.tap("desk.call-next")
+        first.wait_text("请注意：需要手语/文字沟通")
+        first.close()  # the terminal restarts while A001 is at the counter
+        second = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "second").connect()
+        log_in_counter(second)
+        st = second.wait_for(lambda s: s["ticket"].get("needs") == ["sign_or_text"], 10, "A001 read back")
+        assert st["ticket"]["number"] == "A001" and st["phase"] == "called"
+        second.wait_text("请注意：需要手语/文字沟通")
+        assert second.state()["ui_errors"] == 0
+    finally:
+        first.close()
+        if second is not None:
+            second.close()
+        kiosk.stop()
+        broker.stop()
