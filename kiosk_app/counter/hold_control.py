@@ -9,10 +9,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
+import uuid
 
 from .hold_text import clock_text, hold_refusal, limit_text
 
+log = logging.getLogger(__name__)
 HOLD_NOTE = "缺少材料，补齐后回到窗口"
 
 
@@ -33,7 +36,7 @@ class CounterHoldControl:
         s = self.state
 
         def ok(reply: dict) -> None:
-            t = reply.get("ticket")
+            t = reply.get("ticket") if reply.get("ok") else None
             if not t or t.get("state") not in ("called", "serving"):
                 return
             if s.ticket and s.ticket.get("id") != t["id"]:
@@ -43,7 +46,15 @@ class CounterHoldControl:
             if t["state"] == "serving":
                 s.ticket_started(mono)
 
-        self._send(self._cmd("current"), {}, action="current", doing="读取当前群众", on_ok=ok)
+        # read only, so outside the one-request-at-a-time rule: the operator's first tap is never held up;
+        # unanswered, the desk simply keeps what state/counters says
+        self.client.request(
+            self._cmd("current"),
+            {"request_id": f"{self.node.id}-{uuid.uuid4().hex[:16]}"},
+            timeout=self.settings.request_timeout_s,
+            on_reply=ok,
+            on_error=lambda exc: log.warning("reading the counter's citizen failed: %s", exc),
+        )
 
     def _hold_refused(self, doing: str):
         def refused(reply: dict) -> None:
