@@ -120,3 +120,59 @@ class CounterFilesControl:
         s.files_verdict = "working"
         s.files_result = doing
         self.client.run_in_background(work, on_done=done, on_error=failed)
+
+    def view_file(self, material_id: str) -> None:
+        """The page on the operator's screen, fetched once through the door and decoded in memory."""
+        from queue_broker.materials.client import fetch_page
+
+        s = self.state
+        if s.busy:
+            return
+        topic, ca_file, timeout = self._files_cmd(), self.config.mqtt.ca_file, self.settings.request_timeout_s * 4
+
+        def done(got) -> None:
+            s.end()
+            if isinstance(got, dict):  # a refusal
+                s.say("无法查看：" + ((got.get("error") or {}).get("message") or "服务器拒绝"), "alert")
+                return
+            data, material = got
+            s.show_file(material.get("title", ""), page_texture(data))
+
+        def failed(exc: Exception) -> None:
+            s.end()
+            s.say(f"无法查看：{exc}", "alert")
+
+        s.begin("files")
+        self.client.run_in_background(
+            lambda: fetch_page(self.client.link.request, topic, material_id, ca_file=ca_file, timeout=timeout),
+            on_done=done,
+            on_error=failed,
+        )
+
+    def remove_file(self, material_id: str) -> None:
+        """A wrong or duplicate page off the file, erased at once (the broker records who and why)."""
+        s = self.state
+        title = next((r["title"] for r in s.files_rows if r["id"] == material_id), "")
+
+        def ok(reply: dict) -> None:
+            s.close_file_view()
+            s.say(f"已删除：{title}", "info")
+            self.list_files()
+
+        self._send(
+            self._files_cmd(),
+            {"action": "remove", "material_id": material_id, "reason": "窗口删除：错拍或重复"},
+            action="files",
+            key=f"remove:{material_id}",
+            doing="删除材料",
+            on_ok=ok,
+        )
+
+
+def page_texture(data: bytes):
+    """A Kivy texture of a PNG or JPEG page, from memory (on the UI thread)."""
+    from io import BytesIO
+
+    from kivy.core.image import Image as CoreImage
+
+    return CoreImage(BytesIO(data), ext="png" if data[:4] == b"\x89PNG" else "jpg").texture

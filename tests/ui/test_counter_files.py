@@ -88,6 +88,20 @@ def test_pages_captured_checked_attached_listed_and_an_id_card_refused(mosquitto
             assert len(list(door.vault.ids())) == 1
             ct.screenshot("counter-files-refused")
 
+        with step("the page viewed from memory, then removed as a wrong page: off the file and erased"):
+            ct.tap("files.view.0")
+            st = ct.wait_for(lambda s: s["files_view_size"], 30, "the page on screen")
+            assert st["files_view_title"] == "A001 第1页（高拍仪）"
+            assert st["files_view_size"] == [on_file.meta["width"], on_file.meta["height"]]
+            ct.screenshot("counter-files-view")
+            ct.tap("files.remove.0")
+            ct.wait_text("已删除：A001 第1页（高拍仪）")
+            st = ct.wait_for(lambda s: s["files_rows"] == [] and not s["files_view_size"], 10, "nothing on file")
+            assert broker.engine.materials == {}
+            (erased,) = broker.stored(ev.MATERIAL_ERASED)
+            assert erased["id"] == on_file.id and erased["reason"] == "removed"
+            ct.wait_for(lambda _s: list(door.vault.ids()) == [], 10, "the page's file deleted")
+
         with step("by reference only: no page and no one-time address on any topic but the counter's reply"):
             for topic, payload in watcher.payloads():
                 assert b"PNG" not in payload and b"\xff\xd8" not in payload, topic
