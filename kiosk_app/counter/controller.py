@@ -37,6 +37,8 @@ from ..common.handover_targets import sent_text
 from ..common.priority_issue import PriorityIssuing
 from ..common.staff import StaffController
 from .desk_control import DESK_SCREENS, CounterDeskControl
+from .files_control import CounterFilesControl
+from .hold_control import CounterHoldControl
 from .reserve_control import CounterReserveControl
 from .state import CounterState, empty_figures
 
@@ -53,12 +55,13 @@ KEYS = {
     "f7": "finish",
     "f8": "incomplete",
 }
+BACK_TO_DESK = ("transfer", "materials", "handover", "priority", "held", "files")
 KEY_NAMES = {code: name for name, code in Keyboard.keycodes.items()}
 
 
-class CounterController(
-    PriorityIssuing, CounterReserveControl, CounterDeskControl, StaffController
-):  # see *_control.py
+class CounterController(  # see *_control.py
+    CounterHoldControl, CounterFilesControl, CounterReserveControl, PriorityIssuing, CounterDeskControl, StaffController
+):
     one_at_a_time = True
     priority_role = "counter"
 
@@ -79,6 +82,7 @@ class CounterController(
         self.catalog: CatalogState | None = None
         self.health = HealthReporter(self._health_sink)
         self.devices: dict[str, Any] = {}
+        self.led_followers: list = []
         self.metrics.update(ignored_busy=0, retries=0, keypad=0, keys=0)
         ratings = getattr(config, "ratings", None)  # the reasons the broker accepts for a bad rating
         self.bad_reasons: list[str] = list(getattr(ratings, "bad_reasons", None) or BAD_RATING_REASONS)
@@ -101,6 +105,7 @@ class CounterController(
         self.client.watch(t.event("handover"), HandoverEvent, self._handover_answered)
         self.start_desk()
         self.start_reserves()
+        self.start_holds()
         Window.bind(on_key_down=self._key_down)
         self._events.append(Clock.schedule_interval(lambda _dt: self.tick(), 1.0))
         self.tick()
@@ -108,6 +113,8 @@ class CounterController(
 
     def stop(self) -> None:
         super().stop()
+        for follower in self.led_followers:
+            follower.close()
         for dev in self.devices.values():
             for name in ("stop", "close"):
                 if hasattr(dev, name):
@@ -141,10 +148,20 @@ class CounterController(
                     from devices.printer import open_printer
 
                     self.devices[dev.id] = open_printer(dev, self.health)
+                elif dev.kind == "camera":  # the document camera (高拍仪): pages for materials on file
+                    from devices.camera import open_camera
+
+                    camera = open_camera(dev, self.health, on_event=lambda _event: None)
+                    camera.start()
+                    self.devices[dev.id] = camera
                 elif dev.kind == "led":
                     from devices.led import open_led
+                    from devices.led.follow import LedFollower
 
-                    self.devices[dev.id] = open_led(dev, self.health)
+                    display = self.devices[dev.id] = open_led(dev, self.health)
+                    # the strip follows the broker's calls (event/called, state/counters): recalls, 续办, paused
+                    follower = LedFollower(display, self.counter.id, self.counter.number, self.settings.led_idle_text)
+                    self.led_followers.append(follower.attach(self.client.link))
             except Exception as exc:
                 log.exception("device %s could not be opened", dev.id)
                 self.health.report(dev.id, dev.kind, "fault", f"无法打开：{exc}")
@@ -162,13 +179,6 @@ class CounterController(
                 return self.devices[dev.id]
         return None
 
-    def _led(self, text: str | None) -> None:
-        led = self._device("led")
-        if led is None:
-            return
-        number = self.counter.number
-        self.client.run_in_background(lambda: led.show(number, text) if text else led.clear())
-
     def device_action(self, device_id: str, action: str) -> None:
         """A caller keypad or rating pad key (from the device's thread, moved to the UI thread)."""
         self.metrics["keypad"] += 1
@@ -182,7 +192,7 @@ class CounterController(
     def _key_down(self, _window, key: int, _scancode: int, codepoint: str | None, modifiers: list) -> bool:
         name = KEY_NAMES.get(key, "")
         s = self.state
-        if name == "escape" and s.screen in ("transfer", "materials", "handover", "priority"):
+        if name == "escape" and s.screen in BACK_TO_DESK:
             self.back()
             return True
         if name == "escape" and s.screen in DESK_SCREENS:
@@ -230,6 +240,7 @@ class CounterController(
             screen = self.state_screen("login")
             if screen is not None:
                 screen.ids.pin.text = ""
+            self.read_current()
 
         self._send(
             self._cmd("open"),
@@ -250,7 +261,6 @@ class CounterController(
             s.screen = "login"
             s.clear_ticket()
             s.say("窗口已关闭", "info")
-            self._led(None)
 
         self._send(self._cmd("close"), {}, action="close", key="close", doing="关闭窗口", on_ok=ok)
 
@@ -278,6 +288,8 @@ class CounterController(
             "close": self.close_counter,
             "handover": self.open_handover,
             "priority": self.open_priority,
+            "hold": self.hold,
+            "held": self.open_held,
         }.get(action)
         if handler is None:
             log.warning("unknown counter action %r", action)
@@ -300,11 +312,9 @@ class CounterController(
             if not t:
                 s.clear_ticket()
                 s.say("当前没有等候的群众", "info")
-                self._led(None)
                 return
             s.ticket_called(t, self.clock(), time.monotonic())
             s.say(f"已呼叫 {t['number']}", "info")
-            self._led(f"请{t['number']}号")
 
         self._send(
             self._cmd("call-next"), {}, "呼叫", ok, action="call-next", key=f"call-next:{s.ticket.get('id', '')}"
@@ -326,11 +336,9 @@ class CounterController(
             if t.get("state") == "no_show":
                 s.clear_ticket()
                 s.say(f"{t.get('number', '')} 重呼次数已满，按未到场处理", "warn")
-                self._led(None)
                 return
             s.ticket_recalled(t.get("recalls") or 0, time.monotonic())
             s.say(f"已重呼 {t.get('number', '')}", "info")
-            self._led(f"请{t.get('number', '')}号")
 
         key = f"recall:{s.ticket['id']}:{s.ticket.get('recalls', 0)}"
         self._send(self._cmd("recall"), {}, "重呼", ok, action="recall", key=key)
@@ -355,7 +363,6 @@ class CounterController(
         def ok(reply: dict) -> None:
             s.clear_ticket()
             s.say(f"{number} 未到场", "info")
-            self._led(None)
 
         self._send(
             self._cmd("no-show"), {}, action="no-show", key=f"no-show:{s.ticket['id']}", doing="未到场", on_ok=ok
@@ -394,7 +401,6 @@ class CounterController(
             s.clear_ticket()
             s.screen = "desk"
             s.say(f"{number} 已转至「{name}」，保留原取号时间", "info")
-            self._led(None)
 
         self._send(
             self._cmd("transfer"),
@@ -440,7 +446,6 @@ class CounterController(
             s.clear_ticket()
             s.screen = "desk"
             s.say(sent_text(number, target["name"], reply) + "；本窗口已空闲", "info")
-            self._led(None)
 
         # refused (no link to that hall, handed over already...): the reason is on the message line and
         # the operator stays here, to pick another hall or go back; the citizen is still at the counter
@@ -454,7 +459,7 @@ class CounterController(
         )
 
     def back(self) -> None:
-        if self.state.screen in ("transfer", "materials", "handover", "priority"):
+        if self.state.screen in BACK_TO_DESK:
             self.state.screen = "desk"
 
     # ---- green channel and disability priority (common/priority_issue.py)
@@ -514,7 +519,6 @@ class CounterController(
         def ok(reply: dict) -> None:
             s.clear_ticket()
             s.say(f"{t['number']} 已办结", "info")
-            self._led(None)
             s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
 
         self._send(
@@ -563,7 +567,6 @@ class CounterController(
             s.clear_ticket()
             s.last_return_number = ret.get("number", "")
             s.say(f"{t['number']} 材料不全，已开具一次性告知单；回办号 {s.last_return_number}（当日优先办理）", "info")
-            self._led(None)
             self.print_notice(t, rows, ret)
             s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
 
@@ -711,6 +714,7 @@ class CounterController(
         self._last_state_mono = time.monotonic()
         self.queues = [q.model_dump() for q in msg.queues]
         self.state.set_queues(self.queues)
+        self.show_held()
 
     def _catalog(self, msg: CatalogState, _topic: str) -> None:
         self.catalog = msg

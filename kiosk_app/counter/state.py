@@ -19,11 +19,13 @@ from kivy.properties import (
     StringProperty,
 )
 
-from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, short_name, wait_text
+from ..common.hall_text import CHANNELS, PRIORITIES, duration_text, queue_wait_text, short_name
 from ..common.handover_targets import target_rows
 from ..common.priority_issue import PriorityForm
 from ..common.staff import StaffState
 from .desk_state import CounterDeskState
+from .files_state import CounterFilesState
+from .hold_state import CounterHoldState
 from .reserve_state import CounterReserveState
 from .screens import SCREENS
 
@@ -33,7 +35,9 @@ RATING_LEVELS = ((5, "非常满意"), (4, "满意"), (3, "基本满意"), (2, "�
 OTHER_MATERIAL = "其他材料（窗口当面说明）"
 
 
-class CounterState(CounterReserveState, CounterDeskState, StaffState):  # case screens, reserves: *_state.py
+class CounterState(
+    CounterHoldState, CounterFilesState, CounterReserveState, CounterDeskState, StaffState
+):  # *_state.py
     screen = OptionProperty("login", options=SCREENS)
 
     counter_id = StringProperty("")
@@ -119,7 +123,7 @@ class CounterState(CounterReserveState, CounterDeskState, StaffState):  # case s
                 "id": q["id"],
                 "name": short_name(q["name"]),
                 "waiting": q["waiting"],
-                "wait": wait_text(q.get("estimated_wait_s"), q["waiting"]),
+                "wait": queue_wait_text(q),  # the broker's words (protocol/waiting.py)
             }
             for q in mine
         ]
@@ -143,6 +147,7 @@ class CounterState(CounterReserveState, CounterDeskState, StaffState):  # case s
             "waited_text": duration_text((now - issued).total_seconds()),
             "holder_name": holder.get("name", ""),  # 张*: the masked name only, never the ID number
             "recalls": t.get("recalls") or 0,
+            "needs": list(t.get("needs") or []),  # 需要手语/文字沟通...: the desk's banner (hold_text.needs_text)
         }
         self.phase = "called"
         self.called_mono = mono

@@ -12,4 +12,6 @@ SCREENS = (
     "application",
     "pickup",
     "priority",
+    "held",
+    "files",
 )

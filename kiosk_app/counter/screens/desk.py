@@ -4,14 +4,20 @@ shortcuts = caller keypad), the queues this counter serves, today's figures, dev
 from __future__ import annotations
 
 from ...common.screen import FaceScreen, load_kv
+from ..hold_text import needs_text
 
 load_kv(__file__)
 
-DEVICE_NAMES = {"keypad": "呼叫器", "rating_pad": "评价器", "printer": "打印机", "led": "窗口屏"}
+DEVICE_NAMES = {"keypad": "呼叫器", "rating_pad": "评价器", "printer": "打印机", "led": "窗口屏", "camera": "高拍仪"}
 DEVICE_STATES = {"ready": "正常", "degraded": "注意", "fault": "故障", "unknown": "未知"}
 
 
 class DeskScreen(FaceScreen):
+    @staticmethod
+    def needs_banner(ticket: dict) -> str:
+        text = needs_text(ticket or {})
+        return f"请注意：{text}" if text else ""
+
     @staticmethod
     def devices_text(devices: dict) -> str:
         parts = []

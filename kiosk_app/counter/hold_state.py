@@ -1,0 +1,50 @@
+"""What the counter shows of hold and resume (挂起, issue 23 item 4), mixed into CounterState: the held
+tickets of this counter's queues (from `state/queues`, numbers only), which of them this counter may
+resume, and the site's limits. Properties only; no I/O."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from kivy.properties import ListProperty, StringProperty
+
+from ..common.hall_text import short_name
+from .hold_text import clock_text
+
+
+class CounterHoldState:
+    held_rows = ListProperty([])  # [{"ticket_id", "number", "queue", "where", "until", "mine", "resumable"}]
+    hold_limit_text = StringProperty("")
+
+    def set_held(
+        self,
+        queues: list[dict],
+        counter_id: str,
+        counter_names: dict[str, str],
+        resume_anywhere: bool,
+        tz: ZoneInfo,
+    ) -> None:
+        """The held tickets of the queues this counter serves, oldest hold first; `resumable` when this
+        counter held it or the site lets any counter of the queue resume it."""
+        rows = []
+        for q in queues:
+            if q["id"] not in self.queue_ids:
+                continue
+            for ref in q.get("held") or []:
+                mine = ref.get("counter_id") == counter_id
+                rows.append(
+                    {
+                        "ticket_id": ref["ticket_id"],
+                        "number": ref["number"],
+                        "queue": short_name(q["name"]),
+                        "where": "本窗口" if mine else counter_names.get(ref.get("counter_id") or "", "其他窗口"),
+                        "since": clock_text(ref.get("since"), tz),
+                        "until": clock_text(ref.get("until"), tz),
+                        "mine": mine,
+                        "resumable": mine or resume_anywhere,
+                    }
+                )
+        self.held_rows = sorted(rows, key=lambda r: r["since"])
+
+    def held_here(self) -> int:
+        return sum(1 for r in self.held_rows if r["mine"])

@@ -1,0 +1,56 @@
+"""The held citizens of this counter's queues (挂起, issue 23 item 4): each number with its queue, where it
+was held and until when; 恢复 calls it here, 结束挂起 ends a hold the citizen will not come back to. The
+site's limits are on the screen. The rows are built here from `state.held_rows`."""
+
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.uix.boxlayout import BoxLayout
+
+from ...common.screen import FaceScreen, load_kv
+from ...common.widgets import KButton, KLabel
+
+load_kv(__file__)
+
+
+def row_text(r: dict) -> str:
+    return f"{r['number']}　{r['queue']}　{r['where']}挂起 {r['since']}，{r['until']} 前可恢复"
+
+
+class HeldScreen(FaceScreen):
+    def on_kv_post(self, _base) -> None:
+        Clock.schedule_once(self._setup, 0)
+
+    def _setup(self, _dt) -> None:
+        self.state.bind(held_rows=self.rebuild, busy=self.rebuild)
+        self.rebuild()
+
+    def rebuild(self, *_args) -> None:
+        box = self.ids.rows
+        box.clear_widgets()
+        theme = self.app.theme
+        for r in self.state.held_rows:
+            line = BoxLayout(size_hint_y=None, height=theme.target, spacing=theme.gap)
+            line.add_widget(KLabel(tid=f"held.row.{r['number']}", text=row_text(r), size_hint_x=0.6))
+            resume = KButton(
+                tid=f"held.resume.{r['number']}",
+                text="恢复" if r["resumable"] else "原窗口恢复",
+                role="accent",
+                size_hint_x=0.2,
+                disabled=self.state.busy or not r["resumable"],
+            )
+            resume.bind(on_release=lambda _b, tid=r["ticket_id"]: self.ctl.resume_held(tid))
+            release = KButton(
+                tid=f"held.release.{r['number']}",
+                text="结束挂起",
+                role="plain",
+                size_hint_x=0.2,
+                disabled=self.state.busy or not r["resumable"],
+            )
+            release.bind(on_release=lambda _b, tid=r["ticket_id"]: self.ctl.release_held(tid))
+            for w in (resume, release):
+                line.add_widget(w)
+            box.add_widget(line)
+
+
+SCREEN = HeldScreen
