@@ -1,7 +1,7 @@
 """Spoken navigation for blind citizens at the kiosk (issue 23 item 1): a pure model of what is read on
 each screen and what each key does (`BlindGuide`), its texts in Mandarin and English, and their rendering
 to WAVs through the voice package's engines and cache (`GuideVoice`). No Kivy: the kiosk's blind mode
-binds to it in phase 2. See docs/voice.md, "Spoken navigation"."""
+(kiosk_app/kiosk/blind.py) binds to it. See docs/voice.md, "Spoken navigation"."""
 
 from .model import Action, BlindGuide, Line, Step
 from .render import GuideVoice
