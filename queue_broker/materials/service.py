@@ -203,7 +203,7 @@ class MaterialsService:
             return 404, _error("not_found", "这个上传地址无效或已过期：请在窗口或自助机上重新开始")
         data = body.read(length)
         if len(data) != length:
-            return 400, _error("invalid_request", "the page arrived incomplete; send it again")
+            return 400, _error("invalid_request", "这页材料没有传完整，请重新发送")
         try:
             image, check = check_upload(data, self.rules, token.source)
             fmt = image_size(data)[0]

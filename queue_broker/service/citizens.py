@@ -99,7 +99,7 @@ class CitizenDesk:
         if isinstance(req, g.AppointmentStatus):
             view = engine.appointment_view(req.code, req.partner, now)
             if view is None:
-                return m.error_reply("not_found", "no appointment has that code")
+                return m.error_reply("not_found", "没有这个预约码的预约")
             tid = view.pop("ticket_id")
             t = engine.tickets.get(tid) if tid else None
             view["ticket"] = (
