@@ -104,12 +104,16 @@ def date_text(now: datetime) -> str:
 
 
 def refusal_text(reply: dict, doing: str = "") -> str:
-    """One line for staff from a refused reply: the code in Chinese, then the server's own sentence."""
+    """One line for staff from a refused reply: the server's own sentence where it speaks Chinese (the
+    broker's refusals do: it names the counter, queue or ticket), else the code in Chinese and then the
+    sentence (a parser's or an older hall's English)."""
     err = reply.get("error") or {}
     code = err.get("code", "internal")
     head = ERRORS.get(code, code)
     msg = err.get("message", "")
     prefix = f"{doing}失败：" if doing else ""
+    if msg and re.search(r"[\u4e00-\u9fff]", msg):
+        return f"{prefix}{msg}"
     return f"{prefix}{head}（{msg}）" if msg else f"{prefix}{head}"
 
 

@@ -31,8 +31,8 @@ STAFF_CLASSES = tuple(CLASS_TITLES)  # the classes that need a person's judgemen
 OTHER_REASON = "其他"  # this reason needs a note saying what it is
 NOTE_MAX = 200  # the protocol's ShortText
 
-# the broker's refusals of issue-priority (queue_broker/engine/priority.py), for staff; the broker's own
-# sentence is English and goes to the log only
+# the broker's refusals of issue-priority (queue_broker/engine/priority.py), for staff in this screen's words;
+# the broker's own sentence goes to the log only
 REFUSALS = {
     "forbidden": "本厅现已停用{title}，或本岗位无权核发（以服务器的站点配置为准）",
     "invalid_request": "理由不在本厅规定的列表中，或选择“其他”未写明说明（服务器的站点配置可能已更新）",

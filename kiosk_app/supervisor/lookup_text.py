@@ -1,5 +1,5 @@
 """What the supervisor's 查找 screen says about a ticket, and the broker's refusals of find-ticket, transfer,
-hand-over and annul in plain Chinese (the broker's own sentences for these are English, for logs).
+hand-over and annul in the screen's own Chinese (shorter than the broker's sentences, which go to the log).
 Pure functions, no Kivy. A found ticket never carries its holder (docs/protocol.md, find-ticket)."""
 
 from __future__ import annotations

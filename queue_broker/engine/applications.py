@@ -33,6 +33,7 @@ from .commands import ApplicationAction, ViewApplications
 from .dispatch import applies, handles
 from .events import Event
 from .rejected import Rejected, Result
+from .words import counter_name
 
 ACCEPTED, PROCESSING, CORRECTION, REJECTED = "accepted", "processing", "correction", "rejected"
 CONCLUDED, RESULT_READY, DELIVERED = "concluded", "result_ready", "delivered"
@@ -189,18 +190,20 @@ class ApplicationsMixin:
         if cmd.action == "accept" or (cmd.action == "reject" and cmd.case_no is None):
             return self._open_application(cmd, now)
         if cmd.case_no is None:
-            raise Rejected("invalid_request", f"field 'case_no' is missing: {cmd.action} acts on an application")
+            raise Rejected(
+                "invalid_request", f"缺少办件编号（case_no）：{APP_ACTION_NAMES.get(cmd.action, cmd.action)}须指明办件"
+            )
         app = self.applications.get(cmd.case_no) or self.applications.get(self.pickup_codes.get(cmd.case_no, ""))
         if app is None:
-            raise Rejected("not_found", f"no application (办件) has the number or pickup code {cmd.case_no!r}")
+            raise Rejected("not_found", f"没有编号或取件码为 {cmd.case_no!r} 的办件")
         if cmd.action not in APP_TRANSITIONS:
-            raise Rejected("invalid_request", f"unknown step {cmd.action!r}")
+            raise Rejected("invalid_request", f"未知的办件步骤 {cmd.action!r}")
         starts, to_state = APP_TRANSITIONS[cmd.action]
         if app.state not in starts:
             names = "、".join(APP_STATE_NAMES[s] for s in starts)
             raise Rejected(
                 "conflict",
-                f"办件 {app.case_no} is {APP_STATE_NAMES[app.state]}; {APP_ACTION_NAMES[cmd.action]} needs it {names}",
+                f"办件 {app.case_no} 现为{APP_STATE_NAMES[app.state]}：{APP_ACTION_NAMES[cmd.action]}只能在{names}时进行",
             )
         self._check_counter_may(cmd, app)
         data: dict[str, Any] = {
@@ -215,7 +218,7 @@ class ApplicationsMixin:
         if cmd.action == "correct":
             materials = [m.strip() for m in cmd.missing_materials if m.strip()]
             if not materials:
-                raise Rejected("invalid_request", "a 补正告知 lists the missing materials ('missing_materials')")
+                raise Rejected("invalid_request", "补正告知须列出所缺材料（missing_materials）")
             data["missing_materials"] = materials
         elif cmd.action == "resubmit":
             data["paused_days"] = self._paused_days(app, now)
@@ -225,7 +228,7 @@ class ApplicationsMixin:
             data["due_at"], data["warn_at"] = due.isoformat(), warn.isoformat()
         elif cmd.action == "reject":
             if not cmd.reason.strip():
-                raise Rejected("invalid_request", "不予受理 needs its reason ('reason')")
+                raise Rejected("invalid_request", "不予受理须写明理由（reason）")
             data["reason"] = cmd.reason.strip()
         elif cmd.action == "conclude":
             data["outcome"] = cmd.outcome or "approved"
@@ -233,7 +236,7 @@ class ApplicationsMixin:
             data["delivery"] = cmd.delivery or "pickup"
             if data["delivery"] == "pickup":
                 if not cmd.pickup_code:
-                    raise Rejected("internal", "no pickup code was made for this result")
+                    raise Rejected("internal", "没有为该办件结果生成取件码")
                 data["pickup_code"] = cmd.pickup_code
                 data["pickup_service_id"] = self.config.platform.pickup_service_id
             data["notice"] = "sms" if self.config.platform.notice_endpoint else "window"
@@ -241,7 +244,7 @@ class ApplicationsMixin:
                 data["carrier"] = cmd.carrier.strip()
         elif cmd.action == "deliver":
             if app.delivery == "post" and not (cmd.tracking_no or "").strip():
-                raise Rejected("invalid_request", "a posted result needs its tracking number ('tracking_no')")
+                raise Rejected("invalid_request", "邮寄的办件结果须填写快递单号（tracking_no）")
             if cmd.tracking_no:
                 data["tracking_no"] = cmd.tracking_no.strip()
             if cmd.carrier:
@@ -260,7 +263,7 @@ class ApplicationsMixin:
         counter = self.counter_cfg.get(cmd.counter_id)
         if counter is not None and counter.department and counter.department == app.department:
             return
-        raise Rejected("forbidden", f"办件 {app.case_no} was accepted at another counter of another department")
+        raise Rejected("forbidden", f"办件 {app.case_no} 由其他部门的窗口受理，本窗口不能办理")
 
     def _paused_days(self, app: ApplicationRec, now: datetime) -> int:
         cal = self.work_calendar
@@ -272,31 +275,31 @@ class ApplicationsMixin:
     def _open_application(self, cmd: ApplicationAction, now: datetime) -> Result:
         t = self.tickets.get(cmd.ticket_id) if cmd.ticket_id else None
         if cmd.ticket_id and t is None:
-            raise Rejected("not_found", "no ticket has that id")
+            raise Rejected("not_found", "没有这个号")
         if cmd.counter_id is not None:
             if t is None:
-                raise Rejected("invalid_request", "field 'ticket_id' is missing: the citizen's ticket")
+                raise Rejected("invalid_request", "缺少办事群众的号（ticket_id）")
             if t.counter_id != cmd.counter_id:
-                raise Rejected("conflict", f"{t.number} was not served at counter {cmd.counter_id}")
+                raise Rejected("conflict", f"{t.number} 不是在{counter_name(self.counter_cfg, cmd.counter_id)}办理的")
         service_id = cmd.service_id or (t.service_id if t else None)
         if service_id is None:
-            raise Rejected("invalid_request", "field 'service_id' is missing: which item is applied for")
+            raise Rejected("invalid_request", "缺少申请的事项（service_id）")
         if t is not None and service_id != t.service_id:
             bundle = self.bundles.get(t.service_id)
             if bundle is None or service_id not in bundle.service_ids:
-                raise Rejected("conflict", f"{t.number} was taken for another item")
+                raise Rejected("conflict", f"{t.number} 取的是其他事项的号")
         service = self.services.get(service_id)
         if service is None:
             raise Rejected("not_found", f"本大厅没有事项 {service_id!r}")
         rejecting = cmd.action == "reject"
         if not rejecting and not self.is_promised(service):
-            raise Rejected("conflict", f"{service.name} is a 即办件: it is done at the counter, no 办件 stays open")
+            raise Rejected("conflict", f"{service.name}是即办件：在窗口当场办结，不另立办件")
         if rejecting and not cmd.reason.strip():
-            raise Rejected("invalid_request", "不予受理 needs its reason ('reason')")
+            raise Rejected("invalid_request", "不予受理须写明理由（reason）")
         if t is not None and (t.id, service.id) in self.application_by_ticket:
             raise Rejected(
                 "conflict",
-                f"{t.number} already has 办件 {self.application_by_ticket[(t.id, service.id)]} for this item",
+                f"{t.number} 已有此事项的办件 {self.application_by_ticket[(t.id, service.id)]}",
             )
         counter_id = cmd.counter_id or (t.counter_id if t else None)
         dept = self._dept_code(service, counter_id)
@@ -349,7 +352,7 @@ class ApplicationsMixin:
         if cmd.case_no is not None:
             app = self.applications.get(cmd.case_no) or self.applications.get(self.pickup_codes.get(cmd.case_no, ""))
             if app is None:
-                raise Rejected("not_found", f"no application (办件) has the number or pickup code {cmd.case_no!r}")
+                raise Rejected("not_found", f"没有编号或取件码为 {cmd.case_no!r} 的办件")
             return Result([], {"application": self.application_view(app, now)})
         chosen = [
             a

@@ -307,14 +307,14 @@ class CasesMixin:
         c = self._counter(counter_id)
         name = self.counter_cfg[counter_id].name
         if not self.is_complaint_desk(counter_id):
-            raise Rejected("forbidden", f"only the complaint window (a counter of kind complaint) may {doing}")
+            raise Rejected("forbidden", f"只有投诉窗口（类型为 complaint 的窗口）可以{doing}")
         if c.status == "closed" or c.operator_id is None:
-            raise Rejected("forbidden", f"{name} is closed: an operator signs in there before they {doing}")
+            raise Rejected("forbidden", f"{name}未登录：工作人员在该窗口登录后才能{doing}")
 
     @handles(OpenComplaint)
     def _do_OpenComplaint(self, cmd: OpenComplaint, now: datetime) -> Result:
         if cmd.source == "desk":
-            self._desk_signed_in(cmd.desk_counter_id or "", "take a complaint in")
+            self._desk_signed_in(cmd.desk_counter_id or "", "受理投诉")
         if not cmd.summary.strip():
             raise Rejected("invalid_request", "投诉须写明诉求：办事群众什么事没办成")
         categories = self.config.complaints.categories
@@ -409,10 +409,10 @@ class CasesMixin:
                 f"{KIND_NAMES[case.kind]}案件没有 {cmd.action!r} 这一步；可用的步骤：{'、'.join(table)}",
             )
         if cmd.counter_id is not None and self.is_complaint_desk(cmd.counter_id):
-            self._desk_signed_in(cmd.counter_id, f"{cmd.action} a case")
+            self._desk_signed_in(cmd.counter_id, f"对案件执行“{ACTION_NAMES.get(cmd.action, cmd.action)}”")
         elif cmd.counter_id is not None:
             if cmd.action not in COUNTER_STEPS:
-                raise Rejected("forbidden", f"只有值班长可以对案件执行 {cmd.action!r}")
+                raise Rejected("forbidden", f"只有值班长可以对案件执行“{ACTION_NAMES.get(cmd.action, cmd.action)}”")
             if case.counter_id != cmd.counter_id:
                 raise Rejected("forbidden", f"案件 {case.id} 不是本窗口的案件")
         if not case.open:
@@ -421,11 +421,14 @@ class CasesMixin:
         if case.state not in starts:
             raise Rejected(
                 "conflict",
-                f"案件 {case.id} 现为{STATE_NAMES[case.state]}：'{cmd.action}' 只能在"
+                f"案件 {case.id} 现为{STATE_NAMES[case.state]}：“{ACTION_NAMES.get(cmd.action, cmd.action)}”只能在"
                 f"{'或'.join(STATE_NAMES[s] for s in starts)}时进行",
             )
         if not cmd.note.strip():
-            raise Rejected("invalid_request", f"步骤 '{cmd.action}' 须填写说明（查明、做了或答复了什么）")
+            raise Rejected(
+                "invalid_request",
+                f"步骤“{ACTION_NAMES.get(cmd.action, cmd.action)}”须填写说明（查明、做了或答复了什么）",
+            )
         if cmd.action == "handover" and not (cmd.to or "").strip():
             raise Rejected("invalid_request", "转办须写明转给哪个部门或窗口（'to'）")
         if cmd.action == "revisit":

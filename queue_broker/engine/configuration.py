@@ -54,7 +54,7 @@ class ConfigMixin:
         new = cmd.config
         problems = self.live_change_problems(new)
         if problems:
-            raise Rejected("conflict", "; ".join(problems))
+            raise Rejected("conflict", "；".join(problems))
         if cmd.version == self.config_version and cmd.kind != "startup":
             return Result([], {"config": {"version": cmd.version, "state": "unchanged", "changes": []}})
         self._config_pending[cmd.version] = new
@@ -86,18 +86,18 @@ class ConfigMixin:
         old = self.config
         problems = []
         if new.site.id != old.site.id:
-            problems.append(f"the site id changes from {old.site.id} to {new.site.id}: that is another hall")
+            problems.append(f"大厅编号由 {old.site.id} 改为 {new.site.id}：那是另一个大厅")
         if new.site.timezone != old.site.timezone:
-            problems.append("the time zone changes: restart the broker after the day's tickets are done")
+            problems.append("时区改变：请在当天的号办完后重启排队服务器")
         gone_queues = sorted({q.id for q in old.queues} - {q.id for q in new.queues})
         if gone_queues:
             problems.append(
-                f"queue {', '.join(gone_queues)} is removed: queues and counters are only added or changed live "
-                "(their tickets are in the log); keep it and give it no items"
+                f"删除了队列 {'、'.join(gone_queues)}：运行中队列和窗口只能新增或修改（它们的号记在日志里）；"
+                "请保留该队列，不再给它分配事项"
             )
         gone_counters = sorted({c.id for c in old.counters} - {c.id for c in new.counters})
         if gone_counters:
-            problems.append(f"counter {', '.join(gone_counters)} is removed: counters are only added or changed live")
+            problems.append(f"删除了窗口 {'、'.join(gone_counters)}：运行中窗口只能新增或修改")
         return problems
 
     @applies("config_changed")

@@ -256,8 +256,8 @@ class HallEngine(
                 continue
             n = svc.national
             if n.plan_cancel_date is not None and day >= n.plan_cancel_date:
-                raise Rejected("not_found", f"{svc.name} was withdrawn from the catalog on {n.plan_cancel_date}")
-            raise Rejected("not_found", f"{svc.name} is offered from {n.plan_effective_date} on")
+                raise Rejected("not_found", f"{svc.name}已于 {n.plan_cancel_date} 从事项目录中取消")
+            raise Rejected("not_found", f"{svc.name}自 {n.plan_effective_date} 起办理")
 
     def _issue(
         self,

@@ -31,6 +31,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CALLED, DONE, NORMAL, SERVING, WAITING, TicketRec
 from .rejected import Rejected, Result
+from .words import ticket_state_name
 
 HANDED_OVER = "handed_over"
 SENT, ACCEPTED, REFUSED = "sent", "accepted", "refused"
@@ -98,7 +99,7 @@ class HandoverMixin:
             if ticket.state not in HANDOVER_FROM:
                 raise Rejected(
                     "conflict",
-                    f"{ticket.number} 的状态为 {ticket.state}：只有等候、已叫号、办理中或已办结的号可以转交",
+                    f"{ticket.number} 现为{ticket_state_name(ticket.state)}：只有等候、已叫号、办理中或已办结的号可以转交",
                 )
             if ticket.counter_id and ticket.state in (CALLED, SERVING):
                 counter = self.counters[ticket.counter_id]

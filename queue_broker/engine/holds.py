@@ -24,6 +24,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CALLED, HELD, HOLD_EXPIRED, SERVING, TicketRec
 from .rejected import Rejected, Result
+from .words import COUNTER_STATUS_NAMES, counter_name, ticket_state_name
 
 
 class HoldsMixin:
@@ -62,17 +63,15 @@ class HoldsMixin:
                 day = self.local_day(now)
                 t = self.tickets.get(f"{day:%Y%m%d}-{wanted}")
         else:
-            raise Rejected("invalid_request", "name the held ticket by ticket_id or number")
+            raise Rejected("invalid_request", "请指明挂起的号（ticket_id 或号码）")
         if t is None:
-            raise Rejected("not_found", f"no ticket {ticket_id or number} in this hall")
+            raise Rejected("not_found", f"本大厅没有 {ticket_id or number} 这个号")
         if t.state != HELD:
             if t.state == HOLD_EXPIRED:
                 ended = t.finished_at  # an ended ticket may already be a compact PastTicket
                 until = ended.astimezone(self.tz).strftime("%H:%M") if ended else "?"
-                raise Rejected(
-                    "conflict", f"{t.number}'s hold ended at {until}: it can no longer be resumed; take a new ticket"
-                )
-            raise Rejected("conflict", f"{t.number} is not on hold (it is {t.state})")
+                raise Rejected("conflict", f"{t.number} 的挂起已于 {until} 到期，不能再续办，请重新取号")
+            raise Rejected("conflict", f"{t.number} 没有挂起（现为{ticket_state_name(t.state)}）")
         return t
 
     # ------------------------------------------------------------ commands
@@ -80,24 +79,22 @@ class HoldsMixin:
     def _do_HoldTicket(self, cmd: HoldTicket, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         if c.status == "closed":
-            raise Rejected("conflict", f"counter {c.id} is closed; open it first")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}未登录，请先登录开窗")
         if not c.current:
-            raise Rejected("conflict", f"counter {c.id} has no citizen to put on hold")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}没有可挂起的办事群众")
         t = self.tickets[c.current]
         if t.state not in (CALLED, SERVING):
-            raise Rejected("conflict", f"{t.number} is {t.state}: only a citizen at the counter can be put on hold")
+            raise Rejected("conflict", f"{t.number} 现为{ticket_state_name(t.state)}：只有窗口前的办事群众可以挂起")
         rules = self.config.hold
         here = self.held_at_counter(c.id)
         if len(here) >= rules.max_per_counter:
             raise Rejected(
                 "full",
-                f"counter {c.id} already has {len(here)} citizens on hold ({', '.join(h.number for h in here)}); "
-                f"at most {rules.max_per_counter}: resume or release one first",
+                f"{self.counter_cfg[c.id].name}已有 {len(here)} 位办事群众挂起（{'、'.join(h.number for h in here)}），"
+                f"最多 {rules.max_per_counter} 位：请先续办或释放一位",
             )
         if t.holds >= rules.max_per_ticket:
-            raise Rejected(
-                "conflict", f"{t.number} has been on hold {t.holds} times already (at most {rules.max_per_ticket})"
-            )
+            raise Rejected("conflict", f"{t.number} 已挂起 {t.holds} 次（最多 {rules.max_per_ticket} 次）")
         out: list[Event] = []
         until = now + timedelta(minutes=rules.max_minutes)
         self._emit(
@@ -117,23 +114,26 @@ class HoldsMixin:
     def _do_ResumeHeld(self, cmd: ResumeHeld, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
         if c.status != "open":
-            raise Rejected("conflict", f"counter {c.id} is {c.status}; open or resume it first")
+            raise Rejected(
+                "conflict",
+                f"{self.counter_cfg[c.id].name}{COUNTER_STATUS_NAMES.get(c.status, c.status)}，请先开窗或恢复",
+            )
         t = self._find_held(cmd.ticket_id, cmd.number, now)
         if self.config.hold.resume_at == "counter" and t.hold_counter_id != c.id:
             raise Rejected(
                 "forbidden",
-                f"{t.number} was put on hold at counter {t.hold_counter_id}; this hall resumes a hold only there",
+                f"{t.number} 是在{counter_name(self.counter_cfg, t.hold_counter_id)}挂起的，本大厅只在原窗口续办",
             )
         if t.hold_counter_id != c.id and t.queue_id not in c.queue_ids:
             raise Rejected(
                 "conflict",
-                f"counter {c.id} does not serve {self.queues[t.queue_id].name}: {t.number} is resumed at "
-                f"counter {t.hold_counter_id} or a counter of that queue",
+                f"{self.counter_cfg[c.id].name}不办理{self.queues[t.queue_id].name}：{t.number} 请在"
+                f"{counter_name(self.counter_cfg, t.hold_counter_id)}或办理该队列的窗口续办",
             )
         if c.current:
             raise Rejected(
                 "conflict",
-                f"counter {c.id} is serving {self.tickets[c.current].number}: finish or hold that citizen first",
+                f"{self.counter_cfg[c.id].name}正在办理 {self.tickets[c.current].number}：请先办结或挂起",
             )
         out: list[Event] = []
         self._emit(out, ev.TICKET_RESUMED, now, ticket_id=t.id, counter_id=c.id, from_counter_id=t.hold_counter_id)
@@ -145,7 +145,9 @@ class HoldsMixin:
         if cmd.counter_id is not None:
             c = self._counter(cmd.counter_id)
             if t.hold_counter_id != c.id and t.queue_id not in c.queue_ids:
-                raise Rejected("forbidden", f"{t.number} is on hold at counter {t.hold_counter_id}, not here")
+                raise Rejected(
+                    "forbidden", f"{t.number} 挂起在{counter_name(self.counter_cfg, t.hold_counter_id)}，不在本窗口"
+                )
         out: list[Event] = []
         self._emit(
             out,

@@ -21,6 +21,7 @@ from .dispatch import handles
 from .events import Event
 from .records import CALLED, DONE, HELD, HOLD_EXPIRED, NO_SHOW, SERVING, WAITING, TicketRec
 from .rejected import Rejected, Result
+from .words import ticket_state_name
 
 MOVABLE = (WAITING, CALLED, SERVING, HELD)  # what a supervisor may transfer or annul
 
@@ -34,7 +35,7 @@ class LookupMixin:
         if cmd.counter_id is not None:
             self._counter(cmd.counter_id)  # not_found for a counter the hall does not have
         if cmd.queue_id is not None and cmd.queue_id not in self.queues:
-            raise Rejected("not_found", f"there is no queue {cmd.queue_id!r}")
+            raise Rejected("not_found", f"本大厅没有队列 {cmd.queue_id!r}")
         day = date.fromisoformat(cmd.day) if cmd.day else self.local_day(now)
         if cmd.ticket_id:
             t = self.tickets.get(cmd.ticket_id)
@@ -74,10 +75,11 @@ class LookupMixin:
     def _movable(self, ticket_id: str, verb: str) -> TicketRec:
         t = self.tickets.get(ticket_id)
         if t is None:
-            raise Rejected("not_found", "no ticket has that id")
+            raise Rejected("not_found", "没有这个号")
         if t.state not in MOVABLE:
             raise Rejected(
-                "conflict", f"{t.number} is {t.state}: only a waiting, called, served or held ticket can be {verb}"
+                "conflict",
+                f"{t.number} 现为{ticket_state_name(t.state)}：只有等候中、已呼叫、办理中或挂起中的号可以{verb}",
             )
         return t
 
@@ -88,11 +90,11 @@ class LookupMixin:
 
     @handles(SupervisorTransfer)
     def _do_SupervisorTransfer(self, cmd: SupervisorTransfer, now: datetime) -> Result:
-        t = self._movable(cmd.ticket_id, "transferred")
+        t = self._movable(cmd.ticket_id, "转队列")
         if cmd.to_queue_id not in self.queues:
-            raise Rejected("not_found", f"there is no queue {cmd.to_queue_id!r}")
+            raise Rejected("not_found", f"本大厅没有队列 {cmd.to_queue_id!r}")
         if cmd.to_queue_id == t.queue_id:
-            raise Rejected("conflict", f"{t.number} is already in queue {cmd.to_queue_id}")
+            raise Rejected("conflict", f"{t.number} 已在{self.queues[cmd.to_queue_id].name}队列")
         counter_id = self._at_counter(t)
         out: list[Event] = []
         self._emit(
@@ -116,11 +118,11 @@ class LookupMixin:
         if cmd.reason not in rules.annul_reasons:
             raise Rejected(
                 "invalid_request",
-                f"'{cmd.reason}' is not a reason for annulling a ticket here; use one of: {'、'.join(rules.annul_reasons)}",
+                f"“{cmd.reason}”不是本大厅作废号的理由，请选择：{'、'.join(rules.annul_reasons)}",
             )
         if cmd.reason == rules.other_reason and not cmd.note.strip():
-            raise Rejected("invalid_request", f"the reason '{rules.other_reason}' needs a note saying what it was")
-        t = self._movable(cmd.ticket_id, "annulled")
+            raise Rejected("invalid_request", f"理由为“{rules.other_reason}”时须写明具体情况")
+        t = self._movable(cmd.ticket_id, "作废")
         counter_id = self._at_counter(t)
         out: list[Event] = []
         self._emit(

@@ -24,6 +24,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import WAITING
 from .rejected import Rejected, Result
+from .words import counter_name
 
 
 @dataclass
@@ -62,27 +63,27 @@ class MaterialsMixin:
     ) -> tuple[str, str]:
         """("ticket", id) or ("case", id) when this counter or kiosk may attach to and read it; else Rejected."""
         if bool(ticket_id) == bool(case_id):
-            raise Rejected("invalid_request", "name the ticket_id or the case_id the materials belong to")
+            raise Rejected("invalid_request", "请指明材料属于哪个号（ticket_id）或哪个案件（case_id），只填其一")
         if case_id:
             case = getattr(self, "cases", {}).get(case_id)
             if case is None:
-                raise Rejected("not_found", "no case has that id")
+                raise Rejected("not_found", "没有这个案件")
             if counter_id is None or case.counter_id != counter_id:
-                raise Rejected("forbidden", f"case {case_id} is not a case of this counter")
+                raise Rejected("forbidden", f"案件 {case_id} 不是本窗口的案件")
             return ("case", case_id)
         t = self.tickets.get(ticket_id or "")
         if t is None:
-            raise Rejected("not_found", "no ticket has that id")
+            raise Rejected("not_found", "没有这个号")
         if t.day != self.local_day(now):
-            raise Rejected("conflict", f"{t.number} is a ticket of {t.day}: materials are attached on the day")
+            raise Rejected("conflict", f"{t.number} 是 {t.day} 的号：材料只能在取号当天添加")
         if counter_id is not None:
             if counter_id not in (t.counter_id, getattr(t, "hold_counter_id", None)):
-                raise Rejected("forbidden", f"{t.number} has not been called at counter {counter_id}")
+                raise Rejected("forbidden", f"{t.number} 没有在{counter_name(self.counter_cfg, counter_id)}叫号")
         elif kiosk_id is not None:
             if t.kiosk_id != kiosk_id or t.state != WAITING:
-                raise Rejected("forbidden", "a kiosk attaches materials only to a waiting ticket it issued itself")
+                raise Rejected("forbidden", "自助机只能给本机取出、仍在等候的号添加材料")
         else:
-            raise Rejected("forbidden", "materials are attached at a counter or a kiosk")
+            raise Rejected("forbidden", "材料只能在窗口或自助机添加")
         return ("ticket", t.id)
 
     def material_view(self, m: MaterialRec) -> dict[str, Any]:
@@ -108,7 +109,9 @@ class MaterialsMixin:
         owner = self.material_owner(cmd.ticket_id, cmd.case_id, cmd.counter_id, cmd.kiosk_id, now)
         rules = self.config.materials
         if len(self.materials_by_owner.get(owner, [])) >= rules.max_per_owner:
-            raise Rejected("full", f"this {owner[0]} already has {rules.max_per_owner} pages on file, the most kept")
+            raise Rejected(
+                "full", f"这个{'案件' if owner[0] == 'case' else '号'}已存有 {rules.max_per_owner} 页材料，已达上限"
+            )
         out: list[Event] = []
         self._emit(
             out,
@@ -137,9 +140,9 @@ class MaterialsMixin:
     def _do_RemoveMaterial(self, cmd: RemoveMaterial, now: datetime) -> Result:
         m = self.materials.get(cmd.material_id)
         if m is None:
-            raise Rejected("not_found", "no material on file has that id (erased, or never attached)")
+            raise Rejected("not_found", "没有这份材料（已删除或从未添加）")
         if cmd.counter_id is not None and m.counter_id != cmd.counter_id:
-            raise Rejected("forbidden", "a counter removes only the pages it attached")
+            raise Rejected("forbidden", "窗口只能删除本窗口添加的材料")
         out: list[Event] = []
         self._emit(out, ev.MATERIAL_ERASED, now, id=m.id, reason="removed", note=cmd.reason, by=cmd.by)
         return Result(out, {"material_id": m.id, "erased": True})

@@ -29,6 +29,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CounterRec, TicketRec
 from .rejected import Rejected, Result
+from .words import COUNTER_STATUS_NAMES, RESERVE_STATE_NAMES, counter_name, queue_name, reserve_name
 
 CELL_MIN = 30  # half-hours of the local day, as plan/forecast.py counts them
 CELLS = 24 * 60 // CELL_MIN
@@ -141,12 +142,12 @@ class PlanningMixin:
         try:
             day = date.fromisoformat(cmd.day)
         except ValueError:
-            raise Rejected("invalid_request", f"{cmd.day!r} is not a date (YYYY-MM-DD)") from None
+            raise Rejected("invalid_request", f"{cmd.day!r} 不是日期（格式为 YYYY-MM-DD）") from None
         unknown = [q for q in cmd.queues if q not in self.queues]
         if unknown:
-            raise Rejected("not_found", f"there is no queue {unknown[0]!r}")
+            raise Rejected("not_found", f"本大厅没有队列 {unknown[0]!r}")
         if not 0 <= cmd.first_cell < CELLS:
-            raise Rejected("invalid_request", "first_cell must be a half-hour of the day (0-47)")
+            raise Rejected("invalid_request", "first_cell 须为当天的半小时时段序号（0-47）")
         out: list[Event] = []
         self._emit(
             out,
@@ -174,12 +175,14 @@ class PlanningMixin:
     @handles(RequestPlan)
     def _do_RequestPlan(self, cmd: RequestPlan, now: datetime) -> Result:
         if cmd.what not in ("forecast", "day-plan", "cross-train"):
-            raise Rejected("invalid_request", "what must be forecast, day-plan or cross-train")
+            raise Rejected(
+                "invalid_request", "what 只能是 forecast（预测）、day-plan（日计划）或 cross-train（交叉培训）"
+            )
         if cmd.day is not None:
             try:
                 date.fromisoformat(cmd.day)
             except ValueError:
-                raise Rejected("invalid_request", f"{cmd.day!r} is not a date (YYYY-MM-DD)") from None
+                raise Rejected("invalid_request", f"{cmd.day!r} 不是日期（格式为 YYYY-MM-DD）") from None
         number = (self.plan_requests[-1]["number"] + 1) if self.plan_requests else 1
         out: list[Event] = []
         self._emit(
@@ -196,7 +199,7 @@ class PlanningMixin:
     def _reserve(self, reserve_id: str) -> ReserveRec:
         rec = self.reserves.get(reserve_id)
         if rec is None:
-            raise Rejected("not_found", f"there is no reserve clerk {reserve_id!r} in this hall")
+            raise Rejected("not_found", f"本大厅没有后台人员 {reserve_id!r}")
         return rec
 
     @handles(AskReserve)
@@ -204,10 +207,17 @@ class PlanningMixin:
         rec = self._reserve(cmd.reserve_id)
         cfg = self.reserve_cfg[rec.id]
         if rec.active:
-            raise Rejected("conflict", f"reserve {rec.id} is already {rec.state} (ask {rec.ask_id})")
+            raise Rejected(
+                "conflict",
+                f"后台人员{reserve_name(self.reserve_cfg, rec.id)}{RESERVE_STATE_NAMES.get(rec.state, rec.state)}（请求 {rec.ask_id}）",
+            )
         wrong = [q for q in cmd.queue_ids if q not in cfg.eligible]
         if wrong:
-            raise Rejected("conflict", f"reserve {rec.id} serves only {', '.join(cfg.eligible)}, not {wrong[0]}")
+            raise Rejected(
+                "conflict",
+                f"后台人员{reserve_name(self.reserve_cfg, rec.id)}只能办理{'、'.join(queue_name(self.queues, q) for q in cfg.eligible)}，"
+                f"不能办理{queue_name(self.queues, wrong[0])}",
+            )
         out: list[Event] = []
         self._emit(
             out,
@@ -226,7 +236,10 @@ class PlanningMixin:
     def _do_CancelReserve(self, cmd: CancelReserve, now: datetime) -> Result:
         rec = self._reserve(cmd.reserve_id)
         if rec.state != "asked":
-            raise Rejected("conflict", f"reserve {rec.id} has no ask waiting for a counter (it is {rec.state})")
+            raise Rejected(
+                "conflict",
+                f"后台人员{reserve_name(self.reserve_cfg, rec.id)}没有待开窗的请求（现为{RESERVE_STATE_NAMES.get(rec.state, rec.state)}）",
+            )
         out: list[Event] = []
         self._end_ask(out, rec, now, ev.RESERVE_CANCELLED, reason=cmd.reason, by=cmd.by)
         return Result(out, {"reserve": self.reserve_view(rec)})
@@ -236,21 +249,32 @@ class PlanningMixin:
         rec = self._reserve(cmd.reserve_id)
         cfg = self.reserve_cfg[rec.id]
         if cmd.counter_id not in self.counters:
-            raise Rejected("not_found", f"there is no counter {cmd.counter_id!r} in this hall")
+            raise Rejected("not_found", f"本大厅没有窗口 {cmd.counter_id!r}")
         c = self.counters[cmd.counter_id]
         if rec.state != "asked":
-            raise Rejected("conflict", f"reserve {rec.id} has not been asked to open a window (it is {rec.state})")
+            raise Rejected(
+                "conflict",
+                f"后台人员{reserve_name(self.reserve_cfg, rec.id)}未被请求开窗（现为{RESERVE_STATE_NAMES.get(rec.state, rec.state)}）",
+            )
         if cfg.counters != "*" and c.id not in cfg.counters:
-            raise Rejected("forbidden", f"reserve {rec.id} may open only windows {', '.join(cfg.counters)}")
+            raise Rejected(
+                "forbidden",
+                f"后台人员{reserve_name(self.reserve_cfg, rec.id)}只能在{'、'.join(counter_name(self.counter_cfg, x) for x in cfg.counters)}开窗",
+            )
         if c.status != "open":
-            raise Rejected("conflict", f"counter {c.id} is {c.status}: log in there first")
+            raise Rejected(
+                "conflict",
+                f"{self.counter_cfg[c.id].name}{COUNTER_STATUS_NAMES.get(c.status, c.status)}，请先在该窗口登录开窗",
+            )
         if c.current:
-            raise Rejected("conflict", f"counter {c.id} is serving a citizen: finish first")
+            raise Rejected("conflict", f"{self.counter_cfg[c.id].name}正在办理业务，请先办结")
         other = self.reserve_at_counter(c.id)
         if other is not None:
-            raise Rejected("conflict", f"counter {c.id} is already reserve {other.id}'s window")
+            raise Rejected(
+                "conflict", f"{self.counter_cfg[c.id].name}已是后台人员{reserve_name(self.reserve_cfg, other.id)}的窗口"
+            )
         if cmd.mode not in ("fixed", "tidal"):
-            raise Rejected("invalid_request", "mode must be fixed or tidal")
+            raise Rejected("invalid_request", "窗口方式只能是 fixed（固定）或 tidal（潮汐）")
         out: list[Event] = []
         self._emit(
             out,
@@ -273,7 +297,10 @@ class PlanningMixin:
             self._end_ask(out, rec, now, ev.RESERVE_CANCELLED, reason=cmd.reason, by=cmd.by)
             return Result(out, {"reserve": self.reserve_view(rec)})
         if rec.state != "open":
-            raise Rejected("conflict", f"reserve {rec.id} has no open window to release (it is {rec.state})")
+            raise Rejected(
+                "conflict",
+                f"后台人员{reserve_name(self.reserve_cfg, rec.id)}没有可释放的窗口（现为{RESERVE_STATE_NAMES.get(rec.state, rec.state)}）",
+            )
         self._emit(
             out,
             ev.RESERVE_RELEASED,

@@ -52,37 +52,35 @@ class PriorityMixin:
     @handles(IssuePriorityTicket)
     def _do_IssuePriorityTicket(self, cmd: IssuePriorityTicket, now: datetime) -> Result:
         if cmd.priority not in STAFF_ISSUED:
-            raise Rejected("invalid_request", f"priority must be one of {', '.join(STAFF_ISSUED)}")
+            raise Rejected(
+                "invalid_request", f"优先类别只能是：{'、'.join(f'{p}（{PRIORITY_NAMES[p]}）' for p in STAFF_ISSUED)}"
+            )
         name = PRIORITY_NAMES[cmd.priority]
         rules = self.config.priorities
         cls = rules.classes[cmd.priority]
         if not cls.enabled:
-            raise Rejected(
-                "forbidden", f"{name} is switched off at this hall (priorities.classes.{cmd.priority} in the site file)"
-            )
+            raise Rejected("forbidden", f"本大厅未启用{name}（站点配置 priorities.classes.{cmd.priority}）")
         if cmd.role not in cls.issued_by:
             who = "、".join(ROLE_NAMES[r] for r in cls.issued_by)
-            raise Rejected("forbidden", f"at this hall {name} tickets are issued only by: {who}")
+            raise Rejected("forbidden", f"本大厅{name}号只能由{who}核发")
         reason, note = cmd.reason.strip(), cmd.note.strip()
         if not reason:
-            raise Rejected("invalid_request", f"a {name} ticket needs a reason")
+            raise Rejected("invalid_request", f"{name}号须填写理由")
         if cls.reasons and reason not in cls.reasons:
-            raise Rejected("invalid_request", f"the reason for {name} must be one of: {'、'.join(cls.reasons)}")
+            raise Rejected("invalid_request", f"{name}的理由须为：{'、'.join(cls.reasons)}")
         if reason == "其他" and not note:
-            raise Rejected("invalid_request", "the reason 其他 needs a note saying what it is")
+            raise Rejected("invalid_request", "理由为“其他”时须写明具体情况")
         queue_id = self.queue_of(cmd.service_id)
         issued_by: dict[str, Any] = {"role": cmd.role, "node": cmd.by}
         if cmd.role == "counter":
             c = self._counter(cmd.counter_id or "")
             if c.status == "closed" or not c.operator_id:
-                raise Rejected(
-                    "conflict", f"log in at counter {c.id} first: the operator who issues priority is recorded"
-                )
+                raise Rejected("conflict", f"请先在{self.counter_cfg[c.id].name}登录：优先号须记录核发的工作人员")
             issued_by.update(counter_id=c.id, operator_id=c.operator_id)
         else:
             sup = next((s for s in self.config.supervisors if s.id == cmd.supervisor_id), None)
             if sup is None:
-                raise Rejected("forbidden", f"there is no supervisor {cmd.supervisor_id!r} at this hall")
+                raise Rejected("forbidden", f"本大厅没有值班主管 {cmd.supervisor_id!r}")
             issued_by.update(supervisor_id=sup.id)
         # Staff decide on the spot: no caps and no ticketing hours (a counter open is someone serving);
         # the day's close still expires a ticket left waiting.
@@ -107,7 +105,9 @@ class PriorityMixin:
         need became clearer: the same alert, escalated to it); answered (acknowledged) and asked again, a new
         call; `cancel` clears it."""
         if cmd.need not in HELP_NEEDS:
-            raise Rejected("invalid_request", f"need must be one of {', '.join(HELP_NEEDS)}")
+            raise Rejected(
+                "invalid_request", f"求助类别只能是：{'、'.join(f'{k}（{v[0]}）' for k, v in HELP_NEEDS.items())}"
+            )
         out: list[Event] = []
         open_id = self.monitor_alerts.get((HELP_RULE, cmd.kiosk_id))
         current = self.alerts.get(open_id) if open_id else None

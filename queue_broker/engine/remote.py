@@ -59,13 +59,9 @@ class RemoteMixin:
         gw = self.config.gateway
         name = self.services[service_id].name if service_id in self.services else service_id
         if not gw.remote_tickets.enabled:
-            raise Rejected(
-                "forbidden", "this hall does not give out places before arrival: please take a ticket at the hall"
-            )
+            raise Rejected("forbidden", "本大厅不提供远程取号，请到大厅现场取号")
         if not gw.allows_remote(service_id):
-            raise Rejected(
-                "forbidden", f"{name}: no place in the queue before arrival; please take a ticket at the hall"
-            )
+            raise Rejected("forbidden", f"{name}不提供远程取号，请到大厅现场取号")
         if cmd.holder is not None:
             mine = sum(
                 1
@@ -73,11 +69,11 @@ class RemoteMixin:
                 if t.holder_hash == cmd.holder.hash and t.service_id == service_id
             )
             if mine >= gw.remote_tickets.active_per_holder:
-                raise Rejected("full", f"this person already has a ticket for {name} in the queue")
+                raise Rejected("full", f"此人已有{name}的号在排队")
         day = self.local_day(now)
         limit = self.remote_limit(queue_id, day)
         if self.remote_issued.get((day, queue_id), 0) >= limit:
-            raise Rejected("full", f"today's places before arrival for {name} have all been given ({limit})")
+            raise Rejected("full", f"{name}今日远程取号的 {limit} 个名额已全部取完")
 
     def _live_tickets(self, queue_id: str) -> list[Any]:
         live = [self.tickets[tid] for tid in self.waiting.get(queue_id, [])]
@@ -109,11 +105,11 @@ class RemoteMixin:
     def _do_CancelTicket(self, cmd: CancelTicket, now: datetime) -> Result:
         t = self.tickets.get(cmd.ticket_id)
         if t is None:
-            raise Rejected("not_found", "no ticket has that id")
+            raise Rejected("not_found", "没有这个号")
         if t.state == CANCELLED:
             return Result([], {"ticket": self.citizen_view(t, now)})  # the same answer again
         if t.state != WAITING:
-            raise Rejected("conflict", f"{t.number} has been called already: it can no longer be given up")
+            raise Rejected("conflict", f"{t.number} 已叫号，不能再取消")
         out: list[Event] = []
         self._emit(out, ev.TICKET_CANCELLED, now, ticket_id=t.id, reason="citizen")
         return Result(out, {"ticket": self.citizen_view(t, now)})
@@ -122,11 +118,11 @@ class RemoteMixin:
     def _do_RequestNotice(self, cmd: RequestNotice, now: datetime) -> Result:
         t = self.tickets.get(cmd.ticket_id)
         if t is None:
-            raise Rejected("not_found", "no ticket has that id")
+            raise Rejected("not_found", "没有这个号")
         if t.state != WAITING:
-            raise Rejected("conflict", f"{t.number} is no longer waiting")
+            raise Rejected("conflict", f"{t.number} 已不在等候中")
         if cmd.channel not in ("sms", "wechat", "web"):
-            raise Rejected("invalid_request", "channel must be sms, wechat or web")
+            raise Rejected("invalid_request", "通知方式只能是 sms（短信）、wechat（微信）或 web（网页）")
         rec = self.notice_requests.get(t.id)
         out: list[Event] = []
         if rec is None or (rec.due_at is None and (rec.travel_min, rec.channel) != (cmd.travel_min, cmd.channel)):
@@ -164,12 +160,11 @@ class RemoteMixin:
         if cmd.source is not None and t is not None and t.state == DONE:  # else the usual refusals below
             if cmd.source.startswith("counter:"):
                 if t.counter_id != cmd.source.split(":", 1)[1]:
-                    raise Rejected("forbidden", f"only the counter that served {t.number} may send its rating")
+                    raise Rejected("forbidden", f"只有为 {t.number} 办理的窗口可以提交评价")
             elif cmd.source != "token":
                 raise Rejected(
                     "forbidden",
-                    "a rating comes from the rating pad of the counter that served the ticket, "
-                    "or with the ticket's status token (the citizen's page, a kiosk with the ticket)",
+                    "评价须来自办理该号的窗口评价器，或凭该号的查询凭证（群众的手机页面、持号的自助机）",
                 )
         result: Result = super()._do_SubmitRating(cmd, now)  # type: ignore[misc]  # the next mixin's
         return result
@@ -226,7 +221,7 @@ class RemoteMixin:
         if svc is None:
             raise Rejected("not_found", f"本大厅没有事项 {service_id!r}")
         if not svc.appointment:
-            raise Rejected("conflict", f"{svc.name} cannot be booked; come to the hall and take a ticket")
+            raise Rejected("conflict", f"{svc.name}不能预约，请到大厅取号办理")
         a = self.config.appointments
         cap = self.slot_capacity(service_id)
         out = []

@@ -48,9 +48,9 @@ class SelfServiceMixin:
         if svc is None:
             raise Rejected("not_found", f"本大厅没有事项 {cmd.service_id!r}")
         if not (svc.self_service or cmd.service_id in self.config.site.self_service.service_ids):
-            raise Rejected("conflict", f"{svc.name} is not a self-service item")
+            raise Rejected("conflict", f"{svc.name}不是自助办理事项")
         if cmd.outcome not in OUTCOMES:
-            raise Rejected("invalid_request", f"unknown outcome {cmd.outcome!r}")
+            raise Rejected("invalid_request", f"未知的自助办理结果 {cmd.outcome!r}")
         out: list[Event] = []
         self._emit(
             out,

@@ -52,9 +52,9 @@ def _call(req: urllib.request.Request, ca_file: str | None, timeout: float) -> b
             refusal: dict[str, Any] = json.loads(exc.read())
             return refusal
         except ValueError:
-            return _refused("unavailable", f"the hall server answered {exc.code}")
+            return _refused("unavailable", f"大厅服务器返回错误（HTTP {exc.code}）")
     except (urllib.error.URLError, OSError) as exc:
-        return _refused("unavailable", f"the hall server's materials door cannot be reached ({exc})")
+        return _refused("unavailable", f"无法连接大厅服务器的材料服务（{exc}）")
 
 
 def put_page(url: str, data: bytes, ca_file: str | None = None, timeout: float = 30.0) -> dict[str, Any]:

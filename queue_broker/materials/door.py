@@ -63,11 +63,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
         token = self._token("/materials/upload/")
         if token is None:
-            self._refuse(404, "not_found", "no such address", close=True)
+            self._refuse(404, "not_found", "没有这个地址", close=True)
             return
         length = self.headers.get("Content-Length")
         if length is None or not length.isdigit():
-            self._refuse(411, "invalid_request", "send the page with a Content-Length", close=True)
+            self._refuse(411, "invalid_request", "上传材料须带 Content-Length", close=True)
             return
         status, body = self.store.upload(token, int(length), self.rfile)
         self._send(status, body, close=status >= 400)
@@ -75,7 +75,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         token = self._token("/materials/download/")
         if token is None:
-            self._refuse(404, "not_found", "no such address", close=True)
+            self._refuse(404, "not_found", "没有这个地址", close=True)
             return
         found = self.store.download(token)
         if isinstance(found, tuple) and len(found) == 2 and isinstance(found[1], dict):
@@ -90,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_POST(self) -> None:  # noqa: N802
-        self._refuse(405, "invalid_request", "use PUT to upload and GET to fetch", close=True)
+        self._refuse(405, "invalid_request", "上传请用 PUT，查看请用 GET", close=True)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
         pass  # the default line carries the path, and the path carries the token: log_request says less

@@ -106,9 +106,9 @@ class MaterialsService:
         counter_id = match.params.get("counter") if match.kind == "counter" else None
         kiosk_id = req.kiosk_id if isinstance(req, a.TicketMaterials) else None
         if kiosk_id is not None and sender is not None and sender != kiosk_id:
-            raise Rejected("forbidden", "a kiosk attaches materials under its own kiosk_id")
+            raise Rejected("forbidden", "自助机只能以本机编号（kiosk_id）添加材料")
         if kiosk_id is not None and req.action in ("open", "remove"):
-            raise Rejected("forbidden", "a kiosk may upload, attach and list materials, not open or remove them")
+            raise Rejected("forbidden", "自助机只能上传、添加和查看材料，不能打开或删除")
         engine = self.service.engine
         node = sender or kiosk_id or counter_id or "?"
         if req.action == "upload":
@@ -126,14 +126,14 @@ class MaterialsService:
             )
         if req.action == "attach":
             if not req.material_id:
-                raise Rejected("invalid_request", "field 'material_id' is missing")
+                raise Rejected("invalid_request", "缺少材料编号（material_id）")
             if req.material_id in engine.materials:  # a retry after the reply was lost
                 return cmd.AttachMaterial(req.material_id, "", "", {}, req.ticket_id, req.case_id, counter_id, kiosk_id)
             with self._lock:
                 staged = self.staged.get(req.material_id)
             owner = engine.material_owner(req.ticket_id, req.case_id, counter_id, kiosk_id, now)
             if staged is None or staged.owner != owner or staged.node != node:
-                raise Rejected("not_found", "no uploaded page has that id for this ticket here: upload it again")
+                raise Rejected("not_found", "本处没有为这个号上传过这页材料，请重新上传")
             return cmd.AttachMaterial(
                 req.material_id,
                 req.title or "",
@@ -150,7 +150,7 @@ class MaterialsService:
         if req.action == "open":
             rec = engine.materials.get(req.material_id or "")
             if rec is None:
-                raise Rejected("not_found", "no material on file has that id (erased, or never attached)")
+                raise Rejected("not_found", "没有这份材料（已删除或从未添加）")
             kind, owner_id = rec.owner
             engine.material_owner(
                 owner_id if kind == "ticket" else None, owner_id if kind == "case" else None, counter_id, None, now
@@ -165,7 +165,7 @@ class MaterialsService:
             )
         # remove
         if not req.material_id:
-            raise Rejected("invalid_request", "field 'material_id' is missing")
+            raise Rejected("invalid_request", "缺少材料编号（material_id）")
         with self._lock:  # attached and removed between two sweeps: no upload grace for its file
             self.staged.pop(req.material_id, None)
         return cmd.RemoveMaterial(req.material_id, counter_id, req.reason or "", by=node)
@@ -203,7 +203,7 @@ class MaterialsService:
             return 404, _error("not_found", "这个上传地址无效或已过期：请在窗口或自助机上重新开始")
         data = body.read(length)
         if len(data) != length:
-            return 400, _error("invalid_request", "the page arrived incomplete; send it again")
+            return 400, _error("invalid_request", "这页材料没有传完整，请重新发送")
         try:
             image, check = check_upload(data, self.rules, token.source)
             fmt = image_size(data)[0]

@@ -46,7 +46,7 @@ def access_command(match: TopicMatch, req: m.Request, sender: str | None) -> Any
     if isinstance(req, a.CounterMaterials):  # the materials door (queue_broker/materials) takes these first
         raise Rejected(
             "unavailable",
-            "materials on file are not kept in this hall now (materials.enabled is off or its door is down)",
+            "本大厅现在不保存材料（materials.enabled 未开启，或材料服务未运行）",
         )
     return None
 

@@ -25,7 +25,7 @@ from ..protocol import gateway as g
 from ..protocol import messages as m
 from ..protocol.topics import TopicMatch
 
-NOT_FOUND_TOKEN = "no ticket of today has that status token"
+NOT_FOUND_TOKEN = "没有与此查询凭证对应的今日号码（凭证有误或已过期）"
 
 
 class StatusTokens:
@@ -99,7 +99,7 @@ class CitizenDesk:
         if isinstance(req, g.AppointmentStatus):
             view = engine.appointment_view(req.code, req.partner, now)
             if view is None:
-                return m.error_reply("not_found", "no appointment has that code")
+                return m.error_reply("not_found", "没有这个预约码的预约")
             tid = view.pop("ticket_id")
             t = engine.tickets.get(tid) if tid else None
             view["ticket"] = (
@@ -138,7 +138,7 @@ class CitizenDesk:
             if req.status_token is not None:
                 t = self.resolve(engine, req.status_token, now)
                 if t.id != req.ticket_id:
-                    raise Rejected("forbidden", "the status token is not this ticket's")
+                    raise Rejected("forbidden", "查询凭证与这个号不符")
                 return cmd.SubmitRating(
                     t.id, req.level, tuple(req.reasons or ()), req.comment or "", source="token", channel="qr_code"
                 )

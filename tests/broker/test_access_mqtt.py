@@ -61,7 +61,7 @@ def test_hold_resume_and_expiry_over_mqtt(hall, kiosk, desk, recorder):
     expired = recorder.wait_for("/event/hold", lambda b: b["ticket_id"] == a3["id"] and b["state"] == "expired")
     assert expired["held_s"] >= hall.service.config.hold.max_minutes * 60
     late = desk.counter("W1", "resume-held", ticket_id=a3["id"])
-    assert late["error"]["code"] == "conflict" and "ended" in late["error"]["message"]
+    assert late["error"]["code"] == "conflict" and "到期" in late["error"]["message"]
     junk = desk.raw(desk.t.counter_cmd("W1", "resume-held"), b'{"request_id": "x1"}')
     assert junk["error"]["code"] == "invalid_request" and "ticket_id or number" in junk["error"]["message"]
 

@@ -115,7 +115,7 @@ def test_pages_on_file_listed_opened_refused_and_erased(hall, kiosk, desk, recor
     wait_for(lambda: material["id"] not in _files(door))
     assert not hall.service.engine.materials_by_owner  # nothing of either ticket is on file
     later = desk.send(topic, action="list", ticket_id=t1["id"])  # an earlier day's ticket: said plainly
-    assert later["error"]["code"] == "conflict" and "on the day" in later["error"]["message"]
+    assert later["error"]["code"] == "conflict" and "取号当天" in later["error"]["message"]
     types = [row.event.type for row in hall.service.store.iter_events()]
     assert types.count("material_attached") == 2 and types.count("material_erased") == 2
     # and a restart knows nothing of them

@@ -91,7 +91,11 @@ def test_resume_at_another_counter_of_the_queue_or_only_the_same(config, clock):
         else:
             with pytest.raises(Rejected) as same_only:
                 drive.run(ResumeHeld("T1", ticket_id=t["id"]))
-            assert same_only.value.code == "forbidden" and "W1" in same_only.value.message
+            assert (
+                same_only.value.code == "forbidden"
+                and "在1号窗口" in same_only.value.message
+                and "原窗口" in same_only.value.message
+            )
             assert drive.run(ResumeHeld("W1", ticket_id=t["id"]))["ticket"]["counter_id"] == "W1"
 
 
@@ -108,7 +112,7 @@ def test_hold_expires_after_the_site_limit_and_cannot_be_resumed(drive, hall, co
     assert rec.held_s == pytest.approx(config.hold.max_minutes * 60)
     with pytest.raises(Rejected) as late:
         drive.run(ResumeHeld("W1", number=t["number"]))
-    assert late.value.code == "conflict" and "ended" in late.value.message
+    assert late.value.code == "conflict" and "到期" in late.value.message
 
 
 def test_limits_refuse_plainly_and_change_nothing(drive, hall, config):
@@ -121,7 +125,7 @@ def test_limits_refuse_plainly_and_change_nothing(drive, hall, config):
     n = len(drive.events)
     with pytest.raises(Rejected) as full:
         _hold(drive)
-    assert full.value.code == "full" and "at most 1" in full.value.message and len(drive.events) == n
+    assert full.value.code == "full" and "最多 1 位" in full.value.message and len(drive.events) == n
     with pytest.raises(Rejected) as nobody:
         drive.run(HoldTicket("W2"))
     assert nobody.value.code == "conflict"

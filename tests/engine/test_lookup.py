@@ -69,7 +69,7 @@ def test_annul_needs_a_reason_of_the_site_and_changes_nothing_otherwise(drive, h
     assert wrong.value.code == "invalid_request" and "重复取号" in wrong.value.message
     with pytest.raises(Rejected) as bare_other:
         drive.run(AnnulTicket(a1["id"], "其他", "  "))
-    assert bare_other.value.code == "invalid_request" and "note" in bare_other.value.message
+    assert bare_other.value.code == "invalid_request" and "写明" in bare_other.value.message
     assert len(drive.events) == n and hall.tickets[a1["id"]].state == "called"
     gone = drive.run(AnnulTicket(a1["id"], "重复取号", by="sup-1"))["ticket"]
     assert gone["state"] == "cancelled" and hall.counters["W1"].current is None

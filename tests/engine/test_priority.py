@@ -81,18 +81,18 @@ def test_a_counter_issues_green_with_the_reason_and_its_operator_in_the_event(dr
 
 
 def test_a_closed_counter_cannot_issue_priority(drive):
-    assert "log in" in refused(drive, staff(), "conflict")
+    assert "登录" in refused(drive, staff(), "conflict")
 
 
 @pytest.mark.parametrize(
     ("cmd", "code", "words"),
     [
-        (staff(reason="我认识他"), "invalid_request", "must be one of"),
-        (staff(reason="   "), "invalid_request", "needs a reason"),
-        (staff(reason="其他"), "invalid_request", "needs a note"),
-        (staff(priority="elderly"), "invalid_request", "priority must be"),
+        (staff(reason="我认识他"), "invalid_request", "理由须为"),
+        (staff(reason="   "), "invalid_request", "须填写理由"),
+        (staff(reason="其他"), "invalid_request", "须写明具体情况"),
+        (staff(priority="elderly"), "invalid_request", "优先类别只能是"),
         (staff(service="no-such-item"), "not_found", "没有事项"),
-        (staff(role="supervisor", supervisor_id="nobody"), "forbidden", "no supervisor"),
+        (staff(role="supervisor", supervisor_id="nobody"), "forbidden", "没有值班主管"),
     ],
 )
 def test_bad_priority_requests_change_nothing(drive, cmd, code, words):
@@ -134,7 +134,7 @@ def test_free_text_reasons_when_the_site_lists_none(config):
 def test_a_staff_class_switched_off_is_refused(config, name):
     drive = with_priorities(config, **{name: {"enabled": False}})
     drive.open("W1")
-    assert "switched off" in refused(drive, staff(name, "其他", "x"), "forbidden")
+    assert "未启用" in refused(drive, staff(name, "其他", "x"), "forbidden")
 
 
 def test_elderly_switched_off_gives_a_normal_ticket(config):

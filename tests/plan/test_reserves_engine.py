@@ -126,14 +126,18 @@ def test_refusals(day):
     assert e.value.code == "not_found"
     with pytest.raises(Rejected) as e:
         day.run(AskReserve("R1", "x", ("BDC",)))
-    assert e.value.code == "conflict" and "ZH, SB" in e.value.message
+    names = {q: day.e.queues[q].name for q in ("ZH", "SB", "BDC")}
+    assert (
+        e.value.code == "conflict"
+        and f"只能办理{names['ZH']}、{names['SB']}，不能办理{names['BDC']}" in e.value.message
+    )
     day.run(AskReserve("R1", "x"))
     with pytest.raises(Rejected) as e:
         day.run(AskReserve("R1", "x"))
     assert e.value.code == "conflict"
     with pytest.raises(Rejected) as e:
         day.run(TakeReserve("W9", "R1"))
-    assert e.value.code == "conflict" and "log in" in e.value.message  # W9 is closed
+    assert e.value.code == "conflict" and "登录" in e.value.message  # W9 is closed
     with pytest.raises(Rejected) as e:
         day.run(TakeReserve("W1", "R1"))
     assert e.value.code == "forbidden"  # R1 may open only W9

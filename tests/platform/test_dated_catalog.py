@@ -28,14 +28,14 @@ def config(tmp_path):
 
 def test_tickets_follow_the_dates(config):
     e = HallEngine(config)
-    with pytest.raises(Rejected, match="offered from 2026-11-30") as err:
+    with pytest.raises(Rejected, match="自 2026-11-30 起办理") as err:
         e.execute(IssueTicket("kiosk-1", "zh-general", "walk_in"), at(2026, 11, 27, 9, 0))
     assert err.value.code == "not_found"
-    with pytest.raises(Rejected, match="offered from"):  # a bundle with an item not yet in force
+    with pytest.raises(Rejected, match="起办理"):  # a bundle with an item not yet in force
         e.execute(IssueTicket("kiosk-1", "bundle-birth", "walk_in"), at(2026, 11, 27, 9, 0))
     assert e.execute(IssueTicket("kiosk-1", "zh-general", "walk_in"), at(2026, 11, 30, 9, 0)).reply["ticket"]
     assert e.execute(IssueTicket("kiosk-1", "bdc-transfer", "walk_in"), at(2026, 11, 30, 23, 59)).reply["ticket"]
-    with pytest.raises(Rejected, match="withdrawn from the catalog on 2026-12-01"):
+    with pytest.raises(Rejected, match="已于 2026-12-01 从事项目录中取消"):
         e.execute(IssueTicket("kiosk-1", "bdc-transfer", "walk_in"), at(2026, 12, 1, 0, 0))
 
 
@@ -43,7 +43,7 @@ def test_a_booking_made_before_the_withdrawal_is_served(config):
     e = HallEngine(config)
     booked = e.execute(BookAppointment("bdc-transfer", at(2026, 11, 30, 10, 0), "CODE2345"), at(2026, 11, 27, 9, 0))
     assert booked.reply["appointment"]["code"] == "CODE2345"
-    with pytest.raises(Rejected, match="withdrawn"):  # a slot on the cancel date cannot be booked
+    with pytest.raises(Rejected, match="从事项目录中取消"):  # a slot on the cancel date cannot be booked
         e.execute(BookAppointment("bdc-transfer", at(2026, 12, 1, 10, 0), "CODE2346"), at(2026, 11, 27, 9, 0))
     # the item is withdrawn earlier than planned (a reload): the booked citizen still gets a ticket
     e.services["bdc-transfer"].national.plan_cancel_date = date(2026, 11, 28)

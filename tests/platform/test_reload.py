@@ -68,7 +68,7 @@ def test_a_broken_or_unsafe_file_is_refused_and_nothing_changes(plat_hall, plat_
     site_file.write_text(good.replace("  - {id: SB, prefix: C", "  - {id: SX, prefix: C"), encoding="utf-8")
     unsafe = sup.send(sup.t.supervisor_cmd("reload"))
     assert unsafe["ok"] is False
-    assert "queue SB is removed" in unsafe["error"]["message"] or "SB" in unsafe["error"]["message"]
+    assert "删除了队列 SB" in unsafe["error"]["message"] or "SB" in unsafe["error"]["message"]
 
     assert kiosk.issue("sb-card")["ok"]  # the running configuration is the one it was
     assert hall.service.catalog["version"] == before
@@ -121,7 +121,7 @@ def test_dated_changes_apply_by_themselves(plat_hall, plat_recorder, site_file):
     assert "~ opening hours: the hours dated 2026-11-28 take effect" in dated[0]["changes"]
     clock.set(at(2026, 11, 28, 10, 0))
     refused = kiosk.issue("bdc-transfer")
-    assert refused["error"]["code"] == "not_found" and "withdrawn" in refused["error"]["message"]
+    assert refused["error"]["code"] == "not_found" and "从事项目录中取消" in refused["error"]["message"]
     clock.set(at(2026, 11, 28, 13, 0))
     assert kiosk.issue()["error"]["code"] == "closed"  # the dated Saturday hours: mornings only
 

@@ -53,12 +53,12 @@ def test_the_complaint_desk_works_every_case_and_the_kiosk_takes_complaints(mosq
 
         # the desk is closed: it may not work cases nor take complaints in
         closed = desk.send(desk.t.counter_cmd("W9", "complaint"), summary="窗口无人", category="服务态度")
-        assert closed["error"]["code"] == "forbidden" and "closed" in closed["error"]["message"]
+        assert closed["error"]["code"] == "forbidden" and "未登录" in closed["error"]["message"]
         refused = case_cmd(desk, "W9", action="verify", case_id=cp, note="x")
         assert refused["error"]["code"] == "forbidden"
         # an ordinary counter may not take complaints in at all
         not_desk = w1.send(w1.t.counter_cmd("W1", "complaint"), summary="x")
-        assert not_desk["error"]["code"] == "forbidden" and "complaint window" in not_desk["error"]["message"]
+        assert not_desk["error"]["code"] == "forbidden" and "投诉窗口" in not_desk["error"]["message"]
 
         desk.counter("W9", "open", operator_id="demo", pin="123456")
         # who sees what: the desk every case, W1 the one about itself, W2 none

@@ -59,7 +59,7 @@ def test_counter_hands_the_citizen_over_and_is_free(mosquitto, site_id, tmp_path
             ct.tap("handover.target.1")
             ct.tap("handover.confirm")
             st = ct.wait_for(lambda s: s["message_kind"] == "alert", 10, "the refusal")
-            assert st["message"].startswith("转交失败：找不到对象（") and "city" in st["message"], st["message"]
+            assert st["message"].startswith("转交失败：") and "city" in st["message"], st["message"]
             assert st["screen"] == "handover" and st["ticket"]["number"] == "A001"
             assert broker.engine.tickets[a001["id"]].state == "called"
             assert not broker.events("handover")

@@ -40,6 +40,8 @@ def test_wording():
     assert duration_text(65) == "1分05秒" and duration_text(3720) == "1小时02分" and duration_text(None) == "—"
     refused = {"ok": False, "error": {"code": "forbidden", "message": "the operator id or PIN is wrong"}}
     assert refusal_text(refused, "登录") == "登录失败：工号或密码错误，或无权操作（the operator id or PIN is wrong）"
+    said = {"ok": False, "error": {"code": "forbidden", "message": "工号或密码错误"}}
+    assert refusal_text(said, "登录") == "登录失败：工号或密码错误"  # the broker's Chinese, not said twice
 
 
 def test_call_screen_state_keeps_numbers_and_windows_only():
