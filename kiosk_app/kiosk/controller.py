@@ -30,12 +30,14 @@ from queue_broker.protocol import Topics
 from queue_broker.protocol.messages import (
     CatalogState,
     CountersState,
+    HallState,
     Holder,
     QueuesState,
     TicketHelp,
     TicketIssue,
     TicketStatus,
 )
+from queue_broker.protocol.waiting import DEMO_OPEN_NOW, wait_words
 from queue_broker.security.identity import mask_name
 
 from ..common.hall_client import HallClient
@@ -43,6 +45,7 @@ from ..common.memory import release_memory
 from .catalog import CatalogView, Item
 from .hours import HallHours, opening_text
 from .i18n import material_text, t, wait_text
+from .selfservice_flow import SelfServiceFlow
 from .settings import KioskSettings, default_display_name
 from .state import KioskState
 
@@ -110,6 +113,20 @@ class KioskController:
         self._dirty = True  # start-up garbage (the site file, the first catalog) goes at the first idle moment
         self.housekeeping: Callable[[], None] = release_memory  # the app adds dropping unused screens
         self._awaiting_flip = False
+        self.broker_hall: HallState | None = None  # state/queues' hall: the broker's word on the hours
+        self.selfservice = SelfServiceFlow(  # 24-hour self-service records (issue 24)
+            config,
+            node,
+            state,
+            clock=clock,
+            ui_call=ui_call,
+            client=client,
+            hardware_fn=lambda: self.hardware,
+            kiosk_name=self.display_name,
+            hall_name_fn=self._hall_name,
+            idle_timeout_fn=self.idle_timeout,
+            on_end=self.go_home,
+        )
         state.kiosk_name = self.display_name
         state.site_name = config.site.name
         state.language = node.language
@@ -156,6 +173,9 @@ class KioskController:
 
     def _on_queues(self, queues: QueuesState, _topic: str) -> None:
         self.state.queues = {q.id: q.model_dump(mode="json") for q in queues.queues}
+        if queues.hall is not None:
+            self.broker_hall = queues.hall
+            self._show_hours()
         self._last_state_at = time.monotonic()
         self.state.server_ok = True
 
@@ -170,10 +190,7 @@ class KioskController:
         now = self.now()
         s = self.state
         s.now_text = now.strftime("%H:%M")
-        hours = HallHours.at(self.opening_hours, now)
-        s.hall_open = hours.ticketing_open
-        s.self_service_open = hours.self_service_open
-        s.next_open_text = opening_text(hours.next_opening, now, s.language)
+        self._show_hours()
         mono = time.monotonic()
         if s.online and mono - self._last_state_at > self.settings.server_silent_after_s:
             s.server_ok = False
@@ -190,9 +207,27 @@ class KioskController:
                 self._go("screensaver")
         elif s.screen == "screensaver" or (s.screen == "help" and s.help_active):
             pass
+        elif s.screen == "selfservice" and self.selfservice.active:
+            self.selfservice.tick()  # the session times out by itself (and cancels an unfinished print)
         elif idle > self.idle_timeout():
             log.info("idle for %.0f s on %s: back to the home screen, personal data wiped", idle, s.screen)
             self.go_home()
+
+    def _show_hours(self) -> None:
+        """Open or closed, and when next, as the broker says in state/queues' `hall` (one source for every
+        face); the kiosk's own reading of the hours only while the broker has not said (an older broker)."""
+        s, now, hall = self.state, self.now(), self.broker_hall
+        if hall is None:
+            hours = HallHours.at(self.opening_hours, now)
+            s.hall_open, s.self_service_open = hours.ticketing_open, hours.self_service_open
+            s.next_open_text = opening_text(hours.next_opening, now, s.language)
+            return
+        s.hall_open = hall.ticketing_open
+        if hall.self_service_open is not None:
+            s.self_service_open = hall.self_service_open
+        nxt = hall.next_opening.astimezone(self.tz) if hall.next_opening else None
+        s.next_open_text = opening_text(nxt, now, s.language) if not hall.ticketing_open else ""
+        s.demo = hall.demo == DEMO_OPEN_NOW
 
     def idle_timeout(self) -> float:
         if self.state.screen == "ticket":
@@ -204,6 +239,7 @@ class KioskController:
 
     def touched(self) -> None:
         self.activity()
+        self.selfservice.touch()
         if self.state.screen == "screensaver":
             self.wake()
 
@@ -230,6 +266,9 @@ class KioskController:
         self._go(screen)
 
     def back(self) -> None:
+        if self.state.screen == "selfservice":
+            self.go_home()  # leaving the transaction ends it: nothing of it kept
+            return
         if self.state.screen == "ticket" and self.state.ticket_phase in ("pending", "retrying"):
             self.cancel_issue()
             return
@@ -247,6 +286,7 @@ class KioskController:
         """End of a citizen's flow: forget everything of it (personal data first); a call for staff still
         open is withdrawn (the citizen left)."""
         self._withdraw_help()
+        self.selfservice.end()  # an unfinished self-service transaction: print cancelled, data dropped
         self._dirty = True  # memory is given back once the kiosk is idle again
         self._holder = None
         self._issue = None
@@ -313,7 +353,11 @@ class KioskController:
         q = self.state.queues.get(item.queue_id)
         if not q:
             return ""
-        if not q.get("counter_ids") and self.state.hall_open:
+        status = q.get("wait_status")
+        if status in ("closed", "full"):  # the broker's reason, in its words (protocol/waiting.py)
+            nxt = datetime.fromisoformat(q["next_opening"]) if q.get("next_opening") else None
+            return wait_words(status, None, nxt, self.now(), lang)
+        if status == "no_counter" or (status is None and not q.get("counter_ids") and self.state.hall_open):
             return t("queue_no_counter", lang, n=q["waiting"])
         low, high = q.get("estimated_wait_range_s") or (q["estimated_wait_s"], q["estimated_wait_s"])
         return t("queue_now", lang, n=q["waiting"], wait=wait_text(low, high, lang))
@@ -601,6 +645,27 @@ class KioskController:
 
         self.client.run_in_background(lambda: self.hardware.print_materials(**kwargs), done, failed)
 
+    # ================================================================ 24-hour self-service
+    def start_self_service(self, service_id: str) -> None:
+        """The item's self-service transaction (a record printed on A4), with the card read on this visit
+        if there is one; no ticket, no queue."""
+        self.activity()
+        item = self.item(service_id)
+        if item is None or not self.state.self_service_open:
+            return
+        if self.selfservice.start(service_id, item.title(self.state.language), self._holder):
+            self.go("selfservice")
+        else:
+            self.state.message = t("self_service_unavailable", self.state.language)
+
+    def self_service_action(self, action: str) -> None:
+        """A button of the self-service screen; 找人帮忙 calls staff and keeps the transaction."""
+        self.activity()
+        if action == "help":
+            self.request_help()
+        else:
+            self.selfservice.act(action)
+
     # ================================================================ ID card
     def reader_usable(self) -> bool:
         """Is there an ID-card reader, and did its last health say it works?"""
@@ -633,6 +698,9 @@ class KioskController:
             s.card_phase = "unusable"
             s.message = t("err_card", s.language)
             return
+        if s.screen == "selfservice" and self.selfservice.active:
+            self.selfservice.card_read(holder)  # the transaction's card: only its masked name is shown
+            return
         age = card.age_on(self.now().date())
         self._holder = holder
         s.holder_name_masked = mask_name(card.name)
@@ -652,6 +720,9 @@ class KioskController:
             self.go("idcard")
 
     def _card_error(self, exc: Exception) -> None:
+        if self.state.screen == "selfservice":
+            self.selfservice.card_failed()
+            return
         if self.state.screen in ("idcard", "appointment"):
             self.state.card_phase = "unusable"
 
@@ -814,7 +885,9 @@ class KioskController:
         elif screen == "item":
             item = self.item(self.state.service_id)
             q = self.state.queues.get(item.queue_id, {}) if item else {}
-            if item:
+            if item and self.selfservice.offers(item.id):
+                self._speak("ss_start_note")  # no queue to speak of
+            elif item:
                 self._speak("say_item", name=item.name, n=q.get("waiting", 0))
 
     def _speaking(self) -> bool:
@@ -840,8 +913,10 @@ class KioskController:
 
     # ================================================================ for tests and the benchmark
     def has_personal_data(self) -> bool:
-        return self._holder is not None or (
-            self._issue is not None and self._issue.message is not None and self._issue.message.holder is not None
+        return (
+            self._holder is not None
+            or self.selfservice.active
+            or (self._issue is not None and self._issue.message is not None and self._issue.message.holder is not None)
         )
 
 

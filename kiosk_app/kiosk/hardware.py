@@ -50,6 +50,7 @@ class KioskHardware:
         self.card_poll_s = card_poll_s
         self.printer_check_s = printer_check_s
         self.printer = None
+        self.a4printer = None  # the A4 printer of 24-hour self-service (devices/a4printer), if any
         self.reader = None
         self.scanner = None
         self.camera = None
@@ -65,6 +66,7 @@ class KioskHardware:
                 "idcard": self._open_reader,
                 "scanner": self._open_scanner,
                 "camera": self._open_camera,
+                "a4printer": self._open_a4printer,
             }.get(cfg.kind)
             if opener is None:
                 continue
@@ -88,6 +90,7 @@ class KioskHardware:
             (self.camera, "stop"),
             (self.reader, "close"),
             (self.printer, "close"),
+            (self.a4printer, "close"),
         ):
             if dev is not None:
                 try:
@@ -108,6 +111,11 @@ class KioskHardware:
         from devices.printer import open_printer
 
         self.printer = open_printer(cfg, self.health)
+
+    def _open_a4printer(self, cfg: DeviceConfig) -> None:
+        from devices.a4printer import open_a4printer
+
+        self.a4printer = open_a4printer(cfg, self.health)
 
     def _open_reader(self, cfg: DeviceConfig) -> None:
         from devices.idcard import open_reader
@@ -200,6 +208,9 @@ class KioskHardware:
 
     # --- simulators (tests and demos) ---------------------------------------------------------
     def simulator(self, kind: str) -> Any:
+        if kind == "a4printer":  # its simulator is the printer's link (devices/a4printer/simulator.py)
+            link = getattr(self.a4printer, "link", None)
+            return link if type(link).__name__ == "SimulatedA4Link" else None
         dev = {"printer": self.printer, "idcard": self.reader, "scanner": self.scanner, "camera": self.camera}.get(kind)
         if dev is None:
             return None

@@ -1,0 +1,237 @@
+"""24-hour self-service at the kiosk (issue 24), on a Friday night: ID card → 社保缴费记录打印 → the record from
+the department's simulator → preview → printed on the kiosk's A4 printer through a real cupsd (cups-pdf),
+the printed PDF read back; the audit record in the real broker's event log; and the failure paths: a card
+that cannot be read, a citizen the department does not know, a department that times out, the printer out
+of paper (a retry prints one copy), a citizen who walks away. Nothing printed twice, nothing kept."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from devices.idcard.cardtext import make_id_number
+from devices.idcard.testcards import RESIDENT, make_card
+from queue_broker.security.identity import holder_hash
+from tests.people import id_numbers_in
+from tests.selfservice.conftest import cupsd, pdf_queue  # noqa: F401 - the real cupsd and its PDF queue
+from tests.ui.hall import KIOSK_DEVICES
+
+from .conftest import TZ, kiosk_hall
+
+pytestmark = pytest.mark.ui
+
+ZHANG_ID = make_id_number("411325", date(1990, 1, 1), "123")  # the test card zhang_san, 张三
+SITE = {
+    "opening_hours": {
+        day: [{"start": "08:30", "end": "12:00"}, {"start": "14:00", "end": "17:30"}]
+        for day in ("mon", "tue", "wed", "thu", "fri")
+    }
+    | {"sat": [], "sun": []},
+    "ticketing_closes_before_min": 30,
+    "self_service": {
+        "hours": [{"start": "00:00", "end": "24:00"}],
+        "service_ids": ["sb-print"],
+        "records": [{"service_id": "sb-print", "document": "social_insurance_record", "department": "rsj"}],
+        "departments": [
+            {"id": "rsj", "name": "县人力资源和社会保障局", "backend": "simulator", "simulator": {"latency_s": 0.3}}
+        ],
+    },
+}
+FRIDAY_NIGHT = datetime(2026, 11, 27, 22, 0, tzinfo=TZ)
+SMALL = {"width": 720, "height": 1280, "diagonal_in": 14.3, "idle_timeout_s": 30}
+# a card whose text cannot be read (a birth date that is no date): the reader reports the card, not itself
+UNREADABLE_CARD = make_card(
+    "unreadable",
+    RESIDENT,
+    name="王五",
+    sex="1",
+    nation="01",
+    birth="19901301",
+    address="河南省南阳市内乡县",
+    id_number=make_id_number("411325", date(1990, 1, 1), "135"),
+    authority="内乡县公安局",
+    valid_from="20150601",
+    valid_to="20350601",
+)
+
+
+def a4_devices(server, queue: str) -> list[dict]:
+    a4 = {"queue": queue, "server": server.socket, "poll_s": 0.1}
+    return KIOSK_DEVICES + [{"id": "a4printer", "kind": "a4printer", "backend": "cups", "options": a4}]
+
+
+def ss(kiosk, step: str, timeout: float = 30.0, failure: str | None = None) -> dict:
+    """The transaction's view once it is at `step`."""
+    state = kiosk.wait_for(
+        lambda s: s["selfservice"].get("step") == step and (failure is None or s["selfservice"]["failure"] == failure),
+        timeout,
+        f"self-service step {step}",
+    )
+    return state["selfservice"]
+
+
+def a4_ready(kiosk) -> None:
+    """The devices open in the background after the first frame: wait for the A4 printer's first health."""
+    kiosk.wait_for(lambda s: s["devices"].get("a4printer", {}).get("state") == "ready", 20, "the A4 printer")
+
+
+def start_transaction(kiosk) -> None:
+    a4_ready(kiosk)
+    kiosk.tap("home.item.sb-print")
+    kiosk.tap("item.selfservice")
+    ss(kiosk, "insert_card")
+
+
+def printed_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def wait_printed(server, queue: str, n: int, timeout: float = 30.0) -> list[Path]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = server.printed(queue)
+        if len(found) >= n:
+            return found
+        time.sleep(0.2)
+    return server.printed(queue)
+
+
+def recorded(broker, n: int, timeout: float = 10.0) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        events = [s.event for s in broker.service.store.iter_events() if s.event.type == "self_service_recorded"]
+        if len(events) >= n or time.monotonic() > deadline:
+            return events
+        time.sleep(0.1)
+
+
+def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_id, display, cupsd, pdf_queue):  # noqa: F811
+    queue, _out = pdf_queue
+    with kiosk_hall(
+        mosquitto.url,
+        tmp_path,
+        site_id,
+        display,
+        FRIDAY_NIGHT,
+        site_overrides=SITE,
+        kiosk=SMALL,
+        kiosk_devices=a4_devices(cupsd, queue),
+    ) as h:
+        kiosk = h.kiosk
+        st = kiosk.wait_for(lambda s: s["next_open_text"] == "11月30日（周一）08:30" and not s["hall_open"])
+        assert st["self_service_open"] and not st["demo"]
+        kiosk.screenshot("kiosk-night-home")
+        # the self-service item's page: its transaction, no queue, no counter, no grey 窗口已下班
+        a4_ready(kiosk)
+        kiosk.tap("home.item.sb-print")
+        texts = kiosk.texts()
+        assert "刷身份证 自助打印" in texts and not kiosk.can_tap("item.take")
+        assert not any("前面等候" in t or "窗口已下班" in t or "窗口暂未开放" in t for t in texts), texts
+        kiosk.tap("item.selfservice")
+        view = ss(kiosk, "insert_card")
+        assert view["message"] == "请将本人身份证放在读卡区"
+        kiosk.device("idcard", "place", args=["zhang_san"])
+        view = ss(kiosk, "preview")
+        assert view["masked_name"] == "张*" and view["page"] == 1 and view["pages"] >= 2
+        screen = kiosk.texts()
+        assert "已刷身份证：张*" in screen, screen
+        assert not any("张三" in t or ZHANG_ID in t for t in screen)
+        first_page = view["page_lines"]
+        kiosk.tap("ss.next_page")
+        assert ss(kiosk, "preview")["page"] == 2
+        kiosk.screenshot("kiosk-selfservice-preview")
+        kiosk.tap("ss.prev_page")
+        assert ss(kiosk, "preview")["page_lines"] == first_page
+        assert kiosk.state()["has_personal_data"]  # the transaction holds the card while it runs
+        kiosk.tap("ss.print")
+        kiosk.wait_for(lambda s: s["selfservice"].get("step") in ("printing", "printed"), 30, "printing")
+        kiosk.screenshot("kiosk-selfservice-printing")
+        view = ss(kiosk, "printed", timeout=90)
+        assert view["message"].startswith("打印完成，请取走") and view["sheets_done"] == view["sheets"] >= 1
+        (pdf,) = wait_printed(cupsd, queue, 1)
+        text = printed_text(pdf)
+        assert "社会保险个人权益记录" in text and "姓名：张*" in text and "1号自助机" in text
+        assert first_page[0].split("：")[0] in text.replace(" ", "")  # the preview's lines are the paper's
+        assert not id_numbers_in(text) and "张三" not in text
+        kiosk.tap("ss.home")
+        st = kiosk.wait_for(lambda s: s["screen"] == "home" and not s["selfservice"])
+        assert st["has_personal_data"] is False
+        assert not any("张*" in t for t in kiosk.texts())
+        # the audit: one event, by keyed hash and item; no ticket was issued
+        (event,) = recorded(h.broker, 1)
+        assert event.data["service_id"] == "sb-print" and event.data["outcome"] == "printed"
+        assert event.data["holder_hash"] == holder_hash(h.broker.service.key, ZHANG_ID)
+        assert not list(h.broker.tickets())
+        assert len(cupsd.printed(queue)) == 1
+        assert "张三" not in kiosk.log() and ZHANG_ID not in kiosk.log()
+
+
+def test_failures_say_so_and_nothing_is_printed_twice(mosquitto, tmp_path, site_id, display, cupsd, pdf_queue):  # noqa: F811
+    queue, _out = pdf_queue
+    with kiosk_hall(
+        mosquitto.url,
+        tmp_path,
+        site_id,
+        display,
+        FRIDAY_NIGHT,
+        site_overrides=SITE,
+        kiosk=SMALL,
+        kiosk_devices=a4_devices(cupsd, queue),
+    ) as h:
+        kiosk = h.kiosk
+        # a card that cannot be read: a plain message, then the right card goes on
+        start_transaction(kiosk)
+        kiosk.device("idcard", "place", args=[UNREADABLE_CARD])
+        view = ss(kiosk, "failed", failure="card")
+        assert "没有读到身份证" in view["message"] and "retry" in view["actions"]
+        # the department does not know the citizen: a plain message, home
+        kiosk.call("department", service_id="sb-print", faults=["not_found"])
+        kiosk.device("idcard", "place", args=["zhang_san"])
+        view = ss(kiosk, "failed", failure="department")
+        assert view["message"] == "没有查询到您的记录" and tuple(view["actions"]) == ("home", "help")
+        kiosk.tap("ss.home")
+        kiosk.wait_for(lambda s: s["screen"] == "home" and not s["selfservice"])
+        kiosk.device("idcard", "remove")
+        # the department times out, then answers on 再试一次
+        kiosk.call("department", service_id="sb-print", faults=["timeout"])
+        start_transaction(kiosk)
+        kiosk.device("idcard", "place", args=["zhang_san"])
+        view = ss(kiosk, "failed", failure="department")
+        assert "超时" in view["message"]
+        kiosk.tap("ss.retry")
+        ss(kiosk, "preview")
+        # the printer is out of paper: the job waits; 重试 sends nothing; paper loaded, one copy comes out
+        cupsd.fault(queue, "media-empty")
+        kiosk.tap("ss.print")
+        view = ss(kiosk, "failed", failure="printer")
+        assert "缺纸" in view["message"]
+        kiosk.tap("ss.retry")  # the same job goes on: nothing new is sent
+        assert cupsd.printed(queue) == []
+        cupsd.fault(queue, None)
+        ss(kiosk, "printed", timeout=90)
+        time.sleep(1.0)
+        assert len(wait_printed(cupsd, queue, 1)) == 1
+        kiosk.tap("ss.home")
+        kiosk.wait_for(lambda s: s["screen"] == "home" and not s["selfservice"])
+        kiosk.device("idcard", "remove")
+        # abandoned halfway: the printer offline, the citizen leaves (返回首页): nothing comes out later
+        start_transaction(kiosk)
+        kiosk.device("idcard", "place", args=["zhang_san"])
+        ss(kiosk, "preview")
+        cupsd.fault(queue, "offline")
+        kiosk.tap("ss.print")
+        ss(kiosk, "failed", failure="printer")
+        kiosk.tap("nav.home")
+        st = kiosk.wait_for(lambda s: s["screen"] == "home" and not s["selfservice"])
+        assert st["has_personal_data"] is False
+        cupsd.fault(queue, None)
+        time.sleep(2.0)
+        assert len(cupsd.printed(queue)) == 1  # still only the one printed above
+        # the audit: every transaction that got an answer, by outcome
+        outcomes = sorted(e.data["outcome"] for e in recorded(h.broker, 3))
+        assert outcomes == ["not_found", "print_failed", "printed"], outcomes
+        assert not list(h.broker.tickets())
