@@ -103,6 +103,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "此事项在本机自助办理：刷身份证查询，核对后用A4纸打印，不用取号排队。",
         "Done here at this kiosk: lay your ID card, check the record, print it on A4. No ticket, no queue.",
     ),
+    "ss_tile": ("24小时自助 · 不用排队", "24-hour self-service, no queue"),
     "ss_closed": ("自助打印暂停服务", "Self-service printing is closed now"),
     "self_service_unavailable": (
         "本机暂时不能自助打印，请到其他自助机或咨询工作人员。",
@@ -115,7 +116,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "ss_action_help": ("找人帮忙", "Get help"),
     "ss_action_prev_page": ("上一页", "Previous"),
     "ss_action_next_page": ("下一页", "Next"),
-    "ss_page": ("第 {page}/{pages} 页", "Page {page} of {pages}"),
     "ss_sheets": ("已打印 {done} 张，共 {total} 张", "{done} of {total} sheets printed"),
     "demo": ("演示", "Demo"),
     "stop_issuing": ("暂停取号", "Tickets paused"),

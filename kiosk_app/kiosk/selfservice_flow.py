@@ -28,8 +28,9 @@ from .state import KioskState
 
 log = logging.getLogger(__name__)
 
-PREVIEW_LINES = 14  # lines of the record on one screen page
-PREVIEW_LINES_ELDERLY = 8  # larger type: fewer lines
+# lines of the record on one screen page: a table row may wrap to two lines on a 720 px wide kiosk
+PREVIEW_LINES = 12
+PREVIEW_LINES_ELDERLY = 6  # larger type: fewer lines
 
 
 class SelfServiceFlow:

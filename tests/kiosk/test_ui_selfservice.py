@@ -124,7 +124,7 @@ def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_
         kiosk = h.kiosk
         st = kiosk.wait_for(lambda s: s["next_open_text"] == "11月30日（周一）08:30" and not s["hall_open"])
         assert st["self_service_open"] and not st["demo"]
-        kiosk.screenshot("kiosk-night-home")
+        kiosk.screenshot("night-home")
         # the self-service item's page: its transaction, no queue, no counter, no grey 窗口已下班
         a4_ready(kiosk)
         kiosk.tap("home.item.sb-print")
@@ -142,20 +142,26 @@ def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_
         assert not any("张三" in t or ZHANG_ID in t for t in screen)
         first_page = view["page_lines"]
         kiosk.tap("ss.next_page")
-        assert ss(kiosk, "preview")["page"] == 2
-        kiosk.screenshot("kiosk-selfservice-preview")
+        second = ss(kiosk, "preview")
+        assert second["page"] == 2
+        shown_lines = list(first_page) + list(second["page_lines"])
+        kiosk.screenshot("selfservice-preview")
         kiosk.tap("ss.prev_page")
         assert ss(kiosk, "preview")["page_lines"] == first_page
         assert kiosk.state()["has_personal_data"]  # the transaction holds the card while it runs
         kiosk.tap("ss.print")
         kiosk.wait_for(lambda s: s["selfservice"].get("step") in ("printing", "printed"), 30, "printing")
-        kiosk.screenshot("kiosk-selfservice-printing")
+        kiosk.screenshot("selfservice-printing")
         view = ss(kiosk, "printed", timeout=90)
         assert view["message"].startswith("打印完成，请取走") and view["sheets_done"] == view["sheets"] >= 1
         (pdf,) = wait_printed(cupsd, queue, 1)
         text = printed_text(pdf)
         assert "社会保险个人权益记录" in text and "姓名：张*" in text and "1号自助机" in text
-        assert first_page[0].split("：")[0] in text.replace(" ", "")  # the preview's lines are the paper's
+        paper = "".join(text.split())
+        for line in shown_lines:  # what the citizen checked on screen is what came out on paper
+            if not line.startswith("【"):  # (the preview's section headings; the paper has table headers)
+                assert line.split()[0] in paper, line
+        assert any(line.startswith("2026") for line in shown_lines)  # the months' rows among them
         assert not id_numbers_in(text) and "张三" not in text
         kiosk.tap("ss.home")
         st = kiosk.wait_for(lambda s: s["screen"] == "home" and not s["selfservice"])
@@ -235,3 +241,47 @@ def test_failures_say_so_and_nothing_is_printed_twice(mosquitto, tmp_path, site_
         outcomes = sorted(e.data["outcome"] for e in recorded(h.broker, 3))
         assert outcomes == ["not_found", "print_failed", "printed"], outcomes
         assert not list(h.broker.tickets())
+
+
+def test_the_kiosk_follows_the_broker_hours_and_demo_and_the_elderly_preview(mosquitto, tmp_path, site_id, display):
+    """The hours on screen are the broker's (state/queues' hall), not the kiosk's clock; 演示 while the broker
+    runs a demonstration; the preview in elderly mode: larger type, fewer lines a page."""
+    simulated_a4 = KIOSK_DEVICES + [{"id": "a4printer", "kind": "a4printer", "backend": "simulator", "options": {}}]
+    with kiosk_hall(
+        mosquitto.url,
+        tmp_path,
+        site_id,
+        display,
+        FRIDAY_NIGHT,
+        site_overrides=SITE,
+        kiosk=SMALL,
+        kiosk_devices=simulated_a4,
+    ) as h:
+        kiosk = h.kiosk
+        # the kiosk's clock says Friday 10:00 (its own reading of the hours: open); the broker says closed
+        kiosk.call("set_clock", iso=FRIDAY_NIGHT.replace(hour=10).isoformat())
+        st = kiosk.wait_for(lambda s: s["now_text"] == "10:00")
+        assert st["hall_open"] is False and st["next_open_text"] == "11月30日（周一）08:30"
+        kiosk.tap("home.item.bdc-transfer")
+        texts = kiosk.texts()
+        assert "暂停取号，11月30日（周一）08:30开始" in texts, texts  # the queue's wait, in the broker's words
+        assert any("窗口已下班，下次开放：11月30日（周一）08:30" in t for t in texts)
+        assert not any("前面等候" in t for t in texts) and not kiosk.can_tap("item.take")
+        # elderly mode: the record in fewer, larger lines a page
+        kiosk.tap("nav.home")
+        assert any("24小时自助 · 不用排队" in t for t in kiosk.texts())  # the item's tile counts no queue
+        a4_ready(kiosk)
+        kiosk.tap("home.item.sb-print")
+        kiosk.tap("header.elderly")
+        kiosk.tap("item.selfservice")
+        kiosk.device("idcard", "place", args=["zhang_san"])
+        view = ss(kiosk, "preview")
+        assert len(view["page_lines"]) <= 6 and view["pages"] >= 4
+        kiosk.screenshot("selfservice-preview-elderly")
+        kiosk.tap("ss.cancel")
+        kiosk.wait_for(lambda s: s["screen"] == "home" and not s["selfservice"])
+        # a demonstration (up --open-now): every queue open, 演示 in the header
+        service = h.broker.service
+        service.demo = service.engine.demo = "open_now"
+        st = kiosk.wait_for(lambda s: s["demo"] and s["hall_open"], 20, "the broker's demo mark")
+        assert "演示" in kiosk.texts()

@@ -15,6 +15,8 @@ load_kv(__file__)
 
 ROLES = {"print": "accent", "retry": "accent", "home": "primary"}
 BIG = ("print", "retry")
+# the order on screen: the pages side by side, then what to do
+ORDER = ("prev_page", "next_page", "print", "retry", "home", "cancel")
 
 
 class SelfServiceScreen(KioskScreen):
@@ -36,9 +38,11 @@ class SelfServiceScreen(KioskScreen):
         if view.get("step") == "printing" and view.get("sheets"):
             detail = self.tr("ss_sheets", done=view.get("sheets_done", 0), total=view["sheets"])
         ids.detail.text = detail
+        preview = view.get("step") == "preview"
+        ids.preview.opacity = 1 if preview else 0  # (kv rules cannot bind to a key of the state's dict)
+        ids.preview.size_hint_y = 1 if preview else 0.001
+        ids.filler.size_hint_y = 0.001 if preview else 1
         ids.lines.text = "\n".join(view.get("page_lines", ()))
-        pages = view.get("pages", 0)
-        ids.page.text = self.tr("ss_page", page=view.get("page", 0), pages=pages) if pages else ""
         actions = tuple(view.get("actions", ()))
         if actions != self._shown_actions or not ids.actions.children:
             self._shown_actions = actions
@@ -47,7 +51,9 @@ class SelfServiceScreen(KioskScreen):
     def _fill_actions(self, actions: tuple) -> None:
         box = self.ids.actions
         box.clear_widgets()
-        for action in actions:
+        for action in sorted(actions, key=lambda a: ORDER.index(a) if a in ORDER else len(ORDER)):
+            if action == "help":
+                continue  # the footer's 找人帮忙 is always there
             b = Factory.KButton(
                 text=self.tr(f"ss_action_{action}"),
                 tid=f"ss.{action}",
