@@ -10,6 +10,7 @@ The output folder (DIR) holds:
         ca.crt, site.yaml     the CA to trust and the site file as this board needs it (no operator PINs)
         hall-<role>.service   its systemd unit; graphical roles also lockdown.sh, hall-session.pam, logind-hall.conf
         70-hall-devices.rules udev rules for its devices
+        cupsd-hall.conf, ...  a kiosk printing A4 through CUPS: its cupsd keeps no job (provisioning/cups.py)
     nodes/<server>/           the hall server (the queue broker's node) also carries id-hash.key (0600),
         mosquitto/            mosquitto.conf, acl, passwd (0600), server.crt, server.key (0600), ca.crt
         hall-mosquitto.service, update-access.sh
@@ -34,7 +35,7 @@ import yaml
 from queue_broker.config.models import SiteConfig
 from queue_broker.protocol.topics import LEVEL_ID_RE
 
-from . import bridge, monitoring, pki, readers
+from . import bridge, cups, monitoring, pki, readers
 from .acl import NodeSpec, render_acl
 from .core import (
     DEFAULT_ETC,
@@ -448,6 +449,8 @@ class Provisioner(Hall):
             write_public(d / "70-hall-devices.rules", render("udev.rules.j2", **values, devices=devices))
         if server:
             monitoring.write_bundle_files(d, self.site_id)  # alert rules, dashboard, scrape job
+        entry = next((n for n in cfg.nodes if n.id == node.id), None)
+        values["cups"] = cups.bundle_files(d, entry)  # an A4 printer through CUPS: its privacy settings
         write_public(d / "install.sh", render("install.sh.j2", **values), executable=True)
 
 

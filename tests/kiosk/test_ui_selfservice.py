@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from devices.a4printer.cupsd import CupsdProcess, available
 from devices.idcard.cardtext import make_id_number
 from devices.idcard.testcards import RESIDENT, make_card
+from provisioning.cups import KIOSK_CUPSD_DIRECTIVES
 from queue_broker.security.identity import holder_hash
 from tests.people import id_numbers_in
-from tests.selfservice.conftest import cupsd, pdf_queue  # noqa: F401 - the real cupsd and its PDF queue
 from tests.ui.hall import KIOSK_DEVICES
 
 from .conftest import TZ, kiosk_hall
@@ -57,6 +58,26 @@ UNREADABLE_CARD = make_card(
     valid_from="20150601",
     valid_to="20350601",
 )
+
+
+@pytest.fixture(scope="module")
+def cupsd():
+    """A real cupsd configured as provisioning configures a kiosk's (no document, no job history kept),
+    with cups-pdf queues whose printed PDFs the tests read back."""
+    why = available()
+    if why:
+        pytest.skip(why)
+    server = CupsdProcess(directives=KIOSK_CUPSD_DIRECTIVES).start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def pdf_queue(cupsd, request):
+    name = "K" + str(abs(hash(request.node.nodeid)) % 10**9)
+    out = cupsd.add_pdf_queue(name)
+    yield name, out
+    cupsd.fault(name, None)
 
 
 def a4_devices(server, queue: str) -> list[dict]:
@@ -109,7 +130,7 @@ def recorded(broker, n: int, timeout: float = 10.0) -> list:
         time.sleep(0.1)
 
 
-def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_id, display, cupsd, pdf_queue):  # noqa: F811
+def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_id, display, cupsd, pdf_queue):
     queue, _out = pdf_queue
     with kiosk_hall(
         mosquitto.url,
@@ -174,9 +195,12 @@ def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_
         assert not list(h.broker.tickets())
         assert len(cupsd.printed(queue)) == 1
         assert "张三" not in kiosk.log() and ZHANG_ID not in kiosk.log()
+        # the kiosk's CUPS kept nothing: no document in its spool, no record of the job
+        assert cupsd.spooled_files() == []
+        assert cupsd.command("lpstat", "-W", "completed", "-o", queue).strip() == ""
 
 
-def test_failures_say_so_and_nothing_is_printed_twice(mosquitto, tmp_path, site_id, display, cupsd, pdf_queue):  # noqa: F811
+def test_failures_say_so_and_nothing_is_printed_twice(mosquitto, tmp_path, site_id, display, cupsd, pdf_queue):
     queue, _out = pdf_queue
     with kiosk_hall(
         mosquitto.url,
