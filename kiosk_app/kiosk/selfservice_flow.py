@@ -20,6 +20,7 @@ from datetime import datetime
 from queue_broker.config.models import NodeEntry, SiteConfig
 from queue_broker.config.selfservice import RecordItem
 from queue_broker.protocol import Holder
+from queue_broker.service.keys import load_selfservice_hash_key
 from selfservice.adapter import DepartmentAdapter, open_department
 from selfservice.runner import SessionRunner, mqtt_record_sender
 from selfservice.session import ENDED, SelfServiceSession, SessionSettings, SessionView
@@ -68,6 +69,7 @@ class SelfServiceFlow:
         self._department_cfg = {d.id: d for d in zone.departments}
         self._departments: dict[str, DepartmentAdapter] = {}  # opened on first use, kept (the HTTP breaker)
         self.runner: SessionRunner | None = None
+        self._key: bytes | None = None
 
     # --- what the item page asks -------------------------------------------------------------------
     def offers(self, service_id: str) -> bool:
@@ -85,6 +87,12 @@ class SelfServiceFlow:
     @property
     def active(self) -> bool:
         return self.runner is not None
+
+    def _hash_key(self) -> bytes:
+        """The hall's self-service key: the audit record carries the keyed hash, never the ID number."""
+        if self._key is None:
+            self._key = load_selfservice_hash_key(self.config.data_dir)
+        return self._key
 
     # --- the citizen's inputs ------------------------------------------------------------------------
     def start(self, service_id: str, title: str, holder: Holder | None = None) -> bool:
@@ -121,7 +129,7 @@ class SelfServiceFlow:
             printer,
             hall_name=self.hall_name_fn(),
             kiosk_name=self.kiosk_name,
-            record=mqtt_record_sender(self.client.link, self.node.id),
+            record=mqtt_record_sender(self.client.link, self.node.id, hash_key=self._hash_key()),
             clock=self.clock,
             on_change=self._show,
             post=self.ui_call,

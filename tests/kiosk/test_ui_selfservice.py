@@ -18,6 +18,7 @@ from devices.idcard.cardtext import make_id_number
 from devices.idcard.testcards import RESIDENT, make_card
 from provisioning.cups import KIOSK_CUPSD_DIRECTIVES
 from queue_broker.security.identity import holder_hash
+from tests.broker.conftest import Recorder
 from tests.people import id_numbers_in
 from tests.ui.hall import KIOSK_DEVICES
 
@@ -143,6 +144,7 @@ def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_
         kiosk_devices=a4_devices(cupsd, queue),
     ) as h:
         kiosk = h.kiosk
+        recorder = Recorder(mosquitto.url, site_id)  # everything published in the hall during the transaction
         st = kiosk.wait_for(lambda s: s["next_open_text"] == "11月30日（周一）08:30" and not s["hall_open"])
         assert st["self_service_open"] and not st["demo"]
         kiosk.screenshot("night-home")
@@ -191,7 +193,14 @@ def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_
         # the audit: one event, by keyed hash and item; no ticket was issued
         (event,) = recorded(h.broker, 1)
         assert event.data["service_id"] == "sb-print" and event.data["outcome"] == "printed"
-        assert event.data["holder_hash"] == holder_hash(h.broker.service.key, ZHANG_ID)
+        # the kiosk's keyed hash (the hall's self-service key; here made in the data folder, as without
+        # provisioning): the ID number crossed no topic at all, the audit command included
+        kiosk_key = (tmp_path / "data" / "selfservice-hash.key").read_bytes().strip()
+        assert event.data["holder_hash"] == holder_hash(kiosk_key, ZHANG_ID)
+        sent = recorder.wait_for("/cmd/selfservice/record")
+        assert sent["holder_hash"] == event.data["holder_hash"] and "holder" not in sent
+        assert not [t for t, body, _ in recorder.messages if ZHANG_ID in str(body) or "张三" in str(body)]
+        recorder.stop()
         assert not list(h.broker.tickets())
         assert len(cupsd.printed(queue)) == 1
         assert "张三" not in kiosk.log() and ZHANG_ID not in kiosk.log()
