@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,30 +20,24 @@ from provisioning.cups import KIOSK_CUPSD_DIRECTIVES
 from queue_broker.security.identity import holder_hash
 from tests.broker.conftest import Recorder
 from tests.people import id_numbers_in
+from tests.selfservice.test_a4_cups import wait_printed
 from tests.ui.hall import KIOSK_DEVICES
 
-from .conftest import TZ, kiosk_hall
+from .conftest import kiosk_hall
+from .test_ui_after_hours import FRIDAY_NIGHT, HOURS
 
 pytestmark = pytest.mark.ui
 
 ZHANG_ID = make_id_number("411325", date(1990, 1, 1), "123")  # the test card zhang_san, 张三
-SITE = {
-    "opening_hours": {
-        day: [{"start": "08:30", "end": "12:00"}, {"start": "14:00", "end": "17:30"}]
-        for day in ("mon", "tue", "wed", "thu", "fri")
-    }
-    | {"sat": [], "sun": []},
-    "ticketing_closes_before_min": 30,
-    "self_service": {
-        "hours": [{"start": "00:00", "end": "24:00"}],
-        "service_ids": ["sb-print"],
+SITE = HOURS | {
+    "self_service": HOURS["self_service"]
+    | {
         "records": [{"service_id": "sb-print", "document": "social_insurance_record", "department": "rsj"}],
         "departments": [
             {"id": "rsj", "name": "县人力资源和社会保障局", "backend": "simulator", "simulator": {"latency_s": 0.3}}
         ],
-    },
+    }
 }
-FRIDAY_NIGHT = datetime(2026, 11, 27, 22, 0, tzinfo=TZ)
 SMALL = {"width": 720, "height": 1280, "diagonal_in": 14.3, "idle_timeout_s": 30}
 # a card whose text cannot be read (a birth date that is no date): the reader reports the card, not itself
 UNREADABLE_CARD = make_card(
@@ -112,14 +106,11 @@ def printed_text(pdf: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
-def wait_printed(server, queue: str, n: int, timeout: float = 30.0) -> list[Path]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = server.printed(queue)
-        if len(found) >= n:
-            return found
-        time.sleep(0.2)
-    return server.printed(queue)
+def night_hall(mosquitto, tmp_path, site_id, display, devices: list[dict]):
+    """The mini hall on a Friday night with the self-service record, and a kiosk with these devices."""
+    return kiosk_hall(
+        mosquitto.url, tmp_path, site_id, display, FRIDAY_NIGHT, site_overrides=SITE, kiosk=SMALL, kiosk_devices=devices
+    )
 
 
 def recorded(broker, n: int, timeout: float = 10.0) -> list:
@@ -133,16 +124,7 @@ def recorded(broker, n: int, timeout: float = 10.0) -> list:
 
 def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_id, display, cupsd, pdf_queue):
     queue, _out = pdf_queue
-    with kiosk_hall(
-        mosquitto.url,
-        tmp_path,
-        site_id,
-        display,
-        FRIDAY_NIGHT,
-        site_overrides=SITE,
-        kiosk=SMALL,
-        kiosk_devices=a4_devices(cupsd, queue),
-    ) as h:
+    with night_hall(mosquitto, tmp_path, site_id, display, a4_devices(cupsd, queue)) as h:
         kiosk = h.kiosk
         recorder = Recorder(mosquitto.url, site_id)  # everything published in the hall during the transaction
         st = kiosk.wait_for(lambda s: s["next_open_text"] == "11月30日（周一）08:30" and not s["hall_open"])
@@ -211,16 +193,7 @@ def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_
 
 def test_failures_say_so_and_nothing_is_printed_twice(mosquitto, tmp_path, site_id, display, cupsd, pdf_queue):
     queue, _out = pdf_queue
-    with kiosk_hall(
-        mosquitto.url,
-        tmp_path,
-        site_id,
-        display,
-        FRIDAY_NIGHT,
-        site_overrides=SITE,
-        kiosk=SMALL,
-        kiosk_devices=a4_devices(cupsd, queue),
-    ) as h:
+    with night_hall(mosquitto, tmp_path, site_id, display, a4_devices(cupsd, queue)) as h:
         kiosk = h.kiosk
         # a card that cannot be read: a plain message, then the right card goes on
         start_transaction(kiosk)
@@ -280,16 +253,7 @@ def test_the_kiosk_follows_the_broker_hours_and_demo_and_the_elderly_preview(mos
     """The hours on screen are the broker's (state/queues' hall), not the kiosk's clock; 演示 while the broker
     runs a demonstration; the preview in elderly mode: larger type, fewer lines a page."""
     simulated_a4 = KIOSK_DEVICES + [{"id": "a4printer", "kind": "a4printer", "backend": "simulator", "options": {}}]
-    with kiosk_hall(
-        mosquitto.url,
-        tmp_path,
-        site_id,
-        display,
-        FRIDAY_NIGHT,
-        site_overrides=SITE,
-        kiosk=SMALL,
-        kiosk_devices=simulated_a4,
-    ) as h:
+    with night_hall(mosquitto, tmp_path, site_id, display, simulated_a4) as h:
         kiosk = h.kiosk
         # the kiosk's clock says Friday 10:00 (its own reading of the hours: open); the broker says closed
         kiosk.call("set_clock", iso=FRIDAY_NIGHT.replace(hour=10).isoformat())
