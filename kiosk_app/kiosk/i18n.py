@@ -104,6 +104,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "Done here at this kiosk: lay your ID card, check the record, print it on A4. No ticket, no queue.",
     ),
     "ss_tile": ("24小时自助 · 不用排队", "24-hour self-service, no queue"),
+    "ss_elsewhere": (
+        "此事项在24小时自助区带A4打印机的自助机上办理，不用排队；本机不能打印。",
+        "Done at a kiosk with an A4 printer in the 24-hour self-service area, no queue; this kiosk cannot print it.",
+    ),
+    "ss_elsewhere_take": ("本机不能自助打印", "Not at this kiosk"),
     "ss_closed": ("自助打印暂停服务", "Self-service printing is closed now"),
     "self_service_unavailable": (
         "本机暂时不能自助打印，请到其他自助机或咨询工作人员。",

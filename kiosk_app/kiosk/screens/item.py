@@ -137,7 +137,12 @@ class ItemScreen(KioskScreen):
         ids.self_service.text = self.tr("self_service_item") if self_service else ""
         take = ids.take
         take.disabled = not (s.online and s.hall_open)
-        if not s.online:
+        if self_service and closed:  # done at another kiosk (one with an A4 printer), not at a counter now
+            ids.queue_line.text = ""
+            ids.closed.shown = False
+            ids.self_service.text = self.tr("ss_elsewhere")
+            take.text = self.tr("ss_elsewhere_take")
+        elif not s.online:
             take.text = self.tr("stop_issuing")
         elif not s.hall_open:
             take.text = self.tr("closed_take")
