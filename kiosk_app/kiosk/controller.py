@@ -354,13 +354,17 @@ class KioskController:
         if not q:
             return ""
         status = q.get("wait_status")
-        if status in ("closed", "full"):  # the broker's reason, in its words (protocol/waiting.py)
-            nxt = datetime.fromisoformat(q["next_opening"]) if q.get("next_opening") else None
-            return wait_words(status, None, nxt, self.now(), lang)
+        if status in ("closed", "full"):
+            return self.broker_words(q)
         if status == "no_counter" or (status is None and not q.get("counter_ids") and self.state.hall_open):
             return t("queue_no_counter", lang, n=q["waiting"])
         low, high = q.get("estimated_wait_range_s") or (q["estimated_wait_s"], q["estimated_wait_s"])
         return t("queue_now", lang, n=q["waiting"], wait=wait_text(low, high, lang))
+
+    def broker_words(self, q: dict) -> str:
+        """A closed or full queue's wait in the broker's words (protocol/waiting.py), in the kiosk's language."""
+        nxt = datetime.fromisoformat(q["next_opening"]) if q.get("next_opening") else None
+        return wait_words(q.get("wait_status") or "", None, nxt, self.now(), self.state.language)
 
     def where_line(self, item: Item) -> str:
         cat = self.state.catalog

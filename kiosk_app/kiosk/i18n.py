@@ -42,6 +42,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "search": ("搜索事项", "Search"),
     "board_title": ("现在各业务等候情况", "Waiting now"),
     "board_line": ("{name}：等候 {n} 人，{wait}", "{name}: {n} waiting, {wait}"),
+    "board_status": ("{name}：{words}", "{name}: {words}"),
     "board_closed": ("{name}：等候 {n} 人，窗口暂未开放", "{name}: {n} waiting, no counter open"),
     "card_ticket": ("刷身份证取号", "Take a ticket with ID card"),
     "appointment": ("预约签到\n扫预约码", "Appointment\ncheck-in"),

@@ -119,7 +119,9 @@ class HomeScreen(KioskScreen):
         rows.sort(key=lambda r: -r[0])  # the busiest first; as many as the screen has room for
         wanted = []
         for _waiting, queue_id, name, q in rows[: 4 if s.elderly else 8]:
-            if not q.get("counter_ids") and s.hall_open:
+            if q.get("wait_status") in ("closed", "full"):  # the broker's reason, in its words
+                text = self.tr("board_status", name=name, words=self.ctl.broker_words(q))
+            elif not q.get("counter_ids") and s.hall_open:
                 text = self.tr("board_closed", name=name, n=q["waiting"])
             else:
                 low, high = q.get("estimated_wait_range_s") or (q["estimated_wait_s"],) * 2
