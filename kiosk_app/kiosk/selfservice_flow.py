@@ -84,6 +84,15 @@ class SelfServiceFlow:
             department = self._departments[dept_id] = open_department(self._department_cfg[dept_id])
         return department
 
+    def prewarm(self) -> None:
+        """Once, off the UI thread, after start: WeasyPrint's import and fonts (about 2 s cold) are paid
+        before the first citizen's print, not during it (docs/benchmarks.md). Only on a kiosk that prints."""
+        if not any(self.offers(service_id) for service_id in self.records):
+            return
+        from selfservice.render import prewarm
+
+        log.info("self-service printing prewarmed in %.1f s", prewarm())
+
     @property
     def active(self) -> bool:
         return self.runner is not None
