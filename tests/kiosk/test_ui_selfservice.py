@@ -187,7 +187,6 @@ def test_night_card_preview_print_read_back_and_audit(mosquitto, tmp_path, site_
         assert len(cupsd.printed(queue)) == 1
         assert "张三" not in kiosk.log() and ZHANG_ID not in kiosk.log()
         assert "self-service printing prewarmed" in kiosk.log()  # WeasyPrint loaded before the first citizen
-        print(f"kiosk resident memory after a self-service print: {kiosk.rss_mb():.0f} MB")
         # the kiosk's CUPS kept nothing: no document in its spool, no record of the job
         assert cupsd.spooled_files() == []
         assert cupsd.command("lpstat", "-W", "completed", "-o", queue).strip() == ""
