@@ -10,6 +10,8 @@ The output folder (DIR) holds:
         ca.crt, site.yaml     the CA to trust and the site file as this board needs it (no operator PINs)
         hall-<role>.service   its systemd unit; graphical roles also lockdown.sh, hall-session.pam, logind-hall.conf
         70-hall-devices.rules udev rules for its devices
+        cupsd-hall.conf, ...  a kiosk printing A4 through CUPS: its cupsd keeps no job (provisioning/cups.py)
+    selfservice-hash.key      (0600) the kiosks' key for the self-service audit's keyed hash; each kiosk's bundle has a copy
     nodes/<server>/           the hall server (the queue broker's node) also carries id-hash.key (0600),
         mosquitto/            mosquitto.conf, acl, passwd (0600), server.crt, server.key (0600), ca.crt
         hall-mosquitto.service, update-access.sh
@@ -34,7 +36,7 @@ import yaml
 from queue_broker.config.models import SiteConfig
 from queue_broker.protocol.topics import LEVEL_ID_RE
 
-from . import bridge, monitoring, pki, readers
+from . import bridge, cups, monitoring, pki, readers
 from .acl import NodeSpec, render_acl
 from .core import (
     DEFAULT_ETC,
@@ -82,6 +84,12 @@ class Provisioner(Hall):
     # ------------------------------------------------------------------ paths on the boards
     def _etc(self, node: str) -> str:
         return str(self.node_dir(node)) if self.state.in_place else self.state.etc
+
+    @property
+    def selfservice_key_path(self) -> Path:
+        """The hall's self-service key (kiosks hash an ID number with it for the audit record, so the number
+        never leaves a kiosk but on cmd/ticket/issue); made once, kept by every later init."""
+        return self.out / "selfservice-hash.key"
 
     def _data(self, node: str) -> str:
         return str(self.out / "var" / node) if self.state.in_place else "/var/lib/hall"
@@ -319,6 +327,8 @@ class Provisioner(Hall):
         if not key_path.exists():
             write_secret(key_path, secrets.token_hex(32) + "\n")
             notes.append(f"made the key that hashes ID numbers: {key_path} (back it up with the database)")
+        if not self.selfservice_key_path.exists():  # the kiosks' own, for the self-service audit (issue 24)
+            write_secret(self.selfservice_key_path, secrets.token_hex(32) + "\n")
 
         common = self._values()
         write_public(mq / "mosquitto.conf", render("mosquitto.conf.j2", **common))
@@ -369,6 +379,10 @@ class Provisioner(Hall):
         ]
         if server and self.state.in_place:
             env.append(f"HALL_ID_HASH_KEY_FILE={etc}/id-hash.key")  # the unit uses LoadCredential instead
+        if node.role == "kiosk":  # one key for every kiosk: the self-service audit's keyed hash
+            write_secret(d / "selfservice-hash.key", self.selfservice_key_path.read_text())
+            if self.state.in_place:
+                env.append(f"HALL_SELFSERVICE_KEY_FILE={etc}/selfservice-hash.key")  # else LoadCredential
         if node.role == "broker" and self.state.upstream:
             env.append(f"HALL_HANDOVER_SITES={self.state.upstream.county_site}")  # 同城通办 (docs/county.md)
         env += readers.node_env_lines(self, node.id)  # a county reader given to this node (its overview)
@@ -448,6 +462,8 @@ class Provisioner(Hall):
             write_public(d / "70-hall-devices.rules", render("udev.rules.j2", **values, devices=devices))
         if server:
             monitoring.write_bundle_files(d, self.site_id)  # alert rules, dashboard, scrape job
+        entry = next((n for n in cfg.nodes if n.id == node.id), None)
+        values["cups"] = cups.bundle_files(d, entry)  # an A4 printer through CUPS: its privacy settings
         write_public(d / "install.sh", render("install.sh.j2", **values), executable=True)
 
 

@@ -25,6 +25,7 @@ from datetime import datetime
 
 from devices.a4printer import A4Printer, A4PrinterError, A4PrinterNotReady, A4PrinterUnavailable, A4PrintFailed
 from queue_broker.protocol import Holder
+from queue_broker.security.identity import holder_hash
 
 from .adapter import DepartmentAdapter
 from .errors import AdapterError, AdapterTimeout, ServiceDown
@@ -275,16 +276,22 @@ class SessionRunner:
             log.error("self-service record %s not stored: %s", record.transaction_id, type(exc).__name__)
 
 
-def mqtt_record_sender(link, kiosk_id: str, timeout: float = 10.0) -> Callable[[Record], None]:
+def mqtt_record_sender(
+    link, kiosk_id: str, timeout: float = 10.0, hash_key: bytes | None = None
+) -> Callable[[Record], None]:
     """A `record` callable sending cmd/selfservice/record through the kiosk's HallLink (a retry after a
-    reconnect keeps the transaction id, so the broker records it once)."""
+    reconnect keeps the transaction id, so the broker records it once). With `hash_key` (the hall's
+    self-service key, queue_broker/service/keys.py) the citizen goes as `holder_hash` and the ID number
+    stays on the kiosk, as the contract wants; without, as the number (the first form)."""
 
     def send(record: Record) -> None:
+        number = record.holder.id_number.strip().upper()
+        who = {"holder_hash": holder_hash(hash_key, number)} if hash_key else {"holder": {"id_number": number}}
         payload = {
             "request_id": record.transaction_id,
             "kiosk_id": kiosk_id,
             "service_id": record.service_id,
-            "holder": {"id_number": record.holder.id_number},
+            **who,
             "outcome": record.outcome,
             "pages": record.pages,
             "started_at": record.started_at.isoformat() if record.started_at else None,

@@ -82,7 +82,9 @@ def available() -> str | None:
 
 
 class CupsdProcess:
-    def __init__(self, workdir: str | os.PathLike | None = None):
+    def __init__(self, workdir: str | os.PathLike | None = None, directives: str = PRIVACY_DIRECTIVES):
+        """`directives`: the privacy part of cupsd.conf (a kiosk's as provisioning writes it, in its tests)."""
+        self.directives = directives
         self.binary = shutil.which("cupsd") or "/usr/sbin/cupsd"
         # the filters run as user lp: the directory must be traversable (tmp_path of pytest is 0700)
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="hall-cupsd-"))
@@ -104,7 +106,7 @@ class CupsdProcess:
         self._server_bin()
         (self.etc / "cupsd.conf").write_text(
             f"Listen {self.socket}\nBrowsing No\nWebInterface No\nDefaultAuthType None\n"
-            + PRIVACY_DIRECTIVES
+            + self.directives
             + "<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"
             "<Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n"
         )

@@ -116,6 +116,7 @@ class KioskApp(HallScreenApp):
         Clock.schedule_interval(self.ctl.tick, 1.0)
         # devices open off the UI thread: a slow serial port or camera never delays the first frame
         self.client.run_in_background(self.hardware.start)
+        self.client.run_in_background(self.ctl.selfservice.prewarm)  # a kiosk printing records: WeasyPrint ready
 
     def remote_commands(self):
         from .remote_commands import KIOSK_COMMANDS

@@ -31,12 +31,14 @@ from queue_broker.protocol import Topics
 from queue_broker.protocol.messages import (
     CatalogState,
     CountersState,
+    HallState,
     Holder,
     QueuesState,
     TicketHelp,
     TicketIssue,
     TicketStatus,
 )
+from queue_broker.protocol.waiting import DEMO_OPEN_NOW, wait_words
 from queue_broker.security.identity import mask_name
 
 from ..common.hall_client import HallClient
@@ -44,6 +46,7 @@ from ..common.memory import release_memory
 from .catalog import CatalogView, Item
 from .hours import HallHours, opening_text
 from .i18n import material_text, t, wait_text
+from .selfservice_flow import SelfServiceFlow
 from .settings import KioskSettings, default_display_name
 from .state import KioskState
 
@@ -116,6 +119,20 @@ class KioskController:
         self._awaiting_flip = False
         self.catalog_state: CatalogState | None = None  # as published: the blind mode's guide reads it
         self.blind: BlindMode | None = None  # the app adds it (kiosk/blind.py)
+        self.broker_hall: HallState | None = None  # state/queues' hall: the broker's word on the hours
+        self.selfservice = SelfServiceFlow(  # 24-hour self-service records (issue 24)
+            config,
+            node,
+            state,
+            clock=clock,
+            ui_call=ui_call,
+            client=client,
+            hardware_fn=lambda: self.hardware,
+            kiosk_name=self.display_name,
+            hall_name_fn=self._hall_name,
+            idle_timeout_fn=self.idle_timeout,
+            on_end=self.go_home,
+        )
         state.kiosk_name = self.display_name
         state.site_name = config.site.name
         state.language = node.language
@@ -165,6 +182,9 @@ class KioskController:
         self.state.queues = {q.id: q.model_dump(mode="json") for q in queues.queues}
         if self.blind is not None and self.blind.guide is not None:
             self.blind.guide.set_queues({"queues": list(self.state.queues.values())})
+        if queues.hall is not None:
+            self.broker_hall = queues.hall
+            self._show_hours()
         self._last_state_at = time.monotonic()
         self.state.server_ok = True
 
@@ -179,10 +199,7 @@ class KioskController:
         now = self.now()
         s = self.state
         s.now_text = now.strftime("%H:%M")
-        hours = HallHours.at(self.opening_hours, now)
-        s.hall_open = hours.ticketing_open
-        s.self_service_open = hours.self_service_open
-        s.next_open_text = opening_text(hours.next_opening, now, s.language)
+        self._show_hours()
         mono = time.monotonic()
         if s.online and mono - self._last_state_at > self.settings.server_silent_after_s:
             s.server_ok = False
@@ -201,9 +218,27 @@ class KioskController:
                 self._go("screensaver")
         elif s.screen == "screensaver" or (s.screen == "help" and s.help_active):
             pass
+        elif s.screen == "selfservice" and self.selfservice.active:
+            self.selfservice.tick()  # the session times out by itself (and cancels an unfinished print)
         elif idle > self.idle_timeout():
             log.info("idle for %.0f s on %s: back to the home screen, personal data wiped", idle, s.screen)
             self.go_home()
+
+    def _show_hours(self) -> None:
+        """Open or closed, and when next, as the broker says in state/queues' `hall` (one source for every
+        face); the kiosk's own reading of the hours only while the broker has not said (an older broker)."""
+        s, now, hall = self.state, self.now(), self.broker_hall
+        if hall is None:
+            hours = HallHours.at(self.opening_hours, now)
+            s.hall_open, s.self_service_open = hours.ticketing_open, hours.self_service_open
+            s.next_open_text = opening_text(hours.next_opening, now, s.language)
+            return
+        s.hall_open = hall.ticketing_open
+        if hall.self_service_open is not None:
+            s.self_service_open = hall.self_service_open
+        nxt = hall.next_opening.astimezone(self.tz) if hall.next_opening else None
+        s.next_open_text = opening_text(nxt, now, s.language) if not hall.ticketing_open else ""
+        s.demo = hall.demo == DEMO_OPEN_NOW
 
     def idle_timeout(self) -> float:
         if self.state.screen == "ticket":
@@ -215,6 +250,7 @@ class KioskController:
 
     def touched(self) -> None:
         self.activity()
+        self.selfservice.touch()
         if self.state.screen == "screensaver":
             self.wake()
 
@@ -241,6 +277,9 @@ class KioskController:
         self._go(screen)
 
     def back(self) -> None:
+        if self.state.screen == "selfservice":
+            self.go_home()  # leaving the transaction ends it: nothing of it kept
+            return
         if self.state.screen == "ticket" and self.state.ticket_phase in ("pending", "retrying"):
             self.cancel_issue()
             return
@@ -260,6 +299,7 @@ class KioskController:
         if self.blind is not None:
             self.blind.stop("home")
         self._withdraw_help()
+        self.selfservice.end()  # an unfinished self-service transaction: print cancelled, data dropped
         self._dirty = True  # memory is given back once the kiosk is idle again
         self._holder = None
         self._issue = None
@@ -330,10 +370,18 @@ class KioskController:
         q = self.state.queues.get(item.queue_id)
         if not q:
             return ""
-        if not q.get("counter_ids") and self.state.hall_open:
+        status = q.get("wait_status")
+        if status in ("closed", "full"):
+            return self.broker_words(q)
+        if status == "no_counter" or (status is None and not q.get("counter_ids") and self.state.hall_open):
             return t("queue_no_counter", lang, n=q["waiting"])
         low, high = q.get("estimated_wait_range_s") or (q["estimated_wait_s"], q["estimated_wait_s"])
         return t("queue_now", lang, n=q["waiting"], wait=wait_text(low, high, lang))
+
+    def broker_words(self, q: dict) -> str:
+        """A closed or full queue's wait in the broker's words (protocol/waiting.py), in the kiosk's language."""
+        nxt = datetime.fromisoformat(q["next_opening"]) if q.get("next_opening") else None
+        return wait_words(q.get("wait_status") or "", None, nxt, self.now(), self.state.language)
 
     def where_line(self, item: Item) -> str:
         cat = self.state.catalog
@@ -629,6 +677,27 @@ class KioskController:
 
         self.client.run_in_background(lambda: self.hardware.print_materials(**kwargs), done, failed)
 
+    # ================================================================ 24-hour self-service
+    def start_self_service(self, service_id: str) -> None:
+        """The item's self-service transaction (a record printed on A4), with the card read on this visit
+        if there is one; no ticket, no queue."""
+        self.activity()
+        item = self.item(service_id)
+        if item is None or not self.state.self_service_open:
+            return
+        if self.selfservice.start(service_id, item.title(self.state.language), self._holder):
+            self.go("selfservice")
+        else:
+            self.state.message = t("self_service_unavailable", self.state.language)
+
+    def self_service_action(self, action: str) -> None:
+        """A button of the self-service screen; 找人帮忙 calls staff and keeps the transaction."""
+        self.activity()
+        if action == "help":
+            self.request_help()
+        else:
+            self.selfservice.act(action)
+
     # ================================================================ ID card
     def reader_usable(self) -> bool:
         """Is there an ID-card reader, and did its last health say it works?"""
@@ -661,6 +730,9 @@ class KioskController:
             s.card_phase = "unusable"
             s.message = t("err_card", s.language)
             return
+        if s.screen == "selfservice" and self.selfservice.active:
+            self.selfservice.card_read(holder)  # the transaction's card: only its masked name is shown
+            return
         age = card.age_on(self.now().date())
         self._holder = holder
         s.holder_name_masked = mask_name(card.name)
@@ -680,6 +752,9 @@ class KioskController:
             self.go("idcard")
 
     def _card_error(self, exc: Exception) -> None:
+        if self.state.screen == "selfservice":
+            self.selfservice.card_failed()
+            return
         if self.state.screen in ("idcard", "appointment"):
             self.state.card_phase = "unusable"
 
@@ -842,7 +917,9 @@ class KioskController:
         elif screen == "item":
             item = self.item(self.state.service_id)
             q = self.state.queues.get(item.queue_id, {}) if item else {}
-            if item:
+            if item and self.selfservice.offers(item.id):
+                self._speak("ss_start_note")  # no queue to speak of
+            elif item:
                 self._speak("say_item", name=item.name, n=q.get("waiting", 0))
 
     def _speaking(self) -> bool:
@@ -868,8 +945,10 @@ class KioskController:
 
     # ================================================================ for tests and the benchmark
     def has_personal_data(self) -> bool:
-        return self._holder is not None or (
-            self._issue is not None and self._issue.message is not None and self._issue.message.holder is not None
+        return (
+            self._holder is not None
+            or self.selfservice.active
+            or (self._issue is not None and self._issue.message is not None and self._issue.message.holder is not None)
         )
 
 

@@ -54,6 +54,7 @@ class KioskHardware:
         self.card_poll_s = card_poll_s
         self.printer_check_s = printer_check_s
         self.printer = None
+        self.a4printer = None  # the A4 printer of 24-hour self-service (devices/a4printer), if any
         self.reader = None
         self.scanner = None
         self.camera = None
@@ -76,6 +77,7 @@ class KioskHardware:
                 "camera": self._open_camera,
                 "tactile_keypad": self._open_tactile,
                 "audio_jack": self._open_jack,
+                "a4printer": self._open_a4printer,
             }.get(cfg.kind)
             if opener is None:
                 continue
@@ -101,6 +103,7 @@ class KioskHardware:
             (self.jack, "stop"),
             (self.reader, "close"),
             (self.printer, "close"),
+            (self.a4printer, "close"),
         ):
             if dev is not None:
                 try:
@@ -121,6 +124,11 @@ class KioskHardware:
         from devices.printer import open_printer
 
         self.printer = open_printer(cfg, self.health)
+
+    def _open_a4printer(self, cfg: DeviceConfig) -> None:
+        from devices.a4printer import open_a4printer
+
+        self.a4printer = open_a4printer(cfg, self.health)
 
     def _open_reader(self, cfg: DeviceConfig) -> None:
         from devices.idcard import open_reader
@@ -227,6 +235,9 @@ class KioskHardware:
 
     # --- simulators (tests and demos) ---------------------------------------------------------
     def simulator(self, kind: str) -> Any:
+        if kind == "a4printer":  # its simulator is the printer's link (devices/a4printer/simulator.py)
+            link = getattr(self.a4printer, "link", None)
+            return link if type(link).__name__ == "SimulatedA4Link" else None
         devices = {"printer": self.printer, "idcard": self.reader, "scanner": self.scanner, "camera": self.camera}
         dev = {**devices, "tactile_keypad": self.tactile, "audio_jack": self.jack}.get(kind)
         if dev is None:

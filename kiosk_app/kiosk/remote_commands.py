@@ -5,6 +5,7 @@ kiosk_app/common/remote.py; these are added to them:
 
     device       kind=, action=, args: simulator fault injection (printer, idcard, scanner, camera)
     set_clock    iso=: move the kiosk's clock
+    department   service_id=, faults=: the next answers of the item's simulated department (self-service)
     classes      class names of every widget of every screen (building those not built yet)
     font_check   do Chinese characters render as themselves (not as boxes)?
     debug        collect=: widget and texture counts, screens built and alive, Python blocks, heavy
@@ -44,6 +45,17 @@ def cmd_device(remote: RemoteControl, done: Done, kind: str, action: str, args: 
         threading.Thread(target=sim.type, args=(args["text"],), daemon=True).start()
     else:
         getattr(sim, action)(*args.get("args", []))
+    done({"ok": True})
+
+
+def cmd_department(remote: RemoteControl, done: Done, service_id: str, faults: list[str]) -> None:
+    """Spoil the next answers of the item's simulated department (selfservice/simulator.py: timeout, down,
+    garbage, not_found, not_allowed)."""
+    department = remote.app.ctl.selfservice.department_for(service_id)
+    if not hasattr(department, "inject"):
+        done({"ok": False, "why": f"the department of {service_id} is not simulated"})
+        return
+    department.inject(*faults)
     done({"ok": True})
 
 
@@ -162,6 +174,7 @@ KIOSK_COMMANDS: dict[str, Command] = {
     "long_press": cmd_long_press,
     "device": cmd_device,
     "set_clock": cmd_set_clock,
+    "department": cmd_department,
     "classes": cmd_classes,
     "font_check": cmd_font_check,
     "debug": cmd_debug,

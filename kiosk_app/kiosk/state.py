@@ -34,7 +34,8 @@ class KioskState(EventDispatcher):
     counters = DictProperty({})  # counter id -> state/counters entry (dict)
     hall_open = BooleanProperty(True)  # ticketing open now
     self_service_open = BooleanProperty(True)
-    next_open_text = StringProperty("")
+    next_open_text = StringProperty("")  # when ticketing opens, in words (from state/queues' hall)
+    demo = BooleanProperty(False)  # the broker runs a demonstration (up --open-now): 演示 on screen
     now_text = StringProperty("")
     site_name = StringProperty("")
     kiosk_name = StringProperty("")
@@ -85,6 +86,10 @@ class KioskState(EventDispatcher):
     blind_message = StringProperty("")  # a plain message about the keypad (junk refused)
     headphones = BooleanProperty(False)  # the jack's settled state
 
+    # 24-hour self-service: the transaction's SessionView as a dict (selfservice/session.py); masked name
+    # and the record's preview lines only, emptied when the transaction ends
+    selfservice = DictProperty({})
+
     message = StringProperty("")  # a short note under the header (auto elderly mode, ...)
     last_spoken = StringProperty("")
 
@@ -98,6 +103,7 @@ class KioskState(EventDispatcher):
         self.print_phase = ""
         self.print_error = ""
         self.materials_print = ""
+        self.selfservice = {}
         self.lookup = {}
         self.lookup_phase = ""
         self.search_query = ""

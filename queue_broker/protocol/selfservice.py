@@ -2,15 +2,17 @@
 
 `cmd/selfservice/record`: a kiosk tells the broker that a self-service transaction happened, so the audit
 log (the hash-chained event log) holds it: which item, which kiosk, how it ended, and for whom only as
-the broker's keyed hash. The ID number travels here (only the broker reads `cmd/#`) because only the
-broker holds the key; no name, and nothing of the record itself, ever does.
+a keyed hash. A kiosk sends `holder_hash`, the HMAC of the ID number with the hall's self-service key
+that provisioning gives every kiosk: the number travels only on cmd/ticket/issue and cmd/appointment/book
+(the contract). `holder` (the number, hashed by the broker with its own key) is what the first kiosks
+of issue 24 sent; the broker still takes it. No name, and nothing of the record itself, ever travels.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from .messages import LevelId, Message, Request
 
@@ -40,10 +42,18 @@ class SelfServiceRecord(Request):
 
     kiosk_id: LevelId
     service_id: LevelId
-    holder: IdNumber
+    holder: IdNumber | None = None  # the first form: the number, hashed by the broker (off the contract)
+    # additive: the kiosk's keyed hash of the number (HMAC-SHA256, the hall's self-service key), hex
+    holder_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
     outcome: SelfServiceOutcome
     pages: Annotated[int, Field(ge=0, le=500)] = 0
     started_at: AwareDatetime | None = None  # when the card was read
+
+    @model_validator(mode="after")
+    def _one_holder(self) -> SelfServiceRecord:
+        if (self.holder is None) == (self.holder_hash is None):
+            raise ValueError("give the citizen as holder_hash (or, from an older kiosk, holder), not both")
+        return self
 
 
 SELFSERVICE_ACTION_MODELS: dict[str, type[Request]] = {"record": SelfServiceRecord}

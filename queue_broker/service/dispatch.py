@@ -165,13 +165,14 @@ def to_command(match: TopicMatch, req: m.Request, key: bytes, today: date, sende
     if isinstance(req, m.RatingSubmit):
         return cmd.SubmitRating(req.ticket_id, req.level, tuple(req.reasons or ()), req.comment or "", by=sender or "")
     if isinstance(req, SelfServiceRecord):
-        try:
-            number = validate_id_number(req.holder.id_number)
-        except IdentityError as exc:
-            raise BadRequest(str(exc)) from None
-        return cmd.RecordSelfService(
-            req.kiosk_id, req.service_id, holder_hash(key, number), req.outcome, req.pages, req.started_at
-        )
+        hashed = req.holder_hash  # the kiosk's keyed hash (its self-service key): kept as it came
+        if req.holder is not None:  # an older kiosk sent the number: hashed here with the hall's key
+            try:
+                hashed = holder_hash(key, validate_id_number(req.holder.id_number))
+            except IdentityError as exc:
+                raise BadRequest(str(exc)) from None
+        assert hashed is not None  # the model requires one of the two
+        return cmd.RecordSelfService(req.kiosk_id, req.service_id, hashed, req.outcome, req.pages, req.started_at)
     raise BadRequest("this request is not understood")
 
 

@@ -13,21 +13,32 @@ log = logging.getLogger(__name__)
 def load_id_hash_key(data_dir: str, env: Mapping[str, str] = os.environ) -> bytes:
     if env.get("HALL_ID_HASH_KEY"):
         return env["HALL_ID_HASH_KEY"].encode()
-    path = env.get("HALL_ID_HASH_KEY_FILE") or os.path.join(data_dir, "id-hash.key")
+    return _hash_key(data_dir, env, "HALL_ID_HASH_KEY_FILE", "id-hash.key", "ID hash key")
+
+
+def load_selfservice_hash_key(data_dir: str, env: Mapping[str, str] = os.environ) -> bytes:
+    """The kiosks' key that hashes a self-service citizen's ID number for the audit record (issue 24): the
+    number itself never leaves the kiosk but on cmd/ticket/issue (docs/protocol.md). One per hall, given to
+    every kiosk by provisioning (HALL_SELFSERVICE_KEY_FILE); without one, made once in the data folder."""
+    return _hash_key(data_dir, env, "HALL_SELFSERVICE_KEY_FILE", "selfservice-hash.key", "self-service hash key")
+
+
+def _hash_key(data_dir: str, env: Mapping[str, str], file_var: str, name: str, what: str) -> bytes:
+    path = env.get(file_var) or os.path.join(data_dir, name)
     if os.path.exists(path):
         with open(path, "rb") as f:
             key = f.read().strip()
         if len(key) < 16:
-            raise ValueError(f"the ID hash key in {path} is too short (at least 16 bytes)")
+            raise ValueError(f"the {what} in {path} is too short (at least 16 bytes)")
         return key
-    if env.get("HALL_ID_HASH_KEY_FILE"):
-        raise ValueError(f"HALL_ID_HASH_KEY_FILE names {path}, which does not exist")
+    if env.get(file_var):
+        raise ValueError(f"{file_var} names {path}, which does not exist")
     os.makedirs(data_dir, exist_ok=True)
     key = secrets.token_hex(32).encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(key)
-    log.warning("no ID hash key was configured: created %s (mode 0600); back it up with the database", path)
+    log.warning("no %s was configured: created %s (mode 0600); back it up with the database", what, path)
     return key
 
 

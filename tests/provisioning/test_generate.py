@@ -21,7 +21,7 @@ from queue_broker.config.loader import load_site_config
 
 from .conftest import MINI_SITE
 
-SECRET_NAMES = {"node.env", "ca.key", "server.key", "passwd", "id-hash.key"}
+SECRET_NAMES = {"node.env", "ca.key", "server.key", "passwd", "id-hash.key", "selfservice-hash.key"}
 
 
 def _files(root: Path):
@@ -37,6 +37,7 @@ def _secrets(hall) -> list[str]:
     found = [hall.password(n.id) for n in hall.prov.nodes()]
     found += list(read_passwd(out / "nodes/broker/mosquitto/passwd").values())
     found.append((out / "nodes/broker/id-hash.key").read_text().strip())
+    found.append((out / "selfservice-hash.key").read_text().strip())
     for key in (out / "ca/ca.key", out / "nodes/broker/mosquitto/server.key"):
         body = "".join(line for line in key.read_text().splitlines() if "-----" not in line)
         found += [body[i : i + 40] for i in range(0, len(body) - 40, 40)]

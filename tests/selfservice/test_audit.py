@@ -71,7 +71,7 @@ def test_a_transaction_is_in_the_event_log_with_the_keyed_hash_only(hall, caplog
     "over, code, words",
     [
         ({"service_id": "no-such"}, "not_found", "没有事项"),
-        ({"service_id": "zh-general"}, "conflict", "not a self-service item"),
+        ({"service_id": "zh-general"}, "conflict", "不是自助办理事项"),
         ({"outcome": "lost"}, "invalid_request", "outcome"),
         ({"pages": -1}, "invalid_request", "pages"),
         ({"holder": {"id_number": "411325199001011231"}}, "invalid_request", "check digit"),
@@ -86,3 +86,24 @@ def test_a_bad_record_is_refused_with_a_reason_and_nothing_is_stored(hall, caplo
     assert "411325" not in reply["error"]["message"]
     assert not [e.event for e in hall.service.store.iter_events() if e.event.type == "self_service_recorded"]
     assert "411325199001011231" not in caplog.text and PERSON["id_number"] not in caplog.text
+
+
+def test_a_kiosk_sends_its_keyed_hash_and_the_number_crosses_nothing(hall):
+    """The contract's form (docs/protocol.md): the kiosk hashes the number with the hall's self-service key
+    and sends `holder_hash`; the broker keeps it as it came. Both forms at once, or neither, are refused."""
+    recorder = Recorder(hall.url, hall.site)
+    kiosk = hall.node("kiosk-1", "kiosk")
+    hashed = holder_hash(b"0123456789abcdef0123456789abcdef", PERSON["id_number"])
+    reply = record(kiosk, "tx-hash-1", holder=None, holder_hash=hashed)
+    assert reply["ok"], reply
+    (event,) = [e.event for e in hall.service.store.iter_events() if e.event.type == "self_service_recorded"]
+    assert event.data["holder_hash"] == hashed != holder_hash(hall.service.key, PERSON["id_number"])
+    both = record(kiosk, "tx-hash-2", holder_hash=hashed)
+    assert not both["ok"] and both["error"]["code"] == "invalid_request" and "holder_hash" in both["error"]["message"]
+    neither = record(kiosk, "tx-hash-3", holder=None)
+    assert not neither["ok"] and neither["error"]["code"] == "invalid_request"
+    bad = record(kiosk, "tx-hash-4", holder=None, holder_hash=PERSON["id_number"])
+    assert not bad["ok"] and PERSON["id_number"] not in bad["error"]["message"]
+    first = recorder.wait_for("/cmd/selfservice/record", lambda b: b.get("request_id") == "tx-hash-1")
+    assert first["holder"] is None and not id_numbers_in(str(first))  # the number stayed on the kiosk
+    recorder.stop()

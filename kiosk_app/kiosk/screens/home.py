@@ -14,8 +14,13 @@ load_kv(__file__)
 def tile_text(screen: KioskScreen, item, small_px: float) -> str:
     """Item name, and under it the people waiting now (honest: 'no counter open' when none is)."""
     q = screen.state.queues.get(item.queue_id)
-    if not q:
+    ctl = screen.ctl
+    if ctl is not None and ctl.selfservice.offers(item.id):
+        sub = screen.tr("ss_tile")  # printed here at any hour: no queue to count
+    elif not q:
         sub = ""
+    elif q.get("wait_status") == "closed":
+        sub = screen.tr("closed_take")  # the broker issues no tickets now: no count of people to show
     elif not q.get("counter_ids") and screen.state.hall_open:
         sub = screen.tr("no_counter_open")
     else:
@@ -114,7 +119,9 @@ class HomeScreen(KioskScreen):
         rows.sort(key=lambda r: -r[0])  # the busiest first; as many as the screen has room for
         wanted = []
         for _waiting, queue_id, name, q in rows[: 4 if s.elderly else 8]:
-            if not q.get("counter_ids") and s.hall_open:
+            if q.get("wait_status") in ("closed", "full"):  # the broker's reason, in its words
+                text = self.tr("board_status", name=name, words=self.ctl.broker_words(q))
+            elif not q.get("counter_ids") and s.hall_open:
                 text = self.tr("board_closed", name=name, n=q["waiting"])
             else:
                 low, high = q.get("estimated_wait_range_s") or (q["estimated_wait_s"],) * 2

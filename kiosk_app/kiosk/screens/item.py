@@ -2,7 +2,9 @@
 wait now, where to go, and the two actions: take a ticket, print the materials list.
 
 Outside opening hours a staffed item says when the hall opens next and offers what can be done now
-(print the materials list, the self-service items). The guide is paged with taps, never scrolled."""
+(print the materials list, the self-service items), from the broker's words on the hours. A self-service
+item this kiosk prints (issue 24) offers its transaction instead of a ticket, with no queue or counter
+line to contradict it. The guide is paged with taps, never scrolled."""
 
 from __future__ import annotations
 
@@ -63,6 +65,7 @@ def _paragraphs(item, tab: str, lang: str) -> list[str]:
 
 class ItemScreen(KioskScreen):
     page = 0
+    transaction = False  # the item is a self-service record this kiosk prints
 
     def on_kv_post(self, _base_widget) -> None:
         s = self.state
@@ -76,6 +79,7 @@ class ItemScreen(KioskScreen):
             "hall_open",
             "holder_name_masked",
             "online",
+            "self_service_open",
         ):
             s.bind(**{prop: self.refresh})
         s.bind(guide_tab=self._tab_changed)
@@ -120,6 +124,11 @@ class ItemScreen(KioskScreen):
         ids.guide_nav.shown = pages > 1
         ids.guide_page.text = self.tr("page_of", n=self.page + 1, total=pages)
         self_service = s.catalog.is_self_service(item) if s.catalog else False
+        self.transaction = self_service and self.ctl.selfservice.offers(item.id)
+        if self.transaction:  # done here, at any hour: no queue, no counter, nothing to contradict it
+            self._show_transaction(s)
+            return
+        ids.take.tid = "item.take"
         closed = not s.hall_open
         ids.closed.shown = closed
         ids.closed_text.text = (
@@ -128,7 +137,12 @@ class ItemScreen(KioskScreen):
         ids.self_service.text = self.tr("self_service_item") if self_service else ""
         take = ids.take
         take.disabled = not (s.online and s.hall_open)
-        if not s.online:
+        if self_service and closed:  # done at another kiosk (one with an A4 printer), not at a counter now
+            ids.queue_line.text = ""
+            ids.closed.shown = False
+            ids.self_service.text = self.tr("ss_elsewhere")
+            take.text = self.tr("ss_elsewhere_take")
+        elif not s.online:
             take.text = self.tr("stop_issuing")
         elif not s.hall_open:
             take.text = self.tr("closed_take")
@@ -147,6 +161,27 @@ class ItemScreen(KioskScreen):
                 b.bind(on_release=lambda _b, sid=other.id: self.ctl.open_item(sid))
                 box.add_widget(b)
         ids.now_title.text = self.tr("self_service_list") if box.children else ""
+
+    def _show_transaction(self, s) -> None:
+        """A self-service item this kiosk prints (issue 24): its transaction, and nothing of the counters."""
+        ids = self.ids
+        ids.queue_line.text = ""
+        ids.where_line.text = ""
+        ids.closed.shown = False
+        ids.closed_text.text = ids.now_title.text = ""
+        ids.now_items.clear_widgets()
+        ids.self_service.text = self.tr("ss_start_note") if s.self_service_open else self.tr("ss_closed")
+        take = ids.take
+        take.tid = "item.selfservice"
+        take.text = self.tr("ss_start") if s.self_service_open else self.tr("ss_closed")
+        take.disabled = not (s.online and s.self_service_open)
+
+    def primary_action(self) -> None:
+        """The big button: the self-service transaction, or a ticket."""
+        if self.transaction:
+            self.ctl.start_self_service(self.state.service_id)
+        else:
+            self.ctl.take_ticket(self.state.service_id)
 
 
 SCREEN = ItemScreen
