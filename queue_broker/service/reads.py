@@ -1,0 +1,90 @@
+"""`cmd/ticket/view` answered off the engine thread (issue 18: status p99 < 50 ms with the hall at peak).
+
+The engine thread is the only writer of the hall's state, and it can be busy for most of a second (the
+tidal review, a commit's fsync). A citizen's status read need not wait for it: after each batch the engine
+thread computes the views of the tickets asked about in the last minute (the "leased" ones) into a
+snapshot, and MQTT's network thread answers a view request from that snapshot when every token of it is
+there. Anything else (an unknown or new token, a ticket not yet leased) goes to the engine as before.
+
+Why this stays the one truth: the snapshot holds only the engine's own views, computed after a batch (so
+of committed state only) and dropped the moment a commit is made, before that commit's replies go out: a
+client that saw a reply never reads the state before it. A read never creates state; it only renews a
+lease. When the engine thread has not finished a batch for `ENGINE_STALE_S`, nothing is answered from the
+snapshot, so a stalled broker still gives the gateway's 503 within its 5 s.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+LEASE_S = 60.0  # a ticket asked about this recently is kept in the snapshot
+REFRESH_S = 5.0  # the views are recomputed at least this often (the estimates move with the clock)
+ENGINE_STALE_S = 3.0  # a tidal review holds the engine ~1 s; longer than this, the broker counts as stalled
+MAX_LEASED = 5000  # a bound on the snapshot, whatever the gateway asks about
+
+
+class ViewSnapshot:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._views: dict[str, dict[str, Any]] = {}  # ticket id -> the engine's citizen view
+        self._leased: dict[str, float] = {}  # ticket id -> monotonic time it was last asked about
+        self._current = False  # the views are of the last committed state
+        self._new_lease = False
+        self._refreshed_at = 0.0
+        self._engine_at = time.monotonic()  # the engine thread last finished a batch
+        self.hits = 0
+        self.misses = 0
+
+    # ------------------------------------------------------------ any thread (MQTT's network thread)
+    def views(self, ticket_ids: list[str | None], today: str) -> list[dict[str, Any]] | None:
+        """The views of these tickets, or None when the engine must answer (any missing, or it stalled)."""
+        mono = time.monotonic()
+        with self._lock:
+            for tid in ticket_ids:
+                if tid and (tid in self._leased or len(self._leased) < MAX_LEASED):
+                    self._leased[tid] = mono
+                    if tid not in self._views:
+                        self._new_lease = True
+            if not self._current or mono - self._engine_at > ENGINE_STALE_S:
+                self.misses += 1
+                return None
+            out = [self._views.get(tid) if tid else None for tid in ticket_ids]
+        if any(v is None or v.get("day") != today for v in out):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return out  # type: ignore[return-value]  # no None left
+
+    # ------------------------------------------------------------ the engine thread
+    def invalidate(self) -> None:
+        """A commit was made: until the next refresh, every view request goes to the engine."""
+        with self._lock:
+            self._current = False
+
+    def after_batch(self, engine: Any, now: datetime) -> None:
+        """Recompute the leased views when a commit made them old, a new ticket was leased, or REFRESH_S
+        passed. The engine's state is committed here: the batch's changes were flushed (or rolled back)."""
+        mono = time.monotonic()
+        with self._lock:
+            self._engine_at = mono
+            if self._current and not self._new_lease and mono - self._refreshed_at < REFRESH_S:
+                return
+            self._leased = {tid: at for tid, at in self._leased.items() if mono - at <= LEASE_S}
+            ids = list(self._leased)
+            self._new_lease = False
+        today = engine.local_day(now)
+        fresh: dict[str, dict[str, Any]] = {}
+        for tid in ids:
+            t = engine.tickets.get(tid)
+            if t is not None and t.day == today:
+                fresh[tid] = engine.citizen_view(t, now)
+        with self._lock:
+            self._views = fresh
+            self._current = True
+            self._refreshed_at = mono
+
+    def __len__(self) -> int:
+        return len(self._views)
