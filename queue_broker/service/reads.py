@@ -4,19 +4,23 @@ The engine thread is the only writer of the hall's state, and it can be busy for
 tidal review, a commit's fsync). A citizen's status read need not wait for it: after each batch the engine
 thread computes the views of the tickets asked about in the last minute (the "leased" ones) into a
 snapshot, and MQTT's network thread answers a view request from that snapshot when every token of it is
-there. Anything else (an unknown or new token, a ticket not yet leased) goes to the engine as before.
+there. Anything else (an unknown or new token, a ticket not yet leased) goes to the engine as before, which
+answers from the snapshot too once it is there (a page's refresh queued behind the refresh itself).
 
 Why this stays the one truth: the snapshot holds only the engine's own views, computed after a batch (so
-of committed state only) and dropped the moment a commit is made, before that commit's replies go out: a
-client that saw a reply never reads the state before it. A read never creates state; it only renews a
-lease. When the engine thread has not finished a batch for `ENGINE_STALE_S`, nothing is answered from the
-snapshot, so a stalled broker still gives the gateway's 503 within its 5 s.
+of committed state only). At each commit, before its replies go out, the views of every ticket an event
+of it names and of every ticket in a queue it names are dropped: a client that saw a reply never reads a
+ticket or a place in line from before it. (The other tickets' estimates are then one batch old until the
+refresh that follows at the end of the batch.) A read never creates state; it only renews a lease. When
+the engine thread has not finished a batch for `ENGINE_STALE_S`, nothing is answered from the snapshot, so
+a stalled broker still gives the gateway's 503 within its 5 s.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -31,15 +35,15 @@ class ViewSnapshot:
         self._lock = threading.Lock()
         self._views: dict[str, dict[str, Any]] = {}  # ticket id -> the engine's citizen view
         self._leased: dict[str, float] = {}  # ticket id -> monotonic time it was last asked about
-        self._current = False  # the views are of the last committed state
+        self._stale = True  # a commit (or nothing yet) since the last refresh
         self._new_lease = False
         self._refreshed_at = 0.0
         self._engine_at = time.monotonic()  # the engine thread last finished a batch
-        self.hits = 0
-        self.misses = 0
+        self.hits = 0  # requests answered on the network thread
+        self.misses = 0  # requests it left to the engine thread
 
-    # ------------------------------------------------------------ any thread (MQTT's network thread)
-    def views(self, ticket_ids: list[str | None], today: str) -> list[dict[str, Any]] | None:
+    # ------------------------------------------------------------ any thread
+    def views(self, ticket_ids: list[str | None], today: str, count: bool = True) -> list[dict[str, Any]] | None:
         """The views of these tickets, or None when the engine must answer (any missing, or it stalled)."""
         mono = time.monotonic()
         with self._lock:
@@ -48,21 +52,39 @@ class ViewSnapshot:
                     self._leased[tid] = mono
                     if tid not in self._views:
                         self._new_lease = True
-            if not self._current or mono - self._engine_at > ENGINE_STALE_S:
+            fresh = mono - self._engine_at <= ENGINE_STALE_S
+            out = [self._views.get(tid) if tid else None for tid in ticket_ids] if fresh else [None]
+        found = all(v is not None and v.get("day") == today for v in out)
+        if count:
+            if found:
+                self.hits += 1
+            else:
                 self.misses += 1
-                return None
-            out = [self._views.get(tid) if tid else None for tid in ticket_ids]
-        if any(v is None or v.get("day") != today for v in out):
-            self.misses += 1
-            return None
-        self.hits += 1
-        return out  # type: ignore[return-value]  # no None left
+        return out if found else None  # type: ignore[return-value]  # no None left
 
     # ------------------------------------------------------------ the engine thread
-    def invalidate(self) -> None:
-        """A commit was made: until the next refresh, every view request goes to the engine."""
+    def invalidate(self, engine: Any, events: Iterable[Any]) -> None:
+        """A commit was made: drop the views of the tickets and queues its events name."""
+        tickets: set[str] = set()
+        queues: set[str] = set()
+        for e in events:
+            for value in e.data.values():
+                for v in value if isinstance(value, list | tuple) else (value,):
+                    if not isinstance(v, str):
+                        continue
+                    t = engine.tickets.get(v)
+                    if t is not None:
+                        tickets.add(v)
+                        queues.add(t.queue_id)
+                    elif v in engine.queues:
+                        queues.add(v)
         with self._lock:
-            self._current = False
+            self._views = {
+                tid: view
+                for tid, view in self._views.items()
+                if tid not in tickets and view.get("queue_id") not in queues
+            }
+            self._stale = True
 
     def after_batch(self, engine: Any, now: datetime) -> None:
         """Recompute the leased views when a commit made them old, a new ticket was leased, or REFRESH_S
@@ -70,11 +92,11 @@ class ViewSnapshot:
         mono = time.monotonic()
         with self._lock:
             self._engine_at = mono
-            if self._current and not self._new_lease and mono - self._refreshed_at < REFRESH_S:
+            if not self._stale and not self._new_lease and mono - self._refreshed_at < REFRESH_S:
                 return
             self._leased = {tid: at for tid, at in self._leased.items() if mono - at <= LEASE_S}
             ids = list(self._leased)
-            self._new_lease = False
+            self._new_lease = self._stale = False
         today = engine.local_day(now)
         fresh: dict[str, dict[str, Any]] = {}
         for tid in ids:
@@ -83,7 +105,6 @@ class ViewSnapshot:
                 fresh[tid] = engine.citizen_view(t, now)
         with self._lock:
             self._views = fresh
-            self._current = True
             self._refreshed_at = mono
 
     def __len__(self) -> int:

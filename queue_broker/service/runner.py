@@ -216,13 +216,16 @@ class HallService:
             req = m.parse(g.TicketView, payload)
         except m.ProtocolError:
             return False  # refused by the engine thread, as any bad request
+        reply = self._snapshot_reply(req)
+        if reply is not None:
+            self.link.reply(inbound, reply)
+        return reply is not None
+
+    def _snapshot_reply(self, req: g.TicketView, count: bool = True) -> dict | None:
         tokens = list(dict.fromkeys(req.status_tokens))
         ids = [self.citizens.tokens.ticket_id(token) for token in tokens]
-        views = self.reads.views(ids, self.engine.local_day(self.clock()).isoformat())
-        if views is None:
-            return False
-        self.link.reply(inbound, m.ok_reply(tickets=dict(zip(tokens, views, strict=True))))
-        return True
+        views = self.reads.views(ids, self.engine.local_day(self.clock()).isoformat(), count)
+        return None if views is None else m.ok_reply(tickets=dict(zip(tokens, views, strict=True)))
 
     # ---------------------------------------------------------------- the engine thread
     def _worker(self) -> None:
@@ -328,7 +331,11 @@ class HallService:
                 self._remember(rid, reply)
                 self._answer(inbound, reply, None)
                 return
-            read = self.citizens.read(self.engine, req, now) if command is None else None
+            read = None
+            if command is None and isinstance(req, g.TicketView):  # refreshed while it waited in the inbox?
+                read = self._snapshot_reply(req, count=False)
+            if command is None and read is None:
+                read = self.citizens.read(self.engine, req, now)
             if read is not None:
                 self._answer(inbound, read, None)
                 return
@@ -441,7 +448,7 @@ class HallService:
                 )
             pending.clear()
             return
-        self.reads.invalidate()  # before any reply of this commit: no one reads the state before it
+        self.reads.invalidate(self.engine, pending.events)  # before its replies: no one reads what it changed
         for inbound, reply, rid in pending.sends:
             self._remember(rid, reply)
             self._answer(inbound, reply, None)
