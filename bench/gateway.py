@@ -77,7 +77,13 @@ class Hall:
         self.mosquitto.start()
         self.url = self.mosquitto.url
         self.site = open_sample(self.work / "site", self.url)
-        env = {**os.environ, "HALL_MQTT_URL": self.url, "HALL_DATA_DIR": str(self.work / "broker")}
+        self.metrics = f"127.0.0.1:{free_port()}"  # the broker's /metrics: who answered the status reads
+        env = {
+            **os.environ,
+            "HALL_MQTT_URL": self.url,
+            "HALL_DATA_DIR": str(self.work / "broker"),
+            "HALL_METRICS_ADDR": self.metrics,
+        }
         self.broker = self._spawn(
             [sys.executable, "-m", "queue_broker", "run", "--config", str(self.site)], env, "broker"
         )
@@ -99,6 +105,14 @@ class Hall:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the gateway did not come up; see {self.work}/*.log")
             time.sleep(0.2)
+
+    def status_reads(self) -> dict[str, float]:
+        """The broker's count of cmd/ticket/view requests, by what answered them (snapshot, engine)."""
+        out = {}
+        for line in httpx.get(f"http://{self.metrics}/metrics", timeout=5).text.splitlines():
+            if line.startswith("hall_status_reads_total{"):
+                out[line.split('"')[1]] = float(line.rsplit(" ", 1)[1])
+        return out
 
     def _spawn(self, argv: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
         log = open(self.work / f"{name}.log", "wb")  # noqa: SIM115 - kept open for the child's life
@@ -305,6 +319,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     hall = Hall(work)
     out: dict = {"machine": f"{os.cpu_count()} cores, {sys.version.split()[0]}"}
+    out["load_before"] = os.getloadavg()[0]  # the machine is shared: its load average goes with the figures
     try:
         hall.start()
         floor = Floor(hall.url)
@@ -318,8 +333,10 @@ def main() -> int:
         tokens = [t["status_token"] for t in floor.issued]
         broker_stat, gateway_stat = ProcStat(hall.broker.pid), ProcStat(hall.gateway.pid)
         churn = floor.churn(1.0)
-        b0, g0 = broker_stat.cpu_s(), gateway_stat.cpu_s()
+        b0, g0, r0 = broker_stat.cpu_s(), gateway_stat.cpu_s(), hall.status_reads()
         status = asyncio.run(status_load(hall.base, tokens, args.rate, args.seconds))
+        r1 = hall.status_reads()
+        status["answered_by"] = {k: int(v - r0.get(k, 0)) for k, v in r1.items()}
         status["broker_cpu_pct"] = round(100 * (broker_stat.cpu_s() - b0) / args.seconds, 1)
         status["gateway_cpu_pct"] = round(100 * (gateway_stat.cpu_s() - g0) / args.seconds, 1)
         out["status"] = status
@@ -341,15 +358,16 @@ def main() -> int:
         floor.stop()
     finally:
         hall.stop()
+    out["load_after"] = os.getloadavg()[0]
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
         s, e = out["status"], out["events"]
-        print(f"machine: {out['machine']}")
+        print(f"machine: {out['machine']}; load average {out['load_before']:.1f} before, {out['load_after']:.1f} after")
         print(
             f"GET /api/v1/tickets/{{token}} at {s['achieved_per_s']}/s for {args.seconds:g} s, hall at peak: "
             f"p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, max {s['max_ms']} ms, codes {s['codes']}; "
-            f"CPU broker {s['broker_cpu_pct']}%, gateway {s['gateway_cpu_pct']}%"
+            f"CPU broker {s['broker_cpu_pct']}%, gateway {s['gateway_cpu_pct']}%; broker answered {s['answered_by']}"
         )
         print(
             f"a call to {e['pages']} connected pages: {e['told']} told, {e['within_1s']} within 1 s; after the "
