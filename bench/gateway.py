@@ -9,7 +9,9 @@ put at peak first: every counter open, ~300 tickets waiting, and through the run
 and counters keep calling and finishing (about 2 commands a second).
 
 1. Status: `GET /api/v1/tickets/{token}` for the waiting tickets at a fixed rate (open loop: a request
-   is sent on schedule whether or not the last has come back), latency p50/p99/max.
+   is sent on schedule whether or not the last has come back), latency p50/p99/max; first each token once
+   (a page's first load, answered by the broker's engine thread), then the measured run (the pages'
+   polls, answered from the broker's snapshot: queue_broker/service/reads.py). `--no-events`: only this.
 2. Events: `--pages` event streams on tickets of one queue; one call at a counter changes every one of
    them (one fewer ahead); the time from the call's reply to each page's event.
 """
@@ -315,6 +317,7 @@ def main() -> int:
     ap.add_argument("--waiting", type=int, default=300, help="tickets waiting before the status part")
     ap.add_argument("--spread", action="store_true", help="event pages over every queue, not all in the called one")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-events", action="store_true", help="the status part only")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     hall = Hall(work)
@@ -333,6 +336,9 @@ def main() -> int:
         tokens = [t["status_token"] for t in floor.issued]
         broker_stat, gateway_stat = ProcStat(hall.broker.pid), ProcStat(hall.gateway.pid)
         churn = floor.churn(1.0)
+        # first reads: each token once, at the same rate (a page's first load; the broker's engine answers it
+        # and leases the ticket). Measured apart: at 200/s in a hall, new tokens come at the rate tickets do
+        out["first_reads"] = asyncio.run(status_load(hall.base, tokens, args.rate, len(tokens) / args.rate))
         b0, g0, r0 = broker_stat.cpu_s(), gateway_stat.cpu_s(), hall.status_reads()
         status = asyncio.run(status_load(hall.base, tokens, args.rate, args.seconds))
         r1 = hall.status_reads()
@@ -342,6 +348,9 @@ def main() -> int:
         out["status"] = status
         floor._stop.set()
         churn.join(5)
+        if args.no_events:
+            floor.stop()
+            return _report(out, args)
 
         # the events: `pages` tickets of one queue (ZH, served by c01..c05), one call changes them all
         if args.spread:  # a realistic hall: the pages are of tickets in every queue, the call changes one queue's
@@ -358,11 +367,16 @@ def main() -> int:
         floor.stop()
     finally:
         hall.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return _report(out, args)
+
+
+def _report(out: dict, args: argparse.Namespace) -> int:
     out["load_after"] = os.getloadavg()[0]
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
-        s, e = out["status"], out["events"]
+        s, f = out["status"], out["first_reads"]
         print(f"machine: {out['machine']}; load average {out['load_before']:.1f} before, {out['load_after']:.1f} after")
         print(
             f"GET /api/v1/tickets/{{token}} at {s['achieved_per_s']}/s for {args.seconds:g} s, hall at peak: "
@@ -370,10 +384,14 @@ def main() -> int:
             f"CPU broker {s['broker_cpu_pct']}%, gateway {s['gateway_cpu_pct']}%; broker answered {s['answered_by']}"
         )
         print(
+            f"first reads of the {f['requests']} tokens: p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms"
+        )
+    if "events" in out and not args.json:
+        e = out["events"]
+        print(
             f"a call to {e['pages']} connected pages: {e['told']} told, {e['within_1s']} within 1 s; after the "
             f"call's reply p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms, max {e['max_ms']} ms; gateway RSS {e['gateway_rss_mb']} MB"
         )
-    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
