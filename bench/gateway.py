@@ -220,6 +220,7 @@ async def status_load(base: str, tokens: list[str], rate: float, seconds: float,
     for _ in range(conns):
         pool.put_nowait(RawConnection(host, int(port)))
     lat: list[float] = []
+    slow_at: list[float] = []  # when (s into the run) the requests over 50 ms were due: a stall, or spread?
     codes: dict[int | str, int] = {}
 
     async def one(token: str, due: float) -> None:
@@ -233,6 +234,8 @@ async def status_load(base: str, tokens: list[str], rate: float, seconds: float,
         finally:
             pool.put_nowait(conn)
         lat.append(time.perf_counter() - due)  # from when it was due: waiting for a connection counts
+        if lat[-1] > 0.05:
+            slow_at.append(due - start)
         codes[status] = codes.get(status, 0) + 1
 
     tasks = []
@@ -253,6 +256,8 @@ async def status_load(base: str, tokens: list[str], rate: float, seconds: float,
         "p50_ms": round(1000 * pct(lat, 50), 2),
         "p99_ms": round(1000 * pct(lat, 99), 2),
         "max_ms": round(1000 * max(lat), 2),
+        "over_50ms": len(slow_at),
+        "over_50ms_seconds": sorted({int(t) for t in slow_at}),  # the seconds of the run they fell in
     }
 
 
@@ -381,7 +386,8 @@ def _report(out: dict, args: argparse.Namespace) -> int:
         print(
             f"GET /api/v1/tickets/{{token}} at {s['achieved_per_s']}/s for {args.seconds:g} s, hall at peak: "
             f"p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, max {s['max_ms']} ms, codes {s['codes']}; "
-            f"CPU broker {s['broker_cpu_pct']}%, gateway {s['gateway_cpu_pct']}%; broker answered {s['answered_by']}"
+            f"CPU broker {s['broker_cpu_pct']}%, gateway {s['gateway_cpu_pct']}%; broker answered {s['answered_by']}; "
+            f"{s['over_50ms']} over 50 ms, in seconds {s['over_50ms_seconds']} of the run"
         )
         print(
             f"first reads of the {f['requests']} tokens: p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms"

@@ -9,9 +9,10 @@ answers from the snapshot too once it is there (a page's refresh queued behind t
 
 Why this stays the one truth: the snapshot holds only the engine's own views, computed after a batch (so
 of committed state only). At each commit, before its replies go out, the views of every ticket an event
-of it names and of every ticket in a queue it names are dropped: a client that saw a reply never reads a
-ticket or a place in line from before it. (The other tickets' estimates are then one batch old until the
-refresh that follows at the end of the batch.) A read never creates state; it only renews a lease. When
+of it names, of every ticket in a queue it names and in the queues of a counter it names are dropped: a
+client that saw a reply never reads a ticket or a place in line from before it. The end of the batch
+computes the dropped and newly leased views again; all of them every `REFRESH_S` (an estimate also moves
+with the clock and with what happens in other queues). A read never creates state; it only renews a lease. When
 the engine thread has not finished a batch for `ENGINE_STALE_S`, nothing is answered from the snapshot, so
 a stalled broker still gives the gateway's 503 within its 5 s.
 """
@@ -78,6 +79,8 @@ class ViewSnapshot:
                         queues.add(t.queue_id)
                     elif v in engine.queues:
                         queues.add(v)
+                    elif v in engine.counters:  # opened, closed, paused: the estimates of what it serves
+                        queues.update(engine.counters[v].queue_ids)
         with self._lock:
             self._views = {
                 tid: view
@@ -87,25 +90,27 @@ class ViewSnapshot:
             self._stale = True
 
     def after_batch(self, engine: Any, now: datetime) -> None:
-        """Recompute the leased views when a commit made them old, a new ticket was leased, or REFRESH_S
+        """Compute the leased views a commit dropped and the newly leased ones; every view when REFRESH_S
         passed. The engine's state is committed here: the batch's changes were flushed (or rolled back)."""
         mono = time.monotonic()
         with self._lock:
             self._engine_at = mono
-            if not self._stale and not self._new_lease and mono - self._refreshed_at < REFRESH_S:
+            full = mono - self._refreshed_at >= REFRESH_S
+            if not full and not self._stale and not self._new_lease:
                 return
             self._leased = {tid: at for tid, at in self._leased.items() if mono - at <= LEASE_S}
-            ids = list(self._leased)
+            kept = {} if full else {tid: v for tid, v in self._views.items() if tid in self._leased}
+            ids = [tid for tid in self._leased if tid not in kept]
             self._new_lease = self._stale = False
         today = engine.local_day(now)
-        fresh: dict[str, dict[str, Any]] = {}
         for tid in ids:
             t = engine.tickets.get(tid)
             if t is not None and t.day == today:
-                fresh[tid] = engine.citizen_view(t, now)
+                kept[tid] = engine.citizen_view(t, now)
         with self._lock:
-            self._views = fresh
-            self._refreshed_at = mono
+            self._views = kept
+            if full:
+                self._refreshed_at = mono
 
     def __len__(self) -> int:
         return len(self._views)
