@@ -109,11 +109,14 @@ class Hall:
             time.sleep(0.2)
 
     def status_reads(self) -> dict[str, float]:
-        """The broker's count of cmd/ticket/view requests, by what answered them (snapshot, engine)."""
+        """From the broker's /metrics: cmd/ticket/view requests by what answered them (snapshot, engine), and
+        how many were answered within each latency bucket (`le:0.005`...: arrival to reply, in the broker)."""
         out = {}
         for line in httpx.get(f"http://{self.metrics}/metrics", timeout=5).text.splitlines():
             if line.startswith("hall_status_reads_total{"):
                 out[line.split('"')[1]] = float(line.rsplit(" ", 1)[1])
+            elif line.startswith('hall_command_latency_seconds_bucket{kind="ticket/view"'):
+                out["le:" + line.split('le="')[1].split('"')[0]] = float(line.rsplit(" ", 1)[1])
         return out
 
     def _spawn(self, argv: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
@@ -347,7 +350,14 @@ def main() -> int:
         b0, g0, r0 = broker_stat.cpu_s(), gateway_stat.cpu_s(), hall.status_reads()
         status = asyncio.run(status_load(hall.base, tokens, args.rate, args.seconds))
         r1 = hall.status_reads()
-        status["answered_by"] = {k: int(v - r0.get(k, 0)) for k, v in r1.items()}
+        counts = {k: int(v - r0.get(k, 0)) for k, v in r1.items()}
+        status["answered_by"] = {k: v for k, v in counts.items() if not k.startswith("le:")}
+        total = counts.get("le:+Inf") or 1
+        status["broker_within"] = {  # the broker's own part: from the request's arrival to its reply
+            f"{float(k[3:]) * 1000:g} ms": round(v / total, 4)
+            for k, v in counts.items()
+            if k.startswith("le:") and k != "le:+Inf" and float(k[3:]) <= 0.1
+        }
         status["broker_cpu_pct"] = round(100 * (broker_stat.cpu_s() - b0) / args.seconds, 1)
         status["gateway_cpu_pct"] = round(100 * (gateway_stat.cpu_s() - g0) / args.seconds, 1)
         out["status"] = status
@@ -387,7 +397,8 @@ def _report(out: dict, args: argparse.Namespace) -> int:
             f"GET /api/v1/tickets/{{token}} at {s['achieved_per_s']}/s for {args.seconds:g} s, hall at peak: "
             f"p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, max {s['max_ms']} ms, codes {s['codes']}; "
             f"CPU broker {s['broker_cpu_pct']}%, gateway {s['gateway_cpu_pct']}%; broker answered {s['answered_by']}; "
-            f"{s['over_50ms']} over 50 ms, in seconds {s['over_50ms_seconds']} of the run"
+            f"{s['over_50ms']} over 50 ms, in seconds {s['over_50ms_seconds']} of the run; "
+            f"the broker answered within {s['broker_within']}"
         )
         print(
             f"first reads of the {f['requests']} tokens: p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms"
