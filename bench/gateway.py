@@ -9,7 +9,9 @@ put at peak first: every counter open, ~300 tickets waiting, and through the run
 and counters keep calling and finishing (about 2 commands a second).
 
 1. Status: `GET /api/v1/tickets/{token}` for the waiting tickets at a fixed rate (open loop: a request
-   is sent on schedule whether or not the last has come back), latency p50/p99/max.
+   is sent on schedule whether or not the last has come back), latency p50/p99/max; first each token once
+   (a page's first load, answered by the broker's engine thread), then the measured run (the pages'
+   polls, answered from the broker's snapshot: queue_broker/service/reads.py). `--no-events`: only this.
 2. Events: `--pages` event streams on tickets of one queue; one call at a counter changes every one of
    them (one fewer ahead); the time from the call's reply to each page's event.
 """
@@ -77,7 +79,13 @@ class Hall:
         self.mosquitto.start()
         self.url = self.mosquitto.url
         self.site = open_sample(self.work / "site", self.url)
-        env = {**os.environ, "HALL_MQTT_URL": self.url, "HALL_DATA_DIR": str(self.work / "broker")}
+        self.metrics = f"127.0.0.1:{free_port()}"  # the broker's /metrics: who answered the status reads
+        env = {
+            **os.environ,
+            "HALL_MQTT_URL": self.url,
+            "HALL_DATA_DIR": str(self.work / "broker"),
+            "HALL_METRICS_ADDR": self.metrics,
+        }
         self.broker = self._spawn(
             [sys.executable, "-m", "queue_broker", "run", "--config", str(self.site)], env, "broker"
         )
@@ -99,6 +107,17 @@ class Hall:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the gateway did not come up; see {self.work}/*.log")
             time.sleep(0.2)
+
+    def status_reads(self) -> dict[str, float]:
+        """From the broker's /metrics: cmd/ticket/view requests by what answered them (snapshot, engine), and
+        how many were answered within each latency bucket (`le:0.005`...: arrival to reply, in the broker)."""
+        out = {}
+        for line in httpx.get(f"http://{self.metrics}/metrics", timeout=5).text.splitlines():
+            if line.startswith("hall_status_reads_total{"):
+                out[line.split('"')[1]] = float(line.rsplit(" ", 1)[1])
+            elif line.startswith('hall_command_latency_seconds_bucket{kind="ticket/view"'):
+                out["le:" + line.split('le="')[1].split('"')[0]] = float(line.rsplit(" ", 1)[1])
+        return out
 
     def _spawn(self, argv: list[str], env: dict[str, str], name: str) -> subprocess.Popen[bytes]:
         log = open(self.work / f"{name}.log", "wb")  # noqa: SIM115 - kept open for the child's life
@@ -204,6 +223,7 @@ async def status_load(base: str, tokens: list[str], rate: float, seconds: float,
     for _ in range(conns):
         pool.put_nowait(RawConnection(host, int(port)))
     lat: list[float] = []
+    slow_at: list[float] = []  # when (s into the run) the requests over 50 ms were due: a stall, or spread?
     codes: dict[int | str, int] = {}
 
     async def one(token: str, due: float) -> None:
@@ -217,6 +237,8 @@ async def status_load(base: str, tokens: list[str], rate: float, seconds: float,
         finally:
             pool.put_nowait(conn)
         lat.append(time.perf_counter() - due)  # from when it was due: waiting for a connection counts
+        if lat[-1] > 0.05:
+            slow_at.append(due - start)
         codes[status] = codes.get(status, 0) + 1
 
     tasks = []
@@ -237,6 +259,8 @@ async def status_load(base: str, tokens: list[str], rate: float, seconds: float,
         "p50_ms": round(1000 * pct(lat, 50), 2),
         "p99_ms": round(1000 * pct(lat, 99), 2),
         "max_ms": round(1000 * max(lat), 2),
+        "over_50ms": len(slow_at),
+        "over_50ms_seconds": sorted({int(t) for t in slow_at}),  # the seconds of the run they fell in
     }
 
 
@@ -301,10 +325,12 @@ def main() -> int:
     ap.add_argument("--waiting", type=int, default=300, help="tickets waiting before the status part")
     ap.add_argument("--spread", action="store_true", help="event pages over every queue, not all in the called one")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-events", action="store_true", help="the status part only")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     hall = Hall(work)
     out: dict = {"machine": f"{os.cpu_count()} cores, {sys.version.split()[0]}"}
+    out["load_before"] = os.getloadavg()[0]  # the machine is shared: its load average goes with the figures
     try:
         hall.start()
         floor = Floor(hall.url)
@@ -318,13 +344,28 @@ def main() -> int:
         tokens = [t["status_token"] for t in floor.issued]
         broker_stat, gateway_stat = ProcStat(hall.broker.pid), ProcStat(hall.gateway.pid)
         churn = floor.churn(1.0)
-        b0, g0 = broker_stat.cpu_s(), gateway_stat.cpu_s()
+        # first reads: each token once, at the same rate (a page's first load; the broker's engine answers it
+        # and leases the ticket). Measured apart: at 200/s in a hall, new tokens come at the rate tickets do
+        out["first_reads"] = asyncio.run(status_load(hall.base, tokens, args.rate, len(tokens) / args.rate))
+        b0, g0, r0 = broker_stat.cpu_s(), gateway_stat.cpu_s(), hall.status_reads()
         status = asyncio.run(status_load(hall.base, tokens, args.rate, args.seconds))
+        r1 = hall.status_reads()
+        counts = {k: int(v - r0.get(k, 0)) for k, v in r1.items()}
+        status["answered_by"] = {k: v for k, v in counts.items() if not k.startswith("le:")}
+        total = counts.get("le:+Inf") or 1
+        status["broker_within"] = {  # the broker's own part: from the request's arrival to its reply
+            f"{float(k[3:]) * 1000:g} ms": round(v / total, 4)
+            for k, v in counts.items()
+            if k.startswith("le:") and k != "le:+Inf" and float(k[3:]) <= 0.1
+        }
         status["broker_cpu_pct"] = round(100 * (broker_stat.cpu_s() - b0) / args.seconds, 1)
         status["gateway_cpu_pct"] = round(100 * (gateway_stat.cpu_s() - g0) / args.seconds, 1)
         out["status"] = status
         floor._stop.set()
         churn.join(5)
+        if args.no_events:
+            floor.stop()
+            return _report(out, args)
 
         # the events: `pages` tickets of one queue (ZH, served by c01..c05), one call changes them all
         if args.spread:  # a realistic hall: the pages are of tickets in every queue, the call changes one queue's
@@ -341,21 +382,33 @@ def main() -> int:
         floor.stop()
     finally:
         hall.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return _report(out, args)
+
+
+def _report(out: dict, args: argparse.Namespace) -> int:
+    out["load_after"] = os.getloadavg()[0]
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))
     else:
-        s, e = out["status"], out["events"]
-        print(f"machine: {out['machine']}")
+        s, f = out["status"], out["first_reads"]
+        print(f"machine: {out['machine']}; load average {out['load_before']:.1f} before, {out['load_after']:.1f} after")
         print(
             f"GET /api/v1/tickets/{{token}} at {s['achieved_per_s']}/s for {args.seconds:g} s, hall at peak: "
             f"p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms, max {s['max_ms']} ms, codes {s['codes']}; "
-            f"CPU broker {s['broker_cpu_pct']}%, gateway {s['gateway_cpu_pct']}%"
+            f"CPU broker {s['broker_cpu_pct']}%, gateway {s['gateway_cpu_pct']}%; broker answered {s['answered_by']}; "
+            f"{s['over_50ms']} over 50 ms, in seconds {s['over_50ms_seconds']} of the run; "
+            f"the broker answered within {s['broker_within']}"
         )
+        print(
+            f"first reads of the {f['requests']} tokens: p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, max {f['max_ms']} ms"
+        )
+    if "events" in out and not args.json:
+        e = out["events"]
         print(
             f"a call to {e['pages']} connected pages: {e['told']} told, {e['within_1s']} within 1 s; after the "
             f"call's reply p50 {e['p50_ms']} ms, p99 {e['p99_ms']} ms, max {e['max_ms']} ms; gateway RSS {e['gateway_rss_mb']} MB"
         )
-    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

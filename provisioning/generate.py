@@ -36,7 +36,7 @@ import yaml
 from queue_broker.config.models import SiteConfig
 from queue_broker.protocol.topics import LEVEL_ID_RE
 
-from . import bridge, cups, monitoring, pki, readers
+from . import bridge, cups, gateway_tls, monitoring, pki, readers
 from .acl import NodeSpec, render_acl
 from .core import (
     DEFAULT_ETC,
@@ -338,6 +338,10 @@ class Provisioner(Hall):
         for node in nodes:
             if node.id in passwords:
                 self._bundle(node, passwords[node.id], raw, cfg, ca.cert_pem, common)
+            if node.role == "gateway" and gateway_tls.issue(
+                ca, site, cfg.gateway.public_url, self.state.hosts, self.node_dir(node.id)
+            ):
+                notes.append(f"{node.id}: new HTTPS certificate from the hall's CA (docs/gateway.md, Deploying)")
         bridge.hall_side(self, notes)  # the link to the county: its files, and its lines in install.sh
         return notes
 
@@ -387,6 +391,8 @@ class Provisioner(Hall):
             env.append(f"HALL_HANDOVER_SITES={self.state.upstream.county_site}")  # 同城通办 (docs/county.md)
         env += readers.node_env_lines(self, node.id)  # a county reader given to this node (its overview)
         env += monitoring.node_env_lines(node.role, self.state.in_place)  # the broker's /metrics
+        if node.role == "gateway":  # HTTPS with its own certificate from the hall's CA (gateway_tls.py)
+            env += gateway_tls.node_env_lines(etc, self.state.in_place)
         write_secret(d / "node.env", "\n".join(env) + "\n")
         write_public(d / "ca.crt", ca_pem)
 

@@ -364,7 +364,8 @@ class Hall:
         explicit = os.environ.get("HALL_UP_GATEWAY_PORT")  # tests: a free port of their own
         port = choose_port(8480, int(explicit) if explicit and explicit.isdigit() else None, taken, self.say)
         taken.add(port)
-        return {"HALL_GATEWAY_LISTEN": f"127.0.0.1:{port}"}
+        # plain HTTP on loopback for the sample hall: the bundle's certificate (gateway_tls.py) is for a hall server
+        return {"HALL_GATEWAY_LISTEN": f"127.0.0.1:{port}", "HALL_GATEWAY_TLS_CERT": "", "HALL_GATEWAY_TLS_KEY": ""}
 
     def _site_of(self, node: str) -> str:
         return str(self.prov.node_dir(node) / "site.yaml")

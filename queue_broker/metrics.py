@@ -219,6 +219,14 @@ class HallCollector:
             )
         )
         out.append(CounterMetricFamily("hall_batches", "Committed batches", value=getattr(svc, "batches_done", 0)))
+        reads = getattr(svc, "reads", None)  # service/reads.py: status reads answered off the engine thread
+        if reads is not None:
+            by = CounterMetricFamily(
+                "hall_status_reads", "cmd/ticket/view requests by what answered them", labels=["by"]
+            )
+            by.add_metric(["snapshot"], reads.hits)
+            by.add_metric(["engine"], reads.misses)
+            out.append(by)
         return out
 
 

@@ -28,6 +28,7 @@ from devices.health import HealthReporter
 from queue_broker.config.models import NodeEntry, SiteConfig
 from queue_broker.engine.hours import OpeningHours
 from queue_broker.protocol import Topics
+from queue_broker.protocol.gateway import TicketView
 from queue_broker.protocol.messages import (
     CatalogState,
     CountersState,
@@ -58,6 +59,14 @@ log = logging.getLogger(__name__)
 TICKET_ID_RE = re.compile(r"^\d{8}-[A-Z]{1,2}\d{3,}$")
 # the code alone, APPT:CODE, or a booking URL ending in code=CODE (the broker's alphabet: no 0/O, 1/I)
 APPOINTMENT_RE = re.compile(r"^(?:APPT:|.*[?&]code=)?([A-HJ-NP-Z2-9]{6,12})$", re.IGNORECASE)
+# a ticket's QR code when the site has a public_url: {public_url}/t/{status_token} (docs/gateway.md)
+STATUS_URL_RE = re.compile(r"^https?://\S+/t/([A-Za-z0-9_-]{16,64})/?$")
+
+
+def ticket_qr(ticket: dict) -> str:
+    """What the ticket's QR code holds, on screen and on paper: the citizen page's URL, else the ticket id."""
+    return str(ticket.get("status_url") or ticket.get("id") or "")
+
 
 UiCall = Callable[..., None]
 PENDING_VIEW_AFTER_S = 0.15
@@ -608,7 +617,7 @@ class KioskController:
             waiting_ahead=int(ticket.get("waiting_ahead", 0)),
             wait_range_min=(round(low / 60), round(high / 60)),
             issued_at=datetime.fromisoformat(ticket["issued_at"]),
-            ticket_id=ticket["id"],
+            ticket_id=ticket_qr(ticket),  # what the printed QR code holds
             materials_hint=[m.name for m in item.materials if m.required][:6] if item else [],
             footer="请留意叫号  不预约也可现场办理",
         )
@@ -768,6 +777,9 @@ class KioskController:
         if TICKET_ID_RE.match(code):
             self.lookup(code)
             return
+        if m := STATUS_URL_RE.match(code):
+            self.lookup(m.group(1), by_token=True)
+            return
         m = APPOINTMENT_RE.match(code)
         if m:
             self.take_ticket(self.checkin_service_id(), "appointment", appointment_code=m.group(1).upper())
@@ -779,21 +791,30 @@ class KioskController:
         self.state.lookup_phase = ""
         self.go("lookup")
 
-    def lookup(self, ticket_id: str) -> None:
+    def lookup(self, ticket_id: str, by_token: bool = False) -> None:
+        """Where is my ticket: by its id (cmd/ticket/status), or by the status token of its QR code's URL
+        (cmd/ticket/view, whose view holds the same fields)."""
         s = self.state
         s.lookup = {}
         s.lookup_phase = "waiting"
         self._lookup_id = ticket_id
         self.go("lookup")
-        req = TicketStatus(request_id=f"{self.node.id}-{uuid.uuid4().hex[:20]}", ticket_id=ticket_id)
+        rid = f"{self.node.id}-{uuid.uuid4().hex[:20]}"
+        req = (
+            TicketView(request_id=rid, status_tokens=[ticket_id])
+            if by_token
+            else TicketStatus(request_id=rid, ticket_id=ticket_id)
+        )
+        topic = self.topics.ticket_cmd("view") if by_token else self.topics.ticket_status()
 
         def reply(r: dict) -> None:
             if self._lookup_id != ticket_id:
                 return
-            if r.get("ok"):
-                s.lookup = dict(r["ticket"])
+            found = (r.get("tickets") or {}).get(ticket_id) if by_token else r.get("ticket")
+            if r.get("ok") and found:
+                s.lookup = dict(found)
                 s.lookup_phase = "shown"
-            elif (r.get("error") or {}).get("code") == "not_found":
+            elif r.get("ok") or (r.get("error") or {}).get("code") == "not_found":
                 s.lookup_phase = "not_found"
             else:
                 s.lookup_phase = "failed"
@@ -802,9 +823,7 @@ class KioskController:
             if self._lookup_id == ticket_id:
                 s.lookup_phase = "failed"
 
-        self.client.request(
-            self.topics.ticket_status(), req, timeout=self.settings.request_timeout_s, on_reply=reply, on_error=failed
-        )
+        self.client.request(topic, req, timeout=self.settings.request_timeout_s, on_reply=reply, on_error=failed)
 
     def lookup_state_line(self) -> str:
         tk, lang = self.state.lookup, self.state.language

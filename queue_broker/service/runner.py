@@ -27,6 +27,7 @@ from ..engine.events import TICKET_ISSUED
 from ..engine.hall import HallEngine, Rejected
 from ..engine.housekeeping import forget_days_before
 from ..link import HallLink, Inbound
+from ..protocol import gateway as g
 from ..protocol import messages as m
 from ..protocol import platform as pm
 from ..protocol.topics import Topics, parse_handover
@@ -39,6 +40,7 @@ from .handover import Outbox, handover_sites, inbound_command
 from .keys import load_id_hash_key
 from .platform import PlatformDesk
 from .publisher import protocol_events
+from .reads import ViewSnapshot
 from .reload import DatedChanges, ReloadRefused, reload_command, startup_command
 
 log = logging.getLogger("queue_broker")
@@ -91,6 +93,7 @@ class HallService:
         self.store = store or open_store(config.data_dir, env.get("HALL_DB_URL"), config.site.id)
         self.key = load_id_hash_key(config.data_dir, env)
         self.citizens = CitizenDesk(config, self.key)  # status tokens, the gateway's commands, rating rights
+        self.reads = ViewSnapshot()  # cmd/ticket/view answered off the engine thread (reads.py)
         self.engine = self._rebuild()
         self.catalog = build_catalog(config, clock())
         self.tick_tasks: list[TickTask] = []
@@ -197,10 +200,32 @@ class HallService:
                 pass
 
     def _enqueue(self, topic: str, payload: bytes, inbound: Inbound) -> None:
+        if self._view_from_snapshot(topic, payload, inbound):
+            return
         try:
             self._inbox.put_nowait((topic, payload, inbound))
         except queue.Full:
             self.link.reply(inbound, m.error_reply("unavailable", "服务器繁忙，请稍后重试"))
+
+    def _view_from_snapshot(self, topic: str, payload: bytes, inbound: Inbound) -> bool:
+        """On MQTT's network thread: a status read answered from the views of the last batch, if it can be."""
+        match = self.topics.parse(topic)
+        if match is None or match.kind != "ticket/view" or not inbound.response_topic:
+            return False
+        try:
+            req = m.parse(g.TicketView, payload)
+        except m.ProtocolError:
+            return False  # refused by the engine thread, as any bad request
+        reply = self._snapshot_reply(req)
+        if reply is not None:
+            self.link.reply(inbound, reply)
+        return reply is not None
+
+    def _snapshot_reply(self, req: g.TicketView, count: bool = True) -> dict | None:
+        tokens = list(dict.fromkeys(req.status_tokens))
+        ids = [self.citizens.tokens.ticket_id(token) for token in tokens]
+        views = self.reads.views(ids, self.engine.local_day(self.clock()).isoformat(), count)
+        return None if views is None else m.ok_reply(tickets=dict(zip(tokens, views, strict=True)))
 
     # ---------------------------------------------------------------- the engine thread
     def _worker(self) -> None:
@@ -245,6 +270,7 @@ class HallService:
         self._flush(pending, now)
         if time.monotonic() - self._last_state_at > STATE_REFRESH_S:
             self._publish_state(now)
+        self.reads.after_batch(self.engine, now)
 
     def _run_ticks(self, now: datetime, pending: _Pending) -> None:
         self._run_tick_tasks(now, pending)
@@ -305,7 +331,11 @@ class HallService:
                 self._remember(rid, reply)
                 self._answer(inbound, reply, None)
                 return
-            read = self.citizens.read(self.engine, req, now) if command is None else None
+            read = None
+            if command is None and isinstance(req, g.TicketView):  # refreshed while it waited in the inbox?
+                read = self._snapshot_reply(req, count=False)
+            if command is None and read is None:
+                read = self.citizens.read(self.engine, req, now)
             if read is not None:
                 self._answer(inbound, read, None)
                 return
@@ -418,6 +448,7 @@ class HallService:
                 )
             pending.clear()
             return
+        self.reads.invalidate(self.engine, pending.events)  # before its replies: no one reads what it changed
         for inbound, reply, rid in pending.sends:
             self._remember(rid, reply)
             self._answer(inbound, reply, None)

@@ -45,6 +45,7 @@ class Citizen:
     back_at: float | None = None
     called_at: float | None = None
     late_min: float = 0.0
+    may_leave: bool = False  # the calibrated rule, checked at issue, would have let them go
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Away:
     """The hooks `run_day(away=...)` calls, and what was measured."""
 
     options: LeaveAndReturn
-    rule: str  # "come_now" (with `threshold`) or "ahead3"
+    rule: str  # "come_now" (with `threshold`), "ahead3", or "stay" (nobody leaves: the bound, `could_leave`)
     threshold: float
     seed: int
     citizens: dict[str, Citizen] = field(default_factory=dict)
@@ -88,9 +89,9 @@ class Away:
             due = ahead_rule_due(engine.position(t))
         else:
             due, _ = self.come_now.check(engine.estimate_for(t.queue_id, engine.position(t), now), travel)
-        c = Citizen(a.t, travel, trip)
+        c = Citizen(a.t, travel, trip, may_leave=not due)
         self.citizens[ticket_id] = c
-        if due:
+        if due or self.rule == "stay":
             return  # the notice would be due at once: no point in leaving
         c.left = True
         if self.rule != "ahead3":
@@ -108,6 +109,8 @@ class Away:
         while not hall_empty():
             yield env.timeout(self.options.check_every_min)
             at = now()
+            if self.rule == "stay":
+                continue
             if self.rule == "ahead3":
                 for tid, c in self.citizens.items():
                     if c.left and c.notified_at is None:
@@ -177,6 +180,37 @@ class Away:
             "mean_minutes_outside": float(np.mean(outside)) if outside else 0.0,
         }
 
+    def could_leave(self) -> dict[str, float]:
+        """The day with nobody leaving ("stay"): of the willing citizens called, who could have waited
+        outside had the call's moment been known exactly (wait >= travel + margin: an oracle, the bound of
+        any rule) and whom the calibrated estimate at issue let go (the come-now rule's first check)."""
+        called = [c for c in self.citizens.values() if c.called_at is not None]
+        waits = [c.called_at - c.issued_at for c in called]  # type: ignore[operator]
+        fits = [c for c, w in zip(called, waits, strict=True) if w >= c.travel_min + self.options.margin_min]
+        let_go = [c for c in called if c.may_leave]
+        n = len(called) or 1
+        return {
+            "called": float(len(called)),
+            "oracle_leave_share": len(fits) / n,
+            "calibrated_leave_share": len(let_go) / n,
+            "median_wait_min": float(np.median(waits)) if waits else 0.0,
+            "median_travel_plus_margin_min": float(np.median([c.travel_min for c in called])) + self.options.margin_min
+            if called
+            else 0.0,
+        }
+
+
+def bound(scn: Scenario, opts: LeaveAndReturn, seeds: int, threshold: float, policy: str = "tidal") -> dict[str, Any]:
+    """`could_leave` averaged over seeds (the same citizens and trips as `compare`)."""
+    from .hall_day import run_day
+
+    days = []
+    for s in range(seeds):
+        away = Away(opts, "stay", threshold, s)
+        run_day(scn, policy, s, away=away)
+        days.append(away.could_leave())
+    return {k: round(float(np.mean([d[k] for d in days])), 4) for k in days[0]}
+
 
 RULES = ("come_now", "ahead3")
 
@@ -235,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--thresholds", default="0.9,0.5,0.2,0.1,0.05", help="come-now thresholds to compare")
     ap.add_argument("--policy", default="tidal")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--bound", type=float, metavar="THRESHOLD", help="only the bound: who could wait outside at all")
     args = ap.parse_args(argv)
     try:
         scn = load_scenario(args.scenario)
@@ -244,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     opts = getattr(scn, "leave_and_return", None) or LeaveAndReturn()
     changes = {k: v for k, v in (("share", args.share), ("travel_mean_min", args.travel_mean)) if v is not None}
     opts = opts.model_copy(update=changes)
+    if args.bound is not None:
+        print(json.dumps({"scenario": scn.name, "seeds": args.seeds, **bound(scn, opts, args.seeds, args.bound)}))
+        return 0
     out = compare(scn, opts, args.seeds, [float(x) for x in args.thresholds.split(",")], args.policy)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))

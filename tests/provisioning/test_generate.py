@@ -21,7 +21,7 @@ from queue_broker.config.loader import load_site_config
 
 from .conftest import MINI_SITE
 
-SECRET_NAMES = {"node.env", "ca.key", "server.key", "passwd", "id-hash.key", "selfservice-hash.key"}
+SECRET_NAMES = {"node.env", "ca.key", "server.key", "passwd", "id-hash.key", "selfservice-hash.key", "gateway.key"}
 
 
 def _files(root: Path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from queue_broker.engine.come_now import ComeNowRule, p_called_within
 from queue_broker.engine.estimate import WaitEstimate
-from queue_broker.sim.come_back import Away, baseline, run_rule
+from queue_broker.sim.come_back import Away, baseline, bound, run_rule
 from queue_broker.sim.hall_day import run_day
 from queue_broker.sim.leave import LeaveAndReturn
 from queue_broker.sim.scenario import load_scenario
@@ -37,6 +37,17 @@ def test_notified_citizens_are_back_in_time_with_the_calibrated_rule_and_not_wit
     assert calibrated["no_show_rate"] <= today["no_show_rate"] + 0.01
     assert ahead["no_show_rate"] > today["no_show_rate"] + 0.05
     assert calibrated["notices_per_leaver"] <= 1.0
+
+
+def test_the_bound_on_who_could_wait_outside_is_the_waits_not_the_rule():
+    """docs/gateway.md: even a rule that knew each call's moment lets go only who waits longer than the
+    trip back + 3 min; the calibrated rule lets go fewer, the same share as its own run on that day."""
+    scn = load_scenario(ROOT / "examples" / "scenarios" / "standard-day-surge.yaml")
+    b = bound(scn, OPTS, 1, 0.05)
+    ruled = run_rule(scn, OPTS, "come_now", 0.05, 0, "tidal")
+    assert 0.0 < b["calibrated_leave_share"] < b["oracle_leave_share"] < 0.5
+    assert abs(b["calibrated_leave_share"] - ruled["left_share"]) < 0.03
+    assert b["median_wait_min"] < b["median_travel_plus_margin_min"]  # most waits are shorter than the trip
 
 
 def test_the_notices_go_through_the_engine():

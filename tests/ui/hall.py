@@ -85,6 +85,7 @@ def write_site(
     services: list | None = None,
     site_overrides: dict | None = None,
     rebalancer: bool = False,
+    gateway: dict | None = None,
 ) -> Path:
     """The mini test hall with this test's site id and a node for each face: kiosk-1 (simulated
     printer, ID-card reader, scanner), display-1, counter-W1 (simulated keypad, rating pad, printer,
@@ -94,6 +95,8 @@ def write_site(
     data["site"].update(site_overrides or {})
     data["data_dir"] = str(tmp / "data")
     data["rebalancer"] = {"enabled": rebalancer, "review_every_s": 5}
+    if gateway is not None:  # the site's gateway section (public_url: the tickets' QR codes)
+        data["gateway"] = gateway
     if services is not None:
         data["services"] = services
     if extra_counters:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..i18n import wait_text
 from .base import KioskScreen, load_kv
 
+load_kv(__file__.replace("lookup.py", "appointment.py"))  # its ScannerPicture, drawn here too
 load_kv(__file__)
 
 

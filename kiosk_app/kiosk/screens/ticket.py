@@ -5,6 +5,7 @@ either way (it exists in the broker the moment it is shown)."""
 
 from __future__ import annotations
 
+from ..controller import ticket_qr
 from ..i18n import wait_text
 from .base import KioskScreen, load_kv
 
@@ -37,7 +38,7 @@ class TicketScreen(KioskScreen):
         else:
             low, high = tk.get("estimated_wait_range_s") or (tk["estimated_wait_s"], tk["estimated_wait_s"])
             ids.wait.text = self.tr("wait_about", wait=wait_text(low, high, s.language)) if ahead else ""
-        ids.qr.data = tk.get("id", "")
+        ids.qr.data = ticket_qr(tk)  # the same as the printed ticket's
         phase = s.print_phase
         if phase == "printed":
             ids.print_status.kind, ids.print_status.text = "info", self.tr("printed")
