@@ -33,6 +33,7 @@ from .commands import ApplicationAction, ViewApplications
 from .dispatch import applies, handles
 from .events import Event
 from .rejected import Rejected, Result
+from .state import EngineState
 
 ACCEPTED, PROCESSING, CORRECTION, REJECTED = "accepted", "processing", "correction", "rejected"
 CONCLUDED, RESULT_READY, DELIVERED = "concluded", "result_ready", "delivered"
@@ -123,7 +124,7 @@ class ApplicationRec:
         return self.state in CLOCK_RUNS and now >= self.due_at
 
 
-class ApplicationsMixin:
+class ApplicationsMixin(EngineState):
     """Uses HallEngine's state (config, services, bundles, tickets, counters) and its work calendar."""
 
     @cached_property

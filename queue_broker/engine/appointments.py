@@ -10,9 +10,10 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import AppointmentRec
 from .rejected import Rejected, Result
+from .state import EngineState
 
 
-class AppointmentsMixin:
+class AppointmentsMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, ...); mixed into HallEngine only."""
 
     def _find_appointment(self, cmd: IssueTicket, now: datetime) -> tuple[AppointmentRec | None, str]:

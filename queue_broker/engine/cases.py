@@ -46,6 +46,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import DONE, AlertRec
 from .rejected import Rejected, Result
+from .state import EngineState
 
 BAD_RATING, COMPLAINT, COMPLEX_QUESTION = "bad_rating", "complaint", "complex_question"
 KIND_PREFIX = {BAD_RATING: "CP", COMPLAINT: "TS", COMPLEX_QUESTION: "YW"}  # 差评, 投诉, 疑问
@@ -160,7 +161,7 @@ class DeviceRec:
         return not self.ok and self.state in FAULT_STATES
 
 
-class CasesMixin:
+class CasesMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, alerts, ratings); mixed in before SupervisionMixin."""
 
     # ------------------------------------------------------------ state of its own (built by replay)

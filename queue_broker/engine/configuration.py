@@ -27,11 +27,12 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CounterRec, QueueStats
 from .rejected import Rejected, Result
+from .state import EngineState
 
 CONFIG_LOG_KEEP = 50  # the latest changes, for the reply to a reload and the supervisor; the log keeps all
 
 
-class ConfigMixin:
+class ConfigMixin(EngineState):
     """Uses HallEngine's state (config, queues, services, counters, ...)."""
 
     @cached_property

@@ -31,6 +31,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CALLED, DONE, NORMAL, SERVING, WAITING, TicketRec
 from .rejected import Rejected, Result
+from .state import EngineState
 
 HANDED_OVER = "handed_over"
 SENT, ACCEPTED, REFUSED = "sent", "accepted", "refused"
@@ -53,7 +54,7 @@ class HandoverOut:
     counter_id: str | None = None  # the counter the citizen was handed over from, if any
 
 
-class HandoverMixin:
+class HandoverMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, queues, services, _issue, _emit, ...)."""
 
     # Made on first use rather than in HallEngine.__init__: the engine's constructor stays as it is.

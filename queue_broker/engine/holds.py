@@ -24,9 +24,10 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CALLED, HELD, HOLD_EXPIRED, SERVING, TicketRec
 from .rejected import Rejected, Result
+from .state import EngineState
 
 
-class HoldsMixin:
+class HoldsMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, queues, _counter, _emit, ...)."""
 
     @cached_property

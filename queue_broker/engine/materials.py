@@ -24,6 +24,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import WAITING
 from .rejected import Rejected, Result
+from .state import EngineState
 
 
 @dataclass
@@ -40,7 +41,7 @@ class MaterialRec:
     kiosk_id: str | None = None
 
 
-class MaterialsMixin:
+class MaterialsMixin(EngineState):
     """Uses HallEngine's state (config, tickets, cases, local_day, _emit, ...)."""
 
     @cached_property

@@ -23,6 +23,7 @@ from .dispatch import handles
 from .events import Event
 from .records import DISABILITY, GREEN
 from .rejected import Rejected, Result
+from .state import EngineState
 
 STAFF_ISSUED = (GREEN, DISABILITY)  # config.models.STAFF_PRIORITIES
 PRIORITY_NAMES = {
@@ -46,7 +47,7 @@ HELP_NEEDS: dict[str, tuple[str, str, str]] = {
 HELP_RULE = "help"  # alerts of kiosks' calls: rule "help", subject the kiosk's node id
 
 
-class PriorityMixin:
+class PriorityMixin(EngineState):
     """Uses HallEngine's state (config, counters, services, bundles, alerts, _issue, _emit, ...)."""
 
     @handles(IssuePriorityTicket)

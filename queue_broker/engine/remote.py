@@ -20,6 +20,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import ACTIVE, CANCELLED, DONE, WAITING
 from .rejected import Rejected, Result
+from .state import EngineState
 
 
 @dataclass
@@ -32,7 +33,7 @@ class NoticeRec:
     p_called: float | None = None
 
 
-class RemoteMixin:
+class RemoteMixin(EngineState):
     """Uses HallEngine's state (config, tickets, queues, appointments, ...); mixed into HallEngine only."""
 
     # ------------------------------------------------------------ state of its own (built by replay)

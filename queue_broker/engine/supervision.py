@@ -11,9 +11,10 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import DONE, AlertRec
 from .rejected import Rejected, Result
+from .state import EngineState
 
 
-class SupervisionMixin:
+class SupervisionMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, ...); mixed into HallEngine only."""
 
     @handles(CheckSupervisor)
