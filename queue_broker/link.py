@@ -82,7 +82,7 @@ class Inbound:
     retain: bool
 
 
-def _payload(data: Message | dict | bytes | str) -> bytes:
+def _payload(data: Message | dict[str, Any] | bytes | str) -> bytes:
     if isinstance(data, Message):
         return data.to_json()
     if isinstance(data, dict):
@@ -223,14 +223,14 @@ class HallLink:
     def publish(
         self,
         topic: str,
-        data: Message | dict | bytes | str,
+        data: Message | dict[str, Any] | bytes | str,
         qos: int = 1,
         retain: bool = False,
         properties: Properties | None = None,
     ) -> mqtt.MQTTMessageInfo:
         return self._client.publish(topic, _payload(data), qos=qos, retain=retain, properties=properties)
 
-    def set_retained(self, topic: str, data: Message | dict | bytes | str) -> None:
+    def set_retained(self, topic: str, data: Message | dict[str, Any] | bytes | str) -> None:
         """Publish retained now and again after every reconnect."""
         payload = _payload(data)
         with self._lock:
@@ -243,7 +243,7 @@ class HallLink:
         sent again after every reconnect."""
         self.set_retained(self.topics.device(self.node_id, device_id), health)
 
-    def reply(self, inbound: Inbound, data: dict | Message) -> None:
+    def reply(self, inbound: Inbound, data: dict[str, Any] | Message) -> None:
         if not inbound.response_topic:
             return
         props = Properties(PacketTypes.PUBLISH)
@@ -274,7 +274,7 @@ class HallLink:
                 log.exception("handler for %s failed", msg.topic)
 
     # --- request / response --------------------------------------------------------------------
-    def request(self, topic: str, data: Message | dict, timeout: float = 10.0) -> dict[str, Any]:
+    def request(self, topic: str, data: Message | dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
         """Send a request and wait for its reply; resent with the same request_id after a reconnect.
 
         Raises LinkTimeout when no reply came within `timeout` (the caller may retry with the same
@@ -300,7 +300,7 @@ class HallLink:
         return reply
 
     def request_async(
-        self, topic: str, data: Message | dict | bytes, on_reply: Callable[[bytes], None] | None = None
+        self, topic: str, data: Message | dict[str, Any] | bytes, on_reply: Callable[[bytes], None] | None = None
     ) -> _Pending:
         """Send a request without waiting. `on_reply(payload)` runs on the network thread when the reply
         comes (an asyncio caller hands it to its loop); call `forget` when the caller stops waiting."""

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from ..config.models import Service
 from . import events as ev
 from .commands import ApplicationAction, ViewApplications
 from .dispatch import applies, handles
@@ -173,7 +174,7 @@ class ApplicationsMixin(EngineState):
             accepted_at, days * share + paused
         )
 
-    def _dept_code(self, service: Any, counter_id: str | None) -> str:
+    def _dept_code(self, service: Service, counter_id: str | None) -> str:
         if service.national is not None and service.national.dept_code:
             return service.national.dept_code
         codes = self.config.platform.department_codes
@@ -440,7 +441,7 @@ class ApplicationsMixin(EngineState):
 
     # ------------------------------------------------------------ applying events
     @applies("application_opened")
-    def _on_application_opened(self, at: datetime, d: dict) -> None:
+    def _on_application_opened(self, at: datetime, d: dict[str, Any]) -> None:
         app = ApplicationRec(
             case_no=d["case_no"],
             service_id=d["service_id"],
@@ -478,7 +479,7 @@ class ApplicationsMixin(EngineState):
             self.application_by_ticket[(app.ticket_id, app.service_id)] = app.case_no
 
     @applies("application_step")
-    def _on_application_step(self, at: datetime, d: dict) -> None:
+    def _on_application_step(self, at: datetime, d: dict[str, Any]) -> None:
         app = self.applications[d["case_no"]]
         action = d["action"]
         app.state = d["to_state"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from ..supervision.calendar import WorkCalendar
 from . import events as ev
@@ -253,7 +253,7 @@ class CasesMixin(EngineState):
             t = self.tickets.get(tid)
             if t is None or t.state != DONE or t.rating is not None or t.finished_at is None:
                 continue
-            if now < self.default_rating_due(t.finished_at):
+            if now < cast(datetime, self.default_rating_due(t.finished_at)):  # the rule is on: a time
                 continue  # not yet: the citizen may still rate
             self._emit(
                 out,
@@ -269,7 +269,7 @@ class CasesMixin(EngineState):
         return Result(out, {"defaulted": len(out)})
 
     @applies("rating_defaulted")
-    def _on_rating_defaulted(self, at: datetime, d: dict) -> None:
+    def _on_rating_defaulted(self, at: datetime, d: dict[str, Any]) -> None:
         self.tickets[d["ticket_id"]].rating = d["level"]
         self.ratings[d["ticket_id"]] = {**d, "reasons": [], "comment": "", "default": True, "at": at}
 
@@ -515,7 +515,7 @@ class CasesMixin(EngineState):
         return view
 
     @applies("case_opened")
-    def _on_case_opened(self, at: datetime, d: dict) -> None:
+    def _on_case_opened(self, at: datetime, d: dict[str, Any]) -> None:
         case = CaseRec(
             id=d["id"],
             kind=d["kind"],
@@ -552,7 +552,7 @@ class CasesMixin(EngineState):
             self.case_by_ticket[(case.kind, case.ticket_id)] = case.id
 
     @applies("case_step")
-    def _on_case_step(self, at: datetime, d: dict) -> None:
+    def _on_case_step(self, at: datetime, d: dict[str, Any]) -> None:
         case = self.cases[d["case_id"]]
         case.state = d["to_state"]
         if d["action"] == "handover":
@@ -588,7 +588,7 @@ class CasesMixin(EngineState):
         return super()._do_RaiseAlert(cmd, now)
 
     @applies("alert_raised")
-    def _on_alert_raised(self, at: datetime, d: dict) -> None:
+    def _on_alert_raised(self, at: datetime, d: dict[str, Any]) -> None:
         super()._on_alert_raised(at, d)
         extra = d.get("extra") or {}
         if extra.get("rule") and extra.get("subject"):
@@ -607,7 +607,7 @@ class CasesMixin(EngineState):
         return Result(out, {"alert_id": a.id})
 
     @applies("alert_escalated")
-    def _on_alert_escalated(self, at: datetime, d: dict) -> None:
+    def _on_alert_escalated(self, at: datetime, d: dict[str, Any]) -> None:
         a = self.alerts[d["id"]]
         if a.acked_at is not None:  # the yellow was acknowledged; red needs its own acknowledgement
             a.data = {
@@ -632,13 +632,13 @@ class CasesMixin(EngineState):
         return Result(out, {"alert_id": a.id})
 
     @applies("alert_cleared")
-    def _on_alert_cleared(self, at: datetime, d: dict) -> None:
+    def _on_alert_cleared(self, at: datetime, d: dict[str, Any]) -> None:
         a = self.alerts[d["id"]]
         a.cleared_at = at
         a.data = {**a.data, "cleared_reason": d.get("reason", "")}
-        key = (a.data.get("rule"), a.data.get("subject"))
-        if self.monitor_alerts.get(key) == a.id:
-            del self.monitor_alerts[key]
+        rule, subject = a.data.get("rule"), a.data.get("subject")
+        if rule and subject and self.monitor_alerts.get((rule, subject)) == a.id:
+            del self.monitor_alerts[(rule, subject)]
 
     @handles(AckAlert)
     def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
@@ -673,7 +673,7 @@ class CasesMixin(EngineState):
         return Result(out, {})
 
     @applies("device_health_recorded")
-    def _on_device_health_recorded(self, at: datetime, d: dict) -> None:
+    def _on_device_health_recorded(self, at: datetime, d: dict[str, Any]) -> None:
         key = (d["node_id"], d["device_id"])
         rec = self.devices.get(key)
         if rec is None or (rec.ok, rec.state) != (d["ok"], d["state"]):

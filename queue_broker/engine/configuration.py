@@ -102,7 +102,7 @@ class ConfigMixin(EngineState):
         return problems
 
     @applies("config_changed")
-    def _on_config_changed(self, at: datetime, d: dict) -> None:
+    def _on_config_changed(self, at: datetime, d: dict[str, Any]) -> None:
         self.config_log.append({**d, "at": at.isoformat()})
         del self.config_log[:-CONFIG_LOG_KEEP]
         new = self._config_pending.pop(d["version"], None)

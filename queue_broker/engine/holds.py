@@ -187,7 +187,7 @@ class HoldsMixin(EngineState):
 
     # ------------------------------------------------------------ events
     @applies("ticket_held")
-    def _on_ticket_held(self, at: datetime, d: dict) -> None:
+    def _on_ticket_held(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
         if c.current == t.id:
@@ -204,7 +204,7 @@ class HoldsMixin(EngineState):
         self.held_ids.pop(t.id, None)
 
     @applies("ticket_resumed")
-    def _on_ticket_resumed(self, at: datetime, d: dict) -> None:
+    def _on_ticket_resumed(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
         self._end_hold(t, at)
@@ -215,7 +215,7 @@ class HoldsMixin(EngineState):
         c.calls += 1
 
     @applies("ticket_hold_ended")
-    def _on_ticket_hold_ended(self, at: datetime, d: dict) -> None:
+    def _on_ticket_hold_ended(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         self._end_hold(t, at)
         t.state, t.finished_at = HOLD_EXPIRED, at

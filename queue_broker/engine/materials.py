@@ -155,7 +155,7 @@ class MaterialsMixin(EngineState):
 
     # ------------------------------------------------------------ events
     @applies("material_attached")
-    def _on_material_attached(self, at: datetime, d: dict) -> None:
+    def _on_material_attached(self, at: datetime, d: dict[str, Any]) -> None:
         owner = (d["owner_kind"], d["owner_id"])
         self.materials[d["id"]] = MaterialRec(
             id=d["id"],
@@ -172,7 +172,7 @@ class MaterialsMixin(EngineState):
         self.materials_by_owner.setdefault(owner, []).append(d["id"])
 
     @applies("material_erased")
-    def _on_material_erased(self, at: datetime, d: dict) -> None:
+    def _on_material_erased(self, at: datetime, d: dict[str, Any]) -> None:
         m = self.materials.pop(d["id"], None)
         if m is not None:
             ids = self.materials_by_owner.get(m.owner, [])

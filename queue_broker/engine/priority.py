@@ -15,8 +15,9 @@ priority from the ID card's birth date); a citizen who needs more asks at the ki
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from ..config.models import PriorityName
 from . import events as ev
 from .commands import IssuePriorityTicket, RequestHelp
 from .dispatch import handles
@@ -56,7 +57,7 @@ class PriorityMixin(EngineState):
             raise Rejected("invalid_request", f"priority must be one of {', '.join(STAFF_ISSUED)}")
         name = PRIORITY_NAMES[cmd.priority]
         rules = self.config.priorities
-        cls = rules.classes[cmd.priority]
+        cls = rules.classes[cast(PriorityName, cmd.priority)]  # one of STAFF_ISSUED, checked above
         if not cls.enabled:
             raise Rejected(
                 "forbidden", f"{name} is switched off at this hall (priorities.classes.{cmd.priority} in the site file)"

@@ -172,7 +172,7 @@ class RemoteMixin(EngineState):
                     "a rating comes from the rating pad of the counter that served the ticket, "
                     "or with the ticket's status token (the citizen's page, a kiosk with the ticket)",
                 )
-        result: Result = super()._do_SubmitRating(cmd, now)  # type: ignore[misc]  # the next mixin's
+        result: Result = super()._do_SubmitRating(cmd, now)  # the next mixin's
         return result
 
     # ============================================================ views for the gateway

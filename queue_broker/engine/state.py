@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from ..config.models import Bundle, Counter, Queue, Service, SiteConfig
     from ..supervision.calendar import WorkCalendar
-    from .commands import HolderInfo
+    from .commands import AckAlert, HolderInfo, RaiseAlert, SubmitRating
     from .estimate import WaitEstimate
     from .events import Event
     from .hours import OpeningHours
@@ -90,6 +90,14 @@ if TYPE_CHECKING:
         def _release(self, c: CounterRec, at: datetime) -> None: ...
 
         # ------------------------------------------------ what one mixin offers the others
+        def _do_SubmitRating(self, cmd: SubmitRating, now: datetime) -> Result: ...  # supervision.py
+
+        def _do_RaiseAlert(self, cmd: RaiseAlert, now: datetime) -> Result: ...
+
+        def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result: ...
+
+        def _on_alert_raised(self, at: datetime, d: dict[str, Any]) -> None: ...
+
         @property
         def work_calendar(self) -> WorkCalendar: ...  # cases.py
 

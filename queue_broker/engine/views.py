@@ -20,7 +20,7 @@ class ViewsMixin(EngineState):
         else:
             estimate_s, rng = 0, [0, 0]
         svc = self.services.get(t.service_id) or self.bundles.get(t.service_id)
-        view = {
+        view: dict[str, Any] = {
             "id": t.id,
             "number": t.number,
             "queue_id": t.queue_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from ..engine.events import Event
 from .base import GENESIS, EventStore, StoredEvent, StoreError, canonical, chain_hash
@@ -61,7 +62,7 @@ class PostgresEventStore(EventStore):
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the PostgreSQL store: {exc}") from exc
 
-    def commit(self, events: list[Event], replies: dict[str, dict]) -> None:
+    def commit(self, events: list[Event], replies: dict[str, dict[str, Any]]) -> None:
         with self._lock:
             seq, prev = self._seq, self._hash
             rows = []
@@ -99,7 +100,7 @@ class PostgresEventStore(EventStore):
             for seq, body, prev, h in cur:
                 yield StoredEvent(seq, Event.from_record(json.loads(body)), prev, h)
 
-    def reply_for(self, request_id: str) -> dict | None:
+    def reply_for(self, request_id: str) -> dict[str, Any] | None:
         with self._lock:
             try:
                 row = self._db.execute(
