@@ -44,6 +44,8 @@ class SqliteEventStore(EventStore):
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         row = self._db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        self._last_seq: int
+        self._last_hash: str
         self._last_seq, self._last_hash = (row[0], row[1]) if row else (0, GENESIS)
 
     def commit(self, events: list[Event], replies: dict[str, dict[str, Any]]) -> None:
