@@ -17,12 +17,17 @@ plain words (`refusal_words`).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.event import EventDispatcher
 from kivy.properties import DictProperty, ListProperty, StringProperty
 
 from .hall_text import short_name, wait_text
+
+if TYPE_CHECKING:  # mixed into a StaffController, whose state and _send these use
+    from .staff import StaffController as _StaffController
+else:
+    _StaffController = object
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +185,7 @@ class PriorityForm(EventDispatcher):
         self.reason = self.note = self.error = ""
 
 
-class PriorityIssuing:
+class PriorityIssuing(_StaffController):
     """The priority form's I/O in a StaffController (`self.state.priority` is the form): fill it, check
     it, send it, show the reply. A face says where the command goes (`priority_topic`), who issues
     (`priority_who`), its role and its own queues."""
