@@ -20,16 +20,12 @@ from typing import TYPE_CHECKING, Any
 from kivy.clock import Clock
 
 from .hall_text import link_error_text, refusal_text
-
-if TYPE_CHECKING:  # mixed into a StaffController, whose state and _send these use
-    from .staff import StaffController as _StaffController
-else:
-    _StaffController = object
+from .staff import StaffMixin
 
 log = logging.getLogger(__name__)
 
 
-class DeskReads(_StaffController):
+class DeskReads(StaffMixin):
     """A read (`list`, `view`) beside the face's one-at-a-time requests: no busy flag, nothing to retry
     under the same id (reading twice changes nothing); a refusal goes on the message line."""
 

@@ -17,17 +17,13 @@ plain words (`refusal_words`).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kivy.event import EventDispatcher
 from kivy.properties import DictProperty, ListProperty, StringProperty
 
 from .hall_text import short_name, wait_text
-
-if TYPE_CHECKING:  # mixed into a StaffController, whose state and _send these use
-    from .staff import StaffController as _StaffController
-else:
-    _StaffController = object
+from .staff import StaffMixin
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +181,7 @@ class PriorityForm(EventDispatcher):
         self.reason = self.note = self.error = ""
 
 
-class PriorityIssuing(_StaffController):
+class PriorityIssuing(StaffMixin):
     """The priority form's I/O in a StaffController (`self.state.priority` is the form): fill it, check
     it, send it, show the reply. A face says where the command goes (`priority_topic`), who issues
     (`priority_who`), its role and its own queues."""
