@@ -11,34 +11,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ..common.case_control import ApplicationDeskControl, CaseDeskControl
-
-if TYPE_CHECKING:
-    from queue_broker.protocol import CatalogState
 from ..common.case_text import day_text
+from .part import CounterPart
 
 DESK_SCREENS = ("cases", "complaint", "application", "pickup")
 
 
-class CounterDeskControl(CaseDeskControl, ApplicationDeskControl):
-    if TYPE_CHECKING:  # CounterController has them
-        counter: Any
-        catalog: CatalogState | None
-
-        def _need_ticket(self) -> bool: ...
-
-        def materials_for(self, service_id: str) -> list[dict[str, Any]]: ...
-
-        def _device(self, kind: str) -> Any: ...
-
-        def notice_print(
-            self, service_id: str, service_name: str, missing: list[str], deadline_note: str, **more: Any
-        ) -> Any: ...
-
-        def print_in_background(self, notice: Any, phase: str, failed_text: str) -> None: ...
-
+class CounterDeskControl(CaseDeskControl, ApplicationDeskControl, CounterPart):
     def start_desk(self) -> None:
         desk = self.counter.kind == "complaint"
         self.state.is_complaint_desk = desk

@@ -5,25 +5,16 @@ uplink (`state/platform`, `cmd/supervisor/uplink`) and the site file (`cmd/super
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from queue_broker.protocol.platform import PlatformState
 
 from ..common.case_control import ApplicationDeskControl, CaseDeskControl
 from ..common.case_text import time_text
-
-if TYPE_CHECKING:
-    from .alerts import AlertBook
+from .part import SupervisorPart
 
 DESK_SCREENS = ("cases", "complaint", "applications", "platform")
 
 
-class SupervisorDeskControl(CaseDeskControl, ApplicationDeskControl):
-    if TYPE_CHECKING:  # SupervisorController has them
-        book: AlertBook
-
-        def _refresh_alerts(self) -> None: ...
-
+class SupervisorDeskControl(CaseDeskControl, ApplicationDeskControl, SupervisorPart):
     def start_desk(self) -> None:
         self.start_cases()
         self.start_applications()
