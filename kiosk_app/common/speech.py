@@ -103,7 +103,7 @@ class Speaker:
                 text, self._wanted = cast(str, self._wanted), None
             if not self._setup():
                 return
-            engine, player = cast(TtsEngine, self._engine), cast(Player, self._player)  # made by _setup
+            engine, player = cast("TtsEngine", self._engine), cast("Player", self._player)  # made by _setup
             try:
                 from voice.audio import wav_duration
 
