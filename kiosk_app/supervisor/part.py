@@ -6,7 +6,8 @@ counters' names); at run time its body is empty, so the controller's behaviour d
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..common.staff import StaffMixin
 
@@ -20,3 +21,12 @@ class SupervisorPart(StaffMixin):
         counter_names: dict[str, str]
 
         def _refresh_alerts(self) -> None: ...
+
+        def _read(  # common/case_control.py's DeskReads, mixed in too
+            self,
+            topic: str,
+            payload: dict[str, Any],
+            on_ok: Callable[[dict[str, Any]], None],
+            doing: str,
+            on_refused: Callable[[dict[str, Any]], None] | None = None,
+        ) -> None: ...
