@@ -237,7 +237,7 @@ def cached_board(engine: HallEngine, when: datetime) -> Board:
     if cached is not None and cached[0] == key:
         return cached[1]
     b = board(engine, when)
-    engine._board_cache = (key, b)  # type: ignore[attr-defined]  # a cache the engine does not declare
+    engine._board_cache = (key, b)
     return b
 
 

@@ -37,7 +37,7 @@ from .commands import (
 )
 from .configuration import ConfigMixin
 from .dispatch import applies, collect, handles
-from .estimate import WaitEstimate, forecast_wait, smooth
+from .estimate import Board, WaitEstimate, forecast_wait, smooth
 from .events import Event
 from .handover import HandoverMixin
 from .holds import HoldsMixin
@@ -90,6 +90,8 @@ class HallEngine(
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
     command_handlers: ClassVar[dict[type, str]]
     event_appliers: ClassVar[dict[str, str]]
+    # estimate.cached_board's cache ((state version, time), board): set there on first use, absent before
+    _board_cache: tuple[tuple[int, datetime], Board]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
