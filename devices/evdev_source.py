@@ -18,7 +18,7 @@ import select
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from evdev import InputEvent, ecodes
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -306,6 +306,12 @@ def key_tap(code: int, t: float | None = None, *, shift: bool = False) -> list[I
 # --- the two backends' life, shared by the scanner, the keypads and the tactile keypad ---------------
 
 
+class HasSource(Protocol):
+    """What `EvdevReader.read_with` sets up: an EvdevReader, or a device that borrows it (EvdevJack)."""
+
+    source: EvdevSource
+
+
 class EvdevReader:
     """The `evdev` backend's start and stop: one `EvdevSource` (made by `read_with`), the health saying
     `starting` and `stopped` around it. Mixed in before the device's own base class, which has
@@ -313,8 +319,12 @@ class EvdevReader:
 
     source: EvdevSource
 
+    if TYPE_CHECKING:  # the device's own base class has it
+
+        def _report(self, state: str, message: str) -> None: ...
+
     def read_with(
-        self,
+        self: HasSource,
         options: BaseModel,
         on_event: Callable[[InputEvent], None],
         on_state: StateCallback,
@@ -345,6 +355,12 @@ class SimulatedReader:
     ready_message = "simulated device"
     what = "device"
     _running = False
+
+    if TYPE_CHECKING:  # the device's own base class has them
+
+        def _report(self, state: str, message: str) -> None: ...
+
+        def _handle(self, event: InputEvent) -> None: ...
 
     def start(self) -> None:
         self._running = True

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import cast
 
-from queue_broker.protocol import DeviceHealth
+from queue_broker.protocol import DeviceHealth, DeviceState
 
 HealthSink = Callable[[str, DeviceHealth], None]
 
@@ -33,7 +34,10 @@ class HealthReporter:
         self._sink = sink
 
     def report(self, device_id: str, kind: str, state: str, message: str) -> DeviceHealth:
-        health = DeviceHealth(kind=kind, ok=state == "ready", state=state, message=message, at=self._clock())
+        # the devices name their state as a str; DeviceHealth checks it is a DeviceState
+        health = DeviceHealth(
+            kind=kind, ok=state == "ready", state=cast(DeviceState, state), message=message, at=self._clock()
+        )
         with self._lock:
             old = self._latest.get(device_id)
             changed = old is None or (old.state, old.message) != (state, message)

@@ -18,7 +18,7 @@ import threading
 import time
 import tty
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -124,7 +124,7 @@ class PtyDevice:
         self._open_pty()
 
     # --- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> PtyDevice:
+    def start(self) -> Self:
         self._thread = threading.Thread(target=self._serve, name=self.name, daemon=True)
         self._thread.start()
         return self

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from queue_broker.config.models import SiteConfig
+from queue_broker.config.models import Operator, SiteConfig, Supervisor
 from queue_broker.protocol.topics import LEVEL_ID_RE
 
 from . import bridge, cups, gateway_tls, monitoring, pki, readers
@@ -134,9 +134,9 @@ class Provisioner(Hall):
                 )
                 continue
             nodes[n.id] = NodeState(role=n.role, zone=n.zone, counter_id=n.counter_id, source="site")
-        for node_id, n in old_nodes.items():  # what `node add` (or init itself) added earlier
-            if n.source in ("added", "implicit") and node_id not in nodes and node_id not in revoked:
-                nodes[node_id] = n
+        for node_id, earlier in old_nodes.items():  # what `node add` (or init itself) added earlier
+            if earlier.source in ("added", "implicit") and node_id not in nodes and node_id not in revoked:
+                nodes[node_id] = earlier
         brokers = [i for i, n in nodes.items() if n.role == "broker"]
         if not brokers:  # the site file lists no queue broker: it still has one, as node "broker"
             nodes = {"broker": NodeState(role="broker", zone="main", source="implicit"), **nodes}
@@ -180,7 +180,8 @@ class Provisioner(Hall):
             notes.append(f"node {stale} is no longer in the site file: its bundle and password are removed")
         notes += self._generate()
         if not opts.production:
-            demo = [o.id for o in [*cfg.operators, *cfg.supervisors] if o.demo_only]
+            staff: list[Operator | Supervisor] = [*cfg.operators, *cfg.supervisors]
+            demo = [o.id for o in staff if o.demo_only]
             if demo:
                 notes.append(
                     f"demo-only credentials present ({', '.join(demo)}): fine for a demonstration; "
@@ -449,7 +450,7 @@ class Provisioner(Hall):
         for stale in d.glob("hall-*.service"):
             if stale.name not in (unit, "hall-mosquitto.service"):
                 stale.unlink()
-        if program:
+        if program and unit:  # a unit exactly when a program
             command = " ".join(program.argv(python, f"{etc}/site.yaml", node.id))
             template = "graphical.service.j2" if program.graphical else "node.service.j2"
             write_public(

@@ -73,7 +73,8 @@ def admit(prov: Hall, name: str, node: str | None = None, rotate: bool = False) 
     node = node if node is not None else (old.node if old else None)
     if node is not None and node not in prov.state.nodes:
         raise ProvisionError(f"hall {prov.site_id} has no node {node!r} to give the reader's URL to")
-    password = new_password() if rotate or stored_password(prov, name) is None else stored_password(prov, name)
+    stored = stored_password(prov, name)
+    password = new_password() if rotate or stored is None else stored
     readers(prov)[name] = Reader(role=ROLE, node=node, added=old.added if old else now())
     _write_files(prov, name, password)
     hashes = read_passwd(prov.mosquitto_dir / "passwd")

@@ -36,8 +36,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 from queue_broker.protocol.waiting import DEMO_OPEN_NOW
 
@@ -45,7 +47,7 @@ from .bridge import LINK_DIR
 from .files import write_secret
 from .generate import Options, Provisioner, ProvisionError, load_site, read_node_env, read_raw_site
 from .mosquitto import MosquittoProcess, port_open
-from .roles import PROGRAMS
+from .roles import PROGRAMS, Program
 from .up_screens import (
     NO_DISPLAY_CANVAS,
     FaceControl,
@@ -66,7 +68,7 @@ LINK_RESTART_S = 5.0  # hall-county-link.service's RestartSec
 _PR_SET_PDEATHSIG = 1
 
 
-def hall_data_dir(site: Path, env: dict[str, str] | None = None) -> str:
+def hall_data_dir(site: Path, env: Mapping[str, str] | None = None) -> str:
     """Where the hall keeps its events: the site file's data_dir (from the file's folder), or
     HALL_DATA_DIR, as the operator commands (`python -m queue_broker status --config SITE`) read it."""
     env = os.environ if env is None else env
@@ -199,9 +201,9 @@ class Hall:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Mosquitto did not open its TLS listener {p2}; see {self.mosquitto.log_path}")
             time.sleep(0.02)
-        (run / "mosquitto.pid").write_text(f"{self.mosquitto.proc.pid}\n")
+        (run / "mosquitto.pid").write_text(f"{self._mosquitto_proc.pid}\n")
         say(
-            f"Mosquitto (pid {self.mosquitto.proc.pid}): 127.0.0.1:{p1} for the hall server's processes, "
+            f"Mosquitto (pid {self._mosquitto_proc.pid}): 127.0.0.1:{p1} for the hall server's processes, "
             f"127.0.0.1:{p2} TLS for the nodes; log {self.mosquitto.log_path}"
         )
 
@@ -214,7 +216,7 @@ class Hall:
         self._spawn(
             server,
             "queue broker",
-            PROGRAMS["broker"].argv(sys.executable, self._site_of(server), server),
+            cast(Program, PROGRAMS["broker"]).argv(sys.executable, self._site_of(server), server),  # always one
             env_file=prov.node_dir(server) / "node.env",
             core=True,
             # the hall's data where its site file says, so `python -m queue_broker status --config SITE`
@@ -244,6 +246,8 @@ class Hall:
             )
         self._lay_out(prov)
         skipped = []
+        env: dict[str, str]
+        window: str | None
         for node in prov.nodes():
             if node.id == server:
                 continue
@@ -340,12 +344,12 @@ class Hall:
 
     def _start_county_link(self) -> str | None:
         """The link to the county when this hall has one; a sentence saying why not when it cannot run."""
-        up = self.prov.state.upstream
+        up = self._prov.state.upstream
         if not up:
             return None
-        d = self.prov.node_dir(self.prov.server) / LINK_DIR
-        tools = {"MOSQUITTO": shutil.which("mosquitto"), "STUNNEL": shutil.which("stunnel4")}
-        if not tools["STUNNEL"] or not tools["MOSQUITTO"]:
+        d = self._prov.node_dir(self._prov.server) / LINK_DIR
+        mosquitto, stunnel = shutil.which("mosquitto"), shutil.which("stunnel4")
+        if not stunnel or not mosquitto:
             return f"county-link (to {up.county_site}: stunnel4 or mosquitto is not installed here)"
         if not (d / "county-link.conf").exists():
             return f"county-link (to {up.county_site}: no {d / 'county-link.conf'}; run `bridge` again)"
@@ -354,7 +358,7 @@ class Hall:
             f"link to {up.county_site}",
             ["bash", str(d / "county-link.sh"), str(d / "county-link.conf"), str(d / "county-link.stunnel")],
             env_file=None,
-            extra_env=tools,
+            extra_env={"MOSQUITTO": mosquitto, "STUNNEL": stunnel},
         )
         self.children[-1].restart_at = 0.0  # restarted when it ends (see watch)
         return None
@@ -367,8 +371,24 @@ class Hall:
         # plain HTTP on loopback for the sample hall: the bundle's certificate (gateway_tls.py) is for a hall server
         return {"HALL_GATEWAY_LISTEN": f"127.0.0.1:{port}", "HALL_GATEWAY_TLS_CERT": "", "HALL_GATEWAY_TLS_KEY": ""}
 
+    # set by start(): what the methods after it use
+    @property
+    def _prov(self) -> Provisioner:
+        assert self.prov is not None, "the hall is not started"
+        return self.prov
+
+    @property
+    def _mosquitto(self) -> MosquittoProcess:
+        assert self.mosquitto is not None, "Mosquitto is not started"
+        return self.mosquitto
+
+    @property
+    def _mosquitto_proc(self) -> subprocess.Popen[Any]:
+        assert self._mosquitto.proc is not None, "Mosquitto is not started"
+        return self._mosquitto.proc
+
     def _site_of(self, node: str) -> str:
-        return str(self.prov.node_dir(node) / "site.yaml")
+        return str(self._prov.node_dir(node) / "site.yaml")
 
     def _spawn(
         self,
@@ -425,8 +445,8 @@ class Hall:
     def _summary(self, p1: int, p2: int, skipped: list[str]) -> None:
         say = self.say
         say("")
-        say(f"Hall {self.prov.site_id} ({self.prov.state.site_name}) is up:")
-        say(f"  {'mosquitto':<16} pid {self.mosquitto.proc.pid:<8} log {self.mosquitto.log_path}")
+        say(f"Hall {self._prov.site_id} ({self._prov.state.site_name}) is up:")
+        say(f"  {'mosquitto':<16} pid {self._mosquitto_proc.pid:<8} log {self._mosquitto.log_path}")
         for c in self.children:
             say(f"  {c.name:<16} pid {c.proc.pid:<8} log {c.log}" + (f"   {c.window}" if c.window else ""))
         for s in skipped:
@@ -474,8 +494,8 @@ class Hall:
             self._read_notify(0.2)
             if stop["signal"] is not None:
                 break
-            if self.mosquitto.proc.poll() is not None:
-                self.say(f"Mosquitto exited with {self.mosquitto.proc.returncode}; see {self.mosquitto.log_path}")
+            if self._mosquitto_proc.poll() is not None:
+                self.say(f"Mosquitto exited with {self._mosquitto_proc.returncode}; see {self._mosquitto.log_path}")
                 status = 1
                 break
             core_down = False

@@ -22,12 +22,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from . import __version__
 from .protocol import Message, NodeStatus, Topics
@@ -82,7 +83,7 @@ class Inbound:
     retain: bool
 
 
-def _payload(data: Message | dict | bytes | str) -> bytes:
+def _payload(data: Message | dict[str, Any] | bytes | str) -> bytes:
     if isinstance(data, Message):
         return data.to_json()
     if isinstance(data, dict):
@@ -153,7 +154,7 @@ class HallLink:
         props = None
         if self._persistent:
             # the broker keeps our subscriptions and queues QoS 1 commands while we restart
-            props = Properties(PacketTypes.CONNECT)
+            props = _properties(PacketTypes.CONNECT)
             props.SessionExpiryInterval = 3600
         self._client.connect_async(
             self._url.host, self._url.port, self._keepalive, clean_start=not self._persistent, properties=props
@@ -182,7 +183,14 @@ class HallLink:
     def on_disconnected(self, callback: Callable[[], None]) -> None:
         self._on_disconnected.append(callback)
 
-    def _handle_connect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _handle_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         if reason_code.is_failure:
             self.last_connack_failure = str(reason_code)
             log.error("MQTT broker %s refused node %s: %s", self._url, self.node_id, reason_code)
@@ -205,7 +213,14 @@ class HallLink:
         for p in pending:  # requests in flight when the link dropped: same request_id, sent again
             self._send_request(p)
 
-    def _handle_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+    def _handle_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
         was = self.connected.is_set()
         self.connected.clear()
         if was and not self._stopping:
@@ -223,14 +238,14 @@ class HallLink:
     def publish(
         self,
         topic: str,
-        data: Message | dict | bytes | str,
+        data: Message | dict[str, Any] | bytes | str,
         qos: int = 1,
         retain: bool = False,
         properties: Properties | None = None,
     ) -> mqtt.MQTTMessageInfo:
         return self._client.publish(topic, _payload(data), qos=qos, retain=retain, properties=properties)
 
-    def set_retained(self, topic: str, data: Message | dict | bytes | str) -> None:
+    def set_retained(self, topic: str, data: Message | dict[str, Any] | bytes | str) -> None:
         """Publish retained now and again after every reconnect."""
         payload = _payload(data)
         with self._lock:
@@ -243,22 +258,24 @@ class HallLink:
         sent again after every reconnect."""
         self.set_retained(self.topics.device(self.node_id, device_id), health)
 
-    def reply(self, inbound: Inbound, data: dict | Message) -> None:
+    def reply(self, inbound: Inbound, data: dict[str, Any] | Message) -> None:
         if not inbound.response_topic:
             return
-        props = Properties(PacketTypes.PUBLISH)
+        props = _properties(PacketTypes.PUBLISH)
         if inbound.correlation_data is not None:
             props.CorrelationData = inbound.correlation_data
         self._client.publish(inbound.response_topic, _payload(data), qos=1, properties=props)
 
-    def _handle_message(self, client, userdata, msg: mqtt.MQTTMessage) -> None:
+    def _handle_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         props = getattr(msg, "properties", None)
         corr = getattr(props, "CorrelationData", None) if props else None
+        # paho types the payload bytes | bytearray; the handlers read it as bytes (decode, json.loads take both)
+        payload = cast(bytes, msg.payload)
         if msg.topic == self._reply_topic and corr is not None:
             with self._lock:
                 pending = self._pending.get(bytes(corr))
             if pending is not None:
-                pending.complete(msg.payload)
+                pending.complete(payload)
             return
         inbound = Inbound(
             response_topic=getattr(props, "ResponseTopic", None) if props else None,
@@ -269,12 +286,12 @@ class HallLink:
             handlers = [h for f, _, h in self._handlers if mqtt.topic_matches_sub(f, msg.topic)]
         for handler in handlers:
             try:
-                handler(msg.topic, msg.payload, inbound)
+                handler(msg.topic, payload, inbound)
             except Exception:  # a handler's bug must not kill the network thread
                 log.exception("handler for %s failed", msg.topic)
 
     # --- request / response --------------------------------------------------------------------
-    def request(self, topic: str, data: Message | dict, timeout: float = 10.0) -> dict[str, Any]:
+    def request(self, topic: str, data: Message | dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
         """Send a request and wait for its reply; resent with the same request_id after a reconnect.
 
         Raises LinkTimeout when no reply came within `timeout` (the caller may retry with the same
@@ -300,7 +317,7 @@ class HallLink:
         return reply
 
     def request_async(
-        self, topic: str, data: Message | dict | bytes, on_reply: Callable[[bytes], None] | None = None
+        self, topic: str, data: Message | dict[str, Any] | bytes, on_reply: Callable[[bytes], None] | None = None
     ) -> _Pending:
         """Send a request without waiting. `on_reply(payload)` runs on the network thread when the reply
         comes (an asyncio caller hands it to its loop); call `forget` when the caller stops waiting."""
@@ -317,7 +334,7 @@ class HallLink:
             self._pending.pop(pending.correlation, None)
 
     def _send_request(self, pending: _Pending) -> None:
-        props = Properties(PacketTypes.PUBLISH)
+        props = _properties(PacketTypes.PUBLISH)
         props.ResponseTopic = self._reply_topic
         props.CorrelationData = pending.correlation
         self._client.publish(pending.topic, pending.payload, qos=1, properties=props)
@@ -344,12 +361,17 @@ class _Pending:
         return self._reply
 
 
-def _no_delay(client, userdata, sock) -> None:
+def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
+    # `sock`: a socket, or paho's websocket wrapper, which has no setsockopt (AttributeError below)
     # paho leaves Nagle on: each small request then waits ~40 ms for the peer's delayed ACK
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except (OSError, AttributeError):
         pass
+
+
+def _properties(packet_type: int) -> Properties:
+    return Properties(packet_type)  # type: ignore[no-untyped-call]  # paho does not annotate Properties()
 
 
 def _safely(cb: Callable[[], None]) -> None:

@@ -110,7 +110,10 @@ def _log_uncaught() -> None:
             return
         name = args.thread.name if args.thread else "?"
         log.critical(
-            "uncaught exception in thread %s", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+            "uncaught exception in thread %s",
+            name,
+            # typeshed wants an exception value here; logging formats a missing one (None) as well
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),  # type: ignore[arg-type]
         )
 
     sys.excepthook = main_hook

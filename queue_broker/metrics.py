@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 WAIT_BUCKETS = (60, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200)
 LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -121,12 +121,12 @@ class HallCollector:
             yield from families
             return
 
-    def _families(self) -> list:
+    def _families(self) -> list[Metric]:
         svc = self.service
         engine = svc.engine
         now: datetime = svc.clock()
         today = engine.local_day(now)
-        out = []
+        out: list[Metric] = []
 
         waiting = GaugeMetricFamily("hall_queue_waiting", "Citizens waiting now", labels=["queue"])
         longest = GaugeMetricFamily("hall_queue_longest_wait_seconds", "The longest wait now", labels=["queue"])

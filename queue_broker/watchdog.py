@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 log = logging.getLogger("hall.watchdog")
 
@@ -123,7 +124,7 @@ class Watchdog:
         self.pings = 0
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **kw: float) -> Watchdog:
+    def from_env(cls, env: Mapping[str, str] | None = None, **kw: Any) -> Watchdog:
         """The watchdog systemd (or `up`) set up for this process. `WATCHDOG_PID` naming another process
         means the variables were inherited, not meant for us: then nothing is sent. A program under cage
         (the screens) is cage's child, so the parent's pid counts as ours (the unit sets NotifyAccess=all)."""

@@ -210,20 +210,20 @@ class VoiceNode:
             self._seen.append((ev.ticket_id, ev.recall))
             return self.composer.called(ev)
         if kind == "rebalanced":
-            ev = parse(RebalancedEvent, payload)
-            if not self._here(ev.counter_id, None):
+            moved = parse(RebalancedEvent, payload)
+            if not self._here(moved.counter_id, None):
                 return None
-            number = ev.counter_number or self._counter_number.get(ev.counter_id)
+            number = moved.counter_number or self._counter_number.get(moved.counter_id)
             if number is None:
-                log.warning("rebalance of unknown counter %s not announced", ev.counter_id)
+                log.warning("rebalance of unknown counter %s not announced", moved.counter_id)
                 return None
-            names = [self._queue_name.get(q, q) for q in ev.to_queue_ids]
-            return self.composer.rebalanced(ev, number, names)
+            names = [self._queue_name.get(q, q) for q in moved.to_queue_ids]
+            return self.composer.rebalanced(moved, number, names)
         if kind == "notice":
-            ev = parse(NoticeEvent, payload)
-            if ev.zone is not None and ev.zone != self.zone:
+            notice = parse(NoticeEvent, payload)
+            if notice.zone is not None and notice.zone != self.zone:
                 return None
-            return self.composer.notice(ev)
+            return self.composer.notice(notice)
         return None
 
     def _render_budget(self, phrases: int) -> float:

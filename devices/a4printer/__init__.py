@@ -10,6 +10,8 @@ See docs/devices-a4printer.md.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..health import HealthReporter
 from ..serialport import Backoff
 from .config import CupsOptions, SimulatorOptions, a4printer_options
@@ -17,6 +19,9 @@ from .errors import A4PrinterError, A4PrinterNotReady, A4PrinterUnavailable, A4P
 from .printer import A4Printer, PrintJob
 from .simulator import SimulatedA4Link
 from .status import A4Status, JobInfo, printer_status
+
+if TYPE_CHECKING:
+    from .cups import CupsLink
 
 __all__ = [
     "A4PrintFailed",
@@ -37,6 +42,7 @@ def open_a4printer(cfg, health: HealthReporter) -> A4Printer:
     """An A4Printer for a DeviceConfig (kind a4printer). Raises DeviceOptionsError on bad options only;
     an unreachable printing system gives an object in `fault` that asks again at each use."""
     opts = a4printer_options(cfg)
+    link: SimulatedA4Link | CupsLink
     if isinstance(opts, SimulatorOptions):
         link = SimulatedA4Link(
             opts.out_dir, opts.seconds_per_page, opts.paper_sheets, opts.offline, opts.paper_out, opts.jammed

@@ -108,7 +108,7 @@ class FaceDetector:
         self._classifier: Any = None
         self._clahe = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
         try:
-            path = os.path.join(cv2.data.haarcascades, FACE_CASCADE)
+            path = os.path.join(cv2.data.haarcascades, FACE_CASCADE)  # type: ignore[attr-defined]  # not in cv2's stubs
             classifier = cv2.CascadeClassifier(path)
             if classifier.empty():
                 self.error = f"cannot load {path}"
@@ -245,12 +245,14 @@ def flatten_page(frame: np.ndarray, corners: np.ndarray, focal_px: float | None 
     # Trust the estimate only within reason: a wild value means the corners are off.
     if aspect is not None and 0.2 < aspect < 5 and 0.5 < (width / height) / aspect < 2:
         height = width / aspect
-    width, height = int(round(width)), int(round(height))
-    if width < 2 or height < 2:
+    width_px, height_px = int(round(width)), int(round(height))
+    if width_px < 2 or height_px < 2:
         raise ValueError("the page corners enclose no area")
-    target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
+    target = np.array([[0, 0], [width_px - 1, 0], [width_px - 1, height_px - 1], [0, height_px - 1]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(np.array([tl, tr, br, bl]), target)
-    return cv2.warpPerspective(frame, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        frame, matrix, (width_px, height_px), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def sidecar_path(path: Path) -> Path:

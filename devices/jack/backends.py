@@ -20,7 +20,7 @@ from typing import Any, Literal
 from evdev import InputEvent, ecodes
 from pydantic import Field
 
-from ..evdev_source import EvdevMatch, EvdevReader, StrictOptions, make_event, validate_options
+from ..evdev_source import EvdevMatch, EvdevReader, EvdevSource, StrictOptions, make_event, validate_options
 from ..health import HealthReporter
 from ..serialport import DeviceOptionsError
 from .debounce import JackDebouncer
@@ -221,7 +221,7 @@ class SimulatedJack(HeadphoneJack):
 def read_switch(device: Any, code: int) -> bool | None:
     """Is switch `code` on now (EVIOCGSW)? None when the device cannot say (not a real input device)."""
     try:
-        from evdev import _input
+        from evdev import _input  # type: ignore[attr-defined]  # evdev's C module, not in its types
 
         return code in _input.ioctl_EVIOCG_bits(device.fd, ecodes.EV_SW)
     except (AttributeError, OSError, TypeError):
@@ -233,6 +233,8 @@ def has_switch(device: Any, code: int) -> bool:
 
 
 class EvdevJack(HeadphoneJack):
+    source: EvdevSource  # made by EvdevReader.read_with
+
     def __init__(
         self,
         device_id: str,

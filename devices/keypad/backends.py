@@ -136,9 +136,9 @@ def open_keypad(cfg: Any, health: HealthReporter, on_action: Callable[[str], Non
     if cfg.kind not in ACTIONS_BY_KIND:
         raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a keypad or rating_pad")
     if cfg.backend == "evdev":
-        options: KeypadOptions = validate_options(cfg, EvdevKeypadOptions)
-        _check_actions(cfg, options)
-        return EvdevKeypad(cfg.id, cfg.kind, health, on_action, options)
+        evdev_options = validate_options(cfg, EvdevKeypadOptions)
+        _check_actions(cfg, evdev_options)
+        return EvdevKeypad(cfg.id, cfg.kind, health, on_action, evdev_options)
     if cfg.backend == "simulator":
         options = validate_options(cfg, SimulatorKeypadOptions)
         _check_actions(cfg, options)

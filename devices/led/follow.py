@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,8 @@ class LedFollower:
                     self._cv.wait()
                 if self._closed:
                     return
-                (text,), self._wanted = self._wanted, None
+                # not None: the wait above ends on a wanted text or on close
+                (text,), self._wanted = cast(tuple[str | None], self._wanted), None
             if text == self.shown:
                 continue
             try:

@@ -29,6 +29,7 @@ never "paper adequate" (python-escpos 3.1's `paper_status()` returns 2, adequate
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 DLE_EOT = b"\x10\x04"
 PRINTER, OFFLINE_CAUSE, ERROR_CAUSE, PAPER_SENSOR = 1, 2, 3, 4
@@ -130,7 +131,7 @@ def decode(replies: dict[int, bytes]) -> PrinterStatus:
         reply = replies.get(n, b"")
         b = reply[0] if reply else None
         raw[n] = b if valid_reply(b) else None
-    values: dict[str, bool | None] = {}
+    values: dict[str, Any] = {}
     if (b := raw[PRINTER]) is not None:
         values |= {"online": not _bit(b, 3), "waiting_online_recovery": _bit(b, 5), "feed_button": _bit(b, 6)}
     if (b := raw[OFFLINE_CAUSE]) is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 from functools import lru_cache
+from typing import cast
 
 from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
@@ -144,7 +145,7 @@ class EscposWriter:
         font = _font(self.profile.fallback_font, self.profile.fallback_font_px * size)
         if font is None:
             fixed = "".join(c if self.covered(c) else MISSING_GLYPH for c in line)
-            self.p._raw(self.text_bytes(fixed) + b"\n")
+            self.p._raw(cast(bytes, self.text_bytes(fixed)) + b"\n")  # every character of `fixed` is covered
             return
         self.p.image(render_line(line, font, self.profile.dots, align), impl="bitImageRaster")
 
@@ -154,7 +155,7 @@ def render_line(line: str, font: ImageFont.FreeTypeFont, width: int, align: str 
     left, top, right, bottom = font.getbbox(line)
     text_w = min(width, right - left)
     height = max(1, bottom - top) + 4
-    image = Image.new("L", (width, height), 255)
+    image = Image.new("L", (width, int(height)), 255)  # Pillow types the box as floats
     x = {"center": (width - text_w) // 2, "right": width - text_w}.get(align, 0)
     ImageDraw.Draw(image).text((x - left, 2 - top), line, font=font, fill=0)
     return image.point(lambda v: 0 if v < 128 else 255).convert("1")

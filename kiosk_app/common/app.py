@@ -77,7 +77,7 @@ class HallScreenApp(App):
         self.client: HallClient | None = None
         self.ui_errors = 0
         self.remote: RemoteControl | None = None
-        self.sm = None
+        self.sm: Any = None  # the root's ScreenManager, from manage_screens
         self.watchdog: Watchdog | None = None
         self.theme = self.make_theme()
         self.state = self.make_state()
@@ -230,7 +230,7 @@ class StaffScreenApp(HallScreenApp):
     (a StaffController) on the hall's local clock, every screen of the face's list built at start."""
 
     state_class: type | None = None
-    controller_class: type | None = None
+    controller_class: Any = None  # the face's StaffController subclass
 
     @property
     def kept_screens(self) -> tuple[str, ...]:  # type: ignore[override]

@@ -15,17 +15,25 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from kivy.clock import Clock
 
 from .hall_text import link_error_text, refusal_text
+from .staff import StaffMixin
 
 log = logging.getLogger(__name__)
 
 
-class DeskReads:
+class DeskReads(StaffMixin):
     """A read (`list`, `view`) beside the face's one-at-a-time requests: no busy flag, nothing to retry
     under the same id (reading twice changes nothing); a refusal goes on the message line."""
+
+    if TYPE_CHECKING:  # CaseDeskControl and ApplicationDeskControl, mixed in together
+
+        def view_case(self, case_id: str) -> None: ...
+
+        def view_application(self, case_no: str) -> None: ...
 
     def _read(self, topic: str, payload: dict, on_ok: Callable[[dict], None], doing: str, on_refused=None) -> None:
         rid = f"{self.node.id}-r-{uuid.uuid4().hex[:12]}"
@@ -111,7 +119,7 @@ class CaseDeskControl(DeskReads):
         self.refresh_cases()
 
     def refresh_cases(self) -> None:
-        payload = {"action": "list"}
+        payload: dict[str, Any] = {"action": "list"}
         if self.state.case_include_closed:
             payload["include_closed"] = True
 

@@ -9,6 +9,7 @@ Chinese. `HALL_CJK_FONT` names another font file.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 FONT_NAME = "HallCJK"
@@ -24,7 +25,7 @@ class FontMissing(RuntimeError):
     pass
 
 
-def find_cjk_font(env: dict[str, str] | None = None) -> str:
+def find_cjk_font(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     override = env.get("HALL_CJK_FONT")
     if override:

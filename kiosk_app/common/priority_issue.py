@@ -23,6 +23,7 @@ from kivy.event import EventDispatcher
 from kivy.properties import DictProperty, ListProperty, StringProperty
 
 from .hall_text import short_name, wait_text
+from .staff import StaffMixin
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,7 @@ class PriorityForm(EventDispatcher):
         self.reason = self.note = self.error = ""
 
 
-class PriorityIssuing:
+class PriorityIssuing(StaffMixin):
     """The priority form's I/O in a StaffController (`self.state.priority` is the form): fill it, check
     it, send it, show the reply. A face says where the command goes (`priority_topic`), who issues
     (`priority_who`), its role and its own queues."""

@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Listener
-from typing import Any
+from typing import Any, cast
 
 from kivy.base import EventLoop
 from kivy.clock import Clock
@@ -156,9 +156,10 @@ class RemoteControl:
             pass
 
     def _serve(self) -> None:
+        listener = cast(Listener, self._listener)  # start() made it before this thread
         while not self._stopping:
             try:
-                conn = self._listener.accept()
+                conn = listener.accept()
             except (OSError, EOFError):
                 return
             except Exception:

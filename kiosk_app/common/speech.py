@@ -15,6 +15,11 @@ import logging
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from voice.engines import TtsEngine
+    from voice.player import Player
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +41,8 @@ class Speaker:
         self.last_text = ""
         self.spoken = 0
         self._player_kind = player
-        self._engine = None
-        self._player = None
+        self._engine: TtsEngine | None = None
+        self._player: Player | None = None
         self._wanted: str | None = None
         self._cv = threading.Condition()
         self._stop = False
@@ -94,9 +99,11 @@ class Speaker:
                     self._cv.wait()
                 if self._stop:
                     return
-                text, self._wanted = self._wanted, None
+                # not None: the wait above ends on a wanted text or on stop
+                text, self._wanted = cast(str, self._wanted), None
             if not self._setup():
                 return
+            engine, player = cast("TtsEngine", self._engine), cast("Player", self._player)  # made by _setup
             try:
                 from voice.audio import wav_duration
 
@@ -104,9 +111,9 @@ class Speaker:
                 path = self.cache / f"{key}.wav"
                 if not path.exists():
                     tmp = path.with_suffix(".part.wav")
-                    self._engine.render(text, tmp, voice=self.voice, rate=self.rate)
+                    engine.render(text, tmp, voice=self.voice, rate=self.rate)
                     tmp.replace(path)
-                self._player.play(path, wav_duration(path))
+                player.play(path, wav_duration(path))
                 self.spoken += 1
             except Exception as exc:
                 log.warning("could not speak %r: %s", text[:20], exc)

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kivy.event import EventDispatcher
@@ -150,3 +150,12 @@ class StaffController:
     def _log_in(self, user_id: str, pin: str, refused: Callable[[dict], None]) -> None:
         """Send the face's login command (the counter's open, the supervisor's login)."""
         raise NotImplementedError
+
+
+# The base of a part of a StaffController kept in its own module (the desk, priority form, hold ... controls,
+# mixed into the face's controller): a StaffController to the type checker, so its uses of `self.state`,
+# `self._send` are checked; `object` at run time, so the controller's class hierarchy stays as it is.
+if TYPE_CHECKING:
+    StaffMixin = StaffController
+else:
+    StaffMixin = object

@@ -127,8 +127,8 @@ class Theme(EventDispatcher):
             setattr(self, name, round(self.mm(pair[k])))
         self.target = max(self.target, math.ceil(self.mm(MIN_TARGET_MM)))
         self.border = max(1, round(self.mm(0.8 if self.large else 0.4)))
-        for name, pair in COLOURS.items():
-            setattr(self, name, rgba(pair[k]))
+        for name, colours in COLOURS.items():
+            setattr(self, name, rgba(colours[k]))
 
     # --- colours of a button by role, for kv: `app.theme.role_bg(self.role, self.state, self.disabled, app.theme.large)`
     def role_bg(self, role: str, state: str = "normal", disabled: bool = False, _large: bool = False) -> list[float]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from ..common.case_control import ApplicationDeskControl, CaseDeskControl
 from ..common.case_text import day_text
+from .part import CounterPart
 
 DESK_SCREENS = ("cases", "complaint", "application", "pickup")
 
 
-class CounterDeskControl(CaseDeskControl, ApplicationDeskControl):
+class CounterDeskControl(CaseDeskControl, ApplicationDeskControl, CounterPart):
     def start_desk(self) -> None:
         desk = self.counter.kind == "complaint"
         self.state.is_complaint_desk = desk

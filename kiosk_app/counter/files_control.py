@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from .files_text import board_check, check_text, file_row
+from .part import CounterPart
 
 SCAN_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
-class CounterFilesControl:
+class CounterFilesControl(CounterPart):
     def _files_cmd(self) -> str:
         return self.topics.counter_cmd(self.counter.id, "materials")
 

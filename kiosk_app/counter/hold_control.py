@@ -14,12 +14,13 @@ import time
 import uuid
 
 from .hold_text import clock_text, hold_refusal, limit_text
+from .part import CounterPart
 
 log = logging.getLogger(__name__)
 HOLD_NOTE = "缺少材料，补齐后回到窗口"
 
 
-class CounterHoldControl:
+class CounterHoldControl(CounterPart):
     def start_holds(self) -> None:
         self.state.hold_limit_text = limit_text(self.config.hold)
         self.counter_names = {c.id: c.name for c in self.config.counters}

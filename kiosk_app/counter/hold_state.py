@@ -4,6 +4,7 @@ resume, and the site's limits. Properties only; no I/O."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from kivy.properties import ListProperty, StringProperty
@@ -13,6 +14,9 @@ from .hold_text import clock_text
 
 
 class CounterHoldState:
+    if TYPE_CHECKING:  # CounterState's (a ListProperty)
+        queue_ids: list[str]
+
     held_rows = ListProperty([])  # [{"ticket_id", "number", "queue", "where", "until", "mine", "resumable"}]
     hold_limit_text = StringProperty("")
 

@@ -55,10 +55,15 @@ def _numbers(message: str) -> list[str]:
 
 
 def hold_refusal(reply: dict, doing: str, counter_names: dict[str, str], rules) -> str:
-    """A refused hold, resume or release in plain Chinese; what it cannot read falls back to the code's
-    words (`refusal_text`)."""
+    """A refused hold, resume or release in plain Chinese: the broker's own sentence where it speaks Chinese
+    (it does since its refusals were translated); an older broker's English read for its facts; what
+    neither covers falls back to the code's words (`refusal_text`)."""
     err = reply.get("error") or {}
     code, msg = err.get("code", ""), err.get("message", "")
+    if re.search(r"[\u4e00-\u9fff]", msg) and not re.search(
+        r"[a-z]{2,} [a-z]{2,}", msg
+    ):  # English names Chinese queues
+        return refusal_text(reply, doing)
     numbers = _numbers(msg)
     number = numbers[0] if numbers else "该号"
     counter = re.search(r"at counter (\S+?)[;:,]? ", msg + " ")

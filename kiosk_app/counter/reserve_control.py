@@ -10,9 +10,10 @@ from __future__ import annotations
 from queue_broker.protocol.planning import ReserveEvent, ReservesState
 
 from ..common.reserve_text import TAKE_REFUSALS, queues_text, refusal, reserve_line
+from .part import CounterPart
 
 
-class CounterReserveControl:
+class CounterReserveControl(CounterPart):
     def start_reserves(self) -> None:
         self._reserve_names: dict[str, str] = {}
         self.client.watch(self.topics.state("reserves"), ReservesState, self._reserves)
@@ -26,7 +27,8 @@ class CounterReserveControl:
 
     def _reserves(self, msg: ReservesState, _topic: str) -> None:
         me = self.counter.id
-        offer, here = {}, ""
+        offer: dict[str, str] = {}
+        here = ""
         for r in msg.model_dump(mode="json")["reserves"]:
             self._reserve_names[r["id"]] = r["name"]
             if r["state"] == "asked" and not offer and (r["counters"] == "*" or me in r["counters"]):

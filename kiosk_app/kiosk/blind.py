@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from queue_broker.protocol.messages import TicketHelp, TicketIssue, TicketStatus
 
@@ -141,7 +141,7 @@ class BlindMode:
         s.blind_message = ""
         if key in ("volume_up", "volume_down"):
             return  # the amplifier's business, not the guide's
-        self._say(self.guide.key(key))
+        self._say(cast("BlindGuide", self.guide).key(key))  # the mode is on: its guide exists
 
     def _keypad_health(self, state: str, message: str) -> None:
         s = self.state

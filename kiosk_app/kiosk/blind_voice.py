@@ -12,10 +12,11 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:  # numpy and the voice engines load with the first step said, not with the kiosk
     from voice.guide import GuideVoice, Step
+    from voice.player import Player
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ class BlindVoice:
         self.on_played = on_played
         self._player_kind = player
         self._voice: GuideVoice | None = None
-        self._player = None
+        self._player: Player | None = None
         self._wanted: tuple[Step, int] | None = None
         self._cv = threading.Condition()
         self._stop = False
@@ -77,16 +78,18 @@ class BlindVoice:
                     self._cv.wait()
                 if self._stop:
                     return
-                (step, rate), self._wanted = self._wanted, None
+                # not None: the wait above ends on a wanted step or on stop
+                (step, rate), self._wanted = cast("tuple[Step, int]", self._wanted), None
             if not self._setup():
                 return
+            voice, player = cast("GuideVoice", self._voice), cast("Player", self._player)  # made by _setup
             try:
                 from voice.audio import write_wav
 
                 self._count += 1
-                samples = self._voice.samples(step, rate)  # only new phrases are rendered; the rest is cached
+                samples = voice.samples(step, rate)  # only new phrases are rendered; the rest is cached
                 path = write_wav(self.folder / f"step-{self._count % 50:02d}.wav", samples)
                 self.on_played(str(path), step.text, rate)
-                self._player.play(path, self._voice.duration_s(samples))
+                player.play(path, voice.duration_s(samples))
             except Exception as exc:
                 log.warning("blind mode: a step could not be spoken: %s", exc)

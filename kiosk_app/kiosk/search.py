@@ -55,7 +55,8 @@ def readings(text: str) -> list[tuple[str, ...]]:
     from pypinyin import Style, pinyin
 
     out = []
-    for options in pinyin(text, style=Style.NORMAL, heteronym=True, errors=_keep_alnum):
+    # pypinyin's types say the errors callback returns a str; it takes a list as the readings too (converter.py)
+    for options in pinyin(text, style=Style.NORMAL, heteronym=True, errors=_keep_alnum):  # type: ignore[arg-type]
         out.append(tuple(dict.fromkeys(o.lower() for o in options if o)))
     return [r for r in out if r]
 

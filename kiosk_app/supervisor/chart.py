@@ -77,10 +77,10 @@ def render_png(data: DayData, tz, font_path: str, width_px: int, height_px: int,
     top.set_ylabel("等候人数", **rc)
     top.set_title(title or "今日各队列等候人数与平均等候时间", **rc)
     top.grid(alpha=0.3)
-    for qid, series in sorted(data.mean_waits().items()):
-        xs = [t.astimezone(tz) for t, _ in series]
+    for qid, means in sorted(data.mean_waits().items()):
+        xs = [t.astimezone(tz) for t, _ in means]
         bottom.plot(
-            xs, [m for _, m in series], marker="o", label=_short(data.queue_names.get(qid, qid)), color=colour.get(qid)
+            xs, [m for _, m in means], marker="o", label=_short(data.queue_names.get(qid, qid)), color=colour.get(qid)
         )
     bottom.set_ylabel(f"平均等候（分钟，每{BUCKET_MIN}分钟）", **rc)
     bottom.grid(alpha=0.3)

@@ -9,11 +9,12 @@ from queue_broker.protocol.platform import PlatformState
 
 from ..common.case_control import ApplicationDeskControl, CaseDeskControl
 from ..common.case_text import time_text
+from .part import SupervisorPart
 
 DESK_SCREENS = ("cases", "complaint", "applications", "platform")
 
 
-class SupervisorDeskControl(CaseDeskControl, ApplicationDeskControl):
+class SupervisorDeskControl(CaseDeskControl, ApplicationDeskControl, SupervisorPart):
     def start_desk(self) -> None:
         self.start_cases()
         self.start_applications()

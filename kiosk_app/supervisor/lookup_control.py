@@ -9,9 +9,10 @@ from __future__ import annotations
 from ..common.hall_text import short_name
 from ..common.handover_targets import ask_text, handover_payload, sent_text
 from .lookup_text import STATES, allowed_actions, number_problem, refusal, step_lines, ticket_facts, ticket_row
+from .part import SupervisorPart
 
 
-class LookupControl:
+class LookupControl(SupervisorPart):
     def start_lookup(self) -> None:
         rules = self.config.tickets
         self.state.annul_reasons = list(rules.annul_reasons)

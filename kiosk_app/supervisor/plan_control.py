@@ -6,20 +6,21 @@ so today and tomorrow are one tap apart once both were computed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from queue_broker.protocol.planning import PlanState, ReserveEvent, ReservesState
 
 from ..common.reserve_text import RESERVE_REFUSALS, refusal, reserve_line, step_line
+from .part import SupervisorPart
 
 RESERVE_DOING = {"ask": "调用后台人员", "cancel": "撤回调用", "release": "释放窗口"}
 
 
-class PlanDeskControl:
+class PlanDeskControl(SupervisorPart):
     def start_plan(self) -> None:
         t = self.topics
         self._reserve_names: dict[str, str] = {}
-        self._hall_now = None  # the broker's clock, from the latest state/plan or state/reserves
+        self._hall_now: datetime | None = None  # the broker's clock, from the latest state/plan or state/reserves
         self._plan_asked: set[str] = set()  # days whose plan this tablet asked for (once each)
         self.client.watch(t.state("plan"), PlanState, self._plan)
         self.client.watch(t.state("reserves"), ReservesState, self._reserves)

@@ -15,7 +15,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 
 from ..config.loader import ConfigError, load_or_exit
-from ..config.models import SiteConfig
+from ..config.models import Operator, SiteConfig, Supervisor
 from ..engine.hall import HallEngine
 from ..logs import setup_logging
 from ..protocol.waiting import DEMO_OPEN_NOW
@@ -49,7 +49,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     devices = sum(len(n.devices) for n in cfg.nodes)
     screens = sum(1 for n in cfg.nodes if n.role in ("kiosk", "counter", "display", "supervisor"))
     print(f"  nodes:    {len(cfg.nodes)} ({devices} devices and {screens} screens checked)")
-    demo = [o.id for o in [*cfg.operators, *cfg.supervisors] if o.demo_only]
+    staff: list[Operator | Supervisor] = [*cfg.operators, *cfg.supervisors]
+    demo = [o.id for o in staff if o.demo_only]
     if demo:
         print(f"  demo-only credentials: {', '.join(demo)} (refused in production bundles)")
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -248,7 +248,7 @@ class PriorityClass(Strict):
     disability): who may issue it and the reasons staff pick from (empty: any reason, 1–100 characters)."""
 
     enabled: bool = True
-    issued_by: list[StaffRole] = Field(default_factory=lambda: ["counter", "supervisor"], min_length=1)
+    issued_by: list[StaffRole] = Field(default_factory=lambda: list(get_args(StaffRole)), min_length=1)
     reasons: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = []
 
 
@@ -282,7 +282,7 @@ class PriorityRules(Strict):
 
     def on(self, name: str) -> bool:
         """Is this class given at this hall? The elderly class also needs `elderly_age`."""
-        cls = dict(self.classes).get(name)
+        cls = dict(self.classes).get(cast(PriorityName, name))  # any name: an unknown one is not given
         return bool(cls and cls.enabled and (name != "elderly" or self.elderly_age))
 
 

@@ -28,11 +28,13 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from ..config.models import Service
 from . import events as ev
 from .commands import ApplicationAction, ViewApplications
 from .dispatch import applies, handles
 from .events import Event
 from .rejected import Rejected, Result
+from .state import EngineState
 from .words import counter_name
 
 ACCEPTED, PROCESSING, CORRECTION, REJECTED = "accepted", "processing", "correction", "rejected"
@@ -124,7 +126,7 @@ class ApplicationRec:
         return self.state in CLOCK_RUNS and now >= self.due_at
 
 
-class ApplicationsMixin:
+class ApplicationsMixin(EngineState):
     """Uses HallEngine's state (config, services, bundles, tickets, counters) and its work calendar."""
 
     @cached_property
@@ -173,7 +175,7 @@ class ApplicationsMixin:
             accepted_at, days * share + paused
         )
 
-    def _dept_code(self, service: Any, counter_id: str | None) -> str:
+    def _dept_code(self, service: Service, counter_id: str | None) -> str:
         if service.national is not None and service.national.dept_code:
             return service.national.dept_code
         codes = self.config.platform.department_codes
@@ -442,7 +444,7 @@ class ApplicationsMixin:
 
     # ------------------------------------------------------------ applying events
     @applies("application_opened")
-    def _on_application_opened(self, at: datetime, d: dict) -> None:
+    def _on_application_opened(self, at: datetime, d: dict[str, Any]) -> None:
         app = ApplicationRec(
             case_no=d["case_no"],
             service_id=d["service_id"],
@@ -480,7 +482,7 @@ class ApplicationsMixin:
             self.application_by_ticket[(app.ticket_id, app.service_id)] = app.case_no
 
     @applies("application_step")
-    def _on_application_step(self, at: datetime, d: dict) -> None:
+    def _on_application_step(self, at: datetime, d: dict[str, Any]) -> None:
         app = self.applications[d["case_no"]]
         action = d["action"]
         app.state = d["to_state"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from . import events as ev
 from .commands import BookAppointment, CancelAppointment, IssueTicket
@@ -10,9 +11,10 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import AppointmentRec
 from .rejected import Rejected, Result
+from .state import EngineState
 
 
-class AppointmentsMixin:
+class AppointmentsMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, ...); mixed into HallEngine only."""
 
     def _find_appointment(self, cmd: IssueTicket, now: datetime) -> tuple[AppointmentRec | None, str]:
@@ -104,7 +106,7 @@ class AppointmentsMixin:
         return Result(out, {"appointment": {"code": appt.code, "state": "cancelled"}})
 
     @applies("appointment_booked")
-    def _on_appointment_booked(self, at: datetime, d: dict) -> None:
+    def _on_appointment_booked(self, at: datetime, d: dict[str, Any]) -> None:
         start, end = datetime.fromisoformat(d["slot_start"]), datetime.fromisoformat(d["slot_end"])
         self.appointments[d["code"]] = AppointmentRec(
             code=d["code"],
@@ -117,7 +119,7 @@ class AppointmentsMixin:
         self.slot_bookings[(d["service_id"], start)] += 1
 
     @applies("appointment_cancelled")
-    def _on_appointment_cancelled(self, at: datetime, d: dict) -> None:
+    def _on_appointment_cancelled(self, at: datetime, d: dict[str, Any]) -> None:
         appt = self.appointments[d["code"]]
         appt.state = "cancelled"
         self.slot_bookings[(appt.service_id, appt.slot_start)] -= 1

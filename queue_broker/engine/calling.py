@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .records import GREEN, NORMAL, PRIORITY_RANK, QueueStats, TicketRec
 
@@ -44,7 +45,7 @@ def choose_next(
     walk_in_share: float,
     queue_weights: Mapping[str, float],
     loads: Mapping[str, QueueLoad] | None = None,
-    why: list[dict] | None = None,
+    why: list[dict[str, Any]] | None = None,
 ) -> TicketRec | None:
     """The next ticket for a counter; `loads` (every queue it serves) makes it a tidal counter's call.
     For such a call between several queues, `why` gets what decided it: `{"rule": "at_risk", "queue_id",

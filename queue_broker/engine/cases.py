@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from ..supervision.calendar import WorkCalendar
 from . import events as ev
@@ -46,6 +46,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import DONE, AlertRec
 from .rejected import Rejected, Result
+from .state import EngineState
 
 BAD_RATING, COMPLAINT, COMPLEX_QUESTION = "bad_rating", "complaint", "complex_question"
 KIND_PREFIX = {BAD_RATING: "CP", COMPLAINT: "TS", COMPLEX_QUESTION: "YW"}  # 差评, 投诉, 疑问
@@ -160,7 +161,7 @@ class DeviceRec:
         return not self.ok and self.state in FAULT_STATES
 
 
-class CasesMixin:
+class CasesMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, alerts, ratings); mixed in before SupervisionMixin."""
 
     # ------------------------------------------------------------ state of its own (built by replay)
@@ -252,7 +253,7 @@ class CasesMixin:
             t = self.tickets.get(tid)
             if t is None or t.state != DONE or t.rating is not None or t.finished_at is None:
                 continue
-            if now < self.default_rating_due(t.finished_at):
+            if now < cast(datetime, self.default_rating_due(t.finished_at)):  # the rule is on: a time
                 continue  # not yet: the citizen may still rate
             self._emit(
                 out,
@@ -268,7 +269,7 @@ class CasesMixin:
         return Result(out, {"defaulted": len(out)})
 
     @applies("rating_defaulted")
-    def _on_rating_defaulted(self, at: datetime, d: dict) -> None:
+    def _on_rating_defaulted(self, at: datetime, d: dict[str, Any]) -> None:
         self.tickets[d["ticket_id"]].rating = d["level"]
         self.ratings[d["ticket_id"]] = {**d, "reasons": [], "comment": "", "default": True, "at": at}
 
@@ -517,7 +518,7 @@ class CasesMixin:
         return view
 
     @applies("case_opened")
-    def _on_case_opened(self, at: datetime, d: dict) -> None:
+    def _on_case_opened(self, at: datetime, d: dict[str, Any]) -> None:
         case = CaseRec(
             id=d["id"],
             kind=d["kind"],
@@ -554,7 +555,7 @@ class CasesMixin:
             self.case_by_ticket[(case.kind, case.ticket_id)] = case.id
 
     @applies("case_step")
-    def _on_case_step(self, at: datetime, d: dict) -> None:
+    def _on_case_step(self, at: datetime, d: dict[str, Any]) -> None:
         case = self.cases[d["case_id"]]
         case.state = d["to_state"]
         if d["action"] == "handover":
@@ -590,7 +591,7 @@ class CasesMixin:
         return super()._do_RaiseAlert(cmd, now)
 
     @applies("alert_raised")
-    def _on_alert_raised(self, at: datetime, d: dict) -> None:
+    def _on_alert_raised(self, at: datetime, d: dict[str, Any]) -> None:
         super()._on_alert_raised(at, d)
         extra = d.get("extra") or {}
         if extra.get("rule") and extra.get("subject"):
@@ -609,7 +610,7 @@ class CasesMixin:
         return Result(out, {"alert_id": a.id})
 
     @applies("alert_escalated")
-    def _on_alert_escalated(self, at: datetime, d: dict) -> None:
+    def _on_alert_escalated(self, at: datetime, d: dict[str, Any]) -> None:
         a = self.alerts[d["id"]]
         if a.acked_at is not None:  # the yellow was acknowledged; red needs its own acknowledgement
             a.data = {
@@ -634,13 +635,13 @@ class CasesMixin:
         return Result(out, {"alert_id": a.id})
 
     @applies("alert_cleared")
-    def _on_alert_cleared(self, at: datetime, d: dict) -> None:
+    def _on_alert_cleared(self, at: datetime, d: dict[str, Any]) -> None:
         a = self.alerts[d["id"]]
         a.cleared_at = at
         a.data = {**a.data, "cleared_reason": d.get("reason", "")}
-        key = (a.data.get("rule"), a.data.get("subject"))
-        if self.monitor_alerts.get(key) == a.id:
-            del self.monitor_alerts[key]
+        rule, subject = a.data.get("rule"), a.data.get("subject")
+        if rule and subject and self.monitor_alerts.get((rule, subject)) == a.id:
+            del self.monitor_alerts[(rule, subject)]
 
     @handles(AckAlert)
     def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
@@ -675,7 +676,7 @@ class CasesMixin:
         return Result(out, {})
 
     @applies("device_health_recorded")
-    def _on_device_health_recorded(self, at: datetime, d: dict) -> None:
+    def _on_device_health_recorded(self, at: datetime, d: dict[str, Any]) -> None:
         key = (d["node_id"], d["device_id"])
         rec = self.devices.get(key)
         if rec is None or (rec.ok, rec.state) != (d["ok"], d["state"]):

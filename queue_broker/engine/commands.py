@@ -117,7 +117,7 @@ class RaiseAlert:
     kind: str
     severity: str
     message: str
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class EscalateAlert:
     alert_id: str
     severity: str  # red
     message: str
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,7 @@ class ReceiveHandover:
     and that `from_site` is the hall whose topic it came on)."""
 
     from_site: str
-    request: dict
+    request: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -329,7 +329,7 @@ class SettleHandover:
     """The other hall's answer to one of this hall's hand-overs (a protocol.HandoverReply)."""
 
     from_site: str
-    reply: dict
+    reply: dict[str, Any]
 
 
 # --- priority issued by people, and the kiosk's call for a helper (engine/priority.py) --------------
@@ -492,7 +492,7 @@ class AttachMaterial:
     material_id: str
     title: str
     source: str  # camera | scan | photo
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
     ticket_id: str | None = None
     case_id: str | None = None
     counter_id: str | None = None

@@ -27,11 +27,12 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CounterRec, QueueStats
 from .rejected import Rejected, Result
+from .state import EngineState
 
 CONFIG_LOG_KEEP = 50  # the latest changes, for the reply to a reload and the supervisor; the log keeps all
 
 
-class ConfigMixin:
+class ConfigMixin(EngineState):
     """Uses HallEngine's state (config, queues, services, counters, ...)."""
 
     @cached_property
@@ -101,7 +102,7 @@ class ConfigMixin:
         return problems
 
     @applies("config_changed")
-    def _on_config_changed(self, at: datetime, d: dict) -> None:
+    def _on_config_changed(self, at: datetime, d: dict[str, Any]) -> None:
         self.config_log.append({**d, "at": at.isoformat()})
         del self.config_log[:-CONFIG_LOG_KEEP]
         new = self._config_pending.pop(d["version"], None)

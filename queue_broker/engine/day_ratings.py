@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .hall import HallEngine
+    from .state import EngineState
 
 GOOD_FROM = 3  # 基本满意 and better: the reports' satisfaction rate
 
 
-def day_ratings(engine: HallEngine, now: datetime) -> dict[str, Any]:
+def day_ratings(engine: EngineState, now: datetime) -> dict[str, Any]:
     """{"day", "good", "bad", "rated", "finished"} for the local day of `now`."""
     today = engine.local_day(now)
     good = bad = finished = 0

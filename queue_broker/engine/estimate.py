@@ -24,7 +24,7 @@ import math
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .records import HOLD_EXPIRED, PRIORITY_RANK, counter_seconds
 
@@ -106,7 +106,10 @@ class ServiceModel:
     n: dict[str, int] = field(default_factory=dict)  # counter times the mean was measured on
 
 
-_learned: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# engine -> (calls ended, means, spreads, sample sizes) when last measured
+_learned: weakref.WeakKeyDictionary[HallEngine, tuple[int, dict[str, float], dict[str, float], dict[str, int]]] = (
+    weakref.WeakKeyDictionary()
+)
 _RELEARN_EVERY = 10  # calls ended between two looks at the day's counter times
 WINDOW = 50  # the most recent counter times per queue that the mean and spread are measured on
 PRIOR_N = 5.0  # pseudo-observations of the configured mean (and DEFAULT_CV) while a queue has few
@@ -131,7 +134,9 @@ def service_model(engine: HallEngine) -> ServiceModel:
                 and t.state != HOLD_EXPIRED
             ):
                 times[t.queue_id].append((t.finished_at, counter_seconds(t, t.finished_at)))
-        means, cvs, ns = {}, {}, {}
+        means: dict[str, float] = {}
+        cvs: dict[str, float] = {}
+        ns: dict[str, int] = {}
         for q, rows in times.items():
             prior = engine.queues[q].mean_service_min * 60.0
             rows.sort(key=lambda r: r[0])
@@ -228,7 +233,7 @@ def cached_board(engine: HallEngine, when: datetime) -> Board:
     """The board for this state and time, built once: a batch of requests and the state it publishes
     ask for many estimates of the same state (one per ticket, one per queue)."""
     key = (engine.events_applied, when)
-    cached = getattr(engine, "_board_cache", None)
+    cached: tuple[tuple[int, datetime], Board] | None = getattr(engine, "_board_cache", None)
     if cached is not None and cached[0] == key:
         return cached[1]
     b = board(engine, when)
@@ -253,7 +258,7 @@ def spread_releases(slots: list[Slot], cv2: dict[str, float]) -> list[float]:
         r = slots[i].free_at - slots[i].later
         t += 1.0 / rate
         rate = max(rate - 1.0 / r, 1e-12)
-        w = cv2.get(slots[i].busy_queue, 1.0)
+        w = cv2.get(cast(str, slots[i].busy_queue), 1.0)  # busy: it has a queue
         out[i] = (1 - w) * r + w * t + slots[i].later
     return out
 
@@ -320,8 +325,9 @@ def call_forecast(b: Board, queue_id: str, ahead: int) -> tuple[float, float] | 
     first_release = None
     while heap:
         t, i = heapq.heappop(heap)
-        if i in working and first_release is None and slots[i].busy_queue is not None:
-            first_release = (t, cv2.get(slots[i].busy_queue, 1.0))
+        busy_queue = slots[i].busy_queue
+        if i in working and first_release is None and busy_queue is not None:
+            first_release = (t, cv2.get(busy_queue, 1.0))
         best_q, best_key = None, None
         for q in slots[i].queues:
             lst = lists[q]
@@ -381,7 +387,7 @@ class Calibration:
         return 0.0, Z80
 
 
-_calibrations: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_calibrations: weakref.WeakKeyDictionary[HallEngine, Calibration] = weakref.WeakKeyDictionary()
 
 
 def calibration(engine: HallEngine, when: datetime) -> tuple[float, float]:

@@ -37,7 +37,7 @@ from .commands import (
 )
 from .configuration import ConfigMixin
 from .dispatch import applies, collect, handles
-from .estimate import WaitEstimate, forecast_wait, smooth
+from .estimate import Board, WaitEstimate, forecast_wait, smooth
 from .events import Event
 from .handover import HandoverMixin
 from .holds import HoldsMixin
@@ -90,6 +90,8 @@ class HallEngine(
     # The explicit handler tables (engine/dispatch.py): command type -> method name, event type -> method name.
     command_handlers: ClassVar[dict[type, str]]
     event_appliers: ClassVar[dict[str, str]]
+    # estimate.cached_board's cache ((state version, time), board): set there on first use, absent before
+    _board_cache: tuple[tuple[int, datetime], Board]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -242,7 +244,7 @@ class HallEngine(
             remote=(cmd.partner or "remote") if cmd.remote else None,
             needs=cmd.needs,
         )
-        reply = {"ticket": self.ticket_view(ticket, now)}
+        reply: dict[str, Any] = {"ticket": self.ticket_view(ticket, now)}
         if appointment_status:
             reply["appointment_status"] = appointment_status
         return Result(out, reply)
@@ -452,7 +454,7 @@ class HallEngine(
             if c.status == "closed":  # a released reserve window closed with that citizen
                 return Result(out, {"ticket": None})
         candidates = (self.tickets[tid] for q in c.queue_ids for tid in self.waiting.get(q, []))
-        why: list[dict] = []
+        why: list[dict[str, Any]] = []
         ticket = choose_next(
             candidates,
             now,
@@ -630,7 +632,7 @@ class HallEngine(
         return n
 
     @applies("ticket_issued")
-    def _on_ticket_issued(self, at: datetime, d: dict) -> None:
+    def _on_ticket_issued(self, at: datetime, d: dict[str, Any]) -> None:
         day = date.fromisoformat(d["day"])
         prefix = self.queues[d["queue_id"]].prefix if d["queue_id"] in self.queues else d["number"][0]
         self.sequence[(day, prefix)] = max(self.sequence[(day, prefix)], d["seq"])
@@ -666,7 +668,7 @@ class HallEngine(
         self._count_arrival(t)  # the hall's arrival history (engine/planning.py)
 
     @applies("ticket_called")
-    def _on_ticket_called(self, at: datetime, d: dict) -> None:
+    def _on_ticket_called(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
         if d.get("recall", 0) == 0:
@@ -682,7 +684,7 @@ class HallEngine(
             t.recalls = d["recall"]
 
     @applies("ticket_started")
-    def _on_ticket_started(self, at: datetime, d: dict) -> None:
+    def _on_ticket_started(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         t.state, t.started_at = SERVING, at
 
@@ -691,7 +693,7 @@ class HallEngine(
         c.idle_since = at
 
     @applies("ticket_finished")
-    def _on_ticket_finished(self, at: datetime, d: dict) -> None:
+    def _on_ticket_finished(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
         t.state, t.finished_at, t.outcome = DONE, at, d["outcome"]
@@ -703,7 +705,7 @@ class HallEngine(
         self._release(c, at)
 
     @applies("ticket_no_show")
-    def _on_ticket_no_show(self, at: datetime, d: dict) -> None:
+    def _on_ticket_no_show(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
         t.state, t.finished_at = NO_SHOW, at
@@ -714,7 +716,7 @@ class HallEngine(
         self._release(c, at)
 
     @applies("ticket_transferred")
-    def _on_ticket_transferred(self, at: datetime, d: dict) -> None:
+    def _on_ticket_transferred(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         self.clear_hold(t, at)
         if d.get("counter_id") and self.counters[d["counter_id"]].current == t.id:
@@ -727,7 +729,7 @@ class HallEngine(
         self.waiting[t.queue_id].append(t.id)  # issued_at unchanged: it keeps its place in time
 
     @applies("ticket_cancelled")
-    def _on_ticket_cancelled(self, at: datetime, d: dict) -> None:
+    def _on_ticket_cancelled(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         self.clear_hold(t, at)
         if t.id in self.waiting.get(t.queue_id, []):
@@ -739,28 +741,28 @@ class HallEngine(
             self.cancelled_by_citizen.add(t.id)
 
     @applies("counter_opened")
-    def _on_counter_opened(self, at: datetime, d: dict) -> None:
+    def _on_counter_opened(self, at: datetime, d: dict[str, Any]) -> None:
         c = self.counters[d["counter_id"]]
         c.status, c.operator_id, c.idle_since = "open", d["operator_id"], at
         if c.queue_since is None:
             c.queue_since = at
 
     @applies("counter_closed")
-    def _on_counter_closed(self, at: datetime, d: dict) -> None:
+    def _on_counter_closed(self, at: datetime, d: dict[str, Any]) -> None:
         c = self.counters[d["counter_id"]]
         c.status, c.operator_id, c.idle_since = "closed", None, None
 
     @applies("counter_paused")
-    def _on_counter_paused(self, at: datetime, d: dict) -> None:
+    def _on_counter_paused(self, at: datetime, d: dict[str, Any]) -> None:
         self.counters[d["counter_id"]].status = "paused"
 
     @applies("counter_resumed")
-    def _on_counter_resumed(self, at: datetime, d: dict) -> None:
+    def _on_counter_resumed(self, at: datetime, d: dict[str, Any]) -> None:
         c = self.counters[d["counter_id"]]
         c.status, c.idle_since = "open", at
 
     @applies("counter_assigned")
-    def _on_counter_assigned(self, at: datetime, d: dict) -> None:
+    def _on_counter_assigned(self, at: datetime, d: dict[str, Any]) -> None:
         c = self.counters[d["counter_id"]]
         if c.queue_ids != d["queue_ids"]:
             c.queue_since = at
@@ -768,12 +770,12 @@ class HallEngine(
         c.pending_queue_ids, c.pending_reason = None, ""  # the supervisor's word wins
 
     @applies("counter_rebalance_planned")
-    def _on_counter_rebalance_planned(self, at: datetime, d: dict) -> None:
+    def _on_counter_rebalance_planned(self, at: datetime, d: dict[str, Any]) -> None:
         c = self.counters[d["counter_id"]]
         c.pending_queue_ids, c.pending_reason = list(d["to_queue_ids"]), d["reason"]
 
     @applies("counter_rebalanced")
-    def _on_counter_rebalanced(self, at: datetime, d: dict) -> None:
+    def _on_counter_rebalanced(self, at: datetime, d: dict[str, Any]) -> None:
         c = self.counters[d["counter_id"]]
         c.queue_ids, c.queue_since = list(d["to_queue_ids"]), at
         c.pending_queue_ids, c.pending_reason = None, ""

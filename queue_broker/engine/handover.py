@@ -31,6 +31,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CALLED, DONE, NORMAL, SERVING, WAITING, TicketRec
 from .rejected import Rejected, Result
+from .state import EngineState
 from .words import ticket_state_name
 
 HANDED_OVER = "handed_over"
@@ -54,7 +55,7 @@ class HandoverOut:
     counter_id: str | None = None  # the counter the citizen was handed over from, if any
 
 
-class HandoverMixin:
+class HandoverMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, queues, services, _issue, _emit, ...)."""
 
     # Made on first use rather than in HallEngine.__init__: the engine's constructor stays as it is.
@@ -93,9 +94,10 @@ class HandoverMixin:
                 raise Rejected("conflict", f"{self.counter_cfg[counter.id].name}没有可转交的办事群众")
             ticket = self.tickets[counter.current]
         else:
-            ticket = self.tickets.get(cmd.ticket_id or "")
-            if ticket is None:
+            found = self.tickets.get(cmd.ticket_id or "")
+            if found is None:
                 raise Rejected("not_found", "没有这个号")
+            ticket = found
             if ticket.state not in HANDOVER_FROM:
                 raise Rejected(
                     "conflict",
@@ -201,7 +203,7 @@ class HandoverMixin:
         return reply
 
     @applies("ticket_handed_over")
-    def _on_ticket_handed_over(self, at: datetime, d: dict) -> None:
+    def _on_ticket_handed_over(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         if t.id in self.waiting.get(t.queue_id, []):
             self.waiting[t.queue_id].remove(t.id)
@@ -222,7 +224,7 @@ class HandoverMixin:
         self.ticket_handover[t.id] = d["handover_id"]
 
     @applies("handover_settled")
-    def _on_handover_settled(self, at: datetime, d: dict) -> None:
+    def _on_handover_settled(self, at: datetime, d: dict[str, Any]) -> None:
         rec = self.handovers_out[d["handover_id"]]
         rec.state, rec.remote_ticket, rec.error = d["state"], d.get("remote_ticket"), d.get("error")
 
@@ -266,7 +268,7 @@ class HandoverMixin:
         )
         return Result(out, self.handovers_in[(cmd.from_site, hid)])
 
-    def _handover_target(self, req: dict, now: datetime) -> tuple[str, str]:
+    def _handover_target(self, req: dict[str, Any], now: datetime) -> tuple[str, str]:
         """(queue, service) for a request here, or Rejected with the reason the other hall will read."""
         service_id = req["ticket"]["service_id"]
         svc = self.services.get(service_id) or self.bundles.get(service_id)
@@ -288,7 +290,7 @@ class HandoverMixin:
         return queue_id, service_id
 
     @applies("handover_received")
-    def _on_handover_received(self, at: datetime, d: dict) -> None:
+    def _on_handover_received(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         origin = d["origin"]
         t.holder_masked = origin["ticket"].get("holder_masked")  # the counter here sees the masked name
@@ -301,7 +303,7 @@ class HandoverMixin:
         }
 
     @applies("handover_refused")
-    def _on_handover_refused(self, at: datetime, d: dict) -> None:
+    def _on_handover_refused(self, at: datetime, d: dict[str, Any]) -> None:
         self.handovers_in[(d["from_site"], d["handover_id"])] = {
             "handover_id": d["handover_id"],
             "state": REFUSED,

@@ -24,10 +24,11 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CALLED, HELD, HOLD_EXPIRED, SERVING, TicketRec
 from .rejected import Rejected, Result
+from .state import EngineState
 from .words import COUNTER_STATUS_NAMES, counter_name, ticket_state_name
 
 
-class HoldsMixin:
+class HoldsMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, queues, _counter, _emit, ...)."""
 
     @cached_property
@@ -188,7 +189,7 @@ class HoldsMixin:
 
     # ------------------------------------------------------------ events
     @applies("ticket_held")
-    def _on_ticket_held(self, at: datetime, d: dict) -> None:
+    def _on_ticket_held(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
         if c.current == t.id:
@@ -205,7 +206,7 @@ class HoldsMixin:
         self.held_ids.pop(t.id, None)
 
     @applies("ticket_resumed")
-    def _on_ticket_resumed(self, at: datetime, d: dict) -> None:
+    def _on_ticket_resumed(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         c = self.counters[d["counter_id"]]
         self._end_hold(t, at)
@@ -216,7 +217,7 @@ class HoldsMixin:
         c.calls += 1
 
     @applies("ticket_hold_ended")
-    def _on_ticket_hold_ended(self, at: datetime, d: dict) -> None:
+    def _on_ticket_hold_ended(self, at: datetime, d: dict[str, Any]) -> None:
         t = self.tickets[d["ticket_id"]]
         self._end_hold(t, at)
         t.state, t.finished_at = HOLD_EXPIRED, at

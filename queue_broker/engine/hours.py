@@ -11,9 +11,10 @@ the time is passed in.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from ..config.models import Period, Site, hhmm
+from ..config.models import Period, Site, SiteConfig, hhmm
 from ..supervision.calendar import WorkCalendar
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -26,17 +27,19 @@ class OpeningHours:
         self.tz = ZoneInfo(site.timezone)
 
     @classmethod
-    def from_config(cls, config) -> OpeningHours:
+    def from_config(cls, config: SiteConfig) -> OpeningHours:
         return cls(config.site, WorkCalendar.from_config(config))
 
     def schedule(self, day: date) -> tuple[dict[str, list[Period]], int]:
         """The weekly hours and the ticketing cut-off in force on `day` (the latest dated change, else the
         site's own hours)."""
-        hours, close_before = self.site.opening_hours, self.site.ticketing_closes_before_min
+        # read by weekday name (WEEKDAYS), so the keys' Literal type is widened to str
+        hours = cast(dict[str, list[Period]], self.site.opening_hours)
+        close_before = self.site.ticketing_closes_before_min
         for change in sorted(self.site.hours_changes, key=lambda c: c.effective_from):
             if change.effective_from > day:
                 break
-            hours = change.opening_hours
+            hours = cast(dict[str, list[Period]], change.opening_hours)
             if change.ticketing_closes_before_min is not None:
                 close_before = change.ticketing_closes_before_min
         return hours, close_before

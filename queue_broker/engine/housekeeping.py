@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from typing import Any, overload
 
 from .hall import HallEngine
 from .records import CALLED, ENDED, WAITING, PastTicket, TicketRec
@@ -21,7 +22,14 @@ def forget_days_before(engine: HallEngine, cutoff: date) -> int:
     for tid in old:
         del engine.tickets[tid]
         engine.ratings.pop(tid, None)
-    for tally in (engine.per_person, engine.per_person_queue, engine.per_queue_day, engine.sequence):
+    # keys of two and three parts, the day first
+    tallies: tuple[dict[Any, int], ...] = (
+        engine.per_person,
+        engine.per_person_queue,
+        engine.per_queue_day,
+        engine.sequence,
+    )
+    for tally in tallies:
         for key in [k for k in tally if k[0] < cutoff]:
             del tally[key]
     for code in [c for c, a in engine.appointments.items() if a.slot_start.date() < cutoff]:
@@ -31,6 +39,14 @@ def forget_days_before(engine: HallEngine, cutoff: date) -> int:
 
 
 _days: dict[date, date] = {}  # one date object per day for all its tickets (dates are immutable)
+
+
+@overload
+def _shared(s: str) -> str: ...
+
+
+@overload
+def _shared(s: None) -> None: ...
 
 
 def _shared(s: str | None) -> str | None:
@@ -84,7 +100,7 @@ class CompactEnded:
         self._newest: str | None = None
         self._live: set[str] = set()  # ids of tickets not ended: bounded by who is in the hall
 
-    def __call__(self, engine: HallEngine, now: datetime) -> list:
+    def __call__(self, engine: HallEngine, now: datetime) -> list[Any]:
         if engine is not self._engine:  # first tick, or the service rebuilt its engine from the store
             self._engine, self._newest, self._live = engine, None, set()
         tickets = engine.tickets
@@ -97,5 +113,6 @@ class CompactEnded:
             self._live.discard(tid)
             t = tickets.get(tid)
             if isinstance(t, TicketRec):
-                tickets[tid] = compact(t)
+                # a PastTicket answers every read of an ended ticket (records.py): the dict holds both
+                tickets[tid] = compact(t)  # type: ignore[assignment]
         return []  # no commands: this changes how the state is held, not what it says

@@ -21,12 +21,13 @@ from .dispatch import handles
 from .events import Event
 from .records import CALLED, DONE, HELD, HOLD_EXPIRED, NO_SHOW, SERVING, WAITING, TicketRec
 from .rejected import Rejected, Result
+from .state import EngineState
 from .words import ticket_state_name
 
 MOVABLE = (WAITING, CALLED, SERVING, HELD)  # what a supervisor may transfer or annul
 
 
-class LookupMixin:
+class LookupMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, queues, ticket_view, _emit, ...)."""
 
     # ------------------------------------------------------------ find

@@ -24,6 +24,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import WAITING
 from .rejected import Rejected, Result
+from .state import EngineState
 from .words import counter_name
 
 
@@ -41,7 +42,7 @@ class MaterialRec:
     kiosk_id: str | None = None
 
 
-class MaterialsMixin:
+class MaterialsMixin(EngineState):
     """Uses HallEngine's state (config, tickets, cases, local_day, _emit, ...)."""
 
     @cached_property
@@ -157,7 +158,7 @@ class MaterialsMixin:
 
     # ------------------------------------------------------------ events
     @applies("material_attached")
-    def _on_material_attached(self, at: datetime, d: dict) -> None:
+    def _on_material_attached(self, at: datetime, d: dict[str, Any]) -> None:
         owner = (d["owner_kind"], d["owner_id"])
         self.materials[d["id"]] = MaterialRec(
             id=d["id"],
@@ -174,7 +175,7 @@ class MaterialsMixin:
         self.materials_by_owner.setdefault(owner, []).append(d["id"])
 
     @applies("material_erased")
-    def _on_material_erased(self, at: datetime, d: dict) -> None:
+    def _on_material_erased(self, at: datetime, d: dict[str, Any]) -> None:
         m = self.materials.pop(d["id"], None)
         if m is not None:
             ids = self.materials_by_owner.get(m.owner, [])

@@ -29,6 +29,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CounterRec, TicketRec
 from .rejected import Rejected, Result
+from .state import EngineState
 from .words import COUNTER_STATUS_NAMES, RESERVE_STATE_NAMES, counter_name, queue_name, reserve_name
 
 CELL_MIN = 30  # half-hours of the local day, as plan/forecast.py counts them
@@ -77,7 +78,7 @@ class DayForecastRec:
         return float(row[i])
 
 
-class PlanningMixin:
+class PlanningMixin(EngineState):
     """Uses HallEngine's state (config, counters, queues, tickets, tz, _emit); mixed into HallEngine."""
 
     # ------------------------------------------------------------ state of its own (built by replay)

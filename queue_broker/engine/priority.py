@@ -15,14 +15,16 @@ priority from the ID card's birth date); a citizen who needs more asks at the ki
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from ..config.models import PriorityName
 from . import events as ev
 from .commands import IssuePriorityTicket, RequestHelp
 from .dispatch import handles
 from .events import Event
 from .records import DISABILITY, GREEN
 from .rejected import Rejected, Result
+from .state import EngineState
 
 STAFF_ISSUED = (GREEN, DISABILITY)  # config.models.STAFF_PRIORITIES
 PRIORITY_NAMES = {
@@ -46,7 +48,7 @@ HELP_NEEDS: dict[str, tuple[str, str, str]] = {
 HELP_RULE = "help"  # alerts of kiosks' calls: rule "help", subject the kiosk's node id
 
 
-class PriorityMixin:
+class PriorityMixin(EngineState):
     """Uses HallEngine's state (config, counters, services, bundles, alerts, _issue, _emit, ...)."""
 
     @handles(IssuePriorityTicket)
@@ -57,7 +59,7 @@ class PriorityMixin:
             )
         name = PRIORITY_NAMES[cmd.priority]
         rules = self.config.priorities
-        cls = rules.classes[cmd.priority]
+        cls = rules.classes[cast(PriorityName, cmd.priority)]  # one of STAFF_ISSUED, checked above
         if not cls.enabled:
             raise Rejected("forbidden", f"本大厅未启用{name}（站点配置 priorities.classes.{cmd.priority}）")
         if cmd.role not in cls.issued_by:

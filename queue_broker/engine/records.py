@@ -140,7 +140,7 @@ class CounterRec:
     idle_since: datetime | None = None
     calls: int = 0
     no_shows_in_row: int = 0
-    call_why: dict | None = None  # what made a tidal counter call its current citizen from that queue
+    call_why: dict[str, Any] | None = None  # what made a tidal counter call its current citizen from that queue
 
 
 @dataclass
@@ -160,7 +160,7 @@ class QueueStats:
     """Smoothed service time and what the estimator learns, per queue."""
 
     mean_service_s: float
-    recent_calls: deque = field(default_factory=lambda: deque(maxlen=10))  # priority class of recent calls
+    recent_calls: deque[str] = field(default_factory=lambda: deque(maxlen=10))  # priority class of recent calls
     served: int = 0
     no_shows: int = 0
     called: int = 0

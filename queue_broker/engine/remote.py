@@ -20,6 +20,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import ACTIVE, CANCELLED, DONE, WAITING
 from .rejected import Rejected, Result
+from .state import EngineState
 
 
 @dataclass
@@ -32,7 +33,7 @@ class NoticeRec:
     p_called: float | None = None
 
 
-class RemoteMixin:
+class RemoteMixin(EngineState):
     """Uses HallEngine's state (config, tickets, queues, appointments, ...); mixed into HallEngine only."""
 
     # ------------------------------------------------------------ state of its own (built by replay)
@@ -166,7 +167,7 @@ class RemoteMixin:
                     "forbidden",
                     "评价须来自办理该号的窗口评价器，或凭该号的查询凭证（群众的手机页面、持号的自助机）",
                 )
-        result: Result = super()._do_SubmitRating(cmd, now)  # type: ignore[misc]  # the next mixin's
+        result: Result = super()._do_SubmitRating(cmd, now)  # the next mixin's
         return result
 
     # ============================================================ views for the gateway

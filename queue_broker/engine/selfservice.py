@@ -9,30 +9,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import events as ev
 from .commands import RecordSelfService
 from .dispatch import applies, handles
 from .events import Event
 from .rejected import Rejected, Result
-
-if TYPE_CHECKING:
-    from ..config.models import Service, SiteConfig
+from .state import EngineState
 
 OUTCOMES = ("printed", "viewed", "print_failed", "not_found", "not_allowed", "unavailable")
 
 
-class SelfServiceMixin:
+class SelfServiceMixin(EngineState):
     """Uses HallEngine's state (config, services, tz); mixed into HallEngine only."""
-
-    if TYPE_CHECKING:  # what HallEngine provides
-        config: SiteConfig
-        services: dict[str, Service]
-
-        def _emit(self, out: list[Event], type_: str, now: datetime, **data: Any) -> Event: ...
-
-        def local_day(self, now: datetime) -> date: ...
 
     @property
     def selfservice_counts(self) -> defaultdict[tuple[date, str, str], int]:

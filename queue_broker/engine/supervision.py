@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ..security.pins import check_pin
 from . import events as ev
@@ -11,9 +12,10 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import DONE, AlertRec
 from .rejected import Rejected, Result
+from .state import EngineState
 
 
-class SupervisionMixin:
+class SupervisionMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, ...); mixed into HallEngine only."""
 
     @handles(CheckSupervisor)
@@ -109,28 +111,28 @@ class SupervisionMixin:
         return Result(out, {"recommendation_id": cmd.recommendation_id, "decision": cmd.decision})
 
     @applies("rating_submitted")
-    def _on_rating_submitted(self, at: datetime, d: dict) -> None:
+    def _on_rating_submitted(self, at: datetime, d: dict[str, Any]) -> None:
         self.tickets[d["ticket_id"]].rating = d["level"]
         self.ratings[d["ticket_id"]] = {**d, "at": at}
 
     @applies("notice_posted")
-    def _on_notice_posted(self, at: datetime, d: dict) -> None:
+    def _on_notice_posted(self, at: datetime, d: dict[str, Any]) -> None:
         self.notices.append({**d, "at": at})
         del self.notices[:-20]
 
     @applies("alert_raised")
-    def _on_alert_raised(self, at: datetime, d: dict) -> None:
+    def _on_alert_raised(self, at: datetime, d: dict[str, Any]) -> None:
         self.alerts[d["id"]] = AlertRec(
             id=d["id"], kind=d["kind"], severity=d["severity"], message=d["message"], at=at, data=d.get("extra", {})
         )
 
     @applies("alert_acked")
-    def _on_alert_acked(self, at: datetime, d: dict) -> None:
+    def _on_alert_acked(self, at: datetime, d: dict[str, Any]) -> None:
         a = self.alerts[d["id"]]
         a.acked_at, a.ack_note = at, d.get("note", "")
 
     @applies("recommendation_decided")
-    def _on_recommendation_decided(self, at: datetime, d: dict) -> None:
+    def _on_recommendation_decided(self, at: datetime, d: dict[str, Any]) -> None:
         alert = self.alerts.get(d["alert_id"])
         if alert is not None:
             alert.data = {**alert.data, "decision": d["decision"], "decided_by": d["by"]}

@@ -8,9 +8,10 @@ from typing import Any
 from ..protocol.waiting import hall_words, wait_words
 from .day_ratings import day_ratings
 from .records import ACTIVE, HELD, NO_SHOW, SERVING, WAITING, CounterRec, TicketRec
+from .state import EngineState
 
 
-class ViewsMixin:
+class ViewsMixin(EngineState):
     def ticket_view(self, t: TicketRec, now: datetime, with_holder: bool = False) -> dict[str, Any]:
         ahead = self.position(t)
         if t.state == WAITING:
@@ -19,7 +20,7 @@ class ViewsMixin:
         else:
             estimate_s, rng = 0, [0, 0]
         svc = self.services.get(t.service_id) or self.bundles.get(t.service_id)
-        view = {
+        view: dict[str, Any] = {
             "id": t.id,
             "number": t.number,
             "queue_id": t.queue_id,

@@ -110,6 +110,7 @@ def cmd_day_plan(args: argparse.Namespace) -> int:
             scn.model_copy(update={"reserve": []}), ["tidal"], args.seeds, workers=args.workers, collect=True
         )
         run = runs["tidal"]
+        assert run.half_hour_sum is not None and run.half_hour_n is not None  # collected: seeds > 0
         shares = _over_sla_by_half_hour(scn, args.seeds, args.workers)
         out["simulated_hall"] = {
             "policy": "tidal",

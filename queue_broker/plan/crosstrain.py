@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -438,7 +438,7 @@ def with_skills(text: str, plan: Sequence[Link]) -> str:
     place so that comments, order and layout stay as they were (only `eligible` lists grow)."""
     import yaml
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = cast(yaml.MappingNode, yaml.compose(text, Loader=yaml.SafeLoader))  # a scenario is a mapping
     counters = next((v for k, v in root.value if k.value == "counters"), None)
     if counters is None:
         raise ValueError("the scenario has no counters")

@@ -246,7 +246,7 @@ class Forecaster:
         self.last_day = days[-1] if days else None
         if not days:
             self.fitted = True
-            self.beta = None
+            self.beta: np.ndarray | None = None
             return self
         ref = days[-1]
         recency = np.array([0.5 ** ((ref - d).days / self.half_life) for d in days])
@@ -288,7 +288,7 @@ class Forecaster:
         )
         penalty = np.diag(1.0 / prior**2)
         mean_q = np.maximum(totals.mean(axis=0), 0.5)
-        beta = np.zeros(self._ncols)
+        beta: np.ndarray = np.zeros(self._ncols)
         beta[:nq] = np.log(mean_q)
         phi = 0.0
         cov = np.linalg.inv(penalty)

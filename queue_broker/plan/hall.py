@@ -147,8 +147,8 @@ def scenario_from_history(config: SiteConfig, history: HallHistory, until: date,
     qids = [q.id for q in config.queues]
     total = np.zeros((len(qids), CELLS))
     for d in chosen:
-        for i, q in enumerate(qids):
-            row = history.arrivals[d].get(q)
+        for i, qid in enumerate(qids):
+            row = history.arrivals[d].get(qid)
             if row is not None:
                 total[i] += row
     mean = total / len(chosen)
@@ -157,7 +157,7 @@ def scenario_from_history(config: SiteConfig, history: HallHistory, until: date,
         raise ValueError("no tickets in the chosen days")
     first, last = int(used[0]), int(used[-1])
     slots = [c for c in range(first, last + 1) if mean[:, c].sum() > 0.05 * mean.sum() / max(len(used), 1)]
-    queues = []
+    queues: list[dict[str, Any]] = []
     no_show_p, no_show_min, calls = 0.0, 0.0, 0
     for i, q in enumerate(config.queues):
         per_day = float(mean[i].sum())

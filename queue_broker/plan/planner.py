@@ -209,12 +209,12 @@ class PlannerTask:
                 at_risk = [q for q in cfg.eligible if q in engine.queues]
                 best = (value, rid, at_risk)
         if best is not None:
-            value, rid, qs = best
-            names = "、".join(engine.queues[q].name for q in qs)
+            value, rid, at_risk = best
+            names = "、".join(engine.queues[q].name for q in at_risk)
             reason = (
                 f"预计{LOOK_MIN:.0f}分钟内将有群众等候超过时限，请后台{self.reserves[rid].name or rid}开窗办理{names}"
             )
-            out.append(AskReserve(rid, reason, tuple(qs), by="planner"))
+            out.append(AskReserve(rid, reason, tuple(at_risk), by="planner"))
         return out
 
 

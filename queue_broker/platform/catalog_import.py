@@ -213,11 +213,11 @@ def _item(line: int, data: dict[str, Any], mapping: CatalogMapping, today: date)
     ):
         for key in keys:
             if key in data and _text(data[key]) != "":
-                value = parse(data[key])
-                if value is None:
+                parsed = parse(data[key])
+                if parsed is None:
                     problems.append(Problem(line, code, f"{key} {data[key]!r} is not {what}: ignored"))
                 else:
-                    values[key] = value
+                    values[key] = parsed
     if "is_fee" in data:
         fee = _yes_no(data["is_fee"])
         if fee is None:

@@ -54,7 +54,8 @@ from ..engine.commands import (
     RecordDeviceHealth,
     SubmitRating,
 )
-from ..engine.hall import HallEngine, Rejected
+from ..engine.hall import HallEngine
+from ..engine.rejected import Rejected
 from ..security.pins import hash_pin
 from ..service.tasks import expire_previous_days
 from ..sim.scenario import Arrival, Scenario, load_scenario, ticket_stream

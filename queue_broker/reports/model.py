@@ -288,8 +288,13 @@ def build_report(data: PeriodData) -> Report:
     index = {(r.group, r.key): r for group in GROUPS for r in rows[group]}
     hall = rows["hall"][0]
     for c in cases:
-        keys = [("queue", c.queue_id), ("counter", c.counter_id), ("operator", c.operator_id), ("item", c.service_id)]
-        for r in [hall] + [index[k] for k in keys if k in index]:
+        case_keys = [
+            ("queue", c.queue_id),
+            ("counter", c.counter_id),
+            ("operator", c.operator_id),
+            ("item", c.service_id),
+        ]
+        for r in [hall] + [index[k] for k in case_keys if k in index]:
             count_case(r, c, data.as_of)
 
     # day by day (a case on the day it was opened, as the hall row counts it), and waits by hour of issue

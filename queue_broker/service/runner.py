@@ -18,14 +18,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from .. import __version__
 from ..config.models import SiteConfig
 from ..engine.commands import BookAppointment, HandOverTicket
 from ..engine.events import TICKET_ISSUED
-from ..engine.hall import HallEngine, Rejected
+from ..engine.hall import HallEngine
 from ..engine.housekeeping import forget_days_before
+from ..engine.rejected import Rejected
 from ..link import HallLink, Inbound
 from ..protocol import gateway as g
 from ..protocol import messages as m
@@ -281,7 +282,8 @@ class HallService:
         if self.engine.local_day(now) != self._memory_day:
             self._forget_old(self.engine, now)
         self.outbox.resend_due(self.engine)
-        for task in [self.dated, *self.tick_tasks]:
+        tasks: list[TickTask] = [self.dated, *self.tick_tasks]
+        for task in tasks:
             try:
                 commands = task(self.engine, now)
             except Exception:
@@ -302,7 +304,7 @@ class HallService:
             return
         match = self.topics.parse(topic)
         model = request_model(match) if match else None
-        if model is None:
+        if match is None or model is None:
             self._refuse(inbound, topic, "这个主题不是协议 v1 的命令")
             return
         try:
@@ -344,7 +346,7 @@ class HallService:
                     match, req, self.key, self.engine.local_day(now), sender
                 )
             if command is None:  # ticket status: read only
-                reply = self._ticket_status(req)
+                reply = self._ticket_status(cast(m.TicketStatus, req))  # the one request with no command
                 self._answer(inbound, reply, None)
                 return
             if isinstance(command, tuple):  # appointment booking: the code is random, made here

@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -120,9 +120,9 @@ class Away:
                 continue
             for cmd in self._task(engine, at):
                 run(cmd)
-                c = self.citizens.get(cmd.ticket_id)
-                if c is not None and c.left and c.notified_at is None:
-                    self._notified(c, env.now)
+                told = self.citizens.get(cmd.ticket_id)
+                if told is not None and told.left and told.notified_at is None:
+                    self._notified(told, env.now)
 
     def _task(self, engine: HallEngine, at: datetime) -> list[NoticeDue]:
         # the broker's task with this run's threshold (the site file's setting in production)
@@ -158,14 +158,14 @@ class Away:
     # ------------------------------------------------------------ measures
     def metrics(self) -> dict[str, float]:
         left = [c for c in self.citizens.values() if c.left and c.called_at is not None]
-        notified = [c for c in left if c.notified_at is not None and c.notified_at <= c.called_at]
+        notified = [c for c in left if c.notified_at is not None and c.notified_at <= _called_at(c)]
         at_window = [c for c in notified if c.late_min <= 1e-9]
         in_grace = [c for c in left if c.late_min <= self.options.grace_min]
         called = [c for c in self.citizens.values() if c.called_at is not None]
-        outside = [(c.notified_at if c.notified_at is not None else c.called_at) - c.issued_at for c in left]
+        outside = [(c.notified_at if c.notified_at is not None else _called_at(c)) - c.issued_at for c in left]
         # minutes sitting in the hall before the call: all of the wait, or from coming back to the call
         sat = [
-            (c.called_at - c.issued_at) if not c.left else max(0.0, c.called_at - (c.back_at or c.called_at))
+            (_called_at(c) - c.issued_at) if not c.left else max(0.0, _called_at(c) - (c.back_at or _called_at(c)))
             for c in called
         ]
         return {
@@ -210,6 +210,11 @@ def bound(scn: Scenario, opts: LeaveAndReturn, seeds: int, threshold: float, pol
         run_day(scn, policy, s, away=away)
         days.append(away.could_leave())
     return {k: round(float(np.mean([d[k] for d in days])), 4) for k in days[0]}
+
+
+def _called_at(c: Citizen) -> float:
+    """The minute `c` was called: asked only of citizens who were (the lists above keep those)."""
+    return cast(float, c.called_at)
 
 
 RULES = ("come_now", "ahead3")

@@ -17,7 +17,8 @@ import simpy
 
 from ..engine import events as ev
 from ..engine.commands import CounterCommand, FinishTicket, IssueTicket, OpenCounter, TakeReserve
-from ..engine.hall import HallEngine, Rejected
+from ..engine.hall import HallEngine
+from ..engine.rejected import Rejected
 from .policies import make_policy, tidal_config_for, uses_reserves
 from .scenario import SIM_OPERATOR, SIM_PIN, Arrival, Scenario, service_id, site_config, ticket_stream
 
@@ -88,8 +89,8 @@ def run_day(
     closed: dict[str, simpy.Event] = {}  # reserve windows waiting for their clerk
     taken_at: dict[str, float] = {}
     arrival_of: dict[str, Arrival] = {}
-    state = {"switches": 0, "busy": 0.0, "last": 0.0, "arrivals_done": False, "refused": 0, "recs": 0}
-    reserves = {"minutes": 0.0, "asks": 0, "open": 0.0}
+    state: dict[str, Any] = {"switches": 0, "busy": 0.0, "last": 0.0, "arrivals_done": False, "refused": 0, "recs": 0}
+    reserves: dict[str, Any] = {"minutes": 0.0, "asks": 0, "open": 0.0}
     moves: list[dict[str, Any]] = []
     alerts: list[dict[str, Any]] = []
     timeline: list[tuple[float, dict[str, float]]] = []
@@ -202,7 +203,7 @@ def run_day(
             # counter waits up to its grace (the recalls), else the ticket is a no-show after the grace
             late = away.late_by(ticket["id"], env.now) if away is not None else 0.0
             wait_for = scn.no_show.minutes
-            if late > 0 and not a.no_show:
+            if away is not None and late > 0 and not a.no_show:
                 if late <= away.grace_min:
                     yield env.timeout(late)
                     state["busy"] += late

@@ -18,7 +18,7 @@ def day_metrics(scn: Scenario, r: DayResult) -> dict[str, Any]:
     waits = np.array([t.wait_min for t in served]) if served else np.zeros(1)
     per_queue = {}
     for q in scn.queues:
-        w = [t.wait_min for t in served if t.queue == q.id]
+        w = [t.wait_min for t in served if t.queue == q.id and t.wait_min is not None]
         per_queue[q.id] = float(np.mean(w)) if w else 0.0
     est = np.array([t.est_p50_min for t in served]) if served else np.zeros(1)
     p80 = np.array([t.est_p80_min for t in served]) if served else np.zeros(1)

@@ -15,7 +15,7 @@ from ..engine.commands import AskReserve, AssignCounter, RebalanceCounter, Relea
 from ..engine.hall import HallEngine
 
 POLICIES = ("static", "skills", "threshold", "tidal", "pooled")
-EXTRA_POLICIES = ("tidal-narrowing",)  # not in the README's comparison: variants to measure a setting
+EXTRA_POLICIES: tuple[str, ...] = ("tidal-narrowing",)  # not in the README's comparison: variants to measure a setting
 
 
 class Policy:
@@ -206,10 +206,10 @@ class ReactiveReserve(Skills):
             longest = max((now - engine.tickets[t].issued_at).total_seconds() for t in ids) / 60.0
             if longest < self.TRIGGER_MIN:
                 continue
-            rid = next((r for r in self.order if r in closed and q in self.eligible[r]), None)
-            if rid is not None:
-                closed.discard(rid)
-                out.append(AskReserve(rid, f"{q}最长等候{longest:.0f}分钟", (q,), by="reactive-reserve"))
+            opening = next((r for r in self.order if r in closed and q in self.eligible[r]), None)
+            if opening is not None:
+                closed.discard(opening)
+                out.append(AskReserve(opening, f"{q}最长等候{longest:.0f}分钟", (q,), by="reactive-reserve"))
         return out
 
 

@@ -51,8 +51,8 @@ def _extras(scn: Scenario, r: DayResult) -> dict[str, Any]:
     steps = int(np.ceil((scn.close_minute + 180) / SAMPLE_MIN))
     tl = {k: np.zeros(steps) for k in [*(q.id for q in scn.queues), "idle", "switching"]}
     tn = np.zeros(steps)
-    for t, cap in r.timeline:
-        i = int(round(t / SAMPLE_MIN))
+    for at, cap in r.timeline:
+        i = int(round(at / SAMPLE_MIN))
         if i < steps:
             tn[i] += 1
             for q, v in cap.items():
@@ -88,6 +88,7 @@ def simulate(
                 run.timeline = {q: v.copy() for q, v in extra["timeline"].items()}
                 run.timeline_n = extra["timeline_n"].copy()
             else:
+                assert run.timeline is not None  # set with half_hour_sum, on the first seed
                 run.half_hour_sum += extra["sums"]
                 run.half_hour_n += extra["counts"]
                 for q, v in extra["timeline"].items():

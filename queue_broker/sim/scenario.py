@@ -131,9 +131,9 @@ class Scenario(_Strict):
         if len(set(cids)) != len(cids):
             raise ValueError("counter ids must be unique")
         for c in self.counters:
-            for q in c.skills:
-                if q not in ids:
-                    raise ValueError(f"counter {c.id} names unknown queue {q}")
+            for qid in c.skills:
+                if qid not in ids:
+                    raise ValueError(f"counter {c.id} names unknown queue {qid}")
         for s in self.surges:
             if s.queue not in ids:
                 raise ValueError(f"surge names unknown queue {s.queue}")
@@ -147,9 +147,9 @@ class Scenario(_Strict):
         if len(set(rids)) != len(rids) or set(rids) & set(cids):
             raise ValueError("reserve ids must be unique and differ from the counters' ids")
         for r in self.reserve:
-            for q in r.eligible:
-                if q not in ids:
-                    raise ValueError(f"reserve {r.id} names unknown queue {q}")
+            for qid in r.eligible:
+                if qid not in ids:
+                    raise ValueError(f"reserve {r.id} names unknown queue {qid}")
         return self
 
     # ------------------------------------------------------------------ time helpers

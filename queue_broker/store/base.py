@@ -7,6 +7,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ..engine.events import Event
 
@@ -45,14 +46,14 @@ class EventStore(ABC):
     """Append-only events with a hash chain, plus the reply stored for every request id."""
 
     @abstractmethod
-    def commit(self, events: list[Event], replies: dict[str, dict]) -> None:
+    def commit(self, events: list[Event], replies: dict[str, dict[str, Any]]) -> None:
         """Append events and store replies in ONE transaction; raise StoreError and change nothing on failure."""
 
     @abstractmethod
     def iter_events(self, after_seq: int = 0) -> Iterator[StoredEvent]: ...
 
     @abstractmethod
-    def reply_for(self, request_id: str) -> dict | None: ...
+    def reply_for(self, request_id: str) -> dict[str, Any] | None: ...
 
     @abstractmethod
     def close(self) -> None: ...

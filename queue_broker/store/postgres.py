@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from typing import Any, cast
 
 from ..engine.events import Event
 from .base import GENESIS, EventStore, StoredEvent, StoreError, canonical, chain_hash
@@ -55,13 +56,15 @@ class PostgresEventStore(EventStore):
                 self._db.execute("SELECT pg_advisory_xact_lock(727274)")  # two brokers creating tables at once
                 self._db.execute(SCHEMA)
                 self._db.execute("INSERT INTO hall_heads VALUES (%s, 0, %s) ON CONFLICT DO NOTHING", (site, GENESIS))
-            self._seq, self._hash = self._db.execute(
-                "SELECT seq, hash FROM hall_heads WHERE site = %s", (site,)
-            ).fetchone()
+            # the row exists: inserted just above if it was not
+            self._seq, self._hash = cast(
+                "tuple[int, str]",
+                self._db.execute("SELECT seq, hash FROM hall_heads WHERE site = %s", (site,)).fetchone(),
+            )
         except psycopg.Error as exc:
             raise StoreError(f"cannot open the PostgreSQL store: {exc}") from exc
 
-    def commit(self, events: list[Event], replies: dict[str, dict]) -> None:
+    def commit(self, events: list[Event], replies: dict[str, dict[str, Any]]) -> None:
         with self._lock:
             seq, prev = self._seq, self._hash
             rows = []
@@ -99,7 +102,7 @@ class PostgresEventStore(EventStore):
             for seq, body, prev, h in cur:
                 yield StoredEvent(seq, Event.from_record(json.loads(body)), prev, h)
 
-    def reply_for(self, request_id: str) -> dict | None:
+    def reply_for(self, request_id: str) -> dict[str, Any] | None:
         with self._lock:
             try:
                 row = self._db.execute(

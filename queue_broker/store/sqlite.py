@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from ..engine.events import Event
 from .base import GENESIS, EventStore, StoredEvent, StoreError, canonical, chain_hash
@@ -43,9 +44,11 @@ class SqliteEventStore(EventStore):
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         row = self._db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        self._last_seq: int
+        self._last_hash: str
         self._last_seq, self._last_hash = (row[0], row[1]) if row else (0, GENESIS)
 
-    def commit(self, events: list[Event], replies: dict[str, dict]) -> None:
+    def commit(self, events: list[Event], replies: dict[str, dict[str, Any]]) -> None:
         with self._lock:
             seq, prev = self._last_seq, self._last_hash
             rows = []
@@ -82,7 +85,7 @@ class SqliteEventStore(EventStore):
         finally:
             db.close()
 
-    def reply_for(self, request_id: str) -> dict | None:
+    def reply_for(self, request_id: str) -> dict[str, Any] | None:
         with self._lock:
             row = self._db.execute("SELECT reply FROM replies WHERE request_id = ?", (request_id,)).fetchone()
         return json.loads(row[0]) if row else None

@@ -62,7 +62,8 @@ class WorkCalendar:
         cal_cfg = getattr(config, "calendar", None)
         if cal_cfg is not None and cal_cfg.override_file:
             path = Path(cal_cfg.override_file)
-            if not path.is_absolute() and getattr(config, "source_path", ""):
+            source: str = getattr(config, "source_path", "")
+            if not path.is_absolute() and source:
                 path = Path(config.source_path).parent / path
             extra_h, extra_w = load_override_file(path)
             holidays |= extra_h

@@ -45,6 +45,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
+from typing import cast
 
 from ..config.models import SiteConfig
 from ..engine.estimate import board, mean_residual, service_model
@@ -201,7 +202,7 @@ class Rebalancer:
             sets, free = pic.sets, pic.free_at
             if k is not None:
                 sets = list(sets)
-                sets[k] = s
+                sets[k] = cast(tuple[int, ...], s)  # given with k
                 free = list(free)
                 free[k] = pic.residual[k] + self.switch_cost
             return replay(pic, sets, free, self.horizon, SLA_WEIGHT)

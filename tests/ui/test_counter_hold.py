@@ -67,7 +67,9 @@ def test_hold_resume_needs_and_the_led_strip(mosquitto, site_id, tmp_path):
             ct.wait_for(lambda s: s["ticket"].get("number") == "A002", 10, "A002 called")
             assert "需要手语" not in ct.screen_text()  # A002 asked for nothing
             ct.tap("desk.hold")
-            text = ct.wait_text("挂起失败：本窗口已有 1 位群众挂起（A001），上限 1 位：请先恢复或结束一位")
+            text = ct.wait_text(
+                "挂起失败：1号窗口 综合受理已有 1 位办事群众挂起（A001），最多 1 位：请先续办或释放一位"
+            )
             assert "already has" not in text and "full" not in text
             assert ct.state()["ticket"]["number"] == "A002" and len(broker.stored(ev.TICKET_HELD)) == 1
 
@@ -79,7 +81,7 @@ def test_hold_resume_needs_and_the_led_strip(mosquitto, site_id, tmp_path):
             assert "本窗口挂起" in text
             ct.screenshot("counter-held")
             ct.tap("held.resume.A001")
-            ct.wait_text("恢复失败：本窗口正在办理 A002，请先办结或挂起")
+            ct.wait_text("恢复失败：1号窗口 综合受理正在办理 A002：请先办结或挂起")
 
         with step("A002 finished; A001 back with the paper: resumed here, banner again, strip says 续办"):
             ct.key("escape")

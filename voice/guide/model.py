@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ..normalise import Normaliser
 from .texts import count, digits_text, ordinal, say, ticket_chars, wait_text
@@ -342,7 +342,7 @@ class BlindGuide:
             return self._step([], Action("cancel_help"))
         if choice.kind == "home":
             self.stack = self.stack[:1]
-            self.stack[0].index = 0
+            cast(Menu, self.stack[0]).index = 0  # the root is a menu
             return self._step(self._announce(self.stack[0]))
         if choice.kind == "retry":
             return self._step([self._t("issuing")], Action("issue", service_id=choice.value))
