@@ -10,11 +10,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, Protocol, cast
 
 from queue_broker.protocol import DeviceHealth, DeviceState
 
 HealthSink = Callable[[str, DeviceHealth], None]
+
+
+class Reports(Protocol):
+    """What a device needs of its health reporter: `report` (a HealthReporter, or a wrapper that also tells
+    someone else, as the kiosk's blind mode is told of the tactile keypad's junk keys)."""
+
+    def report(self, device_id: str, kind: str, state: str, message: str) -> Any: ...
 
 
 def utcnow() -> datetime:

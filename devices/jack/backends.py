@@ -88,6 +88,12 @@ class HeadphoneJack:
     def plugged(self) -> bool | None:
         return self.debouncer.state
 
+    def start(self) -> None:  # each backend opens its source and starts the settler
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
     def _start_settler(self) -> None:
         self._stop = False
         self._thread = threading.Thread(target=self._settle_loop, name=f"jack-{self.device_id}", daemon=True)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol
 
 
 class MaterialLike(Protocol):
-    """Anything shaped like queue_broker.protocol.Material (a pydantic model or a small dataclass)."""
+    """Anything shaped like queue_broker.protocol.Material (a pydantic model or a frozen dataclass): read
+    only, so a frozen NoticeMaterial fits."""
 
-    name: str
-    originals: int
-    copies: int
-    note: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def originals(self) -> int: ...
+    @property
+    def copies(self) -> int: ...
+    @property
+    def note(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class NoticePrint:
 
     hall_name: str
     service_name: str
-    missing_materials: list[MaterialLike]
+    missing_materials: Sequence[MaterialLike]  # read only: a list of Material models or of NoticeMaterial
     counter_name: str  # 3号窗口 综合受理
     issued_on: date
     deadline_note: str  # 请于15个工作日内补齐材料，逾期需重新申请

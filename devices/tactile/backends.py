@@ -19,7 +19,7 @@ from ..evdev_source import (
     key_tap,
     validate_options,
 )
-from ..health import HealthReporter
+from ..health import Reports
 from ..serialport import DeviceOptionsError
 from .decoder import TactileDecoder
 from .keymap import DEFAULT_TACTILE_KEYS, KEYS
@@ -60,7 +60,7 @@ class EvdevTactileOptions(TactileOptions, EvdevMatch):
 class TactileKeypad:
     """`start()`, `stop()`; keys arrive through `on_key(key)` on the device's thread."""
 
-    def __init__(self, device_id: str, health: HealthReporter, on_key: Callable[[str], None], options: TactileOptions):
+    def __init__(self, device_id: str, health: Reports, on_key: Callable[[str], None], options: TactileOptions):
         self.device_id = device_id
         self._health = health
         self._on_key = on_key
@@ -116,7 +116,7 @@ class EvdevTactileKeypad(EvdevReader, TactileKeypad):
     def __init__(
         self,
         device_id: str,
-        health: HealthReporter,
+        health: Reports,
         on_key: Callable[[str], None],
         options: EvdevTactileOptions,
         **source_kwargs: Any,
@@ -143,7 +143,7 @@ class SimulatedTactileKeypad(SimulatedReader, TactileKeypad):
         self.feed(key_tap(key_code(key_name), time.time() if t is None else t, shift=shift))
 
 
-def open_tactile_keypad(cfg: Any, health: HealthReporter, on_key: Callable[[str], None]) -> TactileKeypad:
+def open_tactile_keypad(cfg: Any, health: Reports, on_key: Callable[[str], None]) -> TactileKeypad:
     """The keypad a `DeviceConfig` of kind `tactile_keypad` describes; then `.start()`."""
     if cfg.kind != KIND:
         raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a {KIND}")

@@ -141,7 +141,10 @@ class CounterController(  # see *_control.py
                 if dev.kind in ("keypad", "rating_pad"):
                     from devices.keypad import open_keypad
 
-                    pad = open_keypad(dev, self.health, lambda action, d=dev.id: self.ui(self.device_action, d, action))
+                    def on_key(action: str, d: str = dev.id) -> None:
+                        self.ui(self.device_action, d, action)
+
+                    pad = open_keypad(dev, self.health, on_key)
                     pad.start()
                     self.devices[dev.id] = pad
                 elif dev.kind == "printer":

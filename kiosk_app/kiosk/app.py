@@ -38,11 +38,16 @@ from .settings import KioskSettings
 from .state import KioskState
 
 
+def _collect() -> None:
+    gc.collect()
+
+
 class KioskApp(HallScreenApp):
     role = "kiosk"
     staff_widgets = False
     root_class = "KioskRoot"
     kept_screens = KEPT_SCREENS
+    settings: KioskSettings  # the base keeps it as given; a kiosk's are KioskSettings
 
     def __init__(
         self,
@@ -113,6 +118,7 @@ class KioskApp(HallScreenApp):
         return root
 
     def started(self) -> None:
+        assert self.client is not None and self.hardware is not None  # made before the first frame
         Clock.schedule_interval(self.ctl.tick, 1.0)
         # devices open off the UI thread: a slow serial port or camera never delays the first frame
         self.client.run_in_background(self.hardware.start)
@@ -142,8 +148,8 @@ class KioskApp(HallScreenApp):
         """A tap or a new screen drops widgets and their textures, which are in reference cycles:
         collect them (15-30 ms) right after the next frame is on the glass, rather than let a few
         flows of them pile up (about 30 MB) until Python's next full collection."""
-        if gc.collect not in self.after_swap:
-            self.after_swap.append(gc.collect)  # no frame asked for: a tap or a new screen draws one
+        if _collect not in self.after_swap:
+            self.after_swap.append(_collect)  # no frame asked for: a tap or a new screen draws one
 
     def housekeeping(self) -> None:
         """Idle on the home screen after a flow (or the start): build the search index of a new

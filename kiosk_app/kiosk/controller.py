@@ -31,8 +31,10 @@ from queue_broker.protocol import Topics
 from queue_broker.protocol.gateway import TicketView
 from queue_broker.protocol.messages import (
     CatalogState,
+    Channel,
     CountersState,
     HallState,
+    HelpNeed,
     Holder,
     QueuesState,
     TicketHelp,
@@ -79,7 +81,7 @@ class _Issue:
 
     message: TicketIssue | None
     service_id: str
-    channel: str
+    channel: Channel
     attempts: int = 0
     tapped_at: float = field(default_factory=time.perf_counter)
 
@@ -430,7 +432,7 @@ class KioskController:
         return self.config.services[0].id if self.config.services else ""
 
     # ================================================================ taking a ticket
-    def take_ticket(self, service_id: str, channel: str = "walk_in", appointment_code: str | None = None) -> None:
+    def take_ticket(self, service_id: str, channel: Channel = "walk_in", appointment_code: str | None = None) -> None:
         s = self.state
         self.activity()
         if self._issue is not None:
@@ -593,7 +595,7 @@ class KioskController:
 
         def shown() -> None:
             self.metrics["tap_to_ticket_ms"] = (time.perf_counter() - tapped_at) * 1000
-            self.metrics["tickets_shown"] = self.metrics.get("tickets_shown", 0) + 1
+            self.metrics["tickets_shown"] = int(self.metrics.get("tickets_shown", 0)) + 1
             Clock.schedule_once(lambda _dt: then(), 0)
 
         App.get_running_app().on_next_frame(shown)
@@ -842,7 +844,7 @@ class KioskController:
         return t(key, lang) if key else st
 
     # ================================================================ calling staff (帮办代办, priority)
-    def request_help(self, need: str = "general") -> None:
+    def request_help(self, need: HelpNeed = "general") -> None:
         """Call a member of staff to this kiosk (`cmd/ticket/help`): the floor gets an alert at once
         (`event/alert` kind help, with the need), and the citizen waits here. `need` "priority": the
         citizen asks to be served first (绿色通道, 残疾人优先): staff decide that in person and issue the
@@ -864,7 +866,7 @@ class KioskController:
     def request_priority(self) -> None:
         self.request_help("priority")
 
-    def _send_help(self, request_id: str, need: str) -> None:
+    def _send_help(self, request_id: str, need: HelpNeed) -> None:
         s = self.state
         if self._help_request != request_id:
             return  # withdrawn meanwhile

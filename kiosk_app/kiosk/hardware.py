@@ -17,12 +17,22 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from devices.health import HealthReporter
 from queue_broker.config.models import DeviceConfig, NodeEntry
 
 log = logging.getLogger(__name__)
+
+
+if TYPE_CHECKING:  # the device packages are imported when a device of that kind is configured
+    from devices.a4printer.printer import A4Printer
+    from devices.camera.process import Camera
+    from devices.idcard.reader import IdCardReader
+    from devices.jack.backends import HeadphoneJack
+    from devices.printer.printer import TicketPrinter
+    from devices.scanner.backends import Scanner
+    from devices.tactile.backends import TactileKeypad
 
 
 class NoPrinter(RuntimeError):
@@ -53,16 +63,16 @@ class KioskHardware:
         self.on_presence = on_presence
         self.card_poll_s = card_poll_s
         self.printer_check_s = printer_check_s
-        self.printer = None
-        self.a4printer = None  # the A4 printer of 24-hour self-service (devices/a4printer), if any
-        self.reader = None
-        self.scanner = None
-        self.camera = None
+        self.printer: TicketPrinter | None = None
+        self.a4printer: A4Printer | None = None  # the A4 printer of 24-hour self-service, if any
+        self.reader: IdCardReader | None = None
+        self.scanner: Scanner | None = None
+        self.camera: Camera | None = None
         self.on_tactile_key = on_tactile_key
         self.on_tactile_health = on_tactile_health
         self.on_jack = on_jack
-        self.tactile = None
-        self.jack = None
+        self.tactile: TactileKeypad | None = None
+        self.jack: HeadphoneJack | None = None
         self._print_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -138,8 +148,8 @@ class KioskHardware:
     def _open_scanner(self, cfg: DeviceConfig) -> None:
         from devices.scanner import open_scanner
 
-        self.scanner = open_scanner(cfg, self.health, self.on_scan)
-        self.scanner.start()
+        self.scanner = scanner = open_scanner(cfg, self.health, self.on_scan)
+        scanner.start()
 
     def _open_camera(self, cfg: DeviceConfig) -> None:
         from devices.camera import open_camera
@@ -150,31 +160,33 @@ class KioskHardware:
             elif event.kind == "qr" and event.text:
                 self.on_scan(event.text)  # the camera reads appointment and ticket codes too
 
-        self.camera = open_camera(cfg, self.health, on_event)
-        self.camera.start()
+        self.camera = camera = open_camera(cfg, self.health, on_event)
+        camera.start()
 
     def _open_tactile(self, cfg: DeviceConfig) -> None:
         from devices.tactile import open_tactile_keypad
 
-        self.tactile = open_tactile_keypad(
+        self.tactile = keypad = open_tactile_keypad(
             cfg, _WatchedHealth(self.health, self.on_tactile_health), self.on_tactile_key
         )
-        self.tactile.start()
+        keypad.start()
 
     def _open_jack(self, cfg: DeviceConfig) -> None:
         from devices.jack import open_jack
 
-        self.jack = open_jack(cfg, self.health, self.on_jack)
-        self.jack.start()
+        self.jack = jack = open_jack(cfg, self.health, self.on_jack)
+        jack.start()
 
     # --- the ID-card reader ---------------------------------------------------------------------
     def _card_loop(self) -> None:
         from devices.idcard import CardError, IdCardError
 
+        reader = self.reader
+        assert reader is not None  # the loop starts only with a reader
         while not self._stop.is_set():
             pause = self.card_poll_s
             try:
-                card = self.reader.read_card(timeout=1.0)
+                card = reader.read_card(timeout=1.0)
             except CardError as exc:  # the card, not the reader: tell the citizen
                 self.on_card_error(exc)
                 card = None
@@ -195,10 +207,12 @@ class KioskHardware:
     def _printer_watch(self) -> None:
         """Ask the printer for its status now and then, so its health is current before a citizen
         needs it (paper out is known to the supervisor before the next ticket)."""
+        printer = self.printer
+        assert printer is not None  # the watch starts only with a printer
         while not self._stop.wait(self.printer_check_s):
             with self._print_lock:
                 try:
-                    self.printer.status()
+                    printer.status()
                 except Exception:
                     log.exception("printer status check failed")
 

@@ -19,6 +19,7 @@ Each is `command(remote, done, **kwargs)`, run on Kivy's UI thread; `remote.app`
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from kivy.core.window import Window
 
@@ -100,19 +101,23 @@ def cmd_font_check(remote: RemoteControl, done: Done) -> None:
     )
 
 
+_PROFILERS: dict[int, Any] = {}  # the remote control's id -> its running cProfile.Profile
+
+
 def cmd_prof(remote: RemoteControl, done: Done, on: bool) -> None:
     import cProfile
     import io
     import pstats
 
     if on:
-        remote.prof = cProfile.Profile()
-        remote.prof.enable()
+        prof = _PROFILERS[id(remote)] = cProfile.Profile()
+        prof.enable()
         done("on")
     else:
-        remote.prof.disable()
+        prof = _PROFILERS.pop(id(remote))
+        prof.disable()
         out = io.StringIO()
-        pstats.Stats(remote.prof, stream=out).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(45)
         done(out.getvalue())
 
 

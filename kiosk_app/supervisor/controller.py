@@ -129,7 +129,7 @@ class SupervisorController(PriorityIssuing, LookupControl, PlanDeskControl, Supe
             self._refresh_county()  # a hall turns stale by time alone
 
     def _refresh_alerts(self) -> None:
-        book = self.book if not self.state.viewing else self.county.halls[self.state.viewing].book
+        book = self.book if not self.state.viewing else self._county.halls[self.state.viewing].book
         self.state.alerts = book.rows(self.tz)
         self.state.open_alerts = book.open_count()
         s = self.state
@@ -231,8 +231,15 @@ class SupervisorController(PriorityIssuing, LookupControl, PlanDeskControl, Supe
         if site == self.state.viewing:
             self._show_remote(site)
 
+    @property
+    def _county(self) -> CountyModel:
+        """The county overview's model, where only a tablet with the overview on gets (a hall of the county
+        is shown, or its rows refreshed)."""
+        assert self.county is not None, "the county overview is off"
+        return self.county
+
     def _refresh_county(self) -> None:
-        rows = [row_dict(r) for r in self.county.rows(self.clock())]
+        rows = [row_dict(r) for r in self._county.rows(self.clock())]
         if rows != list(self.state.county_rows):
             self.state.county_rows = rows
         me = next((r for r in rows if r["site"] == self.state.viewing), None)
@@ -262,7 +269,7 @@ class SupervisorController(PriorityIssuing, LookupControl, PlanDeskControl, Supe
 
     def _show_remote(self, site: str) -> None:
         s = self.state
-        hall = self.county.halls[site]
+        hall = self._county.halls[site]
         s.viewing_name = hall.name or site
         th = self.config.alerts  # the county's thresholds: a township's own are not bridged
         s.set_queues(hall.queues, th.wait_yellow_pct_of_sla, th.wait_red_pct_of_sla)
@@ -270,7 +277,7 @@ class SupervisorController(PriorityIssuing, LookupControl, PlanDeskControl, Supe
         s.rebalances = [
             f"{at.astimezone(self.tz):%H:%M} {ev.get('counter_number') or ''}号窗口 → "
             + "、".join(short_name(q) for q in ev["to_queue_ids"])
-            for at, _k, ev in self.county.recent(site, "rebalanced", 6)
+            for at, _k, ev in self._county.recent(site, "rebalanced", 6)
         ]
         self._refresh_alerts()
 
