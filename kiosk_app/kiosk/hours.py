@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from queue_broker.engine.hours import OpeningHours
+from queue_broker.protocol.waiting import opening_words
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @dataclass(frozen=True)
@@ -29,21 +29,5 @@ class HallHours:
         return cls(hours.ticketing_open(now), hours.self_service_open(now), hours.next_opening(now))
 
 
-def opening_text(when: datetime | None, now: datetime, language: str = "zh") -> str:
-    """'今天 14:00', '明天 08:30', '11月30日（周一）08:30' – how a person says when the hall opens."""
-    if when is None:
-        return "请咨询工作人员" if language == "zh" else "please ask the staff"
-    local_now = now.astimezone(when.tzinfo)
-    days = (when.date() - local_now.date()).days
-    hm = when.strftime("%H:%M")
-    if language == "zh":
-        if days == 0:
-            return f"今天 {hm}"
-        if days == 1:
-            return f"明天 {hm}"
-        return f"{when.month}月{when.day}日（{WEEKDAYS_ZH[when.weekday()]}）{hm}"
-    if days == 0:
-        return f"today at {hm}"
-    if days == 1:
-        return f"tomorrow at {hm}"
-    return f"{WEEKDAYS_EN[when.weekday()]} {when.day}/{when.month} at {hm}"
+# when the hall opens, as a person says it: the broker's words (protocol/waiting.py), one source for every face
+opening_text = opening_words

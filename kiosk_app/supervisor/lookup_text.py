@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import re
 
+from queue_broker.engine.words import TICKET_STATE_NAMES
+
 from ..common.case_text import hour_text
 from ..common.hall_text import CHANNELS, PRIORITIES, short_name
 
 NUMBER = re.compile(r"^[A-Za-z]{1,2}[0-9]{3,6}$")  # the protocol's ticket number
 
-STATES = {
-    "waiting": "等候中",
-    "called": "已呼叫",
-    "serving": "办理中",
-    "held": "挂起中",
-    "done": "已办结",
-    "no_show": "过号",
-    "transferred": "已转出",
-    "cancelled": "已作废/取消",
-    "handed_over": "已转交他厅",
-    "hold_expired": "挂起超时",
-}
+# the broker's own words for a ticket's state (engine/words.py); a cancelled ticket may also be one the
+# citizen cancelled on the phone, which the tablet says
+STATES = {**TICKET_STATE_NAMES, "cancelled": "已作废/取消"}
 # the states a supervisor searches by, most asked first
 SEARCH_STATES = ("waiting", "called", "serving", "held", "no_show", "done", "cancelled", "handed_over")
 MOVABLE = ("waiting", "called", "serving", "held")  # what the broker transfers or annuls
