@@ -30,6 +30,8 @@ def test_waiting_called_and_rating_on_a_phone(gateway, kiosk, desk, phone):
     first = kiosk.issue()["ticket"]
     gateway.hall.clock.advance(seconds=40)
     mine = kiosk.issue(service="zh-general")["ticket"]
+    # what the page asks of the phone's vibrator, recorded (headless Chromium has none to feel)
+    phone.add_init_script("window.__buzz = []; navigator.vibrate = (p) => { window.__buzz.push(p); return true; };")
     phone.goto(f"{gateway.base}/t/{mine['status_token']}")
     phone.wait_for_selector("text=前面还有")
     assert phone.inner_text("#number") == "A002"
@@ -51,7 +53,10 @@ def test_waiting_called_and_rating_on_a_phone(gateway, kiosk, desk, phone):
     assert "请到 1 号窗口" in phone.inner_text("#ticket")
     size = phone.evaluate("parseFloat(getComputedStyle(document.querySelector('#ticket .window')).fontSize)")
     assert size >= 100  # the window number in very large type
-    phone.screenshot(path=str(SHOTS / "gateway-page-called.png"), full_page=True)
+    # seen and felt, not only heard (issue 23 item 2): the card flashes, the phone vibrates, once per call
+    assert phone.evaluate("getComputedStyle(document.querySelector('#ticket')).animationName") == "hall-flash"
+    assert phone.evaluate("window.__buzz.length") == 1
+    phone.screenshot(path=str(SHOTS / "gateway-page-called.png"), full_page=True, animations="disabled")
 
     gateway.hall.clock.advance(minutes=7)
     desk.counter("W1", "finish", outcome="done")
