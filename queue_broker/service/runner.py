@@ -103,6 +103,7 @@ class HallService:
         self._inbox: queue.Queue = queue.Queue(maxsize=20_000)
         self._recent: OrderedDict[str, dict] = OrderedDict()  # request_id -> reply (also refusals)
         self._last_state_at = 0.0
+        self._published_open: bool | None = None  # ticketing open in the last published state/queues
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self.link = HallLink(
@@ -269,7 +270,9 @@ class HallService:
                 self.engine = self._rebuild()  # drop what the failed one half did
                 self._answer(inbound, m.error_reply("internal", "服务器处理此请求时出错"), None)
         self._flush(pending, now)
-        if time.monotonic() - self._last_state_at > STATE_REFRESH_S:
+        # every STATE_REFRESH_S, and at once when ticketing opens or closes by the clock (the faces show
+        # the hall's hours from state/queues: a kiosk says 暂停取号 the moment the broker refuses tickets)
+        if time.monotonic() - self._last_state_at > STATE_REFRESH_S or self._opening_turned(now):
             self._publish_state(now)
         self.reads.after_batch(self.engine, now)
 
@@ -472,8 +475,12 @@ class HallService:
         pending.clear()
         self._publish_state(now)
 
+    def _opening_turned(self, now: datetime) -> bool:
+        return self.engine.is_ticketing_open(now) != self._published_open
+
     def _publish_state(self, now: datetime) -> None:
         self._last_state_at = time.monotonic()
+        self._published_open = self.engine.is_ticketing_open(now)
         self.link.set_retained(self.topics.state_queues(), self.engine.queues_state(now))
         self.link.set_retained(self.topics.state_counters(), self.engine.counters_state(now))
         self.platform.publish(now)

@@ -5,6 +5,7 @@ What every face (kiosk, call screen, counter, tablet) reads in phase 2 instead o
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -56,4 +57,28 @@ def test_closed_on_sunday_then_open_for_a_demonstration(mosquitto, site_id, tmp_
     finally:
         seen.stop()
         kiosk.stop()
+        broker.stop()
+
+
+def test_state_queues_follows_the_opening_hours_at_once(mosquitto, site_id, tmp_path):
+    """Ticketing opening or closing by the clock alone (no request) is published at once, not at the next
+    10-s refresh: the faces show the hall's hours from state/queues (a kiosk says 暂停取号 the moment the
+    broker would refuse a ticket). Each turn comes right after a refresh, so the next refresh is 10 s away."""
+    broker = _broker(mosquitto.url, site_id, tmp_path / "data", None)
+    seen = Recorder(mosquitto.url, site_id)
+    clock = broker.clock
+    try:
+        for before, opens in (
+            (datetime(2026, 11, 30, 8, 29, 58, tzinfo=TZ), True),  # Monday 08:30
+            (datetime(2026, 11, 30, 11, 59, 58, tzinfo=TZ), False),
+        ):  # lunch at 12:00
+            clock.now = before
+            n = len(seen.of("state/queues"))
+            seen.wait_for("state/queues", lambda b, n=n: len(seen.of("state/queues")) > n, timeout=15)  # a refresh
+            clock.advance(seconds=3)
+            t0 = time.monotonic()
+            seen.wait_for("state/queues", lambda b, opens=opens: b["hall"]["ticketing_open"] is opens, timeout=8)
+            assert time.monotonic() - t0 < 5, "published by the 10-s refresh, not when the hours turned"
+    finally:
+        seen.stop()
         broker.stop()
