@@ -20,6 +20,7 @@ import pytest
 from queue_broker.config.loader import load_site_config
 from queue_broker.service.runner import HallService
 from queue_broker.watchdog import Notifier, Watchdog, notify_address
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
@@ -55,9 +56,10 @@ def test_pings_only_while_every_loop_is_fresh(notify):
         assert dog.check() is True
         clock.now += 10
         assert [name for name, _ in dog.stalled()] == ["player"]
-    notify.wait_for("STATUS=running")
+    # datagrams arrive on the socket's reader thread: wait for all seven (three pings, two hung, two running)
+    wait_for(lambda: len(notify.lines()) >= 7, 5, "the watchdog's seven notifications")
     lines = notify.lines()
-    assert lines.count("WATCHDOG=1") == 3
+    assert lines.count("WATCHDOG=1") == 3 and lines.count("STATUS=running") == 2
     hung = [line for line in lines if line.startswith("STATUS=hung")]
     assert len(hung) == 2 and "player (no progress for 13 s)" in hung[0]
 
