@@ -34,6 +34,7 @@ def test_after_hours_then_open_again(mosquitto, tmp_path, site_id, display):
         assert any("下次开放：11月30日（周一）08:30" in t for t in kiosk.texts())
         kiosk.tap("home.item.bdc-transfer")
         assert not kiosk.can_tap("item.take")  # a staffed item: no ticket at night...
+        assert not kiosk.can_tap("item.sign")  # ...so no 需要手语/文字沟通 to travel with one
         texts = kiosk.texts()
         assert any("窗口已下班，下次开放：11月30日（周一）08:30" in t for t in texts)
         assert "现在可办的自助事项" in texts  # ...but what can be done now is offered
@@ -52,6 +53,7 @@ def test_after_hours_then_open_again(mosquitto, tmp_path, site_id, display):
         kiosk.wait_for(lambda s: s["hall_open"])
         assert not any("下次开放" in t for t in kiosk.texts())
         kiosk.tap("home.item.bdc-transfer")
+        assert kiosk.can_tap("item.sign")  # open: the choice goes with the ticket again
         kiosk.tap("item.take")
         st = kiosk.wait_for(lambda s: s["ticket_phase"] == "shown")
         assert st["ticket"]["number"] == "B001"

@@ -9,6 +9,7 @@ line to contradict it. The guide is paged with taps, never scrolled."""
 from __future__ import annotations
 
 from kivy.factory import Factory
+from kivy.properties import BooleanProperty
 
 from ..i18n import material_text, time_limit_text
 from .base import KioskScreen, load_kv
@@ -66,6 +67,8 @@ def _paragraphs(item, tab: str, lang: str) -> list[str]:
 class ItemScreen(KioskScreen):
     page = 0
     transaction = False  # the item is a self-service record this kiosk prints
+    # 需要手语/文字沟通 travels with a ticket: offered only while this item's ticket can be taken
+    sign_offered = BooleanProperty(True)
 
     def on_kv_post(self, _base_widget) -> None:
         s = self.state
@@ -125,6 +128,7 @@ class ItemScreen(KioskScreen):
         ids.guide_page.text = self.tr("page_of", n=self.page + 1, total=pages)
         self_service = s.catalog.is_self_service(item) if s.catalog else False
         self.transaction = self_service and self.ctl.selfservice.offers(item.id)
+        self.sign_offered = not self.transaction and s.hall_open
         if self.transaction:  # done here, at any hour: no queue, no counter, nothing to contradict it
             self._show_transaction(s)
             return
