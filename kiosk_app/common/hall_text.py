@@ -103,6 +103,12 @@ def date_text(now: datetime) -> str:
     return f"{now.year}年{now.month}月{now.day}日 {WEEKDAYS[now.weekday()]}"
 
 
+def speaks_chinese(message: str) -> bool:
+    """A server's sentence in Chinese: Chinese characters and no run of English words (an older broker's
+    English names Chinese queues: `counter W1 does not serve 不动产登记`)."""
+    return bool(re.search(r"[\u4e00-\u9fff]", message)) and not re.search(r"[a-z]{2,} [a-z]{2,}", message)
+
+
 def refusal_text(reply: dict, doing: str = "") -> str:
     """One line for staff from a refused reply: the server's own sentence where it speaks Chinese (the
     broker's refusals do: it names the counter, queue or ticket), else the code in Chinese and then the
@@ -112,7 +118,7 @@ def refusal_text(reply: dict, doing: str = "") -> str:
     head = ERRORS.get(code, code)
     msg = err.get("message", "")
     prefix = f"{doing}失败：" if doing else ""
-    if msg and re.search(r"[\u4e00-\u9fff]", msg):
+    if speaks_chinese(msg):
         return f"{prefix}{msg}"
     return f"{prefix}{head}（{msg}）" if msg else f"{prefix}{head}"
 

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..common.hall_text import refusal_text
+from ..common.hall_text import refusal_text, speaks_chinese
 
 # `needs` of a ticket (`cmd/ticket/issue`, docs/protocol.md) and the kiosk's help needs, for the desk's banner
 NEEDS = {
@@ -60,9 +60,7 @@ def hold_refusal(reply: dict, doing: str, counter_names: dict[str, str], rules) 
     neither covers falls back to the code's words (`refusal_text`)."""
     err = reply.get("error") or {}
     code, msg = err.get("code", ""), err.get("message", "")
-    if re.search(r"[\u4e00-\u9fff]", msg) and not re.search(
-        r"[a-z]{2,} [a-z]{2,}", msg
-    ):  # English names Chinese queues
+    if speaks_chinese(msg):  # the broker's own sentence
         return refusal_text(reply, doing)
     numbers = _numbers(msg)
     number = numbers[0] if numbers else "该号"
