@@ -49,7 +49,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from procfs import ProcStat, pct  # noqa: E402  (bench/, on sys.path when run as a script)
+from procfs import ProcStat, cpu_model, pct  # noqa: E402  (bench/, on sys.path when run as a script)
 
 from provisioning import bridge  # noqa: E402
 from provisioning.generate import Options, Provisioner, link, read_node_env  # noqa: E402
@@ -205,13 +205,10 @@ class Hall:
         self.number[q] += 1
         ticket = f"{datetime.now():%Y%m%d}-{prefix}{self.number[q] % 1000:03d}"
         counter = self.rng.choice(list(self.serving))
+        body: dict[str, object] = {"at": at, "ticket_id": ticket, "number": ticket[-4:], "queue_id": q}
         if kind == "issued":
             self.waiting[q] += 1
-            body = {
-                "at": at,
-                "ticket_id": ticket,
-                "number": ticket[-4:],
-                "queue_id": q,
+            body |= {
                 "service_id": f"s-{q.lower()}",
                 "channel": "walk_in",
                 "waiting_ahead": self.waiting[q] - 1,
@@ -220,11 +217,7 @@ class Hall:
         elif kind == "called":
             self.waiting[q] = max(0, self.waiting[q] - 1)
             self.serving[counter] = ticket
-            body = {
-                "at": at,
-                "ticket_id": ticket,
-                "number": ticket[-4:],
-                "queue_id": q,
+            body |= {
                 "counter_id": counter,
                 "counter_number": int(counter[1:]),
                 "counter_name": f"{counter[1:]}号窗口",
@@ -232,11 +225,7 @@ class Hall:
             }
         else:
             self.serving[counter] = None
-            body = {
-                "at": at,
-                "ticket_id": ticket,
-                "number": ticket[-4:],
-                "queue_id": q,
+            body |= {
                 "counter_id": counter,
                 "outcome": "done",
                 "waited_s": self.rng.randint(60, 1800),
@@ -410,7 +399,7 @@ def main() -> None:
     ap.add_argument("--json", help="write the figures here too")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (logs) and print where it is")
     args = ap.parse_args()
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    cpu = cpu_model() or "?"
     print(
         f"machine: {os.cpu_count()} cores, {cpu}, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') >> 30} GB; "
         f"load average {os.getloadavg()[0]:.2f} at start; {time.strftime('%Y-%m-%d %H:%M')}"

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from procfs import ProcStat, pct  # noqa: E402  (bench/, on sys.path when run as a script)
+from procfs import ProcStat, cpu_model, pct  # noqa: E402  (bench/, on sys.path when run as a script)
 
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink, LinkTimeout  # noqa: E402
@@ -100,7 +100,7 @@ def main() -> None:
     real_s = args.hall_minutes * 60 / args.speed
     mean_service_min = statistics.mean(m for *_, m in QUEUES)
     arrivals_per_hall_min = args.load * args.counters / mean_service_min
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
+    cpu = cpu_model() or "?"
     print(f"machine: {os.cpu_count()} cores, {cpu}; {time.strftime('%Y-%m-%d %H:%M')}")
     print(
         f"{args.kiosks} kiosks, {args.counters} counters, {args.screens} screens; {args.hall_minutes:g} hall minutes "

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from procfs import write_results  # noqa: E402  (bench/, on sys.path when run as a script)
 
 from queue_broker.sim.runner import simulate, summary  # noqa: E402
 from queue_broker.sim.scenario import load_scenario  # noqa: E402
@@ -520,17 +521,8 @@ def render(results: dict) -> str:
 
 
 def write_doc(results: dict) -> None:
-    if not DOC.is_file():
-        return
-    text = DOC.read_text(encoding="utf-8")
-    body = render(results)
-    new = re.sub(
-        r"<!-- results:begin -->.*<!-- results:end -->",
-        lambda _: f"<!-- results:begin -->\n{body}\n<!-- results:end -->",
-        text,
-        flags=re.S,
-    )
-    DOC.write_text(new, encoding="utf-8")
+    if DOC.is_file():
+        write_results(DOC, render(results))
 
 
 def main() -> int:

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -28,6 +27,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from procfs import cpu_model, write_results  # noqa: E402  (bench/, on sys.path when run as a script)
 
 from queue_broker.engine.commands import AssignCounter  # noqa: E402
 from queue_broker.sim import policies as P  # noqa: E402
@@ -123,17 +124,9 @@ P._CLASSES[TidalAnyQueue.name] = TidalAnyQueue
 
 # ---------------------------------------------------------------------------------- output
 def machine() -> dict[str, str]:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     return {
         "nproc": str(os.cpu_count()),
-        "cpu": model,
+        "cpu": cpu_model() or "unknown",
         "python": platform.python_version(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -267,17 +260,6 @@ def verdicts(results: dict[str, dict]) -> str:
     return "\n".join(rows)
 
 
-def write_doc(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "<!-- results:begin -->\n<!-- results:end -->\n"
-    new = re.sub(
-        r"<!-- results:begin -->.*<!-- results:end -->",
-        lambda _: f"<!-- results:begin -->\n{section}\n<!-- results:end -->",
-        text,
-        flags=re.S,
-    )
-    DOC.write_text(new, encoding="utf-8")
-
-
 # ---------------------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -385,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(2 scenarios × {len(RUN)} policies × {args.seeds} seeds) took {main_took:.0f} s.\n"
     )
     if not args.no_doc:
-        write_doc(head + "\n" + "\n".join(parts))
+        write_results(DOC, head + "\n" + "\n".join(parts))
     print(f"done in {time.monotonic() - t_all:.0f} s", file=sys.stderr)
     return 0
 
