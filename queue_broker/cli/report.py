@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from ..config.loader import load_or_exit
 from ..store import SqliteEventStore
@@ -59,19 +61,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     if len(periods) > 1:
         return _county(args, periods)
     report = build_report(periods[0])
-    if args.out is None and args.format == "csv":
-        sys.stdout.write(to_csv(report)["report.csv"])
-        return 0
-    out = Path(args.out or f"report-{args.start}-{args.to}.{args.format}")
-    for path in write(report, args.format, out):
-        print(path)
     hall = report.rows["hall"][0]
-    print(
+    summary = (
         f"{report.start} – {report.end}: {hall.tickets} tickets, {hall.served} served, "
-        f"{len(report.alert_rows)} alerts, from {report.events} events",
-        file=sys.stderr,
+        f"{len(report.alert_rows)} alerts, from {report.events} events"
     )
-    return 0
+    return _output(args, report, to_csv, write, f"report-{args.start}-{args.to}", summary)
 
 
 def _county(args: argparse.Namespace, periods: list) -> int:
@@ -83,17 +78,29 @@ def _county(args: argparse.Namespace, periods: list) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    summary = (
+        f"{report.start} – {report.end}: {len(report.halls)} halls, {report.total.tickets} tickets, "
+        f"{report.total.served} served, from {report.events} events"
+    )
+    return _output(args, report, to_csv, write, f"report-{len(periods)}-halls-{args.start}-{args.to}", summary)
+
+
+def _output(
+    args: argparse.Namespace,
+    report: Any,
+    to_csv: Callable[[Any], dict[str, str]],
+    write: Callable[[Any, str, Path], list[Path]],
+    name: str,
+    summary: str,
+) -> int:
+    """A hall's or a county's report as --format says: csv without --out is its main table on stdout;
+    else the files (--out, or NAME.FORMAT here), their paths printed and the summary after them on stderr."""
     if args.out is None and args.format == "csv":
         sys.stdout.write(to_csv(report)["report.csv"])
         return 0
-    out = Path(args.out or f"report-{len(periods)}-halls-{args.start}-{args.to}.{args.format}")
-    for path in write(report, args.format, out):
+    for path in write(report, args.format, Path(args.out or f"{name}.{args.format}")):
         print(path)
-    print(
-        f"{report.start} – {report.end}: {len(report.halls)} halls, {report.total.tickets} tickets, "
-        f"{report.total.served} served, from {report.events} events",
-        file=sys.stderr,
-    )
+    print(summary, file=sys.stderr)
     return 0
 
 
