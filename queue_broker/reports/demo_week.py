@@ -40,7 +40,7 @@ import yaml
 from ..config.loader import load_site_config
 from ..config.models import SiteConfig
 from ..engine import events as ev
-from ..engine.cases import BAD_RATING, COMPLAINT, COMPLEX_QUESTION
+from ..engine.cases import BAD_RATING, COMPLAINT, COMPLEX_QUESTION, CaseRec
 from ..engine.commands import (
     AckAlert,
     CaseAction,
@@ -93,6 +93,24 @@ ACK_NOTES = {
     "case_due": "已督促承办人",
     "complex_question_due": "已督促窗口答复",
 }
+
+# a case's next step (action, note) by its kind and state, where the step takes no choice
+CASE_STEPS = {
+    BAD_RATING: {
+        "verified": ("rectify", "已对窗口人员谈话提醒并组织业务培训"),
+        "rectified": ("reply", "已电话向群众说明整改情况并致歉"),
+        "replied": ("revisit", "回访群众"),
+        "revisited": ("close", "整改到位，办结"),
+    },
+    COMPLAINT: {
+        "handed_over": ("feedback", "承办单位已答复并告知群众办理方式"),
+        "supervised": ("feedback", "承办单位已答复"),
+        "fed_back": ("revisit", "回访群众"),
+        "revisited": ("rectify", "已统一材料清单并更新办事指南"),
+        "rectified": ("close", "办结"),
+    },
+}
+REVISIT_SATISFIED = {BAD_RATING: 0.9, COMPLAINT: 0.85}  # the share of citizens satisfied at the revisit
 
 
 @dataclass
@@ -410,17 +428,7 @@ class Week:
                         )
                     )
                 else:
-                    step = {
-                        "verified": ("rectify", "已对窗口人员谈话提醒并组织业务培训"),
-                        "rectified": ("reply", "已电话向群众说明整改情况并致歉"),
-                        "replied": ("revisit", "回访群众"),
-                        "revisited": ("close", "整改到位，办结"),
-                    }[s]
-                    self.run(
-                        CaseAction(
-                            case.id, step[0], step[1], satisfied=(rng.random() < 0.9) if step[0] == "revisit" else None
-                        )
-                    )
+                    self.next_step(case, rng)
             elif case.kind == COMPLAINT:
                 if s == "accepted":
                     dept = self.engine.counter_cfg[case.counter_id].department if case.counter_id else "相关科室"
@@ -428,18 +436,13 @@ class Week:
                 elif s in ("handed_over", "supervised") and rng.random() < 0.3:
                     self.run(CaseAction(case.id, "supervise", "电话督办，要求尽快答复"))
                 else:
-                    step = {
-                        "handed_over": ("feedback", "承办单位已答复并告知群众办理方式"),
-                        "supervised": ("feedback", "承办单位已答复"),
-                        "fed_back": ("revisit", "回访群众"),
-                        "revisited": ("rectify", "已统一材料清单并更新办事指南"),
-                        "rectified": ("close", "办结"),
-                    }[s]
-                    self.run(
-                        CaseAction(
-                            case.id, step[0], step[1], satisfied=(rng.random() < 0.85) if step[0] == "revisit" else None
-                        )
-                    )
+                    self.next_step(case, rng)
+
+    def next_step(self, case: CaseRec, rng: random.Random) -> None:
+        """The case's plain next step of CASE_STEPS; at the revisit the citizen is satisfied or not."""
+        action, note = CASE_STEPS[case.kind][case.state]
+        satisfied = rng.random() < REVISIT_SATISFIED[case.kind] if action == "revisit" else None
+        self.run(CaseAction(case.id, action, note, satisfied=satisfied))
 
     def devices(self, day: date, rng: random.Random):
         faults = []
