@@ -31,7 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..config.loader import ConfigError, load_site_config
-from ..config.models import Service, SiteConfig
+from ..config.models import NationalItem, Service, SiteConfig
 from ..protocol.messages import describe_validation_error
 from ..service.catalog import build_catalog, changed_fields
 from .codes import code_problem, uscc_problem
@@ -67,6 +67,9 @@ NUMBER_FIELDS = ("promise_day", "anticipate_day", "limit_scene_num")
 DATE_FIELDS = ("plan_effective_date", "plan_cancel_date")
 OTHER_FIELDS = ("is_fee", "materials")
 FIELDS = frozenset((*TEXT_FIELDS, *LIST_FIELDS, *NUMBER_FIELDS, *DATE_FIELDS, *OTHER_FIELDS))
+# what a record gives of the service's national block: NationalItem's fields, in its order (its two codes
+# come from the Item)
+RECORD_NATIONAL = tuple(k for k in NationalItem.model_fields if k not in ("task_code", "task_handle_item"))
 MATERIAL_FIELDS = frozenset(("name", "copies", "originals", "form", "source", "required", "blank_form_url", "note"))
 
 NAME_ONLY = "__name_only__"  # a material given by its name alone (a CSV or XLSX cell)
@@ -482,28 +485,7 @@ def _national(item: Item, previous: dict[str, Any] | None) -> dict[str, Any]:
     n: dict[str, Any] = dict(previous or {})
     v = item.values
     n.update({"task_code": item.task_code, "task_handle_item": item.code})
-    for key in (
-        "catalog_code",
-        "task_type",
-        "task_version",
-        "task_state",
-        "dept_code",
-        "dept_name",
-        "project_type",
-        "promise_day",
-        "promise_day_type",
-        "anticipate_day",
-        "anticipate_day_type",
-        "limit_scene_num",
-        "link_addr",
-        "mobile_terminal_url",
-        "transact_addr",
-        "transact_time",
-        "supervise_way",
-        "special_procedure",
-        "plan_effective_date",
-        "plan_cancel_date",
-    ):
+    for key in RECORD_NATIONAL:
         if key in v:
             n[key] = v[key]
     if "project_type" not in n:  # a record silent on it: a time limit makes it a 承诺件
