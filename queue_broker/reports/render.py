@@ -14,7 +14,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,28 +85,19 @@ ALERT_FIELDS = [
 
 
 def row_record(r: Row) -> dict[str, Any]:
+    """A row as report.csv has it (the columns of ROW_FIELDS): the counts as they are, times in minutes,
+    shares in percent."""
     return {
-        "group": r.group,
-        "key": r.key,
-        "name": r.name,
-        "tickets": r.tickets,
-        "served": r.served,
-        "incomplete": r.incomplete,
-        "no_shows": r.no_shows,
-        "cancelled": r.cancelled,
-        "called": r.called,
+        **asdict(r),
         "mean_wait_min": minutes(r.mean_wait_s),
         "p90_wait_min": minutes(r.p90_wait_s),
         "mean_service_min": minutes(r.mean_service_s),
         "within_sla_pct": pct(r.within_sla),
         **{f"rating_{i}": r.ratings[i - 1] for i in range(1, 6)},
         "rated": r.rated,
-        "defaulted": r.defaulted,
-        "annulled": r.annulled,
         "satisfaction_pct": pct(r.satisfaction),
         "bad_rating_cases": r.bad_cases,
         "bad_rating_cases_overdue": r.bad_cases_overdue,
-        "complaints": r.complaints,
     }
 
 
