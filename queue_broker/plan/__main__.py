@@ -15,23 +15,12 @@ import time
 from datetime import date
 
 from ..sim.runner import default_workers
-from ..sim.scenario import load_scenario
+from ..sim.scenario import Scenario, load_scenario
 
 
-def _scenario(path: str):
-    try:
-        return load_scenario(path)
-    except (OSError, ValueError) as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
-        return None
-
-
-def cmd_backtest(args: argparse.Namespace) -> int:
+def cmd_backtest(args: argparse.Namespace, scn: Scenario) -> int:
     from .backtest import DEFAULT_TEST_WEEK, backtest
 
-    scn = _scenario(args.scenario)
-    if scn is None:
-        return 2
     t0 = time.monotonic()
     start = date.fromisoformat(args.test_week) if args.test_week else DEFAULT_TEST_WEEK
     if start.weekday() != 0:
@@ -51,14 +40,11 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_cross_train(args: argparse.Namespace) -> int:
+def cmd_cross_train(args: argparse.Namespace, scn: Scenario) -> int:
     from pathlib import Path
 
     from .crosstrain import Link, advise, apply_plan, with_skills
 
-    scn = _scenario(args.scenario)
-    if scn is None:
-        return 2
     k = args.max_extra if args.max_extra is not None else len(scn.queues)
     if k < 0:
         print("--max-extra must not be negative", file=sys.stderr)
@@ -92,14 +78,11 @@ def cmd_cross_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_day_plan(args: argparse.Namespace) -> int:
+def cmd_day_plan(args: argparse.Namespace, scn: Scenario) -> int:
     from ..sim.runner import simulate
     from .dayplan import plan_for_scenario, table_lines
     from .forecast import cell_label
 
-    scn = _scenario(args.scenario)
-    if scn is None:
-        return 2
     t0 = time.monotonic()
     plan, _fc = plan_for_scenario(scn, check_days=args.check_days)
     out = plan.to_json()
@@ -173,14 +156,11 @@ def _half_hour_job(job) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def cmd_make_history(args: argparse.Namespace) -> int:
+def cmd_make_history(args: argparse.Namespace, scn: Scenario) -> int:
     from pathlib import Path
 
     from .demo import default_period, make_history
 
-    scn = _scenario(args.scenario)
-    if scn is None:
-        return 2
     start, end = default_period(args.weeks, date.fromisoformat(args.until) if args.until else date(2026, 6, 8))
     out = make_history(scn, Path(args.out), start=start, end=end, policy=args.policy, seed=args.seed)
     print(json.dumps(out, ensure_ascii=False))
@@ -242,7 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if getattr(args, "seeds", 1) < (0 if args.command == "day-plan" else 1) or getattr(args, "weeks", 1) < 1:
         ap.error("--seeds and --weeks must be at least 1")
-    return args.func(args)
+    try:  # every command plans on a scenario
+        scn = load_scenario(args.scenario)
+    except (OSError, ValueError) as exc:
+        print(f"{args.scenario}: {exc}", file=sys.stderr)
+        return 2
+    return args.func(args, scn)
 
 
 if __name__ == "__main__":
