@@ -25,24 +25,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 
 from ..config.models import SiteConfig
 from ..engine.hours import WEEKDAYS
 from ..service.catalog import NATIONAL_KEYS, build_catalog
+from ..templating import html_env
 
 WEEKDAY_NAMES = dict(zip(WEEKDAYS, ("周一", "周二", "周三", "周四", "周五", "周六", "周日"), strict=True))
 
 
 def _env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=select_autoescape(["html.j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["scenes"] = scenes_text
-    return env
+    return html_env(Path(__file__).parent / "templates", {"scenes": scenes_text})
 
 
 def scenes_text(n: int | None) -> str:

@@ -18,10 +18,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment
 
 from ..engine.cases import STATE_NAMES
 from ..engine.priority import PRIORITY_NAMES
+from ..templating import html_env
 from .charts import render_charts, use_cjk_font
 from .model import ALERT_NAMES, GROUP_NAMES, GROUPS, LEVEL_NAMES, SEVERITY_NAMES, Report, Row, minutes, pct
 
@@ -139,17 +140,15 @@ def to_csv(report: Report) -> dict[str, str]:
 
 
 def _env() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=select_autoescape(["html.j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
+    return html_env(
+        Path(__file__).parent / "templates",
+        {
+            "minutes": lambda s: "–" if s is None else f"{s / 60:.1f}",
+            "pct": lambda s: "–" if s is None else f"{100 * s:.1f}%",
+            "stamp": lambda v: _stamp(v) or "–",
+            "num": lambda v: "–" if v is None else f"{v:.1f}",
+        },
     )
-    env.filters["minutes"] = lambda s: "–" if s is None else f"{s / 60:.1f}"
-    env.filters["pct"] = lambda s: "–" if s is None else f"{100 * s:.1f}%"
-    env.filters["stamp"] = lambda v: _stamp(v) or "–"
-    env.filters["num"] = lambda v: "–" if v is None else f"{v:.1f}"
-    return env
 
 
 @dataclass(frozen=True)
