@@ -6,7 +6,6 @@ names this class."""
 
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.properties import StringProperty
 
 from .screen import FaceScreen, load_kv
@@ -41,14 +40,7 @@ def mark_rows(box, chosen: str | None) -> None:
 
 
 class CasesScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        st = self.state
-        st.bind(case_rows=self._rows, case_steps=self._steps, case=self._rows_marked)
-        self._rows(st, st.case_rows)
-        self._steps(st, st.case_steps)
+    redraw_on = {"case_rows": "_rows", "case_steps": "_steps", "case": "_rows_marked"}
 
     def on_pre_enter(self, *_args) -> None:
         if "note" in self.ids:

@@ -5,34 +5,23 @@ or ID number is asked for: the case travels without them. A face's `screens/comp
 
 from __future__ import annotations
 
-from kivy.clock import Clock
-
 from .screen import FaceScreen, load_kv
-from .staff_widgets import TickButton
+from .staff_widgets import fill_ticks
 
 load_kv(__file__)
 
 
 class ComplaintScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        self.state.bind(complaint_categories=self._categories, complaint_category=self._categories)
-        self._categories()
+    redraw_on = {"complaint_categories": "_categories", "complaint_category": "_categories"}
 
     def on_pre_enter(self, *_args) -> None:
         self.ids.summary.text = ""
         self.ids.ticket.text = ""
 
     def _categories(self, *_args) -> None:
-        grid = self.ids.categories
-        grid.clear_widgets()
-        for i, name in enumerate(self.state.complaint_categories):
-            on = name == self.state.complaint_category
-            button = TickButton(tid=f"complaint.category.{i}", text=("√  " if on else "○  ") + name, ticked=on)
-            button.bind(on_release=lambda _b, n=name: self.ctl.choose_complaint_category(n))
-            grid.add_widget(button)
+        names, chosen = list(self.state.complaint_categories), self.state.complaint_category
+        rows = [(f"complaint.category.{i}", name, name == chosen) for i, name in enumerate(names)]
+        fill_ticks(self.ids.categories, rows, lambda i: self.ctl.choose_complaint_category(names[i]))
 
     def submit(self) -> None:
         self.ctl.take_complaint(self.ids.summary.text, self.ids.ticket.text)

@@ -70,6 +70,21 @@ def ask_text(number: str, hall: str) -> str:
     return f"将 {number} 转交{hall}？再点一次确认"
 
 
+def confirmed_target(state, armed: str, index: int, number: str) -> dict | None:
+    """The tablet's tap on hand-over target `index` for ticket `number`: the first tap arms it (the state's
+    property `armed` keeps the index) and asks (`ask_text`); the second disarms and returns the target to
+    send to. None: asked, or no such target."""
+    if not 0 <= index < len(state.handover_targets):
+        return None
+    target = state.handover_targets[index]
+    if getattr(state, armed) != index:
+        setattr(state, armed, index)
+        state.say(ask_text(number, target["name"]), "warn")
+        return None
+    setattr(state, armed, -1)
+    return target
+
+
 def sent_text(number: str, hall: str, reply: dict) -> str:
     """The broker's `ok` to a hand-over, for staff: committed here, to be delivered."""
     state = (reply.get("handover") or {}).get("state", "")

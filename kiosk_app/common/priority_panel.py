@@ -12,7 +12,7 @@ from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.uix.boxlayout import BoxLayout
 
-from .staff_widgets import TickButton
+from .staff_widgets import fill_choices
 
 KV = Path(__file__).with_suffix(".kv")
 
@@ -32,26 +32,15 @@ class PriorityPanel(BoxLayout):
         for rebuild in (self._classes, self._queues, self._services, self._reasons):
             rebuild(form)
 
-    @staticmethod
-    def _ticks(box, rows: list[tuple[str, str, bool]], on_tap, font_role: str = "body") -> None:
-        """(tid, text, ticked) as tick buttons; a tap calls on_tap(index)."""
-        box.clear_widgets()
-        for i, (tid, text, ticked) in enumerate(rows):
-            button = TickButton(
-                tid=tid, text=("√ " if ticked else "") + text, ticked=ticked, font_role=font_role, halign="center"
-            )
-            button.bind(on_release=lambda _b, index=i: on_tap(index))
-            box.add_widget(button)
-
     def _classes(self, form, *_args) -> None:
         ctl = App.get_running_app().ctl
         rows = [(f"priority.class.{c['name']}", c["title"], c["name"] == form.priority) for c in form.classes]
-        self._ticks(self.ids.classes, rows, lambda i: ctl.priority_class(form.classes[i]["name"]), "title")
+        fill_choices(self.ids.classes, rows, lambda i: ctl.priority_class(form.classes[i]["name"]), "title")
 
     def _queues(self, form, *_args) -> None:
         ctl = App.get_running_app().ctl
         rows = [(f"priority.queue.{q['id']}", q["name"], q["id"] == form.queue_id) for q in form.queues]
-        self._ticks(self.ids.queues, rows, lambda i: ctl.priority_queue(form.queues[i]["id"]), "small")
+        fill_choices(self.ids.queues, rows, lambda i: ctl.priority_queue(form.queues[i]["id"]), "small")
 
     def _services(self, form, *_args) -> None:
         pager = self.ids.services
@@ -68,7 +57,7 @@ class PriorityPanel(BoxLayout):
         ctl = App.get_running_app().ctl
         reasons = form.reasons()
         rows = [(f"priority.reason.{i}", r, r == form.reason) for i, r in enumerate(reasons)]
-        self._ticks(self.ids.reasons, rows, lambda i: ctl.priority_reason(reasons[i]), "small")
+        fill_choices(self.ids.reasons, rows, lambda i: ctl.priority_reason(reasons[i]), "small")
 
     @staticmethod
     def issue_text(form, _service_id: str, _priority: str) -> str:

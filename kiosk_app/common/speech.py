@@ -4,8 +4,9 @@
 engine (espeak-ng, voice `cmn-latn-pinyin`, which reads Mandarin characters correctly), keeps the
 WAV in a cache (the same guidance sentences recur all day) and plays it with the voice package's
 player. Only the latest sentence matters: one that is still waiting when a newer one comes is
-dropped, so the voice never lags behind the screen. Without espeak-ng or a sound card the kiosk
-still works; `last_text` tells what would have been said.
+dropped, so the voice never lags behind the screen (`LatestOnlyVoice`, which the kiosk's blind mode
+voice shares). Without espeak-ng or a sound card the kiosk still works; `last_text` tells what would
+have been said.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from voice.engines import TtsEngine
@@ -23,8 +24,83 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+Wanted = TypeVar("Wanted")
 
-class Speaker:
+
+class LatestOnlyVoice(Generic[Wanted]):
+    """A worker thread that speaks the latest of what it is given (`_want`): one still waiting when a newer
+    one comes is dropped. Its voice is made on first use (`_make_voice`); without one (no espeak-ng, no
+    sound card) the thread ends, `enabled` turns False and `problem` says why."""
+
+    thread_name = "voice"
+    what = "the voice"  # for the log: "<what> is off: ..."
+
+    def __init__(self) -> None:
+        self.enabled = True
+        self.problem = ""
+        self._made = False
+        self._wanted: Wanted | None = None
+        self._cv = threading.Condition()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+
+    def _start_thread(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+            self._thread.start()
+
+    def _want(self, wanted: Wanted) -> None:
+        with self._cv:
+            self._wanted = wanted
+            self._cv.notify()
+
+    def silence(self) -> None:
+        with self._cv:
+            self._wanted = None
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._wanted = None
+            self._cv.notify()
+
+    def _make_voice(self) -> None:
+        raise NotImplementedError
+
+    def _speak(self, wanted: Wanted) -> None:
+        raise NotImplementedError
+
+    def _setup(self) -> bool:
+        if self._made:
+            return True
+        try:
+            self._make_voice()
+        except Exception as exc:
+            self.problem = f"no speech: {exc}"
+            log.warning("%s is off: %s", self.what, exc)
+            self.enabled = False
+            return False
+        self._made = True
+        return True
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while self._wanted is None and not self._stop:
+                    self._cv.wait()
+                if self._stop:
+                    return
+                # not None: the wait above ends on a wanted one or on stop
+                wanted, self._wanted = cast(Wanted, self._wanted), None
+            if not self._setup():
+                return
+            self._speak(wanted)
+
+
+class Speaker(LatestOnlyVoice[str]):
+    thread_name = "speaker"
+    what = "spoken guidance"
+
     def __init__(
         self,
         *,
@@ -34,6 +110,7 @@ class Speaker:
         player: str = "auto",
         enabled: bool = True,
     ):
+        super().__init__()
         self.voice = voice
         self.rate = rate
         self.enabled = enabled
@@ -43,77 +120,40 @@ class Speaker:
         self._player_kind = player
         self._engine: TtsEngine | None = None
         self._player: Player | None = None
-        self._wanted: str | None = None
-        self._cv = threading.Condition()
-        self._stop = False
-        self._thread: threading.Thread | None = None
-        self.problem = ""
 
     def start(self) -> Speaker:
-        if self.enabled and self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
-            self._thread.start()
+        if self.enabled:
+            self._start_thread()
         return self
-
-    def stop(self) -> None:
-        with self._cv:
-            self._stop = True
-            self._cv.notify()
 
     def say(self, text: str) -> None:
         text = text.strip()
         if not text:
             return
         self.last_text = text
-        if not self.enabled:
-            return
-        with self._cv:
-            self._wanted = text
-            self._cv.notify()
+        if self.enabled:
+            self._want(text)
 
-    def silence(self) -> None:
-        with self._cv:
-            self._wanted = None
+    def _make_voice(self) -> None:
+        from voice.engines import make_engine
+        from voice.player import make_player
 
-    def _setup(self) -> bool:
-        if self._engine is not None:
-            return True
+        self._engine = make_engine("espeak-ng", timeout_s=10)
+        self._player = make_player(self._player_kind)
+        self.cache.mkdir(parents=True, exist_ok=True)
+
+    def _speak(self, text: str) -> None:
+        engine, player = cast("TtsEngine", self._engine), cast("Player", self._player)  # made by _setup
         try:
-            from voice.engines import make_engine
-            from voice.player import make_player
+            from voice.audio import wav_duration
 
-            self._engine = make_engine("espeak-ng", timeout_s=10)
-            self._player = make_player(self._player_kind)
-            self.cache.mkdir(parents=True, exist_ok=True)
-            return True
+            key = hashlib.sha256(f"{self.voice}|{self.rate}|{text}".encode()).hexdigest()[:24]
+            path = self.cache / f"{key}.wav"
+            if not path.exists():
+                tmp = path.with_suffix(".part.wav")
+                engine.render(text, tmp, voice=self.voice, rate=self.rate)
+                tmp.replace(path)
+            player.play(path, wav_duration(path))
+            self.spoken += 1
         except Exception as exc:
-            self.problem = f"no speech: {exc}"
-            log.warning("spoken guidance is off: %s", exc)
-            self.enabled = False
-            return False
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while self._wanted is None and not self._stop:
-                    self._cv.wait()
-                if self._stop:
-                    return
-                # not None: the wait above ends on a wanted text or on stop
-                text, self._wanted = cast(str, self._wanted), None
-            if not self._setup():
-                return
-            engine, player = cast("TtsEngine", self._engine), cast("Player", self._player)  # made by _setup
-            try:
-                from voice.audio import wav_duration
-
-                key = hashlib.sha256(f"{self.voice}|{self.rate}|{text}".encode()).hexdigest()[:24]
-                path = self.cache / f"{key}.wav"
-                if not path.exists():
-                    tmp = path.with_suffix(".part.wav")
-                    engine.render(text, tmp, voice=self.voice, rate=self.rate)
-                    tmp.replace(path)
-                player.play(path, wav_duration(path))
-                self.spoken += 1
-            except Exception as exc:
-                log.warning("could not speak %r: %s", text[:20], exc)
+            log.warning("could not speak %r: %s", text[:20], exc)

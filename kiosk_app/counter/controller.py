@@ -219,6 +219,11 @@ class CounterController(  # see *_control.py
     def _cmd(self, action: str) -> str:
         return self.topics.counter_cmd(self.counter.id, action)
 
+    def _command(self, action: str, payload: dict, doing: str, on_ok: Callable[[dict], None], **more: Any) -> bool:
+        """`_send` of this counter's command `action` (its topic's last word), busy with the same word;
+        `more`: `_send`'s on_refused and key."""
+        return self._send(self._cmd(action), payload, doing, on_ok, action=action, **more)
+
     # ================================================================== login, close
     def login_from_screen(self) -> None:
         screen = self.state_screen("login")
@@ -245,14 +250,8 @@ class CounterController(  # see *_control.py
                 screen.ids.pin.text = ""
             self.read_current()
 
-        self._send(
-            self._cmd("open"),
-            {"operator_id": operator_id, "pin": pin},
-            action="open",
-            key=f"open:{operator_id}",
-            doing="登录",
-            on_ok=ok,
-            on_refused=refused,
+        self._command(
+            "open", {"operator_id": operator_id, "pin": pin}, "登录", ok, on_refused=refused, key=f"open:{operator_id}"
         )
 
     def close_counter(self) -> None:
@@ -265,7 +264,7 @@ class CounterController(  # see *_control.py
             s.clear_ticket()
             s.say("窗口已关闭", "info")
 
-        self._send(self._cmd("close"), {}, action="close", key="close", doing="关闭窗口", on_ok=ok)
+        self._command("close", {}, "关闭窗口", ok, key="close")
 
     # ================================================================== the counter's actions
     def act(self, action: str) -> None:
@@ -319,9 +318,7 @@ class CounterController(  # see *_control.py
             s.ticket_called(t, self.clock(), time.monotonic())
             s.say(f"已呼叫 {t['number']}", "info")
 
-        self._send(
-            self._cmd("call-next"), {}, "呼叫", ok, action="call-next", key=f"call-next:{s.ticket.get('id', '')}"
-        )
+        self._command("call-next", {}, "呼叫", ok, key=f"call-next:{s.ticket.get('id', '')}")
 
     def _need_ticket(self) -> bool:
         if not self.state.ticket or not self.state.phase:
@@ -344,7 +341,7 @@ class CounterController(  # see *_control.py
             s.say(f"已重呼 {t.get('number', '')}", "info")
 
         key = f"recall:{s.ticket['id']}:{s.ticket.get('recalls', 0)}"
-        self._send(self._cmd("recall"), {}, "重呼", ok, action="recall", key=key)
+        self._command("recall", {}, "重呼", ok, key=key)
 
     def start_service(self) -> None:
         s = self.state
@@ -355,7 +352,7 @@ class CounterController(  # see *_control.py
             s.ticket_started(time.monotonic())
             s.say(f"开始办理 {s.ticket.get('number', '')}", "info")
 
-        self._send(self._cmd("start"), {}, action="start", key=f"start:{s.ticket['id']}", doing="开始办理", on_ok=ok)
+        self._command("start", {}, "开始办理", ok, key=f"start:{s.ticket['id']}")
 
     def no_show(self) -> None:
         s = self.state
@@ -367,9 +364,7 @@ class CounterController(  # see *_control.py
             s.clear_ticket()
             s.say(f"{number} 未到场", "info")
 
-        self._send(
-            self._cmd("no-show"), {}, action="no-show", key=f"no-show:{s.ticket['id']}", doing="未到场", on_ok=ok
-        )
+        self._command("no-show", {}, "未到场", ok, key=f"no-show:{s.ticket['id']}")
 
     def pause_resume(self) -> None:
         (self.resume if self.state.status == "paused" else self.pause)()
@@ -379,14 +374,14 @@ class CounterController(  # see *_control.py
             self.state.status = reply.get("counter", {}).get("status", "paused")
             self.state.say("窗口已暂停叫号", "warn")
 
-        self._send(self._cmd("pause"), {}, action="pause", key="pause", doing="暂停", on_ok=ok)
+        self._command("pause", {}, "暂停", ok, key="pause")
 
     def resume(self) -> None:
         def ok(reply: dict) -> None:
             self.state.status = reply.get("counter", {}).get("status", "open")
             self.state.say("窗口已恢复叫号", "info")
 
-        self._send(self._cmd("resume"), {}, action="resume", key="resume", doing="恢复", on_ok=ok)
+        self._command("resume", {}, "恢复", ok, key="resume")
 
     # ---- transfer
     def open_transfer(self) -> None:
@@ -405,14 +400,7 @@ class CounterController(  # see *_control.py
             s.screen = "desk"
             s.say(f"{number} 已转至「{name}」，保留原取号时间", "info")
 
-        self._send(
-            self._cmd("transfer"),
-            {"to_queue_id": queue_id},
-            action="transfer",
-            key=f"transfer:{s.ticket['id']}:{queue_id}",
-            doing="转办",
-            on_ok=ok,
-        )
+        self._command("transfer", {"to_queue_id": queue_id}, "转办", ok, key=f"transfer:{s.ticket['id']}:{queue_id}")
 
     # ---- hand-over to another hall (同城通办, docs/county.md)
     def open_handover(self) -> None:
@@ -452,13 +440,12 @@ class CounterController(  # see *_control.py
 
         # refused (no link to that hall, handed over already...): the reason is on the message line and
         # the operator stays here, to pick another hall or go back; the citizen is still at the counter
-        self._send(
-            self._cmd("handover"),
+        self._command(
+            "handover",
             payload,
-            action="handover",
+            "转交",
+            ok,
             key=f"handover:{s.ticket['id']}:{target['site']}:{target.get('queue_id') or ''}",
-            doing="转交",
-            on_ok=ok,
         )
 
     def back(self) -> None:
@@ -524,9 +511,7 @@ class CounterController(  # see *_control.py
             s.say(f"{t['number']} 已办结", "info")
             s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
 
-        self._send(
-            self._cmd("finish"), {"outcome": "done"}, action="finish", key=f"finish:{t['id']}", doing="办结", on_ok=ok
-        )
+        self._command("finish", {"outcome": "done"}, "办结", ok, key=f"finish:{t['id']}")
 
     def open_materials(self) -> None:
         if not self._need_ticket():
@@ -573,13 +558,12 @@ class CounterController(  # see *_control.py
             self.print_notice(t, rows, ret)
             s.open_rating(t["id"], t["number"], show=self.settings.rating_on_screen)
 
-        self._send(
-            self._cmd("finish"),
+        self._command(
+            "finish",
             {"outcome": "incomplete", "missing_materials": missing},
-            action="finish",
+            "材料不全办结",
+            ok,
             key=f"incomplete:{t['id']}",
-            doing="材料不全办结",
-            on_ok=ok,
         )
 
     def print_notice(self, ticket: dict, rows: list[dict], return_ticket: dict) -> None:

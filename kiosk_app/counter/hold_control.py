@@ -80,15 +80,7 @@ class CounterHoldControl(CounterPart):
             when = f"，{clock_text(until, self.tz)} 前回到窗口可恢复" if until else ""
             s.say(f"{number} 已挂起（保留排队位置{when}）", "info")
 
-        self._send(
-            self._cmd("hold"),
-            payload,
-            action="hold",
-            key=f"hold:{s.ticket['id']}",
-            doing="挂起",
-            on_ok=ok,
-            on_refused=self._hold_refused("挂起"),
-        )
+        self._command("hold", payload, "挂起", ok, on_refused=self._hold_refused("挂起"), key=f"hold:{s.ticket['id']}")
 
     def open_held(self) -> None:
         if self._signed_in():
@@ -123,12 +115,11 @@ class CounterHoldControl(CounterPart):
 
     def _send_held(self, action: str, ticket_id: str, doing: str, ok, **more: str) -> None:
         """resume-held or release-held of one held ticket; a refusal in plain Chinese."""
-        self._send(
-            self._cmd(action),
+        self._command(
+            action,
             {"ticket_id": ticket_id, **more},
-            action=action,
-            key=f"{action}:{ticket_id}",
-            doing=doing,
-            on_ok=ok,
+            doing,
+            ok,
             on_refused=self._hold_refused(doing),
+            key=f"{action}:{ticket_id}",
         )

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from ..common.staff import StaffMixin
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from queue_broker.config.models import Counter
     from queue_broker.protocol import CatalogState
 
@@ -22,6 +24,10 @@ class CounterPart(StaffMixin):
         queues: list[dict[str, Any]]
 
         def _cmd(self, action: str) -> str: ...
+
+        def _command(
+            self, action: str, payload: dict[str, Any], doing: str, on_ok: Callable[[dict[str, Any]], None], **more: Any
+        ) -> bool: ...
 
         def _need_ticket(self) -> bool: ...
 

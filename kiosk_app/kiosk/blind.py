@@ -14,7 +14,6 @@ an answer), `cmd/ticket/status`, `cmd/ticket/help` with need `visually_impaired`
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import TYPE_CHECKING, Any, cast
 
 from queue_broker.protocol.messages import TicketHelp, TicketIssue, TicketStatus
@@ -190,7 +189,7 @@ class BlindMode:
             self.stop("exit")
 
     def _new_request(self) -> str:
-        self._request = f"{self.ctl.node.id}-{uuid.uuid4().hex[:20]}"
+        self._request = self.ctl.new_request_id()
         return self._request
 
     def _issue(self, service_id: str) -> None:
@@ -230,13 +229,7 @@ class BlindMode:
 
             Clock.schedule_once(lambda _dt: self._send_issue(message), self.ctl.settings.retry_max_s)
 
-        self.ctl.client.request(
-            self.ctl.topics.ticket_issue(),
-            message,
-            timeout=self.ctl.settings.request_timeout_s,
-            on_reply=reply,
-            on_error=retry,
-        )
+        self.ctl.request(self.ctl.topics.ticket_issue(), message, reply, retry)
 
     def _status(self, number: str) -> None:
         request_id = self._new_request()
@@ -254,17 +247,11 @@ class BlindMode:
                 self.guide.pending = None
                 self._say(self._plain("lookup_failed"))
 
-        self.ctl.client.request(
-            self.ctl.topics.ticket_status(),
-            message,
-            timeout=self.ctl.settings.request_timeout_s,
-            on_reply=answer,
-            on_error=failed,
-        )
+        self.ctl.request(self.ctl.topics.ticket_status(), message, answer, failed)
 
     def _send_help(self, cancel: bool) -> None:
         message = TicketHelp(
-            request_id=f"{self.ctl.node.id}-{uuid.uuid4().hex[:20]}",
+            request_id=self.ctl.new_request_id(),
             kiosk_id=self.ctl.node.id,
             need="visually_impaired",
             cancel=True if cancel else None,
@@ -284,10 +271,4 @@ class BlindMode:
             if guide is not None and guide is self.guide and not cancel:
                 self._say(guide.help_sent(False, "网络中断" if guide.language == "zh" else "the network is down"))
 
-        self.ctl.client.request(
-            self.ctl.topics.ticket_help(),
-            message,
-            timeout=self.ctl.settings.request_timeout_s,
-            on_reply=reply,
-            on_error=failed,
-        )
+        self.ctl.request(self.ctl.topics.ticket_help(), message, reply, failed)

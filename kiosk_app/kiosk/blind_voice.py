@@ -9,10 +9,11 @@ waiting is dropped, so the voice never lags behind the keys (the guide marks eve
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
+
+from ..common.speech import LatestOnlyVoice
 
 if TYPE_CHECKING:  # numpy and the voice engines load with the first step said, not with the kiosk
     from voice.guide import GuideVoice, Step
@@ -21,75 +22,43 @@ if TYPE_CHECKING:  # numpy and the voice engines load with the first step said, 
 log = logging.getLogger(__name__)
 
 
-class BlindVoice:
+class BlindVoice(LatestOnlyVoice["tuple[Step, int]"]):
+    thread_name = "blind-voice"
+    what = "blind mode voice"
+
     def __init__(self, folder: Path, on_played: Callable[[str, str, int], None], player: str = "auto"):
+        super().__init__()
         self.folder = folder
         self.on_played = on_played
         self._player_kind = player
         self._voice: GuideVoice | None = None
         self._player: Player | None = None
-        self._wanted: tuple[Step, int] | None = None
-        self._cv = threading.Condition()
-        self._stop = False
         self._count = 0
-        self._thread: threading.Thread | None = None
-        self.problem = ""
 
     def say(self, step: Step, rate: int) -> None:
         if not step.lines:
             return
-        with self._cv:
-            self._wanted = (step, rate)
-            self._cv.notify()
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="blind-voice", daemon=True)
-            self._thread.start()
+        self._want((step, rate))
+        self._start_thread()
 
-    def silence(self) -> None:
-        with self._cv:
-            self._wanted = None
+    def _make_voice(self) -> None:  # no espeak-ng: the mode still shows every sentence on screen
+        from voice.guide import GuideVoice
+        from voice.player import make_player
 
-    def stop(self) -> None:
-        with self._cv:
-            self._stop = True
-            self._wanted = None
-            self._cv.notify()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._voice = GuideVoice(self.folder / "phrases")
+        self._player = make_player(self._player_kind)
 
-    def _setup(self) -> bool:
-        if self._voice is not None:
-            return True
+    def _speak(self, wanted: tuple[Step, int]) -> None:
+        step, rate = wanted
+        voice, player = cast("GuideVoice", self._voice), cast("Player", self._player)  # made by _setup
         try:
-            from voice.guide import GuideVoice
-            from voice.player import make_player
+            from voice.audio import write_wav
 
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._voice = GuideVoice(self.folder / "phrases")
-            self._player = make_player(self._player_kind)
-            return True
-        except Exception as exc:  # no espeak-ng: the mode still shows every sentence on screen
-            self.problem = f"no speech: {exc}"
-            log.warning("blind mode voice is off: %s", exc)
-            return False
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while self._wanted is None and not self._stop:
-                    self._cv.wait()
-                if self._stop:
-                    return
-                # not None: the wait above ends on a wanted step or on stop
-                (step, rate), self._wanted = cast("tuple[Step, int]", self._wanted), None
-            if not self._setup():
-                return
-            voice, player = cast("GuideVoice", self._voice), cast("Player", self._player)  # made by _setup
-            try:
-                from voice.audio import write_wav
-
-                self._count += 1
-                samples = voice.samples(step, rate)  # only new phrases are rendered; the rest is cached
-                path = write_wav(self.folder / f"step-{self._count % 50:02d}.wav", samples)
-                self.on_played(str(path), step.text, rate)
-                player.play(path, voice.duration_s(samples))
-            except Exception as exc:
-                log.warning("blind mode: a step could not be spoken: %s", exc)
+            self._count += 1
+            samples = voice.samples(step, rate)  # only new phrases are rendered; the rest is cached
+            path = write_wav(self.folder / f"step-{self._count % 50:02d}.wav", samples)
+            self.on_played(str(path), step.text, rate)
+            player.play(path, voice.duration_s(samples))
+        except Exception as exc:
+            log.warning("blind mode: a step could not be spoken: %s", exc)

@@ -36,6 +36,7 @@ from queue_broker.protocol.messages import (
     HallState,
     HelpNeed,
     Holder,
+    Message,
     QueuesState,
     TicketHelp,
     TicketIssue,
@@ -157,6 +158,21 @@ class KioskController:
         c.watch(self.topics.state_queues(), QueuesState, self._on_queues)
         c.watch(self.topics.state_counters(), CountersState, self._on_counters)
         self.tick()
+
+    def new_request_id(self) -> str:
+        return f"{self.node.id}-{uuid.uuid4().hex[:20]}"
+
+    def request(
+        self,
+        topic: str,
+        message: Message | dict,
+        on_reply: Callable[[dict], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        """A request to the broker with the kiosk's timeout; the answer comes on the UI thread."""
+        self.client.request(
+            topic, message, timeout=self.settings.request_timeout_s, on_reply=on_reply, on_error=on_error
+        )
 
     # device threads → UI thread
     def card_read(self, card) -> None:
@@ -442,7 +458,7 @@ class KioskController:
             return
         try:
             message = TicketIssue(
-                request_id=f"{self.node.id}-{uuid.uuid4().hex[:20]}",
+                request_id=self.new_request_id(),
                 kiosk_id=self.node.id,
                 service_id=service_id,
                 channel=channel,
@@ -477,12 +493,11 @@ class KioskController:
     def _send_issue(self, issue: _Issue) -> None:
         if issue is not self._issue or issue.message is None:
             return
-        self.client.request(
+        self.request(
             self.topics.ticket_issue(),
             issue.message,
-            timeout=self.settings.request_timeout_s,
-            on_reply=lambda reply: self._issue_reply(issue, reply),
-            on_error=lambda exc: self._issue_failed(issue, exc),
+            lambda reply: self._issue_reply(issue, reply),
+            lambda exc: self._issue_failed(issue, exc),
         )
 
     def _issue_failed(self, issue: _Issue, exc: Exception) -> None:
@@ -801,7 +816,7 @@ class KioskController:
         s.lookup_phase = "waiting"
         self._lookup_id = ticket_id
         self.go("lookup")
-        rid = f"{self.node.id}-{uuid.uuid4().hex[:20]}"
+        rid = self.new_request_id()
         req = (
             TicketView(request_id=rid, status_tokens=[ticket_id])
             if by_token
@@ -825,7 +840,7 @@ class KioskController:
             if self._lookup_id == ticket_id:
                 s.lookup_phase = "failed"
 
-        self.client.request(topic, req, timeout=self.settings.request_timeout_s, on_reply=reply, on_error=failed)
+        self.request(topic, req, reply, failed)
 
     def lookup_state_line(self) -> str:
         tk, lang = self.state.lookup, self.state.language
@@ -859,7 +874,7 @@ class KioskController:
         s.help_need = need
         s.help_active = True
         self._help_since = time.monotonic()
-        self._help_request = f"{self.node.id}-{uuid.uuid4().hex[:20]}"
+        self._help_request = self.new_request_id()
         self.go("help")
         self._send_help(self._help_request, need)
 
@@ -892,9 +907,7 @@ class KioskController:
             # the same request again: the broker answers a retry without raising a second alert
             Clock.schedule_once(lambda _dt: self._send_help(request_id, need), self.settings.retry_max_s)
 
-        self.client.request(
-            self.topics.ticket_help(), message, timeout=self.settings.request_timeout_s, on_reply=reply, on_error=failed
-        )
+        self.request(self.topics.ticket_help(), message, reply, failed)
 
     def _withdraw_help(self) -> None:
         """The citizen left (or needs nobody any more): the call is taken back, so the floor does not go to
@@ -907,15 +920,12 @@ class KioskController:
         s.help_phase = ""
         self._help_since = None
         self._help_request = None
-        message = TicketHelp(
-            request_id=f"{self.node.id}-{uuid.uuid4().hex[:20]}", kiosk_id=self.node.id, need=need, cancel=True
-        )
-        self.client.request(
+        message = TicketHelp(request_id=self.new_request_id(), kiosk_id=self.node.id, need=need, cancel=True)
+        self.request(
             self.topics.ticket_help(),
             message,
-            timeout=self.settings.request_timeout_s,
-            on_reply=lambda r: log.info("call for staff withdrawn (%s)", "ok" if r.get("ok") else r.get("error")),
-            on_error=lambda exc: log.warning("call for staff not withdrawn: %s", exc),
+            lambda r: log.info("call for staff withdrawn (%s)", "ok" if r.get("ok") else r.get("error")),
+            lambda exc: log.warning("call for staff not withdrawn: %s", exc),
         )
 
     def stop(self) -> None:

@@ -29,7 +29,7 @@ from queue_broker.protocol import (
 
 from ..common.hall_client import HallClient
 from ..common.hall_text import short_name
-from ..common.handover_targets import ask_text, handover_payload, sent_text, target_rows
+from ..common.handover_targets import confirmed_target, handover_payload, sent_text, target_rows
 from ..common.priority_issue import PriorityIssuing
 from ..common.staff import StaffController
 from .alerts import AlertBook
@@ -331,14 +331,9 @@ class SupervisorController(PriorityIssuing, LookupControl, PlanDeskControl, Supe
         if not e.get("serving_ticket_id"):
             s.say("该窗口没有正在办理的群众", "warn")
             return
-        if not 0 <= index < len(s.handover_targets):
+        target = confirmed_target(s, "handover_armed", index, e["serving"])
+        if target is None:
             return
-        target = s.handover_targets[index]
-        if s.handover_armed != index:
-            s.handover_armed = index
-            s.say(ask_text(e["serving"], target["name"]), "warn")
-            return
-        s.handover_armed = -1
         payload = handover_payload(e["serving_ticket_id"], target)
 
         def ok(reply: dict) -> None:

@@ -7,7 +7,7 @@ act on it: transfer to another queue (`transfer`), hand over to another hall (`h
 from __future__ import annotations
 
 from ..common.hall_text import short_name
-from ..common.handover_targets import ask_text, handover_payload, sent_text
+from ..common.handover_targets import confirmed_target, handover_payload, sent_text
 from .lookup_text import STATES, allowed_actions, number_problem, refusal, step_lines, ticket_facts, ticket_row
 from .part import SupervisorPart
 
@@ -133,14 +133,9 @@ class LookupControl(SupervisorPart):
         """Hand the opened ticket over to another hall; it cannot be taken back, so the first tap asks."""
         s = self.state
         t = dict(s.lookup_ticket)
-        if not t or not 0 <= index < len(s.handover_targets):
+        target = confirmed_target(s, "lookup_armed", index, t["number"]) if t else None
+        if target is None:
             return
-        target = s.handover_targets[index]
-        if s.lookup_armed != index:
-            s.lookup_armed = index
-            s.say(ask_text(t["number"], target["name"]), "warn")
-            return
-        s.lookup_armed = -1
         self._send(
             self.topics.supervisor_cmd("handover"),
             handover_payload(t["id"], target),

@@ -5,45 +5,34 @@ the list kept in the 办件."""
 
 from __future__ import annotations
 
-from kivy.clock import Clock
-
 from ...common.screen import FaceScreen, load_kv
-from ...common.staff_widgets import TickButton
+from ...common.staff_widgets import fill_ticks
+from .materials import material_words
 
 load_kv(__file__)
 
 
 class ApplicationScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        self.state.bind(app_items=self._items, app_item=self._items, app_materials=self._materials)
-        self._items()
-        self._materials()
+    redraw_on = {"app_items": "_items", "app_item": "_items", "app_materials": "_materials"}
 
     def on_pre_enter(self, *_args) -> None:
         for name in ("note", "reason", "more"):
             self.ids[name].text = ""
 
     def _items(self, *_args) -> None:
-        box = self.ids.item_list
-        box.clear_widgets()
-        for item in self.state.app_items:
-            on = item["id"] == self.state.app_item
-            text = ("√  " if on else "○  ") + f"{item['name']}　{item['promise_text']}"
-            button = TickButton(tid=f"application.item.{item['id']}", text=text, ticked=on, font_role="small")
-            button.bind(on_release=lambda _b, sid=item["id"]: self.ctl.choose_app_item(sid))
-            box.add_widget(button)
+        items, chosen = list(self.state.app_items), self.state.app_item
+        rows = [
+            (f"application.item.{item['id']}", f"{item['name']}　{item['promise_text']}", item["id"] == chosen)
+            for item in items
+        ]
+        fill_ticks(self.ids.item_list, rows, lambda i: self.ctl.choose_app_item(items[i]["id"]), font_role="small")
 
     def _materials(self, *_args) -> None:
-        grid = self.ids.materials
-        grid.clear_widgets()
-        for i, m in enumerate(self.state.app_materials):
-            text = ("√  " if m["ticked"] else "○  ") + m["name"] + (f"（{m['detail']}）" if m["detail"] else "")
-            button = TickButton(tid=f"application.material.{i}", text=text, ticked=m["ticked"], font_role="small")
-            button.bind(on_release=lambda _b, index=i: self.ctl.toggle_app_material(index))
-            grid.add_widget(button)
+        rows = [
+            (f"application.material.{i}", material_words(m), m["ticked"])
+            for i, m in enumerate(self.state.app_materials)
+        ]
+        fill_ticks(self.ids.materials, rows, self.ctl.toggle_app_material, font_role="small")
 
 
 SCREEN = ApplicationScreen

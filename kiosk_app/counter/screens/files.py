@@ -4,7 +4,6 @@ verdict, the ticket's pages on file, each to view (from memory) or to remove (fi
 
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 
 from ...common.screen import FaceScreen, load_kv
@@ -14,12 +13,7 @@ load_kv(__file__)
 
 
 class FilesScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        self.state.bind(files_rows=self.rebuild, busy=self.rebuild)
-        self.rebuild()
+    redraw_on = {"files_rows": "rebuild", "busy": "rebuild"}
 
     def rebuild(self, *_args) -> None:
         box, theme = self.ids.rows, self.app.theme

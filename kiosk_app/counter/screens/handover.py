@@ -3,32 +3,19 @@ settings offer, confirm, and the broker commits the hand-over and frees the coun
 
 from __future__ import annotations
 
-from kivy.clock import Clock
-
 from ...common.screen import FaceScreen, load_kv
-from ...common.staff_widgets import TickButton
+from ...common.staff_widgets import fill_ticks
 
 load_kv(__file__)
 
 
 class HandoverScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        self.state.bind(handover_targets=self.rebuild, handover_choice=self.rebuild)
-        self.rebuild()
+    redraw_on = {"handover_targets": "rebuild", "handover_choice": "rebuild"}
 
     def rebuild(self, *_args) -> None:
-        box = self.ids.targets
-        box.clear_widgets()
-        for i, t in enumerate(self.state.handover_targets):
-            ticked = i == self.state.handover_choice
-            button = TickButton(
-                tid=f"handover.target.{i}", text=("√  " if ticked else "○  ") + t["text"], ticked=ticked
-            )
-            button.bind(on_release=lambda _b, index=i: self.ctl.choose_handover(index))
-            box.add_widget(button)
+        choice = self.state.handover_choice
+        rows = [(f"handover.target.{i}", t["text"], i == choice) for i, t in enumerate(self.state.handover_targets)]
+        fill_ticks(self.ids.targets, rows, self.ctl.choose_handover)
 
     @staticmethod
     def confirm_text(targets: list, choice: int) -> str:

@@ -4,7 +4,6 @@ site's limits are on the screen. The rows are built here from `state.held_rows`.
 
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 
 from ...common.screen import FaceScreen, load_kv
@@ -18,12 +17,7 @@ def row_text(r: dict) -> str:
 
 
 class HeldScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        self.state.bind(held_rows=self.rebuild, busy=self.rebuild)
-        self.rebuild()
+    redraw_on = {"held_rows": "rebuild", "busy": "rebuild"}
 
     def rebuild(self, *_args) -> None:
         box = self.ids.rows

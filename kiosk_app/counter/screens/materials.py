@@ -3,27 +3,23 @@ prints the one-time notification list (一次性告知单) and the broker issues
 
 from __future__ import annotations
 
-from kivy.clock import Clock
-from kivy.factory import Factory
-
 from ...common.screen import FaceScreen, load_kv
+from ...common.staff_widgets import fill_ticks
 
 load_kv(__file__)
 
 
+def material_words(m: dict) -> str:
+    """A material of the item's list as the counter reads it: its name, and its detail in brackets."""
+    return m["name"] + (f"（{m['detail']}）" if m["detail"] else "")
+
+
 class MaterialsScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(lambda _dt: self.state.bind(materials=self.rebuild), 0)
+    redraw_on = {"materials": "rebuild"}
 
     def rebuild(self, *_args) -> None:
-        box = self.ids.list
-        box.clear_widgets()
-        for i, m in enumerate(self.state.materials):
-            mark = "√" if m["ticked"] else "○"
-            text = f"{mark}  {m['name']}" + (f"（{m['detail']}）" if m["detail"] else "")
-            button = Factory.TickButton(tid=f"materials.{i}", text=text, ticked=m["ticked"])
-            button.bind(on_release=lambda _b, index=i: self.ctl.toggle_material(index))
-            box.add_widget(button)
+        rows = [(f"materials.{i}", material_words(m), m["ticked"]) for i, m in enumerate(self.state.materials)]
+        fill_ticks(self.ids.list, rows, self.ctl.toggle_material)
 
 
 SCREEN = MaterialsScreen

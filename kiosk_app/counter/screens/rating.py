@@ -7,7 +7,7 @@ from __future__ import annotations
 from kivy.clock import Clock
 
 from ...common.screen import FaceScreen, load_kv
-from ...common.staff_widgets import TickButton
+from ...common.staff_widgets import TickButton, tick_text
 from ..state import RATING_LEVELS
 
 load_kv(__file__)
@@ -23,7 +23,7 @@ class RatingScreen(FaceScreen):
         box = self.ids.reasons
         self._buttons = {}
         for i, reason in enumerate(self.ctl.bad_reasons):
-            button = TickButton(tid=f"rating.reason.{i}", text="○  " + reason)
+            button = TickButton(tid=f"rating.reason.{i}", text=tick_text(reason, False))
             button.bind(on_release=lambda _b, r=reason: self.ctl.toggle_reason(r))
             box.add_widget(button)
             self._buttons[reason] = button
@@ -32,7 +32,7 @@ class RatingScreen(FaceScreen):
     def _ticks(self, _state, chosen) -> None:
         for reason, button in self._buttons.items():
             button.ticked = reason in chosen
-            button.text = ("√  " if button.ticked else "○  ") + reason
+            button.text = tick_text(reason, button.ticked)
 
 
 SCREEN = RatingScreen

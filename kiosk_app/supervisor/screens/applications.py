@@ -5,7 +5,6 @@ application_due alerts, each acknowledged with an explanation; the application o
 
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.properties import DictProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -23,14 +22,7 @@ class DueAlertLine(BoxLayout):
 
 
 class ApplicationsScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        st = self.state
-        st.bind(app_rows=self._rows, app_alerts=self._alerts, application=self._marked)
-        self._rows(st, st.app_rows)
-        self._alerts(st, st.app_alerts)
+    redraw_on = {"app_rows": "_rows", "app_alerts": "_alerts", "application": "_marked"}
 
     def _rows(self, _st, rows) -> None:
         chosen = self.state.application.get("case_no")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 
 from ...common.screen import FaceScreen, load_kv
@@ -13,8 +12,7 @@ load_kv(__file__)
 
 
 class ChartScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(lambda _dt: self.state.bind(chart_version=self._show), 0)
+    redraw_on = {"chart_version": "_show"}
 
     def _show(self, *_args) -> None:
         png = self.ctl.chart_png

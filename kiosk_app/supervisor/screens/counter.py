@@ -8,7 +8,7 @@ from kivy.clock import Clock
 
 from ...common.hall_text import short_name
 from ...common.screen import FaceScreen, load_kv
-from ...common.staff_widgets import TickButton
+from ...common.staff_widgets import TickButton, tick_text
 from ...common.widgets import KButton
 
 load_kv(__file__)
@@ -26,7 +26,7 @@ class CounterAdjustScreen(FaceScreen):
         for q in self.app.site_config.queues:
             on = q.id in edit["queue_ids"]
             eligible = q.id in edit.get("eligible", [])
-            text = ("√  " if on else "○  ") + short_name(q.name) + ("" if eligible else "（非本窗口常办）")
+            text = tick_text(short_name(q.name) + ("" if eligible else "（非本窗口常办）"), on)
             button = TickButton(tid=f"counter.queue.{q.id}", text=text, ticked=on)
             button.bind(on_release=lambda _b, qid=q.id: self.ctl.toggle_queue(qid))
             grid.add_widget(button)

@@ -4,7 +4,6 @@ finished tickets. Tapping a hall shows its hall screen (read-only unless it is t
 
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import DictProperty, StringProperty
 
@@ -20,12 +19,7 @@ class HallLine(KButton):
 
 
 class CountyScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        self.state.bind(county_rows=self._rows)
-        self._rows(self.state, self.state.county_rows)
+    redraw_on = {"county_rows": "_rows"}
 
     def _rows(self, _st, rows) -> None:
         box = self.ids.halls

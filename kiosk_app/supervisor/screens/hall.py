@@ -4,7 +4,6 @@ their buttons (acknowledge; accept / reject a window recommendation)."""
 
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -30,20 +29,8 @@ class CounterTile(KButton):
 
 
 class HallScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        st = self.state
-        st.bind(
-            queue_rows=self._queues,
-            counter_tiles=self._counters,
-            alerts=self._alerts,
-            read_only=lambda st, _v: self._counters(st, st.counter_tiles),
-        )
-        self._queues(st, st.queue_rows)
-        self._counters(st, st.counter_tiles)
-        self._alerts(st, st.alerts)
+    # read_only redraws the counter tiles: another hall's are disabled
+    redraw_on = {"queue_rows": "_queues", "counter_tiles": "_counters", "alerts": "_alerts", "read_only": "_counters"}
 
     def _queues(self, _st, rows) -> None:
         box = self.ids.queues
@@ -51,10 +38,10 @@ class HallScreen(FaceScreen):
         for row in rows:
             box.add_widget(QueueLine(row=row))
 
-    def _counters(self, _st, tiles) -> None:
+    def _counters(self, *_args) -> None:
         grid = self.ids.counters
         grid.clear_widgets()
-        for t in tiles:
+        for t in self.state.counter_tiles:
             flags = ("潮汐" if t["mode"] == "tidal" else "固定") + ("·锁定" if t["locked"] else "")
             lines = [
                 f"{t['number']}号  {t['serving']}".rstrip(),

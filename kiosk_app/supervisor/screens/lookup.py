@@ -9,7 +9,7 @@ from kivy.factory import Factory
 
 from ...common.hall_text import short_name
 from ...common.screen import FaceScreen, load_kv
-from ...common.staff_widgets import TickButton
+from ...common.staff_widgets import fill_ticks
 from ...common.widgets import KButton
 from ..lookup_text import SEARCH_STATES, STATES
 
@@ -80,12 +80,9 @@ class LookupScreen(FaceScreen):
                     box, f"lookup.handover.{i}", text, self.ctl.hand_over_ticket, i, "accent" if armed else "plain"
                 )
         elif st.lookup_action == "annul":
-            for i, reason in enumerate(st.annul_reasons):
-                ticked = reason == st.lookup_reason
-                tick = TickButton(tid=f"lookup.reason.{i}", ticked=ticked, font_role="small")
-                tick.text = ("√  " if ticked else "○  ") + reason
-                tick.bind(on_release=lambda _b, r=reason: self.ctl.pick_annul_reason(r))
-                box.add_widget(tick)
+            reasons, chosen = list(st.annul_reasons), st.lookup_reason
+            rows = [(f"lookup.reason.{i}", reason, reason == chosen) for i, reason in enumerate(reasons)]
+            fill_ticks(box, rows, lambda i: self.ctl.pick_annul_reason(reasons[i]), font_role="small")
 
 
 SCREEN = LookupScreen

@@ -4,7 +4,6 @@ cell the counters that queue needs, red where the hall is short of staff; the re
 
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.properties import BooleanProperty, DictProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -25,14 +24,7 @@ class ReserveLine(BoxLayout):
 
 
 class PlanScreen(FaceScreen):
-    def on_kv_post(self, _base) -> None:
-        Clock.schedule_once(self._setup, 0)
-
-    def _setup(self, _dt) -> None:
-        st = self.state
-        st.bind(plan_grid=self._grid, reserve_rows=self._reserves)
-        self._grid(st, st.plan_grid)
-        self._reserves(st, st.reserve_rows)
+    redraw_on = {"plan_grid": "_grid", "reserve_rows": "_reserves"}
 
     def _grid(self, _st, grid: dict) -> None:
         box = self.ids.grid
