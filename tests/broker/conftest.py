@@ -88,7 +88,7 @@ class Hall:
         self.url, self.site, self.data_dir, self.clock = url, site, data_dir, clock
         self.db_url = db_url
         self.config_path = config_path
-        self.nodes: list[Node] = []
+        self.nodes: list[Node | Recorder] = []
         self.service: HallService | None = None
 
     def start(self) -> HallService:
@@ -99,6 +99,13 @@ class Hall:
         assert self.service.link.wait_connected(5)
         self._until_it_answers()
         return self.service
+
+    def __enter__(self) -> Hall:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _until_it_answers(self, timeout: float = 15.0) -> None:
         """Connected is not yet subscribed: a command published before Mosquitto has the broker's
@@ -136,6 +143,12 @@ class Hall:
         self.nodes.append(n)
         return n
 
+    def recorder(self) -> Recorder:
+        """A Recorder of the site, stopped with the hall's nodes."""
+        r = Recorder(self.url, self.site)
+        self.nodes.append(r)
+        return r
+
     def close(self) -> None:
         for n in self.nodes:
             n.stop()
@@ -151,10 +164,8 @@ def clock():
 def hall(request, mosquitto, site_id, tmp_path, clock):
     """The same tests run with the embedded SQLite store and with the shared PostgreSQL store."""
     db_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
-    h = Hall(mosquitto.url, site_id, tmp_path / "data", clock, db_url=db_url)
-    h.start()
-    yield h
-    h.close()
+    with Hall(mosquitto.url, site_id, tmp_path / "data", clock, db_url=db_url) as h:
+        yield h
 
 
 @pytest.fixture
@@ -170,6 +181,4 @@ def desk(hall):
 
 @pytest.fixture
 def recorder(hall):
-    r = Recorder(hall.url, hall.site)
-    yield r
-    r.stop()
+    return hall.recorder()
