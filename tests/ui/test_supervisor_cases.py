@@ -22,8 +22,8 @@ from provisioning.mosquitto import free_port
 from tests.platform.fake_province import FakeProvince
 
 from ..clock import Clock as FakeClock
-from .hall import MINI, ROOT, Broker, Node, write_site
-from .harness import ScreenProcess, log_in_supervisor, step
+from .hall import MINI, ROOT, Node, write_site
+from .harness import HallParts, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
@@ -74,13 +74,13 @@ def test_supervisor_works_cases_applications_uplink_and_reload(mosquitto, site_i
     clock = FakeClock(at(2026, 11, 27, 9, 0))  # Friday
     province = FakeProvince(free_port())  # not started yet: the platform is down
     site = case_hall(tmp_path, site_id, province.port)
-    broker = Broker(site, mosquitto.url, tmp_path / "data", clock=clock, tick_interval_s=0.25, production_tasks=True)
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    desk = Node(mosquitto.url, site_id, "counter-x", "counter")
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    try:
-        for counter in ("W1", "W2"):
-            assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        hall.on_close(province.stop)
+        broker = hall.broker(site, clock=clock, tick_interval_s=0.25, production_tasks=True)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        desk = hall.node("counter-x", "counter")
+        sup = hall.screen("supervisor", site, "supervisor-1", "sup")
+        desk.open_counters("W1", "W2")
         first = serve_and_rate(kiosk, desk, "W1", 1, ["服务态度差"])
         second = serve_and_rate(kiosk, desk, "W1", 2, ["等候时间长"])
         bdc = kiosk.issue("bdc-transfer")
@@ -243,9 +243,3 @@ def test_supervisor_works_cases_applications_uplink_and_reload(mosquitto, site_i
                 changed[-1].data["by"] == "supervisor-1 (演示主管)" and changed[-1].data["note"] == "调整综合受理时限"
             )
             assert sup.state()["ui_errors"] == 0
-    finally:
-        sup.close()
-        province.stop()
-        for node in (kiosk, desk):
-            node.stop()
-        broker.stop()
