@@ -356,6 +356,12 @@ class HallParts:
         self._closing.callback(node.stop)
         return node
 
+    def watch(self) -> Node:
+        """A node that records everything published under the site (`Node.watch`)."""
+        node = Node.watch(self.mqtt_url, self.site_id)
+        self._closing.callback(node.stop)
+        return node
+
     def screen(self, face: str, site: Path, node: str, workdir: str, **options) -> ScreenProcess:
         """The face on `node`, in its own process, working in the test's folder `workdir`."""
         screen = ScreenProcess(face, site, node, self.mqtt_url, self.tmp_path / workdir, **options)
