@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from devices.health import HealthReporter
+
 # what a resident ID card's public dict holds (masked or not), and what `idcard read` prints
 RESIDENT_CARD_FIELDS = {
     "name",
@@ -33,6 +35,14 @@ class HealthSink:
     def last(self) -> tuple[str, str]:
         """The latest report's (state, message)."""
         return self.events[-1][1:]
+
+
+def assert_options_refused(open_device, config, error: type[Exception], message: str) -> None:
+    """Opening the device of `config` with `open_device(config, health, on_input)` (the camera's, the
+    scanner's, the keypads') fails with `error`, naming the device and saying `message`."""
+    with pytest.raises(error, match=config.id) as info:
+        open_device(config, HealthReporter(), print)
+    assert message in str(info.value)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from queue_broker.config.models import DeviceConfig
 from queue_broker.protocol.topics import COUNTER_ACTIONS, Topics
 from tests.waiting import wait_for
 
+from .conftest import assert_options_refused
 from .fake_evdev import FakeDevice
 
 e = ecodes
@@ -155,9 +156,7 @@ def test_a_failing_on_action_does_not_break_the_keypad():
 )
 def test_bad_options_are_refused_naming_the_device(kind, backend, options, message):
     cfg = DeviceConfig(id="counter-07-pad", kind=kind, backend=backend, options=options)
-    with pytest.raises(DeviceOptionsError, match="counter-07-pad") as info:
-        open_keypad(cfg, HealthReporter(), print)
-    assert message in str(info.value)
+    assert_options_refused(open_keypad, cfg, DeviceOptionsError, message)
 
 
 def test_open_keypad_refuses_other_kinds():
