@@ -319,6 +319,15 @@ def log_in_supervisor(sup: ScreenProcess, supervisor: str = "super", pin: str = 
     return sup.wait_for(lambda s: s["screen"] == "hall", 10, "logged in")
 
 
+def take_case_step(face: ScreenProcess, button: str, state: str, **inputs: str) -> dict:
+    """On the case screen (the counter's or the tablet's): type `inputs` into its `case.NAME` fields
+    (note=..., to=...), tap the step `cases.step.BUTTON` and wait until the case is in `state`."""
+    for name, text in inputs.items():
+        face.type(f"case.{name}", text)
+    face.tap(f"cases.step.{button}")
+    return face.wait_for(lambda s: s["case"].get("state") == state, 10, f"the case {state}")
+
+
 @contextmanager
 def step(name: str) -> Iterator[None]:
     """One named step of a long UI scenario (`with step("recall"): ...`): a failure in it is reported as

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from .hall import COUNTER_DEVICES, COUNTER_SCREEN, MINI, write_site
-from .harness import HallParts, ScreenProcess, step
+from .harness import HallParts, ScreenProcess, step, take_case_step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
@@ -171,12 +171,8 @@ def test_the_complaint_desk_works_every_case_and_a_counter_its_own(mosquitto, si
         with step("the desk works the bad rating like a supervisor: verified, rectified"):
             desk.tap(f"cases.row.{bad}")
             desk.wait_for(lambda s: s["case"].get("id") == bad, 10, "the bad rating")
-            desk.type("case.note", "核实：高峰时段窗口不足")
-            desk.tap("cases.step.verify")
-            desk.wait_for(lambda s: s["case"].get("state") == "verified", 10, "verified")
-            desk.type("case.note", "增开潮汐窗口")
-            desk.tap("cases.step.rectify")
-            desk.wait_for(lambda s: s["case"].get("state") == "rectified", 10, "rectified")
+            take_case_step(desk, "verify", "verified", note="核实：高峰时段窗口不足")
+            take_case_step(desk, "rectify", "rectified", note="增开潮汐窗口")
             desk.screenshot("counter-desk-cases")
             steps = [h for h in broker.engine.cases[bad].history if h["action"] in ("verify", "rectify")]
             assert [(h["by"], h.get("counter_id")) for h in steps] == [("counter-W9", "W9")] * 2

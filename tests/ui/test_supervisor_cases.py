@@ -23,7 +23,7 @@ from tests.platform.fake_province import FakeProvince
 
 from ..clock import Clock as FakeClock
 from .hall import MINI, ROOT, Node, write_site
-from .harness import HallParts, log_in_supervisor, step
+from .harness import HallParts, log_in_supervisor, step, take_case_step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
@@ -107,16 +107,14 @@ def test_supervisor_works_cases_applications_uplink_and_reload(mosquitto, site_i
             assert broker.engine.cases[first["id"]].state == "opened"
 
         with step("差评整改 to closed: verified, rectified, answered, called back, closed"):
-            for action, tid, note, state in (
-                ("verify", "cases.step.verify", "调取录像，属实", "verified"),
-                ("rectify", "cases.step.rectify", "窗口人员培训并调整排班", "rectified"),
-                ("reply", "cases.step.reply", "电话告知群众整改情况", "replied"),
-                ("revisit", "cases.step.revisit.yes", "回访：群众表示满意", "revisited"),
-                ("close", "cases.step.close", "整改完成，办结", "closed"),
+            for button, note, state in (
+                ("verify", "调取录像，属实", "verified"),
+                ("rectify", "窗口人员培训并调整排班", "rectified"),
+                ("reply", "电话告知群众整改情况", "replied"),
+                ("revisit.yes", "回访：群众表示满意", "revisited"),
+                ("close", "整改完成，办结", "closed"),
             ):
-                sup.type("case.note", note)
-                sup.tap(tid)
-                sup.wait_for(lambda s, st=state: s["case"].get("state") == st, 10, f"{action} recorded")
+                take_case_step(sup, button, state, note=note)
                 assert broker.engine.cases[first["id"]].state == state
             history = broker.engine.cases[first["id"]].history
             assert [h["action"] for h in history] == ["open", "verify", "rectify", "reply", "revisit", "close"]
@@ -135,13 +133,8 @@ def test_supervisor_works_cases_applications_uplink_and_reload(mosquitto, site_i
             ts = st["case"]["id"]
             case = broker.engine.cases[ts]
             assert (case.category, case.ticket_id, case.counter_id) == ("办不成事", bdc["id"], "W2")
-            sup.type("case.note", "转不动产登记中心核查")
-            sup.type("case.to", "县不动产登记中心")
-            sup.tap("cases.step.handover")
-            sup.wait_for(lambda s: s["case"].get("state") == "handed_over", 10, "handed over")
-            sup.type("case.note", "请两个工作日内答复")
-            sup.tap("cases.step.supervise")
-            sup.wait_for(lambda s: s["case"].get("state") == "supervised", 10, "supervised (督办)")
+            take_case_step(sup, "handover", "handed_over", note="转不动产登记中心核查", to="县不动产登记中心")
+            take_case_step(sup, "supervise", "supervised", note="请两个工作日内答复")  # 督办
             assert broker.engine.cases[ts].handler == "县不动产登记中心"
 
         with step("its last working day: marked near, on the broker's clock"):
