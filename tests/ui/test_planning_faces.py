@@ -99,7 +99,7 @@ def red_cells(grid: dict) -> set[tuple[str, str]]:
 
 def test_plan_grid_advice_and_a_reserve_asked_taken_released(mosquitto, site_id, tmp_path):
     site = planning_site(tmp_path, site_id)
-    data = tmp_path / "data"
+    data = tmp_path / "data"  # the broker's data folder (HallParts.broker), its history written first
     data.mkdir()
     busy_mornings(site, data)
     clock = FakeClock(NOW)
