@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime
@@ -19,7 +23,8 @@ from tests.waiting import wait_for
 
 from ..clock import Clock  # noqa: F401 - re-exported for the broker tests
 
-MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini-site.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
 TZ = ZoneInfo("Asia/Shanghai")
 _ids = itertools.count()
 
@@ -79,6 +84,48 @@ class Recorder:
 
     def stop(self) -> None:
         self.link.stop()
+
+
+class BrokerProcess:
+    """`python -m queue_broker run --config SITE` with its own MQTT URL and data folder (and `env` over
+    them), its output in `out`."""
+
+    def __init__(self, site: Path, url: str, data: Path, env: dict[str, str] | None = None):
+        full_env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HALL_")},
+            "HALL_MQTT_URL": url,
+            "HALL_DATA_DIR": str(data),
+            "HALL_ID_HASH_KEY": "00" * 32,
+            **(env or {}),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "queue_broker", "run", "--config", str(site)],
+            cwd=ROOT,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")), daemon=True).start()
+
+    @property
+    def out(self) -> str:
+        return "".join(self.lines)
+
+    def wait_running(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while " running (data in " not in self.out:
+            assert self.proc.poll() is None and time.monotonic() < deadline, self.out
+            time.sleep(0.05)
+
+    def finished(self, timeout: float = 30) -> int:
+        return self.proc.wait(timeout)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(20)
 
 
 class Hall:
