@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime
@@ -19,7 +23,8 @@ from tests.waiting import wait_for
 
 from ..clock import Clock  # noqa: F401 - re-exported for the broker tests
 
-MINI = Path(__file__).resolve().parent.parent / "fixtures" / "mini-site.yaml"
+ROOT = Path(__file__).resolve().parents[2]
+MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
 TZ = ZoneInfo("Asia/Shanghai")
 _ids = itertools.count()
 
@@ -81,6 +86,48 @@ class Recorder:
         self.link.stop()
 
 
+class BrokerProcess:
+    """`python -m queue_broker run --config SITE` with its own MQTT URL and data folder (and `env` over
+    them), its output in `out`."""
+
+    def __init__(self, site: Path, url: str, data: Path, env: dict[str, str] | None = None):
+        full_env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("HALL_")},
+            "HALL_MQTT_URL": url,
+            "HALL_DATA_DIR": str(data),
+            "HALL_ID_HASH_KEY": "00" * 32,
+            **(env or {}),
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "queue_broker", "run", "--config", str(site)],
+            cwd=ROOT,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")), daemon=True).start()
+
+    @property
+    def out(self) -> str:
+        return "".join(self.lines)
+
+    def wait_running(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while " running (data in " not in self.out:
+            assert self.proc.poll() is None and time.monotonic() < deadline, self.out
+            time.sleep(0.05)
+
+    def finished(self, timeout: float = 30) -> int:
+        return self.proc.wait(timeout)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(20)
+
+
 class Hall:
     def __init__(
         self, url: str, site: str, data_dir: Path, clock: Clock, config_path: Path = MINI, db_url: str | None = None
@@ -88,7 +135,7 @@ class Hall:
         self.url, self.site, self.data_dir, self.clock = url, site, data_dir, clock
         self.db_url = db_url
         self.config_path = config_path
-        self.nodes: list[Node] = []
+        self.nodes: list[Node | Recorder] = []
         self.service: HallService | None = None
 
     def start(self) -> HallService:
@@ -99,6 +146,13 @@ class Hall:
         assert self.service.link.wait_connected(5)
         self._until_it_answers()
         return self.service
+
+    def __enter__(self) -> Hall:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _until_it_answers(self, timeout: float = 15.0) -> None:
         """Connected is not yet subscribed: a command published before Mosquitto has the broker's
@@ -136,6 +190,12 @@ class Hall:
         self.nodes.append(n)
         return n
 
+    def recorder(self) -> Recorder:
+        """A Recorder of the site, stopped with the hall's nodes."""
+        r = Recorder(self.url, self.site)
+        self.nodes.append(r)
+        return r
+
     def close(self) -> None:
         for n in self.nodes:
             n.stop()
@@ -151,10 +211,8 @@ def clock():
 def hall(request, mosquitto, site_id, tmp_path, clock):
     """The same tests run with the embedded SQLite store and with the shared PostgreSQL store."""
     db_url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
-    h = Hall(mosquitto.url, site_id, tmp_path / "data", clock, db_url=db_url)
-    h.start()
-    yield h
-    h.close()
+    with Hall(mosquitto.url, site_id, tmp_path / "data", clock, db_url=db_url) as h:
+        yield h
 
 
 @pytest.fixture
@@ -170,6 +228,4 @@ def desk(hall):
 
 @pytest.fixture
 def recorder(hall):
-    r = Recorder(hall.url, hall.site)
-    yield r
-    r.stop()
+    return hall.recorder()

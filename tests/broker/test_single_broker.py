@@ -5,11 +5,6 @@ broker of the same site already answers on the MQTT broker, or on the same data 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,9 +12,7 @@ import yaml
 
 from queue_broker.link import HallLink
 
-from .conftest import MINI
-
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import MINI, BrokerProcess
 
 
 def _site(tmp_path: Path, site_id: str) -> Path:
@@ -28,42 +21,6 @@ def _site(tmp_path: Path, site_id: str) -> Path:
     path = tmp_path / "site.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
-
-
-class Run:
-    """`python -m queue_broker run --config SITE` with its own MQTT URL and data folder."""
-
-    def __init__(self, site: Path, url: str, data: Path):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HALL_")}
-        env.update(HALL_MQTT_URL=url, HALL_DATA_DIR=str(data), HALL_ID_HASH_KEY="00" * 32)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "queue_broker", "run", "--config", str(site)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: list[str] = []
-        threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")), daemon=True).start()
-
-    @property
-    def out(self) -> str:
-        return "".join(self.lines)
-
-    def wait_running(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while " running (data in " not in self.out:
-            assert self.proc.poll() is None and time.monotonic() < deadline, self.out
-            time.sleep(0.05)
-
-    def finished(self, timeout: float = 30) -> int:
-        return self.proc.wait(timeout)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(20)
 
 
 def _answers(url: str, site_id: str) -> bool:
@@ -79,17 +36,17 @@ def _answers(url: str, site_id: str) -> bool:
 
 def test_a_second_broker_of_the_same_hall_is_refused(mosquitto, site_id, tmp_path):
     site = _site(tmp_path, site_id)
-    first = Run(site, mosquitto.url, tmp_path / "first")
+    first = BrokerProcess(site, mosquitto.url, tmp_path / "first")
     try:
         first.wait_running()
         assert "anonymous" in first.out and mosquitto.url.split("//")[1] in first.out  # says what it connects to
         # another data folder, same MQTT broker: the first one answers there, so no second broker
-        second = Run(site, mosquitto.url, tmp_path / "second")
+        second = BrokerProcess(site, mosquitto.url, tmp_path / "second")
         assert second.finished() == 2, second.out
         assert f"another queue broker of hall {site_id} already answers" in second.out
         assert not (tmp_path / "second" / "hall.db").exists()  # it did nothing
         # the same data folder: refused at once, whatever MQTT broker it is given
-        third = Run(site, "mqtt://127.0.0.1:9", tmp_path / "first")
+        third = BrokerProcess(site, "mqtt://127.0.0.1:9", tmp_path / "first")
         assert third.finished() == 2, third.out
         assert f"another queue broker (pid {first.proc.pid}) is running on the data folder" in third.out
         assert _answers(mosquitto.url, site_id)  # the first one was never displaced
@@ -105,7 +62,7 @@ def test_a_stale_online_status_does_not_stop_a_broker(mosquitto, site_id, tmp_pa
     status = {"online": True, "role": "broker", "version": "0.0.1", "at": "2026-11-27T08:00:00+08:00"}
     ghost.publish(ghost.topics.node_status("broker"), json.dumps(status), qos=1, retain=True)
     ghost.stop()
-    run = Run(_site(tmp_path, site_id), mosquitto.url, tmp_path / "data")
+    run = BrokerProcess(_site(tmp_path, site_id), mosquitto.url, tmp_path / "data")
     try:
         run.wait_running()
         assert "does not answer: a stale status, starting" in run.out

@@ -20,21 +20,15 @@ from devices.health import HealthReporter
 from devices.serialport import DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 
+from .conftest import HealthSink
+
 TWO_PAGES = b"%PDF-1.7\n1 0 obj <</Type /Pages /Count 2>>\n2 0 obj <</Type /Page>>\n3 0 obj <</Type /Page >>\n%%EOF\n"
-
-
-class Sink:
-    def __init__(self):
-        self.seen: list[tuple[str, str, str]] = []
-
-    def __call__(self, device_id, health):
-        self.seen.append((device_id, health.state, health.message))
 
 
 @pytest.fixture
 def sim():
     link = SimulatedA4Link(seconds_per_page=0.05)
-    sink = Sink()
+    sink = HealthSink()
     yield A4Printer("a4printer", link, HealthReporter(sink), poll_s=0.02), link, sink
     link.close()
 
@@ -71,7 +65,7 @@ def test_a_document_is_printed_and_reported_ready(sim):
     job = printer.wait("tx-1", timeout=5)
     assert (job.state, job.sheets) == ("completed", 2)
     assert link.printed == [("hall-tx-1", TWO_PAGES)]
-    assert sink.seen[-1] == ("a4printer", "ready", "A4打印机就绪")
+    assert sink.events[-1] == ("a4printer", "ready", "A4打印机就绪")
 
 
 def test_printing_the_same_key_again_never_prints_twice(sim):
@@ -92,7 +86,7 @@ def test_a_printer_out_of_paper_is_refused_before_anything_is_sent(sim):
         printer.print_pdf(TWO_PAGES, "tx-3", pages=2)
     assert "缺纸" in caught.value.citizen_message and caught.value.sheets == 0
     assert link.open_jobs() == [] and link.printed == []
-    assert sink.seen[-1][1:] == ("fault", "A4打印机缺纸")
+    assert sink.last == ("fault", "A4打印机缺纸")
 
 
 def test_paper_running_out_mid_job_waits_and_a_retry_lets_the_same_job_finish(sim):
@@ -101,12 +95,12 @@ def test_paper_running_out_mid_job_waits_and_a_retry_lets_the_same_job_finish(si
     printer.print_pdf(TWO_PAGES, "tx-4", pages=2)
     job = printer.wait("tx-4", timeout=5)  # returns as soon as the job waits on the fault
     assert (job.state, job.sheets) == ("waiting", 1) and "缺纸" in job.citizen_message
-    assert sink.seen[-1][1:] == ("fault", "A4打印机缺纸")
+    assert sink.last == ("fault", "A4打印机缺纸")
     retry = printer.print_pdf(TWO_PAGES, "tx-4", pages=2)  # the citizen taps 重试 before staff came
     assert retry.state == "waiting" and link.open_jobs() == [1]
     link.load_paper(None)  # staff load paper
     assert printer.wait("tx-4", timeout=5).state == "completed"
-    assert len(link.printed) == 1 and sink.seen[-1][1] == "ready"
+    assert len(link.printed) == 1 and sink.last[0] == "ready"
 
 
 def test_cancelling_a_waiting_job_prints_nothing_even_when_the_fault_clears(sim):
@@ -144,7 +138,7 @@ def test_a_cancelled_job_with_nothing_out_may_be_printed_again_under_its_key(sim
 def test_an_unreachable_printing_system_is_a_fault_and_nothing_is_sent(sim):
     printer, link, sink = sim
     link.reachable = False
-    assert printer.status().state == "fault" and sink.seen[-1][1] == "fault"
+    assert printer.status().state == "fault" and sink.last[0] == "fault"
     with pytest.raises(A4PrinterUnavailable):
         printer.print_pdf(TWO_PAGES, "tx-7", pages=2)
     link.reachable = True

@@ -27,6 +27,8 @@ from devices.camera.vision import (
 from devices.health import HealthReporter
 from queue_broker.config.models import DeviceConfig
 
+from .conftest import assert_options_refused
+
 SIZE = (640, 480)  # width, height of the generated camera frames
 
 
@@ -337,9 +339,7 @@ def test_only_png_and_jpeg_are_saved(tmp_path):
 )
 def test_bad_options_are_refused_naming_the_device(backend, options, message):
     cfg = DeviceConfig(id="kiosk2-camera", kind="camera", backend=backend, options=options)
-    with pytest.raises(CameraOptionsError, match="kiosk2-camera") as info:
-        open_camera(cfg, HealthReporter(), print)
-    assert message in str(info.value)
+    assert_options_refused(open_camera, cfg, CameraOptionsError, message)
 
 
 def test_defaults_are_valid_for_v4l2():

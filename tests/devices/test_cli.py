@@ -11,6 +11,8 @@ import pytest
 
 from devices.idcard.simulator import SamSimulator
 
+from .conftest import RESIDENT_CARD_FIELDS
+
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neixiang" / "site.yaml"
 
 
@@ -30,18 +32,7 @@ def test_idcard_read_prints_masked_json(sim):
     out = run("idcard", "read", "--port", sim.port, "--timeout", "2")
     assert out.returncode == 0, out.stderr
     fields = json.loads(out.stdout)
-    assert set(fields) == {
-        "name",
-        "sex",
-        "nation",
-        "birth",
-        "address",
-        "id_number",
-        "authority",
-        "valid_from",
-        "valid_to",
-        "card_type",
-    }
+    assert set(fields) == RESIDENT_CARD_FIELDS
     assert "*" in fields["id_number"] and len(fields["id_number"]) == 18 and fields["name"].endswith("*")
 
 

@@ -21,6 +21,8 @@ from devices.idcard.cardtext import (
 )
 from devices.idcard.testcards import TEST_CARDS, card_text
 
+from .conftest import RESIDENT_CARD_FIELDS
+
 # --- frames ----------------------------------------------------------------------------------
 
 
@@ -296,18 +298,7 @@ def test_card_repr_hides_name_number_and_address():
 def test_public_dict_masked_unless_asked():
     c = parse_card(TEST_CARDS["zhang_san"].text)
     masked = c.to_public_dict()
-    assert set(masked) == {
-        "name",
-        "sex",
-        "nation",
-        "birth",
-        "address",
-        "id_number",
-        "authority",
-        "valid_from",
-        "valid_to",
-        "card_type",
-    }
+    assert set(masked) == RESIDENT_CARD_FIELDS
     assert masked["name"] == "张*" and masked["id_number"] == mask_id_number(c.id_number)
     assert c.id_number not in str(masked)
     clear = c.to_public_dict(unmasked=True)

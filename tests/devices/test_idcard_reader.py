@@ -30,28 +30,11 @@ from queue_broker.config.models import DeviceConfig
 TIMEOUT = 0.25  # per command, short to keep the suite fast; the default is 1 s
 
 
-class Sink:
-    def __init__(self):
-        self.events: list[tuple[str, str]] = []
-
-    def __call__(self, device_id, health):
-        self.events.append((health.state, health.message))
-
-    @property
-    def last(self):
-        return self.events[-1]
-
-
 @pytest.fixture
 def sim():
     s = SamSimulator().start()
     yield s
     s.stop()
-
-
-@pytest.fixture
-def sink():
-    return Sink()
 
 
 @pytest.fixture
@@ -234,8 +217,7 @@ def test_missing_port_is_unavailable_not_a_crash(sink):
 
 
 @pytest.mark.timeout(10)
-def test_open_reader_with_the_simulator_backend():
-    sink = Sink()
+def test_open_reader_with_the_simulator_backend(sink):
     cfg = DeviceConfig(
         id="kiosk-2-idcard",
         kind="idcard",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import os
-
 import pytest
 from evdev import ecodes
 
@@ -24,6 +21,9 @@ from devices.serialport import Backoff, DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 from queue_broker.protocol.topics import COUNTER_ACTIONS, Topics
 from tests.waiting import wait_for
+
+from .conftest import assert_options_refused
+from .fake_evdev import FakeDevice
 
 e = ecodes
 
@@ -156,9 +156,7 @@ def test_a_failing_on_action_does_not_break_the_keypad():
 )
 def test_bad_options_are_refused_naming_the_device(kind, backend, options, message):
     cfg = DeviceConfig(id="counter-07-pad", kind=kind, backend=backend, options=options)
-    with pytest.raises(DeviceOptionsError, match="counter-07-pad") as info:
-        open_keypad(cfg, HealthReporter(), print)
-    assert message in str(info.value)
+    assert_options_refused(open_keypad, cfg, DeviceOptionsError, message)
 
 
 def test_open_keypad_refuses_other_kinds():
@@ -166,48 +164,12 @@ def test_open_keypad_refuses_other_kinds():
         open_keypad(DeviceConfig(id="x", kind="scanner"), HealthReporter(), print)
 
 
-class PipeDevice:
-    """Enough of `evdev.InputDevice` for the reader thread (test_scanner_evdev.py has the full fake)."""
-
-    name, path = "Counter Caller", "/dev/input/event5"
-
-    def __init__(self):
-        self._r, self._w = os.pipe()
-        self.pending: list = []
-        self.failure: OSError | None = None
-        self.closed = False
-
-    def push(self, events) -> None:
-        self.pending.extend(events)
-        os.write(self._w, b"x")
-
-    def fileno(self) -> int:
-        return self._r
-
-    def read(self):
-        os.read(self._r, 4096)
-        if self.failure:
-            raise self.failure
-        events, self.pending = self.pending, []
-        return iter(events)
-
-    def grab(self) -> None: ...
-    def ungrab(self) -> None: ...
-
-    def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        os.close(self._r)
-        os.close(self._w)
-
-
 def test_evdev_keypad_reads_through_the_shared_reader():
     """The real backend's thread with a fake device (test_scanner_evdev.py covers reconnecting)."""
     health: list[str] = []
     actions: list[str] = []
     reporter = HealthReporter(sink=lambda device_id, h: health.append(h.state))
-    device = PipeDevice()
+    device = FakeDevice("Counter Caller", "/dev/input/event5")
     opts = EvdevKeypadOptions.model_validate({"name": "caller"})
     pad = EvdevKeypad(
         "c03-keypad",
@@ -224,8 +186,7 @@ def test_evdev_keypad_reads_through_the_shared_reader():
     wait_for(lambda: "ready" in health)
     device.push(key_tap(e.KEY_F1, 5.0) + key_tap(e.KEY_F1, 5.1) + key_tap(e.KEY_F6, 5.2))
     wait_for(lambda: actions == ["call-next", "no-show"])
-    device.failure = OSError(errno.ENODEV, "No such device")  # unplugged
-    os.write(device._w, b"x")
+    device.unplug()
     wait_for(lambda: health[-1] == "fault")
     pad.stop()
 

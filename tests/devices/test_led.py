@@ -14,19 +14,6 @@ from devices.serialport import Backoff, DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 from tests.waiting import wait_for
 
-
-class Sink:
-    def __init__(self):
-        self.events: list[tuple[str, str]] = []
-
-    def __call__(self, device_id, health):
-        self.events.append((health.state, health.message))
-
-    @property
-    def last(self):
-        return self.events[-1]
-
-
 # --- framing ---------------------------------------------------------------------------------
 
 
@@ -83,11 +70,6 @@ def sim():
     s = LedSimulator(addresses=(1, 2)).start()
     yield s
     s.stop()
-
-
-@pytest.fixture
-def sink():
-    return Sink()
 
 
 @pytest.fixture
@@ -160,8 +142,7 @@ def test_vanished_port_is_retried_and_content_restored(sim, display, sink):
 
 
 @pytest.mark.timeout(10)
-def test_open_led_with_the_simulator_backend():
-    sink = Sink()
+def test_open_led_with_the_simulator_backend(sink):
     cfg = DeviceConfig(
         id="counter-3-led",
         kind="led",
@@ -178,8 +159,7 @@ def test_open_led_with_the_simulator_backend():
 
 
 @pytest.mark.timeout(10)
-def test_missing_port_is_a_fault_not_a_crash():
-    sink = Sink()
+def test_missing_port_is_a_fault_not_a_crash(sink):
     d = WindowDisplay(
         "x",
         lambda: "/dev/nonexistent-ttyS9",

@@ -30,6 +30,8 @@ from devices.serialport import DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 from queue_broker.protocol import Material
 
+from .conftest import HealthSink
+
 GB = "gb18030"
 FULL_FONT = PrinterProfile(font_charset="gb18030")
 
@@ -206,20 +208,8 @@ def test_notice_golden_bytes():
 
 
 # --- TicketPrinter with the simulator ------------------------------------------------------
-class Sink:
-    def __init__(self):
-        self.events: list[tuple[str, str, str]] = []
-
-    def __call__(self, device_id, health):
-        self.events.append((device_id, health.state, health.message))
-
-    @property
-    def last(self) -> tuple[str, str]:
-        return self.events[-1][1:]
-
-
 def sim_printer(**options):
-    sink = Sink()
+    sink = HealthSink()
     cfg = DeviceConfig(id="kiosk-1-printer", kind="printer", backend="simulator", options=options)
     return open_printer(cfg, HealthReporter(sink)), sink
 
@@ -316,7 +306,7 @@ def test_vanished_printer_is_retried_with_backoff():
 # --- the other backends --------------------------------------------------------------------
 def test_file_backend_writes_bytes_and_reports_unknown(tmp_path):
     out = tmp_path / "lp0"
-    sink = Sink()
+    sink = HealthSink()
     cfg = DeviceConfig(id="p", kind="printer", backend="file", options={"path": str(out)})
     printer = open_printer(cfg, HealthReporter(sink))
     assert sink.last[0] == "unknown"
@@ -328,7 +318,7 @@ def test_file_backend_writes_bytes_and_reports_unknown(tmp_path):
 def test_serial_backend_over_a_pty():
     pty = PtyPrinter().start()
     try:
-        sink = Sink()
+        sink = HealthSink()
         cfg = DeviceConfig(
             id="p",
             kind="printer",
@@ -371,7 +361,7 @@ def test_network_backend():
 
     threading.Thread(target=serve, daemon=True).start()
     try:
-        sink = Sink()
+        sink = HealthSink()
         cfg = DeviceConfig(
             id="p",
             kind="printer",
@@ -391,7 +381,7 @@ def test_network_backend():
 
 
 def test_missing_serial_port_is_a_fault_not_a_crash():
-    sink = Sink()
+    sink = HealthSink()
     cfg = DeviceConfig(id="p", kind="printer", backend="serial", options={"port": "/dev/nonexistent-tty"})
     printer = open_printer(cfg, HealthReporter(sink))
     assert sink.last[0] == "fault" and "未连接" in sink.last[1]

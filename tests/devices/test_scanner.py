@@ -16,6 +16,8 @@ from devices.scanner import ScanDecoder, SimulatedScanner, open_scanner, text_to
 from devices.serialport import DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 
+from .conftest import assert_options_refused
+
 e = ecodes
 
 
@@ -201,9 +203,7 @@ def test_simulator_feeds_raw_events_through_the_same_decoder():
 )
 def test_bad_options_are_refused_naming_the_device(backend, options, message):
     cfg = DeviceConfig(id="kiosk3-scanner", kind="scanner", backend=backend, options=options)
-    with pytest.raises(DeviceOptionsError, match="kiosk3-scanner") as info:
-        open_scanner(cfg, HealthReporter(), print)
-    assert message in str(info.value)
+    assert_options_refused(open_scanner, cfg, DeviceOptionsError, message)
 
 
 def test_evdev_options_accept_hex_usb_ids():

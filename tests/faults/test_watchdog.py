@@ -9,8 +9,6 @@ other threads keep running, only the engine makes no progress.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -20,6 +18,7 @@ import pytest
 from queue_broker.config.loader import load_site_config
 from queue_broker.service.runner import HallService
 from queue_broker.watchdog import Notifier, Watchdog, notify_address
+from tests.broker.conftest import BrokerProcess
 from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,21 +125,9 @@ def test_broker_stops_pinging_when_its_engine_hangs_and_resumes_after(notify, mo
 def test_broker_process_is_ready_and_keeps_pinging(notify, mosquitto, site_id, tmp_path):
     site = tmp_path / "site.yaml"
     site.write_text(MINI.read_text(encoding="utf-8").replace("id: mini", f"id: {site_id}", 1), encoding="utf-8")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("HALL_")},
-        "HALL_MQTT_URL": mosquitto.url,
-        "HALL_DATA_DIR": str(tmp_path / "data"),
-        "NOTIFY_SOCKET": str(notify.path),
-        "WATCHDOG_USEC": "6000000",  # WatchdogSec=6: a ping a second; the engine (a tick a second) stale after 3 s
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "queue_broker", "run", "--config", str(site)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # WatchdogSec=6: a ping a second; the engine (a tick a second) stale after 3 s
+    watched = {"NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "6000000"}
+    broker = BrokerProcess(site, mosquitto.url, tmp_path / "data", env=watched)
     try:
         assert notify.wait_for("READY=1", timeout=20)
         since = time.monotonic()
@@ -148,7 +135,6 @@ def test_broker_process_is_ready_and_keeps_pinging(notify, mosquitto, site_id, t
         assert notify.pings(since=since) >= 3, notify.lines()
         assert not notify.lines("STATUS=hung")
     finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
+        returncode = broker.stop()
+    assert returncode == 0, broker.out
     assert notify.lines()[-1] == "STOPPING=1"

@@ -136,13 +136,3 @@ def desk(gw_hall) -> Node:
 
 def open_counter(desk: Node, counter: str = "W1") -> None:
     assert desk.counter(counter, "open", operator_id="demo", pin="123456")["ok"]
-
-
-def wait_until(predicate, timeout: float = 5.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = predicate()
-        if got:
-            return got
-        time.sleep(0.02)
-    raise AssertionError(f"{what} not met within {timeout} s")

@@ -14,8 +14,9 @@ import time
 import httpx
 
 from provisioning.mosquitto import free_port
+from tests.waiting import wait_for
 
-from .conftest import PARTNER, wait_until
+from .conftest import PARTNER
 
 
 def test_a_stalled_broker_is_503_within_5_s_and_nothing_is_done_twice(gateway, kiosk):
@@ -44,7 +45,7 @@ def test_a_stalled_broker_is_503_within_5_s_and_nothing_is_done_twice(gateway, k
     # back: the request that waited in the broker's inbox was done once; the partner's retry gets that ticket
     again = gateway.partner("POST", "/api/v1/remote-tickets", json=body)
     assert again.status_code == 201
-    wait_until(lambda: len(service.engine.tickets) == 2, 5, "the two tickets")
+    wait_for(lambda: len(service.engine.tickets) == 2, 5, "the two tickets")
     assert gateway.partner("POST", "/api/v1/remote-tickets", json=body).json() == again.json()
     remote = [t for t in service.engine.tickets.values() if t.id in service.engine.remote_ticket_ids]
     assert len(remote) == 1 and remote[0].number == again.json()["number"]
@@ -67,7 +68,7 @@ def test_the_real_gateway_process_serves_the_sample_contract_and_stops_clean(gw_
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _get(base + "/api/v1/hall") == 200, 20, "the gateway process")
+        wait_for(lambda: _get(base + "/api/v1/hall") == 200, 20, "the gateway process")
         r = httpx.post(
             base + "/api/v1/remote-tickets",
             json={"service_id": "zh-general", "request_id": "proc-1"},

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import open_counter, wait_until
+from tests.waiting import wait_for
+
+from .conftest import open_counter
 
 ROOT = Path(__file__).resolve().parents[2]
 VIEW_KEYS = {
@@ -160,7 +162,7 @@ def test_the_served_openapi_document_is_the_one_in_docs(gateway):
 
 def test_the_hall_answers_what_the_call_screen_shows(gateway, kiosk):
     kiosk.issue()
-    hall = wait_until(
+    hall = wait_for(
         lambda: (h := gateway.http.get("/api/v1/hall").json()) and h["queues"][0]["waiting"] == 1 and h,
         what="the hall's waiting count",
     )

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import open_counter, wait_until
+from tests.waiting import wait_for
+
+from .conftest import open_counter
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"viewport": {"width": 360, "height": 740}, "device_scale_factor": 2, "locale": "zh-CN", "has_touch": True}
@@ -93,7 +95,7 @@ def test_english_notify_and_cancel(gateway, kiosk, phone):
     phone.click("#cancel-btn")
     phone.wait_for_selector("#state-block >> text=Cancelled")
     assert gateway.hall.service.engine.tickets[mine["id"]].state == "cancelled"
-    wait_until(lambda: b"13812345678" not in (gateway.data_dir / "gateway" / "notices.sqlite").read_bytes(), 3)
+    wait_for(lambda: b"13812345678" not in (gateway.data_dir / "gateway" / "notices.sqlite").read_bytes(), 3)
 
 
 def test_the_hall_server_goes_away_and_comes_back(gateway, kiosk, desk, phone):

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from queue_broker.engine.come_now import come_now_task
+from tests.waiting import wait_for
 
 from ..people import citizens, id_numbers_in, json_escaped
-from .conftest import open_counter, wait_until
+from .conftest import open_counter
 
 PHONE = "13812345678"
 
@@ -72,7 +73,7 @@ def test_the_come_now_notice_is_sent_once_and_the_phone_goes_with_the_ticket(gat
     assert len(_outbox(gateway)) == 1  # the call adds nothing: one notice per ticket
     clock.advance(minutes=6)
     desk.counter("W1", "finish", outcome="done")
-    wait_until(lambda: PHONE.encode() not in db.read_bytes(), 5, "the phone number erased")
+    wait_for(lambda: PHONE.encode() not in db.read_bytes(), 5, "the phone number erased")
     assert PHONE.encode() not in _files(gateway.data_dir)
     assert first["id"] not in db.read_bytes().decode("latin-1")
 
@@ -82,7 +83,7 @@ def test_far_away_is_told_at_once_web_needs_no_address_and_a_call_first_is_the_n
     r = gateway.http.post(f"/api/v1/tickets/{a['status_token']}/notify", json={"channel": "web", "travel_min": 0})
     assert r.status_code == 202
     open_counter(desk)
-    wait_until(
+    wait_for(
         lambda: gateway.http.get(f"/api/v1/tickets/{a['status_token']}").json()["notice"]["come_now"], 5, "web notice"
     )
     assert _outbox(gateway) == []  # the page's own alert: nothing leaves the gateway
@@ -91,7 +92,7 @@ def test_far_away_is_told_at_once_web_needs_no_address_and_a_call_first_is_the_n
         f"/api/v1/tickets/{b['status_token']}/notify", json={"channel": "sms", "address": PHONE, "travel_min": 120}
     )
     assert r.status_code == 202
-    wait_until(lambda: len(_outbox(gateway)) == 1, 5, "b's notice")
+    wait_for(lambda: len(_outbox(gateway)) == 1, 5, "b's notice")
     assert _outbox(gateway)[0]["kind"] == "come_now"
     desk.counter("W1", "call-next")
     gateway.hall.clock.advance(minutes=1)
@@ -115,7 +116,7 @@ def test_far_away_is_told_at_once_web_needs_no_address_and_a_call_first_is_the_n
     gateway.hall.service.tick_tasks.remove(come_now_task)  # no tick between the counter opening and its call
     open_counter(desk, "W3")
     desk.counter("W3", "call-next")
-    wait_until(lambda: len(_outbox(gateway)) == 2, 5, "c's notice")
+    wait_for(lambda: len(_outbox(gateway)) == 2, 5, "c's notice")
     last = _outbox(gateway)[-1]
     assert last["kind"] == "called" and "3号窗口" in last["text"] and last["to"] == "139****0009"
 
@@ -194,7 +195,7 @@ def test_no_id_number_or_name_anywhere_and_phones_gone_after_the_day(gateway, ki
     desk.counter("W2", "finish", outcome="done")
     for token in tokens:
         keep(gateway.http.get(f"/api/v1/tickets/{token}"))
-    wait_until(lambda: len(_outbox(gateway)) >= 4 + 4, 10, "the notices and booking confirmations")
+    wait_for(lambda: len(_outbox(gateway)) >= 4 + 4, 10, "the notices and booking confirmations")
 
     folder = gateway.data_dir
     everything = "\n".join(bodies) + caplog.text + _files(folder).decode("utf-8", "replace")

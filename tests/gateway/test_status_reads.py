@@ -8,8 +8,9 @@ import threading
 import time
 
 from queue_broker.service.reads import ENGINE_STALE_S
+from tests.waiting import wait_for
 
-from .conftest import open_counter, wait_until
+from .conftest import open_counter
 
 
 def _hold_engine(service, seconds: float) -> threading.Event:
@@ -31,7 +32,7 @@ def test_a_leased_ticket_is_answered_while_the_engine_is_held(gateway, kiosk):
     service = gateway.hall.service
     token = kiosk.issue()["ticket"]["status_token"]
     first = gateway.http.get(f"/api/v1/tickets/{token}").json()  # answered by the engine: leased from now
-    wait_until(lambda: len(service.reads) == 1, 5, "the ticket in the snapshot")
+    wait_for(lambda: len(service.reads) == 1, 5, "the ticket in the snapshot")
     hits = service.reads.hits
 
     began = _hold_engine(service, 2.0)
@@ -53,7 +54,7 @@ def test_every_reply_is_read_back_at_once(gateway, kiosk, desk):
     tokens = [kiosk.issue()["ticket"]["status_token"] for _ in range(3)]
     for token in tokens:
         assert gateway.http.get(f"/api/v1/tickets/{token}").json()["status"] == "waiting"
-    wait_until(lambda: len(gateway.hall.service.reads) == 3, 5, "the tickets in the snapshot")
+    wait_for(lambda: len(gateway.hall.service.reads) == 3, 5, "the tickets in the snapshot")
     open_counter(desk)
     for i, token in enumerate(tokens):
         assert desk.counter("W1", "call-next")["ok"]
@@ -68,7 +69,7 @@ def test_a_stalled_broker_is_503_even_for_a_leased_ticket(gateway, kiosk):
     service = gateway.hall.service
     token = kiosk.issue()["ticket"]["status_token"]
     assert gateway.http.get(f"/api/v1/tickets/{token}").status_code == 200
-    wait_until(lambda: len(service.reads) == 1, 5, "the ticket in the snapshot")
+    wait_for(lambda: len(service.reads) == 1, 5, "the ticket in the snapshot")
     began = _hold_engine(service, ENGINE_STALE_S + 6.0)
     assert began.wait(5)
     time.sleep(ENGINE_STALE_S + 0.2)  # longer than a review: the snapshot is no longer answered
@@ -76,4 +77,4 @@ def test_a_stalled_broker_is_503_even_for_a_leased_ticket(gateway, kiosk):
     r = gateway.http.get(f"/api/v1/tickets/{token}")
     assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
     assert time.monotonic() - t0 <= 5.5
-    wait_until(lambda: gateway.http.get(f"/api/v1/tickets/{token}").status_code == 200, 10, "the broker back")
+    wait_for(lambda: gateway.http.get(f"/api/v1/tickets/{token}").status_code == 200, 10, "the broker back")

@@ -12,37 +12,13 @@ import yaml
 from queue_broker.__main__ import main as broker_main
 from queue_broker.plan.__main__ import main as plan_main
 
+from ..scenarios import home_counters, scenario_queue, two_hour_morning
+
 SMALL = {
     "name": "small-hall",
-    "day": {
-        "opens": "09:00",
-        "ticketing_closes": "11:00",
-        "slot_minutes": 30,
-        "slots": ["09:00", "09:30", "10:00", "10:30"],
-        "opening_burst": {"share": 0.4, "minutes": 5},
-    },
-    "queues": [
-        {
-            "id": "A",
-            "name": "甲",
-            "tickets_per_day": 40,
-            "service_min": {"mean": 6, "cv": 0.5},
-            "arrival_share": [0.4, 0.3, 0.2, 0.1],
-        },
-        {
-            "id": "B",
-            "name": "乙",
-            "tickets_per_day": 12,
-            "service_min": {"mean": 9, "cv": 0.5},
-            "arrival_share": [0.25] * 4,
-        },
-    ],
-    "counters": [
-        {"id": "A1", "home": ["A"]},
-        {"id": "A2", "home": ["A"]},
-        {"id": "B1", "home": ["B"]},
-        {"id": "T1", "home": ["B"], "eligible": ["B", "A"]},
-    ],
+    "day": two_hour_morning(opening_burst={"share": 0.4, "minutes": 5}),
+    "queues": [scenario_queue("A", "甲", 40, 6, arrival_share=[0.4, 0.3, 0.2, 0.1]), scenario_queue("B", "乙", 12, 9)],
+    "counters": [*home_counters("A1", "A2", "B1"), {"id": "T1", "home": ["B"], "eligible": ["B", "A"]}],
     "no_show": {"probability": 0.05, "minutes": 1.0},
     "switch_cost_min": 2.0,
     "history": {"weekday_factor": {"mon": 1.4, "fri": 0.8}, "day_cv": 0.05},

@@ -13,47 +13,14 @@ from queue_broker.plan.crosstrain import Link, Planner, Shortfall, advise, apply
 from queue_broker.sim.scenario import Scenario, load_scenario
 
 from ..conftest import ROOT
+from ..scenarios import home_counters, scenario_queue, two_hour_morning
 
 # three queues, one of them overloaded in the morning: a link from an idle queue's counter helps
 LOPSIDED = {
     "name": "lopsided",
-    "day": {
-        "opens": "09:00",
-        "ticketing_closes": "11:00",
-        "slot_minutes": 30,
-        "slots": ["09:00", "09:30", "10:00", "10:30"],
-    },
-    "queues": [
-        {
-            "id": "A",
-            "name": "甲",
-            "tickets_per_day": 44,
-            "service_min": {"mean": 8, "cv": 0.5},
-            "arrival_share": [0.25] * 4,
-        },
-        {
-            "id": "B",
-            "name": "乙",
-            "tickets_per_day": 10,
-            "service_min": {"mean": 8, "cv": 0.5},
-            "arrival_share": [0.25] * 4,
-        },
-        {
-            "id": "C",
-            "name": "丙",
-            "tickets_per_day": 10,
-            "service_min": {"mean": 8, "cv": 0.5},
-            "arrival_share": [0.25] * 4,
-        },
-    ],
-    "counters": [
-        {"id": "A1", "home": ["A"]},
-        {"id": "A2", "home": ["A"]},
-        {"id": "B1", "home": ["B"]},
-        {"id": "B2", "home": ["B"]},
-        {"id": "C1", "home": ["C"]},
-        {"id": "C2", "home": ["C"]},
-    ],
+    "day": two_hour_morning(),
+    "queues": [scenario_queue("A", "甲", 44, 8), scenario_queue("B", "乙", 10, 8), scenario_queue("C", "丙", 10, 8)],
+    "counters": home_counters("A1", "A2", "B1", "B2", "C1", "C2"),
     "switch_cost_min": 1.0,
 }
 

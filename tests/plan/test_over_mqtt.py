@@ -20,9 +20,9 @@ from queue_broker.plan.planner import planner_task
 from queue_broker.plan.service import attach as attach_planning
 from queue_broker.store import SqliteEventStore
 
-from ..broker.conftest import Hall, Recorder
+from ..broker.conftest import Hall
 from ..clock import Clock
-from ..supervision.test_over_mqtt import _until
+from ..waiting import wait_for
 
 SITE = Path(__file__).resolve().parent.parent / "fixtures" / "planning-site.yaml"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -62,19 +62,15 @@ def hall(mosquitto, site_id, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     _history(data, site_id)
-    h = Hall(mosquitto.url, site_id, data, clock, config_path=SITE)
-    service = h.start()
-    service.tick_tasks.append(planner_task(service.config))
-    h.worker = attach_planning(service, cross_train_seeds=2)
-    yield h
-    h.close()
+    with Hall(mosquitto.url, site_id, data, clock, config_path=SITE) as h:
+        h.service.tick_tasks.append(planner_task(h.service.config))
+        h.worker = attach_planning(h.service, cross_train_seeds=2)
+        yield h
 
 
 @pytest.fixture
 def recorder(hall):
-    r = Recorder(hall.url, hall.site)
-    yield r
-    r.stop()
+    return hall.recorder()
 
 
 def test_ask_take_serve_release_over_mqtt(hall, recorder):
@@ -132,7 +128,7 @@ def test_the_planner_asks_before_the_promise_breaks(hall, recorder):
     for _ in range(10):
         kiosk.issue()
     # the forecast for today is set from the month of history in the store, at the first review
-    fc = _until(lambda: hall.service.engine.forecast_for(NOW.date()))
+    fc = wait_for(lambda: hall.service.engine.forecast_for(NOW.date()))
     assert fc.history_days >= 15 and fc.expected("ZH", 18) > 0
     hall.clock.advance(seconds=61)
     asked = recorder.wait_for("/event/reserve", lambda b: b["state"] == "asked", timeout=10)

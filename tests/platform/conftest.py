@@ -9,15 +9,15 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.broker.conftest import Hall, Recorder
+from tests.broker.conftest import Hall
 from tests.clock import Clock
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -42,14 +42,8 @@ def cli(*args, env: dict[str, str] | None = None) -> subprocess.CompletedProcess
 
 
 def until(predicate, timeout: float = 10.0, what: str = "condition"):
-    """The first true value of `predicate()`, polled every 50 ms, or AssertionError after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout} s")
+    """`wait_for` with the platform tests' longer default `timeout`, polling every 50 ms."""
+    return wait_for(predicate, timeout, what, step=0.05)
 
 
 def write_site(folder: Path, site_id: str = "plat") -> Path:
@@ -74,14 +68,10 @@ def plat_clock() -> Clock:
 
 @pytest.fixture
 def plat_hall(mosquitto, site_id, tmp_path, plat_clock, site_file):
-    h = Hall(mosquitto.url, site_id, tmp_path / "data", plat_clock, config_path=site_file)
-    h.start()
-    yield h
-    h.close()
+    with Hall(mosquitto.url, site_id, tmp_path / "data", plat_clock, config_path=site_file) as h:
+        yield h
 
 
 @pytest.fixture
 def plat_recorder(plat_hall):
-    r = Recorder(plat_hall.url, plat_hall.site)
-    yield r
-    r.stop()
+    return plat_hall.recorder()

@@ -51,20 +51,17 @@ def fixture_export() -> list[dict]:
     return out
 
 
+def catalog_import(export, site, out, *options, env: dict[str, str] | None = None):
+    """`python -m queue_broker catalog import EXPORT --config SITE --out OUT OPTIONS`, as an operator runs it."""
+    return cli("catalog", "import", export, "--config", site, "--out", out, *options, env=env)
+
+
 def test_the_sample_halls_export_matches_its_catalog(tmp_path):
     """examples/neixiang/platform/catalog-export.json is the sample hall's items: importing it changes nothing."""
     site = tmp_path / "neixiang"
     shutil.copytree(NEIXIANG, site)
     before = (site / "services.yaml").read_bytes()
-    run = cli(
-        "catalog",
-        "import",
-        NEIXIANG / "platform" / "catalog-export.json",
-        "--config",
-        site / "site.yaml",
-        "--out",
-        site,
-    )
+    run = catalog_import(NEIXIANG / "platform" / "catalog-export.json", site / "site.yaml", site)
     assert run.returncode == 0, run.stderr
     assert "read 56 records" in run.stdout and "(JSON, UTF-8)" in run.stdout
     assert "= 56 unchanged" in run.stdout and "nothing written" in run.stdout
@@ -109,7 +106,7 @@ def test_added_changed_withdrawn_and_every_bad_record_by_line(tmp_path):
     path.write_text(json.dumps(export, ensure_ascii=False, indent=2), encoding="utf-8")
     line = {i: n for i, n in enumerate(_lines_of_elements(path.read_text(encoding="utf-8")))}
     out = tmp_path / "out"
-    run = cli("catalog", "import", path, "--config", site, "--out", out, "--today", "2026-11-27")
+    run = catalog_import(path, site, out, "--today", "2026-11-27")
     assert run.returncode == 0, run.stderr
     o = run.stdout
     assert f"~ changed    bdc-transfer  {BDC}  不动产转移登记（二手房）  [line {line[1]}]" in o
@@ -187,18 +184,7 @@ def test_a_withdrawn_item_the_hall_has_tickets_for(tmp_path):
     )
     path = tmp_path / "export.json"
     path.write_text(json.dumps({"data": records}, ensure_ascii=False), encoding="utf-8")
-    run = cli(
-        "catalog",
-        "import",
-        path,
-        "--config",
-        site,
-        "--out",
-        tmp_path / "out",
-        "--today",
-        "2026-11-27",
-        env={"HALL_DATA_DIR": str(data)},
-    )
+    run = catalog_import(path, site, tmp_path / "out", "--today", "2026-11-27", env={"HALL_DATA_DIR": str(data)})
     assert run.returncode == 0, run.stderr
     assert (
         f"- withdrawn  bdc-transfer  {BDC}  不动产转移登记  [not in the export] not in its department's export any more; "
@@ -226,19 +212,7 @@ def test_gbk_csv_through_a_mapping_file(tmp_path):
     )
     path = tmp_path / "事项导出.csv"
     path.write_bytes(csv_text.encode("gbk"))
-    run = cli(
-        "catalog",
-        "import",
-        path,
-        "--mapping",
-        mapping,
-        "--config",
-        site,
-        "--out",
-        tmp_path / "out",
-        "--today",
-        "2026-11-27",
-    )
+    run = catalog_import(path, site, tmp_path / "out", "--mapping", mapping, "--today", "2026-11-27")
     assert run.returncode == 0, run.stderr
     assert "(CSV, GBK/GB18030): 2 usable" in run.stdout
     assert "+ added      11411325MB0000001600012000900001  “一件事”综合窗口咨询  [line 3] queue ZH" in run.stdout
@@ -262,7 +236,7 @@ def test_xlsx_with_excel_dates(tmp_path):
     ws.append(["T3", None, "缺编码", "县不动产登记中心", 1, None])
     path = tmp_path / "export.xlsx"
     wb.save(path)
-    run = cli("catalog", "import", path, "--config", site, "--out", tmp_path / "out", "--today", "2026-11-27")
+    run = catalog_import(path, site, tmp_path / "out", "--today", "2026-11-27")
     assert run.returncode == 0, run.stderr
     assert "(XLSX): 1 usable" in run.stdout
     assert f"- withdrawn  bdc-transfer  {BDC}  不动产转移登记  [line 2] no new tickets from 2026-12-31" in run.stdout
@@ -274,19 +248,19 @@ def test_unreadable_input_is_refused_in_one_line_and_nothing_is_written(tmp_path
     out = tmp_path / "out"
     binary = tmp_path / "export.json"
     binary.write_bytes(b'{"data": [\n{"task_name": "\xff\xfe\xfd\xfc"}]}')
-    run = cli("catalog", "import", binary, "--config", site, "--out", out)
+    run = catalog_import(binary, site, out)
     assert run.returncode == 2 and "neither UTF-8 nor GBK" in run.stderr and "line 2" in run.stderr
     broken = tmp_path / "broken.json"
     broken.write_text('{"data": [\n {"task_code": "a",}\n]}', encoding="utf-8")
-    run = cli("catalog", "import", broken, "--config", site, "--out", out)
+    run = catalog_import(broken, site, out)
     assert run.returncode == 2 and run.stderr.startswith(f"{broken}: line 2: not JSON")
     mapping = tmp_path / "map.yaml"
     mapping.write_text("fields:\n  A: task_cod\n", encoding="utf-8")
-    run = cli("catalog", "import", broken, "--mapping", mapping, "--config", site, "--out", out)
+    run = catalog_import(broken, site, out, "--mapping", mapping)
     assert run.returncode == 2 and "map.yaml:1" in run.stderr and "'task_cod' is not a field" in run.stderr
     nothing = tmp_path / "nothing.json"
     nothing.write_text('[{"task_name": "x"}]', encoding="utf-8")
-    run = cli("catalog", "import", nothing, "--config", site, "--out", out)
+    run = catalog_import(nothing, site, out)
     assert run.returncode == 2 and "no usable record; nothing written" in run.stderr
     assert not out.exists()
 
@@ -301,7 +275,7 @@ def test_a_catalog_that_would_not_load_is_never_written(tmp_path):
     ]
     path = tmp_path / "export.json"
     path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
-    run = cli("catalog", "import", path, "--config", site, "--out", site.parent)
+    run = catalog_import(path, site, site.parent)
     assert run.returncode == 2 and "the new catalog does not load" in run.stderr
     assert "bundle id 'bundle-birth' is also a service id" in run.stderr
     assert services.read_bytes() == before

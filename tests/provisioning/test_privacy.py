@@ -99,24 +99,15 @@ def test_a_busy_hour_leaks_no_id_number_and_no_name(hall, tmp_path, caplog):
                 assert r["ok"], r
                 issued.append(r["ticket"]["id"])
             if minute == 40:  # check-ins for the 10:00 slot: one by ID card, one by the code
-                r = ask(
-                    kiosks[0],
-                    t.ticket_issue(),
-                    kiosk_id="kiosk-1",
-                    service_id="zh-general",
-                    channel="appointment",
-                    holder=booked[0][0],
+                check_ins = (
+                    (kiosks[0], "kiosk-1", "zh-general", {"holder": booked[0][0]}),
+                    (kiosks[1], "kiosk-2", "bdc-transfer", {"appointment_code": booked[1][1]["code"]}),
                 )
-                assert r["ok"], r
-                r = ask(
-                    kiosks[1],
-                    t.ticket_issue(),
-                    kiosk_id="kiosk-2",
-                    service_id="bdc-transfer",
-                    channel="appointment",
-                    appointment_code=booked[1][1]["code"],
-                )
-                assert r["ok"], r
+                for link, kiosk_id, service_id, proof in check_ins:
+                    r = ask(
+                        link, t.ticket_issue(), kiosk_id=kiosk_id, service_id=service_id, channel="appointment", **proof
+                    )
+                    assert r["ok"], r
             if minute % 3 == 0:
                 ask(kiosks[0], t.ticket_status(), ticket_id=rng.choice(issued))
             if minute % 2:

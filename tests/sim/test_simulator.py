@@ -14,26 +14,16 @@ from queue_broker.sim.metrics import day_metrics
 from queue_broker.sim.policies import POLICIES
 from queue_broker.sim.scenario import Arrival, Scenario, lognormal_params, site_config, ticket_stream
 
+from ..scenarios import home_counters, scenario_queue
+
 TINY = {
     "name": "tiny",
     "day": {"opens": "09:00", "ticketing_closes": "09:30", "slot_minutes": 30, "slots": ["09:00"]},
     "queues": [
-        {
-            "id": "A",
-            "name": "甲",
-            "tickets_per_day": 6,
-            "service_min": {"mean": 4.0, "cv": 0.0},
-            "arrival_share": [1.0],
-        },
-        {
-            "id": "B",
-            "name": "乙",
-            "tickets_per_day": 4,
-            "service_min": {"mean": 6.0, "cv": 0.0},
-            "arrival_share": [1.0],
-        },
+        scenario_queue("A", "甲", 6, 4.0, cv=0.0, arrival_share=[1.0]),
+        scenario_queue("B", "乙", 4, 6.0, cv=0.0, arrival_share=[1.0]),
     ],
-    "counters": [{"id": "A1", "home": ["A"]}, {"id": "B1", "home": ["B"]}],
+    "counters": home_counters("A1", "B1"),
     "no_show": {"probability": 0.0, "minutes": 1.0},
     "switch_cost_min": 2.0,
 }

@@ -114,19 +114,13 @@ def mqtt_hall(mosquitto, site_id, tmp_path):
     from tests.broker.conftest import Clock, Hall
 
     clock = Clock(at(2026, 11, 27, 9, 0))
-    h = Hall(mosquitto.url, site_id, tmp_path / "data", clock)
-    service = h.start()
-    service.tick_tasks.extend(supervision_tasks(service.config))
-    h.handles = attach(service, metrics_addr="127.0.0.1:0")
-    yield h
-    h.handles["metrics"].stop()
-    h.close()
+    with Hall(mosquitto.url, site_id, tmp_path / "data", clock) as h:
+        h.service.tick_tasks.extend(supervision_tasks(h.service.config))
+        h.handles = attach(h.service, metrics_addr="127.0.0.1:0")
+        yield h
+        h.handles["metrics"].stop()
 
 
 @pytest.fixture
 def recorder(mqtt_hall):
-    from tests.broker.conftest import Recorder
-
-    r = Recorder(mqtt_hall.url, mqtt_hall.site)
-    yield r
-    r.stop()
+    return mqtt_hall.recorder()

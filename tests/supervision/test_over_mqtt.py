@@ -5,25 +5,15 @@ and the Prometheus endpoint is scraped."""
 
 from __future__ import annotations
 
-import time
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from queue_broker.link import HallLink
 from queue_broker.protocol import DeviceHealth
+from tests.waiting import wait_for
 
 from .conftest import at
-
-
-def _until(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_device_fault_alert_acknowledged_and_cleared(mqtt_hall, recorder):
@@ -35,7 +25,7 @@ def test_device_fault_alert_acknowledged_and_cleared(mqtt_hall, recorder):
             "printer", DeviceHealth(kind="printer", ok=False, state="fault", message="缺纸", at=clock())
         )
         engine = lambda: hall.service.engine  # noqa: E731 - the service may rebuild it
-        _until(lambda: ("kiosk-1", "printer") in engine().devices)
+        wait_for(lambda: ("kiosk-1", "printer") in engine().devices)
         clock.advance(minutes=10)
         alert = recorder.wait_for("/event/alert", lambda b: b.get("rule") == "device_fault")
         assert (alert["severity"], alert["node_id"], alert["state"]) == ("yellow", "kiosk-1", "raised")
@@ -138,7 +128,7 @@ def test_metrics_endpoint_is_scraped(mqtt_hall):
     kiosk.issue(service="bdc-transfer")
     desk.counter("W1", "call-next")
     clock.set(at(2026, 11, 27, 9, 40))  # BDC's citizen has waited 40 min (SLA 30): red
-    _until(lambda: hall.service.engine.monitor_alerts)
+    wait_for(lambda: hall.service.engine.monitor_alerts)
     port = hall.handles["metrics"].port
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     samples = {}

@@ -21,56 +21,22 @@ from queue_broker.sim.scenario import SIM_OPERATOR, SIM_PIN, Scenario, service_i
 from queue_broker.tidal.rebalancer import Rebalancer
 from queue_broker.tidal.task import TidalTask
 
+from ..scenarios import home_counters, scenario_queue, two_hour_morning
+
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
 
 
 def scenario(*, slow_c: bool = False, switch_cost: float = 3.0) -> Scenario:
-    queues = [
-        {
-            "id": "A",
-            "name": "综合受理",
-            "tickets_per_day": 40,
-            "service_min": {"mean": 5.0, "cv": 0.5},
-            "arrival_share": [0.25] * 4,
-        },
-        {
-            "id": "B",
-            "name": "社保",
-            "tickets_per_day": 40,
-            "service_min": {"mean": 5.0, "cv": 0.5},
-            "arrival_share": [0.25] * 4,
-        },
-    ]
-    counters = [
-        {"id": "A1", "home": ["A"]},
-        {"id": "B1", "home": ["B"]},
-        {"id": "T1", "home": ["A"], "eligible": ["A", "B"]},
-    ]
+    queues = [scenario_queue("A", "综合受理", 40, 5.0), scenario_queue("B", "社保", 40, 5.0)]
+    counters = [*home_counters("A1", "B1"), {"id": "T1", "home": ["A"], "eligible": ["A", "B"]}]
     if slow_c:
-        queues.append(
-            {
-                "id": "C",
-                "name": "企业开办",
-                "tickets_per_day": 4,
-                "service_min": {"mean": 30.0, "cv": 0.3},
-                "arrival_share": [0.25] * 4,
-            }
-        )
-        counters = [
-            {"id": "A1", "home": ["A"]},
-            {"id": "C1", "home": ["C"]},
-            {"id": "T1", "home": ["A"], "eligible": ["A", "C"]},
-        ]
+        queues.append(scenario_queue("C", "企业开办", 4, 30.0, cv=0.3))
+        counters = [*home_counters("A1", "C1"), {"id": "T1", "home": ["A"], "eligible": ["A", "C"]}]
     return Scenario.model_validate(
         {
             "name": "small",
-            "day": {
-                "opens": "09:00",
-                "ticketing_closes": "11:00",
-                "slot_minutes": 30,
-                "slots": ["09:00", "09:30", "10:00", "10:30"],
-            },
+            "day": two_hour_morning(),
             "queues": queues,
             "counters": counters,
             "switch_cost_min": switch_cost,

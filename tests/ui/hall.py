@@ -235,6 +235,12 @@ class Node:
         assert reply["ok"], reply
         return reply["ticket"]
 
+    def open_counters(self, *counters: str) -> None:
+        """Open each counter as the mini hall's operator `demo`; each must open."""
+        for counter in counters:
+            reply = self.send(self.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")
+            assert reply["ok"], reply
+
     def record(self, topic_filter: str) -> None:
         def on(topic, payload, inbound):
             with self._lock:

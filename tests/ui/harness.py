@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from multiprocessing.connection import Client
 from pathlib import Path
@@ -34,7 +34,7 @@ from typing import Any
 
 from tests.waiting import wait_for
 
-from .hall import ROOT
+from .hall import ROOT, Broker, Node
 
 DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
@@ -319,6 +319,15 @@ def log_in_supervisor(sup: ScreenProcess, supervisor: str = "super", pin: str = 
     return sup.wait_for(lambda s: s["screen"] == "hall", 10, "logged in")
 
 
+def take_case_step(face: ScreenProcess, button: str, state: str, **inputs: str) -> dict:
+    """On the case screen (the counter's or the tablet's): type `inputs` into its `case.NAME` fields
+    (note=..., to=...), tap the step `cases.step.BUTTON` and wait until the case is in `state`."""
+    for name, text in inputs.items():
+        face.type(f"case.{name}", text)
+    face.tap(f"cases.step.{button}")
+    return face.wait_for(lambda s: s["case"].get("state") == state, 10, f"the case {state}")
+
+
 @contextmanager
 def step(name: str) -> Iterator[None]:
     """One named step of a long UI scenario (`with step("recall"): ...`): a failure in it is reported as
@@ -329,3 +338,45 @@ def step(name: str) -> Iterator[None]:
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise AssertionError(f"step {name!r} failed: {type(exc).__name__}: {first}") from exc
+
+
+class HallParts:
+    """What one UI test runs in its hall: the queue broker, plain MQTT nodes and face processes, made
+    through it in a `with` block that closes each of them when the block ends, the last made first."""
+
+    def __init__(self, mqtt_url: str, site_id: str, tmp_path: Path):
+        self.mqtt_url, self.site_id, self.tmp_path = mqtt_url, site_id, tmp_path
+        self._closing = ExitStack()
+
+    def __enter__(self) -> HallParts:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._closing.close()
+
+    def broker(self, site: Path, **options) -> Broker:
+        """The real queue broker on `site`, its data in the test's `data` folder (`Broker`'s options)."""
+        broker = Broker(site, self.mqtt_url, self.tmp_path / "data", **options)
+        self._closing.callback(broker.stop)
+        return broker
+
+    def node(self, node_id: str, role: str) -> Node:
+        node = Node(self.mqtt_url, self.site_id, node_id, role)
+        self._closing.callback(node.stop)
+        return node
+
+    def watch(self) -> Node:
+        """A node that records everything published under the site (`Node.watch`)."""
+        node = Node.watch(self.mqtt_url, self.site_id)
+        self._closing.callback(node.stop)
+        return node
+
+    def screen(self, face: str, site: Path, node: str, workdir: str, **options) -> ScreenProcess:
+        """The face on `node`, in its own process, working in the test's folder `workdir`."""
+        screen = ScreenProcess(face, site, node, self.mqtt_url, self.tmp_path / workdir, **options)
+        self._closing.callback(screen.close)
+        return screen
+
+    def on_close(self, close) -> None:
+        """Call `close()` too when the block ends (a fake platform's stop)."""
+        self._closing.callback(close)

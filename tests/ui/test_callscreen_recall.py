@@ -14,8 +14,8 @@ import pytest
 
 from kiosk_app.callscreen.recall import again_text, call_in_progress
 
-from .hall import Broker, Node, write_site
-from .harness import ScreenProcess, step
+from .hall import write_site
+from .harness import HallParts, ScreenProcess, step
 
 TIMEOUT = pytest.mark.timeout(180)
 
@@ -64,17 +64,16 @@ def near(colour: tuple[int, int, int], *choices: tuple[int, int, int]) -> bool:
 @TIMEOUT
 def test_the_call_screen_highlights_a_number_called_again(mosquitto, site_id, tmp_path):
     site = write_site(tmp_path, site_id)
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    desk = Node(mosquitto.url, site_id, "counter-x", "counter")
-    cs = ScreenProcess("callscreen", site, "display-1", mosquitto.url, tmp_path / "cs")
-    late = None
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        hall.broker(site)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        desk = hall.node("counter-x", "counter")
+        cs = hall.screen("callscreen", site, "display-1", "cs")
         for _ in range(2):
             kiosk.issue("zh-general")
         cs.connect()
         cs.wait_for(lambda s: s["online"] and s["has_state"], 30, "the first state")
-        assert desk.send(desk.t.counter_cmd("W1", "open"), operator_id="demo", pin="123456")["ok"]
+        desk.open_counters("W1")
 
         with step("a first call: no recall words, the usual colours"):
             assert desk.send(desk.t.counter_cmd("W1", "call-next"))["ticket"]["number"] == "A001"
@@ -109,15 +108,8 @@ def test_the_call_screen_highlights_a_number_called_again(mosquitto, site_id, tm
         with step("a call screen started during a recalled call highlights it at once"):
             assert desk.send(desk.t.counter_cmd("W1", "recall"))["ok"]
             cs.wait_for(lambda s: s["hero_again"] == "再次呼叫", 5, "A002 recalled")
-            late = ScreenProcess("callscreen", site, "display-1", mosquitto.url, tmp_path / "late")
+            late = hall.screen("callscreen", site, "display-1", "late")
             late.connect()
             st = late.wait_for(lambda s: s["hero_number"] == "A002", 30, "the call in progress from the state")
             assert st["hero_again"] == "再次呼叫" and st["hero_window"] == "1号窗口" and st["hero_recall"] == 1
             assert late.state()["ui_errors"] == 0 and cs.state()["ui_errors"] == 0
-    finally:
-        if late is not None:
-            late.close()
-        cs.close()
-        for node in (kiosk, desk):
-            node.stop()
-        broker.stop()

@@ -7,19 +7,19 @@ import time
 
 import pytest
 
-from .hall import Broker, Node, write_site
-from .harness import ScreenProcess
+from .hall import write_site
+from .harness import HallParts
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
 
 
 def test_call_screen_survives_a_mosquitto_restart(own_mosquitto, site_id, tmp_path):
     site = write_site(tmp_path, site_id, display={"reconnect_max_s": 2})
-    broker = Broker(site, own_mosquitto.url, tmp_path / "data")
-    kiosk = Node(own_mosquitto.url, site_id, "kiosk-1", "kiosk")
-    boss = Node(own_mosquitto.url, site_id, "supervisor-x", "supervisor")
-    cs = ScreenProcess("callscreen", site, "display-1", own_mosquitto.url, tmp_path / "cs")
-    try:
+    with HallParts(own_mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(site)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        boss = hall.node("supervisor-x", "supervisor")
+        cs = hall.screen("callscreen", site, "display-1", "cs")
         for service in ("zh-general", "zh-general", "bdc-transfer"):
             kiosk.issue(service)
         cs.connect()
@@ -51,8 +51,3 @@ def test_call_screen_survives_a_mosquitto_restart(own_mosquitto, site_id, tmp_pa
         assert [c["number"] for c in st["recent"]][:1] == ["A001"]
         assert st["metrics"]["drops"] >= 1 and st["metrics"]["reconnects"] >= 2
         assert cs.state()["ui_errors"] == 0
-    finally:
-        cs.close()
-        kiosk.stop()
-        boss.stop()
-        broker.stop()

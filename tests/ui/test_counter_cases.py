@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from .hall import COUNTER_DEVICES, COUNTER_SCREEN, MINI, Broker, Node, write_site
-from .harness import ScreenProcess, step
+from .hall import COUNTER_DEVICES, COUNTER_SCREEN, MINI, write_site
+from .harness import HallParts, ScreenProcess, step, take_case_step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
@@ -54,11 +54,11 @@ def _printed(ct: ScreenProcess) -> str:
 
 def test_counter_accepts_corrects_refuses_and_hands_the_result_out(mosquitto, site_id, tmp_path):
     site = _site(tmp_path, site_id)
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    sup = Node(mosquitto.url, site_id, "supervisor-x", "supervisor")
-    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "ct")
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(site)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        sup = hall.node("supervisor-x", "supervisor")
+        ct = hall.screen("counter", site, "counter-W1", "ct")
         bundle = kiosk.issue("bundle-birth")
         ct.connect()
         _log_in(ct)
@@ -132,21 +132,16 @@ def test_counter_accepts_corrects_refuses_and_hands_the_result_out(mosquitto, si
             ct.wait_for(lambda s: s["application"].get("state") == "delivered", 10, "delivered")
             assert broker.engine.applications[case_no].state == "delivered"
             assert ct.state()["ui_errors"] == 0
-    finally:
-        ct.close()
-        for node in (kiosk, sup):
-            node.stop()
-        broker.stop()
 
 
 def test_the_complaint_desk_works_every_case_and_a_counter_its_own(mosquitto, site_id, tmp_path):
     site = _site(tmp_path, site_id)
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    w1 = Node(mosquitto.url, site_id, "counter-x", "counter")
-    desk = ScreenProcess("counter", site, "counter-W9", mosquitto.url, tmp_path / "desk")
-    try:
-        assert w1.send(w1.t.counter_cmd("W1", "open"), operator_id="demo", pin="123456")["ok"]
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(site)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        w1 = hall.node("counter-x", "counter")
+        desk = hall.screen("counter", site, "counter-W9", "desk")
+        w1.open_counters("W1")
         t = kiosk.issue("zh-general")
         w1.send(w1.t.counter_cmd("W1", "call-next"))
         w1.send(w1.t.counter_cmd("W1", "finish"), outcome="done")
@@ -176,26 +171,17 @@ def test_the_complaint_desk_works_every_case_and_a_counter_its_own(mosquitto, si
         with step("the desk works the bad rating like a supervisor: verified, rectified"):
             desk.tap(f"cases.row.{bad}")
             desk.wait_for(lambda s: s["case"].get("id") == bad, 10, "the bad rating")
-            desk.type("case.note", "核实：高峰时段窗口不足")
-            desk.tap("cases.step.verify")
-            desk.wait_for(lambda s: s["case"].get("state") == "verified", 10, "verified")
-            desk.type("case.note", "增开潮汐窗口")
-            desk.tap("cases.step.rectify")
-            desk.wait_for(lambda s: s["case"].get("state") == "rectified", 10, "rectified")
+            take_case_step(desk, "verify", "verified", note="核实：高峰时段窗口不足")
+            take_case_step(desk, "rectify", "rectified", note="增开潮汐窗口")
             desk.screenshot("counter-desk-cases")
             steps = [h for h in broker.engine.cases[bad].history if h["action"] in ("verify", "rectify")]
             assert [(h["by"], h.get("counter_id")) for h in steps] == [("counter-W9", "W9")] * 2
             assert desk.state()["ui_errors"] == 0
-    finally:
-        desk.close()
-        for node in (kiosk, w1):
-            node.stop()
-        broker.stop()
 
     # an ordinary counter: the cases about itself, its own steps only (申诉 here; the rest is the desk's)
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "ct")
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        hall.broker(site)
+        ct = hall.screen("counter", site, "counter-W1", "ct")
         ct.connect()
         _log_in(ct)
         with step("W1 sees the case about itself, with no supervisor's step"):
@@ -209,6 +195,3 @@ def test_the_complaint_desk_works_every_case_and_a_counter_its_own(mosquitto, si
             assert st["case_steps"] == []  # rectified: replying and calling back are the desk's
             assert "本窗口对该案件无可办理的步骤" in ct.screen_text()
             assert ct.state()["ui_errors"] == 0
-    finally:
-        ct.close()
-        broker.stop()

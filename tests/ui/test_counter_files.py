@@ -16,8 +16,8 @@ from queue_broker.engine import events as ev
 from queue_broker.materials.service import MaterialsService
 
 from ..materials import pages
-from .hall import Broker, Node, write_site
-from .harness import ScreenProcess, log_in_counter, step
+from .hall import write_site
+from .harness import HallParts, log_in_counter, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
@@ -42,12 +42,13 @@ def counter_with_camera(tmp_path, site_id: str):
 
 def test_pages_captured_checked_attached_listed_and_an_id_card_refused(mosquitto, site_id, tmp_path):
     site, scans = counter_with_camera(tmp_path, site_id)
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    door = MaterialsService(broker.service, env={}).start()
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    watcher = Node.watch(mosquitto.url, site_id)
-    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "counter")
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(site)
+        door = MaterialsService(broker.service, env={}).start()
+        hall.on_close(door.stop)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        watcher = hall.watch()
+        ct = hall.screen("counter", site, "counter-W1", "counter")
         ct.connect()
         a001 = kiosk.issue()
         log_in_counter(ct)
@@ -108,9 +109,3 @@ def test_pages_captured_checked_attached_listed_and_an_id_card_refused(mosquitto
                 if "/reply/" not in topic:
                     assert b"/materials/" not in payload, topic
         assert ct.state()["ui_errors"] == 0
-    finally:
-        ct.close()
-        watcher.stop()
-        kiosk.stop()
-        door.stop()
-        broker.stop()

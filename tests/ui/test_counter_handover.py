@@ -12,21 +12,14 @@ from __future__ import annotations
 
 import pytest
 
-from .hall import HOLDER, Broker, Node, write_site
-from .harness import ScreenProcess, log_in_counter, step
+from .hall import HOLDER, Node, write_site
+from .harness import HallParts, ScreenProcess, log_in_counter, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
 COUNTY = {"site": "county-centre", "name": "县政务服务中心"}
 # a second target the broker has no link to: its refusal must reach the operator with the reason
 CITY = {"site": "city", "name": "市民中心", "queue_id": "ZH", "queue_name": "综合受理"}
-
-
-def _hall(tmp_path, site_id: str, mqtt_url: str, counter: dict | None, env: dict | None):
-    site = write_site(tmp_path, site_id, counter=counter)
-    broker = Broker(site, mqtt_url, tmp_path / "data", env=env)
-    kiosk = Node(mqtt_url, site_id, "kiosk-1", "kiosk")
-    return site, broker, kiosk
 
 
 def _login_and_call(ct: ScreenProcess) -> dict:
@@ -36,11 +29,11 @@ def _login_and_call(ct: ScreenProcess) -> dict:
 
 
 def test_counter_hands_the_citizen_over_and_is_free(mosquitto, site_id, tmp_path):
-    site, broker, kiosk = _hall(
-        tmp_path, site_id, mosquitto.url, {"handover_sites": [COUNTY, CITY]}, {"HALL_HANDOVER_SITES": COUNTY["site"]}
-    )
-    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "ct")
-    try:
+    site = write_site(tmp_path, site_id, counter={"handover_sites": [COUNTY, CITY]})
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(site, env={"HALL_HANDOVER_SITES": COUNTY["site"]})
+        kiosk = hall.node("kiosk-1", "kiosk")
+        ct = hall.screen("counter", site, "counter-W1", "ct")
         a001 = kiosk.issue("zh-general", holder=HOLDER)
         ct.connect()
         st = _login_and_call(ct)
@@ -132,16 +125,14 @@ def test_counter_hands_the_citizen_over_and_is_free(mosquitto, site_id, tmp_path
             ] == [("sent", "W1", None), ("refused", "W1", "full")]
             assert ct.state()["ui_errors"] == 0
             county.stop()
-    finally:
-        ct.close()
-        kiosk.stop()
-        broker.stop()
 
 
 def test_without_handover_sites_the_action_is_not_shown(mosquitto, site_id, tmp_path):
-    site, broker, kiosk = _hall(tmp_path, site_id, mosquitto.url, None, None)
-    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "ct")
-    try:
+    site = write_site(tmp_path, site_id)
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        hall.broker(site)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        ct = hall.screen("counter", site, "counter-W1", "ct")
         kiosk.issue("zh-general")
         ct.connect()
         _login_and_call(ct)
@@ -151,7 +142,3 @@ def test_without_handover_sites_the_action_is_not_shown(mosquitto, site_id, tmp_
         st = ct.wait_for(lambda s: s["message"] == "本窗口未配置可转交的办事大厅", 5, "the warning")
         assert st["screen"] == "desk" and st["phase"] == "called"
         assert ct.state()["ui_errors"] == 0
-    finally:
-        ct.close()
-        kiosk.stop()
-        broker.stop()

@@ -11,8 +11,8 @@ import yaml
 
 from queue_broker.engine import events as ev
 
-from .hall import Broker, Node, write_site
-from .harness import ScreenProcess, log_in_counter, step
+from .hall import write_site
+from .harness import HallParts, ScreenProcess, log_in_counter, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
@@ -31,11 +31,11 @@ def test_hold_resume_needs_and_the_led_strip(mosquitto, site_id, tmp_path):
     raw = yaml.safe_load(site.read_text(encoding="utf-8"))
     raw["hold"] = {"max_per_counter": 1, "max_minutes": 30, "resume_at": "queue", "max_per_ticket": 2}
     site.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    tidal = Node(mosquitto.url, site_id, "counter-T1", "counter")
-    ct = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "counter")
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(site)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        tidal = hall.node("counter-T1", "counter")
+        ct = hall.screen("counter", site, "counter-W1", "counter")
         ct.connect()
         a001 = kiosk.issue(needs=["sign_or_text"])
         kiosk.issue()  # A002
@@ -123,35 +123,23 @@ def test_hold_resume_needs_and_the_led_strip(mosquitto, site_id, tmp_path):
             ct.tap("desk.pause")
             wait_led(ct, "暂停服务", "paused")
         assert ct.state()["ui_errors"] == 0
-    finally:
-        ct.close()
-        kiosk.stop()
-        tidal.stop()
-        broker.stop()
 
 
 def test_a_restarted_terminal_reads_its_citizen_back_with_the_banner(mosquitto, site_id, tmp_path):
     site = write_site(tmp_path, site_id, counter={"rating_on_screen": False})
-    broker = Broker(site, mosquitto.url, tmp_path / "data")
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    first = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "first")
-    second = None
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        hall.broker(site)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        first = hall.screen("counter", site, "counter-W1", "first")
         kiosk.issue(needs=["sign_or_text"])
         first.connect()
         log_in_counter(first)
         first.tap("desk.call-next")
         first.wait_text("请注意：需要手语/文字沟通")
         first.close()  # the terminal restarts while A001 is at the counter
-        second = ScreenProcess("counter", site, "counter-W1", mosquitto.url, tmp_path / "second").connect()
+        second = hall.screen("counter", site, "counter-W1", "second").connect()
         log_in_counter(second)
         st = second.wait_for(lambda s: s["ticket"].get("needs") == ["sign_or_text"], 10, "A001 read back")
         assert st["ticket"]["number"] == "A001" and st["phase"] == "called"
         second.wait_text("请注意：需要手语/文字沟通")
         assert second.state()["ui_errors"] == 0
-    finally:
-        first.close()
-        if second is not None:
-            second.close()
-        kiosk.stop()
-        broker.stop()

@@ -27,8 +27,8 @@ from queue_broker.plan.service import attach as attach_planning
 from queue_broker.store import SqliteEventStore
 
 from ..clock import Clock as FakeClock
-from .hall import COUNTER_DEVICES, COUNTER_SCREEN, ROOT, SUPERVISOR_SCREEN, Broker, Node
-from .harness import ScreenProcess, log_in_counter, log_in_supervisor, step
+from .hall import COUNTER_DEVICES, COUNTER_SCREEN, ROOT, SUPERVISOR_SCREEN
+from .harness import HallParts, log_in_counter, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(420)]
 
@@ -99,17 +99,17 @@ def red_cells(grid: dict) -> set[tuple[str, str]]:
 
 def test_plan_grid_advice_and_a_reserve_asked_taken_released(mosquitto, site_id, tmp_path):
     site = planning_site(tmp_path, site_id)
-    data = tmp_path / "data"
+    data = tmp_path / "data"  # the broker's data folder (HallParts.broker), its history written first
     data.mkdir()
     busy_mornings(site, data)
     clock = FakeClock(NOW)
-    broker = Broker(site, mosquitto.url, data, clock=clock, tick_interval_s=0.25)
-    worker = attach_planning(broker.service, cross_train_seeds=2)
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    probe = Node(mosquitto.url, site_id, "counter-probe", "counter")
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    desk = ScreenProcess("counter", site, "counter-W9", mosquitto.url, tmp_path / "desk")
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(site, clock=clock, tick_interval_s=0.25)
+        worker = attach_planning(broker.service, cross_train_seeds=2)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        probe = hall.node("counter-probe", "counter")
+        sup = hall.screen("supervisor", site, "supervisor-1", "sup")
+        desk = hall.screen("counter", site, "counter-W9", "desk")
         sup.connect()
         desk.connect()
         sup.wait_for(lambda s: s["online"], 30, "the tablet online")
@@ -201,12 +201,6 @@ def test_plan_grid_advice_and_a_reserve_asked_taken_released(mosquitto, site_id,
             sup.tap("plan.reserve.R2.cancel")
             desk.wait_for(lambda s: not s["reserve_offer"], 10, "the offer withdrawn")
             assert broker.engine.reserves["R2"].state == "idle"
-    finally:
-        sup.close()
-        desk.close()
-        kiosk.stop()
-        probe.stop()
-        broker.stop()
 
 
 # ---------------------------------------------------------------------------------- wording, without a window

@@ -18,8 +18,8 @@ from queue_broker.engine.commands import RaiseAlert, RebalanceCounter
 from tests.waiting import wait_for
 
 from ..clock import Clock as FakeClock
-from .hall import Broker, Node, write_site
-from .harness import ScreenProcess, log_in_supervisor, step
+from .hall import write_site
+from .harness import HallParts, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(240)]
 
@@ -78,21 +78,15 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
     clock = FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
     probe, recommender = ProbeRebalancer(), Recommender()
     site = write_site(tmp_path, site_id, extra_counters=[T2], rebalancer=True)
-    broker = Broker(
-        site,
-        mosquitto.url,
-        tmp_path / "data",
-        tick_tasks=[probe, recommender],
-        clock=clock,
-        tick_interval_s=0.25,
-        production_tasks=True,
-    )
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    desk = Node(mosquitto.url, site_id, "counter-x", "counter")
-    watcher = Node(mosquitto.url, site_id, "recorder", "supervisor")
-    watcher.record(watcher.t.all_events())
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(
+            site, tick_tasks=[probe, recommender], clock=clock, tick_interval_s=0.25, production_tasks=True
+        )
+        kiosk = hall.node("kiosk-1", "kiosk")
+        desk = hall.node("counter-x", "counter")
+        watcher = hall.node("recorder", "supervisor")
+        watcher.record(watcher.t.all_events())
+        sup = hall.screen("supervisor", site, "supervisor-1", "sup")
         sup.connect()
         sup.wait_for(lambda s: s["online"] and s["queue_rows"], 30, "the first state")
 
@@ -108,8 +102,7 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
             sup.wait_for(lambda s: s["screen"] == "hall" and s["supervisor_name"] == "演示主管", 10, "logged in")
 
         with step("an hour of the hall in seconds: citizens arrive faster than two windows serve them"):
-            for counter in ("W1", "W2"):
-                assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
+            desk.open_counters("W1", "W2")
             for i in range(12):
                 for service in (
                     ("zh-general", "zh-general", "sb-card", "bdc-transfer") if i % 2 else ("zh-general", "sb-card")
@@ -212,11 +205,6 @@ def test_supervisor_handles_the_hall_and_the_lock_holds(mosquitto, site_id, tmp_
             assert st["metrics"]["charts"] >= 1
             sup.screenshot("supervisor-chart")
             assert sup.state()["ui_errors"] == 0
-    finally:
-        sup.close()
-        for node in (kiosk, desk, watcher):
-            node.stop()
-        broker.stop()
 
 
 def test_an_alert_below_the_fold_is_scrolled_to_and_acknowledged(mosquitto, site_id, tmp_path):
@@ -224,10 +212,10 @@ def test_an_alert_below_the_fold_is_scrolled_to_and_acknowledged(mosquitto, site
     remote control's tap scrolls a list as a person would; it must reach a row out of view)."""
     clock = FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
     site = write_site(tmp_path, site_id)
-    broker = Broker(site, mosquitto.url, tmp_path / "data", clock=clock, tick_interval_s=0.25)
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        hall.broker(site, clock=clock, tick_interval_s=0.25)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        sup = hall.screen("supervisor", site, "supervisor-1", "sup")
         sup.connect()
         sup.wait_for(lambda s: s["online"] and s["queue_rows"], 30, "the first state")
         log_in_supervisor(sup)
@@ -247,7 +235,3 @@ def test_an_alert_below_the_fold_is_scrolled_to_and_acknowledged(mosquitto, site
         sup.wait_for(
             lambda s: next(a for a in s["alerts"] if a["key"] == oldest["key"])["acked"], 10, "the oldest acknowledged"
         )
-    finally:
-        sup.close()
-        kiosk.stop()
-        broker.stop()

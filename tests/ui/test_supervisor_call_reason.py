@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ..clock import Clock as FakeClock
-from .hall import Broker, Node, write_site
-from .harness import ScreenProcess, log_in_supervisor
+from .hall import write_site
+from .harness import HallParts, log_in_supervisor
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
 
@@ -22,17 +22,16 @@ REASON = "按需叫号：社保等候3人、仅本窗口办理，最需要人手
 def test_the_tablet_shows_why_a_tidal_counter_called_from_that_queue(mosquitto, site_id, tmp_path):
     clock = FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
     site = write_site(tmp_path, site_id)  # T1: tidal, eligible 综合受理, 社保, 不动产
-    broker = Broker(site, mosquitto.url, tmp_path / "data", clock=clock, tick_interval_s=0.25)
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    desk = Node(mosquitto.url, site_id, "counter-x", "counter")
-    boss = Node(mosquitto.url, site_id, "supervisor-2", "supervisor")
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        hall.broker(site, clock=clock, tick_interval_s=0.25)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        desk = hall.node("counter-x", "counter")
+        boss = hall.node("supervisor-2", "supervisor")
+        sup = hall.screen("supervisor", site, "supervisor-1", "sup")
         assert boss.send(
             boss.t.supervisor_cmd("assign"), counter_id="T1", queue_ids=["ZH", "SB"], mode="tidal", locked=False
         )["ok"]
-        for counter in ("W1", "T1"):
-            assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
+        desk.open_counters("W1", "T1")
         kiosk.issue("zh-general")
         assert desk.send(desk.t.counter_cmd("W1", "call-next"))["ticket"]["queue_id"] == "ZH"
         for service in ("sb-card", "sb-card", "sb-card", "zh-general"):
@@ -66,8 +65,3 @@ def test_the_tablet_shows_why_a_tidal_counter_called_from_that_queue(mosquitto, 
         )
         assert REASON not in sup.screen_text()
         assert sup.state()["ui_errors"] == 0
-    finally:
-        sup.close()
-        for node in (kiosk, desk, boss):
-            node.stop()
-        broker.stop()

@@ -22,8 +22,8 @@ from provisioning.mosquitto import free_port
 from tests.platform.fake_province import FakeProvince
 
 from ..clock import Clock as FakeClock
-from .hall import MINI, ROOT, Broker, Node, write_site
-from .harness import ScreenProcess, log_in_supervisor, step
+from .hall import MINI, ROOT, Node, write_site
+from .harness import HallParts, log_in_supervisor, step, take_case_step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(300)]
 
@@ -74,13 +74,13 @@ def test_supervisor_works_cases_applications_uplink_and_reload(mosquitto, site_i
     clock = FakeClock(at(2026, 11, 27, 9, 0))  # Friday
     province = FakeProvince(free_port())  # not started yet: the platform is down
     site = case_hall(tmp_path, site_id, province.port)
-    broker = Broker(site, mosquitto.url, tmp_path / "data", clock=clock, tick_interval_s=0.25, production_tasks=True)
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    desk = Node(mosquitto.url, site_id, "counter-x", "counter")
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    try:
-        for counter in ("W1", "W2"):
-            assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        hall.on_close(province.stop)
+        broker = hall.broker(site, clock=clock, tick_interval_s=0.25, production_tasks=True)
+        kiosk = hall.node("kiosk-1", "kiosk")
+        desk = hall.node("counter-x", "counter")
+        sup = hall.screen("supervisor", site, "supervisor-1", "sup")
+        desk.open_counters("W1", "W2")
         first = serve_and_rate(kiosk, desk, "W1", 1, ["服务态度差"])
         second = serve_and_rate(kiosk, desk, "W1", 2, ["等候时间长"])
         bdc = kiosk.issue("bdc-transfer")
@@ -107,16 +107,14 @@ def test_supervisor_works_cases_applications_uplink_and_reload(mosquitto, site_i
             assert broker.engine.cases[first["id"]].state == "opened"
 
         with step("差评整改 to closed: verified, rectified, answered, called back, closed"):
-            for action, tid, note, state in (
-                ("verify", "cases.step.verify", "调取录像，属实", "verified"),
-                ("rectify", "cases.step.rectify", "窗口人员培训并调整排班", "rectified"),
-                ("reply", "cases.step.reply", "电话告知群众整改情况", "replied"),
-                ("revisit", "cases.step.revisit.yes", "回访：群众表示满意", "revisited"),
-                ("close", "cases.step.close", "整改完成，办结", "closed"),
+            for button, note, state in (
+                ("verify", "调取录像，属实", "verified"),
+                ("rectify", "窗口人员培训并调整排班", "rectified"),
+                ("reply", "电话告知群众整改情况", "replied"),
+                ("revisit.yes", "回访：群众表示满意", "revisited"),
+                ("close", "整改完成，办结", "closed"),
             ):
-                sup.type("case.note", note)
-                sup.tap(tid)
-                sup.wait_for(lambda s, st=state: s["case"].get("state") == st, 10, f"{action} recorded")
+                take_case_step(sup, button, state, note=note)
                 assert broker.engine.cases[first["id"]].state == state
             history = broker.engine.cases[first["id"]].history
             assert [h["action"] for h in history] == ["open", "verify", "rectify", "reply", "revisit", "close"]
@@ -135,13 +133,8 @@ def test_supervisor_works_cases_applications_uplink_and_reload(mosquitto, site_i
             ts = st["case"]["id"]
             case = broker.engine.cases[ts]
             assert (case.category, case.ticket_id, case.counter_id) == ("办不成事", bdc["id"], "W2")
-            sup.type("case.note", "转不动产登记中心核查")
-            sup.type("case.to", "县不动产登记中心")
-            sup.tap("cases.step.handover")
-            sup.wait_for(lambda s: s["case"].get("state") == "handed_over", 10, "handed over")
-            sup.type("case.note", "请两个工作日内答复")
-            sup.tap("cases.step.supervise")
-            sup.wait_for(lambda s: s["case"].get("state") == "supervised", 10, "supervised (督办)")
+            take_case_step(sup, "handover", "handed_over", note="转不动产登记中心核查", to="县不动产登记中心")
+            take_case_step(sup, "supervise", "supervised", note="请两个工作日内答复")  # 督办
             assert broker.engine.cases[ts].handler == "县不动产登记中心"
 
         with step("its last working day: marked near, on the broker's clock"):
@@ -243,9 +236,3 @@ def test_supervisor_works_cases_applications_uplink_and_reload(mosquitto, site_i
                 changed[-1].data["by"] == "supervisor-1 (演示主管)" and changed[-1].data["note"] == "调整综合受理时限"
             )
             assert sup.state()["ui_errors"] == 0
-    finally:
-        sup.close()
-        province.stop()
-        for node in (kiosk, desk):
-            node.stop()
-        broker.stop()

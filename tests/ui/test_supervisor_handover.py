@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ..clock import Clock as FakeClock
-from .hall import HOLDER, Broker, Node, write_site
-from .harness import ScreenProcess, log_in_supervisor, step
+from .hall import HOLDER, write_site
+from .harness import HallParts, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
 
@@ -24,20 +24,12 @@ COUNTY = {"site": "county-centre", "name": "县政务服务中心"}
 def test_the_supervisor_hands_a_citizen_at_a_counter_over_to_the_county(mosquitto, site_id, tmp_path):
     clock = FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
     site = write_site(tmp_path, site_id, supervisor={"handover_sites": [COUNTY]})
-    broker = Broker(
-        site,
-        mosquitto.url,
-        tmp_path / "data",
-        clock=clock,
-        tick_interval_s=0.25,
-        env={"HALL_HANDOVER_SITES": COUNTY["site"]},
-    )
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    desk = Node(mosquitto.url, site_id, "counter-x", "counter")
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    try:
-        for counter in ("W1", "W2"):
-            assert desk.send(desk.t.counter_cmd(counter, "open"), operator_id="demo", pin="123456")["ok"]
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(site, clock=clock, tick_interval_s=0.25, env={"HALL_HANDOVER_SITES": COUNTY["site"]})
+        kiosk = hall.node("kiosk-1", "kiosk")
+        desk = hall.node("counter-x", "counter")
+        sup = hall.screen("supervisor", site, "supervisor-1", "sup")
+        desk.open_counters("W1", "W2")
         a001 = kiosk.issue("zh-general", holder=HOLDER)
         assert desk.send(desk.t.counter_cmd("W1", "call-next"))["ticket"]["number"] == "A001"
 
@@ -74,8 +66,3 @@ def test_the_supervisor_hands_a_citizen_at_a_counter_over_to_the_county(mosquitt
             assert broker.engine.counters["W1"].current is None
             assert broker.engine.tickets[a001["id"]].state == "handed_over"
             assert sup.state()["ui_errors"] == 0
-    finally:
-        sup.close()
-        for node in (kiosk, desk):
-            node.stop()
-        broker.stop()

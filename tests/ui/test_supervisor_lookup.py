@@ -15,8 +15,8 @@ import pytest
 from kiosk_app.supervisor.lookup_text import allowed_actions, number_problem, refusal, ticket_facts, ticket_row
 
 from ..clock import Clock as FakeClock
-from .hall import HOLDER, Broker, Node, write_site
-from .harness import ScreenProcess, log_in_supervisor, step
+from .hall import HOLDER, write_site
+from .harness import HallParts, log_in_supervisor, step
 
 TZ = ZoneInfo("Asia/Shanghai")
 COUNTY = {"site": "county-centre", "name": "县政务服务中心"}
@@ -67,16 +67,16 @@ def test_the_lookup_words_without_a_window():
 def test_the_supervisor_finds_tickets_and_transfers_hands_over_and_annuls_them(mosquitto, site_id, tmp_path):
     clock = FakeClock(datetime(2026, 12, 7, 9, 0, tzinfo=TZ))
     site = write_site(tmp_path, site_id, supervisor={"handover_sites": [COUNTY]})
-    broker = Broker(site, mosquitto.url, tmp_path / "data", clock=clock, env={"HALL_HANDOVER_SITES": COUNTY["site"]})
-    kiosk = Node(mosquitto.url, site_id, "kiosk-1", "kiosk")
-    desk = Node(mosquitto.url, site_id, "counter-x", "counter")
-    other = Node(mosquitto.url, site_id, "supervisor-2", "supervisor")  # another supervisor's tablet
-    sup = ScreenProcess("supervisor", site, "supervisor-1", mosquitto.url, tmp_path / "sup")
-    try:
+    with HallParts(mosquitto.url, site_id, tmp_path) as hall:
+        broker = hall.broker(site, clock=clock, env={"HALL_HANDOVER_SITES": COUNTY["site"]})
+        kiosk = hall.node("kiosk-1", "kiosk")
+        desk = hall.node("counter-x", "counter")
+        other = hall.node("supervisor-2", "supervisor")  # another supervisor's tablet
+        sup = hall.screen("supervisor", site, "supervisor-1", "sup")
         a001 = kiosk.issue("zh-general", holder=HOLDER)
         a002, a003 = kiosk.issue("zh-general"), kiosk.issue("zh-general")
         b001 = kiosk.issue("bdc-transfer")
-        assert desk.send(desk.t.counter_cmd("W1", "open"), operator_id="demo", pin="123456")["ok"]
+        desk.open_counters("W1")
         assert desk.send(desk.t.counter_cmd("W1", "call-next"))["ticket"]["number"] == "A001"
 
         sup.connect()
@@ -187,8 +187,3 @@ def test_the_supervisor_finds_tickets_and_transfers_hands_over_and_annuls_them(m
             assert not sup.can_tap("lookup.do.annul")  # a handed-over ticket has ended here
             assert not private(sup.screen_text())
             assert sup.state()["ui_errors"] == 0
-    finally:
-        sup.close()
-        for node in (kiosk, desk, other):
-            node.stop()
-        broker.stop()
