@@ -42,19 +42,13 @@ from procfs import ProcStat, pct  # noqa: E402  (bench/, on sys.path when run as
 
 from provisioning.mosquitto import MosquittoProcess, free_port  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
-
-SAMPLE = ROOT / "examples" / "neixiang"
+from tests.sample_hall import SAMPLE, open_around_the_clock, sample_site, write_site_yaml  # noqa: E402
 
 
 def open_sample(dest: Path, mqtt_url: str) -> Path:
     dest.mkdir(parents=True)
     shutil.copy(SAMPLE / "services.yaml", dest / "services.yaml")
-    raw = yaml.safe_load((SAMPLE / "site.yaml").read_text(encoding="utf-8"))
-    raw["site"]["opening_hours"] = {
-        d: [{"start": "00:00", "end": "24:00"}] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    }
-    raw["site"]["ticketing_closes_before_min"] = 0
-    raw["site"]["holidays"] = []
+    raw = open_around_the_clock(sample_site())
     raw["mqtt"]["url"] = mqtt_url
     raw["caps"] = {"per_person_per_day": None, "per_person_per_queue_per_day": None}
     # every request of the bench comes from one address: the per-address limit (20/s) would answer 429
@@ -64,8 +58,7 @@ def open_sample(dest: Path, mqtt_url: str) -> Path:
     raw.setdefault("queues", [])
     for q in raw["queues"]:
         q["daily_cap"] = None
-    (dest / "site.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return dest / "site.yaml"
+    return write_site_yaml(raw, dest / "site.yaml")
 
 
 class Hall:

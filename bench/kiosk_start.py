@@ -37,8 +37,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -46,23 +44,18 @@ from procfs import pct  # noqa: E402  (bench/, on sys.path when run as a script)
 
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
+from tests.sample_hall import SAMPLE, open_around_the_clock, sample_site, write_site_yaml  # noqa: E402
 from tests.ui.hall import KIOSK_DEVICES as SIM_DEVICES  # noqa: E402
 from tests.ui.hall import KIOSK_SCREEN as SCREEN  # noqa: E402
 from tests.ui.hall import NEIXIANG_FREQUENT as FREQUENT  # noqa: E402
 from tests.ui.harness import KioskProcess  # noqa: E402
 
-NEIXIANG = ROOT / "examples" / "neixiang"
-
 
 def site_file(tmp: Path, site_id: str) -> Path:
-    data = yaml.safe_load((NEIXIANG / "site.yaml").read_text(encoding="utf-8"))
+    data = open_around_the_clock(sample_site())
     data["site"]["id"] = site_id
-    day = [{"start": "00:00", "end": "24:00"}]
-    data["site"]["opening_hours"] = {d: day for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    data["site"]["ticketing_closes_before_min"] = 0
-    data["site"]["holidays"] = []
     data["data_dir"] = str(tmp / "data")
-    data["services_file"] = str(NEIXIANG / data["services_file"])
+    data["services_file"] = str(SAMPLE / data["services_file"])
     data["caps"] = {"per_person_per_day": None, "per_person_per_queue_per_day": None}
     for q in data["queues"]:
         q.pop("daily_cap", None)
@@ -70,9 +63,7 @@ def site_file(tmp: Path, site_id: str) -> Path:
         if node["id"] == "kiosk-1":
             node["devices"] = SIM_DEVICES
             node["screen"] = {**SCREEN, "frequent_service_ids": FREQUENT, "request_timeout_s": 4.0}
-    path = tmp / "site.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
+    return write_site_yaml(data, tmp / "site.yaml")
 
 
 def start_xvfb() -> tuple[subprocess.Popen, str]:

@@ -17,16 +17,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from provisioning.__main__ import main
 from provisioning.generate import read_node_env
 from provisioning.mosquitto import free_port
 from provisioning.up import choose_port
 from queue_broker.link import HallLink
+from tests.sample_hall import SAMPLE, open_around_the_clock, sample_site, write_site_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "examples" / "neixiang"
 HOLDER = {"id_number": "411325198001010014", "name": "慕容星辰"}
 
 
@@ -34,13 +33,7 @@ def _sample_open_around_the_clock(dest: Path) -> Path:
     """The sample hall, open at every hour of every day, so the test can run at night and on Sundays."""
     dest.mkdir()
     shutil.copy(SAMPLE / "services.yaml", dest / "services.yaml")
-    raw = yaml.safe_load((SAMPLE / "site.yaml").read_text(encoding="utf-8"))
-    raw["site"]["opening_hours"] = {
-        d: [{"start": "00:00", "end": "24:00"}] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    }
-    raw["site"]["ticketing_closes_before_min"] = 0
-    raw["site"]["holidays"] = []
-    (dest / "site.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_site_yaml(open_around_the_clock(sample_site()), dest / "site.yaml")
     return dest
 
 
