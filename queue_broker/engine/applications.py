@@ -275,9 +275,7 @@ class ApplicationsMixin(EngineState):
         return cal.working_days_between(start, cal.local_day(now))
 
     def _open_application(self, cmd: ApplicationAction, now: datetime) -> Result:
-        t = self.tickets.get(cmd.ticket_id) if cmd.ticket_id else None
-        if cmd.ticket_id and t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(cmd.ticket_id) if cmd.ticket_id else None
         if cmd.counter_id is not None:
             if t is None:
                 raise Rejected("invalid_request", "缺少办事群众的号（ticket_id）")

@@ -67,19 +67,9 @@ class ConfigMixin(EngineState):
 
     def _record_change(self, cmd: ApplyConfig | RecordConfigChange, restart: list[str], now: datetime) -> Result:
         out: list[Event] = []
-        self._emit(
-            out,
-            ev.CONFIG_CHANGED,
-            now,
-            kind=cmd.kind,
-            version=cmd.version,
-            from_version=cmd.from_version,
-            catalog_version=cmd.catalog_version,
-            changes=list(cmd.changes),
-            restart_needed=restart,
-            by=cmd.by,
-            note=cmd.note,
-        )
+        # the checked SiteConfig itself stays out of the log: the version names it
+        data = ev.command_data(cmd, leave_out=("config", "restart_needed"))
+        self._emit(out, ev.CONFIG_CHANGED, now, **data, restart_needed=restart)
         return Result(out, {"config": self.config_log[-1]})
 
     def live_change_problems(self, new: Any) -> list[str]:

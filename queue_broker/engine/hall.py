@@ -368,6 +368,16 @@ class HallEngine(
             raise Rejected("not_found", f"本大厅没有窗口 {counter_id!r}")
         return self.counters[counter_id]
 
+    def _ticket(self, ticket_id: str) -> TicketRec:
+        if ticket_id not in self.tickets:
+            raise Rejected("not_found", "没有这个号")
+        return self.tickets[ticket_id]
+
+    def _alert(self, alert_id: str) -> AlertRec:
+        if alert_id not in self.alerts:
+            raise Rejected("not_found", "没有这条预警")
+        return self.alerts[alert_id]
+
     @handles(OpenCounter)
     def _do_OpenCounter(self, cmd: OpenCounter, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)

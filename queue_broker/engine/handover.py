@@ -94,9 +94,7 @@ class HandoverMixin(EngineState):
                 raise Rejected("conflict", f"{self.counter_cfg[counter.id].name}没有可转交的办事群众")
             ticket = self.tickets[counter.current]
         else:
-            found = self.tickets.get(cmd.ticket_id or "")
-            if found is None:
-                raise Rejected("not_found", "没有这个号")
+            found = self._ticket(cmd.ticket_id or "")
             ticket = found
             if ticket.state not in HANDOVER_FROM:
                 raise Rejected(

@@ -74,9 +74,7 @@ class LookupMixin(EngineState):
 
     # ------------------------------------------------------------ transfer and annul
     def _movable(self, ticket_id: str, verb: str) -> TicketRec:
-        t = self.tickets.get(ticket_id)
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(ticket_id)
         if t.state not in MOVABLE:
             raise Rejected(
                 "conflict",

@@ -72,9 +72,7 @@ class MaterialsMixin(EngineState):
             if counter_id is None or case.counter_id != counter_id:
                 raise Rejected("forbidden", f"案件 {case_id} 不是本窗口的案件")
             return ("case", case_id)
-        t = self.tickets.get(ticket_id or "")
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(ticket_id or "")
         if t.day != self.local_day(now):
             raise Rejected("conflict", f"{t.number} 是 {t.day} 的号：材料只能在取号当天添加")
         if counter_id is not None:

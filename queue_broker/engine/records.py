@@ -117,6 +117,11 @@ class PastTicket:
         return self.estimate_s, self.estimate_p80_s  # the issue event always pairs p50 with p80
 
 
+def served_where(t: TicketRec) -> dict[str, str | None]:
+    """The ticket and where it was served, as its rating and a bad rating's case record them."""
+    return {"ticket_id": t.id, "counter_id": t.counter_id, "queue_id": t.queue_id, "service_id": t.service_id}
+
+
 def counter_seconds(t: TicketRec | PastTicket, until: datetime) -> float:
     """Time at counters from the ticket's (last) first call to `until`, time on hold left out: the
     service time that estimates, reports and the service-overrun rule use."""

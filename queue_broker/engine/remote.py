@@ -104,9 +104,7 @@ class RemoteMixin(EngineState):
     # ============================================================ the citizen's own actions
     @handles(CancelTicket)
     def _do_CancelTicket(self, cmd: CancelTicket, now: datetime) -> Result:
-        t = self.tickets.get(cmd.ticket_id)
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(cmd.ticket_id)
         if t.state == CANCELLED:
             return Result([], {"ticket": self.citizen_view(t, now)})  # the same answer again
         if t.state != WAITING:
@@ -117,9 +115,7 @@ class RemoteMixin(EngineState):
 
     @handles(RequestNotice)
     def _do_RequestNotice(self, cmd: RequestNotice, now: datetime) -> Result:
-        t = self.tickets.get(cmd.ticket_id)
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(cmd.ticket_id)
         if t.state != WAITING:
             raise Rejected("conflict", f"{t.number} 已不在等候中")
         if cmd.channel not in ("sms", "wechat", "web"):
