@@ -46,7 +46,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import DONE, AlertRec, served_where
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 
 BAD_RATING, COMPLAINT, COMPLEX_QUESTION = "bad_rating", "complaint", "complex_question"
 KIND_PREFIX = {BAD_RATING: "CP", COMPLAINT: "TS", COMPLEX_QUESTION: "YW"}  # 差评, 投诉, 疑问
@@ -165,27 +165,13 @@ class CasesMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, alerts, ratings); mixed in before SupervisionMixin."""
 
     # ------------------------------------------------------------ state of its own (built by replay)
-    @cached_property
-    def cases(self) -> dict[str, CaseRec]:
-        return {}
-
-    @cached_property
-    def case_seq(self) -> dict[tuple[str, date], int]:
-        return {}
-
-    @cached_property
-    def case_by_ticket(self) -> dict[tuple[str, str], str]:
-        """(kind, ticket id) -> case id, so one ticket never opens two cases of a kind."""
-        return {}
-
-    @cached_property
-    def devices(self) -> dict[tuple[str, str], DeviceRec]:
-        return {}
-
-    @cached_property
-    def monitor_alerts(self) -> dict[tuple[str, str], str]:
-        """(rule, subject) -> the id of its alert while it is not cleared."""
-        return {}
+    cases = OwnState(dict[str, CaseRec])
+    case_seq = OwnState(dict[tuple[str, date], int])
+    # (kind, ticket id) -> case id, so one ticket never opens two cases of a kind.
+    case_by_ticket = OwnState(dict[tuple[str, str], str])
+    devices = OwnState(dict[tuple[str, str], DeviceRec])
+    # (rule, subject) -> the id of its alert while it is not cleared.
+    monitor_alerts = OwnState(dict[tuple[str, str], str])
 
     @cached_property
     def work_calendar(self) -> WorkCalendar:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from . import events as ev
@@ -31,7 +30,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CALLED, DONE, NORMAL, SERVING, WAITING, TicketRec
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 from .words import ticket_state_name
 
 HANDED_OVER = "handed_over"
@@ -59,24 +58,13 @@ class HandoverMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, queues, services, _issue, _emit, ...)."""
 
     # Made on first use rather than in HallEngine.__init__: the engine's constructor stays as it is.
-    @cached_property
-    def handovers_out(self) -> dict[str, HandoverOut]:
-        return {}
-
-    @cached_property
-    def handovers_in(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """(from_site, handover_id) -> the reply given, so a second delivery gets the same one."""
-        return {}
-
-    @cached_property
-    def handover_origins(self) -> dict[str, dict[str, Any]]:
-        """ticket id here -> the request it came from (origin hall, original ticket, history)."""
-        return {}
-
-    @cached_property
-    def ticket_handover(self) -> dict[str, str]:
-        """ticket id -> its latest hand-over id (a refused one may be followed by another)."""
-        return {}
+    handovers_out = OwnState(dict[str, HandoverOut])
+    # (from_site, handover_id) -> the reply given, so a second delivery gets the same one.
+    handovers_in = OwnState(dict[tuple[str, str], dict[str, Any]])
+    # ticket id here -> the request it came from (origin hall, original ticket, history).
+    handover_origins = OwnState(dict[str, dict[str, Any]])
+    # ticket id -> its latest hand-over id (a refused one may be followed by another).
+    ticket_handover = OwnState(dict[str, str])
 
     # ------------------------------------------------------------ the handing hall
     @handles(HandOverTicket)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from . import events as ev
@@ -24,7 +23,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import WAITING
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 from .words import counter_name
 
 
@@ -45,14 +44,9 @@ class MaterialRec:
 class MaterialsMixin(EngineState):
     """Uses HallEngine's state (config, tickets, cases, local_day, _emit, ...)."""
 
-    @cached_property
-    def materials(self) -> dict[str, MaterialRec]:
-        """Materials on file now (erased ones leave this table: their files are deleted)."""
-        return {}
-
-    @cached_property
-    def materials_by_owner(self) -> dict[tuple[str, str], list[str]]:
-        return {}
+    # Materials on file now (erased ones leave this table: their files are deleted).
+    materials = OwnState(dict[str, MaterialRec])
+    materials_by_owner = OwnState(dict[tuple[str, str], list[str]])
 
     def material_owner(
         self,

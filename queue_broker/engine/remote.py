@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from . import events as ev
@@ -20,7 +19,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import ACTIVE, CANCELLED, DONE, WAITING
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 
 
 @dataclass
@@ -37,22 +36,10 @@ class RemoteMixin(EngineState):
     """Uses HallEngine's state (config, tickets, queues, appointments, ...); mixed into HallEngine only."""
 
     # ------------------------------------------------------------ state of its own (built by replay)
-    @cached_property
-    def notice_requests(self) -> dict[str, NoticeRec]:
-        return {}
-
-    @cached_property
-    def remote_issued(self) -> dict[tuple[date, str], int]:
-        """(local day, queue) -> remote tickets issued, for the day's share."""
-        return {}
-
-    @cached_property
-    def remote_ticket_ids(self) -> set[str]:
-        return set()
-
-    @cached_property
-    def cancelled_by_citizen(self) -> set[str]:
-        return set()
+    notice_requests = OwnState(dict[str, NoticeRec])
+    remote_issued = OwnState(dict[tuple[date, str], int])  # (local day, queue) -> remote tickets, for the day's share
+    remote_ticket_ids = OwnState(set[str])
+    cancelled_by_citizen = OwnState(set[str])
 
     # ============================================================ remote tickets
     def check_remote(self, cmd: IssueTicket, service_id: str, queue_id: str, now: datetime) -> None:

@@ -7,7 +7,34 @@ the engine's class hierarchy, and the handler tables `dispatch.collect` builds f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic, TypeVar, overload
+
+T = TypeVar("T")
+
+
+class OwnState(Generic[T]):
+    """A mixin's own table, empty until replay fills it: made by `empty()` on first use, one per engine
+    (a cached_property without a function), so HallEngine's constructor need not know every mixin's state."""
+
+    def __init__(self, empty: Callable[[], T]) -> None:
+        self.empty = empty
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, engine: None, owner: type) -> OwnState[T]: ...
+
+    @overload
+    def __get__(self, engine: object, owner: type) -> T: ...
+
+    def __get__(self, engine: object | None, owner: type) -> T | OwnState[T]:
+        if engine is None:
+            return self
+        table = engine.__dict__[self.name] = self.empty()  # found there from now on, before this
+        return table
+
 
 if TYPE_CHECKING:
     from datetime import date, datetime
