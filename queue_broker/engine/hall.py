@@ -496,16 +496,22 @@ class HallEngine(
     def _settle_counter(self, out: list[Event], c: CounterRec, now: datetime) -> None:
         """The counter is free again: a rebalance that waited for its citizen takes effect now."""
         if c.pending_queue_ids is not None and c.current is None:
-            self._emit(
-                out,
-                ev.COUNTER_REBALANCED,
-                now,
-                counter_id=c.id,
-                from_queue_ids=list(c.queue_ids),
-                to_queue_ids=list(c.pending_queue_ids),
-                reason=c.pending_reason,
-            )
+            self._rebalance(out, c, c.pending_queue_ids, c.pending_reason, now)
         self._reserve_after_settle(out, c, now)  # a released reserve window closes when free
+
+    def _rebalance(
+        self, out: list[Event], c: CounterRec, to_queue_ids: Iterable[str], reason: str, now: datetime
+    ) -> None:
+        """The free counter `c` serves `to_queue_ids` from now on."""
+        self._emit(
+            out,
+            ev.COUNTER_REBALANCED,
+            now,
+            counter_id=c.id,
+            from_queue_ids=list(c.queue_ids),
+            to_queue_ids=list(to_queue_ids),
+            reason=reason,
+        )
 
     @handles(FinishTicket)
     def _do_FinishTicket(self, cmd: FinishTicket, now: datetime) -> Result:
@@ -614,15 +620,7 @@ class HallEngine(
                 reason=cmd.reason,
             )
         else:
-            self._emit(
-                out,
-                ev.COUNTER_REBALANCED,
-                now,
-                counter_id=c.id,
-                from_queue_ids=list(c.queue_ids),
-                to_queue_ids=list(cmd.queue_ids),
-                reason=cmd.reason,
-            )
+            self._rebalance(out, c, cmd.queue_ids, cmd.reason, now)
         return Result(out, {"counter": self.counter_view(c)})
 
     # ================================================================ apply (also replay)
