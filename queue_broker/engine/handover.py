@@ -28,7 +28,7 @@ from . import events as ev
 from .commands import HandOverTicket, ReceiveHandover, SettleHandover
 from .dispatch import applies, handles
 from .events import Event
-from .records import CALLED, DONE, NORMAL, SERVING, WAITING, TicketRec
+from .records import CALLED, DONE, NORMAL, SERVING, WAITING, NewTicket, TicketRec
 from .rejected import Rejected, Result
 from .state import EngineState, OwnState
 from .words import ticket_state_name
@@ -248,7 +248,7 @@ class HandoverMixin(EngineState):
         # here (a hand-over delayed by a WAN cut must not be cancelled as yesterday's at midnight);
         # the original issue time stays in its origin. Normal priority: the back-office step is
         # ordered among this queue's own walk-ins.
-        ticket = self._issue(out, now, queue_id, service_id, "walk_in", NORMAL, KIOSK_PREFIX + cmd.from_site)
+        ticket = self._issue(out, now, queue_id, NewTicket(service_id, "walk_in", NORMAL, KIOSK_PREFIX + cmd.from_site))
         self._emit(
             out, ev.HANDOVER_RECEIVED, now, from_site=cmd.from_site, handover_id=hid, ticket_id=ticket.id, origin=req
         )

@@ -43,11 +43,11 @@ if TYPE_CHECKING:
 
     from ..config.models import Bundle, Counter, Queue, Service, SiteConfig
     from ..supervision.calendar import WorkCalendar
-    from .commands import AckAlert, HolderInfo, RaiseAlert, SubmitRating
+    from .commands import AckAlert, RaiseAlert, SubmitRating
     from .estimate import WaitEstimate
     from .events import Event
     from .hours import OpeningHours
-    from .records import AlertRec, AppointmentRec, CounterRec, QueueStats, TicketRec
+    from .records import AlertRec, AppointmentRec, CounterRec, NewTicket, QueueStats, TicketRec
     from .rejected import Result
 
     class EngineState:
@@ -89,22 +89,7 @@ if TYPE_CHECKING:
 
         def _check_in_force(self, service_id: str, day: date) -> None: ...
 
-        def _issue(
-            self,
-            out: list[Event],
-            now: datetime,
-            queue_id: str,
-            service_id: str,
-            channel: str,
-            priority: str,
-            kiosk_id: str,
-            holder: HolderInfo | None = None,
-            appointment_code: str | None = None,
-            return_of: str | None = None,
-            extra: dict[str, Any] | None = None,
-            remote: str | None = None,
-            needs: tuple[str, ...] = (),
-        ) -> TicketRec: ...
+        def _issue(self, out: list[Event], now: datetime, queue_id: str, new: NewTicket) -> TicketRec: ...
 
         def position(self, ticket: TicketRec) -> int: ...
 
