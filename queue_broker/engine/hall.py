@@ -438,16 +438,7 @@ class HallEngine(
         out: list[Event] = []
         if c.current:
             # one key to call the next: the citizen at the counter is finished as done first
-            self._emit(
-                out,
-                ev.TICKET_FINISHED,
-                now,
-                ticket_id=c.current,
-                counter_id=c.id,
-                outcome="done",
-                missing_materials=[],
-                implicit=True,
-            )
+            self._finish(out, c, now, "done", implicit=True)
             self._settle_counter(out, c, now)
             if c.status == "closed":  # a released reserve window closed with that citizen
                 return Result(out, {"ticket": None})
@@ -501,6 +492,29 @@ class HallEngine(
             reason=reason,
         )
 
+    def _finish(
+        self,
+        out: list[Event],
+        c: CounterRec,
+        now: datetime,
+        outcome: str,
+        missing_materials: Iterable[str] = (),
+        note: str | None = None,
+        implicit: bool = False,
+    ) -> None:
+        """The citizen at counter `c` is finished; `implicit`: by the counter calling the next one."""
+        self._emit(
+            out,
+            ev.TICKET_FINISHED,
+            now,
+            ticket_id=c.current,
+            counter_id=c.id,
+            outcome=outcome,
+            missing_materials=list(missing_materials),
+            **({"note": note} if note is not None else {}),
+            implicit=implicit,
+        )
+
     @handles(FinishTicket)
     def _do_FinishTicket(self, cmd: FinishTicket, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
@@ -512,17 +526,7 @@ class HallEngine(
         if cmd.outcome == "incomplete" and not cmd.missing_materials:
             raise Rejected("invalid_request", "一次性告知须列出所缺材料")
         out: list[Event] = []
-        self._emit(
-            out,
-            ev.TICKET_FINISHED,
-            now,
-            ticket_id=ticket.id,
-            counter_id=c.id,
-            outcome=cmd.outcome,
-            missing_materials=list(cmd.missing_materials),
-            note=cmd.note,
-            implicit=False,
-        )
+        self._finish(out, c, now, cmd.outcome, cmd.missing_materials, note=cmd.note)
         reply: dict[str, Any] = {"ticket": self.ticket_view(ticket, now)}
         if cmd.outcome == "incomplete":
             # the one-time notification case (seed art. 17): a return ticket with priority, same day
