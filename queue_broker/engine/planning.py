@@ -175,9 +175,7 @@ class PlanningMixin(EngineState):
                 raise Rejected("invalid_request", f"{cmd.day!r} 不是日期（格式为 YYYY-MM-DD）") from None
         number = (self.plan_requests[-1]["number"] + 1) if self.plan_requests else 1
         out: list[Event] = []
-        self._emit(
-            out, ev.PLAN_REQUESTED, now, number=number, what=cmd.what, day=cmd.day, max_extra=cmd.max_extra, by=cmd.by
-        )
+        self._emit(out, ev.PLAN_REQUESTED, now, number=number, **ev.command_data(cmd))
         return Result(out, {"job": {"number": number, "what": cmd.what, "day": cmd.day, "state": "queued"}})
 
     @applies("plan_requested")

@@ -119,7 +119,7 @@ class RemoteMixin(EngineState):
         if rec is None or rec.due_at is not None:
             return Result([])
         out: list[Event] = []
-        self._emit(out, ev.NOTICE_DUE, now, ticket_id=cmd.ticket_id, p_called=cmd.p_called)
+        self._emit(out, ev.NOTICE_DUE, now, **ev.command_data(cmd))
         return Result(out)
 
     @applies(ev.NOTICE_REQUESTED)

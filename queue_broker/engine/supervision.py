@@ -54,9 +54,7 @@ class SupervisionMixin(EngineState):
     @handles(PostNotice)
     def _do_PostNotice(self, cmd: PostNotice, now: datetime) -> Result:
         out: list[Event] = []
-        self._emit(
-            out, ev.NOTICE_POSTED, now, text=cmd.text, zone=cmd.zone, until=cmd.until.isoformat() if cmd.until else None
-        )
+        self._emit(out, ev.NOTICE_POSTED, now, **ev.command_data(cmd))
         return Result(out, {})
 
     @handles(RaiseAlert)
@@ -92,15 +90,7 @@ class SupervisionMixin(EngineState):
         if alert is None:
             raise Rejected("not_found", "没有这条建议")
         out: list[Event] = []
-        self._emit(
-            out,
-            ev.RECOMMENDATION_DECIDED,
-            now,
-            recommendation_id=cmd.recommendation_id,
-            decision=cmd.decision,
-            by=cmd.by,
-            alert_id=alert.id,
-        )
+        self._emit(out, ev.RECOMMENDATION_DECIDED, now, **ev.command_data(cmd), alert_id=alert.id)
         return Result(out, {"recommendation_id": cmd.recommendation_id, "decision": cmd.decision})
 
     @applies("rating_submitted")
