@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from ..config.models import Service
@@ -34,7 +33,7 @@ from .commands import ApplicationAction, ViewApplications
 from .dispatch import applies, handles
 from .events import Event
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 from .words import counter_name
 
 ACCEPTED, PROCESSING, CORRECTION, REJECTED = "accepted", "processing", "correction", "rejected"
@@ -129,22 +128,11 @@ class ApplicationRec:
 class ApplicationsMixin(EngineState):
     """Uses HallEngine's state (config, services, bundles, tickets, counters) and its work calendar."""
 
-    @cached_property
-    def applications(self) -> dict[str, ApplicationRec]:
-        return {}
-
-    @cached_property
-    def application_seq(self) -> dict[tuple[str, date], int]:
-        return {}
-
-    @cached_property
-    def application_by_ticket(self) -> dict[tuple[str, str], str]:
-        """(ticket id, service id) -> case_no: one application per item of a ticket."""
-        return {}
-
-    @cached_property
-    def pickup_codes(self) -> dict[str, str]:
-        return {}
+    applications = OwnState(dict[str, ApplicationRec])
+    application_seq = OwnState(dict[tuple[str, date], int])
+    # (ticket id, service id) -> case_no: one application per item of a ticket.
+    application_by_ticket = OwnState(dict[tuple[str, str], str])
+    pickup_codes = OwnState(dict[str, str])
 
     # ------------------------------------------------------------ deadlines
     def promise_of(self, service: Any) -> tuple[int, str]:
@@ -275,9 +263,7 @@ class ApplicationsMixin(EngineState):
         return cal.working_days_between(start, cal.local_day(now))
 
     def _open_application(self, cmd: ApplicationAction, now: datetime) -> Result:
-        t = self.tickets.get(cmd.ticket_id) if cmd.ticket_id else None
-        if cmd.ticket_id and t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(cmd.ticket_id) if cmd.ticket_id else None
         if cmd.counter_id is not None:
             if t is None:
                 raise Rejected("invalid_request", "缺少办事群众的号（ticket_id）")

@@ -44,9 +44,9 @@ from .commands import (
 )
 from .dispatch import applies, handles
 from .events import Event
-from .records import DONE, AlertRec
+from .records import DONE, AlertRec, served_where
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 
 BAD_RATING, COMPLAINT, COMPLEX_QUESTION = "bad_rating", "complaint", "complex_question"
 KIND_PREFIX = {BAD_RATING: "CP", COMPLAINT: "TS", COMPLEX_QUESTION: "YW"}  # 差评, 投诉, 疑问
@@ -165,27 +165,13 @@ class CasesMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, alerts, ratings); mixed in before SupervisionMixin."""
 
     # ------------------------------------------------------------ state of its own (built by replay)
-    @cached_property
-    def cases(self) -> dict[str, CaseRec]:
-        return {}
-
-    @cached_property
-    def case_seq(self) -> dict[tuple[str, date], int]:
-        return {}
-
-    @cached_property
-    def case_by_ticket(self) -> dict[tuple[str, str], str]:
-        """(kind, ticket id) -> case id, so one ticket never opens two cases of a kind."""
-        return {}
-
-    @cached_property
-    def devices(self) -> dict[tuple[str, str], DeviceRec]:
-        return {}
-
-    @cached_property
-    def monitor_alerts(self) -> dict[tuple[str, str], str]:
-        """(rule, subject) -> the id of its alert while it is not cleared."""
-        return {}
+    cases = OwnState(dict[str, CaseRec])
+    case_seq = OwnState(dict[tuple[str, date], int])
+    # (kind, ticket id) -> case id, so one ticket never opens two cases of a kind.
+    case_by_ticket = OwnState(dict[tuple[str, str], str])
+    devices = OwnState(dict[tuple[str, str], DeviceRec])
+    # (rule, subject) -> the id of its alert while it is not cleared.
+    monitor_alerts = OwnState(dict[tuple[str, str], str])
 
     @cached_property
     def work_calendar(self) -> WorkCalendar:
@@ -212,10 +198,7 @@ class CasesMixin(EngineState):
                 BAD_RATING,
                 self.config.alerts.bad_rating_case_working_days,
                 summary=cmd.comment,
-                ticket_id=t.id,
-                counter_id=t.counter_id,
-                queue_id=t.queue_id,
-                service_id=t.service_id,
+                **served_where(t),
                 level=cmd.level,
                 reasons=list(cmd.reasons),
                 operator_id=counter.operator_id if counter else None,
@@ -259,11 +242,8 @@ class CasesMixin(EngineState):
                 out,
                 ev.RATING_DEFAULTED,
                 now,
-                ticket_id=t.id,
+                **served_where(t),
                 level=level,
-                counter_id=t.counter_id,
-                queue_id=t.queue_id,
-                service_id=t.service_id,
                 rule=f"{days} {'working ' if working else ''}days",
             )
         return Result(out, {"defaulted": len(out)})
@@ -323,9 +303,7 @@ class CasesMixin(EngineState):
             raise Rejected("invalid_request", f"诉求类别须为：{'、'.join(categories)}")
         counter_id, service_id, queue_id = cmd.counter_id, cmd.service_id, None
         if cmd.ticket_id is not None:
-            t = self.tickets.get(cmd.ticket_id)
-            if t is None:
-                raise Rejected("not_found", "没有这个号")
+            t = self._ticket(cmd.ticket_id)
             counter_id = counter_id or t.counter_id
             service_id = service_id or t.service_id
             queue_id = t.queue_id
@@ -370,9 +348,7 @@ class CasesMixin(EngineState):
     @handles(OpenComplexQuestion)
     def _do_OpenComplexQuestion(self, cmd: OpenComplexQuestion, now: datetime) -> Result:
         c = self._counter(cmd.counter_id)
-        t = self.tickets.get(cmd.ticket_id)
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(cmd.ticket_id)
         if t.counter_id != c.id or t.state != DONE:
             raise Rejected("conflict", f"{t.number} 不是在{self.counter_cfg[c.id].name}办结的")
         if not cmd.question.strip():
@@ -599,9 +575,7 @@ class CasesMixin(EngineState):
 
     @handles(EscalateAlert)
     def _do_EscalateAlert(self, cmd: EscalateAlert, now: datetime) -> Result:
-        a = self.alerts.get(cmd.alert_id)
-        if a is None:
-            raise Rejected("not_found", "没有这条预警")
+        a = self._alert(cmd.alert_id)
         out: list[Event] = []
         if a.cleared_at is None and a.severity != cmd.severity:
             self._emit(
@@ -626,9 +600,7 @@ class CasesMixin(EngineState):
 
     @handles(ClearAlert)
     def _do_ClearAlert(self, cmd: ClearAlert, now: datetime) -> Result:
-        a = self.alerts.get(cmd.alert_id)
-        if a is None:
-            raise Rejected("not_found", "没有这条预警")
+        a = self._alert(cmd.alert_id)
         out: list[Event] = []
         if a.cleared_at is None:
             self._emit(out, ev.ALERT_CLEARED, now, id=a.id, reason=cmd.reason)
@@ -662,17 +634,7 @@ class CasesMixin(EngineState):
         rec = self.devices.get((cmd.node_id, cmd.device_id))
         out: list[Event] = []
         if rec is None or (rec.ok, rec.state, rec.message, rec.kind) != (cmd.ok, cmd.state, cmd.message, cmd.kind):
-            self._emit(
-                out,
-                ev.DEVICE_HEALTH_RECORDED,
-                now,
-                node_id=cmd.node_id,
-                device_id=cmd.device_id,
-                kind=cmd.kind,
-                ok=cmd.ok,
-                state=cmd.state,
-                message=cmd.message,
-            )
+            self._emit(out, ev.DEVICE_HEALTH_RECORDED, now, **ev.command_data(cmd))
         return Result(out, {})
 
     @applies("device_health_recorded")

@@ -18,7 +18,6 @@ effective or cancel date, a dated opening-hours change), which changes no state 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from . import events as ev
@@ -27,7 +26,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CounterRec, QueueStats
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 
 CONFIG_LOG_KEEP = 50  # the latest changes, for the reply to a reload and the supervisor; the log keeps all
 
@@ -35,15 +34,10 @@ CONFIG_LOG_KEEP = 50  # the latest changes, for the reply to a reload and the su
 class ConfigMixin(EngineState):
     """Uses HallEngine's state (config, queues, services, counters, ...)."""
 
-    @cached_property
-    def config_log(self) -> list[dict[str, Any]]:
-        """The latest `config_changed` records, oldest first."""
-        return []
-
-    @cached_property
-    def _config_pending(self) -> dict[str, Any]:
-        """version -> the SiteConfig an ApplyConfig just checked, swapped in when its event is applied."""
-        return {}
+    # The latest `config_changed` records, oldest first.
+    config_log = OwnState(list[dict[str, Any]])
+    # version -> the SiteConfig an ApplyConfig just checked, swapped in when its event is applied.
+    _config_pending = OwnState(dict[str, Any])
 
     @property
     def config_version(self) -> str | None:
@@ -67,19 +61,9 @@ class ConfigMixin(EngineState):
 
     def _record_change(self, cmd: ApplyConfig | RecordConfigChange, restart: list[str], now: datetime) -> Result:
         out: list[Event] = []
-        self._emit(
-            out,
-            ev.CONFIG_CHANGED,
-            now,
-            kind=cmd.kind,
-            version=cmd.version,
-            from_version=cmd.from_version,
-            catalog_version=cmd.catalog_version,
-            changes=list(cmd.changes),
-            restart_needed=restart,
-            by=cmd.by,
-            note=cmd.note,
-        )
+        # the checked SiteConfig itself stays out of the log: the version names it
+        data = ev.command_data(cmd, leave_out=("config", "restart_needed"))
+        self._emit(out, ev.CONFIG_CHANGED, now, **data, restart_needed=restart)
         return Result(out, {"config": self.config_log[-1]})
 
     def live_change_problems(self, new: Any) -> list[str]:

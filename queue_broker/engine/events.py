@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,17 @@ class Event:
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> Event:
         return cls(type=rec["type"], at=datetime.fromisoformat(rec["at"]), data=rec["data"])
+
+
+def command_data(cmd: DataclassInstance, leave_out: Collection[str] = ()) -> dict[str, Any]:
+    """A command's fields as an event's data, in the form the log keeps: tuples as lists, times as ISO text."""
+    data = {f.name: getattr(cmd, f.name) for f in fields(cmd) if f.name not in leave_out}
+    for name, value in data.items():
+        if isinstance(value, tuple):
+            data[name] = list(value)
+        elif isinstance(value, datetime):
+            data[name] = value.isoformat()
+    return data
 
 
 # ticket life

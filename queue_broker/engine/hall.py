@@ -29,7 +29,6 @@ from .commands import (
     CounterCommand,
     ExpireTickets,
     FinishTicket,
-    HolderInfo,
     IssueTicket,
     OpenCounter,
     RebalanceCounter,
@@ -60,6 +59,7 @@ from .records import (
     AlertRec,
     AppointmentRec,
     CounterRec,
+    NewTicket,
     QueueStats,
     TicketRec,
     counter_seconds,
@@ -235,14 +235,16 @@ class HallEngine(
             out,
             now,
             queue_id,
-            service_id,
-            cmd.channel,
-            priority,
-            cmd.kiosk_id,
-            holder=cmd.holder,
-            appointment_code=appt.code if appt else None,
-            remote=(cmd.partner or "remote") if cmd.remote else None,
-            needs=cmd.needs,
+            NewTicket(
+                service_id,
+                cmd.channel,
+                priority,
+                cmd.kiosk_id,
+                holder=cmd.holder,
+                appointment_code=appt.code if appt else None,
+                remote=(cmd.partner or "remote") if cmd.remote else None,
+                needs=cmd.needs,
+            ),
         )
         reply: dict[str, Any] = {"ticket": self.ticket_view(ticket, now)}
         if appointment_status:
@@ -261,22 +263,7 @@ class HallEngine(
                 raise Rejected("not_found", f"{svc.name}已于 {n.plan_cancel_date} 从事项目录中取消")
             raise Rejected("not_found", f"{svc.name}自 {n.plan_effective_date} 起办理")
 
-    def _issue(
-        self,
-        out: list[Event],
-        now: datetime,
-        queue_id: str,
-        service_id: str,
-        channel: str,
-        priority: str,
-        kiosk_id: str,
-        holder: HolderInfo | None = None,
-        appointment_code: str | None = None,
-        return_of: str | None = None,
-        extra: dict[str, Any] | None = None,
-        remote: str | None = None,
-        needs: tuple[str, ...] = (),
-    ) -> TicketRec:
+    def _issue(self, out: list[Event], now: datetime, queue_id: str, new: NewTicket) -> TicketRec:
         day = self.local_day(now)
         prefix = self.queues[queue_id].prefix
         seq = self.sequence[(day, prefix)] + 1
@@ -284,8 +271,9 @@ class HallEngine(
             seq += 1
         # past 999 the number simply grows a digit (A1000): never wraps, never reused (docs/engine.md)
         number = f"{prefix}{seq:03d}"
-        ahead = self._ahead_for_new(queue_id, priority)
+        ahead = self._ahead_for_new(queue_id, new.priority)
         est = self.estimate_for(queue_id, ahead, now)
+        holder = new.holder
         self._emit(
             out,
             ev.TICKET_ISSUED,
@@ -295,20 +283,20 @@ class HallEngine(
             seq=seq,
             day=day.isoformat(),
             queue_id=queue_id,
-            service_id=service_id,
-            channel=channel,
-            priority=priority,
-            kiosk_id=kiosk_id,
+            service_id=new.service_id,
+            channel=new.channel,
+            priority=new.priority,
+            kiosk_id=new.kiosk_id,
             holder_hash=holder.hash if holder else None,
             holder_masked={"id_number": holder.masked_id, "name": holder.masked_name} if holder else None,
             estimate_s=est.p50_s,
             estimate_range_s=[est.p50_s, est.p80_s],
             waiting_ahead=ahead,
-            appointment_code=appointment_code,
-            return_of=return_of,
-            **(extra or {}),  # a staff-issued priority: the reason and who issued it (engine/priority.py)
-            **({"remote": remote} if remote else {}),  # added: the partner of a remote ticket
-            **({"needs": list(needs)} if needs else {}),  # issue 23: only when asked for
+            appointment_code=new.appointment_code,
+            return_of=new.return_of,
+            **new.extra,  # a staff-issued priority: the reason and who issued it (engine/priority.py)
+            **({"remote": new.remote} if new.remote else {}),  # added: the partner of a remote ticket
+            **({"needs": list(new.needs)} if new.needs else {}),  # issue 23: only when asked for
         )
         return self.tickets[f"{day:%Y%m%d}-{number}"]
 
@@ -367,6 +355,16 @@ class HallEngine(
         if counter_id not in self.counters:
             raise Rejected("not_found", f"本大厅没有窗口 {counter_id!r}")
         return self.counters[counter_id]
+
+    def _ticket(self, ticket_id: str) -> TicketRec:
+        if ticket_id not in self.tickets:
+            raise Rejected("not_found", "没有这个号")
+        return self.tickets[ticket_id]
+
+    def _alert(self, alert_id: str) -> AlertRec:
+        if alert_id not in self.alerts:
+            raise Rejected("not_found", "没有这条预警")
+        return self.alerts[alert_id]
 
     @handles(OpenCounter)
     def _do_OpenCounter(self, cmd: OpenCounter, now: datetime) -> Result:
@@ -440,16 +438,7 @@ class HallEngine(
         out: list[Event] = []
         if c.current:
             # one key to call the next: the citizen at the counter is finished as done first
-            self._emit(
-                out,
-                ev.TICKET_FINISHED,
-                now,
-                ticket_id=c.current,
-                counter_id=c.id,
-                outcome="done",
-                missing_materials=[],
-                implicit=True,
-            )
+            self._finish(out, c, now, "done", implicit=True)
             self._settle_counter(out, c, now)
             if c.status == "closed":  # a released reserve window closed with that citizen
                 return Result(out, {"ticket": None})
@@ -486,16 +475,45 @@ class HallEngine(
     def _settle_counter(self, out: list[Event], c: CounterRec, now: datetime) -> None:
         """The counter is free again: a rebalance that waited for its citizen takes effect now."""
         if c.pending_queue_ids is not None and c.current is None:
-            self._emit(
-                out,
-                ev.COUNTER_REBALANCED,
-                now,
-                counter_id=c.id,
-                from_queue_ids=list(c.queue_ids),
-                to_queue_ids=list(c.pending_queue_ids),
-                reason=c.pending_reason,
-            )
+            self._rebalance(out, c, c.pending_queue_ids, c.pending_reason, now)
         self._reserve_after_settle(out, c, now)  # a released reserve window closes when free
+
+    def _rebalance(
+        self, out: list[Event], c: CounterRec, to_queue_ids: Iterable[str], reason: str, now: datetime
+    ) -> None:
+        """The free counter `c` serves `to_queue_ids` from now on."""
+        self._emit(
+            out,
+            ev.COUNTER_REBALANCED,
+            now,
+            counter_id=c.id,
+            from_queue_ids=list(c.queue_ids),
+            to_queue_ids=list(to_queue_ids),
+            reason=reason,
+        )
+
+    def _finish(
+        self,
+        out: list[Event],
+        c: CounterRec,
+        now: datetime,
+        outcome: str,
+        missing_materials: Iterable[str] = (),
+        note: str | None = None,
+        implicit: bool = False,
+    ) -> None:
+        """The citizen at counter `c` is finished; `implicit`: by the counter calling the next one."""
+        self._emit(
+            out,
+            ev.TICKET_FINISHED,
+            now,
+            ticket_id=c.current,
+            counter_id=c.id,
+            outcome=outcome,
+            missing_materials=list(missing_materials),
+            **({"note": note} if note is not None else {}),
+            implicit=implicit,
+        )
 
     @handles(FinishTicket)
     def _do_FinishTicket(self, cmd: FinishTicket, now: datetime) -> Result:
@@ -508,31 +526,13 @@ class HallEngine(
         if cmd.outcome == "incomplete" and not cmd.missing_materials:
             raise Rejected("invalid_request", "一次性告知须列出所缺材料")
         out: list[Event] = []
-        self._emit(
-            out,
-            ev.TICKET_FINISHED,
-            now,
-            ticket_id=ticket.id,
-            counter_id=c.id,
-            outcome=cmd.outcome,
-            missing_materials=list(cmd.missing_materials),
-            note=cmd.note,
-            implicit=False,
-        )
+        self._finish(out, c, now, cmd.outcome, cmd.missing_materials, note=cmd.note)
         reply: dict[str, Any] = {"ticket": self.ticket_view(ticket, now)}
         if cmd.outcome == "incomplete":
             # the one-time notification case (seed art. 17): a return ticket with priority, same day
-            ret = self._issue(
-                out,
-                now,
-                ticket.queue_id,
-                ticket.service_id,
-                "walk_in",
-                RETURN if self.config.priorities.on(RETURN) else NORMAL,
-                "counter:" + c.id,
-                holder=None,
-                return_of=ticket.id,
-            )
+            priority = RETURN if self.config.priorities.on(RETURN) else NORMAL
+            again = NewTicket(ticket.service_id, "walk_in", priority, "counter:" + c.id, return_of=ticket.id)
+            ret = self._issue(out, now, ticket.queue_id, again)
             reply["return_ticket"] = self.ticket_view(ret, now)
         self._settle_counter(out, c, now)
         return Result(out, reply)
@@ -604,15 +604,7 @@ class HallEngine(
                 reason=cmd.reason,
             )
         else:
-            self._emit(
-                out,
-                ev.COUNTER_REBALANCED,
-                now,
-                counter_id=c.id,
-                from_queue_ids=list(c.queue_ids),
-                to_queue_ids=list(cmd.queue_ids),
-                reason=cmd.reason,
-            )
+            self._rebalance(out, c, cmd.queue_ids, cmd.reason, now)
         return Result(out, {"counter": self.counter_view(c)})
 
     # ================================================================ apply (also replay)

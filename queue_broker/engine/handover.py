@@ -22,16 +22,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from . import events as ev
 from .commands import HandOverTicket, ReceiveHandover, SettleHandover
 from .dispatch import applies, handles
 from .events import Event
-from .records import CALLED, DONE, NORMAL, SERVING, WAITING, TicketRec
+from .records import CALLED, DONE, NORMAL, SERVING, WAITING, NewTicket, TicketRec
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 from .words import ticket_state_name
 
 HANDED_OVER = "handed_over"
@@ -59,24 +58,13 @@ class HandoverMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, queues, services, _issue, _emit, ...)."""
 
     # Made on first use rather than in HallEngine.__init__: the engine's constructor stays as it is.
-    @cached_property
-    def handovers_out(self) -> dict[str, HandoverOut]:
-        return {}
-
-    @cached_property
-    def handovers_in(self) -> dict[tuple[str, str], dict[str, Any]]:
-        """(from_site, handover_id) -> the reply given, so a second delivery gets the same one."""
-        return {}
-
-    @cached_property
-    def handover_origins(self) -> dict[str, dict[str, Any]]:
-        """ticket id here -> the request it came from (origin hall, original ticket, history)."""
-        return {}
-
-    @cached_property
-    def ticket_handover(self) -> dict[str, str]:
-        """ticket id -> its latest hand-over id (a refused one may be followed by another)."""
-        return {}
+    handovers_out = OwnState(dict[str, HandoverOut])
+    # (from_site, handover_id) -> the reply given, so a second delivery gets the same one.
+    handovers_in = OwnState(dict[tuple[str, str], dict[str, Any]])
+    # ticket id here -> the request it came from (origin hall, original ticket, history).
+    handover_origins = OwnState(dict[str, dict[str, Any]])
+    # ticket id -> its latest hand-over id (a refused one may be followed by another).
+    ticket_handover = OwnState(dict[str, str])
 
     # ------------------------------------------------------------ the handing hall
     @handles(HandOverTicket)
@@ -94,9 +82,7 @@ class HandoverMixin(EngineState):
                 raise Rejected("conflict", f"{self.counter_cfg[counter.id].name}没有可转交的办事群众")
             ticket = self.tickets[counter.current]
         else:
-            found = self.tickets.get(cmd.ticket_id or "")
-            if found is None:
-                raise Rejected("not_found", "没有这个号")
+            found = self._ticket(cmd.ticket_id or "")
             ticket = found
             if ticket.state not in HANDOVER_FROM:
                 raise Rejected(
@@ -262,7 +248,7 @@ class HandoverMixin(EngineState):
         # here (a hand-over delayed by a WAN cut must not be cancelled as yesterday's at midnight);
         # the original issue time stays in its origin. Normal priority: the back-office step is
         # ordered among this queue's own walk-ins.
-        ticket = self._issue(out, now, queue_id, service_id, "walk_in", NORMAL, KIOSK_PREFIX + cmd.from_site)
+        ticket = self._issue(out, now, queue_id, NewTicket(service_id, "walk_in", NORMAL, KIOSK_PREFIX + cmd.from_site))
         self._emit(
             out, ev.HANDOVER_RECEIVED, now, from_site=cmd.from_site, handover_id=hid, ticket_id=ticket.id, origin=req
         )

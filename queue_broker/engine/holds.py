@@ -15,7 +15,6 @@ leaves the hold out. The reports show the holds themselves (reports/model.py `ho
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from . import events as ev
@@ -24,17 +23,15 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CALLED, HELD, HOLD_EXPIRED, SERVING, TicketRec
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 from .words import COUNTER_STATUS_NAMES, counter_name, ticket_state_name
 
 
 class HoldsMixin(EngineState):
     """Uses HallEngine's state (config, tickets, counters, queues, _counter, _emit, ...)."""
 
-    @cached_property
-    def held_ids(self) -> dict[str, None]:
-        """Tickets on hold now, in the order they were held (an ordered set)."""
-        return {}
+    # Tickets on hold now, in the order they were held (an ordered set).
+    held_ids = OwnState(dict[str, None])
 
     def held_at_counter(self, counter_id: str) -> list[TicketRec]:
         return [t for t in (self.tickets[tid] for tid in self.held_ids) if t.hold_counter_id == counter_id]

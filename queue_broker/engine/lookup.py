@@ -74,9 +74,7 @@ class LookupMixin(EngineState):
 
     # ------------------------------------------------------------ transfer and annul
     def _movable(self, ticket_id: str, verb: str) -> TicketRec:
-        t = self.tickets.get(ticket_id)
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(ticket_id)
         if t.state not in MOVABLE:
             raise Rejected(
                 "conflict",
@@ -96,22 +94,9 @@ class LookupMixin(EngineState):
             raise Rejected("not_found", f"本大厅没有队列 {cmd.to_queue_id!r}")
         if cmd.to_queue_id == t.queue_id:
             raise Rejected("conflict", f"{t.number} 已在{self.queues[cmd.to_queue_id].name}队列")
-        counter_id = self._at_counter(t)
-        out: list[Event] = []
-        self._emit(
-            out,
-            ev.TICKET_TRANSFERRED,
-            now,
-            ticket_id=t.id,
-            counter_id=counter_id,
-            from_queue_id=t.queue_id,
-            to_queue_id=cmd.to_queue_id,
-            by=cmd.by,
-            note=cmd.note,
+        return self._by_supervisor(
+            t, cmd, ev.TICKET_TRANSFERRED, now, from_queue_id=t.queue_id, to_queue_id=cmd.to_queue_id
         )
-        if counter_id is not None:
-            self._settle_counter(out, self.counters[counter_id], now)
-        return Result(out, {"ticket": self.lookup_view(t, now)})
 
     @handles(AnnulTicket)
     def _do_AnnulTicket(self, cmd: AnnulTicket, now: datetime) -> Result:
@@ -124,19 +109,16 @@ class LookupMixin(EngineState):
         if cmd.reason == rules.other_reason and not cmd.note.strip():
             raise Rejected("invalid_request", f"理由为“{rules.other_reason}”时须写明具体情况")
         t = self._movable(cmd.ticket_id, "作废")
+        return self._by_supervisor(t, cmd, ev.TICKET_CANCELLED, now, reason="annulled", annul_reason=cmd.reason)
+
+    def _by_supervisor(
+        self, t: TicketRec, cmd: SupervisorTransfer | AnnulTicket, event_type: str, now: datetime, **data: Any
+    ) -> Result:
+        """The event of a supervisor's move or annulment of `t`, with who and why; the counter it was called to
+        is free again."""
         counter_id = self._at_counter(t)
         out: list[Event] = []
-        self._emit(
-            out,
-            ev.TICKET_CANCELLED,
-            now,
-            ticket_id=t.id,
-            reason="annulled",
-            annul_reason=cmd.reason,
-            note=cmd.note,
-            by=cmd.by,
-            counter_id=counter_id,
-        )
+        self._emit(out, event_type, now, ticket_id=t.id, counter_id=counter_id, by=cmd.by, note=cmd.note, **data)
         if counter_id is not None:
             self._settle_counter(out, self.counters[counter_id], now)
         return Result(out, {"ticket": self.lookup_view(t, now)})

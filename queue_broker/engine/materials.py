@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from . import events as ev
@@ -24,7 +23,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import WAITING
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 from .words import counter_name
 
 
@@ -45,14 +44,9 @@ class MaterialRec:
 class MaterialsMixin(EngineState):
     """Uses HallEngine's state (config, tickets, cases, local_day, _emit, ...)."""
 
-    @cached_property
-    def materials(self) -> dict[str, MaterialRec]:
-        """Materials on file now (erased ones leave this table: their files are deleted)."""
-        return {}
-
-    @cached_property
-    def materials_by_owner(self) -> dict[tuple[str, str], list[str]]:
-        return {}
+    # Materials on file now (erased ones leave this table: their files are deleted).
+    materials = OwnState(dict[str, MaterialRec])
+    materials_by_owner = OwnState(dict[tuple[str, str], list[str]])
 
     def material_owner(
         self,
@@ -72,9 +66,7 @@ class MaterialsMixin(EngineState):
             if counter_id is None or case.counter_id != counter_id:
                 raise Rejected("forbidden", f"案件 {case_id} 不是本窗口的案件")
             return ("case", case_id)
-        t = self.tickets.get(ticket_id or "")
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(ticket_id or "")
         if t.day != self.local_day(now):
             raise Rejected("conflict", f"{t.number} 是 {t.day} 的号：材料只能在取号当天添加")
         if counter_id is not None:

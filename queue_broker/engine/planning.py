@@ -29,7 +29,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import CounterRec, TicketRec
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 from .words import COUNTER_STATUS_NAMES, RESERVE_STATE_NAMES, counter_name, queue_name, reserve_name
 
 CELL_MIN = 30  # half-hours of the local day, as plan/forecast.py counts them
@@ -90,25 +90,14 @@ class PlanningMixin(EngineState):
     def reserve_cfg(self) -> dict[str, Any]:
         return {r.id: r for r in self.config.reserves}
 
-    @cached_property
-    def reserve_log(self) -> list[dict[str, Any]]:
-        """Ended asks, oldest first: {ask_id, reserve_id, asked_at, taken_at, ended_at, counter_id,
-        queue_ids, outcome (closed | cancelled), minutes, reason}."""
-        return []
-
-    @cached_property
-    def arrival_counts(self) -> dict[date, dict[str, list[int]]]:
-        """Tickets issued per local day, queue and half-hour (return tickets left out)."""
-        return {}
-
-    @cached_property
-    def day_forecasts(self) -> dict[date, DayForecastRec]:
-        return {}
-
-    @cached_property
-    def plan_requests(self) -> list[dict[str, Any]]:
-        """Plans asked for (RequestPlan), oldest first, numbered: the planning worker makes each once."""
-        return []
+    # Ended asks, oldest first: {ask_id, reserve_id, asked_at, taken_at, ended_at, counter_id,
+    # queue_ids, outcome (closed | cancelled), minutes, reason}.
+    reserve_log = OwnState(list[dict[str, Any]])
+    # Tickets issued per local day, queue and half-hour (return tickets left out).
+    arrival_counts = OwnState(dict[date, dict[str, list[int]]])
+    day_forecasts = OwnState(dict[date, DayForecastRec])
+    # Plans asked for (RequestPlan), oldest first, numbered: the planning worker makes each once.
+    plan_requests = OwnState(list[dict[str, Any]])
 
     def forecast_for(self, day: date) -> DayForecastRec | None:
         return self.day_forecasts.get(day)
@@ -186,9 +175,7 @@ class PlanningMixin(EngineState):
                 raise Rejected("invalid_request", f"{cmd.day!r} 不是日期（格式为 YYYY-MM-DD）") from None
         number = (self.plan_requests[-1]["number"] + 1) if self.plan_requests else 1
         out: list[Event] = []
-        self._emit(
-            out, ev.PLAN_REQUESTED, now, number=number, what=cmd.what, day=cmd.day, max_extra=cmd.max_extra, by=cmd.by
-        )
+        self._emit(out, ev.PLAN_REQUESTED, now, number=number, **ev.command_data(cmd))
         return Result(out, {"job": {"number": number, "what": cmd.what, "day": cmd.day, "state": "queued"}})
 
     @applies("plan_requested")

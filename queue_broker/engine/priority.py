@@ -22,7 +22,7 @@ from . import events as ev
 from .commands import IssuePriorityTicket, RequestHelp
 from .dispatch import handles
 from .events import Event
-from .records import DISABILITY, GREEN
+from .records import DISABILITY, GREEN, NewTicket
 from .rejected import Rejected, Result
 from .state import EngineState
 
@@ -87,16 +87,14 @@ class PriorityMixin(EngineState):
         # Staff decide on the spot: no caps and no ticketing hours (a counter open is someone serving);
         # the day's close still expires a ticket left waiting.
         out: list[Event] = []
-        ticket = self._issue(
-            out,
-            now,
-            queue_id,
+        new = NewTicket(
             cmd.service_id,
             "green" if cmd.priority == GREEN else "walk_in",
             cmd.priority,
             cmd.by or f"{cmd.role}:{issued_by.get('counter_id') or issued_by.get('supervisor_id')}",
             extra={"priority_reason": reason, "priority_note": note, "issued_by": issued_by},
         )
+        ticket = self._issue(out, now, queue_id, new)
         return Result(
             out, {"ticket": self.ticket_view(ticket, now), "priority": {"reason": reason, "note": note, **issued_by}}
         )

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from .commands import HolderInfo
 
 WAITING, CALLED, SERVING, DONE, NO_SHOW, TRANSFERRED, CANCELLED = (
     "waiting",
@@ -26,6 +29,23 @@ PRIORITY_RANK = {GREEN: 0, APPOINTMENT: 1, RETURN: 1, ELDERLY: 2, NORMAL: 3}
 # added: 残疾人优先, issued by staff with a reason (engine/priority.py); called with appointments and returns
 DISABILITY = "disability"
 PRIORITY_RANK[DISABILITY] = 1
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """A ticket to issue (HallEngine._issue, which is told the queue beside it): the item, how it came
+    and for whom, and what its `ticket_issued` event records besides."""
+
+    service_id: str
+    channel: str
+    priority: str
+    kiosk_id: str  # the issuing node: a kiosk, "counter:{id}", a staff issuer, another hall
+    holder: HolderInfo | None = None
+    appointment_code: str | None = None
+    return_of: str | None = None
+    remote: str | None = None  # the partner of a remote ticket
+    needs: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)  # a staff-issued priority: the reason, who issued it
 
 
 @dataclass(slots=True)  # a busy day keeps thousands in memory: no per-instance __dict__
@@ -115,6 +135,11 @@ class PastTicket:
     @property
     def estimate_range_s(self) -> tuple[int, int]:
         return self.estimate_s, self.estimate_p80_s  # the issue event always pairs p50 with p80
+
+
+def served_where(t: TicketRec) -> dict[str, str | None]:
+    """The ticket and where it was served, as its rating and a bad rating's case record them."""
+    return {"ticket_id": t.id, "counter_id": t.counter_id, "queue_id": t.queue_id, "service_id": t.service_id}
 
 
 def counter_seconds(t: TicketRec | PastTicket, until: datetime) -> float:

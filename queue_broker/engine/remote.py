@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from . import events as ev
@@ -20,7 +19,7 @@ from .dispatch import applies, handles
 from .events import Event
 from .records import ACTIVE, CANCELLED, DONE, WAITING
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 
 
 @dataclass
@@ -37,22 +36,10 @@ class RemoteMixin(EngineState):
     """Uses HallEngine's state (config, tickets, queues, appointments, ...); mixed into HallEngine only."""
 
     # ------------------------------------------------------------ state of its own (built by replay)
-    @cached_property
-    def notice_requests(self) -> dict[str, NoticeRec]:
-        return {}
-
-    @cached_property
-    def remote_issued(self) -> dict[tuple[date, str], int]:
-        """(local day, queue) -> remote tickets issued, for the day's share."""
-        return {}
-
-    @cached_property
-    def remote_ticket_ids(self) -> set[str]:
-        return set()
-
-    @cached_property
-    def cancelled_by_citizen(self) -> set[str]:
-        return set()
+    notice_requests = OwnState(dict[str, NoticeRec])
+    remote_issued = OwnState(dict[tuple[date, str], int])  # (local day, queue) -> remote tickets, for the day's share
+    remote_ticket_ids = OwnState(set[str])
+    cancelled_by_citizen = OwnState(set[str])
 
     # ============================================================ remote tickets
     def check_remote(self, cmd: IssueTicket, service_id: str, queue_id: str, now: datetime) -> None:
@@ -104,9 +91,7 @@ class RemoteMixin(EngineState):
     # ============================================================ the citizen's own actions
     @handles(CancelTicket)
     def _do_CancelTicket(self, cmd: CancelTicket, now: datetime) -> Result:
-        t = self.tickets.get(cmd.ticket_id)
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(cmd.ticket_id)
         if t.state == CANCELLED:
             return Result([], {"ticket": self.citizen_view(t, now)})  # the same answer again
         if t.state != WAITING:
@@ -117,9 +102,7 @@ class RemoteMixin(EngineState):
 
     @handles(RequestNotice)
     def _do_RequestNotice(self, cmd: RequestNotice, now: datetime) -> Result:
-        t = self.tickets.get(cmd.ticket_id)
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(cmd.ticket_id)
         if t.state != WAITING:
             raise Rejected("conflict", f"{t.number} 已不在等候中")
         if cmd.channel not in ("sms", "wechat", "web"):
@@ -136,7 +119,7 @@ class RemoteMixin(EngineState):
         if rec is None or rec.due_at is not None:
             return Result([])
         out: list[Event] = []
-        self._emit(out, ev.NOTICE_DUE, now, ticket_id=cmd.ticket_id, p_called=cmd.p_called)
+        self._emit(out, ev.NOTICE_DUE, now, **ev.command_data(cmd))
         return Result(out)
 
     @applies(ev.NOTICE_REQUESTED)

@@ -42,17 +42,7 @@ class SelfServiceMixin(EngineState):
         if cmd.outcome not in OUTCOMES:
             raise Rejected("invalid_request", f"未知的自助办理结果 {cmd.outcome!r}")
         out: list[Event] = []
-        self._emit(
-            out,
-            ev.SELF_SERVICE_RECORDED,
-            now,
-            kiosk_id=cmd.kiosk_id,
-            service_id=cmd.service_id,
-            holder_hash=cmd.holder_hash,
-            outcome=cmd.outcome,
-            pages=cmd.pages,
-            started_at=cmd.started_at.isoformat() if cmd.started_at else None,
-        )
+        self._emit(out, ev.SELF_SERVICE_RECORDED, now, **ev.command_data(cmd))
         return Result(out, {"record": {"service_id": cmd.service_id, "outcome": cmd.outcome, "at": now.isoformat()}})
 
     @applies(ev.SELF_SERVICE_RECORDED)

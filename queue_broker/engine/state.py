@@ -7,7 +7,34 @@ the engine's class hierarchy, and the handler tables `dispatch.collect` builds f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Generic, TypeVar, overload
+
+T = TypeVar("T")
+
+
+class OwnState(Generic[T]):
+    """A mixin's own table, empty until replay fills it: made by `empty()` on first use, one per engine
+    (a cached_property without a function), so HallEngine's constructor need not know every mixin's state."""
+
+    def __init__(self, empty: Callable[[], T]) -> None:
+        self.empty = empty
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, engine: None, owner: type) -> OwnState[T]: ...
+
+    @overload
+    def __get__(self, engine: object, owner: type) -> T: ...
+
+    def __get__(self, engine: object | None, owner: type) -> T | OwnState[T]:
+        if engine is None:
+            return self
+        table = engine.__dict__[self.name] = self.empty()  # found there from now on, before this
+        return table
+
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -16,11 +43,11 @@ if TYPE_CHECKING:
 
     from ..config.models import Bundle, Counter, Queue, Service, SiteConfig
     from ..supervision.calendar import WorkCalendar
-    from .commands import AckAlert, HolderInfo, RaiseAlert, SubmitRating
+    from .commands import AckAlert, RaiseAlert, SubmitRating
     from .estimate import WaitEstimate
     from .events import Event
     from .hours import OpeningHours
-    from .records import AlertRec, AppointmentRec, CounterRec, QueueStats, TicketRec
+    from .records import AlertRec, AppointmentRec, CounterRec, NewTicket, QueueStats, TicketRec
     from .rejected import Result
 
     class EngineState:
@@ -62,28 +89,17 @@ if TYPE_CHECKING:
 
         def _check_in_force(self, service_id: str, day: date) -> None: ...
 
-        def _issue(
-            self,
-            out: list[Event],
-            now: datetime,
-            queue_id: str,
-            service_id: str,
-            channel: str,
-            priority: str,
-            kiosk_id: str,
-            holder: HolderInfo | None = None,
-            appointment_code: str | None = None,
-            return_of: str | None = None,
-            extra: dict[str, Any] | None = None,
-            remote: str | None = None,
-            needs: tuple[str, ...] = (),
-        ) -> TicketRec: ...
+        def _issue(self, out: list[Event], now: datetime, queue_id: str, new: NewTicket) -> TicketRec: ...
 
         def position(self, ticket: TicketRec) -> int: ...
 
         def estimate_for(self, queue_id: str, ahead: int, now: datetime | None = None) -> WaitEstimate: ...
 
         def _counter(self, counter_id: str) -> CounterRec: ...
+
+        def _ticket(self, ticket_id: str) -> TicketRec: ...
+
+        def _alert(self, alert_id: str) -> AlertRec: ...
 
         def _settle_counter(self, out: list[Event], c: CounterRec, now: datetime) -> None: ...
 

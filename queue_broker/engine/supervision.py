@@ -10,7 +10,7 @@ from . import events as ev
 from .commands import AckAlert, CheckSupervisor, DecideRecommendation, PostNotice, RaiseAlert, SubmitRating
 from .dispatch import applies, handles
 from .events import Event
-from .records import DONE, AlertRec
+from .records import DONE, AlertRec, served_where
 from .rejected import Rejected, Result
 from .state import EngineState
 
@@ -27,9 +27,7 @@ class SupervisionMixin(EngineState):
 
     @handles(SubmitRating)
     def _do_SubmitRating(self, cmd: SubmitRating, now: datetime) -> Result:
-        t = self.tickets.get(cmd.ticket_id)
-        if t is None:
-            raise Rejected("not_found", "没有这个号")
+        t = self._ticket(cmd.ticket_id)
         if t.state != DONE:
             raise Rejected("conflict", f"{t.number} 尚未办结，还不能评价")
         if t.rating is not None:
@@ -43,13 +41,10 @@ class SupervisionMixin(EngineState):
             out,
             ev.RATING_SUBMITTED,
             now,
-            ticket_id=t.id,
+            **served_where(t),
             level=cmd.level,
             reasons=list(cmd.reasons),
             comment=cmd.comment,
-            counter_id=t.counter_id,
-            queue_id=t.queue_id,
-            service_id=t.service_id,
             by=cmd.by,
             operator_id=self.counters[t.counter_id].operator_id if t.counter_id in self.counters else None,
             **({"channel": cmd.channel} if cmd.channel else {}),  # added: rating_pad, qr_code, kiosk
@@ -59,9 +54,7 @@ class SupervisionMixin(EngineState):
     @handles(PostNotice)
     def _do_PostNotice(self, cmd: PostNotice, now: datetime) -> Result:
         out: list[Event] = []
-        self._emit(
-            out, ev.NOTICE_POSTED, now, text=cmd.text, zone=cmd.zone, until=cmd.until.isoformat() if cmd.until else None
-        )
+        self._emit(out, ev.NOTICE_POSTED, now, **ev.command_data(cmd))
         return Result(out, {})
 
     @handles(RaiseAlert)
@@ -81,9 +74,7 @@ class SupervisionMixin(EngineState):
 
     @handles(AckAlert)
     def _do_AckAlert(self, cmd: AckAlert, now: datetime) -> Result:
-        alert = self.alerts.get(cmd.alert_id)
-        if alert is None:
-            raise Rejected("not_found", "没有这条预警")
+        alert = self._alert(cmd.alert_id)
         out: list[Event] = []
         if alert.acked_at is None:
             self._emit(out, ev.ALERT_ACKED, now, id=alert.id, note=cmd.note, by=cmd.by)
@@ -99,15 +90,7 @@ class SupervisionMixin(EngineState):
         if alert is None:
             raise Rejected("not_found", "没有这条建议")
         out: list[Event] = []
-        self._emit(
-            out,
-            ev.RECOMMENDATION_DECIDED,
-            now,
-            recommendation_id=cmd.recommendation_id,
-            decision=cmd.decision,
-            by=cmd.by,
-            alert_id=alert.id,
-        )
+        self._emit(out, ev.RECOMMENDATION_DECIDED, now, **ev.command_data(cmd), alert_id=alert.id)
         return Result(out, {"recommendation_id": cmd.recommendation_id, "decision": cmd.decision})
 
     @applies("rating_submitted")
