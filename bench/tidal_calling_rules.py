@@ -106,17 +106,8 @@ def install(rule: str) -> None:
             if best is None or key > best[0]:
                 best = (key, head)
         out: list = []
-        if c.current:
-            self._emit(
-                out,
-                ev.TICKET_FINISHED,
-                now,
-                ticket_id=c.current,
-                counter_id=c.id,
-                outcome="done",
-                missing_materials=[],
-                implicit=True,
-            )
+        if c.current:  # the engine's own implicit finish, as its call-next does
+            self._finish(out, c, now, "done", implicit=True)
             self._settle_counter(out, c, now)
         self._emit(out, ev.TICKET_CALLED, now, ticket_id=best[1].id, counter_id=c.id, recall=0)
         return hall.Result(out, {"ticket": self.ticket_view(best[1], now)})
