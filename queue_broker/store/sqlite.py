@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..engine.events import Event
-from .base import GENESIS, EventStore, StoredEvent, StoreError, canonical, chain_hash
+from .base import GENESIS, ChainedStore, StoredEvent, StoreError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -30,7 +30,9 @@ CREATE INDEX IF NOT EXISTS events_type ON events(type);
 """
 
 
-class SqliteEventStore(EventStore):
+class SqliteEventStore(ChainedStore):
+    _db: sqlite3.Connection
+
     def __init__(self, path: str):
         self.path = path
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -44,26 +46,18 @@ class SqliteEventStore(EventStore):
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         row = self._db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        self._last_seq: int
-        self._last_hash: str
-        self._last_seq, self._last_hash = (row[0], row[1]) if row else (0, GENESIS)
+        self._head = (row[0], row[1]) if row else (0, GENESIS)
 
     def commit(self, events: list[Event], replies: dict[str, dict[str, Any]]) -> None:
         with self._lock:
-            seq, prev = self._last_seq, self._last_hash
-            rows = []
-            for e in events:
-                seq += 1
-                body = canonical(e)
-                h = chain_hash(prev, seq, body)
-                rows.append((seq, e.at.isoformat(), e.type, body, prev, h))
-                prev = h
+            links, head = self._links(events)
+            rows = [(x.seq, x.event.at.isoformat(), x.event.type, x.body, x.prev_hash, x.hash) for x in links]
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", rows)
                 self._db.executemany(
                     "INSERT OR REPLACE INTO replies VALUES (?,?,?)",
-                    [(rid, json.dumps(r, ensure_ascii=False), seq) for rid, r in replies.items()],
+                    [(rid, json.dumps(r, ensure_ascii=False), head[0]) for rid, r in replies.items()],
                 )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -72,7 +66,7 @@ class SqliteEventStore(EventStore):
                 except sqlite3.Error:
                     pass
                 raise StoreError(f"the database could not commit: {exc}") from exc
-            self._last_seq, self._last_hash = seq, prev
+            self._head = head
 
     def iter_events(self, after_seq: int = 0) -> Iterator[StoredEvent]:
         # a cursor of its own, so a long replay does not hold the commit lock
@@ -89,11 +83,3 @@ class SqliteEventStore(EventStore):
         with self._lock:
             row = self._db.execute("SELECT reply FROM replies WHERE request_id = ?", (request_id,)).fetchone()
         return json.loads(row[0]) if row else None
-
-    @property
-    def last_seq(self) -> int:
-        return self._last_seq
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
