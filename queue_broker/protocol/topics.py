@@ -144,6 +144,9 @@ class Topics:
     def root(self) -> str:
         return f"hall/{self.site}"
 
+    def _under_root(self, levels: str) -> str:
+        return f"{self.root}/{levels}"
+
     # --- requests -------------------------------------------------------------------------
     def cmd(self, group: str, action: str) -> str:
         """`cmd/{group}/{action}` of a group of GROUP_ACTIONS: ticket, supervisor, appointment, selfservice."""
@@ -166,8 +169,7 @@ class Topics:
         action = _known(action, COUNTER_ACTIONS, "counter action")
         return f"{self.root}/cmd/counter/{check_level(counter_id, 'counter id')}/{action}"
 
-    def rating_submit(self) -> str:
-        return f"{self.root}/cmd/rating/submit"
+    rating_submit = partialmethod(_under_root, "cmd/rating/submit")
 
     def reply(self, node_id: str) -> str:
         return f"{self.root}/reply/{check_level(node_id, 'node id')}"
@@ -201,18 +203,6 @@ class Topics:
         """What other halls send this one: their requests to it, their replies to its requests."""
         return f"hall/+/handover/{self.site}/{kind}"
 
-    # --- subscription filters ----------------------------------------------------------------
-    def _under_root(self, levels: str) -> str:
-        return f"{self.root}/{levels}"
-
-    all_commands = partialmethod(_under_root, "cmd/#")
-    all_state = partialmethod(_under_root, "state/#")
-    all_events = partialmethod(_under_root, "event/#")
-    all_nodes = partialmethod(_under_root, "node/#")
-    # every node's status (retained): `node/+/status`, not their devices
-    all_node_status = partialmethod(_under_root, "node/+/status")
-    everything = partialmethod(_under_root, "#")
-
     # --- parsing -----------------------------------------------------------------------------
     def parse(self, topic: str) -> TopicMatch | None:
         """Name what a topic of this site is, or None when it is outside the contract."""
@@ -234,6 +224,15 @@ class Topics:
         if head == "node" and len(rest) == 3 and rest[1] == "device":
             return TopicMatch("device", "device", {"node": rest[0], "device": rest[2]})
         return None
+
+    # --- subscription filters ----------------------------------------------------------------
+    all_commands = partialmethod(_under_root, "cmd/#")
+    all_state = partialmethod(_under_root, "state/#")
+    all_events = partialmethod(_under_root, "event/#")
+    all_nodes = partialmethod(_under_root, "node/#")
+    # every node's status (retained): `node/+/status`, not their devices
+    all_node_status = partialmethod(_under_root, "node/+/status")
+    everything = partialmethod(_under_root, "#")
 
 
 def parse_handover(topic: str, me: str) -> TopicMatch | None:
