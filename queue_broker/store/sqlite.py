@@ -6,7 +6,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..engine.events import Event
@@ -30,6 +30,20 @@ CREATE INDEX IF NOT EXISTS events_type ON events(type);
 """
 
 
+# a log that survives a power cut: WAL, every commit synced, waiting a while for another writer
+DURABLE = ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000")
+
+
+def open_sqlite(path: str | os.PathLike[str], schema: str, pragmas: Iterable[str] = DURABLE) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), usable from any thread behind the
+    owner's lock, with `pragmas` set and `schema` applied."""
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    for pragma in pragmas:
+        db.execute(f"PRAGMA {pragma}")
+    db.executescript(schema)
+    return db
+
+
 class SqliteEventStore(ChainedStore):
     _db: sqlite3.Connection
 
@@ -38,11 +52,7 @@ class SqliteEventStore(ChainedStore):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # durable on power loss, not only on a crash
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(SCHEMA)
+            self._db = open_sqlite(path, SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         row = self._db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
