@@ -422,20 +422,24 @@ class PlatformConfig(Strict):
         return v
 
 
+# every kind of device a node may have; devices/options.py has an options table for each
+DeviceKind = Literal[
+    "printer",
+    "idcard",
+    "scanner",
+    "camera",
+    "keypad",
+    "rating_pad",
+    "led",
+    "a4printer",
+    "tactile_keypad",
+    "audio_jack",
+]
+
+
 class DeviceConfig(Strict):
     id: Id
-    kind: Literal[
-        "printer",
-        "idcard",
-        "scanner",
-        "camera",
-        "keypad",
-        "rating_pad",
-        "led",
-        "a4printer",
-        "tactile_keypad",
-        "audio_jack",
-    ]
+    kind: DeviceKind
     backend: str = "simulator"
     options: dict[str, Any] = {}  # validated by the device package's own model for the kind/backend
 
