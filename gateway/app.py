@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -247,13 +247,19 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
             raise ApiError("not_found", "no ticket of today has that status token", detail_zh="该号码不存在或已过期")
         return raw
 
-    def limit_posts(token: str) -> None:
+    def guard_post(token: str) -> None:
+        """A citizen's POST on their ticket: a token of the right shape, within the rate limit of posts."""
+        _check_token(token)
         wait = gw.posts.take(token)
         if wait > 0:
             raise ApiError("rate_limited", retry_after=retry_after(wait))
 
+    # every route of the API answers its errors as ERRORS says (docs/gateway-api.md)
+    public = APIRouter(tags=["public"], responses=ERRORS)
+    partners = APIRouter(tags=["partner"], responses=ERRORS)
+
     # -------------------------------------------------------------- public
-    @app.get("/api/v1/hall", responses=ERRORS, tags=["public"])
+    @public.get("/api/v1/hall")
     async def hall() -> dict[str, Any]:
         """What any person in the hall can see on the call screen."""
         try:
@@ -261,15 +267,11 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
         except BrokerDown as exc:
             raise _down(exc) from None
 
-    @app.get("/api/v1/tickets/{token}", response_model=TicketView, responses=ERRORS, tags=["public"])
+    @public.get("/api/v1/tickets/{token}", response_model=TicketView)
     async def ticket(token: str) -> dict[str, Any]:
         return ticket_view(await raw_view(token), gw.now())
 
-    @app.get(
-        "/api/v1/tickets/{token}/events",
-        responses={200: {"content": {"text/event-stream": {}}}, **ERRORS},
-        tags=["public"],
-    )
+    @public.get("/api/v1/tickets/{token}/events", responses={200: {"content": {"text/event-stream": {}}}})
     async def ticket_events(token: str, request: Request) -> EventSourceResponse:
         """`event: ticket` with the ticket view on connect and each time it changes; a comment every 15 s.
         Additive: `event: hall` `{"reachable": bool}` when the hall server goes away or comes back."""
@@ -291,16 +293,9 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
 
         return EventSourceResponse(stream(), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
-    @app.post(
-        "/api/v1/tickets/{token}/notify",
-        status_code=202,
-        response_model=NotifyAccepted,
-        responses=ERRORS,
-        tags=["public"],
-    )
+    @public.post("/api/v1/tickets/{token}/notify", status_code=202, response_model=NotifyAccepted)
     async def notify(token: str, body: NotifyBody) -> dict[str, Any]:
-        _check_token(token)
-        limit_posts(token)
+        guard_post(token)
         address: str | None = body.address.strip()
         if body.channel == "sms" and not PHONE_RE.match(address or ""):
             raise ApiError(
@@ -324,25 +319,17 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
             raise _refused(exc) from None
         return {"notify_id": gw.notices.notify_id(token)}
 
-    @app.post("/api/v1/tickets/{token}/cancel", response_model=TicketView, responses=ERRORS, tags=["public"])
+    @public.post("/api/v1/tickets/{token}/cancel", response_model=TicketView)
     async def cancel(token: str) -> dict[str, Any]:
-        _check_token(token)
-        limit_posts(token)
+        guard_post(token)
         reply = await ask(gw.door.topics.ticket_cmd("cancel"), {"status_token": token, "request_id": f"cancel:{token}"})
         raw = reply["ticket"]
         gw.notices.erase(raw["id"])
         return ticket_view(raw, gw.now())
 
-    @app.post(
-        "/api/v1/tickets/{token}/rating",
-        status_code=201,
-        response_model=RatingAccepted,
-        responses=ERRORS,
-        tags=["public"],
-    )
+    @public.post("/api/v1/tickets/{token}/rating", status_code=201, response_model=RatingAccepted)
     async def rating(token: str, body: RatingBody) -> dict[str, Any]:
-        _check_token(token)
-        limit_posts(token)
+        guard_post(token)
         reasons = []
         for i, code in enumerate(body.reasons):
             text = gw.hall.reason_text(code)
@@ -376,7 +363,7 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
         return citizen_page(token, view, english, gw.hall.reasons, gw.config.site.short_name or gw.config.site.name)
 
     # -------------------------------------------------------------- partners
-    @app.get("/api/v1/slots", response_model=list[Slot], responses=ERRORS, tags=["partner"])
+    @partners.get("/api/v1/slots", response_model=list[Slot])
     async def slots(
         who: Annotated[str, Depends(partner)],
         service_id: Annotated[str, Query(pattern=r"^[A-Za-z0-9_.-]{1,64}$")],
@@ -389,9 +376,7 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
         reply = await ask(gw.door.topics.appointment_cmd("slots"), {"service_id": service_id, "date": date})
         return list(reply.get("slots") or [])
 
-    @app.post(
-        "/api/v1/appointments", status_code=201, response_model=AppointmentCreated, responses=ERRORS, tags=["partner"]
-    )
+    @partners.post("/api/v1/appointments", status_code=201, response_model=AppointmentCreated)
     async def book(body: AppointmentBody, who: Annotated[str, Depends(partner)]) -> dict[str, Any]:
         _known_service(gw, body.service_id)
         payload = {
@@ -424,12 +409,8 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
             gw.notices.keep_appointment(appt["code"], who, body.phone, appt)
         return out
 
-    @app.get(
-        "/api/v1/appointments/{appointment_id}",
-        response_model=AppointmentView,
-        response_model_exclude_none=True,
-        responses=ERRORS,
-        tags=["partner"],
+    @partners.get(
+        "/api/v1/appointments/{appointment_id}", response_model=AppointmentView, response_model_exclude_none=True
     )
     async def appointment(appointment_id: str, who: Annotated[str, Depends(partner)]) -> dict[str, Any]:
         if not re.match(r"^[A-Za-z0-9]{1,32}$", appointment_id):
@@ -447,7 +428,7 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
             out["ticket"] = {"number": a["ticket"]["number"], "status_token": a["ticket"]["status_token"]}
         return out
 
-    @app.delete("/api/v1/appointments/{appointment_id}", response_model=Cancelled, responses=ERRORS, tags=["partner"])
+    @partners.delete("/api/v1/appointments/{appointment_id}", response_model=Cancelled)
     async def cancel_appointment(appointment_id: str, who: Annotated[str, Depends(partner)]) -> dict[str, Any]:
         if not re.match(r"^[A-Za-z0-9]{1,32}$", appointment_id):
             raise ApiError("not_found", "no appointment has that id", detail_zh="该预约不存在")
@@ -458,13 +439,7 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
         gw.notices.store.erase_appointment(appointment_id)
         return {"status": "cancelled"}
 
-    @app.post(
-        "/api/v1/remote-tickets",
-        status_code=201,
-        response_model=RemoteTicketCreated,
-        responses=ERRORS,
-        tags=["partner"],
-    )
+    @partners.post("/api/v1/remote-tickets", status_code=201, response_model=RemoteTicketCreated)
     async def remote_ticket(
         body: RemoteTicketBody, request: Request, who: Annotated[str, Depends(partner)]
     ) -> dict[str, Any]:
@@ -504,6 +479,8 @@ def create_app(gw: Gateway, *, start_hall: bool = True) -> FastAPI:
             "estimate": minutes_range(t.get("estimated_wait_range_s")),
         }
 
+    app.include_router(public)
+    app.include_router(partners)
     app.add_middleware(Guard, gw=gw)
     app.state.gateway = gw
     return app

@@ -15,7 +15,8 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,20 +94,42 @@ def _need(env: Mapping[str, str], *names: str) -> list[str]:
     return [env[n] for n in names]
 
 
-class AliyunSmsBackend:
+@contextmanager
+def _sms_extra(backend: str) -> Iterator[None]:
+    """Around the imports of a provider's SDK: if they fail, say which extra brings them."""
+    try:
+        yield
+    except ImportError:
+        raise SendError(f"{backend} needs the optional extra: pip install 'hall-appliance[sms]'") from None
+
+
+class _ProviderBackend:
+    """A provider's service: its `options` from the site file, among them a template per kind of notice."""
+
+    name: str
+
+    def __init__(self, options: Mapping[str, str]):
+        self.options = dict(options)
+
+    def _template(self, notice: Notice) -> str:
+        template = self.options.get(f"template_{notice.kind}")
+        if not template:
+            raise SendError(f"{self.name}: no template_{notice.kind} in gateway.notify.options")
+        return template
+
+
+class AliyunSmsBackend(_ProviderBackend):
     """Aliyun SMS (dysmsapi 2017-05-25). Options: sign_name, template_come_now, template_called,
     template_booked, endpoint (default dysmsapi.aliyuncs.com). Keys: HALL_SMS_ACCESS_KEY_ID/_SECRET."""
 
     name = "aliyun-sms"
 
     def __init__(self, options: Mapping[str, str], env: Mapping[str, str] = os.environ):
-        try:
+        with _sms_extra(self.name):
             from alibabacloud_dysmsapi20170525.client import Client  # type: ignore[import-not-found]  # the optional extra `sms`
             from alibabacloud_tea_openapi import models as open_api_models  # type: ignore[import-not-found]  # the optional extra `sms`
-        except ImportError:
-            raise SendError("aliyun-sms needs the optional extra: pip install 'hall-appliance[sms]'") from None
         key_id, secret = _need(env, "HALL_SMS_ACCESS_KEY_ID", "HALL_SMS_ACCESS_KEY_SECRET")
-        self.options = dict(options)
+        super().__init__(options)
         config = open_api_models.Config(access_key_id=key_id, access_key_secret=secret)
         config.endpoint = self.options.get("endpoint", "dysmsapi.aliyuncs.com")
         if self.options.get("protocol"):
@@ -116,9 +139,7 @@ class AliyunSmsBackend:
     def send(self, notice: Notice) -> None:
         from alibabacloud_dysmsapi20170525 import models as sms_models  # type: ignore[import-not-found]  # the optional extra `sms`
 
-        template = self.options.get(f"template_{notice.kind}")
-        if not template:
-            raise SendError(f"aliyun-sms: no template_{notice.kind} in gateway.notify.options")
+        template = self._template(notice)
         req = sms_models.SendSmsRequest(
             phone_numbers=notice.address,
             sign_name=self.options.get("sign_name", ""),
@@ -134,7 +155,7 @@ class AliyunSmsBackend:
             raise SendError(f"aliyun-sms answered {code}: {getattr(resp.body, 'message', '')}")
 
 
-class TencentSmsBackend:
+class TencentSmsBackend(_ProviderBackend):
     """Tencent Cloud SMS (2021-01-11). Options: sdk_app_id, sign_name, template_come_now,
     template_called, template_booked, region (ap-guangzhou), endpoint. Keys: HALL_SMS_SECRET_ID/_KEY."""
 
@@ -146,15 +167,13 @@ class TencentSmsBackend:
     }
 
     def __init__(self, options: Mapping[str, str], env: Mapping[str, str] = os.environ):
-        try:
+        with _sms_extra(self.name):
             from tencentcloud.common import credential  # type: ignore[import-not-found]  # the optional extra `sms`
             from tencentcloud.common.profile.client_profile import ClientProfile  # type: ignore[import-not-found]  # the optional extra `sms`
             from tencentcloud.common.profile.http_profile import HttpProfile  # type: ignore[import-not-found]  # the optional extra `sms`
             from tencentcloud.sms.v20210111 import sms_client  # type: ignore[import-not-found]  # the optional extra `sms`
-        except ImportError:
-            raise SendError("tencent-sms needs the optional extra: pip install 'hall-appliance[sms]'") from None
         sid, skey = _need(env, "HALL_SMS_SECRET_ID", "HALL_SMS_SECRET_KEY")
-        self.options = dict(options)
+        super().__init__(options)
         http = HttpProfile()
         http.endpoint = self.options.get("endpoint", "sms.tencentcloudapi.com")
         if self.options.get("protocol"):
@@ -168,9 +187,7 @@ class TencentSmsBackend:
     def send(self, notice: Notice) -> None:
         from tencentcloud.sms.v20210111 import models  # type: ignore[import-not-found,unused-ignore]
 
-        template = self.options.get(f"template_{notice.kind}")
-        if not template:
-            raise SendError(f"tencent-sms: no template_{notice.kind} in gateway.notify.options")
+        template = self._template(notice)
         req = models.SendSmsRequest()
         req.PhoneNumberSet = ["+86" + notice.address]
         req.SmsSdkAppId = self.options.get("sdk_app_id", "")
@@ -187,7 +204,7 @@ class TencentSmsBackend:
             raise SendError(f"tencent-sms answered {code}")
 
 
-class WechatSubscribeBackend:
+class WechatSubscribeBackend(_ProviderBackend):
     """WeChat mini-program subscribe messages. Options: app_id, template_come_now, template_called,
     template_booked, page, api_base (https://api.weixin.qq.com). Secret: HALL_WECHAT_APP_SECRET."""
 
@@ -197,7 +214,7 @@ class WechatSubscribeBackend:
         import httpx
 
         (self.secret,) = _need(env, "HALL_WECHAT_APP_SECRET")
-        self.options = dict(options)
+        super().__init__(options)
         self.base = self.options.get("api_base", "https://api.weixin.qq.com").rstrip("/")
         self.http = httpx.Client(timeout=10.0)
         self._token: tuple[str, float] | None = None
@@ -222,9 +239,7 @@ class WechatSubscribeBackend:
             return self._token[0]
 
     def send(self, notice: Notice) -> None:
-        template = self.options.get(f"template_{notice.kind}")
-        if not template:
-            raise SendError(f"wechat-subscribe: no template_{notice.kind} in gateway.notify.options")
+        template = self._template(notice)
         body = {
             "touser": notice.address,
             "template_id": template,

@@ -10,11 +10,12 @@ came first) and never again.
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from queue_broker.store.sqlite import open_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notices (
@@ -59,13 +60,8 @@ class NoticeStore:
         self.path = Path(folder) / "notices.sqlite"
         if not self.path.exists():  # 0600 from the first byte: it holds phone numbers
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db = open_sqlite(self.path, SCHEMA, ("secure_delete = ON", "journal_mode = DELETE", "synchronous = FULL"))
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA secure_delete = ON")
-            self._db.execute("PRAGMA journal_mode = DELETE")
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, cast, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,6 +32,18 @@ Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}$")]
 HHMM = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def known_zone(name: str) -> str:
+    """`name` if this machine knows that time zone (an IANA name), else ValueError."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)") from None
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(known_zone)]
 
 
 class Strict(BaseModel):
@@ -81,7 +94,7 @@ class Site(Strict):
     short_name: str = ""
     address: str = ""
     phone: str = ""
-    timezone: str = "Asia/Shanghai"
+    timezone: TimeZoneName = "Asia/Shanghai"
     opening_hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[Period]]
     ticketing_closes_before_min: int = Field(default=30, ge=0, le=240)
     holidays: list[date] = []  # local additions to the official calendar
@@ -89,15 +102,6 @@ class Site(Strict):
     self_service: SelfServiceZone = SelfServiceZone()
     languages: list[Literal["zh", "en"]] = ["zh", "en"]
     hours_changes: list[HoursChange] = []  # dated opening hours (docs/platform.md, live reload)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Asia/Shanghai)") from None
-        return v
 
 
 class Queue(Strict):
@@ -418,20 +422,24 @@ class PlatformConfig(Strict):
         return v
 
 
+# every kind of device a node may have; devices/options.py has an options table for each
+DeviceKind = Literal[
+    "printer",
+    "idcard",
+    "scanner",
+    "camera",
+    "keypad",
+    "rating_pad",
+    "led",
+    "a4printer",
+    "tactile_keypad",
+    "audio_jack",
+]
+
+
 class DeviceConfig(Strict):
     id: Id
-    kind: Literal[
-        "printer",
-        "idcard",
-        "scanner",
-        "camera",
-        "keypad",
-        "rating_pad",
-        "led",
-        "a4printer",
-        "tactile_keypad",
-        "audio_jack",
-    ]
+    kind: DeviceKind
     backend: str = "simulator"
     options: dict[str, Any] = {}  # validated by the device package's own model for the kind/backend
 

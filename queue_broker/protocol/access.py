@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from .messages import CounterAction, LevelId, LongText, Message, Request, ShortText, TicketStateName
+from .messages import CounterAction, LevelId, LongText, Message, QueueTicketEvent, Request, ShortText, TicketStateName
 
 TicketId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 TicketNumber = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{1,2}[0-9]{3,6}$")]
@@ -120,27 +120,19 @@ class TicketMaterials(CounterMaterials):
 # --- events --------------------------------------------------------------------------------------
 
 
-class HoldEvent(Message):
+class HoldEvent(QueueTicketEvent):
     """`event/hold`: a ticket put on hold, resumed (also an `event/called` with `resumed`), or ended
     (`expired`: not back in time; `released`). Numbers only."""
 
-    at: AwareDatetime
-    ticket_id: str
-    number: str
-    queue_id: str
     state: Literal["held", "resumed", "expired", "released"]
     counter_id: str | None = None
     until: AwareDatetime | None = None
     held_s: int | None = None
 
 
-class AnnulledEvent(Message):
+class AnnulledEvent(QueueTicketEvent):
     """`event/annulled`: a supervisor annulled a ticket (作废). No note: that stays in the event log."""
 
-    at: AwareDatetime
-    ticket_id: str
-    number: str
-    queue_id: str
     reason: str
     by: str | None = None
     counter_id: str | None = None

@@ -16,12 +16,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from .messages import (
     LevelId,
     LongText,
     Message,
+    QueueTicketEvent,
     Request,
     ShortText,
 )
@@ -90,13 +91,9 @@ class AppointmentSlots(Request):
     date: date
 
 
-class ComeNowEvent(Message):
+class ComeNowEvent(QueueTicketEvent):
     """`event/come-now`: a ticket that asked for a notice is now likely enough to be called soon."""
 
-    at: AwareDatetime
-    ticket_id: str
-    number: str
-    queue_id: str
     service_id: str
     channel: NotifyChannel
     travel_min: int

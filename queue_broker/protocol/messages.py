@@ -581,11 +581,21 @@ class CatalogState(Message):
 # --- events ----------------------------------------------------------------------------------
 
 
-class IssuedEvent(Message):
+class TicketEvent(Message):
+    """What every event about one ticket opens with: when, the ticket and its number (nothing personal)."""
+
     at: AwareDatetime
     ticket_id: str
     number: str
+
+
+class QueueTicketEvent(TicketEvent):
+    """A ticket's event that names its queue too."""
+
     queue_id: str
+
+
+class IssuedEvent(QueueTicketEvent):
     service_id: str
     channel: Channel
     waiting_ahead: int | None = None
@@ -593,11 +603,7 @@ class IssuedEvent(Message):
     priority: str | None = None  # added: the ticket's priority class (green, disability, elderly, ...)
 
 
-class CalledEvent(Message):
-    at: AwareDatetime
-    ticket_id: str
-    number: str
-    queue_id: str
+class CalledEvent(QueueTicketEvent):
     counter_id: str
     counter_number: int
     counter_name: str
@@ -611,11 +617,7 @@ class CalledEvent(Message):
     first_called_at: AwareDatetime | None = None
 
 
-class FinishedEvent(Message):
-    at: AwareDatetime
-    ticket_id: str
-    number: str
-    queue_id: str
+class FinishedEvent(QueueTicketEvent):
     counter_id: str
     outcome: Literal["done", "incomplete"]
     waited_s: int | None = None
@@ -623,18 +625,11 @@ class FinishedEvent(Message):
     return_ticket_id: str | None = None
 
 
-class NoShowEvent(Message):
-    at: AwareDatetime
-    ticket_id: str
-    number: str
-    queue_id: str
+class NoShowEvent(QueueTicketEvent):
     counter_id: str
 
 
-class TransferredEvent(Message):
-    at: AwareDatetime
-    ticket_id: str
-    number: str
+class TransferredEvent(TicketEvent):
     from_queue_id: str
     to_queue_id: str
     counter_id: str | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partialmethod
 
 PROTOCOL_VERSION = 1
 
@@ -68,6 +69,13 @@ APPOINTMENT_ACTIONS = ("book", "cancel", "status", "slots")  # status, slots: ad
 # help for a kiosk calling a member of staff, materials on file (issue 23)
 TICKET_ACTIONS = ("issue", "status", "view", "cancel", "notify", "rate", "help", "materials", "complaint")
 SELFSERVICE_ACTIONS = ("record",)  # added (issue 24): a self-service transaction for the audit log
+# cmd/{group}/{action}: the groups whose topic names the action alone (a counter's names the counter too)
+GROUP_ACTIONS = {
+    "ticket": TICKET_ACTIONS,
+    "supervisor": SUPERVISOR_ACTIONS,
+    "appointment": APPOINTMENT_ACTIONS,
+    "selfservice": SELFSERVICE_ACTIONS,
+}
 EVENT_KINDS = (
     "issued",
     "called",
@@ -108,6 +116,13 @@ def check_level(value: str, what: str) -> str:
     return value
 
 
+def _known(value: str, allowed: tuple[str, ...], what: str) -> str:
+    """`value` if the contract names it among `allowed`, else TopicError("unknown {what} ...")."""
+    if value not in allowed:
+        raise TopicError(f"unknown {what} {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class TopicMatch:
     """What a received topic names: `family` is cmd, reply, state, event, node or device."""
@@ -129,72 +144,46 @@ class Topics:
     def root(self) -> str:
         return f"hall/{self.site}"
 
+    def _under_root(self, levels: str) -> str:
+        return f"{self.root}/{levels}"
+
     # --- requests -------------------------------------------------------------------------
-    def ticket_issue(self) -> str:
-        return f"{self.root}/cmd/ticket/issue"
+    def cmd(self, group: str, action: str) -> str:
+        """`cmd/{group}/{action}` of a group of GROUP_ACTIONS: ticket, supervisor, appointment, selfservice."""
+        what = "self-service" if group == "selfservice" else group
+        return f"{self.root}/cmd/{group}/{_known(action, GROUP_ACTIONS[group], f'{what} action')}"
 
-    def ticket_status(self) -> str:
-        return f"{self.root}/cmd/ticket/status"
-
-    def ticket_cmd(self, action: str) -> str:
-        """`cmd/ticket/{action}`: issue, status, and the added view, cancel, notify, rate, help, materials."""
-        if action not in TICKET_ACTIONS:
-            raise TopicError(f"unknown ticket action {action!r}")
-        return f"{self.root}/cmd/ticket/{action}"
-
-    def ticket_help(self) -> str:
-        """Added: a kiosk calls a member of staff (priority handling, 帮办代办): an alert at once."""
-        return self.ticket_cmd("help")
-
-    def ticket_complaint(self) -> str:
-        """Added: a complaint a citizen leaves at a kiosk's help screen (有诉即办)."""
-        return f"{self.root}/cmd/ticket/complaint"
+    # `cmd/ticket/{action}`: issue, status, and the added view, cancel, notify, rate, help, materials
+    ticket_cmd = partialmethod(cmd, "ticket")
+    supervisor_cmd = partialmethod(cmd, "supervisor")
+    appointment_cmd = partialmethod(cmd, "appointment")
+    selfservice_cmd = partialmethod(cmd, "selfservice")
+    ticket_issue = partialmethod(cmd, "ticket", "issue")
+    ticket_status = partialmethod(cmd, "ticket", "status")
+    # added: a kiosk calls a member of staff (priority handling, 帮办代办): an alert at once
+    ticket_help = partialmethod(cmd, "ticket", "help")
+    # added: a complaint a citizen leaves at a kiosk's help screen (有诉即办)
+    ticket_complaint = partialmethod(cmd, "ticket", "complaint")
 
     def counter_cmd(self, counter_id: str, action: str) -> str:
-        if action not in COUNTER_ACTIONS:
-            raise TopicError(f"unknown counter action {action!r}")
+        action = _known(action, COUNTER_ACTIONS, "counter action")
         return f"{self.root}/cmd/counter/{check_level(counter_id, 'counter id')}/{action}"
 
-    def supervisor_cmd(self, action: str) -> str:
-        if action not in SUPERVISOR_ACTIONS:
-            raise TopicError(f"unknown supervisor action {action!r}")
-        return f"{self.root}/cmd/supervisor/{action}"
-
-    def rating_submit(self) -> str:
-        return f"{self.root}/cmd/rating/submit"
-
-    def appointment_cmd(self, action: str) -> str:
-        if action not in APPOINTMENT_ACTIONS:
-            raise TopicError(f"unknown appointment action {action!r}")
-        return f"{self.root}/cmd/appointment/{action}"
-
-    def selfservice_cmd(self, action: str) -> str:
-        if action not in SELFSERVICE_ACTIONS:
-            raise TopicError(f"unknown self-service action {action!r}")
-        return f"{self.root}/cmd/selfservice/{action}"
+    rating_submit = partialmethod(_under_root, "cmd/rating/submit")
 
     def reply(self, node_id: str) -> str:
         return f"{self.root}/reply/{check_level(node_id, 'node id')}"
 
     # --- published state and events ---------------------------------------------------------
     def state(self, kind: str) -> str:
-        if kind not in STATE_KINDS:
-            raise TopicError(f"unknown state {kind!r}")
-        return f"{self.root}/state/{kind}"
+        return f"{self.root}/state/{_known(kind, STATE_KINDS, 'state')}"
 
-    def state_queues(self) -> str:
-        return self.state("queues")
-
-    def state_counters(self) -> str:
-        return self.state("counters")
-
-    def state_catalog(self) -> str:
-        return self.state("catalog")
+    state_queues = partialmethod(state, "queues")
+    state_counters = partialmethod(state, "counters")
+    state_catalog = partialmethod(state, "catalog")
 
     def event(self, kind: str) -> str:
-        if kind not in EVENT_KINDS:
-            raise TopicError(f"unknown event kind {kind!r}")
-        return f"{self.root}/event/{kind}"
+        return f"{self.root}/event/{_known(kind, EVENT_KINDS, 'event kind')}"
 
     def node_status(self, node_id: str) -> str:
         return f"{self.root}/node/{check_level(node_id, 'node id')}/status"
@@ -205,8 +194,7 @@ class Topics:
     def handover(self, other_site: str, kind: str) -> str:
         """A hand-over between this hall and `other_site`: `request` (this hall hands a ticket to the
         other) or `reply` (this hall answers the other's request)."""
-        if kind not in HANDOVER_KINDS:
-            raise TopicError(f"unknown hand-over message {kind!r}")
+        _known(kind, HANDOVER_KINDS, "hand-over message")
         if not SITE_ID_RE.match(other_site or "") or other_site == self.site:
             raise TopicError(f"site id {other_site!r} is not another hall")
         return f"{self.root}/handover/{other_site}/{kind}"
@@ -214,26 +202,6 @@ class Topics:
     def handovers_to_me(self, kind: str) -> str:
         """What other halls send this one: their requests to it, their replies to its requests."""
         return f"hall/+/handover/{self.site}/{kind}"
-
-    # --- subscription filters ----------------------------------------------------------------
-    def all_commands(self) -> str:
-        return f"{self.root}/cmd/#"
-
-    def all_state(self) -> str:
-        return f"{self.root}/state/#"
-
-    def all_events(self) -> str:
-        return f"{self.root}/event/#"
-
-    def all_nodes(self) -> str:
-        return f"{self.root}/node/#"
-
-    def all_node_status(self) -> str:
-        """Every node's status (retained): `node/+/status`, not their devices."""
-        return f"{self.root}/node/+/status"
-
-    def everything(self) -> str:
-        return f"{self.root}/#"
 
     # --- parsing -----------------------------------------------------------------------------
     def parse(self, topic: str) -> TopicMatch | None:
@@ -256,6 +224,15 @@ class Topics:
         if head == "node" and len(rest) == 3 and rest[1] == "device":
             return TopicMatch("device", "device", {"node": rest[0], "device": rest[2]})
         return None
+
+    # --- subscription filters ----------------------------------------------------------------
+    all_commands = partialmethod(_under_root, "cmd/#")
+    all_state = partialmethod(_under_root, "state/#")
+    all_events = partialmethod(_under_root, "event/#")
+    all_nodes = partialmethod(_under_root, "node/#")
+    # every node's status (retained): `node/+/status`, not their devices
+    all_node_status = partialmethod(_under_root, "node/+/status")
+    everything = partialmethod(_under_root, "#")
 
 
 def parse_handover(topic: str, me: str) -> TopicMatch | None:
@@ -281,12 +258,8 @@ def _parse_cmd(rest: list[str]) -> TopicMatch | None:
         return TopicMatch("cmd", f"ticket/{rest[1]}")
     if group == "counter" and len(rest) == 3 and rest[2] in COUNTER_ACTIONS and LEVEL_ID_RE.match(rest[1]):
         return TopicMatch("cmd", "counter", {"counter": rest[1], "action": rest[2]})
-    if group == "supervisor" and len(rest) == 2 and rest[1] in SUPERVISOR_ACTIONS:
-        return TopicMatch("cmd", "supervisor", {"action": rest[1]})
     if group == "rating" and rest[1:] == ["submit"]:
         return TopicMatch("cmd", "rating/submit")
-    if group == "appointment" and len(rest) == 2 and rest[1] in APPOINTMENT_ACTIONS:
-        return TopicMatch("cmd", "appointment", {"action": rest[1]})
-    if group == "selfservice" and len(rest) == 2 and rest[1] in SELFSERVICE_ACTIONS:
-        return TopicMatch("cmd", "selfservice", {"action": rest[1]})
+    if group in GROUP_ACTIONS and len(rest) == 2 and rest[1] in GROUP_ACTIONS[group]:
+        return TopicMatch("cmd", group, {"action": rest[1]})
     return TopicMatch("cmd", "unknown", {"path": "/".join(rest)})

@@ -13,6 +13,7 @@ from ..engine.rejected import Rejected
 from ..protocol import access as a
 from ..protocol import messages as m
 from ..protocol.topics import TopicMatch
+from .ticket_fields import ticket_fields
 
 
 def access_command(match: TopicMatch, req: m.Request, sender: str | None) -> Any | None:
@@ -58,10 +59,7 @@ def access_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any
         t = engine.tickets[d["ticket_id"]]
         state = {ev.TICKET_HELD: "held", ev.TICKET_RESUMED: "resumed"}.get(e.type) or d.get("reason", "expired")
         hold = {
-            "at": at,
-            "ticket_id": t.id,
-            "number": t.number,
-            "queue_id": t.queue_id,
+            **ticket_fields(at, t),
             "state": state,
             "counter_id": d.get("counter_id"),
             "until": d.get("until"),
@@ -77,10 +75,7 @@ def access_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any
             (
                 "annulled",
                 {
-                    "at": at,
-                    "ticket_id": t.id,
-                    "number": t.number,
-                    "queue_id": t.queue_id,
+                    **ticket_fields(at, t),
                     "reason": d.get("annul_reason", ""),
                     "by": d.get("by"),
                     "counter_id": d.get("counter_id"),

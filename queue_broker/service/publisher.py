@@ -11,6 +11,7 @@ from ..engine.records import counter_seconds
 from .access import access_events
 from .applications import application_events
 from .handover import protocol_event as handover_event
+from .ticket_fields import ticket_fields
 
 
 def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, Any]]]:
@@ -43,10 +44,7 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
             (
                 "finished",
                 {
-                    "at": at,
-                    "ticket_id": t.id,
-                    "number": t.number,
-                    "queue_id": t.queue_id,
+                    **ticket_fields(at, t),
                     "counter_id": d["counter_id"],
                     "outcome": d["outcome"],
                     "waited_s": waited,
@@ -56,18 +54,7 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
         ]
     if e.type == ev.TICKET_NO_SHOW:
         t = engine.tickets[d["ticket_id"]]
-        return [
-            (
-                "no-show",
-                {
-                    "at": at,
-                    "ticket_id": t.id,
-                    "number": t.number,
-                    "queue_id": t.queue_id,
-                    "counter_id": d["counter_id"],
-                },
-            )
-        ]
+        return [("no-show", {**ticket_fields(at, t), "counter_id": d["counter_id"]})]
     if e.type == ev.TICKET_TRANSFERRED:
         t = engine.tickets[d["ticket_id"]]
         return [
@@ -144,10 +131,7 @@ def protocol_events(engine: HallEngine, e: Event) -> list[tuple[str, dict[str, A
             (
                 "come-now",
                 {
-                    "at": at,
-                    "ticket_id": t.id,
-                    "number": t.number,
-                    "queue_id": t.queue_id,
+                    **ticket_fields(at, t),
                     "service_id": t.service_id,
                     "channel": rec.channel,
                     "travel_min": rec.travel_min,

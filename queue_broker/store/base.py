@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..engine.events import Event
 
@@ -70,3 +71,48 @@ class EventStore(ABC):
                 return AuditReport(False, n, prev, f"event {row.seq} was altered")
             prev, n, expected_seq = row.hash, n + 1, row.seq + 1
         return AuditReport(True, n, prev)
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """An event about to be appended: its place in the chain and the text its hash covers."""
+
+    seq: int
+    event: Event
+    body: str
+    prev_hash: str
+    hash: str
+
+
+class _Connection(Protocol):
+    def close(self) -> None: ...
+
+
+class ChainedStore(EventStore):
+    """A store that links the chain itself from its head, the last (sequence number, hash) it wrote or
+    read, over one connection `_db` that `_lock` guards."""
+
+    _lock: threading.Lock
+    _db: _Connection
+    _head: tuple[int, str]
+
+    @property
+    def last_seq(self) -> int:
+        return self._head[0]
+
+    def _links(self, events: list[Event]) -> tuple[list[ChainLink], tuple[int, str]]:
+        """The events as the next links after the head, and the head they lead to (the store moves its
+        head there once they are committed)."""
+        seq, prev = self._head
+        links = []
+        for e in events:
+            seq += 1
+            body = canonical(e)
+            h = chain_hash(prev, seq, body)
+            links.append(ChainLink(seq, e, body, prev, h))
+            prev = h
+        return links, (seq, prev)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

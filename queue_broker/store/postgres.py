@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..engine.events import Event
-from .base import GENESIS, EventStore, StoredEvent, StoreError, canonical, chain_hash
+from .base import GENESIS, ChainedStore, StoredEvent, StoreError
+
+if TYPE_CHECKING:
+    import psycopg
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS hall_heads (
@@ -41,7 +44,9 @@ CREATE TABLE IF NOT EXISTS hall_replies (
 """
 
 
-class PostgresEventStore(EventStore):
+class PostgresEventStore(ChainedStore):
+    _db: psycopg.Connection[tuple[Any, ...]]
+
     def __init__(self, url: str, site: str):
         try:
             import psycopg
@@ -57,7 +62,7 @@ class PostgresEventStore(EventStore):
                 self._db.execute(SCHEMA)
                 self._db.execute("INSERT INTO hall_heads VALUES (%s, 0, %s) ON CONFLICT DO NOTHING", (site, GENESIS))
             # the row exists: inserted just above if it was not
-            self._seq, self._hash = cast(
+            self._head = cast(
                 "tuple[int, str]",
                 self._db.execute("SELECT seq, hash FROM hall_heads WHERE site = %s", (site,)).fetchone(),
             )
@@ -66,19 +71,13 @@ class PostgresEventStore(EventStore):
 
     def commit(self, events: list[Event], replies: dict[str, dict[str, Any]]) -> None:
         with self._lock:
-            seq, prev = self._seq, self._hash
-            rows = []
-            for e in events:
-                seq += 1
-                body = canonical(e)
-                h = chain_hash(prev, seq, body)
-                rows.append((self.site, seq, e.at, e.type, body, prev, h))
-                prev = h
+            links, head = self._links(events)
+            rows = [(self.site, x.seq, x.event.at, x.event.type, x.body, x.prev_hash, x.hash) for x in links]
             try:
                 with self._db.transaction(), self._db.cursor() as cur:
                     cur.execute(
                         "UPDATE hall_heads SET seq = %s, hash = %s WHERE site = %s AND seq = %s",
-                        (seq, prev, self.site, self._seq),
+                        (*head, self.site, self.last_seq),
                     )
                     if cur.rowcount != 1:
                         raise StoreError(f"another broker has written to hall {self.site}'s log; refusing to fork it")
@@ -86,11 +85,11 @@ class PostgresEventStore(EventStore):
                     cur.executemany(
                         "INSERT INTO hall_replies VALUES (%s, %s, %s, %s) "
                         "ON CONFLICT (site, request_id) DO UPDATE SET reply = EXCLUDED.reply, seq = EXCLUDED.seq",
-                        [(self.site, rid, json.dumps(r, ensure_ascii=False), seq) for rid, r in replies.items()],
+                        [(self.site, rid, json.dumps(r, ensure_ascii=False), head[0]) for rid, r in replies.items()],
                     )
             except self._psycopg.Error as exc:
                 raise StoreError(f"the database could not commit: {exc}") from exc
-            self._seq, self._hash = seq, prev
+            self._head = head
 
     def iter_events(self, after_seq: int = 0) -> Iterator[StoredEvent]:
         # a connection of its own: a long replay must not hold the commit lock
@@ -111,11 +110,3 @@ class PostgresEventStore(EventStore):
             except self._psycopg.Error as exc:
                 raise StoreError(f"the database could not be read: {exc}") from exc
         return json.loads(row[0]) if row else None
-
-    @property
-    def last_seq(self) -> int:
-        return self._seq
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()

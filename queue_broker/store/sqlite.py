@@ -6,11 +6,11 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..engine.events import Event
-from .base import GENESIS, EventStore, StoredEvent, StoreError, canonical, chain_hash
+from .base import GENESIS, ChainedStore, StoredEvent, StoreError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -30,40 +30,44 @@ CREATE INDEX IF NOT EXISTS events_type ON events(type);
 """
 
 
-class SqliteEventStore(EventStore):
+# a log that survives a power cut: WAL, every commit synced, waiting a while for another writer
+DURABLE = ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000")
+
+
+def open_sqlite(path: str | os.PathLike[str], schema: str, pragmas: Iterable[str] = DURABLE) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), usable from any thread behind the
+    owner's lock, with `pragmas` set and `schema` applied."""
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    for pragma in pragmas:
+        db.execute(f"PRAGMA {pragma}")
+    db.executescript(schema)
+    return db
+
+
+class SqliteEventStore(ChainedStore):
+    _db: sqlite3.Connection
+
     def __init__(self, path: str):
         self.path = path
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # durable on power loss, not only on a crash
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(SCHEMA)
+            self._db = open_sqlite(path, SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         row = self._db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        self._last_seq: int
-        self._last_hash: str
-        self._last_seq, self._last_hash = (row[0], row[1]) if row else (0, GENESIS)
+        self._head = (row[0], row[1]) if row else (0, GENESIS)
 
     def commit(self, events: list[Event], replies: dict[str, dict[str, Any]]) -> None:
         with self._lock:
-            seq, prev = self._last_seq, self._last_hash
-            rows = []
-            for e in events:
-                seq += 1
-                body = canonical(e)
-                h = chain_hash(prev, seq, body)
-                rows.append((seq, e.at.isoformat(), e.type, body, prev, h))
-                prev = h
+            links, head = self._links(events)
+            rows = [(x.seq, x.event.at.isoformat(), x.event.type, x.body, x.prev_hash, x.hash) for x in links]
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?)", rows)
                 self._db.executemany(
                     "INSERT OR REPLACE INTO replies VALUES (?,?,?)",
-                    [(rid, json.dumps(r, ensure_ascii=False), seq) for rid, r in replies.items()],
+                    [(rid, json.dumps(r, ensure_ascii=False), head[0]) for rid, r in replies.items()],
                 )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
@@ -72,7 +76,7 @@ class SqliteEventStore(EventStore):
                 except sqlite3.Error:
                     pass
                 raise StoreError(f"the database could not commit: {exc}") from exc
-            self._last_seq, self._last_hash = seq, prev
+            self._head = head
 
     def iter_events(self, after_seq: int = 0) -> Iterator[StoredEvent]:
         # a cursor of its own, so a long replay does not hold the commit lock
@@ -89,11 +93,3 @@ class SqliteEventStore(EventStore):
         with self._lock:
             row = self._db.execute("SELECT reply FROM replies WHERE request_id = ?", (request_id,)).fetchone()
         return json.loads(row[0]) if row else None
-
-    @property
-    def last_seq(self) -> int:
-        return self._last_seq
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
