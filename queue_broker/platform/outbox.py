@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from ..store.sqlite import open_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -63,11 +64,7 @@ class PlatformOutbox:
         self.path = path
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        self._db = open_sqlite(path, SCHEMA)  # the event log's durable settings
 
     def close(self) -> None:
         with self._lock:

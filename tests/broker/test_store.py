@@ -12,6 +12,7 @@ import pytest
 
 from queue_broker.engine.events import Event
 from queue_broker.store import SqliteEventStore, StoreError, open_store
+from queue_broker.store.sqlite import open_sqlite
 
 _sites = itertools.count()
 
@@ -154,3 +155,18 @@ def test_read_only_database_file(tmp_path):
     os.chmod(path, 0o444)
     with pytest.raises(StoreError):
         SqliteEventStore(str(path)).commit(events(1, 1), {"r": {"ok": True}})
+
+
+def test_open_sqlite_applies_the_schema_and_only_the_pragmas_it_is_given(tmp_path):
+    durable = open_sqlite(tmp_path / "log.db", "CREATE TABLE IF NOT EXISTS t (x INTEGER);")
+    assert durable.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert durable.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: a commit survives a power cut
+    assert durable.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    durable.execute("INSERT INTO t VALUES (1)")  # autocommit: visible to another connection at once
+    other = open_sqlite(tmp_path / "log.db", "CREATE TABLE IF NOT EXISTS t (x INTEGER);")
+    assert other.execute("SELECT x FROM t").fetchall() == [(1,)]
+    erasing = open_sqlite(tmp_path / "notices.db", "CREATE TABLE n (x TEXT);", ("secure_delete=ON",))
+    assert erasing.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    assert erasing.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    for db in (durable, other, erasing):
+        db.close()

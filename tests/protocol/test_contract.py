@@ -88,6 +88,35 @@ def test_bad_site_or_level_refused(bad):
             T.reply(bad)
 
 
+@pytest.mark.parametrize(
+    ("build", "words"),
+    [
+        (lambda: T.ticket_cmd("print"), "unknown ticket action 'print'"),
+        (lambda: T.supervisor_cmd("shutdown"), "unknown supervisor action 'shutdown'"),
+        (lambda: T.appointment_cmd("move"), "unknown appointment action 'move'"),
+        (lambda: T.selfservice_cmd("pay"), "unknown self-service action 'pay'"),
+        (lambda: T.counter_cmd("W01", "explode"), "unknown counter action 'explode'"),
+        (lambda: T.state("weather"), "unknown state 'weather'"),
+        (lambda: T.event("exploded"), "unknown event kind 'exploded'"),
+    ],
+)
+def test_a_topic_the_contract_does_not_name_is_refused_in_words(build, words):
+    with pytest.raises(p.TopicError) as err:
+        build()
+    assert str(err.value) == words
+
+
+def test_every_group_action_builds_and_parses_back():
+    for group, actions in p.topics.GROUP_ACTIONS.items():
+        for action in actions:
+            topic = T.cmd(group, action)
+            assert topic == f"hall/neixiang/cmd/{group}/{action}"
+            match = T.parse(topic)
+            # ticket commands parse as one kind each, the other groups as the group with its action
+            named = (match.kind, match.params)
+            assert named in ((f"{group}/{action}", {}), (group, {"action": action})), topic
+
+
 def test_topics_outside_contract():
     assert T.parse("hall/other/state/queues") is None
     assert T.parse("hall/neixiang/state/nothing") is None
