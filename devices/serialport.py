@@ -18,13 +18,17 @@ import threading
 import time
 import tty
 from collections.abc import Callable
-from typing import Self, TypeVar
+from typing import Protocol, Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
 
 
 class DeviceOptionsError(ValueError):
@@ -36,12 +40,14 @@ def device_options(model: type[M], cfg) -> M:
     try:
         return model.model_validate(cfg.options)
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(options)'}: {err['msg']}" for err in e.errors()
-        )
         raise DeviceOptionsError(
-            f"device {cfg.id!r} ({cfg.kind}, backend {cfg.backend!r}) has invalid options: {problems}"
+            f"device {cfg.id!r} ({cfg.kind}, backend {cfg.backend!r}) has invalid options: {problems(e, '(options)')}"
         ) from None
+
+
+def problems(error: ValidationError, whole: str) -> str:
+    """What is wrong, field by field ("speed: Input should be ..."); `whole` names an error of the whole mapping."""
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or whole}: {err['msg']}" for err in error.errors())
 
 
 def backend_options(kind: str, backends: dict[str, type[M]], cfg) -> M:
@@ -90,6 +96,14 @@ class Backoff:
         self.failures = 0
         self._delay = 0.0
         self._next_at = 0.0
+
+
+def close_quietly(port: Closable) -> None:
+    """Close a port that may already be gone (unplugged): there is nothing left to tell anyone."""
+    try:
+        port.close()
+    except Exception:
+        pass
 
 
 def open_raw_pty() -> tuple[int, int, str]:

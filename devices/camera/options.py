@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..serialport import problems
+
 
 class CameraOptionsError(ValueError):
     """A camera's `options` do not fit its backend; the message names the device."""
@@ -75,9 +77,6 @@ def parse_options(device_id: str, backend: str, options: dict[str, Any] | None) 
     try:
         return model.model_validate(options or {})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}" for err in exc.errors()
-        )
         raise CameraOptionsError(
-            f"device {device_id!r} (kind camera, backend {backend}): invalid options: {problems}"
+            f"device {device_id!r} (kind camera, backend {backend}): invalid options: {problems(exc, 'options')}"
         ) from None

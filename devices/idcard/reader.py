@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 import serial
 
-from ..health import HealthReporter
-from ..serialport import Backoff
+from ..health import HealthReporter, report_safely
+from ..serialport import Backoff, close_quietly
 from . import protocol as p
 from .card import CardData
 from .cardtext import parse_card
@@ -195,10 +195,7 @@ class IdCardReader:
 
     def _drop_port(self) -> None:
         if self._serial is not None:
-            try:
-                self._serial.close()
-            except Exception:
-                pass
+            close_quietly(self._serial)
             self._serial = None
 
     # --- health --------------------------------------------------------------------------------
@@ -216,7 +213,4 @@ class IdCardReader:
                 self._report("ready", "身份证读卡器就绪")  # the card is at fault, not the device
 
     def _report(self, state: str, message: str) -> None:
-        try:
-            self._health.report(self.device_id, KIND, state, message)
-        except Exception:
-            log.exception("idcard %s: health sink failed", self.device_id)
+        report_safely(self._health, self.device_id, KIND, state, message)

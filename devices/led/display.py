@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import serial
 
-from ..health import HealthReporter
-from ..serialport import Backoff
+from ..health import HealthReporter, report_safely
+from ..serialport import Backoff, close_quietly
 from . import protocol as p
 
 log = logging.getLogger(__name__)
@@ -186,10 +186,7 @@ class WindowDisplay:
 
     def _drop_port(self) -> None:
         if self._serial is not None:
-            try:
-                self._serial.close()
-            except Exception:
-                pass
+            close_quietly(self._serial)
             self._serial = None
 
     def _keep(self) -> None:
@@ -206,7 +203,4 @@ class WindowDisplay:
                     self._drop_port()
 
     def _report(self, state: str, message: str) -> None:
-        try:
-            self._health.report(self.device_id, KIND, state, message)
-        except Exception:
-            log.exception("led %s: health sink failed", self.device_id)
+        report_safely(self._health, self.device_id, KIND, state, message)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from escpos.printer import Dummy
 
-from ..health import HealthReporter
+from ..health import HealthReporter, report_safely
 from ..serialport import Backoff
 from . import status as st
 from .config import PrinterProfile, SimulatorOptions, printer_options
@@ -175,10 +175,7 @@ class TicketPrinter:
             self._link = None
 
     def _report(self, state: str, message: str) -> None:
-        try:
-            self._health.report(self.device_id, KIND, state, message)
-        except Exception:  # a broken health sink must never stop a ticket from printing
-            log.exception("printer %s: health sink failed", self.device_id)
+        report_safely(self._health, self.device_id, KIND, state, message)
 
 
 def open_printer(cfg, health: HealthReporter) -> TicketPrinter:
