@@ -17,14 +17,14 @@ import os
 import select
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from evdev import InputEvent, ecodes
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # one options error and one back-off for every device, serial or evdev (re-exported for scanner and keypad)
-from .serialport import Backoff, device_options
+from .serialport import Backoff, DeviceOptionsError, device_options
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,19 @@ def validate_options(cfg: Any, model: type[M]) -> M:
     """Validate `cfg.options` (a DeviceConfig) with `model`, raising the one DeviceOptionsError of every
     device (serialport.py) that names the device."""
     return device_options(model, cfg)
+
+
+def kind_options(cfg: Any, kinds: Collection[str], what: str, backends: Mapping[str, type[M]]) -> M:
+    """The options of a device that must be of one of `kinds` (`what` names them: "a scanner"), validated
+    by the model of its backend in `backends` (backend name -> options model)."""
+    if cfg.kind not in kinds:
+        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not {what}")
+    model = backends.get(cfg.backend)
+    if model is None:
+        raise DeviceOptionsError(
+            f"device {cfg.id!r}: unknown {cfg.kind} backend {cfg.backend!r} (use {' or '.join(backends)})"
+        )
+    return validate_options(cfg, model)
 
 
 def _usb_id(value: Any) -> Any:

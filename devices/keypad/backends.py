@@ -16,7 +16,7 @@ from ..evdev_source import (
     StrictOptions,
     key_code,
     key_tap,
-    validate_options,
+    kind_options,
 )
 from ..health import HealthReporter
 from ..serialport import DeviceOptionsError
@@ -47,6 +47,9 @@ class SimulatorKeypadOptions(KeypadOptions):
 
 class EvdevKeypadOptions(KeypadOptions, EvdevMatch):
     pass
+
+
+BACKENDS: dict[str, type[KeypadOptions]] = {"evdev": EvdevKeypadOptions, "simulator": SimulatorKeypadOptions}
 
 
 class Keypad:
@@ -126,21 +129,11 @@ class SimulatedKeypad(SimulatedReader, Keypad):
         self.feed(key_tap(key_code(key_name), t))
 
 
-def _check_actions(cfg: Any, options: KeypadOptions) -> None:
-    for _key, reason in unknown_actions(cfg.kind, options.keys or {}):
-        raise DeviceOptionsError(f"device {cfg.id!r} (kind {cfg.kind}): {reason}")
-
-
 def open_keypad(cfg: Any, health: HealthReporter, on_action: Callable[[str], None]) -> Keypad:
     """Build the keypad a `DeviceConfig` (kind `keypad` or `rating_pad`) describes; then `.start()`."""
-    if cfg.kind not in ACTIONS_BY_KIND:
-        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a keypad or rating_pad")
-    if cfg.backend == "evdev":
-        evdev_options = validate_options(cfg, EvdevKeypadOptions)
-        _check_actions(cfg, evdev_options)
-        return EvdevKeypad(cfg.id, cfg.kind, health, on_action, evdev_options)
-    if cfg.backend == "simulator":
-        options = validate_options(cfg, SimulatorKeypadOptions)
-        _check_actions(cfg, options)
-        return SimulatedKeypad(cfg.id, cfg.kind, health, on_action, options)
-    raise DeviceOptionsError(f"device {cfg.id!r}: unknown {cfg.kind} backend {cfg.backend!r} (use evdev or simulator)")
+    options = kind_options(cfg, ACTIONS_BY_KIND, "a keypad or rating_pad", BACKENDS)
+    for _key, reason in unknown_actions(cfg.kind, options.keys or {}):
+        raise DeviceOptionsError(f"device {cfg.id!r} (kind {cfg.kind}): {reason}")
+    if isinstance(options, EvdevKeypadOptions):
+        return EvdevKeypad(cfg.id, cfg.kind, health, on_action, options)
+    return SimulatedKeypad(cfg.id, cfg.kind, health, on_action, options)

@@ -9,9 +9,8 @@ from typing import Any
 from evdev import InputEvent, ecodes
 from pydantic import Field
 
-from ..evdev_source import EvdevMatch, EvdevReader, SimulatedReader, StrictOptions, validate_options
+from ..evdev_source import EvdevMatch, EvdevReader, SimulatedReader, StrictOptions, kind_options
 from ..health import HealthReporter
-from ..serialport import DeviceOptionsError
 from .decoder import DEFAULT_CHAR_GAP_S, DEFAULT_MAX_LENGTH, ScanDecoder, text_to_events
 
 log = logging.getLogger(__name__)
@@ -34,6 +33,9 @@ class SimulatorScannerOptions(DecoderOptions):
 
 class EvdevScannerOptions(DecoderOptions, EvdevMatch):
     pass
+
+
+BACKENDS: dict[str, type[DecoderOptions]] = {"evdev": EvdevScannerOptions, "simulator": SimulatorScannerOptions}
 
 
 class Scanner:
@@ -96,9 +98,7 @@ class SimulatedScanner(SimulatedReader, Scanner):
     """No hardware: `type(text)` sends the events a real scanner would through the same decoder.
     `on_scan` runs on the caller's thread, before `type` returns."""
 
-    def __init__(
-        self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None], options: SimulatorScannerOptions
-    ):
+    def __init__(self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None], options: DecoderOptions):
         super().__init__(device_id, health, on_scan, options.decoder())
 
     ready_message = "simulated scanner"
@@ -110,10 +110,7 @@ class SimulatedScanner(SimulatedReader, Scanner):
 
 def open_scanner(cfg: Any, health: HealthReporter, on_scan: Callable[[str], None]) -> Scanner:
     """Build the scanner a `DeviceConfig` (kind `scanner`) describes; call `.start()` to run it."""
-    if cfg.kind != KIND:
-        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a scanner")
-    if cfg.backend == "evdev":
-        return EvdevScanner(cfg.id, health, on_scan, validate_options(cfg, EvdevScannerOptions))
-    if cfg.backend == "simulator":
-        return SimulatedScanner(cfg.id, health, on_scan, validate_options(cfg, SimulatorScannerOptions))
-    raise DeviceOptionsError(f"device {cfg.id!r}: unknown scanner backend {cfg.backend!r} (use evdev or simulator)")
+    options = kind_options(cfg, {KIND}, "a scanner", BACKENDS)
+    if isinstance(options, EvdevScannerOptions):
+        return EvdevScanner(cfg.id, health, on_scan, options)
+    return SimulatedScanner(cfg.id, health, on_scan, options)

@@ -17,10 +17,9 @@ from ..evdev_source import (
     StrictOptions,
     key_code,
     key_tap,
-    validate_options,
+    kind_options,
 )
 from ..health import Reports
-from ..serialport import DeviceOptionsError
 from .decoder import TactileDecoder
 from .keymap import DEFAULT_TACTILE_KEYS, KEYS
 
@@ -55,6 +54,9 @@ class SimulatorTactileOptions(TactileOptions):
 
 class EvdevTactileOptions(TactileOptions, EvdevMatch):
     pass
+
+
+BACKENDS: dict[str, type[TactileOptions]] = {"evdev": EvdevTactileOptions, "simulator": SimulatorTactileOptions}
 
 
 class TactileKeypad:
@@ -145,10 +147,7 @@ class SimulatedTactileKeypad(SimulatedReader, TactileKeypad):
 
 def open_tactile_keypad(cfg: Any, health: Reports, on_key: Callable[[str], None]) -> TactileKeypad:
     """The keypad a `DeviceConfig` of kind `tactile_keypad` describes; then `.start()`."""
-    if cfg.kind != KIND:
-        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a {KIND}")
-    if cfg.backend == "evdev":
-        return EvdevTactileKeypad(cfg.id, health, on_key, validate_options(cfg, EvdevTactileOptions))
-    if cfg.backend == "simulator":
-        return SimulatedTactileKeypad(cfg.id, health, on_key, validate_options(cfg, SimulatorTactileOptions))
-    raise DeviceOptionsError(f"device {cfg.id!r}: unknown {KIND} backend {cfg.backend!r} (use evdev or simulator)")
+    options = kind_options(cfg, {KIND}, f"a {KIND}", BACKENDS)
+    if isinstance(options, EvdevTactileOptions):
+        return EvdevTactileKeypad(cfg.id, health, on_key, options)
+    return SimulatedTactileKeypad(cfg.id, health, on_key, options)
