@@ -14,20 +14,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
-# kind -> the module (imported only when asked for) and its table of backend name -> options model
-OPTION_MODELS: dict[str, tuple[str, str]] = {
-    "printer": ("devices.printer.config", "BACKENDS"),
-    "idcard": ("devices.idcard.config", "BACKENDS"),
-    "scanner": ("devices.scanner.backends", "BACKENDS"),
-    "camera": ("devices.camera.options", "OPTIONS_BY_BACKEND"),
-    "keypad": ("devices.keypad.backends", "BACKENDS"),
-    "rating_pad": ("devices.keypad.backends", "BACKENDS"),
-    "led": ("devices.led.config", "BACKENDS"),
-    "a4printer": ("devices.a4printer.config", "BACKENDS"),
-    "tactile_keypad": ("devices.tactile.backends", "BACKENDS"),
-    "audio_jack": ("devices.jack.backends", "BACKENDS"),
+# kind -> the module whose BACKENDS table (backend name -> options model) checks its options; imported
+# only when asked for
+BACKEND_MODULES: dict[str, str] = {
+    "printer": "devices.printer.config",
+    "idcard": "devices.idcard.config",
+    "scanner": "devices.scanner.backends",
+    "camera": "devices.camera.options",
+    "keypad": "devices.keypad.backends",
+    "rating_pad": "devices.keypad.backends",
+    "led": "devices.led.config",
+    "a4printer": "devices.a4printer.config",
+    "tactile_keypad": "devices.tactile.backends",
+    "audio_jack": "devices.jack.backends",
 }
-KINDS = tuple(OPTION_MODELS)
+KINDS = tuple(BACKEND_MODULES)
 
 # option fields that name a device file on the board (a serial port, an input device, a camera, a
 # printer's character device): an absolute path, and no two devices of one board on the same one
@@ -36,10 +37,9 @@ PATH_FIELDS = ("port", "path", "device")
 
 def option_models(kind: str) -> dict[str, type[BaseModel]]:
     """backend name -> options model for devices of `kind` (ImportError: its package is missing here)."""
-    if kind not in OPTION_MODELS:
+    if kind not in BACKEND_MODULES:
         raise ValueError(f"unknown device kind {kind!r}")
-    module, table = OPTION_MODELS[kind]
-    return dict(getattr(importlib.import_module(module), table))
+    return dict(importlib.import_module(BACKEND_MODULES[kind]).BACKENDS)
 
 
 def option_problems(kind: str, options: BaseModel) -> list[tuple[tuple[str | int, ...], str]]:

@@ -67,11 +67,11 @@ class SimulatorOptions(CameraOptions):
         return self
 
 
-OPTIONS_BY_BACKEND: dict[str, type[CameraOptions]] = {"v4l2": V4l2Options, "simulator": SimulatorOptions}
+BACKENDS: dict[str, type[CameraOptions]] = {"v4l2": V4l2Options, "simulator": SimulatorOptions}
 
 
 def parse_options(device_id: str, backend: str, options: dict[str, Any] | None) -> CameraOptions:
-    model = OPTIONS_BY_BACKEND.get(backend)
+    model = BACKENDS.get(backend)
     if model is None:
         raise CameraOptionsError(f"device {device_id!r}: unknown camera backend {backend!r} (use v4l2 or simulator)")
     try:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from evdev import InputEvent
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from ..evdev_source import (
-    EvdevMatch,
-    EvdevReader,
-    SimulatedReader,
-    StrictOptions,
-    key_code,
-    key_tap,
-    kind_options,
-)
+from ..evdev_source import EvdevMatch, EvdevReader, InputDevice, KeyMapOptions, SimulatedReader, by_code, kind_options
 from ..health import HealthReporter
 from ..serialport import DeviceOptionsError
 from .decoder import DEFAULT_DEBOUNCE_S, KeypadDecoder
@@ -26,19 +18,8 @@ from .keymaps import ACTIONS_BY_KIND, DEFAULT_KEYS_BY_KIND, unknown_actions
 log = logging.getLogger(__name__)
 
 
-class KeypadOptions(StrictOptions):
-    keys: dict[str, str] | None = None  # key name → action; None: the kind's default map
+class KeypadOptions(KeyMapOptions):  # `keys`: key name → action (checked per kind by open_keypad)
     debounce_ms: int = Field(default=int(DEFAULT_DEBOUNCE_S * 1000), ge=0, le=5000)
-
-    @field_validator("keys")
-    @classmethod
-    def _key_names(cls, keys: dict[str, str] | None) -> dict[str, str] | None:
-        if keys is not None:
-            if not keys:
-                raise ValueError("an empty key map: leave `keys` out to use the default map")
-            for name in keys:
-                key_code(name)  # ValueError names the unknown key
-        return keys
 
 
 class SimulatorKeypadOptions(KeypadOptions):
@@ -52,7 +33,7 @@ class EvdevKeypadOptions(KeypadOptions, EvdevMatch):
 BACKENDS: dict[str, type[KeypadOptions]] = {"evdev": EvdevKeypadOptions, "simulator": SimulatorKeypadOptions}
 
 
-class Keypad:
+class Keypad(InputDevice):
     """What the counter terminal holds: `start()`, `stop()`; actions arrive through `on_action`."""
 
     def __init__(
@@ -62,22 +43,16 @@ class Keypad:
         health: HealthReporter,
         on_action: Callable[[str], None],
         options: KeypadOptions,
+        **source_kwargs: Any,
     ):
-        self.device_id = device_id
-        self.kind = kind
-        self._health = health
+        super().__init__(device_id, kind, health)
         self._on_action = on_action
         self.key_names = options.keys or DEFAULT_KEYS_BY_KIND[kind]
-        self.decoder = KeypadDecoder({key_code(k): a for k, a in self.key_names.items()}, options.debounce_ms / 1000)
+        self.decoder = KeypadDecoder(by_code(self.key_names), options.debounce_ms / 1000)
+        self.open_source(options, **source_kwargs)
 
-    def start(self) -> None:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def _report(self, state: str, message: str) -> None:
-        self._health.report(self.device_id, self.kind, state, message)
+    def wanted_keys(self) -> Iterable[int]:
+        return self.decoder.keymap.keys()
 
     def _handle(self, event: InputEvent) -> None:
         action = self.decoder.feed(event)
@@ -91,26 +66,8 @@ class Keypad:
 
 
 class EvdevKeypad(EvdevReader, Keypad):
-    """Reads the keypad's input device on a thread (see `EvdevSource`); `on_action` runs on it."""
-
-    def __init__(
-        self,
-        device_id: str,
-        kind: str,
-        health: HealthReporter,
-        on_action: Callable[[str], None],
-        options: EvdevKeypadOptions,
-        **source_kwargs: Any,
-    ):
-        super().__init__(device_id, kind, health, on_action, options)
-        self.read_with(
-            options,
-            self._handle,
-            self._report,
-            wanted_keys=self.decoder.keymap.keys(),
-            name=f"{kind}-{device_id}",
-            **source_kwargs,
-        )
+    """Reads the keypad's input device (EvdevKeypadOptions) on a thread (see `EvdevSource`); `on_action`
+    runs on it."""
 
 
 class SimulatedKeypad(SimulatedReader, Keypad):
@@ -124,9 +81,6 @@ class SimulatedKeypad(SimulatedReader, Keypad):
     @property
     def what(self) -> str:  # type: ignore[override]
         return self.kind
-
-    def press(self, key_name: str, t: float | None = None) -> None:
-        self.feed(key_tap(key_code(key_name), t))
 
 
 def open_keypad(cfg: Any, health: HealthReporter, on_action: Callable[[str], None]) -> Keypad:

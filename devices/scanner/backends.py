@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from evdev import InputEvent, ecodes
 from pydantic import Field
 
-from ..evdev_source import EvdevMatch, EvdevReader, SimulatedReader, StrictOptions, kind_options
+from ..evdev_source import EvdevMatch, EvdevReader, InputDevice, SimulatedReader, StrictOptions, kind_options
 from ..health import HealthReporter
 from .decoder import DEFAULT_CHAR_GAP_S, DEFAULT_MAX_LENGTH, ScanDecoder, text_to_events
 
@@ -38,23 +38,29 @@ class EvdevScannerOptions(DecoderOptions, EvdevMatch):
 BACKENDS: dict[str, type[DecoderOptions]] = {"evdev": EvdevScannerOptions, "simulator": SimulatorScannerOptions}
 
 
-class Scanner:
+class Scanner(InputDevice):
     """What the kiosk holds: `start()`, `stop()`; scans arrive through `on_scan(text)`."""
 
-    def __init__(self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None], decoder: ScanDecoder):
-        self.device_id = device_id
-        self._health = health
+    def __init__(
+        self,
+        device_id: str,
+        health: HealthReporter,
+        on_scan: Callable[[str], None],
+        options: DecoderOptions,
+        **source_kwargs: Any,
+    ):
+        super().__init__(device_id, KIND, health)
         self._on_scan = on_scan
-        self.decoder = decoder
+        self.decoder = options.decoder()
+        self.open_source(options, **source_kwargs)
 
-    def start(self) -> None:
-        raise NotImplementedError
+    def wanted_keys(self) -> Iterable[int]:
+        return {ecodes.KEY_ENTER}
 
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def _report(self, state: str, message: str) -> None:
-        self._health.report(self.device_id, KIND, state, message)
+    def _source_state(self, state: str, message: str) -> None:
+        if state != "ready":
+            self.decoder.reset()  # a half-read code from before a disconnect is worthless
+        self._report(state, message)
 
     def _handle(self, event: InputEvent) -> None:
         scan = self.decoder.feed(event)
@@ -68,38 +74,13 @@ class Scanner:
 
 
 class EvdevScanner(EvdevReader, Scanner):
-    """Reads the scanner's input device on a thread (see `EvdevSource`); `on_scan` runs on it."""
-
-    def __init__(
-        self,
-        device_id: str,
-        health: HealthReporter,
-        on_scan: Callable[[str], None],
-        options: EvdevScannerOptions,
-        **source_kwargs: Any,
-    ):
-        super().__init__(device_id, health, on_scan, options.decoder())
-        self.read_with(
-            options,
-            self._handle,
-            self._on_state,
-            wanted_keys={ecodes.KEY_ENTER},
-            name=f"scanner-{device_id}",
-            **source_kwargs,
-        )
-
-    def _on_state(self, state: str, message: str) -> None:
-        if state != "ready":
-            self.decoder.reset()  # a half-read code from before a disconnect is worthless
-        self._report(state, message)
+    """Reads the scanner's input device (EvdevScannerOptions) on a thread (see `EvdevSource`); `on_scan`
+    runs on it."""
 
 
 class SimulatedScanner(SimulatedReader, Scanner):
     """No hardware: `type(text)` sends the events a real scanner would through the same decoder.
     `on_scan` runs on the caller's thread, before `type` returns."""
-
-    def __init__(self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None], options: DecoderOptions):
-        super().__init__(device_id, health, on_scan, options.decoder())
 
     ready_message = "simulated scanner"
     what = "scanner"
