@@ -184,15 +184,7 @@ def open_printer(cfg, health: HealthReporter) -> TicketPrinter:
     opts = printer_options(cfg)
     simulator = None
     if isinstance(opts, SimulatorOptions):
-        simulator = PrinterSimulator(
-            paper_near_end=opts.paper_near_end,
-            paper_out=opts.paper_out,
-            cover_open=opts.cover_open,
-            cutter_error=opts.cutter_error,
-            offline=opts.offline,
-            silent=opts.silent,
-            paper_runs_out_after_bytes=opts.paper_runs_out_after_bytes,
-        )
+        simulator = PrinterSimulator(**opts.simulator_arguments())
     printer = TicketPrinter(
         cfg.id,
         opts.profile,
