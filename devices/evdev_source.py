@@ -354,13 +354,24 @@ class HasSource(Protocol):
 
 class InputDevice:
     """What the kiosk or the terminal holds of an input device (the scanner, a keypad or rating pad, the
-    tactile keypad): `start()`, `stop()`, its health under its kind. The device's class calls `open_source`
-    once its decoder is made; the `evdev` backend (EvdevReader) opens its source there."""
+    tactile keypad): `start()`, `stop()`, its health under its kind; what the device's decoder (made by
+    `make_decoder` from the options) makes of the events arrives through `on_input`. The `evdev` backend
+    (EvdevReader) opens its source in `open_source`, with `source_kwargs` (tests: `opener`, `backoff`, ...)."""
 
-    def __init__(self, device_id: str, kind: str, health: Reports):
+    kind: str
+    decoder: Any
+
+    def __init__(
+        self, device_id: str, health: Reports, on_input: Callable[[str], None], options: Any, **source_kwargs: Any
+    ):
         self.device_id = device_id
-        self.kind = kind
         self._health = health
+        self._on_input = on_input
+        self.decoder = self.make_decoder(options)
+        self.open_source(options, **source_kwargs)
+
+    def make_decoder(self, options: Any) -> Any:
+        raise NotImplementedError
 
     def start(self) -> None:
         raise NotImplementedError
@@ -369,12 +380,18 @@ class InputDevice:
         raise NotImplementedError
 
     def wanted_keys(self) -> Iterable[int]:
-        """The keys a device must have to be this one (EvdevSource matches on them)."""
-        raise NotImplementedError
+        """The keys a device must have to be this one (EvdevSource matches on them): the keypads' maps."""
+        return self.decoder.keymap.keys()
 
     def open_source(self, options: BaseModel, **source_kwargs: Any) -> None:
         if source_kwargs:  # the simulator reads no device
             raise TypeError(f"{type(self).__name__} takes no {', '.join(source_kwargs)}")
+
+    def _deliver(self, value: str) -> None:
+        try:
+            self._on_input(value)
+        except Exception:  # the handler's (the kiosk's, the terminal's); the device itself is fine
+            log.exception("%s %s: on_input failed", self.kind, self.device_id)
 
     def _report(self, state: str, message: str) -> None:
         self._health.report(self.device_id, self.kind, state, message)

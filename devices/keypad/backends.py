@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from evdev import InputEvent
@@ -34,35 +34,25 @@ BACKENDS: dict[str, type[KeypadOptions]] = {"evdev": EvdevKeypadOptions, "simula
 
 
 class Keypad(InputDevice):
-    """What the counter terminal holds: `start()`, `stop()`; actions arrive through `on_action`."""
+    """What the counter terminal holds: `start()`, `stop()`; actions arrive through `on_action`:
+    `Keypad(device_id, kind, health, on_action, options: KeypadOptions, **source_kwargs)`."""
 
-    def __init__(
-        self,
-        device_id: str,
-        kind: str,
-        health: HealthReporter,
-        on_action: Callable[[str], None],
-        options: KeypadOptions,
-        **source_kwargs: Any,
-    ):
-        super().__init__(device_id, kind, health)
-        self._on_action = on_action
-        self.key_names = options.keys or DEFAULT_KEYS_BY_KIND[kind]
-        self.decoder = KeypadDecoder(by_code(self.key_names), options.debounce_ms / 1000)
-        self.open_source(options, **source_kwargs)
+    decoder: KeypadDecoder
 
-    def wanted_keys(self) -> Iterable[int]:
-        return self.decoder.keymap.keys()
+    def __init__(self, device_id: str, kind: str, *args: Any, **kwargs: Any):
+        self.kind = kind  # keypad or rating_pad: its default key map and its actions
+        super().__init__(device_id, *args, **kwargs)
+
+    def make_decoder(self, options: KeypadOptions) -> KeypadDecoder:
+        self.key_names = options.keys or DEFAULT_KEYS_BY_KIND[self.kind]
+        return KeypadDecoder(by_code(self.key_names), options.debounce_ms / 1000)
 
     def _handle(self, event: InputEvent) -> None:
         action = self.decoder.feed(event)
         if action is None:
             return
         log.info("%s %s: %s", self.kind, self.device_id, action)
-        try:
-            self._on_action(action)
-        except Exception:  # the terminal's handler; the keypad itself is fine
-            log.exception("%s %s: on_action failed", self.kind, self.device_id)
+        self._deliver(action)
 
 
 class EvdevKeypad(EvdevReader, Keypad):

@@ -39,20 +39,14 @@ BACKENDS: dict[str, type[DecoderOptions]] = {"evdev": EvdevScannerOptions, "simu
 
 
 class Scanner(InputDevice):
-    """What the kiosk holds: `start()`, `stop()`; scans arrive through `on_scan(text)`."""
+    """What the kiosk holds: `start()`, `stop()`; scans arrive through `on_scan(text)`:
+    `Scanner(device_id, health, on_scan, options: DecoderOptions, **source_kwargs)`."""
 
-    def __init__(
-        self,
-        device_id: str,
-        health: HealthReporter,
-        on_scan: Callable[[str], None],
-        options: DecoderOptions,
-        **source_kwargs: Any,
-    ):
-        super().__init__(device_id, KIND, health)
-        self._on_scan = on_scan
-        self.decoder = options.decoder()
-        self.open_source(options, **source_kwargs)
+    kind = KIND
+    decoder: ScanDecoder
+
+    def make_decoder(self, options: DecoderOptions) -> ScanDecoder:
+        return options.decoder()
 
     def wanted_keys(self) -> Iterable[int]:
         return {ecodes.KEY_ENTER}
@@ -67,10 +61,7 @@ class Scanner(InputDevice):
         if scan is None:
             return
         log.info("scanner %s: scan of %d characters", self.device_id, len(scan))
-        try:
-            self._on_scan(scan)
-        except Exception:  # the kiosk's handler; the scanner itself is fine
-            log.exception("scanner %s: on_scan failed", self.device_id)
+        self._deliver(scan)
 
 
 class EvdevScanner(EvdevReader, Scanner):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from evdev import InputEvent
@@ -43,32 +43,23 @@ BACKENDS: dict[str, type[TactileOptions]] = {"evdev": EvdevTactileOptions, "simu
 
 
 class TactileKeypad(InputDevice):
-    """`start()`, `stop()`; keys arrive through `on_key(key)` on the device's thread."""
+    """`start()`, `stop()`; keys arrive through `on_key(key)` on the device's thread:
+    `TactileKeypad(device_id, health, on_key, options: TactileOptions, **source_kwargs)`."""
 
-    def __init__(
-        self,
-        device_id: str,
-        health: Reports,
-        on_key: Callable[[str], None],
-        options: TactileOptions,
-        **source_kwargs: Any,
-    ):
-        super().__init__(device_id, KIND, health)
-        self._on_key = on_key
+    kind = KIND
+    decoder: TactileDecoder
+    _ready_message = "无障碍键盘就绪"  # said again when a flood of junk keys ends
+    _flooding = False
+
+    def make_decoder(self, options: TactileOptions) -> TactileDecoder:
         self.key_names = options.keys or DEFAULT_TACTILE_KEYS
-        self.decoder = TactileDecoder(
+        return TactileDecoder(
             by_code(self.key_names),
             options.debounce_ms / 1000,
             options.junk_burst,
             options.junk_window_s,
             options.quiet_s,
         )
-        self._ready_message = "无障碍键盘就绪"
-        self._flooding = False
-        self.open_source(options, **source_kwargs)
-
-    def wanted_keys(self) -> Iterable[int]:
-        return self.decoder.keymap.keys()
 
     def _report(self, state: str, message: str) -> None:
         if state == "ready":
@@ -95,10 +86,7 @@ class TactileKeypad(InputDevice):
             self._health.report(self.device_id, KIND, "ready", self._ready_message)
         if verdict.key is None:
             return
-        try:
-            self._on_key(verdict.key)
-        except Exception:  # the kiosk's handler; the keypad itself is fine
-            log.exception("tactile keypad %s: on_key failed", self.device_id)
+        self._deliver(verdict.key)
 
 
 class EvdevTactileKeypad(EvdevReader, TactileKeypad):
