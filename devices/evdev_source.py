@@ -6,8 +6,10 @@ kiosk's UI as typing, and hands every `InputEvent` to a callback. A device that 
 disappears (unplugged: reads fail with ENODEV, an OSError) is looked for again with back-off; the
 thread never dies of it, and every change is reported through `on_state(state, message)`.
 
-Also here: the options every evdev backend shares (`EvdevMatch`), options validation that names the
-device, and `key_tap`, which builds the events a key press makes for the simulators and tests.
+Also here: the options every evdev backend shares (`EvdevMatch`) and the keypads' key maps
+(`KeyMapOptions`), options validation that names the device (`kind_options`), `key_tap`, which builds
+the events a key press makes for the simulators and tests, and the devices' common part: `InputDevice`,
+with its two backends `EvdevReader` and `SimulatedReader`.
 """
 
 from __future__ import annotations
