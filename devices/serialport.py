@@ -20,7 +20,7 @@ import threading
 import time
 import tty
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class Closable(Protocol):
-    def close(self) -> None: ...
 
 
 class DeviceOptionsError(ValueError):
@@ -105,14 +101,6 @@ class Backoff:
         self._next_at = 0.0
 
 
-def close_quietly(port: Closable) -> None:
-    """Close a port that may already be gone (unplugged): there is nothing left to tell anyone."""
-    try:
-        port.close()
-    except Exception:
-        pass
-
-
 class SerialDevice:
     """A device on a serial port that may vanish (a USB-serial adapter pulled): `_open_port` when needed
     (the path is asked again each time: a re-plugged adapter may get a new one), `_lost` when a read or
@@ -158,7 +146,10 @@ class SerialDevice:
 
     def _drop_port(self) -> None:
         if self._serial is not None:
-            close_quietly(self._serial)
+            try:
+                self._serial.close()
+            except Exception:  # already gone (unplugged): nothing left to tell anyone
+                pass
             self._serial = None
 
     def _report(self, state: str, message: str) -> None:
