@@ -6,8 +6,10 @@ kiosk's UI as typing, and hands every `InputEvent` to a callback. A device that 
 disappears (unplugged: reads fail with ENODEV, an OSError) is looked for again with back-off; the
 thread never dies of it, and every change is reported through `on_state(state, message)`.
 
-Also here: the options every evdev backend shares (`EvdevMatch`), options validation that names the
-device, and `key_tap`, which builds the events a key press makes for the simulators and tests.
+Also here: the options every evdev backend shares (`EvdevMatch`) and the keypads' key maps
+(`KeyMapOptions`), options validation that names the device (`kind_options`), `key_tap`, which builds
+the events a key press makes for the simulators and tests, and the devices' common part: `InputDevice`,
+with its two backends `EvdevReader` and `SimulatedReader`.
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ import os
 import select
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from evdev import InputEvent, ecodes
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # one options error and one back-off for every device, serial or evdev (re-exported for scanner and keypad)
-from .serialport import Backoff, device_options
+from .health import Reports
+from .serialport import Backoff, DeviceOptionsError, device_options
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,27 @@ class StrictOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class KeyMapOptions(StrictOptions):
+    """A keypad's `keys`: Linux key name → what the key means; None: the kind's default map."""
+
+    keys: dict[str, str] | None = None
+
+    @field_validator("keys")
+    @classmethod
+    def _key_names(cls, keys: dict[str, str] | None) -> dict[str, str] | None:
+        if keys is not None:
+            if not keys:
+                raise ValueError("an empty key map: leave `keys` out to use the default map")
+            for name, meaning in keys.items():
+                key_code(name)  # ValueError names an unknown key
+                cls.check_meaning(name, meaning)
+        return keys
+
+    @classmethod
+    def check_meaning(cls, name: str, meaning: str) -> None:
+        """Refuse (ValueError) what this kind of keypad cannot mean by a key; any text by default."""
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -45,6 +69,19 @@ def validate_options(cfg: Any, model: type[M]) -> M:
     """Validate `cfg.options` (a DeviceConfig) with `model`, raising the one DeviceOptionsError of every
     device (serialport.py) that names the device."""
     return device_options(model, cfg)
+
+
+def kind_options(cfg: Any, kinds: Collection[str], what: str, backends: Mapping[str, type[M]]) -> M:
+    """The options of a device that must be of one of `kinds` (`what` names them: "a scanner"), validated
+    by the model of its backend in `backends` (backend name -> options model)."""
+    if cfg.kind not in kinds:
+        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not {what}")
+    model = backends.get(cfg.backend)
+    if model is None:
+        raise DeviceOptionsError(
+            f"device {cfg.id!r}: unknown {cfg.kind} backend {cfg.backend!r} (use {' or '.join(backends)})"
+        )
+    return validate_options(cfg, model)
 
 
 def _usb_id(value: Any) -> Any:
@@ -279,6 +316,11 @@ def key_code(name: str) -> int:
     return code
 
 
+def by_code(key_names: Mapping[str, str]) -> dict[int, str]:
+    """Key name → what the key means, as key code → what it means (what the keypads' decoders look up)."""
+    return {key_code(name): meaning for name, meaning in key_names.items()}
+
+
 def make_event(t: float, type_: int, code: int, value: int) -> InputEvent:
     sec = int(t)
     return InputEvent(sec, int(round((t - sec) * 1_000_000)), type_, code, value)
@@ -312,16 +354,84 @@ class HasSource(Protocol):
     source: EvdevSource
 
 
+class InputDevice:
+    """What the kiosk or the terminal holds of an input device (the scanner, a keypad or rating pad, the
+    tactile keypad): `start()`, `stop()`, its health under its kind; what the device's decoder (made by
+    `make_decoder` from the options) makes of the events arrives through `on_input`. The `evdev` backend
+    (EvdevReader) opens its source in `open_source`, with `source_kwargs` (tests: `opener`, `backoff`, ...)."""
+
+    kind: str
+    decoder: Any
+
+    def __init__(
+        self, device_id: str, health: Reports, on_input: Callable[[str], None], options: Any, **source_kwargs: Any
+    ):
+        self.device_id = device_id
+        self._health = health
+        self._on_input = on_input
+        self.decoder = self.make_decoder(options)
+        self.open_source(options, **source_kwargs)
+
+    def make_decoder(self, options: Any) -> Any:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def wanted_keys(self) -> Iterable[int]:
+        """The keys a device must have to be this one (EvdevSource matches on them): the keypads' maps."""
+        return self.decoder.keymap.keys()
+
+    def open_source(self, options: BaseModel, **source_kwargs: Any) -> None:
+        if source_kwargs:  # the simulator reads no device
+            raise TypeError(f"{type(self).__name__} takes no {', '.join(source_kwargs)}")
+
+    def _deliver(self, value: str) -> None:
+        try:
+            self._on_input(value)
+        except Exception:  # the handler's (the kiosk's, the terminal's); the device itself is fine
+            log.exception("%s %s: on_input failed", self.kind, self.device_id)
+
+    def _report(self, state: str, message: str) -> None:
+        self._health.report(self.device_id, self.kind, state, message)
+
+    def _source_state(self, state: str, message: str) -> None:
+        """The evdev source's health; a device that must forget something on a disconnect adds to it."""
+        self._report(state, message)
+
+
 class EvdevReader:
     """The `evdev` backend's start and stop: one `EvdevSource` (made by `read_with`), the health saying
-    `starting` and `stopped` around it. Mixed in before the device's own base class, which has
-    `_report(state, message)`."""
+    `starting` and `stopped` around it. Mixed in before the device's own base class (an InputDevice, or a
+    device that calls `read_with` itself), which has `_report(state, message)`."""
 
     source: EvdevSource
 
-    if TYPE_CHECKING:  # the device's own base class has it
+    if TYPE_CHECKING:  # the device's own base class has them
+        device_id: str
+        kind: str
 
         def _report(self, state: str, message: str) -> None: ...
+
+        def _handle(self, event: InputEvent) -> None: ...
+
+        def _source_state(self, state: str, message: str) -> None: ...
+
+        def wanted_keys(self) -> Iterable[int]: ...
+
+    def open_source(self, options: BaseModel, **source_kwargs: Any) -> None:
+        """Read the device `options` name, on a thread named after the device."""
+        self.read_with(
+            options,
+            self._handle,
+            self._source_state,
+            wanted_keys=self.wanted_keys(),
+            name=f"{self.kind}-{self.device_id}",
+            **source_kwargs,
+        )
 
     def read_with(
         self: HasSource,
@@ -375,3 +485,7 @@ class SimulatedReader:
             raise RuntimeError(f"{self.what} {self.device_id} is not started")
         for event in events:
             self._handle(event)
+
+    def press(self, key_name: str, t: float | None = None, shift: bool = False) -> None:
+        """One tap of the key named ("KEY_F1"), at `t` (now), with Shift held if `shift`."""
+        self.feed(key_tap(key_code(key_name), t, shift=shift))

@@ -7,12 +7,15 @@ replay everything after a reconnect. The reporter itself does no I/O.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
 
 from queue_broker.protocol import DeviceHealth, DeviceState
+
+log = logging.getLogger(__name__)
 
 HealthSink = Callable[[str, DeviceHealth], None]
 
@@ -22,6 +25,15 @@ class Reports(Protocol):
     someone else, as the kiosk's blind mode is told of the tactile keypad's junk keys)."""
 
     def report(self, device_id: str, kind: str, state: str, message: str) -> Any: ...
+
+
+def report_safely(health: Reports, device_id: str, kind: str, state: str, message: str) -> None:
+    """`health.report(...)` for a device that must keep working when its health sink is broken: the
+    sink's error is logged, never raised."""
+    try:
+        health.report(device_id, kind, state, message)
+    except Exception:
+        log.exception("%s %s: health sink failed", kind, device_id)
 
 
 def utcnow() -> datetime:

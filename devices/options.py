@@ -9,22 +9,26 @@ extra is not installed where the check runs) raises ImportError, which the check
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from pydantic import BaseModel
 
-KINDS = (
-    "printer",
-    "idcard",
-    "scanner",
-    "camera",
-    "keypad",
-    "rating_pad",
-    "led",
-    "a4printer",
-    "tactile_keypad",
-    "audio_jack",
-)
+# kind -> the module whose BACKENDS table (backend name -> options model) checks its options; imported
+# only when asked for
+BACKEND_MODULES: dict[str, str] = {
+    "printer": "devices.printer.config",
+    "idcard": "devices.idcard.config",
+    "scanner": "devices.scanner.backends",
+    "camera": "devices.camera.options",
+    "keypad": "devices.keypad.backends",
+    "rating_pad": "devices.keypad.backends",
+    "led": "devices.led.config",
+    "a4printer": "devices.a4printer.config",
+    "tactile_keypad": "devices.tactile.backends",
+    "audio_jack": "devices.jack.backends",
+}
+KINDS = tuple(BACKEND_MODULES)
 
 # option fields that name a device file on the board (a serial port, an input device, a camera, a
 # printer's character device): an absolute path, and no two devices of one board on the same one
@@ -33,43 +37,9 @@ PATH_FIELDS = ("port", "path", "device")
 
 def option_models(kind: str) -> dict[str, type[BaseModel]]:
     """backend name -> options model for devices of `kind` (ImportError: its package is missing here)."""
-    if kind == "printer":
-        from .printer.config import BACKENDS as printers
-
-        return dict(printers)
-    if kind == "idcard":
-        from .idcard.config import BACKENDS as readers
-
-        return dict(readers)
-    if kind == "tactile_keypad":
-        from .tactile.backends import EvdevTactileOptions, SimulatorTactileOptions
-
-        return {"evdev": EvdevTactileOptions, "simulator": SimulatorTactileOptions}
-    if kind == "audio_jack":
-        from .jack.backends import EvdevJackOptions, SimulatorJackOptions
-
-        return {"evdev": EvdevJackOptions, "simulator": SimulatorJackOptions}
-    if kind == "a4printer":
-        from .a4printer.config import BACKENDS as a4printers
-
-        return dict(a4printers)
-    if kind == "led":
-        from .led.config import BACKENDS as leds
-
-        return dict(leds)
-    if kind == "camera":
-        from .camera.options import OPTIONS_BY_BACKEND
-
-        return dict(OPTIONS_BY_BACKEND)
-    if kind == "scanner":
-        from .scanner.backends import EvdevScannerOptions, SimulatorScannerOptions
-
-        return {"evdev": EvdevScannerOptions, "simulator": SimulatorScannerOptions}
-    if kind in ("keypad", "rating_pad"):
-        from .keypad.backends import EvdevKeypadOptions, SimulatorKeypadOptions
-
-        return {"evdev": EvdevKeypadOptions, "simulator": SimulatorKeypadOptions}
-    raise ValueError(f"unknown device kind {kind!r}")
+    if kind not in BACKEND_MODULES:
+        raise ValueError(f"unknown device kind {kind!r}")
+    return dict(importlib.import_module(BACKEND_MODULES[kind]).BACKENDS)
 
 
 def option_problems(kind: str, options: BaseModel) -> list[tuple[tuple[str | int, ...], str]]:

@@ -4,6 +4,8 @@
   with an error that names the device (a hall's YAML has dozens of devices).
 - `Backoff`: when to try reopening a port that vanished, so a missing device is retried without
   hammering the kernel or the log.
+- `SerialDevice`: the port part of the ID-card reader and the LED display: opened on demand, dropped
+  when lost, reopened after the back-off; health reported without ever raising.
 - `PtyDevice`: the other end of a real pseudo-terminal, run by a thread. Simulators subclass it and
   answer bytes exactly as the hardware would; the code under test opens the slave path with pyserial,
   the same code path as a real /dev/ttyUSBx (the idea of OctoPrint's virtual printer, one level lower).
@@ -18,9 +20,14 @@ import threading
 import time
 import tty
 from collections.abc import Callable
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
+
+from .health import Reports, report_safely
+
+if TYPE_CHECKING:
+    import serial
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +43,14 @@ def device_options(model: type[M], cfg) -> M:
     try:
         return model.model_validate(cfg.options)
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(options)'}: {err['msg']}" for err in e.errors()
-        )
         raise DeviceOptionsError(
-            f"device {cfg.id!r} ({cfg.kind}, backend {cfg.backend!r}) has invalid options: {problems}"
+            f"device {cfg.id!r} ({cfg.kind}, backend {cfg.backend!r}) has invalid options: {problems(e, '(options)')}"
         ) from None
+
+
+def problems(error: ValidationError, whole: str) -> str:
+    """What is wrong, field by field ("speed: Input should be ..."); `whole` names an error of the whole mapping."""
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or whole}: {err['msg']}" for err in error.errors())
 
 
 def backend_options(kind: str, backends: dict[str, type[M]], cfg) -> M:
@@ -90,6 +99,61 @@ class Backoff:
         self.failures = 0
         self._delay = 0.0
         self._next_at = 0.0
+
+
+class SerialDevice:
+    """A device on a serial port that may vanish (a USB-serial adapter pulled): `_open_port` when needed
+    (the path is asked again each time: a re-plugged adapter may get a new one), `_lost` when a read or
+    write fails, `_report` its health under `kind`. Subclasses hold `_lock` while they use the port."""
+
+    kind = "serial"
+
+    def __init__(
+        self,
+        device_id: str,
+        port: Callable[[], str],
+        health: Reports,
+        *,
+        baudrate: int,
+        timeout: float,
+        backoff: Backoff | None,
+        simulator: Any,
+    ):
+        self.device_id = device_id
+        self.timeout = timeout
+        self.simulator = simulator  # the simulator when the backend is "simulator", for tests and demos
+        self._port_path = port
+        self._baudrate = baudrate
+        self._health = health
+        self._backoff = backoff or Backoff()
+        self._serial: serial.Serial | None = None
+        self._lock = threading.RLock()
+        self._closed = False
+
+    def _open_port(self) -> serial.Serial:
+        """Open the port; raises what pyserial (or asking for the path) raises."""
+        import serial  # only the boards with a serial device have pyserial
+
+        self._serial = serial.Serial(
+            self._port_path(), self._baudrate, timeout=self.timeout, write_timeout=self.timeout
+        )
+        return self._serial
+
+    def _lost(self, e: Exception) -> None:
+        log.warning("%s %s: port lost: %s", self.kind, self.device_id, e)
+        self._drop_port()
+        self._backoff.failed()
+
+    def _drop_port(self) -> None:
+        if self._serial is not None:
+            try:
+                self._serial.close()
+            except Exception:  # already gone (unplugged): nothing left to tell anyone
+                pass
+            self._serial = None
+
+    def _report(self, state: str, message: str) -> None:
+        report_safely(self._health, self.device_id, self.kind, state, message)
 
 
 def open_raw_pty() -> tuple[int, int, str]:

@@ -9,8 +9,8 @@ tests; this backend is what a hall without a department connection (or a demo) r
 from __future__ import annotations
 
 import threading
-from collections import deque
 
+from devices.faults import FaultQueue
 from queue_broker.config.selfservice import SimulatedDepartment
 from queue_broker.protocol import Holder
 
@@ -35,22 +35,18 @@ class SimulatedDepartmentAdapter:
         self.options = options or SimulatedDepartment()
         self.clock = clock
         self.queries = 0  # how many were asked (tests: a retry must not ask again)
-        self._faults: deque[str] = deque()
+        self._faults = FaultQueue(FAULTS)
         self._closed = threading.Event()
         self._lock = threading.Lock()
 
     def inject(self, *faults: str) -> None:
         """Spoil the next queries, one fault each, in order."""
-        for fault in faults:
-            if fault not in FAULTS:
-                raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
-        with self._lock:
-            self._faults.extend(faults)
+        self._faults.inject(*faults)
 
     def query(self, holder: Holder, params: QueryParams) -> Document:
         with self._lock:
             self.queries += 1
-            fault = self._faults.popleft() if self._faults else None
+            fault = self._faults.take()
         if self._closed.wait(self.options.latency_s):
             raise ServiceDown(f"department {self.id}: the adapter was closed")
         if fault is not None:

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from .tools import run_quietly
+
 log = logging.getLogger(__name__)
 
 
@@ -78,13 +80,7 @@ class EspeakNgEngine:
         # starting with '-' is still text
         argv = [self.binary, "-b", "1", "-v", voice, "-s", str(rate), "-w", str(path), "--", text]
         try:
-            done = subprocess.run(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                timeout=self.timeout_s,
-            )
+            done = run_quietly(argv, self.timeout_s)
         except subprocess.TimeoutExpired:
             raise TtsTimeout(f"espeak-ng took longer than {self.timeout_s:g} s for {text!r}") from None
         if done.returncode != 0 or not path.exists():

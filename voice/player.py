@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Protocol
 
+from .tools import run_quietly
+
 log = logging.getLogger(__name__)
 
 # a player that has not returned this long after the WAV's end is stuck; it is killed
@@ -65,13 +67,7 @@ class CommandPlayer:
     def play(self, path: Path, duration_s: float) -> None:
         argv = [a.replace("{path}", str(path)) for a in self.argv]
         try:
-            done = subprocess.run(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                timeout=duration_s + PLAY_MARGIN_S,
-            )
+            done = run_quietly(argv, duration_s + PLAY_MARGIN_S)
         except subprocess.TimeoutExpired:
             raise PlayerError(f"{argv[0]} was still playing {PLAY_MARGIN_S:g} s after the end; killed") from None
         except OSError as exc:

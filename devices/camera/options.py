@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..serialport import problems
+
 
 class CameraOptionsError(ValueError):
     """A camera's `options` do not fit its backend; the message names the device."""
@@ -65,19 +67,16 @@ class SimulatorOptions(CameraOptions):
         return self
 
 
-OPTIONS_BY_BACKEND: dict[str, type[CameraOptions]] = {"v4l2": V4l2Options, "simulator": SimulatorOptions}
+BACKENDS: dict[str, type[CameraOptions]] = {"v4l2": V4l2Options, "simulator": SimulatorOptions}
 
 
 def parse_options(device_id: str, backend: str, options: dict[str, Any] | None) -> CameraOptions:
-    model = OPTIONS_BY_BACKEND.get(backend)
+    model = BACKENDS.get(backend)
     if model is None:
         raise CameraOptionsError(f"device {device_id!r}: unknown camera backend {backend!r} (use v4l2 or simulator)")
     try:
         return model.model_validate(options or {})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}" for err in exc.errors()
-        )
         raise CameraOptionsError(
-            f"device {device_id!r} (kind camera, backend {backend}): invalid options: {problems}"
+            f"device {device_id!r} (kind camera, backend {backend}): invalid options: {problems(exc, 'options')}"
         ) from None

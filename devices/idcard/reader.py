@@ -12,14 +12,13 @@ Guarantees the kiosk relies on:
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
 import serial
 
 from ..health import HealthReporter
-from ..serialport import Backoff
+from ..serialport import Backoff, SerialDevice
 from . import protocol as p
 from .card import CardData
 from .cardtext import parse_card
@@ -29,7 +28,9 @@ log = logging.getLogger(__name__)
 KIND = "idcard"
 
 
-class IdCardReader:
+class IdCardReader(SerialDevice):
+    kind = KIND
+
     def __init__(
         self,
         device_id: str,
@@ -42,18 +43,11 @@ class IdCardReader:
         backoff: Backoff | None = None,
         simulator=None,
     ):
-        self.device_id = device_id
-        self.timeout = timeout
+        super().__init__(
+            device_id, port, health, baudrate=baudrate, timeout=timeout, backoff=backoff, simulator=simulator
+        )
         self.fingerprint = fingerprint
-        self.simulator = simulator  # the SamSimulator when backend is "simulator", for tests and demos
-        self._port_path = port
-        self._baudrate = baudrate
-        self._health = health
-        self._backoff = backoff or Backoff()
-        self._serial: serial.Serial | None = None
-        self._lock = threading.RLock()
         self._awaiting_removal = False
-        self._closed = False
 
     # --- public API ----------------------------------------------------------------------------
     def read_card(self, timeout: float | None = None) -> CardData | None:
@@ -180,26 +174,12 @@ class IdCardReader:
         if not self._backoff.ready():
             raise ReaderUnavailable(f"读卡器未连接，{self._backoff.wait_time():.1f} 秒后重试")
         try:
-            path = self._port_path()
-            self._serial = serial.Serial(path, self._baudrate, timeout=self.timeout, write_timeout=self.timeout)
+            port = self._open_port()
         except Exception as e:
             delay = self._backoff.failed()
             raise ReaderUnavailable(f"读卡器端口无法打开（{e}），{delay:.1f} 秒后重试") from e
         self._backoff.succeeded()
-        return self._serial
-
-    def _lost(self, e: Exception) -> None:
-        log.warning("idcard %s: port lost: %s", self.device_id, e)
-        self._drop_port()
-        self._backoff.failed()
-
-    def _drop_port(self) -> None:
-        if self._serial is not None:
-            try:
-                self._serial.close()
-            except Exception:
-                pass
-            self._serial = None
+        return port
 
     # --- health --------------------------------------------------------------------------------
     def _report_error(self, e: IdCardError) -> None:
@@ -214,9 +194,3 @@ class IdCardReader:
                 self._report("degraded", "读卡器通信出错（数据校验失败），已自动重试")
             case CardError():
                 self._report("ready", "身份证读卡器就绪")  # the card is at fault, not the device
-
-    def _report(self, state: str, message: str) -> None:
-        try:
-            self._health.report(self.device_id, KIND, state, message)
-        except Exception:
-            log.exception("idcard %s: health sink failed", self.device_id)

@@ -12,9 +12,9 @@ was read; some real readers do, others halt the card. The IdCardReader copes wit
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Mapping
 
+from ..faults import FaultQueue
 from ..serialport import PtyDevice
 from . import protocol as p
 from .errors import FrameError
@@ -35,7 +35,7 @@ class SamSimulator(PtyDevice):
         self.card: TestCard | None = None
         self.selected = False
         self.requests: list[tuple[int, int]] = []
-        self._faults: deque[str] = deque()
+        self._faults = FaultQueue(FAULTS)
         self._buffer = bytearray()
         self._state = threading.Lock()
 
@@ -52,11 +52,7 @@ class SamSimulator(PtyDevice):
 
     def inject(self, *faults: str) -> None:
         """Spoil the next replies, one fault each, in order."""
-        for fault in faults:
-            if fault not in FAULTS:
-                raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
-        with self._state:
-            self._faults.extend(faults)
+        self._faults.inject(*faults)
 
     # --- the device ----------------------------------------------------------------------------
     def on_bytes(self, data: bytes) -> None:
@@ -112,8 +108,7 @@ class SamSimulator(PtyDevice):
             return p.reply(0x21)  # 命令错误
 
     def _answer(self, frame: bytes) -> None:
-        with self._state:
-            fault = self._faults.popleft() if self._faults else None
+        fault = self._faults.take()
         if self.silent or fault == "silence":
             return
         match fault:

@@ -20,9 +20,8 @@ from typing import Any, Literal
 from evdev import InputEvent, ecodes
 from pydantic import Field
 
-from ..evdev_source import EvdevMatch, EvdevReader, EvdevSource, StrictOptions, make_event, validate_options
+from ..evdev_source import EvdevMatch, EvdevReader, EvdevSource, StrictOptions, kind_options, make_event
 from ..health import HealthReporter
-from ..serialport import DeviceOptionsError
 from .debounce import JackDebouncer
 
 log = logging.getLogger(__name__)
@@ -57,6 +56,9 @@ class SimulatorJackOptions(JackOptions):
 class EvdevJackOptions(JackOptions, EvdevMatch):
     name: str | None = "Headphone"  # HDA codecs name the jack's input device "<card> Headphone"
     grab: bool = False  # never: the sound server reads the same switch
+
+
+BACKENDS: dict[str, type[JackOptions]] = {"evdev": EvdevJackOptions, "simulator": SimulatorJackOptions}
 
 
 def _label(plugged: bool | None) -> str:
@@ -303,11 +305,8 @@ class EvdevJack(HeadphoneJack):
 
 def open_jack(cfg: Any, health: HealthReporter, on_change: Callable[[JackEvent], None]) -> HeadphoneJack:
     """The jack a `DeviceConfig` of kind `audio_jack` describes; then `.start()`."""
-    if cfg.kind != KIND:
-        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not an {KIND}")
-    if cfg.backend == "evdev":
-        return EvdevJack(cfg.id, health, on_change, validate_options(cfg, EvdevJackOptions))
-    if cfg.backend == "simulator":
-        opts = validate_options(cfg, SimulatorJackOptions)
-        return SimulatedJack(cfg.id, health, on_change, opts, start_plugged=opts.plugged)
-    raise DeviceOptionsError(f"device {cfg.id!r}: unknown {KIND} backend {cfg.backend!r} (use evdev or simulator)")
+    options = kind_options(cfg, {KIND}, f"an {KIND}", BACKENDS)
+    if isinstance(options, EvdevJackOptions):
+        return EvdevJack(cfg.id, health, on_change, options)
+    assert isinstance(options, SimulatorJackOptions)  # the other backend
+    return SimulatedJack(cfg.id, health, on_change, options, start_plugged=options.plugged)

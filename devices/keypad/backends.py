@@ -7,17 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from evdev import InputEvent
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from ..evdev_source import (
-    EvdevMatch,
-    EvdevReader,
-    SimulatedReader,
-    StrictOptions,
-    key_code,
-    key_tap,
-    validate_options,
-)
+from ..evdev_source import EvdevMatch, EvdevReader, InputDevice, KeyMapOptions, SimulatedReader, by_code, kind_options
 from ..health import HealthReporter
 from ..serialport import DeviceOptionsError
 from .decoder import DEFAULT_DEBOUNCE_S, KeypadDecoder
@@ -26,19 +18,8 @@ from .keymaps import ACTIONS_BY_KIND, DEFAULT_KEYS_BY_KIND, unknown_actions
 log = logging.getLogger(__name__)
 
 
-class KeypadOptions(StrictOptions):
-    keys: dict[str, str] | None = None  # key name → action; None: the kind's default map
+class KeypadOptions(KeyMapOptions):  # `keys`: key name → action (checked per kind by open_keypad)
     debounce_ms: int = Field(default=int(DEFAULT_DEBOUNCE_S * 1000), ge=0, le=5000)
-
-    @field_validator("keys")
-    @classmethod
-    def _key_names(cls, keys: dict[str, str] | None) -> dict[str, str] | None:
-        if keys is not None:
-            if not keys:
-                raise ValueError("an empty key map: leave `keys` out to use the default map")
-            for name in keys:
-                key_code(name)  # ValueError names the unknown key
-        return keys
 
 
 class SimulatorKeypadOptions(KeypadOptions):
@@ -49,65 +30,34 @@ class EvdevKeypadOptions(KeypadOptions, EvdevMatch):
     pass
 
 
-class Keypad:
-    """What the counter terminal holds: `start()`, `stop()`; actions arrive through `on_action`."""
+BACKENDS: dict[str, type[KeypadOptions]] = {"evdev": EvdevKeypadOptions, "simulator": SimulatorKeypadOptions}
 
-    def __init__(
-        self,
-        device_id: str,
-        kind: str,
-        health: HealthReporter,
-        on_action: Callable[[str], None],
-        options: KeypadOptions,
-    ):
-        self.device_id = device_id
-        self.kind = kind
-        self._health = health
-        self._on_action = on_action
-        self.key_names = options.keys or DEFAULT_KEYS_BY_KIND[kind]
-        self.decoder = KeypadDecoder({key_code(k): a for k, a in self.key_names.items()}, options.debounce_ms / 1000)
 
-    def start(self) -> None:
-        raise NotImplementedError
+class Keypad(InputDevice):
+    """What the counter terminal holds: `start()`, `stop()`; actions arrive through `on_action`:
+    `Keypad(device_id, kind, health, on_action, options: KeypadOptions, **source_kwargs)`."""
 
-    def stop(self) -> None:
-        raise NotImplementedError
+    decoder: KeypadDecoder
 
-    def _report(self, state: str, message: str) -> None:
-        self._health.report(self.device_id, self.kind, state, message)
+    def __init__(self, device_id: str, kind: str, *args: Any, **kwargs: Any):
+        self.kind = kind  # keypad or rating_pad: its default key map and its actions
+        super().__init__(device_id, *args, **kwargs)
+
+    def make_decoder(self, options: KeypadOptions) -> KeypadDecoder:
+        self.key_names = options.keys or DEFAULT_KEYS_BY_KIND[self.kind]
+        return KeypadDecoder(by_code(self.key_names), options.debounce_ms / 1000)
 
     def _handle(self, event: InputEvent) -> None:
         action = self.decoder.feed(event)
         if action is None:
             return
         log.info("%s %s: %s", self.kind, self.device_id, action)
-        try:
-            self._on_action(action)
-        except Exception:  # the terminal's handler; the keypad itself is fine
-            log.exception("%s %s: on_action failed", self.kind, self.device_id)
+        self._deliver(action)
 
 
 class EvdevKeypad(EvdevReader, Keypad):
-    """Reads the keypad's input device on a thread (see `EvdevSource`); `on_action` runs on it."""
-
-    def __init__(
-        self,
-        device_id: str,
-        kind: str,
-        health: HealthReporter,
-        on_action: Callable[[str], None],
-        options: EvdevKeypadOptions,
-        **source_kwargs: Any,
-    ):
-        super().__init__(device_id, kind, health, on_action, options)
-        self.read_with(
-            options,
-            self._handle,
-            self._report,
-            wanted_keys=self.decoder.keymap.keys(),
-            name=f"{kind}-{device_id}",
-            **source_kwargs,
-        )
+    """Reads the keypad's input device (EvdevKeypadOptions) on a thread (see `EvdevSource`); `on_action`
+    runs on it."""
 
 
 class SimulatedKeypad(SimulatedReader, Keypad):
@@ -122,25 +72,12 @@ class SimulatedKeypad(SimulatedReader, Keypad):
     def what(self) -> str:  # type: ignore[override]
         return self.kind
 
-    def press(self, key_name: str, t: float | None = None) -> None:
-        self.feed(key_tap(key_code(key_name), t))
-
-
-def _check_actions(cfg: Any, options: KeypadOptions) -> None:
-    for _key, reason in unknown_actions(cfg.kind, options.keys or {}):
-        raise DeviceOptionsError(f"device {cfg.id!r} (kind {cfg.kind}): {reason}")
-
 
 def open_keypad(cfg: Any, health: HealthReporter, on_action: Callable[[str], None]) -> Keypad:
     """Build the keypad a `DeviceConfig` (kind `keypad` or `rating_pad`) describes; then `.start()`."""
-    if cfg.kind not in ACTIONS_BY_KIND:
-        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a keypad or rating_pad")
-    if cfg.backend == "evdev":
-        evdev_options = validate_options(cfg, EvdevKeypadOptions)
-        _check_actions(cfg, evdev_options)
-        return EvdevKeypad(cfg.id, cfg.kind, health, on_action, evdev_options)
-    if cfg.backend == "simulator":
-        options = validate_options(cfg, SimulatorKeypadOptions)
-        _check_actions(cfg, options)
-        return SimulatedKeypad(cfg.id, cfg.kind, health, on_action, options)
-    raise DeviceOptionsError(f"device {cfg.id!r}: unknown {cfg.kind} backend {cfg.backend!r} (use evdev or simulator)")
+    options = kind_options(cfg, ACTIONS_BY_KIND, "a keypad or rating_pad", BACKENDS)
+    for _key, reason in unknown_actions(cfg.kind, options.keys or {}):
+        raise DeviceOptionsError(f"device {cfg.id!r} (kind {cfg.kind}): {reason}")
+    if isinstance(options, EvdevKeypadOptions):
+        return EvdevKeypad(cfg.id, cfg.kind, health, on_action, options)
+    return SimulatedKeypad(cfg.id, cfg.kind, health, on_action, options)

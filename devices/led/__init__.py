@@ -18,6 +18,9 @@ from .simulator import LedSimulator, Shown
 
 __all__ = ["LedSimulator", "Shown", "WindowDisplay", "open_led"]
 
+# the options WindowDisplay takes by the same name
+DISPLAY_FIELDS = {"address", "baudrate", "retries", "encoding", "max_text_bytes"}
+
 
 def open_led(cfg, health: HealthReporter) -> WindowDisplay:
     """A WindowDisplay for a DeviceConfig (kind led). Raises DeviceOptionsError on bad options only.
@@ -37,12 +40,8 @@ def open_led(cfg, health: HealthReporter) -> WindowDisplay:
         cfg.id,
         port,
         health,
-        address=opts.address,
-        baudrate=opts.baudrate,
         timeout=opts.timeout_s,
-        retries=opts.retries,
-        encoding=opts.encoding,
-        max_text_bytes=opts.max_text_bytes,
         backoff=Backoff(initial=opts.retry_initial_s, maximum=opts.retry_max_s),
         simulator=simulator,
+        **opts.model_dump(include=DISPLAY_FIELDS),
     ).start()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import serial
 
 from ..health import HealthReporter
-from ..serialport import Backoff
+from ..serialport import Backoff, SerialDevice
 from . import protocol as p
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,9 @@ def encode_text(text: str, encoding: str, max_bytes: int) -> bytes:
     return bytes(out)
 
 
-class WindowDisplay:
+class WindowDisplay(SerialDevice):
+    kind = KIND
+
     def __init__(
         self,
         device_id: str,
@@ -58,21 +60,14 @@ class WindowDisplay:
         backoff: Backoff | None = None,
         simulator=None,
     ):
-        self.device_id = device_id
+        super().__init__(
+            device_id, port, health, baudrate=baudrate, timeout=timeout, backoff=backoff, simulator=simulator
+        )
         self.address = address
-        self.timeout = timeout
         self.retries = retries
         self.encoding = encoding
         self.max_text_bytes = max_text_bytes
-        self.simulator = simulator
-        self._port_path = port
-        self._baudrate = baudrate
-        self._health = health
-        self._backoff = backoff or Backoff()
-        self._serial: serial.Serial | None = None
-        self._lock = threading.RLock()
         self._wake = threading.Event()
-        self._closed = False
         self._wanted: bytes | None = None  # the last frame asked for, put back after a reconnect
         self._keeper = threading.Thread(target=self._keep, name=f"led-{device_id}", daemon=True)
 
@@ -165,9 +160,7 @@ class WindowDisplay:
     # --- the port and the keeper thread --------------------------------------------------------
     def _connect(self) -> bool:
         try:
-            self._serial = serial.Serial(
-                self._port_path(), self._baudrate, timeout=self.timeout, write_timeout=self.timeout
-            )
+            self._open_port()
         except Exception as e:
             delay = self._backoff.failed()
             log.info("led %s: cannot open port (%s); retry in %.1f s", self.device_id, e, delay)
@@ -178,19 +171,9 @@ class WindowDisplay:
         return ok
 
     def _lost(self, e: Exception) -> None:
-        log.warning("led %s: port lost: %s", self.device_id, e)
-        self._drop_port()
-        self._backoff.failed()
+        super()._lost(e)
         self._report("fault", "窗口屏连接断开，正在重试")
         self._wake.set()
-
-    def _drop_port(self) -> None:
-        if self._serial is not None:
-            try:
-                self._serial.close()
-            except Exception:
-                pass
-            self._serial = None
 
     def _keep(self) -> None:
         while not self._closed:
@@ -204,9 +187,3 @@ class WindowDisplay:
                 except Exception:  # the thread must outlive any surprise; the next round retries
                     log.exception("led %s: reconnect failed", self.device_id)
                     self._drop_port()
-
-    def _report(self, state: str, message: str) -> None:
-        try:
-            self._health.report(self.device_id, KIND, state, message)
-        except Exception:
-            log.exception("led %s: health sink failed", self.device_id)

@@ -5,9 +5,9 @@ and the port vanishing (`vanish` / `restore`, from PtyDevice)."""
 from __future__ import annotations
 
 import threading
-from collections import deque
 from dataclasses import dataclass
 
+from ..faults import FaultQueue
 from ..serialport import PtyDevice
 from . import protocol as p
 
@@ -30,16 +30,13 @@ class LedSimulator(PtyDevice):
         self.screens: dict[int, Shown | None] = dict.fromkeys(addresses)
         self.frames: list[p.Frame] = []
         self.silent = False
-        self._faults: deque[str] = deque()
+        self._faults = FaultQueue(FAULTS)
         self._buffer = bytearray()
         self._state = threading.Lock()
 
     def inject(self, *faults: str) -> None:
-        for fault in faults:
-            if fault not in FAULTS:
-                raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")
-        with self._state:
-            self._faults.extend(faults)
+        """Spoil the next replies, one fault each, in order."""
+        self._faults.inject(*faults)
 
     def shown(self, address: int = 1) -> Shown | None:
         with self._state:
@@ -98,8 +95,7 @@ class LedSimulator(PtyDevice):
         self._reply(frame.address, p.ACK, bytes([frame.command]))
 
     def _reply(self, address: int, command: int, data: bytes) -> None:
-        with self._state:
-            fault = self._faults.popleft() if self._faults else None
+        fault = self._faults.take()
         if self.silent or fault == "silence":
             return
         if fault == "nak":

@@ -6,7 +6,7 @@ font has, time zone for the printed issue time); the connection fields differ pe
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -100,6 +100,8 @@ class FileOptions(_Common):
 
 
 class SimulatorOptions(_Common):
+    """Its own fields are the simulated printer's state at start: PrinterSimulator's keyword arguments."""
+
     paper_near_end: bool = False
     paper_out: bool = False
     cover_open: bool = False
@@ -107,6 +109,9 @@ class SimulatorOptions(_Common):
     offline: bool = False
     silent: bool = False
     paper_runs_out_after_bytes: int | None = Field(default=None, ge=0)
+
+    def simulator_arguments(self) -> dict[str, Any]:
+        return self.model_dump(exclude=set(_Common.model_fields))
 
 
 BACKENDS: dict[str, type[_Common]] = {

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from escpos.printer import Dummy
 
-from ..health import HealthReporter
+from ..health import HealthReporter, report_safely
 from ..serialport import Backoff
 from . import status as st
 from .config import PrinterProfile, SimulatorOptions, printer_options
@@ -175,10 +175,7 @@ class TicketPrinter:
             self._link = None
 
     def _report(self, state: str, message: str) -> None:
-        try:
-            self._health.report(self.device_id, KIND, state, message)
-        except Exception:  # a broken health sink must never stop a ticket from printing
-            log.exception("printer %s: health sink failed", self.device_id)
+        report_safely(self._health, self.device_id, KIND, state, message)
 
 
 def open_printer(cfg, health: HealthReporter) -> TicketPrinter:
@@ -187,15 +184,7 @@ def open_printer(cfg, health: HealthReporter) -> TicketPrinter:
     opts = printer_options(cfg)
     simulator = None
     if isinstance(opts, SimulatorOptions):
-        simulator = PrinterSimulator(
-            paper_near_end=opts.paper_near_end,
-            paper_out=opts.paper_out,
-            cover_open=opts.cover_open,
-            cutter_error=opts.cutter_error,
-            offline=opts.offline,
-            silent=opts.silent,
-            paper_runs_out_after_bytes=opts.paper_runs_out_after_bytes,
-        )
+        simulator = PrinterSimulator(**opts.simulator_arguments())
     printer = TicketPrinter(
         cfg.id,
         opts.profile,

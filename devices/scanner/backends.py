@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from evdev import InputEvent, ecodes
 from pydantic import Field
 
-from ..evdev_source import EvdevMatch, EvdevReader, SimulatedReader, StrictOptions, validate_options
+from ..evdev_source import EvdevMatch, EvdevReader, InputDevice, SimulatedReader, StrictOptions, kind_options
 from ..health import HealthReporter
-from ..serialport import DeviceOptionsError
 from .decoder import DEFAULT_CHAR_GAP_S, DEFAULT_MAX_LENGTH, ScanDecoder, text_to_events
 
 log = logging.getLogger(__name__)
@@ -36,70 +35,43 @@ class EvdevScannerOptions(DecoderOptions, EvdevMatch):
     pass
 
 
-class Scanner:
-    """What the kiosk holds: `start()`, `stop()`; scans arrive through `on_scan(text)`."""
+BACKENDS: dict[str, type[DecoderOptions]] = {"evdev": EvdevScannerOptions, "simulator": SimulatorScannerOptions}
 
-    def __init__(self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None], decoder: ScanDecoder):
-        self.device_id = device_id
-        self._health = health
-        self._on_scan = on_scan
-        self.decoder = decoder
 
-    def start(self) -> None:
-        raise NotImplementedError
+class Scanner(InputDevice):
+    """What the kiosk holds: `start()`, `stop()`; scans arrive through `on_scan(text)`:
+    `Scanner(device_id, health, on_scan, options: DecoderOptions, **source_kwargs)`."""
 
-    def stop(self) -> None:
-        raise NotImplementedError
+    kind = KIND
+    decoder: ScanDecoder
 
-    def _report(self, state: str, message: str) -> None:
-        self._health.report(self.device_id, KIND, state, message)
+    def make_decoder(self, options: DecoderOptions) -> ScanDecoder:
+        return options.decoder()
+
+    def wanted_keys(self) -> Iterable[int]:
+        return {ecodes.KEY_ENTER}
+
+    def _source_state(self, state: str, message: str) -> None:
+        if state != "ready":
+            self.decoder.reset()  # a half-read code from before a disconnect is worthless
+        self._report(state, message)
 
     def _handle(self, event: InputEvent) -> None:
         scan = self.decoder.feed(event)
         if scan is None:
             return
         log.info("scanner %s: scan of %d characters", self.device_id, len(scan))
-        try:
-            self._on_scan(scan)
-        except Exception:  # the kiosk's handler; the scanner itself is fine
-            log.exception("scanner %s: on_scan failed", self.device_id)
+        self._deliver(scan)
 
 
 class EvdevScanner(EvdevReader, Scanner):
-    """Reads the scanner's input device on a thread (see `EvdevSource`); `on_scan` runs on it."""
-
-    def __init__(
-        self,
-        device_id: str,
-        health: HealthReporter,
-        on_scan: Callable[[str], None],
-        options: EvdevScannerOptions,
-        **source_kwargs: Any,
-    ):
-        super().__init__(device_id, health, on_scan, options.decoder())
-        self.read_with(
-            options,
-            self._handle,
-            self._on_state,
-            wanted_keys={ecodes.KEY_ENTER},
-            name=f"scanner-{device_id}",
-            **source_kwargs,
-        )
-
-    def _on_state(self, state: str, message: str) -> None:
-        if state != "ready":
-            self.decoder.reset()  # a half-read code from before a disconnect is worthless
-        self._report(state, message)
+    """Reads the scanner's input device (EvdevScannerOptions) on a thread (see `EvdevSource`); `on_scan`
+    runs on it."""
 
 
 class SimulatedScanner(SimulatedReader, Scanner):
     """No hardware: `type(text)` sends the events a real scanner would through the same decoder.
     `on_scan` runs on the caller's thread, before `type` returns."""
-
-    def __init__(
-        self, device_id: str, health: HealthReporter, on_scan: Callable[[str], None], options: SimulatorScannerOptions
-    ):
-        super().__init__(device_id, health, on_scan, options.decoder())
 
     ready_message = "simulated scanner"
     what = "scanner"
@@ -110,10 +82,7 @@ class SimulatedScanner(SimulatedReader, Scanner):
 
 def open_scanner(cfg: Any, health: HealthReporter, on_scan: Callable[[str], None]) -> Scanner:
     """Build the scanner a `DeviceConfig` (kind `scanner`) describes; call `.start()` to run it."""
-    if cfg.kind != KIND:
-        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a scanner")
-    if cfg.backend == "evdev":
-        return EvdevScanner(cfg.id, health, on_scan, validate_options(cfg, EvdevScannerOptions))
-    if cfg.backend == "simulator":
-        return SimulatedScanner(cfg.id, health, on_scan, validate_options(cfg, SimulatorScannerOptions))
-    raise DeviceOptionsError(f"device {cfg.id!r}: unknown scanner backend {cfg.backend!r} (use evdev or simulator)")
+    options = kind_options(cfg, {KIND}, "a scanner", BACKENDS)
+    if isinstance(options, EvdevScannerOptions):
+        return EvdevScanner(cfg.id, health, on_scan, options)
+    return SimulatedScanner(cfg.id, health, on_scan, options)

@@ -9,16 +9,6 @@ from __future__ import annotations
 from evdev import ecodes as e
 
 MAIN_KEYS: dict[int, tuple[str, str]] = {
-    e.KEY_1: ("1", "!"),
-    e.KEY_2: ("2", "@"),
-    e.KEY_3: ("3", "#"),
-    e.KEY_4: ("4", "$"),
-    e.KEY_5: ("5", "%"),
-    e.KEY_6: ("6", "^"),
-    e.KEY_7: ("7", "&"),
-    e.KEY_8: ("8", "*"),
-    e.KEY_9: ("9", "("),
-    e.KEY_0: ("0", ")"),
     e.KEY_MINUS: ("-", "_"),
     e.KEY_EQUAL: ("=", "+"),
     e.KEY_LEFTBRACE: ("[", "{"),
@@ -32,28 +22,22 @@ MAIN_KEYS: dict[int, tuple[str, str]] = {
     e.KEY_SLASH: ("/", "?"),
     e.KEY_SPACE: (" ", " "),
 }
+for _digit, _shifted in zip("1234567890", "!@#$%^&*()", strict=True):  # the digit row
+    MAIN_KEYS[e.ecodes[f"KEY_{_digit}"]] = (_digit, _shifted)
 for _letter in "abcdefghijklmnopqrstuvwxyz":
     MAIN_KEYS[e.ecodes[f"KEY_{_letter.upper()}"]] = (_letter, _letter.upper())
 
+# Scanners in "keypad emulation" mode send digits from the numeric keypad; Shift does not change them
+# (NumLock is the scanner's business).
 KEYPAD_KEYS: dict[int, tuple[str, str]] = {
-    # Scanners in "keypad emulation" mode send digits from the numeric keypad; Shift does not
-    # change them (NumLock is the scanner's business).
-    e.KEY_KP0: ("0", "0"),
-    e.KEY_KP1: ("1", "1"),
-    e.KEY_KP2: ("2", "2"),
-    e.KEY_KP3: ("3", "3"),
-    e.KEY_KP4: ("4", "4"),
-    e.KEY_KP5: ("5", "5"),
-    e.KEY_KP6: ("6", "6"),
-    e.KEY_KP7: ("7", "7"),
-    e.KEY_KP8: ("8", "8"),
-    e.KEY_KP9: ("9", "9"),
     e.KEY_KPDOT: (".", "."),
     e.KEY_KPMINUS: ("-", "-"),
     e.KEY_KPPLUS: ("+", "+"),
     e.KEY_KPASTERISK: ("*", "*"),
     e.KEY_KPSLASH: ("/", "/"),
 }
+for _digit in "0123456789":
+    KEYPAD_KEYS[e.ecodes[f"KEY_KP{_digit}"]] = (_digit, _digit)
 CHAR_KEYS: dict[int, tuple[str, str]] = {**MAIN_KEYS, **KEYPAD_KEYS}
 
 SHIFT_KEYS = frozenset({e.KEY_LEFTSHIFT, e.KEY_RIGHTSHIFT})

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
 from evdev import InputEvent
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from ..evdev_source import (
-    EvdevMatch,
-    EvdevReader,
-    SimulatedReader,
-    StrictOptions,
-    key_code,
-    key_tap,
-    validate_options,
-)
+from ..evdev_source import EvdevMatch, EvdevReader, InputDevice, KeyMapOptions, SimulatedReader, by_code, kind_options
 from ..health import Reports
-from ..serialport import DeviceOptionsError
 from .decoder import TactileDecoder
 from .keymap import DEFAULT_TACTILE_KEYS, KEYS
 
@@ -29,24 +19,16 @@ KIND = "tactile_keypad"
 JUNK_MESSAGE = "无障碍键盘发送了无法识别的按键，已忽略（请检查键盘连接或按键是否卡住）"
 
 
-class TactileOptions(StrictOptions):
-    keys: dict[str, str] | None = None  # Linux key name → key ("0"…"9", "*", "#", "up", "confirm", …)
+class TactileOptions(KeyMapOptions):  # `keys`: Linux key name → key ("0"…"9", "*", "#", "up", "confirm", …)
     debounce_ms: int = Field(default=40, ge=0, le=500)
     junk_burst: int = Field(default=10, ge=1, le=1000)
     junk_window_s: float = Field(default=10.0, gt=0, le=600)
     quiet_s: float = Field(default=30.0, gt=0, le=3600)
 
-    @field_validator("keys")
     @classmethod
-    def _keys(cls, keys: dict[str, str] | None) -> dict[str, str] | None:
-        if keys is not None:
-            if not keys:
-                raise ValueError("an empty key map: leave `keys` out to use the default map")
-            for name, key in keys.items():
-                key_code(name)  # ValueError names an unknown key
-                if key not in KEYS:
-                    raise ValueError(f"{name} maps to {key!r}, which is not a keypad key ({', '.join(KEYS)})")
-        return keys
+    def check_meaning(cls, name: str, meaning: str) -> None:
+        if meaning not in KEYS:
+            raise ValueError(f"{name} maps to {meaning!r}, which is not a keypad key ({', '.join(KEYS)})")
 
 
 class SimulatorTactileOptions(TactileOptions):
@@ -57,34 +39,32 @@ class EvdevTactileOptions(TactileOptions, EvdevMatch):
     pass
 
 
-class TactileKeypad:
-    """`start()`, `stop()`; keys arrive through `on_key(key)` on the device's thread."""
+BACKENDS: dict[str, type[TactileOptions]] = {"evdev": EvdevTactileOptions, "simulator": SimulatorTactileOptions}
 
-    def __init__(self, device_id: str, health: Reports, on_key: Callable[[str], None], options: TactileOptions):
-        self.device_id = device_id
-        self._health = health
-        self._on_key = on_key
+
+class TactileKeypad(InputDevice):
+    """`start()`, `stop()`; keys arrive through `on_key(key)` on the device's thread:
+    `TactileKeypad(device_id, health, on_key, options: TactileOptions, **source_kwargs)`."""
+
+    kind = KIND
+    decoder: TactileDecoder
+    _ready_message = "无障碍键盘就绪"  # said again when a flood of junk keys ends
+    _flooding = False
+
+    def make_decoder(self, options: TactileOptions) -> TactileDecoder:
         self.key_names = options.keys or DEFAULT_TACTILE_KEYS
-        self.decoder = TactileDecoder(
-            {key_code(k): v for k, v in self.key_names.items()},
+        return TactileDecoder(
+            by_code(self.key_names),
             options.debounce_ms / 1000,
             options.junk_burst,
             options.junk_window_s,
             options.quiet_s,
         )
-        self._ready_message = "无障碍键盘就绪"
-        self._flooding = False
-
-    def start(self) -> None:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
 
     def _report(self, state: str, message: str) -> None:
         if state == "ready":
             self._ready_message = message
-        self._health.report(self.device_id, KIND, state, message)
+        super()._report(state, message)
 
     def _handle(self, event: InputEvent) -> None:
         verdict = self.decoder.feed(event)
@@ -106,30 +86,11 @@ class TactileKeypad:
             self._health.report(self.device_id, KIND, "ready", self._ready_message)
         if verdict.key is None:
             return
-        try:
-            self._on_key(verdict.key)
-        except Exception:  # the kiosk's handler; the keypad itself is fine
-            log.exception("tactile keypad %s: on_key failed", self.device_id)
+        self._deliver(verdict.key)
 
 
 class EvdevTactileKeypad(EvdevReader, TactileKeypad):
-    def __init__(
-        self,
-        device_id: str,
-        health: Reports,
-        on_key: Callable[[str], None],
-        options: EvdevTactileOptions,
-        **source_kwargs: Any,
-    ):
-        super().__init__(device_id, health, on_key, options)
-        self.read_with(
-            options,
-            self._handle,
-            self._report,
-            wanted_keys=self.decoder.keymap.keys(),
-            name=f"{KIND}-{device_id}",
-            **source_kwargs,
-        )
+    """Reads the keypad's input device (EvdevTactileOptions) on a thread; `on_key` runs on it."""
 
 
 class SimulatedTactileKeypad(SimulatedReader, TactileKeypad):
@@ -139,16 +100,10 @@ class SimulatedTactileKeypad(SimulatedReader, TactileKeypad):
     ready_message = "模拟无障碍键盘就绪"
     what = "tactile keypad"
 
-    def press(self, key_name: str, t: float | None = None, shift: bool = False) -> None:
-        self.feed(key_tap(key_code(key_name), time.time() if t is None else t, shift=shift))
-
 
 def open_tactile_keypad(cfg: Any, health: Reports, on_key: Callable[[str], None]) -> TactileKeypad:
     """The keypad a `DeviceConfig` of kind `tactile_keypad` describes; then `.start()`."""
-    if cfg.kind != KIND:
-        raise DeviceOptionsError(f"device {cfg.id!r} is a {cfg.kind}, not a {KIND}")
-    if cfg.backend == "evdev":
-        return EvdevTactileKeypad(cfg.id, health, on_key, validate_options(cfg, EvdevTactileOptions))
-    if cfg.backend == "simulator":
-        return SimulatedTactileKeypad(cfg.id, health, on_key, validate_options(cfg, SimulatorTactileOptions))
-    raise DeviceOptionsError(f"device {cfg.id!r}: unknown {KIND} backend {cfg.backend!r} (use evdev or simulator)")
+    options = kind_options(cfg, {KIND}, f"a {KIND}", BACKENDS)
+    if isinstance(options, EvdevTactileOptions):
+        return EvdevTactileKeypad(cfg.id, health, on_key, options)
+    return SimulatedTactileKeypad(cfg.id, health, on_key, options)
