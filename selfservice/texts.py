@@ -6,28 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from queue_broker.sentences import load_sentences
 
-LANGUAGES = ("zh", "en")
 TEXTS_FILE = Path(__file__).with_name("texts.yaml")
 
 
-def load_texts(path: Path = TEXTS_FILE) -> dict[str, dict[str, str]]:
-    """key -> language -> sentence; every entry must give each of LANGUAGES, as text, and nothing else."""
-    table = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(table, dict):
-        raise ValueError(f"{path}: not a mapping of key -> sentences")
-    for key, entry in table.items():
-        if not isinstance(entry, dict) or sorted(entry) != sorted(LANGUAGES):
-            raise ValueError(f"{path}: {key!r} must give exactly {', '.join(LANGUAGES)}")
-        if not all(isinstance(sentence, str) for sentence in entry.values()):
-            raise ValueError(f"{path}: {key!r} has a sentence that is not text (quote it)")
-    return table
+def load_texts(path: Path = TEXTS_FILE) -> dict[str, tuple[str, str]]:
+    """{key: (zh, en)}: every entry gives both (a self-service page is shown in English when asked)."""
+    return load_sentences(path, english_required=True)
 
 
-TEXTS: dict[str, dict[str, str]] = load_texts()
+TEXTS = load_texts()
 
 
 def text(key: str, language: str = "zh", **fields: object) -> str:
-    entry = TEXTS[key]
-    return entry.get(language, entry["zh"]).format(**fields)
+    """The sentence in `language` (Chinese for any but en), its {fields} filled."""
+    zh, en = TEXTS[key]
+    return (en if language == "en" else zh).format(**fields)

@@ -8,54 +8,18 @@ online" (seed art. 19). `t(key, lang, **values)` formats one; the formatters bel
 
 from __future__ import annotations
 
-import string
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from queue_broker.protocol.messages import Material
+from queue_broker.sentences import load_sentences
 
 TEXTS_FILE = Path(__file__).with_name("texts.yaml")
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """yaml's safe loader, but a key written twice is an error (it would silently keep the second)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise ValueError(f"{key!r} twice (line {key_node.start_mark.line + 1})")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _fields(text: str) -> set[str]:
-    return {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name}
-
-
 def load_texts(path: Path = TEXTS_FILE) -> dict[str, tuple[str, str]]:
-    """{key: (zh, en)} from the texts file; en "" where there is none. Refused with the key: an entry that
-    is not `zh` (words) and optionally `en` (words), or whose English names other {fields} than its Chinese."""
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 - a safe loader
-    except ValueError as exc:
-        raise ValueError(f"{path.name}: {exc}") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path.name}: not a mapping of keys to sentences")
-    texts: dict[str, tuple[str, str]] = {}
-    for key, entry in data.items():
-        if not isinstance(entry, dict) or set(entry) - {"zh", "en"} or not isinstance(entry.get("zh"), str):
-            raise ValueError(f"{path.name}: {key}: needs zh (and optionally en), nothing else")
-        zh, en = entry["zh"], entry.get("en", "")
-        if not isinstance(en, str):
-            raise ValueError(f"{path.name}: {key}: en is not words (quote it)")
-        if en and _fields(en) != _fields(zh):
-            raise ValueError(f"{path.name}: {key}: en names {sorted(_fields(en))}, zh {sorted(_fields(zh))}")
-        texts[key] = (zh, en)
-    return texts
+    """{key: (zh, en)} from the texts file; en "" where there is none (the elderly mode's speech)."""
+    return load_sentences(path)
 
 
 TEXT = load_texts()

@@ -9,7 +9,7 @@ import pytest
 from kiosk_app.kiosk.i18n import TEXT, load_texts
 
 
-def test_every_sentence_has_chinese_and_the_english_names_the_same_fields() -> None:
+def test_every_sentence_has_chinese_and_the_english_names_no_other_field() -> None:
     texts = load_texts()
     assert texts == TEXT
     assert len(texts) > 100
@@ -22,7 +22,7 @@ def test_every_sentence_has_chinese_and_the_english_names_the_same_fields() -> N
     [
         ("a:\n  zh: 一\nb:\n  zh: 二\na:\n  zh: 三\n", "'a' twice (line 5)"),
         ("a:\n  zh: 是\n  en: No\n", "a: en is not words (quote it)"),
-        ("a:\n  zh: 还有{n}人\n  en: '{m} waiting'\n", "a: en names ['m'], zh ['n']"),
+        ("a:\n  zh: 还有{n}人\n  en: '{m} waiting'\n", "a: en names ['m'], which zh does not"),
         ("a:\n  zh: 一\n  fr: un\n", "a: needs zh (and optionally en), nothing else"),
         ("- zh: 一\n", "not a mapping of keys to sentences"),
     ],
