@@ -31,6 +31,7 @@ from procfs import cpu_model, pct  # noqa: E402  (bench/, on sys.path when run a
 
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
+from queue_broker.processes import stop_process  # noqa: E402
 
 CONFIG = ROOT / "tests" / "fixtures" / "mini-site.yaml"
 
@@ -166,8 +167,7 @@ def main() -> None:
                     f"({args.clients} clients x {args.inflight} in flight)"
                 )
         finally:
-            broker.terminate()
-            broker.wait(10)
+            stop_process(broker, 10)
 
 
 if __name__ == "__main__":

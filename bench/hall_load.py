@@ -36,6 +36,7 @@ from procfs import ProcStat, cpu_model, pct  # noqa: E402  (bench/, on sys.path 
 
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink, LinkTimeout  # noqa: E402
+from queue_broker.processes import stop_process  # noqa: E402
 
 QUEUES = [
     ("ZH", "A", "综合受理", 8.0),
@@ -226,8 +227,7 @@ def main() -> None:
         stop.set()
         for t in threads:
             t.join(30)
-        broker.terminate()
-        broker.wait(10)
+        stop_process(broker, 10)
     all_lat = lat["issue"] + lat["call-next"]
     print(
         f"commands: {len(all_lat)} ({len(all_lat) / elapsed:.1f}/s), timeouts {counts['timeouts']}; "

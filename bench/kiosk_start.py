@@ -44,6 +44,7 @@ from procfs import pct  # noqa: E402  (bench/, on sys.path when run as a script)
 
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
+from queue_broker.processes import stop_process  # noqa: E402
 from tests.sample_hall import SAMPLE, open_around_the_clock, sample_site, write_site_yaml  # noqa: E402
 from tests.ui.hall import KIOSK_DEVICES as SIM_DEVICES  # noqa: E402
 from tests.ui.hall import KIOSK_SCREEN as SCREEN  # noqa: E402
@@ -249,8 +250,7 @@ def main() -> int:
         if kiosk is not None:
             kiosk.close()
         staff.stop()
-        broker.terminate()
-        broker.wait(10)
+        stop_process(broker, 10)
         mosquitto.cleanup()
     bare = bare_window({**os.environ, **env}, tmp)
     bare0 = bare_window({**os.environ, **env, "BARE_MULTISAMPLES": "0"}, tmp)

@@ -46,6 +46,7 @@ from procfs import cpu_model  # noqa: E402  (bench/, on sys.path when run as a s
 
 from provisioning.mosquitto import MosquittoProcess  # noqa: E402
 from queue_broker.link import HallLink  # noqa: E402
+from queue_broker.processes import stop_process  # noqa: E402
 from queue_broker.protocol.messages import CalledEvent  # noqa: E402
 
 SITE = "bench-voice"
@@ -145,11 +146,7 @@ class Node:
         raise RuntimeError(f"no playback of {number} within {timeout} s")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc, 15)
 
 
 def summary(samples: list[float]) -> dict[str, float]:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from queue_broker.processes import stop_process
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
@@ -111,13 +113,7 @@ class MosquittoProcess:
         raise RuntimeError(f"mosquitto did not listen on {self.host}:{self.port} within {timeout} s")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, 5)
         self.proc = None
 
     def restart(self, down_s: float = 0.0) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from queue_broker.processes import stop_process
+
 JOURNALD = Path("/lib/systemd/systemd-journald")
 
 
@@ -73,12 +75,7 @@ class Journal:
         return [json.loads(line) for line in out.stdout.splitlines()]
 
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, 10)
         for path in (self.run_dir, *self.files):
             shutil.rmtree(path, ignore_errors=True)
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from queue_broker.processes import stop_process
 
 CUPS_PDF_BACKEND = Path("/usr/lib/cups/backend/cups-pdf")
 CUPS_PDF_PPD = "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"
@@ -160,13 +161,7 @@ class CupsdProcess:
         return {**os.environ, "CUPS_SERVER": self.socket, "LANG": "C"}
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, 10)
         self.proc = None
 
     def cleanup(self) -> None:

@@ -7,9 +7,10 @@ font has, time zone for the printed issue time); the connection fields differ pe
 from __future__ import annotations
 
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from queue_broker.config.models import TimeZoneName
 
 from ..serialport import backend_options
 
@@ -32,18 +33,9 @@ class PrinterProfile(BaseModel):
     font_charset: Literal["gb2312", "gbk", "gb18030"] = "gb2312"
     fallback_font: str = DEFAULT_FONT
     fallback_font_px: int = Field(default=24, ge=12, le=64)
-    timezone: str = "Asia/Shanghai"
+    timezone: TimeZoneName = "Asia/Shanghai"
     qr_module_size: int = Field(default=6, ge=1, le=16)
     cut: Literal["full", "partial"] = "partial"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}") from None
-        return v
 
     @property
     def dots(self) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 from queue_broker.config.loader import load_site_config
 from queue_broker.engine.hall import HallEngine
 from queue_broker.link import LinkTimeout
+from queue_broker.processes import stop_process
 from queue_broker.store import SqliteEventStore
 from tests.waiting import wait_for
 
@@ -42,9 +43,7 @@ class BrokerProcess:
         self.proc.wait(10)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
+        stop_process(self.proc, 10)
 
 
 def send_until_acked(node: Node, topic: str, payload: dict, rid: str, attempts: int = 15) -> dict | None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from queue_broker.processes import stop_process
 from tests.clock import Clock
 from tests.ui.hall import Broker, Node, write_site
 from tests.ui.harness import KioskProcess, start_kiosk
@@ -56,11 +57,7 @@ def display():
     try:
         yield f":{int(number)}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, 5)
 
 
 @dataclass

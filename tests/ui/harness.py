@@ -32,6 +32,7 @@ from multiprocessing.connection import Client
 from pathlib import Path
 from typing import Any
 
+from queue_broker.processes import stop_process
 from tests.waiting import wait_for
 
 from .hall import ROOT, Broker, Node
@@ -151,13 +152,7 @@ class ScreenProcess:
                 self.proc.wait(10)
         except Exception:
             pass
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc, 5)
         self._log.close()
 
     # --- what a person sees -----------------------------------------------------------------------
