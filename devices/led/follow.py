@@ -21,9 +21,10 @@ second link with the same node id would push the first off the broker).
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
+
+from ..latest_only import LatestOnlyWorker
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +57,20 @@ def text_for(counter: dict[str, Any], idle_text: str = "") -> str | None:
     return idle_text or None
 
 
-class LedFollower:
+class LedFollower(LatestOnlyWorker[str | None]):
+    """Writes to the strip, on its own thread, the latest of what the calls and the counters' state ask for
+    (None: cleared); a text already shown is not written again."""
+
     def __init__(self, screen: Screen, counter_id: str, counter_number: int, idle_text: str = ""):
+        super().__init__()
         self.screen = screen
         self.counter_id = counter_id
         self.counter_number = counter_number
         self.idle_text = idle_text
         self.shown: str | None = None  # the last text written (None: cleared)
         self.latest: str | None = None  # the last text asked for (written, or about to be)
-        self._wanted: tuple[str | None] | None = None
-        self._cv = threading.Condition()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name=f"led-follow-{counter_id}", daemon=True)
-        self._thread.start()
+        self.thread_name = f"led-follow-{counter_id}"
+        self._start_thread()
 
     # --- what arrives -------------------------------------------------------------------------
     def on_called(self, event: dict[str, Any]) -> None:
@@ -109,33 +111,22 @@ class LedFollower:
         return self
 
     def close(self) -> None:
-        with self._cv:
-            self._closed = True
-            self._cv.notify()
-        self._thread.join(timeout=5)
+        self.stop(join_s=5)
 
     # --- the writer thread --------------------------------------------------------------------
-    def _want(self, text: str | None) -> None:
+    def _want(self, item: str | None) -> None:
         with self._cv:
-            self.latest = text
-            self._wanted = (text,)
-            self._cv.notify()
+            self.latest = item
+            super()._want(item)
 
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while self._wanted is None and not self._closed:
-                    self._cv.wait()
-                if self._closed:
-                    return
-                # not None: the wait above ends on a wanted text or on close
-                (text,), self._wanted = cast(tuple[str | None], self._wanted), None
-            if text == self.shown:
-                continue
-            try:
-                ok = self.screen.clear() if text is None else self.screen.show(self.counter_number, text)
-            except Exception:  # the display reports its own health; the follower must live on
-                log.exception("led follower: the display failed")
-                ok = False
-            if ok:
-                self.shown = text
+    def _handle(self, text: str | None) -> bool:
+        if text == self.shown:
+            return True
+        try:
+            ok = self.screen.clear() if text is None else self.screen.show(self.counter_number, text)
+        except Exception:  # the display reports its own health; the follower must live on
+            log.exception("led follower: the display failed")
+            ok = False
+        if ok:
+            self.shown = text
+        return True

@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
+
+from devices.latest_only import LatestOnlyWorker
 
 if TYPE_CHECKING:
     from voice.engines import TtsEngine
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 Wanted = TypeVar("Wanted")
 
 
-class LatestOnlyVoice(Generic[Wanted]):
+class LatestOnlyVoice(LatestOnlyWorker[Wanted]):
     """A worker thread that speaks the latest of what it is given (`_want`): one still waiting when a newer
     one comes is dropped. Its voice is made on first use (`_make_voice`); without one (no espeak-ng, no
     sound card) the thread ends, `enabled` turns False and `problem` says why."""
@@ -36,33 +37,13 @@ class LatestOnlyVoice(Generic[Wanted]):
     what = "the voice"  # for the log: "<what> is off: ..."
 
     def __init__(self) -> None:
+        super().__init__()
         self.enabled = True
         self.problem = ""
         self._made = False
-        self._wanted: Wanted | None = None
-        self._cv = threading.Condition()
-        self._stop = False
-        self._thread: threading.Thread | None = None
-
-    def _start_thread(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
-            self._thread.start()
-
-    def _want(self, wanted: Wanted) -> None:
-        with self._cv:
-            self._wanted = wanted
-            self._cv.notify()
 
     def silence(self) -> None:
-        with self._cv:
-            self._wanted = None
-
-    def stop(self) -> None:
-        with self._cv:
-            self._stop = True
-            self._wanted = None
-            self._cv.notify()
+        self._drop_pending()
 
     def _make_voice(self) -> None:
         raise NotImplementedError
@@ -83,18 +64,11 @@ class LatestOnlyVoice(Generic[Wanted]):
         self._made = True
         return True
 
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while self._wanted is None and not self._stop:
-                    self._cv.wait()
-                if self._stop:
-                    return
-                # not None: the wait above ends on a wanted one or on stop
-                wanted, self._wanted = cast(Wanted, self._wanted), None
-            if not self._setup():
-                return
-            self._speak(wanted)
+    def _handle(self, wanted: Wanted) -> bool:
+        if not self._setup():
+            return False
+        self._speak(wanted)
+        return True
 
 
 class Speaker(LatestOnlyVoice[str]):
