@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -23,6 +24,7 @@ from devices.printer import (
     open_printer,
     render_notice_bytes,
     render_ticket_bytes,
+    sample_ticket,
 )
 from devices.printer.simulator import PtyPrinter, StreamFeeder
 from devices.printer.writer import FS_CHINESE_OFF, FS_CHINESE_ON, EscposWriter
@@ -36,20 +38,12 @@ GB = "gb18030"
 FULL_FONT = PrinterProfile(font_charset="gb18030")
 
 
+ISSUED_AT = datetime(2026, 11, 27, 1, 30, tzinfo=UTC)  # 09:30 in Asia/Shanghai
+
+
 def ticket(**changes) -> TicketPrint:
-    values = dict(
-        hall_name="内乡县政务服务中心",
-        number="A001",
-        queue_name="综合受理",
-        service_name="不动产登记",
-        waiting_ahead=5,
-        wait_range_min=(12, 20),
-        issued_at=datetime(2026, 11, 27, 1, 30, tzinfo=UTC),
-        ticket_id="T20261127A001",
-        materials_hint=["身份证原件", "户口簿"],
-        footer="过号请重新取号",
-    )
-    return TicketPrint(**(values | changes))
+    """The printer's own sample ticket, issued at ISSUED_AT, with `changes`."""
+    return replace(sample_ticket(ISSUED_AT), **changes)
 
 
 def chinese(text: str, encoding: str = GB) -> bytes:
@@ -74,7 +68,7 @@ def test_ticket_golden_bytes():
     assert data.startswith(b"\x1b@")  # ESC @ first
     segments = chinese_segments(data)
     assert "综合受理".encode(GB) in segments  # the queue name, in Chinese mode
-    assert "办理事项：不动产登记".encode(GB) in segments  # the item name, in Chinese mode
+    assert "办理事项：不动产登记：转移登记".encode(GB) in segments  # the item name, in Chinese mode
     assert chinese("内乡县政务服务中心") in data
     # the number, double width and height (GS ! 11), then back to normal (GS ! 00)
     assert b"\x1d!\x11A001\n\x1d!\x00" in data
@@ -82,10 +76,10 @@ def test_ticket_golden_bytes():
     assert chinese("前面等候：5 人") in data
     assert chinese("取号时间：2026-11-27 09:30") in data  # 01:30 UTC is 09:30 in Asia/Shanghai
     # native QR: GS ( k, store the ticket id (fn 80 = 'P'), then print it (fn 81 = 'Q')
-    store = b"\x1d(k" + (len("T20261127A001") + 3).to_bytes(2, "little") + b"1P0T20261127A001"
+    store = b"\x1d(k" + (len("T-SAMPLE-A001") + 3).to_bytes(2, "little") + b"1P0T-SAMPLE-A001"
     assert store in data
     assert data.index(store) < data.index(b"\x1d(k\x03\x001Q0")
-    assert chinese("・身份证原件") in data and chinese("・户口簿") in data
+    assert chinese("・身份证原件") in data and chinese("・不动产权证书") in data
     # a partial cut (GS V 1) after a feed, and nothing after it
     assert data.endswith(b"\x1bd\x06\x1dV\x01")
     # nothing non-ASCII outside Chinese mode but the QR payload (ASCII here): no raw UTF-8 leaked
@@ -96,8 +90,6 @@ def test_ticket_golden_bytes():
 
 
 def test_sample_ticket_renders():
-    from devices.printer import sample_ticket
-
     data = render_ticket_bytes(sample_ticket())
     assert data.startswith(b"\x1b@") and data.endswith(b"\x1dV\x01")
 
@@ -153,7 +145,7 @@ def test_character_outside_gb2312_prints_as_image():
     data = render_ticket_bytes(ticket(queue_name="王喆专窗"), profile)
     assert "喆".encode(GB) not in data
     assert b"\x1dv0" in data  # GS v 0 raster image of that line
-    assert chinese("办理事项：不动产登记") in data  # other lines stay text
+    assert chinese("办理事项：不动产登记：转移登记") in data  # other lines stay text
 
 
 def test_four_byte_gb18030_character():
