@@ -1,4 +1,5 @@
-"""Made-up citizens for the privacy tests, and the checks that find their ID numbers in what crossed."""
+"""Made-up citizens for the privacy tests, the checks that find their ID numbers in what crossed, and the
+test card zhang_san's fields for tests that need his card a little changed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import random
 import re
 from datetime import datetime
 
+from devices.idcard.cardtext import RESIDENT, split_fields
+from devices.idcard.testcards import TEST_CARDS
 from queue_broker.security.identity import check_digit
 
 SURNAMES = "欧阳 司马 上官 诸葛 皇甫 令狐 慕容 东方 尉迟 公孙".split()
@@ -43,3 +46,9 @@ def id_numbers_in(text: str) -> set[str]:
 def json_escaped(text: str) -> str:
     """`text` as json.dumps writes it by default (\\uXXXX), the other way a name could appear."""
     return "".join(f"\\u{ord(c):04x}" if ord(c) > 127 else c for c in text)
+
+
+def zhang_san_fields(**changes: str) -> dict[str, str]:
+    """The text fields of the test card zhang_san (devices/idcard/testcards.yaml), with `changes`: what
+    `card_text(RESIDENT, ...)` and `make_card(key, RESIDENT, ...)` take."""
+    return split_fields(TEST_CARDS["zhang_san"].text, RESIDENT) | changes

@@ -19,7 +19,7 @@ from devices.idcard.testcards import RESIDENT, make_card
 from provisioning.cups import KIOSK_CUPSD_DIRECTIVES
 from queue_broker.security.identity import holder_hash
 from tests.broker.conftest import Recorder
-from tests.people import id_numbers_in
+from tests.people import id_numbers_in, zhang_san_fields
 from tests.selfservice.test_a4_cups import wait_printed
 from tests.ui.hall import KIOSK_DEVICES
 
@@ -39,20 +39,8 @@ SITE = HOURS | {
     }
 }
 SMALL = {"width": 720, "height": 1280, "diagonal_in": 14.3, "idle_timeout_s": 30}
-# a card whose text cannot be read (a birth date that is no date): the reader reports the card, not itself
-UNREADABLE_CARD = make_card(
-    "unreadable",
-    RESIDENT,
-    name="王五",
-    sex="1",
-    nation="01",
-    birth="19901301",
-    address="河南省南阳市内乡县",
-    id_number=make_id_number("411325", date(1990, 1, 1), "135"),
-    authority="内乡县公安局",
-    valid_from="20150601",
-    valid_to="20350601",
-)
+# zhang_san's card, its text unreadable (a birth date that is no date): the reader reports the card, not itself
+UNREADABLE_CARD = make_card("unreadable", RESIDENT, **zhang_san_fields(birth="19901301"))
 
 
 @pytest.fixture(scope="module")
