@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from selfservice.session import SelfServiceSession, SessionSettings
 from tests.conftest import ROOT
 
 MINI = ROOT / "tests" / "fixtures" / "mini-site.yaml"
@@ -25,6 +26,21 @@ def write_site(path: Path, **self_service) -> Path:
     data["site"]["self_service"] = self_service or RECORDS
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
+
+
+def record_session(transaction_id: str, months: int = 12, **settings) -> SelfServiceSession:
+    """A session of RECORDS' one service (the social insurance record from rsj), not started yet."""
+    (record,) = RECORDS["records"]
+    (department,) = RECORDS["departments"]
+    return SelfServiceSession(
+        transaction_id=transaction_id,
+        service_id=record["service_id"],
+        document_kind=record["document"],
+        title="社会保险个人权益记录",
+        department=department["name"],
+        months=months,
+        settings=SessionSettings(**settings),
+    )
 
 
 @pytest.fixture

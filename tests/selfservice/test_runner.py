@@ -23,12 +23,12 @@ from selfservice.cards import CardWatcher
 from selfservice.errors import ServiceDown
 from selfservice.http import HttpDepartmentAdapter
 from selfservice.runner import SessionRunner, mqtt_record_sender
-from selfservice.session import SelfServiceSession, SessionSettings
 from selfservice.simulator import SimulatedDepartmentAdapter
 from tests.broker.conftest import Recorder
 from tests.clock import Clock
 from tests.people import id_numbers_in
 
+from .conftest import record_session
 from .fake_department import FakeDepartment
 
 ZHANG_ID = "411325199001011230"  # devices.idcard test card zhang_san, 张三
@@ -40,18 +40,6 @@ def reader():
     r = open_reader(DeviceConfig(id="idcard", kind="idcard", backend="simulator"), HealthReporter())
     yield r
     r.close()
-
-
-def new_session(tx: str = "tx-run-1", months: int = 12, **settings) -> SelfServiceSession:
-    return SelfServiceSession(
-        transaction_id=tx,
-        service_id="sb-print",
-        document_kind="social_insurance_record",
-        title="社会保险个人权益记录",
-        department="县人力资源和社会保障局",
-        months=months,
-        settings=SessionSettings(**settings),
-    )
 
 
 def simulator(latency: float = 0.05) -> SimulatedDepartmentAdapter:
@@ -84,7 +72,7 @@ def test_card_to_printed_record_through_cups_with_the_audit_in_the_broker(hall, 
     )
     views = []
     runner = SessionRunner(
-        new_session(),
+        record_session("tx-run-1"),
         simulator(),
         printer,
         hall_name=HALL,
@@ -146,7 +134,9 @@ def test_the_department_answering_garbage_then_well_and_timing_out(reader):
     with FakeDepartment(issuer="县人力资源和社会保障局") as dept:
         cfg = HttpDepartment(url=dept.url, timeout_s=0.5, retries=0, deadline_s=2)
         adapter = HttpDepartmentAdapter("rsj", "县人力资源和社会保障局", cfg)
-        runner = SessionRunner(new_session(), adapter, printer, hall_name=HALL, clock=lambda: datetime.now(UTC))
+        runner = SessionRunner(
+            record_session("tx-run-1"), adapter, printer, hall_name=HALL, clock=lambda: datetime.now(UTC)
+        )
         runner.start()
         dept.behave("garbage", "ok")
         watcher = CardWatcher(runner, reader, poll_s=0.05).start()
@@ -160,7 +150,7 @@ def test_the_department_answering_garbage_then_well_and_timing_out(reader):
         # a department that never answers: the citizen hears about it within the adapter's bounds
         dept.default = "hang"
         runner = SessionRunner(
-            new_session("tx-run-2"), adapter, printer, hall_name=HALL, clock=lambda: datetime.now(UTC)
+            record_session("tx-run-2"), adapter, printer, hall_name=HALL, clock=lambda: datetime.now(UTC)
         )
         runner.start()
         reader.simulator.remove()
@@ -191,7 +181,12 @@ def test_a_hanging_adapter_is_given_up_at_the_runners_deadline():
 
     adapter = Hanging()
     runner = SessionRunner(
-        new_session(), adapter, sim_printer(), hall_name=HALL, clock=lambda: datetime.now(UTC), query_deadline_s=0.5
+        record_session("tx-run-1"),
+        adapter,
+        sim_printer(),
+        hall_name=HALL,
+        clock=lambda: datetime.now(UTC),
+        query_deadline_s=0.5,
     )
     runner.start()
     from queue_broker.protocol import Holder
@@ -208,7 +203,7 @@ def test_an_unknown_citizen_is_told_plainly_and_recorded_as_not_found(hall):
     kiosk = hall.node("kiosk-1", "kiosk")
     young = Holder(id_number="411325201501010015", name="王小明")  # 11 years old: no insurance record
     runner = SessionRunner(
-        new_session("tx-run-3"),
+        record_session("tx-run-3"),
         simulator(0),
         sim_printer(),
         hall_name=HALL,
@@ -230,7 +225,7 @@ def test_out_of_paper_mid_job_then_the_citizen_walks_away_and_nothing_comes_out(
     printer = sim_printer(paper_sheets=1)
     records = []
     runner = SessionRunner(
-        new_session(months=36, idle_timeout_s=60),  # two A4 pages
+        record_session("tx-run-1", months=36, idle_timeout_s=60),  # two A4 pages
         simulator(0),
         printer,
         hall_name=HALL,
@@ -261,7 +256,7 @@ def test_out_of_paper_mid_job_then_the_citizen_walks_away_and_nothing_comes_out(
 def test_an_offline_printer_refuses_first_and_a_job_short_of_paper_finishes_when_staff_load_it():
     printer = sim_printer()
     runner = SessionRunner(
-        new_session(months=36), simulator(0), printer, hall_name=HALL, clock=lambda: datetime.now(UTC)
+        record_session("tx-run-1", months=36), simulator(0), printer, hall_name=HALL, clock=lambda: datetime.now(UTC)
     )
     from queue_broker.protocol import Holder
 

@@ -18,9 +18,10 @@ from selfservice.session import (
     Query,
     Record,
     SelfServiceSession,
-    SessionSettings,
 )
 from selfservice.simulator import SimulatedDepartmentAdapter
+
+from .conftest import record_session
 
 T0 = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
 ZHANG = Holder(id_number="411325199001011230", name="张三")
@@ -31,14 +32,7 @@ def at(seconds: float) -> datetime:
 
 
 def session(**settings) -> SelfServiceSession:
-    s = SelfServiceSession(
-        transaction_id="tx0001",
-        service_id="sb-record-print",
-        document_kind="social_insurance_record",
-        title="社会保险个人权益记录",
-        department="内乡县人力资源和社会保障局",
-        settings=SessionSettings(**settings),
-    )
+    s = record_session("tx0001", **settings)
     s.start(T0)
     return s
 
@@ -84,7 +78,7 @@ def test_the_whole_way_card_query_preview_print_printed_ended():
     assert s.print_progress("tx0001", "printing", 1, 2, "", at(8)) == []
     assert s.view().sheets_done == 1 and "已打印 1 张，共 2 张" in s.view().detail
     (rec,) = s.print_progress("tx0001", "completed", 2, 2, "", at(9))
-    assert isinstance(rec, Record) and (rec.outcome, rec.pages, rec.service_id) == ("printed", 2, "sb-record-print")
+    assert isinstance(rec, Record) and (rec.outcome, rec.pages, rec.service_id) == ("printed", 2, "sb-print")
     assert rec.started_at == at(1) and rec.transaction_id == "tx0001" and rec.holder == ZHANG
     v = s.view()
     assert v.step == "printed" and "请取走" in v.message and document().verification_code in v.detail
