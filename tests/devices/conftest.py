@@ -3,6 +3,8 @@ of a resident ID card's public dict."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from devices.health import HealthReporter
@@ -37,12 +39,26 @@ class HealthSink:
         return self.events[-1][1:]
 
 
-def assert_options_refused(open_device, config, error: type[Exception], message: str) -> None:
-    """Opening the device of `config` with `open_device(config, health, on_input)` (the camera's, the
-    scanner's, the keypads') fails with `error`, naming the device and saying `message`."""
+def assert_options_refused(open_device, config, error: type[Exception], message: str, *more) -> None:
+    """Opening the device of `config` with `open_device(config, health, *more)` (the camera, the scanner and
+    the keypads take an on-input callback there) fails with `error`, naming the device and saying `message`."""
     with pytest.raises(error, match=config.id) as info:
-        open_device(config, HealthReporter(), print)
+        open_device(config, HealthReporter(), *more)
     assert message in str(info.value)
+
+
+def open_with_failing_callback(open_device, config) -> tuple[Any, list[Any]]:
+    """The device of `config`, opened with `open_device(config, health, callback)` and started, where the
+    callback records what it is given and then raises (a bug in the face using it); and that record."""
+    given: list[Any] = []
+
+    def callback(value: Any) -> None:
+        given.append(value)
+        raise RuntimeError("bug in the face")
+
+    device = open_device(config, HealthReporter(), callback)
+    device.start()
+    return device, given
 
 
 @pytest.fixture

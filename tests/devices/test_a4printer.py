@@ -20,7 +20,7 @@ from devices.health import HealthReporter
 from devices.serialport import DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 
-from .conftest import HealthSink
+from .conftest import HealthSink, assert_options_refused
 
 TWO_PAGES = b"%PDF-1.7\n1 0 obj <</Type /Pages /Count 2>>\n2 0 obj <</Type /Page>>\n3 0 obj <</Type /Page >>\n%%EOF\n"
 
@@ -175,14 +175,19 @@ def test_the_simulator_writes_the_same_pdf_where_a_test_reads_it(tmp_path):
     printer.close()
 
 
-def test_options_are_checked_per_backend():
-    with pytest.raises(DeviceOptionsError, match="queue"):
-        open_a4printer(DeviceConfig(id="a4", kind="a4printer", backend="cups", options={}), HealthReporter())
-    with pytest.raises(DeviceOptionsError, match="colour"):
-        open_a4printer(
-            DeviceConfig(id="a4", kind="a4printer", backend="simulator", options={"colour": True}), HealthReporter()
-        )
-    with pytest.raises(DeviceOptionsError, match="unknown backend"):
-        open_a4printer(DeviceConfig(id="a4", kind="a4printer", backend="usb"), HealthReporter())
+@pytest.mark.parametrize(
+    ("backend", "options", "message"),
+    [
+        ("cups", {}, "queue"),
+        ("simulator", {"colour": True}, "colour"),
+        ("usb", {}, "unknown backend"),
+    ],
+)
+def test_options_are_checked_per_backend(backend, options, message):
+    cfg = DeviceConfig(id="kiosk-2-a4printer", kind="a4printer", backend=backend, options=options)
+    assert_options_refused(open_a4printer, cfg, DeviceOptionsError, message)
+
+
+def test_a_print_key_is_letters_digits_dashes():
     with pytest.raises(ValueError):
         A4Printer("a4", SimulatedA4Link(), HealthReporter()).print_pdf(TWO_PAGES, "名字", 1)

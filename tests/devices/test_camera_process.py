@@ -20,6 +20,8 @@ from devices.camera import Camera, CameraError, CameraEvent, DocumentNotFound, o
 from devices.health import HealthReporter
 from queue_broker.config.models import DeviceConfig
 
+from .conftest import open_with_failing_callback
+
 FAST = {  # short timings so that the tests take seconds, not minutes
     "heartbeat_s": 0.1,
     "watchdog_s": 1.5,
@@ -197,15 +199,8 @@ def test_a_camera_that_cannot_be_opened_is_a_fault_and_retried():
 
 
 def test_a_failing_on_event_does_not_stop_the_camera(hall_video):
-    calls: list[CameraEvent] = []
-
-    def on_event(event: CameraEvent) -> None:
-        calls.append(event)
-        raise RuntimeError("kiosk bug")
-
     cfg = DeviceConfig(id="cam", kind="camera", options={**FAST, "source": str(hall_video), "fps": 30})
-    camera = open_camera(cfg, HealthReporter(), on_event)
-    camera.start()
+    camera, calls = open_with_failing_callback(open_camera, cfg)
     try:
         deadline = time.monotonic() + 15
         while len(calls) < 2 and time.monotonic() < deadline:

@@ -339,7 +339,7 @@ def test_only_png_and_jpeg_are_saved(tmp_path):
 )
 def test_bad_options_are_refused_naming_the_device(backend, options, message):
     cfg = DeviceConfig(id="kiosk2-camera", kind="camera", backend=backend, options=options)
-    assert_options_refused(open_camera, cfg, CameraOptionsError, message)
+    assert_options_refused(open_camera, cfg, CameraOptionsError, message, print)
 
 
 def test_defaults_are_valid_for_v4l2():

@@ -26,6 +26,9 @@ from devices.idcard import protocol as p
 from devices.idcard.testcards import RESIDENT, TestCard, card_text
 from devices.serialport import Backoff, DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
+from tests.people import zhang_san_fields
+
+from .conftest import assert_options_refused
 
 TIMEOUT = 0.25  # per command, short to keep the suite fast; the default is 1 s
 
@@ -159,16 +162,7 @@ def test_sam_failure_is_a_sam_error(sim, reader, sink):
 
 @pytest.mark.timeout(10)
 def test_invalid_card_content_is_a_card_error(sim, reader, sink):
-    bad = card_text(
-        RESIDENT,
-        name="赵六",
-        sex="1",
-        nation="01",
-        birth="19900101",
-        id_number="411325199001010010",
-        valid_from="20200101",
-        valid_to="20300101",
-    )
+    bad = card_text(RESIDENT, **zhang_san_fields(id_number="411325199001011239"))  # check digit 0 made 9
     sim.place(TestCard("bad", bad, bytes(1024)))
     with pytest.raises(CardError, match="校验位"):
         reader.read_card()
@@ -233,14 +227,16 @@ def test_open_reader_with_the_simulator_backend(sink):
         r.close()
 
 
-def test_options_are_validated_with_the_device_named():
-    with pytest.raises(DeviceOptionsError, match="kiosk-2-idcard.*port"):
-        open_reader(DeviceConfig(id="kiosk-2-idcard", kind="idcard", backend="serial", options={}), HealthReporter())
-    with pytest.raises(DeviceOptionsError, match="no test card"):
-        open_reader(
-            DeviceConfig(id="x", kind="idcard", backend="simulator", options={"card": "nobody"}),
-            HealthReporter(),
-        )
+@pytest.mark.parametrize(
+    ("backend", "options", "message"),
+    [
+        ("serial", {}, "port"),
+        ("simulator", {"card": "nobody"}, "no test card"),
+    ],
+)
+def test_options_are_validated_with_the_device_named(backend, options, message):
+    cfg = DeviceConfig(id="kiosk-2-idcard", kind="idcard", backend=backend, options=options)
+    assert_options_refused(open_reader, cfg, DeviceOptionsError, message)
 
 
 @pytest.mark.timeout(10)

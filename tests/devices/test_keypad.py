@@ -22,7 +22,7 @@ from queue_broker.config.models import DeviceConfig
 from queue_broker.protocol.topics import COUNTER_ACTIONS, Topics
 from tests.waiting import wait_for
 
-from .conftest import assert_options_refused
+from .conftest import assert_options_refused, open_with_failing_callback
 from .fake_evdev import FakeDevice
 
 e = ecodes
@@ -128,14 +128,7 @@ def test_custom_key_map_replaces_the_default_and_debounce_is_configurable():
 
 
 def test_a_failing_on_action_does_not_break_the_keypad():
-    calls: list[str] = []
-
-    def on_action(action: str) -> None:
-        calls.append(action)
-        raise RuntimeError("terminal bug")
-
-    pad = open_keypad(DeviceConfig(id="k", kind="keypad"), HealthReporter(), on_action)
-    pad.start()
+    pad, calls = open_with_failing_callback(open_keypad, DeviceConfig(id="k", kind="keypad"))
     pad.press("KEY_F1", t=1.0)
     pad.press("KEY_F2", t=1.0)
     assert calls == ["call-next", "recall"]
@@ -156,7 +149,7 @@ def test_a_failing_on_action_does_not_break_the_keypad():
 )
 def test_bad_options_are_refused_naming_the_device(kind, backend, options, message):
     cfg = DeviceConfig(id="counter-07-pad", kind=kind, backend=backend, options=options)
-    assert_options_refused(open_keypad, cfg, DeviceOptionsError, message)
+    assert_options_refused(open_keypad, cfg, DeviceOptionsError, message, print)
 
 
 def test_open_keypad_refuses_other_kinds():

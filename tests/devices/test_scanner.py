@@ -16,7 +16,7 @@ from devices.scanner import ScanDecoder, SimulatedScanner, open_scanner, text_to
 from devices.serialport import DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 
-from .conftest import assert_options_refused
+from .conftest import assert_options_refused, open_with_failing_callback
 
 e = ecodes
 
@@ -167,14 +167,7 @@ def test_simulator_delivers_scans_and_reports_health():
 
 
 def test_a_failing_on_scan_does_not_break_the_scanner():
-    scans: list[str] = []
-
-    def on_scan(text: str) -> None:
-        scans.append(text)
-        raise RuntimeError("kiosk bug")
-
-    scanner = open_scanner(DeviceConfig(id="s", kind="scanner"), HealthReporter(), on_scan)
-    scanner.start()
+    scanner, scans = open_with_failing_callback(open_scanner, DeviceConfig(id="s", kind="scanner"))
     scanner.type("1")
     scanner.type("2")
     assert scans == ["1", "2"]
@@ -203,7 +196,7 @@ def test_simulator_feeds_raw_events_through_the_same_decoder():
 )
 def test_bad_options_are_refused_naming_the_device(backend, options, message):
     cfg = DeviceConfig(id="kiosk3-scanner", kind="scanner", backend=backend, options=options)
-    assert_options_refused(open_scanner, cfg, DeviceOptionsError, message)
+    assert_options_refused(open_scanner, cfg, DeviceOptionsError, message, print)
 
 
 def test_evdev_options_accept_hex_usb_ids():
