@@ -5,7 +5,6 @@ request_id gets the same ticket, not a second one. The real `python -m gateway r
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -13,10 +12,10 @@ import time
 
 import httpx
 
-from provisioning.mosquitto import free_port
 from tests.waiting import wait_for
 
 from .conftest import PARTNER
+from .process import gateway_process
 
 
 def test_a_stalled_broker_is_503_within_5_s_and_nothing_is_done_twice(gateway, kiosk):
@@ -53,21 +52,13 @@ def test_a_stalled_broker_is_503_within_5_s_and_nothing_is_done_twice(gateway, k
 
 
 def test_the_real_gateway_process_serves_the_sample_contract_and_stops_clean(gw_hall, tmp_path):
-    port = free_port()
     env = {**os.environ, "HALL_MQTT_URL": gw_hall.url, "HALL_DATA_DIR": str(tmp_path / "gw")}
     out = subprocess.run(
         [sys.executable, "-m", "gateway", "key", "add", PARTNER], env=env, capture_output=True, text=True, check=True
     ).stdout
     key = out.split()[-1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "run", "--config", str(gw_hall.site_path), "--listen", f"127.0.0.1:{port}"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with gateway_process("--config", str(gw_hall.site_path), env=env) as gateway:
+        base = f"http://127.0.0.1:{gateway.port}"
         wait_for(lambda: _get(base + "/api/v1/hall") == 200, 20, "the gateway process")
         r = httpx.post(
             base + "/api/v1/remote-tickets",
@@ -77,11 +68,8 @@ def test_the_real_gateway_process_serves_the_sample_contract_and_stops_clean(gw_
         assert (
             r.status_code == 201 and httpx.get(base + f"/api/v1/tickets/{r.json()['status_token']}").status_code == 200
         )
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        log, _ = proc.communicate(timeout=15)
-    assert proc.returncode == 0, log
-    assert "Traceback" not in log and "serving hall" in log
+    assert gateway.proc.returncode == 0, gateway.log
+    assert "Traceback" not in gateway.log and "serving hall" in gateway.log
 
 
 def _get(url: str) -> int:

@@ -17,8 +17,8 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from provisioning.generate import Options, Provisioner, read_node_env
-from provisioning.mosquitto import free_port
 from provisioning.pki import server_hosts
+from tests.gateway.process import gateway_process
 
 from .conftest import MINI_SITE, ROOT
 
@@ -68,17 +68,9 @@ def test_the_gateway_process_serves_https_that_the_hall_ca_vouches_for(hall, tmp
     bundle = hall.out / "nodes" / "gateway-1"
     env = read_node_env(bundle / "node.env")
     assert env["HALL_GATEWAY_TLS_KEY"] == f"{bundle}/gateway.key"  # in place: the bundle's own key
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "run", "--config", str(bundle / "site.yaml"), "--node", "gateway-1"]
-        + ["--listen", f"127.0.0.1:{port}"],  # 8443 of node.env may be taken on a test machine
-        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    args = ("--config", str(bundle / "site.yaml"), "--node", "gateway-1")
+    with gateway_process(*args, env={**os.environ, **env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path) as gateway:
+        port, proc = gateway.port, gateway.proc
         url = f"https://127.0.0.1:{port}/api/v1/hall"
         trusted = ssl.create_default_context(cafile=str(hall.out / "ca" / "ca.crt"))
         status = 0
@@ -97,7 +89,4 @@ def test_the_gateway_process_serves_https_that_the_hall_ca_vouches_for(hall, tmp
             httpx.get(url, timeout=2)
         with pytest.raises(httpx.HTTPError):  # and there is no plain HTTP on that port
             httpx.get(f"http://127.0.0.1:{port}/api/v1/hall", timeout=2)
-    finally:
-        proc.terminate()
-        log, _ = proc.communicate(timeout=15)
-    assert "serving hall mini on https://" in log and "Traceback" not in log
+    assert "serving hall mini on https://" in gateway.log and "Traceback" not in gateway.log
