@@ -18,28 +18,41 @@ from queue_broker.engine.hall import HallEngine, Rejected
 
 from .conftest import at
 
-# how to reach each state from the initial one: (action, satisfied)
+Step = tuple[str, bool | None]  # an action, and whether the citizen was satisfied (a revisit's answer)
+
+
+def states_along(initial: str, *line: tuple[str, bool | None, str]) -> dict[str, list[Step]]:
+    """state -> the steps that reach it from `initial`, for each state one line of (action, satisfied, state
+    it leads to) passes through."""
+    paths: dict[str, list[Step]] = {initial: []}
+    steps: list[Step] = []
+    for action, satisfied, state in line:
+        steps = [*steps, (action, satisfied)]
+        paths[state] = steps
+    return paths
+
+
+# how to reach each state of a kind from its initial one: its main line, and the branches off it
 PATHS = {
-    "bad_rating": {
-        "opened": [],
-        "verified": [("verify", None)],
-        "appealed": [("appeal", None)],
-        "annulled": [("appeal", None), ("appeal-accept", None)],
-        "rectified": [("verify", None), ("rectify", None)],
-        "replied": [("verify", None), ("rectify", None), ("reply", None)],
-        "revisited": [("verify", None), ("rectify", None), ("reply", None), ("revisit", True)],
-        "closed": [("verify", None), ("rectify", None), ("reply", None), ("revisit", True), ("close", None)],
-    },
-    "complaint": {
-        "accepted": [],
-        "handed_over": [("handover", None)],
-        "supervised": [("handover", None), ("supervise", None)],
-        "fed_back": [("handover", None), ("feedback", None)],
-        "revisited": [("handover", None), ("feedback", None), ("revisit", True)],
-        "rectified": [("handover", None), ("feedback", None), ("revisit", True), ("rectify", None)],
-        "closed": [("handover", None), ("feedback", None), ("revisit", True), ("rectify", None), ("close", None)],
-    },
-    "complex_question": {"opened": [], "answered": [("answer", None)]},
+    "bad_rating": states_along(
+        "opened",
+        ("verify", None, "verified"),
+        ("rectify", None, "rectified"),
+        ("reply", None, "replied"),
+        ("revisit", True, "revisited"),
+        ("close", None, "closed"),
+    )
+    | states_along("opened", ("appeal", None, "appealed"), ("appeal-accept", None, "annulled")),
+    "complaint": states_along(
+        "accepted",
+        ("handover", None, "handed_over"),
+        ("feedback", None, "fed_back"),
+        ("revisit", True, "revisited"),
+        ("rectify", None, "rectified"),
+        ("close", None, "closed"),
+    )
+    | states_along("accepted", ("handover", None, "handed_over"), ("supervise", None, "supervised")),
+    "complex_question": states_along("opened", ("answer", None, "answered")),
 }
 
 
