@@ -14,6 +14,8 @@ from devices.serialport import Backoff, DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 from tests.waiting import wait_for
 
+from .conftest import assert_options_refused
+
 # --- framing ---------------------------------------------------------------------------------
 
 
@@ -174,19 +176,13 @@ def test_missing_port_is_a_fault_not_a_crash(sink):
         d.close()
 
 
-def test_options_are_validated_with_the_device_named():
-    with pytest.raises(DeviceOptionsError, match="counter-3-led.*address"):
-        open_led(
-            DeviceConfig(id="counter-3-led", kind="led", backend="simulator", options={"address": 0}),
-            HealthReporter(),
-        )
-    with pytest.raises(DeviceOptionsError, match="counter-3-led.*colour"):
-        open_led(
-            DeviceConfig(
-                id="counter-3-led",
-                kind="led",
-                backend="serial",
-                options={"port": "/dev/ttyS0", "colour": "red"},
-            ),
-            HealthReporter(),
-        )
+@pytest.mark.parametrize(
+    ("backend", "options", "message"),
+    [
+        ("simulator", {"address": 0}, "address"),
+        ("serial", {"port": "/dev/ttyS0", "colour": "red"}, "colour"),
+    ],
+)
+def test_options_are_validated_with_the_device_named(backend, options, message):
+    cfg = DeviceConfig(id="counter-3-led", kind="led", backend=backend, options=options)
+    assert_options_refused(open_led, cfg, DeviceOptionsError, message)

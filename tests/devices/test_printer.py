@@ -32,7 +32,7 @@ from devices.serialport import DeviceOptionsError
 from queue_broker.config.models import DeviceConfig
 from queue_broker.protocol import Material
 
-from .conftest import HealthSink
+from .conftest import HealthSink, assert_options_refused
 
 GB = "gb18030"
 FULL_FONT = PrinterProfile(font_charset="gb18030")
@@ -382,16 +382,16 @@ def test_missing_serial_port_is_a_fault_not_a_crash():
 
 
 # --- options ------------------------------------------------------------------------------
-def test_unknown_option_names_the_device():
-    cfg = DeviceConfig(id="kiosk-3-printer", kind="printer", backend="serial", options={"port": "x", "baud": 9600})
-    with pytest.raises(DeviceOptionsError, match="kiosk-3-printer.*baud"):
-        open_printer(cfg, HealthReporter())
-
-
-def test_unknown_backend_names_the_device():
-    cfg = DeviceConfig(id="kiosk-3-printer", kind="printer", backend="bluetooth")
-    with pytest.raises(DeviceOptionsError, match="kiosk-3-printer.*bluetooth"):
-        open_printer(cfg, HealthReporter())
+@pytest.mark.parametrize(
+    ("backend", "options", "message"),
+    [
+        ("serial", {"port": "x", "baud": 9600}, "baud"),  # an unknown option
+        ("bluetooth", {}, "bluetooth"),  # an unknown backend
+    ],
+)
+def test_bad_options_are_refused_naming_the_device(backend, options, message):
+    cfg = DeviceConfig(id="kiosk-3-printer", kind="printer", backend=backend, options=options)
+    assert_options_refused(open_printer, cfg, DeviceOptionsError, message)
 
 
 def test_usb_ids_accept_hex_strings():
