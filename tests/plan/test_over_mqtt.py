@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -23,21 +22,18 @@ from queue_broker.store import SqliteEventStore
 from ..broker.conftest import Hall
 from ..clock import Clock
 from ..waiting import wait_for
-
-SITE = Path(__file__).resolve().parent.parent / "fixtures" / "planning-site.yaml"
-TZ = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 6, 10, 9, 0, tzinfo=TZ)  # a Wednesday
+from .conftest import NINE, PLANNING_SITE, TZ
 
 
 def _history(data_dir: Path, site: str, days: int = 30) -> None:
     """Past working days in the hall's own store, made by the engine as the broker would have: tickets
     in the morning and the afternoon, called and finished (so counter times are measured too)."""
-    cfg = load_site_config(SITE, env={})
+    cfg = load_site_config(PLANNING_SITE, env={})
     cfg.site.id = site
     engine = HallEngine(cfg)
     events = []
-    day = NOW.date() - timedelta(days=days)
-    while day < NOW.date():
+    day = NINE.date() - timedelta(days=days)
+    while day < NINE.date():
         if day.weekday() < 5:
             start = datetime.combine(day, datetime.min.time(), TZ)
             for c in ("W1", "W3"):
@@ -58,11 +54,11 @@ def _history(data_dir: Path, site: str, days: int = 30) -> None:
 
 @pytest.fixture
 def hall(mosquitto, site_id, tmp_path):
-    clock = Clock(NOW)
+    clock = Clock(NINE)
     data = tmp_path / "data"
     data.mkdir()
     _history(data, site_id)
-    with Hall(mosquitto.url, site_id, data, clock, config_path=SITE) as h:
+    with Hall(mosquitto.url, site_id, data, clock, config_path=PLANNING_SITE) as h:
         h.service.tick_tasks.append(planner_task(h.service.config))
         h.worker = attach_planning(h.service, cross_train_seeds=2)
         yield h
@@ -84,7 +80,7 @@ def test_ask_take_serve_release_over_mqtt(hall, recorder):
     assert r["ok"] and r["reserve"]["state"] == "asked" and r["reserve"]["by"] == "sup-1"
     asked = recorder.wait_for("/event/reserve", lambda b: b["state"] == "asked")
     assert asked["reserve_id"] == "R1" and asked["queue_ids"] == ["ZH"]
-    assert asked["ready_by"] == (NOW + timedelta(minutes=10)).isoformat()
+    assert asked["ready_by"] == (NINE + timedelta(minutes=10)).isoformat()
     state = recorder.wait_for("/state/reserves", lambda b: b["reserves"][0]["state"] == "asked")
     assert [x["id"] for x in state["reserves"]] == ["R1", "R2"] and state["today"]["asks"] == 1
     # the clerk: a counter that is not R1's may not take it; W9 before logging in may not either
@@ -128,14 +124,14 @@ def test_the_planner_asks_before_the_promise_breaks(hall, recorder):
     for _ in range(10):
         kiosk.issue()
     # the forecast for today is set from the month of history in the store, at the first review
-    fc = wait_for(lambda: hall.service.engine.forecast_for(NOW.date()))
+    fc = wait_for(lambda: hall.service.engine.forecast_for(NINE.date()))
     assert fc.history_days >= 15 and fc.expected("ZH", 18) > 0
     hall.clock.advance(seconds=61)
     asked = recorder.wait_for("/event/reserve", lambda b: b["state"] == "asked", timeout=10)
     assert asked["by"] == "planner" and asked["reserve_id"] == "R1" and "超过时限" in asked["reason"]
     # nobody has waited yet: the ask comes before the promise breaks, not after
     waits = [
-        (NOW + timedelta(seconds=61) - t.issued_at).total_seconds()
+        (NINE + timedelta(seconds=61) - t.issued_at).total_seconds()
         for t in hall.service.engine.tickets.values()
         if t.state == "waiting"
     ]

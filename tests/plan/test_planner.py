@@ -4,12 +4,9 @@ it lets one go."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from queue_broker.config.loader import load_site_config
 from queue_broker.engine.commands import (
     AskReserve,
     CancelReserve,
@@ -24,14 +21,12 @@ from queue_broker.engine.commands import (
 from queue_broker.engine.hall import HallEngine
 from queue_broker.plan.planner import MIN_OPEN_MIN, PlannerTask
 
-SITE = Path(__file__).resolve().parent.parent / "fixtures" / "planning-site.yaml"
-TZ = ZoneInfo("Asia/Shanghai")
-NINE = datetime(2026, 6, 10, 9, 0, tzinfo=TZ)
+from .conftest import NINE, TZ, planning_engine
 
 
 @pytest.fixture
 def hall() -> HallEngine:
-    e = HallEngine(load_site_config(SITE, env={}))
+    e = planning_engine()
     # 10 ZH tickets expected in each half-hour from 09:00 to 11:00 (cells 18-21)
     e.execute(SetDayForecast("2026-06-10", 18, {"ZH": [10.0, 10.0, 10.0, 10.0]}), NINE - timedelta(hours=1))
     e.execute(OpenCounter("W1", "demo", "123456"), NINE)

@@ -3,13 +3,10 @@ withdraw, the counter-minutes of each ask, refusals, and the same state after a 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
 
-from queue_broker.config.loader import load_site_config
 from queue_broker.engine import events as ev
 from queue_broker.engine.commands import (
     AskReserve,
@@ -25,15 +22,13 @@ from queue_broker.engine.commands import (
 from queue_broker.engine.estimate import board
 from queue_broker.engine.hall import HallEngine, Rejected
 
-SITE = Path(__file__).resolve().parent.parent / "fixtures" / "planning-site.yaml"
-TZ = ZoneInfo("Asia/Shanghai")
-T0 = datetime(2026, 6, 10, 9, 0, tzinfo=TZ)
+from .conftest import NINE, planning_engine
 
 
 class Day:
     def __init__(self):
-        self.e = HallEngine(load_site_config(SITE, env={}))
-        self.now = T0
+        self.e = planning_engine()
+        self.now = NINE
         self.events: list[ev.Event] = []
 
     def run(self, cmd, minutes: float = 0.0):
@@ -57,7 +52,7 @@ def day() -> Day:
 def test_ask_take_serve_release_after_the_citizen(day):
     asked = day.run(AskReserve("R1", "综合受理将超时", ("ZH",)))
     view = asked.reply["reserve"]
-    assert view["state"] == "asked" and view["ready_by"] == (T0 + timedelta(minutes=10)).isoformat()
+    assert view["state"] == "asked" and view["ready_by"] == (NINE + timedelta(minutes=10)).isoformat()
     # the asked clerk is a window open at ready_by in the estimate's board
     slot = next(s for s in board(day.e, day.now).slots if s.counter_id == "reserve:R1")
     assert slot.queues == ("ZH", "SB") and slot.free_at == pytest.approx(10.0)
