@@ -40,14 +40,11 @@ def load_sentences(path: Path, *, english_required: bool = False) -> dict[str, t
         raise ValueError(f"{path.name}: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path.name}: not a mapping of keys to sentences")
-    needed = {"zh", "en"} if english_required else {"zh"}
+    needed, needs = ({"zh", "en"}, "zh and en") if english_required else ({"zh"}, "zh (and optionally en)")
     sentences: dict[str, tuple[str, str]] = {}
     for key, entry in data.items():
         if not isinstance(entry, dict) or set(entry) - {"zh", "en"} or needed - set(entry):
-            raise ValueError(
-                f"{path.name}: {key}: needs {' and '.join(sorted(needed, reverse=True))}"
-                f"{'' if english_required else ' (and optionally en)'}, nothing else"
-            )
+            raise ValueError(f"{path.name}: {key}: needs {needs}, nothing else")
         zh, en = entry["zh"], entry.get("en", "")
         for language, sentence in (("zh", zh), ("en", en)):
             if not isinstance(sentence, str):  # e.g. an unquoted No, which YAML reads as false

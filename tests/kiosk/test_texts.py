@@ -6,15 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from kiosk_app.kiosk.i18n import TEXT, load_texts
+from kiosk_app.kiosk.i18n import TEXT, load_texts, t
 
 
 def test_every_sentence_has_chinese_and_the_english_names_no_other_field() -> None:
     texts = load_texts()
-    assert texts == TEXT
     assert len(texts) > 100
     assert all(zh.strip() for zh, _en in texts.values())
     assert texts["app_title"][0] != texts["app_title"][1]
+
+
+def test_t_fills_the_fields_and_says_chinese_where_there_is_no_english() -> None:
+    assert t("board_line", "en", name="综合", n=3, wait="5 min") == "综合: 3 waiting, 5 min"
+    assert t("board_line", name="综合", n=3, wait="约 5 分钟") == "综合：等候 3 人，约 5 分钟"
+    assert TEXT["say_home"][1] == "" and t("say_home", "en") == TEXT["say_home"][0]
 
 
 @pytest.mark.parametrize(
