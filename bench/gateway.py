@@ -137,7 +137,7 @@ class Floor:
         self.desk = HallLink(url, "neixiang", "supervisor-1", "supervisor").start()
         assert self.kiosk.wait_connected(10) and self.desk.wait_connected(10)
         self.t = self.kiosk.topics
-        cfg = yaml.safe_load((SAMPLE / "site.yaml").read_text(encoding="utf-8"))
+        cfg = sample_site()
         self.counters = [c["id"] for c in cfg["counters"]]
         services = yaml.safe_load((SAMPLE / "services.yaml").read_text(encoding="utf-8"))["services"]
         self.service_of = {}

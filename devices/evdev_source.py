@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from evdev import InputEvent, ecodes
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-# one options error and one back-off for every device, serial or evdev (re-exported for scanner and keypad)
 from .health import Reports
 from .serialport import Backoff, DeviceOptionsError, device_options
 
@@ -65,12 +64,6 @@ class KeyMapOptions(StrictOptions):
 M = TypeVar("M", bound=BaseModel)
 
 
-def validate_options(cfg: Any, model: type[M]) -> M:
-    """Validate `cfg.options` (a DeviceConfig) with `model`, raising the one DeviceOptionsError of every
-    device (serialport.py) that names the device."""
-    return device_options(model, cfg)
-
-
 def kind_options(cfg: Any, kinds: Collection[str], what: str, backends: Mapping[str, type[M]]) -> M:
     """The options of a device that must be of one of `kinds` (`what` names them: "a scanner"), validated
     by the model of its backend in `backends` (backend name -> options model)."""
@@ -81,7 +74,7 @@ def kind_options(cfg: Any, kinds: Collection[str], what: str, backends: Mapping[
         raise DeviceOptionsError(
             f"device {cfg.id!r}: unknown {cfg.kind} backend {cfg.backend!r} (use {' or '.join(backends)})"
         )
-    return validate_options(cfg, model)
+    return device_options(model, cfg)
 
 
 def _usb_id(value: Any) -> Any:

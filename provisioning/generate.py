@@ -463,13 +463,12 @@ class Provisioner(Hall):
             write_public(d / "lockdown.sh", render("lockdown.sh.j2", **values), executable=True)
             write_public(d / "hall-session.pam", render("hall-session.pam.j2", **values))
             write_public(d / "logind-hall.conf", render("logind-hall.conf.j2", **values))
+        entry = next((n for n in cfg.nodes if n.id == node.id), None)  # None: one `node add` or init itself added
         if values["rules"]:
-            entry = next((n for n in cfg.nodes if n.id == node.id), None)
             devices = device_rules(entry.devices if entry else [])
             write_public(d / "70-hall-devices.rules", render("udev.rules.j2", **values, devices=devices))
         if server:
             monitoring.write_bundle_files(d, self.site_id)  # alert rules, dashboard, scrape job
-        entry = next((n for n in cfg.nodes if n.id == node.id), None)
         values["cups"] = cups.bundle_files(d, entry)  # an A4 printer through CUPS: its privacy settings
         write_public(d / "install.sh", render("install.sh.j2", **values), executable=True)
 

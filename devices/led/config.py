@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..serialport import DeviceOptionsError, device_options
+from ..serialport import backend_options
 
 
 class _Common(BaseModel):
@@ -35,9 +35,4 @@ BACKENDS: dict[str, type[_Common]] = {"serial": SerialOptions, "simulator": Simu
 
 
 def led_options(cfg) -> _Common:
-    model = BACKENDS.get(cfg.backend)
-    if model is None:
-        raise DeviceOptionsError(
-            f"device {cfg.id!r} (led): unknown backend {cfg.backend!r}; use one of {', '.join(BACKENDS)}"
-        )
-    return device_options(model, cfg)
+    return backend_options("led", BACKENDS, cfg)

@@ -79,11 +79,11 @@ class TactileKeypad(InputDevice):
                 )
             if flooding and not self._flooding:
                 self._flooding = True
-                self._health.report(self.device_id, KIND, "degraded", JUNK_MESSAGE)
+                self._report("degraded", JUNK_MESSAGE)
             return
         if self._flooding and not flooding:
             self._flooding = False
-            self._health.report(self.device_id, KIND, "ready", self._ready_message)
+            self._report("ready", self._ready_message)
         if verdict.key is None:
             return
         self._deliver(verdict.key)
