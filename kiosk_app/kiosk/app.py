@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import gc
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
@@ -90,9 +88,8 @@ class KioskApp(HallScreenApp):
             speaker=self.speaker,
             health=health,
         )
-        speech_dir = os.environ.get("KIOSK_SPEECH_CACHE") or Path(tempfile.gettempdir()) / "hall-kiosk-speech"
         blind = ctl.blind = BlindMode(ctl)
-        self.blind_voice = blind.voice = BlindVoice(Path(speech_dir) / "blind", blind.played)
+        self.blind_voice = blind.voice = BlindVoice(self.speaker.cache / "blind", blind.played)
         self.hardware = KioskHardware(
             self.node,
             health,
