@@ -4,8 +4,7 @@ supervisor tablet and the counter terminal: a reserve's line from retained `stat
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from .case_text import hour_text
 from .hall_text import ERRORS, short_name
 
 STATE_TEXT = {"idle": "待命", "asked": "已调用，等待接单", "open": "已开窗", "closing": "办完当前群众后关闭"}
@@ -24,13 +23,6 @@ RESERVE_REFUSALS = {
 }
 
 
-def clock_text(iso: str | datetime | None, tz) -> str:
-    if not iso:
-        return ""
-    at = datetime.fromisoformat(iso) if isinstance(iso, str) else iso
-    return f"{at.astimezone(tz):%H:%M}"
-
-
 def queues_text(queue_ids: list[str], queue_names: dict[str, str]) -> str:
     return "、".join(short_name(queue_names.get(q, q)) for q in queue_ids)
 
@@ -41,7 +33,7 @@ def reserve_line(r: dict, queue_names: dict[str, str], tz) -> str:
     state = r["state"]
     parts = [STATE_TEXT.get(state, state)]
     if state == "asked" and r.get("ready_by"):
-        parts.append(f"{clock_text(r['ready_by'], tz)} 前到岗")
+        parts.append(f"{hour_text(r['ready_by'], tz)} 前到岗")
     if state in ("open", "closing") and r.get("counter_number"):
         parts.append(f"{r['counter_number']}号窗口")
     if state != "idle":
@@ -52,7 +44,7 @@ def reserve_line(r: dict, queue_names: dict[str, str], tz) -> str:
 
 def step_line(ev: dict, names: dict[str, str], queue_names: dict[str, str], tz) -> str:
     """One step of `event/reserve`: `10:02 后台综合组 接单开窗 9号窗口（综合受理、社保）`."""
-    parts = [clock_text(ev["at"], tz), names.get(ev["reserve_id"], ev["reserve_id"]), STEP_TEXT.get(ev["state"], "")]
+    parts = [hour_text(ev["at"], tz), names.get(ev["reserve_id"], ev["reserve_id"]), STEP_TEXT.get(ev["state"], "")]
     if ev.get("counter_number"):
         parts.append(f"{ev['counter_number']}号窗口")
     line = " ".join(p for p in parts if p)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import gc
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from kivy.clock import Clock
@@ -36,10 +34,6 @@ from .i18n import t
 from .screens import KEPT_SCREENS
 from .settings import KioskSettings
 from .state import KioskState
-
-
-def _collect() -> None:
-    gc.collect()
 
 
 class KioskApp(HallScreenApp):
@@ -90,9 +84,8 @@ class KioskApp(HallScreenApp):
             speaker=self.speaker,
             health=health,
         )
-        speech_dir = os.environ.get("KIOSK_SPEECH_CACHE") or Path(tempfile.gettempdir()) / "hall-kiosk-speech"
         blind = ctl.blind = BlindMode(ctl)
-        self.blind_voice = blind.voice = BlindVoice(Path(speech_dir) / "blind", blind.played)
+        self.blind_voice = blind.voice = BlindVoice(self.speaker.cache / "blind", blind.played)
         self.hardware = KioskHardware(
             self.node,
             health,
@@ -148,8 +141,8 @@ class KioskApp(HallScreenApp):
         """A tap or a new screen drops widgets and their textures, which are in reference cycles:
         collect them (15-30 ms) right after the next frame is on the glass, rather than let a few
         flows of them pile up (about 30 MB) until Python's next full collection."""
-        if _collect not in self.after_swap:
-            self.after_swap.append(_collect)  # no frame asked for: a tap or a new screen draws one
+        if gc.collect not in self.after_swap:
+            self.after_swap.append(gc.collect)  # no frame asked for: a tap or a new screen draws one
 
     def housekeeping(self) -> None:
         """Idle on the home screen after a flow (or the start): build the search index of a new
@@ -167,7 +160,7 @@ class KioskApp(HallScreenApp):
         """Know when a frame is really on the glass: after the buffer swap, not at `on_flip` (which
         Kivy dispatches before it swaps). Used for tap-to-ticket timing and frame costs."""
         swap = Window.flip
-        self.after_swap: list[Callable[[], None]] = []
+        self.after_swap: list[Callable[[], object]] = []  # what they return is dropped
         self.swap_ms: list[float] = []
 
         def flip() -> None:
@@ -181,7 +174,7 @@ class KioskApp(HallScreenApp):
 
         Window.flip = flip
 
-    def on_next_frame(self, callback: Callable[[], None]) -> None:
+    def on_next_frame(self, callback: Callable[[], object]) -> None:
         """`callback()` right after the next frame is swapped onto the screen."""
         self.after_swap.append(callback)
         Window.canvas.ask_update()
