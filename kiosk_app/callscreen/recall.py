@@ -1,5 +1,6 @@
 """A number called again, seen without hearing it (issue 23 item 2): the words of the call screen's
-highlight, the same as the counter's LED strip says (再次呼叫, 最后呼叫, 续办), and which call a screen
+highlight, the same three kinds of call as the counter's LED strip tells (再次呼叫, 最后一次呼叫 where the
+strip's narrow line says 最后呼叫, 续办 · 请回窗口), and which call a screen
 (re)started in the middle of a call should show from `state/counters` (`serving.recalls`, `called_at`).
 Pure functions, no Kivy."""
 
