@@ -34,9 +34,6 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "internal": (500, "网关内部错误。", "The gateway failed on this request."),
 }
 
-# the gateway's own Chinese for the most common refusals (shorter than the broker's sentences)
-NOT_FOUND_ZH = {"token": "该号码不存在或已过期", "appointment": "该预约不存在", "service": "该事项不存在"}
-
 
 class ApiError(Exception):
     def __init__(

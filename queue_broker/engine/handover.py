@@ -82,8 +82,7 @@ class HandoverMixin(EngineState):
                 raise Rejected("conflict", f"{self.counter_cfg[counter.id].name}没有可转交的办事群众")
             ticket = self.tickets[counter.current]
         else:
-            found = self._ticket(cmd.ticket_id or "")
-            ticket = found
+            ticket = self._ticket(cmd.ticket_id or "")
             if ticket.state not in HANDOVER_FROM:
                 raise Rejected(
                     "conflict",

@@ -16,7 +16,7 @@ from .commands import RecordSelfService
 from .dispatch import applies, handles
 from .events import Event
 from .rejected import Rejected, Result
-from .state import EngineState
+from .state import EngineState, OwnState
 
 OUTCOMES = ("printed", "viewed", "print_failed", "not_found", "not_allowed", "unavailable")
 
@@ -24,13 +24,8 @@ OUTCOMES = ("printed", "viewed", "print_failed", "not_found", "not_allowed", "un
 class SelfServiceMixin(EngineState):
     """Uses HallEngine's state (config, services, tz); mixed into HallEngine only."""
 
-    @property
-    def selfservice_counts(self) -> defaultdict[tuple[date, str, str], int]:
-        """(local day, service id, outcome) -> transactions; built from the events like all state."""
-        counts = self.__dict__.get("_selfservice_counts")
-        if counts is None:
-            counts = self.__dict__["_selfservice_counts"] = defaultdict(int)
-        return counts
+    # (local day, service id, outcome) -> transactions; built from the events like all state.
+    selfservice_counts = OwnState(lambda: defaultdict[tuple[date, str, str], int](int))
 
     @handles(RecordSelfService)
     def _do_RecordSelfService(self, cmd: RecordSelfService, now: datetime) -> Result:

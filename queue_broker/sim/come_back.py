@@ -185,7 +185,7 @@ class Away:
         outside had the call's moment been known exactly (wait >= travel + margin: an oracle, the bound of
         any rule) and whom the calibrated estimate at issue let go (the come-now rule's first check)."""
         called = [c for c in self.citizens.values() if c.called_at is not None]
-        waits = [c.called_at - c.issued_at for c in called]  # type: ignore[operator]
+        waits = [_called_at(c) - c.issued_at for c in called]
         fits = [c for c, w in zip(called, waits, strict=True) if w >= c.travel_min + self.options.margin_min]
         let_go = [c for c in called if c.may_leave]
         n = len(called) or 1

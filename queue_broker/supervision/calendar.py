@@ -64,7 +64,7 @@ class WorkCalendar:
             path = Path(cal_cfg.override_file)
             source: str = getattr(config, "source_path", "")
             if not path.is_absolute() and source:
-                path = Path(config.source_path).parent / path
+                path = Path(source).parent / path
             extra_h, extra_w = load_override_file(path)
             holidays |= extra_h
             working |= extra_w
