@@ -120,6 +120,11 @@ class BrokerProcess:
 
         wait_for(running, timeout, "the broker running", step=0.05, describe=lambda: self.out)
 
+    def kill(self) -> None:
+        """SIGKILL, as a power cut or the OOM killer would: nothing of it runs after."""
+        self.proc.kill()
+        self.proc.wait(10)
+
     def finished(self, timeout: float = 30) -> int:
         return self.proc.wait(timeout)
 
