@@ -114,10 +114,16 @@ class BrokerProcess:
         return "".join(self.lines)
 
     def wait_running(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while " running (data in " not in self.out:
-            assert self.proc.poll() is None and time.monotonic() < deadline, self.out
-            time.sleep(0.05)
+        def running() -> bool:
+            assert self.proc.poll() is None, self.out  # it exited instead
+            return " running (data in " in self.out
+
+        wait_for(running, timeout, "the broker running", step=0.05, describe=lambda: self.out)
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut or the OOM killer would: nothing of it runs after."""
+        self.proc.kill()
+        self.proc.wait(10)
 
     def finished(self, timeout: float = 30) -> int:
         return self.proc.wait(timeout)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -17,33 +16,15 @@ from pathlib import Path
 from queue_broker.config.loader import load_site_config
 from queue_broker.engine.hall import HallEngine
 from queue_broker.link import LinkTimeout
-from queue_broker.processes import stop_process
 from queue_broker.store import SqliteEventStore
 from tests.waiting import wait_for
 
-from .conftest import MINI, Node
+from .conftest import MINI, BrokerProcess, Node
 
 
-class BrokerProcess:
-    def __init__(self, url: str, data_dir: Path):
-        self.env = {**os.environ, "HALL_MQTT_URL": url, "HALL_DATA_DIR": str(data_dir), "HALL_LOG_LEVEL": "WARNING"}
-        self.log = open(data_dir.parent / "broker.log", "ab")
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "queue_broker", "run", "--config", str(MINI)],
-            env=self.env,
-            stdout=self.log,
-            stderr=self.log,
-        )
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        stop_process(self.proc, 10)
+def start_broker(url: str, data_dir: Path) -> BrokerProcess:
+    """The queue broker of the mini hall on `data_dir`, logging warnings only (a burst logs every request)."""
+    return BrokerProcess(MINI, url, data_dir, env={"HALL_LOG_LEVEL": "WARNING"})
 
 
 def send_until_acked(node: Node, topic: str, payload: dict, rid: str, attempts: int = 15) -> dict | None:
@@ -60,8 +41,7 @@ def send_until_acked(node: Node, topic: str, payload: dict, rid: str, attempts: 
 def test_sigkill_during_burst_loses_and_doubles_nothing(own_mosquitto, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    broker = BrokerProcess(own_mosquitto.url, data)
-    broker.start()
+    broker = start_broker(own_mosquitto.url, data)
     site = "mini"
     setup = Node(own_mosquitto.url, site, "setup", "supervisor")
     for counter in ("W1", "T1", "W3"):
@@ -117,7 +97,7 @@ def test_sigkill_during_burst_loses_and_doubles_nothing(own_mosquitto, tmp_path)
         time.sleep(rng.uniform(0.5, 1.7))
         broker.kill()
         time.sleep(rng.uniform(0.0, 0.3))
-        broker.start()
+        broker = start_broker(own_mosquitto.url, data)
     # the requests in flight at the last kill are answered once the broker is back
     answered = len(acked_tickets)
     wait_for(lambda: len(acked_tickets) > answered + 3, 30, "the broker answering after the last start")

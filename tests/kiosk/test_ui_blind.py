@@ -202,9 +202,8 @@ def test_the_sign_or_text_choice_travels_with_the_ticket_to_the_counter(mosquitt
 
         desk = Node(mosquitto.url, site_id, "counter-W1", "counter")
         try:
-            t = desk.t
-            assert desk.send(t.counter_cmd("W1", "open"), operator_id="demo", pin="123456")["ok"]
-            called = desk.send(t.counter_cmd("W1", "call-next"))
+            desk.open_counters("W1")
+            called = desk.send(desk.t.counter_cmd("W1", "call-next"))
             assert called["ticket"]["number"] == first and called["ticket"]["needs"] == ["sign_or_text"]
         finally:
             desk.stop()

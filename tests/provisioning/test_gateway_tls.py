@@ -8,7 +8,6 @@ import os
 import ssl
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from provisioning.generate import Options, Provisioner, read_node_env
 from provisioning.pki import server_hosts
 from tests.gateway.process import gateway_process
+from tests.waiting import wait_for
 
 from .conftest import MINI_SITE, ROOT
 
@@ -73,16 +73,17 @@ def test_the_gateway_process_serves_https_that_the_hall_ca_vouches_for(hall, tmp
         port, proc = gateway.port, gateway.proc
         url = f"https://127.0.0.1:{port}/api/v1/hall"
         trusted = ssl.create_default_context(cafile=str(hall.out / "ca" / "ca.crt"))
-        status = 0
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and proc.poll() is None:
+
+        def answered() -> int | None:
+            assert proc.poll() is None, proc.stdout.read()  # it exited instead
             try:
-                status = httpx.get(url, verify=trusted, timeout=2).status_code
-                break
+                return httpx.get(url, verify=trusted, timeout=2).status_code
             except httpx.ConnectError:
-                time.sleep(0.1)
+                return None
+
+        status = wait_for(answered, 30, "the gateway over HTTPS", step=0.1)
         # no queue broker runs here: the gateway says so (503), over a TLS session the hall's CA vouched for
-        assert status == 503, proc.stdout.read() if proc.poll() is not None else status
+        assert status == 503, status
         served = ssl.get_server_certificate(("127.0.0.1", port)).encode()
         assert x509.load_pem_x509_certificate(served) == _cert(bundle / "gateway.crt")
         with pytest.raises(httpx.ConnectError):  # a client that does not trust the hall's CA refuses it

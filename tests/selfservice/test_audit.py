@@ -10,7 +10,6 @@ import logging
 import pytest
 
 from queue_broker.security.identity import holder_hash
-from tests.broker.conftest import Recorder
 from tests.people import citizens, id_numbers_in
 
 PERSON = citizens(1, 2404)[0]
@@ -31,7 +30,7 @@ def record(kiosk, request_id: str, **over) -> dict:
 
 def test_a_transaction_is_in_the_event_log_with_the_keyed_hash_only(hall, caplog):
     caplog.set_level(logging.DEBUG)
-    recorder = Recorder(hall.url, hall.site)
+    recorder = hall.recorder()  # stopped with the hall
     kiosk = hall.node("kiosk-1", "kiosk")
     reply = record(kiosk, "tx-audit-1")
     assert reply["ok"] and reply["record"]["service_id"] == "sb-print" and reply["record"]["outcome"] == "printed"
@@ -64,7 +63,6 @@ def test_a_transaction_is_in_the_event_log_with_the_keyed_hash_only(hall, caplog
     assert PERSON["id_number"] not in caplog.text
     db = b"".join(p.read_bytes() for p in (hall.data_dir).rglob("*") if p.is_file())
     assert PERSON["id_number"].encode() not in db and data["holder_hash"].encode() in db
-    recorder.stop()
 
 
 @pytest.mark.parametrize(
@@ -91,7 +89,7 @@ def test_a_bad_record_is_refused_with_a_reason_and_nothing_is_stored(hall, caplo
 def test_a_kiosk_sends_its_keyed_hash_and_the_number_crosses_nothing(hall):
     """The contract's form (docs/protocol.md): the kiosk hashes the number with the hall's self-service key
     and sends `holder_hash`; the broker keeps it as it came. Both forms at once, or neither, are refused."""
-    recorder = Recorder(hall.url, hall.site)
+    recorder = hall.recorder()  # stopped with the hall
     kiosk = hall.node("kiosk-1", "kiosk")
     hashed = holder_hash(b"0123456789abcdef0123456789abcdef", PERSON["id_number"])
     reply = record(kiosk, "tx-hash-1", holder=None, holder_hash=hashed)
@@ -106,4 +104,3 @@ def test_a_kiosk_sends_its_keyed_hash_and_the_number_crosses_nothing(hall):
     assert not bad["ok"] and PERSON["id_number"] not in bad["error"]["message"]
     first = recorder.wait_for("/cmd/selfservice/record", lambda b: b.get("request_id") == "tx-hash-1")
     assert first["holder"] is None and not id_numbers_in(str(first))  # the number stayed on the kiosk
-    recorder.stop()

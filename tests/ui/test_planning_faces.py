@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -27,14 +26,11 @@ from queue_broker.plan.service import attach as attach_planning
 from queue_broker.store import SqliteEventStore
 
 from ..clock import Clock as FakeClock
-from .hall import COUNTER_DEVICES, COUNTER_SCREEN, ROOT, SUPERVISOR_SCREEN
+from ..plan.conftest import NINE, PLANNING_SITE, TZ  # NINE: a Wednesday; tomorrow is a working day too
+from .hall import COUNTER_DEVICES, COUNTER_SCREEN, SUPERVISOR_SCREEN
 from .harness import HallParts, log_in_counter, log_in_supervisor, step
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(420)]
-
-PLANNING_SITE = ROOT / "tests" / "fixtures" / "planning-site.yaml"
-TZ = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 6, 10, 9, 0, tzinfo=TZ)  # a Wednesday; tomorrow is a working day too
 
 
 def planning_site(tmp: Path, site_id: str) -> Path:
@@ -64,8 +60,8 @@ def busy_mornings(site: Path, data_dir: Path, days: int = 30) -> None:
     every 15 minutes — more than the hall's two 综合受理 windows can serve, so the plan has short half-hours."""
     engine = HallEngine(load_site_config(site, env={}))
     events = []
-    day = NOW.date() - timedelta(days=days)
-    while day < NOW.date():
+    day = NINE.date() - timedelta(days=days)
+    while day < NINE.date():
         if day.weekday() < 5:
             start = datetime(day.year, day.month, day.day, 8, 0, tzinfo=TZ)
             steps = [(start, OpenCounter(c, "demo", "123456")) for c in ("W1", "T1", "W9", "W3")]
@@ -102,7 +98,7 @@ def test_plan_grid_advice_and_a_reserve_asked_taken_released(mosquitto, site_id,
     data = tmp_path / "data"  # the broker's data folder (HallParts.broker), its history written first
     data.mkdir()
     busy_mornings(site, data)
-    clock = FakeClock(NOW)
+    clock = FakeClock(NINE)
     with HallParts(mosquitto.url, site_id, tmp_path) as hall:
         broker = hall.broker(site, clock=clock, tick_interval_s=0.25)
         worker = attach_planning(broker.service, cross_train_seeds=2)
