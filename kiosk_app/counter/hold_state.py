@@ -49,6 +49,3 @@ class CounterHoldState:
                     }
                 )
         self.held_rows = sorted(rows, key=lambda r: r["since"])
-
-    def held_here(self) -> int:
-        return sum(1 for r in self.held_rows if r["mine"])
