@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from kivy.properties import ListProperty, StringProperty
 
 from ..common.hall_text import short_name
-from .hold_text import clock_text
+from ..common.reserve_text import clock_text
 
 
 class CounterHoldState:
