@@ -18,7 +18,7 @@ SCAN_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 class CounterFilesControl(CounterPart):
     def _files_cmd(self) -> str:
-        return self.topics.counter_cmd(self.counter.id, "materials")
+        return self._cmd("materials")
 
     def open_files(self) -> None:
         s = self.state
