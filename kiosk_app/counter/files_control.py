@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .files_text import board_check, check_text, file_row
+from .files_text import SOURCES, board_check, check_text, file_row
 from .part import CounterPart
 
 SCAN_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -18,7 +18,7 @@ SCAN_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 class CounterFilesControl(CounterPart):
     def _files_cmd(self) -> str:
-        return self.topics.counter_cmd(self.counter.id, "materials")
+        return self._cmd("materials")
 
     def open_files(self) -> None:
         s = self.state
@@ -77,7 +77,7 @@ class CounterFilesControl(CounterPart):
         if s.busy:
             return
         owner = {"ticket_id": s.files_ticket.get("id")}
-        title = f"{s.files_ticket.get('number', '')} 第{len(s.files_rows) + 1}页（{'高拍仪' if source == 'camera' else '扫描'}）"
+        title = f"{s.files_ticket.get('number', '')} 第{len(s.files_rows) + 1}页（{SOURCES[source]}）"
         rules, topic, ca_file = self.config.materials, self._files_cmd(), self.config.mqtt.ca_file
         timeout = self.settings.request_timeout_s * 4
 

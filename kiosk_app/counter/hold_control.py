@@ -13,7 +13,8 @@ import logging
 import time
 import uuid
 
-from .hold_text import clock_text, hold_refusal, limit_text
+from ..common.reserve_text import clock_text
+from .hold_text import hold_refusal, limit_text
 from .part import CounterPart
 
 log = logging.getLogger(__name__)

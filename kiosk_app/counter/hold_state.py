@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from kivy.properties import ListProperty, StringProperty
 
 from ..common.hall_text import short_name
-from .hold_text import clock_text
+from ..common.reserve_text import clock_text
 
 
 class CounterHoldState:
@@ -49,6 +49,3 @@ class CounterHoldState:
                     }
                 )
         self.held_rows = sorted(rows, key=lambda r: r["since"])
-
-    def held_here(self) -> int:
-        return sum(1 for r in self.held_rows if r["mine"])

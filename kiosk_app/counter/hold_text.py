@@ -8,8 +8,6 @@ plain Chinese, built from its code and the facts its sentence carries (numbers, 
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from ..common.hall_text import refusal_text, speaks_chinese
 
@@ -40,14 +38,6 @@ def limit_text(rules) -> str:
         f"每窗口最多挂起{rules.max_per_counter}位，每个号最多{rules.max_per_ticket}次，"
         f"{rules.max_minutes}分钟内可在{where}恢复"
     )
-
-
-def clock_text(at: str | datetime | None, tz: ZoneInfo) -> str:
-    """HH:MM, local, of a time from a reply (ISO text) or from parsed state (a datetime)."""
-    if not at:
-        return ""
-    when = at if isinstance(at, datetime) else datetime.fromisoformat(at)
-    return when.astimezone(tz).strftime("%H:%M")
 
 
 def _numbers(message: str) -> list[str]:

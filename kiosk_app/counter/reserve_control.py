@@ -79,4 +79,3 @@ class CounterReserveControl(CounterPart):
             if s.screen != "rating":  # the citizen just served may still rate
                 s.screen = "login"
             s.say(f"{name}的后台窗口已关闭，共 {ev.minutes or 0:.0f} 分钟，谢谢", "info")
-            self._led(None)

@@ -53,10 +53,7 @@ class LookupControl(SupervisorPart):
             if not quiet:
                 s.say("" if tickets else f"今日没有{title}的号", "info")
 
-        def refused(reply: dict) -> None:
-            s.say(refusal("find", (reply.get("error") or {}).get("code", "")), "alert")
-
-        self._read(self.topics.supervisor_cmd("find-ticket"), query, ok, "查找", refused)
+        self._read(self.topics.supervisor_cmd("find-ticket"), query, ok, "查找", self._find_refused)
 
     def open_ticket(self, ticket_id: str) -> None:
         """The ticket with its steps (find-ticket by id: one ticket comes with its history)."""
@@ -69,10 +66,10 @@ class LookupControl(SupervisorPart):
                 self.state.clear_lookup_ticket()
                 self.state.say("该号已不在今日记录中，请重新查找", "warn")
 
-        def refused(reply: dict) -> None:
-            self.state.say(refusal("find", (reply.get("error") or {}).get("code", "")), "alert")
+        self._read(self.topics.supervisor_cmd("find-ticket"), {"ticket_id": ticket_id}, ok, "查找", self._find_refused)
 
-        self._read(self.topics.supervisor_cmd("find-ticket"), {"ticket_id": ticket_id}, ok, "查找", refused)
+    def _find_refused(self, reply: dict) -> None:
+        self.state.say(refusal("find", (reply.get("error") or {}).get("code", "")), "alert")
 
     def _show_ticket(self, t: dict) -> None:
         s = self.state

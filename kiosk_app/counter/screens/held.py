@@ -26,24 +26,19 @@ class HeldScreen(FaceScreen):
         for r in self.state.held_rows:
             line = BoxLayout(size_hint_y=None, height=theme.target, spacing=theme.gap)
             line.add_widget(KLabel(tid=f"held.row.{r['number']}", text=row_text(r), size_hint_x=0.6))
-            resume = KButton(
-                tid=f"held.resume.{r['number']}",
-                text="恢复" if r["resumable"] else "原窗口恢复",
-                role="accent",
-                size_hint_x=0.2,
-                disabled=self.state.busy or not r["resumable"],
-            )
-            resume.bind(on_release=lambda _b, tid=r["ticket_id"]: self.ctl.resume_held(tid))
-            release = KButton(
-                tid=f"held.release.{r['number']}",
-                text="结束挂起",
-                role="plain",
-                size_hint_x=0.2,
-                disabled=self.state.busy or not r["resumable"],
-            )
-            release.bind(on_release=lambda _b, tid=r["ticket_id"]: self.ctl.release_held(tid))
-            for w in (resume, release):
-                line.add_widget(w)
+            for action, text, role, method in (
+                ("resume", "恢复" if r["resumable"] else "原窗口恢复", "accent", self.ctl.resume_held),
+                ("release", "结束挂起", "plain", self.ctl.release_held),
+            ):
+                button = KButton(
+                    tid=f"held.{action}.{r['number']}",
+                    text=text,
+                    role=role,
+                    size_hint_x=0.2,
+                    disabled=self.state.busy or not r["resumable"],
+                )
+                button.bind(on_release=lambda _b, tid=r["ticket_id"], m=method: m(tid))
+                line.add_widget(button)
             box.add_widget(line)
 
 
