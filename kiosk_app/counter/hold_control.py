@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 
-from ..common.reserve_text import clock_text
+from ..common.case_text import hour_text
 from .hold_text import hold_refusal, limit_text
 from .part import CounterPart
 
@@ -78,7 +78,7 @@ class CounterHoldControl(CounterPart):
             until = ((reply.get("ticket") or {}).get("hold") or {}).get("until")
             s.clear_ticket()
             s.screen = "desk"
-            when = f"，{clock_text(until, self.tz)} 前回到窗口可恢复" if until else ""
+            when = f"，{hour_text(until, self.tz)} 前回到窗口可恢复" if until else ""
             s.say(f"{number} 已挂起（保留排队位置{when}）", "info")
 
         self._command("hold", payload, "挂起", ok, on_refused=self._hold_refused("挂起"), key=f"hold:{s.ticket['id']}")

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from kivy.properties import ListProperty, StringProperty
 
+from ..common.case_text import hour_text
 from ..common.hall_text import short_name
-from ..common.reserve_text import clock_text
 
 
 class CounterHoldState:
@@ -42,8 +42,8 @@ class CounterHoldState:
                         "number": ref["number"],
                         "queue": short_name(q["name"]),
                         "where": "本窗口" if mine else counter_names.get(ref.get("counter_id") or "", "其他窗口"),
-                        "since": clock_text(ref.get("since"), tz),
-                        "until": clock_text(ref.get("until"), tz),
+                        "since": hour_text(ref.get("since"), tz),
+                        "until": hour_text(ref.get("until"), tz),
                         "mine": mine,
                         "resumable": mine or resume_anywhere,
                     }
