@@ -50,9 +50,12 @@ DELIVERY_NAMES = {"pickup": "窗口领取", "post": "邮寄"}
 OUTCOME_NAMES = {"approved": "准予", "not_approved": "不予"}
 
 
-def _local(iso: str | None, tz) -> datetime | None:
+def _local(iso: str | datetime | None, tz) -> datetime | None:
+    """A time from a reply (ISO text) or from parsed state (a datetime), in the hall's time zone."""
     if not iso:
         return None
+    if isinstance(iso, datetime):
+        return iso.astimezone(tz)
     try:
         return datetime.fromisoformat(iso).astimezone(tz)
     except ValueError:
@@ -75,7 +78,7 @@ def time_text(iso: str | None, tz) -> str:
     return f"{at.month}月{at.day:02d}日 {at:%H:%M}" if at else ""
 
 
-def hour_text(iso: str | None, tz) -> str:
+def hour_text(iso: str | datetime | None, tz) -> str:
     """`09:05`, the day left out (a ticket of today)."""
     at = _local(iso, tz)
     return f"{at:%H:%M}" if at else ""
