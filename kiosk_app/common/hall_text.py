@@ -35,6 +35,16 @@ ERRORS = {
 }
 
 
+# `needs` of a ticket (`cmd/ticket/issue`, docs/protocol.md) and the kiosk's help needs, on the counter's banner and
+# the tablet's 查找
+NEEDS = {
+    "sign_or_text": "需要手语/文字沟通",
+    "hearing_impaired": "需要手语/文字沟通",
+    "visually_impaired": "视障：请口头引导，材料读给群众听",
+    "mobility": "行动不便：请到窗口外协助",
+}
+
+
 def short_name(name: str) -> str:
     """`工程建设项目审批（发改、住建、自然资源）` → `工程建设项目审批`: what fits a sign."""
     cut = re.sub(r"[（(].*?[）)]", "", name).strip()

@@ -9,15 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..common.hall_text import refusal_text, speaks_chinese
-
-# `needs` of a ticket (`cmd/ticket/issue`, docs/protocol.md) and the kiosk's help needs, for the desk's banner
-NEEDS = {
-    "sign_or_text": "需要手语/文字沟通",
-    "hearing_impaired": "需要手语/文字沟通",
-    "visually_impaired": "视障：请口头引导，材料读给群众听",
-    "mobility": "行动不便：请到窗口外协助",
-}
+from ..common.hall_text import NEEDS, refusal_text, speaks_chinese
 
 
 def needs_text(ticket: dict) -> str:

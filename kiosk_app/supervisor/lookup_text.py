@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
+from queue_broker.engine.lookup import MOVABLE  # what the broker transfers or annuls
 from queue_broker.engine.words import TICKET_STATE_NAMES
 
 from ..common.case_text import hour_text
-from ..common.hall_text import CHANNELS, PRIORITIES, short_name
+from ..common.hall_text import CHANNELS, NEEDS, PRIORITIES, short_name
 
 NUMBER = re.compile(r"^[A-Za-z]{1,2}[0-9]{3,6}$")  # the protocol's ticket number
 
@@ -18,9 +19,7 @@ NUMBER = re.compile(r"^[A-Za-z]{1,2}[0-9]{3,6}$")  # the protocol's ticket numbe
 STATES = {**TICKET_STATE_NAMES, "cancelled": "已作废/取消"}
 # the states a supervisor searches by, most asked first
 SEARCH_STATES = ("waiting", "called", "serving", "held", "no_show", "done", "cancelled", "handed_over")
-MOVABLE = ("waiting", "called", "serving", "held")  # what the broker transfers or annuls
 HANDABLE = ("waiting", "called", "serving", "done")  # what it hands over to another hall
-NEEDS = {"sign_or_text": "需要手语/文字沟通"}
 STEPS = {
     "issued": "取号",
     "transferred": "转队列",
