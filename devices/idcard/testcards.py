@@ -100,4 +100,3 @@ def _card(key: str, entry: dict[str, Any]) -> TestCard:
 
 
 TEST_CARDS: dict[str, TestCard] = load_test_cards()
-LI_XIUYING_BIRTH = TEST_CARDS["li_xiuying"].birth  # the elderly card, for tests that build her number

@@ -42,13 +42,13 @@ from queue_broker.protocol.messages import (
     TicketIssue,
     TicketStatus,
 )
-from queue_broker.protocol.waiting import DEMO_OPEN_NOW, wait_words
+from queue_broker.protocol.waiting import DEMO_OPEN_NOW, opening_words, wait_words
 from queue_broker.security.identity import mask_name
 
 from ..common.hall_client import HallClient
 from ..common.memory import release_memory
 from .catalog import CatalogView, Item
-from .hours import HallHours, opening_text
+from .hours import HallHours
 from .i18n import material_text, t, wait_text
 from .selfservice_flow import SelfServiceFlow
 from .settings import KioskSettings, default_display_name
@@ -258,13 +258,13 @@ class KioskController:
         if hall is None:
             hours = HallHours.at(self.opening_hours, now)
             s.hall_open, s.self_service_open = hours.ticketing_open, hours.self_service_open
-            s.next_open_text = opening_text(hours.next_opening, now, s.language)
+            s.next_open_text = opening_words(hours.next_opening, now, s.language)
             return
         s.hall_open = hall.ticketing_open
         if hall.self_service_open is not None:
             s.self_service_open = hall.self_service_open
         nxt = hall.next_opening.astimezone(self.tz) if hall.next_opening else None
-        s.next_open_text = opening_text(nxt, now, s.language) if not hall.ticketing_open else ""
+        s.next_open_text = opening_words(nxt, now, s.language) if not hall.ticketing_open else ""
         s.demo = hall.demo == DEMO_OPEN_NOW
 
     def idle_timeout(self) -> float:

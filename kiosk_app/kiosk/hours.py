@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from queue_broker.engine.hours import OpeningHours
-from queue_broker.protocol.waiting import opening_words
 
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
@@ -27,7 +26,3 @@ class HallHours:
     @classmethod
     def at(cls, hours: OpeningHours, now: datetime) -> HallHours:
         return cls(hours.ticketing_open(now), hours.self_service_open(now), hours.next_opening(now))
-
-
-# when the hall opens, as a person says it: the broker's words (protocol/waiting.py), one source for every face
-opening_text = opening_words

@@ -12,7 +12,7 @@ import pytest
 from kiosk_app.common.settings import SettingsError, load_settings
 from kiosk_app.kiosk.catalog import BUNDLE_GROUP, CatalogView
 from kiosk_app.kiosk.controller import APPOINTMENT_RE, TICKET_ID_RE
-from kiosk_app.kiosk.hours import HallHours, opening_text
+from kiosk_app.kiosk.hours import HallHours
 from kiosk_app.kiosk.i18n import material_text, time_limit_text, wait_text
 from kiosk_app.kiosk.search import SearchIndex, initials
 from kiosk_app.kiosk.settings import KioskSettings, default_display_name
@@ -28,6 +28,7 @@ from queue_broker.protocol.messages import (
     ProtocolError,
     parse,
 )
+from queue_broker.protocol.waiting import opening_words
 from queue_broker.service.catalog import build_catalog
 from tests.ui.hall import MINI, ROOT
 
@@ -133,10 +134,10 @@ def test_after_hours_on_friday_night_the_hall_opens_on_monday(neixiang):
     opening = OpeningHours.from_config(neixiang)
     hours = HallHours.at(opening, now)
     assert not hours.ticketing_open and hours.self_service_open
-    assert opening_text(hours.next_opening, now) == "11月30日（周一）08:30"
-    assert opening_text(hours.next_opening, now, "en") == "Mon 30/11 at 08:30"
+    assert opening_words(hours.next_opening, now) == "11月30日（周一）08:30"
+    assert opening_words(hours.next_opening, now, "en") == "Mon 30/11 at 08:30"
     noon = datetime(2026, 11, 30, 12, 30, tzinfo=TZ)
-    assert opening_text(opening.next_opening(noon), noon) == "今天 14:00"
+    assert opening_words(opening.next_opening(noon), noon) == "今天 14:00"
     # ticketing stops 30 minutes before the last period ends
     assert opening.ticketing_open(datetime(2026, 11, 30, 17, 1, tzinfo=TZ)) is False
     assert opening.ticketing_open(datetime(2026, 11, 30, 16, 59, tzinfo=TZ)) is True

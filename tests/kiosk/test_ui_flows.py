@@ -12,8 +12,8 @@ from datetime import timedelta
 
 import pytest
 
-from devices.idcard.cardtext import make_id_number
-from devices.idcard.testcards import LI_XIUYING_BIRTH
+from devices.idcard.cardtext import parse_card
+from devices.idcard.testcards import TEST_CARDS
 from tests.ui.hall import Broker
 from tests.waiting import wait_for
 
@@ -21,7 +21,7 @@ from .conftest import FRIDAY_9AM, kiosk_hall
 
 pytestmark = pytest.mark.ui
 
-LI_ID = make_id_number("411325", LI_XIUYING_BIRTH, "042")  # the simulator's elderly test card
+LI_ID = parse_card(TEST_CARDS["li_xiuying"].text).id_number  # the simulator's elderly test card
 SMALL = {"width": 720, "height": 1280, "diagonal_in": 14.3}  # same pixel density as the 21.5" panel
 
 
