@@ -11,6 +11,7 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from queue_broker.supervision import attach
 
 from ..clock import Clock
 from ..engine.conftest import MINI, TZ
+from ..waiting import wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed (scripts/setup.sh)")
 METRIC = re.compile(r"\b(hall_[a-z_]+|up)\b")
@@ -102,28 +104,32 @@ def broker_with_metrics(mosquitto, site_id, tmp_path):
     cfg = load_site_config(MINI, env={"HALL_MQTT_URL": mosquitto.url, "HALL_DATA_DIR": str(tmp_path / "data")})
     cfg.site.id = site_id
     clock = Clock(datetime(2026, 11, 27, 9, 0, tzinfo=TZ))
-    service = HallService(cfg, clock=clock, tick_interval_s=0.2).start()
-    handles = attach(service, env={"HALL_METRICS_ADDR": "127.0.0.1:0"})
-    kiosk = HallLink(mosquitto.url, site_id, "kiosk-1", "kiosk").start()
-    assert kiosk.wait_connected(5) and service.link.wait_connected(5)
-    t, n = kiosk.topics, iter(range(100))
+    # stopped even when the set-up fails: a broker and a kiosk-1 left connected to the session's Mosquitto
+    # would push every later test's broker and kiosk-1 off (the client id is the node id)
+    with ExitStack() as running:
+        service = HallService(cfg, clock=clock, tick_interval_s=0.2).start()
+        running.callback(service.stop)
+        handles = attach(service, env={"HALL_METRICS_ADDR": "127.0.0.1:0"})
+        running.callback(handles["metrics"].stop)
+        kiosk = HallLink(mosquitto.url, site_id, "kiosk-1", "kiosk").start()
+        running.callback(kiosk.stop)
+        assert kiosk.wait_connected(5) and service.link.wait_connected(5)
+        t, n = kiosk.topics, iter(range(100))
 
-    def ask(topic, **body):
-        return kiosk.request(topic, {"request_id": f"m-{next(n)}", **body}, 5)
+        def ask(topic, **body):
+            return kiosk.request(topic, {"request_id": f"m-{next(n)}", **body}, 5)
 
-    assert ask(t.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general", channel="walk_in")["ok"]
-    assert ask(t.counter_cmd("W1", "open"), operator_id="demo", pin="123456")["ok"]
-    assert ask(t.counter_cmd("W1", "call-next"))["ticket"]
-    assert ask(t.ticket_help(), kiosk_id="kiosk-1", need="priority")["ok"]
-    HealthReporter(kiosk.publish_device_health).report("printer", "printer", "fault", "缺纸")
-    deadline = time.monotonic() + 5
-    while ("kiosk-1", "printer") not in service.engine.devices:  # recorded by the broker's next tick
-        assert time.monotonic() < deadline, "the broker never recorded the printer's health"
-        time.sleep(0.05)
-    yield handles["metrics"]
-    kiosk.stop()
-    handles["metrics"].stop()
-    service.stop()
+        assert ask(t.ticket_issue(), kiosk_id="kiosk-1", service_id="zh-general", channel="walk_in")["ok"]
+        assert ask(t.counter_cmd("W1", "open"), operator_id="demo", pin="123456")["ok"]
+        assert ask(t.counter_cmd("W1", "call-next"))["ticket"]
+        assert ask(t.ticket_help(), kiosk_id="kiosk-1", need="priority")["ok"]
+        HealthReporter(kiosk.publish_device_health).report("printer", "printer", "fault", "缺纸")
+        wait_for(
+            lambda: ("kiosk-1", "printer") in service.engine.devices,
+            10,
+            "the broker to record the printer's health (at its next tick)",
+        )
+        yield handles["metrics"]
 
 
 def scrape(port: int) -> str:
