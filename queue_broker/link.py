@@ -121,6 +121,7 @@ class HallLink:
         self._on_connected: list[Callable[[], None]] = []
         self._on_disconnected: list[Callable[[], None]] = []
         self.connected = threading.Event()
+        self._live = False  # the session's subscriptions are sent: from here on each call sends its own
         self._stopping = False
         self.last_connack_failure: str | None = None
         self._keepalive = keepalive
@@ -197,21 +198,23 @@ class HallLink:
             return
         self.last_connack_failure = None
         log.info("connected to %s as %s", self._url, self.node_id)
+        # Under the lock, so a subscribe(), set_retained() or request from another thread either made
+        # it into this snapshot or sees `_live` and sends its own: without it, a subscription made while
+        # the CONNACK was being handled was never sent (the broker lost the device-health feed that way).
+        # Only the network thread calls paho while holding the lock, so the lock cannot deadlock on paho's.
         with self._lock:
             filters = {(f, q) for f, q, _ in self._handlers}
-            retained = dict(self._retained)
-        filters.add((self._reply_topic, 1))
-        client.subscribe([(f, q) for f, q in sorted(filters)])
-        client.publish(self.topics.node_status(self.node_id), self._status(True), qos=1, retain=True)
-        for topic, payload in retained.items():
-            client.publish(topic, payload, qos=1, retain=True)
+            filters.add((self._reply_topic, 1))
+            client.subscribe([(f, q) for f, q in sorted(filters)])
+            client.publish(self.topics.node_status(self.node_id), self._status(True), qos=1, retain=True)
+            for topic, payload in self._retained.items():
+                client.publish(topic, payload, qos=1, retain=True)
+            for p in self._pending.values():  # requests in flight when the link dropped: same request_id, sent again
+                self._send_request(p)
+            self._live = True
         self.connected.set()
         for cb in list(self._on_connected):
             _safely(cb)
-        with self._lock:
-            pending = list(self._pending.values())
-        for p in pending:  # requests in flight when the link dropped: same request_id, sent again
-            self._send_request(p)
 
     def _handle_disconnect(
         self,
@@ -221,6 +224,8 @@ class HallLink:
         reason_code: ReasonCode,
         properties: Properties | None,
     ) -> None:
+        with self._lock:
+            self._live = False
         was = self.connected.is_set()
         self.connected.clear()
         if was and not self._stopping:
@@ -232,7 +237,8 @@ class HallLink:
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
         with self._lock:
             self._handlers.append((topic_filter, qos, handler))
-        if self.connected.is_set():
+            live = self._live
+        if live:
             self._client.subscribe(topic_filter, qos)
 
     def publish(
@@ -250,7 +256,8 @@ class HallLink:
         payload = _payload(data)
         with self._lock:
             self._retained[topic] = payload
-        if self.connected.is_set():
+            live = self._live
+        if live:
             self._client.publish(topic, payload, qos=1, retain=True)
 
     def publish_device_health(self, device_id: str, health: Message) -> None:
@@ -324,7 +331,8 @@ class HallLink:
         pending = _Pending(topic=topic, payload=_payload(data), correlation=uuid.uuid4().bytes, on_reply=on_reply)
         with self._lock:
             self._pending[pending.correlation] = pending
-        if self.connected.is_set():
+            live = self._live
+        if live:
             self._send_request(pending)
         return pending
 

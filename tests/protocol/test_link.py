@@ -7,6 +7,7 @@ import threading
 import time
 
 from queue_broker.link import HallLink, parse_mqtt_url
+from tests.waiting import wait_for
 
 
 def _echo_server(url: str, site: str) -> HallLink:
@@ -98,3 +99,50 @@ def test_mqtt_url_never_prints_password():
     url = parse_mqtt_url("mqtts://kiosk-1:s3cret@hall.local:8883")
     assert url.tls and url.port == 8883 and url.password == "s3cret"
     assert "s3cret" not in repr(url) and "s3cret" not in str(url)
+
+
+def test_what_is_asked_while_the_connack_is_handled_is_not_lost(mosquitto, site_id):
+    """A subscription, a retained state and a request made on another thread while the link handles its
+    CONNACK (the broker attaches its device-health feed right after start()) are all sent: once CI lost
+    the feed's subscription this way, and the broker never heard of a printer's fault."""
+    server = _echo_server(mosquitto.url, site_id)
+    node = HallLink(mosquitto.url, site_id, "kiosk-7", "kiosk")
+    late_topic = f"hall/{site_id}/late/thing"
+    heard: list[bytes] = []
+    replies: list[bytes] = []
+    callers: list[threading.Thread] = []
+    paho_subscribe = node._client.subscribe
+
+    def ask_from_another_thread():
+        node.subscribe(late_topic, lambda topic, payload, inbound: heard.append(payload))
+        node.set_retained(node.topics.device("kiosk-7", "printer"), {"kind": "printer", "ok": True})
+        node.request_async(
+            node.topics.ticket_status(), {"request_id": "late-1", "ticket_id": "x"}, on_reply=replies.append
+        )
+
+    def subscribe_at_connack(topics, *args, **kwargs):
+        if isinstance(topics, list) and not callers:  # the CONNACK's snapshot of the subscriptions
+            caller = threading.Thread(target=ask_from_another_thread)
+            callers.append(caller)
+            caller.start()
+            caller.join(0.5)  # the other thread's calls land inside the CONNACK's handling (or wait for it)
+        return paho_subscribe(topics, *args, **kwargs)
+
+    node._client.subscribe = subscribe_at_connack
+    watcher = HallLink(mosquitto.url, site_id, "watcher-7", "supervisor")
+    retained: list[bytes] = []
+    watcher.subscribe(watcher.topics.device("kiosk-7", "printer"), lambda t, p, i: retained.append(p))
+    try:
+        node.start()
+        watcher.start()
+        assert node.wait_connected(5) and watcher.wait_connected(5)
+        wait_for(lambda: callers and not callers[0].is_alive(), 5, "the other thread's calls")
+        wait_for(lambda: replies, 5, "the reply to the request made during the CONNACK")
+        wait_for(lambda: retained, 5, "the retained state set during the CONNACK")
+        watcher.publish(late_topic, b"hello")
+        wait_for(lambda: heard, 5, "a message on the subscription made during the CONNACK")
+        assert json.loads(replies[0])["echo"] == "late-1" and heard == [b"hello"]
+    finally:
+        watcher.stop()
+        node.stop()
+        server.stop()
