@@ -41,6 +41,13 @@ class NotifySocket:
         with self._lock:
             return [m for t, m in self.messages if t >= since and m.startswith(prefix)]
 
+    def longest_silence(self, prefix: str, since: float, until: float) -> float:
+        """The longest stretch between `since` and `until` with no line starting with `prefix`."""
+        with self._lock:
+            times = [t for t, m in self.messages if since <= t <= until and m.startswith(prefix)]
+        edges = [since, *times, until]
+        return max(b - a for a, b in zip(edges, edges[1:], strict=False))
+
     def pings(self, since: float = 0.0) -> int:
         return len(self.lines("WATCHDOG=1", since))
 
