@@ -121,7 +121,6 @@ class HallLink:
         self._on_connected: list[Callable[[], None]] = []
         self._on_disconnected: list[Callable[[], None]] = []
         self.connected = threading.Event()
-        self._live = False  # the session's subscriptions are sent: from here on each call sends its own
         self._stopping = False
         self.last_connack_failure: str | None = None
         self._keepalive = keepalive
@@ -199,9 +198,9 @@ class HallLink:
         self.last_connack_failure = None
         log.info("connected to %s as %s", self._url, self.node_id)
         # Under the lock, so a subscribe(), set_retained() or request from another thread either made
-        # it into this snapshot or sees `_live` and sends its own: without it, a subscription made while
-        # the CONNACK was being handled was never sent (the broker lost the device-health feed that way).
-        # Only the network thread calls paho while holding the lock, so the lock cannot deadlock on paho's.
+        # it into this snapshot or sees `connected` and sends its own: without it, a subscription made
+        # while the CONNACK was being handled was never sent (the broker lost the device-health feed that
+        # way). Only the network thread calls paho while holding the lock: it cannot deadlock on paho's.
         with self._lock:
             filters = {(f, q) for f, q, _ in self._handlers}
             filters.add((self._reply_topic, 1))
@@ -211,8 +210,7 @@ class HallLink:
                 client.publish(topic, payload, qos=1, retain=True)
             for p in self._pending.values():  # requests in flight when the link dropped: same request_id, sent again
                 self._send_request(p)
-            self._live = True
-        self.connected.set()
+            self.connected.set()
         for cb in list(self._on_connected):
             _safely(cb)
 
@@ -225,9 +223,8 @@ class HallLink:
         properties: Properties | None,
     ) -> None:
         with self._lock:
-            self._live = False
-        was = self.connected.is_set()
-        self.connected.clear()
+            was = self.connected.is_set()
+            self.connected.clear()
         if was and not self._stopping:
             log.warning("lost the MQTT broker %s (%s); reconnecting", self._url, reason_code)
             for cb in list(self._on_disconnected):
@@ -237,7 +234,7 @@ class HallLink:
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
         with self._lock:
             self._handlers.append((topic_filter, qos, handler))
-            live = self._live
+            live = self.connected.is_set()
         if live:
             self._client.subscribe(topic_filter, qos)
 
@@ -256,7 +253,7 @@ class HallLink:
         payload = _payload(data)
         with self._lock:
             self._retained[topic] = payload
-            live = self._live
+            live = self.connected.is_set()
         if live:
             self._client.publish(topic, payload, qos=1, retain=True)
 
@@ -331,7 +328,7 @@ class HallLink:
         pending = _Pending(topic=topic, payload=_payload(data), correlation=uuid.uuid4().bytes, on_reply=on_reply)
         with self._lock:
             self._pending[pending.correlation] = pending
-            live = self._live
+            live = self.connected.is_set()
         if live:
             self._send_request(pending)
         return pending

@@ -6,6 +6,7 @@ import socket
 import tempfile
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ class NotifySocket:
         with self._lock:
             times = [t for t, m in self.messages if since <= t <= until and m.startswith(prefix)]
         edges = [since, *times, until]
-        return max(b - a for a, b in zip(edges, edges[1:], strict=False))
+        return max(b - a for a, b in pairwise(edges))
 
     def pings(self, since: float = 0.0) -> int:
         return len(self.lines("WATCHDOG=1", since))
